@@ -1,0 +1,39 @@
+/**
+ * ocihook-ldconfig: refreshes the container's linker cache with a trusted host ldconfig
+ * (createContainer hook), after other hooks injected libraries.
+ *   --ldconfig-path PATH   host ldconfig (default: /sbin/ldconfig or /usr/sbin/ldconfig)
+ *   --folder DIR           container folder to add to the search path (repeatable)
+ */
+import { hookParser, parseArgs, runProgram } from '../lib/cli';
+import { UsageError } from '../lib/errors';
+import { runContainerHook } from '../lib/hook';
+import { DEFAULT_LDCONFIG_CANDIDATES, DEFAULT_LDCONFIG_TIMEOUT_MS, defaultLdconfig, validateLdconfigPath } from '../lib/ldconfig';
+import { propagationOf } from '../lib/plan';
+
+const PROGRAM = 'ocihook-ldconfig';
+
+runProgram(
+  PROGRAM,
+  () =>
+    parseArgs(
+      hookParser(PROGRAM, '$0 [--ldconfig-path PATH] [--folder DIR]... [options]')
+        .option('ldconfig-path', { type: 'string', requiresArg: true, describe: `host ldconfig (default: first of ${DEFAULT_LDCONFIG_CANDIDATES.join(', ')})` })
+        .option('folder', { type: 'string', array: true, default: [] as string[], describe: 'container folder to add to the linker search path (repeatable)' })
+        .option('timeout', { type: 'number', default: DEFAULT_LDCONFIG_TIMEOUT_MS / 1000, describe: 'seconds before ldconfig is killed' }),
+    ),
+  (args, ctx) => {
+    for (const f of args.folder) if (!f.startsWith('/')) throw new UsageError(`--folder ${JSON.stringify(f)}: must be an absolute container path`);
+    if (!(args.timeout > 0)) throw new UsageError(`--timeout ${args.timeout}: must be a positive number of seconds`);
+    runContainerHook(args, ctx, ({ state, bundle, location }) => {
+      const ldconfig = args['ldconfig-path'] ?? defaultLdconfig();
+      if (ldconfig === undefined) throw new UsageError(`no host ldconfig at ${DEFAULT_LDCONFIG_CANDIDATES.join(' or ')}: pass --ldconfig-path`);
+      return {
+        hook: 'ldconfig',
+        container: { id: state.id, bundle: bundle.dir, rootfs: bundle.rootfs, ...(state.pid ? { pid: state.pid } : {}) },
+        location,
+        propagation: propagationOf(bundle.config.linux?.rootfsPropagation),
+        actions: [{ action: 'ldconfig', ldconfig: validateLdconfigPath(ldconfig, bundle.rootfs, '--ldconfig-path'), folders: args.folder, timeoutMs: Math.round(args.timeout * 1000) }],
+      };
+    });
+  },
+);

@@ -1,0 +1,199 @@
+/**
+ * Executes a plan through the native addon. Order, and why:
+ *  1. In the hook's own namespace: clone every source as a detached mount tree (open_tree),
+ *     make it nosuid (+ read-only for every submount) and set its propagation — all before it is
+ *     visible anywhere, so a read-only mount is never writable for an instant. Find and open the
+ *     container's device cgroup while /proc still shows the host.
+ *  2. Enter the container's mount namespace if the location says so.
+ *  3. For each mount: resolve (and create) the mount point inside the rootfs with openat2
+ *     RESOLVE_IN_ROOT, then move_mount the detached tree onto that fd. No path is re-resolved
+ *     between the check and the mount.
+ *  4. Whitelist devices in the cgroup.
+ *  5. Refresh the linker cache: write the drop-in through the rootfs fd, then run the host
+ *     ldconfig against a path that shows the container's mounts (after a join into a running
+ *     container: back in the hook's own namespace, through /proc/<pid>/root).
+ * Any failure unmounts what this run mounted, in reverse order, and is reported with its action.
+ */
+import * as fs from 'node:fs';
+import { ActionError, messageOf } from './errors';
+import { DeviceCgroup, allowDevices, deviceCgroupOfPid } from './cgroups';
+import type { Location } from './location';
+import { native } from './native';
+import { Action, BindAction, DeviceAction, DeviceAllow, LdconfigAction, Plan, describeAction } from './plan';
+import { ensureMountPoint, openRootfs } from './rootfs';
+import { existingFolders, noGlibcReason, readContainerCache, runLdconfig, summariseCache, writeDropIn } from './ldconfig';
+import type { Logger } from './log';
+
+export interface ApplyOptions {
+  log: Logger;
+  /** Skip the device cgroup step (diagnostics: shows that the cgroup rule is what grants access). */
+  skipCgroup?: boolean;
+}
+
+type MountAction = BindAction | DeviceAction;
+
+function propagationFlag(p: Plan['propagation']): number {
+  const c = native().constants;
+  return { private: c.MS_PRIVATE, slave: c.MS_SLAVE, shared: c.MS_SHARED, unbindable: c.MS_UNBINDABLE }[p] as number;
+}
+
+function fail(action: Action | string, e: unknown): ActionError {
+  const what = typeof action === 'string' ? action : describeAction(action);
+  return new ActionError(`${what}: ${messageOf(e)}`);
+}
+
+/** Opens the container rootfs for reading, from the hook's own namespace (before any join). */
+export function openContainerRoot(location: Location): number {
+  if (location.kind === 'unresolved') throw new ActionError(location.reason);
+  if (location.kind === 'join' && location.pivoted) return openRootfs(`/proc/${location.pid}/root`);
+  return openRootfs(location.rootfs);
+}
+
+/** Where the mount namespace and cgroup of the container can be read from. */
+function containerPid(location: Location): number | 'self' {
+  if (location.kind === 'unresolved') throw new ActionError(location.reason);
+  return location.kind === 'inside' ? 'self' : location.pid;
+}
+
+export interface Applied {
+  /** Paths (in the namespace where they were mounted) of the mounts made, in order. */
+  mounted: string[];
+  cgroup?: string;
+  /** Returns to the hook's original mount namespace, if it joined one; idempotent. */
+  leave(): void;
+}
+
+export function applyPlan(plan: Plan, opts: ApplyOptions): Applied {
+  const n = native();
+  const c = n.constants;
+  const mounts = plan.actions.filter((a): a is MountAction => a.action === 'bind' || a.action === 'device');
+  const rules: DeviceAllow[] = plan.actions.flatMap((a) => (a.action === 'allow-devices' ? a.rules : []));
+  const loc = plan.location;
+  if (loc.kind === 'unresolved') throw new ActionError(loc.reason);
+  const fds: number[] = [];
+  const keep = (fd: number) => (fds.push(fd), fd);
+  const mounted: string[] = [];
+  let originalNs: number | undefined;
+  const applied: Applied = {
+    mounted,
+    leave() {
+      if (originalNs !== undefined) {
+        n.enterMountNamespace(originalNs);
+        fs.closeSync(originalNs);
+        originalNs = undefined;
+      }
+    },
+  };
+
+  try {
+    // 1. Detached trees and cgroup, from the hook's own namespace.
+    const trees: number[] = [];
+    for (const a of mounts) {
+      try {
+        const recursive = a.action === 'bind' ? (c.AT_RECURSIVE as number) : 0;
+        const fd = keep(n.openTree(c.AT_FDCWD as number, a.source, (c.OPEN_TREE_CLONE as number) | (c.OPEN_TREE_CLOEXEC as number) | recursive));
+        const attrs = (c.MOUNT_ATTR_NOSUID as number) | (a.action === 'bind' && a.readonly ? (c.MOUNT_ATTR_RDONLY as number) : 0);
+        n.mountSetattr(fd, '', (c.AT_EMPTY_PATH as number) | (c.AT_RECURSIVE as number), attrs, 0, propagationFlag(plan.propagation), a.source);
+        trees.push(fd);
+      } catch (e) {
+        throw fail(a, e);
+      }
+    }
+    let cgroup: DeviceCgroup | undefined;
+    if (rules.length > 0 && !opts.skipCgroup) cgroup = deviceCgroupOfPid(containerPid(loc));
+    const hostProc = keep(n.openat(c.AT_FDCWD as number, '/proc', (c.O_PATH as number) | (c.O_DIRECTORY as number) | (c.O_CLOEXEC as number), 0));
+
+    // 2. Enter.
+    let rootFd: number;
+    if (loc.kind === 'join') {
+      rootFd = keep(openContainerRoot(loc));
+      originalNs = n.openat(c.AT_FDCWD as number, '/proc/self/ns/mnt', (c.O_RDONLY as number) | (c.O_CLOEXEC as number), 0);
+      try {
+        n.enterMountNamespace(`/proc/${loc.pid}/ns/mnt`);
+      } catch (e) {
+        throw fail(`join the mount namespace of pid ${loc.pid}`, e);
+      }
+      if (!loc.pivoted) rootFd = keep(openRootfs(loc.rootfs));
+    } else {
+      rootFd = keep(openRootfs(loc.rootfs));
+    }
+
+    // 3. Mount points and moves.
+    mounts.forEach((a, i) => {
+      try {
+        const target = keep(ensureMountPoint(rootFd, a.destination, a.action === 'device' ? 'file' : a.kind));
+        const where = n.readlinkat(hostProc, `self/fd/${target}`);
+        n.moveMount(trees[i] as number, '', target, '', (c.MOVE_MOUNT_F_EMPTY_PATH as number) | (c.MOVE_MOUNT_T_EMPTY_PATH as number), where);
+        mounted.push(where);
+        opts.log.debug({ action: a, at: where }, 'mounted');
+      } catch (e) {
+        throw fail(a, e);
+      }
+    });
+
+    // 4. Device cgroup.
+    if (cgroup) {
+      try {
+        applied.cgroup = allowDevices(cgroup, rules);
+        opts.log.info(applied.cgroup);
+      } catch (e) {
+        throw fail(plan.actions.find((a) => a.action === 'allow-devices') as Action, e);
+      }
+    } else if (rules.length > 0) {
+      opts.log.warn({ rules }, 'device cgroup step skipped (--skip-cgroup)');
+    }
+
+    // 5. Linker cache.
+    for (const a of plan.actions) {
+      if (a.action !== 'ldconfig') continue;
+      try {
+        refreshLinkerCache(a, rootFd, loc, applied, opts.log);
+      } catch (e) {
+        throw fail(a, e);
+      }
+    }
+    return applied;
+  } catch (e) {
+    rollback(mounted, opts.log);
+    try {
+      applied.leave();
+    } catch (leaveError) {
+      opts.log.error({ err: messageOf(leaveError) }, 'could not return to the original mount namespace');
+    }
+    throw e instanceof ActionError ? e : new ActionError(messageOf(e));
+  } finally {
+    for (const fd of fds) fs.closeSync(fd);
+  }
+}
+
+function refreshLinkerCache(a: LdconfigAction, rootFd: number, loc: Location, applied: Applied, log: Logger): void {
+  const skip = noGlibcReason(rootFd);
+  if (skip) {
+    log.info({ reason: skip }, 'linker cache left untouched');
+    return;
+  }
+  const { present, missing } = existingFolders(rootFd, a.folders);
+  if (missing.length) log.warn({ missing }, 'folders not in the container, left out of the drop-in');
+  if (a.folders.length) writeDropIn(rootFd, present);
+  let childRoot = loc.rootfs;
+  if (loc.kind === 'join' && loc.pivoted) {
+    applied.leave();
+    childRoot = `/proc/${loc.pid}/root`;
+  }
+  runLdconfig(a.ldconfig, childRoot, a.timeoutMs);
+  const cache = readContainerCache(rootFd);
+  if (cache) log.info(summariseCache(cache, present), 'linker cache refreshed');
+}
+
+function rollback(mounted: string[], log: Logger): void {
+  const n = native();
+  const c = n.constants;
+  for (const where of [...mounted].reverse()) {
+    try {
+      n.umount2(where, (c.MNT_DETACH as number) | (c.UMOUNT_NOFOLLOW as number));
+      log.info({ at: where }, 'rolled back');
+    } catch (e) {
+      log.error({ at: where, err: messageOf(e) }, 'rollback failed: the container keeps this mount');
+    }
+  }
+}

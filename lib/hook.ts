@@ -1,0 +1,62 @@
+/**
+ * The flow every container hook shares: state -> bundle -> location -> plan -> (print | apply).
+ * hooks/<name>.ts only add their arguments and their planner.
+ */
+import * as fs from 'node:fs';
+import { applyPlan, openContainerRoot } from './apply';
+import { CommonArgs, HookContext } from './cli';
+import { ActionError } from './errors';
+import { Bundle, loadBundle, readState } from './inputs';
+import { Location, locateContainer } from './location';
+import { describeAction, Plan } from './plan';
+import type { OciState } from './schemas';
+
+export interface PlanContext {
+  state: OciState;
+  bundle: Bundle;
+  location: Location;
+  /** Runs fn with an fd on the container's rootfs (for reading image files while planning). */
+  withRoot<T>(fn: (rootFd: number) => T): T;
+}
+
+export function locate(state: OciState, bundle: Bundle, dryRun: boolean): Location {
+  try {
+    return locateContainer(state.pid, bundle.rootfs);
+  } catch (e) {
+    if (dryRun && e instanceof ActionError) return { kind: 'unresolved', rootfs: bundle.rootfs, reason: e.message };
+    throw e;
+  }
+}
+
+export function runContainerHook(args: CommonArgs & { skipCgroup?: boolean }, ctx: HookContext, makePlan: (p: PlanContext) => Plan): void {
+  const state = readState(args.stateFile);
+  const bundle = loadBundle(state);
+  const location = locate(state, bundle, args.dryRun);
+  const log = ctx.log.child({ container: state.id });
+  log.info({ location: location.kind, statePid: state.pid ?? null }, location.reason);
+  const plan = makePlan({
+    state,
+    bundle,
+    location,
+    withRoot(fn) {
+      const fd = openContainerRoot(location);
+      try {
+        return fn(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
+    },
+  });
+  if (args.dryRun) {
+    process.stdout.write(JSON.stringify(plan, null, 2) + '\n');
+    return;
+  }
+  if (plan.actions.length === 0) {
+    log.info('nothing to do');
+    return;
+  }
+  const started = process.hrtime.bigint();
+  const applied = applyPlan(plan, { log, skipCgroup: args.skipCgroup ?? false });
+  applied.leave();
+  log.info({ actions: plan.actions.map(describeAction), ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'applied');
+}

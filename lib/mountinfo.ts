@@ -1,0 +1,62 @@
+/** /proc/<pid>/mountinfo, parsed in one pass (see proc(5)). */
+import * as fs from 'node:fs';
+
+export interface MountInfo {
+  id: number;
+  parentId: number;
+  major: number;
+  minor: number;
+  /** Root of the mount within its filesystem. */
+  root: string;
+  mountPoint: string;
+  options: string;
+  optionalFields: string[];
+  fsType: string;
+  source: string;
+  superOptions: string;
+}
+
+/** Undoes the kernel's octal escapes (\040 space, \011 tab, \012 newline, \134 backslash). */
+export function unescapeMountField(field: string): string {
+  return field.indexOf('\\') < 0 ? field : field.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+}
+
+/** Parses one line; returns undefined for a line that is not a mountinfo record. */
+export function parseMountInfoLine(line: string): MountInfo | undefined {
+  const f = line.split(' ');
+  const sep = f.indexOf('-', 6);
+  if (f.length < 10 || sep < 0 || f.length < sep + 4) return undefined;
+  const [majorText, minorText] = (f[2] ?? '').split(':');
+  const id = Number(f[0]);
+  const parentId = Number(f[1]);
+  const major = Number(majorText);
+  const minor = Number(minorText);
+  if (![id, parentId, major, minor].every(Number.isInteger)) return undefined;
+  return {
+    id,
+    parentId,
+    major,
+    minor,
+    root: unescapeMountField(f[3] as string),
+    mountPoint: unescapeMountField(f[4] as string),
+    options: f[5] as string,
+    optionalFields: f.slice(6, sep),
+    fsType: unescapeMountField(f[sep + 1] as string),
+    source: unescapeMountField(f[sep + 2] as string),
+    superOptions: f.slice(sep + 3).join(' '),
+  };
+}
+
+export function parseMountInfo(text: string): MountInfo[] {
+  const out: MountInfo[] = [];
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    const m = parseMountInfoLine(line);
+    if (m) out.push(m);
+  }
+  return out;
+}
+
+export function readMountInfo(pid: number | 'self' = 'self'): MountInfo[] {
+  return parseMountInfo(fs.readFileSync(`/proc/${pid}/mountinfo`, 'utf8'));
+}

@@ -1,0 +1,87 @@
+/**
+ * The plan: a plain, serialisable list of actions that `apply` executes and `--dry-run` prints.
+ * Planning reads the host (what a source is, a device's numbers) but changes nothing.
+ */
+import type { Location } from './location';
+
+export type DeviceType = 'c' | 'b';
+
+/** A device cgroup rule in OCI terms ("a" and "*" are wildcards; access is a subset of "rwm"). */
+export interface DeviceAllow {
+  type: DeviceType | 'a';
+  major: number | '*';
+  minor: number | '*';
+  access: string;
+}
+
+export interface BindAction {
+  action: 'bind';
+  source: string;
+  destination: string;
+  /** What the source is on the host, hence what mount point to create. */
+  kind: 'file' | 'directory';
+  readonly: boolean;
+}
+
+export interface DeviceAction {
+  action: 'device';
+  source: string;
+  destination: string;
+  type: DeviceType;
+  major: number;
+  minor: number;
+  access: string;
+}
+
+export interface AllowDevicesAction {
+  action: 'allow-devices';
+  rules: DeviceAllow[];
+}
+
+export interface LdconfigAction {
+  action: 'ldconfig';
+  ldconfig: string;
+  /** Container folders written to the drop-in before the cache is rebuilt. */
+  folders: string[];
+  timeoutMs: number;
+}
+
+export type Action = BindAction | DeviceAction | AllowDevicesAction | LdconfigAction;
+
+export interface Plan {
+  hook: string;
+  container: { id: string; bundle: string; rootfs: string; pid?: number };
+  location: Location;
+  /** Propagation of the injected mounts, from config linux.rootfsPropagation (default private). */
+  propagation: 'private' | 'slave' | 'shared' | 'unbindable';
+  actions: Action[];
+}
+
+export function describeAction(a: Action): string {
+  switch (a.action) {
+    case 'bind':
+      return `bind ${a.source} -> ${a.destination}${a.readonly ? ' (readonly)' : ''}`;
+    case 'device':
+      return `device ${a.source} -> ${a.destination} (${a.type} ${a.major}:${a.minor} ${a.access})`;
+    case 'allow-devices':
+      return `allow devices ${a.rules.map((r) => `${r.type} ${r.major}:${r.minor} ${r.access}`).join(', ')}`;
+    case 'ldconfig':
+      return `ldconfig ${a.ldconfig}${a.folders.length ? ` with ${a.folders.join(', ')}` : ''}`;
+  }
+}
+
+export function propagationOf(rootfsPropagation: string | undefined): Plan['propagation'] {
+  switch (rootfsPropagation) {
+    case 'slave':
+    case 'rslave':
+      return 'slave';
+    case 'shared':
+    case 'rshared':
+      return 'shared';
+    case 'unbindable':
+    case 'runbindable':
+      return 'unbindable';
+    default:
+      return 'private';
+  }
+}

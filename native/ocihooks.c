@@ -1,0 +1,613 @@
+/*
+ * ocihooks native addon: thin Node-API wrappers over the Linux syscalls the hooks need.
+ *
+ * Rules of this file: one exported function per syscall (or one syscall idea, like
+ * "enter a mount namespace"), no policy, no path building. Every failure throws a JS Error
+ * whose message names the syscall, the path (when there is one) and the errno, and which
+ * carries `code` (errno name, e.g. "ENOENT"), `errno`, `syscall` and `path` properties.
+ * Integers that are file descriptors stay plain numbers; the TypeScript side owns them.
+ */
+#define _GNU_SOURCE
+#include <node_api.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/bpf.h>
+#include <linux/mount.h>
+#include <linux/openat2.h>
+#include <sched.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#define MAX_PATH 4096
+#define MAX_ARGS 8
+
+/* ---------- error and argument helpers ---------- */
+
+static napi_value throw_errno(napi_env env, int err, const char *syscall_name, const char *path) {
+  char msg[MAX_PATH + 256];
+  const char *name = strerrorname_np(err);
+  if (name == NULL) name = "EUNKNOWN";
+  if (path != NULL && path[0] != '\0')
+    snprintf(msg, sizeof msg, "%s %s: %s (%s)", syscall_name, path, strerror(err), name);
+  else
+    snprintf(msg, sizeof msg, "%s: %s (%s)", syscall_name, strerror(err), name);
+  napi_value js_msg, error, v;
+  napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &js_msg);
+  napi_create_error(env, NULL, js_msg, &error);
+  napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &v);
+  napi_set_named_property(env, error, "code", v);
+  napi_create_int32(env, err, &v);
+  napi_set_named_property(env, error, "errno", v);
+  napi_create_string_utf8(env, syscall_name, NAPI_AUTO_LENGTH, &v);
+  napi_set_named_property(env, error, "syscall", v);
+  if (path != NULL) {
+    napi_create_string_utf8(env, path, NAPI_AUTO_LENGTH, &v);
+    napi_set_named_property(env, error, "path", v);
+  }
+  napi_throw(env, error);
+  return NULL;
+}
+
+static void throw_type(napi_env env, const char *fn, const char *what) {
+  char msg[256];
+  snprintf(msg, sizeof msg, "%s: %s", fn, what);
+  napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", msg);
+}
+
+typedef struct {
+  napi_env env;
+  const char *fn;
+  size_t argc;
+  napi_value argv[MAX_ARGS];
+  int failed;
+} args_t;
+
+static int get_args(napi_env env, napi_callback_info info, const char *fn, size_t want, args_t *a) {
+  a->env = env;
+  a->fn = fn;
+  a->argc = MAX_ARGS;
+  a->failed = 0;
+  napi_get_cb_info(env, info, &a->argc, a->argv, NULL, NULL);
+  if (a->argc < want) {
+    throw_type(env, fn, "too few arguments");
+    return 0;
+  }
+  return 1;
+}
+
+static int64_t arg_int(args_t *a, size_t i) {
+  int64_t v = 0;
+  if (a->failed) return 0;
+  if (napi_get_value_int64(a->env, a->argv[i], &v) != napi_ok) {
+    throw_type(a->env, a->fn, "expected a number argument");
+    a->failed = 1;
+  }
+  return v;
+}
+
+/* Copies a string argument into buf; an undefined/null argument gives NULL (for optional paths). */
+static const char *arg_str(args_t *a, size_t i, char *buf, size_t len, int optional) {
+  napi_valuetype t;
+  size_t out;
+  if (a->failed) return NULL;
+  napi_typeof(a->env, a->argv[i], &t);
+  if (optional && (t == napi_undefined || t == napi_null)) return NULL;
+  if (t != napi_string || napi_get_value_string_utf8(a->env, a->argv[i], buf, len, &out) != napi_ok) {
+    throw_type(a->env, a->fn, "expected a string argument");
+    a->failed = 1;
+    return NULL;
+  }
+  if (out >= len - 1) {
+    throw_type(a->env, a->fn, "string argument too long");
+    a->failed = 1;
+    return NULL;
+  }
+  return buf;
+}
+
+static napi_value num(napi_env env, int64_t v) {
+  napi_value r;
+  napi_create_int64(env, v, &r);
+  return r;
+}
+
+static napi_value undef(napi_env env) {
+  napi_value r;
+  napi_get_undefined(env, &r);
+  return r;
+}
+
+/* ---------- namespaces ---------- */
+
+/* enterMountNamespace(nsPath | nsFd): unshare(CLONE_FS) then setns(CLONE_NEWNS) for the calling
+ * (main) thread. Node is multithreaded and its threads share fs attributes, so setns alone
+ * fails with EINVAL; after unshare(CLONE_FS) only this thread moves. Callers must use
+ * synchronous fs calls afterwards: libuv pool threads that already exist stay behind. */
+static napi_value enter_mount_namespace(napi_env env, napi_callback_info info) {
+  args_t a;
+  char path[MAX_PATH];
+  napi_valuetype t;
+  int fd, owned = 0;
+  if (!get_args(env, info, "enterMountNamespace", 1, &a)) return NULL;
+  napi_typeof(env, a.argv[0], &t);
+  if (t == napi_number) { /* an fd kept from before, e.g. to return to the original namespace */
+    fd = (int)arg_int(&a, 0);
+    snprintf(path, sizeof path, "fd %d", fd);
+  } else {
+    if (!arg_str(&a, 0, path, sizeof path, 0)) return NULL;
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return throw_errno(env, errno, "open", path);
+    owned = 1;
+  }
+  if (a.failed) return NULL;
+  if (unshare(CLONE_FS) < 0) {
+    int err = errno;
+    if (owned) close(fd);
+    return throw_errno(env, err, "unshare", "CLONE_FS");
+  }
+  if (setns(fd, CLONE_NEWNS) < 0) {
+    int err = errno;
+    if (owned) close(fd);
+    return throw_errno(env, err, "setns", path);
+  }
+  if (owned) close(fd);
+  return undef(env);
+}
+
+/* ---------- path primitives ---------- */
+
+/* openat2(dirfd, path, flags, mode, resolve) -> fd */
+static napi_value js_openat2(napi_env env, napi_callback_info info) {
+  args_t a;
+  char path[MAX_PATH];
+  if (!get_args(env, info, "openat2", 5, &a)) return NULL;
+  int dirfd = (int)arg_int(&a, 0);
+  arg_str(&a, 1, path, sizeof path, 0);
+  struct open_how how = {0};
+  how.flags = (uint64_t)arg_int(&a, 2);
+  how.mode = (uint64_t)arg_int(&a, 3);
+  how.resolve = (uint64_t)arg_int(&a, 4);
+  if (a.failed) return NULL;
+  long fd = syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+  if (fd < 0) return throw_errno(env, errno, "openat2", path);
+  return num(env, fd);
+}
+
+/* openat(dirfd, path, flags, mode) -> fd */
+static napi_value js_openat(napi_env env, napi_callback_info info) {
+  args_t a;
+  char path[MAX_PATH];
+  if (!get_args(env, info, "openat", 4, &a)) return NULL;
+  int dirfd = (int)arg_int(&a, 0);
+  arg_str(&a, 1, path, sizeof path, 0);
+  int flags = (int)arg_int(&a, 2);
+  mode_t mode = (mode_t)arg_int(&a, 3);
+  if (a.failed) return NULL;
+  int fd = openat(dirfd, path, flags, mode);
+  if (fd < 0) return throw_errno(env, errno, "openat", path);
+  return num(env, fd);
+}
+
+/* mkdirat(dirfd, name, mode) */
+static napi_value js_mkdirat(napi_env env, napi_callback_info info) {
+  args_t a;
+  char path[MAX_PATH];
+  if (!get_args(env, info, "mkdirat", 3, &a)) return NULL;
+  int dirfd = (int)arg_int(&a, 0);
+  arg_str(&a, 1, path, sizeof path, 0);
+  mode_t mode = (mode_t)arg_int(&a, 2);
+  if (a.failed) return NULL;
+  if (mkdirat(dirfd, path, mode) < 0) return throw_errno(env, errno, "mkdirat", path);
+  return undef(env);
+}
+
+/* mknodat(dirfd, name, mode, major, minor) */
+static napi_value js_mknodat(napi_env env, napi_callback_info info) {
+  args_t a;
+  char path[MAX_PATH];
+  if (!get_args(env, info, "mknodat", 5, &a)) return NULL;
+  int dirfd = (int)arg_int(&a, 0);
+  arg_str(&a, 1, path, sizeof path, 0);
+  mode_t mode = (mode_t)arg_int(&a, 2);
+  unsigned maj = (unsigned)arg_int(&a, 3), min = (unsigned)arg_int(&a, 4);
+  if (a.failed) return NULL;
+  if (mknodat(dirfd, path, mode, makedev(maj, min)) < 0) return throw_errno(env, errno, "mknodat", path);
+  return undef(env);
+}
+
+/* fchownat(dirfd, path, uid, gid, flags): with AT_EMPTY_PATH it changes an O_PATH fd's inode. */
+static napi_value js_fchownat(napi_env env, napi_callback_info info) {
+  args_t a;
+  char path[MAX_PATH];
+  if (!get_args(env, info, "fchownat", 5, &a)) return NULL;
+  int dirfd = (int)arg_int(&a, 0);
+  arg_str(&a, 1, path, sizeof path, 0);
+  uid_t uid = (uid_t)arg_int(&a, 2);
+  gid_t gid = (gid_t)arg_int(&a, 3);
+  int flags = (int)arg_int(&a, 4);
+  if (a.failed) return NULL;
+  if (fchownat(dirfd, path, uid, gid, flags) < 0) return throw_errno(env, errno, "fchownat", path);
+  return undef(env);
+}
+
+/* fchmodat via /proc/self/fd is racy for O_PATH; callers chmod through a real fd (fs.fchmodSync). */
+
+/* ---------- mounts ---------- */
+
+/* mount(source, target, fstype, flags, data) — the classic API, for remounts and propagation. */
+static napi_value js_mount(napi_env env, napi_callback_info info) {
+  args_t a;
+  char src[MAX_PATH], tgt[MAX_PATH], fstype[256], data[MAX_PATH];
+  if (!get_args(env, info, "mount", 5, &a)) return NULL;
+  const char *s = arg_str(&a, 0, src, sizeof src, 1);
+  const char *t = arg_str(&a, 1, tgt, sizeof tgt, 0);
+  const char *f = arg_str(&a, 2, fstype, sizeof fstype, 1);
+  unsigned long flags = (unsigned long)arg_int(&a, 3);
+  const char *d = arg_str(&a, 4, data, sizeof data, 1);
+  if (a.failed) return NULL;
+  if (mount(s, t, f, flags, d) < 0) return throw_errno(env, errno, "mount", t);
+  return undef(env);
+}
+
+/* umount2(target, flags) */
+static napi_value js_umount2(napi_env env, napi_callback_info info) {
+  args_t a;
+  char tgt[MAX_PATH];
+  if (!get_args(env, info, "umount2", 2, &a)) return NULL;
+  arg_str(&a, 0, tgt, sizeof tgt, 0);
+  int flags = (int)arg_int(&a, 1);
+  if (a.failed) return NULL;
+  if (umount2(tgt, flags) < 0) return throw_errno(env, errno, "umount2", tgt);
+  return undef(env);
+}
+
+/* openTree(dirfd, path, flags) -> fd of a (detached, with OPEN_TREE_CLONE) mount tree */
+static napi_value js_open_tree(napi_env env, napi_callback_info info) {
+  args_t a;
+  char path[MAX_PATH];
+  if (!get_args(env, info, "openTree", 3, &a)) return NULL;
+  int dirfd = (int)arg_int(&a, 0);
+  arg_str(&a, 1, path, sizeof path, 0);
+  unsigned flags = (unsigned)arg_int(&a, 2);
+  if (a.failed) return NULL;
+  long fd = syscall(SYS_open_tree, dirfd, path, flags);
+  if (fd < 0) return throw_errno(env, errno, "open_tree", path);
+  return num(env, fd);
+}
+
+/* mountSetattr(dirfd, path, flags, attrSet, attrClr, propagation, label) */
+static napi_value js_mount_setattr(napi_env env, napi_callback_info info) {
+  args_t a;
+  char path[MAX_PATH], label[MAX_PATH];
+  if (!get_args(env, info, "mountSetattr", 6, &a)) return NULL;
+  int dirfd = (int)arg_int(&a, 0);
+  arg_str(&a, 1, path, sizeof path, 0);
+  unsigned flags = (unsigned)arg_int(&a, 2);
+  struct mount_attr attr = {0};
+  attr.attr_set = (uint64_t)arg_int(&a, 3);
+  attr.attr_clr = (uint64_t)arg_int(&a, 4);
+  attr.propagation = (uint64_t)arg_int(&a, 5);
+  const char *shown = a.argc > 6 ? arg_str(&a, 6, label, sizeof label, 1) : NULL;
+  if (a.failed) return NULL;
+  if (syscall(SYS_mount_setattr, dirfd, path, flags, &attr, sizeof attr) < 0)
+    return throw_errno(env, errno, "mount_setattr", shown ? shown : path);
+  return undef(env);
+}
+
+/* moveMount(fromDirfd, fromPath, toDirfd, toPath, flags, label) */
+static napi_value js_move_mount(napi_env env, napi_callback_info info) {
+  args_t a;
+  char from[MAX_PATH], to[MAX_PATH], label[MAX_PATH];
+  if (!get_args(env, info, "moveMount", 5, &a)) return NULL;
+  int from_fd = (int)arg_int(&a, 0);
+  arg_str(&a, 1, from, sizeof from, 0);
+  int to_fd = (int)arg_int(&a, 2);
+  arg_str(&a, 3, to, sizeof to, 0);
+  unsigned flags = (unsigned)arg_int(&a, 4);
+  const char *shown = a.argc > 5 ? arg_str(&a, 5, label, sizeof label, 1) : NULL;
+  if (a.failed) return NULL;
+  if (syscall(SYS_move_mount, from_fd, from, to_fd, to, flags) < 0)
+    return throw_errno(env, errno, "move_mount", shown ? shown : to);
+  return undef(env);
+}
+
+/* fsopen(fsname, flags) -> fd */
+static napi_value js_fsopen(napi_env env, napi_callback_info info) {
+  args_t a;
+  char name[256];
+  if (!get_args(env, info, "fsopen", 2, &a)) return NULL;
+  arg_str(&a, 0, name, sizeof name, 0);
+  unsigned flags = (unsigned)arg_int(&a, 1);
+  if (a.failed) return NULL;
+  long fd = syscall(SYS_fsopen, name, flags);
+  if (fd < 0) return throw_errno(env, errno, "fsopen", name);
+  return num(env, fd);
+}
+
+/* fsconfig(fd, cmd, key, value) — value is a string or null (flags and commands). */
+static napi_value js_fsconfig(napi_env env, napi_callback_info info) {
+  args_t a;
+  char key[256], value[MAX_PATH];
+  if (!get_args(env, info, "fsconfig", 4, &a)) return NULL;
+  int fd = (int)arg_int(&a, 0);
+  unsigned cmd = (unsigned)arg_int(&a, 1);
+  const char *k = arg_str(&a, 2, key, sizeof key, 1);
+  const char *v = arg_str(&a, 3, value, sizeof value, 1);
+  if (a.failed) return NULL;
+  if (syscall(SYS_fsconfig, fd, cmd, k, v, 0) < 0) return throw_errno(env, errno, "fsconfig", k ? k : "");
+  return undef(env);
+}
+
+/* fsmount(fd, flags, attrFlags) -> mount fd (detached) */
+static napi_value js_fsmount(napi_env env, napi_callback_info info) {
+  args_t a;
+  if (!get_args(env, info, "fsmount", 3, &a)) return NULL;
+  int fd = (int)arg_int(&a, 0);
+  unsigned flags = (unsigned)arg_int(&a, 1), attrs = (unsigned)arg_int(&a, 2);
+  if (a.failed) return NULL;
+  long mfd = syscall(SYS_fsmount, fd, flags, attrs);
+  if (mfd < 0) return throw_errno(env, errno, "fsmount", NULL);
+  return num(env, mfd);
+}
+
+/* ---------- bpf(2): cgroup device programs ---------- */
+
+static long sys_bpf(int cmd, union bpf_attr *attr) { return syscall(SYS_bpf, cmd, attr, sizeof *attr); }
+
+/* bpfProgQuery(targetFd, attachType, label) -> { attachFlags, ids: number[] } (effective=false) */
+static napi_value js_bpf_prog_query(napi_env env, napi_callback_info info) {
+  args_t a;
+  char label[MAX_PATH];
+  if (!get_args(env, info, "bpfProgQuery", 2, &a)) return NULL;
+  int fd = (int)arg_int(&a, 0);
+  int type = (int)arg_int(&a, 1);
+  const char *shown = a.argc > 2 ? arg_str(&a, 2, label, sizeof label, 1) : NULL;
+  if (a.failed) return NULL;
+  uint32_t ids[64];
+  union bpf_attr attr;
+  memset(&attr, 0, sizeof attr);
+  attr.query.target_fd = fd;
+  attr.query.attach_type = type;
+  attr.query.prog_ids = (uint64_t)(uintptr_t)ids;
+  attr.query.prog_cnt = 64;
+  if (sys_bpf(BPF_PROG_QUERY, &attr) < 0) return throw_errno(env, errno, "bpf(BPF_PROG_QUERY)", shown);
+  napi_value result, arr;
+  napi_create_object(env, &result);
+  napi_set_named_property(env, result, "attachFlags", num(env, attr.query.attach_flags));
+  napi_create_array_with_length(env, attr.query.prog_cnt, &arr);
+  for (uint32_t i = 0; i < attr.query.prog_cnt; i++) napi_set_element(env, arr, i, num(env, ids[i]));
+  napi_set_named_property(env, result, "ids", arr);
+  return result;
+}
+
+/* bpfProgGetFdById(id) -> fd */
+static napi_value js_bpf_prog_get_fd_by_id(napi_env env, napi_callback_info info) {
+  args_t a;
+  if (!get_args(env, info, "bpfProgGetFdById", 1, &a)) return NULL;
+  uint32_t id = (uint32_t)arg_int(&a, 0);
+  if (a.failed) return NULL;
+  union bpf_attr attr;
+  memset(&attr, 0, sizeof attr);
+  attr.prog_id = id;
+  long fd = sys_bpf(BPF_PROG_GET_FD_BY_ID, &attr);
+  if (fd < 0) {
+    char shown[64];
+    snprintf(shown, sizeof shown, "program id %u", id);
+    return throw_errno(env, errno, "bpf(BPF_PROG_GET_FD_BY_ID)", shown);
+  }
+  return num(env, fd);
+}
+
+/* bpfProgInfo(progFd) -> { type, id, insns: Buffer } with the kernel's translated instructions */
+static napi_value js_bpf_prog_info(napi_env env, napi_callback_info info) {
+  args_t a;
+  if (!get_args(env, info, "bpfProgInfo", 1, &a)) return NULL;
+  int fd = (int)arg_int(&a, 0);
+  if (a.failed) return NULL;
+  struct bpf_prog_info pi;
+  union bpf_attr attr;
+  memset(&pi, 0, sizeof pi);
+  memset(&attr, 0, sizeof attr);
+  attr.info.bpf_fd = fd;
+  attr.info.info_len = sizeof pi;
+  attr.info.info = (uint64_t)(uintptr_t)&pi;
+  if (sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &attr) < 0) return throw_errno(env, errno, "bpf(BPF_OBJ_GET_INFO_BY_FD)", NULL);
+  uint32_t len = pi.xlated_prog_len;
+  void *data = NULL;
+  napi_value buf;
+  napi_create_buffer(env, len, &data, &buf);
+  if (len > 0) {
+    memset(&pi, 0, sizeof pi);
+    pi.xlated_prog_len = len;
+    pi.xlated_prog_insns = (uint64_t)(uintptr_t)data;
+    memset(&attr, 0, sizeof attr);
+    attr.info.bpf_fd = fd;
+    attr.info.info_len = sizeof pi;
+    attr.info.info = (uint64_t)(uintptr_t)&pi;
+    if (sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &attr) < 0) return throw_errno(env, errno, "bpf(BPF_OBJ_GET_INFO_BY_FD)", NULL);
+  }
+  napi_value result;
+  napi_create_object(env, &result);
+  napi_set_named_property(env, result, "type", num(env, pi.type));
+  napi_set_named_property(env, result, "id", num(env, pi.id));
+  napi_set_named_property(env, result, "insns", buf);
+  return result;
+}
+
+/* bpfProgLoad(progType, insns: Buffer, license) -> fd; the verifier log is in the error message. */
+static napi_value js_bpf_prog_load(napi_env env, napi_callback_info info) {
+  args_t a;
+  char license[64];
+  if (!get_args(env, info, "bpfProgLoad", 3, &a)) return NULL;
+  int type = (int)arg_int(&a, 0);
+  arg_str(&a, 2, license, sizeof license, 0);
+  if (a.failed) return NULL;
+  void *insns;
+  size_t len;
+  if (napi_get_buffer_info(env, a.argv[1], &insns, &len) != napi_ok || len % 8 != 0) {
+    throw_type(env, "bpfProgLoad", "insns must be a Buffer of 8-byte instructions");
+    return NULL;
+  }
+  static char log[16384];
+  union bpf_attr attr;
+  memset(&attr, 0, sizeof attr);
+  attr.prog_type = type;
+  attr.insns = (uint64_t)(uintptr_t)insns;
+  attr.insn_cnt = (uint32_t)(len / 8);
+  attr.license = (uint64_t)(uintptr_t)license;
+  log[0] = '\0';
+  attr.log_buf = (uint64_t)(uintptr_t)log;
+  attr.log_size = sizeof log;
+  attr.log_level = 1;
+  long fd = sys_bpf(BPF_PROG_LOAD, &attr);
+  if (fd < 0 && errno == ENOSPC) { /* log too small: retry without a log for the real errno */
+    attr.log_buf = 0;
+    attr.log_size = 0;
+    attr.log_level = 0;
+    fd = sys_bpf(BPF_PROG_LOAD, &attr);
+  }
+  if (fd < 0) {
+    int err = errno;
+    size_t n = strlen(log);
+    while (n > 0 && (log[n - 1] == '\n')) log[--n] = '\0';
+    const char *last = strrchr(log, '\n');
+    return throw_errno(env, err, "bpf(BPF_PROG_LOAD)", n ? (last ? last + 1 : log) : NULL);
+  }
+  return num(env, fd);
+}
+
+/* bpfProgAttach(targetFd, progFd, attachType, flags, replaceFd) */
+static napi_value js_bpf_prog_attach(napi_env env, napi_callback_info info) {
+  args_t a;
+  if (!get_args(env, info, "bpfProgAttach", 5, &a)) return NULL;
+  union bpf_attr attr;
+  memset(&attr, 0, sizeof attr);
+  attr.target_fd = (uint32_t)arg_int(&a, 0);
+  attr.attach_bpf_fd = (uint32_t)arg_int(&a, 1);
+  attr.attach_type = (uint32_t)arg_int(&a, 2);
+  attr.attach_flags = (uint32_t)arg_int(&a, 3);
+  attr.replace_bpf_fd = (uint32_t)arg_int(&a, 4);
+  if (a.failed) return NULL;
+  if (sys_bpf(BPF_PROG_ATTACH, &attr) < 0) return throw_errno(env, errno, "bpf(BPF_PROG_ATTACH)", NULL);
+  return undef(env);
+}
+
+/* bpfProgDetach(targetFd, progFd, attachType) */
+static napi_value js_bpf_prog_detach(napi_env env, napi_callback_info info) {
+  args_t a;
+  if (!get_args(env, info, "bpfProgDetach", 3, &a)) return NULL;
+  union bpf_attr attr;
+  memset(&attr, 0, sizeof attr);
+  attr.target_fd = (uint32_t)arg_int(&a, 0);
+  attr.attach_bpf_fd = (uint32_t)arg_int(&a, 1);
+  attr.attach_type = (uint32_t)arg_int(&a, 2);
+  if (a.failed) return NULL;
+  if (sys_bpf(BPF_PROG_DETACH, &attr) < 0) return throw_errno(env, errno, "bpf(BPF_PROG_DETACH)", NULL);
+  return undef(env);
+}
+
+/* ---------- misc ---------- */
+
+/* readlinkat(dirfd, path) -> string. With a dirfd on the host's /proc kept from before a
+ * setns, "self/fd/N" still names this process and gives the path in the current root. */
+static napi_value js_readlinkat(napi_env env, napi_callback_info info) {
+  args_t a;
+  char path[MAX_PATH], out[MAX_PATH];
+  if (!get_args(env, info, "readlinkat", 2, &a)) return NULL;
+  int dirfd = (int)arg_int(&a, 0);
+  arg_str(&a, 1, path, sizeof path, 0);
+  if (a.failed) return NULL;
+  ssize_t n = readlinkat(dirfd, path, out, sizeof out - 1);
+  if (n < 0) return throw_errno(env, errno, "readlinkat", path);
+  out[n] = '\0';
+  napi_value r;
+  napi_create_string_utf8(env, out, (size_t)n, &r);
+  return r;
+}
+
+/* fstatDev(fd) -> { mode, rdevMajor, rdevMinor, dev, ino } — Node's fstat gives rdev as one
+ * number whose major/minor split is libc's business, not ours to guess in JS. */
+static napi_value js_stat_dev(napi_env env, napi_callback_info info) {
+  args_t a;
+  char path[MAX_PATH];
+  if (!get_args(env, info, "statDevice", 1, &a)) return NULL;
+  arg_str(&a, 0, path, sizeof path, 0);
+  if (a.failed) return NULL;
+  struct stat st;
+  if (stat(path, &st) < 0) return throw_errno(env, errno, "stat", path);
+  napi_value r;
+  napi_create_object(env, &r);
+  napi_set_named_property(env, r, "mode", num(env, st.st_mode));
+  napi_set_named_property(env, r, "major", num(env, major(st.st_rdev)));
+  napi_set_named_property(env, r, "minor", num(env, minor(st.st_rdev)));
+  napi_set_named_property(env, r, "uid", num(env, st.st_uid));
+  napi_set_named_property(env, r, "gid", num(env, st.st_gid));
+  return r;
+}
+
+#define CONST(name) napi_set_named_property(env, c, #name, num(env, (int64_t)(name)))
+
+static napi_value constants(napi_env env) {
+  napi_value c;
+  napi_create_object(env, &c);
+  CONST(AT_FDCWD); CONST(AT_EMPTY_PATH); CONST(AT_RECURSIVE); CONST(AT_SYMLINK_NOFOLLOW);
+  CONST(O_PATH); CONST(O_CLOEXEC); CONST(O_DIRECTORY); CONST(O_NOFOLLOW); CONST(O_CREAT);
+  CONST(O_EXCL); CONST(O_RDONLY); CONST(O_WRONLY); CONST(O_RDWR); CONST(O_TRUNC); CONST(O_NONBLOCK);
+  CONST(RESOLVE_IN_ROOT); CONST(RESOLVE_NO_MAGICLINKS); CONST(RESOLVE_NO_SYMLINKS);
+  CONST(RESOLVE_BENEATH); CONST(RESOLVE_NO_XDEV);
+  CONST(OPEN_TREE_CLONE); CONST(OPEN_TREE_CLOEXEC);
+  CONST(MOUNT_ATTR_RDONLY); CONST(MOUNT_ATTR_NOSUID); CONST(MOUNT_ATTR_NODEV); CONST(MOUNT_ATTR_NOEXEC);
+  CONST(MOVE_MOUNT_F_EMPTY_PATH); CONST(MOVE_MOUNT_T_EMPTY_PATH);
+  CONST(FSCONFIG_SET_FLAG); CONST(FSCONFIG_SET_STRING); CONST(FSCONFIG_CMD_CREATE);
+  CONST(FSOPEN_CLOEXEC); CONST(FSMOUNT_CLOEXEC);
+  CONST(MS_BIND); CONST(MS_REC); CONST(MS_RDONLY); CONST(MS_NOSUID); CONST(MS_NODEV); CONST(MS_NOEXEC);
+  CONST(MS_REMOUNT); CONST(MS_PRIVATE); CONST(MS_SLAVE); CONST(MS_SHARED); CONST(MS_UNBINDABLE);
+  CONST(MNT_DETACH); CONST(UMOUNT_NOFOLLOW);
+  CONST(S_IFMT); CONST(S_IFCHR); CONST(S_IFBLK); CONST(S_IFDIR); CONST(S_IFREG);
+  CONST(BPF_PROG_TYPE_CGROUP_DEVICE); CONST(BPF_CGROUP_DEVICE); CONST(BPF_F_ALLOW_MULTI);
+  CONST(BPF_F_ALLOW_OVERRIDE); CONST(BPF_F_REPLACE);
+  return c;
+}
+
+#define FN(jsname, cfn) { jsname, NULL, cfn, NULL, NULL, NULL, napi_enumerable, NULL }
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+    FN("enterMountNamespace", enter_mount_namespace),
+    FN("openat2", js_openat2),
+    FN("openat", js_openat),
+    FN("mkdirat", js_mkdirat),
+    FN("mknodat", js_mknodat),
+    FN("fchownat", js_fchownat),
+    FN("mount", js_mount),
+    FN("umount2", js_umount2),
+    FN("openTree", js_open_tree),
+    FN("mountSetattr", js_mount_setattr),
+    FN("moveMount", js_move_mount),
+    FN("fsopen", js_fsopen),
+    FN("fsconfig", js_fsconfig),
+    FN("fsmount", js_fsmount),
+    FN("bpfProgQuery", js_bpf_prog_query),
+    FN("bpfProgGetFdById", js_bpf_prog_get_fd_by_id),
+    FN("bpfProgInfo", js_bpf_prog_info),
+    FN("bpfProgLoad", js_bpf_prog_load),
+    FN("bpfProgAttach", js_bpf_prog_attach),
+    FN("bpfProgDetach", js_bpf_prog_detach),
+    FN("statDevice", js_stat_dev),
+    FN("readlinkat", js_readlinkat),
+  };
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  napi_set_named_property(env, exports, "constants", constants(env));
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)
