@@ -1,0 +1,8 @@
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '\\.ts$': '<rootDir>/test/support/esbuild-jest.cjs' },
+  moduleFileExtensions: ['ts', 'js', 'cjs', 'json', 'node'],
+  testTimeout: 120000,
+};

@@ -1,0 +1,51 @@
+#!/usr/bin/env node
+// Installs what the tests and the demo need on a fresh Debian machine, and nothing that is
+// already there: npm dependencies (npm ci, no install scripts needed) and Debian packages.
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+// Debian package -> a file that shows it is installed.
+export const DEBIAN_PACKAGES = {
+  podman: '/usr/bin/podman',
+  runc: '/usr/sbin/runc',
+  crun: '/usr/bin/crun',
+  'busybox-static': '/bin/busybox',
+  libfabric1: '/usr/lib/x86_64-linux-gnu/libfabric.so.1',
+  uidmap: '/usr/bin/newuidmap',
+  gcc: '/usr/bin/gcc',
+  'libc6-dev': '/usr/include/stdio.h',
+  make: '/usr/bin/make',
+  python3: '/usr/bin/python3',
+};
+
+function log(msg) {
+  process.stderr.write(`[ensure-deps] ${msg}\n`);
+}
+
+export function ensureNpm() {
+  if (fs.existsSync(path.join(root, 'node_modules', '.package-lock.json')) && fs.existsSync(path.join(root, 'node_modules', 'esbuild'))) return;
+  log('installing npm dependencies (npm ci)');
+  execFileSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+}
+
+export function ensureDebian(extra = {}) {
+  const wanted = { ...DEBIAN_PACKAGES, ...extra };
+  const missing = Object.entries(wanted).filter(([, file]) => !fs.existsSync(file)).map(([pkg]) => pkg);
+  if (missing.length === 0) return;
+  if (process.getuid && process.getuid() !== 0) throw new Error(`missing Debian packages ${missing.join(' ')} and not root: install them first`);
+  log(`installing ${missing.join(' ')}`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const update = spawnSync('apt-get', ['update'], { stdio: ['ignore', 'ignore', 'inherit'], env });
+  if (update.status !== 0) throw new Error('apt-get update failed');
+  const install = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', ...missing], { stdio: ['ignore', 'ignore', 'inherit'], env });
+  if (install.status !== 0) throw new Error(`apt-get install ${missing.join(' ')} failed`);
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  ensureNpm();
+  ensureDebian();
+}

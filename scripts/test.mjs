@@ -1,0 +1,37 @@
+#!/usr/bin/env node
+// `npm test`: installs what is missing, builds, runs every jest test (unit and real-container
+// e2e) and prints "N passed, N failed" on its own line. Extra arguments go to jest.
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureDebian, ensureNpm } from './ensure-deps.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+ensureNpm();
+ensureDebian();
+const build = spawnSync(process.execPath, [path.join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: 'inherit' });
+if (build.status !== 0) {
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
+const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ocihooks-jest-')), 'results.json');
+const jest = spawnSync(process.execPath, [path.join(root, 'node_modules', 'jest', 'bin', 'jest.js'), '--runInBand', '--json', `--outputFile=${out}`, ...process.argv.slice(2)], {
+  cwd: root,
+  stdio: 'inherit',
+});
+let passed = 0;
+let failed = 0;
+try {
+  const r = JSON.parse(fs.readFileSync(out, 'utf8'));
+  passed = r.numPassedTests;
+  failed = r.numFailedTests + r.numRuntimeErrorTestSuites;
+  // A pending (skipped) test is not a pass: count it as a failure so it cannot hide.
+  failed += r.numPendingTests + r.numTodoTests;
+} catch (e) {
+  failed = Math.max(1, failed);
+  console.error(`could not read jest results: ${e.message}`);
+}
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(jest.status === 0 && failed === 0 ? 0 : 1);

@@ -1,0 +1,129 @@
+/**
+ * Issue 3, point 4/6: the same hook reaches the container's mount namespace in every case —
+ * runc createContainer (state pid 1), crun createContainer (pid 0), podman+runc through hooks.d
+ * with an annotation, and by hand with --state-file against running runc and podman containers.
+ * Each time the hook binds a host marker file at a path only the container's rootfs has; the
+ * container prints it, and the host's mount table is the same before and after.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import {
+  BIN, containerId, crunRun, hostMountPoints, makeBundle, makeBusyboxRootfs, ok, podmanArgs, requireBuilt, requireTool,
+  run, runcDelete, runcRun, runcRunDetached, runcState, stateFile, tmpDir, writeHooksD, RUNC,
+} from '../support/e2e';
+
+const MARKER_DST = '/ocihooks-marker/marker.txt';
+
+function markerSetup(name: string) {
+  requireBuilt();
+  const dir = tmpDir(name);
+  const rootfs = makeBusyboxRootfs(path.join(dir, 'rootfs'));
+  const marker = path.join(dir, 'marker.txt');
+  const content = `marker ${name} ${Date.now()}`;
+  fs.writeFileSync(marker, content + '\n');
+  const log = path.join(dir, 'hook.log');
+  const hookArgs = ['node', BIN('ocihook-mount'), `--log-file=${log}`, `--mount=type=bind,src=${marker},dst=${MARKER_DST},readonly`];
+  return { dir, rootfs, marker, content, log, hook: { path: process.execPath, args: hookArgs } };
+}
+
+function logLocation(log: string): string {
+  const first = fs.readFileSync(log, 'utf8').split('\n').find((l) => l.includes('"location"'));
+  if (!first) throw new Error(`no location record in ${log}`);
+  return JSON.parse(first).location;
+}
+
+describe('the hook reaches the container from every runtime', () => {
+  test('runc createContainer (state pid 1): already inside', () => {
+    const s = markerSetup('runc');
+    const before = hostMountPoints();
+    const bundle = makeBundle(path.join(s.dir, 'bundle'), s.rootfs, { args: ['cat', MARKER_DST], hooks: { createContainer: [s.hook] } });
+    const r = runcRun(bundle, containerId('runc'));
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe(s.content);
+    expect(logLocation(s.log)).toBe('inside');
+    expect(hostMountPoints()).toEqual(before);
+    expect(fs.existsSync('/ocihooks-marker')).toBe(false);
+  });
+
+  test('crun createContainer (state pid 0): already inside', () => {
+    const s = markerSetup('crun');
+    const before = hostMountPoints();
+    const bundle = makeBundle(path.join(s.dir, 'bundle'), s.rootfs, { args: ['cat', MARKER_DST], hooks: { createContainer: [s.hook] } });
+    const r = crunRun(bundle, containerId('crun'));
+    expect(r.stdout.trim()).toBe(s.content);
+    expect(r.status).toBe(0);
+    expect(logLocation(s.log)).toBe('inside');
+    expect(hostMountPoints()).toEqual(before);
+  });
+
+  test('podman + runc: hooks.d file matched by annotation', () => {
+    const s = markerSetup('podman');
+    const hooksDir = path.join(s.dir, 'hooks.d');
+    writeHooksD(hooksDir, 'marker.json', {
+      version: '1.0.0',
+      hook: s.hook,
+      when: { annotations: { '^com\\.hooks\\.test\\.marker$': '^true$' } },
+      stages: ['createContainer'],
+    });
+    const before = hostMountPoints();
+    const podman = requireTool('podman');
+    const withAnnotation = run(podman, podmanArgs({ rootfs: s.rootfs, hooksDir, annotations: { 'com.hooks.test.marker': 'true' }, args: ['cat', MARKER_DST] }));
+    expect(withAnnotation.stdout.trim()).toBe(s.content);
+    expect(withAnnotation.status).toBe(0);
+    const without = run(podman, podmanArgs({ rootfs: s.rootfs, hooksDir, args: ['cat', MARKER_DST] }));
+    // The mount point the first run created stays in this shared --rootfs dir, empty.
+    expect(without.stdout).not.toContain(s.content);
+    expect(hostMountPoints()).toEqual(before);
+  });
+
+  test('by hand with --state-file against a running runc container: joins it', () => {
+    const s = markerSetup('hand-runc');
+    const id = containerId('hand');
+    const bundle = makeBundle(path.join(s.dir, 'bundle'), s.rootfs, { args: ['sleep', '600'] });
+    runcRunDetached(bundle, id);
+    try {
+      const before = hostMountPoints();
+      const st = runcState(id);
+      const file = stateFile(s.dir, { ociVersion: '1.0.2', id, status: 'running', pid: st.pid, bundle });
+      const hook = run(process.execPath, [...s.hook.args.slice(1), '--state-file', file]);
+      expect(hook.stderr).toBe('');
+      expect(hook.status).toBe(0);
+      expect(logLocation(s.log)).toBe('join');
+      expect(ok(RUNC, ['exec', id, 'cat', MARKER_DST]).trim()).toBe(s.content);
+      expect(hostMountPoints()).toEqual(before);
+    } finally {
+      runcDelete(id);
+    }
+  });
+
+  test('by hand with --state-file against a running podman container: joins it', () => {
+    const s = markerSetup('hand-podman');
+    const podman = requireTool('podman');
+    const name = containerId('hand-podman');
+    ok(podman, podmanArgs({ rootfs: s.rootfs, args: ['sleep', '600'], detach: true, name }));
+    try {
+      const [pid, configPath] = ok(podman, ['inspect', '--format', '{{.State.Pid}} {{.OCIConfigPath}}', name]).trim().split(' ');
+      const file = stateFile(s.dir, { ociVersion: '1.0.2', id: name, status: 'running', pid: Number(pid), bundle: path.dirname(configPath as string) });
+      const before = hostMountPoints();
+      const hook = run(process.execPath, [...s.hook.args.slice(1), '--state-file', file]);
+      expect(hook.stderr).toBe('');
+      expect(hook.status).toBe(0);
+      expect(ok(podman, ['exec', name, 'cat', MARKER_DST]).trim()).toBe(s.content);
+      expect(hostMountPoints()).toEqual(before);
+    } finally {
+      run(podman, ['rm', '--force', '--time', '0', name]);
+    }
+  });
+
+  test('a state whose pid is the host init and a rootfs that is not mounted: refused, nothing done', () => {
+    const s = markerSetup('refuse');
+    const bundle = makeBundle(path.join(s.dir, 'bundle'), s.rootfs, { args: ['true'] });
+    const file = stateFile(s.dir, { ociVersion: '1.0.2', id: 'x', pid: 1, bundle });
+    const before = hostMountPoints();
+    const hook = run(process.execPath, [...s.hook.args.slice(1), '--state-file', file]);
+    expect(hook.status).toBe(1);
+    expect(hook.stderr).toMatch(/^ocihook-mount: cannot establish the container's mount namespace/);
+    expect(hook.stderr.trim().split('\n')).toHaveLength(1);
+    expect(hostMountPoints()).toEqual(before);
+  });
+});

@@ -1,0 +1,184 @@
+/**
+ * End-to-end helpers: busybox rootfs, OCI bundles, and real containers under runc, crun and
+ * podman. Tools are installed by scripts/ensure-deps.mjs (run by `npm test`); a missing tool
+ * makes the test fail with the reason, never skip.
+ */
+import { SpawnSyncReturns, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+export const ROOT = path.resolve(__dirname, '..', '..');
+export const BIN = (name: string) => path.join(ROOT, 'dist', 'bin', name);
+export const RUNC = '/usr/sbin/runc';
+
+export function requireTool(cmd: string): string {
+  const found = ['/usr/sbin', '/usr/bin', '/sbin', '/bin'].map((d) => path.join(d, cmd)).find((p) => fs.existsSync(p));
+  if (!found) throw new Error(`${cmd} is not installed: run "npm test" (scripts/ensure-deps.mjs installs it) or apt-get install it`);
+  return found;
+}
+
+export function requireBuilt(): void {
+  for (const name of ['ocihook-mount', 'ocihook-ldconfig']) {
+    if (!fs.existsSync(BIN(name))) throw new Error(`${BIN(name)} is missing: run "npm run build" first`);
+  }
+}
+
+export interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function run(cmd: string, args: string[], opts: { input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv; cwd?: string } = {}): Run {
+  const r: SpawnSyncReturns<string> = spawnSync(cmd, args, {
+    encoding: 'utf8',
+    input: opts.input ?? '',
+    timeout: opts.timeoutMs ?? 60_000,
+    env: opts.env ?? process.env,
+    cwd: opts.cwd,
+    killSignal: 'SIGKILL',
+  });
+  if (r.error) throw new Error(`${cmd} ${args.join(' ')}: ${r.error.message}`);
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Runs and insists on exit 0, with stderr in the failure message. */
+export function ok(cmd: string, args: string[], opts: Parameters<typeof run>[2] = {}): string {
+  const r = run(cmd, args, opts);
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+  return r.stdout;
+}
+
+const APPLETS = ['sh', 'cat', 'ls', 'touch', 'test', 'stat', 'echo', 'sleep', 'mkdir', 'grep', 'head', 'dd', 'printf', 'true', 'false', 'readlink', 'id', 'wc', 'env'];
+
+export function tmpDir(prefix: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `ocihooks-${prefix}-`));
+}
+
+/** A static busybox with a few applets: enough of a rootfs for runc, crun and `podman --rootfs`. */
+export function makeBusyboxRootfs(dir: string): string {
+  const busybox = requireTool('busybox');
+  const bin = path.join(dir, 'bin');
+  fs.mkdirSync(bin, { recursive: true });
+  fs.copyFileSync(busybox, path.join(bin, 'busybox'));
+  fs.chmodSync(path.join(bin, 'busybox'), 0o755);
+  for (const a of APPLETS) fs.symlinkSync('busybox', path.join(bin, a));
+  for (const d of ['etc', 'proc', 'sys', 'dev', 'tmp', 'opt']) fs.mkdirSync(path.join(dir, d), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'etc', 'passwd'), 'root:x:0:0:root:/root:/bin/sh\n');
+  return dir;
+}
+
+export interface HookSpec {
+  path: string;
+  args?: string[];
+  env?: string[];
+  timeout?: number;
+}
+
+export interface BundleOptions {
+  args: string[];
+  hooks?: { createContainer?: HookSpec[]; prestart?: HookSpec[]; createRuntime?: HookSpec[] };
+  annotations?: Record<string, string>;
+  env?: string[];
+  devices?: unknown[];
+}
+
+/** An OCI bundle from `runc spec`, writable rootfs, no terminal, the given process and hooks. */
+export function makeBundle(bundle: string, rootfs: string, opts: BundleOptions): string {
+  fs.mkdirSync(bundle, { recursive: true });
+  ok(RUNC, ['spec', '--bundle', bundle]);
+  const configPath = path.join(bundle, 'config.json');
+  const config = JSON.parse(fs.readFileSync(configPath, 'utf8'));
+  config.root = { path: rootfs, readonly: false };
+  config.process.terminal = false;
+  config.process.args = opts.args;
+  if (opts.env) config.process.env = [...config.process.env, ...opts.env];
+  if (opts.hooks) config.hooks = opts.hooks;
+  if (opts.annotations) config.annotations = opts.annotations;
+  if (opts.devices) config.linux.resources.devices = [...config.linux.resources.devices, ...opts.devices];
+  fs.writeFileSync(configPath, JSON.stringify(config, null, 2));
+  return bundle;
+}
+
+let counter = 0;
+export function containerId(prefix: string): string {
+  return `ocihooks-${prefix}-${process.pid}-${++counter}`;
+}
+
+/** Starts a detached runc container; its stdio goes nowhere (runc hands ours to the container otherwise). */
+export function runcRunDetached(bundle: string, id: string): void {
+  const r = spawnSync(RUNC, ['run', '--detach', '--bundle', bundle, id], { stdio: 'ignore', timeout: 60_000, killSignal: 'SIGKILL' });
+  if (r.error || r.status !== 0) throw new Error(`runc run --detach ${id} failed: ${r.error?.message ?? `exit ${r.status}`}`);
+}
+
+export function runcRun(bundle: string, id: string): Run {
+  return run(RUNC, ['run', '--bundle', bundle, id], { timeoutMs: 60_000 });
+}
+
+/** crun refuses the hybrid cgroup layout: run it in a private mount namespace without the v2 mount (FINDINGS). */
+export function crunRun(bundle: string, id: string): Run {
+  requireTool('crun');
+  const script = 'umount /sys/fs/cgroup/unified 2>/dev/null; exec crun run --bundle "$1" "$2"';
+  return run('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script, 'sh', bundle, id], { timeoutMs: 60_000 });
+}
+
+export interface PodmanOptions {
+  rootfs: string;
+  args: string[];
+  hooksDir?: string;
+  annotations?: Record<string, string>;
+  env?: string[];
+  detach?: boolean;
+  name?: string;
+  runtime?: 'runc' | 'crun';
+  extra?: string[];
+}
+
+export function podmanArgs(o: PodmanOptions): string[] {
+  const args = ['--runtime', o.runtime ?? 'runc'];
+  if (o.hooksDir) args.push('--hooks-dir', o.hooksDir);
+  args.push('run', '--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024', '--network', 'none');
+  args.push(o.detach ? '-d' : '--rm');
+  if (o.name) args.push('--name', o.name);
+  for (const [k, v] of Object.entries(o.annotations ?? {})) args.push('--annotation', `${k}=${v}`);
+  for (const e of o.env ?? []) args.push('--env', e);
+  args.push(...(o.extra ?? []), '--rootfs', o.rootfs, ...o.args);
+  return args;
+}
+
+export function podmanRun(o: PodmanOptions): Run {
+  return run(requireTool('podman'), podmanArgs(o), { timeoutMs: 90_000 });
+}
+
+/** Writes a hooks.d file (schema 1.0.0). */
+export function writeHooksD(dir: string, name: string, content: object): string {
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, JSON.stringify(content, null, 2));
+  return file;
+}
+
+/** Mount points of the host's mount namespace (of this test process), for before/after comparison. */
+export function hostMountPoints(): string[] {
+  return fs
+    .readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.split(' ')[4] as string)
+    .sort();
+}
+
+export function stateFile(dir: string, state: object): string {
+  const file = path.join(dir, `state-${++counter}.json`);
+  fs.writeFileSync(file, JSON.stringify(state));
+  return file;
+}
+
+export function runcState(id: string): { pid: number; bundle: string; status: string } {
+  return JSON.parse(ok(RUNC, ['state', id]));
+}
+
+export function runcDelete(id: string): void {
+  run(RUNC, ['delete', '--force', id]);
+}
