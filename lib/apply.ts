@@ -42,9 +42,11 @@ function fail(action: Action | string, e: unknown): ActionError {
   return new ActionError(`${what}: ${messageOf(e)}`);
 }
 
-/** Opens the container rootfs for reading, from the hook's own namespace (before any join). */
+/**
+ * Opens the container rootfs for reading, from the hook's own namespace (before any join). An
+ * unresolved location (--dry-run only) reads the rootfs directory itself; reads resolve in root.
+ */
 export function openContainerRoot(location: Location): number {
-  if (location.kind === 'unresolved') throw new ActionError(location.reason);
   if (location.kind === 'join' && location.pivoted) return openRootfs(`/proc/${location.pid}/root`);
   return openRootfs(location.rootfs);
 }

@@ -19,11 +19,13 @@ export interface PlanContext {
   withRoot<T>(fn: (rootFd: number) => T): T;
 }
 
-export function locate(state: OciState, bundle: Bundle, dryRun: boolean): Location {
+/** Locates the container; a location that cannot be established is kept as "unresolved" so that
+ * input errors found while planning (exit 2) are reported first, and --dry-run can still print. */
+export function locate(state: OciState, bundle: Bundle): Location {
   try {
     return locateContainer(state.pid, bundle.rootfs);
   } catch (e) {
-    if (dryRun && e instanceof ActionError) return { kind: 'unresolved', rootfs: bundle.rootfs, reason: e.message };
+    if (e instanceof ActionError) return { kind: 'unresolved', rootfs: bundle.rootfs, reason: e.message };
     throw e;
   }
 }
@@ -31,7 +33,7 @@ export function locate(state: OciState, bundle: Bundle, dryRun: boolean): Locati
 export function runContainerHook(args: CommonArgs & { skipCgroup?: boolean }, ctx: HookContext, makePlan: (p: PlanContext) => Plan): void {
   const state = readState(args.stateFile);
   const bundle = loadBundle(state);
-  const location = locate(state, bundle, args.dryRun);
+  const location = locate(state, bundle);
   const log = ctx.log.child({ container: state.id });
   log.info({ location: location.kind, statePid: state.pid ?? null }, location.reason);
   const plan = makePlan({
@@ -51,6 +53,7 @@ export function runContainerHook(args: CommonArgs & { skipCgroup?: boolean }, ct
     process.stdout.write(JSON.stringify(plan, null, 2) + '\n');
     return;
   }
+  if (location.kind === 'unresolved') throw new ActionError(location.reason);
   if (plan.actions.length === 0) {
     log.info('nothing to do');
     return;
