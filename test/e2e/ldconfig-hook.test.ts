@@ -1,0 +1,131 @@
+/**
+ * Issue 5 end to end under podman+runc: a glibc rootfs (the host's loader and libc copied in)
+ * and a program built here with cc against a test library. The mount hook puts the library at
+ * /opt/ocihooks-test/lib; with the ldconfig hook (--folder that dir) the program runs without
+ * LD_LIBRARY_PATH; without it, the same program fails to load.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { BIN, makeBundle, makeBusyboxRootfs, ok, podmanArgs, requireTool, run, stateFile, tmpDir, writeHooksD } from '../support/e2e';
+
+const LDCONFIG = ['/sbin/ldconfig', '/usr/sbin/ldconfig'].find((p) => fs.existsSync(p)) as string;
+const ANNOTATION = { 'com.hooks.test.ldconfig': 'true' };
+const WHEN = { annotations: { '^com\\.hooks\\.test\\.ldconfig$': '^true$' } };
+
+/** A busybox rootfs plus the host's dynamic loader and libc at their Debian paths. */
+export function makeGlibcRootfs(dir: string): string {
+  const rootfs = makeBusyboxRootfs(dir);
+  for (const lib of ['/lib64/ld-linux-x86-64.so.2', '/lib/x86_64-linux-gnu/libc.so.6']) {
+    const dst = path.join(rootfs, lib);
+    fs.mkdirSync(path.dirname(dst), { recursive: true });
+    fs.copyFileSync(fs.realpathSync(lib), dst);
+  }
+  fs.mkdirSync(path.join(rootfs, 'etc', 'ld.so.conf.d'), { recursive: true });
+  fs.writeFileSync(path.join(rootfs, 'etc', 'ld.so.conf'), 'include /etc/ld.so.conf.d/*.conf\n');
+  fs.writeFileSync(path.join(rootfs, 'etc', 'ld.so.conf.d', 'x86_64-linux-gnu.conf'), '/lib/x86_64-linux-gnu\n/usr/lib/x86_64-linux-gnu\n');
+  return rootfs;
+}
+
+function buildProgram(dir: string): { libDir: string; program: string } {
+  const cc = requireTool('gcc');
+  const libDir = path.join(dir, 'lib');
+  fs.mkdirSync(libDir);
+  fs.writeFileSync(path.join(dir, 'lib.c'), 'int ocihooks_answer(void) { return 42; }\n');
+  fs.writeFileSync(path.join(dir, 'main.c'), '#include <stdio.h>\nint ocihooks_answer(void);\nint main(void) { printf("answer %d\\n", ocihooks_answer()); return 0; }\n');
+  ok(cc, ['-shared', '-fPIC', '-Wl,-soname,libocihookstest.so.1', '-o', path.join(libDir, 'libocihookstest.so.1'), path.join(dir, 'lib.c')]);
+  fs.symlinkSync('libocihookstest.so.1', path.join(libDir, 'libocihookstest.so'));
+  const program = path.join(dir, 'answer');
+  ok(cc, ['-o', program, path.join(dir, 'main.c'), `-L${libDir}`, '-locihookstest']);
+  return { libDir, program };
+}
+
+function setup(name: string, withLdconfig: boolean) {
+  const dir = tmpDir(name);
+  const rootfs = makeGlibcRootfs(path.join(dir, 'rootfs'));
+  const { libDir, program } = buildProgram(dir);
+  fs.copyFileSync(program, path.join(rootfs, 'bin', 'answer'));
+  fs.chmodSync(path.join(rootfs, 'bin', 'answer'), 0o755);
+  const hooksDir = path.join(dir, 'hooks.d');
+  const log = path.join(dir, 'hooks.log');
+  writeHooksD(hooksDir, '01-mount.json', {
+    version: '1.0.0',
+    hook: { path: process.execPath, args: ['node', BIN('ocihook-mount'), `--log-file=${log}`, `--mount=type=bind,src=${libDir},dst=/opt/ocihooks-test/lib,readonly`] },
+    when: WHEN,
+    stages: ['createContainer'],
+  });
+  if (withLdconfig) {
+    writeHooksD(hooksDir, '02-ldconfig.json', {
+      version: '1.0.0',
+      hook: { path: process.execPath, args: ['node', BIN('ocihook-ldconfig'), `--log-file=${log}`, `--ldconfig-path=${LDCONFIG}`, '--folder=/opt/ocihooks-test/lib'] },
+      when: WHEN,
+      stages: ['createContainer'],
+    });
+  }
+  return { dir, rootfs, hooksDir, log };
+}
+
+describe('ldconfig hook', () => {
+  test('with the hook the program finds its library without LD_LIBRARY_PATH; without, it fails', () => {
+    const podman = requireTool('podman');
+    const withHook = setup('ldc-with', true);
+    const r = run(podman, podmanArgs({ rootfs: withHook.rootfs, hooksDir: withHook.hooksDir, annotations: ANNOTATION, args: ['/bin/answer'] }));
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('answer 42\n');
+    const summary = fs.readFileSync(withHook.log, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((l) => l.msg === 'linker cache refreshed');
+    // libocihookstest.so.1 and the libocihookstest.so link beside it.
+    expect(summary.contributed).toEqual({ '/opt/ocihooks-test/lib': 2 });
+    expect(summary.entries).toBeGreaterThanOrEqual(2);
+    expect(fs.readFileSync(path.join(withHook.rootfs, 'etc/ld.so.conf.d/000-ocihooks.conf'), 'utf8')).toContain('/opt/ocihooks-test/lib');
+
+    const without = setup('ldc-without', false);
+    const w = run(podman, podmanArgs({ rootfs: without.rootfs, hooksDir: without.hooksDir, annotations: ANNOTATION, args: ['/bin/answer'] }));
+    expect(w.status).not.toBe(0);
+    expect(w.stdout + w.stderr).toMatch(/libocihookstest\.so\.1: cannot open shared object file/);
+  });
+
+  function byHand(rootfs: string, dir: string, args: string[]) {
+    const bundle = path.join(dir, 'bundle');
+    if (!fs.existsSync(bundle)) makeBundle(bundle, rootfs, { args: ['true'] });
+    // A createContainer-like place: a private mount namespace where the rootfs is a mount point.
+    const state = stateFile(dir, { ociVersion: '1.0.2', id: 'ldc', pid: 0, bundle });
+    const script = 'mount --bind "$1" "$1" && shift && exec "$@"';
+    return run('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script, 'sh', rootfs, process.execPath, BIN('ocihook-ldconfig'), `--log-file=${path.join(dir, 'h.log')}`, '--state-file', state, ...args]);
+  }
+
+  test('a musl-like rootfs is left untouched: exit 0 and one log line', () => {
+    const dir = tmpDir('ldc-musl');
+    const rootfs = makeBusyboxRootfs(path.join(dir, 'rootfs'));
+    fs.mkdirSync(path.join(rootfs, 'lib'), { recursive: true });
+    fs.writeFileSync(path.join(rootfs, 'lib', 'ld-musl-x86_64.so.1'), '');
+    const r = byHand(rootfs, dir, ['--folder=/opt']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(fs.readFileSync(path.join(dir, 'h.log'), 'utf8')).toMatch(/"reason":"the image uses musl \(\/lib\/ld-musl-x86_64.so.1\)/);
+    expect(fs.existsSync(path.join(rootfs, 'etc', 'ld.so.cache'))).toBe(false);
+    expect(fs.existsSync(path.join(rootfs, 'etc', 'ld.so.conf.d'))).toBe(false);
+  });
+
+  test('a relative or in-rootfs ldconfig path exits 2', () => {
+    const dir = tmpDir('ldc-path');
+    const rootfs = makeGlibcRootfs(path.join(dir, 'rootfs'));
+    fs.writeFileSync(path.join(rootfs, 'bin', 'ldconfig'), '#!/bin/sh\ntouch /pwned\n', { mode: 0o755 });
+    const relative = byHand(rootfs, dir, ['--ldconfig-path=sbin/ldconfig']);
+    expect(relative.status).toBe(2);
+    expect(relative.stderr).toBe('ocihook-ldconfig: --ldconfig-path "sbin/ldconfig": must be an absolute path on the host\n');
+    const inside = byHand(rootfs, dir, [`--ldconfig-path=${path.join(rootfs, 'bin', 'ldconfig')}`]);
+    expect(inside.status).toBe(2);
+    expect(inside.stderr).toMatch(/bin\/ldconfig: is inside the container's rootfs; only a host ldconfig is trusted\n$/);
+  });
+
+  test('an ldconfig that hangs is killed at the timeout: exit 1', () => {
+    const dir = tmpDir('ldc-hang');
+    const rootfs = makeGlibcRootfs(path.join(dir, 'rootfs'));
+    const hang = path.join(dir, 'hanging-ldconfig');
+    fs.writeFileSync(hang, '#!/bin/sh\nexec sleep 60\n', { mode: 0o755 });
+    const started = Date.now();
+    const r = byHand(rootfs, dir, [`--ldconfig-path=${hang}`, '--timeout=1']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^ocihook-ldconfig: ldconfig .*hanging-ldconfig -r .*: killed after 1000 ms timeout\n$/);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+});
