@@ -14,20 +14,24 @@
  *     container: back in the hook's own namespace, through /proc/<pid>/root).
  * Any failure unmounts what this run mounted, in reverse order, and is reported with its action.
  */
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import { ActionError, messageOf } from './errors';
+import { ActionError, errorCode, messageOf } from './errors';
 import { DeviceCgroup, allowDevices, deviceCgroupOfPid } from './cgroups';
 import type { Location } from './location';
 import { native } from './native';
-import { Action, BindAction, DeviceAction, DeviceAllow, LdconfigAction, Plan, describeAction } from './plan';
-import { ensureMountPoint, openRootfs } from './rootfs';
-import { existingFolders, noGlibcReason, readContainerCache, runLdconfig, summariseCache, writeDropIn } from './ldconfig';
+import { Action, BindAction, DeviceAction, DeviceAllow, LdconfigAction, Plan, RunHookAction, describeAction } from './plan';
+import { splitDev } from './mount-plan';
+import { ensureMountPoint, openRootfs, pathComponents } from './rootfs';
+import { SCRUBBED_ENV, existingFolders, noGlibcReason, readContainerCache, runLdconfig, summariseCache, writeDropIn } from './ldconfig';
 import type { Logger } from './log';
 
 export interface ApplyOptions {
   log: Logger;
   /** Skip the device cgroup step (diagnostics: shows that the cgroup rule is what grants access). */
   skipCgroup?: boolean;
+  /** The state JSON, given on stdin to hooks the plan runs (CDI createContainer hooks). */
+  stateJson?: string;
 }
 
 type MountAction = BindAction | DeviceAction;
@@ -68,7 +72,8 @@ export interface Applied {
 export function applyPlan(plan: Plan, opts: ApplyOptions): Applied {
   const n = native();
   const c = n.constants;
-  const mounts = plan.actions.filter((a): a is MountAction => a.action === 'bind' || a.action === 'device');
+  const mounts = plan.actions.filter((a): a is MountAction => a.action === 'bind' || (a.action === 'device' && a.node === undefined));
+  const nodes = plan.actions.filter((a): a is DeviceAction => a.action === 'device' && a.node !== undefined);
   const rules: DeviceAllow[] = plan.actions.flatMap((a) => (a.action === 'allow-devices' ? a.rules : []));
   const loc = plan.location;
   if (loc.kind === 'unresolved') throw new ActionError(loc.reason);
@@ -133,6 +138,14 @@ export function applyPlan(plan: Plan, opts: ApplyOptions): Applied {
       }
     });
 
+    for (const a of nodes) {
+      try {
+        createDeviceNode(rootFd, a);
+      } catch (e) {
+        throw fail(a, e);
+      }
+    }
+
     // 4. Device cgroup.
     if (cgroup) {
       try {
@@ -154,6 +167,16 @@ export function applyPlan(plan: Plan, opts: ApplyOptions): Applied {
         throw fail(a, e);
       }
     }
+    // 6. Hooks from CDI specs, from the hook's own namespace, with the state on stdin.
+    const hooks = plan.actions.filter((a): a is RunHookAction => a.action === 'run-hook');
+    if (hooks.length) applied.leave();
+    for (const a of hooks) {
+      try {
+        runSpecHook(a, opts.stateJson ?? '');
+      } catch (e) {
+        throw fail(a, e);
+      }
+    }
     return applied;
   } catch (e) {
     rollback(mounted, opts.log);
@@ -166,6 +189,49 @@ export function applyPlan(plan: Plan, opts: ApplyOptions): Applied {
   } finally {
     for (const fd of fds) fs.closeSync(fd);
   }
+}
+
+/** mknod inside the rootfs (parent resolved in root), with the spec's mode and owner. */
+function createDeviceNode(rootFd: number, a: DeviceAction): void {
+  const n = native();
+  const c = n.constants;
+  const parts = pathComponents(a.destination);
+  const name = parts.pop() as string;
+  const parentFd = ensureMountPoint(rootFd, '/' + parts.join('/'), 'directory');
+  try {
+    const mode = a.node?.fileMode ?? 0o666;
+    try {
+      n.mknodat(parentFd, name, (a.type === 'c' ? (c.S_IFCHR as number) : (c.S_IFBLK as number)) | (mode & 0o7777), a.major, a.minor);
+    } catch (e) {
+      if (errorCode(e) !== 'EEXIST') throw e;
+      const existing = n.openat(parentFd, name, (c.O_PATH as number) | (c.O_NOFOLLOW as number) | (c.O_CLOEXEC as number), 0);
+      try {
+        const st = fs.fstatSync(existing, { bigint: true });
+        const dev = splitDev(st.rdev);
+        const type = st.isCharacterDevice() ? 'c' : st.isBlockDevice() ? 'b' : undefined;
+        if (type !== a.type || dev.major !== a.major || dev.minor !== a.minor) throw new ActionError(`${a.destination} exists in the container and is not ${a.type} ${a.major}:${a.minor}`);
+      } finally {
+        fs.closeSync(existing);
+      }
+    }
+    n.fchmodat(parentFd, name, mode & 0o7777); // mknod's mode went through the umask
+    if (a.node?.uid !== undefined || a.node?.gid !== undefined) n.fchownat(parentFd, name, a.node?.uid ?? -1, a.node?.gid ?? -1, c.AT_SYMLINK_NOFOLLOW as number);
+  } finally {
+    fs.closeSync(parentFd);
+  }
+}
+
+function runSpecHook(a: RunHookAction, stateJson: string): void {
+  const env: Record<string, string> = { ...SCRUBBED_ENV };
+  for (const e of a.env) {
+    const eq = e.indexOf('=');
+    if (eq > 0) env[e.slice(0, eq)] = e.slice(eq + 1);
+  }
+  const r = spawnSync(a.path, a.args.slice(1), { argv0: a.args[0] ?? a.path, env, input: stateJson, timeout: a.timeoutMs, killSignal: 'SIGKILL', stdio: ['pipe', 'ignore', 'pipe'], maxBuffer: 1 << 20 });
+  const stderr = (r.stderr?.toString('utf8') ?? '').trim().split('\n').slice(-3).join(' | ');
+  if (r.error && errorCode(r.error) === 'ETIMEDOUT') throw new ActionError(`killed after ${a.timeoutMs} ms timeout`);
+  if (r.error) throw new ActionError(r.error.message);
+  if (r.status !== 0) throw new ActionError(`exit ${r.status ?? r.signal}${stderr ? `: ${stderr}` : ''}`);
 }
 
 function refreshLinkerCache(a: LdconfigAction, rootFd: number, loc: Location, applied: Applied, log: Logger): void {

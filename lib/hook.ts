@@ -32,6 +32,7 @@ export function locate(state: OciState, bundle: Bundle): Location {
 
 export function runContainerHook(args: CommonArgs & { skipCgroup?: boolean }, ctx: HookContext, makePlan: (p: PlanContext) => Plan): void {
   const state = readState(args.stateFile);
+  const stateJson = JSON.stringify(state);
   const bundle = loadBundle(state);
   const location = locate(state, bundle);
   const log = ctx.log.child({ container: state.id });
@@ -54,12 +55,13 @@ export function runContainerHook(args: CommonArgs & { skipCgroup?: boolean }, ct
     return;
   }
   if (location.kind === 'unresolved') throw new ActionError(location.reason);
+  for (const d of plan.deferred ?? []) log.warn(d);
   if (plan.actions.length === 0) {
     log.info('nothing to do');
     return;
   }
   const started = process.hrtime.bigint();
-  const applied = applyPlan(plan, { log, skipCgroup: args.skipCgroup ?? false });
+  const applied = applyPlan(plan, { log, skipCgroup: args.skipCgroup ?? false, stateJson });
   applied.leave();
   log.info({ actions: plan.actions.map(describeAction), ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'applied');
 }

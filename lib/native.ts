@@ -17,6 +17,7 @@ export interface Native {
   mkdirat(dirfd: number, name: string, mode: number): void;
   mknodat(dirfd: number, name: string, mode: number, major: number, minor: number): void;
   fchownat(dirfd: number, path: string, uid: number, gid: number, flags: number): void;
+  fchmodat(dirfd: number, name: string, mode: number): void;
   mount(source: string | null, target: string, fstype: string | null, flags: number, data: string | null): void;
   umount2(target: string, flags: number): void;
   openTree(dirfd: number, path: string, flags: number): number;

@@ -31,6 +31,20 @@ export interface DeviceAction {
   major: number;
   minor: number;
   access: string;
+  /**
+   * When a CDI spec sets the node's mode or owner, the node is created with mknod inside the
+   * rootfs (a bind mount would show the host node's attributes); otherwise the host node is bound.
+   */
+  node?: { fileMode?: number; uid?: number; gid?: number };
+}
+
+/** A hook from a CDI spec, run with the container state on stdin. */
+export interface RunHookAction {
+  action: 'run-hook';
+  path: string;
+  args: string[];
+  env: string[];
+  timeoutMs: number;
 }
 
 export interface AllowDevicesAction {
@@ -46,7 +60,7 @@ export interface LdconfigAction {
   timeoutMs: number;
 }
 
-export type Action = BindAction | DeviceAction | AllowDevicesAction | LdconfigAction;
+export type Action = BindAction | DeviceAction | AllowDevicesAction | LdconfigAction | RunHookAction;
 
 export interface Plan {
   hook: string;
@@ -55,6 +69,8 @@ export interface Plan {
   /** Propagation of the injected mounts, from config linux.rootfsPropagation (default private). */
   propagation: 'private' | 'slave' | 'shared' | 'unbindable';
   actions: Action[];
+  /** Edits this stage cannot make (logged; the precreate stage can). */
+  deferred?: string[];
 }
 
 export function describeAction(a: Action): string {
@@ -67,6 +83,8 @@ export function describeAction(a: Action): string {
       return `allow devices ${a.rules.map((r) => `${r.type} ${r.major}:${r.minor} ${r.access}`).join(', ')}`;
     case 'ldconfig':
       return `ldconfig ${a.ldconfig}${a.folders.length ? ` with ${a.folders.join(', ')}` : ''}`;
+    case 'run-hook':
+      return `run hook ${[a.path, ...a.args.slice(1)].join(' ')}`;
   }
 }
 

@@ -239,7 +239,19 @@ static napi_value js_fchownat(napi_env env, napi_callback_info info) {
   return undef(env);
 }
 
-/* fchmodat via /proc/self/fd is racy for O_PATH; callers chmod through a real fd (fs.fchmodSync). */
+/* fchmodat(dirfd, name, mode): a name in an already-resolved directory (no symlink is followed:
+ * the caller created the node there). */
+static napi_value js_fchmodat(napi_env env, napi_callback_info info) {
+  args_t a;
+  char path[MAX_PATH];
+  if (!get_args(env, info, "fchmodat", 3, &a)) return NULL;
+  int dirfd = (int)arg_int(&a, 0);
+  arg_str(&a, 1, path, sizeof path, 0);
+  mode_t mode = (mode_t)arg_int(&a, 2);
+  if (a.failed) return NULL;
+  if (fchmodat(dirfd, path, mode, 0) < 0) return throw_errno(env, errno, "fchmodat", path);
+  return undef(env);
+}
 
 /* ---------- mounts ---------- */
 
@@ -588,6 +600,7 @@ static napi_value init(napi_env env, napi_value exports) {
     FN("mkdirat", js_mkdirat),
     FN("mknodat", js_mknodat),
     FN("fchownat", js_fchownat),
+    FN("fchmodat", js_fchmodat),
     FN("mount", js_mount),
     FN("umount2", js_umount2),
     FN("openTree", js_open_tree),

@@ -15,7 +15,7 @@ const esbuild = require('esbuild');
 
 export const PROGRAMS = {
   'ocihook-mount': 'hooks/mount.ts',
-  // 'ocihook-gpu': 'hooks/gpu.ts',
+  'ocihook-gpu': 'hooks/gpu.ts',
   'ocihook-ldconfig': 'hooks/ldconfig.ts',
   // ocihooks: 'hooks/ocihooks.ts',
 };

@@ -1,0 +1,80 @@
+/**
+ * ocihook-gpu: GPUs through CDI specs (or device-node discovery), NVIDIA and AMD.
+ *   ocihook-gpu [options]             createContainer hook: device nodes, mounts, cgroup rules, spec hooks
+ *   ocihook-gpu precreate [options]   podman precreate: config.json on stdin, edited config.json on stdout
+ * Devices come from cdi.k8s.io/* annotations, NVIDIA_VISIBLE_DEVICES, ROCR/HIP_VISIBLE_DEVICES and --device.
+ */
+import * as fs from 'node:fs';
+import { hookParser, parseArgs, runProgram } from '../lib/cli';
+import { UsageError } from '../lib/errors';
+import { runContainerHook } from '../lib/hook';
+import { containerEnv } from '../lib/inputs';
+import { DEFAULT_CDI_DIRS, Registry, loadRegistry, resolveDevices } from '../lib/cdi/registry';
+import { discoverGpuSpecs } from '../lib/gpu/discover';
+import { GpuSelection, editConfigForPrecreate, planGpuCreateContainer } from '../lib/gpu/plan';
+import { requestedDeviceNames } from '../lib/gpu/select';
+import { ociConfigSchema, parseJson, parseWith } from '../lib/schemas';
+import type { Logger } from '../lib/log';
+
+const PROGRAM = 'ocihook-gpu';
+const precreate = process.argv[2] === 'precreate';
+const argv = process.argv.slice(precreate ? 3 : 2);
+
+function registry(dirs: string[], deviceRoot: string, log: Logger): Registry {
+  const reg = loadRegistry(dirs);
+  for (const p of reg.problems) log.warn({ cdi: p }, 'CDI spec skipped');
+  if (reg.specs.length === 0) {
+    // No CDI spec at all: fall back to the device nodes that exist.
+    for (const spec of discoverGpuSpecs(deviceRoot)) {
+      reg.specs.push(spec);
+      for (const device of spec.devices) reg.devices.set(`${spec.kind}=${device.name}`, { qualifiedName: `${spec.kind}=${device.name}`, spec, device });
+    }
+    log.info({ deviceRoot, kinds: reg.specs.map((s) => s.kind) }, 'no CDI spec found: discovered device nodes');
+  }
+  return reg;
+}
+
+function select(reg: Registry, annotations: Record<string, string>, env: Map<string, string>, cli: string[]): GpuSelection {
+  const requested = requestedDeviceNames(annotations, env, cli);
+  return { requested, devices: requested.length ? resolveDevices(reg, requested) : [] };
+}
+
+runProgram(
+  PROGRAM,
+  () =>
+    parseArgs(
+      hookParser(PROGRAM, '$0 [precreate] [--device vendor.com/class=name]... [--cdi-spec-dir DIR]... [options]')
+        .option('device', { type: 'string', array: true, default: [] as string[], describe: 'CDI device to inject (fully-qualified name), in addition to annotations and env' })
+        .option('cdi-spec-dir', { type: 'string', array: true, describe: `CDI spec directory, later wins (default: ${DEFAULT_CDI_DIRS.join(' ')})` })
+        .option('device-root', { type: 'string', default: '/dev', describe: 'where to discover GPU nodes when no CDI spec exists' })
+        .option('skip-cgroup', { type: 'boolean', default: false, describe: 'bind devices but leave the device cgroup alone (diagnostics)' })
+        .option('config-file', { type: 'string', describe: 'precreate: read config.json from FILE instead of stdin' })
+        .epilogue('precreate reads the proposed config.json on stdin and writes the edited one on stdout.'),
+      argv,
+    ),
+  (args, ctx) => {
+    const dirs = args['cdi-spec-dir'] ?? DEFAULT_CDI_DIRS;
+    const deviceRoot = args['device-root'];
+    if (precreate) {
+      const what = args['config-file'] ? `config ${args['config-file']}` : 'config on stdin';
+      let text: string;
+      try {
+        text = fs.readFileSync(args['config-file'] ?? 0, 'utf8');
+      } catch (e) {
+        throw new UsageError(`${what}: ${(e as Error).message}`);
+      }
+      const raw = parseJson(text, what);
+      const config = parseWith(ociConfigSchema, raw, what);
+      const sel = select(registry(dirs, deviceRoot, ctx.log), config.annotations ?? {}, containerEnv(config), args.device);
+      const edited = sel.devices.length ? editConfigForPrecreate(raw as Record<string, unknown>, sel) : raw;
+      ctx.log.info({ devices: sel.devices.map((d) => d.qualifiedName) }, 'precreate');
+      process.stdout.write(JSON.stringify(edited));
+      return;
+    }
+    runContainerHook({ ...args, skipCgroup: args['skip-cgroup'] }, ctx, ({ state, bundle, location }) => {
+      const annotations = { ...(bundle.config.annotations ?? {}), ...(state.annotations ?? {}) };
+      const sel = select(registry(dirs, deviceRoot, ctx.log), annotations, containerEnv(bundle.config), args.device);
+      return planGpuCreateContainer(state, bundle, location, sel);
+    });
+  },
+);
