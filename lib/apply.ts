@@ -128,7 +128,7 @@ export function applyPlan(plan: Plan, opts: ApplyOptions): Applied {
     // 3. Mount points and moves.
     mounts.forEach((a, i) => {
       try {
-        const target = keep(ensureMountPoint(rootFd, a.destination, a.action === 'device' ? 'file' : a.kind));
+        const target = keep(ensureMountPoint(rootFd, a.destination, a.action === 'device' ? 'device' : a.kind));
         const where = n.readlinkat(hostProc, `self/fd/${target}`);
         n.moveMount(trees[i] as number, '', target, '', (c.MOVE_MOUNT_F_EMPTY_PATH as number) | (c.MOVE_MOUNT_T_EMPTY_PATH as number), where);
         mounted.push(where);

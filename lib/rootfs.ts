@@ -8,7 +8,8 @@ import * as fs from 'node:fs';
 import { ActionError, errorCode } from './errors';
 import { native } from './native';
 
-export type MountPointKind = 'file' | 'directory';
+/** What a mount point must be: a device bind accepts an existing device node (e.g. one a runtime made). */
+export type MountPointKind = 'file' | 'directory' | 'device';
 
 function resolveFlags(): number {
   const c = native().constants;
@@ -72,7 +73,7 @@ export function ensureMountPoint(rootFd: number, containerPath: string, kind: Mo
         if (next === undefined) {
           if (name === '..') throw new ActionError(`destination ${containerPath}: cannot create ".."`);
           try {
-            if (last && kind === 'file') {
+            if (last && kind !== 'directory') {
               const created = n.openat(parentFd, name, (c.O_CREAT as number) | (c.O_EXCL as number) | (c.O_WRONLY as number) | (c.O_NOFOLLOW as number) | (c.O_CLOEXEC as number), 0o644);
               fs.closeSync(created);
             } else {
@@ -103,9 +104,10 @@ export function ensureMountPoint(rootFd: number, containerPath: string, kind: Mo
     fd = parentFd;
   }
   const found = kindOf(fd);
-  if (found !== kind) {
+  const acceptable = kind === 'device' ? ['file', 'character device', 'block device'] : [kind];
+  if (!acceptable.includes(found)) {
     fs.closeSync(fd);
-    throw new ActionError(`destination ${containerPath}: exists as a ${found} in the container, the source needs a ${kind}`);
+    throw new ActionError(`destination ${containerPath}: exists as a ${found} in the container, the source needs a ${kind === 'device' ? 'file or device node' : kind}`);
   }
   return fd;
 }

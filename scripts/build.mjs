@@ -17,7 +17,7 @@ export const PROGRAMS = {
   'ocihook-mount': 'hooks/mount.ts',
   'ocihook-gpu': 'hooks/gpu.ts',
   'ocihook-ldconfig': 'hooks/ldconfig.ts',
-  // ocihooks: 'hooks/ocihooks.ts',
+  ocihooks: 'hooks/ocihooks.ts',
 };
 
 function nodeHeadersDir() {

@@ -1,0 +1,153 @@
+/**
+ * ocihooks: the admin command. validate | match | install | doctor | plan | completion.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import yargs from 'yargs';
+import { VERSION } from '../lib/cli';
+import { UsageError, messageOf } from '../lib/errors';
+import { doctor } from '../lib/doctor';
+import { DEFAULT_HOOKS_DIRS, factsFromConfig, matchHooks, readHookFile, readHooksDirs } from '../lib/hooksd/match';
+import { DEFAULT_HOOKS_DIR, DEFAULT_PREFIX, install, uninstall } from '../lib/install';
+import { ociConfigSchema, parseJson, parseWith } from '../lib/schemas';
+import { defaultLdconfig } from '../lib/ldconfig';
+
+const PROGRAM = 'ocihooks';
+const here = __dirname; // dist/bin (or <prefix>/bin once installed)
+
+function fail(e: unknown): never {
+  process.stderr.write(`${PROGRAM}: ${messageOf(e).split('\n')[0]}\n`);
+  process.exit(e instanceof UsageError ? 2 : 1);
+}
+
+function jsonFilesOf(p: string): string[] {
+  if (!fs.existsSync(p)) throw new UsageError(`${p}: no such file or directory`);
+  if (fs.statSync(p).isDirectory()) return fs.readdirSync(p).filter((f) => f.endsWith('.json')).sort().map((f) => path.join(p, f));
+  return [p];
+}
+
+function annotationPairs(list: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const a of list) {
+    const eq = a.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--annotation ${JSON.stringify(a)}: expected KEY=VALUE`);
+    out[a.slice(0, eq)] = a.slice(eq + 1);
+  }
+  return out;
+}
+
+async function main() {
+  await yargs(process.argv.slice(2))
+    .scriptName(PROGRAM)
+    .usage('$0 <command> [options]')
+    .command(
+      'validate [paths..]',
+      'check hooks.d files (1.0.0 and 0.1.0) the way podman reads them',
+      (y) => y.positional('paths', { type: 'string', array: true, describe: `files or directories (default: ${DEFAULT_HOOKS_DIRS.join(' ')})` }).option('path-check', { type: 'boolean', default: true, describe: 'require hook paths to exist and be executable here (--no-path-check skips it)' }),
+      (a) => {
+        const paths = a.paths?.length ? a.paths : DEFAULT_HOOKS_DIRS.filter((d) => fs.existsSync(d));
+        let bad = 0;
+        let count = 0;
+        for (const p of paths) {
+          for (const file of jsonFilesOf(p)) {
+            count++;
+            const f = readHookFile(file, { checkPath: a['path-check'] });
+            for (const pr of f.problems) process.stdout.write(`${file}: ${pr.field}: ${pr.reason}\n`);
+            if (f.problems.length) bad++;
+          }
+        }
+        process.stdout.write(`${count} file(s) checked, ${bad} with problems\n`);
+        if (bad) process.exitCode = 2;
+      },
+    )
+    .command(
+      'match',
+      'print which hooks a container would get at which stage, in podman order',
+      (y) =>
+        y
+          .option('config', { type: 'string', demandOption: true, describe: 'the container config.json' })
+          .option('annotation', { type: 'string', array: true, default: [] as string[], describe: 'KEY=VALUE, added to the config annotations' })
+          .option('hooks-dir', { type: 'string', array: true, describe: 'hooks directory, later ones preferred (default: podman\'s two)' })
+          .option('json', { type: 'boolean', default: false }),
+      (a) => {
+        const what = `config ${a.config}`;
+        let text: string;
+        try {
+          text = fs.readFileSync(a.config, 'utf8');
+        } catch (e) {
+          throw new UsageError(`${what}: ${messageOf(e)}`);
+        }
+        const config = parseWith(ociConfigSchema, parseJson(text, what), what);
+        const files = readHooksDirs(a['hooks-dir'] ?? DEFAULT_HOOKS_DIRS);
+        for (const f of files) for (const pr of f.problems) process.stderr.write(`${PROGRAM}: ${f.file}: ${pr.field}: ${pr.reason} (file ignored)\n`);
+        const matched = matchHooks(files, factsFromConfig(config, annotationPairs(a.annotation)));
+        if (a.json) {
+          process.stdout.write(JSON.stringify(matched, null, 2) + '\n');
+          return;
+        }
+        for (const [stage, hooks] of Object.entries(matched)) for (const h of hooks) process.stdout.write(`${stage}\t${path.basename(h.file)}\t${[h.hook.path, ...(h.hook.args ?? []).slice(1)].join(' ')}\n`);
+      },
+    )
+    .command(
+      'install',
+      'install the hooks under a prefix and their hooks.d files',
+      (y) =>
+        y
+          .option('prefix', { type: 'string', default: DEFAULT_PREFIX })
+          .option('hooks-dir', { type: 'string', default: DEFAULT_HOOKS_DIR })
+          .option('uninstall', { type: 'boolean', default: false, describe: 'remove exactly what install wrote' })
+          .option('ldconfig', { type: 'string', describe: 'host ldconfig the hooks use (default: /sbin/ldconfig or /usr/sbin/ldconfig)' })
+          .option('fi-provider-dir', { type: 'string', default: '/usr/lib/x86_64-linux-gnu/libfabric', describe: 'host libfabric provider folder for libfabric.json' }),
+      (a) => {
+        if (a.uninstall) {
+          for (const r of uninstall(a.prefix)) process.stdout.write(`removed ${r}\n`);
+          return;
+        }
+        const dist = path.resolve(here, '..');
+        const templates = [path.resolve(here, '..', '..', 'hooks.d'), path.resolve(here, '..', 'hooks.d')].find((d) => fs.existsSync(path.join(d, 'slurm.json')));
+        if (!templates) throw new UsageError('cannot find the shipped hooks.d templates beside this program');
+        const ldconfig = a.ldconfig ?? defaultLdconfig();
+        if (!ldconfig) throw new UsageError('no host ldconfig found: pass --ldconfig');
+        const report = install({ prefix: a.prefix, hooksDir: a['hooks-dir'], node: process.execPath, dist, templates, ldconfig, fiProviderDir: a['fi-provider-dir'] });
+        for (const w of report.written) process.stdout.write(`wrote ${w}\n`);
+        for (const s of report.skipped) process.stdout.write(`skipped ${s}\n`);
+        for (const p of report.problems) process.stderr.write(`${PROGRAM}: ${p}\n`);
+        if (report.problems.length) process.exitCode = 1;
+      },
+    )
+    .command(
+      'doctor',
+      'what this host supports and what is missing',
+      (y) => y.option('hooks-dir', { type: 'string', array: true, describe: 'hooks directories to inspect' }),
+      (a) => {
+        const checks = doctor(a['hooks-dir'] ?? [...DEFAULT_HOOKS_DIRS]);
+        for (const c of checks) process.stdout.write(`${c.status.padEnd(4)}  ${c.name}: ${c.detail}\n`);
+        if (checks.some((c) => c.status === 'fail')) process.exitCode = 1;
+      },
+    )
+    .command(
+      'plan <hook> [args..]',
+      "print a hook's plan for a container (forwards to the hook's --dry-run)",
+      (y) =>
+        y
+          .positional('hook', { type: 'string', choices: ['ocihook-mount', 'ocihook-gpu', 'ocihook-ldconfig', 'mount', 'gpu', 'ldconfig'] })
+          .positional('args', { type: 'string', array: true })
+          .option('state-file', { type: 'string', demandOption: true }),
+      (a) => {
+        const name = (a.hook as string).startsWith('ocihook-') ? (a.hook as string) : `ocihook-${a.hook}`;
+        const r = spawnSync(process.execPath, [path.join(here, name), '--state-file', a['state-file'], '--dry-run', ...((a.args as string[]) ?? [])], { stdio: 'inherit' });
+        process.exitCode = r.status ?? 1;
+      },
+    )
+    .completion('completion', 'print a bash completion script')
+    .demandCommand(1, 'name a command')
+    .strict()
+    .version(VERSION)
+    .help()
+    .wrap(100)
+    .fail((msg, err) => fail(err ?? new UsageError(msg)))
+    .parseAsync();
+}
+
+main().catch(fail);
