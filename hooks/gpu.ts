@@ -5,7 +5,7 @@
  * Devices come from cdi.k8s.io/* annotations, NVIDIA_VISIBLE_DEVICES, ROCR/HIP_VISIBLE_DEVICES and --device.
  */
 import * as fs from 'node:fs';
-import { hookParser, parseArgs, runProgram } from '../lib/cli';
+import { CommonArgs, parseArgs, runProgram } from '../lib/cli';
 import { UsageError } from '../lib/errors';
 import { runContainerHook } from '../lib/hook';
 import { containerEnv } from '../lib/inputs';
@@ -39,17 +39,30 @@ function select(reg: Registry, annotations: Record<string, string>, env: Map<str
   return { requested, devices: requested.length ? resolveDevices(reg, requested) : [] };
 }
 
+interface Args extends CommonArgs {
+  device: string[];
+  'cdi-spec-dir'?: string[];
+  'device-root': string;
+  'skip-cgroup': boolean;
+  'config-file'?: string;
+}
+
 runProgram(
   PROGRAM,
   () =>
-    parseArgs(
-      hookParser(PROGRAM, '$0 [precreate] [--device vendor.com/class=name]... [--cdi-spec-dir DIR]... [options]')
-        .option('device', { type: 'string', array: true, default: [] as string[], describe: 'CDI device to inject (fully-qualified name), in addition to annotations and env' })
-        .option('cdi-spec-dir', { type: 'string', array: true, describe: `CDI spec directory, later wins (default: ${DEFAULT_CDI_DIRS.join(' ')})` })
-        .option('device-root', { type: 'string', default: '/dev', describe: 'where to discover GPU nodes when no CDI spec exists' })
-        .option('skip-cgroup', { type: 'boolean', default: false, describe: 'bind devices but leave the device cgroup alone (diagnostics)' })
-        .option('config-file', { type: 'string', describe: 'precreate: read config.json from FILE instead of stdin' })
-        .epilogue('precreate reads the proposed config.json on stdin and writes the edited one on stdout.'),
+    parseArgs<Args>(
+      {
+        program: PROGRAM,
+        usage: '$0 [precreate] [--device vendor.com/class=name]... [--cdi-spec-dir DIR]... [options]',
+        options: {
+          device: { type: 'string', array: true, default: [], describe: 'CDI device to inject (fully-qualified name), in addition to annotations and env' },
+          'cdi-spec-dir': { type: 'string', array: true, describe: `CDI spec directory, later wins (default: ${DEFAULT_CDI_DIRS.join(' ')})` },
+          'device-root': { type: 'string', default: '/dev', describe: 'where to discover GPU nodes when no CDI spec exists' },
+          'skip-cgroup': { type: 'boolean', default: false, describe: 'bind devices but leave the device cgroup alone (diagnostics)' },
+          'config-file': { type: 'string', describe: 'precreate: read config.json from FILE instead of stdin' },
+        },
+        epilogue: 'precreate reads the proposed config.json on stdin and writes the edited one on stdout.',
+      },
       argv,
     ),
   (args, ctx) => {
@@ -71,7 +84,7 @@ runProgram(
       process.stdout.write(JSON.stringify(edited));
       return;
     }
-    runContainerHook({ ...args, skipCgroup: args['skip-cgroup'] }, ctx, ({ state, bundle, location }) => {
+    runContainerHook(args, ctx, ({ state, bundle, location }) => {
       const annotations = { ...(bundle.config.annotations ?? {}), ...(state.annotations ?? {}) };
       const sel = select(registry(dirs, deviceRoot, ctx.log), annotations, containerEnv(bundle.config), args.device);
       return planGpuCreateContainer(state, bundle, location, sel);

@@ -4,7 +4,7 @@
  *   --ldconfig-path PATH   host ldconfig (default: /sbin/ldconfig or /usr/sbin/ldconfig)
  *   --folder DIR           container folder to add to the search path (repeatable)
  */
-import { hookParser, parseArgs, runProgram } from '../lib/cli';
+import { CommonArgs, parseArgs, runProgram } from '../lib/cli';
 import { UsageError } from '../lib/errors';
 import { runContainerHook } from '../lib/hook';
 import { DEFAULT_LDCONFIG_CANDIDATES, DEFAULT_LDCONFIG_TIMEOUT_MS, defaultLdconfig, validateLdconfigPath } from '../lib/ldconfig';
@@ -12,15 +12,24 @@ import { propagationOf } from '../lib/plan';
 
 const PROGRAM = 'ocihook-ldconfig';
 
+interface Args extends CommonArgs {
+  'ldconfig-path'?: string;
+  folder: string[];
+  timeout: number;
+}
+
 runProgram(
   PROGRAM,
   () =>
-    parseArgs(
-      hookParser(PROGRAM, '$0 [--ldconfig-path PATH] [--folder DIR]... [options]')
-        .option('ldconfig-path', { type: 'string', requiresArg: true, describe: `host ldconfig (default: first of ${DEFAULT_LDCONFIG_CANDIDATES.join(', ')})` })
-        .option('folder', { type: 'string', array: true, default: [] as string[], describe: 'container folder to add to the linker search path (repeatable)' })
-        .option('timeout', { type: 'number', default: DEFAULT_LDCONFIG_TIMEOUT_MS / 1000, describe: 'seconds before ldconfig is killed' }),
-    ),
+    parseArgs<Args>({
+      program: PROGRAM,
+      usage: '$0 [--ldconfig-path PATH] [--folder DIR]... [options]',
+      options: {
+        'ldconfig-path': { type: 'string', describe: `host ldconfig (default: first of ${DEFAULT_LDCONFIG_CANDIDATES.join(', ')})` },
+        folder: { type: 'string', array: true, default: [], describe: 'container folder to add to the linker search path (repeatable)' },
+        timeout: { type: 'number', default: DEFAULT_LDCONFIG_TIMEOUT_MS / 1000, describe: 'seconds before ldconfig is killed' },
+      },
+    }),
   (args, ctx) => {
     for (const f of args.folder) if (!f.startsWith('/')) throw new UsageError(`--folder ${JSON.stringify(f)}: must be an absolute container path`);
     if (!(args.timeout > 0)) throw new UsageError(`--timeout ${args.timeout}: must be a positive number of seconds`);

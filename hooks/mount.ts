@@ -4,26 +4,35 @@
  *   --device=/dev/x[:/dev/y][:rwm]                          (repeatable)
  * Environment: LDCONFIG_PATH — a host ldconfig to refresh the container's linker cache with.
  */
-import { hookParser, parseArgs, runProgram } from '../lib/cli';
+import { CommonArgs, parseArgs, runProgram } from '../lib/cli';
 import { runContainerHook } from '../lib/hook';
 import { readContainerCache } from '../lib/ldconfig';
 import { checkMountHookArgs, planMountHook } from '../lib/mount-plan';
 
 const PROGRAM = 'ocihook-mount';
 
+interface Args extends CommonArgs {
+  mount: string[];
+  device: string[];
+  'skip-cgroup': boolean;
+}
+
 runProgram(
   PROGRAM,
   () =>
-    parseArgs(
-      hookParser(PROGRAM, '$0 [--mount=type=bind,src=SRC,dst=DST[,readonly]]... [--device=HOST[:CONTAINER][:rwm]]... [options]')
-        .option('mount', { type: 'string', array: true, default: [] as string[], describe: 'bind mount, Sarus syntax: type=bind,src|source=,dst|destination|target=[,readonly]' })
-        .option('device', { type: 'string', array: true, default: [] as string[], describe: 'device: HOST[:CONTAINER][:ACCESS], access a subset of rwm (default rwm)' })
-        .option('skip-cgroup', { type: 'boolean', default: false, describe: 'bind devices but leave the device cgroup alone (diagnostics)' })
-        .epilogue('Environment: LDCONFIG_PATH=<host ldconfig> refreshes the container linker cache after mounting.'),
-    ),
+    parseArgs<Args>({
+      program: PROGRAM,
+      usage: '$0 [--mount=type=bind,src=SRC,dst=DST[,readonly]]... [--device=HOST[:CONTAINER][:rwm]]... [options]',
+      options: {
+        mount: { type: 'string', array: true, default: [], describe: 'bind mount, Sarus syntax: type=bind,src|source=,dst|destination|target=[,readonly]' },
+        device: { type: 'string', array: true, default: [], describe: 'device: HOST[:CONTAINER][:ACCESS], access a subset of rwm (default rwm)' },
+        'skip-cgroup': { type: 'boolean', default: false, describe: 'bind devices but leave the device cgroup alone (diagnostics)' },
+      },
+      epilogue: 'Environment: LDCONFIG_PATH=<host ldconfig> refreshes the container linker cache after mounting.',
+    }),
   (args, ctx) => {
     const input = { mounts: args.mount, devices: args.device, ldconfigPath: process.env.LDCONFIG_PATH };
     checkMountHookArgs(input);
-    runContainerHook({ ...args, skipCgroup: args['skip-cgroup'] }, ctx, (p) => planMountHook(p.state, p.bundle, p.location, input, () => p.withRoot(readContainerCache)));
+    runContainerHook(args, ctx, (p) => planMountHook(p.state, p.bundle, p.location, input, () => p.withRoot(readContainerCache)));
   },
 );

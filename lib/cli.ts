@@ -1,44 +1,120 @@
 /**
  * What every hook shares on its command line and how its errors become exit codes:
  * 0 done, 1 failed while acting, 2 bad input or usage. Every failure prints one line on stderr.
+ *
+ * Options are declared once, as a table. A hook runs on every container start, so the hot path
+ * parses with yargs-parser (the parser inside yargs: ~2 ms) and checks the table itself; full
+ * yargs (~40 ms to load here) is loaded only to answer --help and --version or to report a
+ * usage error in yargs's own words.
  */
-import yargs, { Argv } from 'yargs';
+import parser from 'yargs-parser';
 import { ActionError, UsageError, messageOf } from './errors';
 import { LOG_LEVELS, LogLevel, Logger, createLogger } from './log';
 
 export const VERSION = '0.1.0';
 
+export interface OptionSpec {
+  type: 'string' | 'boolean' | 'number';
+  array?: boolean;
+  default?: unknown;
+  describe: string;
+  choices?: readonly string[];
+}
+export type OptionTable = Record<string, OptionSpec>;
+
+export const COMMON_OPTIONS: OptionTable = {
+  'state-file': { type: 'string', describe: 'read the OCI state from FILE instead of stdin (running a hook by hand)' },
+  'dry-run': { type: 'boolean', default: false, describe: 'print the plan as JSON and change nothing' },
+  'log-level': { type: 'string', choices: LOG_LEVELS, default: 'info', describe: 'log level of the log file' },
+  'log-file': { type: 'string', describe: 'log file (default /var/log/ocihooks/<hook>.log as root; "-" for none)' },
+};
+
 export interface CommonArgs {
-  stateFile?: string;
-  dryRun: boolean;
-  logLevel: LogLevel;
-  logFile?: string;
+  'state-file'?: string;
+  'dry-run': boolean;
+  'log-level': LogLevel;
+  'log-file'?: string;
 }
 
-/** A yargs parser with the options every hook has. Strict: an unknown option is a usage error. */
-export function hookParser(program: string, usage: string): Argv<CommonArgs> {
-  return yargs()
-    .scriptName(program)
-    .usage(usage)
-    .parserConfiguration({
-      'camel-case-expansion': true,
-      'dot-notation': false,
-      'duplicate-arguments-array': true,
-      'greedy-arrays': false,
-      'short-option-groups': false,
-    })
-    .option('state-file', { type: 'string', describe: 'read the OCI state from FILE instead of stdin (running a hook by hand)', requiresArg: true })
-    .option('dry-run', { type: 'boolean', default: false, describe: 'print the plan as JSON and change nothing' })
-    .option('log-level', { choices: LOG_LEVELS, default: 'info' as LogLevel, describe: 'log level of the log file' })
-    .option('log-file', { type: 'string', describe: 'log file (default /var/log/ocihooks/<hook>.log as root; "-" for none)', requiresArg: true })
+export interface CliSpec {
+  program: string;
+  usage: string;
+  options: OptionTable;
+  epilogue?: string;
+}
+
+const CONFIGURATION = {
+  'camel-case-expansion': false,
+  'dot-notation': false,
+  'duplicate-arguments-array': true,
+  'greedy-arrays': false,
+  'short-option-groups': false,
+  'boolean-negation': true,
+};
+
+/** The fast path: returns the arguments, or undefined when full yargs must answer. */
+function fastParse(spec: CliSpec, argv: string[]): Record<string, unknown> | undefined {
+  const table = { ...COMMON_OPTIONS, ...spec.options };
+  const names = Object.keys(table);
+  const pick = (t: OptionSpec['type']) => names.filter((n) => table[n]?.type === t);
+  const defaults: Record<string, unknown> = {};
+  for (const n of names) if (table[n]?.default !== undefined) defaults[n] = table[n]?.default;
+  const args = parser(argv, {
+    string: pick('string'),
+    boolean: pick('boolean'),
+    number: pick('number'),
+    array: names.filter((n) => table[n]?.array),
+    default: defaults,
+    configuration: CONFIGURATION,
+  });
+  if (args._.length) return undefined;
+  for (const [key, value] of Object.entries(args)) {
+    if (key === '_') continue;
+    const opt = table[key];
+    if (!opt) return undefined; // --help, --version, or an unknown option
+    for (const v of Array.isArray(value) && opt.array ? value : [value]) {
+      if (Array.isArray(v)) return undefined; // a single-valued option given twice
+      if (opt.type === 'string' && (typeof v !== 'string' || (v === '' && table[key]?.default === undefined && !opt.array))) return undefined;
+      if (opt.type === 'number' && (typeof v !== 'number' || Number.isNaN(v))) return undefined;
+      if (opt.choices && !opt.choices.includes(v as string)) return undefined;
+    }
+  }
+  return args;
+}
+
+/** The slow path: full yargs, loaded on demand, answers --help/--version or throws its usage error. */
+function yargsParse(spec: CliSpec, argv: string[]): Record<string, unknown> | undefined {
+  // Loaded here, not at the top: its module initialisation is most of a hook's start-up.
+  const yargs = (require('yargs') as typeof import('yargs')).default;
+  let y = yargs([])
+    .scriptName(spec.program)
+    .usage(spec.usage)
+    .parserConfiguration({ ...CONFIGURATION, 'strip-aliased': false })
     .strict()
     .version(VERSION)
     .help()
     .wrap(100)
-    .exitProcess(false)
-    .fail((msg, err) => {
-      throw err ?? new UsageError(msg);
-    }) as unknown as Argv<CommonArgs>;
+    .exitProcess(false);
+  for (const [name, o] of Object.entries({ ...COMMON_OPTIONS, ...spec.options })) {
+    y = y.option(name, { type: o.type, array: o.array, default: o.default, describe: o.describe, choices: o.choices as string[] | undefined, requiresArg: o.type !== 'boolean' });
+  }
+  if (spec.epilogue) y = y.epilogue(spec.epilogue);
+  let answered = false;
+  const args = y.parseSync(argv, {}, (err, _argv, output) => {
+    if (err) throw new UsageError(err.message);
+    if (output) {
+      process.stdout.write(output + '\n');
+      answered = true;
+    }
+  }) as Record<string, unknown>;
+  if (answered) return undefined;
+  // yargs accepted what the fast path did not: keep yargs's reading, it is the reference.
+  return args;
+}
+
+/** Parses argv; returns undefined when --help or --version printed and nothing else is to be done. */
+export function parseArgs<A>(spec: CliSpec, argv: string[] = process.argv.slice(2)): A | undefined {
+  return (fastParse(spec, argv) ?? yargsParse(spec, argv)) as A | undefined;
 }
 
 export interface HookContext {
@@ -52,14 +128,14 @@ function exitCodeOf(e: unknown): number {
 
 /**
  * Runs a program body, printing "<program>: <message>" on stderr and exiting 1 or 2 on failure.
- * `parse` returns undefined when yargs already answered (--help, --version).
+ * `parse` returns undefined when --help or --version already answered.
  */
 export function runProgram<A extends CommonArgs>(program: string, parse: () => A | undefined, body: (args: A, ctx: HookContext) => void): void {
   let log: Logger | undefined;
   try {
     const args = parse();
     if (args === undefined) return;
-    const setup = createLogger(program, args.logLevel, args.logFile);
+    const setup = createLogger(program, args['log-level'], args['log-file']);
     log = setup.log;
     if (setup.problem) process.stderr.write(`${program}: warning: ${setup.problem}\n`);
     body(args, { log });
@@ -70,17 +146,4 @@ export function runProgram<A extends CommonArgs>(program: string, parse: () => A
     process.stderr.write(`${program}: ${message}\n`);
     process.exitCode = code;
   }
-}
-
-/** Parses argv with yargs; returns undefined when --help or --version printed and nothing else is to be done. */
-export function parseArgs<A>(parser: Argv<A>, argv: string[] = process.argv.slice(2)): A | undefined {
-  let answered = false;
-  const args = parser.parseSync(argv, {}, (err, _argv, output) => {
-    if (err) throw err instanceof UsageError ? err : new UsageError(err.message);
-    if (output) {
-      process.stdout.write(output + '\n');
-      answered = true;
-    }
-  }) as A;
-  return answered ? undefined : args;
 }

@@ -30,8 +30,8 @@ export function locate(state: OciState, bundle: Bundle): Location {
   }
 }
 
-export function runContainerHook(args: CommonArgs & { skipCgroup?: boolean }, ctx: HookContext, makePlan: (p: PlanContext) => Plan): void {
-  const state = readState(args.stateFile);
+export function runContainerHook(args: CommonArgs & { 'skip-cgroup'?: boolean }, ctx: HookContext, makePlan: (p: PlanContext) => Plan): void {
+  const state = readState(args['state-file']);
   const stateJson = JSON.stringify(state);
   const bundle = loadBundle(state);
   const location = locate(state, bundle);
@@ -50,7 +50,7 @@ export function runContainerHook(args: CommonArgs & { skipCgroup?: boolean }, ct
       }
     },
   });
-  if (args.dryRun) {
+  if (args['dry-run']) {
     process.stdout.write(JSON.stringify(plan, null, 2) + '\n');
     return;
   }
@@ -61,7 +61,7 @@ export function runContainerHook(args: CommonArgs & { skipCgroup?: boolean }, ct
     return;
   }
   const started = process.hrtime.bigint();
-  const applied = applyPlan(plan, { log, skipCgroup: args.skipCgroup ?? false, stateJson });
+  const applied = applyPlan(plan, { log, skipCgroup: args['skip-cgroup'] ?? false, stateJson });
   applied.leave();
   log.info({ actions: plan.actions.map(describeAction), ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'applied');
 }

@@ -36,11 +36,38 @@ function buildNative() {
   fs.copyFileSync(path.join(root, 'native', 'build', 'Release', 'ocihooks.node'), path.join(root, 'dist', 'native', 'ocihooks.node'));
 }
 
+/**
+ * dist/bin/<program> is a small launcher that compiles dist/lib/<program>.js through V8's code
+ * cache (dist/lib/<program>.cache): compiling the bundle is most of a hook's own start-up. A cache
+ * made by another node version is rejected by V8 and the bundle is simply compiled as usual.
+ * OCIHOOKS_WRITE_CODE_CACHE=1 makes a run write the cache (build and install do it).
+ */
+export function launcher(nodePath) {
+  return `#!${nodePath}
+'use strict';
+const fs = require('fs'), path = require('path'), vm = require('vm');
+const file = path.join(__dirname, '..', 'lib', path.basename(__filename) + '.js');
+const cacheFile = file.slice(0, -3) + '.cache';
+let cachedData;
+try { cachedData = fs.readFileSync(cacheFile); } catch {}
+const script = new vm.Script('(function (exports, require, module, __filename, __dirname) {' + fs.readFileSync(file, 'utf8') + '\\n})', { filename: file, cachedData });
+if (process.env.OCIHOOKS_WRITE_CODE_CACHE === '1') process.once('exit', () => fs.writeFileSync(cacheFile, script.createCachedData()));
+script.runInThisContext()(module.exports, require, module, file, path.dirname(file));
+`;
+}
+
+export function writeCodeCaches(binDir, programs) {
+  for (const name of programs) {
+    execFileSync(path.join(binDir, name), ['--version'], { env: { OCIHOOKS_WRITE_CODE_CACHE: '1', PATH: process.env.PATH }, stdio: 'ignore' });
+  }
+}
+
 async function buildBundles() {
   fs.mkdirSync(path.join(root, 'dist', 'bin'), { recursive: true });
+  fs.mkdirSync(path.join(root, 'dist', 'lib'), { recursive: true });
   await Promise.all(
     Object.entries(PROGRAMS).map(async ([name, entry]) => {
-      const outfile = path.join(root, 'dist', 'bin', name);
+      const outfile = path.join(root, 'dist', 'lib', `${name}.js`);
       await esbuild.build({
         entryPoints: [path.join(root, entry)],
         outfile,
@@ -51,15 +78,20 @@ async function buildBundles() {
         minify: true,
         legalComments: 'none',
         // yargs is ESM and asks import.meta.url for createRequire; give the bundle's own URL.
-        banner: { js: "#!/usr/bin/env node\nconst __importMetaUrl = require('url').pathToFileURL(__filename).href;" },
+        banner: { js: "const __importMetaUrl = require('url').pathToFileURL(__filename).href;" },
         define: { 'import.meta.url': '__importMetaUrl' },
         logLevel: 'warning',
       });
-      fs.chmodSync(outfile, 0o755);
+      const bin = path.join(root, 'dist', 'bin', name);
+      fs.writeFileSync(bin, launcher('/usr/bin/env node'));
+      fs.chmodSync(bin, 0o755);
     }),
   );
+  writeCodeCaches(path.join(root, 'dist', 'bin'), Object.keys(PROGRAMS));
 }
 
-const only = process.argv[2];
-if (only !== 'bundles') buildNative();
-if (only !== 'native') await buildBundles();
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const only = process.argv[2];
+  if (only !== 'bundles') buildNative();
+  if (only !== 'native') await buildBundles();
+}

@@ -20,6 +20,9 @@ export const DEBIAN_PACKAGES = {
   'libc6-dev': '/usr/include/stdio.h',
   make: '/usr/bin/make',
   python3: '/usr/bin/python3',
+  time: '/usr/bin/time',
+  'slurm-client': '/usr/bin/srun',
+  munge: '/usr/sbin/munged',
 };
 
 function log(msg) {

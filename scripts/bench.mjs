@@ -1,0 +1,184 @@
+#!/usr/bin/env node
+// npm run bench: whole-process wall time (median of N runs after warm-up) of `node -e 0` and of
+// each hook doing its real work, applied for real in a private mount namespace on a scratch
+// rootfs; peak RSS of each (from the kernel, via /usr/bin/time); and a podman+runc container
+// start with and without the three hooks. Prints a table and writes bench/results/<time>.json.
+//
+// The driver re-executes itself inside `unshare -m --propagation private`, binds the scratch
+// rootfs onto itself there (as runc does before createContainer hooks) and spawns every
+// command from that one namespace, so `node -e 0` and the hooks start the same way.
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const RUNS = Number(process.env.BENCH_RUNS ?? 15);
+const WARMUP = 2;
+const bin = (n) => path.join(root, 'dist', 'bin', n);
+const node = process.execPath;
+
+if (!process.env.OCIHOOKS_BENCH_INSIDE) {
+  for (const p of ['/usr/bin/time', '/usr/bin/podman', '/usr/sbin/runc', '/bin/busybox']) {
+    if (!fs.existsSync(p)) {
+      console.error(`bench: ${p} is missing (apt-get install time podman runc busybox-static, or run npm test once)`);
+      process.exit(2);
+    }
+  }
+  if (!fs.existsSync(bin('ocihook-mount'))) execFileSync(node, [path.join(root, 'scripts', 'build.mjs')], { stdio: 'inherit' });
+  const r = spawnSync('unshare', ['-m', '--propagation', 'private', node, fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit', env: { ...process.env, OCIHOOKS_BENCH_INSIDE: '1' } });
+  process.exit(r.status ?? 1);
+}
+
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'ocihooks-bench-'));
+const sh = (cmd) => execFileSync('sh', ['-c', cmd], { stdio: ['ignore', 'pipe', 'inherit'] }).toString();
+
+function busyboxRootfs(dir, glibc = false) {
+  fs.mkdirSync(path.join(dir, 'bin'), { recursive: true });
+  fs.copyFileSync('/bin/busybox', path.join(dir, 'bin', 'busybox'));
+  fs.chmodSync(path.join(dir, 'bin', 'busybox'), 0o755);
+  for (const a of ['sh', 'true', 'cat']) fs.symlinkSync('busybox', path.join(dir, 'bin', a));
+  for (const d of ['etc', 'proc', 'dev', 'sys', 'tmp', 'opt']) fs.mkdirSync(path.join(dir, d), { recursive: true });
+  if (glibc) {
+    for (const lib of ['/lib64/ld-linux-x86-64.so.2', '/lib/x86_64-linux-gnu/libc.so.6']) {
+      fs.mkdirSync(path.join(dir, path.dirname(lib)), { recursive: true });
+      fs.copyFileSync(fs.realpathSync(lib), path.join(dir, lib));
+    }
+    fs.mkdirSync(path.join(dir, 'etc', 'ld.so.conf.d'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'etc', 'ld.so.conf'), 'include /etc/ld.so.conf.d/*.conf\n');
+  }
+}
+
+/** A fresh rootfs for every run (mount points are created for real), bound onto itself. */
+function freshRootfs(name, glibc) {
+  const bundle = path.join(scratch, name);
+  const rootfs = path.join(bundle, 'rootfs');
+  if (fs.existsSync(rootfs)) {
+    spawnSync('umount', ['-R', '-l', rootfs]);
+    fs.rmSync(rootfs, { recursive: true, force: true });
+  }
+  busyboxRootfs(rootfs, glibc);
+  sh(`mount --bind '${rootfs}' '${rootfs}'`);
+  if (!fs.existsSync(path.join(bundle, 'config.json'))) {
+    fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify({ ociVersion: '1.0.2', root: { path: 'rootfs' }, process: { args: ['sh'], env: ['PATH=/bin'] }, linux: {} }));
+    fs.writeFileSync(path.join(bundle, 'state.json'), JSON.stringify({ ociVersion: '1.0.2', id: `bench-${name}`, pid: 0, bundle, annotations: { 'com.hooks.slurm.activate': 'true' } }));
+  }
+  return bundle;
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+function timeOnce(cmd, args, input) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { input, stdio: [input === undefined ? 'ignore' : 'pipe', 'ignore', 'pipe'] });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.slice(0, 3).join(' ')}…: exit ${r.status}: ${r.stderr}`);
+  return ms;
+}
+
+function peakRssKiB(cmd, args, input) {
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], { input, stdio: [input === undefined ? 'ignore' : 'pipe', 'ignore', 'pipe'] });
+  return Number(r.stderr.toString().trim().split('\n').pop());
+}
+
+const results = [];
+function bench(name, cmd, args, { before, input } = {}) {
+  const times = [];
+  for (let i = 0; i < WARMUP + RUNS; i++) {
+    before?.();
+    const ms = timeOnce(cmd, args, input);
+    if (i >= WARMUP) times.push(ms);
+  }
+  before?.();
+  const rss = peakRssKiB(cmd, args, input);
+  results.push({ name, medianMs: median(times), minMs: Math.min(...times), runs: RUNS, peakRssMiB: rss / 1024 });
+  process.stderr.write(`  ${name}: ${median(times).toFixed(1)} ms\n`);
+}
+
+// ---- inputs ----
+const slurm = JSON.parse(fs.readFileSync(path.join(root, 'hooks.d', 'slurm.json'), 'utf8')).hook.args.filter((a) => a.startsWith('--mount=') && !a.includes('/run/munge'));
+const filler = fs.readdirSync('/usr/bin').sort().map((f) => `/usr/bin/${f}`).filter((p) => fs.lstatSync(p).isFile());
+const mounts40 = [...slurm, ...filler.slice(0, 40 - slurm.length).map((p) => `--mount=type=bind,src=${p},dst=/host${p},readonly`)].slice(0, 40);
+const many = path.join(scratch, 'many');
+fs.mkdirSync(many);
+const mounts1000 = [];
+for (let i = 0; i < 1000; i++) {
+  fs.writeFileSync(path.join(many, `f${i}`), '');
+  mounts1000.push(`--mount=type=bind,src=${many}/f${i},dst=/many/d${i % 10}/f${i}`);
+}
+const gpuNodes = path.join(scratch, 'gpunodes');
+fs.mkdirSync(gpuNodes);
+const cdiDir = path.join(scratch, 'cdi');
+fs.mkdirSync(cdiDir);
+const devices = [];
+for (let i = 0; i < 8; i++) {
+  sh(`mknod -m 0666 '${gpuNodes}/nvidia${i}' c 1 ${i === 0 ? 3 : 5}`);
+  devices.push({ name: String(i), containerEdits: { deviceNodes: [{ path: `/dev/nvidia${i}`, hostPath: `${gpuNodes}/nvidia${i}` }] } });
+}
+fs.writeFileSync(path.join(cdiDir, 'fake.json'), JSON.stringify({ cdiVersion: '0.6.0', kind: 'nvidia.com/gpu', devices }));
+const ldconfig = ['/sbin/ldconfig', '/usr/sbin/ldconfig'].find((p) => fs.existsSync(p));
+const common = ['--log-level=warn', `--log-file=${path.join(scratch, 'bench.log')}`];
+
+console.error(`bench: ${RUNS} runs after ${WARMUP} warm-up, scratch ${scratch}`);
+bench('node -e 0 (floor)', node, ['-e', '0']);
+let b = freshRootfs('m40');
+bench('mount hook, 40 mounts (Slurm set)', node, [bin('ocihook-mount'), ...common, '--state-file', path.join(b, 'state.json'), ...mounts40], { before: () => freshRootfs('m40') });
+b = freshRootfs('m1000');
+bench('mount hook, 1000 mounts', node, [bin('ocihook-mount'), ...common, '--state-file', path.join(b, 'state.json'), ...mounts1000], { before: () => freshRootfs('m1000') });
+b = freshRootfs('m0');
+bench('mount hook, matched, nothing to do', node, [bin('ocihook-mount'), ...common, '--state-file', path.join(b, 'state.json')]);
+b = freshRootfs('ldc', true);
+bench('ldconfig hook, glibc rootfs', node, [bin('ocihook-ldconfig'), ...common, `--ldconfig-path=${ldconfig}`, '--folder=/opt', '--state-file', path.join(b, 'state.json')], { before: () => freshRootfs('ldc', true) });
+b = freshRootfs('gpu');
+const gpuArgs = [...common, `--cdi-spec-dir=${cdiDir}`, ...devices.map((d) => `--device=nvidia.com/gpu=${d.name}`)];
+bench('GPU hook, 8 devices, createContainer', node, [bin('ocihook-gpu'), ...gpuArgs, '--skip-cgroup', '--state-file', path.join(b, 'state.json')], { before: () => freshRootfs('gpu') });
+bench('GPU hook, 8 devices, precreate', node, [bin('ocihook-gpu'), 'precreate', ...gpuArgs], { input: fs.readFileSync(path.join(b, 'config.json')) });
+
+// ---- podman + runc, with and without the three hooks ----
+const prefix = path.join(scratch, 'prefix');
+const hooksDir = path.join(scratch, 'hooks.d');
+execFileSync(node, [bin('ocihooks'), 'install', '--prefix', prefix, '--hooks-dir', hooksDir], { stdio: 'ignore' });
+fs.rmSync(path.join(hooksDir, '50-ocihooks-gpu-precreate.json'), { force: true });
+for (const f of fs.readdirSync(hooksDir)) {
+  // One annotation activates all three hooks: mount (Slurm set), GPU (fake spec), ldconfig.
+  const j = JSON.parse(fs.readFileSync(path.join(hooksDir, f), 'utf8'));
+  j.when = { annotations: { '^bench$': '^all$' } };
+  if (f.includes('gpu')) j.hook.args.push(`--cdi-spec-dir=${cdiDir}`, '--device=nvidia.com/gpu=0');
+  if (f.includes('slurm')) j.hook.args = j.hook.args.filter((a) => !a.includes('/run/munge'));
+  j.hook.args.push(`--log-file=${path.join(scratch, 'podman-hooks.log')}`);
+  fs.writeFileSync(path.join(hooksDir, f), JSON.stringify(j));
+}
+const podmanRootfs = path.join(scratch, 'podman-rootfs');
+busyboxRootfs(podmanRootfs, true);
+const podmanArgs = (annotation) => ['--runtime', 'runc', '--hooks-dir', hooksDir, 'run', '--rm', '--network', 'none', '--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024', ...(annotation ? ['--annotation', 'bench=all'] : []), '--rootfs', podmanRootfs, 'true'];
+bench('podman+runc start, no hooks', 'podman', podmanArgs(false));
+bench('podman+runc start, 3 hooks active', 'podman', podmanArgs(true));
+
+// ---- report ----
+const floor = results[0].medianMs;
+const byName = Object.fromEntries(results.map((r) => [r.name, r]));
+const noHooks = byName['podman+runc start, no hooks'].medianMs;
+const lines = ['| what | median ms | ratio | peak RSS MiB |', '| --- | ---: | ---: | ---: |'];
+for (const r of results) {
+  const base = r.name.startsWith('podman') ? noHooks : floor;
+  r.ratio = r.medianMs / base;
+  r.ratioTo = r.name.startsWith('podman') ? 'podman+runc start, no hooks' : 'node -e 0';
+  lines.push(`| ${r.name} | ${r.medianMs.toFixed(1)} | ${r.ratio.toFixed(2)}x | ${r.name.startsWith('podman') ? '-' : r.peakRssMiB.toFixed(1)} |`);
+}
+const m40 = byName['mount hook, 40 mounts (Slurm set)'].medianMs;
+const m1000 = byName['mount hook, 1000 mounts'].medianMs;
+lines.push('', `1000 mounts / 40 mounts: ${(m1000 / m40).toFixed(2)}x`);
+const cpu = (os.cpus()[0]?.model ?? 'unknown cpu').trim();
+const machine = `${os.hostname()}: ${cpu}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, kernel ${os.release()}, node ${process.version}`;
+console.log(`\nMachine: ${machine}\nRuns: median of ${RUNS} after ${WARMUP} warm-up; ratios to node -e 0 (hooks) or to podman without hooks (podman rows)\n`);
+console.log(lines.join('\n'));
+const outDir = path.join(root, 'bench', 'results');
+fs.mkdirSync(outDir, { recursive: true });
+const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+fs.writeFileSync(path.join(outDir, `${stamp}.json`), JSON.stringify({ machine, runs: RUNS, warmup: WARMUP, results, ratio1000to40: m1000 / m40 }, null, 2));
+spawnSync('umount', ['-R', '-l', scratch]);
+fs.rmSync(scratch, { recursive: true, force: true });
