@@ -1,9 +1,10 @@
 /**
- * `ocihooks install`: copies the bundles and the addon under a prefix, writes executables whose
+ * `ocihooks install`: copies the bundles and the addon under a prefix, writes launchers whose
  * first line names the absolute node that ran the install (a hook's environment often has no
  * PATH), fills the shipped hooks.d templates with the real paths, validates them, and records
  * what it wrote in a manifest so that --uninstall removes exactly that.
  */
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UsageError } from './errors';
@@ -91,16 +92,21 @@ export function install(o: InstallOptions): InstallReport {
   };
   const created: string[] = [];
   mkdirs(path.join(o.prefix, 'bin'), created);
+  mkdirs(path.join(o.prefix, 'lib'), created);
   mkdirs(path.join(o.prefix, 'native'), created);
   mkdirs(o.hooksDir, created);
   for (const d of created) if (!manifest.dirs.includes(d)) manifest.dirs.push(d);
 
   for (const p of PROGRAMS) {
-    const bundle = fs.readFileSync(path.join(o.dist, 'bin', p), 'utf8');
-    const body = bundle.startsWith('#!') ? bundle.slice(bundle.indexOf('\n') + 1) : bundle;
+    // bin/<p> is the launcher (see scripts/build.mjs), lib/<p>.js the bundle it loads.
+    const launcher = fs.readFileSync(path.join(o.dist, 'bin', p), 'utf8');
+    const body = launcher.startsWith('#!') ? launcher.slice(launcher.indexOf('\n') + 1) : launcher;
     const target = path.join(o.prefix, 'bin', p);
     writeAtomically(target, `#!${o.node}\n${body}`, 0o755);
     record(target);
+    const bundle = path.join(o.prefix, 'lib', `${p}.js`);
+    writeAtomically(bundle, fs.readFileSync(path.join(o.dist, 'lib', `${p}.js`)), 0o644);
+    record(bundle);
   }
   const addon = path.join(o.prefix, 'native', 'ocihooks.node');
   writeAtomically(addon, fs.readFileSync(path.join(o.dist, 'native', 'ocihooks.node')), 0o755);
@@ -121,6 +127,13 @@ export function install(o: InstallOptions): InstallReport {
     writeAtomically(target, text, 0o644);
     record(target);
     for (const pr of readHookFile(target).problems) report.problems.push(`${target}: ${pr.field}: ${pr.reason}`);
+  }
+  // V8 code caches for the node the hooks will run with (the one running this install).
+  for (const p of PROGRAMS) {
+    const cache = path.join(o.prefix, 'lib', `${p}.cache`);
+    const r = spawnSync(path.join(o.prefix, 'bin', p), ['--version'], { env: { OCIHOOKS_WRITE_CODE_CACHE: '1' }, stdio: 'ignore', timeout: 30_000 });
+    if (r.status === 0 && fs.existsSync(cache)) record(cache);
+    else report.problems.push(`${path.join(o.prefix, 'bin', p)} --version failed while writing its code cache`);
   }
   writeAtomically(path.join(o.prefix, MANIFEST), JSON.stringify(manifest, null, 2) + '\n', 0o644);
   return report;

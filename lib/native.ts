@@ -12,7 +12,8 @@ export interface NativeConstants {
 export interface Native {
   constants: NativeConstants;
   enterMountNamespace(ns: string | number): void;
-  openat2(dirfd: number, path: string, flags: number, mode: number, resolve: number): number;
+  /** With noThrow, returns -errno on failure instead of throwing. */
+  openat2(dirfd: number, path: string, flags: number, mode: number, resolve: number, noThrow?: boolean): number;
   openat(dirfd: number, path: string, flags: number, mode: number): number;
   mkdirat(dirfd: number, name: string, mode: number): void;
   mknodat(dirfd: number, name: string, mode: number, major: number, minor: number): void;

@@ -43,10 +43,60 @@ function kindOf(fd: number): string {
  * to read a file) — or returns undefined if it does not exist.
  */
 export function openInRootfs(rootFd: number, containerPath: string, flags: number = native().constants.O_PATH as number): number | undefined {
+  const n = native();
+  const c = n.constants;
+  const rel = pathComponents(containerPath).join('/') || '.';
+  const fd = n.openat2(rootFd, rel, flags | (c.O_CLOEXEC as number), 0, resolveFlags(), true);
+  if (fd >= 0) return fd;
+  if (fd === -(c.ENOENT as number)) return undefined;
+  return openResolved(rootFd, rel, flags); // again, to throw the error with its name and path
+}
+
+/**
+ * Returns an O_PATH fd on the mount point for containerPath, creating it (and its parents as
+ * directories) when missing. An existing mount point must be of the kind the source needs.
+ */
+/** Creates `name` (a file, or a directory) in an already-resolved directory; never follows a symlink there. */
+function createIn(parentFd: number, name: string, kind: MountPointKind, containerPath: string, prefix: string): void {
+  const n = native();
+  const c = n.constants;
+  if (name === '..') throw new ActionError(`destination ${containerPath}: cannot create ".."`);
   try {
-    return openResolved(rootFd, pathComponents(containerPath).join('/'), flags);
+    if (kind !== 'directory') {
+      // mknod of a regular file: created without being opened (O_EXCL semantics, no symlink followed).
+      n.mknodat(parentFd, name, (c.S_IFREG as number) | 0o644, 0, 0);
+    } else {
+      n.mkdirat(parentFd, name, 0o755);
+    }
   } catch (e) {
-    if (errorCode(e) === 'ENOENT') return undefined;
+    if (errorCode(e) !== 'EEXIST') throw e;
+    // Something exists under that name but did not resolve: a dangling or looping symlink.
+    throw new ActionError(`destination ${containerPath}: /${prefix} is a symlink that does not resolve inside the rootfs`);
+  }
+}
+
+/** Resolves (creating what is missing, one component at a time) the directory parts[0..] in root. */
+function ensureDirectory(rootFd: number, parts: string[], containerPath: string): number {
+  const c = native().constants;
+  const dirFlags = (c.O_PATH as number) | (c.O_DIRECTORY as number);
+  let parentFd = openResolved(rootFd, '', dirFlags);
+  try {
+    for (let i = 0; i < parts.length; i++) {
+      const prefix = parts.slice(0, i + 1).join('/');
+      let next = openInRootfs(rootFd, prefix);
+      if (next === undefined) {
+        createIn(parentFd, parts[i] as string, 'directory', containerPath, prefix);
+        next = openInRootfs(rootFd, prefix);
+        if (next === undefined) throw new ActionError(`destination ${containerPath}: /${prefix} vanished while it was being created`);
+      }
+      const k = kindOf(next);
+      fs.closeSync(parentFd);
+      parentFd = next;
+      if (k !== 'directory') throw new ActionError(`destination ${containerPath}: /${prefix} is a ${k}, not a directory`);
+    }
+    return parentFd;
+  } catch (e) {
+    fs.closeSync(parentFd);
     throw e;
   }
 }
@@ -54,54 +104,25 @@ export function openInRootfs(rootFd: number, containerPath: string, flags: numbe
 /**
  * Returns an O_PATH fd on the mount point for containerPath, creating it (and its parents as
  * directories) when missing. An existing mount point must be of the kind the source needs.
+ * The common case — the parent exists — costs one lookup of the parent, not a walk from the root.
  */
 export function ensureMountPoint(rootFd: number, containerPath: string, kind: MountPointKind): number {
-  const n = native();
-  const c = n.constants;
   const parts = pathComponents(containerPath);
   if (parts.length === 0) throw new ActionError(`destination ${containerPath}: cannot mount over the container's root`);
   let fd = openInRootfs(rootFd, containerPath);
   if (fd === undefined) {
-    // Walk from the root: resolve each prefix in root, create the first missing component in its parent.
-    let parentFd = openResolved(rootFd, '', (c.O_PATH as number) | (c.O_DIRECTORY as number));
+    const parentParts = parts.slice(0, -1);
+    let parentFd = openInRootfs(rootFd, parentParts.join('/'));
+    if (parentFd === undefined) parentFd = ensureDirectory(rootFd, parentParts, containerPath);
     try {
-      for (let i = 0; i < parts.length; i++) {
-        const name = parts[i] as string;
-        const prefix = parts.slice(0, i + 1).join('/');
-        const last = i === parts.length - 1;
-        let next = openInRootfs(rootFd, prefix);
-        if (next === undefined) {
-          if (name === '..') throw new ActionError(`destination ${containerPath}: cannot create ".."`);
-          try {
-            if (last && kind !== 'directory') {
-              const created = n.openat(parentFd, name, (c.O_CREAT as number) | (c.O_EXCL as number) | (c.O_WRONLY as number) | (c.O_NOFOLLOW as number) | (c.O_CLOEXEC as number), 0o644);
-              fs.closeSync(created);
-            } else {
-              n.mkdirat(parentFd, name, 0o755);
-            }
-          } catch (e) {
-            if (errorCode(e) !== 'EEXIST') throw e;
-            // Something exists under that name but did not resolve: a dangling or looping symlink.
-            throw new ActionError(`destination ${containerPath}: /${prefix} is a symlink that does not resolve inside the rootfs`);
-          }
-          next = openInRootfs(rootFd, prefix);
-          if (next === undefined) throw new ActionError(`destination ${containerPath}: /${prefix} vanished while it was being created`);
-        }
-        if (!last) {
-          const k = kindOf(next);
-          if (k !== 'directory') {
-            fs.closeSync(next);
-            throw new ActionError(`destination ${containerPath}: /${prefix} is a ${k}, not a directory`);
-          }
-        }
-        fs.closeSync(parentFd);
-        parentFd = next;
-      }
-    } catch (e) {
+      const k = kindOf(parentFd);
+      if (k !== 'directory') throw new ActionError(`destination ${containerPath}: /${parentParts.join('/')} is a ${k}, not a directory`);
+      createIn(parentFd, parts[parts.length - 1] as string, kind, containerPath, parts.join('/'));
+    } finally {
       fs.closeSync(parentFd);
-      throw e;
     }
-    fd = parentFd;
+    fd = openInRootfs(rootFd, containerPath);
+    if (fd === undefined) throw new ActionError(`destination ${containerPath}: vanished while it was being created`);
   }
   const found = kindOf(fd);
   const acceptable = kind === 'device' ? ['file', 'character device', 'block device'] : [kind];

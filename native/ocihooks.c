@@ -16,6 +16,7 @@
 #include <linux/mount.h>
 #include <linux/openat2.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -165,11 +166,15 @@ static napi_value enter_mount_namespace(napi_env env, napi_callback_info info) {
 
 /* ---------- path primitives ---------- */
 
-/* openat2(dirfd, path, flags, mode, resolve) -> fd */
+/* openat2(dirfd, path, flags, mode, resolve[, noThrow]) -> fd. With noThrow, a failure returns
+ * -errno instead of throwing: path resolution misses are common (a mount point to create), and
+ * building a JS Error with its stack for each costs more than the syscall. */
 static napi_value js_openat2(napi_env env, napi_callback_info info) {
   args_t a;
   char path[MAX_PATH];
+  bool no_throw = false;
   if (!get_args(env, info, "openat2", 5, &a)) return NULL;
+  if (a.argc > 5) napi_get_value_bool(env, a.argv[5], &no_throw);
   int dirfd = (int)arg_int(&a, 0);
   arg_str(&a, 1, path, sizeof path, 0);
   struct open_how how = {0};
@@ -178,6 +183,7 @@ static napi_value js_openat2(napi_env env, napi_callback_info info) {
   how.resolve = (uint64_t)arg_int(&a, 4);
   if (a.failed) return NULL;
   long fd = syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+  if (fd < 0 && no_throw) return num(env, -errno);
   if (fd < 0) return throw_errno(env, errno, "openat2", path);
   return num(env, fd);
 }
@@ -584,6 +590,7 @@ static napi_value constants(napi_env env) {
   CONST(MS_BIND); CONST(MS_REC); CONST(MS_RDONLY); CONST(MS_NOSUID); CONST(MS_NODEV); CONST(MS_NOEXEC);
   CONST(MS_REMOUNT); CONST(MS_PRIVATE); CONST(MS_SLAVE); CONST(MS_SHARED); CONST(MS_UNBINDABLE);
   CONST(MNT_DETACH); CONST(UMOUNT_NOFOLLOW);
+  CONST(ENOENT);
   CONST(S_IFMT); CONST(S_IFCHR); CONST(S_IFBLK); CONST(S_IFDIR); CONST(S_IFREG);
   CONST(BPF_PROG_TYPE_CGROUP_DEVICE); CONST(BPF_CGROUP_DEVICE); CONST(BPF_F_ALLOW_MULTI);
   CONST(BPF_F_ALLOW_OVERRIDE); CONST(BPF_F_REPLACE);
