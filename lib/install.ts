@@ -129,10 +129,13 @@ export function install(o: InstallOptions): InstallReport {
     for (const pr of readHookFile(target).problems) report.problems.push(`${target}: ${pr.field}: ${pr.reason}`);
   }
   // V8 code caches for the node the hooks will run with (the one running this install).
+  const libDir = path.join(o.prefix, 'lib');
   for (const p of PROGRAMS) {
-    const cache = path.join(o.prefix, 'lib', `${p}.cache`);
+    // The cache is named after the bundle's build id (see scripts/build.mjs); older ones go.
+    for (const old of fs.readdirSync(libDir).filter((f) => f.startsWith(`${p}.`) && f.endsWith('.cache'))) fs.unlinkSync(path.join(libDir, old));
     const r = spawnSync(path.join(o.prefix, 'bin', p), ['--version'], { env: { OCIHOOKS_WRITE_CODE_CACHE: '1' }, stdio: 'ignore', timeout: 30_000 });
-    if (r.status === 0 && fs.existsSync(cache)) record(cache);
+    const cache = fs.readdirSync(libDir).find((f) => f.startsWith(`${p}.`) && f.endsWith('.cache'));
+    if (r.status === 0 && cache) record(path.join(libDir, cache));
     else report.problems.push(`${path.join(o.prefix, 'bin', p)} --version failed while writing its code cache`);
   }
   writeAtomically(path.join(o.prefix, MANIFEST), JSON.stringify(manifest, null, 2) + '\n', 0o644);

@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
+import { randomBytes } from 'node:crypto';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -38,8 +39,10 @@ function buildNative() {
 
 /**
  * dist/bin/<program> is a small launcher that compiles dist/lib/<program>.js through V8's code
- * cache (dist/lib/<program>.cache): compiling the bundle is most of a hook's own start-up. A cache
- * made by another node version is rejected by V8 and the bundle is simply compiled as usual.
+ * cache (dist/lib/<program>.<build id>.cache): compiling the bundle is most of a hook's own
+ * start-up. The build id (first line of the bundle) names the cache, because V8 checks only the
+ * source's length before trusting a cache: a stale cache of a same-length bundle would run the old
+ * code. A cache made by another node version is rejected by V8 and the bundle compiles as usual.
  * OCIHOOKS_WRITE_CODE_CACHE=1 makes a run write the cache (build and install do it).
  */
 export function launcher(nodePath) {
@@ -47,10 +50,11 @@ export function launcher(nodePath) {
 'use strict';
 const fs = require('fs'), path = require('path'), vm = require('vm');
 const file = path.join(__dirname, '..', 'lib', path.basename(__filename) + '.js');
-const cacheFile = file.slice(0, -3) + '.cache';
+const source = fs.readFileSync(file, 'utf8');
+const cacheFile = file.slice(0, -3) + '.' + (/^\\/\\*ocihooks-build:(\\w+)\\*\\//.exec(source) || [0, 'none'])[1] + '.cache';
 let cachedData;
 try { cachedData = fs.readFileSync(cacheFile); } catch {}
-const script = new vm.Script('(function (exports, require, module, __filename, __dirname) {' + fs.readFileSync(file, 'utf8') + '\\n})', { filename: file, cachedData });
+const script = new vm.Script('(function (exports, require, module, __filename, __dirname) {' + source + '\\n})', { filename: file, cachedData });
 if (process.env.OCIHOOKS_WRITE_CODE_CACHE === '1') process.once('exit', () => fs.writeFileSync(cacheFile, script.createCachedData()));
 script.runInThisContext()(module.exports, require, module, file, path.dirname(file));
 `;
@@ -64,7 +68,9 @@ export function writeCodeCaches(binDir, programs) {
 
 async function buildBundles() {
   fs.mkdirSync(path.join(root, 'dist', 'bin'), { recursive: true });
+  fs.rmSync(path.join(root, 'dist', 'lib'), { recursive: true, force: true });
   fs.mkdirSync(path.join(root, 'dist', 'lib'), { recursive: true });
+  const buildId = randomBytes(6).toString('hex');
   await Promise.all(
     Object.entries(PROGRAMS).map(async ([name, entry]) => {
       const outfile = path.join(root, 'dist', 'lib', `${name}.js`);
@@ -78,7 +84,7 @@ async function buildBundles() {
         minify: true,
         legalComments: 'none',
         // yargs is ESM and asks import.meta.url for createRequire; give the bundle's own URL.
-        banner: { js: "const __importMetaUrl = require('url').pathToFileURL(__filename).href;" },
+        banner: { js: `/*ocihooks-build:${buildId}*/const __importMetaUrl = require('url').pathToFileURL(__filename).href;` },
         define: { 'import.meta.url': '__importMetaUrl' },
         logLevel: 'warning',
       });
