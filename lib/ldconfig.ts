@@ -101,6 +101,9 @@ export function writeDropIn(rootFd: number, folders: string[]): void {
     if (etc === undefined) throw new ActionError('the image has no /etc');
     try {
       n.mkdirat(etc, 'ld.so.conf.d', 0o755);
+    } catch (e) {
+      if (errorCode(e) === 'EEXIST') throw new ActionError(`${dir} is a symlink that does not resolve inside the rootfs`);
+      throw e;
     } finally {
       fs.closeSync(etc);
     }
