@@ -11,7 +11,7 @@ import { UsageError } from './errors';
 import { readHookFile } from './hooksd/match';
 import { FI_PROVIDER_PATH_TOKEN } from './mount-args';
 
-export const PROGRAMS = ['ocihook-mount', 'ocihook-gpu', 'ocihook-ldconfig', 'ocihooks'];
+export const PROGRAMS = ['ocihook-mount', 'ocihook-gpu', 'ocihook-ldconfig', 'ocihooks', 'ocihooks-runtime'];
 export const DEFAULT_PREFIX = '/usr/local/libexec/ocihooks';
 export const DEFAULT_HOOKS_DIR = '/usr/share/containers/oci/hooks.d';
 /** Shipped template -> installed name; the number orders them (mount and GPU before ldconfig). */
@@ -133,7 +133,7 @@ export function install(o: InstallOptions): InstallReport {
   for (const p of PROGRAMS) {
     // The cache is named after the bundle's build id (see scripts/build.mjs); older ones go.
     for (const old of fs.readdirSync(libDir).filter((f) => f.startsWith(`${p}.`) && f.endsWith('.cache'))) fs.unlinkSync(path.join(libDir, old));
-    const r = spawnSync(path.join(o.prefix, 'bin', p), ['--version'], { env: { OCIHOOKS_WRITE_CODE_CACHE: '1' }, stdio: 'ignore', timeout: 30_000 });
+    const r = spawnSync(path.join(o.prefix, 'bin', p), [p === 'ocihooks-runtime' ? '--ocihooks-version' : '--version'], { env: { OCIHOOKS_WRITE_CODE_CACHE: '1' }, stdio: 'ignore', timeout: 30_000 });
     const cache = fs.readdirSync(libDir).find((f) => f.startsWith(`${p}.`) && f.endsWith('.cache'));
     if (r.status === 0 && cache) record(path.join(libDir, cache));
     else report.problems.push(`${path.join(o.prefix, 'bin', p)} --version failed while writing its code cache`);

@@ -535,6 +535,55 @@ static napi_value js_bpf_prog_detach(napi_env env, napi_callback_info info) {
 
 /* ---------- misc ---------- */
 
+/* execve(path, argv[], envp[]): replaces this process (the runtime wrapper hands over to the
+ * real runtime, keeping its pid, stdio and signals). Returns only by throwing. */
+static napi_value js_execve(napi_env env, napi_callback_info info) {
+  args_t a;
+  char path[MAX_PATH];
+  if (!get_args(env, info, "execve", 3, &a)) return NULL;
+  if (!arg_str(&a, 0, path, sizeof path, 0)) return NULL;
+  char **vec[2] = {NULL, NULL};
+  for (int k = 0; k < 2; k++) {
+    uint32_t n = 0;
+    bool is_array = false;
+    napi_is_array(env, a.argv[1 + k], &is_array);
+    if (!is_array) {
+      throw_type(env, "execve", "argv and envp must be arrays of strings");
+      goto out;
+    }
+    napi_get_array_length(env, a.argv[1 + k], &n);
+    vec[k] = calloc(n + 1, sizeof(char *));
+    for (uint32_t i = 0; i < n; i++) {
+      napi_value item;
+      size_t len = 0;
+      napi_get_element(env, a.argv[1 + k], i, &item);
+      if (napi_get_value_string_utf8(env, item, NULL, 0, &len) != napi_ok) {
+        throw_type(env, "execve", "argv and envp must be arrays of strings");
+        goto out;
+      }
+      vec[k][i] = malloc(len + 1);
+      napi_get_value_string_utf8(env, item, vec[k][i], len + 1, &len);
+    }
+  }
+  /* Node marks stdio close-on-exec and may make it non-blocking; the next program must inherit
+   * the usual blocking fds 0-2. */
+  for (int fd = 0; fd <= 2; fd++) {
+    int fdfl = fcntl(fd, F_GETFD);
+    if (fdfl >= 0 && (fdfl & FD_CLOEXEC)) fcntl(fd, F_SETFD, fdfl & ~FD_CLOEXEC);
+    int fl = fcntl(fd, F_GETFL);
+    if (fl >= 0 && (fl & O_NONBLOCK)) fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+  }
+  execve(path, vec[0], vec[1]);
+  throw_errno(env, errno, "execve", path);
+out:
+  for (int k = 0; k < 2; k++) {
+    if (!vec[k]) continue;
+    for (char **p = vec[k]; *p; p++) free(*p);
+    free(vec[k]);
+  }
+  return NULL;
+}
+
 /* readlinkat(dirfd, path) -> string. With a dirfd on the host's /proc kept from before a
  * setns, "self/fd/N" still names this process and gives the path in the current root. */
 static napi_value js_readlinkat(napi_env env, napi_callback_info info) {
@@ -624,6 +673,7 @@ static napi_value init(napi_env env, napi_value exports) {
     FN("bpfProgDetach", js_bpf_prog_detach),
     FN("statDevice", js_stat_dev),
     FN("readlinkat", js_readlinkat),
+    FN("execve", js_execve),
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   napi_set_named_property(env, exports, "constants", constants(env));

@@ -19,6 +19,7 @@ export const PROGRAMS = {
   'ocihook-gpu': 'hooks/gpu.ts',
   'ocihook-ldconfig': 'hooks/ldconfig.ts',
   ocihooks: 'hooks/ocihooks.ts',
+  'ocihooks-runtime': 'hooks/runtime.ts',
 };
 
 function nodeHeadersDir() {
@@ -60,9 +61,12 @@ script.runInThisContext()(module.exports, require, module, file, path.dirname(fi
 `;
 }
 
+/** The argument that makes a program print its version and exit (the wrapper passes --version on). */
+export const versionArg = (name) => (name === 'ocihooks-runtime' ? '--ocihooks-version' : '--version');
+
 export function writeCodeCaches(binDir, programs) {
   for (const name of programs) {
-    execFileSync(path.join(binDir, name), ['--version'], { env: { OCIHOOKS_WRITE_CODE_CACHE: '1', PATH: process.env.PATH }, stdio: 'ignore' });
+    execFileSync(path.join(binDir, name), [versionArg(name)], { env: { OCIHOOKS_WRITE_CODE_CACHE: '1', PATH: process.env.PATH }, stdio: 'ignore' });
   }
 }
 

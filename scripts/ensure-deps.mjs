@@ -23,6 +23,8 @@ export const DEBIAN_PACKAGES = {
   time: '/usr/bin/time',
   'slurm-client': '/usr/bin/srun',
   munge: '/usr/sbin/munged',
+  slurmctld: '/usr/sbin/slurmctld',
+  slurmd: '/usr/sbin/slurmd',
 };
 
 function log(msg) {
