@@ -8,7 +8,7 @@ import { CommonArgs, parseArgs, runProgram } from '../lib/cli';
 import { UsageError } from '../lib/errors';
 import { runContainerHook } from '../lib/hook';
 import { DEFAULT_LDCONFIG_CANDIDATES, DEFAULT_LDCONFIG_TIMEOUT_MS, defaultLdconfig, validateLdconfigPath } from '../lib/ldconfig';
-import { propagationOf } from '../lib/plan';
+import { newPlan } from '../lib/plan';
 
 const PROGRAM = 'ocihook-ldconfig';
 
@@ -36,13 +36,9 @@ runProgram(
     runContainerHook(args, ctx, ({ state, bundle, location }) => {
       const ldconfig = args['ldconfig-path'] ?? defaultLdconfig();
       if (ldconfig === undefined) throw new UsageError(`no host ldconfig at ${DEFAULT_LDCONFIG_CANDIDATES.join(' or ')}: pass --ldconfig-path`);
-      return {
-        hook: 'ldconfig',
-        container: { id: state.id, bundle: bundle.dir, rootfs: bundle.rootfs, ...(state.pid ? { pid: state.pid } : {}) },
-        location,
-        propagation: propagationOf(bundle.config.linux?.rootfsPropagation),
-        actions: [{ action: 'ldconfig', ldconfig: validateLdconfigPath(ldconfig, bundle.rootfs, '--ldconfig-path'), folders: args.folder, timeoutMs: Math.round(args.timeout * 1000) }],
-      };
+      return newPlan('ldconfig', state, bundle, location, [
+        { action: 'ldconfig', ldconfig: validateLdconfigPath(ldconfig, bundle.rootfs, '--ldconfig-path'), folders: args.folder, timeoutMs: Math.round(args.timeout * 1000) },
+      ]);
     });
   },
 );

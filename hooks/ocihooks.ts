@@ -12,6 +12,7 @@ import { DEFAULT_HOOKS_DIRS, factsFromConfig, matchHooks, readHookFile, readHook
 import { DEFAULT_HOOKS_DIR, DEFAULT_PREFIX, install, uninstall } from '../lib/install';
 import { ociConfigSchema, parseJson, parseWith } from '../lib/schemas';
 import { defaultLdconfig } from '../lib/ldconfig';
+import { generateNvidiaSpec } from '../lib/gpu/cdi-generate';
 
 const PROGRAM = 'ocihooks';
 const here = __dirname; // dist/bin (or <prefix>/bin once installed)
@@ -139,6 +140,31 @@ async function main() {
         const r = spawnSync(process.execPath, [path.join(here, name), '--state-file', a['state-file'], '--dry-run', ...((a.args as string[]) ?? [])], { stdio: 'inherit' });
         process.exitCode = r.status ?? 1;
       },
+    )
+    .command('cdi <command>', 'CDI specs', (y) =>
+      y
+        .command(
+          'generate',
+          'write a CDI spec for the NVIDIA GPUs, nodes, libraries and utilities this host has',
+          (g) =>
+            g
+              .option('driver-root', { type: 'string', default: '/', describe: 'where the driver files are (/dev, /proc/driver/nvidia, libraries)' })
+              .option('output', { type: 'string', describe: 'file to write (default: stdout)' })
+              .option('format', { choices: ['json', 'yaml'] as const, default: 'json' as const }),
+          (a) => {
+            const spec = generateNvidiaSpec({ driverRoot: a['driver-root'], ldconfigHook: path.join(here, 'ocihook-ldconfig') });
+            const text = a.format === 'yaml' ? (require('yaml') as typeof import('yaml')).stringify(spec.doc) : JSON.stringify(spec.doc, null, 2) + '\n';
+            if (!a.output) {
+              process.stdout.write(text);
+              return;
+            }
+            const tmp = `${a.output}.tmp-${process.pid}`;
+            fs.writeFileSync(tmp, text, { mode: 0o644 });
+            fs.renameSync(tmp, a.output);
+            process.stderr.write(`${PROGRAM}: wrote ${a.output}: ${spec.devices.length} devices, ${spec.edits.mounts.length} mounts\n`);
+          },
+        )
+        .demandCommand(1, 'name a cdi command'),
     )
     .completion('completion', 'print a bash completion script')
     .demandCommand(1, 'name a command')

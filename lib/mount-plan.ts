@@ -10,7 +10,7 @@ import type { LdCache } from './ldcache';
 import { DEFAULT_LDCONFIG_TIMEOUT_MS, validateLdconfigPath } from './ldconfig';
 import type { Location } from './location';
 import { DeviceRequest, FI_PROVIDER_PATH_TOKEN, parseDeviceRequest, parseMountRequest } from './mount-args';
-import { Action, DeviceAllow, DeviceType, Plan, propagationOf } from './plan';
+import { Action, DeviceAllow, DeviceType, Plan, newPlan } from './plan';
 import type { OciState } from './schemas';
 
 /** Splits a Linux dev_t (as Node's bigint rdev) into major and minor, as glibc's major()/minor() do. */
@@ -122,11 +122,5 @@ export function planMountHook(
   if (rules.length) actions.push({ action: 'allow-devices', rules });
   if (ldconfig) actions.push({ action: 'ldconfig', ldconfig, folders: [], timeoutMs: DEFAULT_LDCONFIG_TIMEOUT_MS });
 
-  return {
-    hook: 'mount',
-    container: { id: state.id, bundle: bundle.dir, rootfs: bundle.rootfs, ...(state.pid ? { pid: state.pid } : {}) },
-    location,
-    propagation: propagationOf(bundle.config.linux?.rootfsPropagation),
-    actions,
-  };
+  return newPlan('mount', state, bundle, location, actions);
 }

@@ -2,7 +2,9 @@
  * The plan: a plain, serialisable list of actions that `apply` executes and `--dry-run` prints.
  * Planning reads the host (what a source is, a device's numbers) but changes nothing.
  */
+import type { Bundle } from './inputs';
 import type { Location } from './location';
+import type { OciState } from './schemas';
 
 export type DeviceType = 'c' | 'b';
 
@@ -102,4 +104,16 @@ export function propagationOf(rootfsPropagation: string | undefined): Plan['prop
     default:
       return 'private';
   }
+}
+
+/** A plan for one container: what every hook's planner returns. */
+export function newPlan(hook: string, state: OciState, bundle: Bundle, location: Location, actions: Action[], deferred?: string[]): Plan {
+  return {
+    hook,
+    container: { id: state.id, bundle: bundle.dir, rootfs: bundle.rootfs, ...(state.pid ? { pid: state.pid } : {}) },
+    location,
+    propagation: propagationOf(bundle.config.linux?.rootfsPropagation),
+    actions,
+    ...(deferred ? { deferred } : {}),
+  };
 }

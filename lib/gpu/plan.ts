@@ -9,7 +9,7 @@ import { UsageError } from '../errors';
 import type { Bundle } from '../inputs';
 import type { Location } from '../location';
 import { HostView, realHost } from '../mount-plan';
-import { Action, DeviceAllow, DeviceType, Plan, propagationOf } from '../plan';
+import { Action, DeviceAction, DeviceAllow, Plan, newPlan } from '../plan';
 import type { OciState } from '../schemas';
 import type { ResolvedDevice } from '../cdi/registry';
 import type { CdiDeviceNode, CdiHook, CdiMount, ContainerEdits } from '../cdi/spec';
@@ -49,13 +49,7 @@ export function mergeEdits(devices: ResolvedDevice[]): ContainerEdits {
   return merged;
 }
 
-export interface ResolvedNode {
-  source: string;
-  destination: string;
-  type: DeviceType;
-  major: number;
-  minor: number;
-  access: string;
+export interface ResolvedNode extends Omit<DeviceAction, 'action' | 'node'> {
   fileMode?: number;
   uid?: number;
   gid?: number;
@@ -136,14 +130,7 @@ export function planGpuCreateContainer(state: OciState, bundle: Bundle, location
   for (const g of edits.additionalGids) deferred.push(`additional gid ${g}: needs precreate`);
   for (const nd of edits.netDevices) deferred.push(`net device ${nd.hostInterfaceName}: needs precreate`);
   if (edits.intelRdt) deferred.push('intelRdt: needs precreate');
-  return {
-    hook: 'gpu',
-    container: { id: state.id, bundle: bundle.dir, rootfs: bundle.rootfs, ...(state.pid ? { pid: state.pid } : {}) },
-    location,
-    propagation: propagationOf(bundle.config.linux?.rootfsPropagation),
-    actions,
-    deferred,
-  };
+  return newPlan('gpu', state, bundle, location, actions, deferred);
 }
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any

@@ -117,7 +117,18 @@ describe('ocihooks match agrees with podman', () => {
     write(d2, '05-Upper.json', { hook: '/bin/true', annotations: ['^1$'], stages: ['prestart'] });
 
     const rootfs = makeBusyboxRootfs(path.join(base, 'rootfs'));
-    const p = run(requireTool('podman'), ['--log-level', 'debug', ...podmanArgs({ rootfs, annotations, args: ['/bin/true'], extra: [] }).slice(0, 2), '--hooks-dir', d1, '--hooks-dir', d2, ...podmanArgs({ rootfs, annotations, args: ['/bin/true'] }).slice(2)]);
+    // podman matches hooks when it initialises a container; `run --log-level debug` would also
+    // wait ~20 s in its clean-up, `create` + `init` + `rm` shows the same matching at once.
+    const podman = requireTool('podman');
+    const name = `ocihooks-match-${process.pid}-${Object.keys(annotations).join('-').replace(/[^a-z0-9-]/gi, '') || 'none'}`;
+    const create = podmanArgs({ rootfs, annotations, args: ['/bin/true'], name, detach: true }).map((a) => (a === 'run' ? 'create' : a)).filter((a) => a !== '-d');
+    expect(run(podman, create).status).toBe(0);
+    let p;
+    try {
+      p = run(podman, ['--log-level', 'debug', '--runtime', 'runc', '--hooks-dir', d1, '--hooks-dir', d2, 'init', name]);
+    } finally {
+      run(podman, ['rm', '--force', name]);
+    }
     expect(p.status).toBe(0);
     const podmanMatched = [...p.stderr.matchAll(/hook (\S+) matched; adding to stages \[([^\]]*)\]/g)].map((m) => `${m[1]} ${(m[2] as string).split(' ').sort().join(' ')}`).sort();
 

@@ -159,6 +159,9 @@ export function writeHooksD(dir: string, name: string, content: object): string 
   return file;
 }
 
+/** podman's own storage and runtime mounts come and go with its containers; they are not ours. */
+const PODMAN_OWNED = /^\/(var\/lib\/containers|run\/containers|run\/netns|run\/user)\//;
+
 /** Mount points of the host's mount namespace (of this test process), for before/after comparison. */
 export function hostMountPoints(): string[] {
   return fs
@@ -166,6 +169,7 @@ export function hostMountPoints(): string[] {
     .split('\n')
     .filter(Boolean)
     .map((l) => l.split(' ')[4] as string)
+    .filter((p) => !PODMAN_OWNED.test(p + '/'))
     .sort();
 }
 
