@@ -85,7 +85,7 @@ async function buildBundles() {
         platform: 'node',
         target: 'node20',
         format: 'cjs',
-        minify: true,
+        minify: process.env.OCIHOOKS_NO_MINIFY !== '1',
         legalComments: 'none',
         // yargs is ESM and asks import.meta.url for createRequire; give the bundle's own URL.
         banner: { js: `/*ocihooks-build:${buildId}*/const __importMetaUrl = require('url').pathToFileURL(__filename).href;` },
