@@ -16,6 +16,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import { ActionError, errorCode, messageOf } from './errors';
 import { DeviceCgroup, allowDevices, deviceCgroupOfPid } from './cgroups';
 import type { Location } from './location';
@@ -55,6 +56,35 @@ export function openContainerRoot(location: Location): number {
   return openRootfs(location.rootfs);
 }
 
+/** Whether the container (or, inside it, this hook) runs in a user namespace other than the host's. */
+export function inUserNamespace(pid: number | 'self'): boolean {
+  // The initial user namespace maps every id to itself; any other has a narrower uid_map. (Its
+  // ns/user link cannot be compared with /proc/1's: an unprivileged reader may not read that one.)
+  try {
+    return fs.readFileSync(`/proc/${pid}/uid_map`, 'utf8').trim().split(/\s+/).join(' ') !== '0 0 4294967295';
+  } catch {
+    return false;
+  }
+}
+
+function sameUserNamespace(pid: number): boolean {
+  try {
+    return fs.readlinkSync(`/proc/${pid}/ns/user`) === fs.readlinkSync('/proc/self/ns/user');
+  } catch {
+    return false;
+  }
+}
+
+/** A device bound into a user-namespaced container must be one this user may open as asked. */
+function checkDeviceReachable(a: DeviceAction): void {
+  const mode = (a.access.includes('r') ? fs.constants.R_OK : 0) | (a.access.includes('w') ? fs.constants.W_OK : 0);
+  try {
+    fs.accessSync(a.source, mode || fs.constants.F_OK);
+  } catch (e) {
+    throw new ActionError(`device ${a.source}: cannot be opened for "${a.access}" by this user (${errorCode(e)}); a user-namespaced container can only get devices its user may open`);
+  }
+}
+
 /** Where the mount namespace and cgroup of the container can be read from. */
 function containerPid(location: Location): number | 'self' {
   if (location.kind === 'unresolved') throw new ActionError(location.reason);
@@ -69,7 +99,45 @@ export interface Applied {
   leave(): void;
 }
 
+/** errno number -> name, for results that come back from the forked helper as numbers. */
+function errnoName(errno: number): string {
+  return Object.entries(os.constants.errno).find(([, v]) => v === errno)?.[0] ?? `errno ${errno}`;
+}
+
+/**
+ * A container in a user namespace other than ours, joined by hand: this multithreaded process
+ * cannot enter it, so a forked single-threaded helper of the addon does the mounts (see
+ * native/ocihooks.c mountInUserNamespace); mount points it creates belong to the container's
+ * mapped root. What the helper cannot do here (device cgroup, ldconfig, spec hooks) is refused
+ * or skipped with a reason, never silently dropped.
+ */
+function applyInUserNamespace(plan: Plan, pid: number, opts: ApplyOptions): Applied {
+  const mounts = plan.actions.filter((a): a is MountAction => a.action === 'bind' || (a.action === 'device' && a.node === undefined));
+  const other = plan.actions.find((a) => a.action === 'ldconfig' || a.action === 'run-hook' || (a.action === 'device' && a.node !== undefined));
+  if (other) throw new ActionError(`${describeAction(other)}: not possible by hand in a container with its own user namespace; run the hook as a createContainer hook`);
+  for (const a of mounts) if (a.action === 'device') checkDeviceReachable(a);
+  if (plan.actions.some((a) => a.action === 'allow-devices')) opts.log.warn('device cgroup step skipped: the container has its own user namespace, and whitelisting devices needs privilege on the host');
+  const results = native().mountInUserNamespace(
+    pid,
+    mounts.map((a) => ({ source: a.source, destination: pathComponents(a.destination).join('/'), directory: a.action === 'bind' && a.kind === 'directory', readonly: a.action === 'bind' && a.readonly })),
+  );
+  const done = results.filter((r) => r === 'ok').length;
+  const failure = results.find((r) => r.startsWith('err '));
+  if (failure || done !== mounts.length) {
+    const [, errno, syscall, ...where] = (failure ?? 'err 0 helper (no result)').split(' ');
+    const what = mounts[done] ? describeAction(mounts[done] as Action) : 'join the container';
+    const name = errnoName(Number(errno));
+    const reason = name === 'EACCES' || name === 'EPERM' ? `${syscall} ${where.join(' ')}: permission denied for this user (${name})` : `${syscall} ${where.join(' ')}: ${name}`;
+    throw new ActionError(`${what}: ${reason}${done ? `; the ${done} mount(s) before it stay in the container` : ''}`);
+  }
+  opts.log.info({ mounts: done, pid }, 'mounted through the user-namespace helper');
+  return { mounted: [], leave() {} };
+}
+
 export function applyPlan(plan: Plan, opts: ApplyOptions): Applied {
+  if (plan.location.kind === 'join' && inUserNamespace(plan.location.pid) && !sameUserNamespace(plan.location.pid)) {
+    return applyInUserNamespace(plan, plan.location.pid, opts);
+  }
   const n = native();
   const c = n.constants;
   const mounts = plan.actions.filter((a): a is MountAction => a.action === 'bind' || (a.action === 'device' && a.node === undefined));
@@ -118,8 +186,15 @@ export function applyPlan(plan: Plan, opts: ApplyOptions): Applied {
         }
       }
     }
+    // In a user namespace (rootless podman, runc --rootless, scrun) the host's device cgroup is
+    // out of reach: bind only nodes this user may open, and say that the cgroup step is skipped.
+    const userns = inUserNamespace(containerPid(loc));
+    if (userns) {
+      for (const a of mounts) if (a.action === 'device') checkDeviceReachable(a);
+    }
     let cgroup: DeviceCgroup | undefined;
-    if (rules.length > 0 && !opts.skipCgroup) cgroup = deviceCgroupOfPid(containerPid(loc));
+    if (rules.length > 0 && userns) opts.log.warn({ rules }, 'device cgroup step skipped: the container has its own user namespace, and whitelisting devices needs privilege on the host');
+    else if (rules.length > 0 && !opts.skipCgroup) cgroup = deviceCgroupOfPid(containerPid(loc));
     const hostProc = keep(n.openat(c.AT_FDCWD as number, '/proc', (c.O_PATH as number) | (c.O_DIRECTORY as number) | (c.O_CLOEXEC as number), 0));
 
     // 2. Enter.
@@ -172,7 +247,7 @@ export function applyPlan(plan: Plan, opts: ApplyOptions): Applied {
       } catch (e) {
         throw fail(plan.actions.find((a) => a.action === 'allow-devices') as Action, e);
       }
-    } else if (rules.length > 0) {
+    } else if (rules.length > 0 && opts.skipCgroup) {
       opts.log.warn({ rules }, 'device cgroup step skipped (--skip-cgroup)');
     }
 

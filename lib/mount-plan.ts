@@ -31,7 +31,8 @@ export const realHost: HostView = {
     try {
       st = fs.statSync(p, { bigint: true });
     } catch (e) {
-      return { kind: 'missing', detail: (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message };
+      const code = (e as NodeJS.ErrnoException).code;
+      return { kind: 'missing', detail: code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied for this user (EACCES)' : (e as Error).message };
     }
     if (st.isDirectory()) return { kind: 'directory' };
     if (st.isCharacterDevice() || st.isBlockDevice()) return { kind: 'device', type: st.isCharacterDevice() ? 'c' : 'b', ...splitDev(st.rdev) };

@@ -35,6 +35,8 @@ export interface Native {
   bpfProgDetach(targetFd: number, progFd: number, attachType: number): void;
   statDevice(path: string): { mode: number; major: number; minor: number; uid: number; gid: number };
   readlinkat(dirfd: number, path: string): string;
+  /** Forked single-threaded helper for user-namespaced containers; one result line per op. */
+  mountInUserNamespace(pid: number, ops: { source: string; destination: string; directory: boolean; readonly: boolean }[]): string[];
   /** Replaces this process; returns only by throwing. */
   execve(path: string, argv: string[], envp: string[]): never;
 }

@@ -26,6 +26,7 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define MAX_PATH 4096
@@ -533,6 +534,162 @@ static napi_value js_bpf_prog_detach(napi_env env, napi_callback_info info) {
   return undef(env);
 }
 
+
+/* ---------- user namespaces: a single-threaded helper ---------- */
+
+/* Results go back to the parent as lines: "ok" or "err <errno> <syscall> <path>". */
+static void report(int fd, int err, const char *syscall_name, const char *path) {
+  char line[MAX_PATH + 128];
+  int n = err ? snprintf(line, sizeof line, "err %d %s %s\n", err, syscall_name, path) : snprintf(line, sizeof line, "ok\n");
+  if (write(fd, line, (size_t)n) < 0) _exit(3);
+}
+
+static int open_in_root(int root, const char *rel, int flags) {
+  struct open_how how = {0};
+  how.flags = (uint64_t)(flags | O_CLOEXEC);
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  return (int)syscall(SYS_openat2, root, rel[0] ? rel : ".", &how, sizeof how);
+}
+
+/* The mount point for rel inside root, created component by component when missing (the same
+ * walk as lib/rootfs.ts, here because this process cannot run JavaScript). */
+static int mount_point(int root, const char *rel, int directory, const char **failed) {
+  int fd = open_in_root(root, rel, O_PATH);
+  if (fd >= 0 || errno != ENOENT) { *failed = "openat2"; return fd; }
+  char prefix[MAX_PATH];
+  size_t len = strlen(rel);
+  for (size_t i = 0; i <= len; i++) {
+    if (rel[i] != '/' && rel[i] != '\0') continue;
+    memcpy(prefix, rel, i);
+    prefix[i] = '\0';
+    int probe = open_in_root(root, prefix, O_PATH);
+    if (probe >= 0) { close(probe); continue; }
+    if (errno != ENOENT) { *failed = "openat2"; return -1; }
+    const char *slash = strrchr(prefix, '/');
+    const char *name = slash ? slash + 1 : prefix;
+    char parent[MAX_PATH];
+    size_t plen = slash ? (size_t)(slash - prefix) : 0;
+    memcpy(parent, prefix, plen);
+    parent[plen] = '\0';
+    int pfd = open_in_root(root, parent, O_PATH | O_DIRECTORY);
+    if (pfd < 0) { *failed = "openat2"; return -1; }
+    int r = (rel[i] == '\0' && !directory) ? mknodat(pfd, name, S_IFREG | 0644, 0) : mkdirat(pfd, name, 0755);
+    int err = errno;
+    close(pfd);
+    if (r < 0) { errno = err; *failed = (rel[i] == '\0' && !directory) ? "mknodat" : "mkdirat"; return -1; }
+  }
+  fd = open_in_root(root, rel, O_PATH);
+  if (fd < 0) *failed = "openat2";
+  return fd;
+}
+
+/* mountInUserNamespace(pid, ops) -> string[]: for a container with its own user namespace, which a
+ * multithreaded process cannot join. A forked single-threaded child joins the container's user
+ * namespace, takes a private copy of the host mount tree owned by it (unshare), clones each
+ * source there, joins the container's mount namespace and attaches each clone on a mount point
+ * resolved inside the container's root. ops: [{source, destination (relative to the root),
+ * directory, readonly}]. One result line per op, up to the first failure. */
+static napi_value js_mount_in_user_namespace(napi_env env, napi_callback_info info) {
+  args_t a;
+  if (!get_args(env, info, "mountInUserNamespace", 2, &a)) return NULL;
+  int pid = (int)arg_int(&a, 0);
+  if (a.failed) return NULL;
+  uint32_t n = 0;
+  napi_get_array_length(env, a.argv[1], &n);
+  char (*src)[MAX_PATH] = calloc(n ? n : 1, MAX_PATH), (*dst)[MAX_PATH] = calloc(n ? n : 1, MAX_PATH);
+  int *dir = calloc(n ? n : 1, sizeof(int)), *ro = calloc(n ? n : 1, sizeof(int));
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value op, v;
+    bool b = false;
+    size_t got;
+    napi_get_element(env, a.argv[1], i, &op);
+    napi_get_named_property(env, op, "source", &v);
+    napi_get_value_string_utf8(env, v, src[i], MAX_PATH, &got);
+    napi_get_named_property(env, op, "destination", &v);
+    napi_get_value_string_utf8(env, v, dst[i], MAX_PATH, &got);
+    napi_get_named_property(env, op, "directory", &v);
+    napi_get_value_bool(env, v, &b);
+    dir[i] = b;
+    napi_get_named_property(env, op, "readonly", &v);
+    b = false;
+    napi_get_value_bool(env, v, &b);
+    ro[i] = b;
+  }
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/ns/user", pid);
+  int userns = open(path, O_RDONLY | O_CLOEXEC);
+  snprintf(path, sizeof path, "/proc/%d/ns/mnt", pid);
+  int mntns = open(path, O_RDONLY | O_CLOEXEC);
+  snprintf(path, sizeof path, "/proc/%d/root", pid);
+  int root = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  int pipefd[2] = {-1, -1};
+  napi_value result = NULL;
+  if (userns < 0 || mntns < 0 || root < 0) {
+    throw_errno(env, errno, "open", path);
+    goto done;
+  }
+  if (pipe2(pipefd, O_CLOEXEC) < 0) {
+    throw_errno(env, errno, "pipe2", NULL);
+    goto done;
+  }
+  pid_t child = fork();
+  if (child < 0) {
+    throw_errno(env, errno, "fork", NULL);
+    goto done;
+  }
+  if (child == 0) {
+    int out = pipefd[1];
+    if (setns(userns, CLONE_NEWUSER) < 0) { report(out, errno, "setns(user)", "/proc/<pid>/ns/user"); _exit(1); }
+    if (unshare(CLONE_NEWNS) < 0) { report(out, errno, "unshare", "CLONE_NEWNS"); _exit(1); }
+    int *trees = calloc(n ? n : 1, sizeof(int));
+    for (uint32_t i = 0; i < n; i++) {
+      trees[i] = (int)syscall(SYS_open_tree, AT_FDCWD, src[i], OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (dir[i] ? AT_RECURSIVE : 0));
+      if (trees[i] < 0) { report(out, errno, "open_tree", src[i]); _exit(1); }
+      struct mount_attr attr = {0};
+      attr.attr_set = MOUNT_ATTR_NOSUID | (ro[i] ? MOUNT_ATTR_RDONLY : 0);
+      attr.propagation = MS_PRIVATE;
+      if (syscall(SYS_mount_setattr, trees[i], "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0) { report(out, errno, "mount_setattr", src[i]); _exit(1); }
+    }
+    if (setns(mntns, CLONE_NEWNS) < 0) { report(out, errno, "setns(mnt)", "/proc/<pid>/ns/mnt"); _exit(1); }
+    for (uint32_t i = 0; i < n; i++) {
+      const char *failed = "";
+      int target = mount_point(root, dst[i], dir[i], &failed);
+      if (target < 0) { report(out, errno, failed, dst[i]); _exit(1); }
+      if (syscall(SYS_move_mount, trees[i], "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) { report(out, errno, "move_mount", dst[i]); _exit(1); }
+      close(target);
+      report(out, 0, "", "");
+    }
+    _exit(0);
+  }
+  close(pipefd[1]);
+  pipefd[1] = -1;
+  char buf[65536];
+  size_t used = 0;
+  ssize_t r;
+  while ((r = read(pipefd[0], buf + used, sizeof buf - 1 - used)) > 0) used += (size_t)r;
+  buf[used] = '\0';
+  int status;
+  while (waitpid(child, &status, 0) < 0 && errno == EINTR) {}
+  napi_create_array(env, &result);
+  uint32_t k = 0;
+  for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+    napi_value s;
+    napi_create_string_utf8(env, line, NAPI_AUTO_LENGTH, &s);
+    napi_set_element(env, result, k++, s);
+  }
+done:
+  if (pipefd[0] >= 0) close(pipefd[0]);
+  if (pipefd[1] >= 0) close(pipefd[1]);
+  if (userns >= 0) close(userns);
+  if (mntns >= 0) close(mntns);
+  if (root >= 0) close(root);
+  free(src);
+  free(dst);
+  free(dir);
+  free(ro);
+  return result;
+}
+
 /* ---------- misc ---------- */
 
 /* execve(path, argv[], envp[]): replaces this process (the runtime wrapper hands over to the
@@ -674,6 +831,7 @@ static napi_value init(napi_env env, napi_value exports) {
     FN("statDevice", js_stat_dev),
     FN("readlinkat", js_readlinkat),
     FN("execve", js_execve),
+    FN("mountInUserNamespace", js_mount_in_user_namespace),
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   napi_set_named_property(env, exports, "constants", constants(env));
