@@ -38,8 +38,32 @@ function annotationPairs(list: string[]): Record<string, string> {
   return out;
 }
 
+/** `plan --state-file F [--] <hook> [hook args]`: the hook's own arguments pass through untouched. */
+function plan(argv: string[]): void {
+  let stateFile: string | undefined;
+  let i = 0;
+  for (; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === '--state-file') stateFile = argv[++i];
+    else if (a.startsWith('--state-file=')) stateFile = a.slice('--state-file='.length);
+    else if (a === '--') {
+      i++;
+      break;
+    } else break;
+  }
+  const hook = argv[i];
+  const names = ['mount', 'gpu', 'ldconfig'];
+  if (!stateFile) throw new UsageError('plan: --state-file FILE is required');
+  const name = hook?.startsWith('ocihook-') ? hook.slice(8) : hook;
+  if (!name || !names.includes(name)) throw new UsageError(`plan: name a hook (${names.join(', ')}), got ${JSON.stringify(hook ?? '')}`);
+  const r = spawnSync(process.execPath, [path.join(here, `ocihook-${name}`), '--state-file', stateFile, '--dry-run', ...argv.slice(i + 1)], { stdio: 'inherit' });
+  process.exitCode = r.status ?? 1;
+}
+
 async function main() {
-  await yargs(process.argv.slice(2))
+  const argv = process.argv.slice(2);
+  if (argv[0] === 'plan' && !argv.includes('--help')) return plan(argv.slice(1));
+  await yargs(argv)
     .scriptName(PROGRAM)
     .usage('$0 <command> [options]')
     .command(
@@ -128,18 +152,10 @@ async function main() {
       },
     )
     .command(
-      'plan <hook> [args..]',
-      "print a hook's plan for a container (forwards to the hook's --dry-run)",
-      (y) =>
-        y
-          .positional('hook', { type: 'string', choices: ['ocihook-mount', 'ocihook-gpu', 'ocihook-ldconfig', 'mount', 'gpu', 'ldconfig'] })
-          .positional('args', { type: 'string', array: true })
-          .option('state-file', { type: 'string', demandOption: true }),
-      (a) => {
-        const name = (a.hook as string).startsWith('ocihook-') ? (a.hook as string) : `ocihook-${a.hook}`;
-        const r = spawnSync(process.execPath, [path.join(here, name), '--state-file', a['state-file'], '--dry-run', ...((a.args as string[]) ?? [])], { stdio: 'inherit' });
-        process.exitCode = r.status ?? 1;
-      },
+      'plan',
+      "print a hook's plan for a container: plan --state-file F [--] <mount|gpu|ldconfig> [hook arguments] (forwards to the hook's --dry-run)",
+      (y) => y.option('state-file', { type: 'string', describe: 'the OCI state of the container' }),
+      () => undefined, // handled before yargs (see plan()), so that hook arguments pass untouched
     )
     .command('cdi <command>', 'CDI specs', (y) =>
       y

@@ -143,3 +143,27 @@ describe('ocihooks match agrees with podman', () => {
     expect(oursMatched).toEqual(podmanMatched);
   });
 });
+
+describe('ocihooks plan and completion', () => {
+  test('plan --state-file F -- mount <args> prints the mount hook plan', () => {
+    const dir = tmpDir('plan');
+    const bundle = makeBundle(path.join(dir, 'bundle'), makeBusyboxRootfs(path.join(dir, 'rootfs')), { args: ['true'] });
+    const state = path.join(dir, 'state.json');
+    fs.writeFileSync(state, JSON.stringify({ ociVersion: '1.0.2', id: 'p', pid: 0, bundle }));
+    const r = run(process.execPath, [OCIHOOKS(), 'plan', '--state-file', state, '--', 'mount', '--log-file=-', '--mount=type=bind,src=/etc,dst=/x,readonly']);
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout).actions).toEqual([{ action: 'bind', source: '/etc', destination: '/x', kind: 'directory', readonly: true }]);
+    const bad = run(process.execPath, [OCIHOOKS(), 'plan', '--state-file', state, 'nosuchhook']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toBe('ocihooks: plan: name a hook (mount, gpu, ldconfig), got "nosuchhook"\n');
+  });
+
+  test('every subcommand answers --help, and completion prints a bash script', () => {
+    for (const sub of [['validate'], ['match'], ['install'], ['doctor'], ['plan'], ['cdi', 'generate']]) {
+      const r = run(process.execPath, [OCIHOOKS(), ...sub, '--help']);
+      expect(r.status).toBe(0);
+      expect(r.stdout).toContain(`ocihooks ${sub.join(' ')}`);
+    }
+    expect(run(process.execPath, [OCIHOOKS(), 'completion']).stdout).toContain('complete -o bashdefault -o default -F _ocihooks_yargs_completions ocihooks');
+  });
+});

@@ -28,6 +28,10 @@ interface Case {
   /** Extra check inside the rootfs after the hook. */
   after?: (r: string, decoy: string) => void;
   racer?: (r: string, decoy: string) => string;
+  /** Mount a tmpfs inside the source folder first (in the hook's namespace): a source with a submount. */
+  submount?: boolean;
+  /** Check the mounts the hook added (inside its namespace). */
+  mounts?: (added: { mountPoint: string; options: string }[], r: string) => void;
 }
 
 const mount = (dst: string, extra = '') => (c: { src: string }) => [BIN('ocihook-mount'), `--mount=type=bind,src=${c.src},dst=${dst}${extra}`];
@@ -102,6 +106,17 @@ const cases: Case[] = [
     racer: (r, d) => `while :; do ln -sfn /etc ${r}/opt/race.tmp && mv -Tf ${r}/opt/race.tmp ${r}/opt/race; ln -sfn ${d} ${r}/opt/race.tmp && mv -Tf ${r}/opt/race.tmp ${r}/opt/race; done`,
     hook: (c) => [BIN('ocihook-mount'), ...Array.from({ length: 40 }, (_, i) => `--mount=type=bind,src=${c.src},dst=/opt/race/m${i}`)],
     expect: 'either',
+  },
+  {
+    name: 'a readonly mount whose source has a submount: every submount is read-only too',
+    image: () => undefined,
+    submount: true,
+    hook: mount('/opt/ro', ',readonly'),
+    expect: 'inside',
+    mounts: (added, r) => {
+      expect(added.map((m) => m.mountPoint).sort()).toEqual([`${r}/opt/ro`, `${r}/opt/ro/sub`]);
+      for (const m of added) expect(m.options.split(',')).toContain('ro');
+    },
   },
   {
     name: 'CDI containerPath escaping with ..',
@@ -219,6 +234,7 @@ describe('malicious images: the hooks fail safely or land inside the rootfs', ()
       'R="$1"; OUT="$2"; shift 2',
       'mount --bind "$R" "$R"',
       c.proc ? 'mount -t proc proc "$R/proc"' : ':',
+      c.submount ? `mkdir -p "${src}/sub" && mount -t tmpfs tmpfs "${src}/sub"` : ':',
       'cat /proc/self/mountinfo > "$OUT/before"',
       'set +e',
       '"$@" 2> "$OUT/stderr"; rc=$?',
@@ -238,7 +254,8 @@ describe('malicious images: the hooks fail safely or land inside the rootfs', ()
     const added = parseMountInfo(fs.readFileSync(path.join(dir, 'after'), 'utf8')).filter((m) => !before.has(m.id));
 
     // Never outside: every new mount under the rootfs, the host table and the decoy untouched.
-    for (const m of added) expect(m.mountPoint.startsWith(rootfs + '/')).toBe(true);
+    const hookAdded = c.submount ? added.filter((m) => m.mountPoint !== `${src}/sub`) : added;
+    for (const m of hookAdded) expect(m.mountPoint.startsWith(rootfs + '/')).toBe(true);
     expect(hostMountPoints()).toEqual(hostBefore);
     expect(snapshot(decoy)).toEqual(decoyBefore);
     expect(fs.existsSync('/pwned')).toBe(false);
@@ -250,10 +267,11 @@ describe('malicious images: the hooks fail safely or land inside the rootfs', ()
       expect(stderr.trim().split('\n')).toHaveLength(1);
       if (c.stderr) expect(stderr).toMatch(c.stderr);
       // A failed run leaves nothing mounted.
-      expect(added).toEqual([]);
+      expect(hookAdded).toEqual([]);
     } else {
       expect({ status: r.status, stderr }).toEqual({ status: 0, stderr: '' });
       c.after?.(rootfs, decoy);
+      c.mounts?.(hookAdded, rootfs);
     }
   });
 
