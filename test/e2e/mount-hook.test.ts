@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   BIN, HookSpec, RUNC, containerId, crunRun, hostMountPoints, makeBundle, makeBusyboxRootfs, ok, podmanArgs, requireBuilt,
-  requireTool, run, runcDelete, runcRun, runcRunDetached, runcState, stateFile, tmpDir, writeHooksD,
+  requireTool, run, runcDelete, runcRun, runcRunDetached, runcState, stateFile, tmpDir, writeHooksD, onAnnotation,
 } from '../support/e2e';
 
 const DEVICE = '/dev/loop-control'; // c 10:237: not in any runtime's default device list, opens without side effects
@@ -74,12 +74,7 @@ describe('mount hook: Sarus-format hooks.d, ~40 mounts, read-only, device', () =
   test('podman + runc with annotation com.hooks.slurm.activate=true', () => {
     const s = setup('mount-podman');
     const hooksDir = path.join(s.dir, 'hooks.d');
-    writeHooksD(hooksDir, 'slurm.json', {
-      version: '1.0.0',
-      hook: s.hook,
-      when: { annotations: { '^com\\.hooks\\.slurm\\.activate$': '^true$' } },
-      stages: ['createContainer'],
-    });
+    writeHooksD(hooksDir, 'slurm.json', onAnnotation(s.hook, 'com.hooks.slurm.activate'));
     const before = hostMountPoints();
     const r = run(requireTool('podman'), podmanArgs({ rootfs: s.rootfs, hooksDir, annotations: { 'com.hooks.slurm.activate': 'true' }, args: ['sh', '-c', s.check] }));
     expect(r.stderr).toBe('');

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   BIN, containerId, crunRun, hostMountPoints, makeBundle, makeBusyboxRootfs, ok, podmanArgs, requireBuilt, requireTool,
-  run, runcDelete, runcRun, runcRunDetached, runcState, stateFile, tmpDir, writeHooksD, RUNC,
+  run, runcDelete, runcRun, runcRunDetached, runcState, stateFile, tmpDir, writeHooksD, onAnnotation, RUNC,
 } from '../support/e2e';
 
 const MARKER_DST = '/ocihooks-marker/marker.txt';
@@ -59,12 +59,7 @@ describe('the hook reaches the container from every runtime', () => {
   test('podman + runc: hooks.d file matched by annotation', () => {
     const s = markerSetup('podman');
     const hooksDir = path.join(s.dir, 'hooks.d');
-    writeHooksD(hooksDir, 'marker.json', {
-      version: '1.0.0',
-      hook: s.hook,
-      when: { annotations: { '^com\\.hooks\\.test\\.marker$': '^true$' } },
-      stages: ['createContainer'],
-    });
+    writeHooksD(hooksDir, 'marker.json', onAnnotation(s.hook, 'com.hooks.test.marker'));
     const before = hostMountPoints();
     const podman = requireTool('podman');
     const withAnnotation = run(podman, podmanArgs({ rootfs: s.rootfs, hooksDir, annotations: { 'com.hooks.test.marker': 'true' }, args: ['cat', MARKER_DST] }));

@@ -151,6 +151,12 @@ export function podmanRun(o: PodmanOptions): Run {
   return run(requireTool('podman'), podmanArgs(o), { timeoutMs: 90_000 });
 }
 
+/** A hooks.d 1.0.0 entry injecting `hook` when annotation key=value is set (exact match). */
+export function onAnnotation(hook: HookSpec, key: string, value = 'true', stages = ['createContainer']): object {
+  const exact = (s: string) => `^${s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`;
+  return { version: '1.0.0', hook, when: { annotations: { [exact(key)]: exact(value) } }, stages };
+}
+
 /** Writes a hooks.d file (schema 1.0.0). */
 export function writeHooksD(dir: string, name: string, content: object): string {
   fs.mkdirSync(dir, { recursive: true });
