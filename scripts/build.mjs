@@ -91,6 +91,7 @@ async function buildBundles() {
         banner: { js: `/*ocihooks-build:${buildId}*/const __importMetaUrl = require('url').pathToFileURL(__filename).href;` },
         define: { 'import.meta.url': '__importMetaUrl' },
         logLevel: 'warning',
+        alias: { 'thread-stream': path.join(root, 'scripts', 'shims', 'thread-stream.cjs') },
       });
       const bin = path.join(root, 'dist', 'bin', name);
       fs.writeFileSync(bin, launcher('/usr/bin/env node'));
