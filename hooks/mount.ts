@@ -7,7 +7,7 @@
 import { CommonArgs, parseArgs, runProgram } from '../lib/cli';
 import { runContainerHook } from '../lib/hook';
 import { readContainerCache } from '../lib/ldconfig';
-import { checkMountHookArgs, planMountHook } from '../lib/mount-plan';
+import { checkMountHookArgs, planMountHook, realHost } from '../lib/mount-plan';
 
 const PROGRAM = 'ocihook-mount';
 
@@ -32,7 +32,7 @@ runProgram(
     }),
   (args, ctx) => {
     const input = { mounts: args.mount, devices: args.device, ldconfigPath: process.env.LDCONFIG_PATH };
-    checkMountHookArgs(input);
-    runContainerHook(args, ctx, (p) => planMountHook(p.state, p.bundle, p.location, input, () => p.withRoot(readContainerCache)));
+    const checked = checkMountHookArgs(input); // grammar errors before the state is read
+    runContainerHook(args, ctx, (p) => planMountHook(p.state, p.bundle, p.location, input, () => p.withRoot(readContainerCache), realHost, checked));
   },
 );

@@ -9,7 +9,7 @@ import { Bundle, containerEnv } from './inputs';
 import type { LdCache } from './ldcache';
 import { DEFAULT_LDCONFIG_TIMEOUT_MS, validateLdconfigPath } from './ldconfig';
 import type { Location } from './location';
-import { DeviceRequest, FI_PROVIDER_PATH_TOKEN, parseDeviceRequest, parseMountRequest } from './mount-args';
+import { DeviceRequest, FI_PROVIDER_PATH_TOKEN, MountRequest, parseDeviceRequest, parseMountRequest } from './mount-args';
 import { Action, DeviceAllow, DeviceType, Plan, newPlan } from './plan';
 import type { OciState } from './schemas';
 
@@ -80,10 +80,17 @@ function substituteToken(arg: string, value: () => string): string {
   return arg.split(FI_PROVIDER_PATH_TOKEN).join(value());
 }
 
-/** Checks the grammar of every argument (before any state or host is read); returns the device requests. */
-export function checkMountHookArgs(input: MountHookInput): DeviceRequest[] {
-  for (const arg of input.mounts) parseMountRequest(arg.split(FI_PROVIDER_PATH_TOKEN).join('/fi-provider-path'));
-  return input.devices.map(parseDeviceRequest);
+/**
+ * Checks the grammar of every argument (before any state or host is read). Returns the parsed
+ * requests; a --mount with <FI_PROVIDER_PATH> is parsed again once the token's value is known.
+ */
+export function checkMountHookArgs(input: MountHookInput): { mounts: (MountRequest | undefined)[]; devices: DeviceRequest[] } {
+  const mounts = input.mounts.map((arg) => {
+    if (!arg.includes(FI_PROVIDER_PATH_TOKEN)) return parseMountRequest(arg);
+    parseMountRequest(arg.split(FI_PROVIDER_PATH_TOKEN).join('/fi-provider-path'));
+    return undefined;
+  });
+  return { mounts, devices: input.devices.map(parseDeviceRequest) };
 }
 
 export function planMountHook(
@@ -93,16 +100,17 @@ export function planMountHook(
   input: MountHookInput,
   readCache: () => LdCache | undefined,
   host: HostView = realHost,
+  checked: ReturnType<typeof checkMountHookArgs> = checkMountHookArgs(input),
 ): Plan {
   const actions: Action[] = [];
   const ldconfig = input.ldconfigPath !== undefined && input.ldconfigPath !== '' ? validateLdconfigPath(input.ldconfigPath, bundle.rootfs, 'LDCONFIG_PATH') : undefined;
   let fi: string | undefined;
   const fiValue = () => (fi ??= fiProviderPath(containerEnv(bundle.config), ldconfig !== undefined, readCache).value);
 
-  const deviceRequests = checkMountHookArgs(input);
+  const deviceRequests = checked.devices;
 
-  for (const arg of input.mounts) {
-    const req = parseMountRequest(substituteToken(arg, fiValue));
+  for (const [i, arg] of input.mounts.entries()) {
+    const req = checked.mounts[i] ?? parseMountRequest(substituteToken(arg, fiValue));
     const src = host.describe(req.source);
     if (src.kind === 'missing') throw new UsageError(`Invalid mount request '${arg}': source ${req.source}: ${src.detail}`);
     if (src.kind === 'other') throw new UsageError(`Invalid mount request '${arg}': source ${req.source} is ${src.detail}`);
