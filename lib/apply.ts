@@ -198,19 +198,18 @@ export function applyPlan(plan: Plan, opts: ApplyOptions): Applied {
     const hostProc = keep(n.openat(c.AT_FDCWD as number, '/proc', (c.O_PATH as number) | (c.O_DIRECTORY as number) | (c.O_CLOEXEC as number), 0));
 
     // 2. Enter.
-    let rootFd: number;
+    // A pivoted container's root is reachable only through /proc/<pid>/root, from here; before
+    // pivot_root the rootfs path is opened in the joined namespace, where its mounts are.
+    let rootFd = loc.kind === 'join' && loc.pivoted ? keep(openContainerRoot(loc)) : undefined;
     if (loc.kind === 'join') {
-      rootFd = keep(openContainerRoot(loc));
       originalNs = n.openat(c.AT_FDCWD as number, '/proc/self/ns/mnt', (c.O_RDONLY as number) | (c.O_CLOEXEC as number), 0);
       try {
         n.enterMountNamespace(`/proc/${loc.pid}/ns/mnt`);
       } catch (e) {
         throw fail(`join the mount namespace of pid ${loc.pid}`, e);
       }
-      if (!loc.pivoted) rootFd = keep(openRootfs(loc.rootfs));
-    } else {
-      rootFd = keep(openRootfs(loc.rootfs));
     }
+    rootFd ??= keep(openRootfs(loc.rootfs));
 
     // 3. Mount points and moves.
     mounts.forEach((a, i) => {

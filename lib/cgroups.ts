@@ -181,7 +181,7 @@ export function cgroupV2DeviceProgram(rules: DeviceAllow[], original: Buffer): B
   return Buffer.concat([...rules.flatMap(allowRuleInsns), original]);
 }
 
-/** A deny-by-default program allowing exactly `rules` (what a runtime attaches); used by tests and --help examples. */
+/** A deny-by-default program allowing exactly `rules`, the shape runc and crun attach (tests build the runtime's side with it). */
 export function denyByDefaultProgram(rules: DeviceAllow[]): Buffer {
   return Buffer.concat([...rules.flatMap(allowRuleInsns), insn(MOV64_K, 0, 0, 0, 0), insn(EXIT, 0, 0, 0, 0)]);
 }

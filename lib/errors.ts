@@ -12,18 +12,6 @@ export class ActionError extends Error {
   readonly exitCode = 1;
 }
 
-/** A native syscall error as thrown by the addon (see native/ocihooks.c). */
-export interface SyscallError extends Error {
-  code: string;
-  errno: number;
-  syscall: string;
-  path?: string;
-}
-
-export function isSyscallError(e: unknown): e is SyscallError {
-  return e instanceof Error && typeof (e as SyscallError).syscall === 'string' && typeof (e as SyscallError).code === 'string';
-}
-
 export function errorCode(e: unknown): string | undefined {
   return e instanceof Error ? (e as NodeJS.ErrnoException).code : undefined;
 }

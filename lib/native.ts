@@ -33,7 +33,6 @@ export interface Native {
   bpfProgLoad(progType: number, insns: Buffer, license: string): number;
   bpfProgAttach(targetFd: number, progFd: number, attachType: number, flags: number, replaceFd: number): void;
   bpfProgDetach(targetFd: number, progFd: number, attachType: number): void;
-  statDevice(path: string): { mode: number; major: number; minor: number; uid: number; gid: number };
   readlinkat(dirfd: number, path: string): string;
   /** Forked single-threaded helper for user-namespaced containers; one result line per op. */
   mountInUserNamespace(pid: number, ops: { source: string; destination: string; directory: boolean; readonly: boolean }[]): string[];

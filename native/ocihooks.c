@@ -758,26 +758,6 @@ static napi_value js_readlinkat(napi_env env, napi_callback_info info) {
   return r;
 }
 
-/* fstatDev(fd) -> { mode, rdevMajor, rdevMinor, dev, ino } — Node's fstat gives rdev as one
- * number whose major/minor split is libc's business, not ours to guess in JS. */
-static napi_value js_stat_dev(napi_env env, napi_callback_info info) {
-  args_t a;
-  char path[MAX_PATH];
-  if (!get_args(env, info, "statDevice", 1, &a)) return NULL;
-  arg_str(&a, 0, path, sizeof path, 0);
-  if (a.failed) return NULL;
-  struct stat st;
-  if (stat(path, &st) < 0) return throw_errno(env, errno, "stat", path);
-  napi_value r;
-  napi_create_object(env, &r);
-  napi_set_named_property(env, r, "mode", num(env, st.st_mode));
-  napi_set_named_property(env, r, "major", num(env, major(st.st_rdev)));
-  napi_set_named_property(env, r, "minor", num(env, minor(st.st_rdev)));
-  napi_set_named_property(env, r, "uid", num(env, st.st_uid));
-  napi_set_named_property(env, r, "gid", num(env, st.st_gid));
-  return r;
-}
-
 #define CONST(name) napi_set_named_property(env, c, #name, num(env, (int64_t)(name)))
 
 static napi_value constants(napi_env env) {
@@ -828,7 +808,6 @@ static napi_value init(napi_env env, napi_value exports) {
     FN("bpfProgLoad", js_bpf_prog_load),
     FN("bpfProgAttach", js_bpf_prog_attach),
     FN("bpfProgDetach", js_bpf_prog_detach),
-    FN("statDevice", js_stat_dev),
     FN("readlinkat", js_readlinkat),
     FN("execve", js_execve),
     FN("mountInUserNamespace", js_mount_in_user_namespace),

@@ -45,6 +45,18 @@ describe('the hook reaches the container from every runtime', () => {
     expect(fs.existsSync('/ocihooks-marker')).toBe(false);
   });
 
+  test.each(['prestart', 'createRuntime'] as const)('runc %s (runtime namespace, host pid, not pivoted yet): joins it', (stage) => {
+    const s = markerSetup(`runc-${stage}`);
+    const before = hostMountPoints();
+    const bundle = makeBundle(path.join(s.dir, 'bundle'), s.rootfs, { args: ['cat', MARKER_DST], hooks: { [stage]: [s.hook] } });
+    const r = runcRun(bundle, containerId(stage.toLowerCase()));
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe(s.content);
+    expect(logLocation(s.log)).toBe('join');
+    expect(fs.readFileSync(s.log, 'utf8')).toContain('is the container before pivot_root');
+    expect(hostMountPoints()).toEqual(before);
+  });
+
   test('crun createContainer (state pid 0): already inside', () => {
     const s = markerSetup('crun');
     const before = hostMountPoints();
