@@ -14,17 +14,17 @@
  *     container: back in the hook's own namespace, through /proc/<pid>/root).
  * Any failure unmounts what this run mounted, in reverse order, and is reported with its action.
  */
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { ActionError, errorCode, messageOf } from './errors';
+import { runTrusted } from './exec';
 import { DeviceCgroup, allowDevices, deviceCgroupOfPid } from './cgroups';
 import type { Location } from './location';
 import { native } from './native';
 import { Action, BindAction, DeviceAction, DeviceAllow, LdconfigAction, Plan, RunHookAction, describeAction } from './plan';
 import { splitDev } from './mount-plan';
 import { ensureMountPoint, openRootfs, pathComponents } from './rootfs';
-import { SCRUBBED_ENV, existingFolders, noGlibcReason, readContainerCache, runLdconfig, summariseCache, writeDropIn } from './ldconfig';
+import { existingFolders, noGlibcReason, readContainerCache, runLdconfig, summariseCache, writeDropIn } from './ldconfig';
 import type { Logger } from './log';
 
 export interface ApplyOptions {
@@ -314,16 +314,7 @@ function createDeviceNode(rootFd: number, a: DeviceAction): void {
 }
 
 function runSpecHook(a: RunHookAction, stateJson: string): void {
-  const env: Record<string, string> = { ...SCRUBBED_ENV };
-  for (const e of a.env) {
-    const eq = e.indexOf('=');
-    if (eq > 0) env[e.slice(0, eq)] = e.slice(eq + 1);
-  }
-  const r = spawnSync(a.path, a.args.slice(1), { argv0: a.args[0] ?? a.path, env, input: stateJson, timeout: a.timeoutMs, killSignal: 'SIGKILL', stdio: ['pipe', 'ignore', 'pipe'], maxBuffer: 1 << 20 });
-  const stderr = (r.stderr?.toString('utf8') ?? '').trim().split('\n').slice(-3).join(' | ');
-  if (r.error && errorCode(r.error) === 'ETIMEDOUT') throw new ActionError(`killed after ${a.timeoutMs} ms timeout`);
-  if (r.error) throw new ActionError(r.error.message);
-  if (r.status !== 0) throw new ActionError(`exit ${r.status ?? r.signal}${stderr ? `: ${stderr}` : ''}`);
+  runTrusted(a.path, { argv0: a.args[0], args: a.args.slice(1), env: a.env, input: stateJson, timeoutMs: a.timeoutMs });
 }
 
 function refreshLinkerCache(a: LdconfigAction, rootFd: number, loc: Location, applied: Applied, log: Logger): void {

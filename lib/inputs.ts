@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UsageError, errorCode } from './errors';
+import { envList } from './exec';
 import { OciConfig, OciState, ociConfigSchema, ociStateSchema, parseJson, parseWith } from './schemas';
 
 function readFileOrExplain(file: string, what: string): string {
@@ -65,10 +66,5 @@ export function loadBundle(state: OciState): Bundle {
 
 /** The container's environment as a map (later entries win, as execve's getenv would see). */
 export function containerEnv(config: OciConfig): Map<string, string> {
-  const env = new Map<string, string>();
-  for (const entry of config.process?.env ?? []) {
-    const eq = entry.indexOf('=');
-    if (eq > 0) env.set(entry.slice(0, eq), entry.slice(eq + 1));
-  }
-  return env;
+  return envList(config.process?.env ?? []);
 }

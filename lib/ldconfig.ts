@@ -3,10 +3,10 @@
  * Never runs a binary from the image: the ldconfig path is validated to be on the host and
  * outside the rootfs, and it runs with a scrubbed environment and a hard timeout.
  */
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ActionError, UsageError, errorCode } from './errors';
+import { ActionError, UsageError, errorCode, messageOf } from './errors';
+import { runTrusted } from './exec';
 import { LdCache, cacheFolders, parseLdCache } from './ldcache';
 import { native } from './native';
 import { openInRootfs, pathComponents } from './rootfs';
@@ -14,9 +14,6 @@ import { openInRootfs, pathComponents } from './rootfs';
 export const DEFAULT_LDCONFIG_CANDIDATES = ['/sbin/ldconfig', '/usr/sbin/ldconfig'];
 export const DROP_IN = '/etc/ld.so.conf.d/000-ocihooks.conf';
 export const DEFAULT_LDCONFIG_TIMEOUT_MS = 10_000;
-
-/** The environment every program the hooks run gets: nothing from the hook's or the image's. */
-export const SCRUBBED_ENV: Readonly<Record<string, string>> = Object.freeze({ PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C' });
 
 function isInside(child: string, parent: string): boolean {
   const rel = path.relative(parent, child);
@@ -133,18 +130,11 @@ export function writeDropIn(rootFd: number, folders: string[]): void {
 
 /** Runs the host ldconfig against a rootfs path (as seen by this process), killing it at the timeout. */
 export function runLdconfig(ldconfig: string, rootfsPath: string, timeoutMs: number): void {
-  const r = spawnSync(ldconfig, ['-r', rootfsPath], {
-    env: SCRUBBED_ENV,
-    timeout: timeoutMs,
-    killSignal: 'SIGKILL',
-    stdio: ['ignore', 'ignore', 'pipe'],
-    maxBuffer: 1 << 20,
-  });
-  const stderr = (r.stderr?.toString('utf8') ?? '').trim().split('\n').slice(-3).join(' | ');
-  if (r.error && errorCode(r.error) === 'ETIMEDOUT') throw new ActionError(`${ldconfig} -r ${rootfsPath}: killed after ${timeoutMs} ms timeout`);
-  if (r.error) throw new ActionError(`${ldconfig} -r ${rootfsPath}: ${r.error.message}`);
-  if (r.signal) throw new ActionError(`${ldconfig} -r ${rootfsPath}: killed by ${r.signal}${stderr ? `: ${stderr}` : ''}`);
-  if (r.status !== 0) throw new ActionError(`${ldconfig} -r ${rootfsPath}: exit ${r.status}${stderr ? `: ${stderr}` : ''}`);
+  try {
+    runTrusted(ldconfig, { args: ['-r', rootfsPath], timeoutMs });
+  } catch (e) {
+    throw new ActionError(`${ldconfig} -r ${rootfsPath}: ${messageOf(e)}`);
+  }
 }
 
 /** Reads the container's /etc/ld.so.cache (resolved in root), or undefined if it has none. */

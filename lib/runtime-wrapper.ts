@@ -5,10 +5,10 @@
  * their stages, writes the config atomically (the original kept beside it), then the caller
  * execs the real runtime with the arguments untouched. Everything here is planning on data.
  */
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ActionError, UsageError, messageOf } from './errors';
+import { runTrusted } from './exec';
 import { HookFile, factsFromConfig, matchHooks } from './hooksd/match';
 import { ociConfigSchema, parseJson, parseWith } from './schemas';
 
@@ -47,16 +47,14 @@ type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 
 /** Runs a precreate hook: the config on stdin, the edited config on stdout. */
 function runPrecreate(hook: { path: string; args?: string[]; env?: string[]; timeout?: number }, file: string, config: Json): Json {
-  const env: Record<string, string> = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' };
-  for (const e of hook.env ?? []) {
-    const eq = e.indexOf('=');
-    if (eq > 0) env[e.slice(0, eq)] = e.slice(eq + 1);
-  }
-  const r = spawnSync(hook.path, (hook.args ?? [hook.path]).slice(1), { argv0: hook.args?.[0] ?? hook.path, input: JSON.stringify(config), env, timeout: (hook.timeout ?? 30) * 1000, killSignal: 'SIGKILL', maxBuffer: 64 << 20 });
-  const why = r.error ? r.error.message : r.status !== 0 ? `exit ${r.status ?? r.signal}: ${r.stderr.toString().trim().split('\n').pop()}` : undefined;
-  if (why) throw new ActionError(`precreate hook ${hook.path} (${file}): ${why}`);
+  let out: Buffer;
   try {
-    return JSON.parse(r.stdout.toString()) as Json;
+    out = runTrusted(hook.path, { argv0: hook.args?.[0], args: (hook.args ?? [hook.path]).slice(1), env: hook.env, input: JSON.stringify(config), timeoutMs: (hook.timeout ?? 30) * 1000, captureStdout: true });
+  } catch (e) {
+    throw new ActionError(`precreate hook ${hook.path} (${file}): ${messageOf(e)}`);
+  }
+  try {
+    return JSON.parse(out.toString()) as Json;
   } catch (e) {
     throw new ActionError(`precreate hook ${hook.path} (${file}): its output is not JSON: ${messageOf(e)}`);
   }
