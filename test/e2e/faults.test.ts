@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   BIN, RUNC, containerId, hostMountPoints, makeBundle, makeBusyboxRootfs, ok, podmanArgs, requireBuilt, requireTool, run,
-  runcDelete, runcRun, runcRunDetached, runcState, stateFile, tmpDir, writeHooksD,
+  runcDelete, runcRun, runcRunDetached, runcState, stateFile, tmpDir, withRunningRunc, writeHooksD,
 } from '../support/e2e';
 
 const LDCONFIG = ['/sbin/ldconfig', '/usr/sbin/ldconfig'].find((p) => fs.existsSync(p)) as string;
@@ -79,11 +79,7 @@ test('a hook SIGKILLed while applying by hand: host unchanged, a second run comp
     fs.writeFileSync(path.join(many, `f${i}`), `${i}\n`);
     mounts.push(`--mount=type=bind,src=${many}/f${i},dst=/many/f${i}`);
   }
-  const id = containerId('sigkill');
-  const bundle = makeBundle(path.join(dir, 'bundle'), rootfs, { args: ['sleep', '600'] });
-  runcRunDetached(bundle, id);
-  try {
-    const state = stateFile(dir, { ociVersion: '1.0.2', id, status: 'running', pid: runcState(id).pid, bundle });
+  await withRunningRunc(dir, rootfs, 'sigkill', async ({ id, state }) => {
     const before = hostMountPoints();
     const args = [BIN('ocihook-mount'), '--log-file=-', '--state-file', state, ...mounts];
     const killed = await new Promise<NodeJS.Signals | null>((resolve) => {
@@ -107,9 +103,7 @@ test('a hook SIGKILLed while applying by hand: host unchanged, a second run comp
     expect(again.status).toBe(0);
     expect(ok(RUNC, ['exec', id, 'cat', '/many/f1499'])).toBe('1499\n');
     expect(hostMountPoints()).toEqual(before);
-  } finally {
-    runcDelete(id);
-  }
+  });
 });
 
 describe('pids that are not a running container', () => {

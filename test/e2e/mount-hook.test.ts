@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   BIN, HookSpec, RUNC, containerId, crunRun, hostMountPoints, makeBundle, makeBusyboxRootfs, ok, podmanArgs, requireBuilt,
-  requireTool, run, runcDelete, runcRun, runcRunDetached, runcState, stateFile, tmpDir, writeHooksD, onAnnotation,
+  requireTool, run, runcRun, stateFile, tmpDir, withRunningRunc, writeHooksD, onAnnotation,
 } from '../support/e2e';
 
 const DEVICE = '/dev/loop-control'; // c 10:237: not in any runtime's default device list, opens without side effects
@@ -99,20 +99,14 @@ describe('mount hook: Sarus-format hooks.d, ~40 mounts, read-only, device', () =
 
   test('by hand with --state-file against a running runc container', () => {
     const s = setup('mount-hand');
-    const id = containerId('mount-hand');
-    const bundle = makeBundle(path.join(s.dir, 'bundle'), s.rootfs, { args: ['sleep', '600'] });
-    runcRunDetached(bundle, id);
-    try {
-      const file = stateFile(s.dir, { ociVersion: '1.0.2', id, status: 'running', pid: runcState(id).pid, bundle });
+    return withRunningRunc(s.dir, s.rootfs, 'mount-hand', ({ id, state }) => {
       const before = hostMountPoints();
-      const hook = run(process.execPath, [...(s.hook.args as string[]).slice(1), '--state-file', file]);
+      const hook = run(process.execPath, [...(s.hook.args as string[]).slice(1), '--state-file', state]);
       expect(hook.stderr).toBe('');
       expect(hook.status).toBe(0);
       expectInside(ok(RUNC, ['exec', id, 'sh', '-c', s.check]), s.expected, false);
       expect(hostMountPoints()).toEqual(before);
-    } finally {
-      runcDelete(id);
-    }
+    });
   });
 
   test('--dry-run lists every action and changes nothing', () => {

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   BIN, containerId, crunRun, hostMountPoints, makeBundle, makeBusyboxRootfs, ok, podmanArgs, requireBuilt, requireTool,
-  run, runcDelete, runcRun, runcRunDetached, runcState, stateFile, tmpDir, writeHooksD, onAnnotation, RUNC,
+  run, runcRun, stateFile, tmpDir, withRunningRunc, writeHooksD, onAnnotation, RUNC,
 } from '../support/e2e';
 
 const MARKER_DST = '/ocihooks-marker/marker.txt';
@@ -85,22 +85,15 @@ describe('the hook reaches the container from every runtime', () => {
 
   test('by hand with --state-file against a running runc container: joins it', () => {
     const s = markerSetup('hand-runc');
-    const id = containerId('hand');
-    const bundle = makeBundle(path.join(s.dir, 'bundle'), s.rootfs, { args: ['sleep', '600'] });
-    runcRunDetached(bundle, id);
-    try {
+    return withRunningRunc(s.dir, s.rootfs, 'hand', ({ id, state }) => {
       const before = hostMountPoints();
-      const st = runcState(id);
-      const file = stateFile(s.dir, { ociVersion: '1.0.2', id, status: 'running', pid: st.pid, bundle });
-      const hook = run(process.execPath, [...s.hook.args.slice(1), '--state-file', file]);
+      const hook = run(process.execPath, [...s.hook.args.slice(1), '--state-file', state]);
       expect(hook.stderr).toBe('');
       expect(hook.status).toBe(0);
       expect(logLocation(s.log)).toBe('join');
       expect(ok(RUNC, ['exec', id, 'cat', MARKER_DST]).trim()).toBe(s.content);
       expect(hostMountPoints()).toEqual(before);
-    } finally {
-      runcDelete(id);
-    }
+    });
   });
 
   test('by hand with --state-file against a running podman container: joins it', () => {

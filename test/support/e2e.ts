@@ -192,3 +192,23 @@ export function runcState(id: string): { pid: number; bundle: string; status: st
 export function runcDelete(id: string): void {
   run(RUNC, ['delete', '--force', id]);
 }
+
+export interface RunningContainer {
+  id: string;
+  bundle: string;
+  /** A state file naming the container's host pid, as a person running a hook by hand writes it. */
+  state: string;
+}
+
+/** Runs fn against a detached runc container (`sleep 600` in rootfs), deleted afterwards. */
+export async function withRunningRunc<T>(dir: string, rootfs: string, prefix: string, fn: (c: RunningContainer) => T | Promise<T>): Promise<T> {
+  const id = containerId(prefix);
+  const bundle = makeBundle(path.join(dir, 'bundle'), rootfs, { args: ['sleep', '600'] });
+  runcRunDetached(bundle, id);
+  try {
+    const state = stateFile(dir, { ociVersion: '1.0.2', id, status: 'running', pid: runcState(id).pid, bundle });
+    return await fn({ id, bundle, state });
+  } finally {
+    runcDelete(id);
+  }
+}
