@@ -99,6 +99,8 @@ export interface Applied {
   leave(): void;
 }
 
+const USERNS_CGROUP_SKIPPED = 'device cgroup step skipped: the container has its own user namespace, and whitelisting devices needs privilege on the host';
+
 /** errno number -> name, for results that come back from the forked helper as numbers. */
 function errnoName(errno: number): string {
   return Object.entries(os.constants.errno).find(([, v]) => v === errno)?.[0] ?? `errno ${errno}`;
@@ -116,7 +118,7 @@ function applyInUserNamespace(plan: Plan, pid: number, opts: ApplyOptions): Appl
   const other = plan.actions.find((a) => a.action === 'ldconfig' || a.action === 'run-hook' || (a.action === 'device' && a.node !== undefined));
   if (other) throw new ActionError(`${describeAction(other)}: not possible by hand in a container with its own user namespace; run the hook as a createContainer hook`);
   for (const a of mounts) if (a.action === 'device') checkDeviceReachable(a);
-  if (plan.actions.some((a) => a.action === 'allow-devices')) opts.log.warn('device cgroup step skipped: the container has its own user namespace, and whitelisting devices needs privilege on the host');
+  if (plan.actions.some((a) => a.action === 'allow-devices')) opts.log.warn(USERNS_CGROUP_SKIPPED);
   const results = native().mountInUserNamespace(
     pid,
     mounts.map((a) => ({ source: a.source, destination: pathComponents(a.destination).join('/'), directory: a.action === 'bind' && a.kind === 'directory', readonly: a.action === 'bind' && a.readonly })),
@@ -188,12 +190,12 @@ export function applyPlan(plan: Plan, opts: ApplyOptions): Applied {
     }
     // In a user namespace (rootless podman, runc --rootless, scrun) the host's device cgroup is
     // out of reach: bind only nodes this user may open, and say that the cgroup step is skipped.
-    const userns = inUserNamespace(containerPid(loc));
-    if (userns) {
-      for (const a of mounts) if (a.action === 'device') checkDeviceReachable(a);
-    }
+    // Only a plan with devices needs to know (one read of uid_map, not on every hook's start).
+    const devices = mounts.filter((a): a is DeviceAction => a.action === 'device');
+    const userns = (devices.length > 0 || rules.length > 0) && inUserNamespace(containerPid(loc));
+    if (userns) devices.forEach(checkDeviceReachable);
     let cgroup: DeviceCgroup | undefined;
-    if (rules.length > 0 && userns) opts.log.warn({ rules }, 'device cgroup step skipped: the container has its own user namespace, and whitelisting devices needs privilege on the host');
+    if (rules.length > 0 && userns) opts.log.warn({ rules }, USERNS_CGROUP_SKIPPED);
     else if (rules.length > 0 && !opts.skipCgroup) cgroup = deviceCgroupOfPid(containerPid(loc));
     const hostProc = keep(n.openat(c.AT_FDCWD as number, '/proc', (c.O_PATH as number) | (c.O_DIRECTORY as number) | (c.O_CLOEXEC as number), 0));
 
