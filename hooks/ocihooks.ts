@@ -1,5 +1,5 @@
 /**
- * ocihooks: the admin command. validate | match | install | doctor | plan | completion.
+ * ocihooks: the admin command. validate | match | install | code-cache | doctor | plan | cdi | completion.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -9,7 +9,8 @@ import { VERSION } from '../lib/cli';
 import { UsageError, messageOf } from '../lib/errors';
 import { doctor } from '../lib/doctor';
 import { DEFAULT_HOOKS_DIRS, factsFromConfig, matchHooks, readHookFile, readHooksDirs } from '../lib/hooksd/match';
-import { DEFAULT_HOOKS_DIR, DEFAULT_PREFIX, install, uninstall } from '../lib/install';
+import { DEFAULT_HOOKS_DIR, DEFAULT_PREFIX, PROGRAMS, install, uninstall } from '../lib/install';
+import { writeCodeCaches } from '../lib/code-cache';
 import { ociConfigSchema, parseJson, parseWith } from '../lib/schemas';
 import { defaultLdconfig } from '../lib/ldconfig';
 import { generateNvidiaSpec } from '../lib/gpu/cdi-generate';
@@ -137,6 +138,17 @@ async function main() {
         const report = install({ prefix: a.prefix, hooksDir: a['hooks-dir'], node: process.execPath, dist, templates, ldconfig, fiProviderDir: a['fi-provider-dir'] });
         for (const w of report.written) process.stdout.write(`wrote ${w}\n`);
         for (const s of report.skipped) process.stdout.write(`skipped ${s}\n`);
+        for (const p of report.problems) process.stderr.write(`${PROGRAM}: ${p}\n`);
+        if (report.problems.length) process.exitCode = 1;
+      },
+    )
+    .command(
+      'code-cache',
+      "rewrite the V8 code caches of an installation's hooks (after a node upgrade; install does it too)",
+      (y) => y.option('prefix', { type: 'string', default: path.resolve(here, '..'), describe: 'installation to refresh (bin/ and lib/ under it)' }),
+      (a) => {
+        const report = writeCodeCaches(a.prefix, PROGRAMS);
+        for (const w of report.written) process.stdout.write(`wrote ${w}\n`);
         for (const p of report.problems) process.stderr.write(`${PROGRAM}: ${p}\n`);
         if (report.problems.length) process.exitCode = 1;
       },

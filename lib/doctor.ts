@@ -79,9 +79,12 @@ export function doctor(hooksDirs: string[]): Check[] {
       continue;
     }
     if (!f.name.includes('ocihooks') || !f.def) continue;
-    const r = spawnSync(f.def.hook.path, ['--version'], { encoding: 'utf8', timeout: 10_000, env: {} });
-    const ok = r.status === 0;
-    checks.push({ name: `hook ${f.name}`, status: ok ? 'ok' : 'fail', detail: ok ? `${f.def.hook.path} starts (version ${r.stdout.trim()})` : `${f.def.hook.path} does not start: ${(r.stderr || r.error?.message || '').trim().split('\n')[0]}` });
+    const r = spawnSync(f.def.hook.path, ['--version'], { encoding: 'utf8', timeout: 10_000, env: { OCIHOOKS_CODE_CACHE_REPORT: '1' } });
+    const cache = /^code cache: (\w+)$/m.exec(r.stderr ?? '')?.[1] ?? 'unknown';
+    const problem = (r.stderr ?? '').replace(/^code cache: \w+\n/m, '').trim().split('\n')[0] || r.error?.message || `exit ${r.status}`;
+    if (r.status !== 0) checks.push({ name: `hook ${f.name}`, status: 'fail', detail: `${f.def.hook.path} does not start: ${problem}` });
+    else if (cache !== 'used') checks.push({ name: `hook ${f.name}`, status: 'warn', detail: `${f.def.hook.path} starts (version ${r.stdout.trim()}) but its V8 code cache is ${cache}: every start compiles the bundle; run ocihooks code-cache` });
+    else checks.push({ name: `hook ${f.name}`, status: 'ok', detail: `${f.def.hook.path} starts (version ${r.stdout.trim()}, code cache used)` });
   }
   return checks;
 }

@@ -3,7 +3,7 @@
  * filter): never with the hook's or the image's environment — only SCRUBBED_ENV plus what the
  * admin's hook entry names — with a hard timeout, and its last stderr lines in the error.
  */
-import { spawnSync } from 'node:child_process';
+import type * as ChildProcess from 'node:child_process';
 import { ActionError, errorCode } from './errors';
 
 /** The environment every program the hooks run gets: nothing from the hook's or the image's. */
@@ -35,6 +35,9 @@ export interface TrustedRun {
 /** Runs the program; returns its stdout (empty unless captured), or throws ActionError("<why>"). */
 export function runTrusted(path: string, o: TrustedRun): Buffer {
   const env = { ...SCRUBBED_ENV, ...Object.fromEntries(envList(o.env ?? [])) };
+  // Loaded here, not at the top: node:child_process pulls in net and stream (~3 ms), and most
+  // hook runs start no program.
+  const { spawnSync } = require('node:child_process') as typeof ChildProcess;
   const r = spawnSync(path, o.args, {
     argv0: o.argv0 ?? path,
     env,

@@ -4,9 +4,9 @@
  * PATH), fills the shipped hooks.d templates with the real paths, validates them, and records
  * what it wrote in a manifest so that --uninstall removes exactly that.
  */
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { writeCodeCaches } from './code-cache';
 import { UsageError } from './errors';
 import { readHookFile } from './hooksd/match';
 import { FI_PROVIDER_PATH_TOKEN } from './mount-args';
@@ -129,15 +129,9 @@ export function install(o: InstallOptions): InstallReport {
     for (const pr of readHookFile(target).problems) report.problems.push(`${target}: ${pr.field}: ${pr.reason}`);
   }
   // V8 code caches for the node the hooks will run with (the one running this install).
-  const libDir = path.join(o.prefix, 'lib');
-  for (const p of PROGRAMS) {
-    // The cache is named after the bundle's build id (see scripts/build.mjs); older ones go.
-    for (const old of fs.readdirSync(libDir).filter((f) => f.startsWith(`${p}.`) && f.endsWith('.cache'))) fs.unlinkSync(path.join(libDir, old));
-    const r = spawnSync(path.join(o.prefix, 'bin', p), [p === 'ocihooks-runtime' ? '--ocihooks-version' : '--version'], { env: { OCIHOOKS_WRITE_CODE_CACHE: '1' }, stdio: 'ignore', timeout: 30_000 });
-    const cache = fs.readdirSync(libDir).find((f) => f.startsWith(`${p}.`) && f.endsWith('.cache'));
-    if (r.status === 0 && cache) record(path.join(libDir, cache));
-    else report.problems.push(`${path.join(o.prefix, 'bin', p)} --version failed while writing its code cache`);
-  }
+  const caches = writeCodeCaches(o.prefix, PROGRAMS);
+  for (const c of caches.written) record(c);
+  report.problems.push(...caches.problems);
   writeAtomically(path.join(o.prefix, MANIFEST), JSON.stringify(manifest, null, 2) + '\n', 0o644);
   return report;
 }

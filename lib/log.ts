@@ -25,21 +25,37 @@ export interface LogSetup {
   problem?: string;
 }
 
+/**
+ * pino's destination: each record is written with one write(2) before the call returns. pino's
+ * own sonic-boom is left out of the bundles (scripts/shims/sonic-boom.cjs): loading it costs more
+ * than a hook's whole logging.
+ */
+export function syncFdDestination(fd: number): pino.DestinationStream {
+  return {
+    write(record: string) {
+      const bytes = Buffer.from(record);
+      for (let off = 0; off < bytes.length; ) off += fs.writeSync(fd, bytes, off);
+    },
+  };
+}
+
+const discard: pino.DestinationStream = { write() {} };
+
 export function createLogger(program: string, level: LogLevel, file: string | undefined): LogSetup {
   const target = file ?? defaultLogFile(program);
   if (level === 'silent' || target === '' || target === '-') {
-    return { log: pino({ level: 'silent' }) };
+    return { log: pino({ level: 'silent' }, discard) };
   }
   let fd: number;
   try {
     fs.mkdirSync(path.dirname(target), { recursive: true, mode: 0o750 });
     fd = fs.openSync(target, 'a', 0o640);
   } catch (e) {
-    return { log: pino({ level: 'silent' }), problem: `log file ${target}: ${(e as Error).message}; logging disabled` };
+    return { log: pino({ level: 'silent' }, discard), problem: `log file ${target}: ${(e as Error).message}; logging disabled` };
   }
   const log = pino(
     { level, base: { hook: program, pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime },
-    pino.destination({ fd, sync: true }),
+    syncFdDestination(fd),
   );
   return { log };
 }

@@ -4,6 +4,7 @@
  * Objects are loose: runtimes add fields we do not read, and rejecting them would break hooks.
  */
 import * as z from 'zod/mini';
+z.config({ jitless: true });
 import { UsageError } from './errors';
 
 /** OCI runtime state, as runtimes pass it on a hook's stdin. crun passes pid 0; some omit it. */

@@ -44,7 +44,9 @@ function buildNative() {
  * start-up. The build id (first line of the bundle) names the cache, because V8 checks only the
  * source's length before trusting a cache: a stale cache of a same-length bundle would run the old
  * code. A cache made by another node version is rejected by V8 and the bundle compiles as usual.
- * OCIHOOKS_WRITE_CODE_CACHE=1 makes a run write the cache (build and install do it).
+ * OCIHOOKS_CODE_CACHE_REPORT=1 makes a run say on stderr whether the cache was used, rejected or
+ * missing (`ocihooks doctor` asks). OCIHOOKS_WRITE_CODE_CACHE=1 makes a run write the cache (`ocihooks code-cache`, which build and
+ * install run, trains it on each hook's real planning work: lib/code-cache.ts).
  */
 export function launcher(nodePath) {
   return `#!${nodePath}
@@ -57,18 +59,20 @@ let cachedData;
 try { cachedData = fs.readFileSync(cacheFile); } catch {}
 const script = new vm.Script('(function (exports, require, module, __filename, __dirname) {' + source + '\\n})', { filename: file, cachedData });
 if (process.env.OCIHOOKS_WRITE_CODE_CACHE === '1') process.once('exit', () => fs.writeFileSync(cacheFile, script.createCachedData()));
+if (process.env.OCIHOOKS_CODE_CACHE_REPORT === '1') process.stderr.write('code cache: ' + (cachedData === undefined ? 'missing' : script.cachedDataRejected ? 'rejected' : 'used') + '\\n');
 script.runInThisContext()(module.exports, require, module, file, path.dirname(file));
 `;
 }
 
-/** The argument that makes a program print its version and exit (the wrapper passes --version on). */
-export const versionArg = (name) => (name === 'ocihooks-runtime' ? '--ocihooks-version' : '--version');
-
-export function writeCodeCaches(binDir, programs) {
-  for (const name of programs) {
-    execFileSync(path.join(binDir, name), [versionArg(name)], { env: { OCIHOOKS_WRITE_CODE_CACHE: '1', PATH: process.env.PATH }, stdio: 'ignore' });
-  }
-}
+/** pino's lib/tools.js gets scripts/shims/pino-worker-threads.cjs for worker_threads (why: there). */
+const pinoWithoutWorkerThreads = {
+  name: 'pino-without-worker-threads',
+  setup(build) {
+    build.onResolve({ filter: /^(node:)?worker_threads$/ }, (args) =>
+      /[\\/]pino[\\/]lib[\\/]tools\.js$/.test(args.importer) ? { path: path.join(root, 'scripts', 'shims', 'pino-worker-threads.cjs') } : undefined,
+    );
+  },
+};
 
 async function buildBundles() {
   fs.mkdirSync(path.join(root, 'dist', 'bin'), { recursive: true });
@@ -91,14 +95,19 @@ async function buildBundles() {
         banner: { js: `/*ocihooks-build:${buildId}*/const __importMetaUrl = require('url').pathToFileURL(__filename).href;` },
         define: { 'import.meta.url': '__importMetaUrl' },
         logLevel: 'warning',
-        alias: { 'thread-stream': path.join(root, 'scripts', 'shims', 'thread-stream.cjs') },
+        plugins: [pinoWithoutWorkerThreads],
+        alias: {
+          'thread-stream': path.join(root, 'scripts', 'shims', 'thread-stream.cjs'),
+          'sonic-boom': path.join(root, 'scripts', 'shims', 'sonic-boom.cjs'),
+        },
       });
       const bin = path.join(root, 'dist', 'bin', name);
       fs.writeFileSync(bin, launcher('/usr/bin/env node'));
       fs.chmodSync(bin, 0o755);
     }),
   );
-  writeCodeCaches(path.join(root, 'dist', 'bin'), Object.keys(PROGRAMS));
+  // Trained code caches (lib/code-cache.ts): the same step `ocihooks install` runs.
+  execFileSync(process.execPath, [path.join(root, 'dist', 'bin', 'ocihooks'), 'code-cache', '--prefix', path.join(root, 'dist')], { stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -72,6 +72,24 @@ describe('ocihooks install', () => {
     const again = run(process.execPath, [OCIHOOKS(), 'install', '--prefix', prefix, '--hooks-dir', hooksDir, '--fi-provider-dir', providers]);
     expect(again.status).toBe(0); // idempotent
 
+    // Every installed program starts from a code cache its bundle accepts; a cache that does not
+    // fit (here another program's) is reported and `code-cache` writes good ones again.
+    const programs = ['ocihook-mount', 'ocihook-gpu', 'ocihook-ldconfig', 'ocihooks', 'ocihooks-runtime'];
+    const cacheReport = (p: string) => run(path.join(prefix, 'bin', p), [p === 'ocihooks-runtime' ? '--ocihooks-version' : '--version'], { env: { ...process.env, OCIHOOKS_CODE_CACHE_REPORT: '1' } }).stderr;
+    for (const p of programs) expect([p, cacheReport(p)]).toEqual([p, 'code cache: used\n']);
+    const libDir = path.join(prefix, 'lib');
+    const cacheOf = (p: string) => path.join(libDir, fs.readdirSync(libDir).find((f) => f.startsWith(`${p}.`) && f.endsWith('.cache')) as string);
+    fs.copyFileSync(cacheOf('ocihooks-runtime'), cacheOf('ocihook-mount'));
+    expect(cacheReport('ocihook-mount')).toBe('code cache: rejected\n');
+    const doctorHookLines = () => run(process.execPath, [OCIHOOKS(), 'doctor', '--hooks-dir', hooksDir]).stdout.split('\n').filter((l) => / hook \S*ocihooks/.test(l));
+    expect(doctorHookLines().filter((l) => l.includes('ocihook-mount'))).toEqual([expect.stringMatching(/^warn  hook .*ocihook-mount starts .* but its V8 code cache is rejected: .*run ocihooks code-cache$/)]);
+    const cc = run(process.execPath, [OCIHOOKS(), 'code-cache', '--prefix', prefix]);
+    expect(cc.stderr).toBe('');
+    expect(cc.stdout.split('\n').filter(Boolean).sort()).toEqual(programs.map((p) => `wrote ${cacheOf(p)}`).sort());
+    expect(cacheReport('ocihook-mount')).toBe('code cache: used\n');
+    expect(doctorHookLines().length).toBeGreaterThan(0);
+    for (const l of doctorHookLines()) expect(l).toMatch(/^ok    hook .* starts \(version .*, code cache used\)$/);
+
     const v = run(process.execPath, [OCIHOOKS(), 'validate', hooksDir]);
     expect(v.stdout).toMatch(/ 0 with problems\n$/);
     expect(v.status).toBe(0);
@@ -159,7 +177,7 @@ describe('ocihooks plan and completion', () => {
   });
 
   test('every subcommand answers --help, and completion prints a bash script', () => {
-    for (const sub of [['validate'], ['match'], ['install'], ['doctor'], ['plan'], ['cdi', 'generate']]) {
+    for (const sub of [['validate'], ['match'], ['install'], ['code-cache'], ['doctor'], ['plan'], ['cdi', 'generate']]) {
       const r = run(process.execPath, [OCIHOOKS(), ...sub, '--help']);
       expect(r.status).toBe(0);
       expect(r.stdout).toContain(`ocihooks ${sub.join(' ')}`);
