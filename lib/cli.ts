@@ -10,6 +10,7 @@
 import parser from 'yargs-parser';
 import { ActionError, UsageError, messageOf } from './errors';
 import { LOG_LEVELS, LogLevel, Logger, createLogger } from './log';
+import { phaseDone, reportTimingsAtExit } from './timing';
 
 export const VERSION = '0.1.0';
 
@@ -167,12 +168,16 @@ function exitCodeOf(e: unknown): number {
  */
 export function runProgram<A extends CommonArgs>(program: string, parse: () => A | undefined, body: (args: A, ctx: HookContext) => void): void {
   let log: Logger | undefined;
+  phaseDone('modules');
+  reportTimingsAtExit();
   try {
     const args = parse();
     if (args === undefined) return;
+    phaseDone('arguments');
     const setup = createLogger(program, args['log-level'], args['log-file']);
     log = setup.log;
     if (setup.problem) process.stderr.write(`${program}: warning: ${setup.problem}\n`);
+    phaseDone('logger');
     body(args, { log });
   } catch (e) {
     const code = exitCodeOf(e);
@@ -181,4 +186,8 @@ export function runProgram<A extends CommonArgs>(program: string, parse: () => A
     process.stderr.write(`${program}: ${message}\n`);
     process.exitCode = code;
   }
+  // Exit now instead of letting the event loop wind down: before a natural exit node waits for
+  // V8's background jobs (TurboFan compiling what ran hot), 9-19 ms after a 1000-mount run on a
+  // 2-core VM, for code that will never run again. Everything a hook writes is synchronous.
+  process.exit();
 }

@@ -9,6 +9,7 @@ import { ActionError } from './errors';
 import { Bundle, loadBundle, readState } from './inputs';
 import { Location, locateContainer } from './location';
 import { describeAction, Plan } from './plan';
+import { phaseDone } from './timing';
 import type { OciState } from './schemas';
 
 export interface PlanContext {
@@ -33,8 +34,11 @@ export function locate(state: OciState, bundle: Bundle): Location {
 export function runContainerHook(args: CommonArgs & { 'skip-cgroup'?: boolean }, ctx: HookContext, makePlan: (p: PlanContext) => Plan): void {
   const state = readState(args['state-file']);
   const stateJson = JSON.stringify(state);
+  phaseDone('state');
   const bundle = loadBundle(state);
+  phaseDone('config');
   const location = locate(state, bundle);
+  phaseDone('locate');
   const log = ctx.log.child({ container: state.id });
   log.info({ location: location.kind, statePid: state.pid ?? null }, location.reason);
   const plan = makePlan({
@@ -50,6 +54,7 @@ export function runContainerHook(args: CommonArgs & { 'skip-cgroup'?: boolean },
       }
     },
   });
+  phaseDone('plan');
   if (args['dry-run']) {
     process.stdout.write(JSON.stringify(plan, null, 2) + '\n');
     return;
@@ -63,5 +68,6 @@ export function runContainerHook(args: CommonArgs & { 'skip-cgroup'?: boolean },
   const started = process.hrtime.bigint();
   const applied = applyPlan(plan, { log, skipCgroup: args['skip-cgroup'] ?? false, stateJson });
   applied.leave();
+  phaseDone('apply');
   log.info({ actions: plan.actions.map(describeAction), ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'applied');
 }

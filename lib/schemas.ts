@@ -4,8 +4,11 @@
  * Objects are loose: runtimes add fields we do not read, and rejecting them would break hooks.
  */
 import * as z from 'zod/mini';
-z.config({ jitless: true });
 import { UsageError } from './errors';
+
+// No generated code: zod would otherwise compile each object schema with new Function on its first
+// parse, which a hook (one parse per schema, then exit) pays for and never gets back.
+z.config({ jitless: true });
 
 /** OCI runtime state, as runtimes pass it on a hook's stdin. crun passes pid 0; some omit it. */
 export const ociStateSchema = z.looseObject({

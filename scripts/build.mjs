@@ -45,19 +45,23 @@ function buildNative() {
  * source's length before trusting a cache: a stale cache of a same-length bundle would run the old
  * code. A cache made by another node version is rejected by V8 and the bundle compiles as usual.
  * OCIHOOKS_CODE_CACHE_REPORT=1 makes a run say on stderr whether the cache was used, rejected or
- * missing (`ocihooks doctor` asks). OCIHOOKS_WRITE_CODE_CACHE=1 makes a run write the cache (`ocihooks code-cache`, which build and
- * install run, trains it on each hook's real planning work: lib/code-cache.ts).
+ * missing (`ocihooks doctor` asks). OCIHOOKS_WRITE_CODE_CACHE=1 makes a run write the cache
+ * (`ocihooks code-cache`, which build and install run, trains it on each hook's real planning
+ * work: lib/code-cache.ts). The phase marks feed OCIHOOKS_TIMINGS=1 (lib/timing.ts).
  */
 export function launcher(nodePath) {
   return `#!${nodePath}
 'use strict';
+const phases = (globalThis.__ocihooksPhases = [['node', process.uptime()]]);
 const fs = require('fs'), path = require('path'), vm = require('vm');
 const file = path.join(__dirname, '..', 'lib', path.basename(__filename) + '.js');
 const source = fs.readFileSync(file, 'utf8');
 const cacheFile = file.slice(0, -3) + '.' + (/^\\/\\*ocihooks-build:(\\w+)\\*\\//.exec(source) || [0, 'none'])[1] + '.cache';
 let cachedData;
 try { cachedData = fs.readFileSync(cacheFile); } catch {}
+phases.push(['read', process.uptime()]);
 const script = new vm.Script('(function (exports, require, module, __filename, __dirname) {' + source + '\\n})', { filename: file, cachedData });
+phases.push(['compile', process.uptime()]);
 if (process.env.OCIHOOKS_WRITE_CODE_CACHE === '1') process.once('exit', () => fs.writeFileSync(cacheFile, script.createCachedData()));
 if (process.env.OCIHOOKS_CODE_CACHE_REPORT === '1') process.stderr.write('code cache: ' + (cachedData === undefined ? 'missing' : script.cachedDataRejected ? 'rejected' : 'used') + '\\n');
 script.runInThisContext()(module.exports, require, module, file, path.dirname(file));

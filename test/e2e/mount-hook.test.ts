@@ -101,8 +101,13 @@ describe('mount hook: Sarus-format hooks.d, ~40 mounts, read-only, device', () =
     const s = setup('mount-hand');
     return withRunningRunc(s.dir, s.rootfs, 'mount-hand', ({ id, state }) => {
       const before = hostMountPoints();
-      const hook = run(process.execPath, [...(s.hook.args as string[]).slice(1), '--state-file', state]);
-      expect(hook.stderr).toBe('');
+      // OCIHOOKS_TIMINGS=1: one stderr line with the ms of every phase, in order (npm run bench).
+      const hook = run(process.execPath, [...(s.hook.args as string[]).slice(1), '--state-file', state], { env: { ...process.env, OCIHOOKS_TIMINGS: '1' } });
+      const timings = /^ocihooks-timings (\{.*\})\n$/.exec(hook.stderr);
+      expect(timings).not.toBeNull();
+      const phases = Object.entries(JSON.parse((timings as RegExpExecArray)[1]) as Record<string, number>);
+      expect(phases.map(([p]) => p)).toEqual(['node', 'read', 'compile', 'modules', 'arguments', 'logger', 'state', 'config', 'locate', 'plan', 'apply', 'exit']);
+      for (const [, ms] of phases) expect(ms).toBeGreaterThanOrEqual(0);
       expect(hook.status).toBe(0);
       expectInside(ok(RUNC, ['exec', id, 'sh', '-c', s.check]), s.expected, false);
       expect(hostMountPoints()).toEqual(before);
