@@ -14,6 +14,7 @@ import { discoverGpuSpecs } from '../lib/gpu/discover';
 import { GpuSelection, editConfigForPrecreate, planGpuCreateContainer } from '../lib/gpu/plan';
 import { requestedDeviceNames } from '../lib/gpu/select';
 import { ociConfigSchema, parseJson, parseWith } from '../lib/schemas';
+import { phaseDone } from '../lib/timing';
 import type { Logger } from '../lib/log';
 
 const PROGRAM = 'ocihook-gpu';
@@ -78,8 +79,10 @@ runProgram(
       }
       const raw = parseJson(text, what);
       const config = parseWith(ociConfigSchema, raw, what);
+      phaseDone('config');
       const sel = select(registry(dirs, deviceRoot, ctx.log), config.annotations ?? {}, containerEnv(config), args.device);
       const edited = sel.devices.length ? editConfigForPrecreate(raw as Record<string, unknown>, sel) : raw;
+      phaseDone('plan');
       ctx.log.info({ devices: sel.devices.map((d) => d.qualifiedName) }, 'precreate');
       process.stdout.write(JSON.stringify(edited));
       return;

@@ -20,7 +20,7 @@
  */
 import * as fs from 'node:fs';
 import { ActionError, UsageError } from './errors';
-import { readMountInfo } from './mountinfo';
+import { mountInfoHasMountPoint } from './mountinfo';
 
 export type Location =
   | { kind: 'inside'; rootfs: string; reason: string }
@@ -59,7 +59,7 @@ export const procProbe: LocationProbe = {
   },
   hasMountPoint(pid, path) {
     try {
-      return readMountInfo(pid).some((m) => m.mountPoint === path);
+      return mountInfoHasMountPoint(fs.readFileSync(`/proc/${pid}/mountinfo`, 'utf8'), path);
     } catch {
       return false;
     }

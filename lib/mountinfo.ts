@@ -1,5 +1,4 @@
 /** /proc/<pid>/mountinfo, parsed in one pass (see proc(5)). */
-import * as fs from 'node:fs';
 
 export interface MountInfo {
   id: number;
@@ -57,6 +56,24 @@ export function parseMountInfo(text: string): MountInfo[] {
   return out;
 }
 
-export function readMountInfo(pid: number | 'self' = 'self'): MountInfo[] {
-  return parseMountInfo(fs.readFileSync(`/proc/${pid}/mountinfo`, 'utf8'));
+/** The kernel's escaping of a path in mountinfo (space, tab, newline and backslash as \ooo). */
+export function escapeMountField(field: string): string {
+  return field.replace(/[ \t\n\\]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`);
+}
+
+/**
+ * Whether some mount in mountinfo `text` has `mountPoint` as its mount point, without parsing the
+ * records: every hook start asks this, and a host with a thousand mounts (a busy container node)
+ * made the full parse several ms. A hit counts only as the fifth field of its line: fields never
+ * hold a raw space, so exactly three spaces lie between the line's start and the hit.
+ */
+export function mountInfoHasMountPoint(text: string, mountPoint: string): boolean {
+  const needle = ` ${escapeMountField(mountPoint)} `;
+  for (let at = text.indexOf(needle); at >= 0; at = text.indexOf(needle, at + 1)) {
+    const lineStart = text.lastIndexOf('\n', at) + 1;
+    let spaces = 0;
+    for (let i = text.indexOf(' ', lineStart); i >= 0 && i < at; i = text.indexOf(' ', i + 1)) spaces++;
+    if (spaces === 3) return true;
+  }
+  return false;
 }

@@ -83,12 +83,14 @@ function quantile(xs, q) {
 }
 const median = (xs) => quantile(xs, 0.5);
 
-function timeOnce(cmd, args, input) {
+/** Runs once; returns the wall ms and, for a hook, its OCIHOOKS_TIMINGS phases (lib/timing.ts). */
+function timeOnce(cmd, args, input, env) {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, { input, stdio: [input === undefined ? 'ignore' : 'pipe', 'ignore', 'pipe'] });
+  const r = spawnSync(cmd, args, { input, env, stdio: [input === undefined ? 'ignore' : 'pipe', 'ignore', 'pipe'] });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.status !== 0) throw new Error(`${cmd} ${args.slice(0, 3).join(' ')}…: exit ${r.status}: ${r.stderr}`);
-  return ms;
+  const line = /^ocihooks-timings (\{.*\})$/m.exec(r.stderr.toString());
+  return { ms, phases: line ? JSON.parse(line[1]) : undefined };
 }
 
 function peakRssKiB(cmd, args, input) {
@@ -112,13 +114,17 @@ function bench(name, cmd, args, { before, input, baseline = [node, ['-e', '0']],
   if (only && !only.test(name)) return;
   const times = [];
   const base = [];
+  const phases = {};
+  // The hooks report their phases (one stderr line at exit); podman's runs are left as they are.
+  const env = baselineName === 'node -e 0' ? { ...process.env, OCIHOOKS_TIMINGS: '1' } : process.env;
   for (let i = 0; i < WARMUP + RUNS; i++) {
     before?.();
-    const b = timeOnce(baseline[0], baseline[1]);
-    const ms = timeOnce(cmd, args, input);
+    const b = timeOnce(baseline[0], baseline[1]).ms;
+    const run = timeOnce(cmd, args, input, env);
     if (i >= WARMUP) {
-      times.push(ms);
+      times.push(run.ms);
       base.push(b);
+      for (const [p, ms] of Object.entries(run.phases ?? {})) (phases[p] ??= []).push(ms);
     }
   }
   before?.();
@@ -128,6 +134,7 @@ function bench(name, cmd, args, { before, input, baseline = [node, ['-e', '0']],
   r.p10Ms = quantile(times, 0.1);
   r.baselineP10Ms = quantile(base, 0.1);
   r.p10Ratio = r.p10Ms / r.baselineP10Ms;
+  if (Object.keys(phases).length) r.phasesMedianMs = Object.fromEntries(Object.entries(phases).map(([p, xs]) => [p, median(xs)]));
   results.push(r);
   process.stderr.write(`  ${name}: ${r.medianMs.toFixed(1)} ms (${baselineName}: ${r.baselineMs.toFixed(1)} ms) ${r.ratio.toFixed(2)}x; p10 ${r.p10Ratio.toFixed(2)}x\n`);
 }
@@ -161,6 +168,7 @@ let b = freshRootfs('m40');
 bench('mount hook, 40 mounts (Slurm set)', bin('ocihook-mount'), [...common, '--state-file', path.join(b, 'state.json'), ...mounts40], { before: () => freshRootfs('m40') });
 b = freshRootfs('m1000');
 bench('mount hook, 1000 mounts', bin('ocihook-mount'), [...common, '--state-file', path.join(b, 'state.json'), ...mounts1000], { before: () => freshRootfs('m1000') });
+spawnSync('umount', ['-R', path.join(b, 'rootfs')]); // the next rows start without its 1000 mounts
 b = freshRootfs('m0');
 bench('mount hook, matched, nothing to do', bin('ocihook-mount'), [...common, '--state-file', path.join(b, 'state.json')]);
 b = freshRootfs('ldc', true);
@@ -191,6 +199,13 @@ const byName = Object.fromEntries(results.map((r) => [r.name, r]));
 const lines = ['| what | median ms | baseline (interleaved) | baseline ms | ratio | p10 ratio | peak RSS MiB |', '| --- | ---: | --- | ---: | ---: | ---: | ---: |'];
 for (const r of results) {
   lines.push(`| ${r.name} | ${r.medianMs.toFixed(1)} | ${r.baseline} | ${r.baselineMs.toFixed(1)} | ${r.ratio.toFixed(2)}x | ${r.p10Ratio.toFixed(2)}x | ${r.name.startsWith('podman') ? '-' : r.peakRssMiB.toFixed(1)} |`);
+}
+const phaseNames = [...new Set(results.flatMap((r) => Object.keys(r.phasesMedianMs ?? {})))];
+lines.push('', 'Where a hook run goes (median ms per phase, OCIHOOKS_TIMINGS=1; "node" is node\'s own start before the launcher runs, "own" the sum of the rest):', '');
+lines.push(`| what | ${phaseNames.join(' | ')} | own |`, `| --- |${' ---: |'.repeat(phaseNames.length + 1)}`);
+for (const r of results.filter((x) => x.phasesMedianMs)) {
+  const own = Object.entries(r.phasesMedianMs).filter(([p]) => p !== 'node').reduce((a, [, ms]) => a + ms, 0);
+  lines.push(`| ${r.name} | ${phaseNames.map((p) => (r.phasesMedianMs[p] === undefined ? '-' : r.phasesMedianMs[p].toFixed(1))).join(' | ')} | ${own.toFixed(1)} |`);
 }
 const m40 = byName['mount hook, 40 mounts (Slurm set)'];
 const m1000 = byName['mount hook, 1000 mounts'];

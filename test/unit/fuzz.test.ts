@@ -14,7 +14,7 @@ import { parseHookDefinition } from '../../lib/hooksd/schema';
 import { CdiSpecError, validateCdiSpec } from '../../lib/cdi/spec';
 import { parseSpecText } from '../../lib/cdi/registry';
 import { parseLdCache } from '../../lib/ldcache';
-import { parseMountInfoLine } from '../../lib/mountinfo';
+import { mountInfoHasMountPoint, parseMountInfo, parseMountInfoLine } from '../../lib/mountinfo';
 import { ActionError, UsageError } from '../../lib/errors';
 
 const RUNS = Number(process.env.OCIHOOKS_FUZZ_RUNS ?? 10_000);
@@ -195,6 +195,20 @@ describe('fuzzed parsers', () => {
           expect(again).toEqual(m);
         },
       ),
+      opts,
+    );
+  });
+
+  test('the mount-point search agrees with the full mountinfo parser', () => {
+    const escape = (s: string) => s.replace(/[\\ \t\n]/g, (ch) => `\\${ch.charCodeAt(0).toString(8).padStart(3, '0')}`);
+    // Few distinct paths, so that the asked path is often a mount point, a root or a source.
+    const pathArb = fc.constantFrom('/', '/a', '/a b', '/a\\040b', '/r/rootfs', '/r/rootfs/x', '/tmp/new\nline', 'tab\there');
+    const record = fc.tuple(fc.nat(99), fc.nat(99), pathArb, pathArb, fc.array(fc.constantFrom('shared:1', 'master:2'), { maxLength: 2 }), pathArb);
+    fc.assert(
+      fc.property(fc.array(record, { maxLength: 8 }), pathArb, (records, asked) => {
+        const text = records.map(([id, parent, root, mp, optional, src]) => `${id} ${parent} 0:${id} ${escape(root)} ${escape(mp)} rw ${[...optional, '-'].join(' ')} ext4 ${escape(src)} rw`).join('\n') + '\n';
+        expect(mountInfoHasMountPoint(text, asked)).toBe(parseMountInfo(text).some((m) => m.mountPoint === asked));
+      }),
       opts,
     );
   });
