@@ -39,6 +39,14 @@ function annotationPairs(list: string[]): Record<string, string> {
   return out;
 }
 
+/** What install and code-cache did: files on stdout, problems on stderr (and exit 1). */
+function printReport(report: { written: string[]; skipped?: string[]; problems: string[] }): void {
+  for (const w of report.written) process.stdout.write(`wrote ${w}\n`);
+  for (const s of report.skipped ?? []) process.stdout.write(`skipped ${s}\n`);
+  for (const p of report.problems) process.stderr.write(`${PROGRAM}: ${p}\n`);
+  if (report.problems.length) process.exitCode = 1;
+}
+
 /** `plan --state-file F [--] <hook> [hook args]`: the hook's own arguments pass through untouched. */
 function plan(argv: string[]): void {
   let stateFile: string | undefined;
@@ -135,11 +143,7 @@ async function main() {
         if (!templates) throw new UsageError('cannot find the shipped hooks.d templates beside this program');
         const ldconfig = a.ldconfig ?? defaultLdconfig();
         if (!ldconfig) throw new UsageError('no host ldconfig found: pass --ldconfig');
-        const report = install({ prefix: a.prefix, hooksDir: a['hooks-dir'], node: process.execPath, dist, templates, ldconfig, fiProviderDir: a['fi-provider-dir'] });
-        for (const w of report.written) process.stdout.write(`wrote ${w}\n`);
-        for (const s of report.skipped) process.stdout.write(`skipped ${s}\n`);
-        for (const p of report.problems) process.stderr.write(`${PROGRAM}: ${p}\n`);
-        if (report.problems.length) process.exitCode = 1;
+        printReport(install({ prefix: a.prefix, hooksDir: a['hooks-dir'], node: process.execPath, dist, templates, ldconfig, fiProviderDir: a['fi-provider-dir'] }));
       },
     )
     .command(
@@ -147,10 +151,7 @@ async function main() {
       "rewrite the V8 code caches of an installation's hooks (after a node upgrade; install does it too)",
       (y) => y.option('prefix', { type: 'string', default: path.resolve(here, '..'), describe: 'installation to refresh (bin/ and lib/ under it)' }),
       (a) => {
-        const report = writeCodeCaches(a.prefix, PROGRAMS);
-        for (const w of report.written) process.stdout.write(`wrote ${w}\n`);
-        for (const p of report.problems) process.stderr.write(`${PROGRAM}: ${p}\n`);
-        if (report.problems.length) process.exitCode = 1;
+        printReport(writeCodeCaches(a.prefix, PROGRAMS));
       },
     )
     .command(
