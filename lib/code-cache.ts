@@ -21,7 +21,7 @@ interface TrainingRun {
 }
 
 /** What each program runs to fill its cache; `scratch` holds a container made by makeScratch. */
-export function trainingRuns(program: string, scratch: string): TrainingRun[] {
+function trainingRuns(program: string, scratch: string): TrainingRun[] {
   const state = path.join(scratch, 'state.json');
   const common = ['--state-file', state, '--dry-run', '--log-level=info', `--log-file=${path.join(scratch, 'training.log')}`];
   const cdi = [`--cdi-spec-dir=${path.join(scratch, 'cdi')}`, '--device=example.com/gpu=0', '--device=example.com/gpu=1'];

@@ -16,7 +16,7 @@ export function phaseDone(phase: string): void {
 }
 
 /** ms per phase: the first is everything before the launcher ran (node's own start). */
-export function phaseDurations(): Record<string, number> {
+function phaseDurations(): Record<string, number> {
   const out: Record<string, number> = {};
   let last = 0;
   for (const [phase, t] of marks) {
