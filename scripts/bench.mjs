@@ -83,7 +83,7 @@ function quantile(xs, q) {
 }
 const median = (xs) => quantile(xs, 0.5);
 
-/** Runs once; returns the wall ms and, for a hook, its OCIHOOKS_TIMINGS phases (lib/timing.ts). */
+/** Runs once; returns the wall ms and, for a hook, its OCIHOOKS_TIMINGS phases (src/engine/timing.ts). */
 function timeOnce(cmd, args, input, env) {
   const t0 = process.hrtime.bigint();
   const r = spawnSync(cmd, args, { input, env, stdio: [input === undefined ? 'ignore' : 'pipe', 'ignore', 'pipe'] });
@@ -115,7 +115,7 @@ function bench(name, cmd, args, { before, input, baseline = [node, ['-e', '0']],
   const times = [];
   const base = [];
   const phases = {};
-  // A hook run reports its phases (one stderr line at exit, lib/timing.ts); podman's are left alone.
+  // A hook run reports its phases (one stderr line at exit, src/engine/timing.ts); podman's are left alone.
   const env = askPhases ? { ...process.env, OCIHOOKS_TIMINGS: '1' } : process.env;
   for (let i = 0; i < WARMUP + RUNS; i++) {
     before?.();

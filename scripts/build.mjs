@@ -15,11 +15,11 @@ const require = createRequire(import.meta.url);
 const esbuild = require('esbuild');
 
 export const PROGRAMS = {
-  'ocihook-mount': 'hooks/mount.ts',
-  'ocihook-gpu': 'hooks/gpu.ts',
-  'ocihook-ldconfig': 'hooks/ldconfig.ts',
-  ocihooks: 'hooks/ocihooks.ts',
-  'ocihooks-runtime': 'hooks/runtime.ts',
+  'ocihook-mount': 'src/cmd/ocihook-mount.ts',
+  'ocihook-gpu': 'src/cmd/ocihook-gpu.ts',
+  'ocihook-ldconfig': 'src/cmd/ocihook-ldconfig.ts',
+  ocihooks: 'src/cmd/ocihooks.ts',
+  'ocihooks-runtime': 'src/cmd/ocihooks-runtime.ts',
 };
 
 function nodeHeadersDir() {
@@ -47,7 +47,7 @@ function buildNative() {
  * OCIHOOKS_CODE_CACHE_REPORT=1 makes a run say on stderr whether the cache was used, rejected or
  * missing (`ocihooks doctor` asks). OCIHOOKS_WRITE_CODE_CACHE=1 makes a run write the cache
  * (`ocihooks code-cache`, which build and install run, trains it on each hook's real planning
- * work: lib/code-cache.ts). The phase marks feed OCIHOOKS_TIMINGS=1 (lib/timing.ts).
+ * work: src/admin/code-cache.ts). The phase marks feed OCIHOOKS_TIMINGS=1 (src/engine/timing.ts).
  */
 export function launcher(nodePath) {
   return `#!${nodePath}
@@ -110,7 +110,7 @@ async function buildBundles() {
       fs.chmodSync(bin, 0o755);
     }),
   );
-  // Trained code caches (lib/code-cache.ts): the same step `ocihooks install` runs.
+  // Trained code caches (src/admin/code-cache.ts): the same step `ocihooks install` runs.
   execFileSync(process.execPath, [path.join(root, 'dist', 'bin', 'ocihooks'), 'code-cache', '--prefix', path.join(root, 'dist')], { stdio: ['ignore', 'ignore', 'inherit'] });
 }
 

@@ -1,5 +1,5 @@
 // Build-time stand-in for sonic-boom, pino's buffered fd writer. The hooks hand pino their own
-// synchronous destination (lib/log.ts), so sonic-boom is never constructed; but pino requires it
+// synchronous destination (src/engine/log.ts), so sonic-boom is never constructed; but pino requires it
 // at load, and sonic-boom requires node:assert, whose load creates process.stderr's stream (net,
 // stream, tty): about 10 ms of every hook start (measured with --cpu-prof). pino.destination() and
 // pino() without a destination fail loudly instead of silently.

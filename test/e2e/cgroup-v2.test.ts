@@ -6,8 +6,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { allowDevicesV2, denyByDefaultProgram, openDeviceCgroup } from '../../lib/cgroups';
-import { native } from '../../lib/native';
+import { allowDevicesV2, denyByDefaultProgram, openDeviceCgroup } from '../../src/linux/cgroups/device-cgroup';
+import { native } from '../../src/linux/native';
 import { run } from '../support/e2e';
 
 const UNIFIED = ['/sys/fs/cgroup/unified', '/sys/fs/cgroup'].find((d) => fs.existsSync(path.join(d, 'cgroup.procs')) && fs.existsSync(path.join(d, 'cgroup.subtree_control')));

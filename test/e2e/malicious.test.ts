@@ -10,7 +10,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BIN, hostMountPoints, makeBusyboxRootfs, makeBundle, requireBuilt, stateFile, tmpDir } from '../support/e2e';
-import { parseMountInfo } from '../../lib/mountinfo';
+import { parseMountInfo } from '../../src/linux/mountinfo';
 
 const LDCONFIG = ['/sbin/ldconfig', '/usr/sbin/ldconfig'].find((p) => fs.existsSync(p)) as string;
 

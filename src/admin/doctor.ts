@@ -1,0 +1,90 @@
+/**
+ * `ocihooks doctor`: what this host supports for the hooks and what is missing. Each check is
+ * measured, not guessed: the syscalls are tried, the files read, the installed hooks started.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { messageOf } from '../core/errors';
+import { readHooksDirs } from '../hooksd/match';
+import { parseMountInfo } from '../linux/mountinfo';
+import { native } from '../linux/native';
+import { DEFAULT_CDI_DIRS } from '../cdi/registry';
+
+export interface Check {
+  name: string;
+  status: 'ok' | 'warn' | 'fail';
+  detail: string;
+}
+
+export function cgroupMode(mountinfoText: string): { mode: 'v1' | 'v2' | 'hybrid' | 'none'; devices: string } {
+  const mounts = parseMountInfo(mountinfoText);
+  const v2 = mounts.find((m) => m.fsType === 'cgroup2');
+  const v1devices = mounts.find((m) => m.fsType === 'cgroup' && m.superOptions.split(',').includes('devices'));
+  const v1 = mounts.some((m) => m.fsType === 'cgroup');
+  if (v2 && !v1) return { mode: 'v2', devices: `BPF_CGROUP_DEVICE programs (cgroup2 at ${v2.mountPoint})` };
+  if (v2 && v1) return { mode: 'hybrid', devices: v1devices ? `v1 devices controller at ${v1devices.mountPoint}` : 'no v1 devices controller' };
+  if (v1) return { mode: 'v1', devices: v1devices ? `v1 devices controller at ${v1devices.mountPoint}` : 'no v1 devices controller' };
+  return { mode: 'none', devices: 'no cgroup filesystem mounted' };
+}
+
+function tryNative(what: string, fn: () => void): Check {
+  try {
+    fn();
+    return { name: what, status: 'ok', detail: 'available' };
+  } catch (e) {
+    return { name: what, status: 'fail', detail: messageOf(e) };
+  }
+}
+
+function findRuntime(name: string): string | undefined {
+  return ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'].map((d) => path.join(d, name)).find((p) => fs.existsSync(p));
+}
+
+export function doctor(hooksDirs: string[]): Check[] {
+  const checks: Check[] = [];
+  const cg = cgroupMode(fs.readFileSync('/proc/self/mountinfo', 'utf8'));
+  checks.push({ name: 'cgroup mode', status: cg.mode === 'none' ? 'fail' : 'ok', detail: `${cg.mode}; device whitelisting through ${cg.devices}` });
+  const n = native();
+  const c = n.constants;
+  checks.push(
+    tryNative('openat2 RESOLVE_IN_ROOT', () => fs.closeSync(n.openat2(c.AT_FDCWD as number, '/', (c.O_PATH as number) | (c.O_CLOEXEC as number), 0, c.RESOLVE_IN_ROOT as number))),
+    tryNative('open_tree + mount_setattr (detached mounts)', () => {
+      const fd = n.openTree(c.AT_FDCWD as number, '/proc/self', (c.OPEN_TREE_CLONE as number) | (c.OPEN_TREE_CLOEXEC as number));
+      try {
+        n.mountSetattr(fd, '', c.AT_EMPTY_PATH as number, c.MOUNT_ATTR_NOSUID as number, 0, 0);
+      } finally {
+        fs.closeSync(fd);
+      }
+    }),
+  );
+  try {
+    const max = Number(fs.readFileSync('/proc/sys/user/max_user_namespaces', 'utf8'));
+    checks.push({ name: 'user namespaces', status: max > 0 ? 'ok' : 'warn', detail: `max_user_namespaces=${max}` });
+  } catch (e) {
+    checks.push({ name: 'user namespaces', status: 'warn', detail: messageOf(e) });
+  }
+  for (const rt of ['runc', 'crun', 'podman']) {
+    const p = findRuntime(rt);
+    const version = p ? (spawnSync(p, ['--version'], { encoding: 'utf8', timeout: 5000 }).stdout ?? '').split('\n')[0] : '';
+    checks.push({ name: `runtime ${rt}`, status: p ? 'ok' : 'warn', detail: p ? `${p}: ${version}` : 'not found' });
+  }
+  for (const dir of DEFAULT_CDI_DIRS) checks.push({ name: `CDI directory ${dir}`, status: 'ok', detail: fs.existsSync(dir) ? `${fs.readdirSync(dir).length} file(s)` : 'absent (GPU nodes are discovered instead)' });
+  const files = readHooksDirs(hooksDirs);
+  const ours = files.filter((f) => f.name.includes('ocihooks'));
+  checks.push({ name: 'hooks directories', status: ours.length ? 'ok' : 'warn', detail: `${hooksDirs.join(', ')}: ${files.length} hook file(s), ${ours.length} from ocihooks` });
+  for (const f of files) {
+    if (f.problems.length) {
+      checks.push({ name: `hook ${f.name}`, status: 'fail', detail: f.problems.map((p) => `${p.field}: ${p.reason}`).join('; ') });
+      continue;
+    }
+    if (!f.name.includes('ocihooks') || !f.def) continue;
+    const r = spawnSync(f.def.hook.path, ['--version'], { encoding: 'utf8', timeout: 10_000, env: { OCIHOOKS_CODE_CACHE_REPORT: '1' } });
+    const cache = /^code cache: (\w+)$/m.exec(r.stderr ?? '')?.[1] ?? 'unknown';
+    const problem = (r.stderr ?? '').replace(/^code cache: \w+\n/m, '').trim().split('\n')[0] || r.error?.message || `exit ${r.status}`;
+    if (r.status !== 0) checks.push({ name: `hook ${f.name}`, status: 'fail', detail: `${f.def.hook.path} does not start: ${problem}` });
+    else if (cache !== 'used') checks.push({ name: `hook ${f.name}`, status: 'warn', detail: `${f.def.hook.path} starts (version ${r.stdout.trim()}) but its V8 code cache is ${cache}: every start compiles the bundle; run ocihooks code-cache` });
+    else checks.push({ name: `hook ${f.name}`, status: 'ok', detail: `${f.def.hook.path} starts (version ${r.stdout.trim()}, code cache used)` });
+  }
+  return checks;
+}

@@ -1,0 +1,161 @@
+/**
+ * `ocihooks install`: copies the bundles and the addon under a prefix, writes launchers whose
+ * first line names the absolute node that ran the install (a hook's environment often has no
+ * PATH), fills the shipped hooks.d templates with the real paths, validates them, and records
+ * what it wrote in a manifest so that --uninstall removes exactly that.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { writeCodeCaches } from './code-cache';
+import { UsageError } from '../core/errors';
+import { readHookFile } from '../hooksd/match';
+import { FI_PROVIDER_PATH_TOKEN } from '../mount/args';
+
+export const PROGRAMS = ['ocihook-mount', 'ocihook-gpu', 'ocihook-ldconfig', 'ocihooks', 'ocihooks-runtime'];
+export const DEFAULT_PREFIX = '/usr/local/libexec/ocihooks';
+export const DEFAULT_HOOKS_DIR = '/usr/share/containers/oci/hooks.d';
+/** Shipped template -> installed name; the number orders them (mount and GPU before ldconfig). */
+export const HOOK_FILES: Record<string, string> = {
+  'slurm.json': '50-ocihooks-slurm.json',
+  'libfabric.json': '50-ocihooks-libfabric.json',
+  'gpu-precreate.json': '50-ocihooks-gpu-precreate.json',
+  'gpu.json': '60-ocihooks-gpu.json',
+  'ldconfig.json': '90-ocihooks-ldconfig.json',
+};
+const MANIFEST = 'install-manifest.json';
+
+export interface InstallOptions {
+  prefix: string;
+  hooksDir: string;
+  node: string;
+  /** The folder holding bin/ and native/ (dist/ of a build). */
+  dist: string;
+  /** The shipped hooks.d templates. */
+  templates: string;
+  ldconfig: string;
+  fiProviderDir: string;
+}
+
+interface Manifest {
+  files: string[];
+  dirs: string[];
+}
+
+export interface InstallReport {
+  written: string[];
+  skipped: string[];
+  problems: string[];
+}
+
+function mkdirs(dir: string, created: string[]): void {
+  if (fs.existsSync(dir)) return;
+  mkdirs(path.dirname(dir), created);
+  fs.mkdirSync(dir, { mode: 0o755 });
+  created.push(dir);
+}
+
+function writeAtomically(file: string, content: string | Buffer, mode: number): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  fs.writeFileSync(tmp, content, { mode });
+  fs.chmodSync(tmp, mode);
+  fs.renameSync(tmp, file);
+}
+
+function readManifest(prefix: string): Manifest {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(prefix, MANIFEST), 'utf8')) as Manifest;
+  } catch {
+    return { files: [], dirs: [] };
+  }
+}
+
+/** Host sources of --mount arguments that do not exist (a hook with them would fail every container). */
+export function missingMountSources(args: string[]): string[] {
+  const missing: string[] = [];
+  for (const a of args) {
+    if (!a.startsWith('--mount=')) continue;
+    const src = /(?:^|,)(?:src|source)=([^,]+)/.exec(a.slice(8))?.[1];
+    if (src && !src.includes(FI_PROVIDER_PATH_TOKEN) && !fs.existsSync(src)) missing.push(src);
+  }
+  return missing;
+}
+
+export function install(o: InstallOptions): InstallReport {
+  if (!path.isAbsolute(o.prefix)) throw new UsageError(`--prefix ${o.prefix}: must be an absolute path`);
+  if (!path.isAbsolute(o.hooksDir)) throw new UsageError(`--hooks-dir ${o.hooksDir}: must be an absolute path`);
+  for (const p of PROGRAMS) if (!fs.existsSync(path.join(o.dist, 'bin', p))) throw new UsageError(`${path.join(o.dist, 'bin', p)}: missing; run npm run build first`);
+  const manifest = readManifest(o.prefix);
+  const report: InstallReport = { written: [], skipped: [], problems: [] };
+  const record = (file: string) => {
+    report.written.push(file);
+    if (!manifest.files.includes(file)) manifest.files.push(file);
+  };
+  const created: string[] = [];
+  mkdirs(path.join(o.prefix, 'bin'), created);
+  mkdirs(path.join(o.prefix, 'lib'), created);
+  mkdirs(path.join(o.prefix, 'native'), created);
+  mkdirs(o.hooksDir, created);
+  for (const d of created) if (!manifest.dirs.includes(d)) manifest.dirs.push(d);
+
+  for (const p of PROGRAMS) {
+    // bin/<p> is the launcher (see scripts/build.mjs), lib/<p>.js the bundle it loads.
+    const launcher = fs.readFileSync(path.join(o.dist, 'bin', p), 'utf8');
+    const body = launcher.startsWith('#!') ? launcher.slice(launcher.indexOf('\n') + 1) : launcher;
+    const target = path.join(o.prefix, 'bin', p);
+    writeAtomically(target, `#!${o.node}\n${body}`, 0o755);
+    record(target);
+    const bundle = path.join(o.prefix, 'lib', `${p}.js`);
+    writeAtomically(bundle, fs.readFileSync(path.join(o.dist, 'lib', `${p}.js`)), 0o644);
+    record(bundle);
+  }
+  const addon = path.join(o.prefix, 'native', 'ocihooks.node');
+  writeAtomically(addon, fs.readFileSync(path.join(o.dist, 'native', 'ocihooks.node')), 0o755);
+  record(addon);
+
+  for (const [template, installed] of Object.entries(HOOK_FILES)) {
+    const text = fs
+      .readFileSync(path.join(o.templates, template), 'utf8')
+      .replaceAll('@LIBEXEC@', path.join(o.prefix, 'bin'))
+      .replaceAll('@LDCONFIG@', o.ldconfig)
+      .replaceAll('@FI_PROVIDER_DIR@', o.fiProviderDir);
+    const missing = missingMountSources((JSON.parse(text) as { hook: { args?: string[] } }).hook.args ?? []);
+    const target = path.join(o.hooksDir, installed);
+    if (missing.length) {
+      report.skipped.push(`${installed}: not installed, missing on this host: ${missing.join(', ')}`);
+      continue;
+    }
+    writeAtomically(target, text, 0o644);
+    record(target);
+    for (const pr of readHookFile(target).problems) report.problems.push(`${target}: ${pr.field}: ${pr.reason}`);
+  }
+  // V8 code caches for the node the hooks will run with (the one running this install).
+  const caches = writeCodeCaches(o.prefix, PROGRAMS);
+  for (const c of caches.written) record(c);
+  report.problems.push(...caches.problems);
+  writeAtomically(path.join(o.prefix, MANIFEST), JSON.stringify(manifest, null, 2) + '\n', 0o644);
+  return report;
+}
+
+export function uninstall(prefix: string): string[] {
+  const manifestFile = path.join(prefix, MANIFEST);
+  if (!fs.existsSync(manifestFile)) throw new UsageError(`${manifestFile}: no install manifest; nothing installed there by ocihooks`);
+  const manifest = readManifest(prefix);
+  const removed: string[] = [];
+  for (const f of [...manifest.files, manifestFile]) {
+    try {
+      fs.unlinkSync(f);
+      removed.push(f);
+    } catch {
+      // already gone
+    }
+  }
+  for (const d of [...manifest.dirs].sort((a, b) => b.length - a.length)) {
+    try {
+      fs.rmdirSync(d); // only if empty: something else may have put files there since
+      removed.push(d);
+    } catch {
+      // not empty or gone
+    }
+  }
+  return removed;
+}

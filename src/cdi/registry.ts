@@ -1,0 +1,121 @@
+/**
+ * The CDI registry: spec files from /etc/cdi then /var/run/cdi (later directories win), or the
+ * directories given with --cdi-spec-dir. A broken file is reported (file, field, reason) and
+ * skipped; two files of the same directory defining the same device is a conflict, reported,
+ * and that device cannot be resolved.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { UsageError } from '../core/errors';
+import { CdiDevice, CdiSpec, CdiSpecError, validateCdiSpec } from './spec';
+
+export const DEFAULT_CDI_DIRS = ['/etc/cdi', '/var/run/cdi'];
+
+export interface ResolvedDevice {
+  qualifiedName: string;
+  spec: CdiSpec;
+  device: CdiDevice;
+}
+
+export interface Registry {
+  specs: CdiSpec[];
+  devices: Map<string, ResolvedDevice>;
+  /** One line per broken file or conflict. */
+  problems: string[];
+  conflicts: Map<string, string[]>;
+}
+
+export function parseSpecText(text: string, file: string): unknown {
+  if (file.endsWith('.json')) {
+    try {
+      return JSON.parse(text);
+    } catch (e) {
+      throw new CdiSpecError(file, '(file)', `not valid JSON: ${(e as Error).message}`);
+    }
+  }
+  // YAML is loaded only when a YAML spec exists: it is not on the hook's usual path.
+  const yaml = require('yaml') as typeof import('yaml');
+  try {
+    return yaml.parse(text);
+  } catch (e) {
+    throw new CdiSpecError(file, '(file)', `not valid YAML: ${(e as Error).message.split('\n')[0]}`);
+  }
+}
+
+export function loadSpecFile(file: string): CdiSpec {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new CdiSpecError(file, '(file)', (e as Error).message);
+  }
+  return validateCdiSpec(parseSpecText(text, file), file);
+}
+
+export function loadRegistry(dirs: string[]): Registry {
+  const reg: Registry = { specs: [], devices: new Map(), problems: [], conflicts: new Map() };
+  for (const dir of dirs) {
+    let names: string[];
+    try {
+      names = fs.readdirSync(dir).filter((f) => /\.(json|ya?ml)$/.test(f)).sort();
+    } catch {
+      continue; // a missing spec directory is normal
+    }
+    const fromThisDir = new Map<string, string>();
+    for (const name of names) {
+      const file = path.join(dir, name);
+      let spec: CdiSpec;
+      try {
+        spec = loadSpecFile(file);
+      } catch (e) {
+        reg.problems.push(e instanceof CdiSpecError ? e.message : `${file}: ${(e as Error).message}`);
+        continue;
+      }
+      reg.specs.push(spec);
+      for (const device of spec.devices) {
+        const q = `${spec.kind}=${device.name}`;
+        const earlier = fromThisDir.get(q);
+        if (earlier !== undefined) {
+          const files = [...(reg.conflicts.get(q) ?? [earlier]), file];
+          reg.conflicts.set(q, files);
+          reg.problems.push(`conflict: ${q} is defined in ${files.join(' and ')}`);
+          reg.devices.delete(q);
+          continue;
+        }
+        fromThisDir.set(q, file);
+        reg.conflicts.delete(q); // a later directory overrides an earlier one, conflicts included
+        reg.devices.set(q, { qualifiedName: q, spec, device });
+      }
+    }
+  }
+  return reg;
+}
+
+export function parseQualifiedName(name: string): { kind: string; device: string } {
+  const m = /^([^/=\s]+\/[^/=\s]+)=([^=\s]+)$/.exec(name);
+  if (!m) throw new UsageError(`CDI device ${JSON.stringify(name)}: not a fully-qualified name (vendor.com/class=name)`);
+  return { kind: m[1] as string, device: m[2] as string };
+}
+
+/** Resolves requested names; "kind=all" means every device of that kind unless one is named "all". */
+export function resolveDevices(reg: Registry, names: string[]): ResolvedDevice[] {
+  const out = new Map<string, ResolvedDevice>();
+  for (const name of names) {
+    const { kind, device } = parseQualifiedName(name);
+    const conflict = reg.conflicts.get(name);
+    if (conflict) throw new UsageError(`CDI device ${name}: defined in more than one spec (${conflict.join(', ')})`);
+    const found = reg.devices.get(name);
+    if (found) {
+      out.set(name, found);
+      continue;
+    }
+    const ofKind = [...reg.devices.values()].filter((d) => d.spec.kind === kind);
+    if (device === 'all' && ofKind.length > 0) {
+      for (const d of ofKind) out.set(d.qualifiedName, d);
+      continue;
+    }
+    const known = ofKind.map((d) => d.device.name);
+    throw new UsageError(`CDI device ${name}: unknown${known.length ? ` (${kind} has ${known.join(', ')})` : ` (no spec for ${kind})`}`);
+  }
+  return [...out.values()];
+}

@@ -1,0 +1,38 @@
+/**
+ * ocihook-mount: Sarus-compatible mount hook (createContainer, or by hand with --state-file).
+ *   --mount=type=bind,src=/host,dst=/container[,readonly]   (repeatable; <FI_PROVIDER_PATH> allowed in dst)
+ *   --device=/dev/x[:/dev/y][:rwm]                          (repeatable)
+ * Environment: LDCONFIG_PATH — a host ldconfig to refresh the container's linker cache with.
+ */
+import { CommonArgs, parseArgs, runProgram } from '../engine/cli/options';
+import { runContainerHook } from '../engine/container-hook';
+import { readContainerCache } from '../linux/ldconfig';
+import { checkMountHookArgs, planMountHook, realHost } from '../mount/plan';
+
+const PROGRAM = 'ocihook-mount';
+
+interface Args extends CommonArgs {
+  mount: string[];
+  device: string[];
+  'skip-cgroup': boolean;
+}
+
+runProgram(
+  PROGRAM,
+  () =>
+    parseArgs<Args>({
+      program: PROGRAM,
+      usage: '$0 [--mount=type=bind,src=SRC,dst=DST[,readonly]]... [--device=HOST[:CONTAINER][:rwm]]... [options]',
+      options: {
+        mount: { type: 'string', array: true, default: [], describe: 'bind mount, Sarus syntax: type=bind,src|source=,dst|destination|target=[,readonly]' },
+        device: { type: 'string', array: true, default: [], describe: 'device: HOST[:CONTAINER][:ACCESS], access a subset of rwm (default rwm)' },
+        'skip-cgroup': { type: 'boolean', default: false, describe: 'bind devices but leave the device cgroup alone (diagnostics)' },
+      },
+      epilogue: 'Environment: LDCONFIG_PATH=<host ldconfig> refreshes the container linker cache after mounting.',
+    }),
+  (args, ctx) => {
+    const input = { mounts: args.mount, devices: args.device, ldconfigPath: process.env.LDCONFIG_PATH };
+    const checked = checkMountHookArgs(input); // grammar errors before the state is read
+    runContainerHook(args, ctx, (p) => planMountHook(p.state, p.bundle, p.location, input, () => p.withRoot(readContainerCache), realHost, checked));
+  },
+);

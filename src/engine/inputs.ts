@@ -1,0 +1,70 @@
+/**
+ * Reading the hook's inputs: the OCI state (stdin or --state-file) and the bundle's config.json.
+ * Both are read synchronously: after joining a mount namespace only the main thread moved.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { UsageError, errorCode } from '../core/errors';
+import { envList } from '../linux/exec';
+import { OciConfig, OciState, ociConfigSchema, ociStateSchema, parseJson, parseWith } from '../core/oci';
+
+function readFileOrExplain(file: string, what: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = errorCode(e);
+    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+    throw new UsageError(`${what} ${file}: ${reason}`);
+  }
+}
+
+/** Reads the state from a file, or from stdin (fd 0) when no file is named. */
+export function readState(stateFile: string | undefined): OciState {
+  let text: string;
+  let what: string;
+  if (stateFile !== undefined) {
+    what = `state file ${stateFile}`;
+    text = readFileOrExplain(stateFile, 'state file');
+  } else {
+    what = 'state on stdin';
+    if (process.stdin.isTTY) throw new UsageError('no OCI state: pass it on stdin (as runtimes do) or use --state-file FILE');
+    try {
+      text = fs.readFileSync(0, 'utf8');
+    } catch (e) {
+      throw new UsageError(`state on stdin: cannot read (${(e as Error).message})`);
+    }
+  }
+  if (text.trim() === '') throw new UsageError(`${what}: empty`);
+  return parseWith(ociStateSchema, parseJson(text, what), what);
+}
+
+export interface Bundle {
+  /** Absolute bundle directory, as the state gave it. */
+  dir: string;
+  configPath: string;
+  config: OciConfig;
+  /** Absolute rootfs path (config root.path resolved against the bundle). */
+  rootfs: string;
+}
+
+export function loadBundle(state: OciState): Bundle {
+  const dir = state.bundle;
+  if (!path.isAbsolute(dir)) throw new UsageError(`bundle: must be an absolute path, got ${JSON.stringify(dir)}`);
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(dir);
+  } catch {
+    throw new UsageError(`bundle ${dir}: no such directory`);
+  }
+  if (!st.isDirectory()) throw new UsageError(`bundle ${dir}: not a directory`);
+  const configPath = path.join(dir, 'config.json');
+  const what = `config ${configPath}`;
+  const config = parseWith(ociConfigSchema, parseJson(readFileOrExplain(configPath, 'config'), what), what);
+  const rootfs = path.resolve(dir, config.root.path);
+  return { dir, configPath, config, rootfs };
+}
+
+/** The container's environment as a map (later entries win, as execve's getenv would see). */
+export function containerEnv(config: OciConfig): Map<string, string> {
+  return envList(config.process?.env ?? []);
+}

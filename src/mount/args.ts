@@ -1,0 +1,97 @@
+/**
+ * The Sarus mount hook's argument grammar, with Sarus's wording so admins recognise errors:
+ *   --mount=type=bind,source|src=/abs,destination|dst|target=/abs[,readonly]
+ *   --device=/dev/host[:/dev/container][:access]     (access: non-empty subset of "rwm", no repeats)
+ */
+import * as path from 'node:path';
+import { UsageError } from '../core/errors';
+
+export interface MountRequest {
+  source: string;
+  destination: string;
+  readonly: boolean;
+}
+
+export interface DeviceRequest {
+  source: string;
+  destination: string;
+  access: string;
+}
+
+function mountError(arg: string, reason: string): UsageError {
+  return new UsageError(`Invalid mount request '${arg}': ${reason}`);
+}
+
+export function parseMountRequest(arg: string): MountRequest {
+  if (arg.trim() === '') throw mountError(arg, 'empty request');
+  const map = new Map<string, string>();
+  for (const item of arg.split(',')) {
+    if (item === '') throw mountError(arg, 'empty option (two commas in a row?)');
+    const eq = item.indexOf('=');
+    const key = eq < 0 ? item : item.slice(0, eq);
+    const value = eq < 0 ? '' : item.slice(eq + 1);
+    if (map.has(key)) throw mountError(arg, `'${key}' is given more than once`);
+    map.set(key, value);
+  }
+  if (!map.has('type')) throw mountError(arg, "'type' must be specified");
+  if (map.get('type') !== 'bind') throw mountError(arg, `'${map.get('type')}' is not a valid mount type`);
+
+  if (map.has('source') && map.has('src')) throw mountError(arg, "multiple formats used to specify mount source. Use either 'source' or 'src'.");
+  const source = map.get('source') ?? map.get('src');
+  if (source === undefined) throw mountError(arg, "no source specified. Use either 'source' or 'src'.");
+  if (source === '') throw mountError(arg, 'source is empty');
+  if (!path.isAbsolute(source)) throw mountError(arg, 'source must be an absolute path');
+
+  const dstKeys = ['destination', 'dst', 'target'].filter((k) => map.has(k));
+  if (dstKeys.length > 1) throw mountError(arg, "multiple formats used to specify mount destination. Use one of 'destination', 'dst' or 'target'.");
+  const destination = dstKeys.length ? (map.get(dstKeys[0] as string) as string) : undefined;
+  if (destination === undefined) throw mountError(arg, "no destination specified. Use either 'destination', 'dst' or 'target'.");
+  if (destination === '') throw mountError(arg, 'destination is empty');
+  if (!path.isAbsolute(destination)) throw mountError(arg, 'destination must be an absolute path');
+
+  let readonly = false;
+  for (const [key, value] of map) {
+    if (['type', 'source', 'src', 'destination', 'dst', 'target'].includes(key)) continue;
+    if (key === 'readonly') {
+      if (value !== '' && value !== 'true') throw mountError(arg, `'readonly' takes no value (got '${value}')`);
+      readonly = true;
+      continue;
+    }
+    throw mountError(arg, `'${key}' is not a valid bind mount option`);
+  }
+  return { source, destination, readonly };
+}
+
+function deviceError(arg: string, reason: string): UsageError {
+  return new UsageError(`Invalid device request '${arg}': ${reason}`);
+}
+
+export function isAccessString(s: string): boolean {
+  return s.length > 0 && s.length <= 3 && /^[rwm]+$/.test(s) && new Set(s).size === s.length;
+}
+
+export function parseDeviceRequest(arg: string): DeviceRequest {
+  if (arg === '') throw deviceError(arg, 'empty request');
+  const parts = arg.split(':');
+  if (parts.length > 3) throw deviceError(arg, 'too many tokens: expected <host path>[:<container path>][:<access>]');
+  const source = parts[0] as string;
+  if (source === '') throw deviceError(arg, 'host device path is empty');
+  if (!path.isAbsolute(source)) throw deviceError(arg, 'host device path must be an absolute path');
+  let destination = source;
+  let access = 'rwm';
+  if (parts.length === 2) {
+    const second = parts[1] as string;
+    if (path.isAbsolute(second)) destination = second;
+    else if (isAccessString(second)) access = second;
+    else if (second === '') throw deviceError(arg, 'empty token after ":"');
+    else throw deviceError(arg, `'${second}' is neither an absolute container path nor an access string (a non-empty subset of 'rwm' without repeats)`);
+  } else if (parts.length === 3) {
+    destination = parts[1] as string;
+    access = parts[2] as string;
+    if (!path.isAbsolute(destination)) throw deviceError(arg, 'container device path must be an absolute path');
+    if (!isAccessString(access)) throw deviceError(arg, `'${access}' is not a valid access string: use a non-empty subset of 'rwm' without repeats`);
+  }
+  return { source, destination, access };
+}
+
+export const FI_PROVIDER_PATH_TOKEN = '<FI_PROVIDER_PATH>';
