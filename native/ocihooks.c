@@ -2,7 +2,8 @@
  * ocihooks native addon: thin Node-API wrappers over the Linux syscalls the hooks need.
  *
  * Rules of this file: one exported function per syscall (or one syscall idea, like
- * "enter a mount namespace"), no policy, no path building. Every failure throws a JS Error
+ * "enter a mount namespace"), no policy, no path building — except the mount-point walk and the
+ * user-namespace helper that needs it (see there why). Every failure throws a JS Error
  * whose message names the syscall, the path (when there is one) and the errno, and which
  * carries `code` (errno name, e.g. "ENOENT"), `errno`, `syscall` and `path` properties.
  * Integers that are file descriptors stay plain numbers; the TypeScript side owns them.
@@ -535,14 +536,11 @@ static napi_value js_bpf_prog_detach(napi_env env, napi_callback_info info) {
 }
 
 
-/* ---------- user namespaces: a single-threaded helper ---------- */
+/* ---------- mount points: the one walk ---------- */
 
-/* Results go back to the parent as lines: "ok" or "err <errno> <syscall> <path>". */
-static void report(int fd, int err, const char *syscall_name, const char *path) {
-  char line[MAX_PATH + 128];
-  int n = err ? snprintf(line, sizeof line, "err %d %s %s\n", err, syscall_name, path) : snprintf(line, sizeof line, "ok\n");
-  if (write(fd, line, (size_t)n) < 0) _exit(3);
-}
+/* The exception to "no policy" in this file: the mount-point walk lives here once, because the
+ * forked user-namespace helper below cannot run JavaScript and the hooks must not have two walks
+ * that could disagree. TypeScript (src/linux/mount-point.ts) words the results. */
 
 static int open_in_root(int root, const char *rel, int flags) {
   struct open_how how = {0};
@@ -551,36 +549,162 @@ static int open_in_root(int root, const char *rel, int flags) {
   return (int)syscall(SYS_openat2, root, rel[0] ? rel : ".", &how, sizeof how);
 }
 
-/* The mount point for rel inside root, created component by component when missing (the same
- * walk as lib/rootfs.ts, here because this process cannot run JavaScript). */
-static int mount_point(int root, const char *rel, int directory, const char **failed) {
-  int fd = open_in_root(root, rel, O_PATH);
-  if (fd >= 0 || errno != ENOENT) { *failed = "openat2"; return fd; }
+/* What a mount point must be; the order of MountPointKind in src/linux/mount-point.ts. */
+enum { MP_FILE = 0, MP_DIRECTORY = 1, MP_DEVICE = 2 };
+
+/* Why no mount point could be had, besides a failed syscall; the names TypeScript reads. */
+typedef enum { MP_SYSCALL, MP_ROOT, MP_DOTDOT, MP_NOT_DIRECTORY, MP_DANGLING, MP_WRONG_KIND, MP_VANISHED } mp_reason;
+static const char *const MP_REASONS[] = {"syscall", "root", "dotdot", "not-directory", "dangling", "wrong-kind", "vanished"};
+
+typedef struct {
+  mp_reason reason;
+  int err;             /* errno, for MP_SYSCALL */
+  const char *syscall; /* for MP_SYSCALL */
+  size_t at;           /* the path at fault is rel[0..at) */
+  mode_t mode;         /* what was found there, for MP_NOT_DIRECTORY and MP_WRONG_KIND */
+} mp_failure;
+
+static int mp_fail(mp_failure *f, mp_reason reason, size_t at, int err, const char *syscall_name, mode_t mode) {
+  f->reason = reason;
+  f->at = at;
+  f->err = err;
+  f->syscall = syscall_name;
+  f->mode = mode;
+  return -1;
+}
+
+/* O_PATH fd on rel[0..len) resolved in root ("" is the root), or -1 with errno. */
+static int mp_open(int root, const char *rel, size_t len) {
   char prefix[MAX_PATH];
-  size_t len = strlen(rel);
-  for (size_t i = 0; i <= len; i++) {
-    if (rel[i] != '/' && rel[i] != '\0') continue;
-    memcpy(prefix, rel, i);
-    prefix[i] = '\0';
-    int probe = open_in_root(root, prefix, O_PATH);
-    if (probe >= 0) { close(probe); continue; }
-    if (errno != ENOENT) { *failed = "openat2"; return -1; }
-    const char *slash = strrchr(prefix, '/');
-    const char *name = slash ? slash + 1 : prefix;
-    char parent[MAX_PATH];
-    size_t plen = slash ? (size_t)(slash - prefix) : 0;
-    memcpy(parent, prefix, plen);
-    parent[plen] = '\0';
-    int pfd = open_in_root(root, parent, O_PATH | O_DIRECTORY);
-    if (pfd < 0) { *failed = "openat2"; return -1; }
-    int r = (rel[i] == '\0' && !directory) ? mknodat(pfd, name, S_IFREG | 0644, 0) : mkdirat(pfd, name, 0755);
-    int err = errno;
-    close(pfd);
-    if (r < 0) { errno = err; *failed = (rel[i] == '\0' && !directory) ? "mknodat" : "mkdirat"; return -1; }
+  memcpy(prefix, rel, len);
+  prefix[len] = '\0';
+  return open_in_root(root, prefix, O_PATH);
+}
+
+static mode_t mode_of(int fd) {
+  struct stat st;
+  return fstat(fd, &st) == 0 ? st.st_mode : 0;
+}
+
+/* Creates the last component of rel[0..len) in its already-resolved parent, never following a
+ * symlink there: mkdirat, or mknodat for a file (created without being opened). */
+static int mp_create(int parent, const char *rel, size_t len, int directory, mp_failure *f) {
+  size_t start = len;
+  while (start > 0 && rel[start - 1] != '/') start--;
+  char name[MAX_PATH];
+  memcpy(name, rel + start, len - start);
+  name[len - start] = '\0';
+  if (strcmp(name, "..") == 0) return mp_fail(f, MP_DOTDOT, len, 0, NULL, 0);
+  int r = directory ? mkdirat(parent, name, 0755) : mknodat(parent, name, S_IFREG | 0644, 0);
+  if (r == 0) return 0;
+  /* Something exists under that name but did not resolve: a dangling or looping symlink. */
+  if (errno == EEXIST) return mp_fail(f, MP_DANGLING, len, 0, NULL, 0);
+  return mp_fail(f, MP_SYSCALL, len, errno, directory ? "mkdirat" : "mknodat", 0);
+}
+
+/* The directory rel[0..len), created one component at a time from the root where missing. */
+static int mp_directory(int root, const char *rel, size_t len, mp_failure *f) {
+  int parent = open_in_root(root, "", O_PATH | O_DIRECTORY);
+  if (parent < 0) return mp_fail(f, MP_SYSCALL, 0, errno, "openat2", 0);
+  for (size_t i = 1; i <= len; i++) {
+    if (i < len && rel[i] != '/') continue;
+    int next = mp_open(root, rel, i);
+    if (next < 0 && errno != ENOENT) { int err = errno; close(parent); return mp_fail(f, MP_SYSCALL, i, err, "openat2", 0); }
+    if (next < 0) {
+      if (mp_create(parent, rel, i, 1, f) < 0) { close(parent); return -1; }
+      next = mp_open(root, rel, i);
+      if (next < 0) { int err = errno; close(parent); return err == ENOENT ? mp_fail(f, MP_VANISHED, i, 0, NULL, 0) : mp_fail(f, MP_SYSCALL, i, err, "openat2", 0); }
+    }
+    close(parent);
+    parent = next;
+    mode_t m = mode_of(parent);
+    if (!S_ISDIR(m)) { close(parent); return mp_fail(f, MP_NOT_DIRECTORY, i, 0, NULL, m); }
   }
-  fd = open_in_root(root, rel, O_PATH);
-  if (fd < 0) *failed = "openat2";
+  return parent;
+}
+
+static int kind_accepts(int kind, mode_t m) {
+  if (kind == MP_DIRECTORY) return S_ISDIR(m);
+  if (kind == MP_DEVICE) return S_ISREG(m) || S_ISCHR(m) || S_ISBLK(m); /* e.g. a node the runtime made */
+  return S_ISREG(m);
+}
+
+/* An O_PATH fd on the mount point rel (components joined by "/", no "" or "." components) inside
+ * root, creating it and its missing parents; an existing one must be of the kind asked for. The
+ * common case, a parent that exists, costs one lookup of the parent, not a walk from the root. */
+static int mount_point(int root, const char *rel, int kind, mp_failure *f) {
+  size_t len = strlen(rel);
+  if (len == 0) return mp_fail(f, MP_ROOT, 0, 0, NULL, 0);
+  if (len >= MAX_PATH) return mp_fail(f, MP_SYSCALL, 0, ENAMETOOLONG, "openat2", 0);
+  int fd = mp_open(root, rel, len);
+  if (fd < 0 && errno != ENOENT) return mp_fail(f, MP_SYSCALL, len, errno, "openat2", 0);
+  if (fd < 0) {
+    size_t plen = len;
+    while (plen > 0 && rel[plen - 1] != '/') plen--;
+    if (plen > 0) plen--; /* without the slash */
+    int parent = mp_open(root, rel, plen);
+    if (parent < 0 && errno != ENOENT) return mp_fail(f, MP_SYSCALL, plen, errno, "openat2", 0);
+    if (parent < 0) {
+      parent = mp_directory(root, rel, plen, f);
+      if (parent < 0) return -1;
+    }
+    mode_t pm = mode_of(parent);
+    if (!S_ISDIR(pm)) { close(parent); return mp_fail(f, MP_NOT_DIRECTORY, plen, 0, NULL, pm); }
+    int r = mp_create(parent, rel, len, kind == MP_DIRECTORY, f);
+    close(parent);
+    if (r < 0) return -1;
+    fd = mp_open(root, rel, len);
+    if (fd < 0) return errno == ENOENT ? mp_fail(f, MP_VANISHED, len, 0, NULL, 0) : mp_fail(f, MP_SYSCALL, len, errno, "openat2", 0);
+  }
+  mode_t m = mode_of(fd);
+  if (!kind_accepts(kind, m)) { close(fd); return mp_fail(f, MP_WRONG_KIND, len, 0, NULL, m); }
   return fd;
+}
+
+/* mountPoint(rootFd, rel, kind) -> fd | {reason, at, mode}: the walk above. A failed syscall
+ * throws (code, syscall, and the path at fault); every other reason is returned as data. */
+static napi_value js_mount_point(napi_env env, napi_callback_info info) {
+  args_t a;
+  char rel[MAX_PATH];
+  if (!get_args(env, info, "mountPoint", 3, &a)) return NULL;
+  int root = (int)arg_int(&a, 0);
+  arg_str(&a, 1, rel, sizeof rel, 0);
+  int kind = (int)arg_int(&a, 2);
+  if (a.failed) return NULL;
+  mp_failure f;
+  int fd = mount_point(root, rel, kind, &f);
+  if (fd >= 0) return num(env, fd);
+  char at[MAX_PATH];
+  memcpy(at, rel, f.at);
+  at[f.at] = '\0';
+  if (f.reason == MP_SYSCALL) return throw_errno(env, f.err, f.syscall, at[0] ? at : ".");
+  napi_value r, v;
+  napi_create_object(env, &r);
+  napi_create_string_utf8(env, MP_REASONS[f.reason], NAPI_AUTO_LENGTH, &v);
+  napi_set_named_property(env, r, "reason", v);
+  napi_create_string_utf8(env, at, NAPI_AUTO_LENGTH, &v);
+  napi_set_named_property(env, r, "at", v);
+  napi_set_named_property(env, r, "mode", num(env, f.mode));
+  return r;
+}
+
+/* ---------- user namespaces: a single-threaded helper ---------- */
+
+/* Results go back to the parent as lines: "ok", "err <errno> <syscall> <path>" for a failed
+ * syscall, or "mp <reason> <mode> <path>" for a mount point the walk refused. */
+static void report(int fd, int err, const char *syscall_name, const char *path) {
+  char line[MAX_PATH + 128];
+  int n = err ? snprintf(line, sizeof line, "err %d %s %s\n", err, syscall_name, path) : snprintf(line, sizeof line, "ok\n");
+  if (write(fd, line, (size_t)n) < 0) _exit(3);
+}
+
+static void report_mount_point(int fd, const mp_failure *f, const char *rel) {
+  char at[MAX_PATH], line[MAX_PATH + 128];
+  memcpy(at, rel, f->at);
+  at[f->at] = '\0';
+  if (f->reason == MP_SYSCALL) { report(fd, f->err, f->syscall, at); return; }
+  int n = snprintf(line, sizeof line, "mp %s %u %s\n", MP_REASONS[f->reason], (unsigned)f->mode, at);
+  if (write(fd, line, (size_t)n) < 0) _exit(3);
 }
 
 /* mountInUserNamespace(pid, ops) -> string[]: for a container with its own user namespace, which a
@@ -588,7 +712,7 @@ static int mount_point(int root, const char *rel, int directory, const char **fa
  * namespace, takes a private copy of the host mount tree owned by it (unshare), clones each
  * source there, joins the container's mount namespace and attaches each clone on a mount point
  * resolved inside the container's root. ops: [{source, destination (relative to the root),
- * directory, readonly}]. One result line per op, up to the first failure. */
+ * kind (0 file, 1 directory, 2 device), readonly}]. One result line per op, up to the first failure. */
 static napi_value js_mount_in_user_namespace(napi_env env, napi_callback_info info) {
   args_t a;
   if (!get_args(env, info, "mountInUserNamespace", 2, &a)) return NULL;
@@ -597,7 +721,7 @@ static napi_value js_mount_in_user_namespace(napi_env env, napi_callback_info in
   uint32_t n = 0;
   napi_get_array_length(env, a.argv[1], &n);
   char (*src)[MAX_PATH] = calloc(n ? n : 1, MAX_PATH), (*dst)[MAX_PATH] = calloc(n ? n : 1, MAX_PATH);
-  int *dir = calloc(n ? n : 1, sizeof(int)), *ro = calloc(n ? n : 1, sizeof(int));
+  int *kind = calloc(n ? n : 1, sizeof(int)), *ro = calloc(n ? n : 1, sizeof(int));
   for (uint32_t i = 0; i < n; i++) {
     napi_value op, v;
     bool b = false;
@@ -607,9 +731,8 @@ static napi_value js_mount_in_user_namespace(napi_env env, napi_callback_info in
     napi_get_value_string_utf8(env, v, src[i], MAX_PATH, &got);
     napi_get_named_property(env, op, "destination", &v);
     napi_get_value_string_utf8(env, v, dst[i], MAX_PATH, &got);
-    napi_get_named_property(env, op, "directory", &v);
-    napi_get_value_bool(env, v, &b);
-    dir[i] = b;
+    napi_get_named_property(env, op, "kind", &v);
+    napi_get_value_int32(env, v, &kind[i]);
     napi_get_named_property(env, op, "readonly", &v);
     b = false;
     napi_get_value_bool(env, v, &b);
@@ -643,7 +766,7 @@ static napi_value js_mount_in_user_namespace(napi_env env, napi_callback_info in
     if (unshare(CLONE_NEWNS) < 0) { report(out, errno, "unshare", "CLONE_NEWNS"); _exit(1); }
     int *trees = calloc(n ? n : 1, sizeof(int));
     for (uint32_t i = 0; i < n; i++) {
-      trees[i] = (int)syscall(SYS_open_tree, AT_FDCWD, src[i], OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (dir[i] ? AT_RECURSIVE : 0));
+      trees[i] = (int)syscall(SYS_open_tree, AT_FDCWD, src[i], OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (kind[i] == MP_DIRECTORY ? AT_RECURSIVE : 0));
       if (trees[i] < 0) { report(out, errno, "open_tree", src[i]); _exit(1); }
       struct mount_attr attr = {0};
       attr.attr_set = MOUNT_ATTR_NOSUID | (ro[i] ? MOUNT_ATTR_RDONLY : 0);
@@ -652,9 +775,9 @@ static napi_value js_mount_in_user_namespace(napi_env env, napi_callback_info in
     }
     if (setns(mntns, CLONE_NEWNS) < 0) { report(out, errno, "setns(mnt)", "/proc/<pid>/ns/mnt"); _exit(1); }
     for (uint32_t i = 0; i < n; i++) {
-      const char *failed = "";
-      int target = mount_point(root, dst[i], dir[i], &failed);
-      if (target < 0) { report(out, errno, failed, dst[i]); _exit(1); }
+      mp_failure f;
+      int target = mount_point(root, dst[i], kind[i], &f);
+      if (target < 0) { report_mount_point(out, &f, dst[i]); _exit(1); }
       if (syscall(SYS_move_mount, trees[i], "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) { report(out, errno, "move_mount", dst[i]); _exit(1); }
       close(target);
       report(out, 0, "", "");
@@ -685,7 +808,7 @@ done:
   if (root >= 0) close(root);
   free(src);
   free(dst);
-  free(dir);
+  free(kind);
   free(ro);
   return result;
 }
@@ -810,6 +933,7 @@ static napi_value init(napi_env env, napi_value exports) {
     FN("bpfProgDetach", js_bpf_prog_detach),
     FN("readlinkat", js_readlinkat),
     FN("execve", js_execve),
+    FN("mountPoint", js_mount_point),
     FN("mountInUserNamespace", js_mount_in_user_namespace),
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

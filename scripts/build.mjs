@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Builds the native addon with node-gyp and one self-contained esbuild bundle per program:
-//   dist/bin/{ocihook-mount,ocihook-gpu,ocihook-ldconfig,ocihooks}, dist/native/ocihooks.node
+// Builds the native addon with node-gyp and one self-contained esbuild bundle per program
+// (src/cmd/programs.json): dist/lib/<program>.js, its launcher dist/bin/<program>, and
+// dist/native/ocihooks.node.
 // Runs no dependency install script: esbuild's binary comes from its platform package and
 // node-gyp is invoked here, against Node's own headers when the machine has them.
 import { execFileSync } from 'node:child_process';
@@ -14,13 +15,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 const esbuild = require('esbuild');
 
-export const PROGRAMS = {
-  'ocihook-mount': 'src/cmd/ocihook-mount.ts',
-  'ocihook-gpu': 'src/cmd/ocihook-gpu.ts',
-  'ocihook-ldconfig': 'src/cmd/ocihook-ldconfig.ts',
-  ocihooks: 'src/cmd/ocihooks.ts',
-  'ocihooks-runtime': 'src/cmd/ocihooks-runtime.ts',
-};
+/** Every program: src/cmd/<name>.ts is its entry, bin/<name> its launcher, lib/<name>.js its bundle. */
+export const PROGRAMS = JSON.parse(fs.readFileSync(path.join(root, 'src', 'cmd', 'programs.json'), 'utf8'));
 
 function nodeHeadersDir() {
   // Prefer the headers of the node running this build (what the addon will be loaded into).
@@ -38,34 +34,10 @@ function buildNative() {
   fs.copyFileSync(path.join(root, 'native', 'build', 'Release', 'ocihooks.node'), path.join(root, 'dist', 'native', 'ocihooks.node'));
 }
 
-/**
- * dist/bin/<program> is a small launcher that compiles dist/lib/<program>.js through V8's code
- * cache (dist/lib/<program>.<build id>.cache): compiling the bundle is most of a hook's own
- * start-up. The build id (first line of the bundle) names the cache, because V8 checks only the
- * source's length before trusting a cache: a stale cache of a same-length bundle would run the old
- * code. A cache made by another node version is rejected by V8 and the bundle compiles as usual.
- * OCIHOOKS_CODE_CACHE_REPORT=1 makes a run say on stderr whether the cache was used, rejected or
- * missing (`ocihooks doctor` asks). OCIHOOKS_WRITE_CODE_CACHE=1 makes a run write the cache
- * (`ocihooks code-cache`, which build and install run, trains it on each hook's real planning
- * work: src/admin/code-cache.ts). The phase marks feed OCIHOOKS_TIMINGS=1 (src/engine/timing.ts).
- */
+/** bin/<program>: src/cmd/launcher.ts compiled on its own (see there), under a #! line. */
 export function launcher(nodePath) {
-  return `#!${nodePath}
-'use strict';
-const phases = (globalThis.__ocihooksPhases = [['node', process.uptime()]]);
-const fs = require('fs'), path = require('path'), vm = require('vm');
-const file = path.join(__dirname, '..', 'lib', path.basename(__filename) + '.js');
-const source = fs.readFileSync(file, 'utf8');
-const cacheFile = file.slice(0, -3) + '.' + (/^\\/\\*ocihooks-build:(\\w+)\\*\\//.exec(source) || [0, 'none'])[1] + '.cache';
-let cachedData;
-try { cachedData = fs.readFileSync(cacheFile); } catch {}
-phases.push(['read', process.uptime()]);
-const script = new vm.Script('(function (exports, require, module, __filename, __dirname) {' + source + '\\n})', { filename: file, cachedData });
-phases.push(['compile', process.uptime()]);
-if (process.env.OCIHOOKS_WRITE_CODE_CACHE === '1') process.once('exit', () => fs.writeFileSync(cacheFile, script.createCachedData()));
-if (process.env.OCIHOOKS_CODE_CACHE_REPORT === '1') process.stderr.write('code cache: ' + (cachedData === undefined ? 'missing' : script.cachedDataRejected ? 'rejected' : 'used') + '\\n');
-script.runInThisContext()(module.exports, require, module, file, path.dirname(file));
-`;
+  const out = esbuild.buildSync({ entryPoints: [path.join(root, 'src', 'cmd', 'launcher.ts')], bundle: false, write: false, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning' });
+  return `#!${nodePath}\n${out.outputFiles[0].text}`;
 }
 
 /** pino's lib/tools.js gets scripts/shims/pino-worker-threads.cjs for worker_threads (why: there). */
@@ -83,11 +55,12 @@ async function buildBundles() {
   fs.rmSync(path.join(root, 'dist', 'lib'), { recursive: true, force: true });
   fs.mkdirSync(path.join(root, 'dist', 'lib'), { recursive: true });
   const buildId = randomBytes(6).toString('hex');
+  const launcherText = launcher('/usr/bin/env node');
   await Promise.all(
-    Object.entries(PROGRAMS).map(async ([name, entry]) => {
+    PROGRAMS.map(async (name) => {
       const outfile = path.join(root, 'dist', 'lib', `${name}.js`);
       await esbuild.build({
-        entryPoints: [path.join(root, entry)],
+        entryPoints: [path.join(root, 'src', 'cmd', `${name}.ts`)],
         outfile,
         bundle: true,
         platform: 'node',
@@ -106,7 +79,7 @@ async function buildBundles() {
         },
       });
       const bin = path.join(root, 'dist', 'bin', name);
-      fs.writeFileSync(bin, launcher('/usr/bin/env node'));
+      fs.writeFileSync(bin, launcherText);
       fs.chmodSync(bin, 0o755);
     }),
   );

@@ -4,12 +4,12 @@
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { DEFAULT_CDI_DIRS } from '../cdi/registry';
 import { messageOf } from '../core/errors';
-import { readHooksDirs } from '../hooksd/match';
+import { readHooksDirs } from '../hooksd/read';
 import { parseMountInfo } from '../linux/mountinfo';
 import { native } from '../linux/native';
-import { DEFAULT_CDI_DIRS } from '../cdi/registry';
+import { findHostProgram } from '../linux/programs';
 
 export interface Check {
   name: string;
@@ -37,10 +37,6 @@ function tryNative(what: string, fn: () => void): Check {
   }
 }
 
-function findRuntime(name: string): string | undefined {
-  return ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'].map((d) => path.join(d, name)).find((p) => fs.existsSync(p));
-}
-
 export function doctor(hooksDirs: string[]): Check[] {
   const checks: Check[] = [];
   const cg = cgroupMode(fs.readFileSync('/proc/self/mountinfo', 'utf8'));
@@ -48,11 +44,11 @@ export function doctor(hooksDirs: string[]): Check[] {
   const n = native();
   const c = n.constants;
   checks.push(
-    tryNative('openat2 RESOLVE_IN_ROOT', () => fs.closeSync(n.openat2(c.AT_FDCWD as number, '/', (c.O_PATH as number) | (c.O_CLOEXEC as number), 0, c.RESOLVE_IN_ROOT as number))),
+    tryNative('openat2 RESOLVE_IN_ROOT', () => fs.closeSync(n.openat2(c.AT_FDCWD, '/', (c.O_PATH) | (c.O_CLOEXEC), 0, c.RESOLVE_IN_ROOT))),
     tryNative('open_tree + mount_setattr (detached mounts)', () => {
-      const fd = n.openTree(c.AT_FDCWD as number, '/proc/self', (c.OPEN_TREE_CLONE as number) | (c.OPEN_TREE_CLOEXEC as number));
+      const fd = n.openTree(c.AT_FDCWD, '/proc/self', (c.OPEN_TREE_CLONE) | (c.OPEN_TREE_CLOEXEC));
       try {
-        n.mountSetattr(fd, '', c.AT_EMPTY_PATH as number, c.MOUNT_ATTR_NOSUID as number, 0, 0);
+        n.mountSetattr(fd, '', c.AT_EMPTY_PATH, c.MOUNT_ATTR_NOSUID, 0, 0);
       } finally {
         fs.closeSync(fd);
       }
@@ -65,7 +61,7 @@ export function doctor(hooksDirs: string[]): Check[] {
     checks.push({ name: 'user namespaces', status: 'warn', detail: messageOf(e) });
   }
   for (const rt of ['runc', 'crun', 'podman']) {
-    const p = findRuntime(rt);
+    const p = findHostProgram(rt);
     const version = p ? (spawnSync(p, ['--version'], { encoding: 'utf8', timeout: 5000 }).stdout ?? '').split('\n')[0] : '';
     checks.push({ name: `runtime ${rt}`, status: p ? 'ok' : 'warn', detail: p ? `${p}: ${version}` : 'not found' });
   }

@@ -6,12 +6,11 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { writeCodeCaches } from './code-cache';
 import { UsageError } from '../core/errors';
-import { readHookFile } from '../hooksd/match';
-import { FI_PROVIDER_PATH_TOKEN } from '../mount/args';
+import { readHookFile } from '../hooksd/read';
+import { writeFileAtomically } from '../linux/files';
+import { writeCodeCaches } from './code-cache';
 
-export const PROGRAMS = ['ocihook-mount', 'ocihook-gpu', 'ocihook-ldconfig', 'ocihooks', 'ocihooks-runtime'];
 export const DEFAULT_PREFIX = '/usr/local/libexec/ocihooks';
 export const DEFAULT_HOOKS_DIR = '/usr/share/containers/oci/hooks.d';
 /** Shipped template -> installed name; the number orders them (mount and GPU before ldconfig). */
@@ -34,6 +33,10 @@ export interface InstallOptions {
   templates: string;
   ldconfig: string;
   fiProviderDir: string;
+  /** The programs to install (bin/<p> launchers, lib/<p>.js bundles). */
+  programs: readonly string[];
+  /** The host paths a hook's arguments bind, to skip a hooks.d file whose sources this host lacks. */
+  hostSourcesOf(hookArgs: readonly string[]): string[];
 }
 
 interface Manifest {
@@ -54,13 +57,6 @@ function mkdirs(dir: string, created: string[]): void {
   created.push(dir);
 }
 
-function writeAtomically(file: string, content: string | Buffer, mode: number): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, content, { mode });
-  fs.chmodSync(tmp, mode);
-  fs.renameSync(tmp, file);
-}
-
 function readManifest(prefix: string): Manifest {
   try {
     return JSON.parse(fs.readFileSync(path.join(prefix, MANIFEST), 'utf8')) as Manifest;
@@ -69,21 +65,10 @@ function readManifest(prefix: string): Manifest {
   }
 }
 
-/** Host sources of --mount arguments that do not exist (a hook with them would fail every container). */
-export function missingMountSources(args: string[]): string[] {
-  const missing: string[] = [];
-  for (const a of args) {
-    if (!a.startsWith('--mount=')) continue;
-    const src = /(?:^|,)(?:src|source)=([^,]+)/.exec(a.slice(8))?.[1];
-    if (src && !src.includes(FI_PROVIDER_PATH_TOKEN) && !fs.existsSync(src)) missing.push(src);
-  }
-  return missing;
-}
-
 export function install(o: InstallOptions): InstallReport {
   if (!path.isAbsolute(o.prefix)) throw new UsageError(`--prefix ${o.prefix}: must be an absolute path`);
   if (!path.isAbsolute(o.hooksDir)) throw new UsageError(`--hooks-dir ${o.hooksDir}: must be an absolute path`);
-  for (const p of PROGRAMS) if (!fs.existsSync(path.join(o.dist, 'bin', p))) throw new UsageError(`${path.join(o.dist, 'bin', p)}: missing; run npm run build first`);
+  for (const p of o.programs) if (!fs.existsSync(path.join(o.dist, 'bin', p))) throw new UsageError(`${path.join(o.dist, 'bin', p)}: missing; run npm run build first`);
   const manifest = readManifest(o.prefix);
   const report: InstallReport = { written: [], skipped: [], problems: [] };
   const record = (file: string) => {
@@ -97,19 +82,19 @@ export function install(o: InstallOptions): InstallReport {
   mkdirs(o.hooksDir, created);
   for (const d of created) if (!manifest.dirs.includes(d)) manifest.dirs.push(d);
 
-  for (const p of PROGRAMS) {
+  for (const p of o.programs) {
     // bin/<p> is the launcher (see scripts/build.mjs), lib/<p>.js the bundle it loads.
     const launcher = fs.readFileSync(path.join(o.dist, 'bin', p), 'utf8');
     const body = launcher.startsWith('#!') ? launcher.slice(launcher.indexOf('\n') + 1) : launcher;
     const target = path.join(o.prefix, 'bin', p);
-    writeAtomically(target, `#!${o.node}\n${body}`, 0o755);
+    writeFileAtomically(target, `#!${o.node}\n${body}`, 0o755);
     record(target);
     const bundle = path.join(o.prefix, 'lib', `${p}.js`);
-    writeAtomically(bundle, fs.readFileSync(path.join(o.dist, 'lib', `${p}.js`)), 0o644);
+    writeFileAtomically(bundle, fs.readFileSync(path.join(o.dist, 'lib', `${p}.js`)), 0o644);
     record(bundle);
   }
   const addon = path.join(o.prefix, 'native', 'ocihooks.node');
-  writeAtomically(addon, fs.readFileSync(path.join(o.dist, 'native', 'ocihooks.node')), 0o755);
+  writeFileAtomically(addon, fs.readFileSync(path.join(o.dist, 'native', 'ocihooks.node')), 0o755);
   record(addon);
 
   for (const [template, installed] of Object.entries(HOOK_FILES)) {
@@ -118,21 +103,21 @@ export function install(o: InstallOptions): InstallReport {
       .replaceAll('@LIBEXEC@', path.join(o.prefix, 'bin'))
       .replaceAll('@LDCONFIG@', o.ldconfig)
       .replaceAll('@FI_PROVIDER_DIR@', o.fiProviderDir);
-    const missing = missingMountSources((JSON.parse(text) as { hook: { args?: string[] } }).hook.args ?? []);
+    const missing = o.hostSourcesOf((JSON.parse(text) as { hook: { args?: string[] } }).hook.args ?? []).filter((src) => !fs.existsSync(src));
     const target = path.join(o.hooksDir, installed);
     if (missing.length) {
       report.skipped.push(`${installed}: not installed, missing on this host: ${missing.join(', ')}`);
       continue;
     }
-    writeAtomically(target, text, 0o644);
+    writeFileAtomically(target, text, 0o644);
     record(target);
     for (const pr of readHookFile(target).problems) report.problems.push(`${target}: ${pr.field}: ${pr.reason}`);
   }
   // V8 code caches for the node the hooks will run with (the one running this install).
-  const caches = writeCodeCaches(o.prefix, PROGRAMS);
+  const caches = writeCodeCaches(o.prefix, o.programs);
   for (const c of caches.written) record(c);
   report.problems.push(...caches.problems);
-  writeAtomically(path.join(o.prefix, MANIFEST), JSON.stringify(manifest, null, 2) + '\n', 0o644);
+  writeFileAtomically(path.join(o.prefix, MANIFEST), JSON.stringify(manifest, null, 2) + '\n', 0o644);
   return report;
 }
 

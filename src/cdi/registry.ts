@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UsageError } from '../core/errors';
+import { parseQualifiedName } from './name';
 import { CdiDevice, CdiSpec, CdiSpecError, validateCdiSpec } from './spec';
 
 export const DEFAULT_CDI_DIRS = ['/etc/cdi', '/var/run/cdi'];
@@ -89,12 +90,6 @@ export function loadRegistry(dirs: string[]): Registry {
     }
   }
   return reg;
-}
-
-export function parseQualifiedName(name: string): { kind: string; device: string } {
-  const m = /^([^/=\s]+\/[^/=\s]+)=([^=\s]+)$/.exec(name);
-  if (!m) throw new UsageError(`CDI device ${JSON.stringify(name)}: not a fully-qualified name (vendor.com/class=name)`);
-  return { kind: m[1] as string, device: m[2] as string };
 }
 
 /** Resolves requested names; "kind=all" means every device of that kind unless one is named "all". */

@@ -4,12 +4,12 @@
  *   --device=/dev/x[:/dev/y][:rwm]                          (repeatable)
  * Environment: LDCONFIG_PATH — a host ldconfig to refresh the container's linker cache with.
  */
-import { CommonArgs, parseArgs, runProgram } from '../engine/cli/options';
+import type { CliSpec, CommonArgs } from '../engine/cli/options';
+import { runProgram } from '../engine/cli/program';
 import { runContainerHook } from '../engine/container-hook';
-import { readContainerCache } from '../linux/ldconfig';
-import { checkMountHookArgs, planMountHook, realHost } from '../mount/plan';
-
-const PROGRAM = 'ocihook-mount';
+import { realHost } from '../engine/host';
+import { readContainerCache } from '../linux/ldcache';
+import { checkMountHookArgs, planMountHook } from '../mount/plan';
 
 interface Args extends CommonArgs {
   mount: string[];
@@ -17,22 +17,19 @@ interface Args extends CommonArgs {
   'skip-cgroup': boolean;
 }
 
-runProgram(
-  PROGRAM,
-  () =>
-    parseArgs<Args>({
-      program: PROGRAM,
-      usage: '$0 [--mount=type=bind,src=SRC,dst=DST[,readonly]]... [--device=HOST[:CONTAINER][:rwm]]... [options]',
-      options: {
-        mount: { type: 'string', array: true, default: [], describe: 'bind mount, Sarus syntax: type=bind,src|source=,dst|destination|target=[,readonly]' },
-        device: { type: 'string', array: true, default: [], describe: 'device: HOST[:CONTAINER][:ACCESS], access a subset of rwm (default rwm)' },
-        'skip-cgroup': { type: 'boolean', default: false, describe: 'bind devices but leave the device cgroup alone (diagnostics)' },
-      },
-      epilogue: 'Environment: LDCONFIG_PATH=<host ldconfig> refreshes the container linker cache after mounting.',
-    }),
-  (args, ctx) => {
-    const input = { mounts: args.mount, devices: args.device, ldconfigPath: process.env.LDCONFIG_PATH };
-    const checked = checkMountHookArgs(input); // grammar errors before the state is read
-    runContainerHook(args, ctx, (p) => planMountHook(p.state, p.bundle, p.location, input, () => p.withRoot(readContainerCache), realHost, checked));
+const spec: CliSpec = {
+  program: 'ocihook-mount',
+  usage: '$0 [--mount=type=bind,src=SRC,dst=DST[,readonly]]... [--device=HOST[:CONTAINER][:rwm]]... [options]',
+  options: {
+    mount: { type: 'string', array: true, default: [], describe: 'bind mount, Sarus syntax: type=bind,src|source=,dst|destination|target=[,readonly]' },
+    device: { type: 'string', array: true, default: [], describe: 'device: HOST[:CONTAINER][:ACCESS], access a subset of rwm (default rwm)' },
+    'skip-cgroup': { type: 'boolean', default: false, describe: 'bind devices but leave the device cgroup alone (diagnostics)' },
   },
-);
+  epilogue: 'Environment: LDCONFIG_PATH=<host ldconfig> refreshes the container linker cache after mounting.',
+};
+
+runProgram<Args>(spec, process.argv.slice(2), (args, ctx) => {
+  // Grammar errors before the state is read.
+  const checked = checkMountHookArgs({ mounts: args.mount, devices: args.device, ldconfigPath: process.env.LDCONFIG_PATH });
+  runContainerHook(args, ctx, (p) => planMountHook(p, checked, { host: realHost, readCache: () => p.withRoot(readContainerCache) }));
+});

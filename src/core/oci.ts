@@ -1,14 +1,14 @@
 /**
- * zod schemas for every input the hooks read; the TypeScript types come from them.
- * zod/mini keeps the bundle and start-up small (a hook runs on every container start).
+ * The OCI inputs every hook reads — the runtime state and the bundle's config.json — as zod
+ * schemas (the single source of their types), and the OCI hook stages.
  * Objects are loose: runtimes add fields we do not read, and rejecting them would break hooks.
  */
 import * as z from 'zod/mini';
-import { UsageError } from './errors';
+import './json'; // zod's settings (no generated code) before any schema parses
 
-// No generated code: zod would otherwise compile each object schema with new Function on its first
-// parse, which a hook (one parse per schema, then exit) pays for and never gets back.
-z.config({ jitless: true });
+/** The hook stages of the OCI runtime spec, in the order a container goes through them. */
+export const OCI_STAGES = ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'] as const;
+export type OciStage = (typeof OCI_STAGES)[number];
 
 /** OCI runtime state, as runtimes pass it on a hook's stdin. crun passes pid 0; some omit it. */
 export const ociStateSchema = z.looseObject({
@@ -69,45 +69,12 @@ export const ociConfigSchema = z.looseObject({
 });
 export type OciConfig = z.infer<typeof ociConfigSchema>;
 
-interface Issue {
-  path: PropertyKey[];
-  code: string;
-  expected?: unknown;
-  minimum?: unknown;
-  values?: unknown[];
-  message?: string;
-}
-
-/** One readable line for the first problem zod found: "pid: expected int, got string". */
-export function describeIssue(issue: Issue, input: unknown): string {
-  const where = issue.path.length ? issue.path.map(String).join('.') : '(top level)';
-  let value: unknown = input;
-  for (const key of issue.path) value = value == null ? undefined : (value as Record<PropertyKey, unknown>)[key];
-  const got = value === undefined ? 'missing' : value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
-  switch (issue.code) {
-    case 'invalid_type':
-      return `${where}: expected ${String(issue.expected)}, got ${got}`;
-    case 'too_small':
-      return `${where}: must be at least ${String(issue.minimum)}${typeof value === 'string' ? ' characters' : ''}`;
-    case 'invalid_value':
-      return `${where}: must be one of ${(issue.values ?? []).map((v) => JSON.stringify(v)).join(', ')}`;
-    default:
-      return `${where}: ${issue.message && issue.message !== 'Invalid input' ? issue.message : issue.code.replace(/_/g, ' ')}`;
-  }
-}
-
-/** Parses with a schema or throws UsageError("<what>: <field>: <reason>"). */
-export function parseWith<T>(schema: z.ZodMiniType<T>, input: unknown, what: string): T {
-  const r = z.safeParse(schema, input);
-  if (r.success) return r.data;
-  throw new UsageError(`${what}: ${describeIssue(r.error.issues[0] as Issue, input)}`);
-}
-
-/** JSON.parse with the file named in the error. */
-export function parseJson(text: string, what: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new UsageError(`${what}: not valid JSON (${(e as Error).message})`);
-  }
+/** A container's bundle as the hooks read it. */
+export interface Bundle {
+  /** Absolute bundle directory, as the state gave it. */
+  dir: string;
+  configPath: string;
+  config: OciConfig;
+  /** Absolute rootfs path (config root.path resolved against the bundle). */
+  rootfs: string;
 }

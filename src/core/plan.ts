@@ -1,68 +1,17 @@
 /**
- * The plan: a plain, serialisable list of actions that `apply` executes and `--dry-run` prints.
- * Planning reads the host (what a source is, a device's numbers) but changes nothing.
+ * The plan: where a hook acts (its Location) and the list of actions it takes there. A planner
+ * returns one, `--dry-run` prints it, engine/apply executes it. Planning reads the host (what a
+ * source is, a device's numbers) but changes nothing.
  */
-import type { Bundle } from '../engine/inputs';
-import type { Location } from '../engine/location';
-import type { OciState } from './oci';
+import type { Action } from './actions';
+import type { Bundle, OciState } from './oci';
 
-export type DeviceType = 'c' | 'b';
-
-/** A device cgroup rule in OCI terms ("a" and "*" are wildcards; access is a subset of "rwm"). */
-export interface DeviceAllow {
-  type: DeviceType | 'a';
-  major: number | '*';
-  minor: number | '*';
-  access: string;
-}
-
-export interface BindAction {
-  action: 'bind';
-  source: string;
-  destination: string;
-  /** What the source is on the host, hence what mount point to create. */
-  kind: 'file' | 'directory';
-  readonly: boolean;
-}
-
-export interface DeviceAction {
-  action: 'device';
-  source: string;
-  destination: string;
-  type: DeviceType;
-  major: number;
-  minor: number;
-  access: string;
-  /**
-   * When a CDI spec sets the node's mode or owner, the node is created with mknod inside the
-   * rootfs (a bind mount would show the host node's attributes); otherwise the host node is bound.
-   */
-  node?: { fileMode?: number; uid?: number; gid?: number };
-}
-
-/** A hook from a CDI spec, run with the container state on stdin. */
-export interface RunHookAction {
-  action: 'run-hook';
-  path: string;
-  args: string[];
-  env: string[];
-  timeoutMs: number;
-}
-
-export interface AllowDevicesAction {
-  action: 'allow-devices';
-  rules: DeviceAllow[];
-}
-
-export interface LdconfigAction {
-  action: 'ldconfig';
-  ldconfig: string;
-  /** Container folders written to the drop-in before the cache is rebuilt. */
-  folders: string[];
-  timeoutMs: number;
-}
-
-export type Action = BindAction | DeviceAction | AllowDevicesAction | LdconfigAction | RunHookAction;
+/** How a hook reaches the container's mount namespace (engine/location.ts decides). */
+export type Location =
+  | { kind: 'inside'; rootfs: string; reason: string }
+  | { kind: 'join'; pid: number; pivoted: boolean; rootfs: string; reason: string }
+  /** Only in --dry-run plans: where the hook would act could not be established. */
+  | { kind: 'unresolved'; rootfs: string; reason: string };
 
 export interface Plan {
   hook: string;
@@ -75,19 +24,11 @@ export interface Plan {
   deferred?: string[];
 }
 
-export function describeAction(a: Action): string {
-  switch (a.action) {
-    case 'bind':
-      return `bind ${a.source} -> ${a.destination}${a.readonly ? ' (readonly)' : ''}`;
-    case 'device':
-      return `device ${a.source} -> ${a.destination} (${a.type} ${a.major}:${a.minor} ${a.access})`;
-    case 'allow-devices':
-      return `allow devices ${a.rules.map((r) => `${r.type} ${r.major}:${r.minor} ${r.access}`).join(', ')}`;
-    case 'ldconfig':
-      return `ldconfig ${a.ldconfig}${a.folders.length ? ` with ${a.folders.join(', ')}` : ''}`;
-    case 'run-hook':
-      return `run hook ${[a.path, ...a.args.slice(1)].join(' ')}`;
-  }
+/** What every planner is given about the container. */
+export interface PlanInput {
+  state: OciState;
+  bundle: Bundle;
+  location: Location;
 }
 
 export function propagationOf(rootfsPropagation: string | undefined): Plan['propagation'] {
@@ -107,7 +48,7 @@ export function propagationOf(rootfsPropagation: string | undefined): Plan['prop
 }
 
 /** A plan for one container: what every hook's planner returns. */
-export function newPlan(hook: string, state: OciState, bundle: Bundle, location: Location, actions: Action[], deferred?: string[]): Plan {
+export function newPlan(hook: string, { state, bundle, location }: PlanInput, actions: Action[], deferred?: string[]): Plan {
   return {
     hook,
     container: { id: state.id, bundle: bundle.dir, rootfs: bundle.rootfs, ...(state.pid ? { pid: state.pid } : {}) },

@@ -3,32 +3,20 @@
  * src/cmd/<program>.ts only add their arguments and their planner.
  */
 import * as fs from 'node:fs';
-import { applyPlan, openContainerRoot } from './apply';
-import { CommonArgs, HookContext } from './cli/options';
+import { describeAction } from '../core/actions';
 import { ActionError } from '../core/errors';
-import { Bundle, loadBundle, readState } from './inputs';
-import { Location, locateContainer } from './location';
-import { describeAction, Plan } from '../core/plan';
+import type { Plan, PlanInput } from '../core/plan';
+import { applyPlan } from './apply';
+import { openContainerRoot } from './apply/context';
+import type { CommonArgs } from './cli/options';
+import type { HookContext } from './cli/program';
+import { loadBundle, readState } from './inputs';
+import { locateOrUnresolved } from './location';
 import { phaseDone } from './timing';
-import type { OciState } from '../core/oci';
 
-export interface PlanContext {
-  state: OciState;
-  bundle: Bundle;
-  location: Location;
+export interface PlanContext extends PlanInput {
   /** Runs fn with an fd on the container's rootfs (for reading image files while planning). */
   withRoot<T>(fn: (rootFd: number) => T): T;
-}
-
-/** Locates the container; a location that cannot be established is kept as "unresolved" so that
- * input errors found while planning (exit 2) are reported first, and --dry-run can still print. */
-export function locate(state: OciState, bundle: Bundle): Location {
-  try {
-    return locateContainer(state.pid, bundle.rootfs);
-  } catch (e) {
-    if (e instanceof ActionError) return { kind: 'unresolved', rootfs: bundle.rootfs, reason: e.message };
-    throw e;
-  }
 }
 
 export function runContainerHook(args: CommonArgs & { 'skip-cgroup'?: boolean }, ctx: HookContext, makePlan: (p: PlanContext) => Plan): void {
@@ -37,7 +25,7 @@ export function runContainerHook(args: CommonArgs & { 'skip-cgroup'?: boolean },
   phaseDone('state');
   const bundle = loadBundle(state);
   phaseDone('config');
-  const location = locate(state, bundle);
+  const location = locateOrUnresolved(state.pid, bundle.rootfs);
   phaseDone('locate');
   const log = ctx.log.child({ container: state.id });
   log.info({ location: location.kind, statePid: state.pid ?? null }, location.reason);

@@ -4,9 +4,15 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { isatty } from 'node:tty';
 import { UsageError, errorCode } from '../core/errors';
-import { envList } from '../linux/exec';
-import { OciConfig, OciState, ociConfigSchema, ociStateSchema, parseJson, parseWith } from '../core/oci';
+import { envList } from '../core/env';
+import { parseJson, parseWith } from '../core/json';
+import { Bundle, OciConfig, OciState, ociConfigSchema, ociStateSchema } from '../core/oci';
+import { readFdFully } from '../linux/files';
+
+/** How long a hook waits for a runtime to write the state on its stdin. */
+const STDIN_TIMEOUT_MS = 10_000;
 
 function readFileOrExplain(file: string, what: string): string {
   try {
@@ -27,24 +33,15 @@ export function readState(stateFile: string | undefined): OciState {
     text = readFileOrExplain(stateFile, 'state file');
   } else {
     what = 'state on stdin';
-    if (process.stdin.isTTY) throw new UsageError('no OCI state: pass it on stdin (as runtimes do) or use --state-file FILE');
+    if (isatty(0)) throw new UsageError('no OCI state: pass it on stdin (as runtimes do) or use --state-file FILE');
     try {
-      text = fs.readFileSync(0, 'utf8');
+      text = readFdFully(0, STDIN_TIMEOUT_MS).toString('utf8');
     } catch (e) {
       throw new UsageError(`state on stdin: cannot read (${(e as Error).message})`);
     }
   }
   if (text.trim() === '') throw new UsageError(`${what}: empty`);
   return parseWith(ociStateSchema, parseJson(text, what), what);
-}
-
-export interface Bundle {
-  /** Absolute bundle directory, as the state gave it. */
-  dir: string;
-  configPath: string;
-  config: OciConfig;
-  /** Absolute rootfs path (config root.path resolved against the bundle). */
-  rootfs: string;
 }
 
 export function loadBundle(state: OciState): Bundle {

@@ -1,7 +1,7 @@
 /**
  * "Where am I?" — how a hook reaches the container's mount namespace, decided in one place.
  *
- * The facts (../shared/FINDINGS.md): runc and crun run createContainer hooks *inside* the
+ * The facts (measured with runc and crun): they run createContainer hooks *inside* the
  * container's mount namespace, before pivot_root, with the host's /proc still mounted; runc
  * passes pid 1 (the host's init through that /proc), crun passes 0. A person running a hook by
  * hand passes the host pid of a running container; prestart/createRuntime hooks run in the
@@ -20,13 +20,10 @@
  */
 import * as fs from 'node:fs';
 import { ActionError, UsageError } from '../core/errors';
+import type { Location } from '../core/plan';
 import { mountInfoHasMountPoint } from '../linux/mountinfo';
 
-export type Location =
-  | { kind: 'inside'; rootfs: string; reason: string }
-  | { kind: 'join'; pid: number; pivoted: boolean; rootfs: string; reason: string }
-  /** Only in --dry-run plans: where the hook would act could not be established. */
-  | { kind: 'unresolved'; rootfs: string; reason: string };
+export type { Location };
 
 /** What the rule needs to know about the system; real /proc by default, a table in unit tests. */
 export interface LocationProbe {
@@ -90,4 +87,17 @@ export function locateContainer(pid: number | undefined, rootfs: string, probe: 
     `cannot establish the container's mount namespace: state pid ${pid ?? 'absent'} is not the container (its root is not ${rootfs}) ` +
       `and this process is not inside it (no mount point at ${rootfs} outside the host's namespace); refusing to act`,
   );
+}
+
+/**
+ * The location, or "unresolved" when it cannot be established: input errors found while planning
+ * (exit 2) are then reported first, and --dry-run can still print the plan.
+ */
+export function locateOrUnresolved(pid: number | undefined, rootfs: string, probe: LocationProbe = procProbe): Location {
+  try {
+    return locateContainer(pid, rootfs, probe);
+  } catch (e) {
+    if (e instanceof ActionError) return { kind: 'unresolved', rootfs, reason: e.message };
+    throw e;
+  }
 }

@@ -4,9 +4,9 @@
  * (stages, regexes, hook path, at least one condition) are checked here too.
  */
 import * as z from 'zod/mini';
-import { describeIssue } from '../core/oci';
+import { Problem, problemOf } from '../core/json';
+import { OCI_STAGES } from '../core/oci';
 
-export const OCI_STAGES = ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'] as const;
 /** podman's extension stage: the hook filters the runtime config (stdin -> stdout). */
 export const EXTENSION_STAGES = ['precreate'] as const;
 export const KNOWN_STAGES: readonly string[] = [...OCI_STAGES, ...EXTENSION_STAGES];
@@ -52,21 +52,16 @@ export interface HookDefinition {
   stages: string[];
 }
 
-export interface Problem {
-  field: string;
-  reason: string;
-}
-
 export function parseHookDefinition(doc: unknown): { def?: HookDefinition; problems: Problem[] } {
   const version = doc !== null && typeof doc === 'object' ? (doc as { version?: unknown }).version : undefined;
   if (version === '1.0.0') {
     const r = z.safeParse(hookV100Schema, doc);
-    if (!r.success) return { problems: r.error.issues.map((i) => splitIssue(describeIssue(i as never, doc))) };
+    if (!r.success) return { problems: r.error.issues.map((i) => problemOf(i as never, doc)) };
     return { def: { version: '1.0.0', hook: r.data.hook, when: r.data.when, stages: r.data.stages }, problems: [] };
   }
   if (version !== undefined && version !== '0.1.0') return { problems: [{ field: 'version', reason: `unknown hook schema version ${JSON.stringify(version)} (1.0.0 or 0.1.0)` }] };
   const r = z.safeParse(hookV010Schema, doc);
-  if (!r.success) return { problems: r.error.issues.map((i) => splitIssue(describeIssue(i as never, doc))) };
+  if (!r.success) return { problems: r.error.issues.map((i) => problemOf(i as never, doc)) };
   const d = r.data;
   const problems: Problem[] = [];
   for (const [a, b] of [['stages', 'stage'], ['cmds', 'cmd'], ['annotations', 'annotation']] as const) {
@@ -80,9 +75,4 @@ export function parseHookDefinition(doc: unknown): { def?: HookDefinition; probl
   if (commands?.length) when.commands = commands;
   if (d.hasbindmounts !== undefined) when.hasBindMounts = d.hasbindmounts;
   return { def: { version: '0.1.0', hook: { path: d.hook, args: [d.hook, ...(d.arguments ?? [])] }, when, stages: d.stages ?? d.stage ?? [] }, problems };
-}
-
-function splitIssue(line: string): Problem {
-  const colon = line.indexOf(': ');
-  return { field: line.slice(0, colon), reason: line.slice(colon + 2) };
 }

@@ -4,20 +4,11 @@
  * admin's hook entry names — with a hard timeout, and its last stderr lines in the error.
  */
 import type * as ChildProcess from 'node:child_process';
+import { envList } from '../core/env';
 import { ActionError, errorCode } from '../core/errors';
 
 /** The environment every program the hooks run gets: nothing from the hook's or the image's. */
 export const SCRUBBED_ENV: Readonly<Record<string, string>> = Object.freeze({ PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C' });
-
-/** NAME=value entries (OCI `env` lists) as a map; later entries win, as getenv would see them. */
-export function envList(entries: readonly string[]): Map<string, string> {
-  const env = new Map<string, string>();
-  for (const entry of entries) {
-    const eq = entry.indexOf('=');
-    if (eq > 0) env.set(entry.slice(0, eq), entry.slice(eq + 1));
-  }
-  return env;
-}
 
 export interface TrustedRun {
   /** argv[0] as the program sees it (default: the path). */

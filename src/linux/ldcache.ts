@@ -7,7 +7,10 @@
  *    are relative to the start of this header. It is either the whole file (glibc >= 2.32) or
  *    follows the old format, 8-byte aligned, in the "compat" layout.
  */
-import { UsageError } from '../core/errors';
+import * as fs from 'node:fs';
+import { ActionError, UsageError } from '../core/errors';
+import { native } from './native';
+import { openInRootfs } from './rootfs';
 
 export interface LdCacheEntry {
   /** The soname the linker looks up, e.g. libfabric.so.1 */
@@ -83,4 +86,24 @@ export function cacheFolders(cache: LdCache): Map<string, number> {
     folders.set(dir, (folders.get(dir) ?? 0) + 1);
   }
   return folders;
+}
+
+/** Reads the container's /etc/ld.so.cache (resolved in root), or undefined if it has none. */
+export function readContainerCache(rootFd: number): LdCache | undefined {
+  const fd = openInRootfs(rootFd, '/etc/ld.so.cache', native().constants.O_RDONLY);
+  if (fd === undefined) return undefined;
+  try {
+    if (!fs.fstatSync(fd).isFile()) throw new ActionError('/etc/ld.so.cache in the container is not a regular file');
+    return parseLdCache(fs.readFileSync(fd));
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** What a refreshed cache holds: its size, format and how many entries each injected folder gave. */
+export function summariseCache(cache: LdCache, folders: string[]): { entries: number; format: string; contributed: Record<string, number> } {
+  const byFolder = cacheFolders(cache);
+  const contributed: Record<string, number> = {};
+  for (const f of folders) contributed[f] = byFolder.get(f.replace(/\/+$/, '')) ?? 0;
+  return { entries: cache.entries.length, format: cache.format, contributed };
 }

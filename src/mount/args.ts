@@ -95,3 +95,20 @@ export function parseDeviceRequest(arg: string): DeviceRequest {
 }
 
 export const FI_PROVIDER_PATH_TOKEN = '<FI_PROVIDER_PATH>';
+
+/**
+ * The host sources a hook's arguments bind (`--mount=...src=X` and `--device=X...`), for install
+ * to check that they exist here. An argument that does not parse is left to the hook to report.
+ */
+export function hostSourcesOf(hookArgs: readonly string[]): string[] {
+  const sources: string[] = [];
+  for (const arg of hookArgs) {
+    try {
+      if (arg.startsWith('--mount=')) sources.push(parseMountRequest(arg.slice(8).split(FI_PROVIDER_PATH_TOKEN).join('/fi-provider-path')).source);
+      else if (arg.startsWith('--device=')) sources.push(parseDeviceRequest(arg.slice(9)).source);
+    } catch {
+      // not for install to judge: `ocihooks validate` and the hook itself report it
+    }
+  }
+  return sources;
+}

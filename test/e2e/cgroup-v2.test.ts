@@ -6,7 +6,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { allowDevicesV2, denyByDefaultProgram, openDeviceCgroup } from '../../src/linux/cgroups/device-cgroup';
+import { denyByDefaultProgram } from '../../src/linux/cgroups/bpf';
+import { openDeviceCgroup } from '../../src/linux/cgroups/hierarchy';
+import { allowDevicesV2 } from '../../src/linux/cgroups/v2';
 import { native } from '../../src/linux/native';
 import { run } from '../support/e2e';
 
@@ -58,11 +60,11 @@ describe('cgroup v2 BPF device program rewrite', () => {
     const cg = openDeviceCgroup({ version: 2, path: relative });
     try {
       // The "runtime" program: null rwm, zero read-only, everything else denied.
-      const original = n.bpfProgLoad(c.BPF_PROG_TYPE_CGROUP_DEVICE as number, denyByDefaultProgram([
+      const original = n.bpfProgLoad(c.BPF_PROG_TYPE_CGROUP_DEVICE, denyByDefaultProgram([
         { type: 'c', major: 1, minor: 3, access: 'rwm' },
         { type: 'c', major: 1, minor: 5, access: 'r' },
       ]), 'GPL');
-      n.bpfProgAttach(cg.dirFd, original, c.BPF_CGROUP_DEVICE as number, c.BPF_F_ALLOW_MULTI as number, 0);
+      n.bpfProgAttach(cg.dirFd, original, c.BPF_CGROUP_DEVICE, c.BPF_F_ALLOW_MULTI, 0);
       fs.closeSync(original);
 
       const before = probe(dir);
@@ -73,7 +75,7 @@ describe('cgroup v2 BPF device program rewrite', () => {
 
       const { rewritten } = allowDevicesV2(cg.dirFd, [{ type: 'c', major: 1, minor: 7, access: 'rw' }]);
       expect(rewritten).toBe(1);
-      const q = n.bpfProgQuery(cg.dirFd, c.BPF_CGROUP_DEVICE as number);
+      const q = n.bpfProgQuery(cg.dirFd, c.BPF_CGROUP_DEVICE);
       expect(q.ids).toHaveLength(1); // replaced, not added beside the old one
 
       expect(probe(dir)).toEqual({ ...before, 'full-r': 'ok', 'full-w': 'ok' });

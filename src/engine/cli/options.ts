@@ -1,16 +1,12 @@
 /**
- * What every hook shares on its command line and how its errors become exit codes:
- * 0 done, 1 failed while acting, 2 bad input or usage. Every failure prints one line on stderr.
- *
- * Options are declared once, as a table. A hook runs on every container start, so the hot path
+ * What every hook shares on its command line. Options are declared once, as a table. A hook runs on every container start, so the hot path
  * parses with yargs-parser (the parser inside yargs: ~2 ms) and checks the table itself; full
  * yargs (~40 ms to load here) is loaded only to answer --help and --version or to report a
  * usage error in yargs's own words.
  */
 import parser from 'yargs-parser';
-import { ActionError, UsageError, messageOf } from '../../core/errors';
-import { LOG_LEVELS, LogLevel, Logger, createLogger } from '../log';
-import { phaseDone, reportTimingsAtExit } from '../timing';
+import { UsageError } from '../../core/errors';
+import { LOG_LEVELS, LogLevel } from '../log';
 
 export const VERSION = '0.1.0';
 
@@ -151,43 +147,4 @@ function yargsParse(spec: CliSpec, argv: string[]): Record<string, unknown> | un
 /** Parses argv; returns undefined when --help or --version printed and nothing else is to be done. */
 export function parseArgs<A>(spec: CliSpec, argv: string[] = process.argv.slice(2)): A | undefined {
   return (fastParse(spec, argv) ?? yargsParse(spec, argv)) as A | undefined;
-}
-
-export interface HookContext {
-  log: Logger;
-}
-
-function exitCodeOf(e: unknown): number {
-  if (e instanceof UsageError || e instanceof ActionError) return e.exitCode;
-  return 1;
-}
-
-/**
- * Runs a program body, printing "<program>: <message>" on stderr and exiting 1 or 2 on failure.
- * `parse` returns undefined when --help or --version already answered.
- */
-export function runProgram<A extends CommonArgs>(program: string, parse: () => A | undefined, body: (args: A, ctx: HookContext) => void): void {
-  let log: Logger | undefined;
-  phaseDone('modules');
-  reportTimingsAtExit();
-  try {
-    const args = parse();
-    if (args === undefined) return;
-    phaseDone('arguments');
-    const setup = createLogger(program, args['log-level'], args['log-file']);
-    log = setup.log;
-    if (setup.problem) process.stderr.write(`${program}: warning: ${setup.problem}\n`);
-    phaseDone('logger');
-    body(args, { log });
-  } catch (e) {
-    const code = exitCodeOf(e);
-    const message = messageOf(e).split('\n')[0];
-    log?.error({ exitCode: code, err: e instanceof Error ? e.stack : String(e) }, message);
-    process.stderr.write(`${program}: ${message}\n`);
-    process.exitCode = code;
-  }
-  // Exit now instead of letting the event loop wind down: before a natural exit node waits for
-  // V8's background jobs (TurboFan compiling what ran hot), 9-19 ms after a 1000-mount run on a
-  // 2-core VM, for code that will never run again. Everything a hook writes is synchronous.
-  process.exit();
 }

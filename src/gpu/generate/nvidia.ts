@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ActionError } from '../../core/errors';
 import { parseLdCache } from '../../linux/ldcache';
-import { splitDev } from '../../mount/plan';
+import { splitDev } from '../../linux/dev';
 import type { CdiSpec } from '../../cdi/spec';
 import { validateCdiSpec } from '../../cdi/spec';
 

@@ -1,0 +1,48 @@
+/** `ocihooks install [--uninstall]`: the hooks under a prefix and their hooks.d files. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { CommandModule } from 'yargs';
+import { DEFAULT_HOOKS_DIR, DEFAULT_PREFIX, install, uninstall } from '../../admin/install';
+import { UsageError } from '../../core/errors';
+import { defaultLdconfig } from '../../linux/ldconfig';
+import { hostSourcesOf } from '../../mount/args';
+import PROGRAMS from '../programs.json';
+import { PREFIX, printReport } from './common';
+
+interface Args {
+  prefix: string;
+  'hooks-dir': string;
+  uninstall: boolean;
+  ldconfig?: string;
+  'fi-provider-dir': string;
+}
+
+/** The shipped hooks.d templates: beside a build (dist/../hooks.d) or an installation. */
+function templatesDir(): string {
+  const found = [path.resolve(PREFIX, '..', 'hooks.d'), path.resolve(PREFIX, 'hooks.d')].find((d) => fs.existsSync(path.join(d, 'slurm.json')));
+  if (!found) throw new UsageError('cannot find the shipped hooks.d templates beside this program');
+  return found;
+}
+
+export const installCommand: CommandModule<object, Args> = {
+  command: 'install',
+  describe: 'install the hooks under a prefix and their hooks.d files',
+  builder: (y) =>
+    y
+      .option('prefix', { type: 'string', default: DEFAULT_PREFIX })
+      .option('hooks-dir', { type: 'string', default: DEFAULT_HOOKS_DIR })
+      .option('uninstall', { type: 'boolean', default: false, describe: 'remove exactly what install wrote' })
+      .option('ldconfig', { type: 'string', describe: 'host ldconfig the hooks use (default: /sbin/ldconfig or /usr/sbin/ldconfig)' })
+      .option('fi-provider-dir', { type: 'string', default: '/usr/lib/x86_64-linux-gnu/libfabric', describe: 'host libfabric provider folder for libfabric.json' }),
+  handler: (a) => {
+    if (a.uninstall) {
+      for (const r of uninstall(a.prefix)) process.stdout.write(`removed ${r}\n`);
+      return;
+    }
+    const ldconfig = a.ldconfig ?? defaultLdconfig();
+    if (!ldconfig) throw new UsageError('no host ldconfig found: pass --ldconfig');
+    printReport(
+      install({ prefix: a.prefix, hooksDir: a['hooks-dir'], node: process.execPath, dist: PREFIX, templates: templatesDir(), ldconfig, fiProviderDir: a['fi-provider-dir'], programs: PROGRAMS, hostSourcesOf }),
+    );
+  },
+};

@@ -1,0 +1,37 @@
+/** `ocihooks match --config F`: which hooks a container would get at which stage, in podman order. */
+import * as path from 'node:path';
+import type { CommandModule } from 'yargs';
+import { keyValueArgs } from '../../core/env';
+import { matchHooks } from '../../hooksd/match';
+import { DEFAULT_HOOKS_DIRS, readHooksDirs } from '../../hooksd/read';
+import { factsFromConfig } from '../../hooksd/when';
+import { PROGRAM, readConfigFile } from './common';
+
+interface Args {
+  config: string;
+  annotation: string[];
+  'hooks-dir'?: string[];
+  json: boolean;
+}
+
+export const matchCommand: CommandModule<object, Args> = {
+  command: 'match',
+  describe: 'print which hooks a container would get at which stage, in podman order',
+  builder: (y) =>
+    y
+      .option('config', { type: 'string', demandOption: true, describe: 'the container config.json' })
+      .option('annotation', { type: 'string', array: true, default: [] as string[], describe: 'KEY=VALUE, added to the config annotations' })
+      .option('hooks-dir', { type: 'string', array: true, describe: "hooks directory, later ones preferred (default: podman's two)" })
+      .option('json', { type: 'boolean', default: false }),
+  handler: (a) => {
+    const config = readConfigFile(a.config);
+    const files = readHooksDirs(a['hooks-dir'] ?? DEFAULT_HOOKS_DIRS);
+    for (const f of files) for (const pr of f.problems) process.stderr.write(`${PROGRAM}: ${f.file}: ${pr.field}: ${pr.reason} (file ignored)\n`);
+    const matched = matchHooks(files, factsFromConfig(config, keyValueArgs(a.annotation, '--annotation')));
+    if (a.json) {
+      process.stdout.write(JSON.stringify(matched, null, 2) + '\n');
+      return;
+    }
+    for (const [stage, hooks] of Object.entries(matched)) for (const h of hooks) process.stdout.write(`${stage}\t${path.basename(h.file)}\t${[h.hook.path, ...(h.hook.args ?? []).slice(1)].join(' ')}\n`);
+  },
+};

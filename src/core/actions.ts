@@ -1,0 +1,91 @@
+/**
+ * What a plan can ask for: one interface per action kind, each executed by its own step of
+ * engine/apply. Actions are plain, serialisable data: `--dry-run` prints them as they are.
+ */
+
+export type DeviceType = 'c' | 'b';
+
+/** A device cgroup rule in OCI terms ("a" and "*" are wildcards; access is a subset of "rwm"). */
+export interface DeviceAllow {
+  type: DeviceType | 'a';
+  major: number | '*';
+  minor: number | '*';
+  access: string;
+}
+
+/** Bind a host file or directory at a container path. */
+export interface BindAction {
+  action: 'bind';
+  source: string;
+  destination: string;
+  /** What the source is on the host, hence what mount point to create. */
+  kind: 'file' | 'directory';
+  readonly: boolean;
+}
+
+/** Make a host device node appear at a container path. */
+export interface DeviceAction {
+  action: 'device';
+  source: string;
+  destination: string;
+  type: DeviceType;
+  major: number;
+  minor: number;
+  access: string;
+  /**
+   * When a CDI spec sets the node's mode or owner, the node is created with mknod inside the
+   * rootfs (a bind mount would show the host node's attributes); otherwise the host node is bound.
+   */
+  node?: { fileMode?: number; uid?: number; gid?: number };
+}
+
+/** Let the container open these devices (its device cgroup). */
+export interface AllowDevicesAction {
+  action: 'allow-devices';
+  rules: DeviceAllow[];
+}
+
+/** Rebuild the container's linker cache with a trusted host ldconfig. */
+export interface LdconfigAction {
+  action: 'ldconfig';
+  ldconfig: string;
+  /** Container folders written to the drop-in before the cache is rebuilt. */
+  folders: string[];
+  timeoutMs: number;
+}
+
+/** A hook from a CDI spec, run with the container state on stdin. */
+export interface RunHookAction {
+  action: 'run-hook';
+  path: string;
+  args: string[];
+  env: string[];
+  timeoutMs: number;
+}
+
+export type Action = BindAction | DeviceAction | AllowDevicesAction | LdconfigAction | RunHookAction;
+
+/** A device action that binds the host node (rather than creating one with mknod). */
+export function bindsHostNode(a: Action): a is DeviceAction {
+  return a.action === 'device' && a.node === undefined;
+}
+
+export function describeRule(r: DeviceAllow): string {
+  return `${r.type} ${r.major}:${r.minor} ${r.access}`;
+}
+
+/** One line per action, for logs and errors ("bind /a -> /b (readonly): <why it failed>"). */
+export function describeAction(a: Action): string {
+  switch (a.action) {
+    case 'bind':
+      return `bind ${a.source} -> ${a.destination}${a.readonly ? ' (readonly)' : ''}`;
+    case 'device':
+      return `device ${a.source} -> ${a.destination} (${a.type} ${a.major}:${a.minor} ${a.access})`;
+    case 'allow-devices':
+      return `allow devices ${a.rules.map(describeRule).join(', ')}`;
+    case 'ldconfig':
+      return `ldconfig ${a.ldconfig}${a.folders.length ? ` with ${a.folders.join(', ')}` : ''}`;
+    case 'run-hook':
+      return `run hook ${[a.path, ...a.args.slice(1)].join(' ')}`;
+  }
+}

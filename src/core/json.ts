@@ -1,0 +1,69 @@
+/**
+ * JSON input and zod: one readable line for a bad document ("<what>: <field>: <reason>"), and
+ * the zod setting every schema of the project relies on.
+ */
+import * as z from 'zod/mini';
+import { UsageError } from './errors';
+
+// No generated code: zod would otherwise compile each object schema with new Function on its first
+// parse, which a hook (one parse per schema, then exit) pays for and never gets back.
+z.config({ jitless: true });
+
+/** A JSON document edited as data (config.json, hooks): its shape is checked where it is read. */
+export type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+interface Issue {
+  path: PropertyKey[];
+  code: string;
+  expected?: unknown;
+  minimum?: unknown;
+  values?: unknown[];
+  message?: string;
+}
+
+/** A problem in a document, by field: what `validate`-style reports list. */
+export interface Problem {
+  field: string;
+  reason: string;
+}
+
+/** One readable line for the first problem zod found: "pid: expected int, got string". */
+export function describeIssue(issue: Issue, input: unknown): string {
+  const where = issue.path.length ? issue.path.map(String).join('.') : '(top level)';
+  let value: unknown = input;
+  for (const key of issue.path) value = value == null ? undefined : (value as Record<PropertyKey, unknown>)[key];
+  const got = value === undefined ? 'missing' : value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
+  switch (issue.code) {
+    case 'invalid_type':
+      return `${where}: expected ${String(issue.expected)}, got ${got}`;
+    case 'too_small':
+      return `${where}: must be at least ${String(issue.minimum)}${typeof value === 'string' ? ' characters' : ''}`;
+    case 'invalid_value':
+      return `${where}: must be one of ${(issue.values ?? []).map((v) => JSON.stringify(v)).join(', ')}`;
+    default:
+      return `${where}: ${issue.message && issue.message !== 'Invalid input' ? issue.message : issue.code.replace(/_/g, ' ')}`;
+  }
+}
+
+/** The same problem as a field and a reason. */
+export function problemOf(issue: Issue, input: unknown): Problem {
+  const line = describeIssue(issue, input);
+  const colon = line.indexOf(': ');
+  return { field: line.slice(0, colon), reason: line.slice(colon + 2) };
+}
+
+/** Parses with a schema or throws UsageError("<what>: <field>: <reason>"). */
+export function parseWith<T>(schema: z.ZodMiniType<T>, input: unknown, what: string): T {
+  const r = z.safeParse(schema, input);
+  if (r.success) return r.data;
+  throw new UsageError(`${what}: ${describeIssue(r.error.issues[0] as Issue, input)}`);
+}
+
+/** JSON.parse with the file named in the error. */
+export function parseJson(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`${what}: not valid JSON (${(e as Error).message})`);
+  }
+}

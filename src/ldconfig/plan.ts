@@ -1,0 +1,26 @@
+/**
+ * Planning for the ldconfig hook: one action that rebuilds the container's linker cache with a
+ * trusted host ldconfig, after writing the given container folders to the ocihooks drop-in.
+ */
+import { UsageError } from '../core/errors';
+import { Plan, PlanInput, newPlan } from '../core/plan';
+import { DEFAULT_LDCONFIG_CANDIDATES, validateLdconfigPath } from '../linux/ldconfig';
+
+export interface LdconfigHookArgs {
+  /** The host ldconfig (the admin's --ldconfig-path, or the first default that exists). */
+  ldconfig: string | undefined;
+  folders: string[];
+  timeoutSeconds: number;
+}
+
+/** Checks the arguments that need no container (before the state is read). */
+export function checkLdconfigHookArgs(args: LdconfigHookArgs): void {
+  for (const f of args.folders) if (!f.startsWith('/')) throw new UsageError(`--folder ${JSON.stringify(f)}: must be an absolute container path`);
+  if (!(args.timeoutSeconds > 0)) throw new UsageError(`--timeout ${args.timeoutSeconds}: must be a positive number of seconds`);
+}
+
+export function planLdconfigHook(p: PlanInput, args: LdconfigHookArgs): Plan {
+  if (args.ldconfig === undefined) throw new UsageError(`no host ldconfig at ${DEFAULT_LDCONFIG_CANDIDATES.join(' or ')}: pass --ldconfig-path`);
+  const ldconfig = validateLdconfigPath(args.ldconfig, p.bundle.rootfs, '--ldconfig-path');
+  return newPlan('ldconfig', p, [{ action: 'ldconfig', ldconfig, folders: args.folders, timeoutMs: Math.round(args.timeoutSeconds * 1000) }]);
+}

@@ -1,0 +1,13 @@
+/**
+ * Host programs found by name. A hook's or runtime wrapper's environment often has no PATH, and
+ * the image's PATH must never choose a binary: names are looked up in a fixed list of host folders.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export const HOST_PROGRAM_DIRS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'] as const;
+
+/** The first HOST_PROGRAM_DIRS/<name> that exists. */
+export function findHostProgram(name: string): string | undefined {
+  return HOST_PROGRAM_DIRS.map((d) => path.join(d, name)).find((p) => fs.existsSync(p));
+}

@@ -1,0 +1,22 @@
+/** User namespaces, as /proc shows them. */
+import * as fs from 'node:fs';
+
+/** Whether a process (or this one) runs in a user namespace other than the host's. */
+export function inUserNamespace(pid: number | 'self'): boolean {
+  // The initial user namespace maps every id to itself; any other has a narrower uid_map. (Its
+  // ns/user link cannot be compared with /proc/1's: an unprivileged reader may not read that one.)
+  try {
+    return fs.readFileSync(`/proc/${pid}/uid_map`, 'utf8').trim().split(/\s+/).join(' ') !== '0 0 4294967295';
+  } catch {
+    return false;
+  }
+}
+
+/** Whether a process shares this one's user namespace. */
+export function sameUserNamespace(pid: number): boolean {
+  try {
+    return fs.readlinkSync(`/proc/${pid}/ns/user`) === fs.readlinkSync('/proc/self/ns/user');
+  } catch {
+    return false;
+  }
+}

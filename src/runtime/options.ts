@@ -1,0 +1,61 @@
+/**
+ * The wrapper's own options, before `--` (or before the first argument that is not one of them):
+ *   [--runtime runc|crun|PATH] [--hooks-dir DIR]... [--annotation K=V]... [--log-file F]
+ * Everything after them is the runtime's, passed on untouched.
+ */
+import * as path from 'node:path';
+import { keyValueArgs } from '../core/env';
+import { UsageError } from '../core/errors';
+import { findHostProgram } from '../linux/programs';
+
+export const WRAPPER_USAGE = '[--runtime runc|crun|PATH] [--hooks-dir DIR]... [--annotation KEY=VALUE]... [--log-file FILE] [--] <runtime arguments>';
+
+export interface WrapperOptions {
+  runtime: string;
+  hooksDirs: string[];
+  annotations: Record<string, string>;
+  logFile?: string;
+  /** --ocihooks-help / --ocihooks-version: answer instead of running anything. */
+  answer?: 'help' | 'version';
+  runtimeArgs: string[];
+}
+
+export function parseWrapperOptions(argv: string[]): WrapperOptions {
+  const o: WrapperOptions = { runtime: 'runc', hooksDirs: [], annotations: {}, runtimeArgs: [] };
+  const annotations: string[] = [];
+  let i = 0;
+  for (; i < argv.length; i++) {
+    const a = argv[i] as string;
+    const value = (name: string): string => {
+      if (a.startsWith(`${name}=`)) return a.slice(name.length + 1);
+      const v = argv[++i];
+      if (v === undefined) throw new UsageError(`${name} needs a value`);
+      return v;
+    };
+    const is = (name: string) => a === name || a.startsWith(`${name}=`);
+    if (a === '--') {
+      i++;
+      break;
+    } else if (is('--runtime')) o.runtime = value('--runtime');
+    else if (is('--hooks-dir')) o.hooksDirs.push(value('--hooks-dir'));
+    else if (is('--annotation')) annotations.push(value('--annotation'));
+    else if (is('--log-file')) o.logFile = value('--log-file');
+    else if (a === '--ocihooks-help') return { ...o, answer: 'help' };
+    else if (a === '--ocihooks-version') return { ...o, answer: 'version' };
+    else break;
+  }
+  o.annotations = keyValueArgs(annotations, '--annotation');
+  o.runtimeArgs = argv.slice(i);
+  return o;
+}
+
+/** The runtime's path: an absolute path as given, or a name looked up in the host's program folders. */
+export function resolveRuntime(runtime: string): string {
+  if (runtime.includes('/')) {
+    if (!path.isAbsolute(runtime)) throw new UsageError(`--runtime ${runtime}: a path must be absolute`);
+    return runtime;
+  }
+  const found = findHostProgram(runtime);
+  if (!found) throw new UsageError(`--runtime ${runtime}: not found`);
+  return found;
+}
