@@ -1,8 +1,17 @@
-module.exports = {
+// Two projects: `unit` (offline, beside the code in src/, plus test/unit) and `e2e` (real
+// containers, test/e2e). `npm test` runs both; `npm run test:unit` only the first.
+const ESM_PACKAGES = ['yargs-parser']; // ESM-only, and on the hooks' hot path (src/engine/cli/options.ts)
+const common = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/src', '<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  transform: { '\\.ts$': '<rootDir>/test/support/esbuild-jest.cjs' },
+  transform: { '\\.[tj]s$': '<rootDir>/test/support/esbuild-jest.cjs' },
+  transformIgnorePatterns: [`/node_modules/(?!(${ESM_PACKAGES.join('|')})/)`],
   moduleFileExtensions: ['ts', 'js', 'cjs', 'json', 'node'],
   testTimeout: 120000,
+};
+module.exports = {
+  projects: [
+    { ...common, displayName: 'unit', roots: ['<rootDir>/src', '<rootDir>/test/unit'] },
+    { ...common, displayName: 'e2e', roots: ['<rootDir>/test/e2e'] },
+  ],
 };

@@ -656,8 +656,11 @@ static int mount_point(int root, const char *rel, int kind, mp_failure *f) {
     fd = mp_open(root, rel, len);
     if (fd < 0) return errno == ENOENT ? mp_fail(f, MP_VANISHED, len, 0, NULL, 0) : mp_fail(f, MP_SYSCALL, len, errno, "openat2", 0);
   }
-  mode_t m = mode_of(fd);
-  if (!kind_accepts(kind, m)) { close(fd); return mp_fail(f, MP_WRONG_KIND, len, 0, NULL, m); }
+  struct stat st, rootst;
+  if (fstat(fd, &st) < 0 || fstat(root, &rootst) < 0) { int err = errno; close(fd); return mp_fail(f, MP_SYSCALL, len, err, "fstat", 0); }
+  /* "a/..", or a symlink to "/", names the root itself: never a mount point. */
+  if (st.st_dev == rootst.st_dev && st.st_ino == rootst.st_ino) { close(fd); return mp_fail(f, MP_ROOT, len, 0, NULL, 0); }
+  if (!kind_accepts(kind, st.st_mode)) { close(fd); return mp_fail(f, MP_WRONG_KIND, len, 0, NULL, st.st_mode); }
   return fd;
 }
 

@@ -12,12 +12,14 @@ export class ActionError extends Error {
   readonly exitCode = 1;
 }
 
+/** The errno name (e.g. "ENOENT") of a system error. Not `instanceof Error`: an error made in another realm (a vm context) is one too. */
 export function errorCode(e: unknown): string | undefined {
-  return e instanceof Error ? (e as NodeJS.ErrnoException).code : undefined;
+  const code = typeof e === 'object' && e !== null ? (e as { code?: unknown }).code : undefined;
+  return typeof code === 'string' ? code : undefined;
 }
 
 export function messageOf(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
+  return typeof e === 'object' && e !== null && typeof (e as { message?: unknown }).message === 'string' ? (e as Error).message : String(e);
 }
 
 /** The exit code of a failure: 2 for bad input, 1 for anything else (acting, or a bug). */

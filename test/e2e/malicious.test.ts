@@ -84,6 +84,8 @@ const cases: Case[] = [
   { name: 'FI_PROVIDER_PATH ../../../../etc from the image', image: () => undefined, env: ['FI_PROVIDER_PATH=../../../../etc'], hook: mount('<FI_PROVIDER_PATH>'), expect: 'fail', stderr: /not an absolute path/ },
   { name: 'FI_PROVIDER_PATH /proc/1/root from the image', image: () => undefined, env: ['FI_PROVIDER_PATH=/proc/1/root'], proc: true, hook: mount('<FI_PROVIDER_PATH>'), expect: 'fail', stderr: /EACCES|ELOOP/ },
   { name: 'FI_PROVIDER_PATH /../../etc from the image', image: () => undefined, env: ['FI_PROVIDER_PATH=/../../etc/fi'], hook: mount('<FI_PROVIDER_PATH>'), expect: 'inside', after: (r) => expect(fs.existsSync(`${r}/etc/fi`)).toBe(true) },
+  { name: 'FI_PROVIDER_PATH /etc/.. (the root) from the image', image: () => undefined, env: ['FI_PROVIDER_PATH=/etc/..'], hook: mount('<FI_PROVIDER_PATH>'), expect: 'fail', stderr: /cannot mount over the container's root/ },
+  { name: 'a symlink to / as the destination', image: (r) => ln('/', `${r}/opt/top`), hook: mount('/opt/top'), expect: 'fail', stderr: /cannot mount over the container's root/ },
   { name: 'FI_PROVIDER_PATH in a mount source', image: () => undefined, env: ['FI_PROVIDER_PATH=/etc'], hook: () => [BIN('ocihook-mount'), '--mount=type=bind,src=<FI_PROVIDER_PATH>,dst=/x'], expect: 'fail', stderr: /may only be used in the destination/ },
   { name: 'destination is a character device', image: (r) => spawnSync('mknod', [`${r}/opt/dev`, 'c', '1', '3']), hook: mount('/opt/dev'), expect: 'fail', stderr: /exists as a character device/ },
   { name: 'destination is a fifo', image: (r) => (fs.mkdirSync(`${r}/opt`, { recursive: true }), spawnSync('mkfifo', [`${r}/opt/fifo`])), hook: mount('/opt/fifo'), expect: 'fail', stderr: /exists as a fifo/ },

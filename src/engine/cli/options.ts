@@ -80,8 +80,8 @@ function takeArrayOptions(table: OptionTable, argv: string[]): { rest: string[];
   return { rest, taken };
 }
 
-/** The fast path: returns the arguments, or undefined when full yargs must answer. */
-function fastParse(spec: CliSpec, argvIn: string[]): Record<string, unknown> | undefined {
+/** The fast path: returns the arguments, or undefined when full yargs must answer (tested against yargsParse). */
+export function fastParse(spec: CliSpec, argvIn: string[]): Record<string, unknown> | undefined {
   const table = { ...COMMON_OPTIONS, ...spec.options };
   const split = takeArrayOptions(table, argvIn);
   if (!split) return undefined;
@@ -115,7 +115,7 @@ function fastParse(spec: CliSpec, argvIn: string[]): Record<string, unknown> | u
 }
 
 /** The slow path: full yargs, loaded on demand, answers --help/--version or throws its usage error. */
-function yargsParse(spec: CliSpec, argv: string[]): Record<string, unknown> | undefined {
+export function yargsParse(spec: CliSpec, argv: string[]): Record<string, unknown> | undefined {
   // Loaded here, not at the top: its module initialisation is most of a hook's start-up.
   const yargs = (require('yargs') as typeof import('yargs')).default;
   let y = yargs([])

@@ -4,8 +4,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { generateNvidiaSpec, parseDriverVersion, parseGpuInformation } from './nvidia';
-import { ok, tmpDir } from '../../../test/support/e2e';
+import { generateNvidiaSpec, parseDriverVersion, parseGpuInformation } from '../../src/gpu/generate/nvidia';
+import { ok, tmpDir } from '../support/e2e';
 
 const VERSION = '580.65.06';
 

@@ -1,0 +1,121 @@
+/**
+ * The GPU hook's two modes, offline: CDI specs (validated as the hook loads them) against a fake
+ * container and a host made of a table. createContainer plans and precreate configs are compared
+ * with golden files (testdata/); refusals with their exact line.
+ */
+import { Registry, ResolvedDevice, resolveDevices } from '../cdi/registry';
+import { CdiSpec, validateCdiSpec } from '../cdi/spec';
+import { UsageError } from '../core/errors';
+import { DIR, FILE, chr, expectGolden, fakeContainer, fakeHost } from '../../test/support/offline';
+import { planGpuCreateContainer } from './plan';
+import { editConfigForPrecreate } from './precreate';
+import { selectDevices } from './registry';
+
+const host = fakeHost({
+  '/dev/nvidiactl': chr(195, 255),
+  '/dev/nvidia-uvm': chr(510, 0),
+  '/dev/nvidia0': chr(195, 0),
+  '/dev/nvidia1': chr(195, 1),
+  '/usr/lib/x86_64-linux-gnu/libcuda.so.580.65.06': FILE,
+  '/usr/bin/nvidia-smi': FILE,
+  '/run/nvidia-persistenced': DIR,
+  '/usr/local/libexec/ocihooks/bin/ocihook-ldconfig': FILE,
+});
+
+const nvidiaSpec = validateCdiSpec(
+  {
+    cdiVersion: '0.7.0',
+    kind: 'nvidia.com/gpu',
+    devices: [
+      { name: '0', containerEdits: { deviceNodes: [{ path: '/dev/nvidia0' }] } },
+      { name: '1', containerEdits: { deviceNodes: [{ path: '/dev/nvidia1', fileMode: 0o660, gid: 44 }] } },
+      { name: 'all', containerEdits: { deviceNodes: [{ path: '/dev/nvidia0' }, { path: '/dev/nvidia1', fileMode: 0o660, gid: 44 }] } },
+    ],
+    containerEdits: {
+      env: ['NVIDIA_VISIBLE_DEVICES=void'],
+      deviceNodes: [{ path: '/dev/nvidiactl' }, { path: '/dev/nvidia-uvm', permissions: 'rw' }],
+      mounts: [
+        { hostPath: '/usr/lib/x86_64-linux-gnu/libcuda.so.580.65.06', containerPath: '/usr/lib/x86_64-linux-gnu/libcuda.so.580.65.06', options: ['ro', 'nosuid', 'nodev', 'bind'] },
+        { hostPath: '/usr/bin/nvidia-smi', containerPath: '/usr/bin/nvidia-smi', options: ['ro', 'bind'] },
+        { hostPath: '/run/nvidia-persistenced', containerPath: '/run/nvidia-persistenced' },
+        { hostPath: '/dev/shm', containerPath: '/run/nvidia-scratch', type: 'tmpfs', options: ['size=1m'] },
+      ],
+      hooks: [
+        { hookName: 'createContainer', path: '/usr/local/libexec/ocihooks/bin/ocihook-ldconfig', args: ['ocihook-ldconfig', '--folder=/usr/lib/x86_64-linux-gnu'] },
+        { hookName: 'prestart', path: '/usr/local/libexec/ocihooks/bin/ocihook-ldconfig', args: ['ocihook-ldconfig'], timeout: 5 },
+      ],
+      additionalGids: [44],
+    },
+  },
+  '/etc/cdi/nvidia.json',
+);
+
+/** A device node the host does not have, fully described: created with mknod. */
+const extraSpec = validateCdiSpec(
+  { cdiVersion: '0.6.0', kind: 'example.com/dev', devices: [{ name: 'x', containerEdits: { deviceNodes: [{ path: '/dev/example', type: 'c', major: 240, minor: 7, fileMode: 0o600, uid: 1000 }] } }] },
+  '/etc/cdi/example.yaml',
+);
+
+function registryOf(...specs: CdiSpec[]): Registry {
+  const devices = new Map<string, ResolvedDevice>();
+  for (const spec of specs) for (const device of spec.devices) devices.set(`${spec.kind}=${device.name}`, { qualifiedName: `${spec.kind}=${device.name}`, spec, device });
+  return { specs, devices, problems: [], conflicts: new Map() };
+}
+const reg = registryOf(nvidiaSpec, extraSpec);
+
+function selection(names: string[]) {
+  return { requested: names, devices: resolveDevices(reg, names) };
+}
+
+describe('GPU createContainer plans (golden)', () => {
+  test.each([
+    ['one-gpu', ['nvidia.com/gpu=0']],
+    ['two-gpus', ['nvidia.com/gpu=0', 'nvidia.com/gpu=1']],
+    ['all', ['nvidia.com/gpu=all']],
+    ['mknod-node', ['example.com/dev=x']],
+  ])('%s', (name, names) => {
+    expectGolden(__filename, `create-${name}`, planGpuCreateContainer(fakeContainer(), selection(names), host));
+  });
+});
+
+describe('GPU precreate config edits (golden)', () => {
+  const config = {
+    ociVersion: '1.0.2',
+    root: { path: 'rootfs' },
+    process: { args: ['nvidia-smi'], env: ['PATH=/usr/bin', 'NVIDIA_VISIBLE_DEVICES=all'], user: { uid: 1000, gid: 1000, additionalGids: [10] } },
+    mounts: [{ destination: '/usr/bin/nvidia-smi', source: '/tmp/old', type: 'bind', options: ['rbind'] }],
+    linux: { devices: [{ path: '/dev/nvidia0', type: 'c', major: 1, minor: 1 }], resources: { devices: [{ allow: false, access: 'rwm' }] } },
+    hooks: { prestart: [{ path: '/bin/true' }] },
+  };
+  test.each([
+    ['one-gpu', ['nvidia.com/gpu=0']],
+    ['two-gpus', ['nvidia.com/gpu=0', 'nvidia.com/gpu=1']],
+  ])('%s', (name, names) => {
+    const before = structuredClone(config);
+    expectGolden(__filename, `precreate-${name}`, editConfigForPrecreate(config, selection(names), host));
+    expect(config).toEqual(before); // the input is not edited in place
+  });
+});
+
+describe('GPU refusals', () => {
+  const bad = (deviceNodes: object[], mounts: object[] = []) =>
+    registryOf(validateCdiSpec({ cdiVersion: '0.6.0', kind: 'bad.com/gpu', devices: [{ name: 'd', containerEdits: { deviceNodes, mounts } }] }, '/etc/cdi/bad.json'));
+  test.each<[string, Registry, string]>([
+    ['a node the host has as a file', bad([{ path: '/dev/x', hostPath: '/usr/bin/nvidia-smi' }]), 'CDI device node /dev/x: host node /usr/bin/nvidia-smi is not a character or block device (file)'],
+    ['a missing node without numbers', bad([{ path: '/dev/nope' }]), 'CDI device node /dev/nope: host node /dev/nope is not a character or block device (no such file or directory)'],
+    ['a type the host contradicts', bad([{ path: '/dev/nvidia0', type: 'b' }]), 'CDI device node /dev/nvidia0: spec says type b, /dev/nvidia0 is c'],
+    ['numbers the host contradicts', bad([{ path: '/dev/nvidia0', major: 195, minor: 3 }]), 'CDI device node /dev/nvidia0: spec says 195:3, /dev/nvidia0 is 195:0'],
+    ['a missing mount source', bad([], [{ hostPath: '/opt/nope', containerPath: '/opt/nope' }]), 'CDI mount /opt/nope: host path /opt/nope: no such file or directory'],
+  ])('%s', (_name, registry, message) => {
+    const sel = { requested: ['bad.com/gpu=d'], devices: resolveDevices(registry, ['bad.com/gpu=d']) };
+    expect(() => planGpuCreateContainer(fakeContainer(), sel, host)).toThrow(new UsageError(message));
+  });
+
+  test.each([
+    ['nvidia.com/gpu=7', 'CDI device nvidia.com/gpu=7: unknown (nvidia.com/gpu has 0, 1, all)'],
+    ['amd.com/gpu=0', 'CDI device amd.com/gpu=0: unknown (no spec for amd.com/gpu)'],
+    ['gpu0', 'CDI device "gpu0": not a fully-qualified name (vendor.com/class=name)'],
+  ])('request %s', (name, message) => {
+    expect(() => selectDevices(reg, { 'cdi.k8s.io/x': name }, new Map(), [])).toThrow(new UsageError(message));
+  });
+});

@@ -1,0 +1,54 @@
+/**
+ * The layers of src/, as the README's code map draws them: imports go down, never up, and never
+ * across features. Read from the sources' own import lines.
+ *
+ *   cmd/                                      programs
+ *   mount/ ldconfig/ gpu/ runtime/ admin/     features (never each other)
+ *   cdi/ hooksd/                              input formats the features share
+ *   engine/                                   the hook flow and the one apply path
+ *   linux/                                    syscalls and kernel files
+ *   core/                                     plain data: plan, actions, OCI schemas, errors
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+const FEATURES = ['mount', 'ldconfig', 'gpu', 'runtime', 'admin'];
+/** Which top folders each top folder may import (besides its own files). */
+const MAY_IMPORT: Record<string, string[]> = {
+  cmd: [...FEATURES, 'cdi', 'hooksd', 'engine', 'linux', 'core'],
+  ...Object.fromEntries(FEATURES.map((f) => [f, ['cdi', 'hooksd', 'engine', 'linux', 'core']])),
+  cdi: ['core'],
+  hooksd: ['core'],
+  engine: ['linux', 'core'],
+  linux: ['core'],
+  core: [],
+};
+
+const SRC = __dirname;
+
+function sources(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) return e.name === 'testdata' ? [] : sources(p);
+    return e.name.endsWith('.ts') && !e.name.endsWith('.test.ts') && !e.name.endsWith('.d.ts') ? [p] : [];
+  });
+}
+
+const layerOf = (file: string) => path.relative(SRC, file).split(path.sep)[0] as string;
+
+test('every folder of src/ has a place in the picture', () => {
+  const folders = fs.readdirSync(SRC, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  expect(folders).toEqual(Object.keys(MAY_IMPORT).sort());
+});
+
+test('imports go down, never up or across features', () => {
+  const wrong: string[] = [];
+  for (const file of sources(SRC)) {
+    const from = layerOf(file);
+    for (const m of fs.readFileSync(file, 'utf8').matchAll(/(?:from |import |require\()'(\.[^']+)'/g)) {
+      const to = layerOf(path.resolve(path.dirname(file), m[1] as string));
+      if (to !== from && !(MAY_IMPORT[from] ?? []).includes(to)) wrong.push(`${path.relative(SRC, file)} imports ${m[1]} (${from} -> ${to})`);
+    }
+  }
+  expect(wrong).toEqual([]);
+});

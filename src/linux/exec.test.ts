@@ -1,0 +1,28 @@
+/** Running trusted host programs: only the scrubbed environment, a hard timeout, stderr in the error. */
+import { ActionError } from '../core/errors';
+import { SCRUBBED_ENV, runTrusted } from './exec';
+
+describe('runTrusted', () => {
+  test('the program sees only the scrubbed environment plus what the hook entry names', () => {
+    process.env.OCIHOOKS_TEST_LEAK = 'leaked';
+    const out = runTrusted('/usr/bin/env', { args: [], env: ['EXTRA=1', 'BROKEN'], timeoutMs: 5000, captureStdout: true }).toString();
+    delete process.env.OCIHOOKS_TEST_LEAK;
+    expect(out.trim().split('\n').sort()).toEqual([...Object.entries(SCRUBBED_ENV).map(([k, v]) => `${k}=${v}`), 'EXTRA=1'].sort());
+  });
+
+  test('argv0 and stdin reach the program', () => {
+    expect(runTrusted('/bin/sh', { argv0: 'hook-name', args: ['-c', 'echo "$0"; cat'], input: 'state', timeoutMs: 5000, captureStdout: true }).toString()).toBe('hook-name\nstate');
+  });
+
+  test('a program that exits without reading its stdin is judged by its exit status', () => {
+    const input = 'x'.repeat(4 << 20); // more than a pipe holds: the write fails with EPIPE
+    expect(() => runTrusted('/bin/true', { args: [], input, timeoutMs: 5000 })).not.toThrow();
+    expect(() => runTrusted('/bin/false', { args: [], input, timeoutMs: 5000 })).toThrow(new ActionError('exit 1'));
+  });
+
+  test('a failure carries the last stderr lines; a hang is killed at the timeout', () => {
+    expect(() => runTrusted('/bin/sh', { args: ['-c', 'echo one >&2; echo two >&2; exit 3'], timeoutMs: 5000 })).toThrow(new ActionError('exit 3: one | two'));
+    expect(() => runTrusted('/bin/sleep', { args: ['5'], timeoutMs: 200 })).toThrow(new ActionError('killed after 200 ms timeout'));
+    expect(() => runTrusted('/nonexistent/prog', { args: [], timeoutMs: 1000 })).toThrow(/ENOENT/);
+  });
+});

@@ -1,0 +1,45 @@
+/** Whole-file writes and whole-fd reads. */
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { tmpDir } from '../../test/support/e2e';
+import { readFdFully, writeFileAtomically } from './files';
+
+test('writeFileAtomically: exact mode, no temporary file left, old content replaced', () => {
+  const dir = tmpDir('files');
+  const file = path.join(dir, 'config.json');
+  fs.writeFileSync(file, 'old');
+  writeFileAtomically(file, 'new', 0o640);
+  expect(fs.readFileSync(file, 'utf8')).toBe('new');
+  expect(fs.statSync(file).mode & 0o777).toBe(0o640);
+  expect(fs.readdirSync(dir)).toEqual(['config.json']);
+  fs.rmSync(dir, { recursive: true });
+});
+
+/** The read end of a non-blocking pipe (libuv's) that a child writes to late, in two parts. */
+function latePipe(): { fd: number; child: ReturnType<typeof spawn> } {
+  const child = spawn('sh', ['-c', 'sleep 0.3; printf part1; sleep 0.2; printf part2'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return { fd: (child.stdout as unknown as { _handle: { fd: number } })._handle.fd, child };
+}
+
+test('such a pipe makes a plain synchronous read fail with EAGAIN (what runc under load handed a hook)', () => {
+  const { fd, child } = latePipe();
+  expect(() => fs.readFileSync(fd)).toThrow(expect.objectContaining({ code: 'EAGAIN' }));
+  child.stdout?.destroy();
+  child.kill();
+});
+
+test('readFdFully waits on it until the writer is done', () => {
+  const { fd, child } = latePipe();
+  expect(readFdFully(fd, 5000).toString()).toBe('part1part2');
+  child.stdout?.destroy();
+  child.kill();
+});
+
+test('readFdFully gives up at its timeout with the EAGAIN', () => {
+  const child = spawn('sh', ['-c', 'sleep 2'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const fd = (child.stdout as unknown as { _handle: { fd: number } })._handle.fd;
+  expect(() => readFdFully(fd, 100)).toThrow(expect.objectContaining({ code: 'EAGAIN' }));
+  child.stdout?.destroy();
+  child.kill();
+});

@@ -1,0 +1,83 @@
+/**
+ * What the wrapper writes into config.json for create/run: matched hooks per stage in hooks.d
+ * order, precreate filters run in order, a broken hooks.d file refuses, the original config is
+ * kept and reused so a second run adds nothing twice.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ActionError, UsageError } from '../core/errors';
+import type { HookFile } from '../hooksd/read';
+import { tmpDir } from '../../test/support/e2e';
+import { ORIGINAL_SUFFIX, rewriteBundleConfig } from './bundle';
+import { injectHooks } from './inject';
+
+const config = { ociVersion: '1.0.2', root: { path: 'rootfs' }, process: { args: ['/bin/sh'] }, annotations: { 'com.hooks.slurm.activate': 'true' }, hooks: { poststop: [{ path: '/bin/cleanup' }] } };
+
+function hookFile(name: string, stages: string[], when: object, hookPath = `/opt/hooks/${name}`): HookFile {
+  return { file: `/etc/containers/oci/hooks.d/${name}.json`, name: `${name}.json`, def: { version: '1.0.0', hook: { path: hookPath, args: [name] }, when, stages }, problems: [] };
+}
+
+describe('injectHooks', () => {
+  test('matched hooks go to their stages in hooks.d order; others stay out; the input is not edited', () => {
+    const files = [hookFile('10-slurm', ['createContainer'], { annotations: { slurm: 'true' } }), hookFile('20-never', ['createContainer'], { always: false }), hookFile('30-all', ['prestart', 'poststop'], { always: true })];
+    const before = structuredClone(config);
+    const { config: out, added } = injectHooks(config, files, {}, '/b/config.json');
+    expect(out.hooks).toEqual({
+      poststop: [{ path: '/bin/cleanup' }, { path: '/opt/hooks/30-all', args: ['30-all'] }],
+      createContainer: [{ path: '/opt/hooks/10-slurm', args: ['10-slurm'] }],
+      prestart: [{ path: '/opt/hooks/30-all', args: ['30-all'] }],
+    });
+    expect(added).toEqual(['createContainer 10-slurm.json', 'prestart 30-all.json', 'poststop 30-all.json']);
+    expect(config).toEqual(before);
+  });
+
+  test('--annotation values take part in matching and are written to the config', () => {
+    const files = [hookFile('gpu', ['createContainer'], { annotations: { '^cdi\\.k8s\\.io/': '.' } })];
+    const { config: out } = injectHooks({ ...config, annotations: {} }, files, { 'cdi.k8s.io/gpu': 'nvidia.com/gpu=0' }, '/b/config.json');
+    expect(out.annotations).toEqual({ 'cdi.k8s.io/gpu': 'nvidia.com/gpu=0' });
+    expect(out.hooks.createContainer).toHaveLength(1);
+  });
+
+  test('precreate filters run in order, each on the output of the one before', () => {
+    const dir = tmpDir('precreate');
+    const filter = (name: string, jq: string) => {
+      const p = path.join(dir, name);
+      fs.writeFileSync(p, `#!/usr/bin/env node\nlet s='';process.stdin.on('data',d=>s+=d).on('end',()=>{const c=JSON.parse(s);${jq};process.stdout.write(JSON.stringify(c))})\n`, { mode: 0o755 });
+      return p;
+    };
+    const files = [hookFile('a', ['precreate'], { always: true }, filter('a', "c.process.env=['A=1']")), hookFile('b', ['precreate'], { always: true }, filter('b', "c.process.env.push('B='+c.process.env.length)"))];
+    const { config: out, added } = injectHooks(config, files, {}, '/b/config.json');
+    expect(out.process.env).toEqual(['A=1', 'B=1']);
+    expect(added).toEqual(['precreate a.json', 'precreate b.json']);
+    fs.rmSync(dir, { recursive: true });
+  });
+
+  test('a filter that fails or prints no JSON names itself', () => {
+    const files = (p: string) => [hookFile('x', ['precreate'], { always: true }, p)];
+    expect(() => injectHooks(config, files('/bin/false'), {}, '/b/config.json')).toThrow(new ActionError('precreate hook /bin/false (/etc/containers/oci/hooks.d/x.json): exit 1'));
+    expect(() => injectHooks(config, files('/bin/true'), {}, '/b/config.json')).toThrow(/^precreate hook \/bin\/true \(\/etc\/containers\/oci\/hooks.d\/x.json\): its output is not JSON/);
+  });
+
+  test('a broken hooks.d file refuses with the file and the reason', () => {
+    const broken: HookFile = { file: '/etc/containers/oci/hooks.d/bad.json', name: 'bad.json', problems: [{ field: 'hook.path', reason: '/nope does not exist' }] };
+    expect(() => injectHooks(config, [broken], {}, '/b/config.json')).toThrow(new UsageError('/etc/containers/oci/hooks.d/bad.json: hook.path: /nope does not exist'));
+  });
+
+  test('a config.json that is not one names the field', () => {
+    expect(() => injectHooks({ ociVersion: '1.0.2' }, [], {}, '/b/config.json')).toThrow(new UsageError('config /b/config.json: root: expected object, got missing'));
+  });
+});
+
+describe('rewriteBundleConfig', () => {
+  test('keeps the original and starts from it on every run', () => {
+    const bundle = tmpDir('bundle');
+    fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(config));
+    const files = [hookFile('10-slurm', ['createContainer'], { always: true })];
+    rewriteBundleConfig(bundle, files, {});
+    rewriteBundleConfig(bundle, files, {});
+    const out = JSON.parse(fs.readFileSync(path.join(bundle, 'config.json'), 'utf8'));
+    expect(out.hooks.createContainer).toEqual([{ path: '/opt/hooks/10-slurm', args: ['10-slurm'] }]);
+    expect(JSON.parse(fs.readFileSync(path.join(bundle, 'config.json' + ORIGINAL_SUFFIX), 'utf8'))).toEqual(config);
+    fs.rmSync(bundle, { recursive: true });
+  });
+});

@@ -1,0 +1,46 @@
+/**
+ * Helpers for the offline unit tests (no root, no container): a fake container to plan for, a
+ * host view from a table, and golden files — expected output kept as JSON beside the test, in
+ * testdata/. A golden file is written only on request (OCIHOOKS_UPDATE_GOLDEN=1, and that run
+ * fails) and read by a person before it is committed: the test compares, it never accepts what
+ * it gets.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { OciConfig } from '../../src/core/oci';
+import type { PlanInput } from '../../src/core/plan';
+import type { HostPath, HostView } from '../../src/engine/host';
+
+/** A container as planners see it: bundle /run/ctr/c1, rootfs /run/ctr/c1/rootfs, already located "inside". */
+export function fakeContainer(config: Partial<OciConfig> = {}, statePid = 1): PlanInput {
+  const dir = '/run/ctr/c1';
+  const rootfs = `${dir}/rootfs`;
+  return {
+    state: { ociVersion: '1.0.2', id: 'c1', status: 'creating', pid: statePid, bundle: dir },
+    bundle: { dir, configPath: `${dir}/config.json`, config: { ociVersion: '1.0.2', root: { path: 'rootfs' }, ...config }, rootfs },
+    location: { kind: 'inside', rootfs, reason: 'test: inside the container' },
+  };
+}
+
+/** A host made of a table: path -> what it is; anything else is missing. */
+export function fakeHost(paths: Record<string, HostPath>): HostView {
+  return { describe: (p) => paths[p] ?? { kind: 'missing', detail: 'no such file or directory' } };
+}
+
+export const FILE: HostPath = { kind: 'file' };
+export const DIR: HostPath = { kind: 'directory' };
+export const chr = (major: number, minor: number): HostPath => ({ kind: 'device', type: 'c', major, minor });
+
+/** Compares value with testdata/<name>.json beside the test file. */
+export function expectGolden(testFile: string, name: string, value: unknown): void {
+  const file = path.join(path.dirname(testFile), 'testdata', `${name}.json`);
+  const actual = JSON.parse(JSON.stringify(value)) as unknown;
+  if (process.env.OCIHOOKS_UPDATE_GOLDEN === '1') {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, JSON.stringify(actual, null, 2) + '\n');
+    // An update run never passes: the new file must be read, then the test run again.
+    throw new Error(`${file}: written; review it, then run the test again without OCIHOOKS_UPDATE_GOLDEN`);
+  }
+  if (!fs.existsSync(file)) throw new Error(`${file}: no golden file; write it with OCIHOOKS_UPDATE_GOLDEN=1 and review it before committing`);
+  expect(actual).toEqual(JSON.parse(fs.readFileSync(file, 'utf8')));
+}
