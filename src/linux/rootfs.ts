@@ -11,26 +11,19 @@ export function pathComponents(containerPath: string): string[] {
   return containerPath.split('/').filter((c) => c !== '' && c !== '.');
 }
 
+const KINDS: Record<number, string> = {
+  [fs.constants.S_IFDIR]: 'directory',
+  [fs.constants.S_IFREG]: 'file',
+  [fs.constants.S_IFLNK]: 'symlink',
+  [fs.constants.S_IFCHR]: 'character device',
+  [fs.constants.S_IFBLK]: 'block device',
+  [fs.constants.S_IFIFO]: 'fifo',
+  [fs.constants.S_IFSOCK]: 'socket',
+};
+
 /** What an st_mode is, in words ("character device"). */
 export function kindOfMode(mode: number): string {
-  switch (mode & fs.constants.S_IFMT) {
-    case fs.constants.S_IFDIR:
-      return 'directory';
-    case fs.constants.S_IFREG:
-      return 'file';
-    case fs.constants.S_IFLNK:
-      return 'symlink';
-    case fs.constants.S_IFCHR:
-      return 'character device';
-    case fs.constants.S_IFBLK:
-      return 'block device';
-    case fs.constants.S_IFIFO:
-      return 'fifo';
-    case fs.constants.S_IFSOCK:
-      return 'socket';
-    default:
-      return 'special file';
-  }
+  return KINDS[mode & fs.constants.S_IFMT] ?? 'special file';
 }
 
 /**

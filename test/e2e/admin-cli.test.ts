@@ -1,5 +1,5 @@
 /**
- * Issue 7: `ocihooks validate` on a table of broken files and on the shipped ones; `match`
+ * The admin command: `ocihooks validate` on a table of broken files and on the shipped ones; `match`
  * against real podman's own choice ("hook X matched"); `install` then a podman container with
  * the annotation gets the mounts; `install --uninstall` leaves the directories as they were.
  */

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { generateNvidiaSpec, parseDriverVersion, parseGpuInformation } from '../../src/gpu/generate/nvidia';
-import { ok, tmpDir } from '../support/e2e';
+import { BIN, ok, tmpDir } from '../support/e2e';
 
 const VERSION = '580.65.06';
 
@@ -66,5 +66,13 @@ describe('cdi generate', () => {
     const noNode = fakeDriverRoot([{ bus: '0000:1b:00.0', minor: 0, uuid: 'GPU-1' }]);
     fs.rmSync(path.join(noNode, 'dev', 'nvidia0'));
     expect(() => generateNvidiaSpec({ driverRoot: noNode, ldconfigHook: '/x' })).toThrow(/dev\/nvidia0: missing for GPU GPU-1/);
+  });
+
+  test('the installed command names its own ocihook-ldconfig in the spec: a program that runs', () => {
+    const root = fakeDriverRoot([{ bus: '0000:1b:00.0', minor: 0, uuid: 'GPU-1' }]);
+    const spec = JSON.parse(ok(process.execPath, [BIN('ocihooks'), 'cdi', 'generate', '--driver-root', root])) as { containerEdits: { hooks: { path: string }[] } };
+    const hook = spec.containerEdits.hooks[0]?.path as string;
+    expect(hook).toBe(BIN('ocihook-ldconfig'));
+    expect(ok(hook, ['--version']).trim()).toMatch(/^\d+\.\d+\.\d+$/);
   });
 });

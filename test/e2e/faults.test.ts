@@ -1,5 +1,5 @@
 /**
- * Issue 10, faults and load: image environment never reaches the hook or what it runs; many
+ * Faults and load: image environment never reaches the hook or what it runs; many
  * containers at once; a hook SIGKILLed while applying; dead, foreign and stopped pids.
  */
 import { spawn } from 'node:child_process';

@@ -1,5 +1,5 @@
 /**
- * Issue 6: the GPU/CDI hook with fake GPU nodes (mknod on the host). createContainer under
+ * The GPU/CDI hook with fake GPU nodes (mknod on the host). createContainer under
  * podman+runc with a cdi.k8s.io annotation; precreate through a hooks.d "precreate" stage; the
  * nvidia-ctk-shaped fixture through precreate; an AMD selection of two GPUs.
  */

@@ -1,5 +1,5 @@
 /**
- * Issue 5 end to end under podman+runc: a glibc rootfs (the host's loader and libc copied in)
+ * The ldconfig hook end to end under podman+runc: a glibc rootfs (the host's loader and libc copied in)
  * and a program built here with cc against a test library. The mount hook puts the library at
  * /opt/ocihooks-test/lib; with the ldconfig hook (--folder that dir) the program runs without
  * LD_LIBRARY_PATH; without it, the same program fails to load.

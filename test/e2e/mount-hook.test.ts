@@ -1,5 +1,5 @@
 /**
- * Issue 4 end to end: a hooks.d file in Sarus's format (annotation com.hooks.slurm.activate=true)
+ * The mount hook end to end: a hooks.d file in Sarus's format (annotation com.hooks.slurm.activate=true)
  * that mounts ~40 real host files and directories, a read-only directory and a test device, under
  * podman+runc, crun, runc with a plain bundle, and by hand against a running container.
  */

@@ -1,5 +1,5 @@
 /**
- * Issue 8: user-namespaced containers. A non-root test user (made here, with subuid/subgid
+ * User-namespaced containers. A non-root test user (made here, with subuid/subgid
  * entries) runs rootless podman with a slurm-style hooks.d file, and runc --rootless with a
  * bundle carrying user-namespace mappings (as scrun makes them) and the mount hook in
  * hooks.createContainer; then the same user runs the hook by hand with --state-file against that

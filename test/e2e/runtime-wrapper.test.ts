@@ -1,5 +1,5 @@
 /**
- * Issue 9: ocihooks-runtime gives runc hooks.d. A real single-node Slurm (slurmctld, slurmd and
+ * ocihooks-runtime gives runc hooks.d. A real single-node Slurm (slurmctld, slurmd and
  * munged started here, on localhost, with a minimal slurm.conf and an oci.conf that uses the
  * wrapper) runs `srun --container=<bundle>`; runc's own lifecycle passes through unchanged; bad
  * hooks.d content stops `create` before runc starts. Every daemon started here is stopped in

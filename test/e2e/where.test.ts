@@ -1,5 +1,5 @@
 /**
- * Issue 3, point 4/6: the same hook reaches the container's mount namespace in every case —
+ * The location rule: the same hook reaches the container's mount namespace in every case —
  * runc createContainer (state pid 1), crun createContainer (pid 0), podman+runc through hooks.d
  * with an annotation, and by hand with --state-file against running runc and podman containers.
  * Each time the hook binds a host marker file at a path only the container's rootfs has; the

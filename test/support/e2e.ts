@@ -116,7 +116,7 @@ export function runcRun(bundle: string, id: string): Run {
   return run(RUNC, ['run', '--bundle', bundle, id], { timeoutMs: 60_000 });
 }
 
-/** crun refuses the hybrid cgroup layout: run it in a private mount namespace without the v2 mount (FINDINGS). */
+/** crun refuses the hybrid cgroup layout: run it in a private mount namespace without the v2 mount. */
 export function crunRun(bundle: string, id: string): Run {
   requireTool('crun');
   const script = 'umount /sys/fs/cgroup/unified 2>/dev/null; exec crun run --bundle "$1" "$2"';
