@@ -2,7 +2,8 @@
  * ocihook-gpu: GPUs through CDI specs (or device-node discovery), NVIDIA and AMD.
  *   ocihook-gpu [options]             createContainer hook: device nodes, mounts, cgroup rules, spec hooks
  *   ocihook-gpu precreate [options]   podman precreate: config.json on stdin, edited config.json on stdout
- * Devices come from cdi.k8s.io/* annotations, NVIDIA_VISIBLE_DEVICES, ROCR/HIP_VISIBLE_DEVICES and --device.
+ * Devices come from cdi.k8s.io/* annotations and --device; the image's NVIDIA_VISIBLE_DEVICES,
+ * ROCR/HIP_VISIBLE_DEVICES only with --accept-env and only when neither is there (src/gpu/select.ts).
  */
 import * as fs from 'node:fs';
 import { DEFAULT_CDI_DIRS } from '../cdi/registry';
@@ -25,6 +26,7 @@ interface Args extends CommonArgs {
   'device-root': string;
   'skip-cgroup': boolean;
   'config-file'?: string;
+  'accept-env': boolean;
 }
 
 const spec: CliSpec = {
@@ -36,6 +38,7 @@ const spec: CliSpec = {
     'device-root': { type: 'string', default: '/dev', describe: 'where to discover GPU nodes when no CDI spec exists' },
     'skip-cgroup': { type: 'boolean', default: false, describe: 'bind devices but leave the device cgroup alone (diagnostics)' },
     'config-file': { type: 'string', describe: 'precreate: read config.json from FILE instead of stdin' },
+    'accept-env': { type: 'boolean', default: false, describe: "let the image's NVIDIA_/ROCR_/HIP_VISIBLE_DEVICES select devices when no annotation or --device does" },
   },
   epilogue: 'precreate reads the proposed config.json on stdin and writes the edited one on stdout.',
 };
@@ -53,7 +56,7 @@ function precreate(args: Args, ctx: HookContext): void {
   const config = parseWith(ociConfigSchema, raw, what);
   phaseDone('config');
   const reg = gpuRegistry(args['cdi-spec-dir'] ?? DEFAULT_CDI_DIRS, args['device-root'], ctx.log);
-  const sel = selectDevices(reg, config.annotations ?? {}, containerEnv(config), args.device);
+  const sel = selectDevices(reg, { annotations: config.annotations ?? {}, env: containerEnv(config), cliDevices: args.device, acceptEnv: args['accept-env'] }, ctx.log);
   const edited = sel.devices.length ? editConfigForPrecreate(raw as Record<string, unknown>, sel, realHost) : raw;
   phaseDone('plan');
   ctx.log.info({ devices: sel.devices.map((d) => d.qualifiedName) }, 'precreate');
@@ -66,6 +69,7 @@ runProgram<Args>(spec, process.argv.slice(isPrecreate ? 3 : 2), (args, ctx) => {
   runContainerHook(args, ctx, (p) => {
     const annotations = { ...(p.bundle.config.annotations ?? {}), ...(p.state.annotations ?? {}) };
     const reg = gpuRegistry(args['cdi-spec-dir'] ?? DEFAULT_CDI_DIRS, args['device-root'], ctx.log);
-    return planGpuCreateContainer(p, selectDevices(reg, annotations, containerEnv(p.bundle.config), args.device), realHost);
+    const sel = selectDevices(reg, { annotations, env: containerEnv(p.bundle.config), cliDevices: args.device, acceptEnv: args['accept-env'] }, ctx.log);
+    return planGpuCreateContainer(p, sel, realHost);
   });
 });

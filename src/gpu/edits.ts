@@ -9,7 +9,7 @@ import type { ResolvedDevice } from '../cdi/registry';
 import type { CdiDeviceNode, CdiMount, ContainerEdits } from '../cdi/spec';
 
 export interface GpuSelection {
-  /** Names as requested (vendor env is made from these: "all" stays "all"). */
+  /** Names as requested ("all" stays "all"). */
   requested: string[];
   devices: ResolvedDevice[];
 }

@@ -116,6 +116,7 @@ describe('GPU refusals', () => {
     ['amd.com/gpu=0', 'CDI device amd.com/gpu=0: unknown (no spec for amd.com/gpu)'],
     ['gpu0', 'CDI device "gpu0": not a fully-qualified name (vendor.com/class=name)'],
   ])('request %s', (name, message) => {
-    expect(() => selectDevices(reg, { 'cdi.k8s.io/x': name }, new Map(), [])).toThrow(new UsageError(message));
+    const log = { info: () => undefined } as unknown as Parameters<typeof selectDevices>[2];
+    expect(() => selectDevices(reg, { annotations: { 'cdi.k8s.io/x': name }, env: new Map(), cliDevices: [], acceptEnv: false }, log)).toThrow(new UsageError(message));
   });
 });

@@ -1,18 +1,18 @@
 /**
  * The precreate mode of the GPU hook (podman's config filter): returns config.json with every
- * container edit of the selected devices applied, plus the vendor env variables.
+ * container edit of the selected devices applied. The env is the spec's (it replaces the same
+ * variable from the image, e.g. NVIDIA_VISIBLE_DEVICES=void); the hook adds none of its own.
  */
 import type { CdiHook } from '../cdi/spec';
 import type { Json } from '../core/json';
 import type { HostView } from '../engine/host';
 import { GpuSelection, mergeEdits, resolveNode } from './edits';
-import { vendorEnv } from './select';
 
 function setEnv(env: string[], name: string, value: string): string[] {
   return [...env.filter((e) => !e.startsWith(`${name}=`)), `${name}=${value}`];
 }
 
-/** The precreate edit: returns a new config with every container edit and the vendor env applied. */
+/** The precreate edit: a new config with every container edit applied (the input is not changed). */
 export function editConfigForPrecreate(config: Json, sel: GpuSelection, host: HostView): Json {
   const out: Json = structuredClone(config);
   const edits = mergeEdits(sel.devices);
@@ -22,7 +22,6 @@ export function editConfigForPrecreate(config: Json, sel: GpuSelection, host: Ho
     const eq = e.indexOf('=');
     env = setEnv(env, e.slice(0, eq), e.slice(eq + 1));
   }
-  for (const [k, v] of Object.entries(vendorEnv(sel.requested))) env = setEnv(env, k, v);
   out.process.env = env;
 
   out.linux ??= {};

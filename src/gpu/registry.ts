@@ -6,7 +6,7 @@ import { Registry, loadRegistry, resolveDevices } from '../cdi/registry';
 import type { Logger } from '../engine/log';
 import { discoverGpuSpecs } from './discover';
 import type { GpuSelection } from './edits';
-import { requestedDeviceNames } from './select';
+import { SelectionInput, requestedDevices } from './select';
 
 export function gpuRegistry(dirs: string[], deviceRoot: string, log: Logger): Registry {
   const reg = loadRegistry(dirs);
@@ -21,8 +21,9 @@ export function gpuRegistry(dirs: string[], deviceRoot: string, log: Logger): Re
   return reg;
 }
 
-/** The devices a container asked for (annotations, its env, the hook's --device), resolved. */
-export function selectDevices(reg: Registry, annotations: Record<string, string>, env: Map<string, string>, cliDevices: string[]): GpuSelection {
-  const requested = requestedDeviceNames(annotations, env, cliDevices);
-  return { requested, devices: requested.length ? resolveDevices(reg, requested) : [] };
+/** The devices a container gets (select.ts says which), resolved; what was set and not used is logged. */
+export function selectDevices(reg: Registry, input: SelectionInput, log: Logger): GpuSelection {
+  const request = requestedDevices(input);
+  if (request.ignored) log.info({ source: request.source }, request.ignored);
+  return { requested: request.names, devices: request.names.length ? resolveDevices(reg, request.names) : [] };
 }

@@ -1,11 +1,39 @@
 /**
- * Which GPUs a container asked for: cdi.k8s.io/* annotations, NVIDIA_VISIBLE_DEVICES, AMD's
- * ROCR_VISIBLE_DEVICES / HIP_VISIBLE_DEVICES (from the container's config, where the user set
- * them), and --device on the hook's command line. Result: fully-qualified CDI names, in order.
+ * Which GPUs a container gets — the rule a shared node can trust:
+ *  1. Explicit requests win: cdi.k8s.io/* annotations and the hook's own --device. When there is
+ *     any, the image's env adds nothing (every CUDA image says NVIDIA_VISIBLE_DEVICES=all).
+ *  2. Without them, the image's NVIDIA_VISIBLE_DEVICES, ROCR_VISIBLE_DEVICES and
+ *     HIP_VISIBLE_DEVICES select devices only when the admin allows it (--accept-env, like
+ *     NVIDIA's accept-nvidia-visible-devices-envvar-when-unprivileged); "none", "void" and ""
+ *     select nothing.
+ * The hook writes no *_VISIBLE_DEVICES of its own: the container's env comes from the CDI spec.
  */
 export const CDI_ANNOTATION_PREFIX = 'cdi.k8s.io/';
 export const NVIDIA_KIND = 'nvidia.com/gpu';
 export const AMD_KIND = 'amd.com/gpu';
+
+/** Image env variables that name devices, and the CDI kind their entries belong to. */
+export const DEVICE_ENV: Readonly<Record<string, string>> = { NVIDIA_VISIBLE_DEVICES: NVIDIA_KIND, ROCR_VISIBLE_DEVICES: AMD_KIND, HIP_VISIBLE_DEVICES: AMD_KIND };
+const SELECTS_NOTHING = ['none', 'void', ''];
+
+export interface SelectionInput {
+  annotations: Record<string, string>;
+  /** The container's env (config.json process.env): the image's and the user's. */
+  env: Map<string, string>;
+  /** The hook's own --device arguments (the admin's). */
+  cliDevices: string[];
+  /** --accept-env: the admin lets the image env select devices when nothing else does. */
+  acceptEnv: boolean;
+}
+
+export interface DeviceRequest {
+  /** Fully-qualified CDI names, in order, each once. */
+  names: string[];
+  /** Where they came from. */
+  source: 'explicit' | 'image env' | 'none';
+  /** What was set but not used, and why (logged). */
+  ignored?: string;
+}
 
 function list(value: string): string[] {
   return value
@@ -14,36 +42,29 @@ function list(value: string): string[] {
     .filter(Boolean);
 }
 
-export function requestedDeviceNames(annotations: Record<string, string>, env: Map<string, string>, cliDevices: string[]): string[] {
+/** The image env's requests, as CDI names, with the variables that made them. */
+function envRequests(env: Map<string, string>): { names: string[]; set: string[] } {
   const names: string[] = [];
-  for (const [key, value] of Object.entries(annotations)) {
-    if (key.startsWith(CDI_ANNOTATION_PREFIX)) names.push(...list(value));
+  const set: string[] = [];
+  for (const [variable, kind] of Object.entries(DEVICE_ENV)) {
+    const value = env.get(variable);
+    if (value === undefined || SELECTS_NOTHING.includes(value.trim())) continue;
+    set.push(`${variable}=${value}`);
+    names.push(...list(value).map((d) => `${kind}=${d}`));
   }
-  const nvidia = env.get('NVIDIA_VISIBLE_DEVICES');
-  if (nvidia !== undefined && !['none', 'void', ''].includes(nvidia.trim())) {
-    names.push(...list(nvidia).map((d) => `${NVIDIA_KIND}=${d}`));
-  }
-  for (const variable of ['ROCR_VISIBLE_DEVICES', 'HIP_VISIBLE_DEVICES']) {
-    const v = env.get(variable);
-    if (v !== undefined) names.push(...list(v).map((d) => `${AMD_KIND}=${d}`));
-  }
-  names.push(...cliDevices);
-  return [...new Set(names)];
+  return { names: [...new Set(names)], set };
 }
 
-/** The vendor variables a container with these devices should see (precreate mode). */
-export function vendorEnv(qualifiedNames: string[]): Record<string, string> {
-  const byKind = (kind: string) => qualifiedNames.filter((q) => q.startsWith(`${kind}=`)).map((q) => q.slice(kind.length + 1));
-  const env: Record<string, string> = {};
-  const nvidia = byKind(NVIDIA_KIND);
-  if (nvidia.length) {
-    env.NVIDIA_VISIBLE_DEVICES = nvidia.join(',');
-    env.CUDA_VISIBLE_DEVICES = nvidia.join(',');
+export function requestedDevices(input: SelectionInput): DeviceRequest {
+  const explicit: string[] = [];
+  for (const [key, value] of Object.entries(input.annotations)) if (key.startsWith(CDI_ANNOTATION_PREFIX)) explicit.push(...list(value));
+  explicit.push(...input.cliDevices);
+  const fromEnv = envRequests(input.env);
+  if (explicit.length) {
+    const names = [...new Set(explicit)];
+    return fromEnv.set.length ? { names, source: 'explicit', ignored: `image env ${fromEnv.set.join(' ')}: explicit requests (annotations, --device) win` } : { names, source: 'explicit' };
   }
-  const amd = byKind(AMD_KIND);
-  if (amd.length) {
-    env.ROCR_VISIBLE_DEVICES = amd.join(',');
-    env.HIP_VISIBLE_DEVICES = amd.join(',');
-  }
-  return env;
+  if (fromEnv.set.length === 0) return { names: [], source: 'none' };
+  if (input.acceptEnv) return { names: fromEnv.names, source: 'image env' };
+  return { names: [], source: 'none', ignored: `image env ${fromEnv.set.join(' ')}: not accepted (the hook runs without --accept-env)` };
 }
