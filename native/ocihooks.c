@@ -261,6 +261,46 @@ static napi_value js_fchmodat(napi_env env, napi_callback_info info) {
   return undef(env);
 }
 
+/* symlinkat(target, dirfd, name): the link's text is written as given, never resolved. */
+static napi_value js_symlinkat(napi_env env, napi_callback_info info) {
+  args_t a;
+  char target[MAX_PATH], name[MAX_PATH];
+  if (!get_args(env, info, "symlinkat", 3, &a)) return NULL;
+  arg_str(&a, 0, target, sizeof target, 0);
+  int dirfd = (int)arg_int(&a, 1);
+  arg_str(&a, 2, name, sizeof name, 0);
+  if (a.failed) return NULL;
+  if (symlinkat(target, dirfd, name) < 0) return throw_errno(env, errno, "symlinkat", name);
+  return undef(env);
+}
+
+/* renameat(olddirfd, oldname, newdirfd, newname): atomic replacement within one filesystem. */
+static napi_value js_renameat(napi_env env, napi_callback_info info) {
+  args_t a;
+  char from[MAX_PATH], to[MAX_PATH];
+  if (!get_args(env, info, "renameat", 4, &a)) return NULL;
+  int olddirfd = (int)arg_int(&a, 0);
+  arg_str(&a, 1, from, sizeof from, 0);
+  int newdirfd = (int)arg_int(&a, 2);
+  arg_str(&a, 3, to, sizeof to, 0);
+  if (a.failed) return NULL;
+  if (renameat(olddirfd, from, newdirfd, to) < 0) return throw_errno(env, errno, "renameat", to);
+  return undef(env);
+}
+
+/* unlinkat(dirfd, name, flags) */
+static napi_value js_unlinkat(napi_env env, napi_callback_info info) {
+  args_t a;
+  char name[MAX_PATH];
+  if (!get_args(env, info, "unlinkat", 3, &a)) return NULL;
+  int dirfd = (int)arg_int(&a, 0);
+  arg_str(&a, 1, name, sizeof name, 0);
+  int flags = (int)arg_int(&a, 2);
+  if (a.failed) return NULL;
+  if (unlinkat(dirfd, name, flags) < 0) return throw_errno(env, errno, "unlinkat", name);
+  return undef(env);
+}
+
 /* ---------- mounts ---------- */
 
 /* mount(source, target, fstype, flags, data) — the classic API, for remounts and propagation. */
@@ -896,13 +936,14 @@ static napi_value constants(napi_env env) {
   CONST(RESOLVE_BENEATH); CONST(RESOLVE_NO_XDEV);
   CONST(OPEN_TREE_CLONE); CONST(OPEN_TREE_CLOEXEC);
   CONST(MOUNT_ATTR_RDONLY); CONST(MOUNT_ATTR_NOSUID); CONST(MOUNT_ATTR_NODEV); CONST(MOUNT_ATTR_NOEXEC);
+  CONST(MOUNT_ATTR_NOSYMFOLLOW);
   CONST(MOVE_MOUNT_F_EMPTY_PATH); CONST(MOVE_MOUNT_T_EMPTY_PATH);
   CONST(FSCONFIG_SET_FLAG); CONST(FSCONFIG_SET_STRING); CONST(FSCONFIG_CMD_CREATE);
   CONST(FSOPEN_CLOEXEC); CONST(FSMOUNT_CLOEXEC);
   CONST(MS_BIND); CONST(MS_REC); CONST(MS_RDONLY); CONST(MS_NOSUID); CONST(MS_NODEV); CONST(MS_NOEXEC);
   CONST(MS_REMOUNT); CONST(MS_PRIVATE); CONST(MS_SLAVE); CONST(MS_SHARED); CONST(MS_UNBINDABLE);
   CONST(MNT_DETACH); CONST(UMOUNT_NOFOLLOW);
-  CONST(ENOENT);
+  CONST(ENOENT); CONST(EEXIST); CONST(AT_REMOVEDIR);
   CONST(S_IFMT); CONST(S_IFCHR); CONST(S_IFBLK); CONST(S_IFDIR); CONST(S_IFREG);
   CONST(BPF_PROG_TYPE_CGROUP_DEVICE); CONST(BPF_CGROUP_DEVICE); CONST(BPF_F_ALLOW_MULTI);
   CONST(BPF_F_ALLOW_OVERRIDE); CONST(BPF_F_REPLACE);
@@ -920,6 +961,9 @@ static napi_value init(napi_env env, napi_value exports) {
     FN("mknodat", js_mknodat),
     FN("fchownat", js_fchownat),
     FN("fchmodat", js_fchmodat),
+    FN("symlinkat", js_symlinkat),
+    FN("renameat", js_renameat),
+    FN("unlinkat", js_unlinkat),
     FN("mount", js_mount),
     FN("umount2", js_umount2),
     FN("openTree", js_open_tree),

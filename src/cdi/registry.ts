@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UsageError } from '../core/errors';
 import { parseQualifiedName } from './name';
+import { ContainerEdits, appendEdits, emptyEdits } from './edits';
 import { CdiDevice, CdiSpec, CdiSpecError, validateCdiSpec } from './spec';
 
 export const DEFAULT_CDI_DIRS = ['/etc/cdi', '/var/run/cdi'];
@@ -50,15 +51,19 @@ export function loadSpecFile(file: string): CdiSpec {
   } catch (e) {
     throw new CdiSpecError(file, '(file)', (e as Error).message);
   }
+  if (text.trim() === '') throw new CdiSpecError(file, '(file)', 'no Spec data');
   return validateCdiSpec(parseSpecText(text, file), file);
 }
+
+/** Spec files are the .json and .yaml files of a folder, as the reference scans them (not .yml). */
+export const SPEC_FILE = /\.(json|yaml)$/;
 
 export function loadRegistry(dirs: string[]): Registry {
   const reg: Registry = { specs: [], devices: new Map(), problems: [], conflicts: new Map() };
   for (const dir of dirs) {
     let names: string[];
     try {
-      names = fs.readdirSync(dir).filter((f) => /\.(json|ya?ml)$/.test(f)).sort();
+      names = fs.readdirSync(dir).filter((f) => SPEC_FILE.test(f)).sort();
     } catch {
       continue; // a missing spec directory is normal
     }
@@ -113,4 +118,22 @@ export function resolveDevices(reg: Registry, names: string[]): ResolvedDevice[]
     throw new UsageError(`CDI device ${name}: unknown${known.length ? ` (${kind} has ${known.join(', ')})` : ` (no spec for ${kind})`}`);
   }
   return [...out.values()];
+}
+
+/**
+ * The edits that injecting `devices` makes, in the reference's order (Cache.InjectDevices): for
+ * each device in request order, its spec's own edits the first time that spec is met, then the
+ * device's. Nothing is de-duplicated.
+ */
+export function injectionEdits(devices: ResolvedDevice[]): ContainerEdits {
+  let edits = emptyEdits();
+  const specs = new Set<CdiSpec>();
+  for (const d of devices) {
+    if (!specs.has(d.spec)) {
+      specs.add(d.spec);
+      edits = appendEdits(edits, d.spec.edits);
+    }
+    edits = appendEdits(edits, d.device.edits);
+  }
+  return edits;
 }

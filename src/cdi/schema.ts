@@ -1,69 +1,104 @@
 /**
- * CDI spec files as zod schemas (the single source of their raw types). Hooks are accepted in the
- * CDI list form and in an OCI-style object keyed by stage; spec.ts normalises them.
+ * CDI spec files as zod schemas: the shape of specs-go's types, decoded as the reference decodes
+ * them (sigs.k8s.io/yaml UnmarshalStrict into Go structs): unknown fields are refused, field names
+ * match case-insensitively (canonicalKeys), null is an absent value, uid/gid/fileMode are uint32.
  */
 import * as z from 'zod/mini';
 import '../core/json'; // zod's settings (no generated code) before any schema parses
 
-const hookSchema = z.looseObject({
-  hookName: z.string().check(z.minLength(1)),
-  path: z.string().check(z.minLength(1)),
-  args: z.optional(z.array(z.string())),
-  env: z.optional(z.array(z.string())),
-  timeout: z.optional(z.int().check(z.minimum(1))),
-});
-export type CdiHook = z.infer<typeof hookSchema>;
+const uint32 = z.int().check(z.minimum(0), z.maximum(4294967295));
+const int64 = z.int();
+const opt = <T extends z.ZodMiniType>(t: T) => z.optional(z.nullable(t));
+const strings = opt(z.array(z.string()));
 
-const ociHookSchema = z.looseObject({
-  path: z.string().check(z.minLength(1)),
-  args: z.optional(z.array(z.string())),
-  env: z.optional(z.array(z.string())),
-  timeout: z.optional(z.int().check(z.minimum(1))),
+const hookSchema = z.strictObject({
+  hookName: opt(z.string()),
+  path: opt(z.string()),
+  args: strings,
+  env: strings,
+  timeout: opt(z.int()),
 });
 
-const deviceNodeSchema = z.looseObject({
-  path: z.string().check(z.minLength(1)),
-  hostPath: z.optional(z.string()),
-  type: z.optional(z.enum(['c', 'b', 'u', 'p', ''])),
-  major: z.optional(z.int().check(z.minimum(0))),
-  minor: z.optional(z.int().check(z.minimum(0))),
-  fileMode: z.optional(z.int().check(z.minimum(0))),
-  permissions: z.optional(z.string()),
-  uid: z.optional(z.int().check(z.minimum(0))),
-  gid: z.optional(z.int().check(z.minimum(0))),
-});
-export type CdiDeviceNode = z.infer<typeof deviceNodeSchema>;
-
-const mountSchema = z.looseObject({
-  hostPath: z.string().check(z.minLength(1)),
-  containerPath: z.string().check(z.minLength(1)),
-  options: z.optional(z.array(z.string())),
-  type: z.optional(z.string()),
-});
-export type CdiMount = z.infer<typeof mountSchema>;
-
-const editsSchema = z.looseObject({
-  env: z.optional(z.array(z.string())),
-  deviceNodes: z.optional(z.array(deviceNodeSchema)),
-  mounts: z.optional(z.array(mountSchema)),
-  hooks: z.optional(z.union([z.array(hookSchema), z.record(z.string(), z.array(ociHookSchema))])),
-  additionalGids: z.optional(z.array(z.int().check(z.minimum(0)))),
-  intelRdt: z.optional(z.looseObject({ closID: z.optional(z.string()), l3CacheSchema: z.optional(z.string()), memBwSchema: z.optional(z.string()) })),
-  netDevices: z.optional(z.array(z.looseObject({ hostInterfaceName: z.string(), name: z.string() }))),
+const deviceNodeSchema = z.strictObject({
+  path: opt(z.string()),
+  hostPath: opt(z.string()),
+  type: opt(z.string()),
+  major: opt(int64),
+  minor: opt(int64),
+  fileMode: opt(uint32),
+  permissions: opt(z.string()),
+  uid: opt(uint32),
+  gid: opt(uint32),
 });
 
-export const cdiSpecSchema = z.looseObject({
-  cdiVersion: z.string(),
-  kind: z.string(),
-  annotations: z.optional(z.record(z.string(), z.string())),
-  devices: z.array(
-    z.looseObject({
-      name: z.string(),
-      annotations: z.optional(z.record(z.string(), z.string())),
-      containerEdits: z.optional(editsSchema),
-    }),
-  ),
-  containerEdits: z.optional(editsSchema),
+const mountSchema = z.strictObject({
+  hostPath: opt(z.string()),
+  containerPath: opt(z.string()),
+  options: strings,
+  type: opt(z.string()),
+});
+
+const intelRdtSchema = z.strictObject({
+  closID: opt(z.string()),
+  l3CacheSchema: opt(z.string()),
+  memBwSchema: opt(z.string()),
+  schemata: strings,
+  enableMonitoring: opt(z.boolean()),
+});
+
+const netDeviceSchema = z.strictObject({ hostInterfaceName: opt(z.string()), name: opt(z.string()) });
+
+const editsSchema = z.strictObject({
+  env: strings,
+  deviceNodes: opt(z.array(deviceNodeSchema)),
+  netDevices: opt(z.array(netDeviceSchema)),
+  hooks: opt(z.array(hookSchema)),
+  mounts: opt(z.array(mountSchema)),
+  intelRdt: opt(intelRdtSchema),
+  additionalGids: opt(z.array(uint32)),
+});
+
+const annotations = opt(z.record(z.string(), z.string()));
+
+export const cdiSpecSchema = z.strictObject({
+  cdiVersion: opt(z.string()),
+  kind: opt(z.string()),
+  annotations,
+  devices: opt(z.array(z.strictObject({ name: opt(z.string()), annotations, containerEdits: opt(editsSchema) }))),
+  containerEdits: opt(editsSchema),
 });
 export type RawSpec = z.infer<typeof cdiSpecSchema>;
 export type RawEdits = z.infer<typeof editsSchema>;
+export type RawIntelRdt = z.infer<typeof intelRdtSchema>;
+
+/** Each object's field names, canonical spelling: Go's encoding/json matches them case-insensitively. */
+const FIELDS: Record<string, string[]> = {
+  spec: ['cdiVersion', 'kind', 'annotations', 'devices', 'containerEdits'],
+  device: ['name', 'annotations', 'containerEdits'],
+  edits: ['env', 'deviceNodes', 'netDevices', 'hooks', 'mounts', 'intelRdt', 'additionalGids'],
+  deviceNode: ['path', 'hostPath', 'type', 'major', 'minor', 'fileMode', 'permissions', 'uid', 'gid'],
+  mount: ['hostPath', 'containerPath', 'options', 'type'],
+  hook: ['hookName', 'path', 'args', 'env', 'timeout'],
+  intelRdt: ['closID', 'l3CacheSchema', 'memBwSchema', 'schemata', 'enableMonitoring'],
+  netDevice: ['hostInterfaceName', 'name'],
+};
+const CHILDREN: Record<string, Record<string, string>> = {
+  spec: { devices: 'device[]', containerEdits: 'edits' },
+  device: { containerEdits: 'edits' },
+  edits: { deviceNodes: 'deviceNode[]', netDevices: 'netDevice[]', hooks: 'hook[]', mounts: 'mount[]', intelRdt: 'intelRdt' },
+};
+
+/** The document with field names spelled as the schema spells them ("Kind" -> "kind"); other values untouched. */
+export function canonicalKeys(doc: unknown, type = 'spec'): unknown {
+  if (type.endsWith('[]')) return Array.isArray(doc) ? doc.map((d) => canonicalKeys(d, type.slice(0, -2))) : doc;
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) return doc;
+  const fields = Object.hasOwn(FIELDS, type) ? (FIELDS[type] as string[]) : [];
+  const children = Object.hasOwn(CHILDREN, type) ? (CHILDREN[type] as Record<string, string>) : {};
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(doc)) {
+    const name = fields.includes(key) ? key : (fields.find((f) => f.toLowerCase() === key.toLowerCase()) ?? key);
+    const child = Object.hasOwn(children, name) ? children[name] : undefined;
+    out[name] = child ? canonicalKeys(value, child) : value;
+  }
+  return out;
+}

@@ -1,117 +1,111 @@
 /**
- * CDI validation for every cdiVersion from 0.3.0 to 1.1.0: each version-gated field is accepted
- * at its version and refused one version earlier, names are checked, hooks are normalised, one
- * broken file is skipped and reported, and duplicate devices are a conflict.
+ * CDI spec validation: the cases of the reference's spec_test.go (TestNewSpec, TestReadSpec,
+ * TestRequiredVersion) and specs-go/version_test.go (TestMinimumRequiredVersion,
+ * TestValidateVersion), then edge cases its code decides. A refusal names the field.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { CDI_VERSIONS, CdiSpecError, validateCdiSpec } from './spec';
-import { loadRegistry, resolveDevices } from './registry';
-import { UsageError } from '../core/errors';
-import { tmpDir } from '../../test/support/e2e';
+import { CdiSpecError, validateCdiSpec } from './spec';
+import { CDI_VERSIONS, minimumRequiredVersion } from './version';
+import type { RawSpec } from './schema';
 
-const base = (version: string, extra: object = {}, device: object = {}) => ({
-  cdiVersion: version,
-  kind: 'vendor.com/gpu',
-  devices: [{ name: 'dev0', containerEdits: { deviceNodes: [{ path: '/dev/x' }] }, ...device }],
-  ...extra,
-});
+const dev = (name: string, env: string) => ({ name, containerEdits: { env: [env] } });
+const good = (extra: object = {}) => ({ cdiVersion: '0.3.0', kind: 'vendor.com/device', devices: [dev('dev1', 'FOO=BAR')], ...extra });
 
-const gated: [string, string, (v: string) => object, string][] = [
-  ['mount type', '0.4.0', (v) => base(v, { containerEdits: { mounts: [{ hostPath: '/a', containerPath: '/b', type: 'bind' }] } }), 'containerEdits.mounts[0].type'],
-  ['device node hostPath', '0.5.0', (v) => base(v, {}, { containerEdits: { deviceNodes: [{ path: '/dev/x', hostPath: '/dev/y' }] } }), 'devices[0].containerEdits.deviceNodes[0].hostPath'],
-  ['device name starting with a digit', '0.5.0', (v) => base(v, {}, { name: '0' }), 'devices[0].name'],
-  ['spec annotations', '0.6.0', (v) => base(v, { annotations: { a: 'b' } }), 'annotations'],
-  ['device annotations', '0.6.0', (v) => base(v, {}, { annotations: { a: 'b' } }), 'devices[0].annotations'],
-  ['a dot in the class', '0.6.0', (v) => ({ ...base(v), kind: 'vendor.com/gpu.v2' }), 'kind'],
-  ['intelRdt', '0.7.0', (v) => base(v, { containerEdits: { intelRdt: { closID: 'x' } } }), 'containerEdits.intelRdt'],
-  ['additionalGids', '0.7.0', (v) => base(v, {}, { containerEdits: { additionalGids: [44] } }), 'devices[0].containerEdits.additionalGids'],
-  ['netDevices', '1.1.0', (v) => base(v, { containerEdits: { netDevices: [{ hostInterfaceName: 'eth1', name: 'net1' }] } }), 'containerEdits.netDevices'],
-];
+function refusal(doc: unknown): string | undefined {
+  try {
+    validateCdiSpec(doc, 'spec.yaml');
+    return undefined;
+  } catch (e) {
+    if (!(e instanceof CdiSpecError)) throw e;
+    return `${e.field}: ${e.reason}`;
+  }
+}
 
-describe('CDI spec validation', () => {
-  test.each(CDI_VERSIONS.map((v) => [v]))('a minimal spec is valid at %s', (v) => {
-    expect(validateCdiSpec(base(v), 'f.json').devices[0]?.name).toBe('dev0');
-  });
-
-  test.each(gated)('%s needs %s', (_name, version, make, field) => {
-    const at = CDI_VERSIONS.indexOf(version as (typeof CDI_VERSIONS)[number]);
-    for (const v of CDI_VERSIONS.slice(at)) expect(() => validateCdiSpec(make(v), 'f.json')).not.toThrow();
-    const earlier = CDI_VERSIONS[at - 1] as string;
-    expect(() => validateCdiSpec(make(earlier), 'f.json')).toThrow(new CdiSpecError('f.json', field, `needs cdiVersion ${version} or later (the file says ${earlier})`));
-  });
-
-  test.each([
-    [{ ...base('0.6.0'), cdiVersion: '0.2.0' }, 'cdiVersion', /"0\.2\.0" is not a supported version/],
-    [{ ...base('0.6.0'), kind: 'gpu' }, 'kind', /"gpu" is not "vendor\/class"/],
-    [{ ...base('0.6.0'), kind: 'vendor.com/gpu/x' }, 'kind', /not "vendor\/class"/],
-    [{ ...base('0.6.0'), kind: '1vendor/gpu' }, 'kind', /vendor "1vendor"/],
-    [base('0.6.0', {}, { name: 'bad name' }), 'devices[0].name', /letters, digits/],
-    [{ ...base('0.6.0'), devices: [{ name: 'a', containerEdits: {} }, { name: 'a', containerEdits: {} }] }, 'devices[1].name', /defined twice/],
-    [base('0.6.0', {}, { containerEdits: { deviceNodes: [{ path: 'dev/x' }] } }), 'devices[0].containerEdits.deviceNodes[0].path', /absolute/],
-    [base('0.6.0', {}, { containerEdits: { deviceNodes: [{ path: '/dev/x', permissions: 'rwx' }] } }), 'devices[0].containerEdits.deviceNodes[0].permissions', /not a subset/],
-    [base('0.6.0', {}, { containerEdits: { deviceNodes: [{ path: '/dev/x', major: -1 }] } }), 'devices.0.containerEdits.deviceNodes.0.major', /at least 0/],
-    [base('0.6.0', { containerEdits: { env: ['NOEQUALS'] } }), 'containerEdits.env', /not NAME=value/],
-    [base('0.6.0', { containerEdits: { hooks: [{ hookName: 'preStart', path: '/bin/x' }] } }), 'containerEdits.hooks[0].hookName', /unknown hook stage/],
-    [base('0.6.0', { containerEdits: { hooks: { bogus: [{ path: '/bin/x' }] } } }), 'containerEdits.hooks.bogus', /unknown hook stage/],
-    [{ cdiVersion: '0.6.0', kind: 'v.com/c' }, 'devices', /expected array, got missing/],
-  ])('rejects %#', (doc, field, reason) => {
-    try {
-      validateCdiSpec(doc, 'f.json');
-      throw new Error('accepted');
-    } catch (e) {
-      expect(e).toBeInstanceOf(CdiSpecError);
-      expect((e as CdiSpecError).field).toBe(field);
-      expect((e as CdiSpecError).reason).toMatch(reason);
-    }
-  });
-
-  test('hooks in OCI-style object form are normalised to the CDI list form', () => {
-    const spec = validateCdiSpec(base('0.6.0', { containerEdits: { hooks: { createContainer: [{ path: '/bin/hook', args: ['hook', 'x'] }], poststop: [{ path: '/bin/p' }] } } }), 'f.json');
-    expect(spec.edits.hooks).toEqual([
-      { hookName: 'createContainer', path: '/bin/hook', args: ['hook', 'x'] },
-      { hookName: 'poststop', path: '/bin/p' },
-    ]);
+describe('specs (TestNewSpec, TestReadSpec, TestWriteSpec, TestGetters)', () => {
+  test.each<[string, unknown, string | undefined]>([
+    ['unparsable: an unknown field', { xyzzy: 'garbled' }, '(top level): unknown field "xyzzy"'],
+    ['invalid, missing CDI version', { kind: 'vendor.com/device', devices: [dev('dev1', 'FOO=BAR')] }, 'cdiVersion: invalid version ""'],
+    ['invalid, invalid CDI version', good({ cdiVersion: '0.0.0' }), 'cdiVersion: invalid version "0.0.0"'],
+    ['invalid, missing vendor/class', { cdiVersion: '0.3.0', devices: [dev('dev1', 'FOO=BAR')] }, 'kind: invalid vendor. empty name'],
+    ['invalid, invalid vendor', good({ kind: 'vendor.com-/device' }), 'kind: invalid vendor. "vendor.com-", should end with a letter or digit'],
+    ['invalid, invalid class', good({ kind: 'vendor.com/device=' }), 'kind: invalid class. "device=", should end with a letter or digit'],
+    ['invalid, missing required edits', good({ devices: [{ name: 'dev1' }] }), 'devices[0].containerEdits: invalid device, empty device edits'],
+    ['invalid, conflicting devices', good({ devices: [dev('dev1', 'FOO=BAR'), dev('dev2', 'BAR=FOO'), dev('dev1', 'SPACE=BAR')] }), 'devices[2].name: invalid spec, multiple device "dev1"'],
+    ['valid', good({ devices: [dev('dev1', 'FOO=BAR'), dev('dev2', 'BAR=FOO'), dev('dev3', 'SPACE=BAR')] }), undefined],
+    ['invalid, empty cdiVersion', good({ cdiVersion: '' }), 'cdiVersion: invalid version ""'],
+    ['invalid, spec edits and no devices', { cdiVersion: '0.3.0', kind: 'vendor.com/device', containerEdits: { env: ['FOO=BAR'] } }, 'devices: invalid spec, no devices'],
+    ['valid, a tmpfs mount at 0.4.0', { cdiVersion: '0.4.0', kind: 'vendor.com/device', devices: [{ name: 'dev1', containerEdits: { mounts: [{ hostPath: 'tmpfs', containerPath: '/usr/local/container', type: 'tmpfs', options: ['ro', 'mode=755', 'size=65536k'] }], env: ['FOO=BAR'] } }] }, undefined],
+    // Beyond the reference's tables, from its code:
+    ['a kind without "/"', good({ kind: 'vendor1.comdevice' }), 'kind: invalid vendor. empty name'],
+    ['a kind with two "/"', good({ kind: 'vendor.com/a/b' }), 'kind: invalid class. invalid character \'/\' in name "a/b"'],
+    ['a class starting with a digit', good({ kind: 'vendor.com/1gpu' }), 'kind: invalid class. "1gpu", should start with letter'],
+    ['field names in any case (Go decodes them so)', { CDIVersion: '0.3.0', Kind: 'vendor.com/device', Devices: [{ Name: 'dev1', ContainerEdits: { Env: ['FOO=BAR'] } }] }, undefined],
+    ['an unknown field in a device node', good({ devices: [{ name: 'd', containerEdits: { deviceNodes: [{ path: '/dev/x', mode: 1 }] } }] }), 'devices.0.containerEdits.deviceNodes.0: unknown field "mode"'],
+    ['hooks in OCI object form are not CDI', good({ containerEdits: { hooks: { createContainer: [{ path: '/bin/hook' }] } } }), 'containerEdits.hooks: expected array, got object'],
+    ['null is an absent value', good({ annotations: null, containerEdits: { env: null } }), undefined],
+    ['a negative uid', good({ devices: [{ name: 'd', containerEdits: { deviceNodes: [{ path: '/dev/x', uid: -1 }] } }] }), 'devices.0.containerEdits.deviceNodes.0.uid: must be at least 0'],
+    ['annotations are not checked beyond their version', { ...good({ cdiVersion: '0.6.0' }), annotations: { 'not a k8s key!': 'x' } }, undefined],
+    ['an edit problem names the device', good({ devices: [{ name: 'dev1', containerEdits: { env: ['=BAR'] } }] }), 'devices[0].containerEdits.env[0]: invalid device "dev1": invalid container edits: invalid environment variable "=BAR"'],
+    ['spec-level edits are checked first', good({ containerEdits: { deviceNodes: [{ path: '' }] }, devices: [{ name: 'bad name', containerEdits: { env: ['A=1'] } }] }), 'containerEdits.deviceNodes[0].path: invalid (empty) device path'],
+  ])('%s', (_name, doc, expected) => {
+    expect(refusal(doc)).toEqual(expected);
   });
 });
 
-describe('CDI registry', () => {
-  const spec = (name: string, extra: object = {}) => JSON.stringify({ cdiVersion: '0.6.0', kind: 'vendor.com/gpu', devices: [{ name, containerEdits: { env: [`FROM=${name}`] } }], ...extra });
-
-  test('a broken file is reported and skipped; the others load; YAML works', () => {
-    const dir = tmpDir('cdi-broken');
-    fs.writeFileSync(path.join(dir, 'a.json'), spec('a'));
-    fs.writeFileSync(path.join(dir, 'b.json'), '{"cdiVersion": "0.6.0", "kind": "vendor.com/gpu", "devices": [{"name": "b", "containerEdits": {"deviceNodes": [{"path": 7}]}}]}');
-    fs.writeFileSync(path.join(dir, 'c.yaml'), 'cdiVersion: 0.6.0\nkind: other.com/net\ndevices:\n  - name: c\n    containerEdits:\n      env: ["X=1"]\n');
-    fs.writeFileSync(path.join(dir, 'd.json'), '{not json');
-    const reg = loadRegistry([dir]);
-    expect([...reg.devices.keys()].sort()).toEqual(['other.com/net=c', 'vendor.com/gpu=a']);
-    expect(reg.problems).toEqual([
-      `${path.join(dir, 'b.json')}: devices.0.containerEdits.deviceNodes.0.path: expected string, got number`,
-      expect.stringMatching(new RegExp(`^${path.join(dir, 'd.json')}: \\(file\\): not valid JSON`)),
-    ]);
+describe('versions', () => {
+  const withEdits = (containerEdits: object) => good({ cdiVersion: '1.1.0', containerEdits });
+  const withDevice = (device: object) => good({ cdiVersion: '1.1.0', devices: [{ name: 'device0', containerEdits: { env: ['FOO=bar'] }, ...device }] });
+  test.each<[string, object, string]>([
+    ['empty spec returns lowest version', good({ cdiVersion: '1.1.0' }), '0.3.0'],
+    ['hostPath set returns version 0.5.0', withEdits({ deviceNodes: [{ path: '/a', hostPath: '/host/path/set' }] }), '0.5.0'],
+    ['hostPath equal to Path required v0.5.0', withEdits({ deviceNodes: [{ hostPath: '/some/path', path: '/some/path' }] }), '0.5.0'],
+    ['mount type set returns version 0.4.0', withEdits({ mounts: [{ hostPath: '/a', containerPath: '/b', type: 'bind' }] }), '0.4.0'],
+    ['newest required version is selected', { ...withEdits({ deviceNodes: [{ path: '/a', hostPath: '/host/path/set' }], mounts: [{ hostPath: '/a', containerPath: '/b', type: 'bind' }] }), annotations: { key: 'value' } }, '0.6.0'],
+    ['device with name starting with digit requires v0.5.0', withDevice({ name: '0' }), '0.5.0'],
+    ['device with name starting with letter requires minimum version', withDevice({}), '0.3.0'],
+    ['spec annotations require v0.6.0', { ...good({ cdiVersion: '1.1.0' }), annotations: { key: 'value' } }, '0.6.0'],
+    ['device annotations require v0.6.0', withDevice({ annotations: { key: 'value' } }), '0.6.0'],
+    ['dotted name (class) label require v0.6.0', good({ cdiVersion: '1.1.0', kind: 'vendor.com/class.sub' }), '0.6.0'],
+    ['IntelRdt requires v0.7.0', withEdits({ intelRdt: { closID: 'foo' } }), '0.7.0'],
+    ['IntelRdt (on devices) requires v0.7.0', withDevice({ containerEdits: { intelRdt: { closID: 'foo' } } }), '0.7.0'],
+    ['additionalGIDs in spec require v0.7.0', withEdits({ additionalGids: [5] }), '0.7.0'],
+    ['additionalGIDs in device require v0.7.0', withDevice({ containerEdits: { additionalGids: [5] } }), '0.7.0'],
+    ['global edit RDT schemata requires v1.1.0', withEdits({ intelRdt: { schemata: ['foo'] } }), '1.1.0'],
+    ['global edit RDT monitoring requires v1.1.0', withEdits({ intelRdt: { enableMonitoring: true } }), '1.1.0'],
+    ['device edit RDT schemata requires v1.1.0', withDevice({ containerEdits: { intelRdt: { schemata: ['foo'] } } }), '1.1.0'],
+    ['device edit RDT monitoring requires v1.1.0', withDevice({ containerEdits: { intelRdt: { enableMonitoring: true } } }), '1.1.0'],
+    ['v0.7.0 Intel RDT, empty', withEdits({ intelRdt: {} }), '0.7.0'],
+    ['v1.1.0 Intel RDT schemata, empty list', withEdits({ intelRdt: { schemata: [] } }), '1.1.0'],
+    ['v1.1.0 network device', withEdits({ netDevices: [{ hostInterfaceName: 'eno1', name: 'n0' }] }), '1.1.0'],
+    ['additional gid 0 still needs v0.7.0', withEdits({ additionalGids: [0] }), '0.7.0'],
+    ['empty annotations need nothing', { ...good({ cdiVersion: '1.1.0' }), annotations: {} }, '0.3.0'],
+  ])('%s (TestRequiredVersion, TestMinimumRequiredVersion)', (_name, doc, version) => {
+    expect(minimumRequiredVersion(doc as RawSpec).version).toBe(version);
+    expect(refusal(doc)).toBeUndefined();
   });
 
-  test('the same device in two files of one directory is a conflict; a later directory overrides', () => {
-    const early = tmpDir('cdi-early');
-    const late = tmpDir('cdi-late');
-    fs.writeFileSync(path.join(early, '1.json'), spec('x'));
-    fs.writeFileSync(path.join(early, '2.json'), spec('x'));
-    const conflicted = loadRegistry([early]);
-    expect(conflicted.problems).toEqual([`conflict: vendor.com/gpu=x is defined in ${path.join(early, '1.json')} and ${path.join(early, '2.json')}`]);
-    expect(() => resolveDevices(conflicted, ['vendor.com/gpu=x'])).toThrow(UsageError);
-    fs.writeFileSync(path.join(late, 'z.json'), spec('x', { containerEdits: { env: ['LATE=1'] } }));
-    const overridden = loadRegistry([early, late]);
-    expect(resolveDevices(overridden, ['vendor.com/gpu=x'])[0]?.spec.file).toBe(path.join(late, 'z.json'));
+  test.each<[string, string, object, string | undefined]>([
+    ['current version', '1.1.0', {}, undefined],
+    ['optional v prefix', 'v1.1.0', {}, undefined],
+    ['earliest supported version', '0.3.0', {}, undefined],
+    ['known but unsupported v0.1.0', '0.1.0', {}, 'cdiVersion: the spec version must be at least v0.3.0 (the file says 0.1.0)'],
+    ['known but unsupported v0.2.0', 'v0.2.0', {}, 'cdiVersion: the spec version must be at least v0.3.0 (the file says v0.2.0)'],
+    ['unknown version', '1.2.0', {}, 'cdiVersion: invalid version "1.2.0"'],
+    ['malformed version', 'not-a-version', {}, 'cdiVersion: invalid version "not-a-version"'],
+    ['version too old for feature', '0.6.0', { containerEdits: { additionalGids: [1] } }, 'containerEdits.additionalGids: the spec version must be at least v0.7.0 (the file says 0.6.0)'],
+    ['minimum version for feature', '0.7.0', { containerEdits: { additionalGids: [1] } }, undefined],
+    ['newer version for feature', '1.1.0', { containerEdits: { additionalGids: [1] } }, undefined],
+    ['invalid 2.0.0', '2.0.0', {}, 'cdiVersion: invalid version "2.0.0"'],
+    ['two v', 'vv0.3.0', {}, 'cdiVersion: invalid version "vv0.3.0"'],
+    ['a capital V', 'V0.3.0', {}, 'cdiVersion: invalid version "V0.3.0"'],
+    ['no patch level', '0.3', {}, 'cdiVersion: invalid version "0.3"'],
+    ['a dot in the class at 0.5.0', '0.5.0', { kind: 'vendor.com/class.sub' }, 'kind: the spec version must be at least v0.6.0 (the file says 0.5.0)'],
+    ['a device name with a digit at 0.3.0', '0.3.0', { devices: [dev('0dev', 'A=1')] }, 'devices[0].name: the spec version must be at least v0.5.0 (the file says 0.3.0)'],
+    ['the version is checked before the edits', '0.3.0', { containerEdits: { netDevices: [{ hostInterfaceName: '', name: '' }] } }, 'containerEdits.netDevices: the spec version must be at least v1.1.0 (the file says 0.3.0)'],
+  ])('%s (TestValidateVersion)', (_name, cdiVersion, extra, expected) => {
+    expect(refusal(good({ ...extra, cdiVersion }))).toEqual(expected);
   });
 
-  test('unknown names and "all"', () => {
-    const dir = tmpDir('cdi-all');
-    fs.writeFileSync(path.join(dir, 'a.json'), JSON.stringify({ cdiVersion: '0.6.0', kind: 'vendor.com/gpu', devices: [{ name: 'g0', containerEdits: {} }, { name: 'g1', containerEdits: {} }] }));
-    const reg = loadRegistry([dir]);
-    expect(resolveDevices(reg, ['vendor.com/gpu=all']).map((d) => d.device.name)).toEqual(['g0', 'g1']);
-    expect(() => resolveDevices(reg, ['vendor.com/gpu=g7'])).toThrow('CDI device vendor.com/gpu=g7: unknown (vendor.com/gpu has g0, g1)');
-    expect(() => resolveDevices(reg, ['nvidia.com/gpu=0'])).toThrow('CDI device nvidia.com/gpu=0: unknown (no spec for nvidia.com/gpu)');
-    expect(() => resolveDevices(reg, ['gpu0'])).toThrow('not a fully-qualified name');
+  test('every supported version accepts a minimal spec', () => {
+    for (const v of CDI_VERSIONS) expect(refusal(good({ cdiVersion: v }))).toBeUndefined();
   });
 });

@@ -3,7 +3,10 @@
  * engine/apply. Actions are plain, serialisable data: `--dry-run` prints them as they are.
  */
 
+/** Device types a cgroup rule names: character and block. */
 export type DeviceType = 'c' | 'b';
+/** Device node types (OCI): also "u" (unbuffered character) and "p" (fifo), which no cgroup rule covers. */
+export type NodeType = DeviceType | 'u' | 'p';
 
 /** A device cgroup rule in OCI terms ("a" and "*" are wildcards; access is a subset of "rwm"). */
 export interface DeviceAllow {
@@ -28,7 +31,7 @@ export interface DeviceAction {
   action: 'device';
   source: string;
   destination: string;
-  type: DeviceType;
+  type: NodeType;
   major: number;
   minor: number;
   access: string;

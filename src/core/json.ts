@@ -18,6 +18,7 @@ interface Issue {
   expected?: unknown;
   minimum?: unknown;
   values?: unknown[];
+  keys?: string[];
   message?: string;
 }
 
@@ -40,6 +41,8 @@ export function describeIssue(issue: Issue, input: unknown): string {
       return `${where}: must be at least ${String(issue.minimum)}${typeof value === 'string' ? ' characters' : ''}`;
     case 'invalid_value':
       return `${where}: must be one of ${(issue.values ?? []).map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'unrecognized_keys':
+      return `${where}: unknown field ${(issue.keys ?? []).map((k) => JSON.stringify(k)).join(', ')}`;
     default:
       return `${where}: ${issue.message && issue.message !== 'Invalid input' ? issue.message : issue.code.replace(/_/g, ' ')}`;
   }

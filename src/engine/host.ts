@@ -3,19 +3,12 @@
  * view stats the path; unit tests give planners a table instead.
  */
 import * as fs from 'node:fs';
-import type { DeviceType } from '../core/actions';
+import type { HostNode, HostView } from '../core/host';
 import { splitDev } from '../linux/dev';
 
-export type HostPath =
-  | { kind: 'file' | 'directory' }
-  | { kind: 'device'; type: DeviceType; major: number; minor: number }
-  | { kind: 'other' | 'missing'; detail: string };
+export type { HostPath, HostView } from '../core/host';
 
-export interface HostView {
-  /** Kind of a host path: file, directory, char/block device with numbers, or a reason it cannot be used. */
-  describe(p: string): HostPath;
-}
-
+/** The host this process sees. */
 export const realHost: HostView = {
   describe(p) {
     let st: fs.BigIntStats;
@@ -29,5 +22,17 @@ export const realHost: HostView = {
     if (st.isCharacterDevice() || st.isBlockDevice()) return { kind: 'device', type: st.isCharacterDevice() ? 'c' : 'b', ...splitDev(st.rdev) };
     if (st.isFile()) return { kind: 'file' };
     return { kind: 'other', detail: st.isFIFO() ? 'a fifo' : st.isSocket() ? 'a socket' : 'a special file' };
+  },
+  lstatNode(p) {
+    let st: fs.BigIntStats;
+    try {
+      st = fs.lstatSync(p, { bigint: true });
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      return { error: code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message };
+    }
+    const type = st.isCharacterDevice() ? 'c' : st.isBlockDevice() ? 'b' : st.isFIFO() ? 'p' : undefined;
+    if (!type) return { error: 'not a device node' };
+    return { type, ...splitDev(st.rdev), mode: Number(st.mode) & 0o7777 } satisfies HostNode;
   },
 };

@@ -41,6 +41,7 @@ export function discoverGpuSpecs(deviceRoot: string): CdiSpec[] {
     specs.push({
       file: `(discovered under ${deviceRoot})`,
       cdiVersion: '0.6.0',
+      annotations: {},
       vendor: 'nvidia.com',
       class: 'gpu',
       kind: 'nvidia.com/gpu',
@@ -61,6 +62,7 @@ export function discoverGpuSpecs(deviceRoot: string): CdiSpec[] {
     specs.push({
       file: `(discovered under ${deviceRoot})`,
       cdiVersion: '0.6.0',
+      annotations: {},
       vendor: 'amd.com',
       class: 'gpu',
       kind: 'amd.com/gpu',

@@ -1,12 +1,14 @@
 /**
- * CDI container edits of the selected devices, merged and checked against the host: what both
- * GPU modes (createContainer plan, precreate config edit) start from.
+ * The CDI container edits of the selected devices, combined as the reference's InjectDevices
+ * does (each spec's own edits before its first device's, then the device's, in request order),
+ * and their device nodes checked against the host: what both GPU modes start from.
  */
-import type { DeviceAction } from '../core/actions';
+import { CdiApplyError, FilledNode, fillMissingInfo } from '../cdi/apply';
+import type { ContainerEdits } from '../cdi/edits';
+import { ResolvedDevice, injectionEdits } from '../cdi/registry';
+import type { CdiDeviceNode } from '../cdi/spec';
 import { UsageError } from '../core/errors';
-import type { HostView } from '../engine/host';
-import type { ResolvedDevice } from '../cdi/registry';
-import type { CdiDeviceNode, CdiMount, ContainerEdits } from '../cdi/spec';
+import type { HostNodes } from '../core/host';
 
 export interface GpuSelection {
   /** Names as requested ("all" stays "all"). */
@@ -14,71 +16,27 @@ export interface GpuSelection {
   devices: ResolvedDevice[];
 }
 
-/** Spec-level edits once per spec, then each device's; nodes and mounts de-duplicated by container path. */
-export function mergeEdits(devices: ResolvedDevice[]): ContainerEdits {
-  const merged: ContainerEdits = { env: [], deviceNodes: [], mounts: [], hooks: [], additionalGids: [], netDevices: [] };
-  const seenSpecs = new Set<string>();
-  const nodes = new Map<string, CdiDeviceNode>();
-  const mounts = new Map<string, CdiMount>();
-  const add = (e: ContainerEdits) => {
-    merged.env.push(...e.env);
-    for (const n of e.deviceNodes) nodes.set(n.path, n);
-    for (const m of e.mounts) mounts.set(m.containerPath, m);
-    merged.hooks.push(...e.hooks);
-    merged.additionalGids.push(...e.additionalGids);
-    merged.netDevices.push(...e.netDevices);
-    if (e.intelRdt) merged.intelRdt = e.intelRdt;
-  };
-  for (const d of devices) {
-    if (!seenSpecs.has(d.spec.file + d.spec.kind)) {
-      seenSpecs.add(d.spec.file + d.spec.kind);
-      add(d.spec.edits);
-    }
-    add(d.device.edits);
+/** The edits of the selected devices, in the reference's order (cdi/registry.ts injectionEdits). */
+export function selectedEdits(devices: ResolvedDevice[]): ContainerEdits {
+  return injectionEdits(devices);
+}
+
+/** A spec's device node with what the host says of it; a refusal names the node. */
+export function fillNode(n: CdiDeviceNode, host: HostNodes): FilledNode {
+  try {
+    return fillMissingInfo(n, host);
+  } catch (e) {
+    if (e instanceof CdiApplyError) throw new UsageError(`CDI device node ${n.path}: ${e.message}`);
+    throw e;
   }
-  merged.deviceNodes = [...nodes.values()];
-  merged.mounts = [...mounts.values()];
-  merged.additionalGids = [...new Set(merged.additionalGids)];
-  return merged;
 }
 
-export interface ResolvedNode extends Omit<DeviceAction, 'action' | 'node'> {
-  fileMode?: number;
-  uid?: number;
-  gid?: number;
-  /** The host has no such node: it must be created (precreate: by the runtime; createContainer: mknod). */
-  mknod?: boolean;
-}
-
-/** A spec's device node checked against the host node it names. */
-export function resolveNode(n: CdiDeviceNode, host: HostView): ResolvedNode {
-  const source = n.hostPath || n.path;
-  const d0 = host.describe(source);
-  // A node the host does not show here, fully described by the spec, is created with mknod.
-  const d =
-    d0.kind === 'missing' && (n.type === 'c' || n.type === 'b') && n.major !== undefined && n.minor !== undefined
-      ? { kind: 'device' as const, type: n.type, major: n.major, minor: n.minor, created: true }
-      : d0;
-  if (d.kind !== 'device') throw new UsageError(`CDI device node ${n.path}: host node ${source} is not a character or block device (${'detail' in d ? d.detail : d.kind})`);
-  if ((n.type === 'c' || n.type === 'b') && n.type !== d.type) throw new UsageError(`CDI device node ${n.path}: spec says type ${n.type}, ${source} is ${d.type}`);
-  if ((n.major !== undefined && n.major !== d.major) || (n.minor !== undefined && n.minor !== d.minor)) {
-    throw new UsageError(`CDI device node ${n.path}: spec says ${n.major}:${n.minor}, ${source} is ${d.major}:${d.minor}`);
+/** The last entry per key, in the order of their last appearance (later edits win). */
+export function lastByKey<T>(items: T[], key: (t: T) => string): T[] {
+  const last = new Map<string, T>();
+  for (const item of items) {
+    last.delete(key(item));
+    last.set(key(item), item);
   }
-  return {
-    source,
-    destination: n.path,
-    type: d.type,
-    major: d.major,
-    minor: d.minor,
-    access: n.permissions || 'rwm',
-    ...(n.fileMode !== undefined ? { fileMode: n.fileMode } : {}),
-    ...(n.uid !== undefined ? { uid: n.uid } : {}),
-    ...(n.gid !== undefined ? { gid: n.gid } : {}),
-    ...('created' in d ? { mknod: true } : {}),
-  };
-}
-
-/** Whether a CDI mount is a bind mount (the createContainer mode can make only those). */
-export function isBindMount(m: CdiMount): boolean {
-  return !m.type || m.type === 'bind' || (m.options ?? []).some((o) => o === 'bind' || o === 'rbind');
+  return [...last.values()];
 }

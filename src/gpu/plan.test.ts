@@ -37,7 +37,7 @@ const nvidiaSpec = validateCdiSpec(
       mounts: [
         { hostPath: '/usr/lib/x86_64-linux-gnu/libcuda.so.580.65.06', containerPath: '/usr/lib/x86_64-linux-gnu/libcuda.so.580.65.06', options: ['ro', 'nosuid', 'nodev', 'bind'] },
         { hostPath: '/usr/bin/nvidia-smi', containerPath: '/usr/bin/nvidia-smi', options: ['ro', 'bind'] },
-        { hostPath: '/run/nvidia-persistenced', containerPath: '/run/nvidia-persistenced' },
+        { hostPath: '/run/nvidia-persistenced', containerPath: '/run/nvidia-persistenced', options: ['bind'] },
         { hostPath: '/dev/shm', containerPath: '/run/nvidia-scratch', type: 'tmpfs', options: ['size=1m'] },
       ],
       hooks: [
@@ -101,20 +101,37 @@ describe('GPU refusals', () => {
   const bad = (deviceNodes: object[], mounts: object[] = []) =>
     registryOf(validateCdiSpec({ cdiVersion: '0.6.0', kind: 'bad.com/gpu', devices: [{ name: 'd', containerEdits: { deviceNodes, mounts } }] }, '/etc/cdi/bad.json'));
   test.each<[string, Registry, string]>([
-    ['a node the host has as a file', bad([{ path: '/dev/x', hostPath: '/usr/bin/nvidia-smi' }]), 'CDI device node /dev/x: host node /usr/bin/nvidia-smi is not a character or block device (file)'],
-    ['a missing node without numbers', bad([{ path: '/dev/nope' }]), 'CDI device node /dev/nope: host node /dev/nope is not a character or block device (no such file or directory)'],
-    ['a type the host contradicts', bad([{ path: '/dev/nvidia0', type: 'b' }]), 'CDI device node /dev/nvidia0: spec says type b, /dev/nvidia0 is c'],
-    ['numbers the host contradicts', bad([{ path: '/dev/nvidia0', major: 195, minor: 3 }]), 'CDI device node /dev/nvidia0: spec says 195:3, /dev/nvidia0 is 195:0'],
+    ['a node the host has as a file', bad([{ path: '/dev/x', hostPath: '/usr/bin/nvidia-smi' }]), 'CDI device node /dev/x: failed to stat CDI host device "/usr/bin/nvidia-smi": not a device node'],
+    ['a missing node without numbers', bad([{ path: '/dev/nope' }]), 'CDI device node /dev/nope: failed to stat CDI host device "/dev/nope": no such file or directory'],
+    ['a type the host contradicts', bad([{ path: '/dev/nvidia0', type: 'b' }]), 'CDI device node /dev/nvidia0: CDI device ("/dev/nvidia0", "/dev/nvidia0"), host type mismatch (b, c)'],
     ['a missing mount source', bad([], [{ hostPath: '/opt/nope', containerPath: '/opt/nope' }]), 'CDI mount /opt/nope: host path /opt/nope: no such file or directory'],
+    ['a relative bind source', bad([], [{ hostPath: 'opt/x', containerPath: '/opt/x', options: ['bind'] }]), 'CDI mount /opt/x: host path "opt/x" is not absolute'],
   ])('%s', (_name, registry, message) => {
     const sel = { requested: ['bad.com/gpu=d'], devices: resolveDevices(registry, ['bad.com/gpu=d']) };
     expect(() => planGpuCreateContainer(fakeContainer(), sel, host)).toThrow(new UsageError(message));
   });
 
+  test('numbers the spec gives win over the host node (the reference keeps a non-zero major): the node is made with mknod', () => {
+    const registry = bad([{ path: '/dev/nvidia0', major: 195, minor: 3 }]);
+    const plan = planGpuCreateContainer(fakeContainer(), { requested: ['bad.com/gpu=d'], devices: resolveDevices(registry, ['bad.com/gpu=d']) }, host);
+    expect(plan.actions[0]).toEqual({ action: 'device', source: '/dev/nvidia0', destination: '/dev/nvidia0', type: 'c', major: 195, minor: 3, access: 'rwm', node: { fileMode: 0o666 } });
+  });
+
+  test('permissions "none": the node, and no cgroup rule; the process user owns nodes that name no owner', () => {
+    const registry = bad([{ path: '/dev/nvidia0', permissions: 'none' }, { path: '/dev/nvidia1', permissions: 'r', uid: 0 }]);
+    const p = fakeContainer({ process: { user: { uid: 1000, gid: 1000 } } as never });
+    const plan = planGpuCreateContainer(p, { requested: ['bad.com/gpu=d'], devices: resolveDevices(registry, ['bad.com/gpu=d']) }, host);
+    expect(plan.actions).toEqual([
+      { action: 'device', source: '/dev/nvidia0', destination: '/dev/nvidia0', type: 'c', major: 195, minor: 0, access: '', node: { fileMode: 0o666, uid: 1000, gid: 1000 } },
+      { action: 'device', source: '/dev/nvidia1', destination: '/dev/nvidia1', type: 'c', major: 195, minor: 1, access: 'r', node: { fileMode: 0o666, uid: 0, gid: 1000 } },
+      { action: 'allow-devices', rules: [{ type: 'c', major: 195, minor: 1, access: 'r' }] },
+    ]);
+  });
+
   test.each([
     ['nvidia.com/gpu=7', 'CDI device nvidia.com/gpu=7: unknown (nvidia.com/gpu has 0, 1, all)'],
     ['amd.com/gpu=0', 'CDI device amd.com/gpu=0: unknown (no spec for amd.com/gpu)'],
-    ['gpu0', 'CDI device "gpu0": not a fully-qualified name (vendor.com/class=name)'],
+    ['gpu0', 'CDI device "gpu0": not a fully-qualified name (vendor.com/class=name): unqualified device "gpu0", missing vendor'],
   ])('request %s', (name, message) => {
     const log = { info: () => undefined } as unknown as Parameters<typeof selectDevices>[2];
     expect(() => selectDevices(reg, { annotations: { 'cdi.k8s.io/x': name }, env: new Map(), cliDevices: [], acceptEnv: false }, log)).toThrow(new UsageError(message));

@@ -1,56 +1,89 @@
 /**
- * The createContainer mode of the GPU hook: a Plan (device nodes, mounts, cgroup rules, the
- * spec's createContainer hooks) on the one apply path every hook shares. Edits that need the
- * runtime (env, gids, other hook stages, netDevices, intelRdt) are listed as deferred: the
- * precreate mode (precreate.ts) makes them.
+ * The createContainer mode of the GPU hook: a Plan on the one apply path every hook shares, with
+ * the reference's semantics for what a plan can do there — device nodes (numbers and mode from
+ * the host node, owner from the process user; bound from the host when nothing differs, made with
+ * mknod when the spec or the user asks for other attributes or the host has no such node), a
+ * cgroup rule per b/c node with the access of its permissions, bind mounts ordered by container
+ * path depth, and the spec's createContainer hooks. What needs the runtime (env, gids, other
+ * hook stages, other mount types, netDevices, intelRdt) is listed as deferred: precreate makes it.
  */
-import type { Action, DeviceAllow } from '../core/actions';
+import { cgroupAccess, mountDepth } from '../cdi/apply';
+import type { Action, DeviceAction, DeviceAllow } from '../core/actions';
 import { UsageError } from '../core/errors';
+import type { HostView } from '../core/host';
 import { Plan, PlanInput, newPlan } from '../core/plan';
-import type { HostView } from '../engine/host';
-import { GpuSelection, isBindMount, mergeEdits, resolveNode } from './edits';
+import { GpuSelection, fillNode, lastByKey, selectedEdits } from './edits';
+import type { CdiMount } from '../cdi/spec';
 
-export function planGpuCreateContainer(p: PlanInput, sel: GpuSelection, host: HostView): Plan {
-  const edits = mergeEdits(sel.devices);
-  const actions: Action[] = [];
-  const deferred: string[] = [];
+/** The process user's ids, which the reference gives device nodes that name no owner. */
+function processUser(p: PlanInput): { uid?: number; gid?: number } {
+  const user = (p.bundle.config.process as { user?: { uid?: number; gid?: number } } | undefined)?.user;
+  return { ...(user?.uid ? { uid: user.uid } : {}), ...(user?.gid ? { gid: user.gid } : {}) };
+}
+
+function isBindMount(m: CdiMount): boolean {
+  return !m.type || m.type === 'bind' || (m.options ?? []).some((o) => o === 'bind' || o === 'rbind');
+}
+
+function deviceActions(p: PlanInput, sel: GpuSelection, host: HostView): { actions: DeviceAction[]; rules: DeviceAllow[] } {
+  const user = processUser(p);
+  const actions: DeviceAction[] = [];
   const rules: DeviceAllow[] = [];
-  for (const n of edits.deviceNodes.map((node) => resolveNode(node, host))) {
-    const attrs = n.mknod || n.fileMode !== undefined || n.uid !== undefined || n.gid !== undefined;
+  for (const n of lastByKey(selectedEdits(sel.devices).deviceNodes, (d) => d.path)) {
+    const f = fillNode(n, host);
+    const type = f.type as DeviceAction['type'];
+    const hostNode = host.lstatNode(f.hostPath);
+    const uid = f.uid ?? user.uid;
+    const gid = f.gid ?? user.gid;
+    const sameAsHost = !('error' in hostNode) && hostNode.type === type && hostNode.major === f.major && hostNode.minor === f.minor && (f.fileMode === undefined || f.fileMode === hostNode.mode);
+    const access = cgroupAccess(f.permissions);
     actions.push({
       action: 'device',
-      source: n.source,
-      destination: n.destination,
-      type: n.type,
-      major: n.major,
-      minor: n.minor,
-      access: n.access,
-      ...(attrs ? { node: { fileMode: n.fileMode, uid: n.uid, gid: n.gid } } : {}),
+      source: f.hostPath,
+      destination: f.path,
+      type,
+      major: f.major,
+      minor: f.minor,
+      access,
+      ...(sameAsHost && uid === undefined && gid === undefined ? {} : { node: { ...(f.fileMode !== undefined ? { fileMode: f.fileMode } : {}), ...(uid !== undefined ? { uid } : {}), ...(gid !== undefined ? { gid } : {}) } }),
     });
-    rules.push({ type: n.type, major: n.major, minor: n.minor, access: n.access });
+    if ((type === 'c' || type === 'b') && access !== '') rules.push({ type, major: f.major, minor: f.minor, access });
   }
-  for (const m of edits.mounts) {
+  return { actions, rules };
+}
+
+export function planGpuCreateContainer(p: PlanInput, sel: GpuSelection, host: HostView): Plan {
+  const edits = selectedEdits(sel.devices);
+  const deferred: string[] = [];
+  const { actions: devices, rules } = deviceActions(p, sel, host);
+  const actions: Action[] = [...devices];
+  const binds: Action[] = [];
+  for (const m of lastByKey(edits.mounts, (x) => x.containerPath)) {
     if (!isBindMount(m)) {
       deferred.push(`mount ${m.containerPath} of type ${m.type}: needs precreate`);
       continue;
     }
+    if (!m.hostPath.startsWith('/')) throw new UsageError(`CDI mount ${m.containerPath}: host path ${JSON.stringify(m.hostPath)} is not absolute`);
     const d = host.describe(m.hostPath);
     if (d.kind === 'missing' || d.kind === 'other') throw new UsageError(`CDI mount ${m.containerPath}: host path ${m.hostPath}: ${d.detail}`);
     const readonly = (m.options ?? []).some((o) => o === 'ro' || o === 'readonly');
-    actions.push({ action: 'bind', source: m.hostPath, destination: m.containerPath, kind: d.kind === 'directory' ? 'directory' : 'file', readonly });
+    binds.push({ action: 'bind', source: m.hostPath, destination: m.containerPath, kind: d.kind === 'directory' ? 'directory' : 'file', readonly });
   }
+  // Parents before children, as the reference orders a config's mounts (a stable sort by depth).
+  binds.sort((a, b) => mountDepth((a as { destination: string }).destination) - mountDepth((b as { destination: string }).destination));
+  actions.push(...binds);
   if (rules.length) actions.push({ action: 'allow-devices', rules });
   for (const h of edits.hooks) {
     if (h.hookName !== 'createContainer') {
       deferred.push(`hook ${h.path} for stage ${h.hookName}: needs precreate`);
       continue;
     }
+    if (!h.path.startsWith('/')) throw new UsageError(`CDI hook ${JSON.stringify(h.path)}: the path of a hook must be absolute`);
     actions.push({ action: 'run-hook', path: h.path, args: h.args ?? [h.path], env: h.env ?? [], timeoutMs: (h.timeout ?? 30) * 1000 });
   }
   for (const e of edits.env) deferred.push(`env ${e}: needs precreate`);
-  for (const g of edits.additionalGids) deferred.push(`additional gid ${g}: needs precreate`);
+  for (const g of edits.additionalGids) if (g !== 0) deferred.push(`additional gid ${g}: needs precreate`);
   for (const nd of edits.netDevices) deferred.push(`net device ${nd.hostInterfaceName}: needs precreate`);
   if (edits.intelRdt) deferred.push('intelRdt: needs precreate');
   return newPlan('gpu', p, actions, deferred);
 }
-

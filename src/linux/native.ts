@@ -11,12 +11,12 @@ export const NATIVE_CONSTANTS = [
   'O_PATH', 'O_CLOEXEC', 'O_DIRECTORY', 'O_NOFOLLOW', 'O_CREAT', 'O_EXCL', 'O_RDONLY', 'O_WRONLY', 'O_RDWR', 'O_TRUNC', 'O_NONBLOCK',
   'RESOLVE_IN_ROOT', 'RESOLVE_NO_MAGICLINKS', 'RESOLVE_NO_SYMLINKS', 'RESOLVE_BENEATH', 'RESOLVE_NO_XDEV',
   'OPEN_TREE_CLONE', 'OPEN_TREE_CLOEXEC',
-  'MOUNT_ATTR_RDONLY', 'MOUNT_ATTR_NOSUID', 'MOUNT_ATTR_NODEV', 'MOUNT_ATTR_NOEXEC',
+  'MOUNT_ATTR_RDONLY', 'MOUNT_ATTR_NOSUID', 'MOUNT_ATTR_NODEV', 'MOUNT_ATTR_NOEXEC', 'MOUNT_ATTR_NOSYMFOLLOW',
   'MOVE_MOUNT_F_EMPTY_PATH', 'MOVE_MOUNT_T_EMPTY_PATH',
   'FSCONFIG_SET_FLAG', 'FSCONFIG_SET_STRING', 'FSCONFIG_CMD_CREATE', 'FSOPEN_CLOEXEC', 'FSMOUNT_CLOEXEC',
   'MS_BIND', 'MS_REC', 'MS_RDONLY', 'MS_NOSUID', 'MS_NODEV', 'MS_NOEXEC', 'MS_REMOUNT', 'MS_PRIVATE', 'MS_SLAVE', 'MS_SHARED', 'MS_UNBINDABLE',
   'MNT_DETACH', 'UMOUNT_NOFOLLOW',
-  'ENOENT',
+  'ENOENT', 'EEXIST', 'AT_REMOVEDIR',
   'S_IFMT', 'S_IFCHR', 'S_IFBLK', 'S_IFDIR', 'S_IFREG',
   'BPF_PROG_TYPE_CGROUP_DEVICE', 'BPF_CGROUP_DEVICE', 'BPF_F_ALLOW_MULTI', 'BPF_F_ALLOW_OVERRIDE', 'BPF_F_REPLACE',
 ] as const;
@@ -44,6 +44,9 @@ export interface Native {
   mknodat(dirfd: number, name: string, mode: number, major: number, minor: number): void;
   fchownat(dirfd: number, path: string, uid: number, gid: number, flags: number): void;
   fchmodat(dirfd: number, name: string, mode: number): void;
+  symlinkat(target: string, dirfd: number, name: string): void;
+  renameat(oldDirfd: number, oldName: string, newDirfd: number, newName: string): void;
+  unlinkat(dirfd: number, name: string, flags: number): void;
   mount(source: string | null, target: string, fstype: string | null, flags: number, data: string | null): void;
   umount2(target: string, flags: number): void;
   openTree(dirfd: number, path: string, flags: number): number;

@@ -141,8 +141,9 @@ export const cases: Case[] = [
       fs.writeFileSync(path.join(c.dir, 'cdi', 'evil.json'), JSON.stringify({ cdiVersion: '0.6.0', kind: 'evil.com/x', devices: [{ name: 'a', containerEdits: { mounts: [{ hostPath: c.src, containerPath: '../../etc' }] } }] }));
       return [BIN('ocihook-gpu'), `--cdi-spec-dir=${path.join(c.dir, 'cdi')}`, '--device=evil.com/x=a'];
     },
-    expect: 'fail',
-    stderr: /evil\.com\/x=a: unknown/,
+    // The CDI reference accepts a relative containerPath (as runc does a relative destination): it
+    // resolves in the rootfs, where "../.." stops at its root.
+    expect: 'inside',
   },
   {
     name: 'ld.so.conf including paths outside and itself',

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { OciConfig } from '../../src/core/oci';
 import type { PlanInput } from '../../src/core/plan';
-import type { HostPath, HostView } from '../../src/engine/host';
+import type { HostNode, HostPath, HostView } from '../../src/core/host';
 
 /** A container as planners see it: bundle /run/ctr/c1, rootfs /run/ctr/c1/rootfs, already located "inside". */
 export function fakeContainer(config: Partial<OciConfig> = {}, statePid = 1): PlanInput {
@@ -22,14 +22,23 @@ export function fakeContainer(config: Partial<OciConfig> = {}, statePid = 1): Pl
   };
 }
 
-/** A host made of a table: path -> what it is; anything else is missing. */
-export function fakeHost(paths: Record<string, HostPath>): HostView {
-  return { describe: (p) => paths[p] ?? { kind: 'missing', detail: 'no such file or directory' } };
+type FakePath = HostPath & { mode?: number };
+
+/** A host made of a table: path -> what it is (device nodes with mode 0666 unless given); anything else is missing. */
+export function fakeHost(paths: Record<string, FakePath>): HostView {
+  return {
+    describe: (p) => paths[p] ?? { kind: 'missing', detail: 'no such file or directory' },
+    lstatNode(p): HostNode {
+      const d = paths[p];
+      if (!d || d.kind === 'missing') return { error: 'no such file or directory' };
+      return d.kind === 'device' ? { type: d.type, major: d.major, minor: d.minor, mode: d.mode ?? 0o666 } : { error: 'not a device node' };
+    },
+  };
 }
 
 export const FILE: HostPath = { kind: 'file' };
 export const DIR: HostPath = { kind: 'directory' };
-export const chr = (major: number, minor: number): HostPath => ({ kind: 'device', type: 'c', major, minor });
+export const chr = (major: number, minor: number, mode?: number): FakePath => ({ kind: 'device', type: 'c', major, minor, ...(mode !== undefined ? { mode } : {}) });
 
 /** Compares value with testdata/<name>.json beside the test file. */
 export function expectGolden(testFile: string, name: string, value: unknown): void {

@@ -7,6 +7,14 @@ import { ensureMountPoint } from '../../linux/mount-point';
 import { native } from '../../linux/native';
 import { openInRootfs, pathComponents } from '../../linux/rootfs';
 
+/** The st_mode format of each node type ("u", unbuffered, is a character device to the kernel). */
+const NODE_FORMAT: Record<DeviceAction['type'], (c: ReturnType<typeof native>['constants']) => number> = {
+  c: (c) => c.S_IFCHR,
+  u: (c) => c.S_IFCHR,
+  b: (c) => c.S_IFBLK,
+  p: () => fs.constants.S_IFIFO,
+};
+
 /** The folder the node goes in, created as directories where missing. */
 function openParent(rootFd: number, parts: string[]): number {
   if (parts.length === 0) return openInRootfs(rootFd, '/') as number;
@@ -20,8 +28,9 @@ function checkExisting(parentFd: number, name: string, a: DeviceAction): void {
   try {
     const st = fs.fstatSync(existing, { bigint: true });
     const dev = splitDev(st.rdev);
-    const type = st.isCharacterDevice() ? 'c' : st.isBlockDevice() ? 'b' : undefined;
-    if (type !== a.type || dev.major !== a.major || dev.minor !== a.minor) throw new ActionError(`${a.destination} exists in the container and is not ${a.type} ${a.major}:${a.minor}`);
+    const type = st.isCharacterDevice() ? (a.type === 'u' ? 'u' : 'c') : st.isBlockDevice() ? 'b' : st.isFIFO() ? 'p' : undefined;
+    const sameNumbers = type === 'p' || (dev.major === a.major && dev.minor === a.minor);
+    if (type !== a.type || !sameNumbers) throw new ActionError(`${a.destination} exists in the container and is not ${a.type} ${a.major}:${a.minor}`);
   } finally {
     fs.closeSync(existing);
   }
@@ -36,7 +45,7 @@ export function createDeviceNode(rootFd: number, a: DeviceAction): void {
   try {
     const mode = a.node?.fileMode ?? 0o666;
     try {
-      n.mknodat(parentFd, name, (a.type === 'c' ? c.S_IFCHR : c.S_IFBLK) | (mode & 0o7777), a.major, a.minor);
+      n.mknodat(parentFd, name, NODE_FORMAT[a.type](c) | (mode & 0o7777), a.major, a.minor);
     } catch (e) {
       if (errorCode(e) !== 'EEXIST') throw e;
       checkExisting(parentFd, name, a);
