@@ -37,6 +37,19 @@ export interface InstallOptions {
   programs: readonly string[];
   /** The host paths a hook's arguments bind, to skip a hooks.d file whose sources this host lacks. */
   hostSourcesOf(hookArgs: readonly string[]): string[];
+  /** Also install bin/nvidia-cdi-hook (a link to ocihook-gpu), for CDI specs written by nvidia-ctk. */
+  nvidiaCdiHook?: boolean;
+}
+
+/** The name NVIDIA's CDI specs call; ocihook-gpu answers to it (its nvidia-cdi-hook subcommands). */
+export const NVIDIA_CDI_HOOK = 'nvidia-cdi-hook';
+
+/** A symlink at `link` to `target`, replacing what is there atomically. */
+function symlinkAtomically(target: string, link: string): void {
+  const tmp = `${link}.tmp-${process.pid}`;
+  fs.rmSync(tmp, { force: true });
+  fs.symlinkSync(target, tmp);
+  fs.renameSync(tmp, link);
 }
 
 interface Manifest {
@@ -92,6 +105,11 @@ export function install(o: InstallOptions): InstallReport {
     const bundle = path.join(o.prefix, 'lib', `${p}.js`);
     writeFileAtomically(bundle, fs.readFileSync(path.join(o.dist, 'lib', `${p}.js`)), 0o644);
     record(bundle);
+  }
+  if (o.nvidiaCdiHook) {
+    const link = path.join(o.prefix, 'bin', NVIDIA_CDI_HOOK);
+    symlinkAtomically('ocihook-gpu', link);
+    record(link);
   }
   const addon = path.join(o.prefix, 'native', 'ocihooks.node');
   writeFileAtomically(addon, fs.readFileSync(path.join(o.dist, 'native', 'ocihooks.node')), 0o755);

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UsageError } from '../core/errors';
 import type { Json } from '../core/json';
+import { REFERENCE_HOOKS } from '../../test/support/cdi-reference';
 import { tmpDir } from '../../test/support/e2e';
 import { FILE, chr, fakeHost } from '../../test/support/offline';
 import { CdiApplyError, applyContainerEdits, cleanPath } from './apply';
@@ -17,14 +18,7 @@ const host = fakeHost({ '/dev/null': chr(1, 3, 0o666), '/etc/passwd': FILE, '/de
 const e = (o: Partial<ContainerEdits>): ContainerEdits => ({ ...emptyEdits(), ...o });
 const nullDevice = { path: '/dev/null', type: 'c', major: 1, minor: 3, fileMode: 0o666 };
 const nullRule = { allow: true, type: 'c', major: 1, minor: 3, access: 'rwm' };
-const hooks = [
-  { hookName: 'prestart', path: '/usr/local/bin/prestart-vendor-hook', args: ['--verbose'], env: ['VENDOR_ENV1=value1'] },
-  { hookName: 'createRuntime', path: '/usr/local/bin/cr-vendor-hook', args: ['--debug'], env: ['VENDOR_ENV2=value2'] },
-  { hookName: 'createContainer', path: '/usr/local/bin/cc-vendor-hook', args: ['--create'], env: ['VENDOR_ENV3=value3'] },
-  { hookName: 'startContainer', path: '/usr/local/bin/sc-vendor-hook', args: ['--start'], env: ['VENDOR_ENV4=value4'] },
-  { hookName: 'poststart', path: '/usr/local/bin/poststart-vendor-hook', env: ['VENDOR_ENV5=value5'] },
-  { hookName: 'poststop', path: '/usr/local/bin/poststop-vendor-hook' },
-] as ContainerEdits['hooks'];
+const hooks = REFERENCE_HOOKS;
 const m = (n: number, dest: string, extra: object = {}) => ({ source: `/some/host/path${n}`, destination: dest, ...extra });
 const cm = (n: number, dest: string, extra: object = {}) => ({ hostPath: `/some/host/path${n}`, containerPath: dest, ...extra });
 

@@ -2,18 +2,12 @@
  * Container edits: the cases of the CDI reference's container-edits_test.go (TestValidateContainerEdits,
  * TestAppend) and device_test.go (TestDeviceValidate), as tables.
  */
+import { REFERENCE_HOOKS } from '../../test/support/cdi-reference';
 import type { RawEdits } from './schema';
 import { ContainerEdits, appendEdits, editsProblem, emptyEdits, normaliseEdits } from './edits';
 import { validateCdiSpec } from './spec';
 
-const hooks = [
-  { hookName: 'prestart', path: '/usr/local/bin/prestart-vendor-hook', args: ['--verbose'], env: ['VENDOR_ENV1=value1'] },
-  { hookName: 'createRuntime', path: '/usr/local/bin/cr-vendor-hook', args: ['--debug'], env: ['VENDOR_ENV2=value2'] },
-  { hookName: 'createContainer', path: '/usr/local/bin/cc-vendor-hook', args: ['--create'], env: ['VENDOR_ENV3=value3'] },
-  { hookName: 'startContainer', path: '/usr/local/bin/sc-vendor-hook', args: ['--start'], env: ['VENDOR_ENV4=value4'] },
-  { hookName: 'poststart', path: '/usr/local/bin/poststart-vendor-hook', env: ['VENDOR_ENV5=value5'] },
-  { hookName: 'poststop', path: '/usr/local/bin/poststop-vendor-hook' },
-];
+const hooks = REFERENCE_HOOKS;
 
 describe('ContainerEdits validation (TestValidateContainerEdits)', () => {
   test.each<[string, RawEdits | null, string | undefined]>([

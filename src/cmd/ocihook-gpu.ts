@@ -2,10 +2,12 @@
  * ocihook-gpu: GPUs through CDI specs (or device-node discovery), NVIDIA and AMD.
  *   ocihook-gpu [options]             createContainer hook: device nodes, mounts, cgroup rules, spec hooks
  *   ocihook-gpu precreate [options]   podman precreate: config.json on stdin, edited config.json on stdout
+ *   ocihook-gpu <nvidia-cdi-hook subcommand> [flags]   NVIDIA's CDI hooks (also installed as nvidia-cdi-hook)
  * Devices come from cdi.k8s.io/* annotations and --device; the image's NVIDIA_VISIBLE_DEVICES,
  * ROCR/HIP_VISIBLE_DEVICES only with --accept-env and only when neither is there (src/gpu/select.ts).
  */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { DEFAULT_CDI_DIRS } from '../cdi/registry';
 import { UsageError } from '../core/errors';
 import { parseJson, parseWith } from '../core/json';
@@ -18,6 +20,8 @@ import { containerEnv } from '../engine/inputs';
 import { phaseDone } from '../engine/timing';
 import { planGpuCreateContainer } from '../gpu/plan';
 import { editConfigForPrecreate } from '../gpu/precreate';
+import { NOOP, NVIDIA_HOOKS } from '../gpu/nvidia-hook';
+import { rootFlags, runNvidiaHook } from '../gpu/nvidia-hook/run';
 import { gpuRegistry, selectDevices } from '../gpu/registry';
 
 interface Args extends CommonArgs {
@@ -63,13 +67,27 @@ function precreate(args: Args, ctx: HookContext): void {
   process.stdout.write(JSON.stringify(edited));
 }
 
-const isPrecreate = process.argv[2] === 'precreate';
-runProgram<Args>(spec, process.argv.slice(isPrecreate ? 3 : 2), (args, ctx) => {
-  if (isPrecreate) return precreate(args, ctx);
-  runContainerHook(args, ctx, (p) => {
-    const annotations = { ...(p.bundle.config.annotations ?? {}), ...(p.state.annotations ?? {}) };
-    const reg = gpuRegistry(args['cdi-spec-dir'] ?? DEFAULT_CDI_DIRS, args['device-root'], ctx.log);
-    const sel = selectDevices(reg, { annotations, env: containerEnv(p.bundle.config), cliDevices: args.device, acceptEnv: args['accept-env'] }, ctx.log);
-    return planGpuCreateContainer(p, sel, realHost);
+function gpuHook(argv: string[]): void {
+  const isPrecreate = argv[0] === 'precreate';
+  runProgram<Args>(spec, isPrecreate ? argv.slice(1) : argv, (args, ctx) => {
+    if (isPrecreate) return precreate(args, ctx);
+    runContainerHook(args, ctx, (p) => {
+      const annotations = { ...(p.bundle.config.annotations ?? {}), ...(p.state.annotations ?? {}) };
+      const reg = gpuRegistry(args['cdi-spec-dir'] ?? DEFAULT_CDI_DIRS, args['device-root'], ctx.log);
+      const sel = selectDevices(reg, { annotations, env: containerEnv(p.bundle.config), cliDevices: args.device, acceptEnv: args['accept-env'] }, ctx.log);
+      return planGpuCreateContainer(p, sel, realHost);
+    });
   });
-});
+}
+
+const invokedAs = path.basename(process.argv[1] ?? '');
+const { rest: argv, logLevel } = rootFlags(process.argv.slice(2));
+const first = argv[0];
+const hook = first !== undefined && Object.hasOwn(NVIDIA_HOOKS, first) ? NVIDIA_HOOKS[first] : undefined;
+if (hook) runNvidiaHook(spec.program, hook, argv.slice(1), logLevel);
+else if (first === NOOP) process.exit(0);
+else if (first !== undefined && first !== 'precreate' && !first.startsWith('-')) {
+  // NVIDIA's rule: a hook a newer toolkit wrote into a spec must not break the container.
+  process.stderr.write(`${spec.program}: warning: Unsupported CDI hook: ${first}\n`);
+} else if (first === undefined && invokedAs === 'nvidia-cdi-hook') process.stderr.write(`${spec.program}: warning: No CDI hook specified\n`);
+else gpuHook(argv);

@@ -66,7 +66,41 @@ export interface RunHookAction {
   timeoutMs: number;
 }
 
-export type Action = BindAction | DeviceAction | AllowDevicesAction | LdconfigAction | RunHookAction;
+/** Create a symlink in the container, or replace what is at `link` atomically; `target` is written as given. */
+export interface SymlinkAction {
+  action: 'symlink';
+  target: string;
+  link: string;
+}
+
+/** Write a file in the container (missing folders created). */
+export interface WriteFileAction {
+  action: 'write-file';
+  path: string;
+  content: string;
+  mode: number;
+  /** Refuse to replace an existing file. */
+  exclusive?: boolean;
+}
+
+/** Set the mode of a container path that exists (resolved in the rootfs; a missing one is skipped). */
+export interface ChmodAction {
+  action: 'chmod';
+  path: string;
+  mode: number;
+}
+
+/** Bind a read-only file holding `content` over a container path (the file lives on a tmpfs attached nowhere else). */
+export interface MountFileAction {
+  action: 'mount-file';
+  destination: string;
+  content: string;
+  mode: number;
+}
+
+export type FileAction = SymlinkAction | WriteFileAction | ChmodAction;
+
+export type Action = BindAction | DeviceAction | AllowDevicesAction | LdconfigAction | RunHookAction | FileAction | MountFileAction;
 
 /** A device action that binds the host node (rather than creating one with mknod). */
 export function bindsHostNode(a: Action): a is DeviceAction {
@@ -90,5 +124,13 @@ export function describeAction(a: Action): string {
       return `ldconfig ${a.ldconfig}${a.folders.length ? ` with ${a.folders.join(', ')}` : ''}`;
     case 'run-hook':
       return `run hook ${[a.path, ...a.args.slice(1)].join(' ')}`;
+    case 'symlink':
+      return `symlink ${a.link} -> ${a.target}`;
+    case 'write-file':
+      return `write ${a.path} (${a.mode.toString(8).padStart(4, '0')})`;
+    case 'chmod':
+      return `chmod ${a.mode.toString(8).padStart(4, '0')} ${a.path}`;
+    case 'mount-file':
+      return `mount a read-only file over ${a.destination}`;
   }
 }

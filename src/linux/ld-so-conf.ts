@@ -67,11 +67,32 @@ function openDropInFolder(rootFd: number): number {
   return openInRootfs(rootFd, dir) as number;
 }
 
-/** Writes the drop-in (and /etc/ld.so.conf including it, if the image has none) inside the rootfs. */
+/** The folders an earlier hook of this container start wrote to the drop-in (each hook adds its own). */
+function dropInFolders(rootFd: number): string[] {
+  let fd: number | undefined;
+  try {
+    fd = openInRootfs(rootFd, DROP_IN, native().constants.O_RDONLY | native().constants.O_NOFOLLOW);
+  } catch {
+    return []; // not a plain file (writing it will say why)
+  }
+  if (fd === undefined) return [];
+  try {
+    if (!fs.fstatSync(fd).isFile()) return [];
+    return fs.readFileSync(fd, 'utf8').split('\n').filter((l) => l.startsWith('/'));
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * Writes the drop-in (and /etc/ld.so.conf including it, if the image has none) inside the rootfs.
+ * Folders already in it stay: several hooks (ocihook-ldconfig, update-ldcache) may add theirs.
+ */
 export function writeDropIn(rootFd: number, folders: string[]): void {
+  const all = [...new Set([...dropInFolders(rootFd), ...folders])];
   const dirFd = openDropInFolder(rootFd);
   try {
-    createFile(dirFd, pathComponents(DROP_IN).pop() as string, `# written by ocihooks: folders injected into this container\n${folders.join('\n')}\n`, false);
+    createFile(dirFd, pathComponents(DROP_IN).pop() as string, `# written by ocihooks: folders injected into this container\n${all.join('\n')}\n`, false);
   } finally {
     fs.closeSync(dirFd);
   }

@@ -51,3 +51,9 @@ export function runLdconfig(ldconfig: string, rootfsPath: string, timeoutMs: num
     throw new ActionError(`${ldconfig} -r ${rootfsPath}: ${messageOf(e)}`);
   }
 }
+
+/** NVIDIA's rule for a host ldconfig: Ubuntu's is a wrapper script around ldconfig.real, so P.real wins when it exists. */
+export function preferRealLdconfig(p: string): string {
+  const base = p.endsWith('.real') ? p.slice(0, -'.real'.length) : p;
+  return fs.existsSync(`${base}.real`) ? `${base}.real` : base;
+}

@@ -103,6 +103,24 @@ describe('ocihooks install', () => {
     expect(un.status).toBe(0);
     expect(listing()).toEqual(before);
   });
+
+  test('--nvidia-cdi-hook installs ocihook-gpu under NVIDIA\'s name too (opt-in); uninstall removes it', () => {
+    const base = tmpDir('install-nv');
+    const prefix = path.join(base, 'prefix');
+    const hooksDir = path.join(base, 'hooks.d');
+    const plain = run(process.execPath, [OCIHOOKS(), 'install', '--prefix', prefix, '--hooks-dir', hooksDir]);
+    expect(plain.status).toBe(0);
+    expect(fs.existsSync(path.join(prefix, 'bin', 'nvidia-cdi-hook'))).toBe(false);
+    const inst = run(process.execPath, [OCIHOOKS(), 'install', '--prefix', prefix, '--hooks-dir', hooksDir, '--nvidia-cdi-hook']);
+    expect(inst.status).toBe(0);
+    const hook = path.join(prefix, 'bin', 'nvidia-cdi-hook');
+    expect(fs.readlinkSync(hook)).toBe('ocihook-gpu');
+    const unknown = run(hook, ['a-hook-from-a-newer-toolkit'], { input: '' });
+    expect([unknown.status, unknown.stderr]).toEqual([0, 'ocihook-gpu: warning: Unsupported CDI hook: a-hook-from-a-newer-toolkit\n']);
+    expect(run(process.execPath, [OCIHOOKS(), 'install', '--prefix', prefix, '--uninstall']).status).toBe(0);
+    expect(fs.existsSync(hook) || fs.existsSync(prefix)).toBe(false);
+    fs.rmSync(base, { recursive: true, force: true });
+  });
 });
 
 describe('ocihooks match agrees with podman', () => {

@@ -41,12 +41,12 @@ describe('cdi generate', () => {
     expect(() => parseDriverVersion('nothing here')).toThrow(/no kernel module version/);
   });
 
-  test('a spec with each GPU by index and UUID, all, nodes, version-matched libraries, utilities, ldconfig hook', () => {
+  test('a spec with each GPU by index and UUID, all, nodes, version-matched libraries, utilities, the nvidia-ctk hooks', () => {
     const root = fakeDriverRoot([
       { bus: '0000:1b:00.0', minor: 0, uuid: 'GPU-aaaa1111-2222-3333-4444-555566667777' },
       { bus: '0000:43:00.0', minor: 1, uuid: 'GPU-bbbb1111-2222-3333-4444-555566667777' },
     ]);
-    const spec = generateNvidiaSpec({ driverRoot: root, ldconfigHook: '/usr/local/libexec/ocihooks/bin/ocihook-ldconfig' });
+    const spec = generateNvidiaSpec({ driverRoot: root, gpuHook: '/usr/local/libexec/ocihooks/bin/ocihook-gpu' });
     expect(spec.kind).toBe('nvidia.com/gpu');
     expect(spec.devices.map((d) => d.name)).toEqual(['0', '1', 'GPU-aaaa1111-2222-3333-4444-555566667777', 'GPU-bbbb1111-2222-3333-4444-555566667777', 'all']);
     expect(spec.devices[1]?.edits.deviceNodes).toEqual([{ path: '/dev/nvidia1', hostPath: '/dev/nvidia1', type: 'c', major: 195, minor: 1 }]);
@@ -54,25 +54,32 @@ describe('cdi generate', () => {
     expect(spec.edits.deviceNodes.map((n) => `${n.path} ${n.major}:${n.minor}`)).toEqual(['/dev/nvidiactl 195:255', '/dev/nvidia-uvm 238:0', '/dev/nvidia-uvm-tools 238:1']);
     const lib = '/usr/lib/x86_64-linux-gnu';
     expect(spec.edits.mounts.map((m) => m.containerPath)).toEqual([`${lib}/libcuda.so.${VERSION}`, `${lib}/libnvidia-ml.so.${VERSION}`, `${lib}/libnvidia-ptxjitcompiler.so.${VERSION}`, '/usr/local/nvidia/bin/nvidia-smi']);
-    expect(spec.edits.hooks).toEqual([{ hookName: 'createContainer', path: '/usr/local/libexec/ocihooks/bin/ocihook-ldconfig', args: ['ocihook-ldconfig', `--folder=${lib}`] }]);
+    const gpu = (...args: string[]) => ({ hookName: 'createContainer', path: '/usr/local/libexec/ocihooks/bin/ocihook-gpu', args: ['ocihook-gpu', ...args] });
+    expect(spec.edits.hooks).toEqual([
+      gpu('create-symlinks', '--link', `libcuda.so.1::${lib}/libcuda.so`),
+      gpu('enable-cuda-compat', `--host-driver-version=${VERSION}`),
+      gpu('update-ldcache', '--folder', lib),
+      gpu('disable-device-node-modification'),
+    ]);
+    expect(spec.edits.env).toEqual(['NVIDIA_VISIBLE_DEVICES=void']);
   });
 
   test('refuses clearly without a driver, without libcuda of the running version, or without a GPU node', () => {
     const empty = tmpDir('no-driver');
-    expect(() => generateNvidiaSpec({ driverRoot: empty, ldconfigHook: '/x' })).toThrow(/no NVIDIA kernel module loaded here/);
+    expect(() => generateNvidiaSpec({ driverRoot: empty, gpuHook: '/x' })).toThrow(/no NVIDIA kernel module loaded here/);
     const root = fakeDriverRoot([{ bus: '0000:1b:00.0', minor: 0, uuid: 'GPU-1' }]);
     fs.rmSync(path.join(root, 'usr/lib/x86_64-linux-gnu', `libcuda.so.${VERSION}`));
-    expect(() => generateNvidiaSpec({ driverRoot: root, ldconfigHook: '/x' })).toThrow(`no libcuda.so.${VERSION}`);
+    expect(() => generateNvidiaSpec({ driverRoot: root, gpuHook: '/x' })).toThrow(`no libcuda.so.${VERSION}`);
     const noNode = fakeDriverRoot([{ bus: '0000:1b:00.0', minor: 0, uuid: 'GPU-1' }]);
     fs.rmSync(path.join(noNode, 'dev', 'nvidia0'));
-    expect(() => generateNvidiaSpec({ driverRoot: noNode, ldconfigHook: '/x' })).toThrow(/dev\/nvidia0: missing for GPU GPU-1/);
+    expect(() => generateNvidiaSpec({ driverRoot: noNode, gpuHook: '/x' })).toThrow(/dev\/nvidia0: missing for GPU GPU-1/);
   });
 
-  test('the installed command names its own ocihook-ldconfig in the spec: a program that runs', () => {
+  test('the installed command names its own ocihook-gpu in the spec: a program that runs', () => {
     const root = fakeDriverRoot([{ bus: '0000:1b:00.0', minor: 0, uuid: 'GPU-1' }]);
     const spec = JSON.parse(ok(process.execPath, [BIN('ocihooks'), 'cdi', 'generate', '--driver-root', root])) as { containerEdits: { hooks: { path: string }[] } };
     const hook = spec.containerEdits.hooks[0]?.path as string;
-    expect(hook).toBe(BIN('ocihook-ldconfig'));
+    expect(hook).toBe(BIN('ocihook-gpu'));
     expect(ok(hook, ['--version']).trim()).toMatch(/^\d+\.\d+\.\d+$/);
   });
 });

@@ -6,25 +6,11 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BIN, makeBundle, makeBusyboxRootfs, ok, podmanArgs, requireTool, run, stateFile, tmpDir, writeHooksD } from '../support/e2e';
+import { BIN, makeBundle, makeBusyboxRootfs, makeGlibcRootfs, ok, podmanArgs, requireTool, run, stateFile, tmpDir, writeHooksD } from '../support/e2e';
 
 const LDCONFIG = ['/sbin/ldconfig', '/usr/sbin/ldconfig'].find((p) => fs.existsSync(p)) as string;
 const ANNOTATION = { 'com.hooks.test.ldconfig': 'true' };
 const WHEN = { annotations: { '^com\\.hooks\\.test\\.ldconfig$': '^true$' } };
-
-/** A busybox rootfs plus the host's dynamic loader and libc at their Debian paths. */
-export function makeGlibcRootfs(dir: string): string {
-  const rootfs = makeBusyboxRootfs(dir);
-  for (const lib of ['/lib64/ld-linux-x86-64.so.2', '/lib/x86_64-linux-gnu/libc.so.6']) {
-    const dst = path.join(rootfs, lib);
-    fs.mkdirSync(path.dirname(dst), { recursive: true });
-    fs.copyFileSync(fs.realpathSync(lib), dst);
-  }
-  fs.mkdirSync(path.join(rootfs, 'etc', 'ld.so.conf.d'), { recursive: true });
-  fs.writeFileSync(path.join(rootfs, 'etc', 'ld.so.conf'), 'include /etc/ld.so.conf.d/*.conf\n');
-  fs.writeFileSync(path.join(rootfs, 'etc', 'ld.so.conf.d', 'x86_64-linux-gnu.conf'), '/lib/x86_64-linux-gnu\n/usr/lib/x86_64-linux-gnu\n');
-  return rootfs;
-}
 
 function buildProgram(dir: string): { libDir: string; program: string } {
   const cc = requireTool('gcc');

@@ -69,6 +69,20 @@ export function makeBusyboxRootfs(dir: string): string {
   return dir;
 }
 
+/** A busybox rootfs plus the host's dynamic loader and libc at their Debian paths. */
+export function makeGlibcRootfs(dir: string): string {
+  const rootfs = makeBusyboxRootfs(dir);
+  for (const lib of ['/lib64/ld-linux-x86-64.so.2', '/lib/x86_64-linux-gnu/libc.so.6']) {
+    const dst = path.join(rootfs, lib);
+    fs.mkdirSync(path.dirname(dst), { recursive: true });
+    fs.copyFileSync(fs.realpathSync(lib), dst);
+  }
+  fs.mkdirSync(path.join(rootfs, 'etc', 'ld.so.conf.d'), { recursive: true });
+  fs.writeFileSync(path.join(rootfs, 'etc', 'ld.so.conf'), 'include /etc/ld.so.conf.d/*.conf\n');
+  fs.writeFileSync(path.join(rootfs, 'etc', 'ld.so.conf.d', 'x86_64-linux-gnu.conf'), '/lib/x86_64-linux-gnu\n/usr/lib/x86_64-linux-gnu\n');
+  return rootfs;
+}
+
 export interface HookSpec {
   path: string;
   args?: string[];

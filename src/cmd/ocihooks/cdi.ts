@@ -20,7 +20,7 @@ const generateCommand: CommandModule<object, GenerateArgs> = {
       .option('output', { type: 'string', describe: 'file to write (default: stdout)' })
       .option('format', { choices: ['json', 'yaml'] as const, default: 'json' as const }),
   handler: (a) => {
-    const spec = generateNvidiaSpec({ driverRoot: a['driver-root'], ldconfigHook: path.join(BIN_DIR, 'ocihook-ldconfig') });
+    const spec = generateNvidiaSpec({ driverRoot: a['driver-root'], gpuHook: path.join(BIN_DIR, 'ocihook-gpu') });
     const text = a.format === 'yaml' ? (require('yaml') as typeof import('yaml')).stringify(spec.doc) : JSON.stringify(spec.doc, null, 2) + '\n';
     if (!a.output) {
       process.stdout.write(text);

@@ -15,6 +15,7 @@ interface Args {
   uninstall: boolean;
   ldconfig?: string;
   'fi-provider-dir': string;
+  'nvidia-cdi-hook': boolean;
 }
 
 /** The shipped hooks.d templates: beside a build (dist/../hooks.d) or an installation. */
@@ -33,7 +34,8 @@ export const installCommand: CommandModule<object, Args> = {
       .option('hooks-dir', { type: 'string', default: DEFAULT_HOOKS_DIR })
       .option('uninstall', { type: 'boolean', default: false, describe: 'remove exactly what install wrote' })
       .option('ldconfig', { type: 'string', describe: 'host ldconfig the hooks use (default: /sbin/ldconfig or /usr/sbin/ldconfig)' })
-      .option('fi-provider-dir', { type: 'string', default: '/usr/lib/x86_64-linux-gnu/libfabric', describe: 'host libfabric provider folder for libfabric.json' }),
+      .option('fi-provider-dir', { type: 'string', default: '/usr/lib/x86_64-linux-gnu/libfabric', describe: 'host libfabric provider folder for libfabric.json' })
+      .option('nvidia-cdi-hook', { type: 'boolean', default: false, describe: 'also install <prefix>/bin/nvidia-cdi-hook (ocihook-gpu under that name), for CDI specs written by nvidia-ctk' }),
   handler: (a) => {
     if (a.uninstall) {
       for (const r of uninstall(a.prefix)) process.stdout.write(`removed ${r}\n`);
@@ -42,7 +44,7 @@ export const installCommand: CommandModule<object, Args> = {
     const ldconfig = a.ldconfig ?? defaultLdconfig();
     if (!ldconfig) throw new UsageError('no host ldconfig found: pass --ldconfig');
     printReport(
-      install({ prefix: a.prefix, hooksDir: a['hooks-dir'], node: process.execPath, dist: PREFIX, templates: templatesDir(), ldconfig, fiProviderDir: a['fi-provider-dir'], programs: PROGRAMS, hostSourcesOf }),
+      install({ prefix: a.prefix, hooksDir: a['hooks-dir'], node: process.execPath, dist: PREFIX, templates: templatesDir(), ldconfig, fiProviderDir: a['fi-provider-dir'], programs: PROGRAMS, hostSourcesOf, nvidiaCdiHook: a['nvidia-cdi-hook'] }),
     );
   },
 };

@@ -5,19 +5,22 @@
  *     join, all of them, since the sources are visible only here — and find the container's
  *     device cgroup while /proc still shows the host (device-cgroup.ts).
  *  2. Enter the container's mount namespace if the location says so (context.ts).
- *  3. Attach each tree on a mount point resolved inside the rootfs; create device nodes.
+ *  3. Attach each tree on a mount point resolved inside the rootfs; create device nodes; mount
+ *     files (mount-file.ts); make symlinks, write files, set modes (files.ts).
  *  4. Allow the devices in the cgroup.
  *  5. Refresh the linker cache (ldconfig.ts).
  *  6. Run the CDI spec's hooks, from the hook's own namespace (spec-hooks.ts).
  * Any failure unmounts what this run mounted, in reverse order, and names the action that failed.
  * A container with a user namespace of its own, joined by hand, goes to user-namespace.ts.
  */
-import { Action, AllowDevicesAction, DeviceAction, LdconfigAction, RunHookAction, bindsHostNode, describeAction } from '../../core/actions';
+import { Action, AllowDevicesAction, DeviceAction, FileAction, LdconfigAction, RunHookAction, bindsHostNode, describeAction } from '../../core/actions';
 import { ActionError, messageOf } from '../../core/errors';
 import type { Plan } from '../../core/plan';
 import { inUserNamespace, sameUserNamespace } from '../../linux/userns';
 import { Applied, ApplyOptions, ApplyRun, step } from './context';
 import { createDeviceNode } from './device-nodes';
+import { applyFileAction } from './files';
+import { mountFile } from './mount-file';
 import { allowDeviceAccess, deviceCgroupToAllow } from './device-cgroup';
 import { refreshLinkerCache } from './ldconfig';
 import { MountAction, attachMount, detachedTree } from './mounts';
@@ -39,6 +42,8 @@ export function applyPlan(plan: Plan, opts: ApplyOptions): Applied {
   const allow: AllowDevicesAction[] = ofKind(plan.actions, 'allow-devices');
   const ldconfigs: LdconfigAction[] = ofKind(plan.actions, 'ldconfig');
   const hooks: RunHookAction[] = ofKind(plan.actions, 'run-hook');
+  const fileMounts = ofKind(plan.actions, 'mount-file');
+  const files = plan.actions.filter((a): a is FileAction => a.action === 'symlink' || a.action === 'write-file' || a.action === 'chmod');
   const run = new ApplyRun(plan, loc, opts);
   try {
     // 1. From the hook's own namespace.
@@ -50,6 +55,8 @@ export function applyPlan(plan: Plan, opts: ApplyOptions): Applied {
     // 3. Mounts and device nodes.
     mounts.forEach((a, i) => step(describeAction(a), () => attachMount(run, a, trees[i])));
     for (const a of nodes) step(describeAction(a), () => createDeviceNode(run.rootFd, a));
+    for (const a of fileMounts) step(describeAction(a), () => mountFile(run, a));
+    for (const a of files) step(describeAction(a), () => applyFileAction(run, a));
     // 4. Device cgroup.
     allowDeviceAccess(run, cgroup, allow);
     // 5. Linker cache.

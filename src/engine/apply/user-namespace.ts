@@ -41,7 +41,7 @@ function explainHelperFailure(line: string, a: MountAction | undefined): string 
 
 export function applyInUserNamespace(plan: Plan, pid: number, opts: ApplyOptions): Applied {
   const mounts = plan.actions.filter((a): a is MountAction => a.action === 'bind' || bindsHostNode(a));
-  const other = plan.actions.find((a) => a.action === 'ldconfig' || a.action === 'run-hook' || (a.action === 'device' && !bindsHostNode(a)));
+  const other = plan.actions.find((a) => a.action !== 'bind' && a.action !== 'allow-devices' && !bindsHostNode(a));
   if (other) throw new ActionError(`${describeAction(other)}: not possible by hand in a container with its own user namespace; run the hook as a createContainer hook`);
   for (const a of mounts) if (a.action === 'device') checkDeviceReachable(a);
   if (plan.actions.some((a) => a.action === 'allow-devices')) opts.log.warn(USERNS_CGROUP_SKIPPED);

@@ -3,8 +3,8 @@
  * driver's own files (no NVML): GPU identities from /proc/driver/nvidia/gpus/<bus>/information,
  * the kernel module version from /proc/driver/nvidia/version, device nodes with their real
  * numbers, the driver's user-space libraries (from the host linker cache and the driver's
- * folders, only those of the kernel module's version), utilities, and an ldconfig hook for the
- * library folders. Everything is read under a driver root ("/" on a real host; a folder laid out
+ * folders, only those of the kernel module's version), utilities, and the hooks nvidia-ctk writes
+ * (libcuda.so link, CUDA compat, linker cache, device-node modification off), calling ocihook-gpu. Everything is read under a driver root ("/" on a real host; a folder laid out
  * like one in tests).
  */
 import * as fs from 'node:fs';
@@ -53,8 +53,21 @@ export function parseDriverVersion(text: string): string {
 
 export interface GenerateOptions {
   driverRoot: string;
-  /** The ocihook-ldconfig to put in the spec's createContainer hook. */
-  ldconfigHook: string;
+  /** The ocihook-gpu whose nvidia-cdi-hook subcommands the spec's createContainer hooks call. */
+  gpuHook: string;
+}
+
+/** The spec-level hooks, in the order nvidia-ctk writes them, calling ocihook-gpu's nvidia-cdi-hook subcommands. */
+function driverHooks(gpuHook: string, version: string, libraries: string[]): object[] {
+  const hook = (...args: string[]) => ({ hookName: 'createContainer', path: gpuHook, args: ['ocihook-gpu', ...args] });
+  const libcuda = libraries.find((l) => path.basename(l).startsWith('libcuda.so.'));
+  const folders = [...new Set(libraries.map((l) => path.dirname(l)))];
+  return [
+    ...(libcuda ? [hook('create-symlinks', '--link', `libcuda.so.1::${path.dirname(libcuda)}/libcuda.so`)] : []),
+    hook('enable-cuda-compat', `--host-driver-version=${version}`),
+    hook('update-ldcache', ...folders.flatMap((f) => ['--folder', f])),
+    hook('disable-device-node-modification'),
+  ];
 }
 
 function under(root: string, p: string): string {
@@ -139,7 +152,6 @@ export function generateNvidiaSpec(o: GenerateOptions): CdiSpec & { doc: Record<
   if (!libraries.some((l) => path.basename(l).startsWith('libcuda.so.'))) throw new ActionError(`no libcuda.so.${version} under ${root} (linker cache or ${LIBRARY_DIRS.join(', ')})`);
   const utilities = DRIVER_UTILITIES.map((u) => BIN_DIRS.map((d) => path.join(d, u)).find((p) => fs.existsSync(under(root, p)))).filter((p): p is string => p !== undefined);
   const ro = ['ro', 'nosuid', 'nodev', 'bind'];
-  const folders = [...new Set(libraries.map((l) => path.dirname(l)))];
   const doc = {
     cdiVersion: '0.6.0',
     kind: 'nvidia.com/gpu',
@@ -150,9 +162,10 @@ export function generateNvidiaSpec(o: GenerateOptions): CdiSpec & { doc: Record<
       { name: 'all', containerEdits: { deviceNodes: gpuNodes } },
     ],
     containerEdits: {
+      env: ['NVIDIA_VISIBLE_DEVICES=void'],
       deviceNodes: controlNodes,
       mounts: [...libraries, ...utilities].map((p) => ({ hostPath: p, containerPath: p, options: ro })),
-      hooks: [{ hookName: 'createContainer', path: o.ldconfigHook, args: ['ocihook-ldconfig', ...folders.map((f) => `--folder=${f}`)] }],
+      hooks: driverHooks(o.gpuHook, version, libraries),
     },
   };
   return { ...validateCdiSpec(doc, 'generated spec'), doc };

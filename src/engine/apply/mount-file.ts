@@ -1,0 +1,52 @@
+/**
+ * A read-only file with given content over a container path (NVIDIA's params file): the file is
+ * made on a small tmpfs that is created detached and never attached anywhere, cloned as a file
+ * mount, made read-only, nodev, nosuid and nosymfollow before it is visible, and moved onto the
+ * mount point resolved in root. Nothing else of the tmpfs is left in the container.
+ */
+import * as fs from 'node:fs';
+import type { MountFileAction } from '../../core/actions';
+import { ensureMountPoint } from '../../linux/mount-point';
+import { native } from '../../linux/native';
+import type { ApplyRun } from './context';
+
+function detachedTmpfs(size: number): number {
+  const n = native();
+  const c = n.constants;
+  const fsfd = n.fsopen('tmpfs', c.FSOPEN_CLOEXEC);
+  try {
+    n.fsconfig(fsfd, c.FSCONFIG_SET_STRING, 'size', String(size));
+    n.fsconfig(fsfd, c.FSCONFIG_SET_STRING, 'mode', '0755');
+    n.fsconfig(fsfd, c.FSCONFIG_CMD_CREATE, null, null);
+    return n.fsmount(fsfd, c.FSMOUNT_CLOEXEC, 0);
+  } finally {
+    fs.closeSync(fsfd);
+  }
+}
+
+export function mountFile(run: ApplyRun, a: MountFileAction): void {
+  const n = native();
+  const c = n.constants;
+  const tmpfs = detachedTmpfs(Math.max(4096, Buffer.byteLength(a.content)));
+  let tree: number | undefined;
+  let target: number | undefined;
+  try {
+    const fd = n.openat(tmpfs, 'file', c.O_WRONLY | c.O_CREAT | c.O_EXCL | c.O_CLOEXEC, a.mode);
+    try {
+      fs.writeSync(fd, a.content);
+      fs.fchmodSync(fd, a.mode);
+    } finally {
+      fs.closeSync(fd);
+    }
+    tree = n.openTree(tmpfs, 'file', c.OPEN_TREE_CLONE | c.OPEN_TREE_CLOEXEC);
+    n.mountSetattr(tree, '', c.AT_EMPTY_PATH, c.MOUNT_ATTR_RDONLY | c.MOUNT_ATTR_NODEV | c.MOUNT_ATTR_NOSUID | c.MOUNT_ATTR_NOSYMFOLLOW, 0, c.MS_PRIVATE, a.destination);
+    target = ensureMountPoint(run.rootFd, a.destination, 'file');
+    const where = n.readlinkat(run.hostProc, `self/fd/${target}`);
+    n.moveMount(tree, '', target, '', c.MOVE_MOUNT_F_EMPTY_PATH | c.MOVE_MOUNT_T_EMPTY_PATH, where);
+    run.mounted.push(where);
+  } finally {
+    if (target !== undefined) fs.closeSync(target);
+    if (tree !== undefined) fs.closeSync(tree);
+    fs.closeSync(tmpfs);
+  }
+}
