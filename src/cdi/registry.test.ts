@@ -21,6 +21,8 @@ describe('CDI registry', () => {
     fs.writeFileSync(path.join(dir, 'f.yml'), 'not: read');
     const reg = loadRegistry([dir]);
     expect([...reg.devices.keys()].sort()).toEqual(['other.com/net=c', 'vendor.com/gpu=a']);
+    // Asking for a device of the refused spec names why it is not there.
+    expect(() => resolveDevices(reg, ['vendor.com/gpu=b'])).toThrow(`CDI device vendor.com/gpu=b: unknown (vendor.com/gpu has a; skipped 3 specs: ${path.join(dir, 'b.json')}: devices.0.containerEdits.deviceNodes.0.path: expected string, got number)`);
     expect(reg.problems).toEqual([
       `${path.join(dir, 'b.json')}: devices.0.containerEdits.deviceNodes.0.path: expected string, got number`,
       expect.stringMatching(new RegExp(`^${path.join(dir, 'd.json')}: \\(file\\): not valid JSON`)),

@@ -115,7 +115,9 @@ export function resolveDevices(reg: Registry, names: string[]): ResolvedDevice[]
       continue;
     }
     const known = ofKind.map((d) => d.device.name);
-    throw new UsageError(`CDI device ${name}: unknown${known.length ? ` (${kind} has ${known.join(', ')})` : ` (no spec for ${kind})`}`);
+    // A spec that was refused may be the one meant: name it (the first; the log has them all).
+    const skipped = reg.problems.length ? `; skipped ${reg.problems.length === 1 ? 'a spec' : `${reg.problems.length} specs`}: ${reg.problems[0]}` : '';
+    throw new UsageError(`CDI device ${name}: unknown${known.length ? ` (${kind} has ${known.join(', ')}${skipped})` : ` (no spec for ${kind}${skipped})`}`);
   }
   return [...out.values()];
 }
