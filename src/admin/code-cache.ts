@@ -42,19 +42,26 @@ function trainingRuns(program: string, scratch: string): TrainingRun[] {
     case 'ocihook-gpu':
       return [{ args: [...common, ...cdi] }, { args: ['precreate', ...cdi.slice(0, 2), '--log-level=info', `--log-file=${path.join(scratch, 'training.log')}`], input: fs.readFileSync(path.join(scratch, 'bundle', 'config.json'), 'utf8') }];
     case 'ocihooks-runtime':
-      return [{ args: ['--ocihooks-version'] }];
+      // create reads hooks.d and matches its patterns (re2js compiles on first use); /bin/true
+      // stands in for the runtime it then becomes.
+      return [{ args: ['--runtime', '/bin/true', '--hooks-dir', path.join(scratch, 'hooks.d'), '--annotation', 'com.example.train=true', `--log-file=${path.join(scratch, 'training.log')}`, '--', 'create', '--bundle', path.join(scratch, 'runtime-bundle'), 'ocihooks-code-cache'] }];
     default:
       return [{ args: ['--version'] }];
   }
 }
 
-/** A container that needs no privilege to plan for: bundle, state, a host file and a CDI spec. */
+/** A container that needs no privilege to plan for: bundle, state, a host file, a CDI spec, a hooks.d. */
 function makeScratch(): string {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'ocihooks-code-cache-'));
   const bundle = path.join(scratch, 'bundle');
   for (const d of ['bin', 'etc', 'dev', 'proc', 'opt', 'usr/lib']) fs.mkdirSync(path.join(bundle, 'rootfs', d), { recursive: true });
   const config = { ociVersion: '1.0.2', root: { path: 'rootfs' }, process: { args: ['sh'], env: ['PATH=/bin', 'NVIDIA_VISIBLE_DEVICES=void'] }, mounts: [{ destination: '/proc', type: 'proc', source: 'proc' }], linux: { resources: { devices: [{ allow: false, access: 'rwm' }] } } };
   fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(config));
+  fs.mkdirSync(path.join(scratch, 'runtime-bundle'));
+  fs.writeFileSync(path.join(scratch, 'runtime-bundle', 'config.json'), JSON.stringify({ ...config, root: { path: path.join(bundle, 'rootfs') } }));
+  fs.mkdirSync(path.join(scratch, 'hooks.d'));
+  const when = { annotations: { '^com\\.example\\.[[:alpha:]]+$': '^(true|TRUE)$' }, commands: ['.*/?sh$'] };
+  fs.writeFileSync(path.join(scratch, 'hooks.d', 'train.json'), JSON.stringify({ version: '1.0.0', hook: { path: '/bin/true', args: ['true'] }, when, stages: ['createContainer'] }));
   fs.writeFileSync(path.join(scratch, 'state.json'), JSON.stringify({ ociVersion: '1.0.2', id: 'ocihooks-code-cache', status: 'created', pid: 0, bundle, annotations: {} }));
   fs.writeFileSync(path.join(scratch, 'lib.so'), '');
   fs.mkdirSync(path.join(scratch, 'cdi'));

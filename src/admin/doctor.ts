@@ -66,15 +66,13 @@ export function doctor(hooksDirs: string[]): Check[] {
     checks.push({ name: `runtime ${rt}`, status: p ? 'ok' : 'warn', detail: p ? `${p}: ${version}` : 'not found' });
   }
   for (const dir of DEFAULT_CDI_DIRS) checks.push({ name: `CDI directory ${dir}`, status: 'ok', detail: fs.existsSync(dir) ? `${fs.readdirSync(dir).length} file(s)` : 'absent (GPU nodes are discovered instead)' });
-  const files = readHooksDirs(hooksDirs);
-  const ours = files.filter((f) => f.name.includes('ocihooks'));
-  checks.push({ name: 'hooks directories', status: ours.length ? 'ok' : 'warn', detail: `${hooksDirs.join(', ')}: ${files.length} hook file(s), ${ours.length} from ocihooks` });
-  for (const f of files) {
-    if (f.problems.length) {
-      checks.push({ name: `hook ${f.name}`, status: 'fail', detail: f.problems.map((p) => `${p.field}: ${p.reason}`).join('; ') });
-      continue;
-    }
-    if (!f.name.includes('ocihooks') || !f.def) continue;
+  const read = readHooksDirs(hooksDirs);
+  const ours = read.hooks.filter((f) => f.name.includes('ocihooks'));
+  checks.push({ name: 'hooks directories', status: ours.length ? 'ok' : 'warn', detail: `${hooksDirs.join(', ')}: ${read.files.length} hook file(s), ${ours.length} from ocihooks` });
+  if (read.refusal) checks.push({ name: 'hooks directories', status: 'fail', detail: `podman refuses to start containers: ${read.refusal}` });
+  for (const f of read.skipped) checks.push({ name: `hook ${f.name}`, status: 'warn', detail: `${f.error}: podman skips this file without a word` });
+  for (const f of ours) {
+    if (!f.def) continue;
     const r = spawnSync(f.def.hook.path, ['--version'], { encoding: 'utf8', timeout: 10_000, env: { OCIHOOKS_CODE_CACHE_REPORT: '1' } });
     const cache = /^code cache: (\w+)$/m.exec(r.stderr ?? '')?.[1] ?? 'unknown';
     const problem = (r.stderr ?? '').replace(/^code cache: \w+\n/m, '').trim().split('\n')[0] || r.error?.message || `exit ${r.status}`;

@@ -129,7 +129,8 @@ export function install(o: InstallOptions): InstallReport {
     }
     writeFileAtomically(target, text, 0o644);
     record(target);
-    for (const pr of readHookFile(target).problems) report.problems.push(`${target}: ${pr.field}: ${pr.reason}`);
+    const check = readHookFile(target);
+    if (check?.status !== 'ok') report.problems.push(`${target}: ${check?.error ?? 'vanished while it was written'}`);
   }
   // V8 code caches for the node the hooks will run with (the one running this install).
   const caches = writeCodeCaches(o.prefix, o.programs);

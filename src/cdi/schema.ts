@@ -1,10 +1,11 @@
 /**
  * CDI spec files as zod schemas: the shape of specs-go's types, decoded as the reference decodes
  * them (sigs.k8s.io/yaml UnmarshalStrict into Go structs): unknown fields are refused, field names
- * match case-insensitively (canonicalKeys), null is an absent value, uid/gid/fileMode are uint32.
+ * match case-insensitively (SPEC_STRUCT), null is an absent value, uid/gid/fileMode are uint32.
  */
 import * as z from 'zod/mini';
 import '../core/json'; // zod's settings (no generated code) before any schema parses
+import type { GoStruct } from '../core/json';
 
 const uint32 = z.int().check(z.minimum(0), z.maximum(4294967295));
 const int64 = z.int();
@@ -71,34 +72,19 @@ export type RawSpec = z.infer<typeof cdiSpecSchema>;
 export type RawEdits = z.infer<typeof editsSchema>;
 export type RawIntelRdt = z.infer<typeof intelRdtSchema>;
 
-/** Each object's field names, canonical spelling: Go's encoding/json matches them case-insensitively. */
-const FIELDS: Record<string, string[]> = {
-  spec: ['cdiVersion', 'kind', 'annotations', 'devices', 'containerEdits'],
-  device: ['name', 'annotations', 'containerEdits'],
-  edits: ['env', 'deviceNodes', 'netDevices', 'hooks', 'mounts', 'intelRdt', 'additionalGids'],
-  deviceNode: ['path', 'hostPath', 'type', 'major', 'minor', 'fileMode', 'permissions', 'uid', 'gid'],
-  mount: ['hostPath', 'containerPath', 'options', 'type'],
-  hook: ['hookName', 'path', 'args', 'env', 'timeout'],
-  intelRdt: ['closID', 'l3CacheSchema', 'memBwSchema', 'schemata', 'enableMonitoring'],
-  netDevice: ['hostInterfaceName', 'name'],
+const hook: GoStruct = { fields: ['hookName', 'path', 'args', 'env', 'timeout'] };
+const edits: GoStruct = {
+  fields: ['env', 'deviceNodes', 'netDevices', 'hooks', 'mounts', 'intelRdt', 'additionalGids'],
+  children: {
+    deviceNodes: [{ fields: ['path', 'hostPath', 'type', 'major', 'minor', 'fileMode', 'permissions', 'uid', 'gid'] }],
+    netDevices: [{ fields: ['hostInterfaceName', 'name'] }],
+    hooks: [hook],
+    mounts: [{ fields: ['hostPath', 'containerPath', 'options', 'type'] }],
+    intelRdt: { fields: ['closID', 'l3CacheSchema', 'memBwSchema', 'schemata', 'enableMonitoring'] },
+  },
 };
-const CHILDREN: Record<string, Record<string, string>> = {
-  spec: { devices: 'device[]', containerEdits: 'edits' },
-  device: { containerEdits: 'edits' },
-  edits: { deviceNodes: 'deviceNode[]', netDevices: 'netDevice[]', hooks: 'hook[]', mounts: 'mount[]', intelRdt: 'intelRdt' },
+/** specs-go's structs, for Go's case-insensitive field names. */
+export const SPEC_STRUCT: GoStruct = {
+  fields: ['cdiVersion', 'kind', 'annotations', 'devices', 'containerEdits'],
+  children: { devices: [{ fields: ['name', 'annotations', 'containerEdits'], children: { containerEdits: edits } }], containerEdits: edits },
 };
-
-/** The document with field names spelled as the schema spells them ("Kind" -> "kind"); other values untouched. */
-export function canonicalKeys(doc: unknown, type = 'spec'): unknown {
-  if (type.endsWith('[]')) return Array.isArray(doc) ? doc.map((d) => canonicalKeys(d, type.slice(0, -2))) : doc;
-  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) return doc;
-  const fields = Object.hasOwn(FIELDS, type) ? (FIELDS[type] as string[]) : [];
-  const children = Object.hasOwn(CHILDREN, type) ? (CHILDREN[type] as Record<string, string>) : {};
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(doc)) {
-    const name = fields.includes(key) ? key : (fields.find((f) => f.toLowerCase() === key.toLowerCase()) ?? key);
-    const child = Object.hasOwn(children, name) ? children[name] : undefined;
-    out[name] = child ? canonicalKeys(value, child) : value;
-  }
-  return out;
-}

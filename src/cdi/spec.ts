@@ -5,10 +5,10 @@
  * A refusal is a CdiSpecError: "<file>: <field>: <the reference's reason>".
  */
 import * as z from 'zod/mini';
-import { problemOf } from '../core/json';
+import { goFieldNames, problemOf } from '../core/json';
 import { ContainerEdits, editsEmpty, editsProblem, normaliseEdits } from './edits';
 import { classProblem, deviceNameProblem, parseQualifier, vendorProblem } from './name';
-import { canonicalKeys, cdiSpecSchema } from './schema';
+import { SPEC_STRUCT, cdiSpecSchema } from './schema';
 import { CdiVersion, checkVersion } from './version';
 
 export type { CdiDeviceNode, CdiHook, CdiMount, ContainerEdits } from './edits';
@@ -44,7 +44,7 @@ export class CdiSpecError extends Error {
 
 /** Validates a parsed document as a CDI spec; throws CdiSpecError naming the field. */
 export function validateCdiSpec(doc: unknown, file: string): CdiSpec {
-  const canonical = canonicalKeys(doc);
+  const canonical = goFieldNames(doc, SPEC_STRUCT);
   const r = z.safeParse(cdiSpecSchema, canonical);
   if (!r.success) {
     const p = problemOf(r.error.issues[0] as { path: PropertyKey[]; code: string }, canonical);

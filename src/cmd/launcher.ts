@@ -32,6 +32,11 @@ try {
 phases.push(['read', process.uptime()]);
 const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: file, cachedData });
 phases.push(['compile', process.uptime()]);
-if (process.env.OCIHOOKS_WRITE_CODE_CACHE === '1') process.once('exit', () => fs.writeFileSync(cacheFile, script.createCachedData()));
+if (process.env.OCIHOOKS_WRITE_CODE_CACHE === '1') {
+  const write = () => fs.writeFileSync(cacheFile, script.createCachedData());
+  process.once('exit', write);
+  // A program that becomes another one (the runtime wrapper's execve) never reaches 'exit'.
+  (globalThis as { __ocihooksBeforeExec?: () => void }).__ocihooksBeforeExec = write;
+}
 if (process.env.OCIHOOKS_CODE_CACHE_REPORT === '1') process.stderr.write(`code cache: ${cachedData === undefined ? 'missing' : script.cachedDataRejected ? 'rejected' : 'used'}\n`);
 script.runInThisContext()(module.exports, require, module, file, path.dirname(file));

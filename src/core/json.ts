@@ -70,3 +70,26 @@ export function parseJson(text: string, what: string): unknown {
     throw new UsageError(`${what}: not valid JSON (${(e as Error).message})`);
   }
 }
+
+/**
+ * The fields of a Go struct as encoding/json decodes into it: a key names a field when it equals
+ * the field's name or, failing that, when it does case-insensitively; later keys overwrite earlier
+ * ones. `children` gives the shape of struct-valued fields ([shape] for a list of structs).
+ */
+export interface GoStruct {
+  fields: readonly string[];
+  children?: Readonly<Record<string, GoStruct | readonly [GoStruct]>>;
+}
+
+/** The document with its keys spelled as the struct's fields ("Kind" -> "kind"), as Go would read it. */
+export function goFieldNames(doc: unknown, shape: GoStruct): unknown {
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) return doc;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(doc)) {
+    const name = shape.fields.includes(key) ? key : (shape.fields.find((f) => f.toLowerCase() === key.toLowerCase()) ?? key);
+    const child = shape.children && Object.hasOwn(shape.children, name) ? shape.children[name] : undefined;
+    if (name !== key) delete out[name]; // the field takes its last value in document order
+    out[name] = child === undefined ? value : Array.isArray(child) ? (Array.isArray(value) ? value.map((v) => goFieldNames(v, child[0])) : value) : goFieldNames(value, child as GoStruct);
+  }
+  return out;
+}

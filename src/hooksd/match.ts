@@ -1,23 +1,30 @@
 /**
- * Which hooks a container gets, per stage, in injection order: the same code serves `ocihooks
- * match`, `ocihooks validate` and the runtime wrapper.
+ * Which hooks a container gets, per stage, in podman's order — the same code serves `ocihooks
+ * match`, `ocihooks validate` and the runtime wrapper. A match error (a command condition on a
+ * config whose process has no args) refuses the container, as podman does.
  */
 import type { HookFile } from './read';
 import type { OciHook } from './schema';
-import { ContainerFacts, whenMatches } from './when';
+import { ContainerFacts, MatchError, whenMatches } from './when';
 
 export interface MatchedHook {
   file: string;
   hook: OciHook;
 }
 
-/** Hooks per stage, in injection order. Files with problems never match (podman refuses them). */
-export function matchHooks(files: HookFile[], c: ContainerFacts): Record<string, MatchedHook[]> {
+/** Hooks per stage, in injection order; throws MatchError naming the hook file. */
+export function matchHooks(hooks: readonly HookFile[], c: ContainerFacts): Record<string, MatchedHook[]> {
   const out: Record<string, MatchedHook[]> = {};
-  for (const f of files) {
-    if (!f.def || f.problems.length) continue;
-    if (!whenMatches(f.def.when, c)) continue;
-    for (const stage of f.def.stages) (out[stage] ??= []).push({ file: f.file, hook: f.def.hook });
+  for (const f of hooks) {
+    if (f.status !== 'ok' || !f.def) continue;
+    let match: boolean;
+    try {
+      match = whenMatches(f.def.when, c);
+    } catch (e) {
+      throw new MatchError(`matching hook ${JSON.stringify(f.name)}: ${(e as Error).message}`);
+    }
+    if (!match) continue;
+    for (const stage of f.def.stages ?? []) (out[stage] ??= []).push({ file: f.file, hook: f.def.hook });
   }
   return out;
 }

@@ -1,83 +1,123 @@
 /**
- * Reading hooks.d directories the way podman does: directories in order, a file name in a later
- * (preferred) directory masks the same name in an earlier one, and the files come out in the
- * order of their names, lower-cased, by code point. Each file is checked, every problem with
- * the field it is in.
+ * Reading hooks.d as podman 4.3 does (containers/common v0.50.1 pkg/hooks Read, Validate, ReadDir,
+ * New), with its verdict on every problem:
+ *  - a name not ending in ".json", or a file that vanished (a dangling link), is passed over;
+ *  - a file that cannot be read, decoded or validated is an error; in each folder the first
+ *    failing file (in name order) decides: when its hook path does not exist, podman drops every
+ *    error of that folder (those files are skipped, the others load); otherwise it refuses to
+ *    start the container, naming the errors;
+ *  - a later folder's valid file replaces an earlier folder's file of the same name;
+ *  - hooks are used in the order of their names, lower-cased.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Problem } from '../core/json';
-import { checkPattern } from './regex';
-import { HookDefinition, KNOWN_STAGES, parseHookDefinition } from './schema';
+import { errorCode } from '../core/errors';
+import { compilePattern } from './pattern';
+import { HookDefinition, KNOWN_STAGES, decodeHookDocument } from './schema';
 
+/** podman's folder, and the folder it documents for admins' overrides (podman 4.3 reads only the first unless told). */
 export const DEFAULT_HOOKS_DIRS = ['/usr/share/containers/oci/hooks.d', '/etc/containers/oci/hooks.d'];
 
 export interface HookFile {
   file: string;
   name: string;
+  /** ok: loaded; missing-hook: its hook path does not exist; error: any other failure. */
+  status: 'ok' | 'missing-hook' | 'error';
   def?: HookDefinition;
-  problems: Problem[];
+  /** podman's reason, for a file that is not ok. */
+  error?: string;
 }
 
-function executable(p: string): string | undefined {
-  try {
-    const st = fs.statSync(p);
-    if (!st.isFile()) return 'is not a regular file';
-    if ((st.mode & 0o111) === 0) return 'is not executable';
-    return undefined;
-  } catch {
-    return 'does not exist';
-  }
+export interface HooksRead {
+  /** The hooks podman uses, in its order. */
+  hooks: HookFile[];
+  /** Set when podman refuses to start a container with these folders: the files and reasons. */
+  refusal?: string;
+  /** Files podman passes over without a word (their folder's first failure was a missing hook path). */
+  skipped: HookFile[];
+  /** Every hooks.d file read, for validate. */
+  files: HookFile[];
 }
 
-/** Reads and checks one hooks.d file: every problem, with the field it is in. */
-export function readHookFile(file: string, opts: { checkPath?: boolean } = {}): HookFile {
-  const name = path.basename(file);
-  let doc: unknown;
+const STRERROR: Record<string, string> = { ENOENT: 'no such file or directory', ENOTDIR: 'not a directory', EACCES: 'permission denied', EISDIR: 'is a directory', ELOOP: 'too many levels of symbolic links' };
+const strerror = (e: unknown) => STRERROR[errorCode(e) ?? ''] ?? (e as Error).message;
+
+/** podman's Validate: the first problem, and whether it is the hook path missing. */
+export function validateHook(def: HookDefinition): { error: string; missing?: true } | undefined {
+  if (def.hook.path === '') return { error: 'missing required property: hook.path' };
   try {
-    doc = JSON.parse(fs.readFileSync(file, 'utf8'));
+    fs.statSync(def.hook.path);
   } catch (e) {
-    return { file, name, problems: [{ field: '(file)', reason: (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `not valid JSON: ${(e as Error).message}` }] };
+    return { error: `stat ${def.hook.path}: ${strerror(e)}`, ...(errorCode(e) === 'ENOENT' ? { missing: true as const } : {}) };
   }
-  const { def, problems } = parseHookDefinition(doc);
-  if (!def) return { file, name, problems };
-  const p = (field: string, reason: string) => problems.push({ field, reason });
-  if (!path.isAbsolute(def.hook.path)) p('hook.path', `${JSON.stringify(def.hook.path)} must be an absolute path`);
-  else if (opts.checkPath !== false) {
-    const why = executable(def.hook.path);
-    if (why) p('hook.path', `${def.hook.path} ${why}`);
+  for (const [key, value] of Object.entries(def.when.annotations ?? {})) {
+    for (const [which, p] of [['key', key], ['value', value]] as const) {
+      const r = compilePattern(p);
+      if (typeof r === 'string') return { error: `invalid annotation ${which} ${JSON.stringify(p)}: ${r}` };
+    }
   }
-  if (def.version === '1.0.0' && (!def.hook.args || def.hook.args.length === 0)) p('hook.args', 'args[0] must be present (the program name the hook sees)');
-  if (def.hook.timeout !== undefined && def.hook.timeout <= 0) p('hook.timeout', 'must be greater than zero');
-  if (def.stages.length === 0) p('stages', 'at least one stage is required');
-  def.stages.forEach((s, i) => KNOWN_STAGES.includes(s) || p(`stages[${i}]`, `unknown stage ${JSON.stringify(s)} (known: ${KNOWN_STAGES.join(', ')})`));
-  const w = def.when;
-  if (def.version === '1.0.0' && w.always === undefined && w.annotations === undefined && w.commands === undefined && w.hasBindMounts === undefined) {
-    p('when', 'at least one of always, annotations, commands, hasBindMounts must be set');
+  for (const c of def.when.commands ?? []) {
+    const r = compilePattern(c);
+    if (typeof r === 'string') return { error: `invalid command ${JSON.stringify(c)}: ${r}` };
   }
-  for (const [k, v] of Object.entries(w.annotations ?? {})) {
-    for (const why of checkPattern(k).problems) p(`when.annotations[${JSON.stringify(k)}] (key)`, why);
-    for (const why of checkPattern(v).problems) p(`when.annotations[${JSON.stringify(k)}]`, `value ${JSON.stringify(v)}: ${why}`);
-  }
-  (w.commands ?? []).forEach((c, i) => checkPattern(c).problems.forEach((why) => p(`when.commands[${i}]`, why)));
-  return { file, name, def, problems };
+  if (def.stages === null) return { error: 'missing required property: stages' };
+  const unknown = def.stages.find((s) => !KNOWN_STAGES.includes(s));
+  if (unknown !== undefined) return { error: `unknown stage ${JSON.stringify(unknown)}` };
+  return undefined;
 }
 
-/** The effective hook files of a list of directories (later masks earlier), in injection order. */
-export function readHooksDirs(dirs: string[], opts: { checkPath?: boolean } = {}): HookFile[] {
+/** One file as podman reads it; undefined when podman passes over it without a word (it vanished). */
+export function readHookFile(file: string): HookFile | undefined {
+  const name = path.basename(file);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    if (errorCode(e) === 'ENOENT') return undefined;
+    return { file, name, status: 'error', error: `${errorCode(e) === 'EISDIR' ? 'read' : 'open'} ${file}: ${strerror(e)}` };
+  }
+  const def = decodeHookDocument(text);
+  if ('error' in def) return { file, name, status: 'error', error: `parsing hook ${JSON.stringify(file)}: ${def.error}` };
+  const invalid = validateHook(def);
+  if (invalid) return { file, name, def, status: invalid.missing ? 'missing-hook' : 'error', error: invalid.error };
+  return { file, name, def, status: 'ok' };
+}
+
+function byLowerName(a: HookFile, b: HookFile): number {
+  const x = a.name.toLowerCase();
+  const y = b.name.toLowerCase();
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/** The folders, in increasing precedence, read as one set (podman's --hooks-dir given more than once). */
+export function readHooksDirs(dirs: readonly string[]): HooksRead {
   const byName = new Map<string, HookFile>();
+  const out: HooksRead = { hooks: [], skipped: [], files: [] };
   for (const dir of dirs) {
     let names: string[];
     try {
-      names = fs.readdirSync(dir).filter((f) => f.endsWith('.json'));
-    } catch {
+      names = fs.readdirSync(dir).sort();
+    } catch (e) {
+      if (errorCode(e) === 'ENOENT') continue;
+      out.refusal = `${errorCode(e) === 'ENOTDIR' ? 'readdirent' : 'open'} ${dir}: ${strerror(e)}`;
+      break;
+    }
+    const failures: HookFile[] = [];
+    for (const name of names.filter((n) => n.endsWith('.json'))) {
+      const f = readHookFile(path.join(dir, name));
+      if (!f) continue;
+      out.files.push(f);
+      if (f.status === 'ok') byName.set(name, f);
+      else failures.push(f);
+    }
+    if (failures.length === 0) continue;
+    if ((failures[0] as HookFile).status === 'missing-hook') {
+      out.skipped.push(...failures);
       continue;
     }
-    for (const name of names) byName.set(name, readHookFile(path.join(dir, name), opts));
+    out.refusal = failures.map((f) => `${f.file}: ${f.error}`).join('; ');
+    break;
   }
-  return [...byName.values()].sort((a, b) => {
-    const x = a.name.toLowerCase();
-    const y = b.name.toLowerCase();
-    return x < y ? -1 : x > y ? 1 : 0;
-  });
+  out.hooks = [...byName.values()].sort(byLowerName);
+  return out;
 }

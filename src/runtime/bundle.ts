@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UsageError, messageOf } from '../core/errors';
 import { Json, parseJson } from '../core/json';
-import type { HookFile } from '../hooksd/read';
+import type { HooksRead } from '../hooksd/read';
 import { writeFileAtomically } from '../linux/files';
 import { injectHooks } from './inject';
 
@@ -16,7 +16,7 @@ export const ORIGINAL_SUFFIX = '.ocihooks-orig';
  * Edits <bundle>/config.json in place. The original is kept as config.json.ocihooks-orig and is
  * the input of every later run, so running the wrapper twice never adds a hook twice.
  */
-export function rewriteBundleConfig(bundle: string, files: HookFile[], extraAnnotations: Record<string, string>): string[] {
+export function rewriteBundleConfig(bundle: string, read: HooksRead, extraAnnotations: Record<string, string>): string[] {
   const configPath = path.join(bundle, 'config.json');
   const originalPath = configPath + ORIGINAL_SUFFIX;
   const source = fs.existsSync(originalPath) ? originalPath : configPath;
@@ -27,7 +27,7 @@ export function rewriteBundleConfig(bundle: string, files: HookFile[], extraAnno
     throw new UsageError(`config ${source}: ${messageOf(e)}`);
   }
   const original = parseJson(text, `config ${source}`) as Json;
-  const { config, added } = injectHooks(original, files, extraAnnotations, source);
+  const { config, added } = injectHooks(original, read, extraAnnotations, source);
   if (source === configPath) fs.copyFileSync(configPath, originalPath);
   writeFileAtomically(configPath, JSON.stringify(config, null, 2));
   return added;

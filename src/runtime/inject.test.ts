@@ -6,22 +6,26 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ActionError, UsageError } from '../core/errors';
-import type { HookFile } from '../hooksd/read';
+import type { HookFile, HooksRead } from '../hooksd/read';
+import type { When } from '../hooksd/schema';
 import { tmpDir } from '../../test/support/e2e';
 import { ORIGINAL_SUFFIX, rewriteBundleConfig } from './bundle';
 import { injectHooks } from './inject';
 
 const config = { ociVersion: '1.0.2', root: { path: 'rootfs' }, process: { args: ['/bin/sh'] }, annotations: { 'com.hooks.slurm.activate': 'true' }, hooks: { poststop: [{ path: '/bin/cleanup' }] } };
 
-function hookFile(name: string, stages: string[], when: object, hookPath = `/opt/hooks/${name}`): HookFile {
-  return { file: `/etc/containers/oci/hooks.d/${name}.json`, name: `${name}.json`, def: { version: '1.0.0', hook: { path: hookPath, args: [name] }, when, stages }, problems: [] };
+function hookFile(name: string, stages: string[], when: Omit<When, 'or'>, hookPath = `/opt/hooks/${name}`): HookFile {
+  return { file: `/etc/containers/oci/hooks.d/${name}.json`, name: `${name}.json`, status: 'ok', def: { version: '1.0.0', hook: { path: hookPath, args: [name] }, when: { ...when, or: false }, stages } };
 }
+
+/** hooks.d as read: these files, all loaded, in this order. */
+const read = (hooks: HookFile[]): HooksRead => ({ hooks, skipped: [], files: hooks });
 
 describe('injectHooks', () => {
   test('matched hooks go to their stages in hooks.d order; others stay out; the input is not edited', () => {
     const files = [hookFile('10-slurm', ['createContainer'], { annotations: { slurm: 'true' } }), hookFile('20-never', ['createContainer'], { always: false }), hookFile('30-all', ['prestart', 'poststop'], { always: true })];
     const before = structuredClone(config);
-    const { config: out, added } = injectHooks(config, files, {}, '/b/config.json');
+    const { config: out, added } = injectHooks(config, read(files), {}, '/b/config.json');
     expect(out.hooks).toEqual({
       poststop: [{ path: '/bin/cleanup' }, { path: '/opt/hooks/30-all', args: ['30-all'] }],
       createContainer: [{ path: '/opt/hooks/10-slurm', args: ['10-slurm'] }],
@@ -33,7 +37,7 @@ describe('injectHooks', () => {
 
   test('--annotation values take part in matching and are written to the config', () => {
     const files = [hookFile('gpu', ['createContainer'], { annotations: { '^cdi\\.k8s\\.io/': '.' } })];
-    const { config: out } = injectHooks({ ...config, annotations: {} }, files, { 'cdi.k8s.io/gpu': 'nvidia.com/gpu=0' }, '/b/config.json');
+    const { config: out } = injectHooks({ ...config, annotations: {} }, read(files), { 'cdi.k8s.io/gpu': 'nvidia.com/gpu=0' }, '/b/config.json');
     expect(out.annotations).toEqual({ 'cdi.k8s.io/gpu': 'nvidia.com/gpu=0' });
     expect(out.hooks.createContainer).toHaveLength(1);
   });
@@ -46,7 +50,7 @@ describe('injectHooks', () => {
       return p;
     };
     const files = [hookFile('a', ['precreate'], { always: true }, filter('a', "c.process.env=['A=1']")), hookFile('b', ['precreate'], { always: true }, filter('b', "c.process.env.push('B='+c.process.env.length)"))];
-    const { config: out, added } = injectHooks(config, files, {}, '/b/config.json');
+    const { config: out, added } = injectHooks(config, read(files), {}, '/b/config.json');
     expect(out.process.env).toEqual(['A=1', 'B=1']);
     expect(added).toEqual(['precreate a.json', 'precreate b.json']);
     fs.rmSync(dir, { recursive: true });
@@ -54,17 +58,25 @@ describe('injectHooks', () => {
 
   test('a filter that fails or prints no JSON names itself', () => {
     const files = (p: string) => [hookFile('x', ['precreate'], { always: true }, p)];
-    expect(() => injectHooks(config, files('/bin/false'), {}, '/b/config.json')).toThrow(new ActionError('precreate hook /bin/false (/etc/containers/oci/hooks.d/x.json): exit 1'));
-    expect(() => injectHooks(config, files('/bin/true'), {}, '/b/config.json')).toThrow(/^precreate hook \/bin\/true \(\/etc\/containers\/oci\/hooks.d\/x.json\): its output is not JSON/);
+    expect(() => injectHooks(config, read(files('/bin/false')), {}, '/b/config.json')).toThrow(new ActionError('precreate hook /bin/false (/etc/containers/oci/hooks.d/x.json): exit 1'));
+    expect(() => injectHooks(config, read(files('/bin/true')), {}, '/b/config.json')).toThrow(/^precreate hook \/bin\/true \(\/etc\/containers\/oci\/hooks.d\/x.json\): its output is not JSON/);
   });
 
-  test('a broken hooks.d file refuses with the file and the reason', () => {
-    const broken: HookFile = { file: '/etc/containers/oci/hooks.d/bad.json', name: 'bad.json', problems: [{ field: 'hook.path', reason: '/nope does not exist' }] };
-    expect(() => injectHooks(config, [broken], {}, '/b/config.json')).toThrow(new UsageError('/etc/containers/oci/hooks.d/bad.json: hook.path: /nope does not exist'));
+  test('hooks.d that podman refuses refuses the container with its reason', () => {
+    const refused: HooksRead = { hooks: [], skipped: [], files: [], refusal: '/etc/containers/oci/hooks.d/bad.json: unknown stage "later"' };
+    expect(() => injectHooks(config, refused, {}, '/b/config.json')).toThrow(new UsageError('/etc/containers/oci/hooks.d/bad.json: unknown stage "later"'));
+  });
+
+  test('a command condition on a process without args refuses, naming the hook; without a process it is ignored', () => {
+    const files = [hookFile('cmd', ['prestart'], { commands: ['sh'] })];
+    const noArgs = { ...config, process: { args: [] } };
+    expect(() => injectHooks(noArgs, read(files), {}, '/b/config.json')).toThrow(new UsageError('config /b/config.json: matching hook "cmd.json": process.args must have at least one entry'));
+    const { process: _, ...noProcess } = config;
+    expect(injectHooks(noProcess, read(files), {}, '/b/config.json').added).toEqual([]);
   });
 
   test('a config.json that is not one names the field', () => {
-    expect(() => injectHooks({ ociVersion: '1.0.2' }, [], {}, '/b/config.json')).toThrow(new UsageError('config /b/config.json: root: expected object, got missing'));
+    expect(() => injectHooks({ ociVersion: '1.0.2' }, read([]), {}, '/b/config.json')).toThrow(new UsageError('config /b/config.json: root: expected object, got missing'));
   });
 });
 
@@ -73,8 +85,8 @@ describe('rewriteBundleConfig', () => {
     const bundle = tmpDir('bundle');
     fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(config));
     const files = [hookFile('10-slurm', ['createContainer'], { always: true })];
-    rewriteBundleConfig(bundle, files, {});
-    rewriteBundleConfig(bundle, files, {});
+    rewriteBundleConfig(bundle, read(files), {});
+    rewriteBundleConfig(bundle, read(files), {});
     const out = JSON.parse(fs.readFileSync(path.join(bundle, 'config.json'), 'utf8'));
     expect(out.hooks.createContainer).toEqual([{ path: '/opt/hooks/10-slurm', args: ['10-slurm'] }]);
     expect(JSON.parse(fs.readFileSync(path.join(bundle, 'config.json' + ORIGINAL_SUFFIX), 'utf8'))).toEqual(config);

@@ -1,14 +1,14 @@
 /**
  * What the wrapper does to a container's config for `create` and `run`: the hooks.d files are
- * matched against it exactly as `ocihooks match` does, precreate hooks run as config filters,
- * and the matched hooks are added to their stages. Everything here is planning on data.
+ * matched against it exactly as `ocihooks match` does, the matched hooks are added to their
+ * stages and precreate hooks run as config filters, in podman's order.
  */
 import * as path from 'node:path';
 import { ActionError, UsageError, messageOf } from '../core/errors';
 import { Json, parseWith } from '../core/json';
 import { ociConfigSchema } from '../core/oci';
 import { matchHooks } from '../hooksd/match';
-import type { HookFile } from '../hooksd/read';
+import type { HooksRead } from '../hooksd/read';
 import { factsFromConfig } from '../hooksd/when';
 import { runTrusted } from '../linux/exec';
 
@@ -27,22 +27,23 @@ function runPrecreate(hook: { path: string; args?: string[]; env?: string[]; tim
   }
 }
 
-/** Returns the edited config and what was added, from the original config and the hook files. */
-export function injectHooks(original: Json, files: HookFile[], extraAnnotations: Record<string, string>, configPath: string): { config: Json; added: string[] } {
-  const broken = files.find((f) => f.problems.length);
-  if (broken) {
-    const p = broken.problems[0] as { field: string; reason: string };
-    throw new UsageError(`${broken.file}: ${p.field}: ${p.reason}`);
-  }
+/**
+ * Returns the edited config and what was added, as podman builds a container's config: the matched
+ * hooks are appended to their stages first, then the precreate hooks filter the whole config, in
+ * order. Refuses (UsageError) where podman refuses to start the container.
+ */
+export function injectHooks(original: Json, read: HooksRead, extraAnnotations: Record<string, string>, configPath: string): { config: Json; added: string[] } {
+  if (read.refusal) throw new UsageError(read.refusal);
   const parsed = parseWith(ociConfigSchema, original, `config ${configPath}`);
   let config: Json = structuredClone(original);
   if (Object.keys(extraAnnotations).length) config.annotations = { ...(config.annotations ?? {}), ...extraAnnotations };
-  const matched = matchHooks(files, factsFromConfig(parsed, extraAnnotations));
-  const added: string[] = [];
-  for (const m of matched.precreate ?? []) {
-    config = runPrecreate(m.hook, m.file, config);
-    added.push(`precreate ${path.basename(m.file)}`);
+  let matched: ReturnType<typeof matchHooks>;
+  try {
+    matched = matchHooks(read.hooks, factsFromConfig(parsed, extraAnnotations));
+  } catch (e) {
+    throw new UsageError(`config ${configPath}: ${messageOf(e)}`);
   }
+  const added: string[] = [];
   for (const [stage, hooks] of Object.entries(matched)) {
     if (stage === 'precreate') continue;
     config.hooks ??= {};
@@ -50,6 +51,10 @@ export function injectHooks(original: Json, files: HookFile[], extraAnnotations:
       config.hooks[stage] = [...(config.hooks[stage] ?? []), h.hook];
       added.push(`${stage} ${path.basename(h.file)}`);
     }
+  }
+  for (const m of matched.precreate ?? []) {
+    config = runPrecreate(m.hook, m.file, config);
+    added.push(`precreate ${path.basename(m.file)}`);
   }
   return { config, added };
 }

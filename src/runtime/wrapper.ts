@@ -23,9 +23,12 @@ export function runWrapper(argv: string[]): void {
   const cmd = parseRuntimeArgs(o.runtimeArgs, process.cwd());
   if (cmd.subcommand === 'create' || cmd.subcommand === 'run') {
     const { log } = createLogger(WRAPPER, 'info', o.logFile);
-    const files = readHooksDirs(o.hooksDirs.length ? o.hooksDirs : DEFAULT_HOOKS_DIRS);
-    const added = rewriteBundleConfig(cmd.bundle, files, o.annotations);
+    const read = readHooksDirs(o.hooksDirs.length ? o.hooksDirs : DEFAULT_HOOKS_DIRS);
+    for (const f of read.skipped) log.warn({ file: f.file, reason: f.error }, 'hooks.d file skipped, as podman skips it');
+    const added = rewriteBundleConfig(cmd.bundle, read, o.annotations);
     log.info({ bundle: cmd.bundle, runtime: runtimePath, added }, 'hooks injected');
   }
+  // When training its code cache (src/admin/code-cache.ts) the launcher writes it here: execve never returns.
+  (globalThis as { __ocihooksBeforeExec?: () => void }).__ocihooksBeforeExec?.();
   native().execve(runtimePath, [o.runtime.split('/').pop() as string, ...o.runtimeArgs], Object.entries(process.env).map(([k, v]) => `${k}=${v}`));
 }

@@ -1,7 +1,11 @@
-/** `ocihooks match --config F`: which hooks a container would get at which stage, in podman order. */
+/**
+ * `ocihooks match --config F`: which hooks a container would get at which stage, in podman's order;
+ * exit 2 when podman would refuse to start it (a broken hooks.d file, a failing match).
+ */
 import * as path from 'node:path';
 import type { CommandModule } from 'yargs';
 import { keyValueArgs } from '../../core/env';
+import { UsageError } from '../../core/errors';
 import { matchHooks } from '../../hooksd/match';
 import { DEFAULT_HOOKS_DIRS, readHooksDirs } from '../../hooksd/read';
 import { factsFromConfig } from '../../hooksd/when';
@@ -25,9 +29,15 @@ export const matchCommand: CommandModule<object, Args> = {
       .option('json', { type: 'boolean', default: false }),
   handler: (a) => {
     const config = readConfigFile(a.config);
-    const files = readHooksDirs(a['hooks-dir'] ?? DEFAULT_HOOKS_DIRS);
-    for (const f of files) for (const pr of f.problems) process.stderr.write(`${PROGRAM}: ${f.file}: ${pr.field}: ${pr.reason} (file ignored)\n`);
-    const matched = matchHooks(files, factsFromConfig(config, keyValueArgs(a.annotation, '--annotation')));
+    const read = readHooksDirs(a['hooks-dir'] ?? DEFAULT_HOOKS_DIRS);
+    if (read.refusal) throw new UsageError(`podman would refuse this container: ${read.refusal}`);
+    for (const f of read.skipped) process.stderr.write(`${PROGRAM}: ${f.file}: ${f.error} (skipped, as podman skips it)\n`);
+    let matched: ReturnType<typeof matchHooks>;
+    try {
+      matched = matchHooks(read.hooks, factsFromConfig(config, keyValueArgs(a.annotation, '--annotation')));
+    } catch (e) {
+      throw new UsageError(`podman would refuse this container: ${(e as Error).message}`);
+    }
     if (a.json) {
       process.stdout.write(JSON.stringify(matched, null, 2) + '\n');
       return;

@@ -1,41 +1,50 @@
-/** `ocihooks validate [paths..]`: checks hooks.d files (1.0.0 and 0.1.0) the way podman reads them. */
+/**
+ * `ocihooks validate [paths..]`: every hooks.d file checked the way podman 4.3 reads it, each
+ * problem with podman's verdict — it refuses to start containers (exit 2), it skips the file
+ * without a word (exit 1) — and what it accepts but will not work as meant (warnings, exit 0).
+ */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { CommandModule } from 'yargs';
 import { UsageError } from '../../core/errors';
-import { DEFAULT_HOOKS_DIRS, readHookFile } from '../../hooksd/read';
+import { DEFAULT_HOOKS_DIRS, HookFile, readHookFile, readHooksDirs } from '../../hooksd/read';
+import { hookWarnings } from '../../hooksd/warnings';
 
 interface Args {
   paths?: string[];
-  'path-check': boolean;
 }
 
-function jsonFilesOf(p: string): string[] {
-  if (!fs.existsSync(p)) throw new UsageError(`${p}: no such file or directory`);
-  if (fs.statSync(p).isDirectory()) return fs.readdirSync(p).filter((f) => f.endsWith('.json')).sort().map((f) => path.join(p, f));
-  return [p];
+/** Each file of a path with podman's verdict on it: a folder is judged as podman judges it. */
+function judged(p: string): { file: HookFile; verdict: 'ok' | 'refuse' | 'skip' }[] {
+  if (!fs.existsSync(p)) throw new UsageError(`validate: ${p}: no such file or directory`);
+  if (!fs.statSync(p).isDirectory()) {
+    const f = readHookFile(p);
+    return f ? [{ file: f, verdict: f.status === 'ok' ? 'ok' : f.status === 'missing-hook' ? 'skip' : 'refuse' }] : [];
+  }
+  const r = readHooksDirs([p]);
+  const firstFailure = r.files.find((f) => f.status !== 'ok');
+  const failing = firstFailure?.status === 'missing-hook' ? 'skip' : 'refuse';
+  return r.files.map((file) => ({ file, verdict: file.status === 'ok' ? 'ok' : failing }));
 }
 
 export const validateCommand: CommandModule<object, Args> = {
   command: 'validate [paths..]',
   describe: 'check hooks.d files (1.0.0 and 0.1.0) the way podman reads them',
-  builder: (y) =>
-    y
-      .positional('paths', { type: 'string', array: true, describe: `files or directories (default: ${DEFAULT_HOOKS_DIRS.join(' ')})` })
-      .option('path-check', { type: 'boolean', default: true, describe: 'require hook paths to exist and be executable here (--no-path-check skips it)' }),
+  builder: (y) => y.positional('paths', { type: 'string', array: true, describe: `files or directories (default: ${DEFAULT_HOOKS_DIRS.join(' ')})` }).epilogue('Exit 2: podman would refuse to start containers; 1: it would skip a file without a word; 0: it loads them all (warnings aside).'),
   handler: (a) => {
     const paths = a.paths?.length ? a.paths : DEFAULT_HOOKS_DIRS.filter((d) => fs.existsSync(d));
-    let bad = 0;
-    let count = 0;
+    const count = { files: 0, refuse: 0, skip: 0, warned: 0 };
     for (const p of paths) {
-      for (const file of jsonFilesOf(p)) {
-        count++;
-        const f = readHookFile(file, { checkPath: a['path-check'] });
-        for (const pr of f.problems) process.stdout.write(`${file}: ${pr.field}: ${pr.reason}\n`);
-        if (f.problems.length) bad++;
+      for (const { file, verdict } of judged(p)) {
+        count.files++;
+        if (verdict === 'refuse') process.stdout.write(`${file.file}: ${file.error} (podman refuses to start containers while this file is there)\n`);
+        if (verdict === 'skip') process.stdout.write(`${file.file}: ${file.error} (podman skips this file without a word)\n`);
+        if (verdict !== 'ok') count[verdict]++;
+        const warnings = hookWarnings(file);
+        for (const w of warnings) process.stdout.write(`${file.file}: warning: ${w}\n`);
+        if (warnings.length) count.warned++;
       }
     }
-    process.stdout.write(`${count} file(s) checked, ${bad} with problems\n`);
-    if (bad) process.exitCode = 2;
+    process.stdout.write(`${count.files} file(s) checked: ${count.refuse} podman would refuse, ${count.skip} it would skip, ${count.warned} with warnings\n`);
+    process.exitCode = count.refuse ? 2 : count.skip ? 1 : 0;
   },
 };
