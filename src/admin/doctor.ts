@@ -4,7 +4,6 @@
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import { DEFAULT_CDI_DIRS } from '../cdi/registry';
 import { messageOf } from '../core/errors';
 import { readHooksDirs } from '../hooksd/read';
 import { parseMountInfo } from '../linux/mountinfo';
@@ -65,7 +64,6 @@ export function doctor(hooksDirs: string[]): Check[] {
     const version = p ? (spawnSync(p, ['--version'], { encoding: 'utf8', timeout: 5000 }).stdout ?? '').split('\n')[0] : '';
     checks.push({ name: `runtime ${rt}`, status: p ? 'ok' : 'warn', detail: p ? `${p}: ${version}` : 'not found' });
   }
-  for (const dir of DEFAULT_CDI_DIRS) checks.push({ name: `CDI directory ${dir}`, status: 'ok', detail: fs.existsSync(dir) ? `${fs.readdirSync(dir).length} file(s)` : 'absent (GPU nodes are discovered instead)' });
   const read = readHooksDirs(hooksDirs);
   const ours = read.hooks.filter((f) => f.name.includes('ocihooks'));
   checks.push({ name: 'hooks directories', status: ours.length ? 'ok' : 'warn', detail: `${hooksDirs.join(', ')}: ${read.files.length} hook file(s), ${ours.length} from ocihooks` });

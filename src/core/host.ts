@@ -4,9 +4,9 @@
  */
 import type { DeviceType } from './actions';
 
-/** A host path as stat sees it (symlinks followed), or why it cannot be used. */
+/** A host path as stat sees it (symlinks followed), or why it cannot be used. A socket binds like a file (a daemon's socket shared with the container). */
 export type HostPath =
-  | { kind: 'file' | 'directory' }
+  | { kind: 'file' | 'directory' | 'socket' }
   | { kind: 'device'; type: DeviceType; major: number; minor: number }
   | { kind: 'other' | 'missing'; detail: string };
 

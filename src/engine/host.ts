@@ -21,7 +21,8 @@ export const realHost: HostView = {
     if (st.isDirectory()) return { kind: 'directory' };
     if (st.isCharacterDevice() || st.isBlockDevice()) return { kind: 'device', type: st.isCharacterDevice() ? 'c' : 'b', ...splitDev(st.rdev) };
     if (st.isFile()) return { kind: 'file' };
-    return { kind: 'other', detail: st.isFIFO() ? 'a fifo' : st.isSocket() ? 'a socket' : 'a special file' };
+    if (st.isSocket()) return { kind: 'socket' };
+    return { kind: 'other', detail: st.isFIFO() ? 'a fifo' : 'a special file' };
   },
   lstatNode(p) {
     let st: fs.BigIntStats;
