@@ -1,7 +1,9 @@
 /**
- * The wrapper's own options, before `--` (or before the first argument that is not one of them):
+ * The wrapper's own options, before `--` (or, without `--`, before the first argument that is not
+ * one of them, as when an engine calls the wrapper in runc's place):
  *   [--runtime runc|crun|PATH] [--hooks-dir DIR]... [--annotation K=V]... [--log-file F]
- * Everything after them is the runtime's, passed on untouched.
+ * Everything after them is the runtime's, passed on untouched. With `--` present, an argument
+ * before it that is not ours is refused.
  */
 import * as path from 'node:path';
 import { keyValueArgs } from '../core/env';
@@ -42,6 +44,8 @@ export function parseWrapperOptions(argv: string[]): WrapperOptions {
     else if (is('--log-file')) o.logFile = value('--log-file');
     else if (a === '--ocihooks-help') return { ...o, answer: 'help' };
     else if (a === '--ocihooks-version') return { ...o, answer: 'version' };
+    // With `--` on the line, everything before it is ours: a misspelt option must not reach runc.
+    else if (argv.includes('--')) throw new UsageError(`${JSON.stringify(a)} before --: not an option of ocihooks-runtime (${WRAPPER_USAGE})`);
     else break;
   }
   o.annotations = keyValueArgs(annotations, '--annotation');

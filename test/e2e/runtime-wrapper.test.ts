@@ -186,5 +186,21 @@ describe('ocihooks-runtime passes runc through', () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toBe(`ocihooks-runtime: ${bad}: invalid annotation key "(?=x)": error parsing regexp: invalid or unsupported Perl syntax: \`(?=\`\n`);
     expect(fs.existsSync(path.join(root, 'bad-1'))).toBe(false);
+    // As containerd calls runc: the same line is a JSON error record in the runtime's --log, which it reads.
+    const logJson = path.join(dir, 'log.json');
+    const c = run(process.execPath, [BIN('ocihooks-runtime'), '--hooks-dir', hooksDir, '--', `--root=${root}`, '--log', logJson, '--log-format', 'json', 'create', '--bundle', bundle, 'bad-2']);
+    expect(c.status).toBe(2);
+    const record = JSON.parse(fs.readFileSync(logJson, 'utf8').trim()) as { level: string; msg: string; time: string };
+    expect({ ...record, time: new Date(record.time).toISOString() === record.time }).toEqual({ level: 'error', msg: c.stderr.trimEnd(), time: true });
+  });
+
+  test('an argument before -- that is not the wrapper\'s is refused, naming it; runc never starts', () => {
+    const dir = tmpDir('misspelt');
+    const root = path.join(dir, 'root');
+    const bundle = makeBundle(path.join(dir, 'b'), makeBusyboxRootfs(path.join(dir, 'rootfs')), { args: ['true'] });
+    const r = run(process.execPath, [BIN('ocihooks-runtime'), '--hook-dir', path.join(dir, 'hooks.d'), '--', `--root=${root}`, 'run', '--bundle', bundle, 'misspelt-1']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^ocihooks-runtime: "--hook-dir" before --: not an option of ocihooks-runtime \(.*\)\n$/);
+    expect(fs.existsSync(path.join(root, 'misspelt-1'))).toBe(false);
   });
 });
