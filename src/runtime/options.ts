@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { keyValueArgs } from '../core/env';
 import { UsageError } from '../core/errors';
 import { findHostProgram } from '../linux/programs';
+import type { RuntimeConfig } from './config-file';
 
 export const WRAPPER_USAGE = '[--runtime runc|crun|PATH] [--hooks-dir DIR]... [--annotation KEY=VALUE]... [--log-file FILE] [--] <runtime arguments>';
 
@@ -22,8 +23,9 @@ export interface WrapperOptions {
   runtimeArgs: string[];
 }
 
-export function parseWrapperOptions(argv: string[]): WrapperOptions {
-  const o: WrapperOptions = { runtime: 'runc', hooksDirs: [], annotations: {}, runtimeArgs: [] };
+/** The options on the line, over `defaults` (the runtime config file): given ones win, annotations key by key. */
+export function parseWrapperOptions(argv: string[], defaults: RuntimeConfig = {}): WrapperOptions {
+  const o: WrapperOptions = { runtime: defaults.runtime ?? 'runc', hooksDirs: [], annotations: {}, runtimeArgs: [], ...(defaults.logFile ? { logFile: defaults.logFile } : {}) };
   const annotations: string[] = [];
   let i = 0;
   for (; i < argv.length; i++) {
@@ -48,7 +50,8 @@ export function parseWrapperOptions(argv: string[]): WrapperOptions {
     else if (argv.includes('--')) throw new UsageError(`${JSON.stringify(a)} before --: not an option of ocihooks-runtime (${WRAPPER_USAGE})`);
     else break;
   }
-  o.annotations = keyValueArgs(annotations, '--annotation');
+  o.annotations = { ...(defaults.annotations ?? {}), ...keyValueArgs(annotations, '--annotation') };
+  if (o.hooksDirs.length === 0 && defaults.hooksDirs) o.hooksDirs = [...defaults.hooksDirs];
   o.runtimeArgs = argv.slice(i);
   return o;
 }

@@ -8,13 +8,14 @@ import { createLogger } from '../engine/log';
 import { DEFAULT_HOOKS_DIRS, readHooksDirs } from '../hooksd/read';
 import { native } from '../linux/native';
 import { parseRuntimeArgs } from './args';
+import { readRuntimeConfig } from './config-file';
 import { rewriteBundleConfig } from './bundle';
 import { WRAPPER_USAGE, parseWrapperOptions, resolveRuntime } from './options';
 
 export const WRAPPER = 'ocihooks-runtime';
 
 export function runWrapper(argv: string[]): void {
-  const o = parseWrapperOptions(argv);
+  const o = parseWrapperOptions(argv, readRuntimeConfig(process.env));
   if (o.answer) {
     process.stdout.write(o.answer === 'help' ? `usage: ${WRAPPER} ${WRAPPER_USAGE}\n` : `${VERSION}\n`);
     return;

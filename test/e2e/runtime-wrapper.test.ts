@@ -194,6 +194,26 @@ describe('ocihooks-runtime passes runc through', () => {
     expect({ ...record, time: new Date(record.time).toISOString() === record.time }).toEqual({ level: 'error', msg: c.stderr.trimEnd(), time: true });
   });
 
+  test('with no arguments but the runtime\'s (as containerd and dockerd call it), the config file gives hooks folders and annotations; a bad one is exit 2 in the runtime log', () => {
+    const dir = tmpDir('rtconfig');
+    const marker = path.join(dir, 'marker.txt');
+    fs.writeFileSync(marker, 'from the config file\n');
+    const hooksDir = path.join(dir, 'hooks.d');
+    writeHooksD(hooksDir, 'slurm.json', markerHook(dir, marker));
+    const config = path.join(dir, 'runtime.json');
+    fs.writeFileSync(config, JSON.stringify({ runtime: 'runc', hooksDirs: [hooksDir], annotations: { 'com.hooks.slurm.activate': 'true' } }));
+    const bundle = makeBundle(path.join(dir, 'b'), makeBusyboxRootfs(path.join(dir, 'rootfs')), { args: ['cat', '/etc/slurm-marker.txt'] });
+    const root = path.join(dir, 'root');
+    const env = { ...process.env, OCIHOOKS_RUNTIME_CONFIG: config };
+    const r = run(process.execPath, [BIN('ocihooks-runtime'), `--root=${root}`, 'run', '--bundle', bundle, 'rtconfig-1'], { env });
+    expect([r.status, r.stderr, r.stdout]).toEqual([0, '', 'from the config file\n']);
+    fs.writeFileSync(config, JSON.stringify({ hooksDir: [hooksDir] }));
+    const logJson = path.join(dir, 'log.json');
+    const bad = run(process.execPath, [BIN('ocihooks-runtime'), `--root=${root}`, '--log', logJson, '--log-format', 'json', 'run', '--bundle', bundle, 'rtconfig-2'], { env });
+    expect([bad.status, bad.stderr]).toEqual([2, `ocihooks-runtime: runtime config ${config}: (top level): unknown field "hooksDir"\n`]);
+    expect(JSON.parse(fs.readFileSync(logJson, 'utf8')).msg).toBe(bad.stderr.trimEnd());
+  });
+
   test('an argument before -- that is not the wrapper\'s is refused, naming it; runc never starts', () => {
     const dir = tmpDir('misspelt');
     const root = path.join(dir, 'root');

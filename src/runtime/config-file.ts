@@ -1,0 +1,37 @@
+/**
+ * The wrapper's settings from a file, for engines that cannot pass it arguments safely:
+ * containerd's BinaryName and dockerd's runtime path take a path only, and Docker 20.10 splices
+ * runtimeArgs into a shell line unquoted. /etc/ocihooks/runtime.json (or the file named by
+ * OCIHOOKS_RUNTIME_CONFIG in the engine's environment) gives the runtime, the hooks folders,
+ * annotations and the log file; arguments override it. A missing default file is no settings; a
+ * named file that is missing, or a file that is not valid, is exit 2 naming the file and field.
+ */
+import * as fs from 'node:fs';
+import * as z from 'zod/mini';
+import { errorCode, UsageError, messageOf } from '../core/errors';
+import { parseJson, parseWith } from '../core/json';
+
+export const DEFAULT_RUNTIME_CONFIG = '/etc/ocihooks/runtime.json';
+
+/** The file's format: every field optional, nothing else allowed (a misspelt field must not pass unseen). */
+export const runtimeConfigSchema = z.strictObject({
+  runtime: z.optional(z.string().check(z.minLength(1))),
+  hooksDirs: z.optional(z.array(z.string().check(z.minLength(1)))),
+  annotations: z.optional(z.record(z.string().check(z.minLength(1)), z.string())),
+  logFile: z.optional(z.string().check(z.minLength(1))),
+});
+
+export type RuntimeConfig = z.infer<typeof runtimeConfigSchema>;
+
+export function readRuntimeConfig(env: NodeJS.ProcessEnv): RuntimeConfig & { file?: string } {
+  const named = env.OCIHOOKS_RUNTIME_CONFIG;
+  const file = named || DEFAULT_RUNTIME_CONFIG;
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    if (!named && errorCode(e) === 'ENOENT') return {};
+    throw new UsageError(`runtime config ${file}${named ? ' (OCIHOOKS_RUNTIME_CONFIG)' : ''}: ${messageOf(e)}`);
+  }
+  return { ...parseWith(runtimeConfigSchema, parseJson(text, `runtime config ${file}`), `runtime config ${file}`), file };
+}
