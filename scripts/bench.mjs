@@ -40,7 +40,7 @@ const sh = (cmd) => execFileSync('sh', ['-c', cmd], { stdio: ['ignore', 'pipe', 
 sh(`mount -t tmpfs -o size=1g,mode=0755 ocihooks-bench '${scratch}'`);
 const prefix = path.join(scratch, 'prefix');
 const hooksDir = path.join(scratch, 'hooks.d');
-execFileSync(node, [path.join(root, 'dist', 'bin', 'ocihooks'), 'install', '--prefix', prefix, '--hooks-dir', hooksDir], { stdio: 'ignore' });
+execFileSync(node, [path.join(root, 'dist', 'bin', 'ocihooks'), 'install', '--prefix', prefix, '--hooks-dir', hooksDir, '--runtime-config', 'none'], { stdio: 'ignore' });
 const bin = (n) => path.join(prefix, 'bin', n);
 
 function busyboxRootfs(dir, glibc = false) {

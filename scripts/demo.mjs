@@ -71,7 +71,7 @@ try {
   const prefix = path.join(tmp, 'libexec');
   const hooksDir = path.join(tmp, 'hooks.d');
   say(`installing the hooks into ${prefix} and ${hooksDir}`);
-  execFileSync(process.execPath, [path.join(root, 'dist', 'bin', 'ocihooks'), 'install', '--prefix', prefix, '--hooks-dir', hooksDir], { stdio: 'inherit' });
+  execFileSync(process.execPath, [path.join(root, 'dist', 'bin', 'ocihooks'), 'install', '--prefix', prefix, '--hooks-dir', hooksDir, '--runtime-config', 'none'], { stdio: 'inherit' });
   cleanups.unshift(() => spawnSync(process.execPath, [path.join(root, 'dist', 'bin', 'ocihooks'), 'install', '--prefix', prefix, '--uninstall'], { stdio: 'ignore' }));
 
   const rootfs = path.join(tmp, 'rootfs');

@@ -39,6 +39,8 @@ export interface InstallOptions {
   hostSourcesOf(hookArgs: readonly string[]): string[];
   /** Also install bin/nvidia-cdi-hook (a link to ocihook-gpu), for CDI specs written by nvidia-ctk. */
   nvidiaCdiHook?: boolean;
+  /** Configuration files, written only where there is none: an admin's own file is kept. */
+  configFiles?: { file: string; text: string }[];
 }
 
 /** The name NVIDIA's CDI specs call; ocihook-gpu answers to it (its nvidia-cdi-hook subcommands). */
@@ -131,6 +133,20 @@ export function install(o: InstallOptions): InstallReport {
     record(target);
     const check = readHookFile(target);
     if (check?.status !== 'ok') report.problems.push(`${target}: ${check?.error ?? 'vanished while it was written'}`);
+  }
+  for (const c of o.configFiles ?? []) {
+    if (!path.isAbsolute(c.file)) throw new UsageError(`${c.file}: a configuration file's path must be absolute`);
+    if (fs.existsSync(c.file) && fs.readFileSync(c.file, 'utf8') !== c.text) {
+      report.skipped.push(`${c.file}: kept as it is (it differs from what install would write: an admin's file)`);
+      // An admin's file is theirs: uninstall must not remove it.
+      manifest.files = manifest.files.filter((f) => f !== c.file);
+      continue;
+    }
+    const dirs: string[] = [];
+    mkdirs(path.dirname(c.file), dirs);
+    for (const d of dirs) if (!manifest.dirs.includes(d)) manifest.dirs.push(d);
+    writeFileAtomically(c.file, c.text, 0o644);
+    record(c.file);
   }
   // V8 code caches for the node the hooks will run with (the one running this install).
   const caches = writeCodeCaches(o.prefix, o.programs);

@@ -35,3 +35,23 @@ export function readRuntimeConfig(env: NodeJS.ProcessEnv): RuntimeConfig & { fil
   }
   return { ...parseWith(runtimeConfigSchema, parseJson(text, `runtime config ${file}`), `runtime config ${file}`), file };
 }
+
+/** The file as install writes it, checked against the schema it will be read with. */
+export function runtimeConfigText(config: RuntimeConfig): string {
+  return JSON.stringify(parseWith(runtimeConfigSchema, config, 'runtime config'), null, 2) + '\n';
+}
+
+/** What an admin adds to docker's and containerd's configuration to use the installed wrapper. */
+export function engineSnippets(wrapper: string, configFile: string): string {
+  return [
+    `ocihooks-runtime reads ${configFile}${configFile === DEFAULT_RUNTIME_CONFIG ? '' : ' (set OCIHOOKS_RUNTIME_CONFIG to it in the engine\'s environment)'}. To use it:`,
+    `  /etc/docker/daemon.json:  { "runtimes": { "ocihooks": { "path": "${wrapper}" } } }   then: docker run --runtime ocihooks ...`,
+    '  containerd config.toml (version 2):',
+    '    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.ocihooks]',
+    '      runtime_type = "io.containerd.runc.v2"',
+    '    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.ocihooks.options]',
+    `      BinaryName = "${wrapper}"`,
+    `  ctr: ctr run --runc-binary ${wrapper} ...`,
+    '',
+  ].join('\n');
+}

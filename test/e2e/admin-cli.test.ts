@@ -89,12 +89,20 @@ describe('ocihooks install', () => {
     const listing = () => run('find', [base, '-path', path.join(base, 'rootfs'), '-prune', '-o', '-print']).stdout.split('\n').sort();
     const before = listing();
 
-    const inst = run(process.execPath, [OCIHOOKS(), 'install', '--prefix', prefix, '--hooks-dir', hooksDir, '--fi-provider-dir', providers]);
+    const runtimeConfig = path.join(base, 'etc', 'ocihooks', 'runtime.json');
+    const inst = run(process.execPath, [OCIHOOKS(), 'install', '--prefix', prefix, '--hooks-dir', hooksDir, '--fi-provider-dir', providers, '--runtime-config', runtimeConfig]);
     expect(inst.stderr).toBe('');
     expect(inst.status).toBe(0);
+    // The wrapper's settings for docker and containerd, and what to add to their configuration.
+    expect(JSON.parse(fs.readFileSync(runtimeConfig, 'utf8'))).toEqual({ runtime: 'runc', hooksDirs: [hooksDir] });
+    expect(inst.stdout).toContain(`/etc/docker/daemon.json:  { "runtimes": { "ocihooks": { "path": "${path.join(prefix, 'bin', 'ocihooks-runtime')}" } } }`);
+    expect(inst.stdout).toContain(`BinaryName = "${path.join(prefix, 'bin', 'ocihooks-runtime')}"`);
+    const doctorRuntime = run(process.execPath, [OCIHOOKS(), 'doctor', '--hooks-dir', hooksDir], { env: { ...process.env, OCIHOOKS_RUNTIME_CONFIG: runtimeConfig } }).stdout.split('\n').find((l) => l.includes('runtime config'));
+    expect(doctorRuntime).toMatch(new RegExp(`^ok    runtime config: ${runtimeConfig}: runtime /\\S+/runc; hooks folders ${hooksDir}$`));
     expect(fs.readFileSync(path.join(prefix, 'bin', 'ocihook-mount'), 'utf8').split('\n')[0]).toBe(`#!${process.execPath}`);
-    const again = run(process.execPath, [OCIHOOKS(), 'install', '--prefix', prefix, '--hooks-dir', hooksDir, '--fi-provider-dir', providers]);
+    const again = run(process.execPath, [OCIHOOKS(), 'install', '--prefix', prefix, '--hooks-dir', hooksDir, '--fi-provider-dir', providers, '--runtime-config', runtimeConfig]);
     expect(again.status).toBe(0); // idempotent
+    expect(again.stdout).not.toContain(`skipped ${runtimeConfig}`);
 
     // Every installed program starts from a code cache its bundle accepts; a cache that does not
     // fit (here another program's) is reported and `code-cache` writes good ones again.
@@ -132,10 +140,10 @@ describe('ocihooks install', () => {
     const base = tmpDir('install-nv');
     const prefix = path.join(base, 'prefix');
     const hooksDir = path.join(base, 'hooks.d');
-    const plain = run(process.execPath, [OCIHOOKS(), 'install', '--prefix', prefix, '--hooks-dir', hooksDir]);
+    const plain = run(process.execPath, [OCIHOOKS(), 'install', '--prefix', prefix, '--hooks-dir', hooksDir, '--runtime-config', 'none']);
     expect(plain.status).toBe(0);
     expect(fs.existsSync(path.join(prefix, 'bin', 'nvidia-cdi-hook'))).toBe(false);
-    const inst = run(process.execPath, [OCIHOOKS(), 'install', '--prefix', prefix, '--hooks-dir', hooksDir, '--nvidia-cdi-hook']);
+    const inst = run(process.execPath, [OCIHOOKS(), 'install', '--prefix', prefix, '--hooks-dir', hooksDir, '--nvidia-cdi-hook', '--runtime-config', 'none']);
     expect(inst.status).toBe(0);
     const hook = path.join(prefix, 'bin', 'nvidia-cdi-hook');
     expect(fs.readlinkSync(hook)).toBe('ocihook-gpu');
@@ -144,6 +152,20 @@ describe('ocihooks install', () => {
     expect(run(process.execPath, [OCIHOOKS(), 'install', '--prefix', prefix, '--uninstall']).status).toBe(0);
     expect(fs.existsSync(hook) || fs.existsSync(prefix)).toBe(false);
     fs.rmSync(base, { recursive: true, force: true });
+  });
+
+  test("the runtime config is written where there is none, an admin's edited file is kept and survives uninstall", () => {
+    const base = tmpDir('install-rtconf');
+    const prefix = path.join(base, 'prefix');
+    const hooksDir = path.join(base, 'hooks.d');
+    const config = path.join(base, 'runtime.json');
+    const install = () => run(process.execPath, [OCIHOOKS(), 'install', '--prefix', prefix, '--hooks-dir', hooksDir, '--runtime-config', config]);
+    expect(install().status).toBe(0);
+    fs.writeFileSync(config, JSON.stringify({ runtime: 'crun', hooksDirs: [hooksDir] }));
+    const again = install();
+    expect(again.stdout).toContain(`skipped ${config}: kept as it is (it differs from what install would write: an admin's file)`);
+    expect(run(process.execPath, [OCIHOOKS(), 'install', '--prefix', prefix, '--uninstall']).status).toBe(0);
+    expect(JSON.parse(fs.readFileSync(config, 'utf8'))).toEqual({ runtime: 'crun', hooksDirs: [hooksDir] });
   });
 });
 

@@ -1,10 +1,29 @@
 /** `ocihooks doctor`: what this host supports and what is missing; its GPUs and whether its CDI specs still fit them. */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CommandModule } from 'yargs';
 import { doctor } from '../../admin/doctor';
 import { DEFAULT_CDI_DIRS } from '../../cdi/registry';
 import { gpuChecks } from '../../gpu/generate/inventory';
 import { DEFAULT_HOOKS_DIRS } from '../../hooksd/read';
+import { messageOf } from '../../core/errors';
+import { DEFAULT_RUNTIME_CONFIG, readRuntimeConfig } from '../../runtime/config-file';
+import { resolveRuntime } from '../../runtime/options';
+
+/** ocihooks-runtime's settings file as the wrapper will read it (in this environment). */
+function runtimeConfigCheck(): { name: string; status: 'ok' | 'warn' | 'fail'; detail: string } {
+  const name = 'runtime config';
+  try {
+    const c = readRuntimeConfig(process.env);
+    if (!c.file) return { name, status: 'ok', detail: `none at ${DEFAULT_RUNTIME_CONFIG}: ocihooks-runtime uses its arguments` };
+    const runtime = resolveRuntime(c.runtime ?? 'runc');
+    const missing = (c.hooksDirs ?? []).filter((d) => !fs.existsSync(d));
+    const detail = `${c.file}: runtime ${runtime}; hooks folders ${(c.hooksDirs ?? ['(default)']).join(', ')}`;
+    return missing.length ? { name, status: 'warn', detail: `${detail}; not there: ${missing.join(', ')}` } : { name, status: 'ok', detail };
+  } catch (e) {
+    return { name, status: 'fail', detail: `${messageOf(e)} (ocihooks-runtime refuses every call)` };
+  }
+}
 
 interface Args {
   'hooks-dir'?: string[];
@@ -27,7 +46,7 @@ export const doctorCommand: CommandModule<object, Args> = {
       .epilogue('Exit 1 when a check fails; warnings (a stale spec, a missing optional piece) keep exit 0.'),
   handler: (a) => {
     const roots = { proc: path.resolve(a['proc-root']), sys: path.resolve(a['sys-root']), dev: path.resolve(a['dev-root']), driver: '/' };
-    const checks = [...doctor(a['hooks-dir'] ?? [...DEFAULT_HOOKS_DIRS]), ...gpuChecks(roots, a['cdi-spec-dir'] ?? DEFAULT_CDI_DIRS)];
+    const checks = [...doctor(a['hooks-dir'] ?? [...DEFAULT_HOOKS_DIRS]), runtimeConfigCheck(), ...gpuChecks(roots, a['cdi-spec-dir'] ?? DEFAULT_CDI_DIRS)];
     for (const c of checks) process.stdout.write(`${c.status.padEnd(4)}  ${c.name}: ${c.detail}\n`);
     if (checks.some((c) => c.status === 'fail')) process.exitCode = 1;
   },

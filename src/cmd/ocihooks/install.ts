@@ -6,6 +6,7 @@ import { DEFAULT_HOOKS_DIR, DEFAULT_PREFIX, install, uninstall } from '../../adm
 import { UsageError } from '../../core/errors';
 import { defaultLdconfig } from '../../linux/ldconfig';
 import { hostSourcesOf } from '../../mount/args';
+import { DEFAULT_RUNTIME_CONFIG, engineSnippets, runtimeConfigText } from '../../runtime/config-file';
 import PROGRAMS from '../programs.json';
 import { PREFIX, printReport } from './common';
 
@@ -16,6 +17,7 @@ interface Args {
   ldconfig?: string;
   'fi-provider-dir': string;
   'nvidia-cdi-hook': boolean;
+  'runtime-config': string;
 }
 
 /** The shipped hooks.d templates: beside a build (dist/../hooks.d) or an installation. */
@@ -35,7 +37,8 @@ export const installCommand: CommandModule<object, Args> = {
       .option('uninstall', { type: 'boolean', default: false, describe: 'remove exactly what install wrote' })
       .option('ldconfig', { type: 'string', describe: 'host ldconfig the hooks use (default: /sbin/ldconfig or /usr/sbin/ldconfig)' })
       .option('fi-provider-dir', { type: 'string', default: '/usr/lib/x86_64-linux-gnu/libfabric', describe: 'host libfabric provider folder for libfabric.json' })
-      .option('nvidia-cdi-hook', { type: 'boolean', default: false, describe: 'also install <prefix>/bin/nvidia-cdi-hook (ocihook-gpu under that name), for CDI specs written by nvidia-ctk' }),
+      .option('nvidia-cdi-hook', { type: 'boolean', default: false, describe: 'also install <prefix>/bin/nvidia-cdi-hook (ocihook-gpu under that name), for CDI specs written by nvidia-ctk' })
+      .option('runtime-config', { type: 'string', default: DEFAULT_RUNTIME_CONFIG, describe: "ocihooks-runtime's settings for docker and containerd (written only where there is none; 'none': not written)" }),
   handler: (a) => {
     if (a.uninstall) {
       for (const r of uninstall(a.prefix)) process.stdout.write(`removed ${r}\n`);
@@ -43,8 +46,10 @@ export const installCommand: CommandModule<object, Args> = {
     }
     const ldconfig = a.ldconfig ?? defaultLdconfig();
     if (!ldconfig) throw new UsageError('no host ldconfig found: pass --ldconfig');
+    const configFiles = a['runtime-config'] === 'none' ? [] : [{ file: a['runtime-config'], text: runtimeConfigText({ runtime: 'runc', hooksDirs: [a['hooks-dir']] }) }];
     printReport(
-      install({ prefix: a.prefix, hooksDir: a['hooks-dir'], node: process.execPath, dist: PREFIX, templates: templatesDir(), ldconfig, fiProviderDir: a['fi-provider-dir'], programs: PROGRAMS, hostSourcesOf, nvidiaCdiHook: a['nvidia-cdi-hook'] }),
+      install({ prefix: a.prefix, hooksDir: a['hooks-dir'], node: process.execPath, dist: PREFIX, templates: templatesDir(), ldconfig, fiProviderDir: a['fi-provider-dir'], programs: PROGRAMS, hostSourcesOf, nvidiaCdiHook: a['nvidia-cdi-hook'], configFiles }),
     );
+    if (configFiles.length) process.stdout.write(engineSnippets(path.join(a.prefix, 'bin', 'ocihooks-runtime'), a['runtime-config']));
   },
 };
