@@ -25,6 +25,8 @@ export const DEBIAN_PACKAGES = {
   munge: '/usr/sbin/munged',
   slurmctld: '/usr/sbin/slurmctld',
   slurmd: '/usr/sbin/slurmd',
+  containerd: '/usr/bin/containerd',
+  'docker.io': '/usr/sbin/dockerd',
 };
 
 function log(msg) {

@@ -1,0 +1,162 @@
+/**
+ * ocihooks-runtime as a Docker and a containerd runtime. The test starts its own containerd and
+ * dockerd (Debian's containerd 1.6 and docker.io 20.10) with private roots, state, sockets and
+ * cgroup parents, no bridge and no iptables, imports a glibc busybox image made here, and stops
+ * exactly the daemons it started (by pid), removing what they leave outside its folder
+ * (/run/containerd, /etc/docker/key.json, their cgroups) when they were not there before.
+ * Docker gets the wrapper through daemon.json (`runtimes`, with `runtimeArgs` annotations: Docker
+ * 20.10 forwards no annotations of its own); containerd through `ctr run --runc-binary` and the
+ * wrapper's config file only (OCIHOOKS_RUNTIME_CONFIG in containerd's environment, as a unit file
+ * would set it), with `ctr run --annotation`.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { BIN, makeGlibcRootfs, requireBuilt, requireTool, run, tmpDir } from '../support/e2e';
+
+const DOCKER = '/usr/bin/docker'; // docker.io's client, of the daemon's version
+const NS = `ocihooks${process.pid}`;
+const DOCKER_CGROUP = `ocihooks-docker-${process.pid}`;
+const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+let dir = '';
+const started: { name: string; pid: number; log: string }[] = [];
+const existedBefore = { runContainerd: fs.existsSync('/run/containerd'), etcDocker: fs.existsSync('/etc/docker'), keyJson: fs.existsSync('/etc/docker/key.json') };
+const docker = (...args: string[]) => run(DOCKER, ['-H', `unix://${dir}/docker.sock`, ...args], { timeoutMs: 90_000 });
+const ctr = (...args: string[]) => run('ctr', ['-a', `${dir}/containerd.sock`, '-n', NS, ...args], { timeoutMs: 90_000 });
+
+/** Starts a daemon in the background, its output in a log file; waits for its socket or fails with the log's tail. */
+function daemon(name: string, cmd: string, args: string[], socket: string, env: NodeJS.ProcessEnv = process.env): void {
+  const log = path.join(dir, `${name}.log`);
+  const fd = fs.openSync(log, 'a');
+  const child = spawn(cmd, args, { detached: true, stdio: ['ignore', fd, fd], env });
+  fs.closeSync(fd);
+  child.unref();
+  started.push({ name, pid: child.pid as number, log });
+  for (let i = 0; i < 200 && !fs.existsSync(socket); i++) {
+    if (!alive(child.pid as number)) break;
+    sleep(100);
+  }
+  if (!fs.existsSync(socket)) throw new Error(`${name} did not start: ${fs.readFileSync(log, 'utf8').trim().split('\n').slice(-5).join(' | ')}`);
+}
+
+function removeCgroup(name: string): void {
+  for (const controller of fs.readdirSync('/sys/fs/cgroup')) {
+    const top = path.join('/sys/fs/cgroup', controller, name);
+    if (fs.existsSync(top)) spawnSync('find', [top, '-depth', '-type', 'd', '-exec', 'rmdir', '{}', ';']);
+  }
+}
+
+beforeAll(() => {
+  requireBuilt();
+  requireTool('containerd');
+  requireTool('dockerd');
+  requireTool('ctr');
+  if (!fs.existsSync(DOCKER)) throw new Error(`${DOCKER} is missing: install Debian's docker.io (scripts/ensure-deps.mjs does)`);
+  dir = tmpDir('engines');
+  const inst = run(process.execPath, [BIN('ocihooks'), 'install', '--prefix', `${dir}/prefix`, '--hooks-dir', `${dir}/hooks.d`, '--runtime-config', `${dir}/runtime.json`]);
+  if (inst.status !== 0) throw new Error(`ocihooks install: ${inst.stderr}`);
+  fs.writeFileSync(`${dir}/marker.txt`, 'the hook was here\n');
+  fs.writeFileSync(
+    `${dir}/hooks.d/10-marker.json`,
+    JSON.stringify({
+      version: '1.0.0',
+      hook: { path: `${dir}/prefix/bin/ocihook-mount`, args: ['ocihook-mount', `--log-file=${dir}/hook.log`, `--mount=type=bind,src=${dir}/marker.txt,dst=/etc/marker.txt,readonly`] },
+      when: { annotations: { '^com\\.hooks\\.slurm\\.activate$': '^true$' } },
+      stages: ['createContainer'],
+    }),
+  );
+  fs.writeFileSync(`${dir}/containerd.toml`, `version = 2\nroot = "${dir}/containerd-root"\nstate = "${dir}/containerd-state"\ndisabled_plugins = ["io.containerd.grpc.v1.cri"]\n[grpc]\n  address = "${dir}/containerd.sock"\n[ttrpc]\n  address = "${dir}/containerd.sock.ttrpc"\n`);
+  daemon('containerd', 'containerd', ['--config', `${dir}/containerd.toml`], `${dir}/containerd.sock`, { ...process.env, OCIHOOKS_RUNTIME_CONFIG: `${dir}/runtime.json` });
+  const wrapper = `${dir}/prefix/bin/ocihooks-runtime`;
+  // The entries README's "Docker and containerd" section shows.
+  fs.writeFileSync(`${dir}/daemon.json`, JSON.stringify({ runtimes: { ocihooks: { path: wrapper }, 'ocihooks-slurm': { path: wrapper, runtimeArgs: ['--annotation', 'com.hooks.slurm.activate=true', '--annotation', 'com.hooks.ldconfig.activate=true'] } } }));
+  daemon(
+    'dockerd',
+    'dockerd',
+    ['--config-file', `${dir}/daemon.json`, '--containerd', `${dir}/containerd.sock`, '--data-root', `${dir}/docker`, '--exec-root', `${dir}/docker-exec`, '--pidfile', `${dir}/docker.pid`, '-H', `unix://${dir}/docker.sock`, '--bridge', 'none', '--iptables=false', '--storage-driver', 'vfs', '--cgroup-parent', DOCKER_CGROUP],
+    `${dir}/docker.sock`,
+  );
+  const rootfs = makeGlibcRootfs(`${dir}/rootfs`);
+  const imported = spawnSync('sh', ['-c', `tar -C "$1" -c . | ${DOCKER} -H unix://$2/docker.sock import - ocihooks-busybox`, 'sh', rootfs, dir], { encoding: 'utf8' });
+  if (imported.status !== 0) throw new Error(`docker import: ${imported.stderr}`);
+}, 180_000);
+
+afterAll(() => {
+  for (const d of [...started].reverse()) {
+    if (!alive(d.pid)) continue;
+    process.kill(d.pid, 'SIGTERM');
+    for (let i = 0; i < 200 && alive(d.pid); i++) sleep(100);
+    if (alive(d.pid)) process.kill(d.pid, 'SIGKILL');
+  }
+  if (!existedBefore.runContainerd) fs.rmSync('/run/containerd', { recursive: true, force: true });
+  if (!existedBefore.etcDocker) fs.rmSync('/etc/docker', { recursive: true, force: true });
+  else if (!existedBefore.keyJson) fs.rmSync('/etc/docker/key.json', { force: true });
+  removeCgroup(NS);
+  removeCgroup(DOCKER_CGROUP);
+}, 60_000);
+
+describe('Docker (dockerd 20.10) with the wrapper in daemon.json', () => {
+  test('the runtime whose runtimeArgs carry the annotations gets the mount and the linker cache; the plain one neither', () => {
+    const check = 'cat /etc/marker.txt 2>/dev/null || echo no-marker; test -s /etc/ld.so.cache && echo cache || echo no-cache';
+    const withHooks = docker('run', '--rm', '--network', 'none', '--runtime', 'ocihooks-slurm', 'ocihooks-busybox', '/bin/sh', '-c', check);
+    expect([withHooks.status, withHooks.stderr, withHooks.stdout]).toEqual([0, '', 'the hook was here\ncache\n']);
+    const plain = docker('run', '--rm', '--network', 'none', '--runtime', 'ocihooks', 'ocihooks-busybox', '/bin/sh', '-c', check);
+    expect([plain.status, plain.stdout]).toEqual([0, 'no-marker\nno-cache\n']);
+  });
+
+  test('a broken hooks.d file makes docker run fail with the file and the reason in its error', () => {
+    const broken = `${dir}/hooks.d/05-broken.json`;
+    fs.writeFileSync(broken, '{');
+    try {
+      const r = docker('run', '--rm', '--network', 'none', '--runtime', 'ocihooks', 'ocihooks-busybox', '/bin/true');
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toContain(`ocihooks-runtime: ${broken}: parsing hook "${broken}": version check:`);
+    } finally {
+      fs.rmSync(broken);
+    }
+  });
+
+  test('exec, stop, start, restart and rm pass through the wrapper', () => {
+    const id = docker('run', '-d', '--network', 'none', '--runtime', 'ocihooks-slurm', 'ocihooks-busybox', '/bin/sleep', '600').stdout.trim();
+    const steps = [
+      docker('exec', id, '/bin/cat', '/etc/marker.txt').stdout,
+      docker('stop', '-t', '0', id).status,
+      docker('start', id).status,
+      docker('exec', id, '/bin/cat', '/etc/marker.txt').stdout,
+      docker('restart', '-t', '0', id).status,
+      docker('exec', id, '/bin/cat', '/etc/marker.txt').stdout,
+      docker('rm', '-f', id).status,
+    ];
+    expect(steps).toEqual(['the hook was here\n', 0, 0, 'the hook was here\n', 0, 'the hook was here\n', 0]);
+  });
+});
+
+describe('containerd (1.6) with ctr --runc-binary and the config file only', () => {
+  // The rootfs is used in place: the first run's mount point (an empty /etc/marker.txt) stays in it.
+  const runCtr = (id: string, ...args: string[]) => ctr('run', '--rm', '--rootfs', '--runc-binary', `${dir}/prefix/bin/ocihooks-runtime`, ...args, `${dir}/rootfs`, id, '/bin/sh', '-c', 'test -s /etc/marker.txt && cat /etc/marker.txt || echo no-marker');
+
+  test('ctr run --annotation gets the mount, without it nothing; a broken hooks.d file fails with the file and the reason', () => {
+    const annotated = runCtr('ctr-1', '--annotation', 'com.hooks.slurm.activate=true');
+    expect([annotated.status, annotated.stdout]).toEqual([0, 'the hook was here\n']);
+    const plain = runCtr('ctr-2');
+    expect([plain.status, plain.stdout, plain.stderr]).toEqual([0, 'no-marker\n', '']);
+    const broken = `${dir}/hooks.d/05-broken.json`;
+    fs.writeFileSync(broken, '{');
+    try {
+      const r = runCtr('ctr-3');
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toContain(`ocihooks-runtime: ${broken}: parsing hook`);
+    } finally {
+      fs.rmSync(broken);
+    }
+  });
+});
