@@ -194,6 +194,12 @@ busyboxRootfs(podmanRootfs, true);
 const podmanArgs = (annotation) => ['--runtime', 'runc', '--hooks-dir', hooksDir, 'run', '--rm', '--network', 'none', '--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024', ...(annotation ? ['--annotation', 'bench=all'] : []), '--rootfs', podmanRootfs, 'true'];
 bench('podman+runc start, 3 hooks active', 'podman', podmanArgs(true), { baseline: ['podman', podmanArgs(false)], baselineName: 'podman+runc start, no hooks', phases: false });
 
+// ---- the runtime wrapper: a pass-through call, which needs none of its code (issue 19's target: 1.1x) ----
+const runcRoot = path.join(scratch, 'runc-root');
+fs.mkdirSync(runcRoot);
+const runcList = ['--runtime', 'runc', '--', `--root=${runcRoot}`, 'list'];
+bench('ocihooks-runtime: runc list (pass-through)', bin('ocihooks-runtime'), runcList, { baseline: ['/usr/sbin/runc', runcList.slice(3)], baselineName: 'runc list', phases: false });
+
 // ---- report ----
 const byName = Object.fromEntries(results.map((r) => [r.name, r]));
 const lines = ['| what | median ms | baseline (interleaved) | baseline ms | ratio | p10 ratio | peak RSS MiB |', '| --- | ---: | --- | ---: | ---: | ---: | ---: |'];
