@@ -39,6 +39,11 @@ export interface InstallOptions {
   hostSourcesOf(hookArgs: readonly string[]): string[];
   /** Also install bin/nvidia-cdi-hook (a link to ocihook-gpu), for CDI specs written by nvidia-ctk. */
   nvidiaCdiHook?: boolean;
+  /**
+   * A shell front-end for a program (the runtime wrapper): bin/<program> is the script, its
+   * @LAUNCHER@ the node launcher, put in libexec/<program> instead.
+   */
+  frontEnd?: { program: string; script: string };
   /** Configuration files, written only where there is none: an admin's own file is kept. */
   configFiles?: { file: string; text: string }[];
 }
@@ -94,6 +99,7 @@ export function install(o: InstallOptions): InstallReport {
   mkdirs(path.join(o.prefix, 'bin'), created);
   mkdirs(path.join(o.prefix, 'lib'), created);
   mkdirs(path.join(o.prefix, 'native'), created);
+  if (o.frontEnd) mkdirs(path.join(o.prefix, 'libexec'), created);
   mkdirs(o.hooksDir, created);
   for (const d of created) if (!manifest.dirs.includes(d)) manifest.dirs.push(d);
 
@@ -101,9 +107,15 @@ export function install(o: InstallOptions): InstallReport {
     // bin/<p> is the launcher (see scripts/build.mjs), lib/<p>.js the bundle it loads.
     const launcher = fs.readFileSync(path.join(o.dist, 'bin', p), 'utf8');
     const body = launcher.startsWith('#!') ? launcher.slice(launcher.indexOf('\n') + 1) : launcher;
-    const target = path.join(o.prefix, 'bin', p);
+    const front = o.frontEnd?.program === p ? o.frontEnd : undefined;
+    const target = path.join(o.prefix, front ? 'libexec' : 'bin', p);
     writeFileAtomically(target, `#!${o.node}\n${body}`, 0o755);
     record(target);
+    if (front) {
+      const script = path.join(o.prefix, 'bin', p);
+      writeFileAtomically(script, front.script.replaceAll('@LAUNCHER@', target), 0o755);
+      record(script);
+    }
     const bundle = path.join(o.prefix, 'lib', `${p}.js`);
     writeFileAtomically(bundle, fs.readFileSync(path.join(o.dist, 'lib', `${p}.js`)), 0o644);
     record(bundle);

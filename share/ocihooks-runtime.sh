@@ -1,0 +1,71 @@
+#!/bin/sh
+# ocihooks-runtime's front-end, written by `ocihooks install`: a call that needs none of the
+# wrapper's code (every runtime subcommand but create and run) goes straight to the runtime,
+# without starting Node; create, run, --ocihooks-help/-version and anything this script cannot
+# decide go to the wrapper itself, which also reports every error. It reads the command line as
+# src/runtime/options.ts and args.ts do (src/runtime/front-end.test.ts runs both on a table).
+# OCIHOOKS_FRONTEND_TRACE=1: print the decision instead of acting on it.
+wrapper() {
+  if [ -n "$OCIHOOKS_FRONTEND_TRACE" ]; then echo wrapper; exit 0; fi
+  exec '@LAUNCHER@' "$@"
+}
+annotation_ok() { case $1 in =*) return 1 ;; *=*) return 0 ;; *) return 1 ;; esac; }
+dashdash=no
+for a in "$@"; do [ "$a" = -- ] && dashdash=yes; done
+# The wrapper's own options: how many leading arguments are ours, and the runtime named.
+runtime= n=0 want=
+for a in "$@"; do
+  if [ -n "$want" ]; then
+    if [ "$want" = --runtime ]; then runtime=$a; fi
+    if [ "$want" = --annotation ] && ! annotation_ok "$a"; then wrapper "$@"; fi
+    want= n=$((n + 1)); continue
+  fi
+  case $a in
+    --) n=$((n + 1)); break ;;
+    --runtime=*) runtime=${a#--runtime=}; n=$((n + 1)) ;;
+    --annotation=*) annotation_ok "${a#--annotation=}" || wrapper "$@"; n=$((n + 1)) ;;
+    --hooks-dir=*|--log-file=*) n=$((n + 1)) ;;
+    --runtime|--hooks-dir|--annotation|--log-file) want=$a; n=$((n + 1)) ;;
+    --ocihooks-help|--ocihooks-version) wrapper "$@" ;;
+    *) if [ "$dashdash" = yes ]; then wrapper "$@"; fi; break ;;
+  esac
+done
+if [ -n "$want" ]; then wrapper "$@"; fi
+# The runtime's subcommand: past its global options (those with a value take the next argument).
+i=0 skip=no sub=
+for a in "$@"; do
+  i=$((i + 1))
+  if [ "$i" -le "$n" ]; then continue; fi
+  if [ "$skip" = yes ]; then skip=no; continue; fi
+  case $a in
+    --root|--log|--log-format|--criu|--rootless|--log-level|--cgroup-manager) skip=yes ;;
+    -*) ;;
+    *) sub=$a; break ;;
+  esac
+done
+if [ "$sub" = create ] || [ "$sub" = run ]; then wrapper "$@"; fi
+# The runtime: --runtime, else the config file's "runtime" (as install writes it), else runc.
+if [ -z "$runtime" ]; then
+  config=${OCIHOOKS_RUNTIME_CONFIG:-/etc/ocihooks/runtime.json}
+  if [ -f "$config" ]; then
+    if grep -q '"runtime"' "$config"; then
+      runtime=$(sed -n 's/^[[:space:]]*"runtime"[[:space:]]*:[[:space:]]*"\([^"\\]*\)"[[:space:]]*,\{0,1\}[[:space:]]*$/\1/p' "$config")
+      if [ -z "$runtime" ]; then wrapper "$@"; fi
+    fi
+  elif [ -n "$OCIHOOKS_RUNTIME_CONFIG" ]; then
+    wrapper "$@"
+  fi
+fi
+runtime=${runtime:-runc}
+case $runtime in
+  /*) path=$runtime ;;
+  */*) wrapper "$@" ;;
+  *) path=
+     for d in /usr/local/sbin /usr/local/bin /usr/sbin /usr/bin /sbin /bin; do
+       if [ -e "$d/$runtime" ]; then path=$d/$runtime; break; fi
+     done
+     if [ -z "$path" ]; then wrapper "$@"; fi ;;
+esac
+shift "$n"
+if [ -n "$OCIHOOKS_FRONTEND_TRACE" ]; then printf 'exec %s' "$path"; for a in "$@"; do printf ' [%s]' "$a"; done; echo; exit 0; fi
+exec "$path" "$@"

@@ -1,0 +1,78 @@
+/**
+ * The installed front-end (share/ocihooks-runtime.sh) and the wrapper read a command line the
+ * same way: for each line the script either hands it to the wrapper or execs the same runtime
+ * with the same arguments the wrapper would; the wrapper's decision is computed from its own
+ * parsers (options.ts, args.ts, config-file.ts). Calls the wrapper would refuse go to the wrapper.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseRuntimeArgs } from './args';
+import { readRuntimeConfig } from './config-file';
+import { parseWrapperOptions, resolveRuntime } from './options';
+
+const SCRIPT = path.resolve(__dirname, '..', '..', 'share', 'ocihooks-runtime.sh');
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ocihooks-frontend-'));
+afterAll(() => fs.rmSync(dir, { recursive: true }));
+const config = (name: string, text: string) => {
+  fs.writeFileSync(path.join(dir, name), text);
+  return path.join(dir, name);
+};
+const installed = config('installed.json', JSON.stringify({ runtime: 'crun', hooksDirs: ['/h'] }, null, 2) + '\n');
+const absolute = config('absolute.json', JSON.stringify({ runtime: '/usr/sbin/runc' }, null, 2) + '\n');
+const noRuntime = config('none.json', JSON.stringify({ hooksDirs: ['/h'] }, null, 2) + '\n');
+const oneLine = config('one-line.json', JSON.stringify({ runtime: 'crun' }));
+const broken = config('broken.json', '{"runtime": ');
+
+/** What the wrapper does with argv: runs its own code ("wrapper") or becomes the runtime. */
+function wrapperDecision(argv: string[], env: NodeJS.ProcessEnv): string {
+  try {
+    const o = parseWrapperOptions(argv, readRuntimeConfig(env));
+    if (o.answer) return 'wrapper';
+    const cmd = parseRuntimeArgs(o.runtimeArgs, '/');
+    if (cmd.subcommand === 'create' || cmd.subcommand === 'run') return 'wrapper';
+    return `exec ${resolveRuntime(o.runtime)}${o.runtimeArgs.map((a) => ` [${a}]`).join('')}`;
+  } catch {
+    return 'wrapper'; // an error: the wrapper reports it
+  }
+}
+
+const ROWS: [string, string[], string?][] = [
+  ['pass-through after --', ['--', 'state', 'c1']],
+  ['containerd delete, no options of ours', ['--root', '/run/containerd/runc/k8s.io/x', '--log', '/run/x/log.json', '--log-format', 'json', 'delete', 'c1']],
+  ['containerd create', ['--root', '/r', '--log', '/l', '--log-format', 'json', 'create', '--bundle', '/b', '--pid-file', '/b/pid', 'c1']],
+  ['run', ['--hooks-dir', '/h', '--', 'run', '-b', '/b', 'c1']],
+  ['crun by name, = forms', ['--runtime=crun', '--hooks-dir=/h', '--annotation=k=v', '--log-file=/l', '--', 'kill', 'c1', 'KILL']],
+  ['runtime by path', ['--runtime', '/usr/sbin/runc', '--', 'list']],
+  ['a relative runtime path is refused', ['--runtime', 'bin/runc', '--', 'state', 'c1']],
+  ['an unknown runtime is refused', ['--runtime', 'no-such-runtime', '--', 'state', 'c1']],
+  ['a misspelt option before --', ['--hook-dir', '/h', '--', 'state', 'c1']],
+  ['a bad annotation', ['--annotation', 'novalue', '--', 'state', 'c1']],
+  ['an empty annotation key', ['--annotation==v', '--', 'state', 'c1']],
+  ['an option without its value', ['--runtime']],
+  ['--ocihooks-version', ['--ocihooks-version']],
+  ['no subcommand', ['--version']],
+  ['exec with its own options', ['--', '--root', '/r', 'exec', '--tty', 'c1', 'sh', '-c', 'echo run']],
+  ['boolean globals before the subcommand', ['--debug', '--systemd-cgroup', 'pause', 'c1']],
+  ['the config file names the runtime', ['--', 'state', 'c1'], installed],
+  ['the config file names a path', ['state', 'c1'], absolute],
+  ['the config file names none', ['state', 'c1'], noRuntime],
+  ['--runtime wins over the file', ['--runtime', 'runc', '--', 'state', 'c1'], installed],
+  ['a broken config file', ['state', 'c1'], broken],
+  ['a named config file that is not there', ['state', 'c1'], path.join(dir, 'nope.json')],
+];
+
+// Every row has three entries: a two-entry row would make jest pass `done` as the third argument.
+test.each(ROWS.map(([name, argv, configFile]) => [name, argv, configFile ?? ''] as const))('%s', (_name, argv, configFile) => {
+  const env = { PATH: '/usr/bin:/bin', OCIHOOKS_FRONTEND_TRACE: '1', ...(configFile ? { OCIHOOKS_RUNTIME_CONFIG: configFile } : {}) };
+  const script = spawnSync('sh', [SCRIPT, ...argv], { env, encoding: 'utf8' });
+  expect(script.stderr).toBe('');
+  expect(script.stdout.trim()).toBe(wrapperDecision(argv, env));
+});
+
+test('a config file not laid out one field per line goes to the wrapper (which reads any JSON and then execs the runtime)', () => {
+  const env = { PATH: '/usr/bin:/bin', OCIHOOKS_FRONTEND_TRACE: '1', OCIHOOKS_RUNTIME_CONFIG: oneLine };
+  expect(spawnSync('sh', [SCRIPT, 'state', 'c1'], { env, encoding: 'utf8' }).stdout.trim()).toBe('wrapper');
+  expect(wrapperDecision(['state', 'c1'], env)).toBe('exec /usr/bin/crun [state] [c1]');
+});
