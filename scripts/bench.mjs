@@ -200,11 +200,42 @@ fs.mkdirSync(runcRoot);
 const runcList = ['--runtime', 'runc', '--', `--root=${runcRoot}`, 'list'];
 bench('ocihooks-runtime: runc list (pass-through)', bin('ocihooks-runtime'), runcList, { baseline: ['/usr/sbin/runc', runcList.slice(3)], baselineName: 'runc list', phases: false });
 
+// ---- docker and containerd through the wrapper (issue 19's targets: docker run 1.35x, ctr run 1.6x, stop and exec 1.1x) ----
+if (fs.existsSync('/usr/sbin/dockerd') && fs.existsSync('/usr/bin/containerd') && (!only || ['docker run', 'ctr run', 'docker exec', 'docker stop'].some((n) => only.test(n)))) {
+  const runtimeConfig = path.join(scratch, 'runtime.json');
+  fs.writeFileSync(runtimeConfig, JSON.stringify({ runtime: 'runc', hooksDirs: [hooksDir] }, null, 2)); // as install writes it: one field per line, which the front-end reads
+  const engineDir = path.join(scratch, 'engines');
+  fs.mkdirSync(engineDir);
+  const engineRootfs = path.join(scratch, 'engine-rootfs');
+  busyboxRootfs(engineRootfs);
+  fs.symlinkSync('busybox', path.join(engineRootfs, 'bin', 'sleep'));
+  const { startEngines } = await import('./bench-engines.mjs');
+  const engines = startEngines(engineDir, { runtimeConfig, wrapper: bin('ocihooks-runtime'), rootfs: engineRootfs });
+  try {
+    const [docker, dockerArgs] = engines.docker;
+    const dockerRun = (runtime) => [...dockerArgs, 'run', '--rm', '--network', 'none', '--runtime', runtime, 'ocihooks-bench', '/bin/true'];
+    bench('docker run --rm true, through the wrapper', docker, dockerRun('ocihooks'), { baseline: [docker, dockerRun('runc')], baselineName: 'docker run with runc', phases: false });
+    const [ctr, ctrArgs] = engines.ctr;
+    let n = 0;
+    const ctrRun = (binary) => [...ctrArgs, 'run', '--rm', '--rootfs', '--runc-binary', binary, engineRootfs, `bench-${++n}`, '/bin/true'];
+    bench('ctr run --rm true, through the wrapper', ctr, ctrRun(bin('ocihooks-runtime')), { baseline: [ctr, ctrRun('/usr/sbin/runc')], baselineName: 'ctr run with runc', phases: false });
+    const started = (runtime) => execFileSync(docker, [...dockerArgs, 'run', '-d', '--network', 'none', '--runtime', runtime, 'ocihooks-bench', '/bin/sleep', '3600']).toString().trim();
+    const wrapped = started('ocihooks');
+    const plain = started('runc');
+    bench('docker exec true, through the wrapper', docker, [...dockerArgs, 'exec', wrapped, '/bin/true'], { baseline: [docker, [...dockerArgs, 'exec', plain, '/bin/true']], baselineName: 'docker exec with runc', phases: false });
+    const startBoth = () => execFileSync(docker, [...dockerArgs, 'start', wrapped, plain], { stdio: 'ignore' });
+    bench('docker stop -t 0, through the wrapper', docker, [...dockerArgs, 'stop', '-t', '0', wrapped], { before: startBoth, baseline: [docker, [...dockerArgs, 'stop', '-t', '0', plain]], baselineName: 'docker stop with runc', phases: false });
+    execFileSync(docker, [...dockerArgs, 'rm', '-f', wrapped, plain], { stdio: 'ignore' });
+  } finally {
+    engines.stop();
+  }
+}
+
 // ---- report ----
 const byName = Object.fromEntries(results.map((r) => [r.name, r]));
 const lines = ['| what | median ms | baseline (interleaved) | baseline ms | ratio | p10 ratio | peak RSS MiB |', '| --- | ---: | --- | ---: | ---: | ---: | ---: |'];
 for (const r of results) {
-  lines.push(`| ${r.name} | ${r.medianMs.toFixed(1)} | ${r.baseline} | ${r.baselineMs.toFixed(1)} | ${r.ratio.toFixed(2)}x | ${r.p10Ratio.toFixed(2)}x | ${r.name.startsWith('podman') ? '-' : r.peakRssMiB.toFixed(1)} |`);
+  lines.push(`| ${r.name} | ${r.medianMs.toFixed(1)} | ${r.baseline} | ${r.baselineMs.toFixed(1)} | ${r.ratio.toFixed(2)}x | ${r.p10Ratio.toFixed(2)}x | ${/^(podman|docker|ctr)/.test(r.name) ? '-' : r.peakRssMiB.toFixed(1)} |`);
 }
 const phaseNames = [...new Set(results.flatMap((r) => Object.keys(r.phasesMedianMs ?? {})))];
 lines.push('', 'Where a hook run goes (median ms per phase, OCIHOOKS_TIMINGS=1; "node" is node\'s own start before the launcher runs, "own" the sum of the rest):', '');
