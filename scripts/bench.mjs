@@ -209,8 +209,8 @@ if (fs.existsSync('/usr/sbin/dockerd') && fs.existsSync('/usr/bin/containerd') &
   const engineRootfs = path.join(scratch, 'engine-rootfs');
   busyboxRootfs(engineRootfs);
   fs.symlinkSync('busybox', path.join(engineRootfs, 'bin', 'sleep'));
-  const { startEngines } = await import('./bench-engines.mjs');
-  const engines = startEngines(engineDir, { runtimeConfig, wrapper: bin('ocihooks-runtime'), rootfs: engineRootfs });
+  const { startEngines } = await import('../test/support/engines.cjs');
+  const engines = startEngines(engineDir, { runtimeConfig, runtimes: { ocihooks: { path: bin('ocihooks-runtime') } }, rootfs: engineRootfs, image: 'ocihooks-bench' });
   try {
     const [docker, dockerArgs] = engines.docker;
     const dockerRun = (runtime) => [...dockerArgs, 'run', '--rm', '--network', 'none', '--runtime', runtime, 'ocihooks-bench', '/bin/true'];

@@ -1,6 +1,6 @@
 /**
  * ocihooks-runtime as a Docker and a containerd runtime. The test starts its own containerd and
- * dockerd (Debian's containerd 1.6 and docker.io 20.10) with private roots, state, sockets and
+ * dockerd (test/support/engines.cjs, shared with the bench; Debian's containerd 1.6 and docker.io 20.10) with private roots, state, sockets and
  * cgroup parents, no bridge and no iptables, imports a glibc busybox image made here, and stops
  * exactly the daemons it started (by pid), removing what they leave outside its folder
  * (/run/containerd, /etc/docker/key.json, their cgroups) when they were not there before.
@@ -9,51 +9,14 @@
  * wrapper's config file only (OCIHOOKS_RUNTIME_CONFIG in containerd's environment, as a unit file
  * would set it), with `ctr run --annotation`.
  */
-import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { BIN, makeGlibcRootfs, requireBuilt, requireTool, run, tmpDir } from '../support/e2e';
-
-const DOCKER = '/usr/bin/docker'; // docker.io's client, of the daemon's version
-const NS = `ocihooks${process.pid}`;
-const DOCKER_CGROUP = `ocihooks-docker-${process.pid}`;
-const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
+import { DOCKER, Engines, startEngines } from '../support/engines.cjs';
 
 let dir = '';
-const started: { name: string; pid: number; log: string }[] = [];
-const existedBefore = { runContainerd: fs.existsSync('/run/containerd'), etcDocker: fs.existsSync('/etc/docker'), keyJson: fs.existsSync('/etc/docker/key.json') };
-const docker = (...args: string[]) => run(DOCKER, ['-H', `unix://${dir}/docker.sock`, ...args], { timeoutMs: 90_000 });
-const ctr = (...args: string[]) => run('ctr', ['-a', `${dir}/containerd.sock`, '-n', NS, ...args], { timeoutMs: 90_000 });
-
-/** Starts a daemon in the background, its output in a log file; waits for its socket or fails with the log's tail. */
-function daemon(name: string, cmd: string, args: string[], socket: string, env: NodeJS.ProcessEnv = process.env): void {
-  const log = path.join(dir, `${name}.log`);
-  const fd = fs.openSync(log, 'a');
-  const child = spawn(cmd, args, { detached: true, stdio: ['ignore', fd, fd], env });
-  fs.closeSync(fd);
-  child.unref();
-  started.push({ name, pid: child.pid as number, log });
-  for (let i = 0; i < 200 && !fs.existsSync(socket); i++) {
-    if (!alive(child.pid as number)) break;
-    sleep(100);
-  }
-  if (!fs.existsSync(socket)) throw new Error(`${name} did not start: ${fs.readFileSync(log, 'utf8').trim().split('\n').slice(-5).join(' | ')}`);
-}
-
-function removeCgroup(name: string): void {
-  for (const controller of fs.readdirSync('/sys/fs/cgroup')) {
-    const top = path.join('/sys/fs/cgroup', controller, name);
-    if (fs.existsSync(top)) spawnSync('find', [top, '-depth', '-type', 'd', '-exec', 'rmdir', '{}', ';']);
-  }
-}
+let engines: Engines | undefined;
+const docker = (...args: string[]) => run(DOCKER, [...(engines as Engines).docker[1], ...args], { timeoutMs: 90_000 });
+const ctr = (...args: string[]) => run('ctr', [...(engines as Engines).ctr[1], ...args], { timeoutMs: 90_000 });
 
 beforeAll(() => {
   requireBuilt();
@@ -74,35 +37,13 @@ beforeAll(() => {
       stages: ['createContainer'],
     }),
   );
-  fs.writeFileSync(`${dir}/containerd.toml`, `version = 2\nroot = "${dir}/containerd-root"\nstate = "${dir}/containerd-state"\ndisabled_plugins = ["io.containerd.grpc.v1.cri"]\n[grpc]\n  address = "${dir}/containerd.sock"\n[ttrpc]\n  address = "${dir}/containerd.sock.ttrpc"\n`);
-  daemon('containerd', 'containerd', ['--config', `${dir}/containerd.toml`], `${dir}/containerd.sock`, { ...process.env, OCIHOOKS_RUNTIME_CONFIG: `${dir}/runtime.json` });
   const wrapper = `${dir}/prefix/bin/ocihooks-runtime`;
-  // The entries README's "Docker and containerd" section shows.
-  fs.writeFileSync(`${dir}/daemon.json`, JSON.stringify({ runtimes: { ocihooks: { path: wrapper }, 'ocihooks-slurm': { path: wrapper, runtimeArgs: ['--annotation', 'com.hooks.slurm.activate=true', '--annotation', 'com.hooks.ldconfig.activate=true'] } } }));
-  daemon(
-    'dockerd',
-    'dockerd',
-    ['--config-file', `${dir}/daemon.json`, '--containerd', `${dir}/containerd.sock`, '--data-root', `${dir}/docker`, '--exec-root', `${dir}/docker-exec`, '--pidfile', `${dir}/docker.pid`, '-H', `unix://${dir}/docker.sock`, '--bridge', 'none', '--iptables=false', '--storage-driver', 'vfs', '--cgroup-parent', DOCKER_CGROUP],
-    `${dir}/docker.sock`,
-  );
-  const rootfs = makeGlibcRootfs(`${dir}/rootfs`);
-  const imported = spawnSync('sh', ['-c', `tar -C "$1" -c . | ${DOCKER} -H unix://$2/docker.sock import - ocihooks-busybox`, 'sh', rootfs, dir], { encoding: 'utf8' });
-  if (imported.status !== 0) throw new Error(`docker import: ${imported.stderr}`);
+  // The daemon.json entries README's "Docker and containerd" section shows.
+  const runtimes = { ocihooks: { path: wrapper }, 'ocihooks-slurm': { path: wrapper, runtimeArgs: ['--annotation', 'com.hooks.slurm.activate=true', '--annotation', 'com.hooks.ldconfig.activate=true'] } };
+  engines = startEngines(dir, { runtimeConfig: `${dir}/runtime.json`, runtimes, rootfs: makeGlibcRootfs(`${dir}/rootfs`), image: 'ocihooks-busybox' });
 }, 180_000);
 
-afterAll(() => {
-  for (const d of [...started].reverse()) {
-    if (!alive(d.pid)) continue;
-    process.kill(d.pid, 'SIGTERM');
-    for (let i = 0; i < 200 && alive(d.pid); i++) sleep(100);
-    if (alive(d.pid)) process.kill(d.pid, 'SIGKILL');
-  }
-  if (!existedBefore.runContainerd) fs.rmSync('/run/containerd', { recursive: true, force: true });
-  if (!existedBefore.etcDocker) fs.rmSync('/etc/docker', { recursive: true, force: true });
-  else if (!existedBefore.keyJson) fs.rmSync('/etc/docker/key.json', { force: true });
-  removeCgroup(NS);
-  removeCgroup(DOCKER_CGROUP);
-}, 60_000);
+afterAll(() => engines?.stop(), 60_000);
 
 describe('Docker (dockerd 20.10) with the wrapper in daemon.json', () => {
   test('the runtime whose runtimeArgs carry the annotations gets the mount and the linker cache; the plain one neither', () => {
