@@ -10,7 +10,7 @@
 import * as path from 'node:path';
 import { ActionError } from '../../core/errors';
 import type { Host, HostNode } from './host';
-import type { NameStrategy } from './naming';
+import { NameStrategy, gpuNames } from './naming';
 import type { GeneratedDevice } from './spec-doc';
 
 interface KfdNode {
@@ -88,8 +88,7 @@ export function amdGpuDevices(host: Host, strategies: readonly NameStrategy[]): 
   return devices.map((d, i) => {
     const uuid = d.kfd.uniqueId !== undefined && ids.filter((x) => x === d.kfd.uniqueId).length === 1 ? amdUuid(d.kfd.uniqueId) : undefined;
     if (strategies.includes('uuid') && !uuid) host.note(`AMD device ${i} (${d.render}) has no unique_id of its own in the KFD topology: no uuid name`);
-    const names = strategies.flatMap((s) => (s === 'index' ? [String(i)] : s === 'type-index' ? [`gpu${i}`] : uuid ? [uuid] : []));
     const nodes: HostNode[] = [host.requiredNode(d.card, `AMD device ${i}`), host.requiredNode(d.render, `AMD device ${i}`), kfd];
-    return { names: names.length ? names : [String(i)], parts: { nodes } };
+    return { names: gpuNames(strategies, i, uuid), parts: { nodes } };
   });
 }
