@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ok, requireTool } from './e2e';
+import { mknod } from './fake-gpus';
 
 export const DRIVER = '580.65.06';
 export const LIB = '/usr/lib/x86_64-linux-gnu';
@@ -33,10 +34,8 @@ function link(root: string, p: string, target: string): void {
 
 /** A character device node with the host's numbers, mode and group. */
 export function node(root: string, p: string, major: number, minor: number, mode = 0o666, gid = 0): void {
-  const file = path.join(root, p);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  ok('mknod', ['-m', mode.toString(8), file, 'c', String(major), String(minor)]);
-  fs.chownSync(file, 0, gid);
+  mknod(path.join(root, p), major, minor, mode.toString(8));
+  fs.chownSync(path.join(root, p), 0, gid);
 }
 
 /** A PCI device folder in sysfs with its DRM nodes, /sys/bus/pci/devices/<bus> linking to it, and udev's by-path links. */
