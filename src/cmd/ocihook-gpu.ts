@@ -21,6 +21,7 @@ import { phaseDone } from '../engine/timing';
 import { planGpuCreateContainer } from '../gpu/plan';
 import { editConfigForPrecreate } from '../gpu/precreate';
 import { NOOP, NVIDIA_HOOKS } from '../gpu/nvidia-hook';
+import { inProcessNvidiaHooks } from '../gpu/nvidia-hook/in-process';
 import { rootFlags, runNvidiaHook } from '../gpu/nvidia-hook/run';
 import { gpuRegistry, selectDevices } from '../gpu/registry';
 
@@ -76,7 +77,7 @@ function gpuHook(argv: string[]): void {
       const reg = gpuRegistry(args['cdi-spec-dir'] ?? DEFAULT_CDI_DIRS, args['device-root'], ctx.log);
       const sel = selectDevices(reg, { annotations, env: containerEnv(p.bundle.config), cliDevices: args.device, acceptEnv: args['accept-env'] }, ctx.log);
       return planGpuCreateContainer(p, sel, realHost);
-    });
+    }, inProcessNvidiaHooks(spec.program, process.argv[1]));
   });
 }
 

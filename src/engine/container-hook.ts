@@ -3,10 +3,10 @@
  * src/cmd/<program>.ts only add their arguments and their planner.
  */
 import * as fs from 'node:fs';
-import { describeAction } from '../core/actions';
+import { RunHookAction, describeAction } from '../core/actions';
 import { ActionError } from '../core/errors';
 import type { Plan, PlanInput } from '../core/plan';
-import { applyPlan } from './apply';
+import { ApplyOptions, applyPlan } from './apply';
 import { openContainerRoot } from './apply/context';
 import type { CommonArgs } from './cli/options';
 import type { HookContext } from './cli/program';
@@ -19,7 +19,10 @@ export interface PlanContext extends PlanInput {
   withRoot<T>(fn: (rootFd: number) => T): T;
 }
 
-export function runContainerHook(args: CommonArgs & { 'skip-cgroup'?: boolean }, ctx: HookContext, makePlan: (p: PlanContext) => Plan): void {
+/** A way to run some of the plan's CDI hooks in this process (see ApplyOptions.runHookInProcess). */
+export type InProcessHooks = (p: PlanContext, opts: ApplyOptions) => (a: RunHookAction) => boolean;
+
+export function runContainerHook(args: CommonArgs & { 'skip-cgroup'?: boolean }, ctx: HookContext, makePlan: (p: PlanContext) => Plan, inProcess?: InProcessHooks): void {
   const state = readState(args['state-file']);
   const stateJson = JSON.stringify(state);
   phaseDone('state');
@@ -29,7 +32,7 @@ export function runContainerHook(args: CommonArgs & { 'skip-cgroup'?: boolean },
   phaseDone('locate');
   const log = ctx.log.child({ container: state.id });
   log.info({ location: location.kind, statePid: state.pid ?? null }, location.reason);
-  const plan = makePlan({
+  const p: PlanContext = {
     state,
     bundle,
     location,
@@ -41,7 +44,8 @@ export function runContainerHook(args: CommonArgs & { 'skip-cgroup'?: boolean },
         fs.closeSync(fd);
       }
     },
-  });
+  };
+  const plan = makePlan(p);
   phaseDone('plan');
   if (args['dry-run']) {
     process.stdout.write(JSON.stringify(plan, null, 2) + '\n');
@@ -54,7 +58,9 @@ export function runContainerHook(args: CommonArgs & { 'skip-cgroup'?: boolean },
     return;
   }
   const started = process.hrtime.bigint();
-  const applied = applyPlan(plan, { log, skipCgroup: args['skip-cgroup'] ?? false, stateJson });
+  const opts: ApplyOptions = { log, skipCgroup: args['skip-cgroup'] ?? false, stateJson };
+  if (inProcess) opts.runHookInProcess = inProcess(p, opts);
+  const applied = applyPlan(plan, opts);
   applied.leave();
   phaseDone('apply');
   log.info({ actions: plan.actions.map(describeAction), ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'applied');

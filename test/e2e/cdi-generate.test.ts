@@ -118,7 +118,10 @@ describe('cdi generate', () => {
     expect(at(`${LIB}/libnvidia-egl-gbm.so.1.1.2`)).toBeDefined();
     expect(mounts.filter((m) => m.containerPath.includes('550.54.14'))).toEqual([]);
     expect(at(`/lib/firmware/nvidia/${DRIVER}/gsp_ga10x.bin`)).toBeDefined();
-    expect(at('/usr/bin/nvidia-smi')?.options).toEqual(['ro', 'nosuid', 'nodev', 'rbind', 'rprivate']);
+    expect(at('/usr/local/nvidia/bin/nvidia-smi')?.options).toEqual(['ro', 'nosuid', 'nodev', 'rbind', 'rprivate']);
+    expect(at('/usr/bin/nvidia-smi')).toBeUndefined(); // the wrapper script alone would only print "not found"
+    expect(at('/usr/bin/nvidia-debugdump')?.hostPath).toBe(`${hosts.h100.root}/usr/bin/nvidia-debugdump`);
+    expect(notes.filter((n) => n.includes('passed over'))).toEqual([`ocihooks: cdi generate: passed over ${hosts.h100.root}/usr/bin/nvidia-smi: a script, not the nvidia-smi program`]);
     expect(at('/run/nvidia-persistenced/socket')?.options).toEqual(['nosuid', 'nodev', 'rbind', 'rprivate', 'noexec']);
     expect(at('/etc/vulkan/icd.d/nvidia_icd.json')?.hostPath).toBe(`${hosts.h100.root}/usr/share/vulkan/icd.d/nvidia_icd.json`);
     expect(notes).toContain('ocihooks: cdi generate: skipped /run/nvidia-fabricmanager/socket: not there (the service is not running)');
@@ -223,8 +226,9 @@ describe('cdi generate', () => {
 
 describe('generated specs under runc', () => {
   /** Runs `sh -c check` under runc with the GPU hook, the specs in cdi, and the request annotation. */
+  let lastDir = '';
   function container(cdi: string, request: string, check: string): string[] {
-    const dir = tmpDir('gpu-gen-run');
+    const dir = (lastDir = tmpDir('gpu-gen-run'));
     const hook = { path: process.execPath, args: ['node', BIN('ocihook-gpu'), `--log-file=${path.join(dir, 'gpu.log')}`, `--cdi-spec-dir=${cdi}`] };
     const bundle = makeBundle(path.join(dir, 'bundle'), makeGlibcRootfs(path.join(dir, 'rootfs')), { args: ['sh', '-c', check], annotations: { 'cdi.k8s.io/gpu': request }, hooks: { createContainer: [hook] } });
     const r = run('/usr/sbin/runc', ['run', '--bundle', bundle, containerId('gpu-gen')], { timeoutMs: 60_000 });
@@ -237,6 +241,27 @@ describe('generated specs under runc', () => {
     expect(generate(hosts.mig, '--output', path.join(cdi, 'nvidia.yaml')).status).toBe(0);
     const out = container(cdi, 'nvidia.com/gpu=0:1', `ls /dev | grep nvidia; ls /dev/nvidia-caps; readlink ${LIB}/libcuda.so; test -f ${LIB}/libcuda.so.${DRIVER} && echo libcuda; test -S /run/nvidia-persistenced/socket && echo socket`);
     expect(out).toEqual(['nvidia-caps', 'nvidia-modeset', 'nvidia-uvm', 'nvidia-uvm-tools', 'nvidia0', 'nvidiactl', 'nvidia-cap21', 'nvidia-cap22', 'libcuda.so.1', 'libcuda', 'socket']);
+  });
+
+  test("the spec's own hooks run inside the GPU hook (no Node start each) and do what they do when started as programs", () => {
+    const check = `for l in ${LIB}/libcuda.so ${LIB}/libcuda.so.1 /dev/dri/by-path/pci-0000:1b:00.0-card; do readlink $l; done; grep -ac 'libcuda.so.1' /etc/ld.so.cache; ls /etc/ld.so.conf.d; ls /dev | grep nvidia`;
+    const inProcess = tmpDir('gpu-gen-cdi');
+    expect(generate(hosts.h100, '--output', path.join(inProcess, 'nvidia.json')).status).toBe(0);
+    // The same spec with every hook path a script that starts ocihook-gpu: a program other than the GPU hook's own.
+    const started = tmpDir('gpu-gen-cdi');
+    const wrapper = path.join(started, 'start-ocihook-gpu');
+    fs.writeFileSync(wrapper, `#!/bin/sh\nexec ${process.execPath} ${BIN('ocihook-gpu')} "$@"\n`, { mode: 0o755 });
+    const text = fs.readFileSync(path.join(inProcess, 'nvidia.json'), 'utf8');
+    fs.writeFileSync(path.join(started, 'nvidia.json'), text.split(JSON.stringify(BIN('ocihook-gpu'))).join(JSON.stringify(wrapper)));
+    const a = container(inProcess, 'nvidia.com/gpu=0', check);
+    const b = container(started, 'nvidia.com/gpu=0', check);
+    expect(a).toEqual(['libcuda.so.1', `libcuda.so.${DRIVER}`, '../card1', expect.stringMatching(/^[1-9]/), '000-ocihooks.conf', 'x86_64-linux-gnu.conf', 'nvidia-modeset', 'nvidia-uvm', 'nvidia-uvm-tools', 'nvidia1', 'nvidiactl']);
+    expect(b).toEqual(a);
+    const ran = () => fs.readFileSync(path.join(lastDir, 'gpu.log'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l).specHook).filter(Boolean);
+    container(inProcess, 'nvidia.com/gpu=0', 'true');
+    expect([...new Set(ran())]).toEqual(['create-symlinks', 'enable-cuda-compat', 'update-ldcache', 'disable-device-node-modification', 'update-application-profile']);
+    container(started, 'nvidia.com/gpu=0', 'true');
+    expect(ran()).toEqual([]);
   });
 
   test('an IMEX channel request shows its channel and no other', () => {

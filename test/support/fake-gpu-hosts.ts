@@ -112,7 +112,13 @@ function nvidiaDriver(root: string): void {
   for (const [real, soname] of [[`libcuda.so.${DRIVER}`, 'libcuda.so.1'], [`libnvidia-ml.so.${DRIVER}`, 'libnvidia-ml.so.1'], ['libcuda.so.1', 'libcuda.so']]) link(root, `${LIB}/${soname}`, real as string);
   write(root, '/etc/ld.so.conf', '');
   ok('ldconfig', ['-r', root]);
-  for (const tool of ['nvidia-smi', 'nvidia-debugdump', 'nvidia-persistenced']) write(root, `/usr/bin/${tool}`, '#!/bin/sh\n', 0o755);
+  // The programs begin as ELF files do. nvidia-smi is laid out as on the accelerator machine:
+  // /usr/bin/nvidia-smi a shell script that execs the program in /usr/local/nvidia/bin.
+  const elf = '\x7fELF\x02\x01\x01\x00';
+  for (const tool of ['nvidia-debugdump', 'nvidia-persistenced']) write(root, `/usr/bin/${tool}`, elf, 0o755);
+  write(root, '/usr/local/nvidia/bin/nvidia-smi', elf, 0o755);
+  write(root, '/usr/bin/nvidia-smi', '#!/bin/sh\nexec /usr/local/nvidia/bin/nvidia-smi "$@"\n', 0o755);
+  link(root, '/bin', 'usr/bin'); // merged /usr, as Debian 12 and Ubuntu have it
   for (const blob of ['gsp_ga10x.bin', 'gsp_tu10x.bin']) write(root, `/lib/firmware/nvidia/${DRIVER}/${blob}`, 'firmware');
   write(root, '/usr/share/glvnd/egl_vendor.d/10_nvidia.json', '{"file_format_version":"1.0.0","ICD":{"library_path":"libEGL_nvidia.so.0"}}\n');
   write(root, '/usr/share/vulkan/icd.d/nvidia_icd.json', '{"file_format_version":"1.0.1","ICD":{"library_path":"libGLX_nvidia.so.0","api_version":"1.4.303"}}\n');

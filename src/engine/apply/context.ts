@@ -4,6 +4,7 @@
  */
 import * as fs from 'node:fs';
 import { ActionError, messageOf } from '../../core/errors';
+import type { RunHookAction } from '../../core/actions';
 import type { Location, Plan } from '../../core/plan';
 import { native } from '../../linux/native';
 import { openRootfs } from '../../linux/rootfs';
@@ -15,6 +16,11 @@ export interface ApplyOptions {
   skipCgroup?: boolean;
   /** The state JSON, given on stdin to hooks the plan runs (CDI createContainer hooks). */
   stateJson?: string;
+  /**
+   * Runs a CDI spec's hook in this process instead of starting it, when the hook is this very
+   * program (see gpu/nvidia-hook/in-process.ts); returns false to have it started as usual.
+   */
+  runHookInProcess?: (a: RunHookAction) => boolean;
 }
 
 export interface Applied {

@@ -9,7 +9,8 @@
  *     files (mount-file.ts); make symlinks, write files, set modes (files.ts).
  *  4. Allow the devices in the cgroup.
  *  5. Refresh the linker cache (ldconfig.ts).
- *  6. Run the CDI spec's hooks, from the hook's own namespace (spec-hooks.ts).
+ *  6. Run the CDI spec's hooks, from the hook's own namespace (spec-hooks.ts), or in this process
+ *     when the hook is this program (opts.runHookInProcess): each would otherwise start Node again.
  * Any failure unmounts what this run mounted, in reverse order, and names the action that failed.
  * A container with a user namespace of its own, joined by hand, goes to user-namespace.ts.
  */
@@ -63,7 +64,7 @@ export function applyPlan(plan: Plan, opts: ApplyOptions): Applied {
     for (const a of ldconfigs) step(describeAction(a), () => refreshLinkerCache(run, a));
     // 6. CDI spec hooks.
     if (hooks.length) run.leave();
-    for (const a of hooks) step(describeAction(a), () => runSpecHook(a, opts.stateJson ?? ''));
+    for (const a of hooks) step(describeAction(a), () => opts.runHookInProcess?.(a) || runSpecHook(a, opts.stateJson ?? ''));
     return run;
   } catch (e) {
     run.rollback();

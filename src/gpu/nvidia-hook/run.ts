@@ -21,8 +21,13 @@ export function rootFlags(argv: string[]): { rest: string[]; logLevel?: string }
   return { rest: argv.slice(i), ...(logLevel ? { logLevel } : {}) };
 }
 
+/** The command line of one subcommand. */
+export function hookCliSpec(program: string, hook: NvidiaHook): CliSpec {
+  return { program, usage: `$0 ${hook.name} [options]`, options: hook.options, epilogue: hook.describe };
+}
+
 export function runNvidiaHook(program: string, hook: NvidiaHook, argv: string[], logLevel?: string): void {
-  const spec: CliSpec = { program, usage: `$0 ${hook.name} [options]`, options: hook.options, epilogue: hook.describe };
+  const spec = hookCliSpec(program, hook);
   runProgram<CommonArgs & HookArgs>(spec, logLevel ? [`--log-level=${logLevel}`, ...argv] : argv, (args, ctx) => {
     const containerSpec = args['container-spec'] as string | undefined;
     if (containerSpec !== undefined && containerSpec !== '' && containerSpec !== '-') args['state-file'] = containerSpec;

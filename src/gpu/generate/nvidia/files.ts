@@ -32,12 +32,28 @@ const CONFIGS: [relative: string, containerBase: '/usr/share' | '/etc'][] = [
 
 const mount = (host: Host, p: string, containerPath = p, options = READ_ONLY): CdiMount => ({ hostPath: host.driver(p), containerPath, options });
 
-function isExecutable(p: string): boolean {
+function realpathOr(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return p;
+  }
+}
+
+/** What a candidate path for a utility is: the program, a script standing in for it, or nothing usable. */
+function programKind(p: string): 'elf' | 'script' | 'none' {
+  let fd: number | undefined;
   try {
     const st = fs.statSync(p);
-    return st.isFile() && (st.mode & 0o111) !== 0;
+    if (!st.isFile() || (st.mode & 0o111) === 0) return 'none';
+    fd = fs.openSync(p, 'r');
+    const magic = Buffer.alloc(4);
+    fs.readSync(fd, magic, 0, 4, 0);
+    return magic.equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46])) ? 'elf' : 'script';
   } catch {
-    return false;
+    return 'none';
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
   }
 }
 
@@ -54,10 +70,24 @@ export function firmwareMounts(host: Host, version: string): CdiMount[] {
   return [];
 }
 
+/**
+ * The first of BIN_FOLDERS holding the utility as a program (ELF). An executable script there is
+ * passed over with a note: hosts like the accelerator machine this was first run on have
+ * /usr/bin/nvidia-smi as a shell script that execs /usr/local/nvidia/bin/nvidia-smi, and the
+ * script alone in a container only prints "not found".
+ */
 export function utilityMounts(host: Host): CdiMount[] {
   const out: CdiMount[] = [];
   for (const name of UTILITIES) {
-    const found = BIN_FOLDERS.map((d) => `${d}/${name}`).find((p) => isExecutable(host.driver(p)));
+    const seen = new Set<string>(); // /bin is /usr/bin on merged-/usr hosts: one note, not two
+    const found = BIN_FOLDERS.map((d) => `${d}/${name}`).find((p) => {
+      const real = realpathOr(host.driver(p));
+      if (seen.has(real)) return false;
+      seen.add(real);
+      const kind = programKind(host.driver(p));
+      if (kind === 'script') host.note(`passed over ${host.driver(p)}: a script, not the ${name} program`);
+      return kind === 'elf';
+    });
     if (found) out.push(mount(host, found));
     else host.note(`skipped ${name}: not in ${BIN_FOLDERS.join(', ')} under ${host.roots.driver}`);
   }
