@@ -3,12 +3,20 @@ import * as fs from 'node:fs';
 
 /**
  * Writes a temporary file beside `file` and renames it over `file`: readers see the old content
- * or the new, never a mix. `mode` is applied exactly (not through the umask).
+ * or the new, never a mix. `mode` is applied exactly (not through the umask); `{ like: stat }`
+ * gives the new file the mode, owner and group of the file it replaces.
  */
-export function writeFileAtomically(file: string, content: string | Buffer, mode = 0o644): void {
+export function writeFileAtomically(file: string, content: string | Buffer, modeOrLike: number | { like: fs.Stats } = 0o644): void {
   const tmp = `${file}.tmp-${process.pid}`;
+  const like = typeof modeOrLike === 'number' ? undefined : modeOrLike.like;
+  const mode = like ? like.mode & 0o7777 : (modeOrLike as number);
   try {
     fs.writeFileSync(tmp, content, { mode });
+    // Owner and group first: chown clears set-id bits, chmod then sets the exact mode.
+    if (like) {
+      const made = fs.statSync(tmp);
+      if (made.uid !== like.uid || made.gid !== like.gid) fs.chownSync(tmp, like.uid, like.gid);
+    }
     fs.chmodSync(tmp, mode);
     fs.renameSync(tmp, file);
   } catch (e) {

@@ -1,6 +1,10 @@
 /**
- * Edits a bundle's config.json for the runtime: the original is kept beside it and is the input
- * of every later run, so running the wrapper twice on a bundle never adds a hook twice.
+ * Edits a bundle's config.json for the runtime, in place and leaving nothing else in the bundle:
+ * Slurm removes its per-step folder with rmdir after deleting the files it made itself, so any
+ * file beside config.json kept the folder — and the job's environment in it — on disk. The
+ * original config travels inside the edited one instead, as the annotation ORIGINAL_ANNOTATION,
+ * and is the input of every later run: running the wrapper twice on a bundle never adds a hook
+ * (or runs a precreate filter) twice. The file keeps its mode, owner and group.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -10,25 +14,35 @@ import type { HooksRead } from '../hooksd/read';
 import { writeFileAtomically } from '../linux/files';
 import { injectHooks } from './inject';
 
-export const ORIGINAL_SUFFIX = '.ocihooks-orig';
+/** The config as it was before the wrapper edited it, as compact JSON. */
+export const ORIGINAL_ANNOTATION = 'org.ocihooks.runtime.original-config';
 
-/**
- * Edits <bundle>/config.json in place. The original is kept as config.json.ocihooks-orig and is
- * the input of every later run, so running the wrapper twice never adds a hook twice.
- */
+/** The config the wrapper must start from: the one it edited before, when this one is its edit. */
+export function originalConfig(config: Json, configPath: string): Json {
+  const saved = (config.annotations as Record<string, unknown> | undefined)?.[ORIGINAL_ANNOTATION];
+  if (saved === undefined) return config;
+  if (typeof saved !== 'string') throw new UsageError(`config ${configPath}: annotation ${ORIGINAL_ANNOTATION} is not a string`);
+  return parseJson(saved, `config ${configPath}: annotation ${ORIGINAL_ANNOTATION}`) as Json;
+}
+
+/** Edits <bundle>/config.json in place; returns what was added. */
 export function rewriteBundleConfig(bundle: string, read: HooksRead, extraAnnotations: Record<string, string>): string[] {
   const configPath = path.join(bundle, 'config.json');
-  const originalPath = configPath + ORIGINAL_SUFFIX;
-  const source = fs.existsSync(originalPath) ? originalPath : configPath;
   let text: string;
+  let stat: fs.Stats;
   try {
-    text = fs.readFileSync(source, 'utf8');
+    stat = fs.statSync(configPath);
+    text = fs.readFileSync(configPath, 'utf8');
   } catch (e) {
-    throw new UsageError(`config ${source}: ${messageOf(e)}`);
+    throw new UsageError(`config ${configPath}: ${messageOf(e)}`);
   }
-  const original = parseJson(text, `config ${source}`) as Json;
-  const { config, added } = injectHooks(original, read, extraAnnotations, source);
-  if (source === configPath) fs.copyFileSync(configPath, originalPath);
-  writeFileAtomically(configPath, JSON.stringify(config, null, 2));
+  const original = originalConfig(parseJson(text, `config ${configPath}`) as Json, configPath);
+  const { config, added } = injectHooks(original, read, extraAnnotations, configPath);
+  config.annotations = { ...(config.annotations ?? {}), [ORIGINAL_ANNOTATION]: JSON.stringify(original) };
+  try {
+    writeFileAtomically(configPath, JSON.stringify(config, null, 2), { like: stat });
+  } catch (e) {
+    throw new UsageError(`config ${configPath}: ${messageOf(e)}`);
+  }
   return added;
 }

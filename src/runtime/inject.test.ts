@@ -9,7 +9,7 @@ import { ActionError, UsageError } from '../core/errors';
 import type { HookFile, HooksRead } from '../hooksd/read';
 import type { When } from '../hooksd/schema';
 import { tmpDir } from '../../test/support/e2e';
-import { ORIGINAL_SUFFIX, rewriteBundleConfig } from './bundle';
+import { ORIGINAL_ANNOTATION, rewriteBundleConfig } from './bundle';
 import { injectHooks } from './inject';
 
 const config = { ociVersion: '1.0.2', root: { path: 'rootfs' }, process: { args: ['/bin/sh'] }, annotations: { 'com.hooks.slurm.activate': 'true' }, hooks: { poststop: [{ path: '/bin/cleanup' }] } };
@@ -81,15 +81,30 @@ describe('injectHooks', () => {
 });
 
 describe('rewriteBundleConfig', () => {
-  test('keeps the original and starts from it on every run', () => {
+  test('leaves nothing beside config.json, keeps its mode, owner and group, and starts from the original on every run', () => {
     const bundle = tmpDir('bundle');
-    fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(config));
+    const file = path.join(bundle, 'config.json');
+    fs.writeFileSync(file, JSON.stringify(config));
+    fs.chmodSync(file, 0o750); // Slurm's mode for a step's config.json
+    const gid = process.getuid?.() === 0 ? 12345 : (process.getgid?.() as number);
+    fs.chownSync(file, fs.statSync(file).uid, gid); // and the job's group (as root)
     const files = [hookFile('10-slurm', ['createContainer'], { always: true })];
-    rewriteBundleConfig(bundle, read(files), {});
-    rewriteBundleConfig(bundle, read(files), {});
-    const out = JSON.parse(fs.readFileSync(path.join(bundle, 'config.json'), 'utf8'));
+    rewriteBundleConfig(bundle, read(files), { 'com.example/extra': 'yes' });
+    rewriteBundleConfig(bundle, read(files), { 'com.example/extra': 'yes' });
+    expect(fs.readdirSync(bundle)).toEqual(['config.json']);
+    const st = fs.statSync(file);
+    expect([st.mode & 0o7777, st.gid]).toEqual([0o750, gid]);
+    const out = JSON.parse(fs.readFileSync(file, 'utf8'));
     expect(out.hooks.createContainer).toEqual([{ path: '/opt/hooks/10-slurm', args: ['10-slurm'] }]);
-    expect(JSON.parse(fs.readFileSync(path.join(bundle, 'config.json' + ORIGINAL_SUFFIX), 'utf8'))).toEqual(config);
+    expect(out.annotations['com.example/extra']).toBe('yes');
+    expect(JSON.parse(out.annotations[ORIGINAL_ANNOTATION])).toEqual(config);
+    fs.rmSync(bundle, { recursive: true });
+  });
+
+  test('a broken saved original names the annotation', () => {
+    const bundle = tmpDir('bundle');
+    fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify({ ...config, annotations: { [ORIGINAL_ANNOTATION]: '{' } }));
+    expect(() => rewriteBundleConfig(bundle, read([]), {})).toThrow(`config ${bundle}/config.json: annotation ${ORIGINAL_ANNOTATION}`);
     fs.rmSync(bundle, { recursive: true });
   });
 });

@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { ORIGINAL_ANNOTATION } from '../../src/runtime/bundle';
 import { BIN, RUNC, makeBundle, makeBusyboxRootfs, ok, requireBuilt, requireTool, run, tmpDir, writeHooksD } from '../support/e2e';
 
 const WRAPPER = () => [process.execPath, BIN('ocihooks-runtime')];
@@ -154,8 +155,10 @@ describe('ocihooks-runtime passes runc through', () => {
     const wrapped = lifecycle([...WRAPPER(), '--hooks-dir', hooksDir, '--'], path.join(dir, 'root2'), b2, 'life-b');
     expect(alone).toEqual([0, 'created', 0, 'running', 0, 'stopped', 0, 'exit 1']);
     expect(wrapped).toEqual(alone);
-    // With no hook matched the config is the same JSON; the original is kept beside it.
-    expect(JSON.parse(fs.readFileSync(path.join(b2, 'config.json'), 'utf8'))).toEqual(JSON.parse(fs.readFileSync(path.join(b2, 'config.json.ocihooks-orig'), 'utf8')));
+    // With no hook matched the config is the same JSON but for the saved original; nothing is left beside it.
+    const { [ORIGINAL_ANNOTATION]: saved, ...annotations } = JSON.parse(fs.readFileSync(path.join(b2, 'config.json'), 'utf8')).annotations;
+    expect({ ...JSON.parse(fs.readFileSync(path.join(b2, 'config.json'), 'utf8')), annotations }).toEqual({ ...JSON.parse(saved), annotations: {} });
+    expect(fs.readdirSync(b2)).toEqual(['config.json']);
     expect(ok(process.execPath, [BIN('ocihooks-runtime'), '--', '--version'])).toBe(ok(RUNC, ['--version']));
   });
 
