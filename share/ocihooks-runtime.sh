@@ -1,8 +1,8 @@
 #!/bin/sh
 # ocihooks-runtime's front-end, written by `ocihooks install`: a call that needs none of the
 # wrapper's code (every runtime subcommand but create and run) goes straight to the runtime,
-# without starting Node; create, run, --ocihooks-help/-version and anything this script cannot
-# decide go to the wrapper itself, which also reports every error. It reads the command line as
+# without starting Node; create, run, --ocihooks-help/-version, --root-per-user and anything this
+# script cannot decide go to the wrapper itself, which also reports every error. It reads the command line as
 # src/runtime/options.ts and args.ts do (src/runtime/front-end.test.ts runs both on a table).
 # OCIHOOKS_FRONTEND_TRACE=1: print the decision instead of acting on it.
 wrapper() {
@@ -24,9 +24,9 @@ for a in "$@"; do
     --) n=$((n + 1)); break ;;
     --runtime=*) runtime=${a#--runtime=}; n=$((n + 1)) ;;
     --annotation=*) annotation_ok "${a#--annotation=}" || wrapper "$@"; n=$((n + 1)) ;;
-    --hooks-dir=*|--log-file=*) n=$((n + 1)) ;;
-    --runtime|--hooks-dir|--annotation|--log-file) want=$a; n=$((n + 1)) ;;
-    --ocihooks-help|--ocihooks-version) wrapper "$@" ;;
+    --hooks-dir=*|--log-file=*|--cdi-spec-dir=*) n=$((n + 1)) ;;
+    --runtime|--hooks-dir|--annotation|--log-file|--cdi-spec-dir) want=$a; n=$((n + 1)) ;;
+    --ocihooks-help|--ocihooks-version|--root-per-user|--root-per-user=*) wrapper "$@" ;;
     *) if [ "$dashdash" = yes ]; then wrapper "$@"; fi; break ;;
   esac
 done

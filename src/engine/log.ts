@@ -6,17 +6,23 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import pino from 'pino';
+import { outerUid } from '../linux/userns';
 
 export type Logger = pino.Logger;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-/** /var/log/ocihooks/<program>.log for root; a per-user runtime folder otherwise. */
+/**
+ * Where a program logs unless told: /var/log/ocihooks/<program>.log for the host's root; for
+ * anyone else — also "root" inside a user namespace, who cannot write /var/log — the user's
+ * runtime folder ($XDG_RUNTIME_DIR, else /run/user/<uid> of the user outside the namespace), and
+ * /tmp/ocihooks-<uid> where there is none.
+ */
 export function defaultLogFile(program: string): string {
-  const uid = process.getuid?.() ?? 0;
+  const uid = outerUid();
   if (uid === 0) return `/var/log/ocihooks/${program}.log`;
-  const base = process.env.XDG_RUNTIME_DIR || `/tmp/ocihooks-${uid}`;
-  return path.join(base, 'ocihooks', `${program}.log`);
+  const runtimeDir = process.env.XDG_RUNTIME_DIR || (fs.existsSync(`/run/user/${uid}`) ? `/run/user/${uid}` : undefined);
+  return runtimeDir ? path.join(runtimeDir, 'ocihooks', `${program}.log`) : `/tmp/ocihooks-${uid}/${program}.log`;
 }
 
 export interface LogSetup {
@@ -49,6 +55,8 @@ export function createLogger(program: string, level: LogLevel, file: string | un
   let fd: number;
   try {
     fs.mkdirSync(path.dirname(target), { recursive: true, mode: 0o750 });
+    // A folder of the default's in /tmp that someone else made first is not ours to log into.
+    if (file === undefined && target.startsWith('/tmp/') && fs.lstatSync(path.dirname(target)).uid !== process.getuid?.()) throw new Error(`${path.dirname(target)} belongs to another user`);
     fd = fs.openSync(target, 'a', 0o640);
   } catch (e) {
     return { log: pino({ level: 'silent' }, discard), problem: `log file ${target}: ${(e as Error).message}; logging disabled` };

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 /**
  * Writes a temporary file beside `file` and renames it over `file`: readers see the old content
  * or the new, never a mix. `mode` is applied exactly (not through the umask); `{ like: stat }`
- * gives the new file the mode, owner and group of the file it replaces.
+ * gives the new file the mode, owner and group of the file it replaces (the owner only as root).
  */
 export function writeFileAtomically(file: string, content: string | Buffer, modeOrLike: number | { like: fs.Stats } = 0o644): void {
   const tmp = `${file}.tmp-${process.pid}`;
@@ -15,7 +15,16 @@ export function writeFileAtomically(file: string, content: string | Buffer, mode
     // Owner and group first: chown clears set-id bits, chmod then sets the exact mode.
     if (like) {
       const made = fs.statSync(tmp);
-      if (made.uid !== like.uid || made.gid !== like.gid) fs.chownSync(tmp, like.uid, like.gid);
+      if (made.uid !== like.uid || made.gid !== like.gid) {
+        try {
+          fs.chownSync(tmp, like.uid, like.gid);
+        } catch (e) {
+          // Not root (a Slurm job user rewriting root's config.json in the user's own folder):
+          // the owner cannot be given away, the group — one of the user's — can.
+          if ((e as NodeJS.ErrnoException).code !== 'EPERM' || made.uid === like.uid) throw e;
+          fs.chownSync(tmp, -1, like.gid);
+        }
+      }
     }
     fs.chmodSync(tmp, mode);
     fs.renameSync(tmp, file);

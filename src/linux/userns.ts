@@ -20,3 +20,22 @@ export function sameUserNamespace(pid: number): boolean {
     return false;
   }
 }
+
+/**
+ * The uid this process has one user namespace up (the host's, unless namespaces nest): a hook
+ * that runtimes start inside a user namespace (rootless runc under Slurm, rootless podman) sees
+ * uid 0 but writes files as the user who owns the namespace.
+ */
+export function outerUid(uid = process.getuid?.() ?? 0): number {
+  let map: string;
+  try {
+    map = fs.readFileSync('/proc/self/uid_map', 'utf8');
+  } catch {
+    return uid;
+  }
+  for (const line of map.trim().split('\n')) {
+    const [inside, outside, count] = line.trim().split(/\s+/).map(Number) as [number, number, number];
+    if (uid >= inside && uid < inside + count) return outside + (uid - inside);
+  }
+  return uid;
+}

@@ -36,8 +36,8 @@ describe("the wrapper's own options", () => {
     [['--runtime'], '--runtime needs a value'],
     [['--annotation', 'novalue', '--', 'run'], '--annotation "novalue": expected KEY=VALUE'],
     [['--annotation', '=v', '--', 'run'], '--annotation "=v": expected KEY=VALUE'],
-    [['--hook-dir', '/h', '--', 'run'], '"--hook-dir" before --: not an option of ocihooks-runtime ([--runtime runc|crun|PATH] [--hooks-dir DIR]... [--annotation KEY=VALUE]... [--log-file FILE] [--] <runtime arguments>)'],
-    [['--runtime', 'runc', 'run', '--', 'x'], '"run" before --: not an option of ocihooks-runtime ([--runtime runc|crun|PATH] [--hooks-dir DIR]... [--annotation KEY=VALUE]... [--log-file FILE] [--] <runtime arguments>)'],
+    [['--hook-dir', '/h', '--', 'run'], '"--hook-dir" before --: not an option of ocihooks-runtime ([--runtime runc|crun|PATH] [--hooks-dir DIR]... [--annotation KEY=VALUE]... [--log-file FILE] [--root-per-user PATTERN] [--cdi-spec-dir DIR]... [--] <runtime arguments>)'],
+    [['--runtime', 'runc', 'run', '--', 'x'], '"run" before --: not an option of ocihooks-runtime ([--runtime runc|crun|PATH] [--hooks-dir DIR]... [--annotation KEY=VALUE]... [--log-file FILE] [--root-per-user PATTERN] [--cdi-spec-dir DIR]... [--] <runtime arguments>)'],
   ])('%j is refused', (argv, message) => {
     expect(() => parseWrapperOptions(argv)).toThrow(new UsageError(message));
   });

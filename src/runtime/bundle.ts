@@ -25,8 +25,11 @@ export function originalConfig(config: Json, configPath: string): Json {
   return parseJson(saved, `config ${configPath}: annotation ${ORIGINAL_ANNOTATION}`) as Json;
 }
 
-/** Edits <bundle>/config.json in place; returns what was added. */
-export function rewriteBundleConfig(bundle: string, read: HooksRead, extraAnnotations: Record<string, string>): string[] {
+/**
+ * Edits <bundle>/config.json in place; returns what was added. `edit` changes (a copy of) the
+ * original before the hooks are matched against it.
+ */
+export function rewriteBundleConfig(bundle: string, read: HooksRead, extraAnnotations: Record<string, string>, edit?: (config: Json) => void): string[] {
   const configPath = path.join(bundle, 'config.json');
   let text: string;
   let stat: fs.Stats;
@@ -37,7 +40,9 @@ export function rewriteBundleConfig(bundle: string, read: HooksRead, extraAnnota
     throw new UsageError(`config ${configPath}: ${messageOf(e)}`);
   }
   const original = originalConfig(parseJson(text, `config ${configPath}`) as Json, configPath);
-  const { config, added } = injectHooks(original, read, extraAnnotations, configPath);
+  const edited = edit ? structuredClone(original) : original;
+  edit?.(edited);
+  const { config, added } = injectHooks(edited, read, extraAnnotations, configPath);
   config.annotations = { ...(config.annotations ?? {}), [ORIGINAL_ANNOTATION]: JSON.stringify(original) };
   try {
     writeFileAtomically(configPath, JSON.stringify(config, null, 2), { like: stat });

@@ -19,6 +19,8 @@ export const runtimeConfigSchema = z.strictObject({
   hooksDirs: z.optional(z.array(z.string().check(z.minLength(1)))),
   annotations: z.optional(z.record(z.string().check(z.minLength(1)), z.string())),
   logFile: z.optional(z.string().check(z.minLength(1))),
+  /** Where the CDI specs are that the GPU hook reads (Slurm GPUs are matched to their devices there). */
+  cdiSpecDirs: z.optional(z.array(z.string().check(z.minLength(1)))),
 });
 
 export type RuntimeConfig = z.infer<typeof runtimeConfigSchema>;

@@ -29,7 +29,7 @@ const broken = config('broken.json', '{"runtime": ');
 function wrapperDecision(argv: string[], env: NodeJS.ProcessEnv): string {
   try {
     const o = parseWrapperOptions(argv, readRuntimeConfig(env));
-    if (o.answer) return 'wrapper';
+    if (o.answer || o.rootPerUser !== undefined) return 'wrapper'; // both run the wrapper's own code
     const cmd = parseRuntimeArgs(o.runtimeArgs, '/');
     if (cmd.subcommand === 'create' || cmd.subcommand === 'run') return 'wrapper';
     return `exec ${resolveRuntime(o.runtime)}${o.runtimeArgs.map((a) => ` [${a}]`).join('')}`;
@@ -52,6 +52,8 @@ const ROWS: [string, string[], string?][] = [
   ['an empty annotation key', ['--annotation==v', '--', 'state', 'c1']],
   ['an option without its value', ['--runtime']],
   ['--ocihooks-version', ['--ocihooks-version']],
+  ['--root-per-user (Slurm 22.05 query)', ['--root-per-user', '/run/user/%U/runc', '--', 'state', 'c1']],
+  ['--root-per-user= without --', ['--root-per-user=/run/user/%U/runc', 'delete', '--force', 'c1']],
   ['no subcommand', ['--version']],
   ['exec with its own options', ['--', '--root', '/r', 'exec', '--tty', 'c1', 'sh', '-c', 'echo run']],
   ['boolean globals before the subcommand', ['--debug', '--systemd-cgroup', 'pause', 'c1']],

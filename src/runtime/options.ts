@@ -1,7 +1,7 @@
 /**
  * The wrapper's own options, before `--` (or, without `--`, before the first argument that is not
  * one of them, as when an engine calls the wrapper in runc's place):
- *   [--runtime runc|crun|PATH] [--hooks-dir DIR]... [--annotation K=V]... [--log-file F]
+ *   [--runtime runc|crun|PATH] [--hooks-dir DIR]... [--annotation K=V]... [--log-file F] [--root-per-user PATTERN] [--cdi-spec-dir DIR]...
  * Everything after them is the runtime's, passed on untouched. With `--` present, an argument
  * before it that is not ours is refused.
  */
@@ -11,13 +11,17 @@ import { UsageError } from '../core/errors';
 import { findHostProgram } from '../linux/programs';
 import type { RuntimeConfig } from './config-file';
 
-export const WRAPPER_USAGE = '[--runtime runc|crun|PATH] [--hooks-dir DIR]... [--annotation KEY=VALUE]... [--log-file FILE] [--] <runtime arguments>';
+export const WRAPPER_USAGE = '[--runtime runc|crun|PATH] [--hooks-dir DIR]... [--annotation KEY=VALUE]... [--log-file FILE] [--root-per-user PATTERN] [--cdi-spec-dir DIR]... [--] <runtime arguments>';
 
 export interface WrapperOptions {
   runtime: string;
   hooksDirs: string[];
   annotations: Record<string, string>;
   logFile?: string;
+  /** --root-per-user: the runtime's --root, %U the container's user (per-user-root.ts). */
+  rootPerUser?: string;
+  /** --cdi-spec-dir: the CDI spec folders Slurm's GPUs are looked up in (default /etc/cdi, /var/run/cdi). */
+  cdiSpecDirs: string[];
   /** --ocihooks-help / --ocihooks-version: answer instead of running anything. */
   answer?: 'help' | 'version';
   runtimeArgs: string[];
@@ -25,7 +29,7 @@ export interface WrapperOptions {
 
 /** The options on the line, over `defaults` (the runtime config file): given ones win, annotations key by key. */
 export function parseWrapperOptions(argv: string[], defaults: RuntimeConfig = {}): WrapperOptions {
-  const o: WrapperOptions = { runtime: defaults.runtime ?? 'runc', hooksDirs: [], annotations: {}, runtimeArgs: [], ...(defaults.logFile ? { logFile: defaults.logFile } : {}) };
+  const o: WrapperOptions = { runtime: defaults.runtime ?? 'runc', hooksDirs: [], annotations: {}, runtimeArgs: [], cdiSpecDirs: [], ...(defaults.logFile ? { logFile: defaults.logFile } : {}) };
   const annotations: string[] = [];
   let i = 0;
   for (; i < argv.length; i++) {
@@ -44,6 +48,8 @@ export function parseWrapperOptions(argv: string[], defaults: RuntimeConfig = {}
     else if (is('--hooks-dir')) o.hooksDirs.push(value('--hooks-dir'));
     else if (is('--annotation')) annotations.push(value('--annotation'));
     else if (is('--log-file')) o.logFile = value('--log-file');
+    else if (is('--root-per-user')) o.rootPerUser = value('--root-per-user');
+    else if (is('--cdi-spec-dir')) o.cdiSpecDirs.push(value('--cdi-spec-dir'));
     else if (a === '--ocihooks-help') return { ...o, answer: 'help' };
     else if (a === '--ocihooks-version') return { ...o, answer: 'version' };
     // With `--` on the line, everything before it is ours: a misspelt option must not reach runc.
@@ -52,6 +58,7 @@ export function parseWrapperOptions(argv: string[], defaults: RuntimeConfig = {}
   }
   o.annotations = { ...(defaults.annotations ?? {}), ...keyValueArgs(annotations, '--annotation') };
   if (o.hooksDirs.length === 0 && defaults.hooksDirs) o.hooksDirs = [...defaults.hooksDirs];
+  if (o.cdiSpecDirs.length === 0 && defaults.cdiSpecDirs) o.cdiSpecDirs = [...defaults.cdiSpecDirs];
   o.runtimeArgs = argv.slice(i);
   return o;
 }
