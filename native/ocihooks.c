@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -327,6 +328,19 @@ static napi_value js_umount2(napi_env env, napi_callback_info info) {
   int flags = (int)arg_int(&a, 1);
   if (a.failed) return NULL;
   if (umount2(tgt, flags) < 0) return throw_errno(env, errno, "umount2", tgt);
+  return undef(env);
+}
+
+/* flock(fd, op): an advisory lock, released when the fd (or the process) goes. Blocks for LOCK_EX/LOCK_SH. */
+static napi_value js_flock(napi_env env, napi_callback_info info) {
+  args_t a;
+  if (!get_args(env, info, "flock", 2, &a)) return NULL;
+  int fd = (int)arg_int(&a, 0);
+  int op = (int)arg_int(&a, 1);
+  if (a.failed) return NULL;
+  int r;
+  do r = flock(fd, op); while (r < 0 && errno == EINTR);
+  if (r < 0) return throw_errno(env, errno, "flock", NULL);
   return undef(env);
 }
 
@@ -966,6 +980,7 @@ static napi_value init(napi_env env, napi_value exports) {
     FN("unlinkat", js_unlinkat),
     FN("mount", js_mount),
     FN("umount2", js_umount2),
+    FN("flock", js_flock),
     FN("openTree", js_open_tree),
     FN("mountSetattr", js_mount_setattr),
     FN("moveMount", js_move_mount),

@@ -49,6 +49,8 @@ export interface Native {
   unlinkat(dirfd: number, name: string, flags: number): void;
   mount(source: string | null, target: string, fstype: string | null, flags: number, data: string | null): void;
   umount2(target: string, flags: number): void;
+  /** flock(2): LOCK_EX = 2, LOCK_UN = 8; blocks until the lock is had. */
+  flock(fd: number, op: number): void;
   openTree(dirfd: number, path: string, flags: number): number;
   mountSetattr(dirfd: number, path: string, flags: number, attrSet: number, attrClr: number, propagation: number, label?: string): void;
   moveMount(fromDirfd: number, fromPath: string, toDirfd: number, toPath: string, flags: number, label?: string): void;

@@ -8,24 +8,12 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ROOT, makeBusyboxRootfs, ok, requireBuilt, requireTool, run, tmpDir } from '../support/e2e';
+import { ROOT, makeBusyboxRootfs, ok, requireBuilt, tmpDir } from '../support/e2e';
+import { TEST_USER, asTestUser, ensureTestUser } from '../support/test-user';
 
-const USER = 'ocihooks-test';
-
-function ensureUser(): number {
-  if (run('id', ['-u', USER]).status !== 0) ok('useradd', ['--create-home', '--shell', '/bin/sh', USER]);
-  for (const f of ['/etc/subuid', '/etc/subgid']) {
-    const text = fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : '';
-    if (!text.split('\n').some((l) => l.startsWith(`${USER}:`))) fs.appendFileSync(f, `${USER}:300000:65536\n`);
-  }
-  requireTool('newuidmap');
-  return Number(ok('id', ['-u', USER]).trim());
-}
-
-/** Runs a command as the test user, from a folder the user may enter. */
-function asUser(cmd: string, args: string[], cwd = '/tmp') {
-  return run('runuser', ['-u', USER, '--', cmd, ...args], { cwd, timeoutMs: 90_000 });
-}
+const USER = TEST_USER;
+const ensureUser = ensureTestUser;
+const asUser = (cmd: string, args: string[], cwd = '/tmp') => asTestUser(cmd, args, { cwd });
 
 describe('rootless and user-namespaced containers', () => {
   let uid = 0;

@@ -1,0 +1,197 @@
+/**
+ * Slurm the way sites run it (issue 20), on a two-node cluster on this machine (test/support/
+ * slurm-cluster.ts: each slurmd in its own network and UTS namespace): ocihooks installed into a
+ * prefix as an admin installs it, the README's per-user oci.conf, an ordinary user submitting
+ * `srun --container` with a rootless bundle; fake GPUs in gres.conf for root's GPU jobs.
+ */
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { BIN, makeGlibcRootfs, ok, requireBuilt, run, tmpDir } from '../support/e2e';
+import { SlurmCluster, SlurmNode, startSlurmCluster } from '../support/slurm-cluster';
+import { TEST_USER, asTestUser, ensureTestUser } from '../support/test-user';
+
+/**
+ * The oci.conf lines the README shows for Slurm 22.05 (%%U reaches the wrapper as %U); the runc
+ * folder in each user's runtime folder is this run's own here (README: runc).
+ */
+const RUNC_FOLDER = `runc-ocihooks-test-${process.pid}`;
+function ociConfLines(wrapper: string): string[] {
+  const w = `${wrapper} --root-per-user /run/user/%%U/${RUNC_FOLDER} --`;
+  return [
+    `RunTimeQuery="${w} state %n.%u.%j.%s.%t"`,
+    `RunTimeKill="${w} kill %n.%u.%j.%s.%t"`, // not -a: runc signals "all" through cgroups, which a rootless container lacks
+    `RunTimeDelete="${w} delete --force %n.%u.%j.%s.%t"`,
+    `RunTimeRun="${w} run %n.%u.%j.%s.%t -b %b"`,
+  ];
+}
+
+/** A glibc rootfs with the glibc family the host's Slurm client links (the hooks never inject glibc). */
+function glibcFamilyRootfs(dir: string): string {
+  const rootfs = makeGlibcRootfs(dir);
+  for (const lib of ['libm.so.6', 'libresolv.so.2', 'libpthread.so.0', 'libdl.so.2', 'librt.so.1']) fs.copyFileSync(fs.realpathSync(`/lib/x86_64-linux-gnu/${lib}`), path.join(rootfs, 'lib/x86_64-linux-gnu', lib));
+  return rootfs;
+}
+
+describe('Slurm: rootless per-user containers, no job data left, GPUs from the allocation, two nodes', () => {
+  let cluster: SlurmCluster | undefined;
+  let dir = '';
+  let prefix = '';
+  let uid = 0;
+  let userBundle = '';
+  const madeRunUser: string[] = [];
+  const wrapper = () => path.join(prefix, 'bin', 'ocihooks-runtime');
+  const node = (name: string) => cluster?.nodes.find((n) => n.name === name) as SlurmNode;
+  const srunAsUser = (args: string[]) => asTestUser('srun', args, { env: { SLURM_CONF: cluster?.env.SLURM_CONF as string }, timeoutMs: 120_000 });
+  const srun = (args: string[]) => run('srun', args, { env: cluster?.env, cwd: dir, timeoutMs: 120_000 });
+
+  /** A bundle as `runc spec --rootless` makes it for the user (its uid mapped to root), glibc rootfs, the Slurm annotation. */
+  function rootlessBundle(b: string): string {
+    fs.mkdirSync(b, { recursive: true });
+    glibcFamilyRootfs(path.join(b, 'rootfs'));
+    ok('chown', ['-R', `${TEST_USER}:${TEST_USER}`, b]);
+    expect(asTestUser('runc', ['spec', '--rootless', '--bundle', b]).status).toBe(0);
+    const config = JSON.parse(fs.readFileSync(path.join(b, 'config.json'), 'utf8'));
+    config.process.terminal = false;
+    config.annotations = { 'com.hooks.slurm.activate': 'true' };
+    fs.writeFileSync(path.join(b, 'config.json'), JSON.stringify(config, null, 2));
+    return b;
+  }
+
+  beforeAll(() => {
+    requireBuilt();
+    uid = ensureTestUser();
+    dir = tmpDir('slurm-cluster');
+    prefix = path.join(dir, 'prefix');
+    // Installed as an admin installs it; the hooks.d of the install and a node-specific one.
+    ok(process.execPath, [BIN('ocihooks'), 'install', '--prefix', prefix, '--hooks-dir', path.join(dir, 'hooks.d'), '--runtime-config', 'none']);
+    for (const d of [`/run/user/${uid}`, '/run/user/0']) {
+      if (fs.existsSync(d)) continue;
+      fs.mkdirSync(d, { recursive: true, mode: 0o700 });
+      madeRunUser.push(d);
+    }
+    ok('chown', [`${TEST_USER}:${TEST_USER}`, `/run/user/${uid}`]);
+    cluster = startSlurmCluster(dir, {
+      gpusPerNode: 2,
+      ociConf: () => ociConfLines(wrapper()),
+      runtimeConfig: (n) => {
+        // Each node's own: a hooks.d of the node (its GPU hook reads the node's CDI specs; a hook
+        // mounts the node's hostname file) after the installed one, whose GPU files it overrides.
+        const nodeHooks = path.join(dir, n.name, 'hooks.d');
+        const cdi = path.join(dir, n.name, 'cdi');
+        fs.mkdirSync(nodeHooks, { recursive: true });
+        fs.mkdirSync(cdi, { recursive: true });
+        for (const name of ['50-ocihooks-gpu-precreate.json', '60-ocihooks-gpu.json']) {
+          const gpu = JSON.parse(fs.readFileSync(path.join(dir, 'hooks.d', name), 'utf8'));
+          gpu.hook.args.push(`--cdi-spec-dir=${cdi}`);
+          fs.writeFileSync(path.join(nodeHooks, name), JSON.stringify(gpu));
+        }
+        fs.writeFileSync(path.join(nodeHooks, '70-node-identity.json'), JSON.stringify({
+          version: '1.0.0',
+          // The node's hostname file, and the cluster's slurm.conf where SLURM_CONF (in the job's env) names it.
+          hook: { path: path.join(prefix, 'bin', 'ocihook-mount'), args: ['ocihook-mount', `--mount=type=bind,src=${n.hostnameFile},dst=/etc/ocihooks-node,readonly`, `--mount=type=bind,src=${path.join(dir, 'slurm.conf')},dst=${path.join(dir, 'slurm.conf')},readonly`] },
+          when: { annotations: { '^com\\.hooks\\.slurm\\.activate$': '^true$' } },
+          stages: ['createContainer'],
+        }));
+        fs.writeFileSync(path.join(cdi, 'fake-gpus.json'), JSON.stringify({
+          cdiVersion: '0.6.0',
+          kind: 'nvidia.com/gpu',
+          devices: n.gpus.map((file, i) => ({ name: String(i), containerEdits: { deviceNodes: [{ path: `/dev/nvidia${i}`, hostPath: file }] } })),
+          containerEdits: {},
+        }));
+        return { hooksDirs: [path.join(dir, 'hooks.d'), nodeHooks], cdiSpecDirs: [cdi] };
+      },
+    });
+    userBundle = rootlessBundle(path.join(dir, 'user', 'bundle'));
+  }, 120_000);
+
+  afterAll(() => {
+    cluster?.stop();
+    for (const u of [uid, 0]) fs.rmSync(`/run/user/${u}/${RUNC_FOLDER}`, { recursive: true, force: true });
+    for (const d of madeRunUser) fs.rmSync(d, { recursive: true, force: true });
+  });
+
+  test("as an ordinary user: the Slurm hook mounts the host's Slurm client into a rootless container and srun --version runs there", () => {
+    const version = ok('dpkg-query', ['-W', '-f', '${Version}', 'slurm-client']).split('-')[0] as string;
+    const r = srunAsUser(['-N1', '-w', 'node1', `--container=${userBundle}`, 'srun', '--version']);
+    expect([r.status, r.stdout.trim(), r.stderr]).toEqual([0, `slurm-wlm ${version}`, '']);
+  }, 120_000);
+
+  test('20 steps leave no oci-job folder in the spool and no "Directory not empty" in the slurmd log; the hook logs to the user\'s runtime folder', () => {
+    const log = `/run/user/${uid}/ocihooks/ocihook-mount.log`;
+    const before = fs.existsSync(log) ? fs.readFileSync(log, 'utf8').split('\n').length : 0;
+    for (let i = 0; i < 20; i++) {
+      const r = srunAsUser(['-N1', '-w', 'node1', `--container=${userBundle}`, 'cat', '/etc/ocihooks-node']);
+      expect([r.status, r.stdout, r.stderr]).toEqual([0, 'node1\n', '']);
+    }
+    expect(fs.readdirSync(path.join(dir, 'spool', 'node1')).filter((n) => n.startsWith('oci-job'))).toEqual([]);
+    expect(cluster?.slurmdLog(node('node1'))).not.toContain('Directory not empty');
+    const lines = fs.readFileSync(log, 'utf8').trim().split('\n').slice(Math.max(0, before - 1)).map((l) => JSON.parse(l));
+    expect(lines.filter((l) => l.msg === 'applied' && /^node1\.ocihooks-test\.\d+\.0\.0$/.test(l.container)).length).toBeGreaterThanOrEqual(40); // the Slurm hook and the node's, each step
+    expect(fs.statSync(log).uid).toBe(uid);
+  }, 300_000);
+
+  test("root's RunTimeQuery, RunTimeKill and RunTimeDelete find the user's container through --root-per-user, as Slurm calls them", async () => {
+    const child = spawn('runuser', ['-u', TEST_USER, '--', 'env', `SLURM_CONF=${cluster?.env.SLURM_CONF}`, 'srun', '-N1', '-w', 'node1', `--container=${userBundle}`, 'sleep', '60'], { cwd: '/tmp', stdio: 'ignore', detached: true });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      const runcRoot = `/run/user/${uid}/${RUNC_FOLDER}`;
+      let id: string | undefined;
+      for (let i = 0; i < 100 && !id; i++) {
+        id = (fs.existsSync(runcRoot) ? fs.readdirSync(runcRoot) : []).find((n) => n.startsWith('node1.ocihooks-test.'));
+        if (!id) await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(id).toBeDefined();
+      // The oci.conf lines as slurmstepd runs them at a step's end: as root, %U left to the wrapper.
+      const line = (n: number) => {
+        const [cmd, ...args] = (ociConfLines(wrapper())[n] as string).replace(/^\w+="(.*)"$/, '$1').replace('%%U', '%U').split(' ').map((a) => a.replace('%n.%u.%j.%s.%t', id as string));
+        return run(cmd as string, args, { timeoutMs: 30_000 });
+      };
+      const state = line(0);
+      expect([state.status, JSON.parse(state.stdout).status]).toEqual([0, 'running']);
+      expect([line(1).status, JSON.parse(line(0).stdout).status]).toEqual([0, 'running']); // SIGTERM: `sleep` as the container's init ignores it
+      const del = line(2);
+      expect([del.status, del.stderr]).toEqual([0, '']);
+      expect(await exited).not.toBe(0);
+      expect(fs.readdirSync(runcRoot)).not.toContain(id);
+      expect(line(0).stderr).toContain('container does not exist');
+    } finally {
+      if (child.exitCode === null) process.kill(-(child.pid as number), 'SIGKILL');
+    }
+  }, 120_000);
+
+  test('--gres=gpu:1 on fake GPUs: the container sees exactly the GPU Slurm chose, whatever the image env and the bundle ask for', async () => {
+    const b = path.join(dir, 'root-bundle');
+    fs.mkdirSync(b);
+    makeGlibcRootfs(path.join(b, 'rootfs'));
+    ok('runc', ['spec', '--bundle', b]);
+    const config = JSON.parse(fs.readFileSync(path.join(b, 'config.json'), 'utf8'));
+    config.process.terminal = false;
+    config.process.env.push('NVIDIA_VISIBLE_DEVICES=all');
+    config.annotations = { 'cdi.k8s.io/mine': 'nvidia.com/gpu=all' };
+    fs.writeFileSync(path.join(b, 'config.json'), JSON.stringify(config, null, 2));
+    const gpus = (args: string[]) => {
+      const r = srun([...args, `--container=${b}`, 'sh', '-c', 'ls /dev | grep nvidia || echo none']);
+      expect(r.stderr).toBe('');
+      return r.stdout.trim().split('\n');
+    };
+    expect(gpus(['-N1', '-w', 'node2', '--gres=gpu:1'])).toEqual(['nvidia0']);
+    // GPU 0 of node2 busy with another job: Slurm gives index 1, and so does the container.
+    const holder = spawn('srun', ['-N1', '-w', 'node2', '--gres=gpu:1', 'sleep', '8'], { env: cluster?.env, stdio: 'ignore' });
+    const held = new Promise((resolve) => holder.on('exit', resolve));
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(gpus(['-N1', '-w', 'node2', '--gres=gpu:1'])).toEqual(['nvidia1']);
+    await held;
+    expect(gpus(['-N1', '-w', 'node2'])).toEqual(['none']);
+  }, 120_000);
+
+  test('srun -N2 --container: both nodes run it, each with its own hooks (its own hostname file mounted), on one shared bundle', () => {
+    for (const n of cluster?.nodes ?? []) expect(fs.readFileSync(n.hostnameFile, 'utf8')).toBe(`${n.name}\n`);
+    // Five times: both nodes' hooks refresh the linker cache of the one shared rootfs at once.
+    for (let i = 0; i < 5; i++) {
+      const r = srunAsUser(['-N2', `--container=${userBundle}`, 'cat', '/etc/ocihooks-node']);
+      expect([r.status, r.stderr]).toEqual([0, '']);
+      expect(r.stdout.trim().split('\n').sort()).toEqual(['node1', 'node2']);
+    }
+  }, 120_000);
+});
