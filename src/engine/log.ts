@@ -47,6 +47,24 @@ export function syncFdDestination(fd: number): pino.DestinationStream {
 
 const discard: pino.DestinationStream = { write() {} };
 
+/**
+ * mkdir -p, stopping at the first error. Node's own recursive mkdir loops forever where a parent
+ * exists but mkdir answers ENOENT (a log path under /proc or /sys: the hook never started the
+ * container).
+ */
+function makeFolders(dir: string): void {
+  try {
+    fs.mkdirSync(dir, { mode: 0o750 });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return;
+    const parent = path.dirname(dir);
+    if (code !== 'ENOENT' || parent === dir) throw e;
+    makeFolders(parent);
+    fs.mkdirSync(dir, { mode: 0o750 });
+  }
+}
+
 export function createLogger(program: string, level: LogLevel, file: string | undefined): LogSetup {
   const target = file ?? defaultLogFile(program);
   if (level === 'silent' || target === '' || target === '-') {
@@ -54,7 +72,7 @@ export function createLogger(program: string, level: LogLevel, file: string | un
   }
   let fd: number;
   try {
-    fs.mkdirSync(path.dirname(target), { recursive: true, mode: 0o750 });
+    makeFolders(path.dirname(target));
     // A folder of the default's in /tmp that someone else made first is not ours to log into.
     if (file === undefined && target.startsWith('/tmp/') && fs.lstatSync(path.dirname(target)).uid !== process.getuid?.()) throw new Error(`${path.dirname(target)} belongs to another user`);
     fd = fs.openSync(target, 'a', 0o640);

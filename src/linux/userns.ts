@@ -26,10 +26,10 @@ export function sameUserNamespace(pid: number): boolean {
  * that runtimes start inside a user namespace (rootless runc under Slurm, rootless podman) sees
  * uid 0 but writes files as the user who owns the namespace.
  */
-export function outerUid(uid = process.getuid?.() ?? 0): number {
+export function outerUid(uid = process.getuid?.() ?? 0, uidMap?: string): number {
   let map: string;
   try {
-    map = fs.readFileSync('/proc/self/uid_map', 'utf8');
+    map = uidMap ?? fs.readFileSync('/proc/self/uid_map', 'utf8');
   } catch {
     return uid;
   }

@@ -72,3 +72,10 @@ test('ocihook-mount --dry-run on a fixture prints a JSON plan', () => {
   expect(plan.actions).toEqual([{ action: 'bind', source: '/etc', destination: '/host-etc', kind: 'directory', readonly: true }]);
   expect(plan.container).toEqual({ id: 'c1', bundle, rootfs: path.join(dir, 'rootfs') });
 });
+
+test('a hook whose log file cannot be opened (a path under /proc) says so in one warning line and still does its work', () => {
+  const r = run(process.execPath, [BIN('ocihook-mount'), '--log-file=/proc/no-such/hook.log', '--dry-run', '--state-file', file('log1.json', state({}))], { timeoutMs: 20_000 });
+  expect(r.status).toBe(0);
+  expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^ocihook-mount: warning: log file \/proc\/no-such\/hook\.log: .*; logging disabled$/)]);
+  expect(JSON.parse(r.stdout).hook).toBe('mount');
+});

@@ -217,6 +217,13 @@ describe('ocihooks-runtime passes runc through', () => {
     expect(JSON.parse(fs.readFileSync(logJson, 'utf8')).msg).toBe(bad.stderr.trimEnd());
   });
 
+  test('a log file that cannot be opened is one warning line on stderr; the container still runs', () => {
+    const dir = tmpDir('wrapper-log');
+    const bundle = makeBundle(path.join(dir, 'b'), makeBusyboxRootfs(path.join(dir, 'rootfs')), { args: ['true'] });
+    const r = run(WRAPPER()[0] as string, [...WRAPPER().slice(1), '--hooks-dir', path.join(dir, 'none'), '--log-file', '/proc/no-such/wrapper.log', '--', '--root', path.join(dir, 'root'), 'run', '-b', bundle, 'log-warning']);
+    expect([r.status, r.stderr.trim().split('\n')]).toEqual([0, [expect.stringMatching(/^ocihooks-runtime: warning: log file \/proc\/no-such\/wrapper.log: .*; logging disabled$/)]]);
+  });
+
   test('an argument before -- that is not the wrapper\'s is refused, naming it; runc never starts', () => {
     const dir = tmpDir('misspelt');
     const root = path.join(dir, 'root');

@@ -129,6 +129,9 @@ describe('Slurm: rootless per-user containers, no job data left, GPUs from the a
     const lines = fs.readFileSync(log, 'utf8').trim().split('\n').slice(Math.max(0, before - 1)).map((l) => JSON.parse(l));
     expect(lines.filter((l) => l.msg === 'applied' && /^node1\.ocihooks-test\.\d+\.0\.0$/.test(l.container)).length).toBeGreaterThanOrEqual(40); // the Slurm hook and the node's, each step
     expect(fs.statSync(log).uid).toBe(uid);
+    // The wrapper runs as the user (RunTimeRun): its log is in the same folder.
+    const wrapperLog = fs.readFileSync(`/run/user/${uid}/ocihooks/ocihooks-runtime.log`, 'utf8');
+    expect(wrapperLog).toMatch(/"msg":"hooks injected"/);
   }, 300_000);
 
   test("root's RunTimeQuery, RunTimeKill and RunTimeDelete find the user's container through --root-per-user, as Slurm calls them", async () => {
