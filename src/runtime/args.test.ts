@@ -20,14 +20,14 @@ describe('runtime arguments', () => {
 
 describe("the wrapper's own options", () => {
   test.each<[string, string[], object]>([
-    ['defaults, runtime args after --', ['--', 'state', 'c1'], { runtime: 'runc', hooksDirs: [], annotations: {}, runtimeArgs: ['state', 'c1'] }],
+    ['defaults, runtime args after --', ['--', 'state', 'c1'], { runtime: 'runc', hooksDirs: [], annotations: {}, cdiSpecDirs: [], runtimeArgs: ['state', 'c1'] }],
     [
       'every option, both forms',
-      ['--runtime', 'crun', '--hooks-dir=/a', '--hooks-dir', '/b', '--annotation', 'k=v=w', '--annotation=x=', '--log-file', '/l', '--', '--root', '/r', 'run', 'c1'],
-      { runtime: 'crun', hooksDirs: ['/a', '/b'], annotations: { k: 'v=w', x: '' }, logFile: '/l', runtimeArgs: ['--root', '/r', 'run', 'c1'] },
+      ['--runtime', 'crun', '--hooks-dir=/a', '--hooks-dir', '/b', '--annotation', 'k=v=w', '--annotation=x=', '--log-file', '/l', '--root-per-user', '/run/user/%U/runc', '--cdi-spec-dir=/c1', '--cdi-spec-dir', '/c2', '--', '--root', '/r', 'run', 'c1'],
+      { runtime: 'crun', hooksDirs: ['/a', '/b'], annotations: { k: 'v=w', x: '' }, logFile: '/l', rootPerUser: '/run/user/%U/runc', cdiSpecDirs: ['/c1', '/c2'], runtimeArgs: ['--root', '/r', 'run', 'c1'] },
     ],
-    ['without --: the first foreign argument starts the runtime args', ['--runtime=runc', 'run', '--bundle', '/b', 'c1'], { runtime: 'runc', hooksDirs: [], annotations: {}, runtimeArgs: ['run', '--bundle', '/b', 'c1'] }],
-    ['--ocihooks-version answers', ['--ocihooks-version'], { runtime: 'runc', hooksDirs: [], annotations: {}, runtimeArgs: [], answer: 'version' }],
+    ['without --: the first foreign argument starts the runtime args', ['--runtime=runc', 'run', '--bundle', '/b', 'c1'], { runtime: 'runc', hooksDirs: [], annotations: {}, cdiSpecDirs: [], runtimeArgs: ['run', '--bundle', '/b', 'c1'] }],
+    ['--ocihooks-version answers', ['--ocihooks-version'], { runtime: 'runc', hooksDirs: [], annotations: {}, cdiSpecDirs: [], runtimeArgs: [], answer: 'version' }],
   ])('%s', (_name, argv, expected) => {
     expect(parseWrapperOptions(argv)).toEqual(expected);
   });

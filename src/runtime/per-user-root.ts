@@ -61,3 +61,10 @@ export function rootForCall(pattern: string, args: string[], cmd: RuntimeCommand
   const id = containerId(args, cmd);
   return expand(pattern, (id !== undefined && !id.includes('/') ? ownerOfContainer(pattern, id) : undefined) ?? 0);
 }
+
+/** The runtime arguments with --root for this call in front; the runtime's own --root is refused beside the pattern. */
+export function withPerUserRoot(pattern: string, args: string[], cmd: RuntimeCommand): string[] {
+  checkRootPattern(pattern);
+  if (args.slice(0, cmd.index).some((a) => a === '--root' || a.startsWith('--root='))) throw new UsageError("--root-per-user and the runtime's --root: give one of them");
+  return ['--root', rootForCall(pattern, args, cmd), ...args];
+}

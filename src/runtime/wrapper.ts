@@ -1,9 +1,10 @@
 /**
  * ocihooks-runtime's flow: for `create` and `run`, the bundle's config.json gets its hooks.d
- * hooks first; then, for every subcommand, this process becomes the real runtime (execve), with
- * its arguments untouched.
+ * hooks first (and, in a Slurm step, its allocation's GPUs: slurm/); then, for every subcommand,
+ * this process becomes the real runtime (execve), with its arguments untouched but for the --root
+ * that --root-per-user puts in front.
  */
-import { UsageError, messageOf } from '../core/errors';
+import { messageOf } from '../core/errors';
 import { VERSION } from '../engine/cli/options';
 import { createLogger } from '../engine/log';
 import { DEFAULT_HOOKS_DIRS, readHooksDirs } from '../hooksd/read';
@@ -11,10 +12,8 @@ import { native } from '../linux/native';
 import { parseRuntimeArgs } from './args';
 import { readRuntimeConfig } from './config-file';
 import { rewriteBundleConfig } from './bundle';
-import { checkRootPattern, rootForCall } from './per-user-root';
-import { allocationOnly } from './slurm/edit';
-import { slurmGpus } from './slurm/gpus';
-import { slurmStepOf } from './slurm/step';
+import { withPerUserRoot } from './per-user-root';
+import { slurmConfigEdit } from './slurm';
 import { DEFAULT_CDI_DIRS } from '../cdi/registry';
 import { WRAPPER_USAGE, parseWrapperOptions, resolveRuntime } from './options';
 
@@ -27,23 +26,16 @@ export function runWrapper(argv: string[]): void {
     return;
   }
   const runtimePath = resolveRuntime(o.runtime);
-  let cmd = parseRuntimeArgs(o.runtimeArgs, process.cwd());
-  if (o.rootPerUser !== undefined) {
-    checkRootPattern(o.rootPerUser);
-    if (o.runtimeArgs.slice(0, cmd.index).some((a) => a === '--root' || a.startsWith('--root='))) throw new UsageError('--root-per-user and the runtime\'s --root: give one of them');
-    o.runtimeArgs = ['--root', rootForCall(o.rootPerUser, o.runtimeArgs, cmd), ...o.runtimeArgs];
-    cmd = parseRuntimeArgs(o.runtimeArgs, process.cwd());
-  }
+  if (o.rootPerUser !== undefined) o.runtimeArgs = withPerUserRoot(o.rootPerUser, o.runtimeArgs, parseRuntimeArgs(o.runtimeArgs, process.cwd()));
+  const cmd = parseRuntimeArgs(o.runtimeArgs, process.cwd());
   if (cmd.subcommand === 'create' || cmd.subcommand === 'run') {
     const { log, problem } = createLogger(WRAPPER, 'info', o.logFile);
     if (problem) process.stderr.write(`${WRAPPER}: warning: ${problem}\n`);
     try {
       const read = readHooksDirs(o.hooksDirs.length ? o.hooksDirs : DEFAULT_HOOKS_DIRS);
       for (const f of read.skipped) log.warn({ file: f.file, reason: f.error }, 'hooks.d file skipped, as podman skips it');
-      const step = slurmStepOf();
-      const gpus = step ? slurmGpus(step, process.env, o.cdiSpecDirs.length ? o.cdiSpecDirs : DEFAULT_CDI_DIRS) : undefined;
-      if (gpus) log.info({ job: gpus.step.job, step: gpus.step.step, node: gpus.node, indices: gpus.indices, devices: gpus.devices }, 'Slurm step: GPUs from the allocation');
-      const added = rewriteBundleConfig(cmd.bundle, read, o.annotations, gpus && ((c) => allocationOnly(c, gpus.devices)));
+      const edit = slurmConfigEdit(o.cdiSpecDirs.length ? o.cdiSpecDirs : DEFAULT_CDI_DIRS, log);
+      const added = rewriteBundleConfig(cmd.bundle, read, o.annotations, edit);
       log.info({ bundle: cmd.bundle, runtime: runtimePath, added }, 'hooks injected');
     } catch (e) {
       log.error({ bundle: cmd.bundle }, messageOf(e)); // the wrapper's own log has the failure too
