@@ -24,6 +24,13 @@ const absolute = config('absolute.json', JSON.stringify({ runtime: '/usr/sbin/ru
 const noRuntime = config('none.json', JSON.stringify({ hooksDirs: ['/h'] }, null, 2) + '\n');
 const oneLine = config('one-line.json', JSON.stringify({ runtime: 'crun' }));
 const broken = config('broken.json', '{"runtime": ');
+// Laid out by hand: spacing, a last field without a comma and no final newline, "runtime" as a
+// value elsewhere, an empty value, a value the script will not read.
+const spaced = config('spaced.json', '{\n\t "hooksDirs" : ["/h"],\n   "runtime"   :   "crun"   \n}');
+const mentioned = config('mentioned.json', JSON.stringify({ annotations: { what: '"runtime"' }, runtime: 'crun' }, null, 2) + '\n');
+const mentionedOnly = config('mentioned-only.json', JSON.stringify({ annotations: { k: 'the "runtime" key' } }, null, 2) + '\n');
+const empty = config('empty-runtime.json', '{\n  "runtime": ""\n}\n');
+const escaped = config('escaped.json', '{\n  "runtime": "/usr/sbin/r\\u0075nc"\n}\n');
 
 /** What the wrapper does with argv: runs its own code ("wrapper") or becomes the runtime. */
 function wrapperDecision(argv: string[], env: NodeJS.ProcessEnv): string {
@@ -62,6 +69,10 @@ const ROWS: [string, string[], string?][] = [
   ['the config file names none', ['state', 'c1'], noRuntime],
   ['--runtime wins over the file', ['--runtime', 'runc', '--', 'state', 'c1'], installed],
   ['a broken config file', ['state', 'c1'], broken],
+  ['spacing, no comma, no final newline', ['state', 'c1'], spaced],
+  ['"runtime" also inside a value', ['state', 'c1'], mentioned],
+  ['"runtime" only inside a value', ['state', 'c1'], mentionedOnly],
+  ['an empty runtime', ['state', 'c1'], empty],
   ['a named config file that is not there', ['state', 'c1'], path.join(dir, 'nope.json')],
 ];
 
@@ -73,8 +84,11 @@ test.each(ROWS.map(([name, argv, configFile]) => [name, argv, configFile ?? ''] 
   expect(script.stdout.trim()).toBe(wrapperDecision(argv, env));
 });
 
-test('a config file not laid out one field per line goes to the wrapper (which reads any JSON and then execs the runtime)', () => {
-  const env = { PATH: '/usr/bin:/bin', OCIHOOKS_FRONTEND_TRACE: '1', OCIHOOKS_RUNTIME_CONFIG: oneLine };
+test.each([
+  ['not laid out one field per line', oneLine, 'exec /usr/bin/crun [state] [c1]'],
+  ['a runtime written with a JSON escape', escaped, 'exec /usr/sbin/runc [state] [c1]'],
+])('a config file %s goes to the wrapper (which reads any JSON and then execs the runtime)', (_name, file, decision) => {
+  const env = { PATH: '/usr/bin:/bin', OCIHOOKS_FRONTEND_TRACE: '1', OCIHOOKS_RUNTIME_CONFIG: file };
   expect(spawnSync('sh', [SCRIPT, 'state', 'c1'], { env, encoding: 'utf8' }).stdout.trim()).toBe('wrapper');
-  expect(wrapperDecision(['state', 'c1'], env)).toBe('exec /usr/bin/crun [state] [c1]');
+  expect(wrapperDecision(['state', 'c1'], env)).toBe(decision);
 });
