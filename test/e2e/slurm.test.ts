@@ -188,6 +188,16 @@ describe('Slurm: rootless per-user containers, no job data left, GPUs from the a
     expect(gpus(['-N1', '-w', 'node2'])).toEqual(['none']);
   }, 120_000);
 
+  test('as an ordinary user, rootless: --gres=gpu:1 gives exactly the GPU Slurm chose', () => {
+    const b = rootlessBundle(path.join(dir, 'user', 'gpu-bundle'));
+    const config = JSON.parse(fs.readFileSync(path.join(b, 'config.json'), 'utf8'));
+    config.process.env.push('NVIDIA_VISIBLE_DEVICES=all');
+    config.annotations['cdi.k8s.io/mine'] = 'nvidia.com/gpu=all';
+    fs.writeFileSync(path.join(b, 'config.json'), JSON.stringify(config, null, 2));
+    const r = srunAsUser(['-N1', '-w', 'node1', '--gres=gpu:1', `--container=${b}`, 'sh', '-c', 'ls /dev | grep nvidia || echo none']);
+    expect([r.status, r.stdout.trim().split('\n'), r.stderr]).toEqual([0, ['nvidia0'], '']);
+  }, 120_000);
+
   test('srun -N2 --container: both nodes run it, each with its own hooks (its own hostname file mounted), on one shared bundle', () => {
     for (const n of cluster?.nodes ?? []) expect(fs.readFileSync(n.hostnameFile, 'utf8')).toBe(`${n.name}\n`);
     // Five times: both nodes' hooks refresh the linker cache of the one shared rootfs at once.

@@ -2,8 +2,8 @@
  * A two-node Slurm cluster on one machine, the way the Slurm e2e tests need it: munged and
  * slurmctld on the host, and one slurmd per node, each in a network and UTS namespace of its own
  * (a veth on a bridge the cluster creates, an address of its own, the node's name as hostname).
- * Debian's Slurm 22.05 and munge, state and spool under `dir`, fake GPUs (mknod) listed in
- * gres.conf, an oci.conf given by the caller, and each slurmd's environment carrying its node's
+ * Debian's Slurm 22.05 and munge, state and spool under `dir`, fake GPUs (mknod'd /dev/nvidia<N>)
+ * listed in gres.conf, an oci.conf given by the caller, and each slurmd's environment carrying its node's
  * OCIHOOKS_RUNTIME_CONFIG (as a node's own /etc would). stop() stops exactly what start() started,
  * by pid, and removes the namespaces, the bridge and /run/munge when it made them.
  */
@@ -46,20 +46,25 @@ function alive(pid: number): boolean {
 }
 const pidOf = (file: string) => Number(fs.readFileSync(file, 'utf8').trim());
 
+/**
+ * The fake GPUs are /dev/nvidia<N> of the host (made here when missing, removed at stop): a rootless
+ * runc makes a container's device nodes by binding the host's node at the same path, so the nodes
+ * must be where real GPUs' are. Both nodes list the same files in gres.conf.
+ */
 export function startSlurmCluster(dir: string, o: { ociConf: (dir: string) => string[]; runtimeConfig: (node: SlurmNode) => object; gpusPerNode: number }): SlurmCluster {
   for (const t of ['slurmctld', 'slurmd', 'munged', 'srun', 'sinfo', 'scontrol', 'ip', 'unshare', 'nsenter']) requireTool(t);
   const tag = `oc${process.pid % 100000}`;
   const bridge = `${tag}br`;
   const host = os.hostname().split('.')[0] as string;
   const pids: { name: string; pid: number }[] = [];
-  const made = { bridge: false, netns: [] as string[], mungeDir: false };
+  const made = { bridge: false, netns: [] as string[], mungeDir: false, devices: [] as string[] };
   const nodes: SlurmNode[] = ['node1', 'node2'].map((name, i) => ({
     name,
     addr: `10.77.0.${11 + i}`,
     netns: `${tag}n${i + 1}`,
     runtimeConfig: path.join(dir, name, 'runtime.json'),
     hostnameFile: path.join(dir, name, 'hostname'),
-    gpus: Array.from({ length: o.gpusPerNode }, (_, g) => path.join(dir, name, 'dev', `nvidia${g}`)),
+    gpus: Array.from({ length: o.gpusPerNode }, (_, g) => `/dev/nvidia${g}`),
   }));
   const stop = () => {
     for (const d of [...pids].reverse()) {
@@ -80,6 +85,7 @@ export function startSlurmCluster(dir: string, o: { ociConf: (dir: string) => st
       spawnSync('ip', ['netns', 'del', ns]);
     }
     if (made.bridge) spawnSync('ip', ['link', 'del', bridge]);
+    for (const d of made.devices) fs.rmSync(d, { force: true });
     fs.rmSync(`/run/munge/${tag}.pid`, { force: true });
     if (made.mungeDir) fs.rmSync('/run/munge', { recursive: true, force: true });
   };
@@ -102,8 +108,12 @@ export function startSlurmCluster(dir: string, o: { ociConf: (dir: string) => st
       inNs('addr', 'add', `${n.addr}/24`, 'dev', inner);
       inNs('link', 'set', inner, 'up');
       inNs('link', 'set', 'lo', 'up');
-      fs.mkdirSync(path.join(dir, n.name, 'dev'), { recursive: true, mode: 0o755 });
-      n.gpus.forEach((file, g) => mknod(file, 195, g, '666'));
+      fs.mkdirSync(path.join(dir, n.name), { mode: 0o755 });
+      n.gpus.forEach((file, g) => {
+        if (fs.existsSync(file)) return; // a real GPU's, or the other node's
+        mknod(file, 195, g, '666');
+        made.devices.push(file);
+      });
       fs.writeFileSync(n.runtimeConfig, JSON.stringify(o.runtimeConfig(n), null, 2) + '\n', { mode: 0o644 });
     }
     const conf = path.join(dir, 'slurm.conf');
@@ -117,7 +127,7 @@ export function startSlurmCluster(dir: string, o: { ociConf: (dir: string) => st
       ...nodes.map((n) => `NodeName=${n.name} NodeAddr=${n.addr} NodeHostname=${n.name} CPUs=2 Gres=gpu:${o.gpusPerNode} State=UNKNOWN`),
       'PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP',
     ].join('\n') + '\n');
-    fs.writeFileSync(path.join(dir, 'gres.conf'), nodes.map((n) => `NodeName=${n.name} Name=gpu File=${path.join(dir, n.name, 'dev')}/nvidia[0-${o.gpusPerNode - 1}]`).join('\n') + '\n');
+    fs.writeFileSync(path.join(dir, 'gres.conf'), nodes.map((n) => `NodeName=${n.name} Name=gpu File=/dev/nvidia[0-${o.gpusPerNode - 1}]`).join('\n') + '\n');
     fs.writeFileSync(path.join(dir, 'oci.conf'), o.ociConf(dir).join('\n') + '\n');
     // munged: its socket folder, owned by munge, as a boot would make it.
     if (!fs.existsSync('/run/munge')) {
