@@ -23,6 +23,56 @@ runtime_line() {
   case $v in *[\"\\]*) return 0 ;; esac
   runtime=$v
 }
+# no_match ARGS: whether create/run may go straight to the runtime because no hooks.d file can
+# match it (src/runtime/no-match-index.ts writes the index and says when): an engine-style call (no
+# options of ours, settings from the config file, which gives no annotations), an index for this
+# config file newer than it and than each hooks folder and *.json in them, a bundle config.json
+# without annotations, and no slurmstepd above (Slurm steps get their GPUs from the wrapper).
+index=${OCIHOOKS_RUNTIME_INDEX:-/run/ocihooks/runtime-index}
+newer() { [ ! -e "$1" ] || [ "$index" -nt "$1" ]; }
+no_match() {
+  [ "$n" -eq 0 ] && [ -f "$config" ] && [ "$config_annotations" = no ] && [ -f "$index" ] && [ "$index" -nt "$config" ] || return 1
+  covered=no
+  while IFS= read -r line || [ -n "$line" ]; do
+    case $line in
+      'ocihooks-runtime no-match index 1') ;;
+      config=*) [ "${line#config=}" = "$config" ] || return 1; covered=yes ;;
+      dir=*) d=${line#dir=}; newer "$d" || return 1
+             for f in "$d"/*.json; do newer "$f" || return 1; done ;;
+      *) return 1 ;;
+    esac
+  done < "$index"
+  [ "$covered" = yes ] || return 1
+  under_slurmstepd && return 1
+  bundle=$PWD after=no prev=
+  for a in "$@"; do
+    if [ "$after" = yes ]; then
+      case $prev in --bundle|-b) bundle=$a ;; esac
+      case $a in --bundle=*) bundle=${a#--bundle=} ;; -b=*) bundle=${a#-b=} ;; esac
+    elif [ "$a" = "$sub" ]; then after=yes
+    fi
+    prev=$a
+  done
+  case $bundle in /*) ;; *) bundle=$PWD/$bundle ;; esac
+  [ -r "$bundle/config.json" ] || return 1
+  while IFS= read -r line || [ -n "$line" ]; do
+    case $line in *'"annotations"'*) return 1 ;; esac
+  done < "$bundle/config.json"
+  return 0
+}
+under_slurmstepd() {
+  p=$PPID
+  for _ in 1 2 3 4; do
+    [ -r "/proc/$p/comm" ] || return 1
+    IFS= read -r comm < "/proc/$p/comm"
+    [ "$comm" = slurmstepd ] && return 0
+    pp=
+    while IFS= read -r line; do case $line in PPid:*) pp=${line#PPid:}; pp=${pp#"${pp%%[!	 ]*}"}; break ;; esac; done < "/proc/$p/status"
+    [ -n "$pp" ] && [ "$pp" -gt 1 ] || return 1
+    p=$pp
+  done
+  return 1
+}
 annotation_ok() { case $1 in =*) return 1 ;; *=*) return 0 ;; *) return 1 ;; esac; }
 dashdash=no
 for a in "$@"; do [ "$a" = -- ] && dashdash=yes; done
@@ -57,22 +107,24 @@ for a in "$@"; do
     *) sub=$a; break ;;
   esac
 done
-if [ "$sub" = create ] || [ "$sub" = run ]; then wrapper "$@"; fi
 # The runtime: --runtime, else the config file's "runtime" (as install writes it), else runc.
+config=${OCIHOOKS_RUNTIME_CONFIG:-/etc/ocihooks/runtime.json}
+config_annotations=no
 if [ -z "$runtime" ]; then
-  config=${OCIHOOKS_RUNTIME_CONFIG:-/etc/ocihooks/runtime.json}
   if [ -f "$config" ]; then
     # Read with the shell's own read and patterns: no grep or sed process (each fork costs ~1.5 ms,
     # and docker makes four runtime calls to stop a container).
     mentioned=no
     while IFS= read -r line || [ -n "$line" ]; do
       case $line in *'"runtime"'*) mentioned=yes; runtime_line "$line" ;; esac
+      case $line in *'"annotations"'*) config_annotations=yes ;; esac
     done < "$config"
     if [ "$mentioned" = yes ] && [ -z "$runtime" ]; then wrapper "$@"; fi
   elif [ -n "$OCIHOOKS_RUNTIME_CONFIG" ]; then
     wrapper "$@"
   fi
 fi
+if [ "$sub" = create ] || [ "$sub" = run ]; then no_match "$@" || wrapper "$@"; fi
 runtime=${runtime:-runc}
 case $runtime in
   /*) path=$runtime ;;

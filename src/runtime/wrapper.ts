@@ -12,6 +12,7 @@ import { native } from '../linux/native';
 import { parseRuntimeArgs } from './args';
 import { readRuntimeConfig } from './config-file';
 import { rewriteBundleConfig } from './bundle';
+import { updateNoMatchIndex } from './no-match-index';
 import { withPerUserRoot } from './per-user-root';
 import { slurmConfigEdit } from './slurm';
 import { DEFAULT_CDI_DIRS } from '../cdi/registry';
@@ -20,7 +21,8 @@ import { WRAPPER_USAGE, parseWrapperOptions, resolveRuntime } from './options';
 export const WRAPPER = 'ocihooks-runtime';
 
 export function runWrapper(argv: string[]): void {
-  const o = parseWrapperOptions(argv, readRuntimeConfig(process.env));
+  const config = readRuntimeConfig(process.env);
+  const o = parseWrapperOptions(argv, config);
   if (o.answer) {
     process.stdout.write(o.answer === 'help' ? `usage: ${WRAPPER} ${WRAPPER_USAGE}\n` : `${VERSION}\n`);
     return;
@@ -32,11 +34,15 @@ export function runWrapper(argv: string[]): void {
     const { log, problem } = createLogger(WRAPPER, 'info', o.logFile);
     if (problem) process.stderr.write(`${WRAPPER}: warning: ${problem}\n`);
     try {
-      const read = readHooksDirs(o.hooksDirs.length ? o.hooksDirs : DEFAULT_HOOKS_DIRS);
+      const readAt = Date.now();
+      const dirs = o.hooksDirs.length ? o.hooksDirs : DEFAULT_HOOKS_DIRS;
+      const read = readHooksDirs(dirs);
       for (const f of read.skipped) log.warn({ file: f.file, reason: f.error }, 'hooks.d file skipped, as podman skips it');
       const edit = slurmConfigEdit(o.cdiSpecDirs.length ? o.cdiSpecDirs : DEFAULT_CDI_DIRS, log);
       const added = rewriteBundleConfig(cmd.bundle, read, o.annotations, edit);
       log.info({ bundle: cmd.bundle, runtime: runtimePath, added }, 'hooks injected');
+      const optionsOnLine = argv.length !== o.runtimeArgs.length;
+      updateNoMatchIndex({ optionsOnLine, ...(config.file ? { configFile: config.file } : {}), annotations: o.annotations, inSlurmStep: edit !== undefined, dirs, read, readAt });
     } catch (e) {
       log.error({ bundle: cmd.bundle }, messageOf(e)); // the wrapper's own log has the failure too
       throw e;

@@ -52,6 +52,13 @@ describe('Docker (dockerd 20.10) with the wrapper in daemon.json', () => {
     expect([withHooks.status, withHooks.stderr, withHooks.stdout]).toEqual([0, '', 'the hook was here\ncache\n']);
     const plain = docker('run', '--rm', '--network', 'none', '--runtime', 'ocihooks', 'ocihooks-busybox', '/bin/sh', '-c', check);
     expect([plain.status, plain.stdout]).toEqual([0, 'no-marker\nno-cache\n']);
+    // No installed hooks.d file applies without annotations, and docker passes none: the wrapper
+    // wrote the no-match index, and the next plain create goes straight to runc (the index, written
+    // only by the wrapper, stays as it was).
+    const index = `${dir}/runtime-index`;
+    const written = fs.statSync(index).mtimeMs;
+    const again = docker('run', '--rm', '--network', 'none', '--runtime', 'ocihooks', 'ocihooks-busybox', '/bin/sh', '-c', check);
+    expect([again.status, again.stdout, fs.statSync(index).mtimeMs]).toEqual([0, 'no-marker\nno-cache\n', written]);
   });
 
   test('a broken hooks.d file makes docker run fail with the file and the reason in its error', () => {

@@ -207,7 +207,7 @@ describe('ocihooks-runtime passes runc through', () => {
     fs.writeFileSync(config, JSON.stringify({ runtime: 'runc', hooksDirs: [hooksDir], annotations: { 'com.hooks.slurm.activate': 'true' } }));
     const bundle = makeBundle(path.join(dir, 'b'), makeBusyboxRootfs(path.join(dir, 'rootfs')), { args: ['cat', '/etc/slurm-marker.txt'] });
     const root = path.join(dir, 'root');
-    const env = { ...process.env, OCIHOOKS_RUNTIME_CONFIG: config };
+    const env = { ...process.env, OCIHOOKS_RUNTIME_CONFIG: config, OCIHOOKS_RUNTIME_INDEX: path.join(dir, 'runtime-index') };
     const r = run(process.execPath, [BIN('ocihooks-runtime'), `--root=${root}`, 'run', '--bundle', bundle, 'rtconfig-1'], { env });
     expect([r.status, r.stderr, r.stdout]).toEqual([0, '', 'from the config file\n']);
     fs.writeFileSync(config, JSON.stringify({ hooksDir: [hooksDir] }));

@@ -1,7 +1,8 @@
 // A containerd and a dockerd of the caller's own, for test/e2e/docker-containerd.test.ts and
 // `npm run bench` (plain CommonJS, so both the jest tests and the bench script load it): private
 // roots, state and sockets under `dir`, no bridge, no iptables, vfs, containerd's environment
-// carrying OCIHOOKS_RUNTIME_CONFIG (as a unit file's Environment= would), a busybox image
+// carrying OCIHOOKS_RUNTIME_CONFIG and OCIHOOKS_RUNTIME_INDEX (in `dir`: the wrapper's no-match
+// index never lands in the host's /run) as a unit file's Environment= would, a busybox image
 // imported as `image`. stop() stops exactly these daemons, by pid, and removes what they leave
 // outside `dir` when it was not there before: /run/containerd (the shim's fixed folder),
 // /etc/docker (dockerd 20.10 writes key.json there, no flag moves it), their cgroups.
@@ -59,7 +60,7 @@ function startEngines(dir, o) {
     }
   };
   fs.writeFileSync(path.join(dir, 'containerd.toml'), `version = 2\nroot = "${dir}/containerd-root"\nstate = "${dir}/containerd-state"\ndisabled_plugins = ["io.containerd.grpc.v1.cri"]\n[grpc]\n  address = "${dir}/containerd.sock"\n[ttrpc]\n  address = "${dir}/containerd.sock.ttrpc"\n`);
-  daemon('containerd', 'containerd', ['--config', path.join(dir, 'containerd.toml')], path.join(dir, 'containerd.sock'), { ...process.env, OCIHOOKS_RUNTIME_CONFIG: o.runtimeConfig });
+  daemon('containerd', 'containerd', ['--config', path.join(dir, 'containerd.toml')], path.join(dir, 'containerd.sock'), { ...process.env, OCIHOOKS_RUNTIME_CONFIG: o.runtimeConfig, OCIHOOKS_RUNTIME_INDEX: path.join(dir, 'runtime-index') });
   fs.writeFileSync(path.join(dir, 'daemon.json'), JSON.stringify({ runtimes: o.runtimes }));
   daemon('dockerd', 'dockerd', ['--config-file', path.join(dir, 'daemon.json'), '--containerd', path.join(dir, 'containerd.sock'), '--data-root', path.join(dir, 'docker'), '--exec-root', path.join(dir, 'docker-exec'), '--pidfile', path.join(dir, 'docker.pid'), '-H', `unix://${dir}/docker.sock`, '--bridge', 'none', '--iptables=false', '--storage-driver', 'vfs', '--cgroup-parent', cgroupParent], path.join(dir, 'docker.sock'), process.env);
   const imported = spawnSync('sh', ['-c', `tar -C "$1" -c . | ${DOCKER} -H unix://$2/docker.sock import - "$3"`, 'sh', o.rootfs, dir, o.image], { encoding: 'utf8' });

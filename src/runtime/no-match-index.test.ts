@@ -1,0 +1,115 @@
+/**
+ * The no-match index: when the wrapper writes it, and when the installed front-end
+ * (share/ocihooks-runtime.sh) trusts it to send create/run straight to the runtime.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { HookFile, HooksRead } from '../hooksd/read';
+import type { When } from '../hooksd/schema';
+import { appliesWithoutAnnotations, indexText, updateNoMatchIndex } from './no-match-index';
+
+const SCRIPT = path.resolve(__dirname, '..', '..', 'share', 'ocihooks-runtime.sh');
+const base = fs.mkdtempSync(path.join(os.tmpdir(), 'ocihooks-index-'));
+afterAll(() => fs.rmSync(base, { recursive: true }));
+
+const hook = (name: string, when: Omit<When, 'or'>, or = false): HookFile => ({ file: `/h/${name}.json`, name: `${name}.json`, status: 'ok', def: { version: '1.0.0', hook: { path: '/bin/true' }, when: { ...when, or }, stages: ['createContainer'] } });
+const read = (hooks: HookFile[], refusal?: string): HooksRead => ({ hooks, skipped: [], files: hooks, ...(refusal ? { refusal } : {}) });
+
+describe('which hooks.d entries can apply to a container without annotations', () => {
+  test.each([
+    ['an annotation condition', { annotations: { '^a$': '.' } }, false],
+    ['always', { always: true }, true],
+    ['always: false', { always: false }, false],
+    ['hasBindMounts', { hasBindMounts: true }, true],
+    ['hasBindMounts and an annotation (both needed)', { hasBindMounts: true, annotations: { a: '.' } }, false],
+    ['commands (a command match decides alone)', { commands: ['sh'], annotations: { a: '.' } }, true],
+    ['no condition at all (never applies)', {}, false],
+  ] as const)('%s', (_name, when, expected) => expect(appliesWithoutAnnotations({ ...when, or: false })).toBe(expected));
+  test('a 0.1.0 file (or): hasBindMounts alone is enough', () => expect(appliesWithoutAnnotations({ hasBindMounts: true, annotations: { a: '.' }, or: true })).toBe(true));
+});
+
+describe('the wrapper writes the index only for an engine-style call with nothing that could match', () => {
+  const call = (over: Partial<Parameters<typeof updateNoMatchIndex>[0]> = {}) => ({ optionsOnLine: false, configFile: '/etc/ocihooks/runtime.json', annotations: {}, inSlurmStep: false, dirs: ['/h'], read: read([hook('gpu', { annotations: { '^cdi': '.' } })]), readAt: Date.now() - 5000, ...over });
+  const file = path.join(base, 'writer', 'index');
+
+  test('written, with the time the folders were read', () => {
+    const c = call();
+    expect(updateNoMatchIndex(c, file)).toBe('written');
+    expect(fs.readFileSync(file, 'utf8')).toBe(indexText('/etc/ocihooks/runtime.json', ['/h']));
+    expect(Math.abs(fs.statSync(file).mtimeMs - c.readAt)).toBeLessThan(2);
+  });
+  test.each([
+    ['a hook that always applies', { read: read([hook('gpu', { annotations: { '^cdi': '.' } }), hook('all', { always: true })]) }],
+    ['annotations from the config file', { annotations: { 'com.hooks.slurm.activate': 'true' } }],
+    ['a Slurm step', { inSlurmStep: true }],
+    ['hooks.d podman refuses', { read: read([], 'bad.json: broken') }],
+  ] as const)('removed after %s', (_name, over) => {
+    expect(updateNoMatchIndex(call(), file)).toBe('written');
+    expect(updateNoMatchIndex(call(over), file)).toBe('removed');
+    expect(fs.existsSync(file)).toBe(false);
+  });
+  test.each([
+    ['options on the line', { optionsOnLine: true }],
+    ['no config file', { configFile: undefined }],
+  ] as const)('left as it is with %s', (_name, over) => {
+    expect(updateNoMatchIndex(call(), file)).toBe('written');
+    expect(updateNoMatchIndex({ ...call(), ...over }, file)).toBe('left');
+    expect(fs.existsSync(file)).toBe(true);
+  });
+});
+
+describe('the front-end sends create/run straight to the runtime only while the index holds', () => {
+  const dir = path.join(base, 'front');
+  const hooksDir = path.join(dir, 'hooks.d');
+  const config = path.join(dir, 'runtime.json');
+  const index = path.join(dir, 'index');
+  const bundle = path.join(dir, 'bundle');
+  const past = (p: string, secondsAgo: number) => fs.utimesSync(p, new Date(Date.now() - secondsAgo * 1000), new Date(Date.now() - secondsAgo * 1000));
+  /** A fresh layout: config and hooks.d 60 s old, the index 30 s old, a bundle without annotations. */
+  function layout(): void {
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.mkdirSync(hooksDir, { recursive: true });
+    fs.mkdirSync(bundle);
+    fs.writeFileSync(path.join(hooksDir, 'gpu.json'), '{}');
+    fs.writeFileSync(config, JSON.stringify({ runtime: 'runc', hooksDirs: [hooksDir] }, null, 2) + '\n');
+    fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify({ ociVersion: '1.0.2', process: { args: ['true'] } }));
+    fs.writeFileSync(index, indexText(config, [hooksDir, path.join(dir, 'not-there')]));
+    for (const p of [config, path.join(hooksDir, 'gpu.json'), hooksDir]) past(p, 60);
+    past(index, 30);
+  }
+  const decide = (args = ['create', '--bundle', bundle, 'c1'], cwd = dir) =>
+    spawnSync('sh', [SCRIPT, ...args], { env: { PATH: '/usr/bin:/bin', OCIHOOKS_FRONTEND_TRACE: '1', OCIHOOKS_RUNTIME_CONFIG: config, OCIHOOKS_RUNTIME_INDEX: index }, encoding: 'utf8', cwd }).stdout.trim();
+  const straight = (args = ['create', '--bundle', bundle, 'c1']) => `exec /usr/sbin/runc${args.map((a) => ` [${a}]`).join('')}`;
+
+  test.each([
+    ['create --bundle', ['create', '--bundle', bundle, 'c1'], dir],
+    ['run -b, relative to the current folder', ['run', '-b', 'bundle', 'c1'], dir],
+    ['create with the bundle as the current folder', ['--root', '/r', 'create', 'c1'], bundle],
+  ])('the index holds: %s goes straight to runc', (_name, args, cwd) => {
+    layout();
+    expect(decide(args, cwd)).toBe(straight(args));
+  });
+
+  // Every row has three entries: a two-entry row would make jest pass `done` as the third argument.
+  test.each<[string, () => void, string[] | null]>([
+    ['a hooks.d file edited after the index', () => fs.writeFileSync(path.join(hooksDir, 'gpu.json'), '{"x":1}'), null],
+    ['a hooks.d file added', () => fs.writeFileSync(path.join(hooksDir, 'new.json'), '{}'), null],
+    ['a hooks.d file removed', () => fs.rmSync(path.join(hooksDir, 'gpu.json')), null],
+    ['a listed folder made', () => fs.mkdirSync(path.join(dir, 'not-there')), null],
+    ['the config file edited', () => fs.appendFileSync(config, ' '), null],
+    ['the config file gives annotations', () => { fs.writeFileSync(config, JSON.stringify({ runtime: 'runc', hooksDirs: [hooksDir], annotations: { a: 'b' } }, null, 2) + '\n'); past(config, 60); }, null],
+    ['the index is for another config file', () => { fs.writeFileSync(index, indexText('/etc/ocihooks/runtime.json', [hooksDir])); past(index, 30); }, null],
+    ['an index in another format', () => { fs.writeFileSync(index, 'something else\n'); past(index, 30); }, null],
+    ['no index', () => fs.rmSync(index), null],
+    ['the bundle has annotations', () => fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify({ ociVersion: '1.0.2', annotations: {} })), null],
+    ['the bundle has no config.json', () => fs.rmSync(path.join(bundle, 'config.json')), null],
+    ['options of the wrapper on the line', () => undefined, ['--hooks-dir', hooksDir, '--', 'create', '--bundle', bundle, 'c1']],
+  ])('%s: the wrapper decides', (_name, change, args) => {
+    layout();
+    expect(decide()).toBe(straight()); // holds before the change
+    change();
+    expect(decide(args ?? undefined)).toBe('wrapper');
+  });
+});

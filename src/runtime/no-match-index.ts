@@ -1,0 +1,68 @@
+/**
+ * The fact that lets the front-end start create/run without Node: "no hooks.d file in these
+ * folders can match a container that has no annotations". Docker 20.10 passes no annotations and
+ * containerd's `ctr run` none unless asked, so for most of their containers the wrapper matches
+ * nothing, adds nothing and execs the runtime — after a Node start that doubled `ctr run`.
+ *
+ * The wrapper writes the fact (INDEX) only for the call the front-end can skip — engine style: no
+ * options of ours on the line, settings from a runtime config file that gives no annotations, not
+ * in a Slurm step — and only when every hook read needs an annotation to apply (no always, no
+ * commands; hasBindMounts counted as true). Otherwise it removes it. The index's modification time
+ * is the moment before the folders were read: the front-end trusts it only while it is newer than
+ * the config file, each folder and each *.json in them (share/ocihooks-runtime.sh), so any later
+ * edit, new or removed file sends the call to the wrapper again, which writes a new index.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { HooksRead } from '../hooksd/read';
+import { whenMatches } from '../hooksd/when';
+import { writeFileAtomically } from '../linux/files';
+
+/** Where the index is; OCIHOOKS_RUNTIME_INDEX (in the engine's environment, as the config file's variable) moves it. */
+export const noMatchIndexFile = (env: NodeJS.ProcessEnv = process.env) => env.OCIHOOKS_RUNTIME_INDEX || '/run/ocihooks/runtime-index';
+
+/** Whether a hooks.d entry could apply to some container without annotations. */
+export function appliesWithoutAnnotations(when: NonNullable<HooksRead['hooks'][number]['def']>['when']): boolean {
+  if (when.commands?.length) return true; // a command match decides alone
+  return whenMatches(when, { annotations: {}, hasBindMounts: true }); // more facts never match less
+}
+
+/** The index text: the config file and the hooks folders it covers, one per line. */
+export function indexText(configFile: string, dirs: string[]): string {
+  return ['ocihooks-runtime no-match index 1', `config=${configFile}`, ...dirs.map((d) => `dir=${d}`)].join('\n') + '\n';
+}
+
+export interface IndexCall {
+  /** Whether the command line held options of the wrapper (then the front-end never skips). */
+  optionsOnLine: boolean;
+  configFile?: string;
+  annotations: Record<string, string>;
+  inSlurmStep: boolean;
+  dirs: string[];
+  read: HooksRead;
+  /** When the folders were read (ms since the epoch). */
+  readAt: number;
+}
+
+/** Writes or removes the index after a create/run; never fails the call (the index is only a shortcut). */
+export function updateNoMatchIndex(c: IndexCall, file = noMatchIndexFile()): 'written' | 'removed' | 'left' {
+  if (c.optionsOnLine || c.configFile === undefined) return 'left';
+  const skippable = Object.keys(c.annotations).length === 0 && !c.inSlurmStep && !c.read.refusal && c.read.hooks.every((h) => h.def && !appliesWithoutAnnotations(h.def.when));
+  try {
+    if (!skippable) {
+      fs.rmSync(file, { force: true });
+      return 'removed';
+    }
+    fs.mkdirSync(path.dirname(file), { mode: 0o755 });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') return 'left';
+  }
+  try {
+    writeFileAtomically(file, indexText(c.configFile, c.dirs), 0o644);
+    const t = new Date(c.readAt);
+    fs.utimesSync(file, t, t);
+    return 'written';
+  } catch {
+    return 'left'; // not root: the front-end keeps asking the wrapper
+  }
+}
