@@ -202,6 +202,7 @@ bench('ocihooks-runtime: runc list (pass-through)', bin('ocihooks-runtime'), run
 
 // ---- docker and containerd through the wrapper (issue 19's targets: docker run 1.35x, ctr run 1.6x, stop and exec 1.1x) ----
 if (fs.existsSync('/usr/sbin/dockerd') && fs.existsSync('/usr/bin/containerd') && (!only || ['docker run', 'ctr run', 'docker exec', 'docker stop'].some((n) => only.test(n)))) {
+  // The wrapper's no-match index goes under the engines' folder (engines.cjs sets OCIHOOKS_RUNTIME_INDEX).
   const runtimeConfig = path.join(scratch, 'runtime.json');
   fs.writeFileSync(runtimeConfig, JSON.stringify({ runtime: 'runc', hooksDirs: [hooksDir] }, null, 2)); // as install writes it: one field per line, which the front-end reads
   const engineDir = path.join(scratch, 'engines');
@@ -210,11 +211,14 @@ if (fs.existsSync('/usr/sbin/dockerd') && fs.existsSync('/usr/bin/containerd') &
   busyboxRootfs(engineRootfs);
   fs.symlinkSync('busybox', path.join(engineRootfs, 'bin', 'sleep'));
   const { startEngines } = await import('../test/support/engines.cjs');
-  const engines = startEngines(engineDir, { runtimeConfig, runtimes: { ocihooks: { path: bin('ocihooks-runtime') } }, rootfs: engineRootfs, image: 'ocihooks-bench' });
+  const engines = startEngines(engineDir, { runtimeConfig, runtimes: { ocihooks: { path: bin('ocihooks-runtime') }, 'ocihooks-bench': { path: bin('ocihooks-runtime'), runtimeArgs: ['--annotation', 'bench=all'] } }, rootfs: engineRootfs, image: 'ocihooks-bench' });
   try {
     const [docker, dockerArgs] = engines.docker;
     const dockerRun = (runtime) => [...dockerArgs, 'run', '--rm', '--network', 'none', '--runtime', runtime, 'ocihooks-bench', '/bin/true'];
+    // No hooks.d file matches a container docker gives no annotations: the front-end's no-match index path.
     bench('docker run --rm true, through the wrapper', docker, dockerRun('ocihooks'), { baseline: [docker, dockerRun('runc')], baselineName: 'docker run with runc', phases: false });
+    // The same, with the bench's three hooks applied (runtimeArgs annotation): the wrapper in Node, and the hooks.
+    bench('docker run --rm true, wrapper applying 3 hooks', docker, dockerRun('ocihooks-bench'), { baseline: [docker, dockerRun('runc')], baselineName: 'docker run with runc', phases: false });
     const [ctr, ctrArgs] = engines.ctr;
     let n = 0;
     const ctrRun = (binary) => [...ctrArgs, 'run', '--rm', '--rootfs', '--runc-binary', binary, engineRootfs, `bench-${++n}`, '/bin/true'];
