@@ -42,8 +42,9 @@ describe('Slurm: rootless per-user containers, no job data left, GPUs from the a
   const madeRunUser: string[] = [];
   const wrapper = () => path.join(prefix, 'bin', 'ocihooks-runtime');
   const node = (name: string) => cluster?.nodes.find((n) => n.name === name) as SlurmNode;
-  const srunAsUser = (args: string[]) => asTestUser('srun', args, { env: { SLURM_CONF: cluster?.env.SLURM_CONF as string }, timeoutMs: 120_000 });
-  const srun = (args: string[]) => run('srun', args, { env: cluster?.env, cwd: dir, timeoutMs: 120_000 });
+  // -Q: no "job N queued and waiting for resources" on stderr while the last step's job completes; errors still show.
+  const srunAsUser = (args: string[]) => asTestUser('srun', ['-Q', ...args], { env: { SLURM_CONF: cluster?.env.SLURM_CONF as string }, timeoutMs: 120_000 });
+  const srun = (args: string[]) => run('srun', ['-Q', ...args], { env: cluster?.env, cwd: dir, timeoutMs: 120_000 });
 
   /** A bundle as `runc spec --rootless` makes it for the user (its uid mapped to root), glibc rootfs, the Slurm annotation. */
   function rootlessBundle(b: string): string {
@@ -180,9 +181,10 @@ describe('Slurm: rootless per-user containers, no job data left, GPUs from the a
     };
     expect(gpus(['-N1', '-w', 'node2', '--gres=gpu:1'])).toEqual(['nvidia0']);
     // GPU 0 of node2 busy with another job: Slurm gives index 1, and so does the container.
-    const holder = spawn('srun', ['-N1', '-w', 'node2', '--gres=gpu:1', 'sleep', '8'], { env: cluster?.env, stdio: 'ignore' });
+    const holder = spawn('srun', ['-N1', '-w', 'node2', '--gres=gpu:1', 'sleep', '4'], { env: cluster?.env, stdio: 'ignore' });
     const held = new Promise((resolve) => holder.on('exit', resolve));
-    await new Promise((r) => setTimeout(r, 1500));
+    // Wait until the holder runs (it has its GPU) before asking for another.
+    for (let i = 0; i < 100 && run('squeue', ['-h', '-t', 'R', '-o', '%i'], { env: cluster?.env }).stdout.trim() === ''; i++) await new Promise((r) => setTimeout(r, 100));
     expect(gpus(['-N1', '-w', 'node2', '--gres=gpu:1'])).toEqual(['nvidia1']);
     await held;
     expect(gpus(['-N1', '-w', 'node2'])).toEqual(['none']);
