@@ -151,7 +151,12 @@ describe('Slurm: rootless per-user containers, no job data left, GPUs from the a
         const [cmd, ...args] = (ociConfLines(wrapper())[n] as string).replace(/^\w+="(.*)"$/, '$1').replace('%%U', '%U').split(' ').map((a) => a.replace('%n.%u.%j.%s.%t', id as string));
         return run(cmd as string, args, { timeoutMs: 30_000 });
       };
-      const state = line(0);
+      // The container's folder appears at create; wait for runc run to start it.
+      let state = line(0);
+      for (let i = 0; i < 100 && !state.stdout.includes('"running"'); i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        state = line(0);
+      }
       expect([state.status, JSON.parse(state.stdout).status]).toEqual([0, 'running']);
       expect([line(1).status, JSON.parse(line(0).stdout).status]).toEqual([0, 'running']); // SIGTERM: `sleep` as the container's init ignores it
       const del = line(2);
