@@ -18,7 +18,7 @@ const hook = (name: string, when: Omit<When, 'or'>, or = false): HookFile => ({ 
 const read = (hooks: HookFile[], refusal?: string): HooksRead => ({ hooks, skipped: [], files: hooks, ...(refusal ? { refusal } : {}) });
 
 describe('which hooks.d entries can apply to a container without annotations', () => {
-  test.each([
+  test.each<[string, Omit<When, 'or'>, boolean]>([
     ['an annotation condition', { annotations: { '^a$': '.' } }, false],
     ['always', { always: true }, true],
     ['always: false', { always: false }, false],
@@ -26,7 +26,7 @@ describe('which hooks.d entries can apply to a container without annotations', (
     ['hasBindMounts and an annotation (both needed)', { hasBindMounts: true, annotations: { a: '.' } }, false],
     ['commands (a command match decides alone)', { commands: ['sh'], annotations: { a: '.' } }, true],
     ['no condition at all (never applies)', {}, false],
-  ] as const)('%s', (_name, when, expected) => expect(appliesWithoutAnnotations({ ...when, or: false })).toBe(expected));
+  ])('%s', (_name, when, expected) => expect(appliesWithoutAnnotations({ ...when, or: false })).toBe(expected));
   test('a 0.1.0 file (or): hasBindMounts alone is enough', () => expect(appliesWithoutAnnotations({ hasBindMounts: true, annotations: { a: '.' }, or: true })).toBe(true));
 });
 
