@@ -92,6 +92,19 @@ describe('the front-end sends create/run straight to the runtime only while the 
     expect(decide(args, cwd)).toBe(straight(args));
   });
 
+  test('under a process named slurmstepd (a Slurm step gets its GPUs from the wrapper): the wrapper decides', () => {
+    layout();
+    const viaParent = (name: string) => {
+      const parent = path.join(dir, name); // a shell whose process name is `name`, as slurmstepd runs RunTimeRun through sh -c
+      fs.copyFileSync('/bin/sh', parent);
+      fs.chmodSync(parent, 0o755);
+      const env = { PATH: '/usr/bin:/bin', OCIHOOKS_FRONTEND_TRACE: '1', OCIHOOKS_RUNTIME_CONFIG: config, OCIHOOKS_RUNTIME_INDEX: index };
+      return spawnSync(parent, ['-c', `sh ${SCRIPT} create --bundle ${bundle} c1; true`], { env, encoding: 'utf8', cwd: dir }).stdout.trim();
+    };
+    expect(viaParent('notslurm')).toBe(straight());
+    expect(viaParent('slurmstepd')).toBe('wrapper');
+  });
+
   // Every row has three entries: a two-entry row would make jest pass `done` as the third argument.
   test.each<[string, () => void, string[] | null]>([
     ['a hooks.d file edited after the index', () => fs.writeFileSync(path.join(hooksDir, 'gpu.json'), '{"x":1}'), null],
