@@ -179,7 +179,8 @@ bench('GPU hook, 8 devices, createContainer', bin('ocihook-gpu'), [...gpuArgs, '
 bench('GPU hook, 8 devices, precreate', bin('ocihook-gpu'), ['precreate', ...gpuArgs], { input: fs.readFileSync(path.join(b, 'config.json')) });
 
 // ---- podman + runc, with and without the three hooks ----
-fs.rmSync(path.join(hooksDir, '50-ocihooks-gpu-precreate.json'), { force: true });
+// Exactly three hooks: install also writes libfabric's where the host has libfabric (then it would be four).
+for (const f of ['50-ocihooks-gpu-precreate.json', '50-ocihooks-libfabric.json']) fs.rmSync(path.join(hooksDir, f), { force: true });
 for (const f of fs.readdirSync(hooksDir)) {
   // One annotation activates all three hooks: mount (Slurm set), GPU (fake spec), ldconfig.
   const j = JSON.parse(fs.readFileSync(path.join(hooksDir, f), 'utf8'));
