@@ -118,6 +118,11 @@ describe('Slurm: rootless per-user containers, no job data left, GPUs from the a
     expect([r.status, r.stdout.trim(), r.stderr]).toEqual([0, `slurm-wlm ${version}`, '']);
   }, 120_000);
 
+  test("ocihooks doctor finds the cluster's oci.conf sound", () => {
+    const r = run(process.execPath, [BIN('ocihooks'), 'doctor'], { env: cluster?.env });
+    expect(r.stdout.split('\n').filter((l) => l.includes('slurm oci.conf'))).toEqual([`ok    slurm oci.conf: ${path.join(dir, 'oci.conf')}: containers go through ocihooks-runtime, one runtime root per user`]);
+  });
+
   test('20 steps leave no oci-job folder in the spool and no "Directory not empty" in the slurmd log; the hook logs to the user\'s runtime folder', () => {
     const log = `/run/user/${uid}/ocihooks/ocihook-mount.log`;
     const before = fs.existsSync(log) ? fs.readFileSync(log, 'utf8').split('\n').length : 0;

@@ -1,4 +1,5 @@
-/** `ocihooks doctor`: what this host supports and what is missing; its GPUs and whether its CDI specs still fit them. */
+/** `ocihooks doctor`: what this host supports and what is missing; its GPUs and whether its CDI specs still fit them; ocihooks-runtime's config and Slurm's oci.conf. */
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CommandModule } from 'yargs';
@@ -9,6 +10,8 @@ import { DEFAULT_HOOKS_DIRS } from '../../hooksd/read';
 import { messageOf } from '../../core/errors';
 import { DEFAULT_RUNTIME_CONFIG, readRuntimeConfig } from '../../runtime/config-file';
 import { resolveRuntime } from '../../runtime/options';
+import { checkOciConf } from '../../runtime/slurm/oci-conf';
+import { findHostProgram } from '../../linux/programs';
 
 /** ocihooks-runtime's settings file as the wrapper will read it (in this environment). */
 function runtimeConfigCheck(): { name: string; status: 'ok' | 'warn' | 'fail'; detail: string } {
@@ -23,6 +26,21 @@ function runtimeConfigCheck(): { name: string; status: 'ok' | 'warn' | 'fail'; d
   } catch (e) {
     return { name, status: 'fail', detail: `${messageOf(e)} (ocihooks-runtime refuses every call)` };
   }
+}
+
+/** Slurm's oci.conf beside the slurm.conf that SLURM_CONF (or the default) names. */
+function slurmOciConfCheck(): { name: string; status: 'ok' | 'warn' | 'fail'; detail: string } {
+  const name = 'slurm oci.conf';
+  const file = path.join(path.dirname(process.env.SLURM_CONF || '/etc/slurm/slurm.conf'), 'oci.conf');
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return { name, status: 'ok', detail: `none at ${file}: Slurm runs no containers here` };
+  }
+  const slurmd = findHostProgram('slurmd');
+  const version = slurmd ? (spawnSync(slurmd, ['-V'], { encoding: 'utf8', timeout: 5000 }).stdout ?? '').trim() : undefined;
+  return { name, ...checkOciConf(text, file, version || undefined) };
 }
 
 interface Args {
@@ -46,7 +64,7 @@ export const doctorCommand: CommandModule<object, Args> = {
       .epilogue('Exit 1 when a check fails; warnings (a stale spec, a missing optional piece) keep exit 0.'),
   handler: (a) => {
     const roots = { proc: path.resolve(a['proc-root']), sys: path.resolve(a['sys-root']), dev: path.resolve(a['dev-root']), driver: '/' };
-    const checks = [...doctor(a['hooks-dir'] ?? [...DEFAULT_HOOKS_DIRS]), runtimeConfigCheck(), ...gpuChecks(roots, a['cdi-spec-dir'] ?? DEFAULT_CDI_DIRS)];
+    const checks = [...doctor(a['hooks-dir'] ?? [...DEFAULT_HOOKS_DIRS]), runtimeConfigCheck(), slurmOciConfCheck(), ...gpuChecks(roots, a['cdi-spec-dir'] ?? DEFAULT_CDI_DIRS)];
     for (const c of checks) process.stdout.write(`${c.status.padEnd(4)}  ${c.name}: ${c.detail}\n`);
     if (checks.some((c) => c.status === 'fail')) process.exitCode = 1;
   },

@@ -1,0 +1,29 @@
+import { checkOciConf, runtimeLines } from './oci-conf';
+
+const W = '/usr/local/libexec/ocihooks/bin/ocihooks-runtime';
+const conf = (kill: string, root: string) => [
+  `RunTimeQuery="${W} ${root} state %n.%u.%j.%s.%t"`,
+  `RunTimeKill="${W} ${root} ${kill} %n.%u.%j.%s.%t"`,
+  `RunTimeDelete="${W} ${root} delete --force %n.%u.%j.%s.%t"`,
+  `RunTimeRun="${W} ${root} run %n.%u.%j.%s.%t -b %b"`,
+].join('\n');
+const README = conf('kill', '--root-per-user /run/user/%%U/runc --');
+
+test('the lines, quotes off, keys as Slurm spells them whatever their case; comments ignored', () => {
+  expect([...runtimeLines('# RunTimeRun="x"\nruntimerun="runc run %n"\nContainerPath=/x\n').entries()]).toEqual([['RunTimeRun', 'runc run %n']]);
+});
+
+test.each([
+  ["the README's file on 22.05", README, 'slurm-wlm 22.05.8', 'ok', 'containers go through ocihooks-runtime'],
+  ['the 23.02 form with %U in --root', conf('kill', '-- --root=/run/user/%U/runc'), 'slurm 23.02.7', 'ok', 'one runtime root per user'],
+  ['%U on 22.05', conf('kill', '-- --root=/run/user/%U/runc'), 'slurm-wlm 22.05.8', 'fail', 'unexpected replacement character: U'],
+  ['one fixed --root', conf('kill', '-- --root=/run/ocihooks-runc'), 'slurm-wlm 22.05.8', 'warn', 'one --root for every user'],
+  ['kill -a with per-user roots', conf('kill -a', '--root-per-user /run/user/%%U/runc --'), 'slurm-wlm 22.05.8', 'warn', 'kill -a'],
+  ['plain runc, no wrapper', 'RunTimeRun="runc --root=/r run %n -b %b"\n', 'slurm-wlm 22.05.8', 'warn', 'Slurm\'s containers get no hooks.d hooks'],
+  ['no RunTime lines', 'ContainerPath=/x\n', undefined, 'warn', 'Slurm runs no containers'],
+] as const)('%s: %s', (_name, text, version, status, detail) => {
+  const c = checkOciConf(text, '/etc/slurm/oci.conf', version);
+  expect(c.status).toBe(status);
+  expect(c.detail).toContain(detail);
+  expect(c.detail.startsWith('/etc/slurm/oci.conf: ')).toBe(true);
+});

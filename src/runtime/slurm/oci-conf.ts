@@ -1,0 +1,44 @@
+/**
+ * `ocihooks doctor` on Slurm's oci.conf: whether Slurm's containers go through ocihooks-runtime,
+ * and the mistakes that stop them, each learnt on Slurm 22.05 (README, "Slurm's oci.conf"):
+ * `%U` before 23.02 (slurmstepd dies: "unexpected replacement character: U"), one fixed --root for
+ * every user (a rootless job cannot use it; root's query at the step's end looks in the wrong
+ * one), `kill -a` for rootless containers (runc signals "all" through cgroups they lack).
+ */
+export interface OciConfCheck {
+  status: 'ok' | 'warn' | 'fail';
+  detail: string;
+}
+
+const RUNTIME_KEYS = ['RunTimeQuery', 'RunTimeKill', 'RunTimeDelete', 'RunTimeRun', 'RunTimeCreate', 'RunTimeStart'];
+
+/** The RunTime* lines: key (as Slurm spells it) -> command, quotes taken off. */
+export function runtimeLines(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const raw of text.split('\n')) {
+    const line = raw.replace(/^\s*#.*/, '').trim();
+    const m = /^(\w+)\s*=\s*(.*)$/.exec(line);
+    if (!m) continue;
+    const key = RUNTIME_KEYS.find((k) => k.toLowerCase() === (m[1] as string).toLowerCase());
+    if (key) out.set(key, (m[2] as string).replace(/^"(.*)"$/, '$1'));
+  }
+  return out;
+}
+
+/** `slurmVersion` as `slurmd -V` prints it ("slurm-wlm 22.05.8"), or undefined when unknown. */
+export function checkOciConf(text: string, file: string, slurmVersion?: string): OciConfCheck {
+  const lines = runtimeLines(text);
+  if (!lines.size) return { status: 'warn', detail: `${file}: no RunTime* lines: Slurm runs no containers with it` };
+  const all = [...lines.values()];
+  if (!all.some((c) => c.includes('ocihooks-runtime'))) return { status: 'warn', detail: `${file}: no line calls ocihooks-runtime: Slurm's containers get no hooks.d hooks` };
+  const version = /(\d+)\.(\d+)/.exec(slurmVersion ?? '');
+  const before2302 = version ? Number(version[1]) * 100 + Number(version[2]) < 2302 : false;
+  const bareU = all.some((c) => /(^|[^%])%U/.test(c.replace(/%%/g, '')));
+  if (bareU && before2302) return { status: 'fail', detail: `${file}: %U, which ${slurmVersion} does not know (slurmstepd dies: "unexpected replacement character: U"); write --root-per-user /run/user/%%U/runc instead of --root` };
+  const perUser = all.every((c) => !c.includes('ocihooks-runtime') || c.includes('--root-per-user') || /--root[= ]\S*%U/.test(c.replace(/%%/g, '%')));
+  const problems: string[] = [];
+  if (!perUser) problems.push('one --root for every user: a rootless job cannot use it and root\'s query at the step\'s end looks in the wrong one (use --root-per-user /run/user/%%U/runc)');
+  if (/\skill\s+(-a|--all)\b/.test(lines.get('RunTimeKill') ?? '') && all.some((c) => c.includes('--root-per-user') || c.includes('--rootless'))) problems.push('kill -a: runc signals "all" through cgroups, which rootless containers lack (drop -a)');
+  if (problems.length) return { status: 'warn', detail: `${file}: ${problems.join('; ')}` };
+  return { status: 'ok', detail: `${file}: containers go through ocihooks-runtime, one runtime root per user` };
+}
