@@ -5,6 +5,9 @@
  */
 import { UsageError } from '../core/errors';
 
+/** Annotations whose values request CDI devices by name (the reference's pkg/cdi annotations.go). */
+export const CDI_ANNOTATION_PREFIX = 'cdi.k8s.io/';
+
 const isLetter = (c: string | undefined) => c !== undefined && /^[A-Za-z]$/.test(c);
 const isAlnum = (c: string | undefined) => c !== undefined && /^[A-Za-z0-9]$/.test(c);
 const q = (s: string) => JSON.stringify(s);

@@ -8,7 +8,8 @@
  *     select nothing.
  * The hook writes no *_VISIBLE_DEVICES of its own: the container's env comes from the CDI spec.
  */
-export const CDI_ANNOTATION_PREFIX = 'cdi.k8s.io/';
+import { CDI_ANNOTATION_PREFIX } from '../cdi/name';
+
 export const NVIDIA_KIND = 'nvidia.com/gpu';
 export const AMD_KIND = 'amd.com/gpu';
 

@@ -14,6 +14,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ActionError, messageOf } from '../../core/errors';
+import { CDI_ANNOTATION_PREFIX } from '../../cdi/name';
 import { loadRegistry } from '../../cdi/registry';
 import { runTrusted } from '../../linux/exec';
 import { findHostProgram } from '../../linux/programs';
@@ -21,7 +22,7 @@ import { gpuIndicesOnNode } from './allocation';
 import { gresGpuFiles } from './gres-conf';
 import { SlurmStep } from './step';
 
-export const SLURM_GPU_ANNOTATION = 'cdi.k8s.io/ocihooks-slurm';
+export const SLURM_GPU_ANNOTATION = `${CDI_ANNOTATION_PREFIX}ocihooks-slurm`;
 
 export interface SlurmGpus {
   step: SlurmStep;
