@@ -34,6 +34,15 @@ export function writeFileAtomically(file: string, content: string | Buffer, mode
   }
 }
 
+/** A path with its symlinks resolved; undefined when it cannot be (not there, a loop, no access). */
+export function realpathOrUndefined(p: string): string | undefined {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return undefined;
+  }
+}
+
 const pause = new Int32Array(new SharedArrayBuffer(4));
 
 /**

@@ -8,28 +8,20 @@
  * hook made, as a started hook would. Anything else (another program, an env list, a state file of
  * its own, --help) is started as usual.
  */
-import * as fs from 'node:fs';
 import { RunHookAction, describeAction } from '../../core/actions';
 import { parseArgs } from '../../engine/cli/options';
 import { applyPlan } from '../../engine/apply';
+import { realpathOrUndefined } from '../../linux/files';
 import type { InProcessHooks } from '../../engine/container-hook';
 import { NOOP, NVIDIA_HOOKS } from '.';
 import type { HookArgs } from './hook';
 import { hookCliSpec, rootFlags } from './run';
 
-function realpath(p: string): string | undefined {
-  try {
-    return fs.realpathSync(p);
-  } catch {
-    return undefined;
-  }
-}
-
 /** The runner for ApplyOptions.runHookInProcess, for the program at ownPath (process.argv[1]). */
 export function inProcessNvidiaHooks(program: string, ownPath: string | undefined): InProcessHooks {
-  const own = ownPath === undefined ? undefined : realpath(ownPath);
+  const own = ownPath === undefined ? undefined : realpathOrUndefined(ownPath);
   return (p, opts) => (a: RunHookAction) => {
-    if (own === undefined || a.env.length || realpath(a.path) !== own) return false;
+    if (own === undefined || a.env.length || realpathOrUndefined(a.path) !== own) return false;
     const { rest } = rootFlags(a.args.slice(1));
     const name = rest[0];
     if (name === NOOP) return true;

@@ -8,6 +8,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import type { CdiMount } from '../../../cdi/spec';
+import { realpathOrUndefined } from '../../../linux/files';
 import type { Host } from '../host';
 
 export const READ_ONLY = ['ro', 'nosuid', 'nodev', 'rbind', 'rprivate'];
@@ -31,14 +32,6 @@ const CONFIGS: [relative: string, containerBase: '/usr/share' | '/etc'][] = [
 ];
 
 const mount = (host: Host, p: string, containerPath = p, options = READ_ONLY): CdiMount => ({ hostPath: host.driver(p), containerPath, options });
-
-function realpathOr(p: string): string {
-  try {
-    return fs.realpathSync(p);
-  } catch {
-    return p;
-  }
-}
 
 /** What a candidate path for a utility is: the program, a script standing in for it, or nothing usable. */
 function programKind(p: string): 'elf' | 'script' | 'none' {
@@ -81,7 +74,7 @@ export function utilityMounts(host: Host): CdiMount[] {
   for (const name of UTILITIES) {
     const seen = new Set<string>(); // /bin is /usr/bin on merged-/usr hosts: one note, not two
     const found = BIN_FOLDERS.map((d) => `${d}/${name}`).find((p) => {
-      const real = realpathOr(host.driver(p));
+      const real = realpathOrUndefined(host.driver(p)) ?? host.driver(p);
       if (seen.has(real)) return false;
       seen.add(real);
       const kind = programKind(host.driver(p));
