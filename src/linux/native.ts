@@ -9,6 +9,7 @@ import * as path from 'node:path';
 export const NATIVE_CONSTANTS = [
   'AT_FDCWD', 'AT_EMPTY_PATH', 'AT_RECURSIVE', 'AT_SYMLINK_NOFOLLOW',
   'O_PATH', 'O_CLOEXEC', 'O_DIRECTORY', 'O_NOFOLLOW', 'O_CREAT', 'O_EXCL', 'O_RDONLY', 'O_WRONLY', 'O_RDWR', 'O_TRUNC', 'O_NONBLOCK',
+  'LOCK_EX',
   'RESOLVE_IN_ROOT', 'RESOLVE_NO_MAGICLINKS', 'RESOLVE_NO_SYMLINKS', 'RESOLVE_BENEATH', 'RESOLVE_NO_XDEV',
   'OPEN_TREE_CLONE', 'OPEN_TREE_CLOEXEC',
   'MOUNT_ATTR_RDONLY', 'MOUNT_ATTR_NOSUID', 'MOUNT_ATTR_NODEV', 'MOUNT_ATTR_NOEXEC', 'MOUNT_ATTR_NOSYMFOLLOW',
@@ -49,7 +50,7 @@ export interface Native {
   unlinkat(dirfd: number, name: string, flags: number): void;
   mount(source: string | null, target: string, fstype: string | null, flags: number, data: string | null): void;
   umount2(target: string, flags: number): void;
-  /** flock(2): LOCK_EX = 2, LOCK_UN = 8; blocks until the lock is had. */
+  /** flock(2) (op: constants.LOCK_EX); blocks until the lock is had, released when the fd closes. */
   flock(fd: number, op: number): void;
   openTree(dirfd: number, path: string, flags: number): number;
   mountSetattr(dirfd: number, path: string, flags: number, attrSet: number, attrClr: number, propagation: number, label?: string): void;

@@ -11,8 +11,6 @@ import { runLdconfig } from '../../linux/ldconfig';
 import { existingFolders, noGlibcReason, writeDropIn } from '../../linux/ld-so-conf';
 import type { ApplyRun } from './context';
 
-const LOCK_EX = 2;
-
 export function refreshLinkerCache(run: ApplyRun, a: LdconfigAction): void {
   const { log } = run.opts;
   const skip = noGlibcReason(run.rootFd);
@@ -27,7 +25,7 @@ export function refreshLinkerCache(run: ApplyRun, a: LdconfigAction): void {
   const c = native().constants;
   const lock = native().openat(run.rootFd, '.', c.O_RDONLY | c.O_DIRECTORY | c.O_CLOEXEC, 0);
   try {
-    native().flock(lock, LOCK_EX);
+    native().flock(lock, c.LOCK_EX);
     if (a.folders.length) writeDropIn(run.rootFd, present);
     let childRoot = run.location.rootfs;
     if (run.location.kind === 'join' && run.location.pivoted) {
