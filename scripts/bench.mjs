@@ -93,8 +93,8 @@ function timeOnce(cmd, args, input, env) {
   return { ms, phases: line ? JSON.parse(line[1]) : undefined };
 }
 
-function peakRssKiB(cmd, args, input) {
-  const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], { input, stdio: [input === undefined ? 'ignore' : 'pipe', 'ignore', 'pipe'] });
+function peakRssKiB(cmd, args, input, env) {
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], { input, env, stdio: [input === undefined ? 'ignore' : 'pipe', 'ignore', 'pipe'] });
   return Number(r.stderr.toString().trim().split('\n').pop());
 }
 
@@ -110,13 +110,13 @@ function peakRssKiB(cmd, args, input) {
 const results = [];
 /** BENCH_ONLY=<regex> runs only the rows whose name matches (for looking into one of them). */
 const only = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : undefined;
-function bench(name, cmd, args, { before, input, baseline = [node, ['-e', '0']], baselineName = 'node -e 0', phases: askPhases = true } = {}) {
+function bench(name, cmd, args, { before, input, baseline = [node, ['-e', '0']], baselineName = 'node -e 0', phases: askPhases = true, env: extraEnv = {} } = {}) {
   if (only && !only.test(name)) return;
   const times = [];
   const base = [];
   const phases = {};
   // A hook run reports its phases (one stderr line at exit, src/engine/timing.ts); podman's are left alone.
-  const env = askPhases ? { ...process.env, OCIHOOKS_TIMINGS: '1' } : process.env;
+  const env = { ...process.env, ...(askPhases ? { OCIHOOKS_TIMINGS: '1' } : {}), ...extraEnv };
   for (let i = 0; i < WARMUP + RUNS; i++) {
     before?.();
     const b = timeOnce(baseline[0], baseline[1]).ms;
@@ -128,7 +128,7 @@ function bench(name, cmd, args, { before, input, baseline = [node, ['-e', '0']],
     }
   }
   before?.();
-  const rss = peakRssKiB(cmd, args, input);
+  const rss = peakRssKiB(cmd, args, input, env);
   const r = { name, medianMs: median(times), baselineMs: median(base), baseline: baselineName, runs: RUNS, peakRssMiB: rss / 1024 };
   r.ratio = r.medianMs / r.baselineMs;
   r.p10Ms = quantile(times, 0.1);
@@ -196,10 +196,27 @@ const podmanArgs = (annotation) => ['--runtime', 'runc', '--hooks-dir', hooksDir
 bench('podman+runc start, 3 hooks active', 'podman', podmanArgs(true), { baseline: ['podman', podmanArgs(false)], baselineName: 'podman+runc start, no hooks', phases: false });
 
 // ---- the runtime wrapper: a pass-through call, which needs none of its code (issue 19's target: 1.1x) ----
-const runcRoot = path.join(scratch, 'runc-root');
-fs.mkdirSync(runcRoot);
-const runcList = ['--runtime', 'runc', '--', `--root=${runcRoot}`, 'list'];
-bench('ocihooks-runtime: runc list (pass-through)', bin('ocihooks-runtime'), runcList, { baseline: ['/usr/sbin/runc', runcList.slice(3)], baselineName: 'runc list', phases: false });
+// `runc state` of a running container, called as docker and containerd call it: no options of
+// ours, the settings from the runtime config file (as install writes it), which the front-end reads.
+if (!only || only.test('runc state')) {
+  const runcRoot = path.join(scratch, 'runc-root');
+  const stateBundle = path.join(scratch, 'state-bundle');
+  busyboxRootfs(path.join(stateBundle, 'rootfs'));
+  fs.symlinkSync('busybox', path.join(stateBundle, 'rootfs', 'bin', 'sleep'));
+  execFileSync('/usr/sbin/runc', ['spec', '--bundle', stateBundle]);
+  const spec = JSON.parse(fs.readFileSync(path.join(stateBundle, 'config.json'), 'utf8'));
+  Object.assign(spec.process, { terminal: false, args: ['sleep', '3600'] });
+  fs.writeFileSync(path.join(stateBundle, 'config.json'), JSON.stringify(spec));
+  execFileSync('/usr/sbin/runc', ['--root', runcRoot, 'run', '-d', '--bundle', stateBundle, 'bench-state'], { stdio: 'ignore' });
+  const passConfig = path.join(scratch, 'pass-through.json');
+  fs.writeFileSync(passConfig, JSON.stringify({ runtime: 'runc', hooksDirs: [hooksDir] }, null, 2) + '\n');
+  try {
+    const state = ['--root', runcRoot, 'state', 'bench-state'];
+    bench('ocihooks-runtime: runc state (pass-through)', bin('ocihooks-runtime'), state, { baseline: ['/usr/sbin/runc', state], baselineName: 'runc state', phases: false, env: { OCIHOOKS_RUNTIME_CONFIG: passConfig } });
+  } finally {
+    spawnSync('/usr/sbin/runc', ['--root', runcRoot, 'delete', '--force', 'bench-state'], { stdio: 'ignore' });
+  }
+}
 
 // ---- docker and containerd through the wrapper (issue 19's targets: docker run 1.35x, ctr run 1.6x, stop and exec 1.1x) ----
 if (fs.existsSync('/usr/sbin/dockerd') && fs.existsSync('/usr/bin/containerd') && (!only || ['docker run', 'ctr run', 'docker exec', 'docker stop'].some((n) => only.test(n)))) {
@@ -243,8 +260,10 @@ for (const r of results) {
   lines.push(`| ${r.name} | ${r.medianMs.toFixed(1)} | ${r.baseline} | ${r.baselineMs.toFixed(1)} | ${r.ratio.toFixed(2)}x | ${r.p10Ratio.toFixed(2)}x | ${/^(podman|docker|ctr)/.test(r.name) ? '-' : r.peakRssMiB.toFixed(1)} |`);
 }
 const phaseNames = [...new Set(results.flatMap((r) => Object.keys(r.phasesMedianMs ?? {})))];
-lines.push('', 'Where a hook run goes (median ms per phase, OCIHOOKS_TIMINGS=1; "node" is node\'s own start before the launcher runs, "own" the sum of the rest):', '');
-lines.push(`| what | ${phaseNames.join(' | ')} | own |`, `| --- |${' ---: |'.repeat(phaseNames.length + 1)}`);
+if (phaseNames.length) {
+  lines.push('', 'Where a hook run goes (median ms per phase, OCIHOOKS_TIMINGS=1; "node" is node\'s own start before the launcher runs, "own" the sum of the rest):', '');
+  lines.push(`| what | ${phaseNames.join(' | ')} | own |`, `| --- |${' ---: |'.repeat(phaseNames.length + 1)}`);
+}
 for (const r of results.filter((x) => x.phasesMedianMs)) {
   const own = Object.entries(r.phasesMedianMs).filter(([p]) => p !== 'node').reduce((a, [, ms]) => a + ms, 0);
   lines.push(`| ${r.name} | ${phaseNames.map((p) => (r.phasesMedianMs[p] === undefined ? '-' : r.phasesMedianMs[p].toFixed(1))).join(' | ')} | ${own.toFixed(1)} |`);

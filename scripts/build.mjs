@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Builds the native addon with node-gyp and one self-contained esbuild bundle per program
-// (src/cmd/programs.json): dist/lib/<program>.js, its launcher dist/bin/<program>, and
-// dist/native/ocihooks.node.
+// (src/cmd/programs.json): dist/lib/<program>.js, its launcher dist/bin/<program>,
+// dist/native/ocihooks.node, and the runtime wrapper's front-end dist/native/runtime-front-end.
 // Runs no dependency install script: esbuild's binary comes from its platform package and
 // node-gyp is invoked here, against Node's own headers when the machine has them.
 import { execFileSync } from 'node:child_process';
@@ -24,6 +24,12 @@ function nodeHeadersDir() {
   return candidates.find((dir) => fs.existsSync(path.join(dir, 'include', 'node', 'node_api.h')));
 }
 
+/**
+ * The front-end (native/runtime-front-end.c says why): static, no C library, no start files, no
+ * stack protector (it would need libc's TLS), calls only to what it defines.
+ */
+const FRONT_END_CFLAGS = ['-std=gnu11', '-Wall', '-Wextra', '-Werror', '-O2', '-ffreestanding', '-fno-builtin', '-fno-stack-protector', '-fno-asynchronous-unwind-tables', '-fno-unwind-tables', '-fno-pie', '-no-pie', '-static', '-nostdlib', '-Wl,--build-id=none', '-Wl,-z,noexecstack'];
+
 function buildNative() {
   const gyp = require.resolve('node-gyp/bin/node-gyp.js');
   const headers = nodeHeadersDir();
@@ -32,6 +38,10 @@ function buildNative() {
   execFileSync(process.execPath, args, { stdio: 'inherit' });
   fs.mkdirSync(path.join(root, 'dist', 'native'), { recursive: true });
   fs.copyFileSync(path.join(root, 'native', 'build', 'Release', 'ocihooks.node'), path.join(root, 'dist', 'native', 'ocihooks.node'));
+  const frontEnd = path.join(root, 'native', 'build', 'Release', 'runtime-front-end');
+  execFileSync(process.env.CC || 'cc', [...FRONT_END_CFLAGS, '-o', frontEnd, path.join(root, 'native', 'runtime-front-end.c')], { stdio: 'inherit' });
+  fs.copyFileSync(frontEnd, path.join(root, 'dist', 'native', 'runtime-front-end'));
+  fs.chmodSync(path.join(root, 'dist', 'native', 'runtime-front-end'), 0o755);
 }
 
 /** bin/<program>: src/cmd/launcher.ts compiled on its own (see there), under a #! line. */

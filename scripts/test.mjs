@@ -2,7 +2,8 @@
 // `npm test`: installs what is missing, builds, runs every jest test (unit and real-container
 // e2e) and prints "N passed, N failed" on its own line. Extra arguments go to jest.
 // `npm run test:unit` (this script with --unit): only the offline tests (jest project "unit"),
-// as any user, fuzzing at a small run count; it builds only the native addon, and only if missing.
+// as any user, fuzzing at a small run count; it builds only the native addon and the runtime
+// front-end, and only if missing.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -15,8 +16,8 @@ const unit = process.argv[2] === '--unit';
 const jestArgs = process.argv.slice(unit ? 3 : 2);
 ensureNpm();
 if (!unit) ensureDebian();
-const addon = path.join(root, 'native', 'build', 'Release', 'ocihooks.node');
-const buildArgs = unit ? (fs.existsSync(addon) ? undefined : ['native']) : [];
+const native = ['ocihooks.node', 'runtime-front-end'].map((f) => path.join(root, 'native', 'build', 'Release', f));
+const buildArgs = unit ? (native.every((f) => fs.existsSync(f)) ? undefined : ['native']) : [];
 if (buildArgs) {
   const build = spawnSync(process.execPath, [path.join(root, 'scripts', 'build.mjs'), ...buildArgs], { cwd: root, stdio: 'inherit' });
   if (build.status !== 0) {

@@ -10,6 +10,7 @@ import { UsageError } from '../core/errors';
 import { readHookFile } from '../hooksd/read';
 import { writeFileAtomically } from '../linux/files';
 import { writeCodeCaches } from './code-cache';
+import { frontEndFor } from './front-end';
 
 export const DEFAULT_PREFIX = '/usr/local/libexec/ocihooks';
 export const DEFAULT_HOOKS_DIR = '/usr/share/containers/oci/hooks.d';
@@ -40,10 +41,10 @@ export interface InstallOptions {
   /** Also install bin/nvidia-cdi-hook (a link to ocihook-gpu), for CDI specs written by nvidia-ctk. */
   nvidiaCdiHook?: boolean;
   /**
-   * A shell front-end for a program (the runtime wrapper): bin/<program> is the script, its
-   * @LAUNCHER@ the node launcher, put in libexec/<program> instead.
+   * A front-end for a program (the runtime wrapper): bin/<program> is the built front-end (`file`),
+   * made to run the node launcher, which goes to libexec/<program> instead.
    */
-  frontEnd?: { program: string; script: string };
+  frontEnd?: { program: string; file: string };
   /** Configuration files, written only where there is none: an admin's own file is kept. */
   configFiles?: { file: string; text: string }[];
 }
@@ -112,9 +113,9 @@ export function install(o: InstallOptions): InstallReport {
     writeFileAtomically(target, `#!${o.node}\n${body}`, 0o755);
     record(target);
     if (front) {
-      const script = path.join(o.prefix, 'bin', p);
-      writeFileAtomically(script, front.script.replaceAll('@LAUNCHER@', target), 0o755);
-      record(script);
+      const frontEnd = path.join(o.prefix, 'bin', p);
+      writeFileAtomically(frontEnd, frontEndFor(fs.readFileSync(front.file), front.file, target), 0o755);
+      record(frontEnd);
     }
     const bundle = path.join(o.prefix, 'lib', `${p}.js`);
     writeFileAtomically(bundle, fs.readFileSync(path.join(o.dist, 'lib', `${p}.js`)), 0o644);

@@ -1,18 +1,20 @@
 /**
- * The installed front-end (share/ocihooks-runtime.sh) and the wrapper read a command line the
- * same way: for each line the script either hands it to the wrapper or execs the same runtime
+ * The installed front-end (native/runtime-front-end.c) and the wrapper read a command line the
+ * same way: for each line the front-end either hands it to the wrapper or execs the same runtime
  * with the same arguments the wrapper would; the wrapper's decision is computed from its own
  * parsers (options.ts, args.ts, config-file.ts). Calls the wrapper would refuse go to the wrapper.
+ * Then the built program for real: made for an installation, it execs the runtime or the wrapper.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { FRONT_END } from '../../test/support/front-end';
+import { frontEndFor } from '../admin/front-end';
 import { parseRuntimeArgs } from './args';
 import { readRuntimeConfig } from './config-file';
 import { parseWrapperOptions, resolveRuntime } from './options';
 
-const SCRIPT = path.resolve(__dirname, '..', '..', 'share', 'ocihooks-runtime.sh');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ocihooks-frontend-'));
 afterAll(() => fs.rmSync(dir, { recursive: true }));
 const config = (name: string, text: string) => {
@@ -25,12 +27,14 @@ const noRuntime = config('none.json', JSON.stringify({ hooksDirs: ['/h'] }, null
 const oneLine = config('one-line.json', JSON.stringify({ runtime: 'crun' }));
 const broken = config('broken.json', '{"runtime": ');
 // Laid out by hand: spacing, a last field without a comma and no final newline, "runtime" as a
-// value elsewhere, an empty value, a value the script will not read.
+// value elsewhere, an empty value, a value the front-end will not read.
 const spaced = config('spaced.json', '{\n\t "hooksDirs" : ["/h"],\n   "runtime"   :   "crun"   \n}');
 const mentioned = config('mentioned.json', JSON.stringify({ annotations: { what: '"runtime"' }, runtime: 'crun' }, null, 2) + '\n');
 const mentionedOnly = config('mentioned-only.json', JSON.stringify({ annotations: { k: 'the "runtime" key' } }, null, 2) + '\n');
 const empty = config('empty-runtime.json', '{\n  "runtime": ""\n}\n');
 const escaped = config('escaped.json', '{\n  "runtime": "/usr/sbin/r\\u0075nc"\n}\n');
+// Larger than the front-end reads (64 KiB): valid JSON that names crun on its first line.
+const huge = config('huge.json', `{\n  "runtime": "crun",\n  "hooksDirs": [${Array.from({ length: 7000 }, (_, i) => `"/h/${i}"`).join(', ')}]\n}\n`);
 
 /** What the wrapper does with argv: runs its own code ("wrapper") or becomes the runtime. */
 function wrapperDecision(argv: string[], env: NodeJS.ProcessEnv): string {
@@ -79,16 +83,68 @@ const ROWS: [string, string[], string?][] = [
 // Every row has three entries: a two-entry row would make jest pass `done` as the third argument.
 test.each(ROWS.map(([name, argv, configFile]) => [name, argv, configFile ?? ''] as const))('%s', (_name, argv, configFile) => {
   const env = { PATH: '/usr/bin:/bin', OCIHOOKS_FRONTEND_TRACE: '1', ...(configFile ? { OCIHOOKS_RUNTIME_CONFIG: configFile } : {}) };
-  const script = spawnSync('sh', [SCRIPT, ...argv], { env, encoding: 'utf8' });
-  expect(script.stderr).toBe('');
-  expect(script.stdout.trim()).toBe(wrapperDecision(argv, env));
+  const frontEnd = spawnSync(FRONT_END, argv, { env, encoding: 'utf8' });
+  expect(frontEnd.stderr).toBe('');
+  expect(frontEnd.stdout.trim()).toBe(wrapperDecision(argv, env));
 });
 
 test.each([
   ['not laid out one field per line', oneLine, 'exec /usr/bin/crun [state] [c1]'],
   ['a runtime written with a JSON escape', escaped, 'exec /usr/sbin/runc [state] [c1]'],
+  ['larger than 64 KiB', huge, 'exec /usr/bin/crun [state] [c1]'],
 ])('a config file %s goes to the wrapper (which reads any JSON and then execs the runtime)', (_name, file, decision) => {
+  if (file === huge) expect(fs.statSync(huge).size).toBeGreaterThan(65536);
   const env = { PATH: '/usr/bin:/bin', OCIHOOKS_FRONTEND_TRACE: '1', OCIHOOKS_RUNTIME_CONFIG: file };
-  expect(spawnSync('sh', [SCRIPT, 'state', 'c1'], { env, encoding: 'utf8' }).stdout.trim()).toBe('wrapper');
+  expect(spawnSync(FRONT_END, ['state', 'c1'], { env, encoding: 'utf8' }).stdout.trim()).toBe('wrapper');
   expect(wrapperDecision(['state', 'c1'], env)).toBe(decision);
+});
+
+describe('the built front-end, made for an installation', () => {
+  const built = fs.readFileSync(FRONT_END);
+  // The wrapper stand-in says how it was called; a real installation has the node launcher there.
+  const launcher = config('launcher.sh', '#!/bin/sh\necho "wrapper as $0:" "$@"\n');
+  fs.chmodSync(launcher, 0o755);
+  const installed = path.join(dir, 'ocihooks-runtime');
+  fs.writeFileSync(installed, frontEndFor(built, FRONT_END, launcher), { mode: 0o755 });
+  const run = (program: string, argv: string[]) => spawnSync(program, argv, { env: { PATH: '/usr/bin:/bin', OCIHOOKS_RUNTIME_CONFIG: noRuntime, OCIHOOKS_RUNTIME_INDEX: path.join(dir, 'no-index') }, encoding: 'utf8' });
+
+  test('a pass-through call becomes the runtime, with the arguments after ours', () => {
+    const r = run(installed, ['--runtime', '/bin/echo', '--', 'state', 'c1 two words']);
+    expect([r.status, r.stdout, r.stderr]).toEqual([0, 'state c1 two words\n', '']);
+  });
+  test('create becomes the wrapper, with every argument', () => {
+    const r = run(installed, ['--root', '/r', 'create', '--bundle', '/b', 'c1']);
+    expect([r.status, r.stdout, r.stderr]).toEqual([0, `wrapper as ${launcher}: --root /r create --bundle /b c1\n`, '']);
+  });
+  test('a runtime that cannot be run goes to the wrapper, which reports it', () => {
+    const r = run(installed, ['--runtime', path.join(dir, 'no-such-runc'), '--', 'state', 'c1']);
+    expect(r.stdout).toBe(`wrapper as ${launcher}: --runtime ${path.join(dir, 'no-such-runc')} -- state c1\n`);
+  });
+  test('the launcher gone: one line naming it, exit 127', () => {
+    const gone = path.join(dir, 'ocihooks-runtime-gone');
+    fs.writeFileSync(gone, frontEndFor(built, FRONT_END, path.join(dir, 'no-such-launcher')), { mode: 0o755 });
+    const r = run(gone, ['create', 'c1']);
+    expect([r.status, r.stdout, r.stderr]).toEqual([127, '', `ocihooks-runtime: ${path.join(dir, 'no-such-launcher')}: not found (reinstall with \`ocihooks install\`)\n`]);
+  });
+  test('not made for an installation: one line, exit 2', () => {
+    const r = run(FRONT_END, ['create', 'c1']);
+    expect([r.status, r.stdout, r.stderr]).toEqual([2, '', 'ocihooks-runtime: this front-end knows no wrapper to run (install it with `ocihooks install`)\n']);
+  });
+});
+
+describe('frontEndFor: the wrapper path written into the placeholder', () => {
+  const program = Buffer.concat([Buffer.from('head'), Buffer.from('@OCIHOOKS-RUNTIME-LAUNCHER@'), Buffer.alloc(4096 - 27), Buffer.from('tail')]);
+  test('the path, then zeros to the end of the array; the rest untouched', () => {
+    const out = frontEndFor(program, 'f', '/p/libexec/ocihooks-runtime');
+    expect(out.length).toBe(program.length);
+    expect(out.subarray(0, 4).toString()).toBe('head');
+    expect(out.subarray(4, 4 + 4096).toString().replace(/\0+$/, '')).toBe('/p/libexec/ocihooks-runtime');
+    expect(out.subarray(4 + 4096).toString()).toBe('tail');
+  });
+  test.each([
+    ['no placeholder', Buffer.from('an ordinary program'), '/p', 'f: not the ocihooks-runtime front-end (its launcher placeholder is missing); rebuild with npm run build'],
+    ['the placeholder twice', Buffer.concat([program, program]), '/p', 'f: not the ocihooks-runtime front-end (its launcher placeholder is there twice); rebuild with npm run build'],
+    ['a relative wrapper path', program, 'libexec/ocihooks-runtime', "libexec/ocihooks-runtime: the wrapper's path must be absolute"],
+    ['a wrapper path too long', program, `/${'x'.repeat(4095)}`, `/${'x'.repeat(4095)}: the wrapper's path is longer than the front-end can hold (4095 bytes)`],
+  ])('%s: refused', (_name, bytes, launcher, message) => expect(() => frontEndFor(bytes, 'f', launcher)).toThrow(message));
 });

@@ -1,16 +1,16 @@
 /**
  * The no-match index: when the wrapper writes it, and when the installed front-end
- * (share/ocihooks-runtime.sh) trusts it to send create/run straight to the runtime.
+ * (native/runtime-front-end.c) trusts it to send create/run straight to the runtime.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { FRONT_END } from '../../test/support/front-end';
 import type { HookFile, HooksRead } from '../hooksd/read';
 import type { When } from '../hooksd/schema';
 import { appliesWithoutAnnotations, indexText, updateNoMatchIndex } from './no-match-index';
 
-const SCRIPT = path.resolve(__dirname, '..', '..', 'share', 'ocihooks-runtime.sh');
 const base = fs.mkdtempSync(path.join(os.tmpdir(), 'ocihooks-index-'));
 afterAll(() => fs.rmSync(base, { recursive: true }));
 
@@ -34,11 +34,11 @@ describe('the wrapper writes the index only for an engine-style call with nothin
   const call = (over: Partial<Parameters<typeof updateNoMatchIndex>[0]> = {}) => ({ optionsOnLine: false, configFile: '/etc/ocihooks/runtime.json', annotations: {}, inSlurmStep: false, dirs: ['/h'], read: read([hook('gpu', { annotations: { '^cdi': '.' } })]), readAt: Date.now() - 5000, ...over });
   const file = path.join(base, 'writer', 'index');
 
-  test('written, with the time the folders were read', () => {
+  test('written, dated 50 ms before the folders were read', () => {
     const c = call();
     expect(updateNoMatchIndex(c, file)).toBe('written');
     expect(fs.readFileSync(file, 'utf8')).toBe(indexText('/etc/ocihooks/runtime.json', ['/h']));
-    expect(Math.abs(fs.statSync(file).mtimeMs - c.readAt)).toBeLessThan(2);
+    expect(Math.abs(fs.statSync(file).mtimeMs - (c.readAt - 50))).toBeLessThan(2);
   });
   test.each([
     ['a hook that always applies', { read: read([hook('gpu', { annotations: { '^cdi': '.' } }), hook('all', { always: true })]) }],
@@ -67,7 +67,18 @@ describe('the front-end sends create/run straight to the runtime only while the 
   const index = path.join(dir, 'index');
   const bundle = path.join(dir, 'bundle');
   const past = (p: string, secondsAgo: number) => fs.utimesSync(p, new Date(Date.now() - secondsAgo * 1000), new Date(Date.now() - secondsAgo * 1000));
-  /** A fresh layout: config and hooks.d 60 s old, the index 30 s old, a bundle without annotations. */
+  const pause = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+  /**
+   * Dates the index now, between two pauses: every file written before is older than it and every
+   * change after is newer, by more than a tick of the kernel's coarse clock that dates files.
+   * (Modification times alone cannot set that order: a status change is always dated now.)
+   */
+  function reindex(): void {
+    pause(25);
+    fs.utimesSync(index, new Date(), new Date());
+    pause(25);
+  }
+  /** A fresh layout: config and hooks.d, then the index, a bundle without annotations. */
   function layout(): void {
     fs.rmSync(dir, { recursive: true, force: true });
     fs.mkdirSync(hooksDir, { recursive: true });
@@ -76,11 +87,10 @@ describe('the front-end sends create/run straight to the runtime only while the 
     fs.writeFileSync(config, JSON.stringify({ runtime: 'runc', hooksDirs: [hooksDir] }, null, 2) + '\n');
     fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify({ ociVersion: '1.0.2', process: { args: ['true'] } }));
     fs.writeFileSync(index, indexText(config, [hooksDir, path.join(dir, 'not-there')]));
-    for (const p of [config, path.join(hooksDir, 'gpu.json'), hooksDir]) past(p, 60);
-    past(index, 30);
+    reindex();
   }
   const decide = (args = ['create', '--bundle', bundle, 'c1'], cwd = dir) =>
-    spawnSync('sh', [SCRIPT, ...args], { env: { PATH: '/usr/bin:/bin', OCIHOOKS_FRONTEND_TRACE: '1', OCIHOOKS_RUNTIME_CONFIG: config, OCIHOOKS_RUNTIME_INDEX: index }, encoding: 'utf8', cwd }).stdout.trim();
+    spawnSync(FRONT_END, args, { env: { PATH: '/usr/bin:/bin', OCIHOOKS_FRONTEND_TRACE: '1', OCIHOOKS_RUNTIME_CONFIG: config, OCIHOOKS_RUNTIME_INDEX: index }, encoding: 'utf8', cwd }).stdout.trim();
   const straight = (args = ['create', '--bundle', bundle, 'c1']) => `exec /usr/sbin/runc${args.map((a) => ` [${a}]`).join('')}`;
 
   test.each([
@@ -99,7 +109,7 @@ describe('the front-end sends create/run straight to the runtime only while the 
       fs.copyFileSync('/bin/sh', parent);
       fs.chmodSync(parent, 0o755);
       const env = { PATH: '/usr/bin:/bin', OCIHOOKS_FRONTEND_TRACE: '1', OCIHOOKS_RUNTIME_CONFIG: config, OCIHOOKS_RUNTIME_INDEX: index };
-      return spawnSync(parent, ['-c', `sh ${SCRIPT} create --bundle ${bundle} c1; true`], { env, encoding: 'utf8', cwd: dir }).stdout.trim();
+      return spawnSync(parent, ['-c', `${FRONT_END} create --bundle ${bundle} c1; true`], { env, encoding: 'utf8', cwd: dir }).stdout.trim();
     };
     expect(viaParent('notslurm')).toBe(straight());
     expect(viaParent('slurmstepd')).toBe('wrapper');
@@ -112,12 +122,19 @@ describe('the front-end sends create/run straight to the runtime only while the 
     ['a hooks.d file removed', () => fs.rmSync(path.join(hooksDir, 'gpu.json')), null],
     ['a listed folder made', () => fs.mkdirSync(path.join(dir, 'not-there')), null],
     ['the config file edited', () => fs.appendFileSync(config, ' '), null],
-    ['the config file gives annotations', () => { fs.writeFileSync(config, JSON.stringify({ runtime: 'runc', hooksDirs: [hooksDir], annotations: { a: 'b' } }, null, 2) + '\n'); past(config, 60); }, null],
-    ['the index is for another config file', () => { fs.writeFileSync(index, indexText('/etc/ocihooks/runtime.json', [hooksDir])); past(index, 30); }, null],
-    ['an index in another format', () => { fs.writeFileSync(index, 'something else\n'); past(index, 30); }, null],
+    ['a hooks.d file restored with its old modification time (cp -p, touch -d)', () => { fs.writeFileSync(path.join(hooksDir, 'gpu.json'), '{"x":1}'); past(path.join(hooksDir, 'gpu.json'), 60); }, null],
+    ['a hooks.d file made unreadable', () => fs.chmodSync(path.join(hooksDir, 'gpu.json'), 0o000), null],
+    ['the config file restored with its old modification time', () => { fs.appendFileSync(config, ' '); past(config, 60); }, null],
+    ['the config file gives annotations', () => { fs.writeFileSync(config, JSON.stringify({ runtime: 'runc', hooksDirs: [hooksDir], annotations: { a: 'b' } }, null, 2) + '\n'); reindex(); }, null],
+    ['the index is for another config file', () => { fs.writeFileSync(index, indexText('/etc/ocihooks/runtime.json', [hooksDir])); reindex(); }, null],
+    ['an index in another format', () => { fs.writeFileSync(index, 'something else\n'); reindex(); }, null],
     ['no index', () => fs.rmSync(index), null],
     ['the bundle has annotations', () => fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify({ ociVersion: '1.0.2', annotations: {} })), null],
     ['the bundle has no config.json', () => fs.rmSync(path.join(bundle, 'config.json')), null],
+    ['the bundle\'s config.json is a folder', () => { fs.rmSync(path.join(bundle, 'config.json')); fs.mkdirSync(path.join(bundle, 'config.json')); }, null],
+    // The front-end's first read takes 8192 + 12 bytes: here it ends inside the key, which must still be seen.
+    ['annotations across a read boundary', () => fs.writeFileSync(path.join(bundle, 'config.json'), `{"pad": "${'x'.repeat(8204 - 4 - 12)}", "annotations": {}}`), null],
+    ['annotations deep in a large config.json', () => fs.writeFileSync(path.join(bundle, 'config.json'), `{"pad": "${'x'.repeat(200000)}", "annotations": {}}`), null],
     ['options of the wrapper on the line', () => undefined, ['--hooks-dir', hooksDir, '--', 'create', '--bundle', bundle, 'c1']],
   ])('%s: the wrapper decides', (_name, change, args) => {
     layout();

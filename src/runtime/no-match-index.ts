@@ -8,15 +8,25 @@
  * options of ours on the line, settings from a runtime config file that gives no annotations, not
  * in a Slurm step — and only when every hook read needs an annotation to apply (no always, no
  * commands; hasBindMounts counted as true). Otherwise it removes it. The index's modification time
- * is the moment before the folders were read: the front-end trusts it only while it is newer than
- * the config file, each folder and each *.json in them (share/ocihooks-runtime.sh), so any later
- * edit, new or removed file sends the call to the wrapper again, which writes a new index.
+ * is the moment before the folders were read, less CLOCK_MARGIN_MS: the front-end
+ * (native/runtime-front-end.c) trusts it only while it is newer than every change to the config
+ * file, each folder and each *.json in them (the later of their modification and status-change
+ * times), so any later edit, new, removed or restored file (cp -p and touch -d set the modification
+ * time back, never the status change) sends the call to the wrapper again, which writes a new index.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { HooksRead } from '../hooksd/read';
 import { whenMatches } from '../hooksd/when';
 import { writeFileAtomically } from '../linux/files';
+
+/**
+ * How much earlier than the reading the index is dated. File times come from the kernel's coarse
+ * clock, up to a tick (4 ms at HZ=250, 10 ms at HZ=100) behind the clock readAt comes from: a file
+ * written just after the wrapper read its folder could otherwise look older than the index.
+ * Dating it earlier only ever sends a call to the wrapper, which dates the next index later.
+ */
+export const CLOCK_MARGIN_MS = 50;
 
 /** Where the index is; OCIHOOKS_RUNTIME_INDEX (in the engine's environment, as the config file's variable) moves it. */
 export const noMatchIndexFile = (env: NodeJS.ProcessEnv = process.env) => env.OCIHOOKS_RUNTIME_INDEX || '/run/ocihooks/runtime-index';
@@ -59,7 +69,7 @@ export function updateNoMatchIndex(c: IndexCall, file = noMatchIndexFile()): 'wr
   }
   try {
     writeFileAtomically(file, indexText(c.configFile, c.dirs), 0o644);
-    const t = new Date(c.readAt);
+    const t = new Date(c.readAt - CLOCK_MARGIN_MS);
     fs.utimesSync(file, t, t);
     return 'written';
   } catch {

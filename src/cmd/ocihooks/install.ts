@@ -27,11 +27,11 @@ function templatesDir(): string {
   return found;
 }
 
-/** The runtime wrapper's shell front-end (share/ocihooks-runtime.sh), beside a build. */
-function frontEndScript(): string {
-  const found = [path.resolve(PREFIX, '..', 'share', 'ocihooks-runtime.sh'), path.resolve(PREFIX, 'share', 'ocihooks-runtime.sh')].find((f) => fs.existsSync(f));
-  if (!found) throw new UsageError('cannot find share/ocihooks-runtime.sh beside this program');
-  return found;
+/** The runtime wrapper's built front-end (native/runtime-front-end.c), in the build. */
+function frontEndProgram(): string {
+  const file = path.join(PREFIX, 'native', 'runtime-front-end');
+  if (!fs.existsSync(file)) throw new UsageError(`${file}: missing; run npm run build first`);
+  return file;
 }
 
 export const installCommand: CommandModule<object, Args> = {
@@ -55,7 +55,7 @@ export const installCommand: CommandModule<object, Args> = {
     if (!ldconfig) throw new UsageError('no host ldconfig found: pass --ldconfig');
     const configFiles = a['runtime-config'] === 'none' ? [] : [{ file: a['runtime-config'], text: runtimeConfigText({ runtime: 'runc', hooksDirs: [a['hooks-dir']] }) }];
     printReport(
-      install({ prefix: a.prefix, hooksDir: a['hooks-dir'], node: process.execPath, dist: PREFIX, templates: templatesDir(), ldconfig, fiProviderDir: a['fi-provider-dir'], programs: PROGRAMS, hostSourcesOf, nvidiaCdiHook: a['nvidia-cdi-hook'], configFiles, frontEnd: { program: 'ocihooks-runtime', script: fs.readFileSync(frontEndScript(), 'utf8') } }),
+      install({ prefix: a.prefix, hooksDir: a['hooks-dir'], node: process.execPath, dist: PREFIX, templates: templatesDir(), ldconfig, fiProviderDir: a['fi-provider-dir'], programs: PROGRAMS, hostSourcesOf, nvidiaCdiHook: a['nvidia-cdi-hook'], configFiles, frontEnd: { program: 'ocihooks-runtime', file: frontEndProgram() } }),
     );
     if (configFiles.length) process.stdout.write(engineSnippets(path.join(a.prefix, 'bin', 'ocihooks-runtime'), a['runtime-config']));
   },
