@@ -3,7 +3,7 @@
  * code the user-namespace helper runs), resolved with openat2 RESOLVE_IN_ROOT and created one
  * component at a time in already-resolved parents. This file words what the walk refuses.
  */
-import { ActionError } from '../core/errors';
+import { ActionError, errorCode, messageOf } from '../core/errors';
 import { MOUNT_POINT_KINDS, MountPointRefusal, native } from './native';
 import { kindOfMode, pathComponents } from './rootfs';
 
@@ -34,7 +34,14 @@ export function explainRefusal(containerPath: string, kind: MountPointKind, r: M
  * directories) when missing. An existing mount point must be of the kind the source needs.
  */
 export function ensureMountPoint(rootFd: number, containerPath: string, kind: MountPointKind): number {
-  const r = native().mountPoint(rootFd, pathComponents(containerPath).join('/'), MOUNT_POINT_KINDS[kind]);
+  let r: ReturnType<ReturnType<typeof native>['mountPoint']>;
+  try {
+    r = native().mountPoint(rootFd, pathComponents(containerPath).join('/'), MOUNT_POINT_KINDS[kind]);
+  } catch (e) {
+    // Seen with crun, which applies root.readonly before createContainer hooks (runc after them).
+    if (errorCode(e) === 'EROFS') throw new ActionError(`destination ${containerPath}: the image lacks it and the rootfs is read-only when this hook runs (${messageOf(e)}); add it to the image or set root.readonly to false`);
+    throw e;
+  }
   if (typeof r === 'number') return r;
   throw new ActionError(explainRefusal(containerPath, kind, r));
 }

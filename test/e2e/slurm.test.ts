@@ -16,13 +16,16 @@ import { TEST_USER, asTestUser, ensureTestUser } from '../support/test-user';
  * folder in each user's runtime folder is this run's own here (README: runc).
  */
 const RUNC_FOLDER = `runc-ocihooks-test-${process.pid}`;
-function ociConfLines(wrapper: string): string[] {
-  const w = `${wrapper} --root-per-user /run/user/%%U/${RUNC_FOLDER} --`;
+const CRUN_FOLDER = `crun-ocihooks-test-${process.pid}`;
+/** With `crun`, a path to crun: the README's crun lines. */
+function ociConfLines(wrapper: string, crun?: string): string[] {
+  const w = crun ? `${wrapper} --runtime ${crun} --root-per-user /run/user/%%U/${CRUN_FOLDER} --` : `${wrapper} --root-per-user /run/user/%%U/${RUNC_FOLDER} --`;
   return [
     `RunTimeQuery="${w} state %n.%u.%j.%s.%t"`,
     `RunTimeKill="${w} kill %n.%u.%j.%s.%t"`, // not -a: runc signals "all" through cgroups, which a rootless container lacks
     `RunTimeDelete="${w} delete --force %n.%u.%j.%s.%t"`,
-    `RunTimeRun="${w} run %n.%u.%j.%s.%t -b %b"`,
+    // crun reads its options only before the container id (runc anywhere): -b %b first for it.
+    crun ? `RunTimeRun="${w} run -b %b %n.%u.%j.%s.%t"` : `RunTimeRun="${w} run %n.%u.%j.%s.%t -b %b"`,
   ];
 }
 
@@ -108,7 +111,7 @@ describe('Slurm: rootless per-user containers, no job data left, GPUs from the a
 
   afterAll(() => {
     cluster?.stop();
-    for (const u of [uid, 0]) fs.rmSync(`/run/user/${u}/${RUNC_FOLDER}`, { recursive: true, force: true });
+    for (const u of [uid, 0]) for (const f of [RUNC_FOLDER, CRUN_FOLDER]) fs.rmSync(`/run/user/${u}/${f}`, { recursive: true, force: true });
     for (const d of madeRunUser) fs.rmSync(d, { recursive: true, force: true });
   });
 
@@ -139,6 +142,57 @@ describe('Slurm: rootless per-user containers, no job data left, GPUs from the a
     const wrapperLog = fs.readFileSync(`/run/user/${uid}/ocihooks/ocihooks-runtime.log`, 'utf8');
     expect(wrapperLog).toMatch(/"msg":"hooks injected"/);
   }, 300_000);
+
+  test('crun in runc\'s place: the same oci.conf lines with --runtime crun run the container with the hooks; nothing left at the step\'s end', () => {
+    // crun refuses this machine's hybrid cgroup layout (FINDINGS): the runtime is crun behind a
+    // shim that drops the v2 mount in a private mount namespace first -- which needs root, so the
+    // job is root's. The shim is named crun so that the lines read as an admin's would.
+    const shim = path.join(dir, 'hybrid-cgroups', 'crun');
+    const calls = path.join(dir, 'hybrid-cgroups', 'calls');
+    fs.mkdirSync(path.dirname(shim), { recursive: true });
+    fs.writeFileSync(shim, `#!/bin/sh\necho "$*" >> ${calls}\nexec unshare -m --propagation private sh -c 'umount /sys/fs/cgroup/unified 2>/dev/null; exec /usr/bin/crun "$@"' crun "$@"\n`, { mode: 0o755 });
+    const b = path.join(dir, 'crun-bundle');
+    fs.mkdirSync(b);
+    glibcFamilyRootfs(path.join(b, 'rootfs'));
+    ok('runc', ['spec', '--bundle', b]);
+    const config = JSON.parse(fs.readFileSync(path.join(b, 'config.json'), 'utf8'));
+    config.process.terminal = false;
+    // crun makes root.readonly read-only before createContainer hooks (runc after them): the mount
+    // points the hooks create would fail with EROFS (README, Slurm with crun).
+    config.root.readonly = false;
+    config.annotations = { 'com.hooks.slurm.activate': 'true' };
+    fs.writeFileSync(path.join(b, 'config.json'), JSON.stringify(config, null, 2));
+    const conf = path.join(dir, 'oci.conf');
+    const runcLines = fs.readFileSync(conf, 'utf8');
+    fs.writeFileSync(conf, ociConfLines(wrapper(), shim).join('\n') + '\n'); // slurmstepd reads oci.conf at each container step
+    try {
+      const r = srun(['-N1', '-w', 'node1', `--container=${b}`, 'cat', '/etc/ocihooks-node']);
+      expect([r.status, r.stdout, r.stderr]).toEqual([0, 'node1\n', '']);
+      // crun ran the step (the options before the id, as crun needs them) and deleted it at the end, under root's own root.
+      // slurmstepd's query at the step's end may come just after srun has returned.
+      const read = () => fs.readFileSync(calls, 'utf8').trim().split('\n');
+      for (let i = 0; i < 100 && read().length < 2; i++) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+      const lines = read();
+      expect(lines.find((l) => / run -b /.test(l))).toMatch(new RegExp(`^--root /run/user/0/${CRUN_FOLDER} run -b \\S+ node1\\.root\\.\\d+\\.0\\.0$`)); // %b: Slurm's copy of the bundle in its spool
+      // At the step's end Slurm queries the container (RunTimeQuery through crun): gone, as crun run removes it when it exits.
+      expect(lines.at(-1)).toMatch(new RegExp(`^--root /run/user/0/${CRUN_FOLDER} state node1\\.root\\.\\d+\\.0\\.0$`));
+      expect(fs.readdirSync(`/run/user/0/${CRUN_FOLDER}`).filter((n) => n.startsWith('node1.'))).toEqual([]);
+      const doctor = run(process.execPath, [BIN('ocihooks'), 'doctor'], { env: cluster?.env });
+      expect(doctor.stdout.split('\n').filter((l) => l.includes('slurm oci.conf'))).toEqual([`ok    slurm oci.conf: ${conf}: containers go through ocihooks-runtime, one runtime root per user`]);
+      // A read-only root under crun, an image without the mount points (the run above made them in
+      // b's rootfs): the step fails and the hook's log says why and what to do.
+      const ro = path.join(dir, 'crun-ro-bundle');
+      glibcFamilyRootfs(path.join(ro, 'rootfs'));
+      fs.writeFileSync(path.join(ro, 'config.json'), JSON.stringify({ ...config, root: { ...config.root, readonly: true } }, null, 2));
+      const hookLog = '/var/log/ocihooks/ocihook-mount.log';
+      const logged = fs.existsSync(hookLog) ? fs.readFileSync(hookLog, 'utf8').length : 0;
+      expect(srun(['-N1', '-w', 'node1', `--container=${ro}`, 'true']).status).not.toBe(0);
+      const errors = fs.readFileSync(hookLog, 'utf8').slice(logged).trim().split('\n').map((l) => JSON.parse(l)).filter((l) => l.level === 50);
+      expect(errors[0]?.err).toMatch(/: destination \/usr\/bin\/srun: the image lacks it and the rootfs is read-only when this hook runs \(.*EROFS.*\); add it to the image or set root\.readonly to false/);
+    } finally {
+      fs.writeFileSync(conf, runcLines);
+    }
+  }, 120_000);
 
   test("root's RunTimeQuery, RunTimeKill and RunTimeDelete find the user's container through --root-per-user, as Slurm calls them", async () => {
     const child = spawn('runuser', ['-u', TEST_USER, '--', 'env', `SLURM_CONF=${cluster?.env.SLURM_CONF}`, 'srun', '-N1', '-w', 'node1', `--container=${userBundle}`, 'sleep', '60'], { cwd: '/tmp', stdio: 'ignore', detached: true });

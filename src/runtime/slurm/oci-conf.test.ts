@@ -8,6 +8,7 @@ const conf = (kill: string, root: string) => [
   `RunTimeRun="${W} ${root} run %n.%u.%j.%s.%t -b %b"`,
 ].join('\n');
 const README = conf('kill', '--root-per-user /run/user/%%U/runc --');
+const crun = (run: string) => `${conf('kill', '--runtime crun --root-per-user /run/user/%%U/crun --').replace(/RunTimeRun=.*/, '')}RunTimeRun="${W} --runtime crun --root-per-user /run/user/%%U/crun -- ${run}"\n`;
 
 test('the lines, quotes off, keys as Slurm spells them whatever their case; comments ignored', () => {
   expect([...runtimeLines('# RunTimeRun="x"\nruntimerun="runc run %n"\nContainerPath=/x\n').entries()]).toEqual([['RunTimeRun', 'runc run %n']]);
@@ -21,6 +22,11 @@ test.each([
   ['kill -a with per-user roots', conf('kill -a', '--root-per-user /run/user/%%U/runc --'), 'slurm-wlm 22.05.8', 'warn', 'kill -a'],
   ['plain runc, no wrapper', 'RunTimeRun="runc --root=/r run %n -b %b"\n', 'slurm-wlm 22.05.8', 'warn', 'Slurm\'s containers get no hooks.d hooks'],
   ['no RunTime lines', 'ContainerPath=/x\n', undefined, 'warn', 'Slurm runs no containers'],
+  ['crun with -b %b before the id (the README\'s crun lines)', crun('run -b %b %n.%u.%j.%s.%t'), 'slurm-wlm 22.05.8', 'ok', 'one runtime root per user'],
+  ['crun with --bundle=%b before the id', crun('run --bundle=%b %n.%u.%j.%s.%t'), 'slurm-wlm 22.05.8', 'ok', 'one runtime root per user'],
+  ['crun with -b %b after the id', crun('run %n.%u.%j.%s.%t -b %b'), 'slurm-wlm 22.05.8', 'warn', 'RunTimeRun: an option after the container id, which crun does not read there'],
+  ['crun by path, --runtime=, after the id', crun('run %n.%u.%j.%s.%t -b %b').replaceAll('--runtime crun', '--runtime=/usr/bin/crun'), 'slurm-wlm 22.05.8', 'warn', 'RunTimeRun: an option after the container id'],
+  ['runc with -b %b after the id (runc reads options anywhere)', README, 'slurm-wlm 22.05.8', 'ok', 'one runtime root per user'],
 ] as const)('%s: %s', (_name, text, version, status, detail) => {
   const c = checkOciConf(text, '/etc/slurm/oci.conf', version);
   expect(c.status).toBe(status);

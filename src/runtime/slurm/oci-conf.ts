@@ -3,7 +3,9 @@
  * and the mistakes that stop them, each learnt on Slurm 22.05 (README, "Slurm's oci.conf"):
  * `%U` before 23.02 (slurmstepd dies: "unexpected replacement character: U"), one fixed --root for
  * every user (a rootless job cannot use it; root's query at the step's end looks in the wrong
- * one), `kill -a` for rootless containers (runc signals "all" through cgroups they lack).
+ * one), `kill -a` for rootless containers (runc signals "all" through cgroups they lack), and with
+ * crun an option after the container id in RunTimeRun/RunTimeCreate (crun reads its options only
+ * before the id: `run %n.%u.%j.%s.%t -b %b` fails with "`run` requires a maximum of 1 arguments").
  */
 export interface OciConfCheck {
   status: 'ok' | 'warn' | 'fail';
@@ -25,6 +27,18 @@ export function runtimeLines(text: string): Map<string, string> {
   return out;
 }
 
+/** Whether a line runs crun (through the wrapper's --runtime). */
+const runsCrun = (command: string) => /--runtime[= ](\S*\/)?crun(\s|$)/.test(command);
+
+/** Whether `run`/`create` in a command has an option after the container id (Slurm's %n, %u, %j, %s or %t). */
+function optionAfterId(command: string): boolean {
+  const words = command.split(/\s+/);
+  const sub = words.findIndex((w) => w === 'run' || w === 'create');
+  if (sub < 0) return false;
+  const id = words.findIndex((w, i) => i > sub && !w.startsWith('-') && /%[nujst]/.test(w) && !/^(-b|--bundle|--pid-file|--console-socket)$/.test(words[i - 1] as string));
+  return id >= 0 && words.slice(id + 1).some((w) => w.startsWith('-'));
+}
+
 /** `slurmVersion` as `slurmd -V` prints it ("slurm-wlm 22.05.8"), or undefined when unknown. */
 export function checkOciConf(text: string, file: string, slurmVersion?: string): OciConfCheck {
   const lines = runtimeLines(text);
@@ -39,6 +53,8 @@ export function checkOciConf(text: string, file: string, slurmVersion?: string):
   const problems: string[] = [];
   if (!perUser) problems.push('one --root for every user: a rootless job cannot use it and root\'s query at the step\'s end looks in the wrong one (use --root-per-user /run/user/%%U/runc)');
   if (/\skill\s+(-a|--all)\b/.test(lines.get('RunTimeKill') ?? '') && all.some((c) => c.includes('--root-per-user') || c.includes('--rootless'))) problems.push('kill -a: runc signals "all" through cgroups, which rootless containers lack (drop -a)');
+  const crunOrder = (['RunTimeRun', 'RunTimeCreate'] as const).filter((k) => runsCrun(lines.get(k) ?? '') && optionAfterId(lines.get(k) ?? ''));
+  if (crunOrder.length) problems.push(`${crunOrder.join(', ')}: an option after the container id, which crun does not read there ("requires a maximum of 1 arguments"); write run -b %b %n.%u.%j.%s.%t`);
   if (problems.length) return { status: 'warn', detail: `${file}: ${problems.join('; ')}` };
   return { status: 'ok', detail: `${file}: containers go through ocihooks-runtime, one runtime root per user` };
 }
