@@ -43,12 +43,17 @@ export function defaultLdconfig(): string | undefined {
   return DEFAULT_LDCONFIG_CANDIDATES.find((p) => fs.existsSync(p));
 }
 
-/** Runs the host ldconfig against a rootfs path (as seen by this process), killing it at the timeout. */
-export function runLdconfig(ldconfig: string, rootfsPath: string, timeoutMs: number): void {
+/**
+ * Runs the host ldconfig against a rootfs path (as seen by this process), killing it at the
+ * timeout: configuration `confFile`, the cache written to `cacheFile` (paths in the container, as
+ * ldconfig reads -f and -C under -r).
+ */
+export function runLdconfig(ldconfig: string, rootfsPath: string, confFile: string, cacheFile: string, timeoutMs: number): void {
+  const args = ['-r', rootfsPath, '-f', confFile, '-C', cacheFile];
   try {
-    runTrusted(ldconfig, { args: ['-r', rootfsPath], timeoutMs });
+    runTrusted(ldconfig, { args, timeoutMs });
   } catch (e) {
-    throw new ActionError(`${ldconfig} -r ${rootfsPath}: ${messageOf(e)}`);
+    throw new ActionError(`${ldconfig} ${args.join(' ')}: ${messageOf(e)}`);
   }
 }
 

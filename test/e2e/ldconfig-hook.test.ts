@@ -2,11 +2,12 @@
  * The ldconfig hook end to end under podman+runc: a glibc rootfs (the host's loader and libc copied in)
  * and a program built here with cc against a test library. The mount hook puts the library at
  * /opt/ocihooks-test/lib; with the ldconfig hook (--folder that dir) the program runs without
- * LD_LIBRARY_PATH; without it, the same program fails to load.
+ * LD_LIBRARY_PATH; without it, the same program fails to load. The image's own cache and
+ * configuration stay as they were: the container's cache is a mount of its own.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BIN, makeBundle, makeBusyboxRootfs, makeGlibcRootfs, ok, podmanArgs, requireTool, run, stateFile, tmpDir, writeHooksD } from '../support/e2e';
+import { BIN, RUNC, makeBundle, makeBusyboxRootfs, makeGlibcRootfs, ok, podmanArgs, requireTool, run, stateFile, tmpDir, withRunningRunc, writeHooksD } from '../support/e2e';
 
 const LDCONFIG = ['/sbin/ldconfig', '/usr/sbin/ldconfig'].find((p) => fs.existsSync(p)) as string;
 const ANNOTATION = { 'com.hooks.test.ldconfig': 'true' };
@@ -46,6 +47,15 @@ function setup(name: string, withLdconfig: boolean) {
       when: WHEN,
       stages: ['createContainer'],
     });
+    // A second linker-cache step in the same start (as LDCONFIG_PATH or update-ldcache add): it
+    // keeps the first one's folder and replaces its cache.
+    fs.mkdirSync(path.join(rootfs, 'usr/local/lib'), { recursive: true });
+    writeHooksD(hooksDir, '03-ldconfig.json', {
+      version: '1.0.0',
+      hook: { path: process.execPath, args: ['node', BIN('ocihook-ldconfig'), `--log-file=${log}`, `--ldconfig-path=${LDCONFIG}`, '--folder=/usr/local/lib'] },
+      when: WHEN,
+      stages: ['createContainer'],
+    });
   }
   return { dir, rootfs, hooksDir, log };
 }
@@ -54,14 +64,21 @@ describe('ldconfig hook', () => {
   test('with the hook the program finds its library without LD_LIBRARY_PATH; without, it fails', () => {
     const podman = requireTool('podman');
     const withHook = setup('ldc-with', true);
-    const r = run(podman, podmanArgs({ rootfs: withHook.rootfs, hooksDir: withHook.hooksDir, annotations: ANNOTATION, args: ['/bin/answer'] }));
+    const imageCache = fs.readFileSync(path.join(withHook.rootfs, 'etc/ld.so.cache'));
+    const check = '/bin/answer; echo cache mounts: $(grep -c " /etc/ld.so.cache " /proc/self/mountinfo)';
+    const r = run(podman, podmanArgs({ rootfs: withHook.rootfs, hooksDir: withHook.hooksDir, annotations: ANNOTATION, args: ['sh', '-c', check] }));
     expect(r.stderr).toBe('');
-    expect(r.stdout).toBe('answer 42\n');
-    const summary = fs.readFileSync(withHook.log, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((l) => l.msg === 'linker cache refreshed');
+    expect(r.stdout).toBe('answer 42\ncache mounts: 1\n');
+    const refreshed = fs.readFileSync(withHook.log, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((l) => l.msg === 'linker cache refreshed');
+    expect(refreshed.length).toBe(2); // both steps ran; the second kept the first one's folder (the program ran)
+    const summary = refreshed[0];
     // libocihookstest.so.1 and the libocihookstest.so link beside it.
     expect(summary.contributed).toEqual({ '/opt/ocihooks-test/lib': 2 });
     expect(summary.entries).toBeGreaterThanOrEqual(2);
-    expect(fs.readFileSync(path.join(withHook.rootfs, 'etc/ld.so.conf.d/000-ocihooks.conf'), 'utf8')).toContain('/opt/ocihooks-test/lib');
+    // The image is as it was: its cache, its configuration, nothing of ours in /etc.
+    expect(fs.readFileSync(path.join(withHook.rootfs, 'etc/ld.so.cache')).equals(imageCache)).toBe(true);
+    expect(fs.readdirSync(path.join(withHook.rootfs, 'etc/ld.so.conf.d'))).toEqual(['x86_64-linux-gnu.conf']);
+    expect(fs.readFileSync(path.join(withHook.rootfs, 'etc/ld.so.conf'), 'utf8')).toBe('include /etc/ld.so.conf.d/*.conf\n');
 
     const without = setup('ldc-without', false);
     const w = run(podman, podmanArgs({ rootfs: without.rootfs, hooksDir: without.hooksDir, annotations: ANNOTATION, args: ['/bin/answer'] }));
@@ -77,6 +94,54 @@ describe('ldconfig hook', () => {
     const script = 'mount --bind "$1" "$1" && shift && exec "$@"';
     return run('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script, 'sh', rootfs, process.execPath, BIN('ocihook-ldconfig'), `--log-file=${path.join(dir, 'h.log')}`, '--state-file', state, ...args]);
   }
+
+  test('a read-only rootfs: the container gets the cache, bound read-only over /etc/ld.so.cache, the injected library winning over the image\'s; the image is unchanged and /dev clean', () => {
+    const dir = tmpDir('ldc-readonly');
+    const rootfs = makeGlibcRootfs(path.join(dir, 'rootfs'));
+    const { libDir, program } = buildProgram(dir);
+    fs.cpSync(libDir, path.join(rootfs, 'opt/ocihooks-test/lib'), { recursive: true, verbatimSymlinks: true });
+    fs.copyFileSync(program, path.join(rootfs, 'bin', 'answer'));
+    // The image's own copy of the library, which answers 7, in its configured folder and cache:
+    // the injected folder must win.
+    fs.writeFileSync(path.join(dir, 'image-lib.c'), 'int ocihooks_answer(void) { return 7; }\n');
+    fs.mkdirSync(path.join(rootfs, 'usr/lib/x86_64-linux-gnu'), { recursive: true });
+    ok('gcc', ['-shared', '-fPIC', '-Wl,-soname,libocihookstest.so.1', '-o', path.join(rootfs, 'usr/lib/x86_64-linux-gnu/libocihookstest.so.1'), path.join(dir, 'image-lib.c')]);
+    ok(LDCONFIG, ['-r', rootfs]);
+    expect(run('chroot', [rootfs, '/bin/answer']).stdout).toBe('answer 7\n');
+    const imageCache = fs.readFileSync(path.join(rootfs, 'etc/ld.so.cache'));
+    const bundle = path.join(dir, 'bundle');
+    makeBundle(bundle, rootfs, { args: ['true'] });
+    const state = stateFile(dir, { ociVersion: '1.0.2', id: 'ldc-ro', pid: 0, bundle });
+    // As a runtime leaves it for createContainer hooks, with a read-only root: the rootfs a
+    // read-only mount point, the container's /dev a tmpfs. Then what the container would see.
+    const script = [
+      'mount --bind "$1" "$1" && mount -t tmpfs dev "$1/dev" && mount -o remount,bind,ro "$1"',
+      'r=$1; shift; "$@" || exit 1',
+      'chroot "$r" /bin/answer; echo dev: $(ls -A "$r/dev"); touch "$r/etc/ld.so.cache" 2>/dev/null || echo cache read-only',
+    ].join('\n');
+    const r = run('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script, 'sh', rootfs, process.execPath, BIN('ocihook-ldconfig'), `--log-file=${path.join(dir, 'h.log')}`, `--ldconfig-path=${LDCONFIG}`, '--folder=/opt/ocihooks-test/lib', '--state-file', state]);
+    expect([r.status, r.stderr]).toEqual([0, '']);
+    expect(r.stdout).toBe('answer 42\ndev:\ncache read-only\n');
+    expect(fs.readFileSync(path.join(rootfs, 'etc/ld.so.cache')).equals(imageCache)).toBe(true);
+  });
+
+  test('a running container (by hand, --state-file): ldconfig runs from the host through /proc/<pid>/root, the cache is bound inside', () => {
+    const dir = tmpDir('ldc-running');
+    const rootfs = makeGlibcRootfs(path.join(dir, 'rootfs'));
+    const { libDir, program } = buildProgram(dir);
+    fs.cpSync(libDir, path.join(rootfs, 'opt/ocihooks-test/lib'), { recursive: true, verbatimSymlinks: true });
+    fs.copyFileSync(program, path.join(rootfs, 'bin', 'answer'));
+    const imageCache = fs.readFileSync(path.join(rootfs, 'etc/ld.so.cache'));
+    return withRunningRunc(dir, rootfs, 'ldc-running', ({ id, state }) => {
+      expect(run(RUNC, ['exec', id, '/bin/answer']).status).not.toBe(0); // not in the image's cache
+      const hook = run(process.execPath, [BIN('ocihook-ldconfig'), `--log-file=${path.join(dir, 'h.log')}`, `--ldconfig-path=${LDCONFIG}`, '--folder=/opt/ocihooks-test/lib', '--state-file', state]);
+      expect([hook.status, hook.stderr]).toEqual([0, '']);
+      expect(fs.readFileSync(path.join(dir, 'h.log'), 'utf8')).toContain('"location":"join"');
+      expect(ok(RUNC, ['exec', id, '/bin/answer'])).toBe('answer 42\n');
+      expect(ok(RUNC, ['exec', id, 'ls', '-A', '/dev'])).not.toContain('.ocihooks');
+      expect(fs.readFileSync(path.join(rootfs, 'etc/ld.so.cache')).equals(imageCache)).toBe(true);
+    });
+  });
 
   test('a musl-like rootfs is left untouched: exit 0 and one log line', () => {
     const dir = tmpDir('ldc-musl');

@@ -162,8 +162,8 @@ export const cases: Case[] = [
       ln(d, `${r}/etc/ld.so.conf.d`);
     },
     hook: () => [BIN('ocihook-ldconfig'), `--ldconfig-path=${LDCONFIG}`, '--folder=/etc', '--timeout=5'],
-    expect: 'fail',
-    stderr: /\/etc\/ld\.so\.conf\.d is a symlink that does not resolve inside the rootfs/,
+    // Nothing is written into the image's configuration; ldconfig reads the include in the root.
+    expect: 'inside',
   },
   {
     name: 'ld.so.conf.d is a symlink to a folder that exists in the image',
@@ -174,7 +174,7 @@ export const cases: Case[] = [
     },
     hook: () => [BIN('ocihook-ldconfig'), `--ldconfig-path=${LDCONFIG}`, '--folder=/etc', '--timeout=5'],
     expect: 'inside',
-    after: (r, d) => expect(fs.existsSync(`${r}${d}/000-ocihooks.conf`)).toBe(true),
+    after: (r, d) => expect(fs.readdirSync(`${r}${d}`)).toEqual([]), // the image's configuration as it was
   },
   {
     name: 'ld.so.cache is a symlink to the host cache',

@@ -70,6 +70,7 @@ const CHECK = [
   'echo compat: $(cat /etc/ld.so.conf.d/00-compat-*.conf 2>/dev/null)',
   'echo mode: $(stat -c %a /opt/data)',
   'echo profile: $(cat /etc/nvidia/nvidia-application-profiles-rc.d/10-container.conf)',
+  'cat /etc/ld.so.cache > /opt/ld.so.cache.seen', // the container's own cache (a mount), for cacheEntries
 ].join('; ');
 
 function bundle(node: Node, hooks?: object): string {
@@ -78,9 +79,9 @@ function bundle(node: Node, hooks?: object): string {
 
 const gpuHook = (node: Node, ...extra: string[]) => ({ path: process.execPath, args: ['node', BIN('ocihook-gpu'), `--log-file=${path.join(node.dir, 'gpu.log')}`, `--cdi-spec-dir=${node.cdi}`, ...extra] });
 
-/** What the ld.so.cache of the image maps each name to, after the container ran. */
+/** What the container's ld.so.cache mapped each name to (the copy CHECK left in the image). */
 function cacheEntries(node: Node): Record<string, string> {
-  return Object.fromEntries(parseLdCache(fs.readFileSync(path.join(node.rootfs, 'etc/ld.so.cache'))).entries.map((e) => [e.name, e.path]).reverse());
+  return Object.fromEntries(parseLdCache(fs.readFileSync(path.join(node.rootfs, 'opt/ld.so.cache.seen'))).entries.map((e) => [e.name, e.path]).reverse());
 }
 
 describe('nvidia-cdi-hook subcommands', () => {

@@ -3,7 +3,7 @@
  * podman. Tools are installed by scripts/ensure-deps.mjs (run by `npm test`); a missing tool
  * makes the test fail with the reason, never skip.
  */
-import { SpawnSyncReturns, spawnSync } from 'node:child_process';
+import { SpawnSyncReturns, execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -80,6 +80,9 @@ export function makeGlibcRootfs(dir: string): string {
   fs.mkdirSync(path.join(rootfs, 'etc', 'ld.so.conf.d'), { recursive: true });
   fs.writeFileSync(path.join(rootfs, 'etc', 'ld.so.conf'), 'include /etc/ld.so.conf.d/*.conf\n');
   fs.writeFileSync(path.join(rootfs, 'etc', 'ld.so.conf.d', 'x86_64-linux-gnu.conf'), '/lib/x86_64-linux-gnu\n/usr/lib/x86_64-linux-gnu\n');
+  // The image's own linker cache, as an image build leaves it (the hooks never change it).
+  const ldconfig = ['/sbin/ldconfig', '/usr/sbin/ldconfig'].find((p) => fs.existsSync(p));
+  if (ldconfig) execFileSync(ldconfig, ['-r', rootfs]);
   return rootfs;
 }
 

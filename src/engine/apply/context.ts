@@ -102,6 +102,18 @@ export class ApplyRun implements Applied {
     this.root ??= this.keep(openRootfs(loc.rootfs));
   }
 
+  /**
+   * Back into the container's mount namespace after leave(): a step that ran a host program from
+   * the hook's own namespace (a pivoted container has no host binaries) and mounts its result.
+   */
+  rejoin(): void {
+    const loc = this.location;
+    if (loc.kind !== 'join' || this.originalNs !== undefined) return;
+    const c = native().constants;
+    this.originalNs = native().openat(c.AT_FDCWD, '/proc/self/ns/mnt', c.O_RDONLY | c.O_CLOEXEC, 0);
+    step(`join the mount namespace of pid ${loc.pid} again`, () => native().enterMountNamespace(`/proc/${loc.pid}/ns/mnt`));
+  }
+
   leave(): void {
     if (this.originalNs === undefined) return;
     native().enterMountNamespace(this.originalNs);

@@ -24,12 +24,34 @@ function detachedTmpfs(size: number): number {
   }
 }
 
+/**
+ * Clones the file `name` in the directory dirFd as a mount of its own, read-only, nodev, nosuid
+ * and nosymfollow before it is visible, and moves it onto `destination` (resolved in root, made
+ * a file when missing). Returns where it is mounted, as seen here.
+ */
+export function attachFileMount(run: ApplyRun, dirFd: number, name: string, destination: string): string {
+  const n = native();
+  const c = n.constants;
+  let tree: number | undefined;
+  let target: number | undefined;
+  try {
+    tree = n.openTree(dirFd, name, c.OPEN_TREE_CLONE | c.OPEN_TREE_CLOEXEC);
+    n.mountSetattr(tree, '', c.AT_EMPTY_PATH, c.MOUNT_ATTR_RDONLY | c.MOUNT_ATTR_NODEV | c.MOUNT_ATTR_NOSUID | c.MOUNT_ATTR_NOSYMFOLLOW, 0, c.MS_PRIVATE, destination);
+    target = ensureMountPoint(run.rootFd, destination, 'file');
+    const where = n.readlinkat(run.hostProc, `self/fd/${target}`);
+    n.moveMount(tree, '', target, '', c.MOVE_MOUNT_F_EMPTY_PATH | c.MOVE_MOUNT_T_EMPTY_PATH, where);
+    run.mounted.push(where);
+    return where;
+  } finally {
+    if (target !== undefined) fs.closeSync(target);
+    if (tree !== undefined) fs.closeSync(tree);
+  }
+}
+
 export function mountFile(run: ApplyRun, a: MountFileAction): void {
   const n = native();
   const c = n.constants;
   const tmpfs = detachedTmpfs(Math.max(4096, Buffer.byteLength(a.content)));
-  let tree: number | undefined;
-  let target: number | undefined;
   try {
     const fd = n.openat(tmpfs, 'file', c.O_WRONLY | c.O_CREAT | c.O_EXCL | c.O_CLOEXEC, a.mode);
     try {
@@ -38,15 +60,8 @@ export function mountFile(run: ApplyRun, a: MountFileAction): void {
     } finally {
       fs.closeSync(fd);
     }
-    tree = n.openTree(tmpfs, 'file', c.OPEN_TREE_CLONE | c.OPEN_TREE_CLOEXEC);
-    n.mountSetattr(tree, '', c.AT_EMPTY_PATH, c.MOUNT_ATTR_RDONLY | c.MOUNT_ATTR_NODEV | c.MOUNT_ATTR_NOSUID | c.MOUNT_ATTR_NOSYMFOLLOW, 0, c.MS_PRIVATE, a.destination);
-    target = ensureMountPoint(run.rootFd, a.destination, 'file');
-    const where = n.readlinkat(run.hostProc, `self/fd/${target}`);
-    n.moveMount(tree, '', target, '', c.MOVE_MOUNT_F_EMPTY_PATH | c.MOVE_MOUNT_T_EMPTY_PATH, where);
-    run.mounted.push(where);
+    attachFileMount(run, tmpfs, 'file', a.destination);
   } finally {
-    if (target !== undefined) fs.closeSync(target);
-    if (tree !== undefined) fs.closeSync(tree);
     fs.closeSync(tmpfs);
   }
 }
