@@ -10,6 +10,9 @@ const common = {
   testTimeout: 120000,
 };
 module.exports = {
+  // This run's ocihooks-* folders in the temporary folder are removed at the end (OCIHOOKS_KEEP_TMP=1 keeps them).
+  globalSetup: '<rootDir>/test/support/global-setup.cjs',
+  globalTeardown: '<rootDir>/test/support/global-teardown.cjs',
   projects: [
     { ...common, displayName: 'unit', roots: ['<rootDir>/src', '<rootDir>/test/unit'] },
     { ...common, displayName: 'e2e', roots: ['<rootDir>/test/e2e'] },

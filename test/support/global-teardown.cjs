@@ -1,0 +1,50 @@
+// jest globalTeardown: removes the ocihooks-* folders this run made in the temporary folder
+// (tmpDir in e2e.ts and the tests' own mkdtemp), a few hundred per run. Never through a mount: a
+// folder with anything mounted under it (in this mount namespace) is unmounted first, lazily and
+// deepest first, and kept if a mount remains. OCIHOOKS_KEEP_TMP=1 keeps them all (to look into a
+// failure).
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { spawnSync } = require('node:child_process');
+
+/** Mount points of this mount namespace (mountinfo's fifth field, octal escapes decoded). */
+function mountPoints() {
+  return fs
+    .readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[4])
+    .filter(Boolean)
+    .map((m) => m.replace(/\\([0-7]{3})/g, (_, o) => String.fromCharCode(parseInt(o, 8))));
+}
+const under = (dir) => mountPoints().filter((m) => m === dir || m.startsWith(`${dir}/`));
+
+module.exports = async () => {
+  const started = Number(process.env.OCIHOOKS_TEST_RUN_STARTED);
+  if (!started || process.env.OCIHOOKS_KEEP_TMP === '1') return;
+  const tmp = os.tmpdir();
+  const kept = [];
+  for (const name of fs.readdirSync(tmp)) {
+    if (!name.startsWith('ocihooks-')) continue;
+    const dir = path.join(tmp, name);
+    let st;
+    try {
+      st = fs.lstatSync(dir);
+    } catch {
+      continue;
+    }
+    if (!st.isDirectory() || st.uid !== process.getuid() || (st.birthtimeMs || st.mtimeMs) < started) continue;
+    const mounted = under(dir).sort((a, b) => b.length - a.length);
+    if (mounted.length) spawnSync('umount', ['-l', ...mounted], { stdio: 'ignore' });
+    if (under(dir).length) {
+      kept.push(`${dir} (still mounted)`);
+      continue;
+    }
+    try {
+      fs.rmSync(dir, { recursive: true, force: true });
+    } catch (e) {
+      kept.push(`${dir} (${e.code ?? e.message})`);
+    }
+  }
+  if (kept.length) process.stderr.write(`test folders kept: ${kept.join(', ')}\n`);
+};
