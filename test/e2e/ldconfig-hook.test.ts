@@ -95,12 +95,18 @@ describe('ldconfig hook', () => {
     return run('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script, 'sh', rootfs, process.execPath, BIN('ocihook-ldconfig'), `--log-file=${path.join(dir, 'h.log')}`, '--state-file', state, ...args]);
   }
 
-  test('a read-only rootfs: the container gets the cache, bound read-only over /etc/ld.so.cache, the injected library winning over the image\'s; the image is unchanged and /dev clean', () => {
-    const dir = tmpDir('ldc-readonly');
+  /** A glibc image with the test library in /opt/ocihooks-test/lib (outside its configuration) and the program; its own cache. */
+  function imageWithTestLibrary(name: string) {
+    const dir = tmpDir(name);
     const rootfs = makeGlibcRootfs(path.join(dir, 'rootfs'));
     const { libDir, program } = buildProgram(dir);
     fs.cpSync(libDir, path.join(rootfs, 'opt/ocihooks-test/lib'), { recursive: true, verbatimSymlinks: true });
     fs.copyFileSync(program, path.join(rootfs, 'bin', 'answer'));
+    return { dir, rootfs };
+  }
+
+  test('a read-only rootfs: the container gets the cache, bound read-only over /etc/ld.so.cache, the injected library winning over the image\'s; the image is unchanged and /dev clean', () => {
+    const { dir, rootfs } = imageWithTestLibrary('ldc-readonly');
     // The image's own copy of the library, which answers 7, in its configured folder and cache:
     // the injected folder must win.
     fs.writeFileSync(path.join(dir, 'image-lib.c'), 'int ocihooks_answer(void) { return 7; }\n');
@@ -126,11 +132,7 @@ describe('ldconfig hook', () => {
   });
 
   test('a running container (by hand, --state-file): ldconfig runs from the host through /proc/<pid>/root, the cache is bound inside', () => {
-    const dir = tmpDir('ldc-running');
-    const rootfs = makeGlibcRootfs(path.join(dir, 'rootfs'));
-    const { libDir, program } = buildProgram(dir);
-    fs.cpSync(libDir, path.join(rootfs, 'opt/ocihooks-test/lib'), { recursive: true, verbatimSymlinks: true });
-    fs.copyFileSync(program, path.join(rootfs, 'bin', 'answer'));
+    const { dir, rootfs } = imageWithTestLibrary('ldc-running');
     const imageCache = fs.readFileSync(path.join(rootfs, 'etc/ld.so.cache'));
     return withRunningRunc(dir, rootfs, 'ldc-running', ({ id, state }) => {
       expect(run(RUNC, ['exec', id, '/bin/answer']).status).not.toBe(0); // not in the image's cache

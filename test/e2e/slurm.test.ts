@@ -36,6 +36,18 @@ function glibcFamilyRootfs(dir: string): string {
   return rootfs;
 }
 
+/** A bundle of root's as `runc spec` makes it, with `rootfs` made in it, no terminal, then `edit`; its config. */
+function rootBundle(b: string, rootfs: (dir: string) => string, edit: (config: { process: { env: string[] }; root: { readonly: boolean }; annotations?: Record<string, string> }) => void) {
+  fs.mkdirSync(b);
+  rootfs(path.join(b, 'rootfs'));
+  ok('runc', ['spec', '--bundle', b]);
+  const config = JSON.parse(fs.readFileSync(path.join(b, 'config.json'), 'utf8'));
+  config.process.terminal = false;
+  edit(config);
+  fs.writeFileSync(path.join(b, 'config.json'), JSON.stringify(config, null, 2));
+  return config;
+}
+
 describe('Slurm: rootless per-user containers, no job data left, GPUs from the allocation, two nodes', () => {
   let cluster: SlurmCluster | undefined;
   let dir = '';
@@ -152,16 +164,12 @@ describe('Slurm: rootless per-user containers, no job data left, GPUs from the a
     fs.mkdirSync(path.dirname(shim), { recursive: true });
     fs.writeFileSync(shim, `#!/bin/sh\necho "$*" >> ${calls}\nexec unshare -m --propagation private sh -c 'umount /sys/fs/cgroup/unified 2>/dev/null; exec /usr/bin/crun "$@"' crun "$@"\n`, { mode: 0o755 });
     const b = path.join(dir, 'crun-bundle');
-    fs.mkdirSync(b);
-    glibcFamilyRootfs(path.join(b, 'rootfs'));
-    ok('runc', ['spec', '--bundle', b]);
-    const config = JSON.parse(fs.readFileSync(path.join(b, 'config.json'), 'utf8'));
-    config.process.terminal = false;
-    // crun makes root.readonly read-only before createContainer hooks (runc after them): the mount
-    // points the hooks create would fail with EROFS (README, Slurm with crun).
-    config.root.readonly = false;
-    config.annotations = { 'com.hooks.slurm.activate': 'true' };
-    fs.writeFileSync(path.join(b, 'config.json'), JSON.stringify(config, null, 2));
+    const config = rootBundle(b, glibcFamilyRootfs, (c) => {
+      // crun makes root.readonly read-only before createContainer hooks (runc after them): the
+      // mount points the hooks create would fail with EROFS (README, Slurm with crun).
+      c.root.readonly = false;
+      c.annotations = { 'com.hooks.slurm.activate': 'true' };
+    });
     const conf = path.join(dir, 'oci.conf');
     const runcLines = fs.readFileSync(conf, 'utf8');
     fs.writeFileSync(conf, ociConfLines(wrapper(), shim).join('\n') + '\n'); // slurmstepd reads oci.conf at each container step
@@ -230,14 +238,10 @@ describe('Slurm: rootless per-user containers, no job data left, GPUs from the a
 
   test('--gres=gpu:1 on fake GPUs: the container sees exactly the GPU Slurm chose, whatever the image env and the bundle ask for', async () => {
     const b = path.join(dir, 'root-bundle');
-    fs.mkdirSync(b);
-    makeGlibcRootfs(path.join(b, 'rootfs'));
-    ok('runc', ['spec', '--bundle', b]);
-    const config = JSON.parse(fs.readFileSync(path.join(b, 'config.json'), 'utf8'));
-    config.process.terminal = false;
-    config.process.env.push('NVIDIA_VISIBLE_DEVICES=all');
-    config.annotations = { 'cdi.k8s.io/mine': 'nvidia.com/gpu=all' };
-    fs.writeFileSync(path.join(b, 'config.json'), JSON.stringify(config, null, 2));
+    rootBundle(b, makeGlibcRootfs, (c) => {
+      c.process.env.push('NVIDIA_VISIBLE_DEVICES=all');
+      c.annotations = { 'cdi.k8s.io/mine': 'nvidia.com/gpu=all' };
+    });
     const gpus = (args: string[]) => {
       const r = srun([...args, `--container=${b}`, 'sh', '-c', 'ls /dev | grep nvidia || echo none']);
       expect(r.stderr).toBe('');
