@@ -133,6 +133,16 @@ describe('Slurm: rootless per-user containers, no job data left, GPUs from the a
     expect([r.status, r.stdout.trim(), r.stderr]).toEqual([0, `slurm-wlm ${version}`, '']);
   }, 120_000);
 
+  test('a bundle without the annotation: the wrapper adds none of the hooks (the node file is not there)', () => {
+    const plain = rootlessBundle(path.join(dir, 'user', 'plain-bundle'));
+    const config = JSON.parse(fs.readFileSync(path.join(plain, 'config.json'), 'utf8'));
+    delete config.annotations;
+    fs.writeFileSync(path.join(plain, 'config.json'), JSON.stringify(config, null, 2));
+    const r = srunAsUser(['-N1', '-w', 'node1', `--container=${plain}`, 'cat', '/etc/ocihooks-node']);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/can't open '\/etc\/ocihooks-node'/);
+  }, 120_000);
+
   test("ocihooks doctor finds the cluster's oci.conf sound", () => {
     const r = run(process.execPath, [BIN('ocihooks'), 'doctor'], { env: cluster?.env });
     expect(r.stdout.split('\n').filter((l) => l.includes('slurm oci.conf'))).toEqual([`ok    slurm oci.conf: ${path.join(dir, 'oci.conf')}: containers go through ocihooks-runtime, one runtime root per user`]);
