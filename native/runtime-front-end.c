@@ -446,11 +446,11 @@ static void run(void) {
     if (same(argv_[i], "--")) dashdash = 1;
   /* The wrapper's own options: how many leading arguments are ours, and the runtime named. */
   const char *runtime = "", *want = 0;
-  int n = 0;
+  int n = 0, runtime_given = 0;
   for (int i = 1; i < argc_; i++) {
     const char *a = argv_[i];
     if (want) {
-      if (same(want, "--runtime")) runtime = a;
+      if (same(want, "--runtime")) runtime = a, runtime_given = 1;
       if (same(want, "--annotation") && !annotation_ok(a)) to_wrapper();
       want = 0, n++;
       continue;
@@ -459,7 +459,7 @@ static void run(void) {
       n++;
       break;
     } else if (starts(a, "--runtime=")) {
-      runtime = a + 10, n++;
+      runtime = a + 10, runtime_given = 1, n++;
     } else if (starts(a, "--annotation=")) {
       if (!annotation_ok(a + 13)) to_wrapper();
       n++;
@@ -474,7 +474,7 @@ static void run(void) {
       break;
     }
   }
-  if (want) to_wrapper();
+  if (want || (runtime_given && !*runtime)) to_wrapper(); /* an empty --runtime: the wrapper says so */
   /* The runtime's subcommand: past its global options (those with a value take the next argument). */
   int sub = -1;
   for (int i = 1 + n, skip = 0; i < argc_; i++) {
@@ -518,11 +518,11 @@ static void run(void) {
   static char found[4096];
   const char *path = runtime;
   if (runtime[0] != '/') {
-    if (has_char(runtime, '/')) to_wrapper();
+    if (has_char(runtime, '/') || same(runtime, ".") || same(runtime, "..")) to_wrapper();
     static const char *const dirs[] = {"/usr/local/sbin/", "/usr/local/bin/", "/usr/sbin/", "/usr/bin/", "/sbin/", "/bin/"};
     path = 0;
     for (size_t i = 0; i < sizeof dirs / sizeof *dirs && !path; i++)
-      if (joined(found, sizeof found, dirs[i], runtime, "") && facts(found).exists) path = found;
+      if (joined(found, sizeof found, dirs[i], runtime, "") && facts(found).regular) path = found;
     if (!path) to_wrapper();
   }
   char **args = argv_ + n; /* args[0] becomes the runtime's own name */

@@ -78,6 +78,12 @@ const ROWS: [string, string[], string?][] = [
   ['"runtime" only inside a value', ['state', 'c1'], mentionedOnly],
   ['an empty runtime', ['state', 'c1'], empty],
   ['a named config file that is not there', ['state', 'c1'], path.join(dir, 'nope.json')],
+  ['an empty --runtime=', ['--runtime=', '--', 'state', 'c1']],
+  ['--runtime .. (a folder, not a program)', ['--runtime', '..', '--', 'state', 'c1']],
+  ['--runtime naming a folder in the program folders', ['--runtime', 'X11', '--', 'state', 'c1']],
+  ['an empty --runtime value', ['--runtime', '', '--', 'state', 'c1'], installed],
+  ['an empty argument as the subcommand', ['--root', '/r', '', 'c1']],
+  ['--bundle= after create (an engine-style create goes to the wrapper)', ['create', '--bundle=/b', 'c1'], installed],
 ];
 
 // Every row has three entries: a two-entry row would make jest pass `done` as the third argument.

@@ -65,6 +65,7 @@ export function parseWrapperOptions(argv: string[], defaults: RuntimeConfig = {}
 
 /** The runtime's path: an absolute path as given, or a name looked up in the host's program folders. */
 export function resolveRuntime(runtime: string): string {
+  if (runtime === '') throw new UsageError('--runtime: empty (runc, crun or an absolute path)');
   if (runtime.includes('/')) {
     if (!path.isAbsolute(runtime)) throw new UsageError(`--runtime ${runtime}: a path must be absolute`);
     return runtime;
