@@ -14,7 +14,7 @@
  * start-up alone touches ~25 pages; this program touches a handful. So: raw system calls, no
  * allocation, buffers touched only as far as the files reach.
  *
- * `ocihooks install` writes the wrapper's path into LAUNCHER (src/admin/front-end.ts).
+ * `ocihooks install` writes the wrapper's path into LAUNCHER_FIELD (src/admin/front-end.ts).
  * OCIHOOKS_FRONTEND_TRACE=1: print the decision ("wrapper" or "exec PATH [ARG]...") instead of
  * acting on it.
  */
@@ -28,8 +28,11 @@
 
 typedef unsigned long size_t;
 
-/* Replaced by `ocihooks install`; zero-padded to its size. Not static: must not be folded. */
-char LAUNCHER[4096] = "@OCIHOOKS-RUNTIME-LAUNCHER@";
+/* The tag, then the wrapper's path: written by `ocihooks install` (the tag lets it and `ocihooks
+ * doctor` find the array); zero-padded to its size. Not static: must not be folded. */
+#define TAG "ocihooks-runtime-launcher="
+char LAUNCHER_FIELD[4096] = TAG "@unset@";
+#define LAUNCHER (LAUNCHER_FIELD + sizeof TAG - 1)
 
 /* ---- system calls ---- */
 
@@ -243,7 +246,7 @@ __attribute__((noreturn)) static void to_wrapper(void) {
     say(1, "wrapper\n");
     exit_with(0);
   }
-  __asm__ volatile("" : : "r"(LAUNCHER) : "memory");
+  __asm__ volatile("" : : "r"(LAUNCHER_FIELD) : "memory");
   if (LAUNCHER[0] != '/') {
     say(2, "ocihooks-runtime: this front-end knows no wrapper to run (install it with `ocihooks install`)\n");
     exit_with(2);

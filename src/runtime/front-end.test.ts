@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { FRONT_END } from '../../test/support/front-end';
-import { frontEndFor } from '../admin/front-end';
+import { frontEndFor, launcherOf } from '../admin/front-end';
 import { parseRuntimeArgs } from './args';
 import { readRuntimeConfig } from './config-file';
 import { parseWrapperOptions, resolveRuntime } from './options';
@@ -138,19 +138,28 @@ describe('the built front-end, made for an installation', () => {
   });
 });
 
-describe('frontEndFor: the wrapper path written into the placeholder', () => {
-  const program = Buffer.concat([Buffer.from('head'), Buffer.from('@OCIHOOKS-RUNTIME-LAUNCHER@'), Buffer.alloc(4096 - 27), Buffer.from('tail')]);
-  test('the path, then zeros to the end of the array; the rest untouched', () => {
+describe('frontEndFor and launcherOf: the wrapper path in the front-end\'s field', () => {
+  const field = (rest: string) => Buffer.concat([Buffer.from(`ocihooks-runtime-launcher=${rest}`), Buffer.alloc(4096 - 26 - rest.length)]);
+  const program = Buffer.concat([Buffer.from('head'), field('@unset@'), Buffer.from('tail')]);
+  test('the path after the tag, then zeros to the end of the field; the rest untouched; read back', () => {
     const out = frontEndFor(program, 'f', '/p/libexec/ocihooks-runtime');
     expect(out.length).toBe(program.length);
     expect(out.subarray(0, 4).toString()).toBe('head');
-    expect(out.subarray(4, 4 + 4096).toString().replace(/\0+$/, '')).toBe('/p/libexec/ocihooks-runtime');
+    expect(out.subarray(4, 4 + 4096).toString().replace(/\0+$/, '')).toBe('ocihooks-runtime-launcher=/p/libexec/ocihooks-runtime');
     expect(out.subarray(4 + 4096).toString()).toBe('tail');
+    expect(launcherOf(out)).toBe('/p/libexec/ocihooks-runtime');
+    expect(launcherOf(program)).toBeUndefined(); // as built: "@unset@"
+  });
+  test('the built program: unset, then made for an installation', () => {
+    const built = fs.readFileSync(FRONT_END);
+    expect(launcherOf(built)).toBeUndefined();
+    expect(launcherOf(frontEndFor(built, FRONT_END, '/opt/x/libexec/ocihooks-runtime'))).toBe('/opt/x/libexec/ocihooks-runtime');
   });
   test.each([
-    ['no placeholder', Buffer.from('an ordinary program'), '/p', 'f: not the ocihooks-runtime front-end (its launcher placeholder is missing); rebuild with npm run build'],
-    ['the placeholder twice', Buffer.concat([program, program]), '/p', 'f: not the ocihooks-runtime front-end (its launcher placeholder is there twice); rebuild with npm run build'],
+    ['no field', Buffer.from('an ordinary program'), '/p', 'f: not the ocihooks-runtime front-end (its launcher field is missing); rebuild with npm run build'],
+    ['the field twice', Buffer.concat([program, program]), '/p', 'f: not the ocihooks-runtime front-end (its launcher field is there twice); rebuild with npm run build'],
     ['a relative wrapper path', program, 'libexec/ocihooks-runtime', "libexec/ocihooks-runtime: the wrapper's path must be absolute"],
-    ['a wrapper path too long', program, `/${'x'.repeat(4095)}`, `/${'x'.repeat(4095)}: the wrapper's path is longer than the front-end can hold (4095 bytes)`],
+    ['a wrapper path too long', program, `/${'x'.repeat(4069)}`, `/${'x'.repeat(4069)}: the wrapper's path is longer than the front-end can hold (4069 bytes)`],
   ])('%s: refused', (_name, bytes, launcher, message) => expect(() => frontEndFor(bytes, 'f', launcher)).toThrow(message));
+  test('the longest path that fits', () => expect(launcherOf(frontEndFor(program, 'f', `/${'x'.repeat(4068)}`))).toBe(`/${'x'.repeat(4068)}`));
 });

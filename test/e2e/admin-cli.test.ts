@@ -100,6 +100,14 @@ describe('ocihooks install', () => {
     const doctorRuntime = run(process.execPath, [OCIHOOKS(), 'doctor', '--hooks-dir', hooksDir], { env: { ...process.env, OCIHOOKS_RUNTIME_CONFIG: runtimeConfig } }).stdout.split('\n').find((l) => l.includes('runtime config'));
     expect(doctorRuntime).toMatch(new RegExp(`^ok    runtime config: ${runtimeConfig}: runtime /\\S+/runc; hooks folders ${hooksDir}$`));
     expect(fs.readFileSync(path.join(prefix, 'bin', 'ocihook-mount'), 'utf8').split('\n')[0]).toBe(`#!${process.execPath}`);
+    // The installed doctor checks the installed front-end and the wrapper it runs.
+    const frontEnd = path.join(prefix, 'bin', 'ocihooks-runtime');
+    const wrapperProgram = path.join(prefix, 'libexec', 'ocihooks-runtime');
+    const doctorFrontEnd = () => run(path.join(prefix, 'bin', 'ocihooks'), ['doctor', '--hooks-dir', hooksDir]).stdout.split('\n').find((l) => l.includes('runtime front-end'));
+    expect(doctorFrontEnd()).toBe(`ok    runtime front-end: ${frontEnd}: pass-through calls exec the runtime, the rest run ${wrapperProgram}`);
+    fs.renameSync(wrapperProgram, `${wrapperProgram}.away`);
+    expect(doctorFrontEnd()).toBe(`fail  runtime front-end: ${frontEnd}: runs ${wrapperProgram}, which is not there (create, run and errors fail); run ocihooks install again`);
+    fs.renameSync(`${wrapperProgram}.away`, wrapperProgram);
     const again = run(process.execPath, [OCIHOOKS(), 'install', '--prefix', prefix, '--hooks-dir', hooksDir, '--fi-provider-dir', providers, '--runtime-config', runtimeConfig]);
     expect(again.status).toBe(0); // idempotent
     expect(again.stdout).not.toContain(`skipped ${runtimeConfig}`);

@@ -1,9 +1,10 @@
-/** `ocihooks doctor`: what this host supports and what is missing; its GPUs and whether its CDI specs still fit them; ocihooks-runtime's config and Slurm's oci.conf. */
+/** `ocihooks doctor`: what this host supports and what is missing; its GPUs and whether its CDI specs still fit them; ocihooks-runtime's config and front-end, and Slurm's oci.conf. */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CommandModule } from 'yargs';
 import { doctor } from '../../admin/doctor';
+import { launcherOf } from '../../admin/front-end';
 import { DEFAULT_CDI_DIRS } from '../../cdi/registry';
 import { gpuChecks } from '../../gpu/generate/inventory';
 import { DEFAULT_HOOKS_DIRS } from '../../hooksd/read';
@@ -12,6 +13,7 @@ import { DEFAULT_RUNTIME_CONFIG, readRuntimeConfig } from '../../runtime/config-
 import { resolveRuntime } from '../../runtime/options';
 import { checkOciConf } from '../../runtime/slurm/oci-conf';
 import { findHostProgram } from '../../linux/programs';
+import { PREFIX } from './common';
 
 /** ocihooks-runtime's settings file as the wrapper will read it (in this environment). */
 function runtimeConfigCheck(): { name: string; status: 'ok' | 'warn' | 'fail'; detail: string } {
@@ -26,6 +28,23 @@ function runtimeConfigCheck(): { name: string; status: 'ok' | 'warn' | 'fail'; d
   } catch (e) {
     return { name, status: 'fail', detail: `${messageOf(e)} (ocihooks-runtime refuses every call)` };
   }
+}
+
+/** The installed front-end of ocihooks-runtime (beside this program) and the wrapper it runs. */
+function frontEndCheck(): { name: string; status: 'ok' | 'warn' | 'fail'; detail: string } {
+  const name = 'runtime front-end';
+  const file = path.join(PREFIX, 'bin', 'ocihooks-runtime');
+  let program: Buffer;
+  try {
+    program = fs.readFileSync(file);
+  } catch {
+    return { name, status: 'warn', detail: `${file}: missing (engines configured with it cannot start containers); run ocihooks install` };
+  }
+  if (program.subarray(0, 4).toString('latin1') !== '\x7fELF') return { name, status: 'ok', detail: `${file}: the wrapper itself (a build, not an installation): every call starts Node` };
+  const launcher = launcherOf(program);
+  if (!launcher) return { name, status: 'fail', detail: `${file}: names no wrapper to run (not made by ocihooks install); run ocihooks install` };
+  if (!fs.existsSync(launcher)) return { name, status: 'fail', detail: `${file}: runs ${launcher}, which is not there (create, run and errors fail); run ocihooks install again` };
+  return { name, status: 'ok', detail: `${file}: pass-through calls exec the runtime, the rest run ${launcher}` };
 }
 
 /** Slurm's oci.conf beside the slurm.conf that SLURM_CONF (or the default) names. */
@@ -64,7 +83,7 @@ export const doctorCommand: CommandModule<object, Args> = {
       .epilogue('Exit 1 when a check fails; warnings (a stale spec, a missing optional piece) keep exit 0.'),
   handler: (a) => {
     const roots = { proc: path.resolve(a['proc-root']), sys: path.resolve(a['sys-root']), dev: path.resolve(a['dev-root']), driver: '/' };
-    const checks = [...doctor(a['hooks-dir'] ?? [...DEFAULT_HOOKS_DIRS]), runtimeConfigCheck(), slurmOciConfCheck(), ...gpuChecks(roots, a['cdi-spec-dir'] ?? DEFAULT_CDI_DIRS)];
+    const checks = [...doctor(a['hooks-dir'] ?? [...DEFAULT_HOOKS_DIRS]), runtimeConfigCheck(), frontEndCheck(), slurmOciConfCheck(), ...gpuChecks(roots, a['cdi-spec-dir'] ?? DEFAULT_CDI_DIRS)];
     for (const c of checks) process.stdout.write(`${c.status.padEnd(4)}  ${c.name}: ${c.detail}\n`);
     if (checks.some((c) => c.status === 'fail')) process.exitCode = 1;
   },
