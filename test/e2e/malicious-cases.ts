@@ -177,6 +177,31 @@ export const cases: Case[] = [
     after: (r, d) => expect(fs.readdirSync(`${r}${d}`)).toEqual([]), // the image's configuration as it was
   },
   {
+    // The linker cache's scratch folder goes in the container's /dev (a tmpfs the runtime mounts;
+    // this harness mounts none): resolved in the root, a /dev that leads to the host decoy is no /dev.
+    name: '/dev is a symlink to the host decoy',
+    image: (r, d) => {
+      fs.writeFileSync(`${r}/etc/ld.so.conf`, '/lib\n');
+      fs.rmSync(`${r}/dev`, { recursive: true, force: true });
+      ln(d, `${r}/dev`);
+    },
+    hook: () => [BIN('ocihook-ldconfig'), `--ldconfig-path=${LDCONFIG}`, '--folder=/etc', '--timeout=5'],
+    expect: 'fail',
+    stderr: /the container has no \/dev for a scratch folder/,
+  },
+  {
+    name: '/dev is a symlink to a folder of the image',
+    image: (r) => {
+      fs.writeFileSync(`${r}/etc/ld.so.conf`, '/lib\n');
+      fs.rmSync(`${r}/dev`, { recursive: true, force: true });
+      fs.mkdirSync(`${r}/var/devs`, { recursive: true });
+      ln('/var/devs', `${r}/dev`);
+    },
+    hook: () => [BIN('ocihook-ldconfig'), `--ldconfig-path=${LDCONFIG}`, '--folder=/etc', '--timeout=5'],
+    expect: 'inside',
+    after: (r) => expect(fs.readdirSync(`${r}/var/devs`)).toEqual([]), // the scratch folder made there and removed
+  },
+  {
     name: 'ld.so.cache is a symlink to the host cache',
     image: (r) => {
       fs.writeFileSync(`${r}/etc/ld.so.conf`, '/lib\n');
