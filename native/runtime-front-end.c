@@ -2,8 +2,8 @@
  * ocihooks-runtime's front-end: <prefix>/bin/ocihooks-runtime, what docker, containerd and Slurm
  * call in runc's place. A call that needs none of the wrapper's code (every runtime subcommand but
  * create and run, and a create/run the no-match index covers) goes straight to the runtime without
- * starting Node; everything else -- create, run, --ocihooks-help/-version, --root-per-user, any
- * line it cannot decide, any error -- goes to the wrapper (<prefix>/libexec/ocihooks-runtime),
+ * starting Node, also with --root-per-user (Slurm's end-of-step calls); everything else -- create,
+ * run, --ocihooks-help/-version, any line it cannot decide, any error -- goes to the wrapper (<prefix>/libexec/ocihooks-runtime),
  * which reports it where the engine shows it. It reads the command line as src/runtime/options.ts
  * and args.ts do; src/runtime/front-end.test.ts runs both on a table of argument lists.
  *
@@ -442,18 +442,126 @@ static int no_match(int n, const char *config, int config_annotations, int sub) 
   return bundle_unannotated(bundle);
 }
 
+/* ---- --root-per-user PATTERN (src/runtime/per-user-root.ts says why; the same rules) ---- */
+
+/* PATTERN with each folder name %U replaced by uid, into dst; 0 when it does not fit. */
+static int expand_user(char *dst, size_t cap, const char *pattern, long uid) {
+  char num[24];
+  decimal(num, uid);
+  size_t n = 0;
+  for (const char *p = pattern; *p;) {
+    const char *e = p;
+    while (*e && *e != '/') e++;
+    int user = e - p == 2 && p[0] == '%' && p[1] == 'U';
+    const char *from = user ? num : p;
+    size_t len = user ? len_of(num) : (size_t)(e - p);
+    if (n + len + 2 > cap) return 0;
+    memcpy(dst + n, from, len);
+    n += len;
+    if (*e == '/') dst[n++] = '/', e++;
+    p = e;
+  }
+  dst[n] = 0;
+  return 1;
+}
+
+/* Absolute, %U as one folder name at least once, no other %. */
+static int pattern_ok(const char *pattern) {
+  if (pattern[0] != '/') return 0;
+  int user = 0;
+  for (const char *p = pattern; *p;) {
+    const char *e = p;
+    while (*e && *e != '/') e++;
+    if (e - p == 2 && p[0] == '%' && p[1] == 'U') user = 1;
+    else
+      for (const char *q = p; q < e; q++)
+        if (*q == '%') return 0;
+    p = *e ? e + 1 : e;
+  }
+  return user;
+}
+
+/* The smallest uid (a numeric folder name in the folder holding %U) whose expansion holds container id; -1 when none. */
+static long owner_of(const char *pattern, const char *id) {
+  static char parent[4096], path[4096 + 256], root[4096];
+  size_t at = 0;
+  for (const char *p = pattern; *p;) { /* the folders before the first %U */
+    const char *e = p;
+    while (*e && *e != '/') e++;
+    if (e - p == 2 && p[0] == '%' && p[1] == 'U') break;
+    at = (size_t)(e - pattern);
+    p = *e ? e + 1 : e;
+  }
+  if (at >= sizeof parent) return -1;
+  memcpy(parent, pattern, at);
+  parent[at] = 0;
+  if (!at) parent[0] = '/', parent[1] = 0;
+  long fd = sys3(__NR_openat, AT_FDCWD, parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  char entries[4096];
+  long best = -1;
+  for (;;) {
+    long got = sys3(__NR_getdents64, fd, entries, sizeof entries);
+    if (got <= 0) break;
+    for (long off = 0; off < got;) {
+      const char *name = entries + off + 19;
+      unsigned short reclen;
+      memcpy(&reclen, entries + off + 16, 2);
+      off += reclen;
+      size_t k = len_of(name);
+      if (!k || k > 10) continue; /* a uid has at most 10 digits */
+      long uid = 0;
+      for (size_t i = 0; i < k && uid >= 0; i++) uid = name[i] >= '0' && name[i] <= '9' ? uid * 10 + (name[i] - '0') : -1;
+      if (uid < 0 || (best >= 0 && uid >= best)) continue;
+      if (expand_user(root, sizeof root, pattern, uid) && joined(path, sizeof path, root, "/", id) && facts(path).exists) best = uid;
+    }
+  }
+  close_fd(fd);
+  return best;
+}
+
+/*
+ * The runtime's arguments (args[0] a slot for its name, the subcommand at args[sub]) with
+ * --root ROOT in front: the caller's uid; as root, for a container id, the user whose root holds
+ * it, else 0. create/run never get here (they go to the wrapper), nor a runtime --root of its own.
+ */
+static char **with_per_user_root(const char *pattern, char **args, int sub) {
+  static char root[4096];
+  static char *out[4096];
+  int count = 0;
+  while (args[count]) count++;
+  if (sub < 1) sub = count; /* no subcommand: no container id either */
+  if (!pattern_ok(pattern)) to_wrapper();
+  for (int i = 1; i < sub; i++)
+    if (same(args[i], "--root") || starts(args[i], "--root=")) to_wrapper();
+  long uid = sys3(__NR_getuid, 0, 0, 0);
+  if (uid == 0) {
+    const char *id = 0;
+    for (int i = sub + 1; args[i] && !id; i++)
+      if (args[i][0] != '-') id = args[i];
+    uid = id && !has_char(id, '/') ? owner_of(pattern, id) : -1;
+    if (uid < 0) uid = 0;
+  }
+  if (!expand_user(root, sizeof root, pattern, uid)) to_wrapper();
+  if (count + 3 > (int)(sizeof out / sizeof *out)) to_wrapper();
+  out[0] = args[0], out[1] = "--root", out[2] = root;
+  for (int i = 1; i <= count; i++) out[i + 2] = args[i]; /* with the final null */
+  return out;
+}
+
 static void run(void) {
   trace = *env_or("OCIHOOKS_FRONTEND_TRACE", "") != 0;
   int dashdash = 0;
   for (int i = 1; i < argc_; i++)
     if (same(argv_[i], "--")) dashdash = 1;
   /* The wrapper's own options: how many leading arguments are ours, and the runtime named. */
-  const char *runtime = "", *want = 0;
+  const char *runtime = "", *want = 0, *per_user = 0;
   int n = 0, runtime_given = 0;
   for (int i = 1; i < argc_; i++) {
     const char *a = argv_[i];
     if (want) {
       if (same(want, "--runtime")) runtime = a, runtime_given = 1;
+      if (same(want, "--root-per-user")) per_user = a;
       if (same(want, "--annotation") && !annotation_ok(a)) to_wrapper();
       want = 0, n++;
       continue;
@@ -466,11 +574,13 @@ static void run(void) {
     } else if (starts(a, "--annotation=")) {
       if (!annotation_ok(a + 13)) to_wrapper();
       n++;
+    } else if (starts(a, "--root-per-user=")) {
+      per_user = a + 16, n++;
     } else if (starts(a, "--hooks-dir=") || starts(a, "--log-file=") || starts(a, "--cdi-spec-dir=")) {
       n++;
-    } else if (same(a, "--runtime") || same(a, "--hooks-dir") || same(a, "--annotation") || same(a, "--log-file") || same(a, "--cdi-spec-dir")) {
+    } else if (same(a, "--runtime") || same(a, "--hooks-dir") || same(a, "--annotation") || same(a, "--log-file") || same(a, "--cdi-spec-dir") || same(a, "--root-per-user")) {
       want = a, n++;
-    } else if (same(a, "--ocihooks-help") || same(a, "--ocihooks-version") || same(a, "--root-per-user") || starts(a, "--root-per-user=")) {
+    } else if (same(a, "--ocihooks-help") || same(a, "--ocihooks-version")) {
       to_wrapper();
     } else {
       if (dashdash) to_wrapper();
@@ -529,6 +639,7 @@ static void run(void) {
     if (!path) to_wrapper();
   }
   char **args = argv_ + n; /* args[0] becomes the runtime's own name */
+  if (per_user) args = with_per_user_root(per_user, args, sub < 0 ? -1 : sub - n);
   if (trace) {
     say(1, "exec ");
     say(1, path);

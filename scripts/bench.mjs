@@ -198,8 +198,9 @@ bench('podman+runc start, 3 hooks active', 'podman', podmanArgs(true), { baselin
 // ---- the runtime wrapper: a pass-through call, which needs none of its code (issue 19's target: 1.1x) ----
 // `runc state` of a running container, called as docker and containerd call it: no options of
 // ours, the settings from the runtime config file (as install writes it), which the front-end reads.
-if (!only || only.test('runc state')) {
-  const runcRoot = path.join(scratch, 'runc-root');
+if (!only || only.test('runc state') || only.test('Slurm query')) {
+  // The root as --root-per-user finds it for root (Slurm's end-of-step calls): users/<uid>/runc.
+  const runcRoot = path.join(scratch, 'users', '0', 'runc');
   const stateBundle = path.join(scratch, 'state-bundle');
   busyboxRootfs(path.join(stateBundle, 'rootfs'));
   fs.symlinkSync('busybox', path.join(stateBundle, 'rootfs', 'bin', 'sleep'));
@@ -213,6 +214,9 @@ if (!only || only.test('runc state')) {
   try {
     const state = ['--root', runcRoot, 'state', 'bench-state'];
     bench('ocihooks-runtime: runc state (pass-through)', bin('ocihooks-runtime'), state, { baseline: ['/usr/sbin/runc', state], baselineName: 'runc state', phases: false, env: { OCIHOOKS_RUNTIME_CONFIG: passConfig } });
+    // Slurm's RunTimeQuery line: the front-end finds whose root holds the container.
+    const perUser = ['--root-per-user', path.join(scratch, 'users', '%U', 'runc'), '--', 'state', 'bench-state'];
+    bench('ocihooks-runtime: --root-per-user state (Slurm query)', bin('ocihooks-runtime'), perUser, { baseline: ['/usr/sbin/runc', state], baselineName: 'runc state', phases: false, env: { OCIHOOKS_RUNTIME_CONFIG: passConfig } });
   } finally {
     spawnSync('/usr/sbin/runc', ['--root', runcRoot, 'delete', '--force', 'bench-state'], { stdio: 'ignore' });
   }

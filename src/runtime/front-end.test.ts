@@ -14,6 +14,7 @@ import { frontEndFor, launcherOf } from '../admin/front-end';
 import { parseRuntimeArgs } from './args';
 import { readRuntimeConfig } from './config-file';
 import { parseWrapperOptions, resolveRuntime } from './options';
+import { withPerUserRoot } from './per-user-root';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ocihooks-frontend-'));
 afterAll(() => fs.rmSync(dir, { recursive: true }));
@@ -32,6 +33,9 @@ const spaced = config('spaced.json', '{\n\t "hooksDirs" : ["/h"],\n   "runtime" 
 const mentioned = config('mentioned.json', JSON.stringify({ annotations: { what: '"runtime"' }, runtime: 'crun' }, null, 2) + '\n');
 const mentionedOnly = config('mentioned-only.json', JSON.stringify({ annotations: { k: 'the "runtime" key' } }, null, 2) + '\n');
 const empty = config('empty-runtime.json', '{\n  "runtime": ""\n}\n');
+// Users' runtime roots: c1 in 1000's, "shared" in 1001's and 1000's (1000 wins), 7's for %U twice, a non-numeric folder.
+const users = path.join(dir, 'users');
+for (const p of ['1000/runc/c1', '1001/runc/shared', '1000/runc/shared', '7/x/7/c1', 'nobody/runc/c9', '0/runc']) fs.mkdirSync(path.join(users, p), { recursive: true });
 const escaped = config('escaped.json', '{\n  "runtime": "/usr/sbin/r\\u0075nc"\n}\n');
 // Larger than the front-end reads (64 KiB): valid JSON that names crun on its first line.
 const huge = config('huge.json', `{\n  "runtime": "crun",\n  "hooksDirs": [${Array.from({ length: 7000 }, (_, i) => `"/h/${i}"`).join(', ')}]\n}\n`);
@@ -40,10 +44,11 @@ const huge = config('huge.json', `{\n  "runtime": "crun",\n  "hooksDirs": [${Arr
 function wrapperDecision(argv: string[], env: NodeJS.ProcessEnv): string {
   try {
     const o = parseWrapperOptions(argv, readRuntimeConfig(env));
-    if (o.answer || o.rootPerUser !== undefined) return 'wrapper'; // both run the wrapper's own code
+    if (o.answer) return 'wrapper'; // runs the wrapper's own code
     const cmd = parseRuntimeArgs(o.runtimeArgs, '/');
     if (cmd.subcommand === 'create' || cmd.subcommand === 'run') return 'wrapper';
-    return `exec ${resolveRuntime(o.runtime)}${o.runtimeArgs.map((a) => ` [${a}]`).join('')}`;
+    const args = o.rootPerUser !== undefined ? withPerUserRoot(o.rootPerUser, o.runtimeArgs, cmd) : o.runtimeArgs;
+    return `exec ${resolveRuntime(o.runtime)}${args.map((a) => ` [${a}]`).join('')}`;
   } catch {
     return 'wrapper'; // an error: the wrapper reports it
   }
@@ -63,8 +68,20 @@ const ROWS: [string, string[], string?][] = [
   ['an empty annotation key', ['--annotation==v', '--', 'state', 'c1']],
   ['an option without its value', ['--runtime']],
   ['--ocihooks-version', ['--ocihooks-version']],
-  ['--root-per-user (Slurm 22.05 query)', ['--root-per-user', '/run/user/%U/runc', '--', 'state', 'c1']],
-  ['--root-per-user= without --', ['--root-per-user=/run/user/%U/runc', 'delete', '--force', 'c1']],
+  // --root-per-user (Slurm 22.05's end-of-step calls, as root here): the roots under `users`.
+  ['--root-per-user: the user whose root holds the container', ['--root-per-user', `${users}/%U/runc`, '--', 'state', 'c1']],
+  ['--root-per-user=, no --, kill: the smallest such uid', ['--root-per-user=' + `${users}/%U/runc`, 'kill', 'shared', 'SIGTERM']],
+  ['--root-per-user, delete --force: nobody holds it (uid 0)', ['--root-per-user', `${users}/%U/runc`, '--', 'delete', '--force', 'c9']],
+  ['--root-per-user, an id with a slash', ['--root-per-user', `${users}/%U/runc`, '--', 'state', 'a/b']],
+  ['--root-per-user, %U twice', ['--root-per-user', `${users}/%U/x/%U`, '--', 'state', 'c1']],
+  ['--root-per-user, no folder holds the uids', ['--root-per-user', `${dir}/no-users/%U/runc`, '--', 'state', 'c1']],
+  ['--root-per-user and the runtime\'s --root', ['--root-per-user', `${users}/%U/runc`, '--', '--root', '/r', 'state', 'c1']],
+  ['--root-per-user, relative', ['--root-per-user', 'run/%U/runc', '--', 'state', 'c1']],
+  ['--root-per-user, %U inside a name', ['--root-per-user', '/run/user-%U/runc', '--', 'state', 'c1']],
+  ['--root-per-user, another %', ['--root-per-user', `${users}/%U/%n`, '--', 'state', 'c1']],
+  ['--root-per-user, create (the wrapper)', ['--root-per-user', `${users}/%U/runc`, '--', 'create', '--bundle', '/b', 'c1']],
+  ['--root-per-user, no subcommand', ['--root-per-user', `${users}/%U/runc`, '--', '--version']],
+  ['--root-per-user without its value', ['--root-per-user']],
   ['no subcommand', ['--version']],
   ['exec with its own options', ['--', '--root', '/r', 'exec', '--tty', 'c1', 'sh', '-c', 'echo run']],
   ['boolean globals before the subcommand', ['--debug', '--systemd-cgroup', 'pause', 'c1']],
