@@ -97,6 +97,8 @@ describe('ocihooks install', () => {
     expect(JSON.parse(fs.readFileSync(runtimeConfig, 'utf8'))).toEqual({ runtime: 'runc', hooksDirs: [hooksDir] });
     expect(inst.stdout).toContain(`/etc/docker/daemon.json:  { "runtimes": { "ocihooks": { "path": "${path.join(prefix, 'bin', 'ocihooks-runtime')}" } } }`);
     expect(inst.stdout).toContain(`BinaryName = "${path.join(prefix, 'bin', 'ocihooks-runtime')}"`);
+    // And Slurm's oci.conf lines, as the README shows them.
+    expect(inst.stdout).toContain(`  RunTimeRun="${path.join(prefix, 'bin', 'ocihooks-runtime')} --root-per-user /run/user/%%U/runc -- run %n.%u.%j.%s.%t -b %b"`);
     const doctorRuntime = run(process.execPath, [OCIHOOKS(), 'doctor', '--hooks-dir', hooksDir], { env: { ...process.env, OCIHOOKS_RUNTIME_CONFIG: runtimeConfig } }).stdout.split('\n').find((l) => l.includes('runtime config'));
     expect(doctorRuntime).toMatch(new RegExp(`^ok    runtime config: ${runtimeConfig}: runtime /\\S+/runc; hooks folders ${hooksDir}$`));
     expect(fs.readFileSync(path.join(prefix, 'bin', 'ocihook-mount'), 'utf8').split('\n')[0]).toBe(`#!${process.execPath}`);

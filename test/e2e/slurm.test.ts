@@ -10,24 +10,16 @@ import * as path from 'node:path';
 import { BIN, makeGlibcRootfs, ok, requireBuilt, run, tmpDir } from '../support/e2e';
 import { SlurmCluster, SlurmNode, startSlurmCluster } from '../support/slurm-cluster';
 import { TEST_USER, asTestUser, ensureTestUser } from '../support/test-user';
+import { ociConfLines as shippedOciConfLines } from '../../src/runtime/slurm/oci-conf';
 
 /**
- * The oci.conf lines the README shows for Slurm 22.05 (%%U reaches the wrapper as %U); the runc
- * folder in each user's runtime folder is this run's own here (README: runc).
+ * The oci.conf lines ocihooks ships (src/runtime/slurm/oci-conf.ts; %%U reaches the wrapper as
+ * %U); the runtime folder in each user's runtime folder is this run's own here (README: runc).
  */
 const RUNC_FOLDER = `runc-ocihooks-test-${process.pid}`;
 const CRUN_FOLDER = `crun-ocihooks-test-${process.pid}`;
 /** With `crun`, a path to crun: the README's crun lines. */
-function ociConfLines(wrapper: string, crun?: string): string[] {
-  const w = crun ? `${wrapper} --runtime ${crun} --root-per-user /run/user/%%U/${CRUN_FOLDER} --` : `${wrapper} --root-per-user /run/user/%%U/${RUNC_FOLDER} --`;
-  return [
-    `RunTimeQuery="${w} state %n.%u.%j.%s.%t"`,
-    `RunTimeKill="${w} kill %n.%u.%j.%s.%t"`, // not -a: runc signals "all" through cgroups, which a rootless container lacks
-    `RunTimeDelete="${w} delete --force %n.%u.%j.%s.%t"`,
-    // crun reads its options only before the container id (runc anywhere): -b %b first for it.
-    crun ? `RunTimeRun="${w} run -b %b %n.%u.%j.%s.%t"` : `RunTimeRun="${w} run %n.%u.%j.%s.%t -b %b"`,
-  ];
-}
+const ociConfLines = (wrapper: string, crun?: string) => shippedOciConfLines(wrapper, crun ? { runtime: crun, root: `/run/user/%%U/${CRUN_FOLDER}` } : { root: `/run/user/%%U/${RUNC_FOLDER}` });
 
 /** A glibc rootfs with the glibc family the host's Slurm client links (the hooks never inject glibc). */
 function glibcFamilyRootfs(dir: string): string {

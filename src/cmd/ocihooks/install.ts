@@ -7,6 +7,7 @@ import { UsageError } from '../../core/errors';
 import { defaultLdconfig } from '../../linux/ldconfig';
 import { hostSourcesOf } from '../../mount/args';
 import { DEFAULT_RUNTIME_CONFIG, engineSnippets, runtimeConfigText } from '../../runtime/config-file';
+import { slurmSnippet } from '../../runtime/slurm/oci-conf';
 import PROGRAMS from '../programs.json';
 import { PREFIX, printReport } from './common';
 
@@ -58,5 +59,6 @@ export const installCommand: CommandModule<object, Args> = {
       install({ prefix: a.prefix, hooksDir: a['hooks-dir'], node: process.execPath, dist: PREFIX, templates: templatesDir(), ldconfig, fiProviderDir: a['fi-provider-dir'], programs: PROGRAMS, hostSourcesOf, nvidiaCdiHook: a['nvidia-cdi-hook'], configFiles, frontEnd: { program: 'ocihooks-runtime', file: frontEndProgram() } }),
     );
     if (configFiles.length) process.stdout.write(engineSnippets(path.join(a.prefix, 'bin', 'ocihooks-runtime'), a['runtime-config']));
+    process.stdout.write(slurmSnippet(path.join(a.prefix, 'bin', 'ocihooks-runtime')));
   },
 };

@@ -1,4 +1,4 @@
-import { checkOciConf, runtimeLines } from './oci-conf';
+import { checkOciConf, ociConfLines, runtimeLines } from './oci-conf';
 
 const W = '/usr/local/libexec/ocihooks/bin/ocihooks-runtime';
 const conf = (kill: string, root: string) => [
@@ -9,6 +9,19 @@ const conf = (kill: string, root: string) => [
 ].join('\n');
 const README = conf('kill', '--root-per-user /run/user/%%U/runc --');
 const crun = (run: string) => `${conf('kill', '--runtime crun --root-per-user /run/user/%%U/crun --').replace(/RunTimeRun=.*/, '')}RunTimeRun="${W} --runtime crun --root-per-user /run/user/%%U/crun -- ${run}"\n`;
+
+test.each([
+  ['runc', ociConfLines(W)],
+  ['crun', ociConfLines(W, { runtime: 'crun' })],
+  ['crun by path', ociConfLines(W, { runtime: '/usr/bin/crun', root: '/run/user/%%U/crun-x' })],
+])('the lines ocihooks ships and install prints (%s) pass', (_name, lines) => {
+  expect(checkOciConf(lines.join('\n') + '\n', '/etc/slurm/oci.conf', 'slurm-wlm 22.05.8')).toEqual({ status: 'ok', detail: '/etc/slurm/oci.conf: containers go through ocihooks-runtime, one runtime root per user' });
+});
+
+test('the runc lines are the README\'s', () => {
+  expect(ociConfLines(W).join('\n')).toBe(README);
+  expect(ociConfLines(W, { runtime: 'crun' })[3]).toBe(`RunTimeRun="${W} --runtime crun --root-per-user /run/user/%%U/crun -- run -b %b %n.%u.%j.%s.%t"`);
+});
 
 test('the lines, quotes off, keys as Slurm spells them whatever their case; comments ignored', () => {
   expect([...runtimeLines('# RunTimeRun="x"\nruntimerun="runc run %n"\nContainerPath=/x\n').entries()]).toEqual([['RunTimeRun', 'runc run %n']]);

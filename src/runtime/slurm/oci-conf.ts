@@ -39,6 +39,30 @@ function optionAfterId(command: string): boolean {
   return id >= 0 && words.slice(id + 1).some((w) => w.startsWith('-'));
 }
 
+/**
+ * The oci.conf lines this project ships for Slurm 22.05 and later (README, "Slurm's oci.conf"; the
+ * e2e cluster runs them, `ocihooks install` prints them, checkOciConf passes them): every call
+ * through the wrapper, one runtime root per user (`%%U` reaches the wrapper as %U), kill without
+ * -a, and for crun the bundle option before the container id.
+ */
+export function ociConfLines(wrapper: string, o: { runtime?: string; root?: string } = {}): string[] {
+  const crun = o.runtime !== undefined && /(^|\/)crun$/.test(o.runtime);
+  const w = `${wrapper}${o.runtime ? ` --runtime ${o.runtime}` : ''} --root-per-user ${o.root ?? `/run/user/%%U/${crun ? 'crun' : 'runc'}`} --`;
+  const id = '%n.%u.%j.%s.%t';
+  return [`RunTimeQuery="${w} state ${id}"`, `RunTimeKill="${w} kill ${id}"`, `RunTimeDelete="${w} delete --force ${id}"`, `RunTimeRun="${w} ${crun ? `run -b %b ${id}` : `run ${id} -b %b`}"`];
+}
+
+/** What `ocihooks install` prints for Slurm. */
+export function slurmSnippet(wrapper: string): string {
+  return [
+    "Slurm's oci.conf (README, \"Slurm's oci.conf\"):",
+    ...ociConfLines(wrapper).map((l) => `  ${l}`),
+    '  with crun: the same with --runtime crun and /run/user/%%U/crun, and',
+    `  ${ociConfLines(wrapper, { runtime: 'crun' })[3]}`,
+    '',
+  ].join('\n');
+}
+
 /** `slurmVersion` as `slurmd -V` prints it ("slurm-wlm 22.05.8"), or undefined when unknown. */
 export function checkOciConf(text: string, file: string, slurmVersion?: string): OciConfCheck {
   const lines = runtimeLines(text);
