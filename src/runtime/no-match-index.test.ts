@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { FRONT_END } from '../../test/support/front-end';
 import type { HookFile, HooksRead } from '../hooksd/read';
 import type { When } from '../hooksd/schema';
-import { appliesWithoutAnnotations, indexText, updateNoMatchIndex } from './no-match-index';
+import { appliesWithoutAnnotations, indexText, noMatchIndexFile, updateNoMatchIndex } from './no-match-index';
 
 const base = fs.mkdtempSync(path.join(os.tmpdir(), 'ocihooks-index-'));
 afterAll(() => fs.rmSync(base, { recursive: true }));
@@ -50,6 +50,12 @@ describe('the wrapper writes the index only for an engine-style call with nothin
     expect(updateNoMatchIndex(call(over), file)).toBe('removed');
     expect(fs.existsSync(file)).toBe(false);
   });
+  test('a relative OCIHOOKS_RUNTIME_INDEX: no index at all', () => {
+    expect(noMatchIndexFile({ OCIHOOKS_RUNTIME_INDEX: 'runtime-index' })).toBeUndefined();
+    expect(noMatchIndexFile({ OCIHOOKS_RUNTIME_INDEX: '/var/run/x' })).toBe('/var/run/x');
+    expect(noMatchIndexFile({})).toBe('/run/ocihooks/runtime-index');
+  });
+
   test.each([
     ['options on the line', { optionsOnLine: true }],
     ['no config file', { configFile: undefined }],
@@ -100,6 +106,13 @@ describe('the front-end sends create/run straight to the runtime only while the 
   ])('the index holds: %s goes straight to runc', (_name, args, cwd) => {
     layout();
     expect(decide(args, cwd)).toBe(straight(args));
+  });
+
+  test('a relative OCIHOOKS_RUNTIME_INDEX is no index, even where it names the right file', () => {
+    layout();
+    const env = { PATH: '/usr/bin:/bin', OCIHOOKS_FRONTEND_TRACE: '1', OCIHOOKS_RUNTIME_CONFIG: config, OCIHOOKS_RUNTIME_INDEX: path.basename(index) };
+    expect(spawnSync(FRONT_END, ['create', '--bundle', bundle, 'c1'], { env, encoding: 'utf8', cwd: path.dirname(index) }).stdout.trim()).toBe('wrapper');
+    expect(decide()).toBe(straight()); // the same index, named absolutely
   });
 
   test('under a process named slurmstepd (a Slurm step gets its GPUs from the wrapper): the wrapper decides', () => {

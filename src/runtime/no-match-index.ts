@@ -28,8 +28,15 @@ import { writeFileAtomically } from '../linux/files';
  */
 export const CLOCK_MARGIN_MS = 50;
 
-/** Where the index is; OCIHOOKS_RUNTIME_INDEX (in the engine's environment, as the config file's variable) moves it. */
-export const noMatchIndexFile = (env: NodeJS.ProcessEnv = process.env) => env.OCIHOOKS_RUNTIME_INDEX || '/run/ocihooks/runtime-index';
+/**
+ * Where the index is; OCIHOOKS_RUNTIME_INDEX (in the engine's environment, as the config file's
+ * variable) moves it. A relative one would name a file in whatever folder the engine runs the
+ * runtime in (containerd: each bundle): no index then, and the front-end never skips.
+ */
+export const noMatchIndexFile = (env: NodeJS.ProcessEnv = process.env): string | undefined => {
+  const file = env.OCIHOOKS_RUNTIME_INDEX || '/run/ocihooks/runtime-index';
+  return path.isAbsolute(file) ? file : undefined;
+};
 
 /** Whether a hooks.d entry could apply to some container without annotations. */
 export function appliesWithoutAnnotations(when: NonNullable<HooksRead['hooks'][number]['def']>['when']): boolean {
@@ -56,7 +63,7 @@ export interface IndexCall {
 
 /** Writes or removes the index after a create/run; never fails the call (the index is only a shortcut). */
 export function updateNoMatchIndex(c: IndexCall, file = noMatchIndexFile()): 'written' | 'removed' | 'left' {
-  if (c.optionsOnLine || c.configFile === undefined) return 'left';
+  if (file === undefined || c.optionsOnLine || c.configFile === undefined) return 'left';
   const skippable = Object.keys(c.annotations).length === 0 && !c.inSlurmStep && !c.read.refusal && c.read.hooks.every((h) => h.def && !appliesWithoutAnnotations(h.def.when));
   try {
     if (!skippable) {
