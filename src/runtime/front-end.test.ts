@@ -149,6 +149,34 @@ describe('the built front-end, made for an installation', () => {
     const r = run(gone, ['create', 'c1']);
     expect([r.status, r.stdout, r.stderr]).toEqual([127, '', `ocihooks-runtime: ${path.join(dir, 'no-such-launcher')}: not found (reinstall with \`ocihooks install\`)\n`]);
   });
+  test.each([
+    ['json', ['--log-format', 'json'], (line: string, message: string) => {
+      const record = JSON.parse(line);
+      expect(record).toEqual({ level: 'error', msg: message, time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/) });
+      return record.time as string;
+    }],
+    ['text (runc\'s default)', [], (line: string, message: string) => {
+      const m = /^time="([^"]+)" level=error msg=(".*")$/.exec(line);
+      expect(m && JSON.parse(m[2] as string)).toBe(message);
+      return (m as RegExpExecArray)[1] as string;
+    }],
+  ])('its own failure also goes to the runtime\'s --log, as runc writes a record (%s), where docker and containerd read it', (_name, format, check) => {
+    const gone = path.join(dir, 'ocihooks-runtime-gone-log');
+    const launcherPath = path.join(dir, 'no-such "launcher"\t');
+    fs.writeFileSync(gone, frontEndFor(built, FRONT_END, launcherPath), { mode: 0o755 });
+    const log = path.join(dir, `runtime-${format.length}.log`);
+    fs.writeFileSync(log, '{"level":"info","msg":"before"}\n');
+    const before = Date.now();
+    const r = run(gone, ['--root', '/r', '--log', log, ...format, 'create', '--bundle', '/b', 'c1']);
+    const message = `ocihooks-runtime: ${launcherPath}: not found (reinstall with \`ocihooks install\`)`;
+    expect([r.status, r.stderr]).toEqual([127, `${message}\n`]);
+    const lines = fs.readFileSync(log, 'utf8').split('\n');
+    expect(lines.length).toBe(3); // the earlier record kept, one added, the final newline
+    const time = Date.parse(check(lines[1] as string, message));
+    expect(time).toBeGreaterThanOrEqual(before - 1000);
+    expect(time).toBeLessThanOrEqual(Date.now() + 1000);
+  });
+
   test('not made for an installation: one line, exit 2', () => {
     const r = run(FRONT_END, ['create', 'c1']);
     expect([r.status, r.stdout, r.stderr]).toEqual([2, '', 'ocihooks-runtime: this front-end knows no wrapper to run (install it with `ocihooks install`)\n']);

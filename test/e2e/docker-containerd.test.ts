@@ -74,6 +74,18 @@ describe('Docker (dockerd 20.10) with the wrapper in daemon.json', () => {
     }
   });
 
+  test('the front-end\'s own failure (its wrapper gone) shows in docker run\'s error', () => {
+    const wrapperProgram = `${dir}/prefix/libexec/ocihooks-runtime`;
+    fs.renameSync(wrapperProgram, `${wrapperProgram}.away`);
+    try {
+      const r = docker('run', '--rm', '--network', 'none', '--runtime', 'ocihooks-slurm', 'ocihooks-busybox', '/bin/true');
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toContain(`ocihooks-runtime: ${wrapperProgram}: not found (reinstall with \`ocihooks install\`)`);
+    } finally {
+      fs.renameSync(`${wrapperProgram}.away`, wrapperProgram);
+    }
+  });
+
   test('exec, stop, start, restart and rm pass through the wrapper', () => {
     const id = docker('run', '-d', '--network', 'none', '--runtime', 'ocihooks-slurm', 'ocihooks-busybox', '/bin/sleep', '600').stdout.trim();
     const steps = [
