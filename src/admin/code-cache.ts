@@ -21,7 +21,7 @@ interface TrainingRun {
 }
 
 /** What each program runs to fill its cache; `scratch` holds a container made by makeScratch. */
-function trainingRuns(program: string, scratch: string): TrainingRun[] {
+function trainingRuns(program: string, scratch: string, prefix: string): TrainingRun[] {
   const state = path.join(scratch, 'state.json');
   const common = ['--state-file', state, '--dry-run', '--log-level=info', `--log-file=${path.join(scratch, 'training.log')}`];
   const cdi = [`--cdi-spec-dir=${path.join(scratch, 'cdi')}`, '--device=example.com/gpu=0', '--device=example.com/gpu=1'];
@@ -41,10 +41,15 @@ function trainingRuns(program: string, scratch: string): TrainingRun[] {
       return [{ args: [...common, '--folder=/opt'] }];
     case 'ocihook-gpu':
       return [{ args: [...common, ...cdi] }, { args: ['precreate', ...cdi.slice(0, 2), '--log-level=info', `--log-file=${path.join(scratch, 'training.log')}`], input: fs.readFileSync(path.join(scratch, 'bundle', 'config.json'), 'utf8') }];
-    case 'ocihooks-runtime':
-      // create reads hooks.d and matches its patterns (re2js compiles on first use); /bin/true
-      // stands in for the runtime it then becomes.
-      return [{ args: ['--runtime', '/bin/true', '--hooks-dir', path.join(scratch, 'hooks.d'), '--annotation', 'com.example.train=true', `--log-file=${path.join(scratch, 'training.log')}`, '--', 'create', '--bundle', path.join(scratch, 'runtime-bundle'), 'ocihooks-code-cache'] }];
+    case 'ocihooks-runtime': {
+      // create reads hooks.d and matches its patterns (re2js compiles on first use) and runs the
+      // installation's GPU precreate filter in its own process; /bin/true stands in for the runtime
+      // it then becomes.
+      const hooksDir = path.join(scratch, 'hooks.d');
+      const gpu = { path: path.join(prefix, 'bin', 'ocihook-gpu'), args: ['ocihook-gpu', 'precreate', ...cdi, `--log-file=${path.join(scratch, 'training.log')}`] };
+      fs.writeFileSync(path.join(hooksDir, 'train-gpu-precreate.json'), JSON.stringify({ version: '1.0.0', hook: gpu, when: { annotations: { '^com\\.example\\.train$': '^true$' } }, stages: ['precreate'] }));
+      return [{ args: ['--runtime', '/bin/true', '--hooks-dir', hooksDir, '--annotation', 'com.example.train=true', `--log-file=${path.join(scratch, 'training.log')}`, '--', 'create', '--bundle', path.join(scratch, 'runtime-bundle'), 'ocihooks-code-cache'] }];
+    }
     default:
       return [{ args: ['--version'] }];
   }
@@ -88,7 +93,7 @@ export function writeCodeCaches(prefix: string, programs: readonly string[]): Co
   try {
     for (const p of programs) {
       for (const old of cachesOf(p)) fs.unlinkSync(path.join(libDir, old));
-      for (const run of trainingRuns(p, scratch)) {
+      for (const run of trainingRuns(p, scratch, prefix)) {
         const r = spawnSync(path.join(prefix, 'bin', p), run.args, {
           env: { OCIHOOKS_WRITE_CODE_CACHE: '1', PATH: process.env.PATH ?? '/usr/bin:/bin' },
           input: run.input ?? '',

@@ -10,43 +10,20 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_CDI_DIRS } from '../cdi/registry';
 import { UsageError } from '../core/errors';
-import { parseJson, parseWith } from '../core/json';
-import { ociConfigSchema } from '../core/oci';
-import type { CliSpec, CommonArgs } from '../engine/cli/options';
+import { parseJson } from '../core/json';
 import { HookContext, runProgram } from '../engine/cli/program';
 import { runContainerHook } from '../engine/container-hook';
 import { realHost } from '../engine/host';
 import { containerEnv } from '../engine/inputs';
-import { phaseDone } from '../engine/timing';
+import { GPU_SPEC, GpuArgs, precreateConfig } from '../gpu/cli';
 import { planGpuCreateContainer } from '../gpu/plan';
-import { editConfigForPrecreate } from '../gpu/precreate';
 import { NOOP, NVIDIA_HOOKS } from '../gpu/nvidia-hook';
 import { inProcessNvidiaHooks } from '../gpu/nvidia-hook/in-process';
 import { rootFlags, runNvidiaHook } from '../gpu/nvidia-hook/run';
 import { gpuRegistry, selectDevices } from '../gpu/registry';
 
-interface Args extends CommonArgs {
-  device: string[];
-  'cdi-spec-dir'?: string[];
-  'device-root': string;
-  'skip-cgroup': boolean;
-  'config-file'?: string;
-  'accept-env': boolean;
-}
-
-const spec: CliSpec = {
-  program: 'ocihook-gpu',
-  usage: '$0 [precreate] [--device vendor.com/class=name]... [--cdi-spec-dir DIR]... [options]',
-  options: {
-    device: { type: 'string', array: true, default: [], describe: 'CDI device to inject (fully-qualified name), in addition to annotations and env' },
-    'cdi-spec-dir': { type: 'string', array: true, describe: `CDI spec directory, later wins (default: ${DEFAULT_CDI_DIRS.join(' ')})` },
-    'device-root': { type: 'string', default: '/dev', describe: 'where to discover GPU nodes when no CDI spec exists' },
-    'skip-cgroup': { type: 'boolean', default: false, describe: 'bind devices but leave the device cgroup alone (diagnostics)' },
-    'config-file': { type: 'string', describe: 'precreate: read config.json from FILE instead of stdin' },
-    'accept-env': { type: 'boolean', default: false, describe: "let the image's NVIDIA_/ROCR_/HIP_VISIBLE_DEVICES select devices when no annotation or --device does" },
-  },
-  epilogue: 'precreate reads the proposed config.json on stdin and writes the edited one on stdout.',
-};
+type Args = GpuArgs;
+const spec = GPU_SPEC;
 
 /** precreate: config.json on stdin (or --config-file), the edited one on stdout. */
 function precreate(args: Args, ctx: HookContext): void {
@@ -57,15 +34,7 @@ function precreate(args: Args, ctx: HookContext): void {
   } catch (e) {
     throw new UsageError(`${what}: ${(e as Error).message}`);
   }
-  const raw = parseJson(text, what);
-  const config = parseWith(ociConfigSchema, raw, what);
-  phaseDone('config');
-  const reg = gpuRegistry(args['cdi-spec-dir'] ?? DEFAULT_CDI_DIRS, args['device-root'], ctx.log);
-  const sel = selectDevices(reg, { annotations: config.annotations ?? {}, env: containerEnv(config), cliDevices: args.device, acceptEnv: args['accept-env'] }, ctx.log);
-  const edited = sel.devices.length ? editConfigForPrecreate(raw as Record<string, unknown>, sel, realHost) : raw;
-  phaseDone('plan');
-  ctx.log.info({ devices: sel.devices.map((d) => d.qualifiedName) }, 'precreate');
-  process.stdout.write(JSON.stringify(edited));
+  process.stdout.write(JSON.stringify(precreateConfig(args, ctx.log, parseJson(text, what), what)));
 }
 
 function gpuHook(argv: string[]): void {

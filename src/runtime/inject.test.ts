@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ActionError, UsageError } from '../core/errors';
+import type { Json } from '../core/json';
 import type { HookFile, HooksRead } from '../hooksd/read';
 import type { When } from '../hooksd/schema';
 import { tmpDir } from '../../test/support/e2e';
@@ -60,6 +61,19 @@ describe('injectHooks', () => {
     const files = (p: string) => [hookFile('x', ['precreate'], { always: true }, p)];
     expect(() => injectHooks(config, read(files('/bin/false')), {}, '/b/config.json')).toThrow(new ActionError('precreate hook /bin/false (/etc/containers/oci/hooks.d/x.json): exit 1'));
     expect(() => injectHooks(config, read(files('/bin/true')), {}, '/b/config.json')).toThrow(/^precreate hook \/bin\/true \(\/etc\/containers\/oci\/hooks.d\/x.json\): its output is not JSON/);
+  });
+
+  test('a precreate filter the wrapper runs in its own process: its output is used, the program not started; declined: started; failing: named', () => {
+    const files = [hookFile('gpu', ['precreate'], { always: true }, '/bin/false')]; // started, it would fail
+    const inside = (hook: { path: string }, c: Json) => (hook.path === '/bin/false' ? { ...c, process: { args: ['/bin/sh'], env: ['FROM=inside'] } } : undefined);
+    const ran = injectHooks(config, read(files), {}, '/b/config.json', inside);
+    expect([ran.config.process.env, ran.added]).toEqual([['FROM=inside'], ['precreate gpu.json (in process)']]);
+    expect(() => injectHooks(config, read(files), {}, '/b/config.json', () => undefined)).toThrow(new ActionError('precreate hook /bin/false (/etc/containers/oci/hooks.d/gpu.json): exit 1'));
+    expect(() =>
+      injectHooks(config, read(files), {}, '/b/config.json', () => {
+        throw new UsageError('ocihook-gpu: unknown CDI device x.com/y=0');
+      }),
+    ).toThrow(new ActionError('precreate hook /bin/false (/etc/containers/oci/hooks.d/gpu.json): ocihook-gpu: unknown CDI device x.com/y=0'));
   });
 
   test('hooks.d that podman refuses refuses the container with its reason', () => {

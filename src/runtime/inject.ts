@@ -28,11 +28,18 @@ function runPrecreate(hook: { path: string; args?: string[]; env?: string[]; tim
 }
 
 /**
+ * Runs a precreate hook in the wrapper's own process instead of starting it, and returns the edited
+ * config; undefined when it does not (then it is started as usual). The program entry provides it
+ * (the GPU hook's precreate filter: src/gpu/precreate-in-process.ts).
+ */
+export type PrecreateInProcess = (hook: { path: string; args?: string[]; env?: string[] }, config: Json) => Json | undefined;
+
+/**
  * Returns the edited config and what was added, as podman builds a container's config: the matched
  * hooks are appended to their stages first, then the precreate hooks filter the whole config, in
  * order. Refuses (UsageError) where podman refuses to start the container.
  */
-export function injectHooks(original: Json, read: HooksRead, extraAnnotations: Record<string, string>, configPath: string): { config: Json; added: string[] } {
+export function injectHooks(original: Json, read: HooksRead, extraAnnotations: Record<string, string>, configPath: string, inProcess?: PrecreateInProcess): { config: Json; added: string[] } {
   if (read.refusal) throw new UsageError(read.refusal);
   const parsed = parseWith(ociConfigSchema, original, `config ${configPath}`);
   let config: Json = structuredClone(original);
@@ -53,8 +60,14 @@ export function injectHooks(original: Json, read: HooksRead, extraAnnotations: R
     }
   }
   for (const m of matched.precreate ?? []) {
-    config = runPrecreate(m.hook, m.file, config);
-    added.push(`precreate ${path.basename(m.file)}`);
+    let inside: Json | undefined;
+    try {
+      inside = inProcess?.(m.hook, config);
+    } catch (e) {
+      throw new ActionError(`precreate hook ${m.hook.path} (${m.file}): ${messageOf(e)}`);
+    }
+    config = inside ?? runPrecreate(m.hook, m.file, config);
+    added.push(`precreate ${path.basename(m.file)}${inside ? ' (in process)' : ''}`);
   }
   return { config, added };
 }

@@ -46,9 +46,13 @@ function expected(row: Row, mode: 'createContainer' | 'precreate'): string[] {
   return [`nodes: ${row.gpus.map((i) => `nvidia${i}`).join(' ')}`.trimEnd(), `rules: ${row.gpus.map((i) => `c 195:${i} rwm`).join(' ')}`.trimEnd(), `env: ${env.join(' ')}`.trimEnd()];
 }
 
+/**
+ * The hook entry: createContainer through node; precreate as an installation writes it (the GPU
+ * hook's own path), which the wrapper runs in its own process (podman starts it as a program).
+ */
 function hookEntry(dir: string, cdi: string, mode: 'createContainer' | 'precreate', row: Row): { path: string; args: string[] } {
-  const args = ['node', BIN('ocihook-gpu'), ...(mode === 'precreate' ? ['precreate'] : []), `--log-file=${path.join(dir, 'gpu.log')}`, `--cdi-spec-dir=${cdi}`, ...(row.hookArgs ?? [])];
-  return { path: process.execPath, args };
+  const flags = [`--log-file=${path.join(dir, 'gpu.log')}`, `--cdi-spec-dir=${cdi}`, ...(row.hookArgs ?? [])];
+  return mode === 'precreate' ? { path: BIN('ocihook-gpu'), args: ['ocihook-gpu', 'precreate', ...flags] } : { path: process.execPath, args: ['node', BIN('ocihook-gpu'), ...flags] };
 }
 
 describe('GPU selection on a four-GPU node', () => {
@@ -82,6 +86,7 @@ describe('GPU selection on a four-GPU node', () => {
       const r = run(BIN('ocihooks-runtime'), ['--runtime', 'runc', '--hooks-dir', hooksDir, `--log-file=${path.join(dir, 'wrapper.log')}`, '--', 'run', '--bundle', bundle, containerId('gpu-sel')], { timeoutMs: 60_000 });
       expect(r.stderr).toBe('');
       expect(r.stdout.trim().split('\n')).toEqual(expected(row, mode));
+      if (mode === 'precreate') expect(fs.readFileSync(path.join(dir, 'wrapper.log'), 'utf8')).toContain('"added":["precreate gpu-precreate.json (in process)"]');
       fs.rmSync(dir, { recursive: true, force: true });
     });
   });

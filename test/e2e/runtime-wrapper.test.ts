@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ORIGINAL_ANNOTATION } from '../../src/runtime/bundle';
 import { BIN, RUNC, makeBundle, makeBusyboxRootfs, ok, requireBuilt, run, tmpDir, writeHooksD } from '../support/e2e';
+import { fakeFourGpuNode } from '../support/fake-gpus';
 
 const WRAPPER = () => [process.execPath, BIN('ocihooks-runtime')];
 
@@ -131,5 +132,36 @@ describe('ocihooks-runtime passes runc through', () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/^ocihooks-runtime: "--hook-dir" before --: not an option of ocihooks-runtime \(.*\)\n$/);
     expect(fs.existsSync(path.join(root, 'misspelt-1'))).toBe(false);
+  });
+
+  test('the installation\'s GPU precreate filter runs inside the wrapper: the same config as started as a program; a failure names the hook and the reason', () => {
+    const dir = tmpDir('wrapper-precreate');
+    const { cdi } = fakeFourGpuNode(dir);
+    // The same filter started as a program: a script in front of it (not the GPU hook's own path).
+    const started = path.join(dir, 'started-gpu-hook');
+    fs.writeFileSync(started, `#!/bin/sh\nexec ${BIN('ocihook-gpu')} "$@"\n`, { mode: 0o755 });
+    const create = (hookPath: string, device: string, name: string) => {
+      const hooksDir = path.join(dir, `hooks-${name}`);
+      writeHooksD(hooksDir, 'gpu-precreate.json', { version: '1.0.0', hook: { path: hookPath, args: ['ocihook-gpu', 'precreate', `--log-file=${path.join(dir, 'gpu.log')}`, `--cdi-spec-dir=${cdi}`] }, when: { always: true }, stages: ['precreate'] });
+      const bundle = makeBundle(path.join(dir, name), makeBusyboxRootfs(path.join(dir, name, 'rootfs')), { args: ['true'], annotations: { 'cdi.k8s.io/gpu': device } });
+      const r = run(process.execPath, [BIN('ocihooks-runtime'), '--runtime', '/bin/true', '--hooks-dir', hooksDir, `--log-file=${path.join(dir, `${name}.log`)}`, '--', 'create', '--bundle', bundle, name]);
+      return { r, config: () => JSON.parse(fs.readFileSync(path.join(bundle, 'config.json'), 'utf8')), log: () => fs.readFileSync(path.join(dir, `${name}.log`), 'utf8') };
+    };
+    const inside = create(BIN('ocihook-gpu'), 'nvidia.com/gpu=2', 'inside');
+    const program = create(started, 'nvidia.com/gpu=2', 'program');
+    expect([inside.r.status, inside.r.stderr, program.r.status, program.r.stderr]).toEqual([0, '', 0, '']);
+    expect(inside.log()).toContain('"added":["precreate gpu-precreate.json (in process)"]');
+    expect(program.log()).toContain('"added":["precreate gpu-precreate.json"]');
+    // Two bundles: all but their own rootfs path (also in the saved original) is the same.
+    const withoutOriginal = (c: { annotations: Record<string, string> }) => ({ ...c, root: undefined, annotations: { ...c.annotations, [ORIGINAL_ANNOTATION]: undefined } });
+    expect(withoutOriginal(inside.config())).toEqual(withoutOriginal(program.config()));
+    expect(inside.config().linux.devices.map((d: { path: string }) => d.path)).toContain('/dev/nvidia2');
+    // The GPU hook's log has both runs, the one inside marked.
+    const records = fs.readFileSync(path.join(dir, 'gpu.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((l) => l.msg === 'precreate');
+    expect(records.map((l) => [l.ranIn ?? 'program', l.devices])).toEqual([['ocihooks-runtime', ['nvidia.com/gpu=2']], ['program', ['nvidia.com/gpu=2']]]);
+
+    const bad = create(BIN('ocihook-gpu'), 'nvidia.com/gpu=9', 'bad');
+    expect(bad.r.status).toBe(1);
+    expect(bad.r.stderr).toMatch(new RegExp(`^ocihooks-runtime: precreate hook ${BIN('ocihook-gpu')} \\(${path.join(dir, 'hooks-bad', 'gpu-precreate.json')}\\): ocihook-gpu: .*nvidia\\.com/gpu=9.*\\n$`));
   });
 });
