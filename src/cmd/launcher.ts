@@ -19,24 +19,65 @@ import vm = require('node:vm');
 
 type Mark = [phase: string, seconds: number];
 const phases: Mark[] = ((globalThis as { __ocihooksPhases?: Mark[] }).__ocihooksPhases = [['node', process.uptime()]]);
-const file = path.join(__dirname, '..', 'lib', path.basename(__filename) + '.js');
-const source = fs.readFileSync(file, 'utf8');
-const buildId = /^\/\*ocihooks-build:(\w+)\*\//.exec(source)?.[1] ?? 'none';
-const cacheFile = `${file.slice(0, -3)}.${buildId}.cache`;
-let cachedData: Buffer | undefined;
-try {
-  cachedData = fs.readFileSync(cacheFile);
-} catch {
-  // no cache yet: the bundle compiles from source
+
+/** Compiles lib/<program>.js through its code cache and runs it. */
+function runBundle(program: string): void {
+  const file = path.join(__dirname, '..', 'lib', program + '.js');
+  const source = fs.readFileSync(file, 'utf8');
+  const buildId = /^\/\*ocihooks-build:(\w+)\*\//.exec(source)?.[1] ?? 'none';
+  const cacheFile = `${file.slice(0, -3)}.${buildId}.cache`;
+  let cachedData: Buffer | undefined;
+  try {
+    cachedData = fs.readFileSync(cacheFile);
+  } catch {
+    // no cache yet: the bundle compiles from source
+  }
+  phases.push(['read', process.uptime()]);
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: file, cachedData });
+  phases.push(['compile', process.uptime()]);
+  if (process.env.OCIHOOKS_WRITE_CODE_CACHE === '1') {
+    const write = () => fs.writeFileSync(cacheFile, script.createCachedData());
+    process.once('exit', write);
+    // A program that becomes another one (the runtime wrapper's execve) never reaches 'exit'.
+    (globalThis as { __ocihooksBeforeExec?: () => void }).__ocihooksBeforeExec = write;
+  }
+  if (process.env.OCIHOOKS_CODE_CACHE_REPORT === '1') process.stderr.write(`code cache: ${cachedData === undefined ? 'missing' : script.cachedDataRejected ? 'rejected' : 'used'}\n`);
+  script.runInThisContext()(module.exports, require, module, file, path.dirname(file));
 }
-phases.push(['read', process.uptime()]);
-const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: file, cachedData });
-phases.push(['compile', process.uptime()]);
-if (process.env.OCIHOOKS_WRITE_CODE_CACHE === '1') {
-  const write = () => fs.writeFileSync(cacheFile, script.createCachedData());
-  process.once('exit', write);
-  // A program that becomes another one (the runtime wrapper's execve) never reaches 'exit'.
-  (globalThis as { __ocihooksBeforeExec?: () => void }).__ocihooksBeforeExec = write;
+
+/**
+ * --ocihooks-chain=JSON (the runtime wrapper writes it: src/runtime/chain.ts): several hooks of
+ * this installation in this one process, in order, instead of a Node start each -- each with its
+ * own argv and env (its env list, else the runtime's), as a runtime would start it; the OCI state, read once from
+ * stdin, given to each; the first that fails ends the chain with its exit code (a runtime stops at
+ * the first failing hook too).
+ */
+const CHAIN = '--ocihooks-chain=';
+const CHAINABLE = ['ocihook-mount', 'ocihook-gpu', 'ocihook-ldconfig'];
+if (process.argv[2]?.startsWith(CHAIN) && process.argv.length === 3) {
+  let hooks: { program: string; args: string[]; env?: string[] }[];
+  try {
+    hooks = JSON.parse(process.argv[2].slice(CHAIN.length));
+    if (!Array.isArray(hooks) || hooks.some((h) => !CHAINABLE.includes(h?.program) || !Array.isArray(h.args) || (h.env !== undefined && !Array.isArray(h.env)))) throw new Error(`each hook must be {program: ${CHAINABLE.join('|')}, args: [...], env?: [...]}`);
+  } catch (e) {
+    process.stderr.write(`${path.basename(__filename)}: --ocihooks-chain: ${(e as Error).message}\n`);
+    process.exit(2);
+  }
+  (globalThis as { __ocihooksChain?: { state: string } }).__ocihooksChain = { state: fs.readFileSync(0, 'utf8') };
+  const node = process.argv[0] as string;
+  const inherited = { ...process.env }; // a hook without an env list gets the runtime's, as runc starts it
+  for (const h of hooks) {
+    process.argv = [node, path.join(__dirname, h.program), ...h.args.slice(1)];
+    for (const k of Object.keys(process.env)) delete process.env[k];
+    if (h.env === undefined) Object.assign(process.env, inherited);
+    for (const e of h.env ?? []) {
+      const at = e.indexOf('=');
+      if (at > 0) process.env[e.slice(0, at)] = e.slice(at + 1);
+    }
+    runBundle(h.program);
+    if (process.exitCode) process.exit(process.exitCode);
+  }
+  process.exit(0);
+} else {
+  runBundle(path.basename(__filename));
 }
-if (process.env.OCIHOOKS_CODE_CACHE_REPORT === '1') process.stderr.write(`code cache: ${cachedData === undefined ? 'missing' : script.cachedDataRejected ? 'rejected' : 'used'}\n`);
-script.runInThisContext()(module.exports, require, module, file, path.dirname(file));

@@ -33,11 +33,16 @@ export function readState(stateFile: string | undefined): OciState {
     text = readFileOrExplain(stateFile, 'state file');
   } else {
     what = 'state on stdin';
-    if (isatty(0)) throw new UsageError('no OCI state: pass it on stdin (as runtimes do) or use --state-file FILE');
-    try {
-      text = readFdFully(0, STDIN_TIMEOUT_MS).toString('utf8');
-    } catch (e) {
-      throw new UsageError(`state on stdin: cannot read (${(e as Error).message})`);
+    const chain = (globalThis as { __ocihooksChain?: { state: string } }).__ocihooksChain;
+    if (chain) {
+      text = chain.state; // read once by the launcher for every hook of a chain
+    } else {
+      if (isatty(0)) throw new UsageError('no OCI state: pass it on stdin (as runtimes do) or use --state-file FILE');
+      try {
+        text = readFdFully(0, STDIN_TIMEOUT_MS).toString('utf8');
+      } catch (e) {
+        throw new UsageError(`state on stdin: cannot read (${(e as Error).message})`);
+      }
     }
   }
   if (text.trim() === '') throw new UsageError(`${what}: empty`);

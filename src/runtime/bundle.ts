@@ -12,7 +12,7 @@ import { UsageError, messageOf } from '../core/errors';
 import { Json, parseJson } from '../core/json';
 import type { HooksRead } from '../hooksd/read';
 import { writeFileAtomically } from '../linux/files';
-import { PrecreateInProcess, injectHooks } from './inject';
+import { InjectOptions, injectHooks } from './inject';
 
 /** The config as it was before the wrapper edited it, as compact JSON. */
 export const ORIGINAL_ANNOTATION = 'org.ocihooks.runtime.original-config';
@@ -29,7 +29,7 @@ export function originalConfig(config: Json, configPath: string): Json {
  * Edits <bundle>/config.json in place; returns what was added. `edit` changes (a copy of) the
  * original before the hooks are matched against it.
  */
-export function rewriteBundleConfig(bundle: string, read: HooksRead, extraAnnotations: Record<string, string>, edit?: (config: Json) => void, inProcess?: PrecreateInProcess): string[] {
+export function rewriteBundleConfig(bundle: string, read: HooksRead, extraAnnotations: Record<string, string>, edit?: (config: Json) => void, opts: InjectOptions = {}): string[] {
   const configPath = path.join(bundle, 'config.json');
   let text: string;
   let stat: fs.Stats;
@@ -42,7 +42,7 @@ export function rewriteBundleConfig(bundle: string, read: HooksRead, extraAnnota
   const original = originalConfig(parseJson(text, `config ${configPath}`) as Json, configPath);
   const edited = edit ? structuredClone(original) : original;
   edit?.(edited);
-  const { config, added } = injectHooks(edited, read, extraAnnotations, configPath, inProcess);
+  const { config, added } = injectHooks(edited, read, extraAnnotations, configPath, opts);
   config.annotations = { ...(config.annotations ?? {}), [ORIGINAL_ANNOTATION]: JSON.stringify(original) };
   try {
     writeFileAtomically(configPath, JSON.stringify(config, null, 2), { like: stat });

@@ -66,12 +66,14 @@ describe('injectHooks', () => {
   test('a precreate filter the wrapper runs in its own process: its output is used, the program not started; declined: started; failing: named', () => {
     const files = [hookFile('gpu', ['precreate'], { always: true }, '/bin/false')]; // started, it would fail
     const inside = (hook: { path: string }, c: Json) => (hook.path === '/bin/false' ? { ...c, process: { args: ['/bin/sh'], env: ['FROM=inside'] } } : undefined);
-    const ran = injectHooks(config, read(files), {}, '/b/config.json', inside);
+    const ran = injectHooks(config, read(files), {}, '/b/config.json', { precreateInProcess: inside });
     expect([ran.config.process.env, ran.added]).toEqual([['FROM=inside'], ['precreate gpu.json (in process)']]);
-    expect(() => injectHooks(config, read(files), {}, '/b/config.json', () => undefined)).toThrow(new ActionError('precreate hook /bin/false (/etc/containers/oci/hooks.d/gpu.json): exit 1'));
+    expect(() => injectHooks(config, read(files), {}, '/b/config.json', { precreateInProcess: () => undefined })).toThrow(new ActionError('precreate hook /bin/false (/etc/containers/oci/hooks.d/gpu.json): exit 1'));
     expect(() =>
-      injectHooks(config, read(files), {}, '/b/config.json', () => {
-        throw new UsageError('ocihook-gpu: unknown CDI device x.com/y=0');
+      injectHooks(config, read(files), {}, '/b/config.json', {
+        precreateInProcess: () => {
+          throw new UsageError('ocihook-gpu: unknown CDI device x.com/y=0');
+        },
       }),
     ).toThrow(new ActionError('precreate hook /bin/false (/etc/containers/oci/hooks.d/gpu.json): ocihook-gpu: unknown CDI device x.com/y=0'));
   });

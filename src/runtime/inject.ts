@@ -11,6 +11,7 @@ import { matchHooks } from '../hooksd/match';
 import type { HooksRead } from '../hooksd/read';
 import { factsFromConfig } from '../hooksd/when';
 import { runTrusted } from '../linux/exec';
+import { chainHooks } from './chain';
 
 /** Runs a precreate hook: the config on stdin, the edited config on stdout. */
 function runPrecreate(hook: { path: string; args?: string[]; env?: string[]; timeout?: number }, file: string, config: Json): Json {
@@ -39,7 +40,13 @@ export type PrecreateInProcess = (hook: { path: string; args?: string[]; env?: s
  * hooks are appended to their stages first, then the precreate hooks filter the whole config, in
  * order. Refuses (UsageError) where podman refuses to start the container.
  */
-export function injectHooks(original: Json, read: HooksRead, extraAnnotations: Record<string, string>, configPath: string, inProcess?: PrecreateInProcess): { config: Json; added: string[] } {
+export interface InjectOptions {
+  precreateInProcess?: PrecreateInProcess;
+  /** The installation's bin/ (beside the wrapper): runs of its hooks become one (chain.ts). */
+  chainBin?: string;
+}
+
+export function injectHooks(original: Json, read: HooksRead, extraAnnotations: Record<string, string>, configPath: string, opts: InjectOptions = {}): { config: Json; added: string[] } {
   if (read.refusal) throw new UsageError(read.refusal);
   const parsed = parseWith(ociConfigSchema, original, `config ${configPath}`);
   let config: Json = structuredClone(original);
@@ -54,15 +61,14 @@ export function injectHooks(original: Json, read: HooksRead, extraAnnotations: R
   for (const [stage, hooks] of Object.entries(matched)) {
     if (stage === 'precreate') continue;
     config.hooks ??= {};
-    for (const h of hooks) {
-      config.hooks[stage] = [...(config.hooks[stage] ?? []), h.hook];
-      added.push(`${stage} ${path.basename(h.file)}`);
-    }
+    const merged = opts.chainBin === undefined ? { hooks: hooks.map((h) => h.hook), chained: hooks.map(() => false) } : chainHooks(hooks.map((h) => h.hook), opts.chainBin);
+    config.hooks[stage] = [...(config.hooks[stage] ?? []), ...merged.hooks];
+    hooks.forEach((h, i) => added.push(`${stage} ${path.basename(h.file)}${merged.chained[i] ? ' (chained)' : ''}`));
   }
   for (const m of matched.precreate ?? []) {
     let inside: Json | undefined;
     try {
-      inside = inProcess?.(m.hook, config);
+      inside = opts.precreateInProcess?.(m.hook, config);
     } catch (e) {
       throw new ActionError(`precreate hook ${m.hook.path} (${m.file}): ${messageOf(e)}`);
     }

@@ -12,7 +12,7 @@ import { native } from '../linux/native';
 import { parseRuntimeArgs } from './args';
 import { readRuntimeConfig } from './config-file';
 import { rewriteBundleConfig } from './bundle';
-import type { PrecreateInProcess } from './inject';
+import type { InjectOptions } from './inject';
 import { updateNoMatchIndex } from './no-match-index';
 import { withPerUserRoot } from './per-user-root';
 import { slurmConfigEdit } from './slurm';
@@ -21,7 +21,7 @@ import { WRAPPER_USAGE, parseWrapperOptions, resolveRuntime } from './options';
 
 export const WRAPPER = 'ocihooks-runtime';
 
-export function runWrapper(argv: string[], opts: { precreateInProcess?: PrecreateInProcess } = {}): void {
+export function runWrapper(argv: string[], opts: InjectOptions = {}): void {
   const config = readRuntimeConfig(process.env);
   const o = parseWrapperOptions(argv, config);
   if (o.answer) {
@@ -40,7 +40,7 @@ export function runWrapper(argv: string[], opts: { precreateInProcess?: Precreat
       const read = readHooksDirs(dirs);
       for (const f of read.skipped) log.warn({ file: f.file, reason: f.error }, 'hooks.d file skipped, as podman skips it');
       const edit = slurmConfigEdit(o.cdiSpecDirs.length ? o.cdiSpecDirs : DEFAULT_CDI_DIRS, log);
-      const added = rewriteBundleConfig(cmd.bundle, read, o.annotations, edit, opts.precreateInProcess);
+      const added = rewriteBundleConfig(cmd.bundle, read, o.annotations, edit, opts);
       log.info({ bundle: cmd.bundle, runtime: runtimePath, added }, 'hooks injected');
       const optionsOnLine = argv.length !== o.runtimeArgs.length;
       updateNoMatchIndex({ optionsOnLine, ...(config.file ? { configFile: config.file } : {}), annotations: o.annotations, inSlurmStep: edit !== undefined, dirs, read, readAt });

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ORIGINAL_ANNOTATION } from '../../src/runtime/bundle';
-import { BIN, RUNC, makeBundle, makeBusyboxRootfs, ok, requireBuilt, run, tmpDir, writeHooksD } from '../support/e2e';
+import { BIN, RUNC, containerId, makeBundle, makeBusyboxRootfs, makeGlibcRootfs, ok, requireBuilt, run, tmpDir, writeHooksD } from '../support/e2e';
 import { fakeFourGpuNode } from '../support/fake-gpus';
 
 const WRAPPER = () => [process.execPath, BIN('ocihooks-runtime')];
@@ -163,5 +163,38 @@ describe('ocihooks-runtime passes runc through', () => {
     const bad = create(BIN('ocihook-gpu'), 'nvidia.com/gpu=9', 'bad');
     expect(bad.r.status).toBe(1);
     expect(bad.r.stderr).toMatch(new RegExp(`^ocihooks-runtime: precreate hook ${BIN('ocihook-gpu')} \\(${path.join(dir, 'hooks-bad', 'gpu-precreate.json')}\\): ocihook-gpu: .*nvidia\\.com/gpu=9.*\\n$`));
+  });
+
+  test('the installation\'s hooks in a row run in one process: each with its own arguments, env and log; the first failure stops the container with its line', () => {
+    const dir = tmpDir('wrapper-chain');
+    const marker = path.join(dir, 'marker.txt');
+    fs.writeFileSync(marker, 'chained\n');
+    const rootfs = makeGlibcRootfs(path.join(dir, 'rootfs'));
+    const ldconfig = ['/sbin/ldconfig', '/usr/sbin/ldconfig'].find((p) => fs.existsSync(p)) as string;
+    const hooksDir = path.join(dir, 'hooks.d');
+    const when = { annotations: { '^com\\.hooks\\.test\\.chain$': '^true$' } };
+    // The mount hook refreshes the linker cache through LDCONFIG_PATH from its own env list.
+    writeHooksD(hooksDir, '01-mount.json', { version: '1.0.0', hook: { path: BIN('ocihook-mount'), args: ['ocihook-mount', `--log-file=${path.join(dir, 'mount.log')}`, `--mount=type=bind,src=${marker},dst=/etc/marker.txt,readonly`], env: [`LDCONFIG_PATH=${ldconfig}`], timeout: 30 }, when, stages: ['createContainer'] });
+    const ldconfigHook = (extra: string) => ({ version: '1.0.0', hook: { path: BIN('ocihook-ldconfig'), args: ['ocihook-ldconfig', `--log-file=${path.join(dir, 'ldconfig.log')}`, extra, '--folder=/etc'], timeout: 30 }, when, stages: ['createContainer'] });
+    writeHooksD(hooksDir, '02-ldconfig.json', ldconfigHook(`--ldconfig-path=${ldconfig}`));
+    const bundle = makeBundle(path.join(dir, 'b'), rootfs, { args: ['sh', '-c', 'cat /etc/marker.txt; grep -c " /etc/ld.so.cache " /proc/self/mountinfo'], annotations: { 'com.hooks.test.chain': 'true' } });
+    const wrap = (id: string) => run(process.execPath, [BIN('ocihooks-runtime'), '--runtime', 'runc', '--hooks-dir', hooksDir, `--log-file=${path.join(dir, 'wrapper.log')}`, '--', '--root', path.join(dir, 'root'), 'run', '--bundle', bundle, id], { timeoutMs: 60_000 });
+    const r = wrap(containerId('chain'));
+    expect([r.status, r.stderr, r.stdout]).toEqual([0, '', 'chained\n1\n']);
+    expect(fs.readFileSync(path.join(dir, 'wrapper.log'), 'utf8')).toContain('"added":["createContainer 01-mount.json (chained)","createContainer 02-ldconfig.json (chained)"]');
+    const records = (log: string) => fs.readFileSync(path.join(dir, log), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const mount = records('mount.log');
+    const ld = records('ldconfig.log');
+    expect(mount.some((l) => l.msg === 'linker cache refreshed')).toBe(true); // its env reached it
+    expect(ld.some((l) => l.msg === 'linker cache refreshed')).toBe(true);
+    expect(new Set([...mount, ...ld].map((l) => l.pid)).size).toBe(1); // one process for both
+    // The config.json runc ran: one hook, the chain.
+    const hooks = JSON.parse(fs.readFileSync(path.join(bundle, 'config.json'), 'utf8')).hooks.createContainer;
+    expect(hooks.map((h: { path: string; args: string[]; timeout?: number }) => [h.path, h.args[0], h.timeout])).toEqual([[BIN('ocihook-mount'), 'ocihook-chain', 60]]);
+
+    writeHooksD(hooksDir, '02-ldconfig.json', ldconfigHook('--ldconfig-path=sbin/ldconfig'));
+    const bad = wrap(containerId('chain-bad'));
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toMatch(/error running hook #0: .*exit status 2.*ocihook-ldconfig: --ldconfig-path \\*"sbin\/ldconfig\\*": must be an absolute path on the host/); // runc quotes the hook's stderr
   });
 });

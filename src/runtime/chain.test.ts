@@ -1,0 +1,60 @@
+/** Which hooks the wrapper runs in one process, and the one hook it writes for them. */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { chainHooks } from './chain';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ocihooks-chain-'));
+afterAll(() => fs.rmSync(dir, { recursive: true }));
+const bin = path.join(dir, 'bin');
+const elsewhere = path.join(dir, 'elsewhere');
+for (const d of [bin, elsewhere]) fs.mkdirSync(d);
+for (const p of ['ocihook-mount', 'ocihook-gpu', 'ocihook-ldconfig']) fs.writeFileSync(path.join(bin, p), '#!/bin/sh\n', { mode: 0o755 });
+fs.writeFileSync(path.join(elsewhere, 'ocihook-mount'), '#!/bin/sh\n', { mode: 0o755 });
+fs.symlinkSync(path.join(bin, 'ocihook-ldconfig'), path.join(elsewhere, 'ldconfig-link'));
+
+const mount = { path: path.join(bin, 'ocihook-mount'), args: ['ocihook-mount', '--mount=type=bind,src=/a,dst=/a'], env: ['LDCONFIG_PATH=/sbin/ldconfig'], timeout: 30 };
+const gpu = { path: path.join(bin, 'ocihook-gpu'), args: ['ocihook-gpu', '--cdi-spec-dir=/etc/cdi'], timeout: 10 };
+const ldconfig = { path: path.join(bin, 'ocihook-ldconfig'), args: ['ocihook-ldconfig', '--ldconfig-path=/sbin/ldconfig'], timeout: 5 };
+const site = { path: '/usr/libexec/site-hook', args: ['site-hook'] };
+const chainOf = (list: object[], timeout?: number) => ({ path: path.join(bin, 'ocihook-mount'), args: ['ocihook-chain', `--ocihooks-chain=${JSON.stringify(list)}`], ...(timeout === undefined ? {} : { timeout }) });
+
+test('two or more of ours in a row become one hook; their arguments, env lists and timeouts kept', () => {
+  expect(chainHooks([mount, gpu, ldconfig], bin)).toEqual({
+    hooks: [
+      chainOf(
+        [
+          { program: 'ocihook-mount', args: mount.args, env: ['LDCONFIG_PATH=/sbin/ldconfig'] },
+          { program: 'ocihook-gpu', args: gpu.args },
+          { program: 'ocihook-ldconfig', args: ldconfig.args },
+        ],
+        45,
+      ),
+    ],
+    chained: [true, true, true],
+  });
+});
+
+test('a hook of the site between them splits the run; a run of one stays as it is', () => {
+  expect(chainHooks([mount, site, gpu, ldconfig], bin)).toEqual({
+    hooks: [mount, site, chainOf([{ program: 'ocihook-gpu', args: gpu.args }, { program: 'ocihook-ldconfig', args: ldconfig.args }], 15)],
+    chained: [false, false, true, true],
+  });
+  expect(chainHooks([site, mount, site], bin)).toEqual({ hooks: [site, mount, site], chained: [false, false, false] });
+});
+
+test.each([
+  ['a subcommand (precreate may end its process itself)', { ...gpu, args: ['ocihook-gpu', 'precreate', '--cdi-spec-dir=/etc/cdi'] }],
+  ['a program of the same name elsewhere', { ...mount, path: path.join(elsewhere, 'ocihook-mount') }],
+  ['a path that does not exist', { ...mount, path: path.join(dir, 'nowhere', 'ocihook-mount') }],
+])('not chained: %s', (_name, hook) => {
+  expect(chainHooks([hook, ldconfig], bin)).toEqual({ hooks: [hook, ldconfig], chained: [false, false] });
+});
+
+test('a link to our program counts (its real path); a hook without a timeout leaves the chain without one', () => {
+  const linked = { path: path.join(elsewhere, 'ldconfig-link'), args: ['ocihook-ldconfig'] };
+  expect(chainHooks([mount, linked], bin)).toEqual({
+    hooks: [chainOf([{ program: 'ocihook-mount', args: mount.args, env: ['LDCONFIG_PATH=/sbin/ldconfig'] }, { program: 'ocihook-ldconfig', args: ['ocihook-ldconfig'] }])],
+    chained: [true, true],
+  });
+});
