@@ -48,9 +48,10 @@ function runBundle(program: string): void {
 /**
  * --ocihooks-chain=JSON (the runtime wrapper writes it: src/runtime/chain.ts): several hooks of
  * this installation in this one process, in order, instead of a Node start each -- each with its
- * own argv and env (its env list, else the runtime's), as a runtime would start it; the OCI state, read once from
- * stdin, given to each; the first that fails ends the chain with its exit code (a runtime stops at
- * the first failing hook too).
+ * own argv and env (its env list, else the runtime's), as a runtime would start it; the OCI
+ * state, read once from stdin, given to each; the first that fails ends the chain with its exit
+ * code (a runtime stops at the first failing hook too). The flag and the list are chain.ts's too
+ * (this file imports nothing of the project; src/runtime/chain.test.ts keeps them equal).
  */
 const CHAIN = '--ocihooks-chain=';
 const CHAINABLE = ['ocihook-mount', 'ocihook-gpu', 'ocihook-ldconfig'];

@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { chainHooks } from './chain';
+import { CHAINABLE, CHAIN_FLAG, chainHooks } from './chain';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ocihooks-chain-'));
 afterAll(() => fs.rmSync(dir, { recursive: true }));
@@ -57,4 +57,10 @@ test('a link to our program counts (its real path); a hook without a timeout lea
     hooks: [chainOf([{ program: 'ocihook-mount', args: mount.args, env: ['LDCONFIG_PATH=/sbin/ldconfig'] }, { program: 'ocihook-ldconfig', args: ['ocihook-ldconfig'] }])],
     chained: [true, true],
   });
+});
+
+test('the launcher, which imports nothing of the project, has the same flag and list', () => {
+  const launcher = fs.readFileSync(path.join(__dirname, '..', 'cmd', 'launcher.ts'), 'utf8');
+  expect(/const CHAIN = '([^']+)';/.exec(launcher)?.[1]).toBe(CHAIN_FLAG);
+  expect(JSON.parse((/const CHAINABLE = (\[[^\]]*\]);/.exec(launcher)?.[1] ?? '[]').replaceAll("'", '"'))).toEqual([...CHAINABLE]);
 });

@@ -10,7 +10,7 @@ import { realpathOrUndefined } from '../linux/files';
 
 /** The programs the launcher may chain (its CHAINABLE list). */
 export const CHAINABLE = ['ocihook-mount', 'ocihook-gpu', 'ocihook-ldconfig'] as const;
-const FLAG = '--ocihooks-chain=';
+export const CHAIN_FLAG = '--ocihooks-chain=';
 
 export interface StageHook {
   path: string;
@@ -48,7 +48,7 @@ export function chainHooks(hooks: StageHook[], binDir: string): { hooks: StageHo
     const run = hooks.slice(i, j);
     const list = run.map((h, k) => ({ program: programs[i + k], args: h.args ?? [h.path], ...(h.env ? { env: h.env } : {}) }));
     const timeouts = run.map((h) => h.timeout);
-    const chain: StageHook = { path: path.join(binDir, CHAINABLE[0]), args: ['ocihook-chain', `${FLAG}${JSON.stringify(list)}`] };
+    const chain: StageHook = { path: path.join(binDir, CHAINABLE[0]), args: ['ocihook-chain', `${CHAIN_FLAG}${JSON.stringify(list)}`] };
     if (timeouts.every((t) => t !== undefined)) chain.timeout = timeouts.reduce((a, b) => (a as number) + (b as number), 0);
     out.push(chain);
     for (let k = i; k < j; k++) chained[k] = true;
