@@ -1,5 +1,22 @@
-/** Writing files so that a reader never sees half of one. */
+/** Writing files so that a reader never sees half of one, or through a symlink. */
 import * as fs from 'node:fs';
+import { native } from './native';
+
+/**
+ * Writes `name` in the directory dirFd, never through a symlink there, with exactly `mode` (the
+ * create mode goes through the umask); `exclusive`: the file must not exist yet, else it is
+ * truncated.
+ */
+export function writeFileAt(dirFd: number, name: string, content: string, mode: number, exclusive: boolean): void {
+  const c = native().constants;
+  const fd = native().openat(dirFd, name, c.O_WRONLY | c.O_CREAT | (exclusive ? c.O_EXCL : c.O_TRUNC) | c.O_NOFOLLOW | c.O_CLOEXEC, mode);
+  try {
+    fs.writeSync(fd, content);
+    fs.fchmodSync(fd, mode);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
 
 /**
  * Writes a temporary file beside `file` and renames it over `file`: readers see the old content

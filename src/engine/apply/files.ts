@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import type { ChmodAction, FileAction, SymlinkAction, WriteFileAction } from '../../core/actions';
 import { ActionError, errorCode, messageOf } from '../../core/errors';
+import { writeFileAt } from '../../linux/files';
 import { ensureMountPoint } from '../../linux/mount-point';
 import { native } from '../../linux/native';
 import { openInRootfs, pathComponents } from '../../linux/rootfs';
@@ -51,16 +52,9 @@ function symlink(run: ApplyRun, a: SymlinkAction): void {
 }
 
 function writeFile(run: ApplyRun, a: WriteFileAction): void {
-  const c = native().constants;
   const { dirFd, name } = openParent(run.rootFd, a.path);
   try {
-    const fd = native().openat(dirFd, name, c.O_WRONLY | c.O_CREAT | (a.exclusive ? c.O_EXCL : c.O_TRUNC) | c.O_NOFOLLOW | c.O_CLOEXEC, a.mode);
-    try {
-      fs.writeSync(fd, a.content);
-      fs.fchmodSync(fd, a.mode); // the create mode went through the umask
-    } finally {
-      fs.closeSync(fd);
-    }
+    writeFileAt(dirFd, name, a.content, a.mode, a.exclusive ?? false);
   } finally {
     fs.closeSync(dirFd);
   }

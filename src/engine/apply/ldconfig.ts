@@ -14,6 +14,7 @@ import * as fs from 'node:fs';
 import type { LdconfigAction } from '../../core/actions';
 import { messageOf } from '../../core/errors';
 import { makeDevScratch, removeDevScratch } from '../../linux/dev-scratch';
+import { writeFileAt } from '../../linux/files';
 import { native } from '../../linux/native';
 import { cacheFolders, readContainerCache, summariseCache } from '../../linux/ldcache';
 import { runLdconfig } from '../../linux/ldconfig';
@@ -32,16 +33,6 @@ const CACHE = '/etc/ld.so.cache';
  */
 export function ldconfigConf(folders: string[]): string {
   return ['# ocihooks: the image\'s 00-* drop-ins, the injected folders, then the image\'s configuration', 'include /etc/ld.so.conf.d/00-*.conf', ...folders, 'include /etc/ld.so.conf', ''].join('\n');
-}
-
-function writeNewFile(dirFd: number, name: string, text: string): void {
-  const c = native().constants;
-  const fd = native().openat(dirFd, name, c.O_WRONLY | c.O_CREAT | c.O_EXCL | c.O_NOFOLLOW | c.O_CLOEXEC, 0o600);
-  try {
-    fs.writeSync(fd, text);
-  } finally {
-    fs.closeSync(fd);
-  }
 }
 
 /**
@@ -78,7 +69,7 @@ export function refreshLinkerCache(run: ApplyRun, a: LdconfigAction): void {
   const folders = [...new Set([...(earlier?.folders ?? []), ...present])];
   const scratch = makeDevScratch(run.rootFd, 'ldconfig');
   try {
-    writeNewFile(scratch.dirFd, 'ld.so.conf', ldconfigConf(folders));
+    writeFileAt(scratch.dirFd, 'ld.so.conf', ldconfigConf(folders), 0o600, true);
     // One container at a time per rootfs: Slurm runs every step of a multi-node job on the same
     // bundle rootfs (a shared filesystem), where ldconfig may make the same SONAME links.
     const c = native().constants;

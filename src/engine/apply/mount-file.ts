@@ -6,6 +6,7 @@
  */
 import * as fs from 'node:fs';
 import type { MountFileAction } from '../../core/actions';
+import { writeFileAt } from '../../linux/files';
 import { ensureMountPoint } from '../../linux/mount-point';
 import { native } from '../../linux/native';
 import type { ApplyRun } from './context';
@@ -49,17 +50,9 @@ export function attachFileMount(run: ApplyRun, dirFd: number, name: string, dest
 }
 
 export function mountFile(run: ApplyRun, a: MountFileAction): void {
-  const n = native();
-  const c = n.constants;
   const tmpfs = detachedTmpfs(Math.max(4096, Buffer.byteLength(a.content)));
   try {
-    const fd = n.openat(tmpfs, 'file', c.O_WRONLY | c.O_CREAT | c.O_EXCL | c.O_CLOEXEC, a.mode);
-    try {
-      fs.writeSync(fd, a.content);
-      fs.fchmodSync(fd, a.mode);
-    } finally {
-      fs.closeSync(fd);
-    }
+    writeFileAt(tmpfs, 'file', a.content, a.mode, true);
     attachFileMount(run, tmpfs, 'file', a.destination);
   } finally {
     fs.closeSync(tmpfs);
