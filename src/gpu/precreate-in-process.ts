@@ -10,24 +10,20 @@ import { ActionError, exitCodeOf, messageOf } from '../core/errors';
 import type { Json } from '../core/json';
 import { parseArgs } from '../engine/cli/options';
 import { createLogger } from '../engine/log';
+import type { OciHook } from '../hooksd/schema';
 import { realpathOrUndefined } from '../linux/files';
 import { GPU_SPEC, GpuArgs, precreateConfig } from './cli';
 
-export interface PrecreateHook {
-  path: string;
-  args?: string[];
-  env?: string[];
-}
 
 /** Whether the wrapper may run `hook` itself: `ownGpuHook` is the installation's ocihook-gpu. */
-export function runsInProcess(hook: PrecreateHook, ownGpuHook: string | undefined): boolean {
+export function runsInProcess(hook: OciHook, ownGpuHook: string | undefined): boolean {
   const own = ownGpuHook === undefined ? undefined : realpathOrUndefined(ownGpuHook);
   const args = hook.args ?? [];
   return own !== undefined && !hook.env?.length && args[1] === 'precreate' && !args.some((a) => a === '--help' || a === '--version') && realpathOrUndefined(hook.path) === own;
 }
 
 /** The edited config, as `ocihook-gpu precreate` with the hook's arguments would print it. */
-export function runPrecreateInProcess(hook: PrecreateHook, config: Json): Json {
+export function runPrecreateInProcess(hook: OciHook, config: Json): Json {
   let args: GpuArgs;
   try {
     args = parseArgs<GpuArgs>(GPU_SPEC, (hook.args ?? []).slice(2)) as GpuArgs;

@@ -9,12 +9,13 @@ import { Json, parseWith } from '../core/json';
 import { ociConfigSchema } from '../core/oci';
 import { matchHooks } from '../hooksd/match';
 import type { HooksRead } from '../hooksd/read';
+import type { OciHook } from '../hooksd/schema';
 import { factsFromConfig } from '../hooksd/when';
 import { runTrusted } from '../linux/exec';
 import { chainHooks } from './chain';
 
 /** Runs a precreate hook: the config on stdin, the edited config on stdout. */
-function runPrecreate(hook: { path: string; args?: string[]; env?: string[]; timeout?: number }, file: string, config: Json): Json {
+function runPrecreate(hook: OciHook, file: string, config: Json): Json {
   let out: Buffer;
   try {
     out = runTrusted(hook.path, { argv0: hook.args?.[0], args: (hook.args ?? [hook.path]).slice(1), env: hook.env, input: JSON.stringify(config), timeoutMs: (hook.timeout ?? 30) * 1000, captureStdout: true });
@@ -33,7 +34,7 @@ function runPrecreate(hook: { path: string; args?: string[]; env?: string[]; tim
  * config; undefined when it does not (then it is started as usual). The program entry provides it
  * (the GPU hook's precreate filter: src/gpu/precreate-in-process.ts).
  */
-export type PrecreateInProcess = (hook: { path: string; args?: string[]; env?: string[] }, config: Json) => Json | undefined;
+export type PrecreateInProcess = (hook: OciHook, config: Json) => Json | undefined;
 
 /**
  * Returns the edited config and what was added, as podman builds a container's config: the matched
