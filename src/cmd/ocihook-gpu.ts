@@ -22,11 +22,8 @@ import { inProcessNvidiaHooks } from '../gpu/nvidia-hook/in-process';
 import { rootFlags, runNvidiaHook } from '../gpu/nvidia-hook/run';
 import { gpuRegistry, selectDevices } from '../gpu/registry';
 
-type Args = GpuArgs;
-const spec = GPU_SPEC;
-
 /** precreate: config.json on stdin (or --config-file), the edited one on stdout. */
-function precreate(args: Args, ctx: HookContext): void {
+function precreate(args: GpuArgs, ctx: HookContext): void {
   const what = args['config-file'] ? `config ${args['config-file']}` : 'config on stdin';
   let text: string;
   try {
@@ -39,14 +36,14 @@ function precreate(args: Args, ctx: HookContext): void {
 
 function gpuHook(argv: string[]): void {
   const isPrecreate = argv[0] === 'precreate';
-  runProgram<Args>(spec, isPrecreate ? argv.slice(1) : argv, (args, ctx) => {
+  runProgram<GpuArgs>(GPU_SPEC, isPrecreate ? argv.slice(1) : argv, (args, ctx) => {
     if (isPrecreate) return precreate(args, ctx);
     runContainerHook(args, ctx, (p) => {
       const annotations = { ...(p.bundle.config.annotations ?? {}), ...(p.state.annotations ?? {}) };
       const reg = gpuRegistry(args['cdi-spec-dir'] ?? DEFAULT_CDI_DIRS, args['device-root'], ctx.log);
       const sel = selectDevices(reg, { annotations, env: containerEnv(p.bundle.config), cliDevices: args.device, acceptEnv: args['accept-env'] }, ctx.log);
       return planGpuCreateContainer(p, sel, realHost);
-    }, inProcessNvidiaHooks(spec.program, process.argv[1]));
+    }, inProcessNvidiaHooks(GPU_SPEC.program, process.argv[1]));
   });
 }
 
@@ -54,10 +51,10 @@ const invokedAs = path.basename(process.argv[1] ?? '');
 const { rest: argv, logLevel } = rootFlags(process.argv.slice(2));
 const first = argv[0];
 const hook = first !== undefined && Object.hasOwn(NVIDIA_HOOKS, first) ? NVIDIA_HOOKS[first] : undefined;
-if (hook) runNvidiaHook(spec.program, hook, argv.slice(1), logLevel);
+if (hook) runNvidiaHook(GPU_SPEC.program, hook, argv.slice(1), logLevel);
 else if (first === NOOP) process.exit(0);
 else if (first !== undefined && first !== 'precreate' && !first.startsWith('-')) {
   // NVIDIA's rule: a hook a newer toolkit wrote into a spec must not break the container.
-  process.stderr.write(`${spec.program}: warning: Unsupported CDI hook: ${first}\n`);
-} else if (first === undefined && invokedAs === 'nvidia-cdi-hook') process.stderr.write(`${spec.program}: warning: No CDI hook specified\n`);
+  process.stderr.write(`${GPU_SPEC.program}: warning: Unsupported CDI hook: ${first}\n`);
+} else if (first === undefined && invokedAs === 'nvidia-cdi-hook') process.stderr.write(`${GPU_SPEC.program}: warning: No CDI hook specified\n`);
 else gpuHook(argv);
