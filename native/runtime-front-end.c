@@ -207,6 +207,36 @@ static long read_file(const char *path, char *buf, size_t cap) {
   return (long)n;
 }
 
+/* The names in a folder, one per next_name() call (getdents64); 0 at the end, `failed` set when
+ * the folder could not be opened or read. */
+struct listing {
+  long fd, got, at;
+  int failed;
+  char buf[4096];
+};
+static void open_listing(struct listing *l, const char *dir) {
+  l->fd = sys3(__NR_openat, AT_FDCWD, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  l->got = l->at = 0;
+  l->failed = l->fd < 0;
+}
+static const char *next_name(struct listing *l) {
+  if (l->failed) return 0;
+  if (l->at >= l->got) {
+    l->got = sys3(__NR_getdents64, l->fd, l->buf, sizeof l->buf);
+    l->at = 0;
+    if (l->got < 0) l->failed = 1;
+    if (l->got <= 0) return 0;
+  }
+  const char *name = l->buf + l->at + 19; /* struct linux_dirent64: ino 8, off 8, reclen 2, type 1 */
+  unsigned short reclen;
+  memcpy(&reclen, l->buf + l->at + 16, 2);
+  l->at += reclen;
+  return name;
+}
+static void close_listing(struct listing *l) {
+  if (l->fd >= 0) close_fd(l->fd);
+}
+
 /* The lines of buf[0..n) as `while IFS= read -r line || [ -n "$line" ]` sees them. */
 struct lines {
   const char *at, *end;
@@ -431,31 +461,23 @@ static char index_text[65536];
 static int folder_older(const char *dir, struct file_facts index) {
   struct file_facts d = facts(dir);
   if (d.exists && !newer(index, d)) return 0;
-  long fd = sys3(__NR_openat, AT_FDCWD, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return 1; /* no folder to list: the glob stays a literal that does not exist */
-  char entries[4096], path[4096 + 256];
+  struct listing l;
+  open_listing(&l, dir);
+  if (l.failed) return 1; /* no folder to list: the glob stays a literal that does not exist */
+  char path[4096 + 256];
   int ok = 1;
-  for (;;) {
-    long n = sys3(__NR_getdents64, fd, entries, sizeof entries);
-    if (n < 0) ok = 0;
-    if (n <= 0) break;
-    for (long at = 0; at < n;) {
-      const char *name = entries + at + 19; /* struct linux_dirent64: ino 8, off 8, reclen 2, type 1 */
-      unsigned short reclen;
-      memcpy(&reclen, entries + at + 16, 2);
-      at += reclen;
-      size_t k = len_of(name);
-      if (name[0] == '.' || k < 5 || !same(name + k - 5, ".json")) continue;
-      if (!joined(path, sizeof path, dir, "/", name)) {
-        ok = 0;
-        break;
-      }
-      struct file_facts f = facts(path);
-      if (f.exists && !newer(index, f)) ok = 0;
+  for (const char *name; ok && (name = next_name(&l));) {
+    size_t k = len_of(name);
+    if (name[0] == '.' || k < 5 || !same(name + k - 5, ".json")) continue;
+    if (!joined(path, sizeof path, dir, "/", name)) {
+      ok = 0;
+      continue;
     }
-    if (!ok) break;
+    struct file_facts f = facts(path);
+    if (f.exists && !newer(index, f)) ok = 0;
   }
-  close_fd(fd);
+  if (l.failed) ok = 0;
+  close_listing(&l);
   return ok;
 }
 
@@ -589,27 +611,18 @@ static long owner_of(const char *pattern, const char *id) {
   memcpy(parent, pattern, at);
   parent[at] = 0;
   if (!at) parent[0] = '/', parent[1] = 0;
-  long fd = sys3(__NR_openat, AT_FDCWD, parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return -1;
-  char entries[4096];
+  static struct listing l;
+  open_listing(&l, parent);
   long best = -1;
-  for (;;) {
-    long got = sys3(__NR_getdents64, fd, entries, sizeof entries);
-    if (got <= 0) break;
-    for (long off = 0; off < got;) {
-      const char *name = entries + off + 19;
-      unsigned short reclen;
-      memcpy(&reclen, entries + off + 16, 2);
-      off += reclen;
-      size_t k = len_of(name);
-      if (!k || k > 10) continue; /* a uid has at most 10 digits */
-      long uid = 0;
-      for (size_t i = 0; i < k && uid >= 0; i++) uid = name[i] >= '0' && name[i] <= '9' ? uid * 10 + (name[i] - '0') : -1;
-      if (uid < 0 || (best >= 0 && uid >= best)) continue;
-      if (expand_user(root, sizeof root, pattern, uid) && joined(path, sizeof path, root, "/", id) && facts(path).exists) best = uid;
-    }
+  for (const char *name; (name = next_name(&l));) {
+    size_t k = len_of(name);
+    if (!k || k > 10) continue; /* a uid has at most 10 digits */
+    long uid = 0;
+    for (size_t i = 0; i < k && uid >= 0; i++) uid = name[i] >= '0' && name[i] <= '9' ? uid * 10 + (name[i] - '0') : -1;
+    if (uid < 0 || (best >= 0 && uid >= best)) continue;
+    if (expand_user(root, sizeof root, pattern, uid) && joined(path, sizeof path, root, "/", id) && facts(path).exists) best = uid;
   }
-  close_fd(fd);
+  close_listing(&l);
   return best;
 }
 
