@@ -46,7 +46,7 @@ describe('Slurm: rootless per-user containers, no job data left, GPUs from the a
   let prefix = '';
   let uid = 0;
   let userBundle = '';
-  const madeRunUser: string[] = [];
+  const madeRunDirs: string[] = [];
   const wrapper = () => path.join(prefix, 'bin', 'ocihooks-runtime');
   const node = (name: string) => cluster?.nodes.find((n) => n.name === name) as SlurmNode;
   // -Q: no "job N queued and waiting for resources" on stderr while the last step's job completes; errors still show.
@@ -71,13 +71,15 @@ describe('Slurm: rootless per-user containers, no job data left, GPUs from the a
     uid = ensureTestUser();
     dir = tmpDir('slurm-cluster');
     prefix = path.join(dir, 'prefix');
+    // The Slurm hook binds /run/munge, and install skips a hook whose sources are missing: on a
+    // machine where munged never ran (packages just installed) the folder is made here, first.
+    for (const d of [`/run/user/${uid}`, '/run/user/0', '/run/munge']) {
+      if (fs.existsSync(d)) continue;
+      fs.mkdirSync(d, { recursive: true, mode: d === '/run/munge' ? 0o755 : 0o700 });
+      madeRunDirs.push(d);
+    }
     // Installed as an admin installs it; the hooks.d of the install and a node-specific one.
     ok(process.execPath, [BIN('ocihooks'), 'install', '--prefix', prefix, '--hooks-dir', path.join(dir, 'hooks.d'), '--runtime-config', 'none']);
-    for (const d of [`/run/user/${uid}`, '/run/user/0']) {
-      if (fs.existsSync(d)) continue;
-      fs.mkdirSync(d, { recursive: true, mode: 0o700 });
-      madeRunUser.push(d);
-    }
     ok('chown', [`${TEST_USER}:${TEST_USER}`, `/run/user/${uid}`]);
     cluster = startSlurmCluster(dir, {
       gpusPerNode: 2,
@@ -116,7 +118,7 @@ describe('Slurm: rootless per-user containers, no job data left, GPUs from the a
   afterAll(() => {
     cluster?.stop();
     for (const u of [uid, 0]) for (const f of [RUNC_FOLDER, CRUN_FOLDER]) fs.rmSync(`/run/user/${u}/${f}`, { recursive: true, force: true });
-    for (const d of madeRunUser) fs.rmSync(d, { recursive: true, force: true });
+    for (const d of madeRunDirs) fs.rmSync(d, { recursive: true, force: true });
   });
 
   test("as an ordinary user: the Slurm hook mounts the host's Slurm client into a rootless container and srun --version runs there", () => {
