@@ -30,8 +30,13 @@ if (!process.env.OCIHOOKS_BENCH_INSIDE) {
       process.exit(2);
     }
   }
-  if (!fs.existsSync(path.join(root, 'dist', 'bin', 'ocihooks'))) execFileSync(node, [path.join(root, 'scripts', 'build.mjs')], { stdio: 'inherit' });
-  const r = spawnSync('unshare', ['-m', '--propagation', 'private', node, fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit', env: { ...process.env, OCIHOOKS_BENCH_INSIDE: '1' } });
+  if (!fs.existsSync(path.join(root, 'dist', 'bin', 'ocihooks')))
+    execFileSync(node, [path.join(root, 'scripts', 'build.mjs')], { stdio: 'inherit' });
+  const r = spawnSync(
+    'unshare',
+    ['-m', '--propagation', 'private', node, fileURLToPath(import.meta.url), ...process.argv.slice(2)],
+    { stdio: 'inherit', env: { ...process.env, OCIHOOKS_BENCH_INSIDE: '1' } },
+  );
   process.exit(r.status ?? 1);
 }
 
@@ -40,7 +45,20 @@ const sh = (cmd) => execFileSync('sh', ['-c', cmd], { stdio: ['ignore', 'pipe', 
 sh(`mount -t tmpfs -o size=1g,mode=0755 ocihooks-bench '${scratch}'`);
 const prefix = path.join(scratch, 'prefix');
 const hooksDir = path.join(scratch, 'hooks.d');
-execFileSync(node, [path.join(root, 'dist', 'bin', 'ocihooks'), 'install', '--prefix', prefix, '--hooks-dir', hooksDir, '--runtime-config', 'none'], { stdio: 'ignore' });
+execFileSync(
+  node,
+  [
+    path.join(root, 'dist', 'bin', 'ocihooks'),
+    'install',
+    '--prefix',
+    prefix,
+    '--hooks-dir',
+    hooksDir,
+    '--runtime-config',
+    'none',
+  ],
+  { stdio: 'ignore' },
+);
 const bin = (n) => path.join(prefix, 'bin', n);
 
 function busyboxRootfs(dir, glibc = false) {
@@ -71,8 +89,25 @@ function freshRootfs(name, glibc) {
   busyboxRootfs(rootfs, glibc);
   sh(`mount --bind '${rootfs}' '${rootfs}'`);
   if (!fs.existsSync(path.join(bundle, 'config.json'))) {
-    fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify({ ociVersion: '1.0.2', root: { path: 'rootfs' }, process: { args: ['sh'], env: ['PATH=/bin'] }, linux: {} }));
-    fs.writeFileSync(path.join(bundle, 'state.json'), JSON.stringify({ ociVersion: '1.0.2', id: `bench-${name}`, pid: 0, bundle, annotations: { 'com.hooks.slurm.activate': 'true' } }));
+    fs.writeFileSync(
+      path.join(bundle, 'config.json'),
+      JSON.stringify({
+        ociVersion: '1.0.2',
+        root: { path: 'rootfs' },
+        process: { args: ['sh'], env: ['PATH=/bin'] },
+        linux: {},
+      }),
+    );
+    fs.writeFileSync(
+      path.join(bundle, 'state.json'),
+      JSON.stringify({
+        ociVersion: '1.0.2',
+        id: `bench-${name}`,
+        pid: 0,
+        bundle,
+        annotations: { 'com.hooks.slurm.activate': 'true' },
+      }),
+    );
   }
   return bundle;
 }
@@ -94,7 +129,11 @@ function timeOnce(cmd, args, input, env) {
 }
 
 function peakRssKiB(cmd, args, input, env) {
-  const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], { input, env, stdio: [input === undefined ? 'ignore' : 'pipe', 'ignore', 'pipe'] });
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], {
+    input,
+    env,
+    stdio: [input === undefined ? 'ignore' : 'pipe', 'ignore', 'pipe'],
+  });
   return Number(r.stderr.toString().trim().split('\n').pop());
 }
 
@@ -110,7 +149,19 @@ function peakRssKiB(cmd, args, input, env) {
 const results = [];
 /** BENCH_ONLY=<regex> runs only the rows whose name matches (for looking into one of them). */
 const only = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : undefined;
-function bench(name, cmd, args, { before, input, baseline = [node, ['-e', '0']], baselineName = 'node -e 0', phases: askPhases = true, env: extraEnv = {} } = {}) {
+function bench(
+  name,
+  cmd,
+  args,
+  {
+    before,
+    input,
+    baseline = [node, ['-e', '0']],
+    baselineName = 'node -e 0',
+    phases: askPhases = true,
+    env: extraEnv = {},
+  } = {},
+) {
   if (only && !only.test(name)) return;
   const times = [];
   const base = [];
@@ -129,20 +180,39 @@ function bench(name, cmd, args, { before, input, baseline = [node, ['-e', '0']],
   }
   before?.();
   const rss = peakRssKiB(cmd, args, input, env);
-  const r = { name, medianMs: median(times), baselineMs: median(base), baseline: baselineName, runs: RUNS, peakRssMiB: rss / 1024 };
+  const r = {
+    name,
+    medianMs: median(times),
+    baselineMs: median(base),
+    baseline: baselineName,
+    runs: RUNS,
+    peakRssMiB: rss / 1024,
+  };
   r.ratio = r.medianMs / r.baselineMs;
   r.p10Ms = quantile(times, 0.1);
   r.baselineP10Ms = quantile(base, 0.1);
   r.p10Ratio = r.p10Ms / r.baselineP10Ms;
-  if (Object.keys(phases).length) r.phasesMedianMs = Object.fromEntries(Object.entries(phases).map(([p, xs]) => [p, median(xs)]));
+  if (Object.keys(phases).length)
+    r.phasesMedianMs = Object.fromEntries(Object.entries(phases).map(([p, xs]) => [p, median(xs)]));
   results.push(r);
-  process.stderr.write(`  ${name}: ${r.medianMs.toFixed(1)} ms (${baselineName}: ${r.baselineMs.toFixed(1)} ms) ${r.ratio.toFixed(2)}x; p10 ${r.p10Ratio.toFixed(2)}x\n`);
+  process.stderr.write(
+    `  ${name}: ${r.medianMs.toFixed(1)} ms (${baselineName}: ${r.baselineMs.toFixed(1)} ms) ${r.ratio.toFixed(2)}x; p10 ${r.p10Ratio.toFixed(2)}x\n`,
+  );
 }
 
 // ---- inputs ----
-const slurm = JSON.parse(fs.readFileSync(path.join(root, 'hooks.d', 'slurm.json'), 'utf8')).hook.args.filter((a) => a.startsWith('--mount=') && !a.includes('/run/munge'));
-const filler = fs.readdirSync('/usr/bin').sort().map((f) => `/usr/bin/${f}`).filter((p) => fs.lstatSync(p).isFile());
-const mounts40 = [...slurm, ...filler.slice(0, 40 - slurm.length).map((p) => `--mount=type=bind,src=${p},dst=/host${p},readonly`)].slice(0, 40);
+const slurm = JSON.parse(fs.readFileSync(path.join(root, 'hooks.d', 'slurm.json'), 'utf8')).hook.args.filter(
+  (a) => a.startsWith('--mount=') && !a.includes('/run/munge'),
+);
+const filler = fs
+  .readdirSync('/usr/bin')
+  .sort()
+  .map((f) => `/usr/bin/${f}`)
+  .filter((p) => fs.lstatSync(p).isFile());
+const mounts40 = [
+  ...slurm,
+  ...filler.slice(0, 40 - slurm.length).map((p) => `--mount=type=bind,src=${p},dst=/host${p},readonly`),
+].slice(0, 40);
 const many = path.join(scratch, 'many');
 fs.mkdirSync(many);
 const mounts1000 = [];
@@ -157,30 +227,63 @@ fs.mkdirSync(cdiDir);
 const devices = [];
 for (let i = 0; i < 8; i++) {
   sh(`mknod -m 0666 '${gpuNodes}/nvidia${i}' c 1 ${i === 0 ? 3 : 5}`);
-  devices.push({ name: String(i), containerEdits: { deviceNodes: [{ path: `/dev/nvidia${i}`, hostPath: `${gpuNodes}/nvidia${i}` }] } });
+  devices.push({
+    name: String(i),
+    containerEdits: { deviceNodes: [{ path: `/dev/nvidia${i}`, hostPath: `${gpuNodes}/nvidia${i}` }] },
+  });
 }
-fs.writeFileSync(path.join(cdiDir, 'fake.json'), JSON.stringify({ cdiVersion: '0.6.0', kind: 'nvidia.com/gpu', devices }));
+fs.writeFileSync(
+  path.join(cdiDir, 'fake.json'),
+  JSON.stringify({ cdiVersion: '0.6.0', kind: 'nvidia.com/gpu', devices }),
+);
 const ldconfig = ['/sbin/ldconfig', '/usr/sbin/ldconfig'].find((p) => fs.existsSync(p));
 const common = [`--log-file=${path.join(scratch, 'bench.log')}`];
 
 console.error(`bench: ${RUNS} runs after ${WARMUP} warm-up, scratch ${scratch}`);
 let b = freshRootfs('m40');
-bench('mount hook, 40 mounts (Slurm set)', bin('ocihook-mount'), [...common, '--state-file', path.join(b, 'state.json'), ...mounts40], { before: () => freshRootfs('m40') });
+bench(
+  'mount hook, 40 mounts (Slurm set)',
+  bin('ocihook-mount'),
+  [...common, '--state-file', path.join(b, 'state.json'), ...mounts40],
+  { before: () => freshRootfs('m40') },
+);
 b = freshRootfs('m1000');
-bench('mount hook, 1000 mounts', bin('ocihook-mount'), [...common, '--state-file', path.join(b, 'state.json'), ...mounts1000], { before: () => freshRootfs('m1000') });
+bench(
+  'mount hook, 1000 mounts',
+  bin('ocihook-mount'),
+  [...common, '--state-file', path.join(b, 'state.json'), ...mounts1000],
+  { before: () => freshRootfs('m1000') },
+);
 spawnSync('umount', ['-R', path.join(b, 'rootfs')]); // the next rows start without its 1000 mounts
 b = freshRootfs('m0');
-bench('mount hook, matched, nothing to do', bin('ocihook-mount'), [...common, '--state-file', path.join(b, 'state.json')]);
+bench('mount hook, matched, nothing to do', bin('ocihook-mount'), [
+  ...common,
+  '--state-file',
+  path.join(b, 'state.json'),
+]);
 b = freshRootfs('ldc', true);
-bench('ldconfig hook, glibc rootfs', bin('ocihook-ldconfig'), [...common, `--ldconfig-path=${ldconfig}`, '--folder=/opt', '--state-file', path.join(b, 'state.json')], { before: () => freshRootfs('ldc', true) });
+bench(
+  'ldconfig hook, glibc rootfs',
+  bin('ocihook-ldconfig'),
+  [...common, `--ldconfig-path=${ldconfig}`, '--folder=/opt', '--state-file', path.join(b, 'state.json')],
+  { before: () => freshRootfs('ldc', true) },
+);
 b = freshRootfs('gpu');
 const gpuArgs = [...common, `--cdi-spec-dir=${cdiDir}`, ...devices.map((d) => `--device=nvidia.com/gpu=${d.name}`)];
-bench('GPU hook, 8 devices, createContainer', bin('ocihook-gpu'), [...gpuArgs, '--skip-cgroup', '--state-file', path.join(b, 'state.json')], { before: () => freshRootfs('gpu') });
-bench('GPU hook, 8 devices, precreate', bin('ocihook-gpu'), ['precreate', ...gpuArgs], { input: fs.readFileSync(path.join(b, 'config.json')) });
+bench(
+  'GPU hook, 8 devices, createContainer',
+  bin('ocihook-gpu'),
+  [...gpuArgs, '--skip-cgroup', '--state-file', path.join(b, 'state.json')],
+  { before: () => freshRootfs('gpu') },
+);
+bench('GPU hook, 8 devices, precreate', bin('ocihook-gpu'), ['precreate', ...gpuArgs], {
+  input: fs.readFileSync(path.join(b, 'config.json')),
+});
 
 // ---- podman + runc, with and without the three hooks ----
 // Exactly three hooks: install also writes libfabric's where the host has libfabric (then it would be four).
-for (const f of ['50-ocihooks-gpu-precreate.json', '50-ocihooks-libfabric.json']) fs.rmSync(path.join(hooksDir, f), { force: true });
+for (const f of ['50-ocihooks-gpu-precreate.json', '50-ocihooks-libfabric.json'])
+  fs.rmSync(path.join(hooksDir, f), { force: true });
 for (const f of fs.readdirSync(hooksDir)) {
   // One annotation activates all three hooks: mount (Slurm set), GPU (fake spec), ldconfig.
   const j = JSON.parse(fs.readFileSync(path.join(hooksDir, f), 'utf8'));
@@ -192,8 +295,29 @@ for (const f of fs.readdirSync(hooksDir)) {
 }
 const podmanRootfs = path.join(scratch, 'podman-rootfs');
 busyboxRootfs(podmanRootfs, true);
-const podmanArgs = (annotation) => ['--runtime', 'runc', '--hooks-dir', hooksDir, 'run', '--rm', '--network', 'none', '--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024', ...(annotation ? ['--annotation', 'bench=all'] : []), '--rootfs', podmanRootfs, 'true'];
-bench('podman+runc start, 3 hooks active', 'podman', podmanArgs(true), { baseline: ['podman', podmanArgs(false)], baselineName: 'podman+runc start, no hooks', phases: false });
+const podmanArgs = (annotation) => [
+  '--runtime',
+  'runc',
+  '--hooks-dir',
+  hooksDir,
+  'run',
+  '--rm',
+  '--network',
+  'none',
+  '--ulimit',
+  'nofile=1024:1024',
+  '--ulimit',
+  'nproc=1024:1024',
+  ...(annotation ? ['--annotation', 'bench=all'] : []),
+  '--rootfs',
+  podmanRootfs,
+  'true',
+];
+bench('podman+runc start, 3 hooks active', 'podman', podmanArgs(true), {
+  baseline: ['podman', podmanArgs(false)],
+  baselineName: 'podman+runc start, no hooks',
+  phases: false,
+});
 
 // ---- the runtime wrapper: a pass-through call, which needs none of its code (issue 19's target: 1.1x) ----
 // `runc state` of a running container, called as docker and containerd call it: no options of
@@ -208,22 +332,38 @@ if (!only || only.test('runc state') || only.test('Slurm query')) {
   const spec = JSON.parse(fs.readFileSync(path.join(stateBundle, 'config.json'), 'utf8'));
   Object.assign(spec.process, { terminal: false, args: ['sleep', '3600'] });
   fs.writeFileSync(path.join(stateBundle, 'config.json'), JSON.stringify(spec));
-  execFileSync('/usr/sbin/runc', ['--root', runcRoot, 'run', '-d', '--bundle', stateBundle, 'bench-state'], { stdio: 'ignore' });
+  execFileSync('/usr/sbin/runc', ['--root', runcRoot, 'run', '-d', '--bundle', stateBundle, 'bench-state'], {
+    stdio: 'ignore',
+  });
   const passConfig = path.join(scratch, 'pass-through.json');
   fs.writeFileSync(passConfig, JSON.stringify({ runtime: 'runc', hooksDirs: [hooksDir] }, null, 2) + '\n');
   try {
     const state = ['--root', runcRoot, 'state', 'bench-state'];
-    bench('ocihooks-runtime: runc state (pass-through)', bin('ocihooks-runtime'), state, { baseline: ['/usr/sbin/runc', state], baselineName: 'runc state', phases: false, env: { OCIHOOKS_RUNTIME_CONFIG: passConfig } });
+    bench('ocihooks-runtime: runc state (pass-through)', bin('ocihooks-runtime'), state, {
+      baseline: ['/usr/sbin/runc', state],
+      baselineName: 'runc state',
+      phases: false,
+      env: { OCIHOOKS_RUNTIME_CONFIG: passConfig },
+    });
     // Slurm's RunTimeQuery line: the front-end finds whose root holds the container.
     const perUser = ['--root-per-user', path.join(scratch, 'users', '%U', 'runc'), '--', 'state', 'bench-state'];
-    bench('ocihooks-runtime: --root-per-user state (Slurm query)', bin('ocihooks-runtime'), perUser, { baseline: ['/usr/sbin/runc', state], baselineName: 'runc state', phases: false, env: { OCIHOOKS_RUNTIME_CONFIG: passConfig } });
+    bench('ocihooks-runtime: --root-per-user state (Slurm query)', bin('ocihooks-runtime'), perUser, {
+      baseline: ['/usr/sbin/runc', state],
+      baselineName: 'runc state',
+      phases: false,
+      env: { OCIHOOKS_RUNTIME_CONFIG: passConfig },
+    });
   } finally {
     spawnSync('/usr/sbin/runc', ['--root', runcRoot, 'delete', '--force', 'bench-state'], { stdio: 'ignore' });
   }
 }
 
 // ---- docker and containerd through the wrapper (issue 19's targets: docker run 1.35x, ctr run 1.6x, stop and exec 1.1x) ----
-if (fs.existsSync('/usr/sbin/dockerd') && fs.existsSync('/usr/bin/containerd') && (!only || ['docker run', 'ctr run', 'docker exec', 'docker stop'].some((n) => only.test(n)))) {
+if (
+  fs.existsSync('/usr/sbin/dockerd') &&
+  fs.existsSync('/usr/bin/containerd') &&
+  (!only || ['docker run', 'ctr run', 'docker exec', 'docker stop'].some((n) => only.test(n)))
+) {
   // The wrapper's no-match index goes under the engines' folder (engines.cjs sets OCIHOOKS_RUNTIME_INDEX).
   const runtimeConfig = path.join(scratch, 'runtime.json');
   fs.writeFileSync(runtimeConfig, JSON.stringify({ runtime: 'runc', hooksDirs: [hooksDir] }, null, 2)); // as install writes it: one field per line, which the front-end reads
@@ -233,24 +373,87 @@ if (fs.existsSync('/usr/sbin/dockerd') && fs.existsSync('/usr/bin/containerd') &
   busyboxRootfs(engineRootfs);
   fs.symlinkSync('busybox', path.join(engineRootfs, 'bin', 'sleep'));
   const { startEngines } = await import('../test/support/engines.cjs');
-  const engines = startEngines(engineDir, { runtimeConfig, runtimes: { ocihooks: { path: bin('ocihooks-runtime') }, 'ocihooks-bench': { path: bin('ocihooks-runtime'), runtimeArgs: ['--annotation', 'bench=all'] } }, rootfs: engineRootfs, image: 'ocihooks-bench' });
+  const engines = startEngines(engineDir, {
+    runtimeConfig,
+    runtimes: {
+      ocihooks: { path: bin('ocihooks-runtime') },
+      'ocihooks-bench': { path: bin('ocihooks-runtime'), runtimeArgs: ['--annotation', 'bench=all'] },
+    },
+    rootfs: engineRootfs,
+    image: 'ocihooks-bench',
+  });
   try {
     const [docker, dockerArgs] = engines.docker;
-    const dockerRun = (runtime) => [...dockerArgs, 'run', '--rm', '--network', 'none', '--runtime', runtime, 'ocihooks-bench', '/bin/true'];
+    const dockerRun = (runtime) => [
+      ...dockerArgs,
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      '--runtime',
+      runtime,
+      'ocihooks-bench',
+      '/bin/true',
+    ];
     // No hooks.d file matches a container docker gives no annotations: the front-end's no-match index path.
-    bench('docker run --rm true, through the wrapper', docker, dockerRun('ocihooks'), { baseline: [docker, dockerRun('runc')], baselineName: 'docker run with runc', phases: false });
+    bench('docker run --rm true, through the wrapper', docker, dockerRun('ocihooks'), {
+      baseline: [docker, dockerRun('runc')],
+      baselineName: 'docker run with runc',
+      phases: false,
+    });
     // The same, with the bench's three hooks applied (runtimeArgs annotation): the wrapper in Node, and the hooks.
-    bench('docker run --rm true, wrapper applying 3 hooks', docker, dockerRun('ocihooks-bench'), { baseline: [docker, dockerRun('runc')], baselineName: 'docker run with runc', phases: false });
+    bench('docker run --rm true, wrapper applying 3 hooks', docker, dockerRun('ocihooks-bench'), {
+      baseline: [docker, dockerRun('runc')],
+      baselineName: 'docker run with runc',
+      phases: false,
+    });
     const [ctr, ctrArgs] = engines.ctr;
     let n = 0;
-    const ctrRun = (binary) => [...ctrArgs, 'run', '--rm', '--rootfs', '--runc-binary', binary, engineRootfs, `bench-${++n}`, '/bin/true'];
-    bench('ctr run --rm true, through the wrapper', ctr, ctrRun(bin('ocihooks-runtime')), { baseline: [ctr, ctrRun('/usr/sbin/runc')], baselineName: 'ctr run with runc', phases: false });
-    const started = (runtime) => execFileSync(docker, [...dockerArgs, 'run', '-d', '--network', 'none', '--runtime', runtime, 'ocihooks-bench', '/bin/sleep', '3600']).toString().trim();
+    const ctrRun = (binary) => [
+      ...ctrArgs,
+      'run',
+      '--rm',
+      '--rootfs',
+      '--runc-binary',
+      binary,
+      engineRootfs,
+      `bench-${++n}`,
+      '/bin/true',
+    ];
+    bench('ctr run --rm true, through the wrapper', ctr, ctrRun(bin('ocihooks-runtime')), {
+      baseline: [ctr, ctrRun('/usr/sbin/runc')],
+      baselineName: 'ctr run with runc',
+      phases: false,
+    });
+    const started = (runtime) =>
+      execFileSync(docker, [
+        ...dockerArgs,
+        'run',
+        '-d',
+        '--network',
+        'none',
+        '--runtime',
+        runtime,
+        'ocihooks-bench',
+        '/bin/sleep',
+        '3600',
+      ])
+        .toString()
+        .trim();
     const wrapped = started('ocihooks');
     const plain = started('runc');
-    bench('docker exec true, through the wrapper', docker, [...dockerArgs, 'exec', wrapped, '/bin/true'], { baseline: [docker, [...dockerArgs, 'exec', plain, '/bin/true']], baselineName: 'docker exec with runc', phases: false });
+    bench('docker exec true, through the wrapper', docker, [...dockerArgs, 'exec', wrapped, '/bin/true'], {
+      baseline: [docker, [...dockerArgs, 'exec', plain, '/bin/true']],
+      baselineName: 'docker exec with runc',
+      phases: false,
+    });
     const startBoth = () => execFileSync(docker, [...dockerArgs, 'start', wrapped, plain], { stdio: 'ignore' });
-    bench('docker stop -t 0, through the wrapper', docker, [...dockerArgs, 'stop', '-t', '0', wrapped], { before: startBoth, baseline: [docker, [...dockerArgs, 'stop', '-t', '0', plain]], baselineName: 'docker stop with runc', phases: false });
+    bench('docker stop -t 0, through the wrapper', docker, [...dockerArgs, 'stop', '-t', '0', wrapped], {
+      before: startBoth,
+      baseline: [docker, [...dockerArgs, 'stop', '-t', '0', plain]],
+      baselineName: 'docker stop with runc',
+      phases: false,
+    });
     execFileSync(docker, [...dockerArgs, 'rm', '-f', wrapped, plain], { stdio: 'ignore' });
   } finally {
     engines.stop();
@@ -259,29 +462,61 @@ if (fs.existsSync('/usr/sbin/dockerd') && fs.existsSync('/usr/bin/containerd') &
 
 // ---- report ----
 const byName = Object.fromEntries(results.map((r) => [r.name, r]));
-const lines = ['| what | median ms | baseline (interleaved) | baseline ms | ratio | p10 ratio | peak RSS MiB |', '| --- | ---: | --- | ---: | ---: | ---: | ---: |'];
+const lines = [
+  '| what | median ms | baseline (interleaved) | baseline ms | ratio | p10 ratio | peak RSS MiB |',
+  '| --- | ---: | --- | ---: | ---: | ---: | ---: |',
+];
 for (const r of results) {
-  lines.push(`| ${r.name} | ${r.medianMs.toFixed(1)} | ${r.baseline} | ${r.baselineMs.toFixed(1)} | ${r.ratio.toFixed(2)}x | ${r.p10Ratio.toFixed(2)}x | ${/^(podman|docker|ctr)/.test(r.name) ? '-' : r.peakRssMiB.toFixed(1)} |`);
+  lines.push(
+    `| ${r.name} | ${r.medianMs.toFixed(1)} | ${r.baseline} | ${r.baselineMs.toFixed(1)} | ${r.ratio.toFixed(2)}x | ${r.p10Ratio.toFixed(2)}x | ${/^(podman|docker|ctr)/.test(r.name) ? '-' : r.peakRssMiB.toFixed(1)} |`,
+  );
 }
 const phaseNames = [...new Set(results.flatMap((r) => Object.keys(r.phasesMedianMs ?? {})))];
 if (phaseNames.length) {
-  lines.push('', 'Where a hook run goes (median ms per phase, OCIHOOKS_TIMINGS=1; "node" is node\'s own start before the launcher runs, "own" the sum of the rest):', '');
+  lines.push(
+    '',
+    'Where a hook run goes (median ms per phase, OCIHOOKS_TIMINGS=1; "node" is node\'s own start before the launcher runs, "own" the sum of the rest):',
+    '',
+  );
   lines.push(`| what | ${phaseNames.join(' | ')} | own |`, `| --- |${' ---: |'.repeat(phaseNames.length + 1)}`);
 }
 for (const r of results.filter((x) => x.phasesMedianMs)) {
-  const own = Object.entries(r.phasesMedianMs).filter(([p]) => p !== 'node').reduce((a, [, ms]) => a + ms, 0);
-  lines.push(`| ${r.name} | ${phaseNames.map((p) => (r.phasesMedianMs[p] === undefined ? '-' : r.phasesMedianMs[p].toFixed(1))).join(' | ')} | ${own.toFixed(1)} |`);
+  const own = Object.entries(r.phasesMedianMs)
+    .filter(([p]) => p !== 'node')
+    .reduce((a, [, ms]) => a + ms, 0);
+  lines.push(
+    `| ${r.name} | ${phaseNames.map((p) => (r.phasesMedianMs[p] === undefined ? '-' : r.phasesMedianMs[p].toFixed(1))).join(' | ')} | ${own.toFixed(1)} |`,
+  );
 }
 const m40 = byName['mount hook, 40 mounts (Slurm set)'];
 const m1000 = byName['mount hook, 1000 mounts'];
-if (m40 && m1000) lines.push('', `1000 mounts / 40 mounts: ${(m1000.medianMs / m40.medianMs).toFixed(2)}x (p10: ${(m1000.p10Ms / m40.p10Ms).toFixed(2)}x)`);
+if (m40 && m1000)
+  lines.push(
+    '',
+    `1000 mounts / 40 mounts: ${(m1000.medianMs / m40.medianMs).toFixed(2)}x (p10: ${(m1000.p10Ms / m40.p10Ms).toFixed(2)}x)`,
+  );
 const cpu = (os.cpus()[0]?.model ?? 'unknown cpu').trim();
 const machine = `${os.hostname()}: ${cpu}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, kernel ${os.release()}, node ${process.version}`;
-console.log(`\nMachine: ${machine}\nRuns: median (and 10th percentile) of ${RUNS} after ${WARMUP} warm-up; each run interleaved with a run of its baseline\n`);
+console.log(
+  `\nMachine: ${machine}\nRuns: median (and 10th percentile) of ${RUNS} after ${WARMUP} warm-up; each run interleaved with a run of its baseline\n`,
+);
 console.log(lines.join('\n'));
 const outDir = path.join(root, 'bench', 'results');
 fs.mkdirSync(outDir, { recursive: true });
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-fs.writeFileSync(path.join(outDir, `${stamp}.json`), JSON.stringify({ machine, runs: RUNS, warmup: WARMUP, results, ratio1000to40: m40 && m1000 ? m1000.medianMs / m40.medianMs : null }, null, 2));
+fs.writeFileSync(
+  path.join(outDir, `${stamp}.json`),
+  JSON.stringify(
+    {
+      machine,
+      runs: RUNS,
+      warmup: WARMUP,
+      results,
+      ratio1000to40: m40 && m1000 ? m1000.medianMs / m40.medianMs : null,
+    },
+    null,
+    2,
+  ),
+);
 spawnSync('umount', ['-R', '-l', scratch], { stdio: 'ignore' });
 fs.rmSync(scratch, { recursive: true, force: true });

@@ -28,7 +28,24 @@ function nodeHeadersDir() {
  * The front-end (native/runtime-front-end.c says why): static, no C library, no start files, no
  * stack protector (it would need libc's TLS), calls only to what it defines.
  */
-const FRONT_END_CFLAGS = ['-std=gnu11', '-Wall', '-Wextra', '-Werror', '-O2', '-ffreestanding', '-fno-builtin', '-fno-stack-protector', '-fno-asynchronous-unwind-tables', '-fno-unwind-tables', '-fno-pie', '-no-pie', '-static', '-nostdlib', '-Wl,--build-id=none', '-Wl,-z,noexecstack'];
+const FRONT_END_CFLAGS = [
+  '-std=gnu11',
+  '-Wall',
+  '-Wextra',
+  '-Werror',
+  '-O2',
+  '-ffreestanding',
+  '-fno-builtin',
+  '-fno-stack-protector',
+  '-fno-asynchronous-unwind-tables',
+  '-fno-unwind-tables',
+  '-fno-pie',
+  '-no-pie',
+  '-static',
+  '-nostdlib',
+  '-Wl,--build-id=none',
+  '-Wl,-z,noexecstack',
+];
 
 function buildNative() {
   const gyp = require.resolve('node-gyp/bin/node-gyp.js');
@@ -37,16 +54,31 @@ function buildNative() {
   if (headers) args.push(`--nodedir=${headers}`);
   execFileSync(process.execPath, args, { stdio: 'inherit' });
   fs.mkdirSync(path.join(root, 'dist', 'native'), { recursive: true });
-  fs.copyFileSync(path.join(root, 'native', 'build', 'Release', 'ocihooks.node'), path.join(root, 'dist', 'native', 'ocihooks.node'));
+  fs.copyFileSync(
+    path.join(root, 'native', 'build', 'Release', 'ocihooks.node'),
+    path.join(root, 'dist', 'native', 'ocihooks.node'),
+  );
   const frontEnd = path.join(root, 'native', 'build', 'Release', 'runtime-front-end');
-  execFileSync(process.env.CC || 'cc', [...FRONT_END_CFLAGS, '-o', frontEnd, path.join(root, 'native', 'runtime-front-end.c')], { stdio: 'inherit' });
+  execFileSync(
+    process.env.CC || 'cc',
+    [...FRONT_END_CFLAGS, '-o', frontEnd, path.join(root, 'native', 'runtime-front-end.c')],
+    { stdio: 'inherit' },
+  );
   fs.copyFileSync(frontEnd, path.join(root, 'dist', 'native', 'runtime-front-end'));
   fs.chmodSync(path.join(root, 'dist', 'native', 'runtime-front-end'), 0o755);
 }
 
 /** bin/<program>: src/cmd/launcher.ts compiled on its own (see there), under a #! line. */
 export function launcher(nodePath) {
-  const out = esbuild.buildSync({ entryPoints: [path.join(root, 'src', 'cmd', 'launcher.ts')], bundle: false, write: false, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning' });
+  const out = esbuild.buildSync({
+    entryPoints: [path.join(root, 'src', 'cmd', 'launcher.ts')],
+    bundle: false,
+    write: false,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    logLevel: 'warning',
+  });
   return `#!${nodePath}\n${out.outputFiles[0].text}`;
 }
 
@@ -55,7 +87,9 @@ const pinoWithoutWorkerThreads = {
   name: 'pino-without-worker-threads',
   setup(build) {
     build.onResolve({ filter: /^(node:)?worker_threads$/ }, (args) =>
-      /[\\/]pino[\\/]lib[\\/]tools\.js$/.test(args.importer) ? { path: path.join(root, 'scripts', 'shims', 'pino-worker-threads.cjs') } : undefined,
+      /[\\/]pino[\\/]lib[\\/]tools\.js$/.test(args.importer)
+        ? { path: path.join(root, 'scripts', 'shims', 'pino-worker-threads.cjs') }
+        : undefined,
     );
   },
 };
@@ -79,7 +113,9 @@ async function buildBundles() {
         minify: process.env.OCIHOOKS_NO_MINIFY !== '1',
         legalComments: 'none',
         // yargs is ESM and asks import.meta.url for createRequire; give the bundle's own URL.
-        banner: { js: `/*ocihooks-build:${buildId}*/const __importMetaUrl = require('url').pathToFileURL(__filename).href;` },
+        banner: {
+          js: `/*ocihooks-build:${buildId}*/const __importMetaUrl = require('url').pathToFileURL(__filename).href;`,
+        },
         define: { 'import.meta.url': '__importMetaUrl' },
         logLevel: 'warning',
         plugins: [pinoWithoutWorkerThreads],
@@ -94,7 +130,11 @@ async function buildBundles() {
     }),
   );
   // Trained code caches (src/admin/code-cache.ts): the same step `ocihooks install` runs.
-  execFileSync(process.execPath, [path.join(root, 'dist', 'bin', 'ocihooks'), 'code-cache', '--prefix', path.join(root, 'dist')], { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(
+    process.execPath,
+    [path.join(root, 'dist', 'bin', 'ocihooks'), 'code-cache', '--prefix', path.join(root, 'dist')],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

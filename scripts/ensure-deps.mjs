@@ -34,21 +34,31 @@ function log(msg) {
 }
 
 export function ensureNpm() {
-  if (fs.existsSync(path.join(root, 'node_modules', '.package-lock.json')) && fs.existsSync(path.join(root, 'node_modules', 'esbuild'))) return;
+  if (
+    fs.existsSync(path.join(root, 'node_modules', '.package-lock.json')) &&
+    fs.existsSync(path.join(root, 'node_modules', 'esbuild'))
+  )
+    return;
   log('installing npm dependencies (npm ci)');
   execFileSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
 }
 
 export function ensureDebian(extra = {}) {
   const wanted = { ...DEBIAN_PACKAGES, ...extra };
-  const missing = Object.entries(wanted).filter(([, file]) => !fs.existsSync(file)).map(([pkg]) => pkg);
+  const missing = Object.entries(wanted)
+    .filter(([, file]) => !fs.existsSync(file))
+    .map(([pkg]) => pkg);
   if (missing.length === 0) return;
-  if (process.getuid && process.getuid() !== 0) throw new Error(`missing Debian packages ${missing.join(' ')} and not root: install them first`);
+  if (process.getuid && process.getuid() !== 0)
+    throw new Error(`missing Debian packages ${missing.join(' ')} and not root: install them first`);
   log(`installing ${missing.join(' ')}`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   const update = spawnSync('apt-get', ['update'], { stdio: ['ignore', 'ignore', 'inherit'], env });
   if (update.status !== 0) throw new Error('apt-get update failed');
-  const install = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', ...missing], { stdio: ['ignore', 'ignore', 'inherit'], env });
+  const install = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', ...missing], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env,
+  });
   if (install.status !== 0) throw new Error(`apt-get install ${missing.join(' ')} failed`);
 }
 

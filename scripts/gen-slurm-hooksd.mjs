@@ -14,7 +14,13 @@ const PLUGINS = '/usr/lib/x86_64-linux-gnu/slurm-wlm';
 const GLIBC = /^(libc|libm|libdl|libpthread|librt|libresolv|libutil|libanl|libnsl|libmvec|ld-linux[^/]*)\.so/;
 
 const libs = new Set();
-const objects = [...PROGRAMS, ...fs.readdirSync(PLUGINS).filter((f) => f.endsWith('.so')).map((f) => path.join(PLUGINS, f))];
+const objects = [
+  ...PROGRAMS,
+  ...fs
+    .readdirSync(PLUGINS)
+    .filter((f) => f.endsWith('.so'))
+    .map((f) => path.join(PLUGINS, f)),
+];
 for (const obj of objects) {
   let out = '';
   try {
@@ -37,7 +43,12 @@ const mounts = [
 ];
 const file = {
   version: '1.0.0',
-  hook: { path: '@LIBEXEC@/ocihook-mount', args: ['ocihook-mount', ...mounts], env: ['LDCONFIG_PATH=@LDCONFIG@'], timeout: 30 },
+  hook: {
+    path: '@LIBEXEC@/ocihook-mount',
+    args: ['ocihook-mount', ...mounts],
+    env: ['LDCONFIG_PATH=@LDCONFIG@'],
+    timeout: 30,
+  },
   when: { annotations: { '^com\\.hooks\\.slurm\\.activate$': '^true$' } },
   stages: ['createContainer'],
 };

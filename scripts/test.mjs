@@ -19,7 +19,10 @@ if (!unit) ensureDebian();
 const native = ['ocihooks.node', 'runtime-front-end'].map((f) => path.join(root, 'native', 'build', 'Release', f));
 const buildArgs = unit ? (native.every((f) => fs.existsSync(f)) ? undefined : ['native']) : [];
 if (buildArgs) {
-  const build = spawnSync(process.execPath, [path.join(root, 'scripts', 'build.mjs'), ...buildArgs], { cwd: root, stdio: 'inherit' });
+  const build = spawnSync(process.execPath, [path.join(root, 'scripts', 'build.mjs'), ...buildArgs], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   if (build.status !== 0) {
     console.log('0 passed, 1 failed');
     process.exit(1);
@@ -27,11 +30,22 @@ if (buildArgs) {
 }
 const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ocihooks-jest-')), 'results.json');
 const env = unit ? { ...process.env, OCIHOOKS_FUZZ_RUNS: process.env.OCIHOOKS_FUZZ_RUNS ?? '300' } : process.env;
-const jest = spawnSync(process.execPath, [path.join(root, 'node_modules', 'jest', 'bin', 'jest.js'), '--runInBand', '--json', `--outputFile=${out}`, ...(unit ? ['--selectProjects', 'unit'] : []), ...jestArgs], {
-  cwd: root,
-  stdio: 'inherit',
-  env,
-});
+const jest = spawnSync(
+  process.execPath,
+  [
+    path.join(root, 'node_modules', 'jest', 'bin', 'jest.js'),
+    '--runInBand',
+    '--json',
+    `--outputFile=${out}`,
+    ...(unit ? ['--selectProjects', 'unit'] : []),
+    ...jestArgs,
+  ],
+  {
+    cwd: root,
+    stdio: 'inherit',
+    env,
+  },
+);
 let passed = 0;
 let failed = 0;
 try {

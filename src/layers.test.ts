@@ -37,7 +37,11 @@ function sources(dir: string): string[] {
 const layerOf = (file: string) => path.relative(SRC, file).split(path.sep)[0] as string;
 
 test('every folder of src/ has a place in the picture', () => {
-  const folders = fs.readdirSync(SRC, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const folders = fs
+    .readdirSync(SRC, { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
   expect(folders).toEqual(Object.keys(MAY_IMPORT).sort());
 });
 
@@ -47,7 +51,8 @@ test('imports go down, never up or across features', () => {
     const from = layerOf(file);
     for (const m of fs.readFileSync(file, 'utf8').matchAll(/(?:from |import |require\()'(\.[^']+)'/g)) {
       const to = layerOf(path.resolve(path.dirname(file), m[1] as string));
-      if (to !== from && !(MAY_IMPORT[from] ?? []).includes(to)) wrong.push(`${path.relative(SRC, file)} imports ${m[1]} (${from} -> ${to})`);
+      if (to !== from && !(MAY_IMPORT[from] ?? []).includes(to))
+        wrong.push(`${path.relative(SRC, file)} imports ${m[1]} (${from} -> ${to})`);
     }
   }
   expect(wrong).toEqual([]);

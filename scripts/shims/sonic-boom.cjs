@@ -6,6 +6,8 @@
 'use strict';
 module.exports = class SonicBoom {
   constructor() {
-    throw new Error('pino.destination is not available in the ocihooks bundles (sonic-boom is not bundled); pass a destination');
+    throw new Error(
+      'pino.destination is not available in the ocihooks bundles (sonic-boom is not bundled); pass a destination',
+    );
   }
 };

@@ -23,8 +23,18 @@ interface TrainingRun {
 /** What each program runs to fill its cache; `scratch` holds a container made by makeScratch. */
 function trainingRuns(program: string, scratch: string, prefix: string): TrainingRun[] {
   const state = path.join(scratch, 'state.json');
-  const common = ['--state-file', state, '--dry-run', '--log-level=info', `--log-file=${path.join(scratch, 'training.log')}`];
-  const cdi = [`--cdi-spec-dir=${path.join(scratch, 'cdi')}`, '--device=example.com/gpu=0', '--device=example.com/gpu=1'];
+  const common = [
+    '--state-file',
+    state,
+    '--dry-run',
+    '--log-level=info',
+    `--log-file=${path.join(scratch, 'training.log')}`,
+  ];
+  const cdi = [
+    `--cdi-spec-dir=${path.join(scratch, 'cdi')}`,
+    '--device=example.com/gpu=0',
+    '--device=example.com/gpu=1',
+  ];
   switch (program) {
     case 'ocihook-mount':
       return [
@@ -40,15 +50,54 @@ function trainingRuns(program: string, scratch: string, prefix: string): Trainin
     case 'ocihook-ldconfig':
       return [{ args: [...common, '--folder=/opt'] }];
     case 'ocihook-gpu':
-      return [{ args: [...common, ...cdi] }, { args: ['precreate', ...cdi.slice(0, 2), '--log-level=info', `--log-file=${path.join(scratch, 'training.log')}`], input: fs.readFileSync(path.join(scratch, 'bundle', 'config.json'), 'utf8') }];
+      return [
+        { args: [...common, ...cdi] },
+        {
+          args: [
+            'precreate',
+            ...cdi.slice(0, 2),
+            '--log-level=info',
+            `--log-file=${path.join(scratch, 'training.log')}`,
+          ],
+          input: fs.readFileSync(path.join(scratch, 'bundle', 'config.json'), 'utf8'),
+        },
+      ];
     case 'ocihooks-runtime': {
       // create reads hooks.d and matches its patterns (re2js compiles on first use) and runs the
       // installation's GPU precreate filter in its own process; /bin/true stands in for the runtime
       // it then becomes.
       const hooksDir = path.join(scratch, 'hooks.d');
-      const gpu = { path: path.join(prefix, 'bin', 'ocihook-gpu'), args: ['ocihook-gpu', 'precreate', ...cdi, `--log-file=${path.join(scratch, 'training.log')}`] };
-      fs.writeFileSync(path.join(hooksDir, 'train-gpu-precreate.json'), JSON.stringify({ version: '1.0.0', hook: gpu, when: { annotations: { '^com\\.example\\.train$': '^true$' } }, stages: ['precreate'] }));
-      return [{ args: ['--runtime', '/bin/true', '--hooks-dir', hooksDir, '--annotation', 'com.example.train=true', `--log-file=${path.join(scratch, 'training.log')}`, '--', 'create', '--bundle', path.join(scratch, 'runtime-bundle'), 'ocihooks-code-cache'] }];
+      const gpu = {
+        path: path.join(prefix, 'bin', 'ocihook-gpu'),
+        args: ['ocihook-gpu', 'precreate', ...cdi, `--log-file=${path.join(scratch, 'training.log')}`],
+      };
+      fs.writeFileSync(
+        path.join(hooksDir, 'train-gpu-precreate.json'),
+        JSON.stringify({
+          version: '1.0.0',
+          hook: gpu,
+          when: { annotations: { '^com\\.example\\.train$': '^true$' } },
+          stages: ['precreate'],
+        }),
+      );
+      return [
+        {
+          args: [
+            '--runtime',
+            '/bin/true',
+            '--hooks-dir',
+            hooksDir,
+            '--annotation',
+            'com.example.train=true',
+            `--log-file=${path.join(scratch, 'training.log')}`,
+            '--',
+            'create',
+            '--bundle',
+            path.join(scratch, 'runtime-bundle'),
+            'ocihooks-code-cache',
+          ],
+        },
+      ];
     }
     default:
       return [{ args: ['--version'] }];
@@ -59,19 +108,53 @@ function trainingRuns(program: string, scratch: string, prefix: string): Trainin
 function makeScratch(): string {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'ocihooks-code-cache-'));
   const bundle = path.join(scratch, 'bundle');
-  for (const d of ['bin', 'etc', 'dev', 'proc', 'opt', 'usr/lib']) fs.mkdirSync(path.join(bundle, 'rootfs', d), { recursive: true });
-  const config = { ociVersion: '1.0.2', root: { path: 'rootfs' }, process: { args: ['sh'], env: ['PATH=/bin', 'NVIDIA_VISIBLE_DEVICES=void'] }, mounts: [{ destination: '/proc', type: 'proc', source: 'proc' }], linux: { resources: { devices: [{ allow: false, access: 'rwm' }] } } };
+  for (const d of ['bin', 'etc', 'dev', 'proc', 'opt', 'usr/lib'])
+    fs.mkdirSync(path.join(bundle, 'rootfs', d), { recursive: true });
+  const config = {
+    ociVersion: '1.0.2',
+    root: { path: 'rootfs' },
+    process: { args: ['sh'], env: ['PATH=/bin', 'NVIDIA_VISIBLE_DEVICES=void'] },
+    mounts: [{ destination: '/proc', type: 'proc', source: 'proc' }],
+    linux: { resources: { devices: [{ allow: false, access: 'rwm' }] } },
+  };
   fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(config));
   fs.mkdirSync(path.join(scratch, 'runtime-bundle'));
-  fs.writeFileSync(path.join(scratch, 'runtime-bundle', 'config.json'), JSON.stringify({ ...config, root: { path: path.join(bundle, 'rootfs') } }));
+  fs.writeFileSync(
+    path.join(scratch, 'runtime-bundle', 'config.json'),
+    JSON.stringify({ ...config, root: { path: path.join(bundle, 'rootfs') } }),
+  );
   fs.mkdirSync(path.join(scratch, 'hooks.d'));
   const when = { annotations: { '^com\\.example\\.[[:alpha:]]+$': '^(true|TRUE)$' }, commands: ['.*/?sh$'] };
-  fs.writeFileSync(path.join(scratch, 'hooks.d', 'train.json'), JSON.stringify({ version: '1.0.0', hook: { path: '/bin/true', args: ['true'] }, when, stages: ['createContainer'] }));
-  fs.writeFileSync(path.join(scratch, 'state.json'), JSON.stringify({ ociVersion: '1.0.2', id: 'ocihooks-code-cache', status: 'created', pid: 0, bundle, annotations: {} }));
+  fs.writeFileSync(
+    path.join(scratch, 'hooks.d', 'train.json'),
+    JSON.stringify({
+      version: '1.0.0',
+      hook: { path: '/bin/true', args: ['true'] },
+      when,
+      stages: ['createContainer'],
+    }),
+  );
+  fs.writeFileSync(
+    path.join(scratch, 'state.json'),
+    JSON.stringify({
+      ociVersion: '1.0.2',
+      id: 'ocihooks-code-cache',
+      status: 'created',
+      pid: 0,
+      bundle,
+      annotations: {},
+    }),
+  );
   fs.writeFileSync(path.join(scratch, 'lib.so'), '');
   fs.mkdirSync(path.join(scratch, 'cdi'));
-  const devices = ['0', '1'].map((name) => ({ name, containerEdits: { deviceNodes: [{ path: `/dev/example${name}`, hostPath: '/dev/null' }] } }));
-  fs.writeFileSync(path.join(scratch, 'cdi', 'example.json'), JSON.stringify({ cdiVersion: '0.6.0', kind: 'example.com/gpu', devices, containerEdits: { env: ['EXAMPLE=1'] } }));
+  const devices = ['0', '1'].map((name) => ({
+    name,
+    containerEdits: { deviceNodes: [{ path: `/dev/example${name}`, hostPath: '/dev/null' }] },
+  }));
+  fs.writeFileSync(
+    path.join(scratch, 'cdi', 'example.json'),
+    JSON.stringify({ cdiVersion: '0.6.0', kind: 'example.com/gpu', devices, containerEdits: { env: ['EXAMPLE=1'] } }),
+  );
   return scratch;
 }
 
@@ -100,7 +183,10 @@ export function writeCodeCaches(prefix: string, programs: readonly string[]): Co
           stdio: ['pipe', 'ignore', 'ignore'],
           timeout: 30_000,
         });
-        if (r.error || r.signal) report.problems.push(`${path.join(prefix, 'bin', p)}: code cache training run failed: ${r.error?.message ?? r.signal}`);
+        if (r.error || r.signal)
+          report.problems.push(
+            `${path.join(prefix, 'bin', p)}: code cache training run failed: ${r.error?.message ?? r.signal}`,
+          );
       }
       const cache = cachesOf(p)[0];
       if (cache) report.written.push(path.join(libDir, cache));

@@ -22,8 +22,16 @@ export function cgroupMode(mountinfoText: string): { mode: 'v1' | 'v2' | 'hybrid
   const v1devices = mounts.find((m) => m.fsType === 'cgroup' && m.superOptions.split(',').includes('devices'));
   const v1 = mounts.some((m) => m.fsType === 'cgroup');
   if (v2 && !v1) return { mode: 'v2', devices: `BPF_CGROUP_DEVICE programs (cgroup2 at ${v2.mountPoint})` };
-  if (v2 && v1) return { mode: 'hybrid', devices: v1devices ? `v1 devices controller at ${v1devices.mountPoint}` : 'no v1 devices controller' };
-  if (v1) return { mode: 'v1', devices: v1devices ? `v1 devices controller at ${v1devices.mountPoint}` : 'no v1 devices controller' };
+  if (v2 && v1)
+    return {
+      mode: 'hybrid',
+      devices: v1devices ? `v1 devices controller at ${v1devices.mountPoint}` : 'no v1 devices controller',
+    };
+  if (v1)
+    return {
+      mode: 'v1',
+      devices: v1devices ? `v1 devices controller at ${v1devices.mountPoint}` : 'no v1 devices controller',
+    };
   return { mode: 'none', devices: 'no cgroup filesystem mounted' };
 }
 
@@ -39,13 +47,19 @@ function tryNative(what: string, fn: () => void): Check {
 export function doctor(hooksDirs: string[]): Check[] {
   const checks: Check[] = [];
   const cg = cgroupMode(fs.readFileSync('/proc/self/mountinfo', 'utf8'));
-  checks.push({ name: 'cgroup mode', status: cg.mode === 'none' ? 'fail' : 'ok', detail: `${cg.mode}; device whitelisting through ${cg.devices}` });
+  checks.push({
+    name: 'cgroup mode',
+    status: cg.mode === 'none' ? 'fail' : 'ok',
+    detail: `${cg.mode}; device whitelisting through ${cg.devices}`,
+  });
   const n = native();
   const c = n.constants;
   checks.push(
-    tryNative('openat2 RESOLVE_IN_ROOT', () => fs.closeSync(n.openat2(c.AT_FDCWD, '/', (c.O_PATH) | (c.O_CLOEXEC), 0, c.RESOLVE_IN_ROOT))),
+    tryNative('openat2 RESOLVE_IN_ROOT', () =>
+      fs.closeSync(n.openat2(c.AT_FDCWD, '/', c.O_PATH | c.O_CLOEXEC, 0, c.RESOLVE_IN_ROOT)),
+    ),
     tryNative('open_tree + mount_setattr (detached mounts)', () => {
-      const fd = n.openTree(c.AT_FDCWD, '/proc/self', (c.OPEN_TREE_CLONE) | (c.OPEN_TREE_CLOEXEC));
+      const fd = n.openTree(c.AT_FDCWD, '/proc/self', c.OPEN_TREE_CLONE | c.OPEN_TREE_CLOEXEC);
       try {
         n.mountSetattr(fd, '', c.AT_EMPTY_PATH, c.MOUNT_ATTR_NOSUID, 0, 0);
       } finally {
@@ -61,22 +75,59 @@ export function doctor(hooksDirs: string[]): Check[] {
   }
   for (const rt of ['runc', 'crun', 'podman']) {
     const p = findHostProgram(rt);
-    const version = p ? (spawnSync(p, ['--version'], { encoding: 'utf8', timeout: 5000 }).stdout ?? '').split('\n')[0] : '';
+    const version = p
+      ? (spawnSync(p, ['--version'], { encoding: 'utf8', timeout: 5000 }).stdout ?? '').split('\n')[0]
+      : '';
     checks.push({ name: `runtime ${rt}`, status: p ? 'ok' : 'warn', detail: p ? `${p}: ${version}` : 'not found' });
   }
   const read = readHooksDirs(hooksDirs);
   const ours = read.hooks.filter((f) => f.name.includes('ocihooks'));
-  checks.push({ name: 'hooks directories', status: ours.length ? 'ok' : 'warn', detail: `${hooksDirs.join(', ')}: ${read.files.length} hook file(s), ${ours.length} from ocihooks` });
-  if (read.refusal) checks.push({ name: 'hooks directories', status: 'fail', detail: `podman refuses to start containers: ${read.refusal}` });
-  for (const f of read.skipped) checks.push({ name: `hook ${f.name}`, status: 'warn', detail: `${f.error}: podman skips this file without a word` });
+  checks.push({
+    name: 'hooks directories',
+    status: ours.length ? 'ok' : 'warn',
+    detail: `${hooksDirs.join(', ')}: ${read.files.length} hook file(s), ${ours.length} from ocihooks`,
+  });
+  if (read.refusal)
+    checks.push({
+      name: 'hooks directories',
+      status: 'fail',
+      detail: `podman refuses to start containers: ${read.refusal}`,
+    });
+  for (const f of read.skipped)
+    checks.push({
+      name: `hook ${f.name}`,
+      status: 'warn',
+      detail: `${f.error}: podman skips this file without a word`,
+    });
   for (const f of ours) {
     if (!f.def) continue;
-    const r = spawnSync(f.def.hook.path, ['--version'], { encoding: 'utf8', timeout: 10_000, env: { OCIHOOKS_CODE_CACHE_REPORT: '1' } });
+    const r = spawnSync(f.def.hook.path, ['--version'], {
+      encoding: 'utf8',
+      timeout: 10_000,
+      env: { OCIHOOKS_CODE_CACHE_REPORT: '1' },
+    });
     const cache = /^code cache: (\w+)$/m.exec(r.stderr ?? '')?.[1] ?? 'unknown';
-    const problem = (r.stderr ?? '').replace(/^code cache: \w+\n/m, '').trim().split('\n')[0] || r.error?.message || `exit ${r.status}`;
-    if (r.status !== 0) checks.push({ name: `hook ${f.name}`, status: 'fail', detail: `${f.def.hook.path} does not start: ${problem}` });
-    else if (cache !== 'used') checks.push({ name: `hook ${f.name}`, status: 'warn', detail: `${f.def.hook.path} starts (version ${r.stdout.trim()}) but its V8 code cache is ${cache}: every start compiles the bundle; run ocihooks code-cache` });
-    else checks.push({ name: `hook ${f.name}`, status: 'ok', detail: `${f.def.hook.path} starts (version ${r.stdout.trim()}, code cache used)` });
+    const problem =
+      (r.stderr ?? '')
+        .replace(/^code cache: \w+\n/m, '')
+        .trim()
+        .split('\n')[0] ||
+      r.error?.message ||
+      `exit ${r.status}`;
+    if (r.status !== 0)
+      checks.push({ name: `hook ${f.name}`, status: 'fail', detail: `${f.def.hook.path} does not start: ${problem}` });
+    else if (cache !== 'used')
+      checks.push({
+        name: `hook ${f.name}`,
+        status: 'warn',
+        detail: `${f.def.hook.path} starts (version ${r.stdout.trim()}) but its V8 code cache is ${cache}: every start compiles the bundle; run ocihooks code-cache`,
+      });
+    else
+      checks.push({
+        name: `hook ${f.name}`,
+        status: 'ok',
+        detail: `${f.def.hook.path} starts (version ${r.stdout.trim()}, code cache used)`,
+      });
   }
   return checks;
 }

@@ -20,11 +20,16 @@ function fieldAt(program: Buffer): number | 'missing' | 'twice' {
 /** A copy of the built front-end (`program`, read from `file`) that runs `launcher` as the wrapper. */
 export function frontEndFor(program: Buffer, file: string, launcher: string): Buffer {
   const at = fieldAt(program);
-  if (typeof at !== 'number') throw new UsageError(`${file}: not the ocihooks-runtime front-end (its launcher field is ${at === 'missing' ? 'missing' : 'there twice'}); rebuild with npm run build`);
+  if (typeof at !== 'number')
+    throw new UsageError(
+      `${file}: not the ocihooks-runtime front-end (its launcher field is ${at === 'missing' ? 'missing' : 'there twice'}); rebuild with npm run build`,
+    );
   const bytes = Buffer.from(launcher);
-  if (!launcher.startsWith('/') || bytes.includes(0)) throw new UsageError(`${launcher}: the wrapper's path must be absolute`);
+  if (!launcher.startsWith('/') || bytes.includes(0))
+    throw new UsageError(`${launcher}: the wrapper's path must be absolute`);
   const room = FIELD_SIZE - LAUNCHER_TAG.length - 1;
-  if (bytes.length > room || at + FIELD_SIZE > program.length) throw new UsageError(`${launcher}: the wrapper's path is longer than the front-end can hold (${room} bytes)`);
+  if (bytes.length > room || at + FIELD_SIZE > program.length)
+    throw new UsageError(`${launcher}: the wrapper's path is longer than the front-end can hold (${room} bytes)`);
   const out = Buffer.from(program);
   out.fill(0, at + LAUNCHER_TAG.length, at + FIELD_SIZE);
   bytes.copy(out, at + LAUNCHER_TAG.length);

@@ -89,7 +89,9 @@ function readManifest(prefix: string): Manifest {
 export function install(o: InstallOptions): InstallReport {
   if (!path.isAbsolute(o.prefix)) throw new UsageError(`--prefix ${o.prefix}: must be an absolute path`);
   if (!path.isAbsolute(o.hooksDir)) throw new UsageError(`--hooks-dir ${o.hooksDir}: must be an absolute path`);
-  for (const p of o.programs) if (!fs.existsSync(path.join(o.dist, 'bin', p))) throw new UsageError(`${path.join(o.dist, 'bin', p)}: missing; run npm run build first`);
+  for (const p of o.programs)
+    if (!fs.existsSync(path.join(o.dist, 'bin', p)))
+      throw new UsageError(`${path.join(o.dist, 'bin', p)}: missing; run npm run build first`);
   const manifest = readManifest(o.prefix);
   const report: InstallReport = { written: [], skipped: [], problems: [] };
   const record = (file: string) => {
@@ -136,7 +138,9 @@ export function install(o: InstallOptions): InstallReport {
       .replaceAll('@LIBEXEC@', path.join(o.prefix, 'bin'))
       .replaceAll('@LDCONFIG@', o.ldconfig)
       .replaceAll('@FI_PROVIDER_DIR@', o.fiProviderDir);
-    const missing = o.hostSourcesOf((JSON.parse(text) as { hook: { args?: string[] } }).hook.args ?? []).filter((src) => !fs.existsSync(src));
+    const missing = o
+      .hostSourcesOf((JSON.parse(text) as { hook: { args?: string[] } }).hook.args ?? [])
+      .filter((src) => !fs.existsSync(src));
     const target = path.join(o.hooksDir, installed);
     if (missing.length) {
       report.skipped.push(`${installed}: not installed, missing on this host: ${missing.join(', ')}`);
@@ -171,7 +175,8 @@ export function install(o: InstallOptions): InstallReport {
 
 export function uninstall(prefix: string): string[] {
   const manifestFile = path.join(prefix, MANIFEST);
-  if (!fs.existsSync(manifestFile)) throw new UsageError(`${manifestFile}: no install manifest; nothing installed there by ocihooks`);
+  if (!fs.existsSync(manifestFile))
+    throw new UsageError(`${manifestFile}: no install manifest; nothing installed there by ocihooks`);
   const manifest = readManifest(prefix);
   const removed: string[] = [];
   for (const f of [...manifest.files, manifestFile]) {

@@ -14,30 +14,77 @@ import { CdiApplyError, applyContainerEdits, cleanPath } from './apply';
 import { ContainerEdits, emptyEdits } from './edits';
 import { injectionEdits, loadRegistry, resolveDevices } from './registry';
 
-const host = fakeHost({ '/dev/null': chr(1, 3, 0o666), '/etc/passwd': FILE, '/dev/fifo0': { kind: 'missing', detail: 'no such file or directory' } });
+const host = fakeHost({
+  '/dev/null': chr(1, 3, 0o666),
+  '/etc/passwd': FILE,
+  '/dev/fifo0': { kind: 'missing', detail: 'no such file or directory' },
+});
 const e = (o: Partial<ContainerEdits>): ContainerEdits => ({ ...emptyEdits(), ...o });
 const nullDevice = { path: '/dev/null', type: 'c', major: 1, minor: 3, fileMode: 0o666 };
 const nullRule = { allow: true, type: 'c', major: 1, minor: 3, access: 'rwm' };
 const hooks = REFERENCE_HOOKS;
-const m = (n: number, dest: string, extra: object = {}) => ({ source: `/some/host/path${n}`, destination: dest, ...extra });
-const cm = (n: number, dest: string, extra: object = {}) => ({ hostPath: `/some/host/path${n}`, containerPath: dest, ...extra });
+const m = (n: number, dest: string, extra: object = {}) => ({
+  source: `/some/host/path${n}`,
+  destination: dest,
+  ...extra,
+});
+const cm = (n: number, dest: string, extra: object = {}) => ({
+  hostPath: `/some/host/path${n}`,
+  containerPath: dest,
+  ...extra,
+});
 
 describe('applying edits (TestApplyContainerEdits)', () => {
   test.each<[string, Json, ContainerEdits, Json]>([
     ['empty spec, empty edits', {}, emptyEdits(), {}],
     ['empty spec, env var', {}, e({ env: ['BAR=BARVALUE1'] }), { process: { env: ['BAR=BARVALUE1'] } }],
-    ['empty spec, duplicate env vars use last value', {}, e({ env: ['FOO=old', 'FOO=new'] }), { process: { env: ['FOO=new'] } }],
-    ['non-empty spec, env var with existing key is replaced', { process: { env: ['FOO=old', 'BAR=old'] } }, e({ env: ['FOO=new'] }), { process: { env: ['FOO=new', 'BAR=old'] } }],
-    ['empty spec, device', {}, e({ deviceNodes: [{ path: '/dev/null' }] }), { linux: { devices: [nullDevice], resources: { devices: [nullRule] } } }],
+    [
+      'empty spec, duplicate env vars use last value',
+      {},
+      e({ env: ['FOO=old', 'FOO=new'] }),
+      { process: { env: ['FOO=new'] } },
+    ],
+    [
+      'non-empty spec, env var with existing key is replaced',
+      { process: { env: ['FOO=old', 'BAR=old'] } },
+      e({ env: ['FOO=new'] }),
+      { process: { env: ['FOO=new', 'BAR=old'] } },
+    ],
+    [
+      'empty spec, device',
+      {},
+      e({ deviceNodes: [{ path: '/dev/null' }] }),
+      { linux: { devices: [nullDevice], resources: { devices: [nullRule] } } },
+    ],
     [
       'empty spec, device with explicitly empty permissions',
       {},
       e({ deviceNodes: [{ path: '/dev/nil', type: 'c', major: 1, minor: 3, permissions: 'none' }] }),
-      { linux: { devices: [{ path: '/dev/nil', type: 'c', major: 1, minor: 3 }], resources: { devices: [{ ...nullRule, access: '' }] } } },
+      {
+        linux: {
+          devices: [{ path: '/dev/nil', type: 'c', major: 1, minor: 3 }],
+          resources: { devices: [{ ...nullRule, access: '' }] },
+        },
+      },
     ],
-    ['empty spec, device with omitted permissions', {}, e({ deviceNodes: [{ path: '/dev/nil', type: 'c', major: 1, minor: 3, permissions: '' }] }), { linux: { devices: [{ path: '/dev/nil', type: 'c', major: 1, minor: 3 }], resources: { devices: [nullRule] } } }],
-    ['empty spec, device, env var', {}, e({ env: ['FOO=BAR'], deviceNodes: [{ path: '/dev/null', type: 'c' }] }), { process: { env: ['FOO=BAR'] }, linux: { devices: [nullDevice], resources: { devices: [nullRule] } } }],
-    ['empty spec, mount', {}, e({ mounts: [{ hostPath: '/dev/host-vendorctl', containerPath: '/dev/cntr-vendorctl' }] }), { mounts: [{ source: '/dev/host-vendorctl', destination: '/dev/cntr-vendorctl' }] }],
+    [
+      'empty spec, device with omitted permissions',
+      {},
+      e({ deviceNodes: [{ path: '/dev/nil', type: 'c', major: 1, minor: 3, permissions: '' }] }),
+      { linux: { devices: [{ path: '/dev/nil', type: 'c', major: 1, minor: 3 }], resources: { devices: [nullRule] } } },
+    ],
+    [
+      'empty spec, device, env var',
+      {},
+      e({ env: ['FOO=BAR'], deviceNodes: [{ path: '/dev/null', type: 'c' }] }),
+      { process: { env: ['FOO=BAR'] }, linux: { devices: [nullDevice], resources: { devices: [nullRule] } } },
+    ],
+    [
+      'empty spec, mount',
+      {},
+      e({ mounts: [{ hostPath: '/dev/host-vendorctl', containerPath: '/dev/cntr-vendorctl' }] }),
+      { mounts: [{ source: '/dev/host-vendorctl', destination: '/dev/cntr-vendorctl' }] },
+    ],
     [
       'empty spec, hooks',
       {},
@@ -56,49 +103,174 @@ describe('applying edits (TestApplyContainerEdits)', () => {
     [
       'empty spec, rdt',
       {},
-      e({ intelRdt: { closID: 'clos-1', l3CacheSchema: 'L3:0=ff;1=ff', memBwSchema: 'MB:0=50;1=50', schemata: ['L2:0=ffff'], enableMonitoring: true } }),
-      { linux: { intelRdt: { closID: 'clos-1', l3CacheSchema: 'L3:0=ff;1=ff', memBwSchema: 'MB:0=50;1=50', schemata: ['L2:0=ffff'], enableMonitoring: true } } },
+      e({
+        intelRdt: {
+          closID: 'clos-1',
+          l3CacheSchema: 'L3:0=ff;1=ff',
+          memBwSchema: 'MB:0=50;1=50',
+          schemata: ['L2:0=ffff'],
+          enableMonitoring: true,
+        },
+      }),
+      {
+        linux: {
+          intelRdt: {
+            closID: 'clos-1',
+            l3CacheSchema: 'L3:0=ff;1=ff',
+            memBwSchema: 'MB:0=50;1=50',
+            schemata: ['L2:0=ffff'],
+            enableMonitoring: true,
+          },
+        },
+      },
     ],
     [
       'non-empty spec, overriding rdt',
-      { linux: { intelRdt: { closID: 'clos-1', l3CacheSchema: 'L3:0=ff', memBwSchema: 'MB:0=100', schemata: ['L2:0=ffff'], enableMonitoring: true } } },
+      {
+        linux: {
+          intelRdt: {
+            closID: 'clos-1',
+            l3CacheSchema: 'L3:0=ff',
+            memBwSchema: 'MB:0=100',
+            schemata: ['L2:0=ffff'],
+            enableMonitoring: true,
+          },
+        },
+      },
       e({ intelRdt: { closID: 'clos-2', l3CacheSchema: 'L3:0=f', enableMonitoring: false } }),
       { linux: { intelRdt: { closID: 'clos-2', l3CacheSchema: 'L3:0=f', enableMonitoring: false } } },
     ],
-    ['empty spec, Linux net devices', {}, e({ netDevices: [{ hostInterfaceName: 'eno1', name: 'netdev0' }, { hostInterfaceName: 'eno2', name: 'netdev1' }] }), { linux: { netDevices: { eno1: { name: 'netdev0' }, eno2: { name: 'netdev1' } } } }],
+    [
+      'empty spec, Linux net devices',
+      {},
+      e({
+        netDevices: [
+          { hostInterfaceName: 'eno1', name: 'netdev0' },
+          { hostInterfaceName: 'eno2', name: 'netdev1' },
+        ],
+      }),
+      { linux: { netDevices: { eno1: { name: 'netdev0' }, eno2: { name: 'netdev1' } } } },
+    ],
     [
       'non-empty spec, overriding Linux net devices',
       { linux: { netDevices: { eno1: { name: 'netdev1' } } } },
-      e({ netDevices: [{ hostInterfaceName: 'eno1', name: 'netdev2' }, { hostInterfaceName: 'eno2', name: 'netdev1' }] }),
+      e({
+        netDevices: [
+          { hostInterfaceName: 'eno1', name: 'netdev2' },
+          { hostInterfaceName: 'eno2', name: 'netdev1' },
+        ],
+      }),
       { linux: { netDevices: { eno1: { name: 'netdev2' }, eno2: { name: 'netdev1' } } } },
     ],
-    ['additional GIDs are applied', {}, e({ additionalGids: [4, 5, 6] }), { process: { user: { uid: 0, gid: 0, additionalGids: [4, 5, 6] } } }],
-    ['existing additional GIDs are not duplicated', { process: { user: { additionalGids: [4] } } }, e({ additionalGids: [4, 5] }), { process: { user: { additionalGids: [4, 5] } } }],
-    ['duplicate GIDs are ignored', {}, e({ additionalGids: [4, 5, 6, 5, 6, 4] }), { process: { user: { uid: 0, gid: 0, additionalGids: [4, 5, 6] } } }],
+    [
+      'additional GIDs are applied',
+      {},
+      e({ additionalGids: [4, 5, 6] }),
+      { process: { user: { uid: 0, gid: 0, additionalGids: [4, 5, 6] } } },
+    ],
+    [
+      'existing additional GIDs are not duplicated',
+      { process: { user: { additionalGids: [4] } } },
+      e({ additionalGids: [4, 5] }),
+      { process: { user: { additionalGids: [4, 5] } } },
+    ],
+    [
+      'duplicate GIDs are ignored',
+      {},
+      e({ additionalGids: [4, 5, 6, 5, 6, 4] }),
+      { process: { user: { uid: 0, gid: 0, additionalGids: [4, 5, 6] } } },
+    ],
     ['additional GID 0 is skipped', {}, e({ additionalGids: [0] }), {}],
-    ['apply mount edits do not change the order of original mounts', { mounts: [m(1, '/dest/path/b'), m(2, '/dest/path/a')] }, e({ mounts: [cm(3, '/dest/edit')] }), { mounts: [m(3, '/dest/edit'), m(1, '/dest/path/b'), m(2, '/dest/path/a')] }],
-    ['mount added by edit comes after existing ones of same number of path parts', { mounts: [m(1, '/dest/path/c'), m(2, '/dest/path/b')] }, e({ mounts: [cm(3, '/dest/path/a')] }), { mounts: [m(1, '/dest/path/c'), m(2, '/dest/path/b'), m(3, '/dest/path/a')] }],
+    [
+      'apply mount edits do not change the order of original mounts',
+      { mounts: [m(1, '/dest/path/b'), m(2, '/dest/path/a')] },
+      e({ mounts: [cm(3, '/dest/edit')] }),
+      { mounts: [m(3, '/dest/edit'), m(1, '/dest/path/b'), m(2, '/dest/path/a')] },
+    ],
+    [
+      'mount added by edit comes after existing ones of same number of path parts',
+      { mounts: [m(1, '/dest/path/c'), m(2, '/dest/path/b')] },
+      e({ mounts: [cm(3, '/dest/path/a')] }),
+      { mounts: [m(1, '/dest/path/c'), m(2, '/dest/path/b'), m(3, '/dest/path/a')] },
+    ],
     [
       'mount added to container with Linux user namespace and uid/gid mappings',
-      { linux: { uidMappings: [{ containerID: 0, hostID: 1000, size: 999 }], gidMappings: [{ containerID: 0, hostID: 2000, size: 777 }], namespaces: [{ type: 'user', path: '/foo/bar' }] }, mounts: [m(1, '/dest/path/c'), m(2, '/dest/path/b')] },
-      e({ mounts: [cm(3, '/dest/path/a', { type: 'bind' }), cm(4, '/dest/path/d', { type: 'bind', options: ['rbind'] })] }),
       {
-        linux: { uidMappings: [{ containerID: 0, hostID: 1000, size: 999 }], gidMappings: [{ containerID: 0, hostID: 2000, size: 777 }], namespaces: [{ type: 'user', path: '/foo/bar' }] },
-        mounts: [m(1, '/dest/path/c'), m(2, '/dest/path/b'), m(3, '/dest/path/a', { type: 'bind', options: ['idmap'] }), m(4, '/dest/path/d', { type: 'bind', options: ['rbind', 'ridmap'] })],
+        linux: {
+          uidMappings: [{ containerID: 0, hostID: 1000, size: 999 }],
+          gidMappings: [{ containerID: 0, hostID: 2000, size: 777 }],
+          namespaces: [{ type: 'user', path: '/foo/bar' }],
+        },
+        mounts: [m(1, '/dest/path/c'), m(2, '/dest/path/b')],
+      },
+      e({
+        mounts: [cm(3, '/dest/path/a', { type: 'bind' }), cm(4, '/dest/path/d', { type: 'bind', options: ['rbind'] })],
+      }),
+      {
+        linux: {
+          uidMappings: [{ containerID: 0, hostID: 1000, size: 999 }],
+          gidMappings: [{ containerID: 0, hostID: 2000, size: 777 }],
+          namespaces: [{ type: 'user', path: '/foo/bar' }],
+        },
+        mounts: [
+          m(1, '/dest/path/c'),
+          m(2, '/dest/path/b'),
+          m(3, '/dest/path/a', { type: 'bind', options: ['idmap'] }),
+          m(4, '/dest/path/d', { type: 'bind', options: ['rbind', 'ridmap'] }),
+        ],
       },
     ],
     // Beyond the reference's table, from its code:
-    ['permissions are copied as written', {}, e({ deviceNodes: [{ path: '/dev/null', permissions: 'mwr' }] }), { linux: { devices: [nullDevice], resources: { devices: [{ ...nullRule, access: 'mwr' }] } } }],
-    ['a host node under another container path', {}, e({ deviceNodes: [{ path: '/dev/foo', hostPath: '/dev/null' }] }), { linux: { devices: [{ ...nullDevice, path: '/dev/foo' }], resources: { devices: [nullRule] } } }],
-    ['a fully described fifo needs no host node, and gets no cgroup rule', {}, e({ deviceNodes: [{ path: '/dev/fifo0', type: 'p' }] }), { linux: { devices: [{ path: '/dev/fifo0', type: 'p', major: 0, minor: 0 }] } }],
-    ['a minimal node keeps its numbers, the mode comes from the host', {}, e({ deviceNodes: [{ path: '/dev/null', type: 'c', major: 5 }] }), { linux: { devices: [{ path: '/dev/null', type: 'c', major: 5, minor: 0, fileMode: 0o666 }], resources: { devices: [{ ...nullRule, major: 5, minor: 0 }] } } }],
+    [
+      'permissions are copied as written',
+      {},
+      e({ deviceNodes: [{ path: '/dev/null', permissions: 'mwr' }] }),
+      { linux: { devices: [nullDevice], resources: { devices: [{ ...nullRule, access: 'mwr' }] } } },
+    ],
+    [
+      'a host node under another container path',
+      {},
+      e({ deviceNodes: [{ path: '/dev/foo', hostPath: '/dev/null' }] }),
+      { linux: { devices: [{ ...nullDevice, path: '/dev/foo' }], resources: { devices: [nullRule] } } },
+    ],
+    [
+      'a fully described fifo needs no host node, and gets no cgroup rule',
+      {},
+      e({ deviceNodes: [{ path: '/dev/fifo0', type: 'p' }] }),
+      { linux: { devices: [{ path: '/dev/fifo0', type: 'p', major: 0, minor: 0 }] } },
+    ],
+    [
+      'a minimal node keeps its numbers, the mode comes from the host',
+      {},
+      e({ deviceNodes: [{ path: '/dev/null', type: 'c', major: 5 }] }),
+      {
+        linux: {
+          devices: [{ path: '/dev/null', type: 'c', major: 5, minor: 0, fileMode: 0o666 }],
+          resources: { devices: [{ ...nullRule, major: 5, minor: 0 }] },
+        },
+      },
+    ],
     [
       'owner from the process user, unless the node names one',
       { process: { user: { uid: 1000, gid: 1001 } } },
       e({ deviceNodes: [{ path: '/dev/null' }, { path: '/dev/zero0', hostPath: '/dev/null', uid: 0 }] }),
-      { process: { user: { uid: 1000, gid: 1001 } }, linux: { devices: [{ ...nullDevice, uid: 1000, gid: 1001 }, { ...nullDevice, path: '/dev/zero0', uid: 0, gid: 1001 }], resources: { devices: [nullRule, nullRule] } } },
+      {
+        process: { user: { uid: 1000, gid: 1001 } },
+        linux: {
+          devices: [
+            { ...nullDevice, uid: 1000, gid: 1001 },
+            { ...nullDevice, path: '/dev/zero0', uid: 0, gid: 1001 },
+          ],
+          resources: { devices: [nullRule, nullRule] },
+        },
+      },
     ],
-    ['an existing device of the same path goes to the end', { linux: { devices: [{ path: '/dev/null' }, { path: '/dev/b' }] } }, e({ deviceNodes: [{ path: '/dev/null' }] }), { linux: { devices: [{ path: '/dev/b' }, nullDevice], resources: { devices: [nullRule] } } }],
+    [
+      'an existing device of the same path goes to the end',
+      { linux: { devices: [{ path: '/dev/null' }, { path: '/dev/b' }] } },
+      e({ deviceNodes: [{ path: '/dev/null' }] }),
+      { linux: { devices: [{ path: '/dev/b' }, nullDevice], resources: { devices: [nullRule] } } },
+    ],
     [
       'a mount over an existing destination replaces it, then all mounts by depth',
       { mounts: [m(1, '/a/b/c'), m(2, '/x')] },
@@ -112,10 +284,26 @@ describe('applying edits (TestApplyContainerEdits)', () => {
   });
 
   test.each<[string, ContainerEdits, string]>([
-    ['a missing host node without numbers', e({ deviceNodes: [{ path: '/dev/doesnotexist' }] }), 'failed to stat CDI host device "/dev/doesnotexist": no such file or directory'],
-    ['a host path that is no device', e({ deviceNodes: [{ path: '/etc/passwd' }] }), 'failed to stat CDI host device "/etc/passwd": not a device node'],
-    ['a type the host contradicts', e({ deviceNodes: [{ path: '/dev/null', type: 'b' }] }), 'CDI device ("/dev/null", "/dev/null"), host type mismatch (b, c)'],
-    ['"u" without numbers on a host node', e({ deviceNodes: [{ path: '/dev/null', type: 'u' }] }), 'CDI device ("/dev/null", "/dev/null"), host type mismatch (u, c)'],
+    [
+      'a missing host node without numbers',
+      e({ deviceNodes: [{ path: '/dev/doesnotexist' }] }),
+      'failed to stat CDI host device "/dev/doesnotexist": no such file or directory',
+    ],
+    [
+      'a host path that is no device',
+      e({ deviceNodes: [{ path: '/etc/passwd' }] }),
+      'failed to stat CDI host device "/etc/passwd": not a device node',
+    ],
+    [
+      'a type the host contradicts',
+      e({ deviceNodes: [{ path: '/dev/null', type: 'b' }] }),
+      'CDI device ("/dev/null", "/dev/null"), host type mismatch (b, c)',
+    ],
+    [
+      '"u" without numbers on a host node',
+      e({ deviceNodes: [{ path: '/dev/null', type: 'u' }] }),
+      'CDI device ("/dev/null", "/dev/null"), host type mismatch (u, c)',
+    ],
   ])('refused: %s', (_name, edits, message) => {
     expect(() => applyContainerEdits({}, edits, host)).toThrow(new CdiApplyError(message));
   });
@@ -168,12 +356,18 @@ devices:
       fs.rmSync(dir, { recursive: true });
     }
   };
-  const orig = { process: { env: ['ORIG_VAR1=VAL1', 'ORIG_VAR2=VAL2'] }, linux: { devices: [{ path: '/dev/null' }, { path: '/dev/zero' }] } };
+  const orig = {
+    process: { env: ['ORIG_VAR1=VAL1', 'ORIG_VAR2=VAL2'] },
+    linux: { devices: [{ path: '/dev/null' }, { path: '/dev/zero' }] },
+  };
   const rule = (n: number) => ({ allow: true, type: 'b', major: 10, minor: n, access: 'rwm' });
   const node = (n: number) => ({ path: `/dev/vendor1-dev${n}`, type: 'b', major: 10, minor: n });
 
   test('empty OCI Spec, inject one device', () => {
-    expect(inject(vendor1(), {}, ['vendor1.com/device=dev1'])).toEqual({ process: { env: ['VENDOR1_SPEC_VAR1=VAL1', 'VENDOR1_VAR1=VAL1'] }, linux: { devices: [node(1)], resources: { devices: [rule(1)] } } });
+    expect(inject(vendor1(), {}, ['vendor1.com/device=dev1'])).toEqual({
+      process: { env: ['VENDOR1_SPEC_VAR1=VAL1', 'VENDOR1_VAR1=VAL1'] },
+      linux: { devices: [node(1)], resources: { devices: [rule(1)] } },
+    });
   });
 
   test('non-empty OCI Spec, inject one device', () => {
@@ -184,23 +378,50 @@ devices:
   });
 
   test('non-empty OCI Spec, inject several devices, hooks', () => {
-    expect(inject(several, orig, ['vendor1.com/device=dev1', 'vendor1.com/device=dev2', 'vendor1.com/device=dev3'])).toEqual({
-      process: { env: ['ORIG_VAR1=VAL1', 'ORIG_VAR2=VAL2', 'VENDOR1_SPEC_VAR1=VAL1', 'VENDOR1_DEV1=VAL1', 'VENDOR1_DEV2=VAL2', 'VENDOR1_DEV3=VAL3'] },
-      hooks: {
-        prestart: [{ path: '/usr/local/bin/prestart-vendor-hook', args: ['--verbose'], env: ['HOOK_ENV1=PRESTART_VAL1'] }],
-        createRuntime: [{ path: '/usr/local/bin/cr-vendor-hook', args: ['--debug'], env: ['HOOK_ENV1=CREATE_RUNTIME_VAL1'] }],
+    expect(
+      inject(several, orig, ['vendor1.com/device=dev1', 'vendor1.com/device=dev2', 'vendor1.com/device=dev3']),
+    ).toEqual({
+      process: {
+        env: [
+          'ORIG_VAR1=VAL1',
+          'ORIG_VAR2=VAL2',
+          'VENDOR1_SPEC_VAR1=VAL1',
+          'VENDOR1_DEV1=VAL1',
+          'VENDOR1_DEV2=VAL2',
+          'VENDOR1_DEV3=VAL3',
+        ],
       },
-      linux: { devices: [{ path: '/dev/null' }, { path: '/dev/zero' }, node(1), node(2), node(3)], resources: { devices: [rule(1), rule(2), rule(3)] } },
+      hooks: {
+        prestart: [
+          { path: '/usr/local/bin/prestart-vendor-hook', args: ['--verbose'], env: ['HOOK_ENV1=PRESTART_VAL1'] },
+        ],
+        createRuntime: [
+          { path: '/usr/local/bin/cr-vendor-hook', args: ['--debug'], env: ['HOOK_ENV1=CREATE_RUNTIME_VAL1'] },
+        ],
+      },
+      linux: {
+        devices: [{ path: '/dev/null' }, { path: '/dev/zero' }, node(1), node(2), node(3)],
+        resources: { devices: [rule(1), rule(2), rule(3)] },
+      },
     });
   });
 
   test('empty OCI Spec, non-existent device: refused, nothing applied', () => {
-    expect(() => inject(vendor1(), {}, ['vendor1.com/device=dev2'])).toThrow(new UsageError('CDI device vendor1.com/device=dev2: unknown (vendor1.com/device has dev1)'));
+    expect(() => inject(vendor1(), {}, ['vendor1.com/device=dev2'])).toThrow(
+      new UsageError('CDI device vendor1.com/device=dev2: unknown (vendor1.com/device has dev1)'),
+    );
   });
 });
 
 test.each([
-  ['/', '/'], ['/dest/edit', '/dest/edit'], ['/a/', '/a'], ['a/b', 'a/b'], ['', '.'], ['//a//./b/../c', '/a/c'], ['/..', '/'], ['../x', '../x'],
+  ['/', '/'],
+  ['/dest/edit', '/dest/edit'],
+  ['/a/', '/a'],
+  ['a/b', 'a/b'],
+  ['', '.'],
+  ['//a//./b/../c', '/a/c'],
+  ['/..', '/'],
+  ['../x', '../x'],
 ])("Go's filepath.Clean(%p) = %p", (p, clean) => {
   expect(cleanPath(p)).toBe(clean);
 });

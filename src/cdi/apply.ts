@@ -24,7 +24,13 @@ export interface FilledNode extends CdiDeviceNode {
 
 /** The reference's fillMissingInfo: a node fully described by the spec needs no host node. */
 export function fillMissingInfo(n: CdiDeviceNode, host: HostNodes): FilledNode {
-  const out: FilledNode = { ...n, hostPath: n.hostPath || n.path, type: n.type ?? '', major: n.major ?? 0, minor: n.minor ?? 0 };
+  const out: FilledNode = {
+    ...n,
+    hostPath: n.hostPath || n.path,
+    type: n.type ?? '',
+    major: n.major ?? 0,
+    minor: n.minor ?? 0,
+  };
   const hasMinimal = out.type !== '' && (out.major !== 0 || out.type === 'p');
   const st = host.lstatNode(out.hostPath);
   if ('error' in st) {
@@ -34,7 +40,10 @@ export function fillMissingInfo(n: CdiDeviceNode, host: HostNodes): FilledNode {
   if (out.fileMode === undefined) out.fileMode = st.mode;
   if (hasMinimal) return out;
   if (out.type === '') out.type = st.type;
-  if (out.type !== st.type) throw new CdiApplyError(`CDI device (${JSON.stringify(out.path)}, ${JSON.stringify(out.hostPath)}), host type mismatch (${out.type}, ${st.type})`);
+  if (out.type !== st.type)
+    throw new CdiApplyError(
+      `CDI device (${JSON.stringify(out.path)}, ${JSON.stringify(out.hostPath)}), host type mismatch (${out.type}, ${st.type})`,
+    );
   if (out.type === 'p') return out;
   if (out.major === 0) {
     out.major = st.major;
@@ -102,7 +111,13 @@ function applyDeviceNode(config: Json, n: CdiDeviceNode, host: HostNodes): void 
   else devices.push(dev);
   if (f.type === 'b' || f.type === 'c') {
     config.linux.resources ??= {};
-    (config.linux.resources.devices ??= []).push({ allow: true, type: f.type, major: f.major, minor: f.minor, access: cgroupAccess(f.permissions) });
+    (config.linux.resources.devices ??= []).push({
+      allow: true,
+      type: f.type,
+      major: f.major,
+      minor: f.minor,
+      access: cgroupAccess(f.permissions),
+    });
   }
 }
 
@@ -125,7 +140,12 @@ function applyMounts(config: Json, mounts: CdiMount[]): void {
     const existing = list.findIndex((x) => x.destination === m.containerPath);
     if (existing >= 0) list.splice(existing, 1);
     const options = userns ? withIdMap(m) : m.options;
-    list.push({ destination: m.containerPath, ...(m.type ? { type: m.type } : {}), source: m.hostPath, ...(options ? { options } : {}) });
+    list.push({
+      destination: m.containerPath,
+      ...(m.type ? { type: m.type } : {}),
+      source: m.hostPath,
+      ...(options ? { options } : {}),
+    });
   }
   // Array.prototype.sort is stable: mounts of equal depth keep their order.
   list.sort((a, b) => mountDepth(a.destination) - mountDepth(b.destination));
@@ -143,7 +163,12 @@ export function applyContainerEdits(input: Json, edits: ContainerEdits, host: Ho
   applyMounts(config, edits.mounts);
   for (const h of edits.hooks) {
     config.hooks ??= {};
-    (config.hooks[h.hookName] ??= []).push({ path: h.path, ...(h.args ? { args: h.args } : {}), ...(h.env ? { env: h.env } : {}), ...(h.timeout !== undefined ? { timeout: h.timeout } : {}) });
+    (config.hooks[h.hookName] ??= []).push({
+      path: h.path,
+      ...(h.args ? { args: h.args } : {}),
+      ...(h.env ? { env: h.env } : {}),
+      ...(h.timeout !== undefined ? { timeout: h.timeout } : {}),
+    });
   }
   if (edits.intelRdt) {
     config.linux ??= {};

@@ -92,12 +92,15 @@ export function editsProblem(e: RawEdits | null | undefined, where: string): Edi
   for (const [i, n] of (e.deviceNodes ?? []).entries()) {
     const path = n.path ?? '';
     if (path === '') return at(`deviceNodes[${i}].path`, 'invalid (empty) device path');
-    if (!['', 'b', 'c', 'u', 'p'].includes(n.type ?? '')) return at(`deviceNodes[${i}].type`, `device ${q(path)}: invalid type ${q(n.type ?? '')}`);
-    if (!permissionsValid(n.permissions ?? '')) return at(`deviceNodes[${i}].permissions`, `device ${q(path)}: invalid permissions ${q(n.permissions ?? '')}`);
+    if (!['', 'b', 'c', 'u', 'p'].includes(n.type ?? ''))
+      return at(`deviceNodes[${i}].type`, `device ${q(path)}: invalid type ${q(n.type ?? '')}`);
+    if (!permissionsValid(n.permissions ?? ''))
+      return at(`deviceNodes[${i}].permissions`, `device ${q(path)}: invalid permissions ${q(n.permissions ?? '')}`);
   }
   for (const [i, h] of (e.hooks ?? []).entries()) {
     const name = h.hookName ?? '';
-    if (!(OCI_STAGES as readonly string[]).includes(name)) return at(`hooks[${i}].hookName`, `invalid hook name ${q(name)}`);
+    if (!(OCI_STAGES as readonly string[]).includes(name))
+      return at(`hooks[${i}].hookName`, `invalid hook name ${q(name)}`);
     if (!h.path) return at(`hooks[${i}].path`, `invalid hook ${q(name)} with empty path`);
     for (const [j, v] of (h.env ?? []).entries()) {
       const p = envProblem(v);
@@ -114,13 +117,22 @@ export function editsProblem(e: RawEdits | null | undefined, where: string): Edi
   for (const [i, d] of (e.netDevices ?? []).entries()) {
     const host = d.hostInterfaceName ?? '';
     const name = d.name ?? '';
-    if (host === '') return at(`netDevices[${i}].hostInterfaceName`, 'invalid linux net device, empty HostInterfaceName');
+    if (host === '')
+      return at(`netDevices[${i}].hostInterfaceName`, 'invalid linux net device, empty HostInterfaceName');
     if (name === '') return at(`netDevices[${i}].name`, 'invalid linux net device, empty Name');
     const seen = hostToName.get(host);
-    if (seen !== undefined) return at(`netDevices[${i}].hostInterfaceName`, `invalid linux net device, duplicate HostInterfaceName ${q(host)} with names ${q(name)} and ${q(seen)}`);
+    if (seen !== undefined)
+      return at(
+        `netDevices[${i}].hostInterfaceName`,
+        `invalid linux net device, duplicate HostInterfaceName ${q(host)} with names ${q(name)} and ${q(seen)}`,
+      );
     hostToName.set(host, name);
     const seenHost = nameToHost.get(name);
-    if (seenHost !== undefined) return at(`netDevices[${i}].name`, `invalid linux net device, duplicate Name ${q(name)} with HostInterfaceName ${q(host)} and ${q(seenHost)}`);
+    if (seenHost !== undefined)
+      return at(
+        `netDevices[${i}].name`,
+        `invalid linux net device, duplicate Name ${q(name)} with HostInterfaceName ${q(host)} and ${q(seenHost)}`,
+      );
     nameToHost.set(name, host);
   }
   return undefined;
@@ -128,7 +140,16 @@ export function editsProblem(e: RawEdits | null | undefined, where: string): Edi
 
 /** Whether a device's edits add nothing (the reference refuses such a device). */
 export function editsEmpty(e: RawEdits | null | undefined): boolean {
-  return !e || (!e.env?.length && !e.deviceNodes?.length && !e.hooks?.length && !e.mounts?.length && !e.additionalGids?.length && e.intelRdt == null && !e.netDevices?.length);
+  return (
+    !e ||
+    (!e.env?.length &&
+      !e.deviceNodes?.length &&
+      !e.hooks?.length &&
+      !e.mounts?.length &&
+      !e.additionalGids?.length &&
+      e.intelRdt == null &&
+      !e.netDevices?.length)
+  );
 }
 
 /** Drops null and undefined fields (Go's zero values are absent ones). */

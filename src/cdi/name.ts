@@ -16,7 +16,8 @@ function vendorOrClassProblem(name: string): string | undefined {
   if (name === '') return 'empty name';
   if (!isLetter(name[0])) return `${q(name)}, should start with letter`;
   if (name.length === 1) return undefined;
-  for (const c of name.slice(1, -1)) if (!isAlnum(c) && !'_-.'.includes(c)) return `invalid character '${c}' in name ${q(name)}`;
+  for (const c of name.slice(1, -1))
+    if (!isAlnum(c) && !'_-.'.includes(c)) return `invalid character '${c}' in name ${q(name)}`;
   if (!isAlnum(name[name.length - 1])) return `${q(name)}, should end with a letter or digit`;
   return undefined;
 }
@@ -36,7 +37,8 @@ export function deviceNameProblem(name: string): string | undefined {
   if (name === '') return 'invalid (empty) device name';
   if (!isAlnum(name[0])) return `invalid class ${q(name)}, should start with a letter or digit`; // sic: the reference says "class"
   if (name.length === 1) return undefined;
-  for (const c of name.slice(1, -1)) if (!isAlnum(c) && !'_-.:'.includes(c)) return `invalid character '${c}' in device name ${q(name)}`;
+  for (const c of name.slice(1, -1))
+    if (!isAlnum(c) && !'_-.:'.includes(c)) return `invalid character '${c}' in device name ${q(name)}`;
   if (!isAlnum(name[name.length - 1])) return `invalid name ${q(name)}, should end with a letter or digit`;
   return undefined;
 }
@@ -70,7 +72,8 @@ export function qualifiedNameProblem(device: string): string | undefined {
 /** "vendor.com/class=name" -> its kind and device name; anything else is a UsageError naming it. */
 export function parseQualifiedName(name: string): { kind: string; device: string } {
   const problem = qualifiedNameProblem(name);
-  if (problem) throw new UsageError(`CDI device ${q(name)}: not a fully-qualified name (vendor.com/class=name): ${problem}`);
+  if (problem)
+    throw new UsageError(`CDI device ${q(name)}: not a fully-qualified name (vendor.com/class=name): ${problem}`);
   const d = parseDevice(name);
   return { kind: `${d.vendor}/${d.class}`, device: d.name };
 }

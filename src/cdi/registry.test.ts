@@ -9,20 +9,34 @@ import { UsageError } from '../core/errors';
 import { tmpDir } from '../../test/support/e2e';
 
 describe('CDI registry', () => {
-  const spec = (name: string, extra: object = {}) => JSON.stringify({ cdiVersion: '0.6.0', kind: 'vendor.com/gpu', devices: [{ name, containerEdits: { env: [`FROM=${name}`] } }], ...extra });
+  const spec = (name: string, extra: object = {}) =>
+    JSON.stringify({
+      cdiVersion: '0.6.0',
+      kind: 'vendor.com/gpu',
+      devices: [{ name, containerEdits: { env: [`FROM=${name}`] } }],
+      ...extra,
+    });
 
   test('a broken file is reported and skipped; the others load; YAML works', () => {
     const dir = tmpDir('cdi-broken');
     fs.writeFileSync(path.join(dir, 'a.json'), spec('a'));
-    fs.writeFileSync(path.join(dir, 'b.json'), '{"cdiVersion": "0.6.0", "kind": "vendor.com/gpu", "devices": [{"name": "b", "containerEdits": {"deviceNodes": [{"path": 7}]}}]}');
-    fs.writeFileSync(path.join(dir, 'c.yaml'), 'cdiVersion: 0.6.0\nkind: other.com/net\ndevices:\n  - name: c\n    containerEdits:\n      env: ["X=1"]\n');
+    fs.writeFileSync(
+      path.join(dir, 'b.json'),
+      '{"cdiVersion": "0.6.0", "kind": "vendor.com/gpu", "devices": [{"name": "b", "containerEdits": {"deviceNodes": [{"path": 7}]}}]}',
+    );
+    fs.writeFileSync(
+      path.join(dir, 'c.yaml'),
+      'cdiVersion: 0.6.0\nkind: other.com/net\ndevices:\n  - name: c\n    containerEdits:\n      env: ["X=1"]\n',
+    );
     fs.writeFileSync(path.join(dir, 'd.json'), '{not json');
     fs.writeFileSync(path.join(dir, 'e.yaml'), '');
     fs.writeFileSync(path.join(dir, 'f.yml'), 'not: read');
     const reg = loadRegistry([dir]);
     expect([...reg.devices.keys()].sort()).toEqual(['other.com/net=c', 'vendor.com/gpu=a']);
     // Asking for a device of the refused spec names why it is not there.
-    expect(() => resolveDevices(reg, ['vendor.com/gpu=b'])).toThrow(`CDI device vendor.com/gpu=b: unknown (vendor.com/gpu has a; skipped 3 specs: ${path.join(dir, 'b.json')}: devices.0.containerEdits.deviceNodes.0.path: expected string, got number)`);
+    expect(() => resolveDevices(reg, ['vendor.com/gpu=b'])).toThrow(
+      `CDI device vendor.com/gpu=b: unknown (vendor.com/gpu has a; skipped 3 specs: ${path.join(dir, 'b.json')}: devices.0.containerEdits.deviceNodes.0.path: expected string, got number)`,
+    );
     expect(reg.problems).toEqual([
       `${path.join(dir, 'b.json')}: devices.0.containerEdits.deviceNodes.0.path: expected string, got number`,
       expect.stringMatching(new RegExp(`^${path.join(dir, 'd.json')}: \\(file\\): not valid JSON`)),
@@ -36,7 +50,9 @@ describe('CDI registry', () => {
     fs.writeFileSync(path.join(early, '1.json'), spec('x'));
     fs.writeFileSync(path.join(early, '2.json'), spec('x'));
     const conflicted = loadRegistry([early]);
-    expect(conflicted.problems).toEqual([`conflict: vendor.com/gpu=x is defined in ${path.join(early, '1.json')} and ${path.join(early, '2.json')}`]);
+    expect(conflicted.problems).toEqual([
+      `conflict: vendor.com/gpu=x is defined in ${path.join(early, '1.json')} and ${path.join(early, '2.json')}`,
+    ]);
     expect(() => resolveDevices(conflicted, ['vendor.com/gpu=x'])).toThrow(UsageError);
     fs.writeFileSync(path.join(late, 'z.json'), spec('x', { containerEdits: { env: ['LATE=1'] } }));
     const overridden = loadRegistry([early, late]);
@@ -45,11 +61,24 @@ describe('CDI registry', () => {
 
   test('unknown names and "all"', () => {
     const dir = tmpDir('cdi-all');
-    fs.writeFileSync(path.join(dir, 'a.json'), JSON.stringify({ cdiVersion: '0.6.0', kind: 'vendor.com/gpu', devices: ['g0', 'g1'].map((name) => ({ name, containerEdits: { env: [`G=${name}`] } })) }));
+    fs.writeFileSync(
+      path.join(dir, 'a.json'),
+      JSON.stringify({
+        cdiVersion: '0.6.0',
+        kind: 'vendor.com/gpu',
+        devices: ['g0', 'g1'].map((name) => ({ name, containerEdits: { env: [`G=${name}`] } })),
+      }),
+    );
     const reg = loadRegistry([dir]);
     expect(resolveDevices(reg, ['vendor.com/gpu=all']).map((d) => d.device.name)).toEqual(['g0', 'g1']);
-    expect(() => resolveDevices(reg, ['vendor.com/gpu=g7'])).toThrow('CDI device vendor.com/gpu=g7: unknown (vendor.com/gpu has g0, g1)');
-    expect(() => resolveDevices(reg, ['nvidia.com/gpu=0'])).toThrow('CDI device nvidia.com/gpu=0: unknown (no spec for nvidia.com/gpu)');
-    expect(() => resolveDevices(reg, ['gpu0'])).toThrow('CDI device "gpu0": not a fully-qualified name (vendor.com/class=name): unqualified device "gpu0", missing vendor');
+    expect(() => resolveDevices(reg, ['vendor.com/gpu=g7'])).toThrow(
+      'CDI device vendor.com/gpu=g7: unknown (vendor.com/gpu has g0, g1)',
+    );
+    expect(() => resolveDevices(reg, ['nvidia.com/gpu=0'])).toThrow(
+      'CDI device nvidia.com/gpu=0: unknown (no spec for nvidia.com/gpu)',
+    );
+    expect(() => resolveDevices(reg, ['gpu0'])).toThrow(
+      'CDI device "gpu0": not a fully-qualified name (vendor.com/class=name): unqualified device "gpu0", missing vendor',
+    );
   });
 });

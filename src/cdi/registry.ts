@@ -63,7 +63,10 @@ export function loadRegistry(dirs: string[]): Registry {
   for (const dir of dirs) {
     let names: string[];
     try {
-      names = fs.readdirSync(dir).filter((f) => SPEC_FILE.test(f)).sort();
+      names = fs
+        .readdirSync(dir)
+        .filter((f) => SPEC_FILE.test(f))
+        .sort();
     } catch {
       continue; // a missing spec directory is normal
     }
@@ -116,8 +119,12 @@ export function resolveDevices(reg: Registry, names: string[]): ResolvedDevice[]
     }
     const known = ofKind.map((d) => d.device.name);
     // A spec that was refused may be the one meant: name it (the first; the log has them all).
-    const skipped = reg.problems.length ? `; skipped ${reg.problems.length === 1 ? 'a spec' : `${reg.problems.length} specs`}: ${reg.problems[0]}` : '';
-    throw new UsageError(`CDI device ${name}: unknown${known.length ? ` (${kind} has ${known.join(', ')}${skipped})` : ` (no spec for ${kind}${skipped})`}`);
+    const skipped = reg.problems.length
+      ? `; skipped ${reg.problems.length === 1 ? 'a spec' : `${reg.problems.length} specs`}: ${reg.problems[0]}`
+      : '';
+    throw new UsageError(
+      `CDI device ${name}: unknown${known.length ? ` (${kind} has ${known.join(', ')}${skipped})` : ` (no spec for ${kind}${skipped})`}`,
+    );
   }
   return [...out.values()];
 }

@@ -86,5 +86,8 @@ const edits: GoStruct = {
 /** specs-go's structs, for Go's case-insensitive field names. */
 export const SPEC_STRUCT: GoStruct = {
   fields: ['cdiVersion', 'kind', 'annotations', 'devices', 'containerEdits'],
-  children: { devices: [{ fields: ['name', 'annotations', 'containerEdits'], children: { containerEdits: edits } }], containerEdits: edits },
+  children: {
+    devices: [{ fields: ['name', 'annotations', 'containerEdits'], children: { containerEdits: edits } }],
+    containerEdits: edits,
+  },
 };

@@ -8,7 +8,12 @@ import { CDI_VERSIONS, minimumRequiredVersion } from './version';
 import type { RawSpec } from './schema';
 
 const dev = (name: string, env: string) => ({ name, containerEdits: { env: [env] } });
-const good = (extra: object = {}) => ({ cdiVersion: '0.3.0', kind: 'vendor.com/device', devices: [dev('dev1', 'FOO=BAR')], ...extra });
+const good = (extra: object = {}) => ({
+  cdiVersion: '0.3.0',
+  kind: 'vendor.com/device',
+  devices: [dev('dev1', 'FOO=BAR')],
+  ...extra,
+});
 
 function refusal(doc: unknown): string | undefined {
   try {
@@ -23,29 +28,123 @@ function refusal(doc: unknown): string | undefined {
 describe('specs (TestNewSpec, TestReadSpec, TestWriteSpec, TestGetters)', () => {
   test.each<[string, unknown, string | undefined]>([
     ['unparsable: an unknown field', { xyzzy: 'garbled' }, '(top level): unknown field "xyzzy"'],
-    ['invalid, missing CDI version', { kind: 'vendor.com/device', devices: [dev('dev1', 'FOO=BAR')] }, 'cdiVersion: invalid version ""'],
+    [
+      'invalid, missing CDI version',
+      { kind: 'vendor.com/device', devices: [dev('dev1', 'FOO=BAR')] },
+      'cdiVersion: invalid version ""',
+    ],
     ['invalid, invalid CDI version', good({ cdiVersion: '0.0.0' }), 'cdiVersion: invalid version "0.0.0"'],
-    ['invalid, missing vendor/class', { cdiVersion: '0.3.0', devices: [dev('dev1', 'FOO=BAR')] }, 'kind: invalid vendor. empty name'],
-    ['invalid, invalid vendor', good({ kind: 'vendor.com-/device' }), 'kind: invalid vendor. "vendor.com-", should end with a letter or digit'],
-    ['invalid, invalid class', good({ kind: 'vendor.com/device=' }), 'kind: invalid class. "device=", should end with a letter or digit'],
-    ['invalid, missing required edits', good({ devices: [{ name: 'dev1' }] }), 'devices[0].containerEdits: invalid device, empty device edits'],
-    ['invalid, conflicting devices', good({ devices: [dev('dev1', 'FOO=BAR'), dev('dev2', 'BAR=FOO'), dev('dev1', 'SPACE=BAR')] }), 'devices[2].name: invalid spec, multiple device "dev1"'],
+    [
+      'invalid, missing vendor/class',
+      { cdiVersion: '0.3.0', devices: [dev('dev1', 'FOO=BAR')] },
+      'kind: invalid vendor. empty name',
+    ],
+    [
+      'invalid, invalid vendor',
+      good({ kind: 'vendor.com-/device' }),
+      'kind: invalid vendor. "vendor.com-", should end with a letter or digit',
+    ],
+    [
+      'invalid, invalid class',
+      good({ kind: 'vendor.com/device=' }),
+      'kind: invalid class. "device=", should end with a letter or digit',
+    ],
+    [
+      'invalid, missing required edits',
+      good({ devices: [{ name: 'dev1' }] }),
+      'devices[0].containerEdits: invalid device, empty device edits',
+    ],
+    [
+      'invalid, conflicting devices',
+      good({ devices: [dev('dev1', 'FOO=BAR'), dev('dev2', 'BAR=FOO'), dev('dev1', 'SPACE=BAR')] }),
+      'devices[2].name: invalid spec, multiple device "dev1"',
+    ],
     ['valid', good({ devices: [dev('dev1', 'FOO=BAR'), dev('dev2', 'BAR=FOO'), dev('dev3', 'SPACE=BAR')] }), undefined],
     ['invalid, empty cdiVersion', good({ cdiVersion: '' }), 'cdiVersion: invalid version ""'],
-    ['invalid, spec edits and no devices', { cdiVersion: '0.3.0', kind: 'vendor.com/device', containerEdits: { env: ['FOO=BAR'] } }, 'devices: invalid spec, no devices'],
-    ['valid, a tmpfs mount at 0.4.0', { cdiVersion: '0.4.0', kind: 'vendor.com/device', devices: [{ name: 'dev1', containerEdits: { mounts: [{ hostPath: 'tmpfs', containerPath: '/usr/local/container', type: 'tmpfs', options: ['ro', 'mode=755', 'size=65536k'] }], env: ['FOO=BAR'] } }] }, undefined],
+    [
+      'invalid, spec edits and no devices',
+      { cdiVersion: '0.3.0', kind: 'vendor.com/device', containerEdits: { env: ['FOO=BAR'] } },
+      'devices: invalid spec, no devices',
+    ],
+    [
+      'valid, a tmpfs mount at 0.4.0',
+      {
+        cdiVersion: '0.4.0',
+        kind: 'vendor.com/device',
+        devices: [
+          {
+            name: 'dev1',
+            containerEdits: {
+              mounts: [
+                {
+                  hostPath: 'tmpfs',
+                  containerPath: '/usr/local/container',
+                  type: 'tmpfs',
+                  options: ['ro', 'mode=755', 'size=65536k'],
+                },
+              ],
+              env: ['FOO=BAR'],
+            },
+          },
+        ],
+      },
+      undefined,
+    ],
     // Beyond the reference's tables, from its code:
     ['a kind without "/"', good({ kind: 'vendor1.comdevice' }), 'kind: invalid vendor. empty name'],
-    ['a kind with two "/"', good({ kind: 'vendor.com/a/b' }), 'kind: invalid class. invalid character \'/\' in name "a/b"'],
-    ['a class starting with a digit', good({ kind: 'vendor.com/1gpu' }), 'kind: invalid class. "1gpu", should start with letter'],
-    ['field names in any case (Go decodes them so)', { CDIVersion: '0.3.0', Kind: 'vendor.com/device', Devices: [{ Name: 'dev1', ContainerEdits: { Env: ['FOO=BAR'] } }] }, undefined],
-    ['an unknown field in a device node', good({ devices: [{ name: 'd', containerEdits: { deviceNodes: [{ path: '/dev/x', mode: 1 }] } }] }), 'devices.0.containerEdits.deviceNodes.0: unknown field "mode"'],
-    ['hooks in OCI object form are not CDI', good({ containerEdits: { hooks: { createContainer: [{ path: '/bin/hook' }] } } }), 'containerEdits.hooks: expected array, got object'],
+    [
+      'a kind with two "/"',
+      good({ kind: 'vendor.com/a/b' }),
+      'kind: invalid class. invalid character \'/\' in name "a/b"',
+    ],
+    [
+      'a class starting with a digit',
+      good({ kind: 'vendor.com/1gpu' }),
+      'kind: invalid class. "1gpu", should start with letter',
+    ],
+    [
+      'field names in any case (Go decodes them so)',
+      {
+        CDIVersion: '0.3.0',
+        Kind: 'vendor.com/device',
+        Devices: [{ Name: 'dev1', ContainerEdits: { Env: ['FOO=BAR'] } }],
+      },
+      undefined,
+    ],
+    [
+      'an unknown field in a device node',
+      good({ devices: [{ name: 'd', containerEdits: { deviceNodes: [{ path: '/dev/x', mode: 1 }] } }] }),
+      'devices.0.containerEdits.deviceNodes.0: unknown field "mode"',
+    ],
+    [
+      'hooks in OCI object form are not CDI',
+      good({ containerEdits: { hooks: { createContainer: [{ path: '/bin/hook' }] } } }),
+      'containerEdits.hooks: expected array, got object',
+    ],
     ['null is an absent value', good({ annotations: null, containerEdits: { env: null } }), undefined],
-    ['a negative uid', good({ devices: [{ name: 'd', containerEdits: { deviceNodes: [{ path: '/dev/x', uid: -1 }] } }] }), 'devices.0.containerEdits.deviceNodes.0.uid: must be at least 0'],
-    ['annotations are not checked beyond their version', { ...good({ cdiVersion: '0.6.0' }), annotations: { 'not a k8s key!': 'x' } }, undefined],
-    ['an edit problem names the device', good({ devices: [{ name: 'dev1', containerEdits: { env: ['=BAR'] } }] }), 'devices[0].containerEdits.env[0]: invalid device "dev1": invalid container edits: invalid environment variable "=BAR"'],
-    ['spec-level edits are checked first', good({ containerEdits: { deviceNodes: [{ path: '' }] }, devices: [{ name: 'bad name', containerEdits: { env: ['A=1'] } }] }), 'containerEdits.deviceNodes[0].path: invalid (empty) device path'],
+    [
+      'a negative uid',
+      good({ devices: [{ name: 'd', containerEdits: { deviceNodes: [{ path: '/dev/x', uid: -1 }] } }] }),
+      'devices.0.containerEdits.deviceNodes.0.uid: must be at least 0',
+    ],
+    [
+      'annotations are not checked beyond their version',
+      { ...good({ cdiVersion: '0.6.0' }), annotations: { 'not a k8s key!': 'x' } },
+      undefined,
+    ],
+    [
+      'an edit problem names the device',
+      good({ devices: [{ name: 'dev1', containerEdits: { env: ['=BAR'] } }] }),
+      'devices[0].containerEdits.env[0]: invalid device "dev1": invalid container edits: invalid environment variable "=BAR"',
+    ],
+    [
+      'spec-level edits are checked first',
+      good({
+        containerEdits: { deviceNodes: [{ path: '' }] },
+        devices: [{ name: 'bad name', containerEdits: { env: ['A=1'] } }],
+      }),
+      'containerEdits.deviceNodes[0].path: invalid (empty) device path',
+    ],
   ])('%s', (_name, doc, expected) => {
     expect(refusal(doc)).toEqual(expected);
   });
@@ -53,13 +152,36 @@ describe('specs (TestNewSpec, TestReadSpec, TestWriteSpec, TestGetters)', () => 
 
 describe('versions', () => {
   const withEdits = (containerEdits: object) => good({ cdiVersion: '1.1.0', containerEdits });
-  const withDevice = (device: object) => good({ cdiVersion: '1.1.0', devices: [{ name: 'device0', containerEdits: { env: ['FOO=bar'] }, ...device }] });
+  const withDevice = (device: object) =>
+    good({ cdiVersion: '1.1.0', devices: [{ name: 'device0', containerEdits: { env: ['FOO=bar'] }, ...device }] });
   test.each<[string, object, string]>([
     ['empty spec returns lowest version', good({ cdiVersion: '1.1.0' }), '0.3.0'],
-    ['hostPath set returns version 0.5.0', withEdits({ deviceNodes: [{ path: '/a', hostPath: '/host/path/set' }] }), '0.5.0'],
-    ['hostPath equal to Path required v0.5.0', withEdits({ deviceNodes: [{ hostPath: '/some/path', path: '/some/path' }] }), '0.5.0'],
-    ['mount type set returns version 0.4.0', withEdits({ mounts: [{ hostPath: '/a', containerPath: '/b', type: 'bind' }] }), '0.4.0'],
-    ['newest required version is selected', { ...withEdits({ deviceNodes: [{ path: '/a', hostPath: '/host/path/set' }], mounts: [{ hostPath: '/a', containerPath: '/b', type: 'bind' }] }), annotations: { key: 'value' } }, '0.6.0'],
+    [
+      'hostPath set returns version 0.5.0',
+      withEdits({ deviceNodes: [{ path: '/a', hostPath: '/host/path/set' }] }),
+      '0.5.0',
+    ],
+    [
+      'hostPath equal to Path required v0.5.0',
+      withEdits({ deviceNodes: [{ hostPath: '/some/path', path: '/some/path' }] }),
+      '0.5.0',
+    ],
+    [
+      'mount type set returns version 0.4.0',
+      withEdits({ mounts: [{ hostPath: '/a', containerPath: '/b', type: 'bind' }] }),
+      '0.4.0',
+    ],
+    [
+      'newest required version is selected',
+      {
+        ...withEdits({
+          deviceNodes: [{ path: '/a', hostPath: '/host/path/set' }],
+          mounts: [{ hostPath: '/a', containerPath: '/b', type: 'bind' }],
+        }),
+        annotations: { key: 'value' },
+      },
+      '0.6.0',
+    ],
     ['device with name starting with digit requires v0.5.0', withDevice({ name: '0' }), '0.5.0'],
     ['device with name starting with letter requires minimum version', withDevice({}), '0.3.0'],
     ['spec annotations require v0.6.0', { ...good({ cdiVersion: '1.1.0' }), annotations: { key: 'value' } }, '0.6.0'],
@@ -71,8 +193,16 @@ describe('versions', () => {
     ['additionalGIDs in device require v0.7.0', withDevice({ containerEdits: { additionalGids: [5] } }), '0.7.0'],
     ['global edit RDT schemata requires v1.1.0', withEdits({ intelRdt: { schemata: ['foo'] } }), '1.1.0'],
     ['global edit RDT monitoring requires v1.1.0', withEdits({ intelRdt: { enableMonitoring: true } }), '1.1.0'],
-    ['device edit RDT schemata requires v1.1.0', withDevice({ containerEdits: { intelRdt: { schemata: ['foo'] } } }), '1.1.0'],
-    ['device edit RDT monitoring requires v1.1.0', withDevice({ containerEdits: { intelRdt: { enableMonitoring: true } } }), '1.1.0'],
+    [
+      'device edit RDT schemata requires v1.1.0',
+      withDevice({ containerEdits: { intelRdt: { schemata: ['foo'] } } }),
+      '1.1.0',
+    ],
+    [
+      'device edit RDT monitoring requires v1.1.0',
+      withDevice({ containerEdits: { intelRdt: { enableMonitoring: true } } }),
+      '1.1.0',
+    ],
     ['v0.7.0 Intel RDT, empty', withEdits({ intelRdt: {} }), '0.7.0'],
     ['v1.1.0 Intel RDT schemata, empty list', withEdits({ intelRdt: { schemata: [] } }), '1.1.0'],
     ['v1.1.0 network device', withEdits({ netDevices: [{ hostInterfaceName: 'eno1', name: 'n0' }] }), '1.1.0'],
@@ -87,20 +217,50 @@ describe('versions', () => {
     ['current version', '1.1.0', {}, undefined],
     ['optional v prefix', 'v1.1.0', {}, undefined],
     ['earliest supported version', '0.3.0', {}, undefined],
-    ['known but unsupported v0.1.0', '0.1.0', {}, 'cdiVersion: the spec version must be at least v0.3.0 (the file says 0.1.0)'],
-    ['known but unsupported v0.2.0', 'v0.2.0', {}, 'cdiVersion: the spec version must be at least v0.3.0 (the file says v0.2.0)'],
+    [
+      'known but unsupported v0.1.0',
+      '0.1.0',
+      {},
+      'cdiVersion: the spec version must be at least v0.3.0 (the file says 0.1.0)',
+    ],
+    [
+      'known but unsupported v0.2.0',
+      'v0.2.0',
+      {},
+      'cdiVersion: the spec version must be at least v0.3.0 (the file says v0.2.0)',
+    ],
     ['unknown version', '1.2.0', {}, 'cdiVersion: invalid version "1.2.0"'],
     ['malformed version', 'not-a-version', {}, 'cdiVersion: invalid version "not-a-version"'],
-    ['version too old for feature', '0.6.0', { containerEdits: { additionalGids: [1] } }, 'containerEdits.additionalGids: the spec version must be at least v0.7.0 (the file says 0.6.0)'],
+    [
+      'version too old for feature',
+      '0.6.0',
+      { containerEdits: { additionalGids: [1] } },
+      'containerEdits.additionalGids: the spec version must be at least v0.7.0 (the file says 0.6.0)',
+    ],
     ['minimum version for feature', '0.7.0', { containerEdits: { additionalGids: [1] } }, undefined],
     ['newer version for feature', '1.1.0', { containerEdits: { additionalGids: [1] } }, undefined],
     ['invalid 2.0.0', '2.0.0', {}, 'cdiVersion: invalid version "2.0.0"'],
     ['two v', 'vv0.3.0', {}, 'cdiVersion: invalid version "vv0.3.0"'],
     ['a capital V', 'V0.3.0', {}, 'cdiVersion: invalid version "V0.3.0"'],
     ['no patch level', '0.3', {}, 'cdiVersion: invalid version "0.3"'],
-    ['a dot in the class at 0.5.0', '0.5.0', { kind: 'vendor.com/class.sub' }, 'kind: the spec version must be at least v0.6.0 (the file says 0.5.0)'],
-    ['a device name with a digit at 0.3.0', '0.3.0', { devices: [dev('0dev', 'A=1')] }, 'devices[0].name: the spec version must be at least v0.5.0 (the file says 0.3.0)'],
-    ['the version is checked before the edits', '0.3.0', { containerEdits: { netDevices: [{ hostInterfaceName: '', name: '' }] } }, 'containerEdits.netDevices: the spec version must be at least v1.1.0 (the file says 0.3.0)'],
+    [
+      'a dot in the class at 0.5.0',
+      '0.5.0',
+      { kind: 'vendor.com/class.sub' },
+      'kind: the spec version must be at least v0.6.0 (the file says 0.5.0)',
+    ],
+    [
+      'a device name with a digit at 0.3.0',
+      '0.3.0',
+      { devices: [dev('0dev', 'A=1')] },
+      'devices[0].name: the spec version must be at least v0.5.0 (the file says 0.3.0)',
+    ],
+    [
+      'the version is checked before the edits',
+      '0.3.0',
+      { containerEdits: { netDevices: [{ hostInterfaceName: '', name: '' }] } },
+      'containerEdits.netDevices: the spec version must be at least v1.1.0 (the file says 0.3.0)',
+    ],
   ])('%s (TestValidateVersion)', (_name, cdiVersion, extra, expected) => {
     expect(refusal(good({ ...extra, cdiVersion }))).toEqual(expected);
   });

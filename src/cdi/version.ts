@@ -9,7 +9,18 @@
 import type { RawEdits, RawSpec } from './schema';
 
 /** Known versions, oldest first. */
-export const KNOWN_CDI_VERSIONS = ['0.1.0', '0.2.0', '0.3.0', '0.4.0', '0.5.0', '0.6.0', '0.7.0', '0.8.0', '1.0.0', '1.1.0'] as const;
+export const KNOWN_CDI_VERSIONS = [
+  '0.1.0',
+  '0.2.0',
+  '0.3.0',
+  '0.4.0',
+  '0.5.0',
+  '0.6.0',
+  '0.7.0',
+  '0.8.0',
+  '1.0.0',
+  '1.1.0',
+] as const;
 /** The versions a spec may say, oldest first. */
 export const CDI_VERSIONS = KNOWN_CDI_VERSIONS.slice(2) as readonly CdiVersion[];
 export type CdiVersion = '0.3.0' | '0.4.0' | '0.5.0' | '0.6.0' | '0.7.0' | '0.8.0' | '1.0.0' | '1.1.0';
@@ -23,7 +34,12 @@ export function minimumRequiredVersion(raw: RawSpec): { version: CdiVersion; fie
   const bump = (version: CdiVersion, field: string) => {
     if (rank(version) > rank(need.version)) need = { version, field };
   };
-  const editsOf: [string, RawEdits | null | undefined][] = [['containerEdits', raw.containerEdits], ...(raw.devices ?? []).map((d, i) => [`devices[${i}].containerEdits`, d.containerEdits] as [string, RawEdits | null | undefined])];
+  const editsOf: [string, RawEdits | null | undefined][] = [
+    ['containerEdits', raw.containerEdits],
+    ...(raw.devices ?? []).map(
+      (d, i) => [`devices[${i}].containerEdits`, d.containerEdits] as [string, RawEdits | null | undefined],
+    ),
+  ];
   for (const [where, e] of editsOf) {
     if (e?.intelRdt && (e.intelRdt.schemata != null || e.intelRdt.enableMonitoring)) bump('1.1.0', `${where}.intelRdt`);
     if (e?.netDevices?.length) bump('1.1.0', `${where}.netDevices`);

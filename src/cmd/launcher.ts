@@ -33,7 +33,10 @@ function runBundle(program: string): void {
     // no cache yet: the bundle compiles from source
   }
   phases.push(['read', process.uptime()]);
-  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: file, cachedData });
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+    filename: file,
+    cachedData,
+  });
   phases.push(['compile', process.uptime()]);
   if (process.env.OCIHOOKS_WRITE_CODE_CACHE === '1') {
     const write = () => fs.writeFileSync(cacheFile, script.createCachedData());
@@ -41,7 +44,10 @@ function runBundle(program: string): void {
     // A program that becomes another one (the runtime wrapper's execve) never reaches 'exit'.
     (globalThis as { __ocihooksBeforeExec?: () => void }).__ocihooksBeforeExec = write;
   }
-  if (process.env.OCIHOOKS_CODE_CACHE_REPORT === '1') process.stderr.write(`code cache: ${cachedData === undefined ? 'missing' : script.cachedDataRejected ? 'rejected' : 'used'}\n`);
+  if (process.env.OCIHOOKS_CODE_CACHE_REPORT === '1')
+    process.stderr.write(
+      `code cache: ${cachedData === undefined ? 'missing' : script.cachedDataRejected ? 'rejected' : 'used'}\n`,
+    );
   script.runInThisContext()(module.exports, require, module, file, path.dirname(file));
 }
 
@@ -59,7 +65,14 @@ if (process.argv[2]?.startsWith(CHAIN) && process.argv.length === 3) {
   let hooks: { program: string; args: string[]; env?: string[] }[];
   try {
     hooks = JSON.parse(process.argv[2].slice(CHAIN.length));
-    if (!Array.isArray(hooks) || hooks.some((h) => !CHAINABLE.includes(h?.program) || !Array.isArray(h.args) || (h.env !== undefined && !Array.isArray(h.env)))) throw new Error(`each hook must be {program: ${CHAINABLE.join('|')}, args: [...], env?: [...]}`);
+    if (
+      !Array.isArray(hooks) ||
+      hooks.some(
+        (h) =>
+          !CHAINABLE.includes(h?.program) || !Array.isArray(h.args) || (h.env !== undefined && !Array.isArray(h.env)),
+      )
+    )
+      throw new Error(`each hook must be {program: ${CHAINABLE.join('|')}, args: [...], env?: [...]}`);
   } catch (e) {
     process.stderr.write(`${path.basename(__filename)}: --ocihooks-chain: ${(e as Error).message}\n`);
     process.exit(2);

@@ -38,12 +38,21 @@ function gpuHook(argv: string[]): void {
   const isPrecreate = argv[0] === 'precreate';
   runProgram<GpuArgs>(GPU_SPEC, isPrecreate ? argv.slice(1) : argv, (args, ctx) => {
     if (isPrecreate) return precreate(args, ctx);
-    runContainerHook(args, ctx, (p) => {
-      const annotations = { ...(p.bundle.config.annotations ?? {}), ...(p.state.annotations ?? {}) };
-      const reg = gpuRegistry(args['cdi-spec-dir'] ?? DEFAULT_CDI_DIRS, args['device-root'], ctx.log);
-      const sel = selectDevices(reg, { annotations, env: containerEnv(p.bundle.config), cliDevices: args.device, acceptEnv: args['accept-env'] }, ctx.log);
-      return planGpuCreateContainer(p, sel, realHost);
-    }, inProcessNvidiaHooks(GPU_SPEC.program, process.argv[1]));
+    runContainerHook(
+      args,
+      ctx,
+      (p) => {
+        const annotations = { ...(p.bundle.config.annotations ?? {}), ...(p.state.annotations ?? {}) };
+        const reg = gpuRegistry(args['cdi-spec-dir'] ?? DEFAULT_CDI_DIRS, args['device-root'], ctx.log);
+        const sel = selectDevices(
+          reg,
+          { annotations, env: containerEnv(p.bundle.config), cliDevices: args.device, acceptEnv: args['accept-env'] },
+          ctx.log,
+        );
+        return planGpuCreateContainer(p, sel, realHost);
+      },
+      inProcessNvidiaHooks(GPU_SPEC.program, process.argv[1]),
+    );
   });
 }
 
@@ -56,5 +65,6 @@ else if (first === NOOP) process.exit(0);
 else if (first !== undefined && first !== 'precreate' && !first.startsWith('-')) {
   // NVIDIA's rule: a hook a newer toolkit wrote into a spec must not break the container.
   process.stderr.write(`${GPU_SPEC.program}: warning: Unsupported CDI hook: ${first}\n`);
-} else if (first === undefined && invokedAs === 'nvidia-cdi-hook') process.stderr.write(`${GPU_SPEC.program}: warning: No CDI hook specified\n`);
+} else if (first === undefined && invokedAs === 'nvidia-cdi-hook')
+  process.stderr.write(`${GPU_SPEC.program}: warning: No CDI hook specified\n`);
 else gpuHook(argv);

@@ -18,14 +18,30 @@ const spec: CliSpec = {
   program: 'ocihook-ldconfig',
   usage: '$0 [--ldconfig-path PATH] [--folder DIR]... [options]',
   options: {
-    'ldconfig-path': { type: 'string', describe: `host ldconfig (default: first of ${DEFAULT_LDCONFIG_CANDIDATES.join(', ')})` },
-    folder: { type: 'string', array: true, default: [], describe: 'container folder to add to the linker search path (repeatable)' },
-    timeout: { type: 'number', default: DEFAULT_LDCONFIG_TIMEOUT_MS / 1000, describe: 'seconds before ldconfig is killed' },
+    'ldconfig-path': {
+      type: 'string',
+      describe: `host ldconfig (default: first of ${DEFAULT_LDCONFIG_CANDIDATES.join(', ')})`,
+    },
+    folder: {
+      type: 'string',
+      array: true,
+      default: [],
+      describe: 'container folder to add to the linker search path (repeatable)',
+    },
+    timeout: {
+      type: 'number',
+      default: DEFAULT_LDCONFIG_TIMEOUT_MS / 1000,
+      describe: 'seconds before ldconfig is killed',
+    },
   },
 };
 
 runProgram<Args>(spec, process.argv.slice(2), (args, ctx) => {
-  const request = { ldconfig: args['ldconfig-path'] ?? defaultLdconfig(), folders: args.folder, timeoutSeconds: args.timeout };
+  const request = {
+    ldconfig: args['ldconfig-path'] ?? defaultLdconfig(),
+    folders: args.folder,
+    timeoutSeconds: args.timeout,
+  };
   checkLdconfigHookArgs(request);
   runContainerHook(args, ctx, (p) => planLdconfigHook(p, request));
 });

@@ -21,15 +21,35 @@ const spec: CliSpec = {
   program: 'ocihook-mount',
   usage: '$0 [--mount=type=bind,src=SRC,dst=DST[,readonly]]... [--device=HOST[:CONTAINER][:rwm]]... [options]',
   options: {
-    mount: { type: 'string', array: true, default: [], describe: 'bind mount, Sarus syntax: type=bind,src|source=,dst|destination|target=[,readonly]' },
-    device: { type: 'string', array: true, default: [], describe: 'device: HOST[:CONTAINER][:ACCESS], access a subset of rwm (default rwm)' },
-    'skip-cgroup': { type: 'boolean', default: false, describe: 'bind devices but leave the device cgroup alone (diagnostics)' },
+    mount: {
+      type: 'string',
+      array: true,
+      default: [],
+      describe: 'bind mount, Sarus syntax: type=bind,src|source=,dst|destination|target=[,readonly]',
+    },
+    device: {
+      type: 'string',
+      array: true,
+      default: [],
+      describe: 'device: HOST[:CONTAINER][:ACCESS], access a subset of rwm (default rwm)',
+    },
+    'skip-cgroup': {
+      type: 'boolean',
+      default: false,
+      describe: 'bind devices but leave the device cgroup alone (diagnostics)',
+    },
   },
   epilogue: 'Environment: LDCONFIG_PATH=<host ldconfig> refreshes the container linker cache after mounting.',
 };
 
 runProgram<Args>(spec, process.argv.slice(2), (args, ctx) => {
   // Grammar errors before the state is read.
-  const checked = checkMountHookArgs({ mounts: args.mount, devices: args.device, ldconfigPath: process.env.LDCONFIG_PATH });
-  runContainerHook(args, ctx, (p) => planMountHook(p, checked, { host: realHost, readCache: () => p.withRoot(readContainerCache) }));
+  const checked = checkMountHookArgs({
+    mounts: args.mount,
+    devices: args.device,
+    ldconfigPath: process.env.LDCONFIG_PATH,
+  });
+  runContainerHook(args, ctx, (p) =>
+    planMountHook(p, checked, { host: realHost, readCache: () => p.withRoot(readContainerCache) }),
+  );
 });

@@ -100,7 +100,8 @@ export interface MountFileAction {
 
 export type FileAction = SymlinkAction | WriteFileAction | ChmodAction;
 
-export type Action = BindAction | DeviceAction | AllowDevicesAction | LdconfigAction | RunHookAction | FileAction | MountFileAction;
+export type Action =
+  BindAction | DeviceAction | AllowDevicesAction | LdconfigAction | RunHookAction | FileAction | MountFileAction;
 
 /** A device action that binds the host node (rather than creating one with mknod). */
 export function bindsHostNode(a: Action): a is DeviceAction {

@@ -5,22 +5,56 @@ import { UsageError, errorCode, exitCodeOf, failureLine } from './errors';
 import { propagationOf } from './plan';
 
 test.each([
-  [undefined, 'private'], ['', 'private'], ['rprivate', 'private'], ['slave', 'slave'], ['rslave', 'slave'],
-  ['shared', 'shared'], ['rshared', 'shared'], ['unbindable', 'unbindable'], ['runbindable', 'unbindable'],
+  [undefined, 'private'],
+  ['', 'private'],
+  ['rprivate', 'private'],
+  ['slave', 'slave'],
+  ['rslave', 'slave'],
+  ['shared', 'shared'],
+  ['rshared', 'shared'],
+  ['unbindable', 'unbindable'],
+  ['runbindable', 'unbindable'],
 ])('rootfsPropagation %p -> %p', (given, expected) => {
   expect(propagationOf(given)).toBe(expected);
 });
 
 test('one line per action', () => {
-  expect(describeAction({ action: 'bind', source: '/a', destination: '/b', kind: 'file', readonly: true })).toBe('bind /a -> /b (readonly)');
-  expect(describeAction({ action: 'device', source: '/dev/x', destination: '/dev/y', type: 'c', major: 1, minor: 2, access: 'rw' })).toBe('device /dev/x -> /dev/y (c 1:2 rw)');
-  expect(describeAction({ action: 'allow-devices', rules: [{ type: 'c', major: 1, minor: '*', access: 'r' }, { type: 'a', major: '*', minor: '*', access: 'm' }] })).toBe('allow devices c 1:* r, a *:* m');
-  expect(describeAction({ action: 'ldconfig', ldconfig: '/sbin/ldconfig', folders: ['/opt/lib'], timeoutMs: 1 })).toBe('ldconfig /sbin/ldconfig with /opt/lib');
-  expect(describeAction({ action: 'run-hook', path: '/bin/hook', args: ['hook', '--x'], env: [], timeoutMs: 1 })).toBe('run hook /bin/hook --x');
+  expect(describeAction({ action: 'bind', source: '/a', destination: '/b', kind: 'file', readonly: true })).toBe(
+    'bind /a -> /b (readonly)',
+  );
+  expect(
+    describeAction({
+      action: 'device',
+      source: '/dev/x',
+      destination: '/dev/y',
+      type: 'c',
+      major: 1,
+      minor: 2,
+      access: 'rw',
+    }),
+  ).toBe('device /dev/x -> /dev/y (c 1:2 rw)');
+  expect(
+    describeAction({
+      action: 'allow-devices',
+      rules: [
+        { type: 'c', major: 1, minor: '*', access: 'r' },
+        { type: 'a', major: '*', minor: '*', access: 'm' },
+      ],
+    }),
+  ).toBe('allow devices c 1:* r, a *:* m');
+  expect(describeAction({ action: 'ldconfig', ldconfig: '/sbin/ldconfig', folders: ['/opt/lib'], timeoutMs: 1 })).toBe(
+    'ldconfig /sbin/ldconfig with /opt/lib',
+  );
+  expect(describeAction({ action: 'run-hook', path: '/bin/hook', args: ['hook', '--x'], env: [], timeoutMs: 1 })).toBe(
+    'run hook /bin/hook --x',
+  );
 });
 
 test('env lists: later wins, entries without "=" are ignored', () => {
-  expect([...envList(['A=1', 'B', '=x', 'A=2', 'C=a=b'])]).toEqual([['A', '2'], ['C', 'a=b']]);
+  expect([...envList(['A=1', 'B', '=x', 'A=2', 'C=a=b'])]).toEqual([
+    ['A', '2'],
+    ['C', 'a=b'],
+  ]);
 });
 
 test('KEY=VALUE arguments', () => {

@@ -19,7 +19,9 @@ export function errorCode(e: unknown): string | undefined {
 }
 
 export function messageOf(e: unknown): string {
-  return typeof e === 'object' && e !== null && typeof (e as { message?: unknown }).message === 'string' ? (e as Error).message : String(e);
+  return typeof e === 'object' && e !== null && typeof (e as { message?: unknown }).message === 'string'
+    ? (e as Error).message
+    : String(e);
 }
 
 /** The exit code of a failure: 2 for bad input, 1 for anything else (acting, or a bug). */

@@ -86,10 +86,19 @@ export function goFieldNames(doc: unknown, shape: GoStruct): unknown {
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) return doc;
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(doc)) {
-    const name = shape.fields.includes(key) ? key : (shape.fields.find((f) => f.toLowerCase() === key.toLowerCase()) ?? key);
+    const name = shape.fields.includes(key)
+      ? key
+      : (shape.fields.find((f) => f.toLowerCase() === key.toLowerCase()) ?? key);
     const child = shape.children && Object.hasOwn(shape.children, name) ? shape.children[name] : undefined;
     if (name !== key) delete out[name]; // the field takes its last value in document order
-    out[name] = child === undefined ? value : Array.isArray(child) ? (Array.isArray(value) ? value.map((v) => goFieldNames(v, child[0])) : value) : goFieldNames(value, child as GoStruct);
+    out[name] =
+      child === undefined
+        ? value
+        : Array.isArray(child)
+          ? Array.isArray(value)
+            ? value.map((v) => goFieldNames(v, child[0]))
+            : value
+          : goFieldNames(value, child as GoStruct);
   }
   return out;
 }

@@ -7,7 +7,14 @@ import * as z from 'zod/mini';
 import './json'; // zod's settings (no generated code) before any schema parses
 
 /** The hook stages of the OCI runtime spec, in the order a container goes through them. */
-export const OCI_STAGES = ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'] as const;
+export const OCI_STAGES = [
+  'prestart',
+  'createRuntime',
+  'createContainer',
+  'startContainer',
+  'poststart',
+  'poststop',
+] as const;
 export type OciStage = (typeof OCI_STAGES)[number];
 
 /** OCI runtime state, as runtimes pass it on a hook's stdin. crun passes pid 0; some omit it. */
@@ -63,7 +70,9 @@ export const ociConfigSchema = z.looseObject({
       gidMappings: z.optional(z.array(idMappingSchema)),
       resources: z.optional(z.looseObject({ devices: z.optional(z.array(deviceRuleSchema)) })),
       cgroupsPath: z.optional(z.string()),
-      rootfsPropagation: z.optional(z.enum(['private', 'rprivate', 'slave', 'rslave', 'shared', 'rshared', 'unbindable', 'runbindable', ''])),
+      rootfsPropagation: z.optional(
+        z.enum(['private', 'rprivate', 'slave', 'rslave', 'shared', 'rshared', 'unbindable', 'runbindable', '']),
+      ),
     }),
   ),
 });

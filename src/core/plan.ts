@@ -48,7 +48,12 @@ export function propagationOf(rootfsPropagation: string | undefined): Plan['prop
 }
 
 /** A plan for one container: what every hook's planner returns. */
-export function newPlan(hook: string, { state, bundle, location }: PlanInput, actions: Action[], deferred?: string[]): Plan {
+export function newPlan(
+  hook: string,
+  { state, bundle, location }: PlanInput,
+  actions: Action[],
+  deferred?: string[],
+): Plan {
   return {
     hook,
     container: { id: state.id, bundle: bundle.dir, rootfs: bundle.rootfs, ...(state.pid ? { pid: state.pid } : {}) },

@@ -22,7 +22,12 @@ export interface PlanContext extends PlanInput {
 /** A way to run some of the plan's CDI hooks in this process (see ApplyOptions.runHookInProcess). */
 export type InProcessHooks = (p: PlanContext, opts: ApplyOptions) => (a: RunHookAction) => boolean;
 
-export function runContainerHook(args: CommonArgs & { 'skip-cgroup'?: boolean }, ctx: HookContext, makePlan: (p: PlanContext) => Plan, inProcess?: InProcessHooks): void {
+export function runContainerHook(
+  args: CommonArgs & { 'skip-cgroup'?: boolean },
+  ctx: HookContext,
+  makePlan: (p: PlanContext) => Plan,
+  inProcess?: InProcessHooks,
+): void {
   const state = readState(args['state-file']);
   const stateJson = JSON.stringify(state);
   phaseDone('state');
@@ -63,5 +68,8 @@ export function runContainerHook(args: CommonArgs & { 'skip-cgroup'?: boolean },
   const applied = applyPlan(plan, opts);
   applied.leave();
   phaseDone('apply');
-  log.info({ actions: plan.actions.map(describeAction), ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'applied');
+  log.info(
+    { actions: plan.actions.map(describeAction), ms: Number(process.hrtime.bigint() - started) / 1e6 },
+    'applied',
+  );
 }

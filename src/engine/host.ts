@@ -16,10 +16,19 @@ export const realHost: HostView = {
       st = fs.statSync(p, { bigint: true });
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      return { kind: 'missing', detail: code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied for this user (EACCES)' : (e as Error).message };
+      return {
+        kind: 'missing',
+        detail:
+          code === 'ENOENT'
+            ? 'no such file or directory'
+            : code === 'EACCES'
+              ? 'permission denied for this user (EACCES)'
+              : (e as Error).message,
+      };
     }
     if (st.isDirectory()) return { kind: 'directory' };
-    if (st.isCharacterDevice() || st.isBlockDevice()) return { kind: 'device', type: st.isCharacterDevice() ? 'c' : 'b', ...splitDev(st.rdev) };
+    if (st.isCharacterDevice() || st.isBlockDevice())
+      return { kind: 'device', type: st.isCharacterDevice() ? 'c' : 'b', ...splitDev(st.rdev) };
     if (st.isFile()) return { kind: 'file' };
     if (st.isSocket()) return { kind: 'socket' };
     return { kind: 'other', detail: st.isFIFO() ? 'a fifo' : 'a special file' };
@@ -30,7 +39,14 @@ export const realHost: HostView = {
       st = fs.lstatSync(p, { bigint: true });
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      return { error: code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message };
+      return {
+        error:
+          code === 'ENOENT'
+            ? 'no such file or directory'
+            : code === 'EACCES'
+              ? 'permission denied'
+              : (e as Error).message,
+      };
     }
     const type = st.isCharacterDevice() ? 'c' : st.isBlockDevice() ? 'b' : st.isFIFO() ? 'p' : undefined;
     if (!type) return { error: 'not a device node' };

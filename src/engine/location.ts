@@ -71,14 +71,41 @@ export function locateContainer(pid: number | undefined, rootfs: string, probe: 
   const target = statePid !== undefined ? probe.mountNs(statePid) : undefined;
 
   if (statePid !== undefined && target !== undefined && statePid !== 1 && probe.rootIs(statePid, rootfs)) {
-    if (target === self) return { kind: 'inside', rootfs, reason: `pid ${statePid} is the running container and shares our mount namespace` };
-    return { kind: 'join', pid: statePid, pivoted: true, rootfs, reason: `pid ${statePid} is the running container (its root is the rootfs): joining its mount namespace` };
+    if (target === self)
+      return {
+        kind: 'inside',
+        rootfs,
+        reason: `pid ${statePid} is the running container and shares our mount namespace`,
+      };
+    return {
+      kind: 'join',
+      pid: statePid,
+      pivoted: true,
+      rootfs,
+      reason: `pid ${statePid} is the running container (its root is the rootfs): joining its mount namespace`,
+    };
   }
   if (self !== init && probe.hasMountPoint('self', rootfs)) {
-    return { kind: 'inside', rootfs, reason: `already in the container's mount namespace (rootfs is a mount point here, not in the host's); state pid ${pid ?? 'absent'}` };
+    return {
+      kind: 'inside',
+      rootfs,
+      reason: `already in the container's mount namespace (rootfs is a mount point here, not in the host's); state pid ${pid ?? 'absent'}`,
+    };
   }
-  if (statePid !== undefined && target !== undefined && target !== self && target !== init && probe.hasMountPoint(statePid, rootfs)) {
-    return { kind: 'join', pid: statePid, pivoted: false, rootfs, reason: `pid ${statePid} is the container before pivot_root: joining its mount namespace` };
+  if (
+    statePid !== undefined &&
+    target !== undefined &&
+    target !== self &&
+    target !== init &&
+    probe.hasMountPoint(statePid, rootfs)
+  ) {
+    return {
+      kind: 'join',
+      pid: statePid,
+      pivoted: false,
+      rootfs,
+      reason: `pid ${statePid} is the container before pivot_root: joining its mount namespace`,
+    };
   }
   if (statePid !== undefined && target === undefined && statePid !== 1) {
     throw new UsageError(`state pid ${statePid}: no such process`);
@@ -93,7 +120,11 @@ export function locateContainer(pid: number | undefined, rootfs: string, probe: 
  * The location, or "unresolved" when it cannot be established: input errors found while planning
  * (exit 2) are then reported first, and --dry-run can still print the plan.
  */
-export function locateOrUnresolved(pid: number | undefined, rootfs: string, probe: LocationProbe = procProbe): Location {
+export function locateOrUnresolved(
+  pid: number | undefined,
+  rootfs: string,
+  probe: LocationProbe = procProbe,
+): Location {
   try {
     return locateContainer(pid, rootfs, probe);
   } catch (e) {

@@ -21,7 +21,8 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export function defaultLogFile(program: string): string {
   const uid = outerUid();
   if (uid === 0) return `/var/log/ocihooks/${program}.log`;
-  const runtimeDir = process.env.XDG_RUNTIME_DIR || (fs.existsSync(`/run/user/${uid}`) ? `/run/user/${uid}` : undefined);
+  const runtimeDir =
+    process.env.XDG_RUNTIME_DIR || (fs.existsSync(`/run/user/${uid}`) ? `/run/user/${uid}` : undefined);
   return runtimeDir ? path.join(runtimeDir, 'ocihooks', `${program}.log`) : `/tmp/ocihooks-${uid}/${program}.log`;
 }
 
@@ -40,7 +41,7 @@ export function syncFdDestination(fd: number): pino.DestinationStream {
   return {
     write(record: string) {
       const bytes = Buffer.from(record);
-      for (let off = 0; off < bytes.length; ) off += fs.writeSync(fd, bytes, off);
+      for (let off = 0; off < bytes.length;) off += fs.writeSync(fd, bytes, off);
     },
   };
 }
@@ -74,10 +75,18 @@ export function createLogger(program: string, level: LogLevel, file: string | un
   try {
     makeFolders(path.dirname(target));
     // A folder of the default's in /tmp that someone else made first is not ours to log into.
-    if (file === undefined && target.startsWith('/tmp/') && fs.lstatSync(path.dirname(target)).uid !== process.getuid?.()) throw new Error(`${path.dirname(target)} belongs to another user`);
+    if (
+      file === undefined &&
+      target.startsWith('/tmp/') &&
+      fs.lstatSync(path.dirname(target)).uid !== process.getuid?.()
+    )
+      throw new Error(`${path.dirname(target)} belongs to another user`);
     fd = fs.openSync(target, 'a', 0o640);
   } catch (e) {
-    return { log: pino({ level: 'silent' }, discard), problem: `log file ${target}: ${(e as Error).message}; logging disabled` };
+    return {
+      log: pino({ level: 'silent' }, discard),
+      problem: `log file ${target}: ${(e as Error).message}; logging disabled`,
+    };
   }
   const log = pino(
     { level, base: { hook: program, pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime },

@@ -27,12 +27,29 @@ export const GPU_SPEC: CliSpec = {
   program: 'ocihook-gpu',
   usage: '$0 [precreate] [--device vendor.com/class=name]... [--cdi-spec-dir DIR]... [options]',
   options: {
-    device: { type: 'string', array: true, default: [], describe: 'CDI device to inject (fully-qualified name), in addition to annotations and env' },
-    'cdi-spec-dir': { type: 'string', array: true, describe: `CDI spec directory, later wins (default: ${DEFAULT_CDI_DIRS.join(' ')})` },
+    device: {
+      type: 'string',
+      array: true,
+      default: [],
+      describe: 'CDI device to inject (fully-qualified name), in addition to annotations and env',
+    },
+    'cdi-spec-dir': {
+      type: 'string',
+      array: true,
+      describe: `CDI spec directory, later wins (default: ${DEFAULT_CDI_DIRS.join(' ')})`,
+    },
     'device-root': { type: 'string', default: '/dev', describe: 'where to discover GPU nodes when no CDI spec exists' },
-    'skip-cgroup': { type: 'boolean', default: false, describe: 'bind devices but leave the device cgroup alone (diagnostics)' },
+    'skip-cgroup': {
+      type: 'boolean',
+      default: false,
+      describe: 'bind devices but leave the device cgroup alone (diagnostics)',
+    },
     'config-file': { type: 'string', describe: 'precreate: read config.json from FILE instead of stdin' },
-    'accept-env': { type: 'boolean', default: false, describe: "let the image's NVIDIA_/ROCR_/HIP_VISIBLE_DEVICES select devices when no annotation or --device does" },
+    'accept-env': {
+      type: 'boolean',
+      default: false,
+      describe: "let the image's NVIDIA_/ROCR_/HIP_VISIBLE_DEVICES select devices when no annotation or --device does",
+    },
   },
   epilogue: 'precreate reads the proposed config.json on stdin and writes the edited one on stdout.',
 };
@@ -42,7 +59,16 @@ export function precreateConfig(args: GpuArgs, log: Logger, raw: unknown, what: 
   const config = parseWith(ociConfigSchema, raw, what); // raw is an OCI config object from here on
   phaseDone('config');
   const reg = gpuRegistry(args['cdi-spec-dir'] ?? DEFAULT_CDI_DIRS, args['device-root'], log);
-  const sel = selectDevices(reg, { annotations: config.annotations ?? {}, env: containerEnv(config), cliDevices: args.device, acceptEnv: args['accept-env'] }, log);
+  const sel = selectDevices(
+    reg,
+    {
+      annotations: config.annotations ?? {},
+      env: containerEnv(config),
+      cliDevices: args.device,
+      acceptEnv: args['accept-env'],
+    },
+    log,
+  );
   const edited = sel.devices.length ? editConfigForPrecreate(raw as Json, sel, realHost) : (raw as Json);
   phaseDone('plan');
   log.info({ devices: sel.devices.map((d) => d.qualifiedName) }, 'precreate');

@@ -29,20 +29,36 @@ const nvidiaSpec = validateCdiSpec(
     devices: [
       { name: '0', containerEdits: { deviceNodes: [{ path: '/dev/nvidia0' }] } },
       { name: '1', containerEdits: { deviceNodes: [{ path: '/dev/nvidia1', fileMode: 0o660, gid: 44 }] } },
-      { name: 'all', containerEdits: { deviceNodes: [{ path: '/dev/nvidia0' }, { path: '/dev/nvidia1', fileMode: 0o660, gid: 44 }] } },
+      {
+        name: 'all',
+        containerEdits: { deviceNodes: [{ path: '/dev/nvidia0' }, { path: '/dev/nvidia1', fileMode: 0o660, gid: 44 }] },
+      },
     ],
     containerEdits: {
       env: ['NVIDIA_VISIBLE_DEVICES=void'],
       deviceNodes: [{ path: '/dev/nvidiactl' }, { path: '/dev/nvidia-uvm', permissions: 'rw' }],
       mounts: [
-        { hostPath: '/usr/lib/x86_64-linux-gnu/libcuda.so.580.65.06', containerPath: '/usr/lib/x86_64-linux-gnu/libcuda.so.580.65.06', options: ['ro', 'nosuid', 'nodev', 'bind'] },
+        {
+          hostPath: '/usr/lib/x86_64-linux-gnu/libcuda.so.580.65.06',
+          containerPath: '/usr/lib/x86_64-linux-gnu/libcuda.so.580.65.06',
+          options: ['ro', 'nosuid', 'nodev', 'bind'],
+        },
         { hostPath: '/usr/bin/nvidia-smi', containerPath: '/usr/bin/nvidia-smi', options: ['ro', 'bind'] },
         { hostPath: '/run/nvidia-persistenced', containerPath: '/run/nvidia-persistenced', options: ['bind'] },
         { hostPath: '/dev/shm', containerPath: '/run/nvidia-scratch', type: 'tmpfs', options: ['size=1m'] },
       ],
       hooks: [
-        { hookName: 'createContainer', path: '/usr/local/libexec/ocihooks/bin/ocihook-ldconfig', args: ['ocihook-ldconfig', '--folder=/usr/lib/x86_64-linux-gnu'] },
-        { hookName: 'prestart', path: '/usr/local/libexec/ocihooks/bin/ocihook-ldconfig', args: ['ocihook-ldconfig'], timeout: 5 },
+        {
+          hookName: 'createContainer',
+          path: '/usr/local/libexec/ocihooks/bin/ocihook-ldconfig',
+          args: ['ocihook-ldconfig', '--folder=/usr/lib/x86_64-linux-gnu'],
+        },
+        {
+          hookName: 'prestart',
+          path: '/usr/local/libexec/ocihooks/bin/ocihook-ldconfig',
+          args: ['ocihook-ldconfig'],
+          timeout: 5,
+        },
       ],
       additionalGids: [44],
     },
@@ -52,13 +68,26 @@ const nvidiaSpec = validateCdiSpec(
 
 /** A device node the host does not have, fully described: created with mknod. */
 const extraSpec = validateCdiSpec(
-  { cdiVersion: '0.6.0', kind: 'example.com/dev', devices: [{ name: 'x', containerEdits: { deviceNodes: [{ path: '/dev/example', type: 'c', major: 240, minor: 7, fileMode: 0o600, uid: 1000 }] } }] },
+  {
+    cdiVersion: '0.6.0',
+    kind: 'example.com/dev',
+    devices: [
+      {
+        name: 'x',
+        containerEdits: {
+          deviceNodes: [{ path: '/dev/example', type: 'c', major: 240, minor: 7, fileMode: 0o600, uid: 1000 }],
+        },
+      },
+    ],
+  },
   '/etc/cdi/example.yaml',
 );
 
 function registryOf(...specs: CdiSpec[]): Registry {
   const devices = new Map<string, ResolvedDevice>();
-  for (const spec of specs) for (const device of spec.devices) devices.set(`${spec.kind}=${device.name}`, { qualifiedName: `${spec.kind}=${device.name}`, spec, device });
+  for (const spec of specs)
+    for (const device of spec.devices)
+      devices.set(`${spec.kind}=${device.name}`, { qualifiedName: `${spec.kind}=${device.name}`, spec, device });
   return { specs, devices, problems: [], conflicts: new Map() };
 }
 const reg = registryOf(nvidiaSpec, extraSpec);
@@ -82,9 +111,16 @@ describe('GPU precreate config edits (golden)', () => {
   const config = {
     ociVersion: '1.0.2',
     root: { path: 'rootfs' },
-    process: { args: ['nvidia-smi'], env: ['PATH=/usr/bin', 'NVIDIA_VISIBLE_DEVICES=all'], user: { uid: 1000, gid: 1000, additionalGids: [10] } },
+    process: {
+      args: ['nvidia-smi'],
+      env: ['PATH=/usr/bin', 'NVIDIA_VISIBLE_DEVICES=all'],
+      user: { uid: 1000, gid: 1000, additionalGids: [10] },
+    },
     mounts: [{ destination: '/usr/bin/nvidia-smi', source: '/tmp/old', type: 'bind', options: ['rbind'] }],
-    linux: { devices: [{ path: '/dev/nvidia0', type: 'c', major: 1, minor: 1 }], resources: { devices: [{ allow: false, access: 'rwm' }] } },
+    linux: {
+      devices: [{ path: '/dev/nvidia0', type: 'c', major: 1, minor: 1 }],
+      resources: { devices: [{ allow: false, access: 'rwm' }] },
+    },
     hooks: { prestart: [{ path: '/bin/true' }] },
   };
   test.each([
@@ -99,13 +135,38 @@ describe('GPU precreate config edits (golden)', () => {
 
 describe('GPU refusals', () => {
   const bad = (deviceNodes: object[], mounts: object[] = []) =>
-    registryOf(validateCdiSpec({ cdiVersion: '0.6.0', kind: 'bad.com/gpu', devices: [{ name: 'd', containerEdits: { deviceNodes, mounts } }] }, '/etc/cdi/bad.json'));
+    registryOf(
+      validateCdiSpec(
+        { cdiVersion: '0.6.0', kind: 'bad.com/gpu', devices: [{ name: 'd', containerEdits: { deviceNodes, mounts } }] },
+        '/etc/cdi/bad.json',
+      ),
+    );
   test.each<[string, Registry, string]>([
-    ['a node the host has as a file', bad([{ path: '/dev/x', hostPath: '/usr/bin/nvidia-smi' }]), 'CDI device node /dev/x: failed to stat CDI host device "/usr/bin/nvidia-smi": not a device node'],
-    ['a missing node without numbers', bad([{ path: '/dev/nope' }]), 'CDI device node /dev/nope: failed to stat CDI host device "/dev/nope": no such file or directory'],
-    ['a type the host contradicts', bad([{ path: '/dev/nvidia0', type: 'b' }]), 'CDI device node /dev/nvidia0: CDI device ("/dev/nvidia0", "/dev/nvidia0"), host type mismatch (b, c)'],
-    ['a missing mount source', bad([], [{ hostPath: '/opt/nope', containerPath: '/opt/nope' }]), 'CDI mount /opt/nope: host path /opt/nope: no such file or directory'],
-    ['a relative bind source', bad([], [{ hostPath: 'opt/x', containerPath: '/opt/x', options: ['bind'] }]), 'CDI mount /opt/x: host path "opt/x" is not absolute'],
+    [
+      'a node the host has as a file',
+      bad([{ path: '/dev/x', hostPath: '/usr/bin/nvidia-smi' }]),
+      'CDI device node /dev/x: failed to stat CDI host device "/usr/bin/nvidia-smi": not a device node',
+    ],
+    [
+      'a missing node without numbers',
+      bad([{ path: '/dev/nope' }]),
+      'CDI device node /dev/nope: failed to stat CDI host device "/dev/nope": no such file or directory',
+    ],
+    [
+      'a type the host contradicts',
+      bad([{ path: '/dev/nvidia0', type: 'b' }]),
+      'CDI device node /dev/nvidia0: CDI device ("/dev/nvidia0", "/dev/nvidia0"), host type mismatch (b, c)',
+    ],
+    [
+      'a missing mount source',
+      bad([], [{ hostPath: '/opt/nope', containerPath: '/opt/nope' }]),
+      'CDI mount /opt/nope: host path /opt/nope: no such file or directory',
+    ],
+    [
+      'a relative bind source',
+      bad([], [{ hostPath: 'opt/x', containerPath: '/opt/x', options: ['bind'] }]),
+      'CDI mount /opt/x: host path "opt/x" is not absolute',
+    ],
   ])('%s', (_name, registry, message) => {
     const sel = { requested: ['bad.com/gpu=d'], devices: resolveDevices(registry, ['bad.com/gpu=d']) };
     expect(() => planGpuCreateContainer(fakeContainer(), sel, host)).toThrow(new UsageError(message));
@@ -113,17 +174,55 @@ describe('GPU refusals', () => {
 
   test('numbers the spec gives win over the host node (the reference keeps a non-zero major): the node is made with mknod', () => {
     const registry = bad([{ path: '/dev/nvidia0', major: 195, minor: 3 }]);
-    const plan = planGpuCreateContainer(fakeContainer(), { requested: ['bad.com/gpu=d'], devices: resolveDevices(registry, ['bad.com/gpu=d']) }, host);
-    expect(plan.actions[0]).toEqual({ action: 'device', source: '/dev/nvidia0', destination: '/dev/nvidia0', type: 'c', major: 195, minor: 3, access: 'rwm', node: { fileMode: 0o666 } });
+    const plan = planGpuCreateContainer(
+      fakeContainer(),
+      { requested: ['bad.com/gpu=d'], devices: resolveDevices(registry, ['bad.com/gpu=d']) },
+      host,
+    );
+    expect(plan.actions[0]).toEqual({
+      action: 'device',
+      source: '/dev/nvidia0',
+      destination: '/dev/nvidia0',
+      type: 'c',
+      major: 195,
+      minor: 3,
+      access: 'rwm',
+      node: { fileMode: 0o666 },
+    });
   });
 
   test('permissions "none": the node, and no cgroup rule; the process user owns nodes that name no owner', () => {
-    const registry = bad([{ path: '/dev/nvidia0', permissions: 'none' }, { path: '/dev/nvidia1', permissions: 'r', uid: 0 }]);
+    const registry = bad([
+      { path: '/dev/nvidia0', permissions: 'none' },
+      { path: '/dev/nvidia1', permissions: 'r', uid: 0 },
+    ]);
     const p = fakeContainer({ process: { user: { uid: 1000, gid: 1000 } } as never });
-    const plan = planGpuCreateContainer(p, { requested: ['bad.com/gpu=d'], devices: resolveDevices(registry, ['bad.com/gpu=d']) }, host);
+    const plan = planGpuCreateContainer(
+      p,
+      { requested: ['bad.com/gpu=d'], devices: resolveDevices(registry, ['bad.com/gpu=d']) },
+      host,
+    );
     expect(plan.actions).toEqual([
-      { action: 'device', source: '/dev/nvidia0', destination: '/dev/nvidia0', type: 'c', major: 195, minor: 0, access: '', node: { fileMode: 0o666, uid: 1000, gid: 1000 } },
-      { action: 'device', source: '/dev/nvidia1', destination: '/dev/nvidia1', type: 'c', major: 195, minor: 1, access: 'r', node: { fileMode: 0o666, uid: 0, gid: 1000 } },
+      {
+        action: 'device',
+        source: '/dev/nvidia0',
+        destination: '/dev/nvidia0',
+        type: 'c',
+        major: 195,
+        minor: 0,
+        access: '',
+        node: { fileMode: 0o666, uid: 1000, gid: 1000 },
+      },
+      {
+        action: 'device',
+        source: '/dev/nvidia1',
+        destination: '/dev/nvidia1',
+        type: 'c',
+        major: 195,
+        minor: 1,
+        access: 'r',
+        node: { fileMode: 0o666, uid: 0, gid: 1000 },
+      },
       { action: 'allow-devices', rules: [{ type: 'c', major: 195, minor: 1, access: 'r' }] },
     ]);
   });
@@ -131,9 +230,18 @@ describe('GPU refusals', () => {
   test.each([
     ['nvidia.com/gpu=7', 'CDI device nvidia.com/gpu=7: unknown (nvidia.com/gpu has 0, 1, all)'],
     ['amd.com/gpu=0', 'CDI device amd.com/gpu=0: unknown (no spec for amd.com/gpu)'],
-    ['gpu0', 'CDI device "gpu0": not a fully-qualified name (vendor.com/class=name): unqualified device "gpu0", missing vendor'],
+    [
+      'gpu0',
+      'CDI device "gpu0": not a fully-qualified name (vendor.com/class=name): unqualified device "gpu0", missing vendor',
+    ],
   ])('request %s', (name, message) => {
     const log = { info: () => undefined } as unknown as Parameters<typeof selectDevices>[2];
-    expect(() => selectDevices(reg, { annotations: { 'cdi.k8s.io/x': name }, env: new Map(), cliDevices: [], acceptEnv: false }, log)).toThrow(new UsageError(message));
+    expect(() =>
+      selectDevices(
+        reg,
+        { annotations: { 'cdi.k8s.io/x': name }, env: new Map(), cliDevices: [], acceptEnv: false },
+        log,
+      ),
+    ).toThrow(new UsageError(message));
   });
 });

@@ -25,7 +25,11 @@ function isBindMount(m: CdiMount): boolean {
   return !m.type || m.type === 'bind' || (m.options ?? []).some((o) => o === 'bind' || o === 'rbind');
 }
 
-function deviceActions(p: PlanInput, sel: GpuSelection, host: HostView): { actions: DeviceAction[]; rules: DeviceAllow[] } {
+function deviceActions(
+  p: PlanInput,
+  sel: GpuSelection,
+  host: HostView,
+): { actions: DeviceAction[]; rules: DeviceAllow[] } {
   const user = processUser(p);
   const actions: DeviceAction[] = [];
   const rules: DeviceAllow[] = [];
@@ -35,7 +39,12 @@ function deviceActions(p: PlanInput, sel: GpuSelection, host: HostView): { actio
     const hostNode = host.lstatNode(f.hostPath);
     const uid = f.uid ?? user.uid;
     const gid = f.gid ?? user.gid;
-    const sameAsHost = !('error' in hostNode) && hostNode.type === type && hostNode.major === f.major && hostNode.minor === f.minor && (f.fileMode === undefined || f.fileMode === hostNode.mode);
+    const sameAsHost =
+      !('error' in hostNode) &&
+      hostNode.type === type &&
+      hostNode.major === f.major &&
+      hostNode.minor === f.minor &&
+      (f.fileMode === undefined || f.fileMode === hostNode.mode);
     const access = cgroupAccess(f.permissions);
     actions.push({
       action: 'device',
@@ -45,7 +54,15 @@ function deviceActions(p: PlanInput, sel: GpuSelection, host: HostView): { actio
       major: f.major,
       minor: f.minor,
       access,
-      ...(sameAsHost && uid === undefined && gid === undefined ? {} : { node: { ...(f.fileMode !== undefined ? { fileMode: f.fileMode } : {}), ...(uid !== undefined ? { uid } : {}), ...(gid !== undefined ? { gid } : {}) } }),
+      ...(sameAsHost && uid === undefined && gid === undefined
+        ? {}
+        : {
+            node: {
+              ...(f.fileMode !== undefined ? { fileMode: f.fileMode } : {}),
+              ...(uid !== undefined ? { uid } : {}),
+              ...(gid !== undefined ? { gid } : {}),
+            },
+          }),
     });
     if ((type === 'c' || type === 'b') && access !== '') rules.push({ type, major: f.major, minor: f.minor, access });
   }
@@ -63,14 +80,25 @@ export function planGpuCreateContainer(p: PlanInput, sel: GpuSelection, host: Ho
       deferred.push(`mount ${m.containerPath} of type ${m.type}: needs precreate`);
       continue;
     }
-    if (!m.hostPath.startsWith('/')) throw new UsageError(`CDI mount ${m.containerPath}: host path ${JSON.stringify(m.hostPath)} is not absolute`);
+    if (!m.hostPath.startsWith('/'))
+      throw new UsageError(`CDI mount ${m.containerPath}: host path ${JSON.stringify(m.hostPath)} is not absolute`);
     const d = host.describe(m.hostPath);
-    if (d.kind === 'missing' || d.kind === 'other') throw new UsageError(`CDI mount ${m.containerPath}: host path ${m.hostPath}: ${d.detail}`);
+    if (d.kind === 'missing' || d.kind === 'other')
+      throw new UsageError(`CDI mount ${m.containerPath}: host path ${m.hostPath}: ${d.detail}`);
     const readonly = (m.options ?? []).some((o) => o === 'ro' || o === 'readonly');
-    binds.push({ action: 'bind', source: m.hostPath, destination: m.containerPath, kind: d.kind === 'directory' ? 'directory' : 'file', readonly });
+    binds.push({
+      action: 'bind',
+      source: m.hostPath,
+      destination: m.containerPath,
+      kind: d.kind === 'directory' ? 'directory' : 'file',
+      readonly,
+    });
   }
   // Parents before children, as the reference orders a config's mounts (a stable sort by depth).
-  binds.sort((a, b) => mountDepth((a as { destination: string }).destination) - mountDepth((b as { destination: string }).destination));
+  binds.sort(
+    (a, b) =>
+      mountDepth((a as { destination: string }).destination) - mountDepth((b as { destination: string }).destination),
+  );
   actions.push(...binds);
   if (rules.length) actions.push({ action: 'allow-devices', rules });
   for (const h of edits.hooks) {
@@ -78,8 +106,15 @@ export function planGpuCreateContainer(p: PlanInput, sel: GpuSelection, host: Ho
       deferred.push(`hook ${h.path} for stage ${h.hookName}: needs precreate`);
       continue;
     }
-    if (!h.path.startsWith('/')) throw new UsageError(`CDI hook ${JSON.stringify(h.path)}: the path of a hook must be absolute`);
-    actions.push({ action: 'run-hook', path: h.path, args: h.args ?? [h.path], env: h.env ?? [], timeoutMs: (h.timeout ?? 30) * 1000 });
+    if (!h.path.startsWith('/'))
+      throw new UsageError(`CDI hook ${JSON.stringify(h.path)}: the path of a hook must be absolute`);
+    actions.push({
+      action: 'run-hook',
+      path: h.path,
+      args: h.args ?? [h.path],
+      env: h.env ?? [],
+      timeoutMs: (h.timeout ?? 30) * 1000,
+    });
   }
   for (const e of edits.env) deferred.push(`env ${e}: needs precreate`);
   for (const g of edits.additionalGids) if (g !== 0) deferred.push(`additional gid ${g}: needs precreate`);

@@ -14,12 +14,17 @@ import type { OciHook } from '../hooksd/schema';
 import { realpathOrUndefined } from '../linux/files';
 import { GPU_SPEC, GpuArgs, precreateConfig } from './cli';
 
-
 /** Whether the wrapper may run `hook` itself: `ownGpuHook` is the installation's ocihook-gpu. */
 export function runsInProcess(hook: OciHook, ownGpuHook: string | undefined): boolean {
   const own = ownGpuHook === undefined ? undefined : realpathOrUndefined(ownGpuHook);
   const args = hook.args ?? [];
-  return own !== undefined && !hook.env?.length && args[1] === 'precreate' && !args.some((a) => a === '--help' || a === '--version') && realpathOrUndefined(hook.path) === own;
+  return (
+    own !== undefined &&
+    !hook.env?.length &&
+    args[1] === 'precreate' &&
+    !args.some((a) => a === '--help' || a === '--version') &&
+    realpathOrUndefined(hook.path) === own
+  );
 }
 
 /** The edited config, as `ocihook-gpu precreate` with the hook's arguments would print it. */
@@ -35,7 +40,10 @@ export function runPrecreateInProcess(hook: OciHook, config: Json): Json {
   try {
     return precreateConfig(args, setup.log.child({ ranIn: 'ocihooks-runtime' }), config, 'config on stdin');
   } catch (e) {
-    setup.log.error({ exitCode: exitCodeOf(e), err: e instanceof Error ? e.stack : String(e) }, messageOf(e).split('\n')[0]);
+    setup.log.error(
+      { exitCode: exitCodeOf(e), err: e instanceof Error ? e.stack : String(e) },
+      messageOf(e).split('\n')[0],
+    );
     throw new ActionError(`${GPU_SPEC.program}: ${messageOf(e)}`);
   }
 }

@@ -15,7 +15,8 @@ export function editConfigForPrecreate(config: Json, sel: GpuSelection, host: Ho
   try {
     return applyContainerEdits(config, selectedEdits(sel.devices), host);
   } catch (e) {
-    if (e instanceof CdiApplyError) throw new UsageError(`CDI devices ${sel.devices.map((d) => d.qualifiedName).join(', ')}: ${e.message}`);
+    if (e instanceof CdiApplyError)
+      throw new UsageError(`CDI devices ${sel.devices.map((d) => d.qualifiedName).join(', ')}: ${e.message}`);
     throw e;
   }
 }

@@ -14,7 +14,8 @@ export function gpuRegistry(dirs: string[], deviceRoot: string, log: Logger): Re
   if (reg.specs.length === 0) {
     for (const spec of discoverGpuSpecs(deviceRoot)) {
       reg.specs.push(spec);
-      for (const device of spec.devices) reg.devices.set(`${spec.kind}=${device.name}`, { qualifiedName: `${spec.kind}=${device.name}`, spec, device });
+      for (const device of spec.devices)
+        reg.devices.set(`${spec.kind}=${device.name}`, { qualifiedName: `${spec.kind}=${device.name}`, spec, device });
     }
     log.info({ deviceRoot, kinds: reg.specs.map((s) => s.kind) }, 'no CDI spec found: discovered device nodes');
   }

@@ -14,7 +14,11 @@ export const NVIDIA_KIND = 'nvidia.com/gpu';
 export const AMD_KIND = 'amd.com/gpu';
 
 /** Image env variables that name devices, and the CDI kind their entries belong to. */
-export const DEVICE_ENV: Readonly<Record<string, string>> = { NVIDIA_VISIBLE_DEVICES: NVIDIA_KIND, ROCR_VISIBLE_DEVICES: AMD_KIND, HIP_VISIBLE_DEVICES: AMD_KIND };
+export const DEVICE_ENV: Readonly<Record<string, string>> = {
+  NVIDIA_VISIBLE_DEVICES: NVIDIA_KIND,
+  ROCR_VISIBLE_DEVICES: AMD_KIND,
+  HIP_VISIBLE_DEVICES: AMD_KIND,
+};
 const SELECTS_NOTHING = ['none', 'void', ''];
 
 export interface SelectionInput {
@@ -58,14 +62,25 @@ function envRequests(env: Map<string, string>): { names: string[]; set: string[]
 
 export function requestedDevices(input: SelectionInput): DeviceRequest {
   const explicit: string[] = [];
-  for (const [key, value] of Object.entries(input.annotations)) if (key.startsWith(CDI_ANNOTATION_PREFIX)) explicit.push(...list(value));
+  for (const [key, value] of Object.entries(input.annotations))
+    if (key.startsWith(CDI_ANNOTATION_PREFIX)) explicit.push(...list(value));
   explicit.push(...input.cliDevices);
   const fromEnv = envRequests(input.env);
   if (explicit.length) {
     const names = [...new Set(explicit)];
-    return fromEnv.set.length ? { names, source: 'explicit', ignored: `image env ${fromEnv.set.join(' ')}: explicit requests (annotations, --device) win` } : { names, source: 'explicit' };
+    return fromEnv.set.length
+      ? {
+          names,
+          source: 'explicit',
+          ignored: `image env ${fromEnv.set.join(' ')}: explicit requests (annotations, --device) win`,
+        }
+      : { names, source: 'explicit' };
   }
   if (fromEnv.set.length === 0) return { names: [], source: 'none' };
   if (input.acceptEnv) return { names: fromEnv.names, source: 'image env' };
-  return { names: [], source: 'none', ignored: `image env ${fromEnv.set.join(' ')}: not accepted (the hook runs without --accept-env)` };
+  return {
+    names: [],
+    source: 'none',
+    ignored: `image env ${fromEnv.set.join(' ')}: not accepted (the hook runs without --accept-env)`,
+  };
 }

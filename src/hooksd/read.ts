@@ -39,7 +39,13 @@ export interface HooksRead {
   files: HookFile[];
 }
 
-const STRERROR: Record<string, string> = { ENOENT: 'no such file or directory', ENOTDIR: 'not a directory', EACCES: 'permission denied', EISDIR: 'is a directory', ELOOP: 'too many levels of symbolic links' };
+const STRERROR: Record<string, string> = {
+  ENOENT: 'no such file or directory',
+  ENOTDIR: 'not a directory',
+  EACCES: 'permission denied',
+  EISDIR: 'is a directory',
+  ELOOP: 'too many levels of symbolic links',
+};
 const strerror = (e: unknown) => STRERROR[errorCode(e) ?? ''] ?? (e as Error).message;
 
 /** podman's Validate: the first problem, and whether it is the hook path missing. */
@@ -48,10 +54,16 @@ export function validateHook(def: HookDefinition): { error: string; missing?: tr
   try {
     fs.statSync(def.hook.path);
   } catch (e) {
-    return { error: `stat ${def.hook.path}: ${strerror(e)}`, ...(errorCode(e) === 'ENOENT' ? { missing: true as const } : {}) };
+    return {
+      error: `stat ${def.hook.path}: ${strerror(e)}`,
+      ...(errorCode(e) === 'ENOENT' ? { missing: true as const } : {}),
+    };
   }
   for (const [key, value] of Object.entries(def.when.annotations ?? {})) {
-    for (const [which, p] of [['key', key], ['value', value]] as const) {
+    for (const [which, p] of [
+      ['key', key],
+      ['value', value],
+    ] as const) {
       const r = compilePattern(p);
       if (typeof r === 'string') return { error: `invalid annotation ${which} ${JSON.stringify(p)}: ${r}` };
     }
@@ -74,10 +86,16 @@ export function readHookFile(file: string): HookFile | undefined {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
     if (errorCode(e) === 'ENOENT') return undefined;
-    return { file, name, status: 'error', error: `${errorCode(e) === 'EISDIR' ? 'read' : 'open'} ${file}: ${strerror(e)}` };
+    return {
+      file,
+      name,
+      status: 'error',
+      error: `${errorCode(e) === 'EISDIR' ? 'read' : 'open'} ${file}: ${strerror(e)}`,
+    };
   }
   const def = decodeHookDocument(text);
-  if ('error' in def) return { file, name, status: 'error', error: `parsing hook ${JSON.stringify(file)}: ${def.error}` };
+  if ('error' in def)
+    return { file, name, status: 'error', error: `parsing hook ${JSON.stringify(file)}: ${def.error}` };
   const invalid = validateHook(def);
   if (invalid) return { file, name, def, status: invalid.missing ? 'missing-hook' : 'error', error: invalid.error };
   return { file, name, def, status: 'ok' };

@@ -22,7 +22,14 @@ const ociHookSchema = z.object({ path: opt(z.string()), args: strings, env: stri
 const v100Schema = z.object({
   version: opt(z.string()),
   hook: opt(ociHookSchema),
-  when: opt(z.object({ always: opt(z.boolean()), annotations: opt(z.record(z.string(), z.string())), commands: strings, hasBindMounts: opt(z.boolean()) })),
+  when: opt(
+    z.object({
+      always: opt(z.boolean()),
+      annotations: opt(z.record(z.string(), z.string())),
+      commands: strings,
+      hasBindMounts: opt(z.boolean()),
+    }),
+  ),
   stages: strings,
 });
 
@@ -38,8 +45,16 @@ const v010Schema = z.object({
   hasbindmounts: opt(z.boolean()),
 });
 
-const V100: GoStruct = { fields: ['version', 'hook', 'when', 'stages'], children: { hook: { fields: ['path', 'args', 'env', 'timeout'] }, when: { fields: ['always', 'annotations', 'commands', 'hasBindMounts'] } } };
-const V010: GoStruct = { fields: ['hook', 'arguments', 'stages', 'stage', 'cmds', 'cmd', 'annotations', 'annotation', 'hasbindmounts'] };
+const V100: GoStruct = {
+  fields: ['version', 'hook', 'when', 'stages'],
+  children: {
+    hook: { fields: ['path', 'args', 'env', 'timeout'] },
+    when: { fields: ['always', 'annotations', 'commands', 'hasBindMounts'] },
+  },
+};
+const V010: GoStruct = {
+  fields: ['hook', 'arguments', 'stages', 'stage', 'cmds', 'cmd', 'annotations', 'annotation', 'hasbindmounts'],
+};
 
 /** The hook to run: OCI's hook object. */
 export interface OciHook {
@@ -69,7 +84,17 @@ export interface HookDefinition {
 }
 
 function kindOf(v: unknown): string {
-  return v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v === 'object' ? 'object' : typeof v === 'string' ? 'string' : typeof v === 'number' ? 'number' : 'bool';
+  return v === null
+    ? 'null'
+    : Array.isArray(v)
+      ? 'array'
+      : typeof v === 'object'
+        ? 'object'
+        : typeof v === 'string'
+          ? 'string'
+          : typeof v === 'number'
+            ? 'number'
+            : 'bool';
 }
 
 /** null and undefined out of an object (Go leaves absent and null fields at their zero value). */
@@ -96,7 +121,12 @@ function fromV010(doc: unknown): HookDefinition | string {
   return {
     version: '0.1.0',
     hook: { path: raw.hook, ...(raw.arguments != null ? { args: [raw.hook, ...raw.arguments] } : {}) },
-    when: { ...(commands != null ? { commands } : {}), ...(raw.hasbindmounts != null ? { hasBindMounts: raw.hasbindmounts } : {}), ...(annotations != null ? { annotations: { '.*': annotations.join('|') } } : {}), or: true },
+    when: {
+      ...(commands != null ? { commands } : {}),
+      ...(raw.hasbindmounts != null ? { hasBindMounts: raw.hasbindmounts } : {}),
+      ...(annotations != null ? { annotations: { '.*': annotations.join('|') } } : {}),
+      or: true,
+    },
     stages,
   };
 }
@@ -106,13 +136,19 @@ function fromV100(doc: unknown): HookDefinition | string {
   if (typeof raw === 'string') return raw;
   const hook = defined(raw.hook ?? {});
   const when = defined(raw.when ?? {});
-  return { version: '1.0.0', hook: { path: '', ...hook } as OciHook, when: { ...when, or: false } as When, stages: raw.stages ?? null };
+  return {
+    version: '1.0.0',
+    hook: { path: '', ...hook } as OciHook,
+    when: { ...when, or: false } as When,
+    stages: raw.stages ?? null,
+  };
 }
 
 /** The version field as Go's first pass reads it, or why it cannot be read. */
 function versionOf(doc: unknown): string | { error: string } {
   if (doc === null) return '';
-  if (typeof doc !== 'object' || Array.isArray(doc)) return { error: `version check: cannot read a JSON ${kindOf(doc)} as a hook` };
+  if (typeof doc !== 'object' || Array.isArray(doc))
+    return { error: `version check: cannot read a JSON ${kindOf(doc)} as a hook` };
   const v = (goFieldNames(doc, { fields: ['version'] }) as { version?: unknown }).version;
   if (v === undefined || v === null) return '';
   if (typeof v !== 'string') return { error: `version check: version: expected string, got ${kindOf(v)}` };
@@ -129,7 +165,8 @@ export function decodeHookDocument(text: string): HookDefinition | { error: stri
   }
   const version = versionOf(doc);
   if (typeof version !== 'string') return version;
-  if (version !== '1.0.0' && version !== '0.1.0' && version !== '') return { error: `unrecognized hook version: ${JSON.stringify(version)}` };
+  if (version !== '1.0.0' && version !== '0.1.0' && version !== '')
+    return { error: `unrecognized hook version: ${JSON.stringify(version)}` };
   const def = version === '1.0.0' ? fromV100(doc) : fromV010(doc);
   // podman prefixes the reader's error with the version ("1.0.0: ..."), and with nothing but ": "
   // for a file without one; saying which schema it was read as is clearer.

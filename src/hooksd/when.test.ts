@@ -15,7 +15,15 @@ describe('TestNoMatch, TestAlways, TestHasBindMounts*', () => {
     ['no match, or false', w({}), facts(), false],
     ...[true, false].flatMap((always) =>
       [true, false].flatMap((or) =>
-        [sh, {}].map((p) => [`always ${always}, or ${or}, has process ${'process' in p}`, w({ always }, or), facts(p), always] as [string, When, ContainerFacts, boolean]),
+        [sh, {}].map(
+          (p) =>
+            [`always ${always}, or ${or}, has process ${'process' in p}`, w({ always }, or), facts(p), always] as [
+              string,
+              When,
+              ContainerFacts,
+              boolean,
+            ],
+        ),
       ),
     ),
     ['hasBindMounts, and: container has none', w({ hasBindMounts: true }), facts(), false],
@@ -23,7 +31,12 @@ describe('TestNoMatch, TestAlways, TestHasBindMounts*', () => {
     ['hasBindMounts, or: container has none', w({ hasBindMounts: true }, true), facts(), false],
     ['hasBindMounts, or: container has some', w({ hasBindMounts: true }, true), facts({ hasBindMounts: true }), true],
     ['hasBindMounts false never holds (podman)', w({ hasBindMounts: false }), facts(), false],
-    ['hasBindMounts false with always true still fails (podman)', w({ hasBindMounts: false, always: true }), facts(), false],
+    [
+      'hasBindMounts false with always true still fails (podman)',
+      w({ hasBindMounts: false, always: true }),
+      facts(),
+      false,
+    ],
   ])('%s', (_name, when, c, expected) => {
     expect(whenMatches(when, c)).toBe(expected);
   });
@@ -43,7 +56,9 @@ describe('TestAnnotations', () => {
   });
 
   test('an unanchored pattern matches inside a key and a value', () => {
-    expect(whenMatches(w({ annotations: { slurm: 'ru' } }), facts({ annotations: { 'com.hooks.slurm.activate': 'true' } }))).toBe(true);
+    expect(
+      whenMatches(w({ annotations: { slurm: 'ru' } }), facts({ annotations: { 'com.hooks.slurm.activate': 'true' } })),
+    ).toBe(true);
   });
 
   test("0.1.0's one value pattern for any key: the entries joined with |", () => {
@@ -61,7 +76,9 @@ describe('TestCommands, TestCommandsEmptyProcessArgs, TestHasBindMountsAndComman
   });
 
   test('a process without args is an error', () => {
-    expect(() => whenMatches(w({ commands: ['^/bin/sh$'] }), facts({ process: { args: [] } }))).toThrow(new MatchError('process.args must have at least one entry'));
+    expect(() => whenMatches(w({ commands: ['^/bin/sh$'] }), facts({ process: { args: [] } }))).toThrow(
+      new MatchError('process.args must have at least one entry'),
+    );
   });
 
   test.each<[string, string, boolean, boolean, boolean]>([
@@ -74,20 +91,50 @@ describe('TestCommands, TestCommandsEmptyProcessArgs, TestHasBindMountsAndComman
     ['neither, and', '/bin/shell', false, false, false],
     ['neither, or', '/bin/shell', false, true, false],
   ])('%s', (_name, command, hasBindMounts, or, expected) => {
-    expect(whenMatches(w({ hasBindMounts: true, commands: ['^/bin/sh$'] }, or), facts({ process: { args: [command] }, hasBindMounts }))).toBe(expected);
+    expect(
+      whenMatches(
+        w({ hasBindMounts: true, commands: ['^/bin/sh$'] }, or),
+        facts({ process: { args: [command] }, hasBindMounts }),
+      ),
+    ).toBe(expected);
   });
 });
 
 describe('facts from config.json', () => {
   test.each<[string, Parameters<typeof factsFromConfig>[0], Record<string, string>, ContainerFacts]>([
     ['no process, no mounts', {}, {}, { annotations: {}, hasBindMounts: false }],
-    ['command and annotations; extra ones win', { process: { args: ['/bin/sh', '-c', 'x'] }, annotations: { a: '1', b: '2' } }, { b: '3' }, { annotations: { a: '1', b: '3' }, process: { args: ['/bin/sh', '-c', 'x'] }, hasBindMounts: false }],
+    [
+      'command and annotations; extra ones win',
+      { process: { args: ['/bin/sh', '-c', 'x'] }, annotations: { a: '1', b: '2' } },
+      { b: '3' },
+      { annotations: { a: '1', b: '3' }, process: { args: ['/bin/sh', '-c', 'x'] }, hasBindMounts: false },
+    ],
     ['a process without args', { process: {} }, {}, { annotations: {}, process: { args: [] }, hasBindMounts: false }],
     ['a user bind mount', { mounts: [{ destination: '/data' }] }, {}, { annotations: {}, hasBindMounts: true }],
-    ['a user tmpfs counts too (podman: --tmpfs)', { mounts: [{ destination: '/scratch' }] }, {}, { annotations: {}, hasBindMounts: true }],
+    [
+      'a user tmpfs counts too (podman: --tmpfs)',
+      { mounts: [{ destination: '/scratch' }] },
+      {},
+      { annotations: {}, hasBindMounts: true },
+    ],
     [
       'the mounts engines add do not',
-      { mounts: ['/proc', '/dev', '/dev/pts', '/dev/shm', '/dev/mqueue', '/sys', '/sys/fs/cgroup', '/etc/hosts', '/etc/hostname', '/etc/resolv.conf', '/run/.containerenv', '/run/secrets'].map((destination) => ({ destination })) },
+      {
+        mounts: [
+          '/proc',
+          '/dev',
+          '/dev/pts',
+          '/dev/shm',
+          '/dev/mqueue',
+          '/sys',
+          '/sys/fs/cgroup',
+          '/etc/hosts',
+          '/etc/hostname',
+          '/etc/resolv.conf',
+          '/run/.containerenv',
+          '/run/secrets',
+        ].map((destination) => ({ destination })),
+      },
       {},
       { annotations: {}, hasBindMounts: false },
     ],

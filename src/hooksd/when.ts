@@ -35,7 +35,9 @@ export function whenMatches(when: When, c: ContainerFacts): boolean {
     } else if (!when.or) return false;
   }
   for (const [keyPattern, valuePattern] of Object.entries(when.annotations ?? {})) {
-    if (Object.entries(c.annotations).some(([k, v]) => patternMatches(keyPattern, k) && patternMatches(valuePattern, v))) {
+    if (
+      Object.entries(c.annotations).some(([k, v]) => patternMatches(keyPattern, k) && patternMatches(valuePattern, v))
+    ) {
       if (held()) return true;
     } else if (!when.or) return false;
   }
@@ -49,8 +51,18 @@ export function whenMatches(when: When, c: ContainerFacts): boolean {
 
 /** Mounts engines and runtimes add by themselves: not ones the user asked for. */
 export const ENGINE_MOUNTS: ReadonlySet<string> = new Set([
-  '/proc', '/dev', '/dev/pts', '/dev/shm', '/dev/mqueue', '/sys', '/sys/fs/cgroup',
-  '/etc/hosts', '/etc/hostname', '/etc/resolv.conf', '/run/.containerenv', '/run/secrets',
+  '/proc',
+  '/dev',
+  '/dev/pts',
+  '/dev/shm',
+  '/dev/mqueue',
+  '/sys',
+  '/sys/fs/cgroup',
+  '/etc/hosts',
+  '/etc/hostname',
+  '/etc/resolv.conf',
+  '/run/.containerenv',
+  '/run/secrets',
 ]);
 
 /**
@@ -58,7 +70,10 @@ export const ENGINE_MOUNTS: ReadonlySet<string> = new Set([
  * volumes" (-v, --mount, --tmpfs, named and image volumes) read from a config: any mount that no
  * engine adds by itself.
  */
-export function factsFromConfig(config: { annotations?: Record<string, string>; process?: { args?: string[] }; mounts?: { destination: string }[] }, extraAnnotations: Record<string, string> = {}): ContainerFacts {
+export function factsFromConfig(
+  config: { annotations?: Record<string, string>; process?: { args?: string[] }; mounts?: { destination: string }[] },
+  extraAnnotations: Record<string, string> = {},
+): ContainerFacts {
   return {
     annotations: { ...(config.annotations ?? {}), ...extraAnnotations },
     ...(config.process ? { process: { args: config.process.args ?? [] } } : {}),

@@ -15,12 +15,17 @@ export interface LdconfigHookArgs {
 
 /** Checks the arguments that need no container (before the state is read). */
 export function checkLdconfigHookArgs(args: LdconfigHookArgs): void {
-  for (const f of args.folders) if (!f.startsWith('/')) throw new UsageError(`--folder ${JSON.stringify(f)}: must be an absolute container path`);
-  if (!(args.timeoutSeconds > 0)) throw new UsageError(`--timeout ${args.timeoutSeconds}: must be a positive number of seconds`);
+  for (const f of args.folders)
+    if (!f.startsWith('/')) throw new UsageError(`--folder ${JSON.stringify(f)}: must be an absolute container path`);
+  if (!(args.timeoutSeconds > 0))
+    throw new UsageError(`--timeout ${args.timeoutSeconds}: must be a positive number of seconds`);
 }
 
 export function planLdconfigHook(p: PlanInput, args: LdconfigHookArgs): Plan {
-  if (args.ldconfig === undefined) throw new UsageError(`no host ldconfig at ${DEFAULT_LDCONFIG_CANDIDATES.join(' or ')}: pass --ldconfig-path`);
+  if (args.ldconfig === undefined)
+    throw new UsageError(`no host ldconfig at ${DEFAULT_LDCONFIG_CANDIDATES.join(' or ')}: pass --ldconfig-path`);
   const ldconfig = validateLdconfigPath(args.ldconfig, p.bundle.rootfs, '--ldconfig-path');
-  return newPlan('ldconfig', p, [{ action: 'ldconfig', ldconfig, folders: args.folders, timeoutMs: Math.round(args.timeoutSeconds * 1000) }]);
+  return newPlan('ldconfig', p, [
+    { action: 'ldconfig', ldconfig, folders: args.folders, timeoutMs: Math.round(args.timeoutSeconds * 1000) },
+  ]);
 }

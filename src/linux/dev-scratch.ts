@@ -27,7 +27,12 @@ export function makeDevScratch(rootFd: number, what: string): DevScratch {
   const name = `.ocihooks-${what}-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
     n.mkdirat(devFd, name, 0o700);
-    return { path: `/dev/${name}`, dirFd: n.openat(devFd, name, c.O_RDONLY | c.O_DIRECTORY | c.O_NOFOLLOW | c.O_CLOEXEC, 0), devFd, name };
+    return {
+      path: `/dev/${name}`,
+      dirFd: n.openat(devFd, name, c.O_RDONLY | c.O_DIRECTORY | c.O_NOFOLLOW | c.O_CLOEXEC, 0),
+      devFd,
+      name,
+    };
   } catch (e) {
     fs.closeSync(devFd);
     throw e;

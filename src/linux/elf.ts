@@ -53,8 +53,22 @@ export function readElfSections(fd: number): ElfSections | undefined {
     const o = i * shentsize;
     list.push(
       is64
-        ? { name: u32(table, o), type: u32(table, o + 4), offset: word(table, o + 0x18), size: word(table, o + 0x20), link: u32(table, o + 0x28), align: word(table, o + 0x30) }
-        : { name: u32(table, o), type: u32(table, o + 4), offset: u32(table, o + 0x10), size: u32(table, o + 0x14), link: u32(table, o + 0x18), align: u32(table, o + 0x20) },
+        ? {
+            name: u32(table, o),
+            type: u32(table, o + 4),
+            offset: word(table, o + 0x18),
+            size: word(table, o + 0x20),
+            link: u32(table, o + 0x28),
+            align: word(table, o + 0x30),
+          }
+        : {
+            name: u32(table, o),
+            type: u32(table, o + 4),
+            offset: u32(table, o + 0x10),
+            size: u32(table, o + 0x14),
+            link: u32(table, o + 0x18),
+            align: u32(table, o + 0x20),
+          },
     );
   }
   const str = list[shstrndx];
@@ -82,10 +96,22 @@ export function readSoname(file: string): string | undefined {
     const data = readAt(fd, dynamic.offset, dynamic.size);
     const entry = s.is64 ? 16 : 8;
     for (let o = 0; o + entry <= data.length; o += entry) {
-      const tag = s.is64 ? (s.littleEndian ? data.readBigInt64LE(o) : data.readBigInt64BE(o)) : BigInt(s.littleEndian ? data.readInt32LE(o) : data.readInt32BE(o));
+      const tag = s.is64
+        ? s.littleEndian
+          ? data.readBigInt64LE(o)
+          : data.readBigInt64BE(o)
+        : BigInt(s.littleEndian ? data.readInt32LE(o) : data.readInt32BE(o));
       if (tag === 0n) break;
       if (tag !== DT_SONAME) continue;
-      const at = Number(s.is64 ? (s.littleEndian ? data.readBigUInt64LE(o + 8) : data.readBigUInt64BE(o + 8)) : s.littleEndian ? data.readUInt32LE(o + 4) : data.readUInt32BE(o + 4));
+      const at = Number(
+        s.is64
+          ? s.littleEndian
+            ? data.readBigUInt64LE(o + 8)
+            : data.readBigUInt64BE(o + 8)
+          : s.littleEndian
+            ? data.readUInt32LE(o + 4)
+            : data.readUInt32BE(o + 4),
+      );
       const text = readAt(fd, dynstr.offset + at, 256);
       const end = text.indexOf(0);
       return end > 0 ? text.toString('latin1', 0, end) : undefined;

@@ -5,13 +5,28 @@ import { SCRUBBED_ENV, runTrusted } from './exec';
 describe('runTrusted', () => {
   test('the program sees only the scrubbed environment plus what the hook entry names', () => {
     process.env.OCIHOOKS_TEST_LEAK = 'leaked';
-    const out = runTrusted('/usr/bin/env', { args: [], env: ['EXTRA=1', 'BROKEN'], timeoutMs: 5000, captureStdout: true }).toString();
+    const out = runTrusted('/usr/bin/env', {
+      args: [],
+      env: ['EXTRA=1', 'BROKEN'],
+      timeoutMs: 5000,
+      captureStdout: true,
+    }).toString();
     delete process.env.OCIHOOKS_TEST_LEAK;
-    expect(out.trim().split('\n').sort()).toEqual([...Object.entries(SCRUBBED_ENV).map(([k, v]) => `${k}=${v}`), 'EXTRA=1'].sort());
+    expect(out.trim().split('\n').sort()).toEqual(
+      [...Object.entries(SCRUBBED_ENV).map(([k, v]) => `${k}=${v}`), 'EXTRA=1'].sort(),
+    );
   });
 
   test('argv0 and stdin reach the program', () => {
-    expect(runTrusted('/bin/sh', { argv0: 'hook-name', args: ['-c', 'echo "$0"; cat'], input: 'state', timeoutMs: 5000, captureStdout: true }).toString()).toBe('hook-name\nstate');
+    expect(
+      runTrusted('/bin/sh', {
+        argv0: 'hook-name',
+        args: ['-c', 'echo "$0"; cat'],
+        input: 'state',
+        timeoutMs: 5000,
+        captureStdout: true,
+      }).toString(),
+    ).toBe('hook-name\nstate');
   });
 
   test('a program that exits without reading its stdin is judged by its exit status', () => {
@@ -21,8 +36,12 @@ describe('runTrusted', () => {
   });
 
   test('a failure carries the last stderr lines; a hang is killed at the timeout', () => {
-    expect(() => runTrusted('/bin/sh', { args: ['-c', 'echo one >&2; echo two >&2; exit 3'], timeoutMs: 5000 })).toThrow(new ActionError('exit 3: one | two'));
-    expect(() => runTrusted('/bin/sleep', { args: ['5'], timeoutMs: 200 })).toThrow(new ActionError('killed after 200 ms timeout'));
+    expect(() =>
+      runTrusted('/bin/sh', { args: ['-c', 'echo one >&2; echo two >&2; exit 3'], timeoutMs: 5000 }),
+    ).toThrow(new ActionError('exit 3: one | two'));
+    expect(() => runTrusted('/bin/sleep', { args: ['5'], timeoutMs: 200 })).toThrow(
+      new ActionError('killed after 200 ms timeout'),
+    );
     expect(() => runTrusted('/nonexistent/prog', { args: [], timeoutMs: 1000 })).toThrow(/ENOENT/);
   });
 });

@@ -8,7 +8,10 @@ import { envList } from '../core/env';
 import { ActionError, errorCode } from '../core/errors';
 
 /** The environment every program the hooks run gets: nothing from the hook's or the image's. */
-export const SCRUBBED_ENV: Readonly<Record<string, string>> = Object.freeze({ PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C' });
+export const SCRUBBED_ENV: Readonly<Record<string, string>> = Object.freeze({
+  PATH: '/usr/sbin:/usr/bin:/sbin:/bin',
+  LC_ALL: 'C',
+});
 
 export interface TrustedRun {
   /** argv[0] as the program sees it (default: the path). */

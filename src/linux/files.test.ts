@@ -18,7 +18,9 @@ test('writeFileAtomically: exact mode, no temporary file left, old content repla
 
 /** The read end of a non-blocking pipe (libuv's) that a child writes to late, in two parts. */
 function latePipe(): { fd: number; child: ReturnType<typeof spawn> } {
-  const child = spawn('sh', ['-c', 'sleep 0.3; printf part1; sleep 0.2; printf part2'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn('sh', ['-c', 'sleep 0.3; printf part1; sleep 0.2; printf part2'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   return { fd: (child.stdout as unknown as { _handle: { fd: number } })._handle.fd, child };
 }
 

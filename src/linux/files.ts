@@ -9,7 +9,12 @@ import { native } from './native';
  */
 export function writeFileAt(dirFd: number, name: string, content: string, mode: number, exclusive: boolean): void {
   const c = native().constants;
-  const fd = native().openat(dirFd, name, c.O_WRONLY | c.O_CREAT | (exclusive ? c.O_EXCL : c.O_TRUNC) | c.O_NOFOLLOW | c.O_CLOEXEC, mode);
+  const fd = native().openat(
+    dirFd,
+    name,
+    c.O_WRONLY | c.O_CREAT | (exclusive ? c.O_EXCL : c.O_TRUNC) | c.O_NOFOLLOW | c.O_CLOEXEC,
+    mode,
+  );
   try {
     fs.writeSync(fd, content);
     fs.fchmodSync(fd, mode);
@@ -23,7 +28,11 @@ export function writeFileAt(dirFd: number, name: string, content: string, mode: 
  * or the new, never a mix. `mode` is applied exactly (not through the umask); `{ like: stat }`
  * gives the new file the mode, owner and group of the file it replaces (the owner only as root).
  */
-export function writeFileAtomically(file: string, content: string | Buffer, modeOrLike: number | { like: fs.Stats } = 0o644): void {
+export function writeFileAtomically(
+  file: string,
+  content: string | Buffer,
+  modeOrLike: number | { like: fs.Stats } = 0o644,
+): void {
   const tmp = `${file}.tmp-${process.pid}`;
   const like = typeof modeOrLike === 'number' ? undefined : modeOrLike.like;
   const mode = like ? like.mode & 0o7777 : (modeOrLike as number);

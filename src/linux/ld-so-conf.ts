@@ -5,10 +5,26 @@
 import * as fs from 'node:fs';
 import { existsInRootfs, openInRootfs } from './rootfs';
 
-const MUSL_LOADERS = ['x86_64', 'aarch64', 'armhf', 'i386', 'ppc64le', 's390x', 'riscv64'].map((a) => `ld-musl-${a}.so.1`);
-const GLIBC_LOADERS = ['ld-linux-x86-64.so.2', 'ld-linux-aarch64.so.1', 'ld-linux-armhf.so.3', 'ld-linux.so.2', 'ld64.so.2', 'ld64.so.1', 'ld-linux-riscv64-lp64d.so.1'];
+const MUSL_LOADERS = ['x86_64', 'aarch64', 'armhf', 'i386', 'ppc64le', 's390x', 'riscv64'].map(
+  (a) => `ld-musl-${a}.so.1`,
+);
+const GLIBC_LOADERS = [
+  'ld-linux-x86-64.so.2',
+  'ld-linux-aarch64.so.1',
+  'ld-linux-armhf.so.3',
+  'ld-linux.so.2',
+  'ld64.so.2',
+  'ld64.so.1',
+  'ld-linux-riscv64-lp64d.so.1',
+];
 const LIB_DIRS = ['/lib', '/lib64', '/usr/lib', '/usr/lib64'];
-const MULTIARCH_DIRS = [...LIB_DIRS, '/lib/x86_64-linux-gnu', '/lib/aarch64-linux-gnu', '/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu'];
+const MULTIARCH_DIRS = [
+  ...LIB_DIRS,
+  '/lib/x86_64-linux-gnu',
+  '/lib/aarch64-linux-gnu',
+  '/usr/lib/x86_64-linux-gnu',
+  '/usr/lib/aarch64-linux-gnu',
+];
 
 /** Why an image has no glibc linker cache to refresh, or undefined if it has one. Looks only for known loader names. */
 export function noGlibcReason(rootFd: number): string | undefined {
@@ -33,4 +49,3 @@ export function existingFolders(rootFd: number, folders: string[]): { present: s
   }
   return { present, missing };
 }
-

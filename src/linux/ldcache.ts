@@ -29,7 +29,8 @@ const OLD_MAGIC = 'ld.so-1.7.0';
 const NEW_MAGIC = 'glibc-ld.so.cache1.1';
 
 function cString(buf: Buffer, offset: number, what: string): string {
-  if (offset >= buf.length) throw new UsageError(`ld.so.cache: ${what} string offset ${offset} is past the end (${buf.length} bytes)`);
+  if (offset >= buf.length)
+    throw new UsageError(`ld.so.cache: ${what} string offset ${offset} is past the end (${buf.length} bytes)`);
   const end = buf.indexOf(0, offset);
   if (end < 0) throw new UsageError(`ld.so.cache: ${what} string at ${offset} is not terminated`);
   return buf.toString('utf8', offset, end);
@@ -39,7 +40,8 @@ function parseNew(buf: Buffer, base: number): LdCacheEntry[] {
   if (buf.length < base + 48) throw new UsageError('ld.so.cache: truncated new-format header');
   const nlibs = buf.readUInt32LE(base + 20);
   const entriesEnd = base + 48 + nlibs * 24;
-  if (nlibs > 1_000_000 || entriesEnd > buf.length) throw new UsageError(`ld.so.cache: ${nlibs} entries do not fit in ${buf.length} bytes`);
+  if (nlibs > 1_000_000 || entriesEnd > buf.length)
+    throw new UsageError(`ld.so.cache: ${nlibs} entries do not fit in ${buf.length} bytes`);
   const out: LdCacheEntry[] = [];
   for (let i = 0; i < nlibs; i++) {
     const at = base + 48 + i * 24;
@@ -59,9 +61,13 @@ export function parseLdCache(buf: Buffer): LdCache {
   if (buf.length >= 16 && buf.toString('latin1', 0, OLD_MAGIC.length) === OLD_MAGIC) {
     const nlibs = buf.readUInt32LE(12);
     const strings = 16 + nlibs * 12;
-    if (nlibs > 1_000_000 || strings > buf.length) throw new UsageError(`ld.so.cache: ${nlibs} entries do not fit in ${buf.length} bytes`);
+    if (nlibs > 1_000_000 || strings > buf.length)
+      throw new UsageError(`ld.so.cache: ${nlibs} entries do not fit in ${buf.length} bytes`);
     const newAt = (strings + 7) & ~7;
-    if (buf.length >= newAt + NEW_MAGIC.length && buf.toString('latin1', newAt, newAt + NEW_MAGIC.length) === NEW_MAGIC) {
+    if (
+      buf.length >= newAt + NEW_MAGIC.length &&
+      buf.toString('latin1', newAt, newAt + NEW_MAGIC.length) === NEW_MAGIC
+    ) {
       return { format: 'compat', entries: parseNew(buf, newAt) };
     }
     const entries: LdCacheEntry[] = [];
@@ -101,7 +107,10 @@ export function readContainerCache(rootFd: number): LdCache | undefined {
 }
 
 /** What a refreshed cache holds: its size, format and how many entries each injected folder gave. */
-export function summariseCache(cache: LdCache, folders: string[]): { entries: number; format: string; contributed: Record<string, number> } {
+export function summariseCache(
+  cache: LdCache,
+  folders: string[],
+): { entries: number; format: string; contributed: Record<string, number> } {
   const byFolder = cacheFolders(cache);
   const contributed: Record<string, number> = {};
   for (const f of folders) contributed[f] = byFolder.get(f.replace(/\/+$/, '')) ?? 0;

@@ -18,7 +18,8 @@ function isInside(child: string, parent: string): boolean {
 
 /** Checks a host ldconfig path (see above); `what` names the argument or variable in errors. */
 export function validateLdconfigPath(ldconfig: string, rootfs: string, what: string): string {
-  if (!path.isAbsolute(ldconfig)) throw new UsageError(`${what} ${JSON.stringify(ldconfig)}: must be an absolute path on the host`);
+  if (!path.isAbsolute(ldconfig))
+    throw new UsageError(`${what} ${JSON.stringify(ldconfig)}: must be an absolute path on the host`);
   let real: string;
   try {
     real = fs.realpathSync(ldconfig);
@@ -48,7 +49,13 @@ export function defaultLdconfig(): string | undefined {
  * timeout: configuration `confFile`, the cache written to `cacheFile` (paths in the container, as
  * ldconfig reads -f and -C under -r).
  */
-export function runLdconfig(ldconfig: string, rootfsPath: string, confFile: string, cacheFile: string, timeoutMs: number): void {
+export function runLdconfig(
+  ldconfig: string,
+  rootfsPath: string,
+  confFile: string,
+  cacheFile: string,
+  timeoutMs: number,
+): void {
   const args = ['-r', rootfsPath, '-f', confFile, '-C', cacheFile];
   try {
     runTrusted(ldconfig, { args, timeoutMs });

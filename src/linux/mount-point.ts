@@ -39,7 +39,10 @@ export function ensureMountPoint(rootFd: number, containerPath: string, kind: Mo
     r = native().mountPoint(rootFd, pathComponents(containerPath).join('/'), MOUNT_POINT_KINDS[kind]);
   } catch (e) {
     // Seen with crun, which applies root.readonly before createContainer hooks (runc after them).
-    if (errorCode(e) === 'EROFS') throw new ActionError(`destination ${containerPath}: the image lacks it and the rootfs is read-only when this hook runs (${messageOf(e)}); add it to the image or set root.readonly to false`);
+    if (errorCode(e) === 'EROFS')
+      throw new ActionError(
+        `destination ${containerPath}: the image lacks it and the rootfs is read-only when this hook runs (${messageOf(e)}); add it to the image or set root.readonly to false`,
+      );
     throw e;
   }
   if (typeof r === 'number') return r;

@@ -17,7 +17,9 @@ export interface MountInfo {
 
 /** Undoes the kernel's octal escapes (\040 space, \011 tab, \012 newline, \134 backslash). */
 export function unescapeMountField(field: string): string {
-  return field.indexOf('\\') < 0 ? field : field.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+  return field.indexOf('\\') < 0
+    ? field
+    : field.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
 }
 
 /** Parses one line; returns undefined for a line that is not a mountinfo record. */

@@ -7,19 +7,67 @@ import * as path from 'node:path';
 
 /** The constants the addon exports, each a number (native/ocihooks.c `constants`; a unit test keeps the lists equal). */
 export const NATIVE_CONSTANTS = [
-  'AT_FDCWD', 'AT_EMPTY_PATH', 'AT_RECURSIVE', 'AT_SYMLINK_NOFOLLOW',
-  'O_PATH', 'O_CLOEXEC', 'O_DIRECTORY', 'O_NOFOLLOW', 'O_CREAT', 'O_EXCL', 'O_RDONLY', 'O_WRONLY', 'O_RDWR', 'O_TRUNC', 'O_NONBLOCK',
+  'AT_FDCWD',
+  'AT_EMPTY_PATH',
+  'AT_RECURSIVE',
+  'AT_SYMLINK_NOFOLLOW',
+  'O_PATH',
+  'O_CLOEXEC',
+  'O_DIRECTORY',
+  'O_NOFOLLOW',
+  'O_CREAT',
+  'O_EXCL',
+  'O_RDONLY',
+  'O_WRONLY',
+  'O_RDWR',
+  'O_TRUNC',
+  'O_NONBLOCK',
   'LOCK_EX',
-  'RESOLVE_IN_ROOT', 'RESOLVE_NO_MAGICLINKS', 'RESOLVE_NO_SYMLINKS', 'RESOLVE_BENEATH', 'RESOLVE_NO_XDEV',
-  'OPEN_TREE_CLONE', 'OPEN_TREE_CLOEXEC',
-  'MOUNT_ATTR_RDONLY', 'MOUNT_ATTR_NOSUID', 'MOUNT_ATTR_NODEV', 'MOUNT_ATTR_NOEXEC', 'MOUNT_ATTR_NOSYMFOLLOW',
-  'MOVE_MOUNT_F_EMPTY_PATH', 'MOVE_MOUNT_T_EMPTY_PATH',
-  'FSCONFIG_SET_FLAG', 'FSCONFIG_SET_STRING', 'FSCONFIG_CMD_CREATE', 'FSOPEN_CLOEXEC', 'FSMOUNT_CLOEXEC',
-  'MS_BIND', 'MS_REC', 'MS_RDONLY', 'MS_NOSUID', 'MS_NODEV', 'MS_NOEXEC', 'MS_REMOUNT', 'MS_PRIVATE', 'MS_SLAVE', 'MS_SHARED', 'MS_UNBINDABLE',
-  'MNT_DETACH', 'UMOUNT_NOFOLLOW',
-  'ENOENT', 'EEXIST', 'AT_REMOVEDIR',
-  'S_IFMT', 'S_IFCHR', 'S_IFBLK', 'S_IFDIR', 'S_IFREG',
-  'BPF_PROG_TYPE_CGROUP_DEVICE', 'BPF_CGROUP_DEVICE', 'BPF_F_ALLOW_MULTI', 'BPF_F_ALLOW_OVERRIDE', 'BPF_F_REPLACE',
+  'RESOLVE_IN_ROOT',
+  'RESOLVE_NO_MAGICLINKS',
+  'RESOLVE_NO_SYMLINKS',
+  'RESOLVE_BENEATH',
+  'RESOLVE_NO_XDEV',
+  'OPEN_TREE_CLONE',
+  'OPEN_TREE_CLOEXEC',
+  'MOUNT_ATTR_RDONLY',
+  'MOUNT_ATTR_NOSUID',
+  'MOUNT_ATTR_NODEV',
+  'MOUNT_ATTR_NOEXEC',
+  'MOUNT_ATTR_NOSYMFOLLOW',
+  'MOVE_MOUNT_F_EMPTY_PATH',
+  'MOVE_MOUNT_T_EMPTY_PATH',
+  'FSCONFIG_SET_FLAG',
+  'FSCONFIG_SET_STRING',
+  'FSCONFIG_CMD_CREATE',
+  'FSOPEN_CLOEXEC',
+  'FSMOUNT_CLOEXEC',
+  'MS_BIND',
+  'MS_REC',
+  'MS_RDONLY',
+  'MS_NOSUID',
+  'MS_NODEV',
+  'MS_NOEXEC',
+  'MS_REMOUNT',
+  'MS_PRIVATE',
+  'MS_SLAVE',
+  'MS_SHARED',
+  'MS_UNBINDABLE',
+  'MNT_DETACH',
+  'UMOUNT_NOFOLLOW',
+  'ENOENT',
+  'EEXIST',
+  'AT_REMOVEDIR',
+  'S_IFMT',
+  'S_IFCHR',
+  'S_IFBLK',
+  'S_IFDIR',
+  'S_IFREG',
+  'BPF_PROG_TYPE_CGROUP_DEVICE',
+  'BPF_CGROUP_DEVICE',
+  'BPF_F_ALLOW_MULTI',
+  'BPF_F_ALLOW_OVERRIDE',
+  'BPF_F_REPLACE',
 ] as const;
 export type NativeConstants = Readonly<Record<(typeof NATIVE_CONSTANTS)[number], number>>;
 
@@ -53,7 +101,15 @@ export interface Native {
   /** flock(2) (op: constants.LOCK_EX); blocks until the lock is had, released when the fd closes. */
   flock(fd: number, op: number): void;
   openTree(dirfd: number, path: string, flags: number): number;
-  mountSetattr(dirfd: number, path: string, flags: number, attrSet: number, attrClr: number, propagation: number, label?: string): void;
+  mountSetattr(
+    dirfd: number,
+    path: string,
+    flags: number,
+    attrSet: number,
+    attrClr: number,
+    propagation: number,
+    label?: string,
+  ): void;
   moveMount(fromDirfd: number, fromPath: string, toDirfd: number, toPath: string, flags: number, label?: string): void;
   fsopen(fsname: string, flags: number): number;
   fsconfig(fd: number, cmd: number, key: string | null, value: string | null): void;
@@ -68,7 +124,10 @@ export interface Native {
   /** The mount-point walk (src/linux/mount-point.ts words its refusals). */
   mountPoint(rootFd: number, rel: string, kind: number): number | MountPointRefusal;
   /** Forked single-threaded helper for user-namespaced containers; one result line per op. */
-  mountInUserNamespace(pid: number, ops: { source: string; destination: string; kind: number; readonly: boolean }[]): string[];
+  mountInUserNamespace(
+    pid: number,
+    ops: { source: string; destination: string; kind: number; readonly: boolean }[],
+  ): string[];
   /** Replaces this process; returns only by throwing. */
   execve(path: string, argv: string[], envp: string[]): never;
 }
@@ -78,7 +137,10 @@ let loaded: Native | undefined;
 /** Where the addon may be: beside a bundle (dist/lib -> dist/native), or the node-gyp output in the tree. */
 function candidates(): string[] {
   const here = __dirname;
-  return [path.join(here, '..', 'native', 'ocihooks.node'), path.join(here, '..', '..', 'native', 'build', 'Release', 'ocihooks.node')];
+  return [
+    path.join(here, '..', 'native', 'ocihooks.node'),
+    path.join(here, '..', '..', 'native', 'build', 'Release', 'ocihooks.node'),
+  ];
 }
 
 export function native(): Native {

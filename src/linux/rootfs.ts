@@ -30,7 +30,11 @@ export function kindOfMode(mode: number): string {
  * Opens an existing path inside the rootfs — O_PATH unless other open flags are given (O_RDONLY
  * to read a file) — or returns undefined if it does not exist.
  */
-export function openInRootfs(rootFd: number, containerPath: string, flags: number = native().constants.O_PATH): number | undefined {
+export function openInRootfs(
+  rootFd: number,
+  containerPath: string,
+  flags: number = native().constants.O_PATH,
+): number | undefined {
   const n = native();
   const c = n.constants;
   const rel = pathComponents(containerPath).join('/') || '.';

@@ -14,19 +14,46 @@ describe('--mount grammar (Sarus wording)', () => {
 
   test.each([
     ['src=/a,dst=/b', "Invalid mount request 'src=/a,dst=/b': 'type' must be specified"],
-    ['type=volume,src=/a,dst=/b', "Invalid mount request 'type=volume,src=/a,dst=/b': 'volume' is not a valid mount type"],
-    ['type=bind,dst=/b', "Invalid mount request 'type=bind,dst=/b': no source specified. Use either 'source' or 'src'."],
-    ['type=bind,src=/a', "Invalid mount request 'type=bind,src=/a': no destination specified. Use either 'destination', 'dst' or 'target'."],
+    [
+      'type=volume,src=/a,dst=/b',
+      "Invalid mount request 'type=volume,src=/a,dst=/b': 'volume' is not a valid mount type",
+    ],
+    [
+      'type=bind,dst=/b',
+      "Invalid mount request 'type=bind,dst=/b': no source specified. Use either 'source' or 'src'.",
+    ],
+    [
+      'type=bind,src=/a',
+      "Invalid mount request 'type=bind,src=/a': no destination specified. Use either 'destination', 'dst' or 'target'.",
+    ],
     ['type=bind,src=a,dst=/b', "Invalid mount request 'type=bind,src=a,dst=/b': source must be an absolute path"],
     ['type=bind,src=/a,dst=b', "Invalid mount request 'type=bind,src=/a,dst=b': destination must be an absolute path"],
     ['type=bind,src=,dst=/b', "Invalid mount request 'type=bind,src=,dst=/b': source is empty"],
     ['type=bind,src=/a,dst=', "Invalid mount request 'type=bind,src=/a,dst=': destination is empty"],
-    ['type=bind,src=/a,source=/a,dst=/b', "Invalid mount request 'type=bind,src=/a,source=/a,dst=/b': multiple formats used to specify mount source. Use either 'source' or 'src'."],
-    ['type=bind,src=/a,dst=/b,target=/c', "Invalid mount request 'type=bind,src=/a,dst=/b,target=/c': multiple formats used to specify mount destination. Use one of 'destination', 'dst' or 'target'."],
-    ['type=bind,src=/a,dst=/b,bind-propagation=slave', "Invalid mount request 'type=bind,src=/a,dst=/b,bind-propagation=slave': 'bind-propagation' is not a valid bind mount option"],
-    ['type=bind,src=/a,src=/c,dst=/b', "Invalid mount request 'type=bind,src=/a,src=/c,dst=/b': 'src' is given more than once"],
-    ['type=bind,src=/a,dst=/b,readonly=no', "Invalid mount request 'type=bind,src=/a,dst=/b,readonly=no': 'readonly' takes no value (got 'no')"],
-    ['type=bind,,src=/a,dst=/b', "Invalid mount request 'type=bind,,src=/a,dst=/b': empty option (two commas in a row?)"],
+    [
+      'type=bind,src=/a,source=/a,dst=/b',
+      "Invalid mount request 'type=bind,src=/a,source=/a,dst=/b': multiple formats used to specify mount source. Use either 'source' or 'src'.",
+    ],
+    [
+      'type=bind,src=/a,dst=/b,target=/c',
+      "Invalid mount request 'type=bind,src=/a,dst=/b,target=/c': multiple formats used to specify mount destination. Use one of 'destination', 'dst' or 'target'.",
+    ],
+    [
+      'type=bind,src=/a,dst=/b,bind-propagation=slave',
+      "Invalid mount request 'type=bind,src=/a,dst=/b,bind-propagation=slave': 'bind-propagation' is not a valid bind mount option",
+    ],
+    [
+      'type=bind,src=/a,src=/c,dst=/b',
+      "Invalid mount request 'type=bind,src=/a,src=/c,dst=/b': 'src' is given more than once",
+    ],
+    [
+      'type=bind,src=/a,dst=/b,readonly=no',
+      "Invalid mount request 'type=bind,src=/a,dst=/b,readonly=no': 'readonly' takes no value (got 'no')",
+    ],
+    [
+      'type=bind,,src=/a,dst=/b',
+      "Invalid mount request 'type=bind,,src=/a,dst=/b': empty option (two commas in a row?)",
+    ],
     ['', "Invalid mount request '': empty request"],
   ])('%s -> error', (arg, message) => {
     expect(() => parseMountRequest(arg)).toThrow(new UsageError(message));
@@ -47,13 +74,28 @@ describe('--device grammar', () => {
   test.each([
     ['', "Invalid device request '': empty request"],
     ['dev/fuse', "Invalid device request 'dev/fuse': host device path must be an absolute path"],
-    ['/dev/fuse:rr', "Invalid device request '/dev/fuse:rr': 'rr' is neither an absolute container path nor an access string (a non-empty subset of 'rwm' without repeats)"],
-    ['/dev/fuse:x', "Invalid device request '/dev/fuse:x': 'x' is neither an absolute container path nor an access string (a non-empty subset of 'rwm' without repeats)"],
-    ['/dev/fuse:', "Invalid device request '/dev/fuse:': empty token after \":\""],
-    ['/dev/fuse:/dev/f:', "Invalid device request '/dev/fuse:/dev/f:': '' is not a valid access string: use a non-empty subset of 'rwm' without repeats"],
-    ['/dev/fuse:/dev/f:rwmr', "Invalid device request '/dev/fuse:/dev/f:rwmr': 'rwmr' is not a valid access string: use a non-empty subset of 'rwm' without repeats"],
+    [
+      '/dev/fuse:rr',
+      "Invalid device request '/dev/fuse:rr': 'rr' is neither an absolute container path nor an access string (a non-empty subset of 'rwm' without repeats)",
+    ],
+    [
+      '/dev/fuse:x',
+      "Invalid device request '/dev/fuse:x': 'x' is neither an absolute container path nor an access string (a non-empty subset of 'rwm' without repeats)",
+    ],
+    ['/dev/fuse:', 'Invalid device request \'/dev/fuse:\': empty token after ":"'],
+    [
+      '/dev/fuse:/dev/f:',
+      "Invalid device request '/dev/fuse:/dev/f:': '' is not a valid access string: use a non-empty subset of 'rwm' without repeats",
+    ],
+    [
+      '/dev/fuse:/dev/f:rwmr',
+      "Invalid device request '/dev/fuse:/dev/f:rwmr': 'rwmr' is not a valid access string: use a non-empty subset of 'rwm' without repeats",
+    ],
     ['/dev/fuse:f:r', "Invalid device request '/dev/fuse:f:r': container device path must be an absolute path"],
-    ['/a:/b:r:x', "Invalid device request '/a:/b:r:x': too many tokens: expected <host path>[:<container path>][:<access>]"],
+    [
+      '/a:/b:r:x',
+      "Invalid device request '/a:/b:r:x': too many tokens: expected <host path>[:<container path>][:<access>]",
+    ],
     [':/dev/x', "Invalid device request ':/dev/x': host device path is empty"],
   ])('%s -> error', (arg, message) => {
     expect(() => parseDeviceRequest(arg)).toThrow(new UsageError(message));

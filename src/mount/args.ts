@@ -36,16 +36,22 @@ export function parseMountRequest(arg: string): MountRequest {
   if (!map.has('type')) throw mountError(arg, "'type' must be specified");
   if (map.get('type') !== 'bind') throw mountError(arg, `'${map.get('type')}' is not a valid mount type`);
 
-  if (map.has('source') && map.has('src')) throw mountError(arg, "multiple formats used to specify mount source. Use either 'source' or 'src'.");
+  if (map.has('source') && map.has('src'))
+    throw mountError(arg, "multiple formats used to specify mount source. Use either 'source' or 'src'.");
   const source = map.get('source') ?? map.get('src');
   if (source === undefined) throw mountError(arg, "no source specified. Use either 'source' or 'src'.");
   if (source === '') throw mountError(arg, 'source is empty');
   if (!path.isAbsolute(source)) throw mountError(arg, 'source must be an absolute path');
 
   const dstKeys = ['destination', 'dst', 'target'].filter((k) => map.has(k));
-  if (dstKeys.length > 1) throw mountError(arg, "multiple formats used to specify mount destination. Use one of 'destination', 'dst' or 'target'.");
+  if (dstKeys.length > 1)
+    throw mountError(
+      arg,
+      "multiple formats used to specify mount destination. Use one of 'destination', 'dst' or 'target'.",
+    );
   const destination = dstKeys.length ? (map.get(dstKeys[0] as string) as string) : undefined;
-  if (destination === undefined) throw mountError(arg, "no destination specified. Use either 'destination', 'dst' or 'target'.");
+  if (destination === undefined)
+    throw mountError(arg, "no destination specified. Use either 'destination', 'dst' or 'target'.");
   if (destination === '') throw mountError(arg, 'destination is empty');
   if (!path.isAbsolute(destination)) throw mountError(arg, 'destination must be an absolute path');
 
@@ -84,12 +90,20 @@ export function parseDeviceRequest(arg: string): DeviceRequest {
     if (path.isAbsolute(second)) destination = second;
     else if (isAccessString(second)) access = second;
     else if (second === '') throw deviceError(arg, 'empty token after ":"');
-    else throw deviceError(arg, `'${second}' is neither an absolute container path nor an access string (a non-empty subset of 'rwm' without repeats)`);
+    else
+      throw deviceError(
+        arg,
+        `'${second}' is neither an absolute container path nor an access string (a non-empty subset of 'rwm' without repeats)`,
+      );
   } else if (parts.length === 3) {
     destination = parts[1] as string;
     access = parts[2] as string;
     if (!path.isAbsolute(destination)) throw deviceError(arg, 'container device path must be an absolute path');
-    if (!isAccessString(access)) throw deviceError(arg, `'${access}' is not a valid access string: use a non-empty subset of 'rwm' without repeats`);
+    if (!isAccessString(access))
+      throw deviceError(
+        arg,
+        `'${access}' is not a valid access string: use a non-empty subset of 'rwm' without repeats`,
+      );
   }
   return { source, destination, access };
 }
@@ -104,7 +118,8 @@ export function hostSourcesOf(hookArgs: readonly string[]): string[] {
   const sources: string[] = [];
   for (const arg of hookArgs) {
     try {
-      if (arg.startsWith('--mount=')) sources.push(parseMountRequest(arg.slice(8).split(FI_PROVIDER_PATH_TOKEN).join('/fi-provider-path')).source);
+      if (arg.startsWith('--mount='))
+        sources.push(parseMountRequest(arg.slice(8).split(FI_PROVIDER_PATH_TOKEN).join('/fi-provider-path')).source);
       else if (arg.startsWith('--device=')) sources.push(parseDeviceRequest(arg.slice(9)).source);
     } catch {
       // not for install to judge: `ocihooks validate` and the hook itself report it

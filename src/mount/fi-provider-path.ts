@@ -13,16 +13,26 @@ import { FI_PROVIDER_PATH_TOKEN } from './args';
  * else, when a host ldconfig is configured, <dir of the first libfabric.so.N in the container's
  * linker cache>/libfabric; else /usr/lib.
  */
-export function fiProviderPath(env: Map<string, string>, ldconfigSet: boolean, cache: () => LdCache | undefined): { value: string; from: string } {
+export function fiProviderPath(
+  env: Map<string, string>,
+  ldconfigSet: boolean,
+  cache: () => LdCache | undefined,
+): { value: string; from: string } {
   const fromEnv = env.get('FI_PROVIDER_PATH');
   let result: { value: string; from: string } = { value: '/usr/lib', from: 'fallback' };
   if (fromEnv) result = { value: fromEnv, from: 'container env FI_PROVIDER_PATH' };
   else if (ldconfigSet) {
     const lib = cache()?.entries.find((e) => /^libfabric\.so\.\d/.test(e.name));
-    if (lib) result = { value: `${path.posix.dirname(lib.path)}/libfabric`, from: `linker cache entry ${lib.name} => ${lib.path}` };
+    if (lib)
+      result = {
+        value: `${path.posix.dirname(lib.path)}/libfabric`,
+        from: `linker cache entry ${lib.name} => ${lib.path}`,
+      };
   }
   if (!path.posix.isAbsolute(result.value)) {
-    throw new ActionError(`<FI_PROVIDER_PATH> from ${result.from} is ${JSON.stringify(result.value)}: not an absolute path`);
+    throw new ActionError(
+      `<FI_PROVIDER_PATH> from ${result.from} is ${JSON.stringify(result.value)}: not an absolute path`,
+    );
   }
   return result;
 }
@@ -33,7 +43,9 @@ export function substituteToken(arg: string, value: () => string): string {
   for (const item of arg.split(',')) {
     const key = item.split('=')[0];
     if ((key === 'source' || key === 'src') && item.includes(FI_PROVIDER_PATH_TOKEN)) {
-      throw new UsageError(`Invalid mount request '${arg}': ${FI_PROVIDER_PATH_TOKEN} may only be used in the destination (its value can come from the image)`);
+      throw new UsageError(
+        `Invalid mount request '${arg}': ${FI_PROVIDER_PATH_TOKEN} may only be used in the destination (its value can come from the image)`,
+      );
     }
   }
   return arg.split(FI_PROVIDER_PATH_TOKEN).join(value());

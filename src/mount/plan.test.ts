@@ -19,7 +19,10 @@ const host = fakeHost({
   '/run/fifo': { kind: 'other', detail: 'a fifo' },
 });
 
-const cacheWithFabric: LdCache = { format: 'new', entries: [{ name: 'libfabric.so.1', path: '/opt/fabric/lib/libfabric.so.1', flags: 0 }] };
+const cacheWithFabric: LdCache = {
+  format: 'new',
+  entries: [{ name: 'libfabric.so.1', path: '/opt/fabric/lib/libfabric.so.1', flags: 0 }],
+};
 
 function plan(args: Partial<MountHookArgs>, config: Partial<OciConfig> = {}, cache?: LdCache) {
   const checked = checkMountHookArgs({ mounts: [], devices: [], ...args });
@@ -32,16 +35,38 @@ describe('mount hook plans (golden)', () => {
   test.each<[string, Partial<MountHookArgs>, Partial<OciConfig>, LdCache | undefined]>([
     [
       'slurm-binds',
-      { mounts: ['type=bind,src=/usr/bin/srun,dst=/usr/bin/srun,readonly', 'type=bind,source=/usr/lib/x86_64-linux-gnu/slurm-wlm,destination=/usr/lib/x86_64-linux-gnu/slurm-wlm,readonly', 'type=bind,src=/etc/slurm,target=/etc/slurm', 'type=bind,src=/run/munge,dst=/run/munge'] },
+      {
+        mounts: [
+          'type=bind,src=/usr/bin/srun,dst=/usr/bin/srun,readonly',
+          'type=bind,source=/usr/lib/x86_64-linux-gnu/slurm-wlm,destination=/usr/lib/x86_64-linux-gnu/slurm-wlm,readonly',
+          'type=bind,src=/etc/slurm,target=/etc/slurm',
+          'type=bind,src=/run/munge,dst=/run/munge',
+        ],
+      },
       {},
       undefined,
     ],
     ['devices', { devices: ['/dev/infiniband/uverbs0', '/dev/null:/dev/host-null:rw', '/dev/null:r'] }, {}, undefined],
-    ['ldconfig-path', { mounts: ['type=bind,src=/etc/slurm,dst=/etc/slurm'], ldconfigPath: '/sbin/ldconfig' }, {}, undefined],
-    ['fi-provider-path-from-env', { mounts: [FI] }, { process: { env: ['FI_PROVIDER_PATH=/opt/providers'] } }, undefined],
+    [
+      'ldconfig-path',
+      { mounts: ['type=bind,src=/etc/slurm,dst=/etc/slurm'], ldconfigPath: '/sbin/ldconfig' },
+      {},
+      undefined,
+    ],
+    [
+      'fi-provider-path-from-env',
+      { mounts: [FI] },
+      { process: { env: ['FI_PROVIDER_PATH=/opt/providers'] } },
+      undefined,
+    ],
     ['fi-provider-path-from-cache', { mounts: [FI], ldconfigPath: '/sbin/ldconfig' }, {}, cacheWithFabric],
     ['fi-provider-path-fallback', { mounts: [FI] }, {}, cacheWithFabric],
-    ['propagation-rslave', { mounts: ['type=bind,src=/etc/slurm,dst=/etc/slurm'] }, { linux: { rootfsPropagation: 'rslave' } }, undefined],
+    [
+      'propagation-rslave',
+      { mounts: ['type=bind,src=/etc/slurm,dst=/etc/slurm'] },
+      { linux: { rootfsPropagation: 'rslave' } },
+      undefined,
+    ],
     ['nothing-to-do', {}, {}, undefined],
   ])('%s', (name, args, config, cache) => {
     expectGolden(__filename, `plan-${name}`, plan(args, config, cache));
@@ -50,10 +75,34 @@ describe('mount hook plans (golden)', () => {
 
 describe('mount hook refusals', () => {
   test.each<[string, Partial<MountHookArgs>, Partial<OciConfig>, typeof UsageError | typeof ActionError, string]>([
-    ['missing source', { mounts: ['type=bind,src=/nope,dst=/x'] }, {}, UsageError, "Invalid mount request 'type=bind,src=/nope,dst=/x': source /nope: no such file or directory"],
-    ['fifo source', { mounts: ['type=bind,src=/run/fifo,dst=/x'] }, {}, UsageError, "Invalid mount request 'type=bind,src=/run/fifo,dst=/x': source /run/fifo is a fifo"],
-    ['device that is a directory', { devices: ['/etc/slurm'] }, {}, UsageError, "Invalid device request '/etc/slurm': /etc/slurm is not a character or block device (a directory)"],
-    ['device that is missing', { devices: ['/dev/nope:rw'] }, {}, UsageError, "Invalid device request '/dev/nope:rw': /dev/nope is not a character or block device (no such file or directory)"],
+    [
+      'missing source',
+      { mounts: ['type=bind,src=/nope,dst=/x'] },
+      {},
+      UsageError,
+      "Invalid mount request 'type=bind,src=/nope,dst=/x': source /nope: no such file or directory",
+    ],
+    [
+      'fifo source',
+      { mounts: ['type=bind,src=/run/fifo,dst=/x'] },
+      {},
+      UsageError,
+      "Invalid mount request 'type=bind,src=/run/fifo,dst=/x': source /run/fifo is a fifo",
+    ],
+    [
+      'device that is a directory',
+      { devices: ['/etc/slurm'] },
+      {},
+      UsageError,
+      "Invalid device request '/etc/slurm': /etc/slurm is not a character or block device (a directory)",
+    ],
+    [
+      'device that is missing',
+      { devices: ['/dev/nope:rw'] },
+      {},
+      UsageError,
+      "Invalid device request '/dev/nope:rw': /dev/nope is not a character or block device (no such file or directory)",
+    ],
     [
       'token in the source',
       { mounts: ['type=bind,src=<FI_PROVIDER_PATH>,dst=/x'] },
@@ -61,9 +110,27 @@ describe('mount hook refusals', () => {
       UsageError,
       "Invalid mount request 'type=bind,src=<FI_PROVIDER_PATH>,dst=/x': <FI_PROVIDER_PATH> may only be used in the destination (its value can come from the image)",
     ],
-    ['relative FI_PROVIDER_PATH from the image', { mounts: [FI] }, { process: { env: ['FI_PROVIDER_PATH=../../etc'] } }, ActionError, '<FI_PROVIDER_PATH> from container env FI_PROVIDER_PATH is "../../etc": not an absolute path'],
-    ['relative LDCONFIG_PATH', { ldconfigPath: 'ldconfig' }, {}, UsageError, 'LDCONFIG_PATH "ldconfig": must be an absolute path on the host'],
-    ['LDCONFIG_PATH that does not exist', { ldconfigPath: '/opt/nope/ldconfig' }, {}, UsageError, 'LDCONFIG_PATH /opt/nope/ldconfig: no such file on the host'],
+    [
+      'relative FI_PROVIDER_PATH from the image',
+      { mounts: [FI] },
+      { process: { env: ['FI_PROVIDER_PATH=../../etc'] } },
+      ActionError,
+      '<FI_PROVIDER_PATH> from container env FI_PROVIDER_PATH is "../../etc": not an absolute path',
+    ],
+    [
+      'relative LDCONFIG_PATH',
+      { ldconfigPath: 'ldconfig' },
+      {},
+      UsageError,
+      'LDCONFIG_PATH "ldconfig": must be an absolute path on the host',
+    ],
+    [
+      'LDCONFIG_PATH that does not exist',
+      { ldconfigPath: '/opt/nope/ldconfig' },
+      {},
+      UsageError,
+      'LDCONFIG_PATH /opt/nope/ldconfig: no such file on the host',
+    ],
   ])('%s', (_name, args, config, kind, message) => {
     const attempt = () => plan(args, config);
     expect(attempt).toThrow(kind);
@@ -71,8 +138,14 @@ describe('mount hook refusals', () => {
   });
 
   test('grammar errors come from checkMountHookArgs, before any container is read', () => {
-    expect(() => checkMountHookArgs({ mounts: ['type=bind,src=/a'], devices: [] })).toThrow("Invalid mount request 'type=bind,src=/a': no destination specified. Use either 'destination', 'dst' or 'target'.");
-    expect(() => checkMountHookArgs({ mounts: ['type=bind,src=/a,dst=<FI_PROVIDER_PATH>,bad'], devices: [] })).toThrow("'bad' is not a valid bind mount option");
-    expect(() => checkMountHookArgs({ mounts: [], devices: ['/dev/x:q'] })).toThrow("Invalid device request '/dev/x:q'");
+    expect(() => checkMountHookArgs({ mounts: ['type=bind,src=/a'], devices: [] })).toThrow(
+      "Invalid mount request 'type=bind,src=/a': no destination specified. Use either 'destination', 'dst' or 'target'.",
+    );
+    expect(() => checkMountHookArgs({ mounts: ['type=bind,src=/a,dst=<FI_PROVIDER_PATH>,bad'], devices: [] })).toThrow(
+      "'bad' is not a valid bind mount option",
+    );
+    expect(() => checkMountHookArgs({ mounts: [], devices: ['/dev/x:q'] })).toThrow(
+      "Invalid device request '/dev/x:q'",
+    );
   });
 });

@@ -45,26 +45,47 @@ export function checkMountHookArgs(args: MountHookArgs): CheckedMountHookArgs {
 export function planMountHook(p: PlanInput, args: CheckedMountHookArgs, sources: MountPlanSources): Plan {
   const { host } = sources;
   const actions: Action[] = [];
-  const ldconfig = args.ldconfigPath ? validateLdconfigPath(args.ldconfigPath, p.bundle.rootfs, 'LDCONFIG_PATH') : undefined;
+  const ldconfig = args.ldconfigPath
+    ? validateLdconfigPath(args.ldconfigPath, p.bundle.rootfs, 'LDCONFIG_PATH')
+    : undefined;
   let fi: string | undefined;
-  const fiValue = () => (fi ??= fiProviderPath(containerEnv(p.bundle.config), ldconfig !== undefined, sources.readCache).value);
+  const fiValue = () =>
+    (fi ??= fiProviderPath(containerEnv(p.bundle.config), ldconfig !== undefined, sources.readCache).value);
 
   for (const [i, arg] of args.mounts.entries()) {
     const req = args.parsedMounts[i] ?? parseMountRequest(substituteToken(arg, fiValue));
     const src = host.describe(req.source);
-    if (src.kind === 'missing') throw new UsageError(`Invalid mount request '${arg}': source ${req.source}: ${src.detail}`);
-    if (src.kind === 'other') throw new UsageError(`Invalid mount request '${arg}': source ${req.source} is ${src.detail}`);
+    if (src.kind === 'missing')
+      throw new UsageError(`Invalid mount request '${arg}': source ${req.source}: ${src.detail}`);
+    if (src.kind === 'other')
+      throw new UsageError(`Invalid mount request '${arg}': source ${req.source} is ${src.detail}`);
     // A device given as a mount source is bound like a file (no cgroup rule: use --device for that).
-    actions.push({ action: 'bind', source: req.source, destination: req.destination, kind: src.kind === 'directory' ? 'directory' : 'file', readonly: req.readonly });
+    actions.push({
+      action: 'bind',
+      source: req.source,
+      destination: req.destination,
+      kind: src.kind === 'directory' ? 'directory' : 'file',
+      readonly: req.readonly,
+    });
   }
   const rules: DeviceAllow[] = [];
   args.parsedDevices.forEach((req, i) => {
     const d = host.describe(req.source);
     if (d.kind !== 'device') {
       const what = d.kind === 'missing' || d.kind === 'other' ? d.detail : `a ${d.kind}`;
-      throw new UsageError(`Invalid device request '${args.devices[i]}': ${req.source} is not a character or block device (${what})`);
+      throw new UsageError(
+        `Invalid device request '${args.devices[i]}': ${req.source} is not a character or block device (${what})`,
+      );
     }
-    actions.push({ action: 'device', source: req.source, destination: req.destination, type: d.type, major: d.major, minor: d.minor, access: req.access });
+    actions.push({
+      action: 'device',
+      source: req.source,
+      destination: req.destination,
+      type: d.type,
+      major: d.major,
+      minor: d.minor,
+      access: req.access,
+    });
     rules.push({ type: d.type, major: d.major, minor: d.minor, access: req.access });
   });
   if (rules.length) actions.push({ action: 'allow-devices', rules });

@@ -5,7 +5,15 @@
 import * as path from 'node:path';
 
 /** Global options of runc and crun that take a value in the next argument. */
-const GLOBAL_WITH_VALUE = new Set(['--root', '--log', '--log-format', '--criu', '--rootless', '--log-level', '--cgroup-manager']);
+const GLOBAL_WITH_VALUE = new Set([
+  '--root',
+  '--log',
+  '--log-format',
+  '--criu',
+  '--rootless',
+  '--log-level',
+  '--cgroup-manager',
+]);
 
 export interface RuntimeCommand {
   subcommand?: string;

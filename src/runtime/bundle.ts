@@ -21,7 +21,8 @@ export const ORIGINAL_ANNOTATION = 'org.ocihooks.runtime.original-config';
 export function originalConfig(config: Json, configPath: string): Json {
   const saved = (config.annotations as Record<string, unknown> | undefined)?.[ORIGINAL_ANNOTATION];
   if (saved === undefined) return config;
-  if (typeof saved !== 'string') throw new UsageError(`config ${configPath}: annotation ${ORIGINAL_ANNOTATION} is not a string`);
+  if (typeof saved !== 'string')
+    throw new UsageError(`config ${configPath}: annotation ${ORIGINAL_ANNOTATION} is not a string`);
   return parseJson(saved, `config ${configPath}: annotation ${ORIGINAL_ANNOTATION}`) as Json;
 }
 
@@ -29,7 +30,13 @@ export function originalConfig(config: Json, configPath: string): Json {
  * Edits <bundle>/config.json in place; returns what was added. `edit` changes (a copy of) the
  * original before the hooks are matched against it.
  */
-export function rewriteBundleConfig(bundle: string, read: HooksRead, extraAnnotations: Record<string, string>, edit?: (config: Json) => void, opts: InjectOptions = {}): string[] {
+export function rewriteBundleConfig(
+  bundle: string,
+  read: HooksRead,
+  extraAnnotations: Record<string, string>,
+  edit?: (config: Json) => void,
+  opts: InjectOptions = {},
+): string[] {
   const configPath = path.join(bundle, 'config.json');
   let text: string;
   let stat: fs.Stats;

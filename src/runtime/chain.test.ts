@@ -9,15 +9,29 @@ afterAll(() => fs.rmSync(dir, { recursive: true }));
 const bin = path.join(dir, 'bin');
 const elsewhere = path.join(dir, 'elsewhere');
 for (const d of [bin, elsewhere]) fs.mkdirSync(d);
-for (const p of ['ocihook-mount', 'ocihook-gpu', 'ocihook-ldconfig']) fs.writeFileSync(path.join(bin, p), '#!/bin/sh\n', { mode: 0o755 });
+for (const p of ['ocihook-mount', 'ocihook-gpu', 'ocihook-ldconfig'])
+  fs.writeFileSync(path.join(bin, p), '#!/bin/sh\n', { mode: 0o755 });
 fs.writeFileSync(path.join(elsewhere, 'ocihook-mount'), '#!/bin/sh\n', { mode: 0o755 });
 fs.symlinkSync(path.join(bin, 'ocihook-ldconfig'), path.join(elsewhere, 'ldconfig-link'));
 
-const mount = { path: path.join(bin, 'ocihook-mount'), args: ['ocihook-mount', '--mount=type=bind,src=/a,dst=/a'], env: ['LDCONFIG_PATH=/sbin/ldconfig'], timeout: 30 };
+const mount = {
+  path: path.join(bin, 'ocihook-mount'),
+  args: ['ocihook-mount', '--mount=type=bind,src=/a,dst=/a'],
+  env: ['LDCONFIG_PATH=/sbin/ldconfig'],
+  timeout: 30,
+};
 const gpu = { path: path.join(bin, 'ocihook-gpu'), args: ['ocihook-gpu', '--cdi-spec-dir=/etc/cdi'], timeout: 10 };
-const ldconfig = { path: path.join(bin, 'ocihook-ldconfig'), args: ['ocihook-ldconfig', '--ldconfig-path=/sbin/ldconfig'], timeout: 5 };
+const ldconfig = {
+  path: path.join(bin, 'ocihook-ldconfig'),
+  args: ['ocihook-ldconfig', '--ldconfig-path=/sbin/ldconfig'],
+  timeout: 5,
+};
 const site = { path: '/usr/libexec/site-hook', args: ['site-hook'] };
-const chainOf = (list: object[], timeout?: number) => ({ path: path.join(bin, 'ocihook-mount'), args: ['ocihook-chain', `--ocihooks-chain=${JSON.stringify(list)}`], ...(timeout === undefined ? {} : { timeout }) });
+const chainOf = (list: object[], timeout?: number) => ({
+  path: path.join(bin, 'ocihook-mount'),
+  args: ['ocihook-chain', `--ocihooks-chain=${JSON.stringify(list)}`],
+  ...(timeout === undefined ? {} : { timeout }),
+});
 
 test('two or more of ours in a row become one hook; their arguments, env lists and timeouts kept', () => {
   expect(chainHooks([mount, gpu, ldconfig], bin)).toEqual({
@@ -37,14 +51,27 @@ test('two or more of ours in a row become one hook; their arguments, env lists a
 
 test('a hook of the site between them splits the run; a run of one stays as it is', () => {
   expect(chainHooks([mount, site, gpu, ldconfig], bin)).toEqual({
-    hooks: [mount, site, chainOf([{ program: 'ocihook-gpu', args: gpu.args }, { program: 'ocihook-ldconfig', args: ldconfig.args }], 15)],
+    hooks: [
+      mount,
+      site,
+      chainOf(
+        [
+          { program: 'ocihook-gpu', args: gpu.args },
+          { program: 'ocihook-ldconfig', args: ldconfig.args },
+        ],
+        15,
+      ),
+    ],
     chained: [false, false, true, true],
   });
   expect(chainHooks([site, mount, site], bin)).toEqual({ hooks: [site, mount, site], chained: [false, false, false] });
 });
 
 test.each([
-  ['a subcommand (precreate may end its process itself)', { ...gpu, args: ['ocihook-gpu', 'precreate', '--cdi-spec-dir=/etc/cdi'] }],
+  [
+    'a subcommand (precreate may end its process itself)',
+    { ...gpu, args: ['ocihook-gpu', 'precreate', '--cdi-spec-dir=/etc/cdi'] },
+  ],
   ['a program of the same name elsewhere', { ...mount, path: path.join(elsewhere, 'ocihook-mount') }],
   ['a path that does not exist', { ...mount, path: path.join(dir, 'nowhere', 'ocihook-mount') }],
 ])('not chained: %s', (_name, hook) => {
@@ -54,7 +81,12 @@ test.each([
 test('a link to our program counts (its real path); a hook without a timeout leaves the chain without one', () => {
   const linked = { path: path.join(elsewhere, 'ldconfig-link'), args: ['ocihook-ldconfig'] };
   expect(chainHooks([mount, linked], bin)).toEqual({
-    hooks: [chainOf([{ program: 'ocihook-mount', args: mount.args, env: ['LDCONFIG_PATH=/sbin/ldconfig'] }, { program: 'ocihook-ldconfig', args: ['ocihook-ldconfig'] }])],
+    hooks: [
+      chainOf([
+        { program: 'ocihook-mount', args: mount.args, env: ['LDCONFIG_PATH=/sbin/ldconfig'] },
+        { program: 'ocihook-ldconfig', args: ['ocihook-ldconfig'] },
+      ]),
+    ],
     chained: [true, true],
   });
 });
@@ -62,5 +94,7 @@ test('a link to our program counts (its real path); a hook without a timeout lea
 test('the launcher, which imports nothing of the project, has the same flag and list', () => {
   const launcher = fs.readFileSync(path.join(__dirname, '..', 'cmd', 'launcher.ts'), 'utf8');
   expect(/const CHAIN = '([^']+)';/.exec(launcher)?.[1]).toBe(CHAIN_FLAG);
-  expect(JSON.parse((/const CHAINABLE = (\[[^\]]*\]);/.exec(launcher)?.[1] ?? '[]').replaceAll("'", '"'))).toEqual([...CHAINABLE]);
+  expect(JSON.parse((/const CHAINABLE = (\[[^\]]*\]);/.exec(launcher)?.[1] ?? '[]').replaceAll("'", '"'))).toEqual([
+    ...CHAINABLE,
+  ]);
 });

@@ -13,7 +13,6 @@ import { realpathOrUndefined } from '../linux/files';
 export const CHAINABLE = ['ocihook-mount', 'ocihook-gpu', 'ocihook-ldconfig'] as const;
 export const CHAIN_FLAG = '--ocihooks-chain=';
 
-
 /** Which of our programs `hook` starts, when a chain may run it; undefined when it must be started. */
 function chainableProgram(hook: OciHook, own: Map<string, string>): string | undefined {
   const real = realpathOrUndefined(hook.path);
@@ -32,7 +31,7 @@ export function chainHooks(hooks: OciHook[], binDir: string): { hooks: OciHook[]
   const programs = hooks.map((h) => chainableProgram(h, own));
   const out: OciHook[] = [];
   const chained = hooks.map(() => false);
-  for (let i = 0; i < hooks.length; ) {
+  for (let i = 0; i < hooks.length;) {
     let j = i;
     while (j < hooks.length && programs[j] !== undefined) j++;
     if (j - i < 2) {
@@ -41,10 +40,18 @@ export function chainHooks(hooks: OciHook[], binDir: string): { hooks: OciHook[]
       continue;
     }
     const run = hooks.slice(i, j);
-    const list = run.map((h, k) => ({ program: programs[i + k], args: h.args ?? [h.path], ...(h.env ? { env: h.env } : {}) }));
+    const list = run.map((h, k) => ({
+      program: programs[i + k],
+      args: h.args ?? [h.path],
+      ...(h.env ? { env: h.env } : {}),
+    }));
     const timeouts = run.map((h) => h.timeout);
-    const chain: OciHook = { path: path.join(binDir, CHAINABLE[0]), args: ['ocihook-chain', `${CHAIN_FLAG}${JSON.stringify(list)}`] };
-    if (timeouts.every((t) => t !== undefined)) chain.timeout = timeouts.reduce((a, b) => (a as number) + (b as number), 0);
+    const chain: OciHook = {
+      path: path.join(binDir, CHAINABLE[0]),
+      args: ['ocihook-chain', `${CHAIN_FLAG}${JSON.stringify(list)}`],
+    };
+    if (timeouts.every((t) => t !== undefined))
+      chain.timeout = timeouts.reduce((a, b) => (a as number) + (b as number), 0);
     out.push(chain);
     for (let k = i; k < j; k++) chained[k] = true;
     i = j;

@@ -14,11 +14,60 @@ const file = (name: string, text: string) => {
 };
 
 test('a full file is read; arguments override it, annotations key by key', () => {
-  const f = file('full.json', JSON.stringify({ runtime: 'crun', hooksDirs: ['/etc/h'], annotations: { 'com.hooks.slurm.activate': 'true', a: '1' }, logFile: '/var/log/w.log', cdiSpecDirs: ['/etc/cdi-node'] }));
+  const f = file(
+    'full.json',
+    JSON.stringify({
+      runtime: 'crun',
+      hooksDirs: ['/etc/h'],
+      annotations: { 'com.hooks.slurm.activate': 'true', a: '1' },
+      logFile: '/var/log/w.log',
+      cdiSpecDirs: ['/etc/cdi-node'],
+    }),
+  );
   const config = readRuntimeConfig({ OCIHOOKS_RUNTIME_CONFIG: f });
-  expect(config).toEqual({ runtime: 'crun', hooksDirs: ['/etc/h'], annotations: { 'com.hooks.slurm.activate': 'true', a: '1' }, logFile: '/var/log/w.log', cdiSpecDirs: ['/etc/cdi-node'], file: f });
-  expect(parseWrapperOptions(['--root', '/r', 'state', 'c1'], config)).toEqual({ runtime: 'crun', hooksDirs: ['/etc/h'], annotations: { 'com.hooks.slurm.activate': 'true', a: '1' }, logFile: '/var/log/w.log', cdiSpecDirs: ['/etc/cdi-node'], runtimeArgs: ['--root', '/r', 'state', 'c1'] });
-  expect(parseWrapperOptions(['--runtime', 'runc', '--hooks-dir', '/x', '--annotation', 'a=2', '--log-file', '/l', '--cdi-spec-dir', '/c', '--', 'run', 'c1'], config)).toEqual({ runtime: 'runc', hooksDirs: ['/x'], annotations: { 'com.hooks.slurm.activate': 'true', a: '2' }, logFile: '/l', cdiSpecDirs: ['/c'], runtimeArgs: ['run', 'c1'] });
+  expect(config).toEqual({
+    runtime: 'crun',
+    hooksDirs: ['/etc/h'],
+    annotations: { 'com.hooks.slurm.activate': 'true', a: '1' },
+    logFile: '/var/log/w.log',
+    cdiSpecDirs: ['/etc/cdi-node'],
+    file: f,
+  });
+  expect(parseWrapperOptions(['--root', '/r', 'state', 'c1'], config)).toEqual({
+    runtime: 'crun',
+    hooksDirs: ['/etc/h'],
+    annotations: { 'com.hooks.slurm.activate': 'true', a: '1' },
+    logFile: '/var/log/w.log',
+    cdiSpecDirs: ['/etc/cdi-node'],
+    runtimeArgs: ['--root', '/r', 'state', 'c1'],
+  });
+  expect(
+    parseWrapperOptions(
+      [
+        '--runtime',
+        'runc',
+        '--hooks-dir',
+        '/x',
+        '--annotation',
+        'a=2',
+        '--log-file',
+        '/l',
+        '--cdi-spec-dir',
+        '/c',
+        '--',
+        'run',
+        'c1',
+      ],
+      config,
+    ),
+  ).toEqual({
+    runtime: 'runc',
+    hooksDirs: ['/x'],
+    annotations: { 'com.hooks.slurm.activate': 'true', a: '2' },
+    logFile: '/l',
+    cdiSpecDirs: ['/c'],
+    runtimeArgs: ['run', 'c1'],
+  });
 });
 
 test('the default file, when absent, is no settings', () => {

@@ -35,7 +35,10 @@ export function readRuntimeConfig(env: NodeJS.ProcessEnv): RuntimeConfig & { fil
     if (!named && errorCode(e) === 'ENOENT') return {};
     throw new UsageError(`runtime config ${file}${named ? ' (OCIHOOKS_RUNTIME_CONFIG)' : ''}: ${messageOf(e)}`);
   }
-  return { ...parseWith(runtimeConfigSchema, parseJson(text, `runtime config ${file}`), `runtime config ${file}`), file };
+  return {
+    ...parseWith(runtimeConfigSchema, parseJson(text, `runtime config ${file}`), `runtime config ${file}`),
+    file,
+  };
 }
 
 /** The file as install writes it, checked against the schema it will be read with. */
@@ -46,7 +49,7 @@ export function runtimeConfigText(config: RuntimeConfig): string {
 /** What an admin adds to docker's and containerd's configuration to use the installed wrapper. */
 export function engineSnippets(wrapper: string, configFile: string): string {
   return [
-    `ocihooks-runtime reads ${configFile}${configFile === DEFAULT_RUNTIME_CONFIG ? '' : ' (set OCIHOOKS_RUNTIME_CONFIG to it in the engine\'s environment)'}. To use it:`,
+    `ocihooks-runtime reads ${configFile}${configFile === DEFAULT_RUNTIME_CONFIG ? '' : " (set OCIHOOKS_RUNTIME_CONFIG to it in the engine's environment)"}. To use it:`,
     `  /etc/docker/daemon.json:  { "runtimes": { "ocihooks": { "path": "${wrapper}" } } }   then: docker run --runtime ocihooks ...`,
     '  containerd config.toml (version 2):',
     '    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.ocihooks]',

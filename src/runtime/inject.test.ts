@@ -13,10 +13,21 @@ import { tmpDir } from '../../test/support/e2e';
 import { ORIGINAL_ANNOTATION, rewriteBundleConfig } from './bundle';
 import { injectHooks } from './inject';
 
-const config = { ociVersion: '1.0.2', root: { path: 'rootfs' }, process: { args: ['/bin/sh'] }, annotations: { 'com.hooks.slurm.activate': 'true' }, hooks: { poststop: [{ path: '/bin/cleanup' }] } };
+const config = {
+  ociVersion: '1.0.2',
+  root: { path: 'rootfs' },
+  process: { args: ['/bin/sh'] },
+  annotations: { 'com.hooks.slurm.activate': 'true' },
+  hooks: { poststop: [{ path: '/bin/cleanup' }] },
+};
 
 function hookFile(name: string, stages: string[], when: Omit<When, 'or'>, hookPath = `/opt/hooks/${name}`): HookFile {
-  return { file: `/etc/containers/oci/hooks.d/${name}.json`, name: `${name}.json`, status: 'ok', def: { version: '1.0.0', hook: { path: hookPath, args: [name] }, when: { ...when, or: false }, stages } };
+  return {
+    file: `/etc/containers/oci/hooks.d/${name}.json`,
+    name: `${name}.json`,
+    status: 'ok',
+    def: { version: '1.0.0', hook: { path: hookPath, args: [name] }, when: { ...when, or: false }, stages },
+  };
 }
 
 /** hooks.d as read: these files, all loaded, in this order. */
@@ -24,7 +35,11 @@ const read = (hooks: HookFile[]): HooksRead => ({ hooks, skipped: [], files: hoo
 
 describe('injectHooks', () => {
   test('matched hooks go to their stages in hooks.d order; others stay out; the input is not edited', () => {
-    const files = [hookFile('10-slurm', ['createContainer'], { annotations: { slurm: 'true' } }), hookFile('20-never', ['createContainer'], { always: false }), hookFile('30-all', ['prestart', 'poststop'], { always: true })];
+    const files = [
+      hookFile('10-slurm', ['createContainer'], { annotations: { slurm: 'true' } }),
+      hookFile('20-never', ['createContainer'], { always: false }),
+      hookFile('30-all', ['prestart', 'poststop'], { always: true }),
+    ];
     const before = structuredClone(config);
     const { config: out, added } = injectHooks(config, read(files), {}, '/b/config.json');
     expect(out.hooks).toEqual({
@@ -38,7 +53,12 @@ describe('injectHooks', () => {
 
   test('--annotation values take part in matching and are written to the config', () => {
     const files = [hookFile('gpu', ['createContainer'], { annotations: { '^cdi\\.k8s\\.io/': '.' } })];
-    const { config: out } = injectHooks({ ...config, annotations: {} }, read(files), { 'cdi.k8s.io/gpu': 'nvidia.com/gpu=0' }, '/b/config.json');
+    const { config: out } = injectHooks(
+      { ...config, annotations: {} },
+      read(files),
+      { 'cdi.k8s.io/gpu': 'nvidia.com/gpu=0' },
+      '/b/config.json',
+    );
     expect(out.annotations).toEqual({ 'cdi.k8s.io/gpu': 'nvidia.com/gpu=0' });
     expect(out.hooks.createContainer).toHaveLength(1);
   });
@@ -47,10 +67,17 @@ describe('injectHooks', () => {
     const dir = tmpDir('precreate');
     const filter = (name: string, jq: string) => {
       const p = path.join(dir, name);
-      fs.writeFileSync(p, `#!/usr/bin/env node\nlet s='';process.stdin.on('data',d=>s+=d).on('end',()=>{const c=JSON.parse(s);${jq};process.stdout.write(JSON.stringify(c))})\n`, { mode: 0o755 });
+      fs.writeFileSync(
+        p,
+        `#!/usr/bin/env node\nlet s='';process.stdin.on('data',d=>s+=d).on('end',()=>{const c=JSON.parse(s);${jq};process.stdout.write(JSON.stringify(c))})\n`,
+        { mode: 0o755 },
+      );
       return p;
     };
-    const files = [hookFile('a', ['precreate'], { always: true }, filter('a', "c.process.env=['A=1']")), hookFile('b', ['precreate'], { always: true }, filter('b', "c.process.env.push('B='+c.process.env.length)"))];
+    const files = [
+      hookFile('a', ['precreate'], { always: true }, filter('a', "c.process.env=['A=1']")),
+      hookFile('b', ['precreate'], { always: true }, filter('b', "c.process.env.push('B='+c.process.env.length)")),
+    ];
     const { config: out, added } = injectHooks(config, read(files), {}, '/b/config.json');
     expect(out.process.env).toEqual(['A=1', 'B=1']);
     expect(added).toEqual(['precreate a.json', 'precreate b.json']);
@@ -59,40 +86,62 @@ describe('injectHooks', () => {
 
   test('a filter that fails or prints no JSON names itself', () => {
     const files = (p: string) => [hookFile('x', ['precreate'], { always: true }, p)];
-    expect(() => injectHooks(config, read(files('/bin/false')), {}, '/b/config.json')).toThrow(new ActionError('precreate hook /bin/false (/etc/containers/oci/hooks.d/x.json): exit 1'));
-    expect(() => injectHooks(config, read(files('/bin/true')), {}, '/b/config.json')).toThrow(/^precreate hook \/bin\/true \(\/etc\/containers\/oci\/hooks.d\/x.json\): its output is not JSON/);
+    expect(() => injectHooks(config, read(files('/bin/false')), {}, '/b/config.json')).toThrow(
+      new ActionError('precreate hook /bin/false (/etc/containers/oci/hooks.d/x.json): exit 1'),
+    );
+    expect(() => injectHooks(config, read(files('/bin/true')), {}, '/b/config.json')).toThrow(
+      /^precreate hook \/bin\/true \(\/etc\/containers\/oci\/hooks.d\/x.json\): its output is not JSON/,
+    );
   });
 
   test('a precreate filter the wrapper runs in its own process: its output is used, the program not started; declined: started; failing: named', () => {
     const files = [hookFile('gpu', ['precreate'], { always: true }, '/bin/false')]; // started, it would fail
-    const inside = (hook: { path: string }, c: Json) => (hook.path === '/bin/false' ? { ...c, process: { args: ['/bin/sh'], env: ['FROM=inside'] } } : undefined);
+    const inside = (hook: { path: string }, c: Json) =>
+      hook.path === '/bin/false' ? { ...c, process: { args: ['/bin/sh'], env: ['FROM=inside'] } } : undefined;
     const ran = injectHooks(config, read(files), {}, '/b/config.json', { precreateInProcess: inside });
     expect([ran.config.process.env, ran.added]).toEqual([['FROM=inside'], ['precreate gpu.json (in process)']]);
-    expect(() => injectHooks(config, read(files), {}, '/b/config.json', { precreateInProcess: () => undefined })).toThrow(new ActionError('precreate hook /bin/false (/etc/containers/oci/hooks.d/gpu.json): exit 1'));
+    expect(() =>
+      injectHooks(config, read(files), {}, '/b/config.json', { precreateInProcess: () => undefined }),
+    ).toThrow(new ActionError('precreate hook /bin/false (/etc/containers/oci/hooks.d/gpu.json): exit 1'));
     expect(() =>
       injectHooks(config, read(files), {}, '/b/config.json', {
         precreateInProcess: () => {
           throw new UsageError('ocihook-gpu: unknown CDI device x.com/y=0');
         },
       }),
-    ).toThrow(new ActionError('precreate hook /bin/false (/etc/containers/oci/hooks.d/gpu.json): ocihook-gpu: unknown CDI device x.com/y=0'));
+    ).toThrow(
+      new ActionError(
+        'precreate hook /bin/false (/etc/containers/oci/hooks.d/gpu.json): ocihook-gpu: unknown CDI device x.com/y=0',
+      ),
+    );
   });
 
   test('hooks.d that podman refuses refuses the container with its reason', () => {
-    const refused: HooksRead = { hooks: [], skipped: [], files: [], refusal: '/etc/containers/oci/hooks.d/bad.json: unknown stage "later"' };
-    expect(() => injectHooks(config, refused, {}, '/b/config.json')).toThrow(new UsageError('/etc/containers/oci/hooks.d/bad.json: unknown stage "later"'));
+    const refused: HooksRead = {
+      hooks: [],
+      skipped: [],
+      files: [],
+      refusal: '/etc/containers/oci/hooks.d/bad.json: unknown stage "later"',
+    };
+    expect(() => injectHooks(config, refused, {}, '/b/config.json')).toThrow(
+      new UsageError('/etc/containers/oci/hooks.d/bad.json: unknown stage "later"'),
+    );
   });
 
   test('a command condition on a process without args refuses, naming the hook; without a process it is ignored', () => {
     const files = [hookFile('cmd', ['prestart'], { commands: ['sh'] })];
     const noArgs = { ...config, process: { args: [] } };
-    expect(() => injectHooks(noArgs, read(files), {}, '/b/config.json')).toThrow(new UsageError('config /b/config.json: matching hook "cmd.json": process.args must have at least one entry'));
+    expect(() => injectHooks(noArgs, read(files), {}, '/b/config.json')).toThrow(
+      new UsageError('config /b/config.json: matching hook "cmd.json": process.args must have at least one entry'),
+    );
     const { process: _, ...noProcess } = config;
     expect(injectHooks(noProcess, read(files), {}, '/b/config.json').added).toEqual([]);
   });
 
   test('a config.json that is not one names the field', () => {
-    expect(() => injectHooks({ ociVersion: '1.0.2' }, read([]), {}, '/b/config.json')).toThrow(new UsageError('config /b/config.json: root: expected object, got missing'));
+    expect(() => injectHooks({ ociVersion: '1.0.2' }, read([]), {}, '/b/config.json')).toThrow(
+      new UsageError('config /b/config.json: root: expected object, got missing'),
+    );
   });
 });
 
@@ -119,8 +168,13 @@ describe('rewriteBundleConfig', () => {
 
   test('a broken saved original names the annotation', () => {
     const bundle = tmpDir('bundle');
-    fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify({ ...config, annotations: { [ORIGINAL_ANNOTATION]: '{' } }));
-    expect(() => rewriteBundleConfig(bundle, read([]), {})).toThrow(`config ${bundle}/config.json: annotation ${ORIGINAL_ANNOTATION}`);
+    fs.writeFileSync(
+      path.join(bundle, 'config.json'),
+      JSON.stringify({ ...config, annotations: { [ORIGINAL_ANNOTATION]: '{' } }),
+    );
+    expect(() => rewriteBundleConfig(bundle, read([]), {})).toThrow(
+      `config ${bundle}/config.json: annotation ${ORIGINAL_ANNOTATION}`,
+    );
     fs.rmSync(bundle, { recursive: true });
   });
 });

@@ -18,7 +18,14 @@ import { chainHooks } from './chain';
 function runPrecreate(hook: OciHook, file: string, config: Json): Json {
   let out: Buffer;
   try {
-    out = runTrusted(hook.path, { argv0: hook.args?.[0], args: (hook.args ?? [hook.path]).slice(1), env: hook.env, input: JSON.stringify(config), timeoutMs: (hook.timeout ?? 30) * 1000, captureStdout: true });
+    out = runTrusted(hook.path, {
+      argv0: hook.args?.[0],
+      args: (hook.args ?? [hook.path]).slice(1),
+      env: hook.env,
+      input: JSON.stringify(config),
+      timeoutMs: (hook.timeout ?? 30) * 1000,
+      captureStdout: true,
+    });
   } catch (e) {
     throw new ActionError(`precreate hook ${hook.path} (${file}): ${messageOf(e)}`);
   }
@@ -47,7 +54,13 @@ export interface InjectOptions {
   chainBin?: string;
 }
 
-export function injectHooks(original: Json, read: HooksRead, extraAnnotations: Record<string, string>, configPath: string, opts: InjectOptions = {}): { config: Json; added: string[] } {
+export function injectHooks(
+  original: Json,
+  read: HooksRead,
+  extraAnnotations: Record<string, string>,
+  configPath: string,
+  opts: InjectOptions = {},
+): { config: Json; added: string[] } {
   if (read.refusal) throw new UsageError(read.refusal);
   const parsed = parseWith(ociConfigSchema, original, `config ${configPath}`);
   let config: Json = structuredClone(original);
@@ -62,7 +75,13 @@ export function injectHooks(original: Json, read: HooksRead, extraAnnotations: R
   for (const [stage, hooks] of Object.entries(matched)) {
     if (stage === 'precreate') continue;
     config.hooks ??= {};
-    const merged = opts.chainBin === undefined ? { hooks: hooks.map((h) => h.hook), chained: hooks.map(() => false) } : chainHooks(hooks.map((h) => h.hook), opts.chainBin);
+    const merged =
+      opts.chainBin === undefined
+        ? { hooks: hooks.map((h) => h.hook), chained: hooks.map(() => false) }
+        : chainHooks(
+            hooks.map((h) => h.hook),
+            opts.chainBin,
+          );
     config.hooks[stage] = [...(config.hooks[stage] ?? []), ...merged.hooks];
     hooks.forEach((h, i) => added.push(`${stage} ${path.basename(h.file)}${merged.chained[i] ? ' (chained)' : ''}`));
   }

@@ -14,8 +14,18 @@ import { appliesWithoutAnnotations, indexText, noMatchIndexFile, updateNoMatchIn
 const base = fs.mkdtempSync(path.join(os.tmpdir(), 'ocihooks-index-'));
 afterAll(() => fs.rmSync(base, { recursive: true }));
 
-const hook = (name: string, when: Omit<When, 'or'>, or = false): HookFile => ({ file: `/h/${name}.json`, name: `${name}.json`, status: 'ok', def: { version: '1.0.0', hook: { path: '/bin/true' }, when: { ...when, or }, stages: ['createContainer'] } });
-const read = (hooks: HookFile[], refusal?: string): HooksRead => ({ hooks, skipped: [], files: hooks, ...(refusal ? { refusal } : {}) });
+const hook = (name: string, when: Omit<When, 'or'>, or = false): HookFile => ({
+  file: `/h/${name}.json`,
+  name: `${name}.json`,
+  status: 'ok',
+  def: { version: '1.0.0', hook: { path: '/bin/true' }, when: { ...when, or }, stages: ['createContainer'] },
+});
+const read = (hooks: HookFile[], refusal?: string): HooksRead => ({
+  hooks,
+  skipped: [],
+  files: hooks,
+  ...(refusal ? { refusal } : {}),
+});
 
 describe('which hooks.d entries can apply to a container without annotations', () => {
   test.each<[string, Omit<When, 'or'>, boolean]>([
@@ -27,11 +37,21 @@ describe('which hooks.d entries can apply to a container without annotations', (
     ['commands (a command match decides alone)', { commands: ['sh'], annotations: { a: '.' } }, true],
     ['no condition at all (never applies)', {}, false],
   ])('%s', (_name, when, expected) => expect(appliesWithoutAnnotations({ ...when, or: false })).toBe(expected));
-  test('a 0.1.0 file (or): hasBindMounts alone is enough', () => expect(appliesWithoutAnnotations({ hasBindMounts: true, annotations: { a: '.' }, or: true })).toBe(true));
+  test('a 0.1.0 file (or): hasBindMounts alone is enough', () =>
+    expect(appliesWithoutAnnotations({ hasBindMounts: true, annotations: { a: '.' }, or: true })).toBe(true));
 });
 
 describe('the wrapper writes the index only for an engine-style call with nothing that could match', () => {
-  const call = (over: Partial<Parameters<typeof updateNoMatchIndex>[0]> = {}) => ({ optionsOnLine: false, configFile: '/etc/ocihooks/runtime.json', annotations: {}, inSlurmStep: false, dirs: ['/h'], read: read([hook('gpu', { annotations: { '^cdi': '.' } })]), readAt: Date.now() - 5000, ...over });
+  const call = (over: Partial<Parameters<typeof updateNoMatchIndex>[0]> = {}) => ({
+    optionsOnLine: false,
+    configFile: '/etc/ocihooks/runtime.json',
+    annotations: {},
+    inSlurmStep: false,
+    dirs: ['/h'],
+    read: read([hook('gpu', { annotations: { '^cdi': '.' } })]),
+    readAt: Date.now() - 5000,
+    ...over,
+  });
   const file = path.join(base, 'writer', 'index');
 
   test('written, dated 50 ms before the folders were read', () => {
@@ -41,7 +61,10 @@ describe('the wrapper writes the index only for an engine-style call with nothin
     expect(Math.abs(fs.statSync(file).mtimeMs - (c.readAt - 50))).toBeLessThan(2);
   });
   test.each([
-    ['a hook that always applies', { read: read([hook('gpu', { annotations: { '^cdi': '.' } }), hook('all', { always: true })]) }],
+    [
+      'a hook that always applies',
+      { read: read([hook('gpu', { annotations: { '^cdi': '.' } }), hook('all', { always: true })]) },
+    ],
     ['annotations from the config file', { annotations: { 'com.hooks.slurm.activate': 'true' } }],
     ['a Slurm step', { inSlurmStep: true }],
     ['hooks.d podman refuses', { read: read([], 'bad.json: broken') }],
@@ -72,7 +95,8 @@ describe('the front-end sends create/run straight to the runtime only while the 
   const config = path.join(dir, 'runtime.json');
   const index = path.join(dir, 'index');
   const bundle = path.join(dir, 'bundle');
-  const past = (p: string, secondsAgo: number) => fs.utimesSync(p, new Date(Date.now() - secondsAgo * 1000), new Date(Date.now() - secondsAgo * 1000));
+  const past = (p: string, secondsAgo: number) =>
+    fs.utimesSync(p, new Date(Date.now() - secondsAgo * 1000), new Date(Date.now() - secondsAgo * 1000));
   const pause = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
   /**
    * Dates the index now, between two pauses: every file written before is older than it and every
@@ -91,13 +115,26 @@ describe('the front-end sends create/run straight to the runtime only while the 
     fs.mkdirSync(bundle);
     fs.writeFileSync(path.join(hooksDir, 'gpu.json'), '{}');
     fs.writeFileSync(config, JSON.stringify({ runtime: 'runc', hooksDirs: [hooksDir] }, null, 2) + '\n');
-    fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify({ ociVersion: '1.0.2', process: { args: ['true'] } }));
+    fs.writeFileSync(
+      path.join(bundle, 'config.json'),
+      JSON.stringify({ ociVersion: '1.0.2', process: { args: ['true'] } }),
+    );
     fs.writeFileSync(index, indexText(config, [hooksDir, path.join(dir, 'not-there')]));
     reindex();
   }
   const decide = (args = ['create', '--bundle', bundle, 'c1'], cwd = dir) =>
-    spawnSync(FRONT_END, args, { env: { PATH: '/usr/bin:/bin', OCIHOOKS_FRONTEND_TRACE: '1', OCIHOOKS_RUNTIME_CONFIG: config, OCIHOOKS_RUNTIME_INDEX: index }, encoding: 'utf8', cwd }).stdout.trim();
-  const straight = (args = ['create', '--bundle', bundle, 'c1']) => `exec /usr/sbin/runc${args.map((a) => ` [${a}]`).join('')}`;
+    spawnSync(FRONT_END, args, {
+      env: {
+        PATH: '/usr/bin:/bin',
+        OCIHOOKS_FRONTEND_TRACE: '1',
+        OCIHOOKS_RUNTIME_CONFIG: config,
+        OCIHOOKS_RUNTIME_INDEX: index,
+      },
+      encoding: 'utf8',
+      cwd,
+    }).stdout.trim();
+  const straight = (args = ['create', '--bundle', bundle, 'c1']) =>
+    `exec /usr/sbin/runc${args.map((a) => ` [${a}]`).join('')}`;
 
   test.each([
     ['create --bundle', ['create', '--bundle', bundle, 'c1'], dir],
@@ -110,8 +147,19 @@ describe('the front-end sends create/run straight to the runtime only while the 
 
   test('a relative OCIHOOKS_RUNTIME_INDEX is no index, even where it names the right file', () => {
     layout();
-    const env = { PATH: '/usr/bin:/bin', OCIHOOKS_FRONTEND_TRACE: '1', OCIHOOKS_RUNTIME_CONFIG: config, OCIHOOKS_RUNTIME_INDEX: path.basename(index) };
-    expect(spawnSync(FRONT_END, ['create', '--bundle', bundle, 'c1'], { env, encoding: 'utf8', cwd: path.dirname(index) }).stdout.trim()).toBe('wrapper');
+    const env = {
+      PATH: '/usr/bin:/bin',
+      OCIHOOKS_FRONTEND_TRACE: '1',
+      OCIHOOKS_RUNTIME_CONFIG: config,
+      OCIHOOKS_RUNTIME_INDEX: path.basename(index),
+    };
+    expect(
+      spawnSync(FRONT_END, ['create', '--bundle', bundle, 'c1'], {
+        env,
+        encoding: 'utf8',
+        cwd: path.dirname(index),
+      }).stdout.trim(),
+    ).toBe('wrapper');
     expect(decide()).toBe(straight()); // the same index, named absolutely
   });
 
@@ -121,8 +169,17 @@ describe('the front-end sends create/run straight to the runtime only while the 
       const parent = path.join(dir, name); // a shell whose process name is `name`, as slurmstepd runs RunTimeRun through sh -c
       fs.copyFileSync('/bin/sh', parent);
       fs.chmodSync(parent, 0o755);
-      const env = { PATH: '/usr/bin:/bin', OCIHOOKS_FRONTEND_TRACE: '1', OCIHOOKS_RUNTIME_CONFIG: config, OCIHOOKS_RUNTIME_INDEX: index };
-      return spawnSync(parent, ['-c', `${FRONT_END} create --bundle ${bundle} c1; true`], { env, encoding: 'utf8', cwd: dir }).stdout.trim();
+      const env = {
+        PATH: '/usr/bin:/bin',
+        OCIHOOKS_FRONTEND_TRACE: '1',
+        OCIHOOKS_RUNTIME_CONFIG: config,
+        OCIHOOKS_RUNTIME_INDEX: index,
+      };
+      return spawnSync(parent, ['-c', `${FRONT_END} create --bundle ${bundle} c1; true`], {
+        env,
+        encoding: 'utf8',
+        cwd: dir,
+      }).stdout.trim();
     };
     expect(viaParent('notslurm')).toBe(straight());
     expect(viaParent('slurmstepd')).toBe('wrapper');
@@ -135,20 +192,86 @@ describe('the front-end sends create/run straight to the runtime only while the 
     ['a hooks.d file removed', () => fs.rmSync(path.join(hooksDir, 'gpu.json')), null],
     ['a listed folder made', () => fs.mkdirSync(path.join(dir, 'not-there')), null],
     ['the config file edited', () => fs.appendFileSync(config, ' '), null],
-    ['a hooks.d file restored with its old modification time (cp -p, touch -d)', () => { fs.writeFileSync(path.join(hooksDir, 'gpu.json'), '{"x":1}'); past(path.join(hooksDir, 'gpu.json'), 60); }, null],
+    [
+      'a hooks.d file restored with its old modification time (cp -p, touch -d)',
+      () => {
+        fs.writeFileSync(path.join(hooksDir, 'gpu.json'), '{"x":1}');
+        past(path.join(hooksDir, 'gpu.json'), 60);
+      },
+      null,
+    ],
     ['a hooks.d file made unreadable', () => fs.chmodSync(path.join(hooksDir, 'gpu.json'), 0o000), null],
-    ['the config file restored with its old modification time', () => { fs.appendFileSync(config, ' '); past(config, 60); }, null],
-    ['the config file gives annotations', () => { fs.writeFileSync(config, JSON.stringify({ runtime: 'runc', hooksDirs: [hooksDir], annotations: { a: 'b' } }, null, 2) + '\n'); reindex(); }, null],
-    ['the index is for another config file', () => { fs.writeFileSync(index, indexText('/etc/ocihooks/runtime.json', [hooksDir])); reindex(); }, null],
-    ['an index in another format', () => { fs.writeFileSync(index, 'something else\n'); reindex(); }, null],
+    [
+      'the config file restored with its old modification time',
+      () => {
+        fs.appendFileSync(config, ' ');
+        past(config, 60);
+      },
+      null,
+    ],
+    [
+      'the config file gives annotations',
+      () => {
+        fs.writeFileSync(
+          config,
+          JSON.stringify({ runtime: 'runc', hooksDirs: [hooksDir], annotations: { a: 'b' } }, null, 2) + '\n',
+        );
+        reindex();
+      },
+      null,
+    ],
+    [
+      'the index is for another config file',
+      () => {
+        fs.writeFileSync(index, indexText('/etc/ocihooks/runtime.json', [hooksDir]));
+        reindex();
+      },
+      null,
+    ],
+    [
+      'an index in another format',
+      () => {
+        fs.writeFileSync(index, 'something else\n');
+        reindex();
+      },
+      null,
+    ],
     ['no index', () => fs.rmSync(index), null],
-    ['the bundle has annotations', () => fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify({ ociVersion: '1.0.2', annotations: {} })), null],
+    [
+      'the bundle has annotations',
+      () =>
+        fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify({ ociVersion: '1.0.2', annotations: {} })),
+      null,
+    ],
     ['the bundle has no config.json', () => fs.rmSync(path.join(bundle, 'config.json')), null],
-    ['the bundle\'s config.json is a folder', () => { fs.rmSync(path.join(bundle, 'config.json')); fs.mkdirSync(path.join(bundle, 'config.json')); }, null],
+    [
+      "the bundle's config.json is a folder",
+      () => {
+        fs.rmSync(path.join(bundle, 'config.json'));
+        fs.mkdirSync(path.join(bundle, 'config.json'));
+      },
+      null,
+    ],
     // The front-end's first read takes 8192 + 12 bytes: here it ends inside the key, which must still be seen.
-    ['annotations across a read boundary', () => fs.writeFileSync(path.join(bundle, 'config.json'), `{"pad": "${'x'.repeat(8204 - 4 - 12)}", "annotations": {}}`), null],
-    ['annotations deep in a large config.json', () => fs.writeFileSync(path.join(bundle, 'config.json'), `{"pad": "${'x'.repeat(200000)}", "annotations": {}}`), null],
-    ['options of the wrapper on the line', () => undefined, ['--hooks-dir', hooksDir, '--', 'create', '--bundle', bundle, 'c1']],
+    [
+      'annotations across a read boundary',
+      () =>
+        fs.writeFileSync(
+          path.join(bundle, 'config.json'),
+          `{"pad": "${'x'.repeat(8204 - 4 - 12)}", "annotations": {}}`,
+        ),
+      null,
+    ],
+    [
+      'annotations deep in a large config.json',
+      () => fs.writeFileSync(path.join(bundle, 'config.json'), `{"pad": "${'x'.repeat(200000)}", "annotations": {}}`),
+      null,
+    ],
+    [
+      'options of the wrapper on the line',
+      () => undefined,
+      ['--hooks-dir', hooksDir, '--', 'create', '--bundle', bundle, 'c1'],
+    ],
   ])('%s: the wrapper decides', (_name, change, args) => {
     layout();
     expect(decide()).toBe(straight()); // holds before the change

@@ -46,7 +46,9 @@ export function appliesWithoutAnnotations(when: NonNullable<HooksRead['hooks'][n
 
 /** The index text: the config file and the hooks folders it covers, one per line. */
 export function indexText(configFile: string, dirs: string[]): string {
-  return ['ocihooks-runtime no-match index 1', `config=${configFile}`, ...dirs.map((d) => `dir=${d}`)].join('\n') + '\n';
+  return (
+    ['ocihooks-runtime no-match index 1', `config=${configFile}`, ...dirs.map((d) => `dir=${d}`)].join('\n') + '\n'
+  );
 }
 
 export interface IndexCall {
@@ -64,7 +66,11 @@ export interface IndexCall {
 /** Writes or removes the index after a create/run; never fails the call (the index is only a shortcut). */
 export function updateNoMatchIndex(c: IndexCall, file = noMatchIndexFile()): 'written' | 'removed' | 'left' {
   if (file === undefined || c.optionsOnLine || c.configFile === undefined) return 'left';
-  const skippable = Object.keys(c.annotations).length === 0 && !c.inSlurmStep && !c.read.refusal && c.read.hooks.every((h) => h.def && !appliesWithoutAnnotations(h.def.when));
+  const skippable =
+    Object.keys(c.annotations).length === 0 &&
+    !c.inSlurmStep &&
+    !c.read.refusal &&
+    c.read.hooks.every((h) => h.def && !appliesWithoutAnnotations(h.def.when));
   try {
     if (!skippable) {
       fs.rmSync(file, { force: true });

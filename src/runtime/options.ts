@@ -11,7 +11,8 @@ import { UsageError } from '../core/errors';
 import { findHostProgram } from '../linux/programs';
 import type { RuntimeConfig } from './config-file';
 
-export const WRAPPER_USAGE = '[--runtime runc|crun|PATH] [--hooks-dir DIR]... [--annotation KEY=VALUE]... [--log-file FILE] [--root-per-user PATTERN] [--cdi-spec-dir DIR]... [--] <runtime arguments>';
+export const WRAPPER_USAGE =
+  '[--runtime runc|crun|PATH] [--hooks-dir DIR]... [--annotation KEY=VALUE]... [--log-file FILE] [--root-per-user PATTERN] [--cdi-spec-dir DIR]... [--] <runtime arguments>';
 
 export interface WrapperOptions {
   runtime: string;
@@ -29,7 +30,14 @@ export interface WrapperOptions {
 
 /** The options on the line, over `defaults` (the runtime config file): given ones win, annotations key by key. */
 export function parseWrapperOptions(argv: string[], defaults: RuntimeConfig = {}): WrapperOptions {
-  const o: WrapperOptions = { runtime: defaults.runtime ?? 'runc', hooksDirs: [], annotations: {}, runtimeArgs: [], cdiSpecDirs: [], ...(defaults.logFile ? { logFile: defaults.logFile } : {}) };
+  const o: WrapperOptions = {
+    runtime: defaults.runtime ?? 'runc',
+    hooksDirs: [],
+    annotations: {},
+    runtimeArgs: [],
+    cdiSpecDirs: [],
+    ...(defaults.logFile ? { logFile: defaults.logFile } : {}),
+  };
   const annotations: string[] = [];
   let i = 0;
   for (; i < argv.length; i++) {
@@ -53,7 +61,8 @@ export function parseWrapperOptions(argv: string[], defaults: RuntimeConfig = {}
     else if (a === '--ocihooks-help') return { ...o, answer: 'help' };
     else if (a === '--ocihooks-version') return { ...o, answer: 'version' };
     // With `--` on the line, everything before it is ours: a misspelt option must not reach runc.
-    else if (argv.includes('--')) throw new UsageError(`${JSON.stringify(a)} before --: not an option of ocihooks-runtime (${WRAPPER_USAGE})`);
+    else if (argv.includes('--'))
+      throw new UsageError(`${JSON.stringify(a)} before --: not an option of ocihooks-runtime (${WRAPPER_USAGE})`);
     else break;
   }
   o.annotations = { ...(defaults.annotations ?? {}), ...keyValueArgs(annotations, '--annotation') };

@@ -19,7 +19,12 @@ const call = (args: string[], uid: number) => rootForCall(pattern, args, parseRu
 
 test.each([
   ['the user running it (RunTimeRun as the job user)', ['run', '-b', bundle, 'c9'], 1002, at(1002)],
-  ['root, create: the owner of the bundle folder', ['create', '--bundle', bundle, 'c9'], 0, at(fs.statSync(bundle).uid)],
+  [
+    'root, create: the owner of the bundle folder',
+    ['create', '--bundle', bundle, 'c9'],
+    0,
+    at(fs.statSync(bundle).uid),
+  ],
   ['root, state: the user whose root holds the container', ['state', 'c1'], 0, at(1001)],
   ['root, kill -a with a signal', ['kill', '-a', 'c1', 'KILL'], 0, at(1001)],
   ['root, delete --force', ['--log', '/x', 'delete', '--force', 'c1'], 0, at(1001)],
@@ -30,7 +35,10 @@ test.each([
   expect(call([...args], uid)).toBe(expected);
 });
 
-test.each(['run/user/%U', '/run/user/%U%U', '/run/user/u%U', '/run/user/1001', '/run/%u/%U'])('a bad pattern is refused, naming it: %s', (p) => {
-  expect(() => checkRootPattern(p)).toThrow(UsageError);
-  expect(() => checkRootPattern(p)).toThrow(`--root-per-user ${JSON.stringify(p)}`);
-});
+test.each(['run/user/%U', '/run/user/%U%U', '/run/user/u%U', '/run/user/1001', '/run/%u/%U'])(
+  'a bad pattern is refused, naming it: %s',
+  (p) => {
+    expect(() => checkRootPattern(p)).toThrow(UsageError);
+    expect(() => checkRootPattern(p)).toThrow(`--root-per-user ${JSON.stringify(p)}`);
+  },
+);

@@ -22,11 +22,17 @@ export const USER = '%U';
 export function checkRootPattern(pattern: string): void {
   const parts = pattern.split('/');
   if (!path.isAbsolute(pattern) || !parts.includes(USER) || parts.some((p) => p !== USER && p.includes('%'))) {
-    throw new UsageError(`--root-per-user ${JSON.stringify(pattern)}: must be an absolute path with ${USER} as one folder name (e.g. /run/user/${USER}/runc)`);
+    throw new UsageError(
+      `--root-per-user ${JSON.stringify(pattern)}: must be an absolute path with ${USER} as one folder name (e.g. /run/user/${USER}/runc)`,
+    );
   }
 }
 
-const expand = (pattern: string, uid: number) => pattern.split('/').map((p) => (p === USER ? String(uid) : p)).join('/');
+const expand = (pattern: string, uid: number) =>
+  pattern
+    .split('/')
+    .map((p) => (p === USER ? String(uid) : p))
+    .join('/');
 
 /** The container id of a subcommand that names one: the first argument after it that is not an option. */
 function containerId(args: string[], cmd: RuntimeCommand): string | undefined {
@@ -44,12 +50,20 @@ function ownerOfContainer(pattern: string, id: string): number | undefined {
   } catch {
     return undefined;
   }
-  const uids = names.filter((n) => /^\d+$/.test(n)).map(Number).sort((a, b) => a - b);
+  const uids = names
+    .filter((n) => /^\d+$/.test(n))
+    .map(Number)
+    .sort((a, b) => a - b);
   return uids.find((uid) => fs.existsSync(path.join(expand(pattern, uid), id)));
 }
 
 /** The runtime's --root for this call. */
-export function rootForCall(pattern: string, args: string[], cmd: RuntimeCommand, uid = process.getuid?.() ?? 0): string {
+export function rootForCall(
+  pattern: string,
+  args: string[],
+  cmd: RuntimeCommand,
+  uid = process.getuid?.() ?? 0,
+): string {
   if (uid !== 0) return expand(pattern, uid);
   if (cmd.subcommand === 'create' || cmd.subcommand === 'run') {
     try {
@@ -65,6 +79,7 @@ export function rootForCall(pattern: string, args: string[], cmd: RuntimeCommand
 /** The runtime arguments with --root for this call in front; the runtime's own --root is refused beside the pattern. */
 export function withPerUserRoot(pattern: string, args: string[], cmd: RuntimeCommand): string[] {
   checkRootPattern(pattern);
-  if (args.slice(0, cmd.index).some((a) => a === '--root' || a.startsWith('--root='))) throw new UsageError("--root-per-user and the runtime's --root: give one of them");
+  if (args.slice(0, cmd.index).some((a) => a === '--root' || a.startsWith('--root=')))
+    throw new UsageError("--root-per-user and the runtime's --root: give one of them");
   return ['--root', rootForCall(pattern, args, cmd), ...args];
 }

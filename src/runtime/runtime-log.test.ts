@@ -5,7 +5,22 @@ import * as path from 'node:path';
 import { runtimeLog, writeRuntimeLog } from './runtime-log';
 
 test.each<[string, string[], ReturnType<typeof runtimeLog>]>([
-  ['containerd', ['--root', '/run/containerd/runc/default', '--log', '/run/c/log.json', '--log-format', 'json', 'create', '--bundle', '/b', 'c1'], { file: '/run/c/log.json', format: 'json' }],
+  [
+    'containerd',
+    [
+      '--root',
+      '/run/containerd/runc/default',
+      '--log',
+      '/run/c/log.json',
+      '--log-format',
+      'json',
+      'create',
+      '--bundle',
+      '/b',
+      'c1',
+    ],
+    { file: '/run/c/log.json', format: 'json' },
+  ],
   ['= forms', ['--log=/l', '--log-format=json', 'create'], { file: '/l', format: 'json' }],
   ['text by default', ['--log', '/l', 'delete', 'c1'], { file: '/l', format: 'text' }],
   ['no log', ['--root', '/r', 'state', 'c1'], undefined],

@@ -22,9 +22,16 @@ export function runtimeLog(argv: readonly string[]): { file: string; format: 'js
 }
 
 /** One record as runc writes it; a log that cannot be written is left (stderr still has the line). */
-export function writeRuntimeLog(log: { file: string; format: 'json' | 'text' }, message: string, now = new Date()): void {
+export function writeRuntimeLog(
+  log: { file: string; format: 'json' | 'text' },
+  message: string,
+  now = new Date(),
+): void {
   const time = now.toISOString();
-  const line = log.format === 'json' ? JSON.stringify({ level: 'error', msg: message, time }) : `time=${JSON.stringify(time)} level=error msg=${JSON.stringify(message)}`;
+  const line =
+    log.format === 'json'
+      ? JSON.stringify({ level: 'error', msg: message, time })
+      : `time=${JSON.stringify(time)} level=error msg=${JSON.stringify(message)}`;
   try {
     fs.appendFileSync(log.file, `${line}\n`);
   } catch {

@@ -29,7 +29,8 @@ export function runWrapper(argv: string[], opts: InjectOptions = {}): void {
     return;
   }
   const runtimePath = resolveRuntime(o.runtime);
-  if (o.rootPerUser !== undefined) o.runtimeArgs = withPerUserRoot(o.rootPerUser, o.runtimeArgs, parseRuntimeArgs(o.runtimeArgs, process.cwd()));
+  if (o.rootPerUser !== undefined)
+    o.runtimeArgs = withPerUserRoot(o.rootPerUser, o.runtimeArgs, parseRuntimeArgs(o.runtimeArgs, process.cwd()));
   const cmd = parseRuntimeArgs(o.runtimeArgs, process.cwd());
   if (cmd.subcommand === 'create' || cmd.subcommand === 'run') {
     const { log, problem } = createLogger(WRAPPER, 'info', o.logFile);
@@ -38,12 +39,21 @@ export function runWrapper(argv: string[], opts: InjectOptions = {}): void {
       const readAt = Date.now();
       const dirs = o.hooksDirs.length ? o.hooksDirs : DEFAULT_HOOKS_DIRS;
       const read = readHooksDirs(dirs);
-      for (const f of read.skipped) log.warn({ file: f.file, reason: f.error }, 'hooks.d file skipped, as podman skips it');
+      for (const f of read.skipped)
+        log.warn({ file: f.file, reason: f.error }, 'hooks.d file skipped, as podman skips it');
       const edit = slurmConfigEdit(o.cdiSpecDirs.length ? o.cdiSpecDirs : DEFAULT_CDI_DIRS, log);
       const added = rewriteBundleConfig(cmd.bundle, read, o.annotations, edit, opts);
       log.info({ bundle: cmd.bundle, runtime: runtimePath, added }, 'hooks injected');
       const optionsOnLine = argv.length !== o.runtimeArgs.length;
-      updateNoMatchIndex({ optionsOnLine, ...(config.file ? { configFile: config.file } : {}), annotations: o.annotations, inSlurmStep: edit !== undefined, dirs, read, readAt });
+      updateNoMatchIndex({
+        optionsOnLine,
+        ...(config.file ? { configFile: config.file } : {}),
+        annotations: o.annotations,
+        inSlurmStep: edit !== undefined,
+        dirs,
+        read,
+        readAt,
+      });
     } catch (e) {
       log.error({ bundle: cmd.bundle }, messageOf(e)); // the wrapper's own log has the failure too
       throw e;
@@ -51,5 +61,9 @@ export function runWrapper(argv: string[], opts: InjectOptions = {}): void {
   }
   // When training its code cache (src/admin/code-cache.ts) the launcher writes it here: execve never returns.
   (globalThis as { __ocihooksBeforeExec?: () => void }).__ocihooksBeforeExec?.();
-  native().execve(runtimePath, [o.runtime.split('/').pop() as string, ...o.runtimeArgs], Object.entries(process.env).map(([k, v]) => `${k}=${v}`));
+  native().execve(
+    runtimePath,
+    [o.runtime.split('/').pop() as string, ...o.runtimeArgs],
+    Object.entries(process.env).map(([k, v]) => `${k}=${v}`),
+  );
 }

@@ -8,7 +8,12 @@ import * as path from 'node:path';
 import { BIN, makeBusyboxRootfs, makeBundle, podmanArgs, requireBuilt, requireTool, run, tmpDir } from '../support/e2e';
 
 const OCIHOOKS = () => BIN('ocihooks');
-const good = { version: '1.0.0', hook: { path: '/bin/true', args: ['true'] }, when: { annotations: { '^a$': '^b$' } }, stages: ['createContainer'] };
+const good = {
+  version: '1.0.0',
+  hook: { path: '/bin/true', args: ['true'] },
+  when: { annotations: { '^a$': '^b$' } },
+  stages: ['createContainer'],
+};
 
 beforeAll(requireBuilt);
 
@@ -22,23 +27,88 @@ describe('ocihooks validate', () => {
   // test in hooksd-differential.test.ts checks the verdicts against podman itself.
   test.each([
     ['not JSON', '{"version": ', 2, `parsing hook "(file)": version check: Unexpected end of JSON input ${REFUSE}`],
-    ['unknown version', { ...good, version: '2.0.0' }, 2, `parsing hook "(file)": unrecognized hook version: "2.0.0" ${REFUSE}`],
-    ['no hook', { version: '1.0.0', when: { always: true }, stages: ['prestart'] }, 2, `missing required property: hook.path ${REFUSE}`],
-    ['hook of the wrong type', { ...good, hook: '/bin/true' }, 2, `parsing hook "(file)": 1.0.0: hook: expected object, got string ${REFUSE}`],
-    ['hook path that does not exist', { ...good, hook: { path: '/nonexistent/hook' } }, 1, `stat /nonexistent/hook: no such file or directory ${SKIP}`],
-    ['relative hook path', { ...good, hook: { path: 'bin/true' } }, 1, `stat bin/true: no such file or directory ${SKIP}`],
+    [
+      'unknown version',
+      { ...good, version: '2.0.0' },
+      2,
+      `parsing hook "(file)": unrecognized hook version: "2.0.0" ${REFUSE}`,
+    ],
+    [
+      'no hook',
+      { version: '1.0.0', when: { always: true }, stages: ['prestart'] },
+      2,
+      `missing required property: hook.path ${REFUSE}`,
+    ],
+    [
+      'hook of the wrong type',
+      { ...good, hook: '/bin/true' },
+      2,
+      `parsing hook "(file)": 1.0.0: hook: expected object, got string ${REFUSE}`,
+    ],
+    [
+      'hook path that does not exist',
+      { ...good, hook: { path: '/nonexistent/hook' } },
+      1,
+      `stat /nonexistent/hook: no such file or directory ${SKIP}`,
+    ],
+    [
+      'relative hook path',
+      { ...good, hook: { path: 'bin/true' } },
+      1,
+      `stat bin/true: no such file or directory ${SKIP}`,
+    ],
     ['no stages', { ...good, stages: undefined }, 2, `missing required property: stages ${REFUSE}`],
     ['unknown stage', { ...good, stages: ['preStart'] }, 2, `unknown stage "preStart" ${REFUSE}`],
-    ['lookahead in a key', { ...good, when: { annotations: { '^a(?=b)': '.*' } } }, 2, 'invalid annotation key "^a(?=b)": error parsing regexp: invalid or unsupported Perl syntax: `(?=`'],
-    ['back-reference in a value', { ...good, when: { annotations: { '^a$': '(x)\\1' } } }, 2, 'invalid annotation value "(x)\\\\1": error parsing regexp: invalid escape sequence: `\\1`'],
-    ['a command that does not compile', { ...good, when: { commands: ['(unclosed'] } }, 2, 'invalid command "(unclosed": error parsing regexp: missing closing ): `(unclosed`'],
-    ['0.1.0 with both stages and stage', { hook: '/bin/true', stages: ['prestart'], stage: ['prestart'] }, 2, `parsing hook "(file)": 0.1.0 (no version): cannot set both 'stage' and 'stages' ${REFUSE}`],
-    ['0.1.0 hook of the wrong type', { hook: ['/bin/true'], stages: ['prestart'] }, 2, 'parsing hook "(file)": 0.1.0 (no version): hook: expected string, got array'],
-    ['a hook path that is not executable', { ...good, hook: { path: notExecutable } }, 0, `warning: hook.path ${notExecutable} is not an executable file: the runtime will fail to start it`],
-    ['zero timeout', { ...good, hook: { path: '/bin/true', timeout: 0 } }, 0, 'warning: hook.timeout 0: the hook is killed at once'],
+    [
+      'lookahead in a key',
+      { ...good, when: { annotations: { '^a(?=b)': '.*' } } },
+      2,
+      'invalid annotation key "^a(?=b)": error parsing regexp: invalid or unsupported Perl syntax: `(?=`',
+    ],
+    [
+      'back-reference in a value',
+      { ...good, when: { annotations: { '^a$': '(x)\\1' } } },
+      2,
+      'invalid annotation value "(x)\\\\1": error parsing regexp: invalid escape sequence: `\\1`',
+    ],
+    [
+      'a command that does not compile',
+      { ...good, when: { commands: ['(unclosed'] } },
+      2,
+      'invalid command "(unclosed": error parsing regexp: missing closing ): `(unclosed`',
+    ],
+    [
+      '0.1.0 with both stages and stage',
+      { hook: '/bin/true', stages: ['prestart'], stage: ['prestart'] },
+      2,
+      `parsing hook "(file)": 0.1.0 (no version): cannot set both 'stage' and 'stages' ${REFUSE}`,
+    ],
+    [
+      '0.1.0 hook of the wrong type',
+      { hook: ['/bin/true'], stages: ['prestart'] },
+      2,
+      'parsing hook "(file)": 0.1.0 (no version): hook: expected string, got array',
+    ],
+    [
+      'a hook path that is not executable',
+      { ...good, hook: { path: notExecutable } },
+      0,
+      `warning: hook.path ${notExecutable} is not an executable file: the runtime will fail to start it`,
+    ],
+    [
+      'zero timeout',
+      { ...good, hook: { path: '/bin/true', timeout: 0 } },
+      0,
+      'warning: hook.timeout 0: the hook is killed at once',
+    ],
     ['empty stages', { ...good, stages: [] }, 0, 'warning: stages is empty: the hook is never injected'],
     ['empty when', { ...good, when: {} }, 0, 'warning: when: no condition is set, so the hook never applies'],
-    ['hasBindMounts false', { ...good, when: { hasBindMounts: false } }, 0, 'warning: when: "hasBindMounts": false never holds in podman'],
+    [
+      'hasBindMounts false',
+      { ...good, when: { hasBindMounts: false } },
+      0,
+      'warning: when: "hasBindMounts": false never holds in podman',
+    ],
   ] as [string, unknown, number, string][])('%s', (name, content, exit, message) => {
     const file = path.join(dir, `${name.replace(/\W+/g, '-')}.json`);
     fs.writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content));
@@ -58,7 +128,9 @@ describe('ocihooks validate', () => {
     expect(skipped.status).toBe(1);
     fs.renameSync(path.join(skipFirst, 'b.json'), path.join(skipFirst, '0.json'));
     const refused = run(process.execPath, [OCIHOOKS(), 'validate', skipFirst]);
-    expect(refused.stdout).toContain(`${path.join(skipFirst, 'a.json')}: stat /nonexistent/hook: no such file or directory ${REFUSE}`);
+    expect(refused.stdout).toContain(
+      `${path.join(skipFirst, 'a.json')}: stat /nonexistent/hook: no such file or directory ${REFUSE}`,
+    );
     expect(refused.stdout).toContain('3 file(s) checked: 2 podman would refuse, 0 it would skip, 0 with warnings\n');
     expect(refused.status).toBe(2);
   });
@@ -66,7 +138,10 @@ describe('ocihooks validate', () => {
   test('accepts a good 1.0.0 and a good 0.1.0 file; a path that does not exist is a usage error', () => {
     const d = tmpDir('validate-good');
     fs.writeFileSync(path.join(d, 'a.json'), JSON.stringify(good));
-    fs.writeFileSync(path.join(d, 'b.json'), JSON.stringify({ hook: '/bin/true', arguments: ['x'], cmds: ['.*/init$'], stages: ['prestart'] }));
+    fs.writeFileSync(
+      path.join(d, 'b.json'),
+      JSON.stringify({ hook: '/bin/true', arguments: ['x'], cmds: ['.*/init$'], stages: ['prestart'] }),
+    );
     const r = run(process.execPath, [OCIHOOKS(), 'validate', d]);
     expect(r.stdout).toBe('2 file(s) checked: 0 podman would refuse, 0 it would skip, 0 with warnings\n');
     expect(r.status).toBe(0);
@@ -86,48 +161,109 @@ describe('ocihooks install', () => {
     const providers = path.join(base, 'providers');
     fs.mkdirSync(providers);
     fs.writeFileSync(path.join(providers, 'libtest-fi.so'), 'provider from the host\n');
-    const listing = () => run('find', [base, '-path', path.join(base, 'rootfs'), '-prune', '-o', '-print']).stdout.split('\n').sort();
+    const listing = () =>
+      run('find', [base, '-path', path.join(base, 'rootfs'), '-prune', '-o', '-print'])
+        .stdout.split('\n')
+        .sort();
     const before = listing();
 
     const runtimeConfig = path.join(base, 'etc', 'ocihooks', 'runtime.json');
-    const inst = run(process.execPath, [OCIHOOKS(), 'install', '--prefix', prefix, '--hooks-dir', hooksDir, '--fi-provider-dir', providers, '--runtime-config', runtimeConfig]);
+    const inst = run(process.execPath, [
+      OCIHOOKS(),
+      'install',
+      '--prefix',
+      prefix,
+      '--hooks-dir',
+      hooksDir,
+      '--fi-provider-dir',
+      providers,
+      '--runtime-config',
+      runtimeConfig,
+    ]);
     expect(inst.stderr).toBe('');
     expect(inst.status).toBe(0);
     // The wrapper's settings for docker and containerd, and what to add to their configuration.
     expect(JSON.parse(fs.readFileSync(runtimeConfig, 'utf8'))).toEqual({ runtime: 'runc', hooksDirs: [hooksDir] });
-    expect(inst.stdout).toContain(`/etc/docker/daemon.json:  { "runtimes": { "ocihooks": { "path": "${path.join(prefix, 'bin', 'ocihooks-runtime')}" } } }`);
+    expect(inst.stdout).toContain(
+      `/etc/docker/daemon.json:  { "runtimes": { "ocihooks": { "path": "${path.join(prefix, 'bin', 'ocihooks-runtime')}" } } }`,
+    );
     expect(inst.stdout).toContain(`BinaryName = "${path.join(prefix, 'bin', 'ocihooks-runtime')}"`);
     // And Slurm's oci.conf lines, as the README shows them.
-    expect(inst.stdout).toContain(`  RunTimeRun="${path.join(prefix, 'bin', 'ocihooks-runtime')} --root-per-user /run/user/%%U/runc -- run %n.%u.%j.%s.%t -b %b"`);
-    const doctorRuntime = run(process.execPath, [OCIHOOKS(), 'doctor', '--hooks-dir', hooksDir], { env: { ...process.env, OCIHOOKS_RUNTIME_CONFIG: runtimeConfig } }).stdout.split('\n').find((l) => l.includes('runtime config'));
-    expect(doctorRuntime).toMatch(new RegExp(`^ok    runtime config: ${runtimeConfig}: runtime /\\S+/runc; hooks folders ${hooksDir}$`));
-    expect(fs.readFileSync(path.join(prefix, 'bin', 'ocihook-mount'), 'utf8').split('\n')[0]).toBe(`#!${process.execPath}`);
+    expect(inst.stdout).toContain(
+      `  RunTimeRun="${path.join(prefix, 'bin', 'ocihooks-runtime')} --root-per-user /run/user/%%U/runc -- run %n.%u.%j.%s.%t -b %b"`,
+    );
+    const doctorRuntime = run(process.execPath, [OCIHOOKS(), 'doctor', '--hooks-dir', hooksDir], {
+      env: { ...process.env, OCIHOOKS_RUNTIME_CONFIG: runtimeConfig },
+    })
+      .stdout.split('\n')
+      .find((l) => l.includes('runtime config'));
+    expect(doctorRuntime).toMatch(
+      new RegExp(`^ok    runtime config: ${runtimeConfig}: runtime /\\S+/runc; hooks folders ${hooksDir}$`),
+    );
+    expect(fs.readFileSync(path.join(prefix, 'bin', 'ocihook-mount'), 'utf8').split('\n')[0]).toBe(
+      `#!${process.execPath}`,
+    );
     // The installed doctor checks the installed front-end and the wrapper it runs.
     const frontEnd = path.join(prefix, 'bin', 'ocihooks-runtime');
     const wrapperProgram = path.join(prefix, 'libexec', 'ocihooks-runtime');
-    const doctorFrontEnd = () => run(path.join(prefix, 'bin', 'ocihooks'), ['doctor', '--hooks-dir', hooksDir]).stdout.split('\n').find((l) => l.includes('runtime front-end'));
-    expect(doctorFrontEnd()).toBe(`ok    runtime front-end: ${frontEnd}: pass-through calls exec the runtime, the rest run ${wrapperProgram}`);
+    const doctorFrontEnd = () =>
+      run(path.join(prefix, 'bin', 'ocihooks'), ['doctor', '--hooks-dir', hooksDir])
+        .stdout.split('\n')
+        .find((l) => l.includes('runtime front-end'));
+    expect(doctorFrontEnd()).toBe(
+      `ok    runtime front-end: ${frontEnd}: pass-through calls exec the runtime, the rest run ${wrapperProgram}`,
+    );
     fs.renameSync(wrapperProgram, `${wrapperProgram}.away`);
-    expect(doctorFrontEnd()).toBe(`fail  runtime front-end: ${frontEnd}: runs ${wrapperProgram}, which is not there (create, run and errors fail); run ocihooks install again`);
+    expect(doctorFrontEnd()).toBe(
+      `fail  runtime front-end: ${frontEnd}: runs ${wrapperProgram}, which is not there (create, run and errors fail); run ocihooks install again`,
+    );
     fs.renameSync(`${wrapperProgram}.away`, wrapperProgram);
-    const again = run(process.execPath, [OCIHOOKS(), 'install', '--prefix', prefix, '--hooks-dir', hooksDir, '--fi-provider-dir', providers, '--runtime-config', runtimeConfig]);
+    const again = run(process.execPath, [
+      OCIHOOKS(),
+      'install',
+      '--prefix',
+      prefix,
+      '--hooks-dir',
+      hooksDir,
+      '--fi-provider-dir',
+      providers,
+      '--runtime-config',
+      runtimeConfig,
+    ]);
     expect(again.status).toBe(0); // idempotent
     expect(again.stdout).not.toContain(`skipped ${runtimeConfig}`);
 
     // Every installed program starts from a code cache its bundle accepts; a cache that does not
     // fit (here another program's) is reported and `code-cache` writes good ones again.
     const programs = ['ocihook-mount', 'ocihook-gpu', 'ocihook-ldconfig', 'ocihooks', 'ocihooks-runtime'];
-    const cacheReport = (p: string) => run(path.join(prefix, 'bin', p), [p === 'ocihooks-runtime' ? '--ocihooks-version' : '--version'], { env: { ...process.env, OCIHOOKS_CODE_CACHE_REPORT: '1' } }).stderr;
+    const cacheReport = (p: string) =>
+      run(path.join(prefix, 'bin', p), [p === 'ocihooks-runtime' ? '--ocihooks-version' : '--version'], {
+        env: { ...process.env, OCIHOOKS_CODE_CACHE_REPORT: '1' },
+      }).stderr;
     for (const p of programs) expect([p, cacheReport(p)]).toEqual([p, 'code cache: used\n']);
     const libDir = path.join(prefix, 'lib');
-    const cacheOf = (p: string) => path.join(libDir, fs.readdirSync(libDir).find((f) => f.startsWith(`${p}.`) && f.endsWith('.cache')) as string);
+    const cacheOf = (p: string) =>
+      path.join(libDir, fs.readdirSync(libDir).find((f) => f.startsWith(`${p}.`) && f.endsWith('.cache')) as string);
     fs.copyFileSync(cacheOf('ocihooks-runtime'), cacheOf('ocihook-mount'));
     expect(cacheReport('ocihook-mount')).toBe('code cache: rejected\n');
-    const doctorHookLines = () => run(process.execPath, [OCIHOOKS(), 'doctor', '--hooks-dir', hooksDir]).stdout.split('\n').filter((l) => / hook \S*ocihooks/.test(l));
+    const doctorHookLines = () =>
+      run(process.execPath, [OCIHOOKS(), 'doctor', '--hooks-dir', hooksDir])
+        .stdout.split('\n')
+        .filter((l) => / hook \S*ocihooks/.test(l));
     // One line per installed hooks.d file that runs ocihook-mount (libfabric's only where the host has libfabric).
-    const mountFiles = fs.readdirSync(hooksDir).filter((f) => fs.readFileSync(path.join(hooksDir, f), 'utf8').includes('/bin/ocihook-mount"'));
+    const mountFiles = fs
+      .readdirSync(hooksDir)
+      .filter((f) => fs.readFileSync(path.join(hooksDir, f), 'utf8').includes('/bin/ocihook-mount"'));
     expect(mountFiles.length).toBeGreaterThan(0);
-    expect(doctorHookLines().filter((l) => l.includes('ocihook-mount'))).toEqual(mountFiles.map((f) => expect.stringMatching(new RegExp(`^warn  hook ${f}: .*ocihook-mount starts .* but its V8 code cache is rejected: .*run ocihooks code-cache$`))));
+    expect(doctorHookLines().filter((l) => l.includes('ocihook-mount'))).toEqual(
+      mountFiles.map((f) =>
+        expect.stringMatching(
+          new RegExp(
+            `^warn  hook ${f}: .*ocihook-mount starts .* but its V8 code cache is rejected: .*run ocihooks code-cache$`,
+          ),
+        ),
+      ),
+    );
     const cc = run(process.execPath, [OCIHOOKS(), 'code-cache', '--prefix', prefix]);
     expect(cc.stderr).toBe('');
     expect(cc.stdout.split('\n').filter(Boolean).sort()).toEqual(programs.map((p) => `wrote ${cacheOf(p)}`).sort());
@@ -140,7 +276,15 @@ describe('ocihooks install', () => {
     expect(v.status).toBe(0);
 
     const rootfs = makeBusyboxRootfs(path.join(base, 'rootfs'));
-    const r = run(requireTool('podman'), podmanArgs({ rootfs, hooksDir, annotations: { 'com.hooks.mpi.enabled': 'true', 'com.hooks.mpi.type': 'libfabric' }, args: ['cat', '/usr/lib/libtest-fi.so'] }));
+    const r = run(
+      requireTool('podman'),
+      podmanArgs({
+        rootfs,
+        hooksDir,
+        annotations: { 'com.hooks.mpi.enabled': 'true', 'com.hooks.mpi.type': 'libfabric' },
+        args: ['cat', '/usr/lib/libtest-fi.so'],
+      }),
+    );
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('provider from the host\n');
 
@@ -149,19 +293,41 @@ describe('ocihooks install', () => {
     expect(listing()).toEqual(before);
   });
 
-  test('--nvidia-cdi-hook installs ocihook-gpu under NVIDIA\'s name too (opt-in); uninstall removes it', () => {
+  test("--nvidia-cdi-hook installs ocihook-gpu under NVIDIA's name too (opt-in); uninstall removes it", () => {
     const base = tmpDir('install-nv');
     const prefix = path.join(base, 'prefix');
     const hooksDir = path.join(base, 'hooks.d');
-    const plain = run(process.execPath, [OCIHOOKS(), 'install', '--prefix', prefix, '--hooks-dir', hooksDir, '--runtime-config', 'none']);
+    const plain = run(process.execPath, [
+      OCIHOOKS(),
+      'install',
+      '--prefix',
+      prefix,
+      '--hooks-dir',
+      hooksDir,
+      '--runtime-config',
+      'none',
+    ]);
     expect(plain.status).toBe(0);
     expect(fs.existsSync(path.join(prefix, 'bin', 'nvidia-cdi-hook'))).toBe(false);
-    const inst = run(process.execPath, [OCIHOOKS(), 'install', '--prefix', prefix, '--hooks-dir', hooksDir, '--nvidia-cdi-hook', '--runtime-config', 'none']);
+    const inst = run(process.execPath, [
+      OCIHOOKS(),
+      'install',
+      '--prefix',
+      prefix,
+      '--hooks-dir',
+      hooksDir,
+      '--nvidia-cdi-hook',
+      '--runtime-config',
+      'none',
+    ]);
     expect(inst.status).toBe(0);
     const hook = path.join(prefix, 'bin', 'nvidia-cdi-hook');
     expect(fs.readlinkSync(hook)).toBe('ocihook-gpu');
     const unknown = run(hook, ['a-hook-from-a-newer-toolkit'], { input: '' });
-    expect([unknown.status, unknown.stderr]).toEqual([0, 'ocihook-gpu: warning: Unsupported CDI hook: a-hook-from-a-newer-toolkit\n']);
+    expect([unknown.status, unknown.stderr]).toEqual([
+      0,
+      'ocihook-gpu: warning: Unsupported CDI hook: a-hook-from-a-newer-toolkit\n',
+    ]);
     expect(run(process.execPath, [OCIHOOKS(), 'install', '--prefix', prefix, '--uninstall']).status).toBe(0);
     expect(fs.existsSync(hook) || fs.existsSync(prefix)).toBe(false);
     fs.rmSync(base, { recursive: true, force: true });
@@ -172,11 +338,23 @@ describe('ocihooks install', () => {
     const prefix = path.join(base, 'prefix');
     const hooksDir = path.join(base, 'hooks.d');
     const config = path.join(base, 'runtime.json');
-    const install = () => run(process.execPath, [OCIHOOKS(), 'install', '--prefix', prefix, '--hooks-dir', hooksDir, '--runtime-config', config]);
+    const install = () =>
+      run(process.execPath, [
+        OCIHOOKS(),
+        'install',
+        '--prefix',
+        prefix,
+        '--hooks-dir',
+        hooksDir,
+        '--runtime-config',
+        config,
+      ]);
     expect(install().status).toBe(0);
     fs.writeFileSync(config, JSON.stringify({ runtime: 'crun', hooksDirs: [hooksDir] }));
     const again = install();
-    expect(again.stdout).toContain(`skipped ${config}: kept as it is (it differs from what install would write: an admin's file)`);
+    expect(again.stdout).toContain(
+      `skipped ${config}: kept as it is (it differs from what install would write: an admin's file)`,
+    );
     expect(run(process.execPath, [OCIHOOKS(), 'install', '--prefix', prefix, '--uninstall']).status).toBe(0);
     expect(JSON.parse(fs.readFileSync(config, 'utf8'))).toEqual({ runtime: 'crun', hooksDirs: [hooksDir] });
   });
@@ -200,13 +378,48 @@ describe('ocihooks match agrees with podman', () => {
       fs.writeFileSync(path.join(dir, name), JSON.stringify(content));
     };
     const hook = { path: '/bin/true', args: ['true'] };
-    write(d1, '10-x.json', { version: '1.0.0', hook, when: { annotations: { '^x$': '^1$' } }, stages: ['createContainer'] });
-    write(d1, '20-masked.json', { version: '1.0.0', hook, when: { annotations: { '^x$': '^1$' } }, stages: ['createContainer'] });
-    write(d2, '20-masked.json', { version: '1.0.0', hook, when: { annotations: { '^y$': '^1$' } }, stages: ['createContainer', 'prestart'] });
-    write(d2, '30-both.json', { version: '1.0.0', hook, when: { annotations: { '^x$': '1', '^y$': '1' } }, stages: ['poststart'] });
-    write(d2, '40-slurm.json', { version: '1.0.0', hook, when: { annotations: { '^com\\.hooks\\.slurm\\.activate$': '^true$' } }, stages: ['createContainer'] });
-    write(d2, '50-cdi.json', { version: '1.0.0', hook, when: { annotations: { '^cdi\\.k8s\\.io/.+$': '.+' } }, stages: ['startContainer'] });
-    write(d2, '60-command.json', { version: '1.0.0', hook, when: { commands: ['^/bin/true$', 'true$'] }, stages: ['prestart'] });
+    write(d1, '10-x.json', {
+      version: '1.0.0',
+      hook,
+      when: { annotations: { '^x$': '^1$' } },
+      stages: ['createContainer'],
+    });
+    write(d1, '20-masked.json', {
+      version: '1.0.0',
+      hook,
+      when: { annotations: { '^x$': '^1$' } },
+      stages: ['createContainer'],
+    });
+    write(d2, '20-masked.json', {
+      version: '1.0.0',
+      hook,
+      when: { annotations: { '^y$': '^1$' } },
+      stages: ['createContainer', 'prestart'],
+    });
+    write(d2, '30-both.json', {
+      version: '1.0.0',
+      hook,
+      when: { annotations: { '^x$': '1', '^y$': '1' } },
+      stages: ['poststart'],
+    });
+    write(d2, '40-slurm.json', {
+      version: '1.0.0',
+      hook,
+      when: { annotations: { '^com\\.hooks\\.slurm\\.activate$': '^true$' } },
+      stages: ['createContainer'],
+    });
+    write(d2, '50-cdi.json', {
+      version: '1.0.0',
+      hook,
+      when: { annotations: { '^cdi\\.k8s\\.io/.+$': '.+' } },
+      stages: ['startContainer'],
+    });
+    write(d2, '60-command.json', {
+      version: '1.0.0',
+      hook,
+      when: { commands: ['^/bin/true$', 'true$'] },
+      stages: ['prestart'],
+    });
     write(d2, '70-never.json', { version: '1.0.0', hook, when: { always: false }, stages: ['prestart'] });
     // (poststop is left out: podman 4.3 waits ~20 s for a container with poststop hooks to be cleaned up)
     write(d2, '05-Upper.json', { hook: '/bin/true', annotations: ['^1$'], stages: ['prestart'] });
@@ -215,20 +428,49 @@ describe('ocihooks match agrees with podman', () => {
     // podman matches hooks when it initialises a container; `run --log-level debug` would also
     // wait ~20 s in its clean-up, `create` + `init` + `rm` shows the same matching at once.
     const podman = requireTool('podman');
-    const name = `ocihooks-match-${process.pid}-${Object.keys(annotations).join('-').replace(/[^a-z0-9-]/gi, '') || 'none'}`;
-    const create = podmanArgs({ rootfs, annotations, args: ['/bin/true'], name, detach: true }).map((a) => (a === 'run' ? 'create' : a)).filter((a) => a !== '-d');
+    const name = `ocihooks-match-${process.pid}-${
+      Object.keys(annotations)
+        .join('-')
+        .replace(/[^a-z0-9-]/gi, '') || 'none'
+    }`;
+    const create = podmanArgs({ rootfs, annotations, args: ['/bin/true'], name, detach: true })
+      .map((a) => (a === 'run' ? 'create' : a))
+      .filter((a) => a !== '-d');
     expect(run(podman, create).status).toBe(0);
     let p;
     try {
-      p = run(podman, ['--log-level', 'debug', '--runtime', 'runc', '--hooks-dir', d1, '--hooks-dir', d2, 'init', name]);
+      p = run(podman, [
+        '--log-level',
+        'debug',
+        '--runtime',
+        'runc',
+        '--hooks-dir',
+        d1,
+        '--hooks-dir',
+        d2,
+        'init',
+        name,
+      ]);
     } finally {
       run(podman, ['rm', '--force', name]);
     }
     expect(p.status).toBe(0);
-    const podmanMatched = [...p.stderr.matchAll(/hook (\S+) matched; adding to stages \[([^\]]*)\]/g)].map((m) => `${m[1]} ${(m[2] as string).split(' ').sort().join(' ')}`).sort();
+    const podmanMatched = [...p.stderr.matchAll(/hook (\S+) matched; adding to stages \[([^\]]*)\]/g)]
+      .map((m) => `${m[1]} ${(m[2] as string).split(' ').sort().join(' ')}`)
+      .sort();
 
     const bundle = makeBundle(path.join(base, 'bundle'), rootfs, { args: ['/bin/true'], annotations });
-    const ours = run(process.execPath, [OCIHOOKS(), 'match', '--config', path.join(bundle, 'config.json'), '--hooks-dir', d1, '--hooks-dir', d2, '--json']);
+    const ours = run(process.execPath, [
+      OCIHOOKS(),
+      'match',
+      '--config',
+      path.join(bundle, 'config.json'),
+      '--hooks-dir',
+      d1,
+      '--hooks-dir',
+      d2,
+      '--json',
+    ]);
     expect(ours.status).toBe(0);
     const byFile = new Map<string, string[]>();
     for (const [stage, hooks] of Object.entries(JSON.parse(ours.stdout) as Record<string, { file: string }[]>)) {
@@ -242,23 +484,46 @@ describe('ocihooks match agrees with podman', () => {
 describe('ocihooks plan and completion', () => {
   test('plan --state-file F -- mount <args> prints the mount hook plan', () => {
     const dir = tmpDir('plan');
-    const bundle = makeBundle(path.join(dir, 'bundle'), makeBusyboxRootfs(path.join(dir, 'rootfs')), { args: ['true'] });
+    const bundle = makeBundle(path.join(dir, 'bundle'), makeBusyboxRootfs(path.join(dir, 'rootfs')), {
+      args: ['true'],
+    });
     const state = path.join(dir, 'state.json');
     fs.writeFileSync(state, JSON.stringify({ ociVersion: '1.0.2', id: 'p', pid: 0, bundle }));
-    const r = run(process.execPath, [OCIHOOKS(), 'plan', '--state-file', state, '--', 'mount', '--log-file=-', '--mount=type=bind,src=/etc,dst=/x,readonly']);
+    const r = run(process.execPath, [
+      OCIHOOKS(),
+      'plan',
+      '--state-file',
+      state,
+      '--',
+      'mount',
+      '--log-file=-',
+      '--mount=type=bind,src=/etc,dst=/x,readonly',
+    ]);
     expect(r.status).toBe(0);
-    expect(JSON.parse(r.stdout).actions).toEqual([{ action: 'bind', source: '/etc', destination: '/x', kind: 'directory', readonly: true }]);
+    expect(JSON.parse(r.stdout).actions).toEqual([
+      { action: 'bind', source: '/etc', destination: '/x', kind: 'directory', readonly: true },
+    ]);
     const bad = run(process.execPath, [OCIHOOKS(), 'plan', '--state-file', state, 'nosuchhook']);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toBe('ocihooks: plan: name a hook (mount, gpu, ldconfig), got "nosuchhook"\n');
   });
 
   test('every subcommand answers --help, and completion prints a bash script', () => {
-    for (const sub of [['validate'], ['match'], ['install'], ['code-cache'], ['doctor'], ['plan'], ['cdi', 'generate']]) {
+    for (const sub of [
+      ['validate'],
+      ['match'],
+      ['install'],
+      ['code-cache'],
+      ['doctor'],
+      ['plan'],
+      ['cdi', 'generate'],
+    ]) {
       const r = run(process.execPath, [OCIHOOKS(), ...sub, '--help']);
       expect(r.status).toBe(0);
       expect(r.stdout).toContain(`ocihooks ${sub.join(' ')}`);
     }
-    expect(run(process.execPath, [OCIHOOKS(), 'completion']).stdout).toContain('complete -o bashdefault -o default -F _ocihooks_yargs_completions ocihooks');
+    expect(run(process.execPath, [OCIHOOKS(), 'completion']).stdout).toContain(
+      'complete -o bashdefault -o default -F _ocihooks_yargs_completions ocihooks',
+    );
   });
 });

@@ -27,14 +27,42 @@ describe.each(['ocihook-mount', 'ocihook-ldconfig'])('%s: bad input exits 2 with
   test.each([
     ['not JSON', () => ['--state-file', file('s1.json', '{oops')], /state file .*s1\.json: not valid JSON/],
     ['empty state', () => ['--state-file', file('s2.json', '')], /state file .*s2\.json: empty/],
-    ['missing bundle', () => ['--state-file', file('s3.json', JSON.stringify({ ociVersion: '1.0.2', id: 'c1' }))], /s3\.json: bundle: expected string, got missing/],
-    ['pid of the wrong type', () => ['--state-file', file('s4.json', state({ pid: 'seven' }))], /s4\.json: pid: expected number, got string/],
+    [
+      'missing bundle',
+      () => ['--state-file', file('s3.json', JSON.stringify({ ociVersion: '1.0.2', id: 'c1' }))],
+      /s3\.json: bundle: expected string, got missing/,
+    ],
+    [
+      'pid of the wrong type',
+      () => ['--state-file', file('s4.json', state({ pid: 'seven' }))],
+      /s4\.json: pid: expected number, got string/,
+    ],
     ['negative pid', () => ['--state-file', file('s5.json', state({ pid: -3 }))], /s5\.json: pid: must be at least 0/],
-    ['no such state file', () => ['--state-file', path.join(dir, 'absent.json')], /state file .*absent\.json: no such file/],
-    ['bundle that does not exist', () => ['--state-file', file('s6.json', state({ bundle: '/nonexistent/bundle' }))], /bundle \/nonexistent\/bundle: no such directory/],
-    ['bundle without config.json', () => ['--state-file', file('s7.json', state({ bundle: noConfig }))], /config .*no-config\/config\.json: no such file/],
-    ['config with a wrong field', () => ['--state-file', file('s8.json', state({ bundle: badConfig }))], /config .*bad-config\/config\.json: root\.path: expected string, got number/],
-    ['a pid that does not exist', () => ['--state-file', file('s9.json', state({ pid: 999999 }))], /state pid 999999: no such process/],
+    [
+      'no such state file',
+      () => ['--state-file', path.join(dir, 'absent.json')],
+      /state file .*absent\.json: no such file/,
+    ],
+    [
+      'bundle that does not exist',
+      () => ['--state-file', file('s6.json', state({ bundle: '/nonexistent/bundle' }))],
+      /bundle \/nonexistent\/bundle: no such directory/,
+    ],
+    [
+      'bundle without config.json',
+      () => ['--state-file', file('s7.json', state({ bundle: noConfig }))],
+      /config .*no-config\/config\.json: no such file/,
+    ],
+    [
+      'config with a wrong field',
+      () => ['--state-file', file('s8.json', state({ bundle: badConfig }))],
+      /config .*bad-config\/config\.json: root\.path: expected string, got number/,
+    ],
+    [
+      'a pid that does not exist',
+      () => ['--state-file', file('s9.json', state({ pid: 999999 }))],
+      /state pid 999999: no such process/,
+    ],
     ['an unknown option', () => ['--no-such-option'], /Unknown argument/],
   ])('%s', (_name, args, message) => {
     const r = run(process.execPath, [BIN(program), '--log-file=-', ...args()]);
@@ -54,28 +82,59 @@ describe.each(['ocihook-mount', 'ocihook-ldconfig'])('%s: bad input exits 2 with
 });
 
 test('ocihook-mount: a --device that is not a device exits 2 naming it', () => {
-  const r = run(process.execPath, [BIN('ocihook-mount'), '--log-file=-', '--device=/etc/passwd', '--state-file', file('d1.json', state({}))]);
+  const r = run(process.execPath, [
+    BIN('ocihook-mount'),
+    '--log-file=-',
+    '--device=/etc/passwd',
+    '--state-file',
+    file('d1.json', state({})),
+  ]);
   expect(r.status).toBe(2);
-  expect(r.stderr).toBe("ocihook-mount: Invalid device request '/etc/passwd': /etc/passwd is not a character or block device (a file)\n");
+  expect(r.stderr).toBe(
+    "ocihook-mount: Invalid device request '/etc/passwd': /etc/passwd is not a character or block device (a file)\n",
+  );
 });
 
 test('ocihook-mount: a grammar error is reported before the state is read', () => {
   const r = run(process.execPath, [BIN('ocihook-mount'), '--log-file=-', '--mount=type=bind,src=/a'], { input: '' });
   expect(r.status).toBe(2);
-  expect(r.stderr).toBe("ocihook-mount: Invalid mount request 'type=bind,src=/a': no destination specified. Use either 'destination', 'dst' or 'target'.\n");
+  expect(r.stderr).toBe(
+    "ocihook-mount: Invalid mount request 'type=bind,src=/a': no destination specified. Use either 'destination', 'dst' or 'target'.\n",
+  );
 });
 
 test('ocihook-mount --dry-run on a fixture prints a JSON plan', () => {
-  const r = run(process.execPath, [BIN('ocihook-mount'), '--log-file=-', '--mount=type=bind,src=/etc,dst=/host-etc,readonly', '--state-file', file('p.json', state({})), '--dry-run']);
+  const r = run(process.execPath, [
+    BIN('ocihook-mount'),
+    '--log-file=-',
+    '--mount=type=bind,src=/etc,dst=/host-etc,readonly',
+    '--state-file',
+    file('p.json', state({})),
+    '--dry-run',
+  ]);
   expect(r.status).toBe(0);
   const plan = JSON.parse(r.stdout);
-  expect(plan.actions).toEqual([{ action: 'bind', source: '/etc', destination: '/host-etc', kind: 'directory', readonly: true }]);
+  expect(plan.actions).toEqual([
+    { action: 'bind', source: '/etc', destination: '/host-etc', kind: 'directory', readonly: true },
+  ]);
   expect(plan.container).toEqual({ id: 'c1', bundle, rootfs: path.join(dir, 'rootfs') });
 });
 
 test('a hook whose log file cannot be opened (a path under /proc) says so in one warning line and still does its work', () => {
-  const r = run(process.execPath, [BIN('ocihook-mount'), '--log-file=/proc/no-such/hook.log', '--dry-run', '--state-file', file('log1.json', state({}))], { timeoutMs: 20_000 });
+  const r = run(
+    process.execPath,
+    [
+      BIN('ocihook-mount'),
+      '--log-file=/proc/no-such/hook.log',
+      '--dry-run',
+      '--state-file',
+      file('log1.json', state({})),
+    ],
+    { timeoutMs: 20_000 },
+  );
   expect(r.status).toBe(0);
-  expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^ocihook-mount: warning: log file \/proc\/no-such\/hook\.log: .*; logging disabled$/)]);
+  expect(r.stderr.trim().split('\n')).toEqual([
+    expect.stringMatching(/^ocihook-mount: warning: log file \/proc\/no-such\/hook\.log: .*; logging disabled$/),
+  ]);
   expect(JSON.parse(r.stdout).hook).toBe('mount');
 });

@@ -12,7 +12,9 @@ import { allowDevicesV2 } from '../../src/linux/cgroups/v2';
 import { native } from '../../src/linux/native';
 import { run } from '../support/e2e';
 
-const UNIFIED = ['/sys/fs/cgroup/unified', '/sys/fs/cgroup'].find((d) => fs.existsSync(path.join(d, 'cgroup.procs')) && fs.existsSync(path.join(d, 'cgroup.subtree_control')));
+const UNIFIED = ['/sys/fs/cgroup/unified', '/sys/fs/cgroup'].find(
+  (d) => fs.existsSync(path.join(d, 'cgroup.procs')) && fs.existsSync(path.join(d, 'cgroup.subtree_control')),
+);
 
 /** Opens each device the way the kernel checks it (r: read, w: write, m: mknod) from inside the cgroup. */
 function probe(cgroupDir: string): Record<string, string> {
@@ -27,7 +29,12 @@ function probe(cgroupDir: string): Record<string, string> {
   `;
   const r = run('/bin/sh', ['-c', script]);
   if (r.status !== 0) throw new Error(`probe failed (${r.status}): ${r.stderr}`);
-  return Object.fromEntries(r.stdout.trim().split('\n').map((l) => l.split(' ') as [string, string]));
+  return Object.fromEntries(
+    r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split(' ') as [string, string]),
+  );
 }
 
 describe('cgroup v2 BPF device program rewrite', () => {
@@ -60,17 +67,27 @@ describe('cgroup v2 BPF device program rewrite', () => {
     const cg = openDeviceCgroup({ version: 2, path: relative });
     try {
       // The "runtime" program: null rwm, zero read-only, everything else denied.
-      const original = n.bpfProgLoad(c.BPF_PROG_TYPE_CGROUP_DEVICE, denyByDefaultProgram([
-        { type: 'c', major: 1, minor: 3, access: 'rwm' },
-        { type: 'c', major: 1, minor: 5, access: 'r' },
-      ]), 'GPL');
+      const original = n.bpfProgLoad(
+        c.BPF_PROG_TYPE_CGROUP_DEVICE,
+        denyByDefaultProgram([
+          { type: 'c', major: 1, minor: 3, access: 'rwm' },
+          { type: 'c', major: 1, minor: 5, access: 'r' },
+        ]),
+        'GPL',
+      );
       n.bpfProgAttach(cg.dirFd, original, c.BPF_CGROUP_DEVICE, c.BPF_F_ALLOW_MULTI, 0);
       fs.closeSync(original);
 
       const before = probe(dir);
       expect(before).toEqual({
-        'null-r': 'ok', 'null-w': 'ok', 'zero-r': 'ok', 'zero-w': 'denied',
-        'full-r': 'denied', 'full-w': 'denied', 'full-m': 'denied', 'kmsg-w': 'denied',
+        'null-r': 'ok',
+        'null-w': 'ok',
+        'zero-r': 'ok',
+        'zero-w': 'denied',
+        'full-r': 'denied',
+        'full-w': 'denied',
+        'full-m': 'denied',
+        'kmsg-w': 'denied',
       });
 
       const { rewritten } = allowDevicesV2(cg.dirFd, [{ type: 'c', major: 1, minor: 7, access: 'rw' }]);

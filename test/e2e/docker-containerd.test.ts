@@ -23,24 +23,57 @@ beforeAll(() => {
   requireTool('containerd');
   requireTool('dockerd');
   requireTool('ctr');
-  if (!fs.existsSync(DOCKER)) throw new Error(`${DOCKER} is missing: install Debian's docker.io (scripts/ensure-deps.mjs does)`);
+  if (!fs.existsSync(DOCKER))
+    throw new Error(`${DOCKER} is missing: install Debian's docker.io (scripts/ensure-deps.mjs does)`);
   dir = tmpDir('engines');
-  const inst = run(process.execPath, [BIN('ocihooks'), 'install', '--prefix', `${dir}/prefix`, '--hooks-dir', `${dir}/hooks.d`, '--runtime-config', `${dir}/runtime.json`]);
+  const inst = run(process.execPath, [
+    BIN('ocihooks'),
+    'install',
+    '--prefix',
+    `${dir}/prefix`,
+    '--hooks-dir',
+    `${dir}/hooks.d`,
+    '--runtime-config',
+    `${dir}/runtime.json`,
+  ]);
   if (inst.status !== 0) throw new Error(`ocihooks install: ${inst.stderr}`);
   fs.writeFileSync(`${dir}/marker.txt`, 'the hook was here\n');
   fs.writeFileSync(
     `${dir}/hooks.d/10-marker.json`,
     JSON.stringify({
       version: '1.0.0',
-      hook: { path: `${dir}/prefix/bin/ocihook-mount`, args: ['ocihook-mount', `--log-file=${dir}/hook.log`, `--mount=type=bind,src=${dir}/marker.txt,dst=/etc/marker.txt,readonly`] },
+      hook: {
+        path: `${dir}/prefix/bin/ocihook-mount`,
+        args: [
+          'ocihook-mount',
+          `--log-file=${dir}/hook.log`,
+          `--mount=type=bind,src=${dir}/marker.txt,dst=/etc/marker.txt,readonly`,
+        ],
+      },
       when: { annotations: { '^com\\.hooks\\.slurm\\.activate$': '^true$' } },
       stages: ['createContainer'],
     }),
   );
   const wrapper = `${dir}/prefix/bin/ocihooks-runtime`;
   // The daemon.json entries README's "Docker and containerd" section shows.
-  const runtimes = { ocihooks: { path: wrapper }, 'ocihooks-slurm': { path: wrapper, runtimeArgs: ['--annotation', 'com.hooks.slurm.activate=true', '--annotation', 'com.hooks.ldconfig.activate=true'] } };
-  engines = startEngines(dir, { runtimeConfig: `${dir}/runtime.json`, runtimes, rootfs: makeGlibcRootfs(`${dir}/rootfs`), image: 'ocihooks-busybox' });
+  const runtimes = {
+    ocihooks: { path: wrapper },
+    'ocihooks-slurm': {
+      path: wrapper,
+      runtimeArgs: [
+        '--annotation',
+        'com.hooks.slurm.activate=true',
+        '--annotation',
+        'com.hooks.ldconfig.activate=true',
+      ],
+    },
+  };
+  engines = startEngines(dir, {
+    runtimeConfig: `${dir}/runtime.json`,
+    runtimes,
+    rootfs: makeGlibcRootfs(`${dir}/rootfs`),
+    image: 'ocihooks-busybox',
+  });
 }, 180_000);
 
 afterAll(() => engines?.stop(), 60_000);
@@ -48,17 +81,51 @@ afterAll(() => engines?.stop(), 60_000);
 describe('Docker (dockerd 20.10) with the wrapper in daemon.json', () => {
   test('the runtime whose runtimeArgs carry the annotations gets the mount and the linker cache; the plain one neither', () => {
     // The linker cache the hook gives is a mount of its own over the image's /etc/ld.so.cache.
-    const check = 'cat /etc/marker.txt 2>/dev/null || echo no-marker; grep -q " /etc/ld.so.cache " /proc/self/mountinfo && echo cache || echo no-cache';
-    const withHooks = docker('run', '--rm', '--network', 'none', '--runtime', 'ocihooks-slurm', 'ocihooks-busybox', '/bin/sh', '-c', check);
+    const check =
+      'cat /etc/marker.txt 2>/dev/null || echo no-marker; grep -q " /etc/ld.so.cache " /proc/self/mountinfo && echo cache || echo no-cache';
+    const withHooks = docker(
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      '--runtime',
+      'ocihooks-slurm',
+      'ocihooks-busybox',
+      '/bin/sh',
+      '-c',
+      check,
+    );
     expect([withHooks.status, withHooks.stderr, withHooks.stdout]).toEqual([0, '', 'the hook was here\ncache\n']);
-    const plain = docker('run', '--rm', '--network', 'none', '--runtime', 'ocihooks', 'ocihooks-busybox', '/bin/sh', '-c', check);
+    const plain = docker(
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      '--runtime',
+      'ocihooks',
+      'ocihooks-busybox',
+      '/bin/sh',
+      '-c',
+      check,
+    );
     expect([plain.status, plain.stdout]).toEqual([0, 'no-marker\nno-cache\n']);
     // No installed hooks.d file applies without annotations, and docker passes none: the wrapper
     // wrote the no-match index, and the next plain create goes straight to runc (the index, written
     // only by the wrapper, stays as it was).
     const index = `${dir}/runtime-index`;
     const written = fs.statSync(index).mtimeMs;
-    const again = docker('run', '--rm', '--network', 'none', '--runtime', 'ocihooks', 'ocihooks-busybox', '/bin/sh', '-c', check);
+    const again = docker(
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      '--runtime',
+      'ocihooks',
+      'ocihooks-busybox',
+      '/bin/sh',
+      '-c',
+      check,
+    );
     expect([again.status, again.stdout, fs.statSync(index).mtimeMs]).toEqual([0, 'no-marker\nno-cache\n', written]);
   });
 
@@ -74,20 +141,41 @@ describe('Docker (dockerd 20.10) with the wrapper in daemon.json', () => {
     }
   });
 
-  test('the front-end\'s own failure (its wrapper gone) shows in docker run\'s error', () => {
+  test("the front-end's own failure (its wrapper gone) shows in docker run's error", () => {
     const wrapperProgram = `${dir}/prefix/libexec/ocihooks-runtime`;
     fs.renameSync(wrapperProgram, `${wrapperProgram}.away`);
     try {
-      const r = docker('run', '--rm', '--network', 'none', '--runtime', 'ocihooks-slurm', 'ocihooks-busybox', '/bin/true');
+      const r = docker(
+        'run',
+        '--rm',
+        '--network',
+        'none',
+        '--runtime',
+        'ocihooks-slurm',
+        'ocihooks-busybox',
+        '/bin/true',
+      );
       expect(r.status).not.toBe(0);
-      expect(r.stderr).toContain(`ocihooks-runtime: ${wrapperProgram}: not found (reinstall with \`ocihooks install\`)`);
+      expect(r.stderr).toContain(
+        `ocihooks-runtime: ${wrapperProgram}: not found (reinstall with \`ocihooks install\`)`,
+      );
     } finally {
       fs.renameSync(`${wrapperProgram}.away`, wrapperProgram);
     }
   });
 
   test('exec, stop, start, restart and rm pass through the wrapper', () => {
-    const id = docker('run', '-d', '--network', 'none', '--runtime', 'ocihooks-slurm', 'ocihooks-busybox', '/bin/sleep', '600').stdout.trim();
+    const id = docker(
+      'run',
+      '-d',
+      '--network',
+      'none',
+      '--runtime',
+      'ocihooks-slurm',
+      'ocihooks-busybox',
+      '/bin/sleep',
+      '600',
+    ).stdout.trim();
     const steps = [
       docker('exec', id, '/bin/cat', '/etc/marker.txt').stdout,
       docker('stop', '-t', '0', id).status,
@@ -103,7 +191,20 @@ describe('Docker (dockerd 20.10) with the wrapper in daemon.json', () => {
 
 describe('containerd (1.6) with ctr --runc-binary and the config file only', () => {
   // The rootfs is used in place: the first run's mount point (an empty /etc/marker.txt) stays in it.
-  const runCtr = (id: string, ...args: string[]) => ctr('run', '--rm', '--rootfs', '--runc-binary', `${dir}/prefix/bin/ocihooks-runtime`, ...args, `${dir}/rootfs`, id, '/bin/sh', '-c', 'test -s /etc/marker.txt && cat /etc/marker.txt || echo no-marker');
+  const runCtr = (id: string, ...args: string[]) =>
+    ctr(
+      'run',
+      '--rm',
+      '--rootfs',
+      '--runc-binary',
+      `${dir}/prefix/bin/ocihooks-runtime`,
+      ...args,
+      `${dir}/rootfs`,
+      id,
+      '/bin/sh',
+      '-c',
+      'test -s /etc/marker.txt && cat /etc/marker.txt || echo no-marker',
+    );
 
   test('ctr run --annotation gets the mount, without it nothing; a broken hooks.d file fails with the file and the reason', () => {
     const annotated = runCtr('ctr-1', '--annotation', 'com.hooks.slurm.activate=true');

@@ -6,8 +6,25 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  BIN, RUNC, containerId, hostMountPoints, makeBundle, makeBusyboxRootfs, ok, podmanArgs, requireBuilt, requireTool, run,
-  runcDelete, runcRun, runcRunDetached, runcState, stateFile, tmpDir, withRunningRunc, writeHooksD,
+  BIN,
+  RUNC,
+  containerId,
+  hostMountPoints,
+  makeBundle,
+  makeBusyboxRootfs,
+  ok,
+  podmanArgs,
+  requireBuilt,
+  requireTool,
+  run,
+  runcDelete,
+  runcRun,
+  runcRunDetached,
+  runcState,
+  stateFile,
+  tmpDir,
+  withRunningRunc,
+  writeHooksD,
 } from '../support/e2e';
 
 const LDCONFIG = ['/sbin/ldconfig', '/usr/sbin/ldconfig'].find((p) => fs.existsSync(p)) as string;
@@ -26,8 +43,20 @@ test('LD_PRELOAD, LD_LIBRARY_PATH and NODE_OPTIONS in the image env reach neithe
   fs.writeFileSync(fakeLdconfig, `#!/bin/sh\nenv > ${envDump}\nexec ${LDCONFIG} "$@"\n`, { mode: 0o755 });
   const bundle = makeBundle(path.join(dir, 'bundle'), rootfs, {
     args: ['true'],
-    env: ['LD_PRELOAD=/nonexistent/evil.so', 'LD_LIBRARY_PATH=/evil', `NODE_OPTIONS=--require ${path.join(dir, 'evil.js')}`],
-    hooks: { createContainer: [{ path: process.execPath, args: ['node', BIN('ocihook-mount'), '--log-file=-', `--mount=type=bind,src=${dir},dst=/opt/x,readonly`], env: [`LDCONFIG_PATH=${fakeLdconfig}`] }] },
+    env: [
+      'LD_PRELOAD=/nonexistent/evil.so',
+      'LD_LIBRARY_PATH=/evil',
+      `NODE_OPTIONS=--require ${path.join(dir, 'evil.js')}`,
+    ],
+    hooks: {
+      createContainer: [
+        {
+          path: process.execPath,
+          args: ['node', BIN('ocihook-mount'), '--log-file=-', `--mount=type=bind,src=${dir},dst=/opt/x,readonly`],
+          env: [`LDCONFIG_PATH=${fakeLdconfig}`],
+        },
+      ],
+    },
   });
   const r = runcRun(bundle, containerId('envhyg'));
   expect(r.stderr).toBe('');
@@ -44,19 +73,42 @@ test(`${PARALLEL} podman+runc containers started at once with the slurm-style ho
   const srcs = ['/usr/bin/env', '/usr/bin/id', '/etc/os-release', '/usr/share/doc/podman'];
   writeHooksD(hooksDir, 'slurm.json', {
     version: '1.0.0',
-    hook: { path: process.execPath, args: ['node', BIN('ocihook-mount'), `--log-file=${path.join(dir, 'hook.log')}`, ...srcs.map((s) => `--mount=type=bind,src=${s},dst=/host${s},readonly`), '--device=/dev/loop-control:/dev/ocihooks-test:r'] },
+    hook: {
+      path: process.execPath,
+      args: [
+        'node',
+        BIN('ocihook-mount'),
+        `--log-file=${path.join(dir, 'hook.log')}`,
+        ...srcs.map((s) => `--mount=type=bind,src=${s},dst=/host${s},readonly`),
+        '--device=/dev/loop-control:/dev/ocihooks-test:r',
+      ],
+    },
     when: { annotations: { '^com\\.hooks\\.slurm\\.activate$': '^true$' } },
     stages: ['createContainer'],
   });
   const devicesRoot = '/sys/fs/cgroup/devices';
-  const cgroupsBefore = fs.existsSync(devicesRoot) ? fs.readFileSync(path.join(devicesRoot, 'devices.list'), 'utf8') : '';
+  const cgroupsBefore = fs.existsSync(devicesRoot)
+    ? fs.readFileSync(path.join(devicesRoot, 'devices.list'), 'utf8')
+    : '';
   const before = hostMountPoints();
   const podman = requireTool('podman');
   const runs = await Promise.all(
     Array.from({ length: PARALLEL }, (_, i) => {
       const rootfs = makeBusyboxRootfs(path.join(dir, `rootfs${i}`));
       return new Promise<{ code: number | null; out: string }>((resolve) => {
-        const p = spawn(podman, podmanArgs({ rootfs, hooksDir, annotations: { 'com.hooks.slurm.activate': 'true' }, args: ['sh', '-c', `ls /host/usr/bin/env /host/etc/os-release /host/usr/share/doc/podman >/dev/null && echo ok-${i}`] }));
+        const p = spawn(
+          podman,
+          podmanArgs({
+            rootfs,
+            hooksDir,
+            annotations: { 'com.hooks.slurm.activate': 'true' },
+            args: [
+              'sh',
+              '-c',
+              `ls /host/usr/bin/env /host/etc/os-release /host/usr/share/doc/podman >/dev/null && echo ok-${i}`,
+            ],
+          }),
+        );
         let out = '';
         p.stdout.on('data', (d) => (out += d));
         p.stderr.on('data', (d) => (out += d));
@@ -66,7 +118,8 @@ test(`${PARALLEL} podman+runc containers started at once with the slurm-style ho
   );
   runs.forEach((r, i) => expect(r).toEqual({ code: 0, out: `ok-${i}\n` }));
   expect(hostMountPoints()).toEqual(before);
-  if (fs.existsSync(devicesRoot)) expect(fs.readFileSync(path.join(devicesRoot, 'devices.list'), 'utf8')).toBe(cgroupsBefore);
+  if (fs.existsSync(devicesRoot))
+    expect(fs.readFileSync(path.join(devicesRoot, 'devices.list'), 'utf8')).toBe(cgroupsBefore);
 }, 300_000);
 
 test('a hook SIGKILLed while applying by hand: host unchanged, a second run completes', async () => {
@@ -110,17 +163,26 @@ describe('pids that are not a running container', () => {
   const dir = tmpDir('pids');
   const rootfs = makeBusyboxRootfs(path.join(dir, 'rootfs'));
   const bundle = makeBundle(path.join(dir, 'bundle'), rootfs, { args: ['sleep', '600'] });
-  const hook = (pid: number) => run(process.execPath, [BIN('ocihook-mount'), '--log-file=-', '--state-file', stateFile(dir, { ociVersion: '1.0.2', id: 'p', pid, bundle }), `--mount=type=bind,src=${dir},dst=/opt/x`]);
+  const hook = (pid: number) =>
+    run(process.execPath, [
+      BIN('ocihook-mount'),
+      '--log-file=-',
+      '--state-file',
+      stateFile(dir, { ociVersion: '1.0.2', id: 'p', pid, bundle }),
+      `--mount=type=bind,src=${dir},dst=/opt/x`,
+    ]);
 
   test('a dead pid: exit 2, no such process', () => {
     const p = spawn('true');
     const pid = p.pid as number;
-    return new Promise<void>((resolve) => p.on('exit', () => {
-      const r = hook(pid);
-      expect(r.status).toBe(2);
-      expect(r.stderr).toBe(`ocihook-mount: state pid ${pid}: no such process\n`);
-      resolve();
-    }));
+    return new Promise<void>((resolve) =>
+      p.on('exit', () => {
+        const r = hook(pid);
+        expect(r.status).toBe(2);
+        expect(r.stderr).toBe(`ocihook-mount: state pid ${pid}: no such process\n`);
+        resolve();
+      }),
+    );
   });
 
   test('the pid of a process that is not the container: refused, exit 1', () => {
@@ -128,7 +190,9 @@ describe('pids that are not a running container', () => {
     try {
       const r = hook(p.pid as number);
       expect(r.status).toBe(1);
-      expect(r.stderr).toMatch(/^ocihook-mount: cannot establish the container's mount namespace: state pid \d+ is not the container/);
+      expect(r.stderr).toMatch(
+        /^ocihook-mount: cannot establish the container's mount namespace: state pid \d+ is not the container/,
+      );
     } finally {
       p.kill('SIGKILL');
     }
@@ -139,7 +203,8 @@ describe('pids that are not a running container', () => {
     runcRunDetached(bundle, id);
     const pid = runcState(id).pid;
     ok(RUNC, ['kill', id, 'KILL']);
-    for (let i = 0; i < 100 && runcState(id).status !== 'stopped'; i++) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+    for (let i = 0; i < 100 && runcState(id).status !== 'stopped'; i++)
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
     try {
       const r = hook(pid);
       expect(r.status).toBe(2);
@@ -152,7 +217,12 @@ describe('pids that are not a running container', () => {
   test('a config.json replaced by garbage before the hook reads it: exit 2 naming it', () => {
     const b2 = makeBundle(path.join(dir, 'bundle2'), rootfs, { args: ['true'] });
     fs.writeFileSync(path.join(b2, 'config.json'), '{"root": ');
-    const r = run(process.execPath, [BIN('ocihook-mount'), '--log-file=-', '--state-file', stateFile(dir, { ociVersion: '1.0.2', id: 'p', pid: 0, bundle: b2 })]);
+    const r = run(process.execPath, [
+      BIN('ocihook-mount'),
+      '--log-file=-',
+      '--state-file',
+      stateFile(dir, { ociVersion: '1.0.2', id: 'p', pid: 0, bundle: b2 }),
+    ]);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/^ocihook-mount: config .*bundle2\/config\.json: not valid JSON/);
   });

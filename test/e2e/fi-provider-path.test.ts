@@ -16,13 +16,20 @@ function setup(name: string) {
   const providers = path.join(dir, 'providers');
   fs.mkdirSync(providers);
   fs.writeFileSync(path.join(providers, 'libtest-fi.so'), 'provider\n');
-  const hookArgs = ['node', BIN('ocihook-mount'), `--log-file=${path.join(dir, 'hook.log')}`, `--mount=type=bind,src=${providers},dst=<FI_PROVIDER_PATH>,readonly`];
+  const hookArgs = [
+    'node',
+    BIN('ocihook-mount'),
+    `--log-file=${path.join(dir, 'hook.log')}`,
+    `--mount=type=bind,src=${providers},dst=<FI_PROVIDER_PATH>,readonly`,
+  ];
   return { dir, rootfs, providers, hookArgs };
 }
 
 function dryRunDestination(s: ReturnType<typeof setup>, bundle: string, env: NodeJS.ProcessEnv = {}): string {
   const file = stateFile(s.dir, { ociVersion: '1.0.2', id: 'fi', pid: 0, bundle });
-  const r = run(process.execPath, [...s.hookArgs.slice(1), '--state-file', file, '--dry-run'], { env: { ...process.env, ...env } });
+  const r = run(process.execPath, [...s.hookArgs.slice(1), '--state-file', file, '--dry-run'], {
+    env: { ...process.env, ...env },
+  });
   if (r.status !== 0) throw new Error(r.stderr);
   return JSON.parse(r.stdout).actions[0].destination;
 }
@@ -74,10 +81,15 @@ describe('<FI_PROVIDER_PATH>', () => {
 
   test('an image FI_PROVIDER_PATH that is not absolute is refused (exit 1), nothing mounted', () => {
     const s = setup('fi-relative');
-    const bundle = makeBundle(path.join(s.dir, 'bundle'), s.rootfs, { args: ['true'], env: ['FI_PROVIDER_PATH=../../../../etc'] });
+    const bundle = makeBundle(path.join(s.dir, 'bundle'), s.rootfs, {
+      args: ['true'],
+      env: ['FI_PROVIDER_PATH=../../../../etc'],
+    });
     const file = stateFile(s.dir, { ociVersion: '1.0.2', id: 'fi', pid: 0, bundle });
     const r = run(process.execPath, [...s.hookArgs.slice(1), '--state-file', file, '--dry-run']);
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe('ocihook-mount: <FI_PROVIDER_PATH> from container env FI_PROVIDER_PATH is "../../../../etc": not an absolute path\n');
+    expect(r.stderr).toBe(
+      'ocihook-mount: <FI_PROVIDER_PATH> from container env FI_PROVIDER_PATH is "../../../../etc": not an absolute path\n',
+    );
   });
 });

@@ -6,7 +6,20 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BIN, RUNC, makeBusyboxRootfs, ok, podmanArgs, requireBuilt, requireTool, run, stateFile, tmpDir, writeHooksD, makeBundle } from '../support/e2e';
+import {
+  BIN,
+  RUNC,
+  makeBusyboxRootfs,
+  ok,
+  podmanArgs,
+  requireBuilt,
+  requireTool,
+  run,
+  stateFile,
+  tmpDir,
+  writeHooksD,
+  makeBundle,
+} from '../support/e2e';
 
 const LOOP_CONTROL = { major: 10, minor: 237 }; // a real misc device: opens without side effects
 
@@ -22,15 +35,26 @@ function fakeNvidia(dir: string) {
   mknod(path.join(nodes, 'nvidia1'), 1, 7); // /dev/full's numbers
   const cdi = path.join(dir, 'cdi');
   fs.mkdirSync(cdi);
-  fs.writeFileSync(path.join(cdi, 'nvidia.json'), JSON.stringify({
-    cdiVersion: '0.6.0',
-    kind: 'nvidia.com/gpu',
-    devices: [
-      { name: '0', containerEdits: { deviceNodes: [{ path: '/dev/nvidia0', hostPath: path.join(nodes, 'nvidia0'), permissions: 'rw' }] } },
-      { name: '1', containerEdits: { deviceNodes: [{ path: '/dev/nvidia1', hostPath: path.join(nodes, 'nvidia1') }] } },
-    ],
-    containerEdits: { env: ['NVIDIA_VISIBLE_DEVICES=void', 'FAKE_GPU_SPEC=1'] },
-  }));
+  fs.writeFileSync(
+    path.join(cdi, 'nvidia.json'),
+    JSON.stringify({
+      cdiVersion: '0.6.0',
+      kind: 'nvidia.com/gpu',
+      devices: [
+        {
+          name: '0',
+          containerEdits: {
+            deviceNodes: [{ path: '/dev/nvidia0', hostPath: path.join(nodes, 'nvidia0'), permissions: 'rw' }],
+          },
+        },
+        {
+          name: '1',
+          containerEdits: { deviceNodes: [{ path: '/dev/nvidia1', hostPath: path.join(nodes, 'nvidia1') }] },
+        },
+      ],
+      containerEdits: { env: ['NVIDIA_VISIBLE_DEVICES=void', 'FAKE_GPU_SPEC=1'] },
+    }),
+  );
   return { cdi };
 }
 
@@ -44,7 +68,10 @@ describe('GPU hook', () => {
     const hooksDir = path.join(dir, 'hooks.d');
     writeHooksD(hooksDir, 'gpu.json', {
       version: '1.0.0',
-      hook: { path: process.execPath, args: ['node', BIN('ocihook-gpu'), `--log-file=${path.join(dir, 'gpu.log')}`, `--cdi-spec-dir=${cdi}`] },
+      hook: {
+        path: process.execPath,
+        args: ['node', BIN('ocihook-gpu'), `--log-file=${path.join(dir, 'gpu.log')}`, `--cdi-spec-dir=${cdi}`],
+      },
       when: { annotations: { '^cdi\\.k8s\\.io/.*$': '.*' } },
       stages: ['createContainer'],
     });
@@ -54,7 +81,15 @@ describe('GPU hook', () => {
       'test -e /dev/nvidia1 && echo gpu1-visible || echo gpu1-absent',
       'grep "^c 10:237" /sys/fs/cgroup/devices/devices.list',
     ].join('; ');
-    const r = run(requireTool('podman'), podmanArgs({ rootfs, hooksDir, annotations: { 'cdi.k8s.io/test': 'nvidia.com/gpu=0' }, args: ['sh', '-c', check] }));
+    const r = run(
+      requireTool('podman'),
+      podmanArgs({
+        rootfs,
+        hooksDir,
+        annotations: { 'cdi.k8s.io/test': 'nvidia.com/gpu=0' },
+        args: ['sh', '-c', check],
+      }),
+    );
     expect(r.stderr).toBe('');
     expect(r.stdout.trim().split('\n')).toEqual(['r-ok', 'w-ok', 'gpu1-absent', 'c 10:237 rw']);
     expect(fs.readFileSync(path.join(dir, 'gpu.log'), 'utf8')).toContain('env FAKE_GPU_SPEC=1: needs precreate');
@@ -67,50 +102,86 @@ describe('GPU hook', () => {
     const hooksDir = path.join(dir, 'hooks.d');
     writeHooksD(hooksDir, 'gpu-precreate.json', {
       version: '1.0.0',
-      hook: { path: process.execPath, args: ['node', BIN('ocihook-gpu'), 'precreate', `--log-file=${path.join(dir, 'gpu.log')}`, `--cdi-spec-dir=${cdi}`] },
+      hook: {
+        path: process.execPath,
+        args: [
+          'node',
+          BIN('ocihook-gpu'),
+          'precreate',
+          `--log-file=${path.join(dir, 'gpu.log')}`,
+          `--cdi-spec-dir=${cdi}`,
+        ],
+      },
       when: { annotations: { '^cdi\\.k8s\\.io/.*$': '.*' } },
       stages: ['precreate'],
     });
-    const check = 'env | grep -E "^(FAKE_GPU_SPEC|NVIDIA_VISIBLE_DEVICES|CUDA_VISIBLE_DEVICES)=" | sort; stat -c "%F %t:%T" /dev/nvidia0; if true 2>/dev/null > /dev/nvidia0; then echo w-ok; else echo w-denied; fi';
-    const r = run(requireTool('podman'), podmanArgs({ rootfs, hooksDir, annotations: { 'cdi.k8s.io/test': 'nvidia.com/gpu=0' }, args: ['sh', '-c', check] }));
+    const check =
+      'env | grep -E "^(FAKE_GPU_SPEC|NVIDIA_VISIBLE_DEVICES|CUDA_VISIBLE_DEVICES)=" | sort; stat -c "%F %t:%T" /dev/nvidia0; if true 2>/dev/null > /dev/nvidia0; then echo w-ok; else echo w-denied; fi';
+    const r = run(
+      requireTool('podman'),
+      podmanArgs({
+        rootfs,
+        hooksDir,
+        annotations: { 'cdi.k8s.io/test': 'nvidia.com/gpu=0' },
+        args: ['sh', '-c', check],
+      }),
+    );
     expect(r.stderr).toBe('');
     // The env is the spec's (NVIDIA_VISIBLE_DEVICES=void); the hook writes no host index of its own.
-    expect(r.stdout.trim().split('\n')).toEqual(['FAKE_GPU_SPEC=1', 'NVIDIA_VISIBLE_DEVICES=void', 'character special file a:ed', 'w-ok']);
+    expect(r.stdout.trim().split('\n')).toEqual([
+      'FAKE_GPU_SPEC=1',
+      'NVIDIA_VISIBLE_DEVICES=void',
+      'character special file a:ed',
+      'w-ok',
+    ]);
   });
 
   test('precreate on the nvidia-ctk-shaped fixture: linux.devices, env, and the hook under createContainer', () => {
     const dir = tmpDir('gpu-ctk');
     const cdi = path.join(dir, 'cdi');
     fs.mkdirSync(cdi);
-    fs.writeFileSync(path.join(cdi, 'nvidia.yaml'), [
-      'cdiVersion: 0.6.0',
-      'kind: nvidia.com/gpu',
-      'devices:',
-      '  - name: "0"',
-      '    containerEdits:',
-      '      deviceNodes:',
-      '        - path: /dev/nvidia0',
-      '          type: c',
-      '          major: 195',
-      '          minor: 0',
-      'containerEdits:',
-      '  env:',
-      '    - NVIDIA_VISIBLE_DEVICES=0',
-      '  hooks:',
-      '    - hookName: createContainer',
-      '      path: /usr/bin/nvidia-cdi-hook',
-      '      args: [nvidia-cdi-hook, update-ldcache, --folder, /usr/lib/x86_64-linux-gnu]',
-    ].join('\n'));
-    const bundle = makeBundle(path.join(dir, 'bundle'), makeBusyboxRootfs(path.join(dir, 'rootfs')), { args: ['true'], annotations: { 'cdi.k8s.io/gpu': 'nvidia.com/gpu=0' } });
+    fs.writeFileSync(
+      path.join(cdi, 'nvidia.yaml'),
+      [
+        'cdiVersion: 0.6.0',
+        'kind: nvidia.com/gpu',
+        'devices:',
+        '  - name: "0"',
+        '    containerEdits:',
+        '      deviceNodes:',
+        '        - path: /dev/nvidia0',
+        '          type: c',
+        '          major: 195',
+        '          minor: 0',
+        'containerEdits:',
+        '  env:',
+        '    - NVIDIA_VISIBLE_DEVICES=0',
+        '  hooks:',
+        '    - hookName: createContainer',
+        '      path: /usr/bin/nvidia-cdi-hook',
+        '      args: [nvidia-cdi-hook, update-ldcache, --folder, /usr/lib/x86_64-linux-gnu]',
+      ].join('\n'),
+    );
+    const bundle = makeBundle(path.join(dir, 'bundle'), makeBusyboxRootfs(path.join(dir, 'rootfs')), {
+      args: ['true'],
+      annotations: { 'cdi.k8s.io/gpu': 'nvidia.com/gpu=0' },
+    });
     const config = fs.readFileSync(path.join(bundle, 'config.json'), 'utf8');
-    const r = run(process.execPath, [BIN('ocihook-gpu'), 'precreate', '--log-file=-', `--cdi-spec-dir=${cdi}`], { input: config });
+    const r = run(process.execPath, [BIN('ocihook-gpu'), 'precreate', '--log-file=-', `--cdi-spec-dir=${cdi}`], {
+      input: config,
+    });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.linux.devices).toContainEqual({ path: '/dev/nvidia0', type: 'c', major: 195, minor: 0 });
     expect(out.linux.resources.devices).toContainEqual({ allow: true, type: 'c', major: 195, minor: 0, access: 'rwm' });
     expect(out.process.env).toContain('NVIDIA_VISIBLE_DEVICES=0');
-    expect(out.hooks.createContainer).toEqual([{ path: '/usr/bin/nvidia-cdi-hook', args: ['nvidia-cdi-hook', 'update-ldcache', '--folder', '/usr/lib/x86_64-linux-gnu'] }]);
+    expect(out.hooks.createContainer).toEqual([
+      {
+        path: '/usr/bin/nvidia-cdi-hook',
+        args: ['nvidia-cdi-hook', 'update-ldcache', '--folder', '/usr/lib/x86_64-linux-gnu'],
+      },
+    ]);
     // Everything else is kept as it was.
     const before = JSON.parse(config);
     expect(out.process.args).toEqual(before.process.args);
@@ -123,20 +194,46 @@ describe('GPU hook', () => {
     mknod(path.join(devRoot, 'kfd'), 1, 7);
     mknod(path.join(devRoot, 'dri', 'renderD128'), 1, 3);
     mknod(path.join(devRoot, 'dri', 'renderD129'), 1, 5);
-    const bundle = makeBundle(path.join(dir, 'bundle'), makeBusyboxRootfs(path.join(dir, 'rootfs')), { args: ['true'], annotations: { 'cdi.k8s.io/amd': 'amd.com/gpu=0,amd.com/gpu=1' } });
-    const r = run(process.execPath, [BIN('ocihook-gpu'), 'precreate', '--log-file=-', `--cdi-spec-dir=${path.join(dir, 'no-cdi')}`, `--device-root=${devRoot}`], { input: fs.readFileSync(path.join(bundle, 'config.json'), 'utf8') });
+    const bundle = makeBundle(path.join(dir, 'bundle'), makeBusyboxRootfs(path.join(dir, 'rootfs')), {
+      args: ['true'],
+      annotations: { 'cdi.k8s.io/amd': 'amd.com/gpu=0,amd.com/gpu=1' },
+    });
+    const r = run(
+      process.execPath,
+      [
+        BIN('ocihook-gpu'),
+        'precreate',
+        '--log-file=-',
+        `--cdi-spec-dir=${path.join(dir, 'no-cdi')}`,
+        `--device-root=${devRoot}`,
+      ],
+      { input: fs.readFileSync(path.join(bundle, 'config.json'), 'utf8') },
+    );
     expect(r.stderr).toBe('');
     const out = JSON.parse(r.stdout);
     expect(out.process.env.filter((e: string) => /^(ROCR|HIP|CUDA|NVIDIA)_VISIBLE_DEVICES=/.test(e))).toEqual([]);
-    expect(out.linux.devices.map((d: { path: string }) => d.path)).toEqual(['/dev/kfd', '/dev/dri/renderD128', '/dev/dri/renderD129']);
+    expect(out.linux.devices.map((d: { path: string }) => d.path)).toEqual([
+      '/dev/kfd',
+      '/dev/dri/renderD128',
+      '/dev/dri/renderD129',
+    ]);
   });
 
   test('an unknown device name exits 2 naming it; nothing is applied', () => {
     const dir = tmpDir('gpu-unknown');
     const { cdi } = fakeNvidia(dir);
     const rootfs = makeBusyboxRootfs(path.join(dir, 'rootfs'));
-    const bundle = makeBundle(path.join(dir, 'bundle'), rootfs, { args: ['true'], annotations: { 'cdi.k8s.io/x': 'nvidia.com/gpu=0,nvidia.com/gpu=7' } });
-    const r = run(process.execPath, [BIN('ocihook-gpu'), '--log-file=-', `--cdi-spec-dir=${cdi}`, '--state-file', stateFile(dir, { ociVersion: '1.0.2', id: 'u', pid: 0, bundle })]);
+    const bundle = makeBundle(path.join(dir, 'bundle'), rootfs, {
+      args: ['true'],
+      annotations: { 'cdi.k8s.io/x': 'nvidia.com/gpu=0,nvidia.com/gpu=7' },
+    });
+    const r = run(process.execPath, [
+      BIN('ocihook-gpu'),
+      '--log-file=-',
+      `--cdi-spec-dir=${cdi}`,
+      '--state-file',
+      stateFile(dir, { ociVersion: '1.0.2', id: 'u', pid: 0, bundle }),
+    ]);
     expect(r.status).toBe(2);
     expect(r.stderr).toBe('ocihook-gpu: CDI device nvidia.com/gpu=7: unknown (nvidia.com/gpu has 0, 1)\n');
     expect(fs.existsSync(path.join(rootfs, 'dev', 'nvidia0'))).toBe(false);

@@ -6,7 +6,17 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BIN, containerId, makeBundle, makeBusyboxRootfs, podmanRun, requireBuilt, run, tmpDir, writeHooksD } from '../support/e2e';
+import {
+  BIN,
+  containerId,
+  makeBundle,
+  makeBusyboxRootfs,
+  podmanRun,
+  requireBuilt,
+  run,
+  tmpDir,
+  writeHooksD,
+} from '../support/e2e';
 import { GPU_UUIDS, fakeFourGpuNode } from '../support/fake-gpus';
 
 interface Row {
@@ -21,14 +31,35 @@ interface Row {
 
 const ALL = 'NVIDIA_VISIBLE_DEVICES=all';
 const ROWS: Row[] = [
-  { name: 'an annotation for GPU 2, image env all', annotations: { 'cdi.k8s.io/job': 'nvidia.com/gpu=2' }, env: [ALL], gpus: [2] },
-  { name: 'an annotation by UUID, image env all, --accept-env', annotations: { 'cdi.k8s.io/job': `nvidia.com/gpu=${GPU_UUIDS[1]}` }, env: [ALL], hookArgs: ['--accept-env'], gpus: [1] },
+  {
+    name: 'an annotation for GPU 2, image env all',
+    annotations: { 'cdi.k8s.io/job': 'nvidia.com/gpu=2' },
+    env: [ALL],
+    gpus: [2],
+  },
+  {
+    name: 'an annotation by UUID, image env all, --accept-env',
+    annotations: { 'cdi.k8s.io/job': `nvidia.com/gpu=${GPU_UUIDS[1]}` },
+    env: [ALL],
+    hookArgs: ['--accept-env'],
+    gpus: [1],
+  },
   { name: "the hook's --device, image env all", env: [ALL], hookArgs: ['--device=nvidia.com/gpu=3'], gpus: [3] },
   { name: 'an annotation for all', annotations: { 'cdi.k8s.io/job': 'nvidia.com/gpu=all' }, gpus: [0, 1, 2, 3] },
-  { name: 'image env 0,3 with --accept-env', env: ['NVIDIA_VISIBLE_DEVICES=0,3'], hookArgs: ['--accept-env'], gpus: [0, 3] },
+  {
+    name: 'image env 0,3 with --accept-env',
+    env: ['NVIDIA_VISIBLE_DEVICES=0,3'],
+    hookArgs: ['--accept-env'],
+    gpus: [0, 3],
+  },
   { name: 'image env 0,3 without --accept-env', env: ['NVIDIA_VISIBLE_DEVICES=0,3'], gpus: [] },
   { name: 'image env all without --accept-env', env: [ALL], gpus: [] },
-  { name: 'image env none with --accept-env', env: ['NVIDIA_VISIBLE_DEVICES=none'], hookArgs: ['--accept-env'], gpus: [] },
+  {
+    name: 'image env none with --accept-env',
+    env: ['NVIDIA_VISIBLE_DEVICES=none'],
+    hookArgs: ['--accept-env'],
+    gpus: [],
+  },
 ];
 
 /** What the container reports: its nvidia nodes, the 195:* rules of its device cgroup, its vendor env. */
@@ -43,16 +74,27 @@ function expected(row: Row, mode: 'createContainer' | 'precreate'): string[] {
   // createContainer stage cannot change the env: the image's stays as the image set it.
   const imageEnv = (row.env ?? []).filter((e) => /_VISIBLE_DEVICES=/.test(e));
   const env = mode === 'precreate' && row.gpus.length ? ['NVIDIA_VISIBLE_DEVICES=void'] : imageEnv;
-  return [`nodes: ${row.gpus.map((i) => `nvidia${i}`).join(' ')}`.trimEnd(), `rules: ${row.gpus.map((i) => `c 195:${i} rwm`).join(' ')}`.trimEnd(), `env: ${env.join(' ')}`.trimEnd()];
+  return [
+    `nodes: ${row.gpus.map((i) => `nvidia${i}`).join(' ')}`.trimEnd(),
+    `rules: ${row.gpus.map((i) => `c 195:${i} rwm`).join(' ')}`.trimEnd(),
+    `env: ${env.join(' ')}`.trimEnd(),
+  ];
 }
 
 /**
  * The hook entry: createContainer through node; precreate as an installation writes it (the GPU
  * hook's own path), which the wrapper runs in its own process (podman starts it as a program).
  */
-function hookEntry(dir: string, cdi: string, mode: 'createContainer' | 'precreate', row: Row): { path: string; args: string[] } {
+function hookEntry(
+  dir: string,
+  cdi: string,
+  mode: 'createContainer' | 'precreate',
+  row: Row,
+): { path: string; args: string[] } {
   const flags = [`--log-file=${path.join(dir, 'gpu.log')}`, `--cdi-spec-dir=${cdi}`, ...(row.hookArgs ?? [])];
-  return mode === 'precreate' ? { path: BIN('ocihook-gpu'), args: ['ocihook-gpu', 'precreate', ...flags] } : { path: process.execPath, args: ['node', BIN('ocihook-gpu'), ...flags] };
+  return mode === 'precreate'
+    ? { path: BIN('ocihook-gpu'), args: ['ocihook-gpu', 'precreate', ...flags] }
+    : { path: process.execPath, args: ['node', BIN('ocihook-gpu'), ...flags] };
 }
 
 describe('GPU selection on a four-GPU node', () => {
@@ -63,8 +105,19 @@ describe('GPU selection on a four-GPU node', () => {
       const dir = tmpDir('gpu-sel');
       const { cdi } = fakeFourGpuNode(dir);
       const hooksDir = path.join(dir, 'hooks.d');
-      writeHooksD(hooksDir, 'gpu.json', { version: '1.0.0', hook: hookEntry(dir, cdi, mode, row), when: { always: true }, stages: [mode] });
-      const r = podmanRun({ rootfs: makeBusyboxRootfs(path.join(dir, 'rootfs')), hooksDir, annotations: row.annotations, env: row.env, args: ['sh', '-c', CHECK] });
+      writeHooksD(hooksDir, 'gpu.json', {
+        version: '1.0.0',
+        hook: hookEntry(dir, cdi, mode, row),
+        when: { always: true },
+        stages: [mode],
+      });
+      const r = podmanRun({
+        rootfs: makeBusyboxRootfs(path.join(dir, 'rootfs')),
+        hooksDir,
+        annotations: row.annotations,
+        env: row.env,
+        args: ['sh', '-c', CHECK],
+      });
       expect(r.stderr).toBe('');
       expect(r.stdout.trim().split('\n')).toEqual(expected(row, mode));
       fs.rmSync(dir, { recursive: true, force: true });
@@ -81,12 +134,35 @@ describe('GPU selection on a four-GPU node', () => {
         hooks: mode === 'createContainer' ? { createContainer: [hook] } : undefined,
       });
       const hooksDir = path.join(dir, 'hooks.d');
-      writeHooksD(hooksDir, 'gpu-precreate.json', { version: '1.0.0', hook, when: { always: mode === 'precreate' }, stages: ['precreate'] });
+      writeHooksD(hooksDir, 'gpu-precreate.json', {
+        version: '1.0.0',
+        hook,
+        when: { always: mode === 'precreate' },
+        stages: ['precreate'],
+      });
       // precreate: the wrapper runs the hooks.d precreate filter over config.json, then runc.
-      const r = run(BIN('ocihooks-runtime'), ['--runtime', 'runc', '--hooks-dir', hooksDir, `--log-file=${path.join(dir, 'wrapper.log')}`, '--', 'run', '--bundle', bundle, containerId('gpu-sel')], { timeoutMs: 60_000 });
+      const r = run(
+        BIN('ocihooks-runtime'),
+        [
+          '--runtime',
+          'runc',
+          '--hooks-dir',
+          hooksDir,
+          `--log-file=${path.join(dir, 'wrapper.log')}`,
+          '--',
+          'run',
+          '--bundle',
+          bundle,
+          containerId('gpu-sel'),
+        ],
+        { timeoutMs: 60_000 },
+      );
       expect(r.stderr).toBe('');
       expect(r.stdout.trim().split('\n')).toEqual(expected(row, mode));
-      if (mode === 'precreate') expect(fs.readFileSync(path.join(dir, 'wrapper.log'), 'utf8')).toContain('"added":["precreate gpu-precreate.json (in process)"]');
+      if (mode === 'precreate')
+        expect(fs.readFileSync(path.join(dir, 'wrapper.log'), 'utf8')).toContain(
+          '"added":["precreate gpu-precreate.json (in process)"]',
+        );
       fs.rmSync(dir, { recursive: true, force: true });
     });
   });

@@ -38,7 +38,10 @@ describe(`hooks.d against podman 4.3 (seed ${SEED})`, () => {
   test('the groups hold at least 300 cases, with refusing groups and podman quirks among them', () => {
     expect(groups.reduce((n, g) => n + caseCount(g), 0)).toBeGreaterThanOrEqual(300);
     expect(groups.filter((g) => g.expect === 'refuses').length).toBeGreaterThanOrEqual(3);
-    expect(groups.filter((g) => Object.keys(g.dirs[0]).concat(Object.keys(g.dirs[1])).includes('99-hidden-broken.json')).length).toBeGreaterThanOrEqual(3);
+    expect(
+      groups.filter((g) => Object.keys(g.dirs[0]).concat(Object.keys(g.dirs[1])).includes('99-hidden-broken.json'))
+        .length,
+    ).toBeGreaterThanOrEqual(3);
   });
 
   /** Writes the group's folders, marker scripts and the recorder; returns the paths. */
@@ -51,11 +54,15 @@ describe(`hooks.d against podman 4.3 (seed ${SEED})`, () => {
       fs.mkdirSync(dirs[i] as string, { recursive: true });
       for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dirs[i] as string, name), text);
     });
-    for (const m of g.markers) fs.writeFileSync(path.join(markerDir, m), `#!/bin/sh\necho ${m} >> ${log}\nexec /bin/cat\n`, { mode: 0o755 });
+    for (const m of g.markers)
+      fs.writeFileSync(path.join(markerDir, m), `#!/bin/sh\necho ${m} >> ${log}\nexec /bin/cat\n`, { mode: 0o755 });
     const recorder = path.join(dir, RECORDER);
     fs.writeFileSync(recorder, `#!/bin/sh\nexec /usr/bin/tee ${recorded}\n`, { mode: 0o755 });
     // Last of all in name order: it sees the config every other precreate hook has passed on.
-    fs.writeFileSync(path.join(dirs[1], 'zzzz-recorder.json'), JSON.stringify({ version: '1.0.0', hook: { path: recorder }, when: { always: true }, stages: ['precreate'] }));
+    fs.writeFileSync(
+      path.join(dirs[1], 'zzzz-recorder.json'),
+      JSON.stringify({ version: '1.0.0', hook: { path: recorder }, when: { always: true }, stages: ['precreate'] }),
+    );
     return { dir, dirs, log, recorded };
   }
 
@@ -67,57 +74,107 @@ describe(`hooks.d against podman 4.3 (seed ${SEED})`, () => {
     return lines;
   }
 
-  test.each(groups.map((g) => [g.index, g.expect, caseCount(g), g] as const))('group %i: podman %s (%i hook files)', (index, _expect, _count, g) => {
-    const { dir, dirs, log, recorded } = setUp(g);
-    const hooksDirs = dirs.flatMap((d) => ['--hooks-dir', d]);
-    const name = `ocihooks-diff-${process.pid}-${index}`;
-    const podman = requireTool('podman');
-    const podmanArgs = ['--runtime', 'runc', ...hooksDirs, 'run', '--rm', '--name', name, '--network', 'none', '--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024'];
-    for (const [k, v] of Object.entries(g.container.annotations)) podmanArgs.push('--annotation', `${k}=${v}`);
-    if (g.container.volume) podmanArgs.push('-v', `${volume}:/data`);
-    let p;
-    try {
-      p = run(podman, [...podmanArgs, '--rootfs', rootfs, ...g.container.args], { timeoutMs: 60_000 });
-    } finally {
-      run(podman, ['rm', '--force', '--ignore', name]);
-    }
-    const podmanRan = takeLog(log);
+  test.each(groups.map((g) => [g.index, g.expect, caseCount(g), g] as const))(
+    'group %i: podman %s (%i hook files)',
+    (index, _expect, _count, g) => {
+      const { dir, dirs, log, recorded } = setUp(g);
+      const hooksDirs = dirs.flatMap((d) => ['--hooks-dir', d]);
+      const name = `ocihooks-diff-${process.pid}-${index}`;
+      const podman = requireTool('podman');
+      const podmanArgs = [
+        '--runtime',
+        'runc',
+        ...hooksDirs,
+        'run',
+        '--rm',
+        '--name',
+        name,
+        '--network',
+        'none',
+        '--ulimit',
+        'nofile=1024:1024',
+        '--ulimit',
+        'nproc=1024:1024',
+      ];
+      for (const [k, v] of Object.entries(g.container.annotations)) podmanArgs.push('--annotation', `${k}=${v}`);
+      if (g.container.volume) podmanArgs.push('-v', `${volume}:/data`);
+      let p;
+      try {
+        p = run(podman, [...podmanArgs, '--rootfs', rootfs, ...g.container.args], { timeoutMs: 60_000 });
+      } finally {
+        run(podman, ['rm', '--force', '--ignore', name]);
+      }
+      const podmanRan = takeLog(log);
 
-    // The wrapper on a bundle with podman's annotations (its own included), command and volume.
-    const podmanConfig = g.expect === 'runs' && fs.existsSync(recorded) ? JSON.parse(fs.readFileSync(recorded, 'utf8')) : undefined;
-    const bundle = makeBundle(path.join(dir, 'bundle'), rootfs, { args: podmanConfig?.process.args ?? g.container.args, annotations: podmanConfig?.annotations ?? g.container.annotations });
-    const bundleConfig = path.join(bundle, 'config.json');
-    if (g.container.volume) {
-      const c = JSON.parse(fs.readFileSync(bundleConfig, 'utf8'));
-      c.mounts.push({ destination: '/data', type: 'bind', source: volume, options: ['rbind', 'rw'] });
-      fs.writeFileSync(bundleConfig, JSON.stringify(c, null, 2));
-    }
-    const root = path.join(dir, 'runc-root');
-    const w = run(process.execPath, [BIN('ocihooks-runtime'), ...hooksDirs, '--', `--root=${root}`, 'run', '--bundle', bundle, `diff-${index}`], { timeoutMs: 60_000 });
-    const wrapperRan = takeLog(log);
-    const m = run(process.execPath, [BIN('ocihooks'), 'match', '--config', recorded && podmanConfig ? recorded : bundleConfig, ...hooksDirs, '--json']);
-    const v = run(process.execPath, [BIN('ocihooks'), 'validate', ...dirs]);
+      // The wrapper on a bundle with podman's annotations (its own included), command and volume.
+      const podmanConfig =
+        g.expect === 'runs' && fs.existsSync(recorded) ? JSON.parse(fs.readFileSync(recorded, 'utf8')) : undefined;
+      const bundle = makeBundle(path.join(dir, 'bundle'), rootfs, {
+        args: podmanConfig?.process.args ?? g.container.args,
+        annotations: podmanConfig?.annotations ?? g.container.annotations,
+      });
+      const bundleConfig = path.join(bundle, 'config.json');
+      if (g.container.volume) {
+        const c = JSON.parse(fs.readFileSync(bundleConfig, 'utf8'));
+        c.mounts.push({ destination: '/data', type: 'bind', source: volume, options: ['rbind', 'rw'] });
+        fs.writeFileSync(bundleConfig, JSON.stringify(c, null, 2));
+      }
+      const root = path.join(dir, 'runc-root');
+      const w = run(
+        process.execPath,
+        [BIN('ocihooks-runtime'), ...hooksDirs, '--', `--root=${root}`, 'run', '--bundle', bundle, `diff-${index}`],
+        { timeoutMs: 60_000 },
+      );
+      const wrapperRan = takeLog(log);
+      const m = run(process.execPath, [
+        BIN('ocihooks'),
+        'match',
+        '--config',
+        recorded && podmanConfig ? recorded : bundleConfig,
+        ...hooksDirs,
+        '--json',
+      ]);
+      const v = run(process.execPath, [BIN('ocihooks'), 'validate', ...dirs]);
 
-    if (g.expect === 'refuses') {
-      expect({ podman: p.status === 126 || p.status === 127, stderr: p.stderr }).toEqual({ podman: true, stderr: expect.stringContaining('Error: setting up OCI Hooks: ') });
-      expect({ wrapper: w.status, stderr: w.stderr }).toEqual({ wrapper: 2, stderr: expect.stringMatching(/^ocihooks-runtime: .*\n$/) });
-      expect({ match: m.status, stderr: m.stderr }).toEqual({ match: 2, stderr: expect.stringContaining('podman would refuse this container: ') });
-      expect({ podmanRan, wrapperRan, runcState: fs.existsSync(path.join(root, `diff-${index}`)) }).toEqual({ podmanRan: [], wrapperRan: [], runcState: false });
-      expect(v.status).toBe(2);
-      return;
-    }
-    expect({ podman: p.status, stderr: p.stderr }).toEqual({ podman: 0, stderr: '' });
-    expect({ wrapper: w.status, stderr: w.stderr }).toEqual({ wrapper: 0, stderr: '' });
-    expect({ match: m.status }).toEqual({ match: 0 });
-    const matched = JSON.parse(m.stdout) as Record<string, { hook: Hook }[]>;
-    const ranByMatch = DIFF_STAGES.flatMap((s) => (matched[s] ?? []).map((h) => path.basename(h.hook.path))).filter((n) => n !== RECORDER);
-    // Which hooks ran, in which order: podman, the wrapper and match agree.
-    expect({ wrapperRan, ranByMatch }).toEqual({ wrapperRan: podmanRan, ranByMatch: podmanRan });
-    // At which stage and with which args: podman's config, the wrapper's config and match agree.
-    const stagesOf = (hooks: Record<string, Hook[]> | undefined) => Object.fromEntries(OCI_STAGES.map((s) => [s, hooks?.[s] ?? []]));
-    const wrapperConfig = JSON.parse(fs.readFileSync(bundleConfig, 'utf8'));
-    expect(stagesOf(wrapperConfig.hooks)).toEqual(stagesOf(podmanConfig.hooks));
-    expect(stagesOf(Object.fromEntries(Object.entries(matched).map(([s, hs]) => [s, hs.map((h) => h.hook)])))).toEqual(stagesOf(podmanConfig.hooks));
-    expect(v.status).toBeLessThan(2);
-  });
+      if (g.expect === 'refuses') {
+        expect({ podman: p.status === 126 || p.status === 127, stderr: p.stderr }).toEqual({
+          podman: true,
+          stderr: expect.stringContaining('Error: setting up OCI Hooks: '),
+        });
+        expect({ wrapper: w.status, stderr: w.stderr }).toEqual({
+          wrapper: 2,
+          stderr: expect.stringMatching(/^ocihooks-runtime: .*\n$/),
+        });
+        expect({ match: m.status, stderr: m.stderr }).toEqual({
+          match: 2,
+          stderr: expect.stringContaining('podman would refuse this container: '),
+        });
+        expect({ podmanRan, wrapperRan, runcState: fs.existsSync(path.join(root, `diff-${index}`)) }).toEqual({
+          podmanRan: [],
+          wrapperRan: [],
+          runcState: false,
+        });
+        expect(v.status).toBe(2);
+        return;
+      }
+      expect({ podman: p.status, stderr: p.stderr }).toEqual({ podman: 0, stderr: '' });
+      expect({ wrapper: w.status, stderr: w.stderr }).toEqual({ wrapper: 0, stderr: '' });
+      expect({ match: m.status }).toEqual({ match: 0 });
+      const matched = JSON.parse(m.stdout) as Record<string, { hook: Hook }[]>;
+      const ranByMatch = DIFF_STAGES.flatMap((s) => (matched[s] ?? []).map((h) => path.basename(h.hook.path))).filter(
+        (n) => n !== RECORDER,
+      );
+      // Which hooks ran, in which order: podman, the wrapper and match agree.
+      expect({ wrapperRan, ranByMatch }).toEqual({ wrapperRan: podmanRan, ranByMatch: podmanRan });
+      // At which stage and with which args: podman's config, the wrapper's config and match agree.
+      const stagesOf = (hooks: Record<string, Hook[]> | undefined) =>
+        Object.fromEntries(OCI_STAGES.map((s) => [s, hooks?.[s] ?? []]));
+      const wrapperConfig = JSON.parse(fs.readFileSync(bundleConfig, 'utf8'));
+      expect(stagesOf(wrapperConfig.hooks)).toEqual(stagesOf(podmanConfig.hooks));
+      expect(
+        stagesOf(Object.fromEntries(Object.entries(matched).map(([s, hs]) => [s, hs.map((h) => h.hook)]))),
+      ).toEqual(stagesOf(podmanConfig.hooks));
+      expect(v.status).toBeLessThan(2);
+    },
+  );
 });

@@ -7,7 +7,21 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BIN, RUNC, makeBundle, makeBusyboxRootfs, makeGlibcRootfs, ok, podmanArgs, requireTool, run, stateFile, tmpDir, withRunningRunc, writeHooksD } from '../support/e2e';
+import {
+  BIN,
+  RUNC,
+  makeBundle,
+  makeBusyboxRootfs,
+  makeGlibcRootfs,
+  ok,
+  podmanArgs,
+  requireTool,
+  run,
+  stateFile,
+  tmpDir,
+  withRunningRunc,
+  writeHooksD,
+} from '../support/e2e';
 
 const LDCONFIG = ['/sbin/ldconfig', '/usr/sbin/ldconfig'].find((p) => fs.existsSync(p)) as string;
 const ANNOTATION = { 'com.hooks.test.ldconfig': 'true' };
@@ -18,8 +32,18 @@ function buildProgram(dir: string): { libDir: string; program: string } {
   const libDir = path.join(dir, 'lib');
   fs.mkdirSync(libDir);
   fs.writeFileSync(path.join(dir, 'lib.c'), 'int ocihooks_answer(void) { return 42; }\n');
-  fs.writeFileSync(path.join(dir, 'main.c'), '#include <stdio.h>\nint ocihooks_answer(void);\nint main(void) { printf("answer %d\\n", ocihooks_answer()); return 0; }\n');
-  ok(cc, ['-shared', '-fPIC', '-Wl,-soname,libocihookstest.so.1', '-o', path.join(libDir, 'libocihookstest.so.1'), path.join(dir, 'lib.c')]);
+  fs.writeFileSync(
+    path.join(dir, 'main.c'),
+    '#include <stdio.h>\nint ocihooks_answer(void);\nint main(void) { printf("answer %d\\n", ocihooks_answer()); return 0; }\n',
+  );
+  ok(cc, [
+    '-shared',
+    '-fPIC',
+    '-Wl,-soname,libocihookstest.so.1',
+    '-o',
+    path.join(libDir, 'libocihookstest.so.1'),
+    path.join(dir, 'lib.c'),
+  ]);
   fs.symlinkSync('libocihookstest.so.1', path.join(libDir, 'libocihookstest.so'));
   const program = path.join(dir, 'answer');
   ok(cc, ['-o', program, path.join(dir, 'main.c'), `-L${libDir}`, '-locihookstest']);
@@ -36,14 +60,31 @@ function setup(name: string, withLdconfig: boolean) {
   const log = path.join(dir, 'hooks.log');
   writeHooksD(hooksDir, '01-mount.json', {
     version: '1.0.0',
-    hook: { path: process.execPath, args: ['node', BIN('ocihook-mount'), `--log-file=${log}`, `--mount=type=bind,src=${libDir},dst=/opt/ocihooks-test/lib,readonly`] },
+    hook: {
+      path: process.execPath,
+      args: [
+        'node',
+        BIN('ocihook-mount'),
+        `--log-file=${log}`,
+        `--mount=type=bind,src=${libDir},dst=/opt/ocihooks-test/lib,readonly`,
+      ],
+    },
     when: WHEN,
     stages: ['createContainer'],
   });
   if (withLdconfig) {
     writeHooksD(hooksDir, '02-ldconfig.json', {
       version: '1.0.0',
-      hook: { path: process.execPath, args: ['node', BIN('ocihook-ldconfig'), `--log-file=${log}`, `--ldconfig-path=${LDCONFIG}`, '--folder=/opt/ocihooks-test/lib'] },
+      hook: {
+        path: process.execPath,
+        args: [
+          'node',
+          BIN('ocihook-ldconfig'),
+          `--log-file=${log}`,
+          `--ldconfig-path=${LDCONFIG}`,
+          '--folder=/opt/ocihooks-test/lib',
+        ],
+      },
       when: WHEN,
       stages: ['createContainer'],
     });
@@ -52,7 +93,16 @@ function setup(name: string, withLdconfig: boolean) {
     fs.mkdirSync(path.join(rootfs, 'usr/local/lib'), { recursive: true });
     writeHooksD(hooksDir, '03-ldconfig.json', {
       version: '1.0.0',
-      hook: { path: process.execPath, args: ['node', BIN('ocihook-ldconfig'), `--log-file=${log}`, `--ldconfig-path=${LDCONFIG}`, '--folder=/usr/local/lib'] },
+      hook: {
+        path: process.execPath,
+        args: [
+          'node',
+          BIN('ocihook-ldconfig'),
+          `--log-file=${log}`,
+          `--ldconfig-path=${LDCONFIG}`,
+          '--folder=/usr/local/lib',
+        ],
+      },
       when: WHEN,
       stages: ['createContainer'],
     });
@@ -66,10 +116,23 @@ describe('ldconfig hook', () => {
     const withHook = setup('ldc-with', true);
     const imageCache = fs.readFileSync(path.join(withHook.rootfs, 'etc/ld.so.cache'));
     const check = '/bin/answer; echo cache mounts: $(grep -c " /etc/ld.so.cache " /proc/self/mountinfo)';
-    const r = run(podman, podmanArgs({ rootfs: withHook.rootfs, hooksDir: withHook.hooksDir, annotations: ANNOTATION, args: ['sh', '-c', check] }));
+    const r = run(
+      podman,
+      podmanArgs({
+        rootfs: withHook.rootfs,
+        hooksDir: withHook.hooksDir,
+        annotations: ANNOTATION,
+        args: ['sh', '-c', check],
+      }),
+    );
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('answer 42\ncache mounts: 1\n');
-    const refreshed = fs.readFileSync(withHook.log, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((l) => l.msg === 'linker cache refreshed');
+    const refreshed = fs
+      .readFileSync(withHook.log, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l))
+      .filter((l) => l.msg === 'linker cache refreshed');
     expect(refreshed.length).toBe(2); // both steps ran; the second kept the first one's folder (the program ran)
     const summary = refreshed[0];
     // libocihookstest.so.1 and the libocihookstest.so link beside it.
@@ -78,10 +141,20 @@ describe('ldconfig hook', () => {
     // The image is as it was: its cache, its configuration, nothing of ours in /etc.
     expect(fs.readFileSync(path.join(withHook.rootfs, 'etc/ld.so.cache')).equals(imageCache)).toBe(true);
     expect(fs.readdirSync(path.join(withHook.rootfs, 'etc/ld.so.conf.d'))).toEqual(['x86_64-linux-gnu.conf']);
-    expect(fs.readFileSync(path.join(withHook.rootfs, 'etc/ld.so.conf'), 'utf8')).toBe('include /etc/ld.so.conf.d/*.conf\n');
+    expect(fs.readFileSync(path.join(withHook.rootfs, 'etc/ld.so.conf'), 'utf8')).toBe(
+      'include /etc/ld.so.conf.d/*.conf\n',
+    );
 
     const without = setup('ldc-without', false);
-    const w = run(podman, podmanArgs({ rootfs: without.rootfs, hooksDir: without.hooksDir, annotations: ANNOTATION, args: ['/bin/answer'] }));
+    const w = run(
+      podman,
+      podmanArgs({
+        rootfs: without.rootfs,
+        hooksDir: without.hooksDir,
+        annotations: ANNOTATION,
+        args: ['/bin/answer'],
+      }),
+    );
     expect(w.status).not.toBe(0);
     expect(w.stdout + w.stderr).toMatch(/libocihookstest\.so\.1: cannot open shared object file/);
   });
@@ -92,7 +165,22 @@ describe('ldconfig hook', () => {
     // A createContainer-like place: a private mount namespace where the rootfs is a mount point.
     const state = stateFile(dir, { ociVersion: '1.0.2', id: 'ldc', pid: 0, bundle });
     const script = 'mount --bind "$1" "$1" && shift && exec "$@"';
-    return run('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script, 'sh', rootfs, process.execPath, BIN('ocihook-ldconfig'), `--log-file=${path.join(dir, 'h.log')}`, '--state-file', state, ...args]);
+    return run('unshare', [
+      '-m',
+      '--propagation',
+      'private',
+      'sh',
+      '-c',
+      script,
+      'sh',
+      rootfs,
+      process.execPath,
+      BIN('ocihook-ldconfig'),
+      `--log-file=${path.join(dir, 'h.log')}`,
+      '--state-file',
+      state,
+      ...args,
+    ]);
   }
 
   /** A glibc image with the test library in /opt/ocihooks-test/lib (outside its configuration) and the program; its own cache. */
@@ -105,13 +193,20 @@ describe('ldconfig hook', () => {
     return { dir, rootfs };
   }
 
-  test('a read-only rootfs: the container gets the cache, bound read-only over /etc/ld.so.cache, the injected library winning over the image\'s; the image is unchanged and /dev clean', () => {
+  test("a read-only rootfs: the container gets the cache, bound read-only over /etc/ld.so.cache, the injected library winning over the image's; the image is unchanged and /dev clean", () => {
     const { dir, rootfs } = imageWithTestLibrary('ldc-readonly');
     // The image's own copy of the library, which answers 7, in its configured folder and cache:
     // the injected folder must win.
     fs.writeFileSync(path.join(dir, 'image-lib.c'), 'int ocihooks_answer(void) { return 7; }\n');
     fs.mkdirSync(path.join(rootfs, 'usr/lib/x86_64-linux-gnu'), { recursive: true });
-    ok('gcc', ['-shared', '-fPIC', '-Wl,-soname,libocihookstest.so.1', '-o', path.join(rootfs, 'usr/lib/x86_64-linux-gnu/libocihookstest.so.1'), path.join(dir, 'image-lib.c')]);
+    ok('gcc', [
+      '-shared',
+      '-fPIC',
+      '-Wl,-soname,libocihookstest.so.1',
+      '-o',
+      path.join(rootfs, 'usr/lib/x86_64-linux-gnu/libocihookstest.so.1'),
+      path.join(dir, 'image-lib.c'),
+    ]);
     ok(LDCONFIG, ['-r', rootfs]);
     expect(run('chroot', [rootfs, '/bin/answer']).stdout).toBe('answer 7\n');
     const imageCache = fs.readFileSync(path.join(rootfs, 'etc/ld.so.cache'));
@@ -125,7 +220,23 @@ describe('ldconfig hook', () => {
       'r=$1; shift; "$@" || exit 1',
       'chroot "$r" /bin/answer; echo dev: $(ls -A "$r/dev"); touch "$r/etc/ld.so.cache" 2>/dev/null || echo cache read-only',
     ].join('\n');
-    const r = run('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script, 'sh', rootfs, process.execPath, BIN('ocihook-ldconfig'), `--log-file=${path.join(dir, 'h.log')}`, `--ldconfig-path=${LDCONFIG}`, '--folder=/opt/ocihooks-test/lib', '--state-file', state]);
+    const r = run('unshare', [
+      '-m',
+      '--propagation',
+      'private',
+      'sh',
+      '-c',
+      script,
+      'sh',
+      rootfs,
+      process.execPath,
+      BIN('ocihook-ldconfig'),
+      `--log-file=${path.join(dir, 'h.log')}`,
+      `--ldconfig-path=${LDCONFIG}`,
+      '--folder=/opt/ocihooks-test/lib',
+      '--state-file',
+      state,
+    ]);
     expect([r.status, r.stderr]).toEqual([0, '']);
     expect(r.stdout).toBe('answer 42\ndev:\ncache read-only\n');
     expect(fs.readFileSync(path.join(rootfs, 'etc/ld.so.cache')).equals(imageCache)).toBe(true);
@@ -136,7 +247,14 @@ describe('ldconfig hook', () => {
     const imageCache = fs.readFileSync(path.join(rootfs, 'etc/ld.so.cache'));
     return withRunningRunc(dir, rootfs, 'ldc-running', ({ id, state }) => {
       expect(run(RUNC, ['exec', id, '/bin/answer']).status).not.toBe(0); // not in the image's cache
-      const hook = run(process.execPath, [BIN('ocihook-ldconfig'), `--log-file=${path.join(dir, 'h.log')}`, `--ldconfig-path=${LDCONFIG}`, '--folder=/opt/ocihooks-test/lib', '--state-file', state]);
+      const hook = run(process.execPath, [
+        BIN('ocihook-ldconfig'),
+        `--log-file=${path.join(dir, 'h.log')}`,
+        `--ldconfig-path=${LDCONFIG}`,
+        '--folder=/opt/ocihooks-test/lib',
+        '--state-file',
+        state,
+      ]);
       expect([hook.status, hook.stderr]).toEqual([0, '']);
       expect(fs.readFileSync(path.join(dir, 'h.log'), 'utf8')).toContain('"location":"join"');
       expect(ok(RUNC, ['exec', id, '/bin/answer'])).toBe('answer 42\n');
@@ -153,7 +271,9 @@ describe('ldconfig hook', () => {
     const r = byHand(rootfs, dir, ['--folder=/opt']);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    expect(fs.readFileSync(path.join(dir, 'h.log'), 'utf8')).toMatch(/"reason":"the image uses musl \(\/lib\/ld-musl-x86_64.so.1\)/);
+    expect(fs.readFileSync(path.join(dir, 'h.log'), 'utf8')).toMatch(
+      /"reason":"the image uses musl \(\/lib\/ld-musl-x86_64.so.1\)/,
+    );
     expect(fs.existsSync(path.join(rootfs, 'etc', 'ld.so.cache'))).toBe(false);
     expect(fs.existsSync(path.join(rootfs, 'etc', 'ld.so.conf.d'))).toBe(false);
   });
@@ -164,10 +284,14 @@ describe('ldconfig hook', () => {
     fs.writeFileSync(path.join(rootfs, 'bin', 'ldconfig'), '#!/bin/sh\ntouch /pwned\n', { mode: 0o755 });
     const relative = byHand(rootfs, dir, ['--ldconfig-path=sbin/ldconfig']);
     expect(relative.status).toBe(2);
-    expect(relative.stderr).toBe('ocihook-ldconfig: --ldconfig-path "sbin/ldconfig": must be an absolute path on the host\n');
+    expect(relative.stderr).toBe(
+      'ocihook-ldconfig: --ldconfig-path "sbin/ldconfig": must be an absolute path on the host\n',
+    );
     const inside = byHand(rootfs, dir, [`--ldconfig-path=${path.join(rootfs, 'bin', 'ldconfig')}`]);
     expect(inside.status).toBe(2);
-    expect(inside.stderr).toMatch(/bin\/ldconfig: is inside the container's rootfs; only a host ldconfig is trusted\n$/);
+    expect(inside.stderr).toMatch(
+      /bin\/ldconfig: is inside the container's rootfs; only a host ldconfig is trusted\n$/,
+    );
   });
 
   test('an ldconfig that hangs is killed at the timeout: exit 1', () => {

@@ -29,16 +29,36 @@ export interface Case {
   mounts?: (added: { mountPoint: string; options: string }[], r: string) => void;
 }
 
-const mount = (dst: string, extra = '') => (c: { src: string }) => [BIN('ocihook-mount'), `--mount=type=bind,src=${c.src},dst=${dst}${extra}`];
+const mount =
+  (dst: string, extra = '') =>
+  (c: { src: string }) => [BIN('ocihook-mount'), `--mount=type=bind,src=${c.src},dst=${dst}${extra}`];
 const ln = (target: string, at: string) => {
   fs.mkdirSync(path.dirname(at), { recursive: true });
   fs.symlinkSync(target, at);
 };
 
 export const cases: Case[] = [
-  { name: 'absolute symlink /usr/lib -> /etc', image: (r) => ln('/etc', `${r}/usr/lib`), hook: mount('/usr/lib/injected'), expect: 'inside', after: (r) => expect(fs.existsSync(`${r}/etc/injected`)).toBe(true) },
-  { name: 'absolute symlink /usr/lib -> /', image: (r) => ln('/', `${r}/usr/lib`), hook: mount('/usr/lib/injected'), expect: 'inside', after: (r) => expect(fs.existsSync(`${r}/injected`)).toBe(true) },
-  { name: 'absolute symlink to the host decoy folder (absent in the image)', image: (r, d) => ln(d, `${r}/opt/data`), hook: mount('/opt/data/injected'), expect: 'fail', stderr: /\/opt\/data is a symlink that does not resolve inside the rootfs/ },
+  {
+    name: 'absolute symlink /usr/lib -> /etc',
+    image: (r) => ln('/etc', `${r}/usr/lib`),
+    hook: mount('/usr/lib/injected'),
+    expect: 'inside',
+    after: (r) => expect(fs.existsSync(`${r}/etc/injected`)).toBe(true),
+  },
+  {
+    name: 'absolute symlink /usr/lib -> /',
+    image: (r) => ln('/', `${r}/usr/lib`),
+    hook: mount('/usr/lib/injected'),
+    expect: 'inside',
+    after: (r) => expect(fs.existsSync(`${r}/injected`)).toBe(true),
+  },
+  {
+    name: 'absolute symlink to the host decoy folder (absent in the image)',
+    image: (r, d) => ln(d, `${r}/opt/data`),
+    hook: mount('/opt/data/injected'),
+    expect: 'fail',
+    stderr: /\/opt\/data is a symlink that does not resolve inside the rootfs/,
+  },
   {
     name: 'absolute symlink to the host decoy folder (present in the image too)',
     image: (r, d) => (ln(d, `${r}/opt/data`), fs.mkdirSync(`${r}${d}`, { recursive: true })),
@@ -46,10 +66,33 @@ export const cases: Case[] = [
     expect: 'inside',
     after: (r, d) => expect(fs.existsSync(`${r}${d}/injected`)).toBe(true),
   },
-  { name: 'relative ../../.. symlink', image: (r) => ln('../../../../../../../../..', `${r}/opt/up`), hook: mount('/opt/up/injected'), expect: 'inside', after: (r) => expect(fs.existsSync(`${r}/injected`)).toBe(true) },
-  { name: 'relative symlink to the decoy via ..', image: (r, d) => ln(`../../../../../../..${d}`, `${r}/opt/up`), hook: mount('/opt/up/injected'), expect: 'fail', stderr: /does not resolve inside the rootfs/ },
-  { name: 'symlink loop a -> b -> a', image: (r) => (ln('/opt/b', `${r}/opt/a`), ln('/opt/a', `${r}/opt/b`)), hook: mount('/opt/a/injected'), expect: 'fail', stderr: /ELOOP|does not resolve/ },
-  { name: 'symlink to itself', image: (r) => ln('/opt/self', `${r}/opt/self`), hook: mount('/opt/self/x'), expect: 'fail' },
+  {
+    name: 'relative ../../.. symlink',
+    image: (r) => ln('../../../../../../../../..', `${r}/opt/up`),
+    hook: mount('/opt/up/injected'),
+    expect: 'inside',
+    after: (r) => expect(fs.existsSync(`${r}/injected`)).toBe(true),
+  },
+  {
+    name: 'relative symlink to the decoy via ..',
+    image: (r, d) => ln(`../../../../../../..${d}`, `${r}/opt/up`),
+    hook: mount('/opt/up/injected'),
+    expect: 'fail',
+    stderr: /does not resolve inside the rootfs/,
+  },
+  {
+    name: 'symlink loop a -> b -> a',
+    image: (r) => (ln('/opt/b', `${r}/opt/a`), ln('/opt/a', `${r}/opt/b`)),
+    hook: mount('/opt/a/injected'),
+    expect: 'fail',
+    stderr: /ELOOP|does not resolve/,
+  },
+  {
+    name: 'symlink to itself',
+    image: (r) => ln('/opt/self', `${r}/opt/self`),
+    hook: mount('/opt/self/x'),
+    expect: 'fail',
+  },
   {
     name: 'a chain of 50 symlinks',
     image: (r) => {
@@ -69,21 +112,117 @@ export const cases: Case[] = [
     hook: mount('/chain/l0/injected'),
     expect: 'inside',
   },
-  { name: 'dangling directory symlink', image: (r) => ln('/nonexistent/dir', `${r}/opt/gone`), hook: mount('/opt/gone/x'), expect: 'fail', stderr: /does not resolve inside the rootfs/ },
-  { name: 'dangling final symlink', image: (r) => ln('/nonexistent/file', `${r}/opt/gone`), hook: mount('/opt/gone'), expect: 'fail', stderr: /does not resolve inside the rootfs/ },
-  { name: 'final symlink to /etc/passwd', image: (r) => ln('/etc/passwd', `${r}/opt/pw`), hook: (c) => [BIN('ocihook-mount'), `--mount=type=bind,src=${c.src}/file,dst=/opt/pw`], expect: 'inside' },
-  { name: 'symlink into procfs /proc/1/root', image: (r) => ln('/proc/1/root', `${r}/opt/host`), proc: true, hook: mount('/opt/host/injected'), expect: 'fail', stderr: /EACCES|ELOOP/ },
-  { name: 'symlink /proc/self/root', image: (r) => ln('/proc/self/root/etc', `${r}/opt/host`), proc: true, hook: mount('/opt/host/injected'), expect: 'fail' },
-  { name: 'destination with .. components', image: () => undefined, hook: (c) => mount(`/../../../../..${c.decoy}/x`)(c), expect: 'inside', after: (r, d) => expect(fs.existsSync(`${r}${d}/x`)).toBe(true) },
-  { name: 'destination /', image: () => undefined, hook: mount('/'), expect: 'fail', stderr: /cannot mount over the container's root/ },
-  { name: 'FI_PROVIDER_PATH ../../../../etc from the image', image: () => undefined, env: ['FI_PROVIDER_PATH=../../../../etc'], hook: mount('<FI_PROVIDER_PATH>'), expect: 'fail', stderr: /not an absolute path/ },
-  { name: 'FI_PROVIDER_PATH /proc/1/root from the image', image: () => undefined, env: ['FI_PROVIDER_PATH=/proc/1/root'], proc: true, hook: mount('<FI_PROVIDER_PATH>'), expect: 'fail', stderr: /EACCES|ELOOP/ },
-  { name: 'FI_PROVIDER_PATH /../../etc from the image', image: () => undefined, env: ['FI_PROVIDER_PATH=/../../etc/fi'], hook: mount('<FI_PROVIDER_PATH>'), expect: 'inside', after: (r) => expect(fs.existsSync(`${r}/etc/fi`)).toBe(true) },
-  { name: 'FI_PROVIDER_PATH /etc/.. (the root) from the image', image: () => undefined, env: ['FI_PROVIDER_PATH=/etc/..'], hook: mount('<FI_PROVIDER_PATH>'), expect: 'fail', stderr: /cannot mount over the container's root/ },
-  { name: 'a symlink to / as the destination', image: (r) => ln('/', `${r}/opt/top`), hook: mount('/opt/top'), expect: 'fail', stderr: /cannot mount over the container's root/ },
-  { name: 'FI_PROVIDER_PATH in a mount source', image: () => undefined, env: ['FI_PROVIDER_PATH=/etc'], hook: () => [BIN('ocihook-mount'), '--mount=type=bind,src=<FI_PROVIDER_PATH>,dst=/x'], expect: 'fail', stderr: /may only be used in the destination/ },
-  { name: 'destination is a character device', image: (r) => spawnSync('mknod', [`${r}/opt/dev`, 'c', '1', '3']), hook: mount('/opt/dev'), expect: 'fail', stderr: /exists as a character device/ },
-  { name: 'destination is a fifo', image: (r) => (fs.mkdirSync(`${r}/opt`, { recursive: true }), spawnSync('mkfifo', [`${r}/opt/fifo`])), hook: mount('/opt/fifo'), expect: 'fail', stderr: /exists as a fifo/ },
+  {
+    name: 'dangling directory symlink',
+    image: (r) => ln('/nonexistent/dir', `${r}/opt/gone`),
+    hook: mount('/opt/gone/x'),
+    expect: 'fail',
+    stderr: /does not resolve inside the rootfs/,
+  },
+  {
+    name: 'dangling final symlink',
+    image: (r) => ln('/nonexistent/file', `${r}/opt/gone`),
+    hook: mount('/opt/gone'),
+    expect: 'fail',
+    stderr: /does not resolve inside the rootfs/,
+  },
+  {
+    name: 'final symlink to /etc/passwd',
+    image: (r) => ln('/etc/passwd', `${r}/opt/pw`),
+    hook: (c) => [BIN('ocihook-mount'), `--mount=type=bind,src=${c.src}/file,dst=/opt/pw`],
+    expect: 'inside',
+  },
+  {
+    name: 'symlink into procfs /proc/1/root',
+    image: (r) => ln('/proc/1/root', `${r}/opt/host`),
+    proc: true,
+    hook: mount('/opt/host/injected'),
+    expect: 'fail',
+    stderr: /EACCES|ELOOP/,
+  },
+  {
+    name: 'symlink /proc/self/root',
+    image: (r) => ln('/proc/self/root/etc', `${r}/opt/host`),
+    proc: true,
+    hook: mount('/opt/host/injected'),
+    expect: 'fail',
+  },
+  {
+    name: 'destination with .. components',
+    image: () => undefined,
+    hook: (c) => mount(`/../../../../..${c.decoy}/x`)(c),
+    expect: 'inside',
+    after: (r, d) => expect(fs.existsSync(`${r}${d}/x`)).toBe(true),
+  },
+  {
+    name: 'destination /',
+    image: () => undefined,
+    hook: mount('/'),
+    expect: 'fail',
+    stderr: /cannot mount over the container's root/,
+  },
+  {
+    name: 'FI_PROVIDER_PATH ../../../../etc from the image',
+    image: () => undefined,
+    env: ['FI_PROVIDER_PATH=../../../../etc'],
+    hook: mount('<FI_PROVIDER_PATH>'),
+    expect: 'fail',
+    stderr: /not an absolute path/,
+  },
+  {
+    name: 'FI_PROVIDER_PATH /proc/1/root from the image',
+    image: () => undefined,
+    env: ['FI_PROVIDER_PATH=/proc/1/root'],
+    proc: true,
+    hook: mount('<FI_PROVIDER_PATH>'),
+    expect: 'fail',
+    stderr: /EACCES|ELOOP/,
+  },
+  {
+    name: 'FI_PROVIDER_PATH /../../etc from the image',
+    image: () => undefined,
+    env: ['FI_PROVIDER_PATH=/../../etc/fi'],
+    hook: mount('<FI_PROVIDER_PATH>'),
+    expect: 'inside',
+    after: (r) => expect(fs.existsSync(`${r}/etc/fi`)).toBe(true),
+  },
+  {
+    name: 'FI_PROVIDER_PATH /etc/.. (the root) from the image',
+    image: () => undefined,
+    env: ['FI_PROVIDER_PATH=/etc/..'],
+    hook: mount('<FI_PROVIDER_PATH>'),
+    expect: 'fail',
+    stderr: /cannot mount over the container's root/,
+  },
+  {
+    name: 'a symlink to / as the destination',
+    image: (r) => ln('/', `${r}/opt/top`),
+    hook: mount('/opt/top'),
+    expect: 'fail',
+    stderr: /cannot mount over the container's root/,
+  },
+  {
+    name: 'FI_PROVIDER_PATH in a mount source',
+    image: () => undefined,
+    env: ['FI_PROVIDER_PATH=/etc'],
+    hook: () => [BIN('ocihook-mount'), '--mount=type=bind,src=<FI_PROVIDER_PATH>,dst=/x'],
+    expect: 'fail',
+    stderr: /may only be used in the destination/,
+  },
+  {
+    name: 'destination is a character device',
+    image: (r) => spawnSync('mknod', [`${r}/opt/dev`, 'c', '1', '3']),
+    hook: mount('/opt/dev'),
+    expect: 'fail',
+    stderr: /exists as a character device/,
+  },
+  {
+    name: 'destination is a fifo',
+    image: (r) => (fs.mkdirSync(`${r}/opt`, { recursive: true }), spawnSync('mkfifo', [`${r}/opt/fifo`])),
+    hook: mount('/opt/fifo'),
+    expect: 'fail',
+    stderr: /exists as a fifo/,
+  },
   {
     name: 'destination is a socket',
     image: (r) => {
@@ -94,14 +233,36 @@ export const cases: Case[] = [
     expect: 'fail',
     stderr: /exists as a socket/,
   },
-  { name: 'a file where a directory is needed', image: () => undefined, hook: mount('/etc/passwd/x'), expect: 'fail', stderr: /etc\/passwd\/x: Not a directory \(ENOTDIR\)/ },
-  { name: 'a directory source onto an existing file', image: () => undefined, hook: mount('/etc/passwd'), expect: 'fail', stderr: /exists as a file in the container, the source needs a directory/ },
-  { name: 'a file source onto an existing directory', image: () => undefined, hook: (c) => [BIN('ocihook-mount'), `--mount=type=bind,src=${c.src}/file,dst=/etc`], expect: 'fail', stderr: /exists as a directory/ },
+  {
+    name: 'a file where a directory is needed',
+    image: () => undefined,
+    hook: mount('/etc/passwd/x'),
+    expect: 'fail',
+    stderr: /etc\/passwd\/x: Not a directory \(ENOTDIR\)/,
+  },
+  {
+    name: 'a directory source onto an existing file',
+    image: () => undefined,
+    hook: mount('/etc/passwd'),
+    expect: 'fail',
+    stderr: /exists as a file in the container, the source needs a directory/,
+  },
+  {
+    name: 'a file source onto an existing directory',
+    image: () => undefined,
+    hook: (c) => [BIN('ocihook-mount'), `--mount=type=bind,src=${c.src}/file,dst=/etc`],
+    expect: 'fail',
+    stderr: /exists as a directory/,
+  },
   {
     name: 'a symlink swapped by a racing process',
     image: (r) => fs.mkdirSync(`${r}/opt`, { recursive: true }),
-    racer: (r, d) => `while :; do ln -sfn /etc ${r}/opt/race.tmp && mv -Tf ${r}/opt/race.tmp ${r}/opt/race; ln -sfn ${d} ${r}/opt/race.tmp && mv -Tf ${r}/opt/race.tmp ${r}/opt/race; done`,
-    hook: (c) => [BIN('ocihook-mount'), ...Array.from({ length: 40 }, (_, i) => `--mount=type=bind,src=${c.src},dst=/opt/race/m${i}`)],
+    racer: (r, d) =>
+      `while :; do ln -sfn /etc ${r}/opt/race.tmp && mv -Tf ${r}/opt/race.tmp ${r}/opt/race; ln -sfn ${d} ${r}/opt/race.tmp && mv -Tf ${r}/opt/race.tmp ${r}/opt/race; done`,
+    hook: (c) => [
+      BIN('ocihook-mount'),
+      ...Array.from({ length: 40 }, (_, i) => `--mount=type=bind,src=${c.src},dst=/opt/race/m${i}`),
+    ],
     expect: 'either',
   },
   {
@@ -119,7 +280,19 @@ export const cases: Case[] = [
     name: 'CDI containerPath escaping with ..',
     image: () => undefined,
     hook: (c) => {
-      fs.writeFileSync(path.join(c.dir, 'cdi', 'evil.json'), JSON.stringify({ cdiVersion: '0.6.0', kind: 'evil.com/x', devices: [{ name: 'a', containerEdits: { mounts: [{ hostPath: c.src, containerPath: `/../../../..${c.decoy}/cdi` }] } }] }));
+      fs.writeFileSync(
+        path.join(c.dir, 'cdi', 'evil.json'),
+        JSON.stringify({
+          cdiVersion: '0.6.0',
+          kind: 'evil.com/x',
+          devices: [
+            {
+              name: 'a',
+              containerEdits: { mounts: [{ hostPath: c.src, containerPath: `/../../../..${c.decoy}/cdi` }] },
+            },
+          ],
+        }),
+      );
       return [BIN('ocihook-gpu'), `--cdi-spec-dir=${path.join(c.dir, 'cdi')}`, '--device=evil.com/x=a'];
     },
     expect: 'inside',
@@ -129,8 +302,25 @@ export const cases: Case[] = [
     name: 'CDI device node path escaping with ..',
     image: () => undefined,
     hook: (c) => {
-      fs.writeFileSync(path.join(c.dir, 'cdi', 'evil.json'), JSON.stringify({ cdiVersion: '0.6.0', kind: 'evil.com/x', devices: [{ name: 'a', containerEdits: { deviceNodes: [{ path: `/dev/../../..${c.decoy}/node`, hostPath: '/dev/null' }] } }] }));
-      return [BIN('ocihook-gpu'), `--cdi-spec-dir=${path.join(c.dir, 'cdi')}`, '--device=evil.com/x=a', '--skip-cgroup'];
+      fs.writeFileSync(
+        path.join(c.dir, 'cdi', 'evil.json'),
+        JSON.stringify({
+          cdiVersion: '0.6.0',
+          kind: 'evil.com/x',
+          devices: [
+            {
+              name: 'a',
+              containerEdits: { deviceNodes: [{ path: `/dev/../../..${c.decoy}/node`, hostPath: '/dev/null' }] },
+            },
+          ],
+        }),
+      );
+      return [
+        BIN('ocihook-gpu'),
+        `--cdi-spec-dir=${path.join(c.dir, 'cdi')}`,
+        '--device=evil.com/x=a',
+        '--skip-cgroup',
+      ];
     },
     expect: 'inside',
   },
@@ -138,7 +328,14 @@ export const cases: Case[] = [
     name: 'CDI containerPath relative',
     image: () => undefined,
     hook: (c) => {
-      fs.writeFileSync(path.join(c.dir, 'cdi', 'evil.json'), JSON.stringify({ cdiVersion: '0.6.0', kind: 'evil.com/x', devices: [{ name: 'a', containerEdits: { mounts: [{ hostPath: c.src, containerPath: '../../etc' }] } }] }));
+      fs.writeFileSync(
+        path.join(c.dir, 'cdi', 'evil.json'),
+        JSON.stringify({
+          cdiVersion: '0.6.0',
+          kind: 'evil.com/x',
+          devices: [{ name: 'a', containerEdits: { mounts: [{ hostPath: c.src, containerPath: '../../etc' }] } }],
+        }),
+      );
       return [BIN('ocihook-gpu'), `--cdi-spec-dir=${path.join(c.dir, 'cdi')}`, '--device=evil.com/x=a'];
     },
     // The CDI reference accepts a relative containerPath (as runc does a relative destination): it
@@ -148,7 +345,10 @@ export const cases: Case[] = [
   {
     name: 'ld.so.conf including paths outside and itself',
     image: (r) => {
-      fs.writeFileSync(`${r}/etc/ld.so.conf`, 'include /etc/ld.so.conf\ninclude /../../../../etc/ld.so.conf.d/*.conf\n/../../../../usr/lib\n');
+      fs.writeFileSync(
+        `${r}/etc/ld.so.conf`,
+        'include /etc/ld.so.conf\ninclude /../../../../etc/ld.so.conf.d/*.conf\n/../../../../usr/lib\n',
+      );
       fs.mkdirSync(`${r}/lib64`, { recursive: true });
       fs.copyFileSync(fs.realpathSync('/lib64/ld-linux-x86-64.so.2'), `${r}/lib64/ld-linux-x86-64.so.2`);
     },

@@ -57,11 +57,17 @@ describe('malicious images: the hooks fail safely or land inside the rootfs', ()
       'cat /proc/self/mountinfo > "$OUT/after"',
       'exit $rc',
     ].join('\n');
-    const racer = c.racer ? spawn('sh', ['-c', c.racer(rootfs, decoy)], { stdio: 'ignore', detached: true }) : undefined;
+    const racer = c.racer
+      ? spawn('sh', ['-c', c.racer(rootfs, decoy)], { stdio: 'ignore', detached: true })
+      : undefined;
     if (racer) await new Promise((r) => setTimeout(r, 100));
     let r;
     try {
-      r = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script, 'sh', rootfs, dir, process.execPath, ...hookArgs], { encoding: 'utf8', timeout: 60_000 });
+      r = spawnSync(
+        'unshare',
+        ['-m', '--propagation', 'private', 'sh', '-c', script, 'sh', rootfs, dir, process.execPath, ...hookArgs],
+        { encoding: 'utf8', timeout: 60_000 },
+      );
     } finally {
       if (racer?.pid) process.kill(-racer.pid, 'SIGKILL');
     }

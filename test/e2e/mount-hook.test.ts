@@ -6,8 +6,25 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  BIN, HookSpec, RUNC, containerId, crunRun, hostMountPoints, makeBundle, makeBusyboxRootfs, ok, podmanArgs, requireBuilt,
-  requireTool, run, runcRun, stateFile, tmpDir, withRunningRunc, writeHooksD, onAnnotation,
+  BIN,
+  HookSpec,
+  RUNC,
+  containerId,
+  crunRun,
+  hostMountPoints,
+  makeBundle,
+  makeBusyboxRootfs,
+  ok,
+  podmanArgs,
+  requireBuilt,
+  requireTool,
+  run,
+  runcRun,
+  stateFile,
+  tmpDir,
+  withRunningRunc,
+  writeHooksD,
+  onAnnotation,
 } from '../support/e2e';
 
 const DEVICE = '/dev/loop-control'; // c 10:237: not in any runtime's default device list, opens without side effects
@@ -41,7 +58,9 @@ function setup(name: string) {
   fs.writeFileSync(path.join(ro, 'data'), 'read only data\n');
   const set = hostSet();
   const args = [
-    'node', BIN('ocihook-mount'), `--log-file=${path.join(dir, 'hook.log')}`,
+    'node',
+    BIN('ocihook-mount'),
+    `--log-file=${path.join(dir, 'hook.log')}`,
     ...set.map((m) => `--mount=type=bind,source=${m.src},destination=${m.dst}`),
     `--mount=type=bind,src=${ro},dst=/readonly,readonly`,
     `--device=${DEVICE}:${DEVICE_DST}:r`,
@@ -50,7 +69,9 @@ function setup(name: string) {
   // The check runs inside the container: sizes of files / entry counts of dirs, the read-only
   // mount, and the device opened for reading (allowed) and writing (not allowed).
   const check = [
-    ...set.map((m) => (m.kind === 'file' ? `echo "${m.dst} $(stat -c %s ${m.dst})"` : `echo "${m.dst} $(ls -A ${m.dst} | wc -l)"`)),
+    ...set.map((m) =>
+      m.kind === 'file' ? `echo "${m.dst} $(stat -c %s ${m.dst})"` : `echo "${m.dst} $(ls -A ${m.dst} | wc -l)"`,
+    ),
     'cat /readonly/data',
     'if touch /readonly/x 2>/dev/null; then echo ro-writable; else echo ro-refused; fi',
     `if true 2>/dev/null < ${DEVICE_DST}; then echo dev-r-ok; else echo dev-r-denied; fi`,
@@ -59,7 +80,10 @@ function setup(name: string) {
   ].join('; ');
   const expected = [
     ...set.map((m) => `${m.dst} ${m.size}`),
-    'read only data', 'ro-refused', 'dev-r-ok', 'dev-w-denied',
+    'read only data',
+    'ro-refused',
+    'dev-r-ok',
+    'dev-w-denied',
   ];
   return { dir, rootfs, hook, check, expected };
 }
@@ -76,7 +100,15 @@ describe('mount hook: Sarus-format hooks.d, ~40 mounts, read-only, device', () =
     const hooksDir = path.join(s.dir, 'hooks.d');
     writeHooksD(hooksDir, 'slurm.json', onAnnotation(s.hook, 'com.hooks.slurm.activate'));
     const before = hostMountPoints();
-    const r = run(requireTool('podman'), podmanArgs({ rootfs: s.rootfs, hooksDir, annotations: { 'com.hooks.slurm.activate': 'true' }, args: ['sh', '-c', s.check] }));
+    const r = run(
+      requireTool('podman'),
+      podmanArgs({
+        rootfs: s.rootfs,
+        hooksDir,
+        annotations: { 'com.hooks.slurm.activate': 'true' },
+        args: ['sh', '-c', s.check],
+      }),
+    );
     expect(r.stderr).toBe('');
     expectInside(r.stdout, s.expected, true);
     expect(hostMountPoints()).toEqual(before);
@@ -84,7 +116,10 @@ describe('mount hook: Sarus-format hooks.d, ~40 mounts, read-only, device', () =
 
   test('runc with a plain bundle', () => {
     const s = setup('mount-runc');
-    const bundle = makeBundle(path.join(s.dir, 'bundle'), s.rootfs, { args: ['sh', '-c', s.check], hooks: { createContainer: [s.hook] } });
+    const bundle = makeBundle(path.join(s.dir, 'bundle'), s.rootfs, {
+      args: ['sh', '-c', s.check],
+      hooks: { createContainer: [s.hook] },
+    });
     const r = runcRun(bundle, containerId('mount-runc'));
     expect(r.stderr).toBe('');
     expectInside(r.stdout, s.expected, false);
@@ -92,7 +127,10 @@ describe('mount hook: Sarus-format hooks.d, ~40 mounts, read-only, device', () =
 
   test('crun with a plain bundle', () => {
     const s = setup('mount-crun');
-    const bundle = makeBundle(path.join(s.dir, 'bundle'), s.rootfs, { args: ['sh', '-c', s.check], hooks: { createContainer: [s.hook] } });
+    const bundle = makeBundle(path.join(s.dir, 'bundle'), s.rootfs, {
+      args: ['sh', '-c', s.check],
+      hooks: { createContainer: [s.hook] },
+    });
     const r = crunRun(bundle, containerId('mount-crun'));
     expectInside(r.stdout, s.expected, false);
   });
@@ -102,11 +140,26 @@ describe('mount hook: Sarus-format hooks.d, ~40 mounts, read-only, device', () =
     return withRunningRunc(s.dir, s.rootfs, 'mount-hand', ({ id, state }) => {
       const before = hostMountPoints();
       // OCIHOOKS_TIMINGS=1: one stderr line with the ms of every phase, in order (npm run bench).
-      const hook = run(process.execPath, [...(s.hook.args as string[]).slice(1), '--state-file', state], { env: { ...process.env, OCIHOOKS_TIMINGS: '1' } });
+      const hook = run(process.execPath, [...(s.hook.args as string[]).slice(1), '--state-file', state], {
+        env: { ...process.env, OCIHOOKS_TIMINGS: '1' },
+      });
       const timings = /^ocihooks-timings (\{.*\})\n$/.exec(hook.stderr);
       expect(timings).not.toBeNull();
       const phases = Object.entries(JSON.parse((timings as RegExpExecArray)[1]) as Record<string, number>);
-      expect(phases.map(([p]) => p)).toEqual(['node', 'read', 'compile', 'modules', 'arguments', 'logger', 'state', 'config', 'locate', 'plan', 'apply', 'exit']);
+      expect(phases.map(([p]) => p)).toEqual([
+        'node',
+        'read',
+        'compile',
+        'modules',
+        'arguments',
+        'logger',
+        'state',
+        'config',
+        'locate',
+        'plan',
+        'apply',
+        'exit',
+      ]);
       for (const [, ms] of phases) expect(ms).toBeGreaterThanOrEqual(0);
       expect(hook.status).toBe(0);
       expectInside(ok(RUNC, ['exec', id, 'sh', '-c', s.check]), s.expected, false);
@@ -121,8 +174,19 @@ describe('mount hook: Sarus-format hooks.d, ~40 mounts, read-only, device', () =
     const r = run(process.execPath, [...(s.hook.args as string[]).slice(1), '--state-file', file, '--dry-run']);
     expect(r.status).toBe(0);
     const plan = JSON.parse(r.stdout);
-    expect(plan.actions.map((a: { action: string }) => a.action)).toEqual([...Array(41).fill('bind'), 'device', 'allow-devices']);
-    expect(plan.actions[41]).toMatchObject({ source: DEVICE, destination: DEVICE_DST, type: 'c', major: 10, minor: 237, access: 'r' });
+    expect(plan.actions.map((a: { action: string }) => a.action)).toEqual([
+      ...Array(41).fill('bind'),
+      'device',
+      'allow-devices',
+    ]);
+    expect(plan.actions[41]).toMatchObject({
+      source: DEVICE,
+      destination: DEVICE_DST,
+      type: 'c',
+      major: 10,
+      minor: 237,
+      access: 'r',
+    });
     expect(plan.location.kind).toBe('unresolved');
     expect(fs.existsSync(path.join(s.rootfs, 'host'))).toBe(false);
   });

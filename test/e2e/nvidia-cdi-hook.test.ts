@@ -11,7 +11,17 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseLdCache } from '../../src/linux/ldcache';
-import { BIN, containerId, makeBundle, makeGlibcRootfs, requireBuilt, run, stateFile, tmpDir, writeHooksD } from '../support/e2e';
+import {
+  BIN,
+  containerId,
+  makeBundle,
+  makeGlibcRootfs,
+  requireBuilt,
+  run,
+  stateFile,
+  tmpDir,
+  writeHooksD,
+} from '../support/e2e';
 import { buildLibcuda } from '../support/fake-driver-libs';
 import { mknod } from '../support/fake-gpus';
 
@@ -35,7 +45,10 @@ function fakeNode(name: string): Node {
   fs.writeFileSync(path.join(dir, 'params'), 'ResmanDebugLevel: 4294967295\nModifyDeviceFiles: 1\nDeviceFileUID: 0\n');
   const rootfs = makeGlibcRootfs(path.join(dir, 'rootfs'));
   fs.mkdirSync(path.join(rootfs, LIB), { recursive: true });
-  buildLibcuda(path.join(rootfs, 'usr/local/cuda-12.9/compat/libcuda.so.590.10.01'), 'libcuda.so.1', { cudaVersion: '12.9', drivers: [580, 590] });
+  buildLibcuda(path.join(rootfs, 'usr/local/cuda-12.9/compat/libcuda.so.590.10.01'), 'libcuda.so.1', {
+    cudaVersion: '12.9',
+    drivers: [580, 590],
+  });
   fs.symlinkSync('/usr/local/cuda-12.9', path.join(rootfs, 'usr/local/cuda'));
   fs.mkdirSync(path.join(rootfs, 'opt/data'), { mode: 0o755 });
   const hook = path.join(dir, 'bin', 'nvidia-cdi-hook');
@@ -51,10 +64,23 @@ function writeSpec(node: Node, hooks: object[], env: string[] = []): void {
     JSON.stringify({
       cdiVersion: '0.6.0',
       kind: 'nvidia.com/gpu',
-      devices: [{ name: '0', containerEdits: { deviceNodes: [{ path: '/dev/nvidia0', hostPath: path.join(node.dir, 'nodes', 'nvidia0') }] } }],
+      devices: [
+        {
+          name: '0',
+          containerEdits: {
+            deviceNodes: [{ path: '/dev/nvidia0', hostPath: path.join(node.dir, 'nodes', 'nvidia0') }],
+          },
+        },
+      ],
       containerEdits: {
         env,
-        mounts: [{ hostPath: path.join(node.dir, 'driver', `libcuda.so.${DRIVER}`), containerPath: `${LIB}/libcuda.so.${DRIVER}`, options: ['ro', 'nosuid', 'nodev', 'bind'] }],
+        mounts: [
+          {
+            hostPath: path.join(node.dir, 'driver', `libcuda.so.${DRIVER}`),
+            containerPath: `${LIB}/libcuda.so.${DRIVER}`,
+            options: ['ro', 'nosuid', 'nodev', 'bind'],
+          },
+        ],
         hooks,
       },
     }),
@@ -62,7 +88,12 @@ function writeSpec(node: Node, hooks: object[], env: string[] = []): void {
 }
 
 /** A hook of the spec, as nvidia-ctk writes one: args[0] nvidia-cdi-hook, NVIDIA_CTK_DEBUG=false. */
-const nv = (node: Node, ...args: string[]) => ({ hookName: 'createContainer', path: node.hook, args: ['nvidia-cdi-hook', ...args], env: ['NVIDIA_CTK_DEBUG=false'] });
+const nv = (node: Node, ...args: string[]) => ({
+  hookName: 'createContainer',
+  path: node.hook,
+  args: ['nvidia-cdi-hook', ...args],
+  env: ['NVIDIA_CTK_DEBUG=false'],
+});
 
 const CHECK = [
   `echo link: $(readlink ${LIB}/libcuda.so)`,
@@ -74,14 +105,31 @@ const CHECK = [
 ].join('; ');
 
 function bundle(node: Node, hooks?: object): string {
-  return makeBundle(path.join(node.dir, 'bundle'), node.rootfs, { args: ['sh', '-c', CHECK], annotations: { 'cdi.k8s.io/gpu': 'nvidia.com/gpu=0' }, hooks });
+  return makeBundle(path.join(node.dir, 'bundle'), node.rootfs, {
+    args: ['sh', '-c', CHECK],
+    annotations: { 'cdi.k8s.io/gpu': 'nvidia.com/gpu=0' },
+    hooks,
+  });
 }
 
-const gpuHook = (node: Node, ...extra: string[]) => ({ path: process.execPath, args: ['node', BIN('ocihook-gpu'), `--log-file=${path.join(node.dir, 'gpu.log')}`, `--cdi-spec-dir=${node.cdi}`, ...extra] });
+const gpuHook = (node: Node, ...extra: string[]) => ({
+  path: process.execPath,
+  args: [
+    'node',
+    BIN('ocihook-gpu'),
+    `--log-file=${path.join(node.dir, 'gpu.log')}`,
+    `--cdi-spec-dir=${node.cdi}`,
+    ...extra,
+  ],
+});
 
 /** What the container's ld.so.cache mapped each name to (the copy CHECK left in the image). */
 function cacheEntries(node: Node): Record<string, string> {
-  return Object.fromEntries(parseLdCache(fs.readFileSync(path.join(node.rootfs, 'opt/ld.so.cache.seen'))).entries.map((e) => [e.name, e.path]).reverse());
+  return Object.fromEntries(
+    parseLdCache(fs.readFileSync(path.join(node.rootfs, 'opt/ld.so.cache.seen')))
+      .entries.map((e) => [e.name, e.path])
+      .reverse(),
+  );
 }
 
 describe('nvidia-cdi-hook subcommands', () => {
@@ -97,7 +145,11 @@ describe('nvidia-cdi-hook subcommands', () => {
       nv(node, 'chmod', '--mode', '700', '--path', '/opt/data'),
       nv(node, 'update-application-profile'),
     ]);
-    const r = run('/usr/sbin/runc', ['run', '--bundle', bundle(node, { createContainer: [gpuHook(node)] }), containerId('nvhook')], { timeoutMs: 60_000 });
+    const r = run(
+      '/usr/sbin/runc',
+      ['run', '--bundle', bundle(node, { createContainer: [gpuHook(node)] }), containerId('nvhook')],
+      { timeoutMs: 60_000 },
+    );
     expect(r.stderr).toBe('');
     expect(r.stdout.trim().split('\n')).toEqual([
       'link: libcuda.so.1',
@@ -108,7 +160,9 @@ describe('nvidia-cdi-hook subcommands', () => {
     ]);
     // The compat folder comes first: the cache resolves libcuda.so.1 to the image's newer library.
     expect(cacheEntries(node)['libcuda.so.1']).toBe('/usr/local/cuda-12.9/compat/libcuda.so.1');
-    expect(fs.readlinkSync(path.join(node.rootfs, 'usr/local/cuda-12.9/compat/libcuda.so.1'))).toBe('libcuda.so.590.10.01');
+    expect(fs.readlinkSync(path.join(node.rootfs, 'usr/local/cuda-12.9/compat/libcuda.so.1'))).toBe(
+      'libcuda.so.590.10.01',
+    );
   });
 
   test('disable-device-node-modification: the params with ModifyDeviceFiles: 0, read-only, over the container path; the host file unchanged', () => {
@@ -120,12 +174,33 @@ describe('nvidia-cdi-hook subcommands', () => {
     const params = path.join(node.rootfs, 'proc/driver/nvidia/params');
     // As runc runs a createContainer hook: a private mount namespace, the rootfs bound onto itself.
     const script = `mount --bind "$1" "$1" && "$2" disable-device-node-modification --params-file="$3" --state-file="$4" --log-file=- && cat "$5" && ( (echo x > "$5") 2>/dev/null && echo writable || echo read-only)`;
-    const r = run('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script, 'sh', node.rootfs, node.hook, path.join(node.dir, 'params'), state, params], { timeoutMs: 30_000 });
+    const r = run(
+      'unshare',
+      [
+        '-m',
+        '--propagation',
+        'private',
+        'sh',
+        '-c',
+        script,
+        'sh',
+        node.rootfs,
+        node.hook,
+        path.join(node.dir, 'params'),
+        state,
+        params,
+      ],
+      { timeoutMs: 30_000 },
+    );
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('ResmanDebugLevel: 4294967295\nModifyDeviceFiles: 0\nDeviceFileUID: 0\nread-only\n');
     expect(fs.readFileSync(params, 'utf8')).toBe('image placeholder\n');
     expect(fs.readFileSync(path.join(node.dir, 'params'), 'utf8')).toContain('ModifyDeviceFiles: 1');
-    const noop = run(node.hook, ['disable-device-node-modification', `--params-file=${path.join(node.dir, 'nope')}`, '--log-file=-'], { input: '' });
+    const noop = run(
+      node.hook,
+      ['disable-device-node-modification', `--params-file=${path.join(node.dir, 'nope')}`, '--log-file=-'],
+      { input: '' },
+    );
     expect([noop.status, noop.stderr]).toEqual([0, '']);
   });
 
@@ -145,8 +220,29 @@ describe('nvidia-cdi-hook subcommands', () => {
       );
       const hooksDir = path.join(node.dir, 'hooks.d');
       const b = bundle(node, mode === 'createContainer' ? { createContainer: [gpuHook(node)] } : undefined);
-      writeHooksD(hooksDir, 'gpu.json', { version: '1.0.0', hook: { path: process.execPath, args: [...gpuHook(node).args.slice(0, 2), 'precreate', ...gpuHook(node).args.slice(2)] }, when: { always: mode === 'precreate' }, stages: ['precreate'] });
-      const r = run(BIN('ocihooks-runtime'), ['--hooks-dir', hooksDir, `--log-file=${path.join(node.dir, 'wrapper.log')}`, '--', 'run', '--bundle', b, containerId('nvctk')], { timeoutMs: 60_000 });
+      writeHooksD(hooksDir, 'gpu.json', {
+        version: '1.0.0',
+        hook: {
+          path: process.execPath,
+          args: [...gpuHook(node).args.slice(0, 2), 'precreate', ...gpuHook(node).args.slice(2)],
+        },
+        when: { always: mode === 'precreate' },
+        stages: ['precreate'],
+      });
+      const r = run(
+        BIN('ocihooks-runtime'),
+        [
+          '--hooks-dir',
+          hooksDir,
+          `--log-file=${path.join(node.dir, 'wrapper.log')}`,
+          '--',
+          'run',
+          '--bundle',
+          b,
+          containerId('nvctk'),
+        ],
+        { timeoutMs: 60_000 },
+      );
       expect(r.stderr).toBe('');
       const out = r.stdout.trim().split('\n');
       expect(out[0]).toBe('link: libcuda.so.1');
@@ -163,8 +259,13 @@ describe('nvidia-cdi-hook subcommands', () => {
     expect([unknown.status, unknown.stderr]).toEqual([0, 'ocihook-gpu: warning: Unsupported CDI hook: frobnicate\n']);
     const none = run(node.hook, [], { input: '' });
     expect([none.status, none.stderr]).toEqual([0, 'ocihook-gpu: warning: No CDI hook specified\n']);
-    const badLink = run(node.hook, ['create-symlinks', '--link', 'libcuda.so.1:/lib/libcuda.so', '--log-file=-'], { input: '' });
-    expect([badLink.status, badLink.stderr]).toEqual([2, 'ocihook-gpu: --link "libcuda.so.1:/lib/libcuda.so": invalid symlink specification libcuda.so.1:/lib/libcuda.so\n']);
+    const badLink = run(node.hook, ['create-symlinks', '--link', 'libcuda.so.1:/lib/libcuda.so', '--log-file=-'], {
+      input: '',
+    });
+    expect([badLink.status, badLink.stderr]).toEqual([
+      2,
+      'ocihook-gpu: --link "libcuda.so.1:/lib/libcuda.so": invalid symlink specification libcuda.so.1:/lib/libcuda.so\n',
+    ]);
     const badMode = run(node.hook, ['chmod', '--mode', 'rwx', '--path', '/x', '--log-file=-'], { input: '' });
     expect([badMode.status, badMode.stderr]).toEqual([2, 'ocihook-gpu: --mode "rwx": failed to parse mode as octal\n']);
   });
@@ -173,10 +274,24 @@ describe('nvidia-cdi-hook subcommands', () => {
     const node = fakeNode('nvhook-escape');
     fs.rmSync(path.join(node.rootfs, 'usr/local/cuda'));
     fs.symlinkSync('../../../../../../..' + node.dir, path.join(node.rootfs, 'usr/local/cuda'));
-    writeSpec(node, [nv(node, 'enable-cuda-compat', `--host-driver-version=${DRIVER}`, '--cuda-compat-container-root', '/usr/local/cuda')]);
-    const r = run('/usr/sbin/runc', ['run', '--bundle', bundle(node, { createContainer: [gpuHook(node)] }), containerId('nvesc')], { timeoutMs: 60_000 });
+    writeSpec(node, [
+      nv(
+        node,
+        'enable-cuda-compat',
+        `--host-driver-version=${DRIVER}`,
+        '--cuda-compat-container-root',
+        '/usr/local/cuda',
+      ),
+    ]);
+    const r = run(
+      '/usr/sbin/runc',
+      ['run', '--bundle', bundle(node, { createContainer: [gpuHook(node)] }), containerId('nvesc')],
+      { timeoutMs: 60_000 },
+    );
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/ocihook-gpu: \/usr\/local\/cuda: a symlink out of the container's rootfs/);
-    expect(fs.readdirSync(path.join(node.rootfs, 'etc/ld.so.conf.d')).filter((f) => f.startsWith('00-compat'))).toEqual([]);
+    expect(fs.readdirSync(path.join(node.rootfs, 'etc/ld.so.conf.d')).filter((f) => f.startsWith('00-compat'))).toEqual(
+      [],
+    );
   });
 });

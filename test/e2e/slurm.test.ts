@@ -19,17 +19,30 @@ import { ociConfLines as shippedOciConfLines } from '../../src/runtime/slurm/oci
 const RUNC_FOLDER = `runc-ocihooks-test-${process.pid}`;
 const CRUN_FOLDER = `crun-ocihooks-test-${process.pid}`;
 /** With `crun`, a path to crun: the README's crun lines. */
-const ociConfLines = (wrapper: string, crun?: string) => shippedOciConfLines(wrapper, crun ? { runtime: crun, root: `/run/user/%%U/${CRUN_FOLDER}` } : { root: `/run/user/%%U/${RUNC_FOLDER}` });
+const ociConfLines = (wrapper: string, crun?: string) =>
+  shippedOciConfLines(
+    wrapper,
+    crun ? { runtime: crun, root: `/run/user/%%U/${CRUN_FOLDER}` } : { root: `/run/user/%%U/${RUNC_FOLDER}` },
+  );
 
 /** A glibc rootfs with the glibc family the host's Slurm client links (the hooks never inject glibc). */
 function glibcFamilyRootfs(dir: string): string {
   const rootfs = makeGlibcRootfs(dir);
-  for (const lib of ['libm.so.6', 'libresolv.so.2', 'libpthread.so.0', 'libdl.so.2', 'librt.so.1']) fs.copyFileSync(fs.realpathSync(`/lib/x86_64-linux-gnu/${lib}`), path.join(rootfs, 'lib/x86_64-linux-gnu', lib));
+  for (const lib of ['libm.so.6', 'libresolv.so.2', 'libpthread.so.0', 'libdl.so.2', 'librt.so.1'])
+    fs.copyFileSync(fs.realpathSync(`/lib/x86_64-linux-gnu/${lib}`), path.join(rootfs, 'lib/x86_64-linux-gnu', lib));
   return rootfs;
 }
 
 /** A bundle of root's as `runc spec` makes it, with `rootfs` made in it, no terminal, then `edit`; its config. */
-function rootBundle(b: string, rootfs: (dir: string) => string, edit: (config: { process: { env: string[] }; root: { readonly: boolean }; annotations?: Record<string, string> }) => void) {
+function rootBundle(
+  b: string,
+  rootfs: (dir: string) => string,
+  edit: (config: {
+    process: { env: string[] };
+    root: { readonly: boolean };
+    annotations?: Record<string, string>;
+  }) => void,
+) {
   fs.mkdirSync(b);
   rootfs(path.join(b, 'rootfs'));
   ok('runc', ['spec', '--bundle', b]);
@@ -50,7 +63,8 @@ describe('Slurm: rootless per-user containers, no job data left, GPUs from the a
   const wrapper = () => path.join(prefix, 'bin', 'ocihooks-runtime');
   const node = (name: string) => cluster?.nodes.find((n) => n.name === name) as SlurmNode;
   // -Q: no "job N queued and waiting for resources" on stderr while the last step's job completes; errors still show.
-  const srunAsUser = (args: string[]) => asTestUser('srun', ['-Q', ...args], { env: { SLURM_CONF: cluster?.env.SLURM_CONF as string }, timeoutMs: 120_000 });
+  const srunAsUser = (args: string[]) =>
+    asTestUser('srun', ['-Q', ...args], { env: { SLURM_CONF: cluster?.env.SLURM_CONF as string }, timeoutMs: 120_000 });
   const srun = (args: string[]) => run('srun', ['-Q', ...args], { env: cluster?.env, cwd: dir, timeoutMs: 120_000 });
 
   /** A bundle as `runc spec --rootless` makes it for the user (its uid mapped to root), glibc rootfs, the Slurm annotation. */
@@ -79,7 +93,16 @@ describe('Slurm: rootless per-user containers, no job data left, GPUs from the a
       madeRunDirs.push(d);
     }
     // Installed as an admin installs it; the hooks.d of the install and a node-specific one.
-    ok(process.execPath, [BIN('ocihooks'), 'install', '--prefix', prefix, '--hooks-dir', path.join(dir, 'hooks.d'), '--runtime-config', 'none']);
+    ok(process.execPath, [
+      BIN('ocihooks'),
+      'install',
+      '--prefix',
+      prefix,
+      '--hooks-dir',
+      path.join(dir, 'hooks.d'),
+      '--runtime-config',
+      'none',
+    ]);
     ok('chown', [`${TEST_USER}:${TEST_USER}`, `/run/user/${uid}`]);
     cluster = startSlurmCluster(dir, {
       gpusPerNode: 2,
@@ -96,19 +119,35 @@ describe('Slurm: rootless per-user containers, no job data left, GPUs from the a
           gpu.hook.args.push(`--cdi-spec-dir=${cdi}`);
           fs.writeFileSync(path.join(nodeHooks, name), JSON.stringify(gpu));
         }
-        fs.writeFileSync(path.join(nodeHooks, '70-node-identity.json'), JSON.stringify({
-          version: '1.0.0',
-          // The node's hostname file, and the cluster's slurm.conf where SLURM_CONF (in the job's env) names it.
-          hook: { path: path.join(prefix, 'bin', 'ocihook-mount'), args: ['ocihook-mount', `--mount=type=bind,src=${n.hostnameFile},dst=/etc/ocihooks-node,readonly`, `--mount=type=bind,src=${path.join(dir, 'slurm.conf')},dst=${path.join(dir, 'slurm.conf')},readonly`] },
-          when: { annotations: { '^com\\.hooks\\.slurm\\.activate$': '^true$' } },
-          stages: ['createContainer'],
-        }));
-        fs.writeFileSync(path.join(cdi, 'fake-gpus.json'), JSON.stringify({
-          cdiVersion: '0.6.0',
-          kind: 'nvidia.com/gpu',
-          devices: n.gpus.map((file, i) => ({ name: String(i), containerEdits: { deviceNodes: [{ path: `/dev/nvidia${i}`, hostPath: file }] } })),
-          containerEdits: {},
-        }));
+        fs.writeFileSync(
+          path.join(nodeHooks, '70-node-identity.json'),
+          JSON.stringify({
+            version: '1.0.0',
+            // The node's hostname file, and the cluster's slurm.conf where SLURM_CONF (in the job's env) names it.
+            hook: {
+              path: path.join(prefix, 'bin', 'ocihook-mount'),
+              args: [
+                'ocihook-mount',
+                `--mount=type=bind,src=${n.hostnameFile},dst=/etc/ocihooks-node,readonly`,
+                `--mount=type=bind,src=${path.join(dir, 'slurm.conf')},dst=${path.join(dir, 'slurm.conf')},readonly`,
+              ],
+            },
+            when: { annotations: { '^com\\.hooks\\.slurm\\.activate$': '^true$' } },
+            stages: ['createContainer'],
+          }),
+        );
+        fs.writeFileSync(
+          path.join(cdi, 'fake-gpus.json'),
+          JSON.stringify({
+            cdiVersion: '0.6.0',
+            kind: 'nvidia.com/gpu',
+            devices: n.gpus.map((file, i) => ({
+              name: String(i),
+              containerEdits: { deviceNodes: [{ path: `/dev/nvidia${i}`, hostPath: file }] },
+            })),
+            containerEdits: {},
+          }),
+        );
         return { hooksDirs: [path.join(dir, 'hooks.d'), nodeHooks], cdiSpecDirs: [cdi] };
       },
     });
@@ -117,7 +156,8 @@ describe('Slurm: rootless per-user containers, no job data left, GPUs from the a
 
   afterAll(() => {
     cluster?.stop();
-    for (const u of [uid, 0]) for (const f of [RUNC_FOLDER, CRUN_FOLDER]) fs.rmSync(`/run/user/${u}/${f}`, { recursive: true, force: true });
+    for (const u of [uid, 0])
+      for (const f of [RUNC_FOLDER, CRUN_FOLDER]) fs.rmSync(`/run/user/${u}/${f}`, { recursive: true, force: true });
     for (const d of madeRunDirs) fs.rmSync(d, { recursive: true, force: true });
   });
 
@@ -139,7 +179,9 @@ describe('Slurm: rootless per-user containers, no job data left, GPUs from the a
 
   test("ocihooks doctor finds the cluster's oci.conf sound", () => {
     const r = run(process.execPath, [BIN('ocihooks'), 'doctor'], { env: cluster?.env });
-    expect(r.stdout.split('\n').filter((l) => l.includes('slurm oci.conf'))).toEqual([`ok    slurm oci.conf: ${path.join(dir, 'oci.conf')}: containers go through ocihooks-runtime, one runtime root per user`]);
+    expect(r.stdout.split('\n').filter((l) => l.includes('slurm oci.conf'))).toEqual([
+      `ok    slurm oci.conf: ${path.join(dir, 'oci.conf')}: containers go through ocihooks-runtime, one runtime root per user`,
+    ]);
   });
 
   test('20 steps leave no oci-job folder in the spool and no "Directory not empty" in the slurmd log; the hook logs to the user\'s runtime folder', () => {
@@ -151,22 +193,33 @@ describe('Slurm: rootless per-user containers, no job data left, GPUs from the a
     }
     expect(fs.readdirSync(path.join(dir, 'spool', 'node1')).filter((n) => n.startsWith('oci-job'))).toEqual([]);
     expect(cluster?.slurmdLog(node('node1'))).not.toContain('Directory not empty');
-    const lines = fs.readFileSync(log, 'utf8').trim().split('\n').slice(Math.max(0, before - 1)).map((l) => JSON.parse(l));
-    expect(lines.filter((l) => l.msg === 'applied' && /^node1\.ocihooks-test\.\d+\.0\.0$/.test(l.container)).length).toBeGreaterThanOrEqual(40); // the Slurm hook and the node's, each step
+    const lines = fs
+      .readFileSync(log, 'utf8')
+      .trim()
+      .split('\n')
+      .slice(Math.max(0, before - 1))
+      .map((l) => JSON.parse(l));
+    expect(
+      lines.filter((l) => l.msg === 'applied' && /^node1\.ocihooks-test\.\d+\.0\.0$/.test(l.container)).length,
+    ).toBeGreaterThanOrEqual(40); // the Slurm hook and the node's, each step
     expect(fs.statSync(log).uid).toBe(uid);
     // The wrapper runs as the user (RunTimeRun): its log is in the same folder.
     const wrapperLog = fs.readFileSync(`/run/user/${uid}/ocihooks/ocihooks-runtime.log`, 'utf8');
     expect(wrapperLog).toMatch(/"msg":"hooks injected"/);
   }, 300_000);
 
-  test('crun in runc\'s place: the same oci.conf lines with --runtime crun run the container with the hooks; nothing left at the step\'s end', () => {
+  test("crun in runc's place: the same oci.conf lines with --runtime crun run the container with the hooks; nothing left at the step's end", () => {
     // crun refuses this machine's hybrid cgroup layout (FINDINGS): the runtime is crun behind a
     // shim that drops the v2 mount in a private mount namespace first -- which needs root, so the
     // job is root's. The shim is named crun so that the lines read as an admin's would.
     const shim = path.join(dir, 'hybrid-cgroups', 'crun');
     const calls = path.join(dir, 'hybrid-cgroups', 'calls');
     fs.mkdirSync(path.dirname(shim), { recursive: true });
-    fs.writeFileSync(shim, `#!/bin/sh\necho "$*" >> ${calls}\nexec unshare -m --propagation private sh -c 'umount /sys/fs/cgroup/unified 2>/dev/null; exec /usr/bin/crun "$@"' crun "$@"\n`, { mode: 0o755 });
+    fs.writeFileSync(
+      shim,
+      `#!/bin/sh\necho "$*" >> ${calls}\nexec unshare -m --propagation private sh -c 'umount /sys/fs/cgroup/unified 2>/dev/null; exec /usr/bin/crun "$@"' crun "$@"\n`,
+      { mode: 0o755 },
+    );
     const b = path.join(dir, 'crun-bundle');
     const config = rootBundle(b, glibcFamilyRootfs, (c) => {
       // crun makes root.readonly read-only before createContainer hooks (runc after them): the
@@ -183,43 +236,82 @@ describe('Slurm: rootless per-user containers, no job data left, GPUs from the a
       // crun ran the step (the options before the id, as crun needs them) and deleted it at the end, under root's own root.
       // slurmstepd's query at the step's end may come just after srun has returned.
       const read = () => fs.readFileSync(calls, 'utf8').trim().split('\n');
-      for (let i = 0; i < 100 && read().length < 2; i++) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+      for (let i = 0; i < 100 && read().length < 2; i++)
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
       const lines = read();
-      expect(lines.find((l) => / run -b /.test(l))).toMatch(new RegExp(`^--root /run/user/0/${CRUN_FOLDER} run -b \\S+ node1\\.root\\.\\d+\\.0\\.0$`)); // %b: Slurm's copy of the bundle in its spool
+      expect(lines.find((l) => / run -b /.test(l))).toMatch(
+        new RegExp(`^--root /run/user/0/${CRUN_FOLDER} run -b \\S+ node1\\.root\\.\\d+\\.0\\.0$`),
+      ); // %b: Slurm's copy of the bundle in its spool
       // At the step's end Slurm queries the container (RunTimeQuery through crun): gone, as crun run removes it when it exits.
       expect(lines.at(-1)).toMatch(new RegExp(`^--root /run/user/0/${CRUN_FOLDER} state node1\\.root\\.\\d+\\.0\\.0$`));
       expect(fs.readdirSync(`/run/user/0/${CRUN_FOLDER}`).filter((n) => n.startsWith('node1.'))).toEqual([]);
       const doctor = run(process.execPath, [BIN('ocihooks'), 'doctor'], { env: cluster?.env });
-      expect(doctor.stdout.split('\n').filter((l) => l.includes('slurm oci.conf'))).toEqual([`ok    slurm oci.conf: ${conf}: containers go through ocihooks-runtime, one runtime root per user`]);
+      expect(doctor.stdout.split('\n').filter((l) => l.includes('slurm oci.conf'))).toEqual([
+        `ok    slurm oci.conf: ${conf}: containers go through ocihooks-runtime, one runtime root per user`,
+      ]);
       // A read-only root under crun, an image without the mount points (the run above made them in
       // b's rootfs): the step fails and the hook's log says why and what to do.
       const ro = path.join(dir, 'crun-ro-bundle');
       glibcFamilyRootfs(path.join(ro, 'rootfs'));
-      fs.writeFileSync(path.join(ro, 'config.json'), JSON.stringify({ ...config, root: { ...config.root, readonly: true } }, null, 2));
+      fs.writeFileSync(
+        path.join(ro, 'config.json'),
+        JSON.stringify({ ...config, root: { ...config.root, readonly: true } }, null, 2),
+      );
       const hookLog = '/var/log/ocihooks/ocihook-mount.log';
       const logged = fs.existsSync(hookLog) ? fs.readFileSync(hookLog, 'utf8').length : 0;
       expect(srun(['-N1', '-w', 'node1', `--container=${ro}`, 'true']).status).not.toBe(0);
-      const errors = fs.readFileSync(hookLog, 'utf8').slice(logged).trim().split('\n').map((l) => JSON.parse(l)).filter((l) => l.level === 50);
-      expect(errors[0]?.err).toMatch(/: destination \/usr\/bin\/srun: the image lacks it and the rootfs is read-only when this hook runs \(.*EROFS.*\); add it to the image or set root\.readonly to false/);
+      const errors = fs
+        .readFileSync(hookLog, 'utf8')
+        .slice(logged)
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l))
+        .filter((l) => l.level === 50);
+      expect(errors[0]?.err).toMatch(
+        /: destination \/usr\/bin\/srun: the image lacks it and the rootfs is read-only when this hook runs \(.*EROFS.*\); add it to the image or set root\.readonly to false/,
+      );
     } finally {
       fs.writeFileSync(conf, runcLines);
     }
   }, 120_000);
 
   test("root's RunTimeQuery, RunTimeKill and RunTimeDelete find the user's container through --root-per-user, as Slurm calls them", async () => {
-    const child = spawn('runuser', ['-u', TEST_USER, '--', 'env', `SLURM_CONF=${cluster?.env.SLURM_CONF}`, 'srun', '-N1', '-w', 'node1', `--container=${userBundle}`, 'sleep', '60'], { cwd: '/tmp', stdio: 'ignore', detached: true });
+    const child = spawn(
+      'runuser',
+      [
+        '-u',
+        TEST_USER,
+        '--',
+        'env',
+        `SLURM_CONF=${cluster?.env.SLURM_CONF}`,
+        'srun',
+        '-N1',
+        '-w',
+        'node1',
+        `--container=${userBundle}`,
+        'sleep',
+        '60',
+      ],
+      { cwd: '/tmp', stdio: 'ignore', detached: true },
+    );
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     try {
       const runcRoot = `/run/user/${uid}/${RUNC_FOLDER}`;
       let id: string | undefined;
       for (let i = 0; i < 100 && !id; i++) {
-        id = (fs.existsSync(runcRoot) ? fs.readdirSync(runcRoot) : []).find((n) => n.startsWith('node1.ocihooks-test.'));
+        id = (fs.existsSync(runcRoot) ? fs.readdirSync(runcRoot) : []).find((n) =>
+          n.startsWith('node1.ocihooks-test.'),
+        );
         if (!id) await new Promise((r) => setTimeout(r, 200));
       }
       expect(id).toBeDefined();
       // The oci.conf lines as slurmstepd runs them at a step's end: as root, %U left to the wrapper.
       const line = (n: number) => {
-        const [cmd, ...args] = (ociConfLines(wrapper())[n] as string).replace(/^\w+="(.*)"$/, '$1').replace('%%U', '%U').split(' ').map((a) => a.replace('%n.%u.%j.%s.%t', id as string));
+        const [cmd, ...args] = (ociConfLines(wrapper())[n] as string)
+          .replace(/^\w+="(.*)"$/, '$1')
+          .replace('%%U', '%U')
+          .split(' ')
+          .map((a) => a.replace('%n.%u.%j.%s.%t', id as string));
         return run(cmd as string, args, { timeoutMs: 30_000 });
       };
       // The container's folder appears at create; wait for runc run to start it.
@@ -253,10 +345,18 @@ describe('Slurm: rootless per-user containers, no job data left, GPUs from the a
     };
     expect(gpus(['-N1', '-w', 'node2', '--gres=gpu:1'])).toEqual(['nvidia0']);
     // GPU 0 of node2 busy with another job: Slurm gives index 1, and so does the container.
-    const holder = spawn('srun', ['-N1', '-w', 'node2', '--gres=gpu:1', 'sleep', '4'], { env: cluster?.env, stdio: 'ignore' });
+    const holder = spawn('srun', ['-N1', '-w', 'node2', '--gres=gpu:1', 'sleep', '4'], {
+      env: cluster?.env,
+      stdio: 'ignore',
+    });
     const held = new Promise((resolve) => holder.on('exit', resolve));
     // Wait until the holder runs (it has its GPU) before asking for another.
-    for (let i = 0; i < 100 && run('squeue', ['-h', '-t', 'R', '-o', '%i'], { env: cluster?.env }).stdout.trim() === ''; i++) await new Promise((r) => setTimeout(r, 100));
+    for (
+      let i = 0;
+      i < 100 && run('squeue', ['-h', '-t', 'R', '-o', '%i'], { env: cluster?.env }).stdout.trim() === '';
+      i++
+    )
+      await new Promise((r) => setTimeout(r, 100));
     expect(gpus(['-N1', '-w', 'node2', '--gres=gpu:1'])).toEqual(['nvidia1']);
     await held;
     expect(gpus(['-N1', '-w', 'node2'])).toEqual(['none']);
@@ -268,7 +368,16 @@ describe('Slurm: rootless per-user containers, no job data left, GPUs from the a
     config.process.env.push('NVIDIA_VISIBLE_DEVICES=all');
     config.annotations['cdi.k8s.io/mine'] = 'nvidia.com/gpu=all';
     fs.writeFileSync(path.join(b, 'config.json'), JSON.stringify(config, null, 2));
-    const r = srunAsUser(['-N1', '-w', 'node1', '--gres=gpu:1', `--container=${b}`, 'sh', '-c', 'ls /dev | grep nvidia || echo none']);
+    const r = srunAsUser([
+      '-N1',
+      '-w',
+      'node1',
+      '--gres=gpu:1',
+      `--container=${b}`,
+      'sh',
+      '-c',
+      'ls /dev | grep nvidia || echo none',
+    ]);
     expect([r.status, r.stdout.trim().split('\n'), r.stderr]).toEqual([0, ['nvidia0'], '']);
   }, 120_000);
 

@@ -8,8 +8,24 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  BIN, containerId, crunRun, hostMountPoints, makeBundle, makeBusyboxRootfs, ok, podmanArgs, requireBuilt, requireTool,
-  run, runcRun, stateFile, tmpDir, withRunningRunc, writeHooksD, onAnnotation, RUNC,
+  BIN,
+  containerId,
+  crunRun,
+  hostMountPoints,
+  makeBundle,
+  makeBusyboxRootfs,
+  ok,
+  podmanArgs,
+  requireBuilt,
+  requireTool,
+  run,
+  runcRun,
+  stateFile,
+  tmpDir,
+  withRunningRunc,
+  writeHooksD,
+  onAnnotation,
+  RUNC,
 } from '../support/e2e';
 
 const MARKER_DST = '/ocihooks-marker/marker.txt';
@@ -22,12 +38,20 @@ function markerSetup(name: string) {
   const content = `marker ${name} ${Date.now()}`;
   fs.writeFileSync(marker, content + '\n');
   const log = path.join(dir, 'hook.log');
-  const hookArgs = ['node', BIN('ocihook-mount'), `--log-file=${log}`, `--mount=type=bind,src=${marker},dst=${MARKER_DST},readonly`];
+  const hookArgs = [
+    'node',
+    BIN('ocihook-mount'),
+    `--log-file=${log}`,
+    `--mount=type=bind,src=${marker},dst=${MARKER_DST},readonly`,
+  ];
   return { dir, rootfs, marker, content, log, hook: { path: process.execPath, args: hookArgs } };
 }
 
 function logLocation(log: string): string {
-  const first = fs.readFileSync(log, 'utf8').split('\n').find((l) => l.includes('"location"'));
+  const first = fs
+    .readFileSync(log, 'utf8')
+    .split('\n')
+    .find((l) => l.includes('"location"'));
   if (!first) throw new Error(`no location record in ${log}`);
   return JSON.parse(first).location;
 }
@@ -36,7 +60,10 @@ describe('the hook reaches the container from every runtime', () => {
   test('runc createContainer (state pid 1): already inside', () => {
     const s = markerSetup('runc');
     const before = hostMountPoints();
-    const bundle = makeBundle(path.join(s.dir, 'bundle'), s.rootfs, { args: ['cat', MARKER_DST], hooks: { createContainer: [s.hook] } });
+    const bundle = makeBundle(path.join(s.dir, 'bundle'), s.rootfs, {
+      args: ['cat', MARKER_DST],
+      hooks: { createContainer: [s.hook] },
+    });
     const r = runcRun(bundle, containerId('runc'));
     expect(r.stderr).toBe('');
     expect(r.stdout.trim()).toBe(s.content);
@@ -45,22 +72,31 @@ describe('the hook reaches the container from every runtime', () => {
     expect(fs.existsSync('/ocihooks-marker')).toBe(false);
   });
 
-  test.each(['prestart', 'createRuntime'] as const)('runc %s (runtime namespace, host pid, not pivoted yet): joins it', (stage) => {
-    const s = markerSetup(`runc-${stage}`);
-    const before = hostMountPoints();
-    const bundle = makeBundle(path.join(s.dir, 'bundle'), s.rootfs, { args: ['cat', MARKER_DST], hooks: { [stage]: [s.hook] } });
-    const r = runcRun(bundle, containerId(stage.toLowerCase()));
-    expect(r.stderr).toBe('');
-    expect(r.stdout.trim()).toBe(s.content);
-    expect(logLocation(s.log)).toBe('join');
-    expect(fs.readFileSync(s.log, 'utf8')).toContain('is the container before pivot_root');
-    expect(hostMountPoints()).toEqual(before);
-  });
+  test.each(['prestart', 'createRuntime'] as const)(
+    'runc %s (runtime namespace, host pid, not pivoted yet): joins it',
+    (stage) => {
+      const s = markerSetup(`runc-${stage}`);
+      const before = hostMountPoints();
+      const bundle = makeBundle(path.join(s.dir, 'bundle'), s.rootfs, {
+        args: ['cat', MARKER_DST],
+        hooks: { [stage]: [s.hook] },
+      });
+      const r = runcRun(bundle, containerId(stage.toLowerCase()));
+      expect(r.stderr).toBe('');
+      expect(r.stdout.trim()).toBe(s.content);
+      expect(logLocation(s.log)).toBe('join');
+      expect(fs.readFileSync(s.log, 'utf8')).toContain('is the container before pivot_root');
+      expect(hostMountPoints()).toEqual(before);
+    },
+  );
 
   test('crun createContainer (state pid 0): already inside', () => {
     const s = markerSetup('crun');
     const before = hostMountPoints();
-    const bundle = makeBundle(path.join(s.dir, 'bundle'), s.rootfs, { args: ['cat', MARKER_DST], hooks: { createContainer: [s.hook] } });
+    const bundle = makeBundle(path.join(s.dir, 'bundle'), s.rootfs, {
+      args: ['cat', MARKER_DST],
+      hooks: { createContainer: [s.hook] },
+    });
     const r = crunRun(bundle, containerId('crun'));
     expect(r.stdout.trim()).toBe(s.content);
     expect(r.status).toBe(0);
@@ -74,7 +110,15 @@ describe('the hook reaches the container from every runtime', () => {
     writeHooksD(hooksDir, 'marker.json', onAnnotation(s.hook, 'com.hooks.test.marker'));
     const before = hostMountPoints();
     const podman = requireTool('podman');
-    const withAnnotation = run(podman, podmanArgs({ rootfs: s.rootfs, hooksDir, annotations: { 'com.hooks.test.marker': 'true' }, args: ['cat', MARKER_DST] }));
+    const withAnnotation = run(
+      podman,
+      podmanArgs({
+        rootfs: s.rootfs,
+        hooksDir,
+        annotations: { 'com.hooks.test.marker': 'true' },
+        args: ['cat', MARKER_DST],
+      }),
+    );
     expect(withAnnotation.stdout.trim()).toBe(s.content);
     expect(withAnnotation.status).toBe(0);
     const without = run(podman, podmanArgs({ rootfs: s.rootfs, hooksDir, args: ['cat', MARKER_DST] }));
@@ -102,8 +146,16 @@ describe('the hook reaches the container from every runtime', () => {
     const name = containerId('hand-podman');
     ok(podman, podmanArgs({ rootfs: s.rootfs, args: ['sleep', '600'], detach: true, name }));
     try {
-      const [pid, configPath] = ok(podman, ['inspect', '--format', '{{.State.Pid}} {{.OCIConfigPath}}', name]).trim().split(' ');
-      const file = stateFile(s.dir, { ociVersion: '1.0.2', id: name, status: 'running', pid: Number(pid), bundle: path.dirname(configPath as string) });
+      const [pid, configPath] = ok(podman, ['inspect', '--format', '{{.State.Pid}} {{.OCIConfigPath}}', name])
+        .trim()
+        .split(' ');
+      const file = stateFile(s.dir, {
+        ociVersion: '1.0.2',
+        id: name,
+        status: 'running',
+        pid: Number(pid),
+        bundle: path.dirname(configPath as string),
+      });
       const before = hostMountPoints();
       const hook = run(process.execPath, [...s.hook.args.slice(1), '--state-file', file]);
       expect(hook.stderr).toBe('');

@@ -14,7 +14,10 @@ export const RUNC = '/usr/sbin/runc';
 
 export function requireTool(cmd: string): string {
   const found = ['/usr/sbin', '/usr/bin', '/sbin', '/bin'].map((d) => path.join(d, cmd)).find((p) => fs.existsSync(p));
-  if (!found) throw new Error(`${cmd} is not installed: run "npm test" (scripts/ensure-deps.mjs installs it) or apt-get install it`);
+  if (!found)
+    throw new Error(
+      `${cmd} is not installed: run "npm test" (scripts/ensure-deps.mjs installs it) or apt-get install it`,
+    );
   return found;
 }
 
@@ -30,7 +33,11 @@ export interface Run {
   stderr: string;
 }
 
-export function run(cmd: string, args: string[], opts: { input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv; cwd?: string } = {}): Run {
+export function run(
+  cmd: string,
+  args: string[],
+  opts: { input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): Run {
   const r: SpawnSyncReturns<string> = spawnSync(cmd, args, {
     encoding: 'utf8',
     input: opts.input ?? '',
@@ -46,11 +53,32 @@ export function run(cmd: string, args: string[], opts: { input?: string; timeout
 /** Runs and insists on exit 0, with stderr in the failure message. */
 export function ok(cmd: string, args: string[], opts: Parameters<typeof run>[2] = {}): string {
   const r = run(cmd, args, opts);
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+  if (r.status !== 0)
+    throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
   return r.stdout;
 }
 
-const APPLETS = ['sh', 'cat', 'ls', 'touch', 'test', 'stat', 'echo', 'sleep', 'mkdir', 'grep', 'head', 'dd', 'printf', 'true', 'false', 'readlink', 'id', 'wc', 'env'];
+const APPLETS = [
+  'sh',
+  'cat',
+  'ls',
+  'touch',
+  'test',
+  'stat',
+  'echo',
+  'sleep',
+  'mkdir',
+  'grep',
+  'head',
+  'dd',
+  'printf',
+  'true',
+  'false',
+  'readlink',
+  'id',
+  'wc',
+  'env',
+];
 
 export function tmpDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `ocihooks-${prefix}-`));
@@ -79,7 +107,10 @@ export function makeGlibcRootfs(dir: string): string {
   }
   fs.mkdirSync(path.join(rootfs, 'etc', 'ld.so.conf.d'), { recursive: true });
   fs.writeFileSync(path.join(rootfs, 'etc', 'ld.so.conf'), 'include /etc/ld.so.conf.d/*.conf\n');
-  fs.writeFileSync(path.join(rootfs, 'etc', 'ld.so.conf.d', 'x86_64-linux-gnu.conf'), '/lib/x86_64-linux-gnu\n/usr/lib/x86_64-linux-gnu\n');
+  fs.writeFileSync(
+    path.join(rootfs, 'etc', 'ld.so.conf.d', 'x86_64-linux-gnu.conf'),
+    '/lib/x86_64-linux-gnu\n/usr/lib/x86_64-linux-gnu\n',
+  );
   // The image's own linker cache, as an image build leaves it (the hooks never change it).
   const ldconfig = ['/sbin/ldconfig', '/usr/sbin/ldconfig'].find((p) => fs.existsSync(p));
   if (ldconfig) execFileSync(ldconfig, ['-r', rootfs]);
@@ -125,8 +156,13 @@ export function containerId(prefix: string): string {
 
 /** Starts a detached runc container; its stdio goes nowhere (runc hands ours to the container otherwise). */
 export function runcRunDetached(bundle: string, id: string): void {
-  const r = spawnSync(RUNC, ['run', '--detach', '--bundle', bundle, id], { stdio: 'ignore', timeout: 60_000, killSignal: 'SIGKILL' });
-  if (r.error || r.status !== 0) throw new Error(`runc run --detach ${id} failed: ${r.error?.message ?? `exit ${r.status}`}`);
+  const r = spawnSync(RUNC, ['run', '--detach', '--bundle', bundle, id], {
+    stdio: 'ignore',
+    timeout: 60_000,
+    killSignal: 'SIGKILL',
+  });
+  if (r.error || r.status !== 0)
+    throw new Error(`runc run --detach ${id} failed: ${r.error?.message ?? `exit ${r.status}`}`);
 }
 
 export function runcRun(bundle: string, id: string): Run {
@@ -137,7 +173,9 @@ export function runcRun(bundle: string, id: string): Run {
 export function crunRun(bundle: string, id: string): Run {
   requireTool('crun');
   const script = 'umount /sys/fs/cgroup/unified 2>/dev/null; exec crun run --bundle "$1" "$2"';
-  return run('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script, 'sh', bundle, id], { timeoutMs: 60_000 });
+  return run('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script, 'sh', bundle, id], {
+    timeoutMs: 60_000,
+  });
 }
 
 export interface PodmanOptions {
@@ -218,7 +256,12 @@ export interface RunningContainer {
 }
 
 /** Runs fn against a detached runc container (`sleep 600` in rootfs), deleted afterwards. */
-export async function withRunningRunc<T>(dir: string, rootfs: string, prefix: string, fn: (c: RunningContainer) => T | Promise<T>): Promise<T> {
+export async function withRunningRunc<T>(
+  dir: string,
+  rootfs: string,
+  prefix: string,
+  fn: (c: RunningContainer) => T | Promise<T>,
+): Promise<T> {
   const id = containerId(prefix);
   const bundle = makeBundle(path.join(dir, 'bundle'), rootfs, { args: ['sleep', '600'] });
   runcRunDetached(bundle, id);

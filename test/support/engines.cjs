@@ -25,7 +25,11 @@ function alive(pid) {
 
 /** @param {string} dir @param {{ runtimeConfig: string, runtimes: Record<string, object>, rootfs: string, image: string }} o */
 function startEngines(dir, o) {
-  const before = { run: fs.existsSync('/run/containerd'), etc: fs.existsSync('/etc/docker'), key: fs.existsSync('/etc/docker/key.json') };
+  const before = {
+    run: fs.existsSync('/run/containerd'),
+    etc: fs.existsSync('/etc/docker'),
+    key: fs.existsSync('/etc/docker/key.json'),
+  };
   const cgroupParent = `ocihooks-docker-${process.pid}`;
   const ns = `ocihooks${process.pid}`;
   const pids = [];
@@ -56,19 +60,68 @@ function startEngines(dir, o) {
     for (let i = 0; i < 200 && !fs.existsSync(socket) && alive(child.pid); i++) sleep(100);
     if (!fs.existsSync(socket)) {
       stop();
-      throw new Error(`${name} did not start: ${fs.readFileSync(log, 'utf8').trim().split('\n').slice(-5).join(' | ')}`);
+      throw new Error(
+        `${name} did not start: ${fs.readFileSync(log, 'utf8').trim().split('\n').slice(-5).join(' | ')}`,
+      );
     }
   };
-  fs.writeFileSync(path.join(dir, 'containerd.toml'), `version = 2\nroot = "${dir}/containerd-root"\nstate = "${dir}/containerd-state"\ndisabled_plugins = ["io.containerd.grpc.v1.cri"]\n[grpc]\n  address = "${dir}/containerd.sock"\n[ttrpc]\n  address = "${dir}/containerd.sock.ttrpc"\n`);
-  daemon('containerd', 'containerd', ['--config', path.join(dir, 'containerd.toml')], path.join(dir, 'containerd.sock'), { ...process.env, OCIHOOKS_RUNTIME_CONFIG: o.runtimeConfig, OCIHOOKS_RUNTIME_INDEX: path.join(dir, 'runtime-index') });
+  fs.writeFileSync(
+    path.join(dir, 'containerd.toml'),
+    `version = 2\nroot = "${dir}/containerd-root"\nstate = "${dir}/containerd-state"\ndisabled_plugins = ["io.containerd.grpc.v1.cri"]\n[grpc]\n  address = "${dir}/containerd.sock"\n[ttrpc]\n  address = "${dir}/containerd.sock.ttrpc"\n`,
+  );
+  daemon(
+    'containerd',
+    'containerd',
+    ['--config', path.join(dir, 'containerd.toml')],
+    path.join(dir, 'containerd.sock'),
+    {
+      ...process.env,
+      OCIHOOKS_RUNTIME_CONFIG: o.runtimeConfig,
+      OCIHOOKS_RUNTIME_INDEX: path.join(dir, 'runtime-index'),
+    },
+  );
   fs.writeFileSync(path.join(dir, 'daemon.json'), JSON.stringify({ runtimes: o.runtimes }));
-  daemon('dockerd', 'dockerd', ['--config-file', path.join(dir, 'daemon.json'), '--containerd', path.join(dir, 'containerd.sock'), '--data-root', path.join(dir, 'docker'), '--exec-root', path.join(dir, 'docker-exec'), '--pidfile', path.join(dir, 'docker.pid'), '-H', `unix://${dir}/docker.sock`, '--bridge', 'none', '--iptables=false', '--storage-driver', 'vfs', '--cgroup-parent', cgroupParent], path.join(dir, 'docker.sock'), process.env);
-  const imported = spawnSync('sh', ['-c', `tar -C "$1" -c . | ${DOCKER} -H unix://$2/docker.sock import - "$3"`, 'sh', o.rootfs, dir, o.image], { encoding: 'utf8' });
+  daemon(
+    'dockerd',
+    'dockerd',
+    [
+      '--config-file',
+      path.join(dir, 'daemon.json'),
+      '--containerd',
+      path.join(dir, 'containerd.sock'),
+      '--data-root',
+      path.join(dir, 'docker'),
+      '--exec-root',
+      path.join(dir, 'docker-exec'),
+      '--pidfile',
+      path.join(dir, 'docker.pid'),
+      '-H',
+      `unix://${dir}/docker.sock`,
+      '--bridge',
+      'none',
+      '--iptables=false',
+      '--storage-driver',
+      'vfs',
+      '--cgroup-parent',
+      cgroupParent,
+    ],
+    path.join(dir, 'docker.sock'),
+    process.env,
+  );
+  const imported = spawnSync(
+    'sh',
+    ['-c', `tar -C "$1" -c . | ${DOCKER} -H unix://$2/docker.sock import - "$3"`, 'sh', o.rootfs, dir, o.image],
+    { encoding: 'utf8' },
+  );
   if (imported.status !== 0) {
     stop();
     throw new Error(`docker import: ${imported.stderr}`);
   }
-  return { docker: [DOCKER, ['-H', `unix://${dir}/docker.sock`]], ctr: ['ctr', ['-a', path.join(dir, 'containerd.sock'), '-n', ns]], stop };
+  return {
+    docker: [DOCKER, ['-H', `unix://${dir}/docker.sock`]],
+    ctr: ['ctr', ['-a', path.join(dir, 'containerd.sock'), '-n', ns]],
+    stop,
+  };
 }
 
 module.exports = { DOCKER, startEngines };

@@ -7,4 +7,12 @@ export interface Engines {
   ctr: [string, string[]];
   stop(): void;
 }
-export declare function startEngines(dir: string, o: { runtimeConfig: string; runtimes: Record<string, { path: string; runtimeArgs?: string[] }>; rootfs: string; image: string }): Engines;
+export declare function startEngines(
+  dir: string,
+  o: {
+    runtimeConfig: string;
+    runtimes: Record<string, { path: string; runtimeArgs?: string[] }>;
+    rootfs: string;
+    image: string;
+  },
+): Engines;

@@ -7,7 +7,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ok } from './e2e';
 
-export const GPU_UUIDS = ['GPU-aaaaaaaa-0000-4000-8000-000000000000', 'GPU-aaaaaaaa-0001-4000-8000-000000000001', 'GPU-aaaaaaaa-0002-4000-8000-000000000002', 'GPU-aaaaaaaa-0003-4000-8000-000000000003'];
+export const GPU_UUIDS = [
+  'GPU-aaaaaaaa-0000-4000-8000-000000000000',
+  'GPU-aaaaaaaa-0001-4000-8000-000000000001',
+  'GPU-aaaaaaaa-0002-4000-8000-000000000002',
+  'GPU-aaaaaaaa-0003-4000-8000-000000000003',
+];
 
 export function mknod(p: string, major: number, minor: number, mode = '0666'): void {
   fs.mkdirSync(path.dirname(p), { recursive: true });
@@ -32,7 +37,10 @@ export function fakeFourGpuNode(dir: string): { cdi: string; nodes: string } {
         ...GPU_UUIDS.map((uuid, i) => ({ name: uuid, containerEdits: gpu(i) })),
         { name: 'all', containerEdits: { deviceNodes: [0, 1, 2, 3].flatMap((i) => gpu(i).deviceNodes) } },
       ],
-      containerEdits: { env: ['NVIDIA_VISIBLE_DEVICES=void'], deviceNodes: [{ path: '/dev/nvidiactl', hostPath: path.join(nodes, 'nvidiactl') }] },
+      containerEdits: {
+        env: ['NVIDIA_VISIBLE_DEVICES=void'],
+        deviceNodes: [{ path: '/dev/nvidiactl', hostPath: path.join(nodes, 'nvidiactl') }],
+      },
     }),
   );
   return { cdi, nodes };

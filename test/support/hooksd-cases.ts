@@ -63,16 +63,54 @@ const ANNOTATION_KEYS = ['com.hooks.slurm.activate', 'com.example.gpu', 'org.sit
 const ANNOTATION_VALUES = ['true', 'TRUE', 'false', '1', '42', 'abc', 'a-b_c'];
 const COMMANDS = [['/bin/true'], ['/bin/sh', '-c', 'true'], ['true'], ['/bin/echo', 'hi']];
 // Patterns also meet podman's own annotations (io.container.manager=libpod, io.podman.annotations.*=FALSE/TRUE, ...).
-const KEY_PATTERNS = ['^com\\.hooks\\.slurm\\.activate$', 'slurm', 'com\\.example\\.[[:alpha:]]+', '^org\\.site/.*', '.*', '^x$', '(?i)^mixed\\.case$', 'Mixed', '^io\\.podman\\.annotations\\.autoremove$', 'io\\.container\\.manager', 'nothing-has-this'];
-const VALUE_PATTERNS = ['^true$', 'true', '^[[:digit:]]+$', '^(TRUE|true)$', '.*', '^$', 'a-b', '[[:upper:]]', '\\d', '^libpod$', '^a[^-]'];
-const COMMAND_PATTERNS = ['^/bin/true$', 'true', '.*/sh$', '^/bin/[[:alpha:]]+$', 'echo', 'nothing-is-this', '^true$', '\\Atrue\\z'];
+const KEY_PATTERNS = [
+  '^com\\.hooks\\.slurm\\.activate$',
+  'slurm',
+  'com\\.example\\.[[:alpha:]]+',
+  '^org\\.site/.*',
+  '.*',
+  '^x$',
+  '(?i)^mixed\\.case$',
+  'Mixed',
+  '^io\\.podman\\.annotations\\.autoremove$',
+  'io\\.container\\.manager',
+  'nothing-has-this',
+];
+const VALUE_PATTERNS = [
+  '^true$',
+  'true',
+  '^[[:digit:]]+$',
+  '^(TRUE|true)$',
+  '.*',
+  '^$',
+  'a-b',
+  '[[:upper:]]',
+  '\\d',
+  '^libpod$',
+  '^a[^-]',
+];
+const COMMAND_PATTERNS = [
+  '^/bin/true$',
+  'true',
+  '.*/sh$',
+  '^/bin/[[:alpha:]]+$',
+  'echo',
+  'nothing-is-this',
+  '^true$',
+  '\\Atrue\\z',
+];
 const NAME_LETTERS = ['a', 'B', 'c', 'D', 'e'];
 
 /** Files podman refuses, whatever else is there (when first in their folder). */
 const REFUSED = [
   '{"version": "1.0.0", ',
   JSON.stringify({ version: '1.0.0', hook: { path: '/bin/true' }, when: { always: true }, stages: ['preStart'] }),
-  JSON.stringify({ version: '1.0.0', hook: { path: '/bin/true' }, when: { annotations: { '(?=x)': '.*' } }, stages: ['prestart'] }),
+  JSON.stringify({
+    version: '1.0.0',
+    hook: { path: '/bin/true' },
+    when: { annotations: { '(?=x)': '.*' } },
+    stages: ['prestart'],
+  }),
   JSON.stringify({ version: '1.0.0', hook: { path: '/bin/true' }, when: { always: true } }),
   JSON.stringify({ version: '2.0', hook: { path: '/bin/true' }, stages: ['prestart'] }),
   JSON.stringify({ hook: '/bin/true', stage: ['prestart'], stages: ['prestart'] }),
@@ -86,14 +124,22 @@ function spell(r: Rng, name: string): string {
 function v100(r: Rng, path: string, marker: string): object {
   const when: Record<string, unknown> = {};
   if (r.chance(0.25)) when[spell(r, 'always')] = r.chance(0.7);
-  if (r.chance(0.55)) when[spell(r, 'annotations')] = Object.fromEntries(r.some(KEY_PATTERNS, 1, 2).map((k) => [k, r.pick(VALUE_PATTERNS)]));
+  if (r.chance(0.55))
+    when[spell(r, 'annotations')] = Object.fromEntries(
+      r.some(KEY_PATTERNS, 1, 2).map((k) => [k, r.pick(VALUE_PATTERNS)]),
+    );
   if (r.chance(0.4)) when[spell(r, 'commands')] = r.some(COMMAND_PATTERNS, 1, 2);
   if (r.chance(0.25)) when.hasBindMounts = r.chance(0.8);
   const hook: Record<string, unknown> = { path };
   if (r.chance(0.7)) hook.args = r.chance(0.7) ? [marker] : [marker, 'extra'];
   if (r.chance(0.15)) hook.timeout = 30;
   if (r.chance(0.15)) hook.env = ['OCIHOOKS_TEST=1'];
-  return { [spell(r, 'version')]: '1.0.0', [spell(r, 'hook')]: hook, when, [spell(r, 'stages')]: r.chance(0.05) ? [] : r.some(DIFF_STAGES, 1, 3) };
+  return {
+    [spell(r, 'version')]: '1.0.0',
+    [spell(r, 'hook')]: hook,
+    when,
+    [spell(r, 'stages')]: r.chance(0.05) ? [] : r.some(DIFF_STAGES, 1, 3),
+  };
 }
 
 function v010(r: Rng, path: string): object {
@@ -115,27 +161,41 @@ function v010(r: Rng, path: string): object {
  */
 export function generateGroup(seed: number, index: number, markerDir: string): HookGroup {
   const r = new Rng(seed * 7919 + index);
-  const group: HookGroup = { index, dirs: [{}, {}], markers: [], container: { annotations: {}, args: r.pick(COMMANDS), volume: r.chance(0.5) }, expect: 'runs' };
+  const group: HookGroup = {
+    index,
+    dirs: [{}, {}],
+    markers: [],
+    container: { annotations: {}, args: r.pick(COMMANDS), volume: r.chance(0.5) },
+    expect: 'runs',
+  };
   for (const k of r.some(ANNOTATION_KEYS, 0, 3)) group.container.annotations[k] = r.pick(ANNOTATION_VALUES);
   const count = r.int(12, 16);
   for (let k = 0; caseCount(group) < count; k++) {
     const dir = r.chance(0.5) ? 0 : 1;
     const other = Object.keys(group.dirs[1 - dir] as Record<string, string>);
     // A third of the names are the other folder's: the later folder's valid file wins.
-    const name = other.length && r.chance(0.3) ? r.pick(other) : `${String(r.int(10, 89))}${r.pick(NAME_LETTERS)}-${k}.json`;
+    const name =
+      other.length && r.chance(0.3) ? r.pick(other) : `${String(r.int(10, 89))}${r.pick(NAME_LETTERS)}-${k}.json`;
     if ((group.dirs[dir] as Record<string, string>)[name]) continue;
     const marker = `m${index}-${k}`;
     const missing = r.chance(0.1);
     const path = `${markerDir}/${missing ? `missing-${marker}` : marker}`;
     if (!missing) group.markers.push(marker);
-    (group.dirs[dir] as Record<string, string>)[name] = JSON.stringify(r.chance(0.7) ? v100(r, path, marker) : v010(r, path));
+    (group.dirs[dir] as Record<string, string>)[name] = JSON.stringify(
+      r.chance(0.7) ? v100(r, path, marker) : v010(r, path),
+    );
   }
   if (index % 9 === 4) {
     (group.dirs[r.int(0, 1)] as Record<string, string>)['00-refused.json'] = r.pick(REFUSED);
     group.expect = 'refuses';
   } else if (index % 5 === 2) {
     const dir = group.dirs[r.int(0, 1)] as Record<string, string>;
-    dir['00-missing.json'] = JSON.stringify({ version: '1.0.0', hook: { path: `${markerDir}/missing-first` }, when: { always: true }, stages: ['prestart'] });
+    dir['00-missing.json'] = JSON.stringify({
+      version: '1.0.0',
+      hook: { path: `${markerDir}/missing-first` },
+      when: { always: true },
+      stages: ['prestart'],
+    });
     dir['99-hidden-broken.json'] = r.pick(REFUSED);
   }
   return group;

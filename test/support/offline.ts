@@ -17,7 +17,12 @@ export function fakeContainer(config: Partial<OciConfig> = {}, statePid = 1): Pl
   const rootfs = `${dir}/rootfs`;
   return {
     state: { ociVersion: '1.0.2', id: 'c1', status: 'creating', pid: statePid, bundle: dir },
-    bundle: { dir, configPath: `${dir}/config.json`, config: { ociVersion: '1.0.2', root: { path: 'rootfs' }, ...config }, rootfs },
+    bundle: {
+      dir,
+      configPath: `${dir}/config.json`,
+      config: { ociVersion: '1.0.2', root: { path: 'rootfs' }, ...config },
+      rootfs,
+    },
     location: { kind: 'inside', rootfs, reason: 'test: inside the container' },
   };
 }
@@ -31,14 +36,22 @@ export function fakeHost(paths: Record<string, FakePath>): HostView {
     lstatNode(p): HostNode {
       const d = paths[p];
       if (!d || d.kind === 'missing') return { error: 'no such file or directory' };
-      return d.kind === 'device' ? { type: d.type, major: d.major, minor: d.minor, mode: d.mode ?? 0o666 } : { error: 'not a device node' };
+      return d.kind === 'device'
+        ? { type: d.type, major: d.major, minor: d.minor, mode: d.mode ?? 0o666 }
+        : { error: 'not a device node' };
     },
   };
 }
 
 export const FILE: HostPath = { kind: 'file' };
 export const DIR: HostPath = { kind: 'directory' };
-export const chr = (major: number, minor: number, mode?: number): FakePath => ({ kind: 'device', type: 'c', major, minor, ...(mode !== undefined ? { mode } : {}) });
+export const chr = (major: number, minor: number, mode?: number): FakePath => ({
+  kind: 'device',
+  type: 'c',
+  major,
+  minor,
+  ...(mode !== undefined ? { mode } : {}),
+});
 
 /** Compares value with testdata/<name>.json beside the test file. */
 export function expectGolden(testFile: string, name: string, value: unknown): void {
@@ -50,6 +63,7 @@ export function expectGolden(testFile: string, name: string, value: unknown): vo
     // An update run never passes: the new file must be read, then the test run again.
     throw new Error(`${file}: written; review it, then run the test again without OCIHOOKS_UPDATE_GOLDEN`);
   }
-  if (!fs.existsSync(file)) throw new Error(`${file}: no golden file; write it with OCIHOOKS_UPDATE_GOLDEN=1 and review it before committing`);
+  if (!fs.existsSync(file))
+    throw new Error(`${file}: no golden file; write it with OCIHOOKS_UPDATE_GOLDEN=1 and review it before committing`);
   expect(actual).toEqual(JSON.parse(fs.readFileSync(file, 'utf8')));
 }

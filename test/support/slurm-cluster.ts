@@ -51,8 +51,12 @@ const pidOf = (file: string) => Number(fs.readFileSync(file, 'utf8').trim());
  * runc makes a container's device nodes by binding the host's node at the same path, so the nodes
  * must be where real GPUs' are. Both nodes list the same files in gres.conf.
  */
-export function startSlurmCluster(dir: string, o: { ociConf: (dir: string) => string[]; runtimeConfig: (node: SlurmNode) => object; gpusPerNode: number }): SlurmCluster {
-  for (const t of ['slurmctld', 'slurmd', 'munged', 'srun', 'sinfo', 'scontrol', 'ip', 'unshare', 'nsenter']) requireTool(t);
+export function startSlurmCluster(
+  dir: string,
+  o: { ociConf: (dir: string) => string[]; runtimeConfig: (node: SlurmNode) => object; gpusPerNode: number },
+): SlurmCluster {
+  for (const t of ['slurmctld', 'slurmd', 'munged', 'srun', 'sinfo', 'scontrol', 'ip', 'unshare', 'nsenter'])
+    requireTool(t);
   const tag = `oc${process.pid % 100000}`;
   const bridge = `${tag}br`;
   const host = os.hostname().split('.')[0] as string;
@@ -75,7 +79,9 @@ export function startSlurmCluster(dir: string, o: { ociConf: (dir: string) => st
     }
     // Whatever still runs in a node's namespace (a step's slurmstepd, a container) goes with it.
     for (const ns of made.netns) {
-      for (const pid of spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean)) {
+      for (const pid of spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' })
+        .stdout.split('\n')
+        .filter(Boolean)) {
         try {
           process.kill(Number(pid), 'SIGKILL');
         } catch {
@@ -117,17 +123,38 @@ export function startSlurmCluster(dir: string, o: { ociConf: (dir: string) => st
       fs.writeFileSync(n.runtimeConfig, JSON.stringify(o.runtimeConfig(n), null, 2) + '\n', { mode: 0o644 });
     }
     const conf = path.join(dir, 'slurm.conf');
-    fs.writeFileSync(conf, [
-      'ClusterName=ocihooks', `SlurmctldHost=${host}(10.77.0.1)`, 'SlurmUser=root', 'AuthType=auth/munge',
-      'ProctrackType=proctrack/linuxproc', 'TaskPlugin=task/none', 'ReturnToService=2', 'MpiDefault=none',
-      'SelectType=select/cons_tres', 'SelectTypeParameters=CR_Core', 'GresTypes=gpu', 'SlurmdDebug=debug',
-      `StateSaveLocation=${dir}/state`, `SlurmdSpoolDir=${dir}/spool/%n`,
-      `SlurmctldPidFile=${dir}/slurmctld.pid`, `SlurmdPidFile=${dir}/slurmd-%n.pid`,
-      `SlurmctldLogFile=${dir}/slurmctld.log`, `SlurmdLogFile=${dir}/slurmd-%n.log`,
-      ...nodes.map((n) => `NodeName=${n.name} NodeAddr=${n.addr} NodeHostname=${n.name} CPUs=2 Gres=gpu:${o.gpusPerNode} State=UNKNOWN`),
-      'PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP',
-    ].join('\n') + '\n');
-    fs.writeFileSync(path.join(dir, 'gres.conf'), nodes.map((n) => `NodeName=${n.name} Name=gpu File=/dev/nvidia[0-${o.gpusPerNode - 1}]`).join('\n') + '\n');
+    fs.writeFileSync(
+      conf,
+      [
+        'ClusterName=ocihooks',
+        `SlurmctldHost=${host}(10.77.0.1)`,
+        'SlurmUser=root',
+        'AuthType=auth/munge',
+        'ProctrackType=proctrack/linuxproc',
+        'TaskPlugin=task/none',
+        'ReturnToService=2',
+        'MpiDefault=none',
+        'SelectType=select/cons_tres',
+        'SelectTypeParameters=CR_Core',
+        'GresTypes=gpu',
+        'SlurmdDebug=debug',
+        `StateSaveLocation=${dir}/state`,
+        `SlurmdSpoolDir=${dir}/spool/%n`,
+        `SlurmctldPidFile=${dir}/slurmctld.pid`,
+        `SlurmdPidFile=${dir}/slurmd-%n.pid`,
+        `SlurmctldLogFile=${dir}/slurmctld.log`,
+        `SlurmdLogFile=${dir}/slurmd-%n.log`,
+        ...nodes.map(
+          (n) =>
+            `NodeName=${n.name} NodeAddr=${n.addr} NodeHostname=${n.name} CPUs=2 Gres=gpu:${o.gpusPerNode} State=UNKNOWN`,
+        ),
+        'PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP',
+      ].join('\n') + '\n',
+    );
+    fs.writeFileSync(
+      path.join(dir, 'gres.conf'),
+      nodes.map((n) => `NodeName=${n.name} Name=gpu File=/dev/nvidia[0-${o.gpusPerNode - 1}]`).join('\n') + '\n',
+    );
     fs.writeFileSync(path.join(dir, 'oci.conf'), o.ociConf(dir).join('\n') + '\n');
     // munged: its socket folder, owned by munge, as a boot would make it.
     if (!fs.existsSync('/run/munge')) {
@@ -135,7 +162,16 @@ export function startSlurmCluster(dir: string, o: { ociConf: (dir: string) => st
       made.mungeDir = true;
     }
     ok('chown', ['munge:munge', '/run/munge']);
-    ok('runuser', ['-u', 'munge', '--', '/usr/sbin/munged', '--pid-file', `/run/munge/${tag}.pid`, '--socket', '/run/munge/munge.socket.2']);
+    ok('runuser', [
+      '-u',
+      'munge',
+      '--',
+      '/usr/sbin/munged',
+      '--pid-file',
+      `/run/munge/${tag}.pid`,
+      '--socket',
+      '/run/munge/munge.socket.2',
+    ]);
     pids.push({ name: 'munged', pid: pidOf(`/run/munge/${tag}.pid`) });
     ok('slurmctld', ['-f', conf]);
     for (let i = 0; i < 100 && !fs.existsSync(path.join(dir, 'slurmctld.pid')); i++) sleep(100);
@@ -143,7 +179,18 @@ export function startSlurmCluster(dir: string, o: { ociConf: (dir: string) => st
     for (const n of nodes) {
       // Its own hostname, then slurmd with the node's runtime config in its environment.
       // nsenter, not `ip netns exec`: that one remounts /sys for the namespace, without /sys/fs/cgroup.
-      ok('nsenter', [`--net=/run/netns/${n.netns}`, 'unshare', '--uts', 'sh', '-c', `hostname ${n.name} && hostname > ${path.join(dir, n.name, 'hostname')} && exec slurmd -N ${n.name} -f ${conf}`], { env: { ...process.env, SLURM_CONF: conf, OCIHOOKS_RUNTIME_CONFIG: n.runtimeConfig } });
+      ok(
+        'nsenter',
+        [
+          `--net=/run/netns/${n.netns}`,
+          'unshare',
+          '--uts',
+          'sh',
+          '-c',
+          `hostname ${n.name} && hostname > ${path.join(dir, n.name, 'hostname')} && exec slurmd -N ${n.name} -f ${conf}`,
+        ],
+        { env: { ...process.env, SLURM_CONF: conf, OCIHOOKS_RUNTIME_CONFIG: n.runtimeConfig } },
+      );
       const pidFile = path.join(dir, `slurmd-${n.name}.pid`);
       for (let i = 0; i < 100 && !fs.existsSync(pidFile); i++) sleep(100);
       pids.push({ name: `slurmd ${n.name}`, pid: pidOf(pidFile) });
@@ -154,7 +201,19 @@ export function startSlurmCluster(dir: string, o: { ociConf: (dir: string) => st
       state = [...new Set(run('sinfo', ['-h', '-o', '%t'], { env }).stdout.trim().split('\n'))].join(',');
       if (state !== 'idle') sleep(200);
     }
-    if (state !== 'idle') throw new Error(`the Slurm nodes did not become idle (sinfo says "${state}"): ${nodes.map((n) => fs.readFileSync(path.join(dir, `slurmd-${n.name}.log`), 'utf8').trim().split('\n').slice(-3).join(' | ')).join(' || ')}`);
+    if (state !== 'idle')
+      throw new Error(
+        `the Slurm nodes did not become idle (sinfo says "${state}"): ${nodes
+          .map((n) =>
+            fs
+              .readFileSync(path.join(dir, `slurmd-${n.name}.log`), 'utf8')
+              .trim()
+              .split('\n')
+              .slice(-3)
+              .join(' | '),
+          )
+          .join(' || ')}`,
+      );
     return { dir, nodes, env, slurmdLog: (n) => fs.readFileSync(path.join(dir, `slurmd-${n.name}.log`), 'utf8'), stop };
   } catch (e) {
     stop();

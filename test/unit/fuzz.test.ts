@@ -33,10 +33,22 @@ function ownErrorOr<T>(fn: () => T): T | undefined {
 
 const pathChars = fc.constantFrom('/', 'a', 'b', '.', '..', ',', '=', ':', ' ', 'é', '<FI_PROVIDER_PATH>', '\\', '\n');
 const pathish = fc.array(pathChars, { maxLength: 12 }).map((a) => a.join(''));
-const mountKey = fc.constantFrom('type', 'src', 'source', 'dst', 'destination', 'target', 'readonly', 'bind-propagation', '');
+const mountKey = fc.constantFrom(
+  'type',
+  'src',
+  'source',
+  'dst',
+  'destination',
+  'target',
+  'readonly',
+  'bind-propagation',
+  '',
+);
 const mountArg = fc.oneof(
   fc.string(),
-  fc.array(fc.tuple(mountKey, fc.option(fc.oneof(pathish, fc.constant('bind'))))).map((kv) => kv.map(([k, v]) => (v === null ? k : `${k}=${v}`)).join(',')),
+  fc
+    .array(fc.tuple(mountKey, fc.option(fc.oneof(pathish, fc.constant('bind')))))
+    .map((kv) => kv.map(([k, v]) => (v === null ? k : `${k}=${v}`)).join(',')),
 );
 
 describe('fuzzed parsers', () => {
@@ -51,7 +63,10 @@ describe('fuzzed parsers', () => {
     fc.assert(
       fc.property(mountArg, (arg) => {
         const m = ownErrorOr(() => parseMountRequest(arg));
-        if (m) expect(parseMountRequest(`type=bind,src=${m.source},dst=${m.destination}${m.readonly ? ',readonly' : ''}`)).toEqual(m);
+        if (m)
+          expect(
+            parseMountRequest(`type=bind,src=${m.source},dst=${m.destination}${m.readonly ? ',readonly' : ''}`),
+          ).toEqual(m);
       }),
       opts,
     );
@@ -59,25 +74,47 @@ describe('fuzzed parsers', () => {
 
   test('--device', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.array(fc.oneof(pathish, fc.constantFrom('r', 'w', 'm', 'rw', 'rwm', 'rr')), { maxLength: 4 }).map((a) => a.join(':'))), (arg) => {
-        const d = ownErrorOr(() => parseDeviceRequest(arg));
-        if (d) expect(parseDeviceRequest(`${d.source}:${d.destination}:${d.access}`)).toEqual(d);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc
+            .array(fc.oneof(pathish, fc.constantFrom('r', 'w', 'm', 'rw', 'rwm', 'rr')), { maxLength: 4 })
+            .map((a) => a.join(':')),
+        ),
+        (arg) => {
+          const d = ownErrorOr(() => parseDeviceRequest(arg));
+          if (d) expect(parseDeviceRequest(`${d.source}:${d.destination}:${d.access}`)).toEqual(d);
+        },
+      ),
       opts,
     );
   });
 
   const stateLike = fc.record(
-    { ociVersion: fc.oneof(fc.string(), fc.integer()), id: fc.oneof(fc.string(), fc.constant(null)), status: fc.string(), pid: fc.oneof(fc.integer(), fc.double(), fc.string()), bundle: fc.oneof(fc.string(), fc.boolean()), annotations: fc.oneof(fc.dictionary(fc.string(), fc.string()), fc.jsonValue()) },
+    {
+      ociVersion: fc.oneof(fc.string(), fc.integer()),
+      id: fc.oneof(fc.string(), fc.constant(null)),
+      status: fc.string(),
+      pid: fc.oneof(fc.integer(), fc.double(), fc.string()),
+      bundle: fc.oneof(fc.string(), fc.boolean()),
+      annotations: fc.oneof(fc.dictionary(fc.string(), fc.string()), fc.jsonValue()),
+    },
     { requiredKeys: [] },
   );
 
   test('OCI state (JSON text)', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.json(), stateLike.map((s) => JSON.stringify(s))), (text) => {
-        const v = ownErrorOr(() => parseWith(ociStateSchema, parseJson(text, 'state'), 'state'));
-        if (v) expect(parseWith(ociStateSchema, JSON.parse(JSON.stringify(v)), 'state')).toEqual(v);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.json(),
+          stateLike.map((s) => JSON.stringify(s)),
+        ),
+        (text) => {
+          const v = ownErrorOr(() => parseWith(ociStateSchema, parseJson(text, 'state'), 'state'));
+          if (v) expect(parseWith(ociStateSchema, JSON.parse(JSON.stringify(v)), 'state')).toEqual(v);
+        },
+      ),
       opts,
     );
   });
@@ -86,25 +123,68 @@ describe('fuzzed parsers', () => {
     {
       root: fc.oneof(fc.record({ path: fc.string(), readonly: fc.boolean() }), fc.jsonValue()),
       process: fc.oneof(fc.record({ env: fc.array(fc.string()), args: fc.array(fc.string()) }), fc.jsonValue()),
-      mounts: fc.oneof(fc.array(fc.record({ destination: fc.string(), source: fc.string(), options: fc.array(fc.string()) })), fc.jsonValue()),
-      linux: fc.oneof(fc.record({ rootfsPropagation: fc.constantFrom('private', 'rslave', 'bogus'), cgroupsPath: fc.string(), resources: fc.record({ devices: fc.array(fc.record({ allow: fc.boolean(), type: fc.constantFrom('a', 'c', 'b', 'x'), major: fc.integer(), access: fc.string() })) }) }), fc.jsonValue()),
+      mounts: fc.oneof(
+        fc.array(fc.record({ destination: fc.string(), source: fc.string(), options: fc.array(fc.string()) })),
+        fc.jsonValue(),
+      ),
+      linux: fc.oneof(
+        fc.record({
+          rootfsPropagation: fc.constantFrom('private', 'rslave', 'bogus'),
+          cgroupsPath: fc.string(),
+          resources: fc.record({
+            devices: fc.array(
+              fc.record({
+                allow: fc.boolean(),
+                type: fc.constantFrom('a', 'c', 'b', 'x'),
+                major: fc.integer(),
+                access: fc.string(),
+              }),
+            ),
+          }),
+        }),
+        fc.jsonValue(),
+      ),
     },
     { requiredKeys: [] },
   );
 
   test('config.json subset', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.json(), configLike.map((c) => JSON.stringify(c))), (text) => {
-        const v = ownErrorOr(() => parseWith(ociConfigSchema, parseJson(text, 'config'), 'config'));
-        if (v) expect(parseWith(ociConfigSchema, JSON.parse(JSON.stringify(v)), 'config')).toEqual(v);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.json(),
+          configLike.map((c) => JSON.stringify(c)),
+        ),
+        (text) => {
+          const v = ownErrorOr(() => parseWith(ociConfigSchema, parseJson(text, 'config'), 'config'));
+          if (v) expect(parseWith(ociConfigSchema, JSON.parse(JSON.stringify(v)), 'config')).toEqual(v);
+        },
+      ),
       opts,
     );
   });
 
   test('hooks.d files', () => {
     const hookLike = fc.record(
-      { version: fc.constantFrom('1.0.0', '0.1.0', '2', undefined), hook: fc.oneof(fc.record({ path: fc.string(), args: fc.array(fc.string()) }), fc.string(), fc.jsonValue()), when: fc.oneof(fc.record({ always: fc.boolean(), annotations: fc.dictionary(fc.string(), fc.string()), commands: fc.array(fc.string()) }, { requiredKeys: [] }), fc.jsonValue()), stages: fc.oneof(fc.array(fc.string()), fc.jsonValue()), stage: fc.array(fc.string()), cmds: fc.array(fc.string()), annotations: fc.oneof(fc.array(fc.string()), fc.jsonValue()) },
+      {
+        version: fc.constantFrom('1.0.0', '0.1.0', '2', undefined),
+        hook: fc.oneof(fc.record({ path: fc.string(), args: fc.array(fc.string()) }), fc.string(), fc.jsonValue()),
+        when: fc.oneof(
+          fc.record(
+            {
+              always: fc.boolean(),
+              annotations: fc.dictionary(fc.string(), fc.string()),
+              commands: fc.array(fc.string()),
+            },
+            { requiredKeys: [] },
+          ),
+          fc.jsonValue(),
+        ),
+        stages: fc.oneof(fc.array(fc.string()), fc.jsonValue()),
+        stage: fc.array(fc.string()),
+        cmds: fc.array(fc.string()),
+        annotations: fc.oneof(fc.array(fc.string()), fc.jsonValue()),
+      },
       { requiredKeys: [] },
     );
     fc.assert(
@@ -112,18 +192,44 @@ describe('fuzzed parsers', () => {
         const r = decodeHookDocument(JSON.stringify(doc ?? null));
         // A decoded definition (0.1.0 ones are converted) re-reads as the same 1.0.0 hook.
         if ('error' in r) expect(r.error.length).toBeGreaterThan(0);
-        else expect(decodeHookDocument(JSON.stringify({ ...r, version: '1.0.0' }))).toMatchObject({ hook: r.hook, stages: r.stages });
+        else
+          expect(decodeHookDocument(JSON.stringify({ ...r, version: '1.0.0' }))).toMatchObject({
+            hook: r.hook,
+            stages: r.stages,
+          });
       }),
       opts,
     );
   });
 
   const edits = fc.record(
-    { env: fc.array(fc.string()), deviceNodes: fc.array(fc.record({ path: fc.string(), hostPath: fc.string(), major: fc.integer(), permissions: fc.string() }, { requiredKeys: ['path'] })), mounts: fc.array(fc.record({ hostPath: fc.string(), containerPath: fc.string(), type: fc.string() })), hooks: fc.oneof(fc.array(fc.record({ hookName: fc.string(), path: fc.string() })), fc.dictionary(fc.string(), fc.array(fc.record({ path: fc.string() })))), additionalGids: fc.array(fc.integer()) },
+    {
+      env: fc.array(fc.string()),
+      deviceNodes: fc.array(
+        fc.record(
+          { path: fc.string(), hostPath: fc.string(), major: fc.integer(), permissions: fc.string() },
+          { requiredKeys: ['path'] },
+        ),
+      ),
+      mounts: fc.array(fc.record({ hostPath: fc.string(), containerPath: fc.string(), type: fc.string() })),
+      hooks: fc.oneof(
+        fc.array(fc.record({ hookName: fc.string(), path: fc.string() })),
+        fc.dictionary(fc.string(), fc.array(fc.record({ path: fc.string() }))),
+      ),
+      additionalGids: fc.array(fc.integer()),
+    },
     { requiredKeys: [] },
   );
   const cdiLike = fc.record(
-    { cdiVersion: fc.constantFrom('0.3.0', '0.5.0', '0.6.0', '0.7.0', '1.1.0', '9'), kind: fc.oneof(fc.constantFrom('nvidia.com/gpu', 'a/b', 'x'), fc.string()), devices: fc.array(fc.record({ name: fc.oneof(fc.constantFrom('0', 'gpu0', 'all'), fc.string()), containerEdits: edits })), containerEdits: edits, annotations: fc.dictionary(fc.string(), fc.string()) },
+    {
+      cdiVersion: fc.constantFrom('0.3.0', '0.5.0', '0.6.0', '0.7.0', '1.1.0', '9'),
+      kind: fc.oneof(fc.constantFrom('nvidia.com/gpu', 'a/b', 'x'), fc.string()),
+      devices: fc.array(
+        fc.record({ name: fc.oneof(fc.constantFrom('0', 'gpu0', 'all'), fc.string()), containerEdits: edits }),
+      ),
+      containerEdits: edits,
+      annotations: fc.dictionary(fc.string(), fc.string()),
+    },
     { requiredKeys: ['cdiVersion', 'kind', 'devices'] },
   );
 
@@ -131,7 +237,20 @@ describe('fuzzed parsers', () => {
     fc.assert(
       fc.property(fc.oneof(fc.jsonValue(), cdiLike), (doc) => {
         const spec = ownErrorOr(() => validateCdiSpec(JSON.parse(JSON.stringify(doc ?? null)), 'f.json'));
-        if (spec) expect(validateCdiSpec(JSON.parse(JSON.stringify({ cdiVersion: spec.cdiVersion, kind: spec.kind, devices: spec.devices.map((d) => ({ name: d.name, containerEdits: d.edits })), containerEdits: spec.edits })), 'f.json').devices.map((d) => d.name)).toEqual(spec.devices.map((d) => d.name));
+        if (spec)
+          expect(
+            validateCdiSpec(
+              JSON.parse(
+                JSON.stringify({
+                  cdiVersion: spec.cdiVersion,
+                  kind: spec.kind,
+                  devices: spec.devices.map((d) => ({ name: d.name, containerEdits: d.edits })),
+                  containerEdits: spec.edits,
+                }),
+              ),
+              'f.json',
+            ).devices.map((d) => d.name),
+          ).toEqual(spec.devices.map((d) => d.name));
       }),
       opts,
     );
@@ -140,9 +259,15 @@ describe('fuzzed parsers', () => {
   test('CDI specs (YAML text)', () => {
     const yaml = require('yaml') as typeof import('yaml');
     fc.assert(
-      fc.property(fc.oneof(fc.string(), cdiLike.map((d) => yaml.stringify(d))), (text) => {
-        ownErrorOr(() => validateCdiSpec(parseSpecText(text, 'f.yaml'), 'f.yaml'));
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          cdiLike.map((d) => yaml.stringify(d)),
+        ),
+        (text) => {
+          ownErrorOr(() => validateCdiSpec(parseSpecText(text, 'f.yaml'), 'f.yaml'));
+        },
+      ),
       { numRuns: Math.max(1000, Math.floor(RUNS / 4)) },
     );
   });
@@ -168,7 +293,9 @@ describe('fuzzed parsers', () => {
             copy[at] = b;
             return copy;
           }),
-          fc.uint8Array({ maxLength: 64 }).map((a) => Buffer.concat([Buffer.from('glibc-ld.so.cache1.1'), Buffer.from(a)])),
+          fc
+            .uint8Array({ maxLength: 64 })
+            .map((a) => Buffer.concat([Buffer.from('glibc-ld.so.cache1.1'), Buffer.from(a)])),
           fc.uint8Array({ maxLength: 64 }).map((a) => Buffer.concat([Buffer.from('ld.so-1.7.0\0'), Buffer.from(a)])),
         ),
         (bytes) => {
@@ -187,12 +314,19 @@ describe('fuzzed parsers', () => {
       fc.property(
         fc.oneof(
           fc.string(),
-          fc.tuple(fc.nat(), fc.nat(), fc.nat(), fc.nat(), field, field, field, field).map(([a, b, maj, min, root, mp, fstype, src]) => `${a} ${b} ${maj}:${min} ${escape(root)} ${escape(mp)} rw,nosuid shared:1 - ${escape(fstype)} ${escape(src)} rw`),
+          fc
+            .tuple(fc.nat(), fc.nat(), fc.nat(), fc.nat(), field, field, field, field)
+            .map(
+              ([a, b, maj, min, root, mp, fstype, src]) =>
+                `${a} ${b} ${maj}:${min} ${escape(root)} ${escape(mp)} rw,nosuid shared:1 - ${escape(fstype)} ${escape(src)} rw`,
+            ),
         ),
         (line) => {
           const m = parseMountInfoLine(line);
           if (!m) return;
-          const again = parseMountInfoLine(`${m.id} ${m.parentId} ${m.major}:${m.minor} ${escape(m.root)} ${escape(m.mountPoint)} ${m.options} ${[...m.optionalFields, '-'].join(' ')} ${escape(m.fsType)} ${escape(m.source)} ${m.superOptions}`);
+          const again = parseMountInfoLine(
+            `${m.id} ${m.parentId} ${m.major}:${m.minor} ${escape(m.root)} ${escape(m.mountPoint)} ${m.options} ${[...m.optionalFields, '-'].join(' ')} ${escape(m.fsType)} ${escape(m.source)} ${m.superOptions}`,
+          );
           expect(again).toEqual(m);
         },
       ),
@@ -203,11 +337,33 @@ describe('fuzzed parsers', () => {
   test('the mount-point search agrees with the full mountinfo parser', () => {
     const escape = (s: string) => s.replace(/[\\ \t\n]/g, (ch) => `\\${ch.charCodeAt(0).toString(8).padStart(3, '0')}`);
     // Few distinct paths, so that the asked path is often a mount point, a root or a source.
-    const pathArb = fc.constantFrom('/', '/a', '/a b', '/a\\040b', '/r/rootfs', '/r/rootfs/x', '/tmp/new\nline', 'tab\there');
-    const record = fc.tuple(fc.nat(99), fc.nat(99), pathArb, pathArb, fc.array(fc.constantFrom('shared:1', 'master:2'), { maxLength: 2 }), pathArb);
+    const pathArb = fc.constantFrom(
+      '/',
+      '/a',
+      '/a b',
+      '/a\\040b',
+      '/r/rootfs',
+      '/r/rootfs/x',
+      '/tmp/new\nline',
+      'tab\there',
+    );
+    const record = fc.tuple(
+      fc.nat(99),
+      fc.nat(99),
+      pathArb,
+      pathArb,
+      fc.array(fc.constantFrom('shared:1', 'master:2'), { maxLength: 2 }),
+      pathArb,
+    );
     fc.assert(
       fc.property(fc.array(record, { maxLength: 8 }), pathArb, (records, asked) => {
-        const text = records.map(([id, parent, root, mp, optional, src]) => `${id} ${parent} 0:${id} ${escape(root)} ${escape(mp)} rw ${[...optional, '-'].join(' ')} ext4 ${escape(src)} rw`).join('\n') + '\n';
+        const text =
+          records
+            .map(
+              ([id, parent, root, mp, optional, src]) =>
+                `${id} ${parent} 0:${id} ${escape(root)} ${escape(mp)} rw ${[...optional, '-'].join(' ')} ext4 ${escape(src)} rw`,
+            )
+            .join('\n') + '\n';
         expect(mountInfoHasMountPoint(text, asked)).toBe(parseMountInfo(text).some((m) => m.mountPoint === asked));
       }),
       opts,

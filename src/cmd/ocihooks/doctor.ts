@@ -20,11 +20,14 @@ function runtimeConfigCheck(): { name: string; status: 'ok' | 'warn' | 'fail'; d
   const name = 'runtime config';
   try {
     const c = readRuntimeConfig(process.env);
-    if (!c.file) return { name, status: 'ok', detail: `none at ${DEFAULT_RUNTIME_CONFIG}: ocihooks-runtime uses its arguments` };
+    if (!c.file)
+      return { name, status: 'ok', detail: `none at ${DEFAULT_RUNTIME_CONFIG}: ocihooks-runtime uses its arguments` };
     const runtime = resolveRuntime(c.runtime ?? 'runc');
     const missing = (c.hooksDirs ?? []).filter((d) => !fs.existsSync(d));
     const detail = `${c.file}: runtime ${runtime}; hooks folders ${(c.hooksDirs ?? ['(default)']).join(', ')}`;
-    return missing.length ? { name, status: 'warn', detail: `${detail}; not there: ${missing.join(', ')}` } : { name, status: 'ok', detail };
+    return missing.length
+      ? { name, status: 'warn', detail: `${detail}; not there: ${missing.join(', ')}` }
+      : { name, status: 'ok', detail };
   } catch (e) {
     return { name, status: 'fail', detail: `${messageOf(e)} (ocihooks-runtime refuses every call)` };
   }
@@ -38,12 +41,31 @@ function frontEndCheck(): { name: string; status: 'ok' | 'warn' | 'fail'; detail
   try {
     program = fs.readFileSync(file);
   } catch {
-    return { name, status: 'warn', detail: `${file}: missing (engines configured with it cannot start containers); run ocihooks install` };
+    return {
+      name,
+      status: 'warn',
+      detail: `${file}: missing (engines configured with it cannot start containers); run ocihooks install`,
+    };
   }
-  if (program.subarray(0, 4).toString('latin1') !== '\x7fELF') return { name, status: 'ok', detail: `${file}: the wrapper itself (a build, not an installation): every call starts Node` };
+  if (program.subarray(0, 4).toString('latin1') !== '\x7fELF')
+    return {
+      name,
+      status: 'ok',
+      detail: `${file}: the wrapper itself (a build, not an installation): every call starts Node`,
+    };
   const launcher = launcherOf(program);
-  if (!launcher) return { name, status: 'fail', detail: `${file}: names no wrapper to run (not made by ocihooks install); run ocihooks install` };
-  if (!fs.existsSync(launcher)) return { name, status: 'fail', detail: `${file}: runs ${launcher}, which is not there (create, run and errors fail); run ocihooks install again` };
+  if (!launcher)
+    return {
+      name,
+      status: 'fail',
+      detail: `${file}: names no wrapper to run (not made by ocihooks install); run ocihooks install`,
+    };
+  if (!fs.existsSync(launcher))
+    return {
+      name,
+      status: 'fail',
+      detail: `${file}: runs ${launcher}, which is not there (create, run and errors fail); run ocihooks install again`,
+    };
   return { name, status: 'ok', detail: `${file}: pass-through calls exec the runtime, the rest run ${launcher}` };
 }
 
@@ -58,7 +80,9 @@ function slurmOciConfCheck(): { name: string; status: 'ok' | 'warn' | 'fail'; de
     return { name, status: 'ok', detail: `none at ${file}: Slurm runs no containers here` };
   }
   const slurmd = findHostProgram('slurmd');
-  const version = slurmd ? (spawnSync(slurmd, ['-V'], { encoding: 'utf8', timeout: 5000 }).stdout ?? '').trim() : undefined;
+  const version = slurmd
+    ? (spawnSync(slurmd, ['-V'], { encoding: 'utf8', timeout: 5000 }).stdout ?? '').trim()
+    : undefined;
   return { name, ...checkOciConf(text, file, version || undefined) };
 }
 
@@ -76,14 +100,29 @@ export const doctorCommand: CommandModule<object, Args> = {
   builder: (y) =>
     y
       .option('hooks-dir', { type: 'string', array: true, describe: 'hooks directories to inspect' })
-      .option('cdi-spec-dir', { type: 'string', array: true, describe: `CDI spec folders to check (default: ${DEFAULT_CDI_DIRS.join(' ')})` })
+      .option('cdi-spec-dir', {
+        type: 'string',
+        array: true,
+        describe: `CDI spec folders to check (default: ${DEFAULT_CDI_DIRS.join(' ')})`,
+      })
       .option('proc-root', { type: 'string', default: '/proc', describe: 'where procfs is read for GPUs' })
       .option('sys-root', { type: 'string', default: '/sys', describe: 'where sysfs is read for GPUs' })
       .option('dev-root', { type: 'string', default: '/', describe: 'under which /dev is, for GPUs' })
       .epilogue('Exit 1 when a check fails; warnings (a stale spec, a missing optional piece) keep exit 0.'),
   handler: (a) => {
-    const roots = { proc: path.resolve(a['proc-root']), sys: path.resolve(a['sys-root']), dev: path.resolve(a['dev-root']), driver: '/' };
-    const checks = [...doctor(a['hooks-dir'] ?? [...DEFAULT_HOOKS_DIRS]), runtimeConfigCheck(), frontEndCheck(), slurmOciConfCheck(), ...gpuChecks(roots, a['cdi-spec-dir'] ?? DEFAULT_CDI_DIRS)];
+    const roots = {
+      proc: path.resolve(a['proc-root']),
+      sys: path.resolve(a['sys-root']),
+      dev: path.resolve(a['dev-root']),
+      driver: '/',
+    };
+    const checks = [
+      ...doctor(a['hooks-dir'] ?? [...DEFAULT_HOOKS_DIRS]),
+      runtimeConfigCheck(),
+      frontEndCheck(),
+      slurmOciConfCheck(),
+      ...gpuChecks(roots, a['cdi-spec-dir'] ?? DEFAULT_CDI_DIRS),
+    ];
     for (const c of checks) process.stdout.write(`${c.status.padEnd(4)}  ${c.name}: ${c.detail}\n`);
     if (checks.some((c) => c.status === 'fail')) process.exitCode = 1;
   },

@@ -23,7 +23,9 @@ interface Args {
 
 /** The shipped hooks.d templates: beside a build (dist/../hooks.d) or an installation. */
 function templatesDir(): string {
-  const found = [path.resolve(PREFIX, '..', 'hooks.d'), path.resolve(PREFIX, 'hooks.d')].find((d) => fs.existsSync(path.join(d, 'slurm.json')));
+  const found = [path.resolve(PREFIX, '..', 'hooks.d'), path.resolve(PREFIX, 'hooks.d')].find((d) =>
+    fs.existsSync(path.join(d, 'slurm.json')),
+  );
   if (!found) throw new UsageError('cannot find the shipped hooks.d templates beside this program');
   return found;
 }
@@ -43,10 +45,27 @@ export const installCommand: CommandModule<object, Args> = {
       .option('prefix', { type: 'string', default: DEFAULT_PREFIX })
       .option('hooks-dir', { type: 'string', default: DEFAULT_HOOKS_DIR })
       .option('uninstall', { type: 'boolean', default: false, describe: 'remove exactly what install wrote' })
-      .option('ldconfig', { type: 'string', describe: 'host ldconfig the hooks use (default: /sbin/ldconfig or /usr/sbin/ldconfig)' })
-      .option('fi-provider-dir', { type: 'string', default: '/usr/lib/x86_64-linux-gnu/libfabric', describe: 'host libfabric provider folder for libfabric.json' })
-      .option('nvidia-cdi-hook', { type: 'boolean', default: false, describe: 'also install <prefix>/bin/nvidia-cdi-hook (ocihook-gpu under that name), for CDI specs written by nvidia-ctk' })
-      .option('runtime-config', { type: 'string', default: DEFAULT_RUNTIME_CONFIG, describe: "ocihooks-runtime's settings for docker and containerd (written only where there is none; 'none': not written)" }),
+      .option('ldconfig', {
+        type: 'string',
+        describe: 'host ldconfig the hooks use (default: /sbin/ldconfig or /usr/sbin/ldconfig)',
+      })
+      .option('fi-provider-dir', {
+        type: 'string',
+        default: '/usr/lib/x86_64-linux-gnu/libfabric',
+        describe: 'host libfabric provider folder for libfabric.json',
+      })
+      .option('nvidia-cdi-hook', {
+        type: 'boolean',
+        default: false,
+        describe:
+          'also install <prefix>/bin/nvidia-cdi-hook (ocihook-gpu under that name), for CDI specs written by nvidia-ctk',
+      })
+      .option('runtime-config', {
+        type: 'string',
+        default: DEFAULT_RUNTIME_CONFIG,
+        describe:
+          "ocihooks-runtime's settings for docker and containerd (written only where there is none; 'none': not written)",
+      }),
   handler: (a) => {
     if (a.uninstall) {
       for (const r of uninstall(a.prefix)) process.stdout.write(`removed ${r}\n`);
@@ -54,11 +73,28 @@ export const installCommand: CommandModule<object, Args> = {
     }
     const ldconfig = a.ldconfig ?? defaultLdconfig();
     if (!ldconfig) throw new UsageError('no host ldconfig found: pass --ldconfig');
-    const configFiles = a['runtime-config'] === 'none' ? [] : [{ file: a['runtime-config'], text: runtimeConfigText({ runtime: 'runc', hooksDirs: [a['hooks-dir']] }) }];
+    const configFiles =
+      a['runtime-config'] === 'none'
+        ? []
+        : [{ file: a['runtime-config'], text: runtimeConfigText({ runtime: 'runc', hooksDirs: [a['hooks-dir']] }) }];
     printReport(
-      install({ prefix: a.prefix, hooksDir: a['hooks-dir'], node: process.execPath, dist: PREFIX, templates: templatesDir(), ldconfig, fiProviderDir: a['fi-provider-dir'], programs: PROGRAMS, hostSourcesOf, nvidiaCdiHook: a['nvidia-cdi-hook'], configFiles, frontEnd: { program: 'ocihooks-runtime', file: frontEndProgram() } }),
+      install({
+        prefix: a.prefix,
+        hooksDir: a['hooks-dir'],
+        node: process.execPath,
+        dist: PREFIX,
+        templates: templatesDir(),
+        ldconfig,
+        fiProviderDir: a['fi-provider-dir'],
+        programs: PROGRAMS,
+        hostSourcesOf,
+        nvidiaCdiHook: a['nvidia-cdi-hook'],
+        configFiles,
+        frontEnd: { program: 'ocihooks-runtime', file: frontEndProgram() },
+      }),
     );
-    if (configFiles.length) process.stdout.write(engineSnippets(path.join(a.prefix, 'bin', 'ocihooks-runtime'), a['runtime-config']));
+    if (configFiles.length)
+      process.stdout.write(engineSnippets(path.join(a.prefix, 'bin', 'ocihooks-runtime'), a['runtime-config']));
     process.stdout.write(slurmSnippet(path.join(a.prefix, 'bin', 'ocihooks-runtime')));
   },
 };

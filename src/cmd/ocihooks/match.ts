@@ -24,14 +24,24 @@ export const matchCommand: CommandModule<object, Args> = {
   builder: (y) =>
     y
       .option('config', { type: 'string', demandOption: true, describe: 'the container config.json' })
-      .option('annotation', { type: 'string', array: true, default: [] as string[], describe: 'KEY=VALUE, added to the config annotations' })
-      .option('hooks-dir', { type: 'string', array: true, describe: "hooks directory, later ones preferred (default: podman's two)" })
+      .option('annotation', {
+        type: 'string',
+        array: true,
+        default: [] as string[],
+        describe: 'KEY=VALUE, added to the config annotations',
+      })
+      .option('hooks-dir', {
+        type: 'string',
+        array: true,
+        describe: "hooks directory, later ones preferred (default: podman's two)",
+      })
       .option('json', { type: 'boolean', default: false }),
   handler: (a) => {
     const config = readConfigFile(a.config);
     const read = readHooksDirs(a['hooks-dir'] ?? DEFAULT_HOOKS_DIRS);
     if (read.refusal) throw new UsageError(`podman would refuse this container: ${read.refusal}`);
-    for (const f of read.skipped) process.stderr.write(`${PROGRAM}: ${f.file}: ${f.error} (skipped, as podman skips it)\n`);
+    for (const f of read.skipped)
+      process.stderr.write(`${PROGRAM}: ${f.file}: ${f.error} (skipped, as podman skips it)\n`);
     let matched: ReturnType<typeof matchHooks>;
     try {
       matched = matchHooks(read.hooks, factsFromConfig(config, keyValueArgs(a.annotation, '--annotation')));
@@ -42,6 +52,10 @@ export const matchCommand: CommandModule<object, Args> = {
       process.stdout.write(JSON.stringify(matched, null, 2) + '\n');
       return;
     }
-    for (const [stage, hooks] of Object.entries(matched)) for (const h of hooks) process.stdout.write(`${stage}\t${path.basename(h.file)}\t${[h.hook.path, ...(h.hook.args ?? []).slice(1)].join(' ')}\n`);
+    for (const [stage, hooks] of Object.entries(matched))
+      for (const h of hooks)
+        process.stdout.write(
+          `${stage}\t${path.basename(h.file)}\t${[h.hook.path, ...(h.hook.args ?? []).slice(1)].join(' ')}\n`,
+        );
   },
 };

@@ -26,15 +26,21 @@ export function runPlan(argv: string[]): void {
   const hook = argv[i];
   if (!stateFile) throw new UsageError('plan: --state-file FILE is required');
   const name = hook?.startsWith('ocihook-') ? hook.slice(8) : hook;
-  if (!name || !HOOKS.includes(name)) throw new UsageError(`plan: name a hook (${HOOKS.join(', ')}), got ${JSON.stringify(hook ?? '')}`);
-  const r = spawnSync(process.execPath, [path.join(BIN_DIR, `ocihook-${name}`), '--state-file', stateFile, '--dry-run', ...argv.slice(i + 1)], { stdio: 'inherit' });
+  if (!name || !HOOKS.includes(name))
+    throw new UsageError(`plan: name a hook (${HOOKS.join(', ')}), got ${JSON.stringify(hook ?? '')}`);
+  const r = spawnSync(
+    process.execPath,
+    [path.join(BIN_DIR, `ocihook-${name}`), '--state-file', stateFile, '--dry-run', ...argv.slice(i + 1)],
+    { stdio: 'inherit' },
+  );
   process.exitCode = r.status ?? 1;
 }
 
 /** For --help and completion only: runPlan answers every real call. */
 export const planCommand: CommandModule<object, { 'state-file'?: string }> = {
   command: 'plan',
-  describe: "print a hook's plan for a container: plan --state-file F [--] <mount|gpu|ldconfig> [hook arguments] (forwards to the hook's --dry-run)",
+  describe:
+    "print a hook's plan for a container: plan --state-file F [--] <mount|gpu|ldconfig> [hook arguments] (forwards to the hook's --dry-run)",
   builder: (y) => y.option('state-file', { type: 'string', describe: 'the OCI state of the container' }),
   handler: () => undefined,
 };

@@ -29,22 +29,37 @@ function judged(p: string): { file: HookFile; verdict: 'ok' | 'refuse' | 'skip' 
 export const validateCommand: CommandModule<object, Args> = {
   command: 'validate [paths..]',
   describe: 'check hooks.d files (1.0.0 and 0.1.0) the way podman reads them',
-  builder: (y) => y.positional('paths', { type: 'string', array: true, describe: `files or directories (default: ${DEFAULT_HOOKS_DIRS.join(' ')})` }).epilogue('Exit 2: podman would refuse to start containers; 1: it would skip a file without a word; 0: it loads them all (warnings aside).'),
+  builder: (y) =>
+    y
+      .positional('paths', {
+        type: 'string',
+        array: true,
+        describe: `files or directories (default: ${DEFAULT_HOOKS_DIRS.join(' ')})`,
+      })
+      .epilogue(
+        'Exit 2: podman would refuse to start containers; 1: it would skip a file without a word; 0: it loads them all (warnings aside).',
+      ),
   handler: (a) => {
     const paths = a.paths?.length ? a.paths : DEFAULT_HOOKS_DIRS.filter((d) => fs.existsSync(d));
     const count = { files: 0, refuse: 0, skip: 0, warned: 0 };
     for (const p of paths) {
       for (const { file, verdict } of judged(p)) {
         count.files++;
-        if (verdict === 'refuse') process.stdout.write(`${file.file}: ${file.error} (podman refuses to start containers while this file is there)\n`);
-        if (verdict === 'skip') process.stdout.write(`${file.file}: ${file.error} (podman skips this file without a word)\n`);
+        if (verdict === 'refuse')
+          process.stdout.write(
+            `${file.file}: ${file.error} (podman refuses to start containers while this file is there)\n`,
+          );
+        if (verdict === 'skip')
+          process.stdout.write(`${file.file}: ${file.error} (podman skips this file without a word)\n`);
         if (verdict !== 'ok') count[verdict]++;
         const warnings = hookWarnings(file);
         for (const w of warnings) process.stdout.write(`${file.file}: warning: ${w}\n`);
         if (warnings.length) count.warned++;
       }
     }
-    process.stdout.write(`${count.files} file(s) checked: ${count.refuse} podman would refuse, ${count.skip} it would skip, ${count.warned} with warnings\n`);
+    process.stdout.write(
+      `${count.files} file(s) checked: ${count.refuse} podman would refuse, ${count.skip} it would skip, ${count.warned} with warnings\n`,
+    );
     process.exitCode = count.refuse ? 2 : count.skip ? 1 : 0;
   },
 };

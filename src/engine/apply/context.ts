@@ -111,7 +111,9 @@ export class ApplyRun implements Applied {
     if (loc.kind !== 'join' || this.originalNs !== undefined) return;
     const c = native().constants;
     this.originalNs = native().openat(c.AT_FDCWD, '/proc/self/ns/mnt', c.O_RDONLY | c.O_CLOEXEC, 0);
-    step(`join the mount namespace of pid ${loc.pid} again`, () => native().enterMountNamespace(`/proc/${loc.pid}/ns/mnt`));
+    step(`join the mount namespace of pid ${loc.pid} again`, () =>
+      native().enterMountNamespace(`/proc/${loc.pid}/ns/mnt`),
+    );
   }
 
   leave(): void {

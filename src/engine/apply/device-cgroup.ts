@@ -12,7 +12,8 @@ import { DeviceCgroup, deviceCgroupOfPid } from '../../linux/cgroups/membership'
 import { inUserNamespace } from '../../linux/userns';
 import { ApplyRun, containerPid, step } from './context';
 
-export const USERNS_CGROUP_SKIPPED = 'device cgroup step skipped: the container has its own user namespace, and whitelisting devices needs privilege on the host';
+export const USERNS_CGROUP_SKIPPED =
+  'device cgroup step skipped: the container has its own user namespace, and whitelisting devices needs privilege on the host';
 
 /** A device bound into a user-namespaced container must be one this user may open as asked. */
 export function checkDeviceReachable(a: DeviceAction): void {
@@ -20,7 +21,9 @@ export function checkDeviceReachable(a: DeviceAction): void {
   try {
     fs.accessSync(a.source, mode || fs.constants.F_OK);
   } catch (e) {
-    throw new ActionError(`device ${a.source}: cannot be opened for "${a.access}" by this user (${errorCode(e)}); a user-namespaced container can only get devices its user may open`);
+    throw new ActionError(
+      `device ${a.source}: cannot be opened for "${a.access}" by this user (${errorCode(e)}); a user-namespaced container can only get devices its user may open`,
+    );
   }
 }
 
@@ -29,7 +32,11 @@ export function checkDeviceReachable(a: DeviceAction): void {
  * rules, --skip-cgroup, or a user namespace). Only a plan with devices asks whether the container
  * has its own user namespace (one read of uid_map, not on every hook's start).
  */
-export function deviceCgroupToAllow(run: ApplyRun, devices: DeviceAction[], rules: DeviceAllow[]): DeviceCgroup | undefined {
+export function deviceCgroupToAllow(
+  run: ApplyRun,
+  devices: DeviceAction[],
+  rules: DeviceAllow[],
+): DeviceCgroup | undefined {
   const userns = (devices.length > 0 || rules.length > 0) && inUserNamespace(containerPid(run.location));
   if (userns) devices.forEach(checkDeviceReachable);
   if (rules.length === 0) return undefined;
@@ -42,7 +49,11 @@ export function deviceCgroupToAllow(run: ApplyRun, devices: DeviceAction[], rule
 }
 
 /** After the mounts: allows the rules in the cgroup found before, or says why it did not. */
-export function allowDeviceAccess(run: ApplyRun, cgroup: DeviceCgroup | undefined, actions: AllowDevicesAction[]): void {
+export function allowDeviceAccess(
+  run: ApplyRun,
+  cgroup: DeviceCgroup | undefined,
+  actions: AllowDevicesAction[],
+): void {
   const rules = actions.flatMap((a) => a.rules);
   if (cgroup) {
     run.cgroup = step(describeAction(actions[0] as AllowDevicesAction), () => allowDevices(cgroup, rules));

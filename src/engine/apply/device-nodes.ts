@@ -28,9 +28,18 @@ function checkExisting(parentFd: number, name: string, a: DeviceAction): void {
   try {
     const st = fs.fstatSync(existing, { bigint: true });
     const dev = splitDev(st.rdev);
-    const type = st.isCharacterDevice() ? (a.type === 'u' ? 'u' : 'c') : st.isBlockDevice() ? 'b' : st.isFIFO() ? 'p' : undefined;
+    const type = st.isCharacterDevice()
+      ? a.type === 'u'
+        ? 'u'
+        : 'c'
+      : st.isBlockDevice()
+        ? 'b'
+        : st.isFIFO()
+          ? 'p'
+          : undefined;
     const sameNumbers = type === 'p' || (dev.major === a.major && dev.minor === a.minor);
-    if (type !== a.type || !sameNumbers) throw new ActionError(`${a.destination} exists in the container and is not ${a.type} ${a.major}:${a.minor}`);
+    if (type !== a.type || !sameNumbers)
+      throw new ActionError(`${a.destination} exists in the container and is not ${a.type} ${a.major}:${a.minor}`);
   } finally {
     fs.closeSync(existing);
   }
@@ -51,7 +60,8 @@ export function createDeviceNode(rootFd: number, a: DeviceAction): void {
       checkExisting(parentFd, name, a);
     }
     n.fchmodat(parentFd, name, mode & 0o7777); // mknod's mode went through the umask
-    if (a.node?.uid !== undefined || a.node?.gid !== undefined) n.fchownat(parentFd, name, a.node?.uid ?? -1, a.node?.gid ?? -1, c.AT_SYMLINK_NOFOLLOW);
+    if (a.node?.uid !== undefined || a.node?.gid !== undefined)
+      n.fchownat(parentFd, name, a.node?.uid ?? -1, a.node?.gid ?? -1, c.AT_SYMLINK_NOFOLLOW);
   } finally {
     fs.closeSync(parentFd);
   }

@@ -18,7 +18,9 @@ function openParent(rootFd: number, containerPath: string): { dirFd: number; nam
   const parts = pathComponents(containerPath);
   const name = parts.pop();
   if (name === undefined || name === '..') throw new ActionError(`${containerPath}: names no file`);
-  const dirFd = parts.length ? ensureMountPoint(rootFd, '/' + parts.join('/'), 'directory') : (openInRootfs(rootFd, '/') as number);
+  const dirFd = parts.length
+    ? ensureMountPoint(rootFd, '/' + parts.join('/'), 'directory')
+    : (openInRootfs(rootFd, '/') as number);
   return { dirFd, name };
 }
 

@@ -14,7 +14,16 @@
  * Any failure unmounts what this run mounted, in reverse order, and names the action that failed.
  * A container with a user namespace of its own, joined by hand, goes to user-namespace.ts.
  */
-import { Action, AllowDevicesAction, DeviceAction, FileAction, LdconfigAction, RunHookAction, bindsHostNode, describeAction } from '../../core/actions';
+import {
+  Action,
+  AllowDevicesAction,
+  DeviceAction,
+  FileAction,
+  LdconfigAction,
+  RunHookAction,
+  bindsHostNode,
+  describeAction,
+} from '../../core/actions';
 import { ActionError, messageOf } from '../../core/errors';
 import type { Plan } from '../../core/plan';
 import { inUserNamespace, sameUserNamespace } from '../../linux/userns';
@@ -37,20 +46,30 @@ function ofKind<K extends Action['action']>(actions: Action[], kind: K): Extract
 export function applyPlan(plan: Plan, opts: ApplyOptions): Applied {
   const loc = plan.location;
   if (loc.kind === 'unresolved') throw new ActionError(loc.reason);
-  if (loc.kind === 'join' && inUserNamespace(loc.pid) && !sameUserNamespace(loc.pid)) return applyInUserNamespace(plan, loc.pid, opts);
+  if (loc.kind === 'join' && inUserNamespace(loc.pid) && !sameUserNamespace(loc.pid))
+    return applyInUserNamespace(plan, loc.pid, opts);
   const mounts = plan.actions.filter((a): a is MountAction => a.action === 'bind' || bindsHostNode(a));
   const nodes = ofKind(plan.actions, 'device').filter((a) => !bindsHostNode(a));
   const allow: AllowDevicesAction[] = ofKind(plan.actions, 'allow-devices');
   const ldconfigs: LdconfigAction[] = ofKind(plan.actions, 'ldconfig');
   const hooks: RunHookAction[] = ofKind(plan.actions, 'run-hook');
   const fileMounts = ofKind(plan.actions, 'mount-file');
-  const files = plan.actions.filter((a): a is FileAction => a.action === 'symlink' || a.action === 'write-file' || a.action === 'chmod');
+  const files = plan.actions.filter(
+    (a): a is FileAction => a.action === 'symlink' || a.action === 'write-file' || a.action === 'chmod',
+  );
   const run = new ApplyRun(plan, loc, opts);
   try {
     // 1. From the hook's own namespace.
-    const trees = loc.kind === 'join' ? mounts.map((a) => run.keep(step(describeAction(a), () => detachedTree(a, plan.propagation)))) : [];
+    const trees =
+      loc.kind === 'join'
+        ? mounts.map((a) => run.keep(step(describeAction(a), () => detachedTree(a, plan.propagation))))
+        : [];
     const devices = mounts.filter((a): a is DeviceAction => a.action === 'device');
-    const cgroup = deviceCgroupToAllow(run, devices, allow.flatMap((a) => a.rules));
+    const cgroup = deviceCgroupToAllow(
+      run,
+      devices,
+      allow.flatMap((a) => a.rules),
+    );
     // 2. Enter.
     run.enter();
     // 3. Mounts and device nodes.
@@ -64,7 +83,8 @@ export function applyPlan(plan: Plan, opts: ApplyOptions): Applied {
     for (const a of ldconfigs) step(describeAction(a), () => refreshLinkerCache(run, a));
     // 6. CDI spec hooks.
     if (hooks.length) run.leave();
-    for (const a of hooks) step(describeAction(a), () => opts.runHookInProcess?.(a) || runSpecHook(a, opts.stateJson ?? ''));
+    for (const a of hooks)
+      step(describeAction(a), () => opts.runHookInProcess?.(a) || runSpecHook(a, opts.stateJson ?? ''));
     return run;
   } catch (e) {
     run.rollback();

@@ -32,7 +32,13 @@ const CACHE = '/etc/ld.so.cache';
  * injected host library wins over the image's copy). Folders named twice are read once.
  */
 export function ldconfigConf(folders: string[]): string {
-  return ['# ocihooks: the image\'s 00-* drop-ins, the injected folders, then the image\'s configuration', 'include /etc/ld.so.conf.d/00-*.conf', ...folders, 'include /etc/ld.so.conf', ''].join('\n');
+  return [
+    "# ocihooks: the image's 00-* drop-ins, the injected folders, then the image's configuration",
+    'include /etc/ld.so.conf.d/00-*.conf',
+    ...folders,
+    'include /etc/ld.so.conf',
+    '',
+  ].join('\n');
 }
 
 /**
@@ -46,14 +52,23 @@ function boundEarlier(run: ApplyRun): { folders: string[]; at: string } | undefi
   const etcFd = openInRootfs(run.rootFd, '/etc', c.O_PATH);
   let at: string;
   try {
-    if (cacheFd === undefined || etcFd === undefined || fs.fstatSync(cacheFd).dev === fs.fstatSync(etcFd).dev) return undefined;
+    if (cacheFd === undefined || etcFd === undefined || fs.fstatSync(cacheFd).dev === fs.fstatSync(etcFd).dev)
+      return undefined;
     at = `${native().readlinkat(run.hostProc, `self/fd/${etcFd}`)}/ld.so.cache`;
   } finally {
     if (cacheFd !== undefined) fs.closeSync(cacheFd);
     if (etcFd !== undefined) fs.closeSync(etcFd);
   }
   const cache = readContainerCache(run.rootFd);
-  return { folders: cache ? existingFolders(run.rootFd, [...cacheFolders(cache).keys()].filter((f) => f.startsWith('/'))).present : [], at };
+  return {
+    folders: cache
+      ? existingFolders(
+          run.rootFd,
+          [...cacheFolders(cache).keys()].filter((f) => f.startsWith('/')),
+        ).present
+      : [],
+    at,
+  };
 }
 
 export function refreshLinkerCache(run: ApplyRun, a: LdconfigAction): void {
@@ -80,7 +95,13 @@ export function refreshLinkerCache(run: ApplyRun, a: LdconfigAction): void {
       // A pivoted container has no host ldconfig inside: run it from home, through /proc/<pid>/root.
       if (pivoted) run.leave();
       try {
-        runLdconfig(a.ldconfig, pivoted ? `/proc/${(run.location as { pid: number }).pid}/root` : run.location.rootfs, `${scratch.path}/ld.so.conf`, `${scratch.path}/ld.so.cache`, a.timeoutMs);
+        runLdconfig(
+          a.ldconfig,
+          pivoted ? `/proc/${(run.location as { pid: number }).pid}/root` : run.location.rootfs,
+          `${scratch.path}/ld.so.conf`,
+          `${scratch.path}/ld.so.cache`,
+          a.timeoutMs,
+        );
       } finally {
         if (pivoted) run.rejoin();
       }
@@ -95,7 +116,7 @@ export function refreshLinkerCache(run: ApplyRun, a: LdconfigAction): void {
     try {
       removeDevScratch(scratch, ['ld.so.conf', 'ld.so.cache', 'ld.so.cache~']);
     } catch (e) {
-      log.warn({ at: scratch.path, err: messageOf(e) }, 'scratch folder left in the container\'s /dev');
+      log.warn({ at: scratch.path, err: messageOf(e) }, "scratch folder left in the container's /dev");
     }
   }
   const cache = readContainerCache(run.rootFd);

@@ -37,7 +37,15 @@ export function attachFileMount(run: ApplyRun, dirFd: number, name: string, dest
   let target: number | undefined;
   try {
     tree = n.openTree(dirFd, name, c.OPEN_TREE_CLONE | c.OPEN_TREE_CLOEXEC);
-    n.mountSetattr(tree, '', c.AT_EMPTY_PATH, c.MOUNT_ATTR_RDONLY | c.MOUNT_ATTR_NODEV | c.MOUNT_ATTR_NOSUID | c.MOUNT_ATTR_NOSYMFOLLOW, 0, c.MS_PRIVATE, destination);
+    n.mountSetattr(
+      tree,
+      '',
+      c.AT_EMPTY_PATH,
+      c.MOUNT_ATTR_RDONLY | c.MOUNT_ATTR_NODEV | c.MOUNT_ATTR_NOSUID | c.MOUNT_ATTR_NOSYMFOLLOW,
+      0,
+      c.MS_PRIVATE,
+      destination,
+    );
     target = ensureMountPoint(run.rootFd, destination, 'file');
     const where = n.readlinkat(run.hostProc, `self/fd/${target}`);
     n.moveMount(tree, '', target, '', c.MOVE_MOUNT_F_EMPTY_PATH | c.MOVE_MOUNT_T_EMPTY_PATH, where);

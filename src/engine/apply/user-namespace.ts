@@ -36,18 +36,28 @@ function explainHelperFailure(line: string, a: MountAction | undefined): string 
   }
   const name = errnoName(Number(first));
   const where = `${second} ${rest.join(' ')}`;
-  return name === 'EACCES' || name === 'EPERM' ? `${where}: permission denied for this user (${name})` : `${where}: ${name}`;
+  return name === 'EACCES' || name === 'EPERM'
+    ? `${where}: permission denied for this user (${name})`
+    : `${where}: ${name}`;
 }
 
 export function applyInUserNamespace(plan: Plan, pid: number, opts: ApplyOptions): Applied {
   const mounts = plan.actions.filter((a): a is MountAction => a.action === 'bind' || bindsHostNode(a));
   const other = plan.actions.find((a) => a.action !== 'bind' && a.action !== 'allow-devices' && !bindsHostNode(a));
-  if (other) throw new ActionError(`${describeAction(other)}: not possible by hand in a container with its own user namespace; run the hook as a createContainer hook`);
+  if (other)
+    throw new ActionError(
+      `${describeAction(other)}: not possible by hand in a container with its own user namespace; run the hook as a createContainer hook`,
+    );
   for (const a of mounts) if (a.action === 'device') checkDeviceReachable(a);
   if (plan.actions.some((a) => a.action === 'allow-devices')) opts.log.warn(USERNS_CGROUP_SKIPPED);
   const results = native().mountInUserNamespace(
     pid,
-    mounts.map((a) => ({ source: a.source, destination: pathComponents(a.destination).join('/'), kind: MOUNT_POINT_KINDS[kindOf(a)], readonly: a.action === 'bind' && a.readonly })),
+    mounts.map((a) => ({
+      source: a.source,
+      destination: pathComponents(a.destination).join('/'),
+      kind: MOUNT_POINT_KINDS[kindOf(a)],
+      readonly: a.action === 'bind' && a.readonly,
+    })),
   );
   const done = results.filter((r) => r === 'ok').length;
   const failure = results.find((r) => r !== 'ok');

@@ -26,11 +26,20 @@ function options(args: Record<string, unknown> | undefined): Record<string, unkn
 describe('read by the fast path', () => {
   test.each<[string[], Record<string, unknown>]>([
     [[], DEFAULTS],
-    [['--mount=type=bind,src=/a,dst=/b', '--mount', 'type=bind,src=/c,dst=/d', '--device=/dev/null'], { ...DEFAULTS, mount: ['type=bind,src=/a,dst=/b', 'type=bind,src=/c,dst=/d'], device: ['/dev/null'] }],
-    [['--state-file', '/s.json', '--dry-run', '--log-level=debug', '--log-file=-'], { ...DEFAULTS, 'state-file': '/s.json', 'dry-run': true, 'log-level': 'debug', 'log-file': '-' }],
+    [
+      ['--mount=type=bind,src=/a,dst=/b', '--mount', 'type=bind,src=/c,dst=/d', '--device=/dev/null'],
+      { ...DEFAULTS, mount: ['type=bind,src=/a,dst=/b', 'type=bind,src=/c,dst=/d'], device: ['/dev/null'] },
+    ],
+    [
+      ['--state-file', '/s.json', '--dry-run', '--log-level=debug', '--log-file=-'],
+      { ...DEFAULTS, 'state-file': '/s.json', 'dry-run': true, 'log-level': 'debug', 'log-file': '-' },
+    ],
     [['--skip-cgroup', '--timeout', '2.5'], { ...DEFAULTS, 'skip-cgroup': true, timeout: 2.5 }],
     [['--no-skip-cgroup', '--timeout=3'], { ...DEFAULTS, timeout: 3 }],
-    [['--mount=a=b,c=d', '--log-file', '/var/log/x.log', '--mount=x'], { ...DEFAULTS, mount: ['a=b,c=d', 'x'], 'log-file': '/var/log/x.log' }],
+    [
+      ['--mount=a=b,c=d', '--log-file', '/var/log/x.log', '--mount=x'],
+      { ...DEFAULTS, mount: ['a=b,c=d', 'x'], 'log-file': '/var/log/x.log' },
+    ],
   ])('%j', (argv, expected) => {
     expect(options(fastParse(spec, argv))).toEqual(expected);
   });

@@ -55,7 +55,10 @@ const CONFIGURATION = {
  * the command line still goes through yargs-parser. Undefined when a form is ambiguous (a
  * repeatable option with no value after it): full yargs then reads the whole line.
  */
-function takeArrayOptions(table: OptionTable, argv: string[]): { rest: string[]; taken: Record<string, string[]> } | undefined {
+function takeArrayOptions(
+  table: OptionTable,
+  argv: string[],
+): { rest: string[]; taken: Record<string, string[]> } | undefined {
   const taken: Record<string, string[]> = {};
   const rest: string[] = [];
   const arrays = new Set(Object.keys(table).filter((n) => table[n]?.array));
@@ -106,7 +109,11 @@ export function fastParse(spec: CliSpec, argvIn: string[]): Record<string, unkno
     if (!opt) return undefined; // --help, --version, or an unknown option
     for (const v of Array.isArray(value) && opt.array ? value : [value]) {
       if (Array.isArray(v)) return undefined; // a single-valued option given twice
-      if (opt.type === 'string' && (typeof v !== 'string' || (v === '' && table[key]?.default === undefined && !opt.array))) return undefined;
+      if (
+        opt.type === 'string' &&
+        (typeof v !== 'string' || (v === '' && table[key]?.default === undefined && !opt.array))
+      )
+        return undefined;
       if (opt.type === 'number' && (typeof v !== 'number' || Number.isNaN(v))) return undefined;
       if (opt.choices && !opt.choices.includes(v as string)) return undefined;
     }
@@ -128,7 +135,14 @@ export function yargsParse(spec: CliSpec, argv: string[]): Record<string, unknow
     .wrap(100)
     .exitProcess(false);
   for (const [name, o] of Object.entries({ ...COMMON_OPTIONS, ...spec.options })) {
-    y = y.option(name, { type: o.type, array: o.array, default: o.default, describe: o.describe, choices: o.choices as string[] | undefined, requiresArg: o.type !== 'boolean' });
+    y = y.option(name, {
+      type: o.type,
+      array: o.array,
+      default: o.default,
+      describe: o.describe,
+      choices: o.choices as string[] | undefined,
+      requiresArg: o.type !== 'boolean',
+    });
   }
   if (spec.epilogue) y = y.epilogue(spec.epilogue);
   let answered = false;

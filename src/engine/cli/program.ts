@@ -15,7 +15,11 @@ export interface HookContext {
  * Parses argv against the spec (answering --help and --version), opens the log, runs the body;
  * a failure prints "<program>: <message>" on stderr, is logged, and sets exit code 1 or 2.
  */
-export function runProgram<A extends CommonArgs>(spec: CliSpec, argv: string[], body: (args: A, ctx: HookContext) => void): void {
+export function runProgram<A extends CommonArgs>(
+  spec: CliSpec,
+  argv: string[],
+  body: (args: A, ctx: HookContext) => void,
+): void {
   let log: Logger | undefined;
   phaseDone('modules');
   reportTimingsAtExit();

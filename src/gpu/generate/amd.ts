@@ -40,7 +40,10 @@ export function readKfdTopology(host: Host): Map<number, KfdNode> {
     const domain = props.get('domain');
     if (minor <= 0 || location === undefined || domain === undefined) continue;
     const hex = (v: bigint, w: number) => v.toString(16).padStart(w, '0');
-    out.set(minor, { parent: `${hex(domain, 4)}:${hex((location >> 8n) & 0xffn, 2)}:${hex((location >> 3n) & 0x1fn, 2)}`, ...(props.get('unique_id') ? { uniqueId: props.get('unique_id') as bigint } : {}) });
+    out.set(minor, {
+      parent: `${hex(domain, 4)}:${hex((location >> 8n) & 0xffn, 2)}:${hex((location >> 3n) & 0x1fn, 2)}`,
+      ...(props.get('unique_id') ? { uniqueId: props.get('unique_id') as bigint } : {}),
+    });
   }
   return out;
 }
@@ -56,8 +59,14 @@ function devicesOf(host: Host, kfd: Map<number, KfdNode>): AmdDevice[] {
   const pciDir = host.sys('module/amdgpu/drivers/pci:amdgpu');
   const platformDir = host.sys('devices/platform');
   const dirs = [
-    ...host.list(pciDir).filter((n) => /^[0-9a-f]{4}:/i.test(n)).map((n) => path.join(pciDir, n)),
-    ...host.list(platformDir).filter((n) => /^amdgpu_xcp[_.]\d+$/.test(n)).map((n) => path.join(platformDir, n)),
+    ...host
+      .list(pciDir)
+      .filter((n) => /^[0-9a-f]{4}:/i.test(n))
+      .map((n) => path.join(pciDir, n)),
+    ...host
+      .list(platformDir)
+      .filter((n) => /^amdgpu_xcp[_.]\d+$/.test(n))
+      .map((n) => path.join(platformDir, n)),
   ];
   const groups = new Map<string, AmdDevice[]>();
   for (const dir of dirs) {
@@ -78,17 +87,28 @@ function devicesOf(host: Host, kfd: Map<number, KfdNode>): AmdDevice[] {
 const amdUuid = (id: bigint) => `0x${id.toString(16).toUpperCase()}`;
 
 export function amdGpuDevices(host: Host, strategies: readonly NameStrategy[]): GeneratedDevice[] {
-  if (!host.exists(host.sys('module/amdgpu/drivers'))) throw new ActionError(`no AMD driver is loaded: ${host.sys('module/amdgpu/drivers')} is not there`);
+  if (!host.exists(host.sys('module/amdgpu/drivers')))
+    throw new ActionError(`no AMD driver is loaded: ${host.sys('module/amdgpu/drivers')} is not there`);
   const kfdTopology = readKfdTopology(host);
-  if (kfdTopology.size === 0) throw new ActionError(`${host.sys('class/kfd/kfd/topology/nodes')}: no GPU node (is amdgpu's KFD up?)`);
+  if (kfdTopology.size === 0)
+    throw new ActionError(`${host.sys('class/kfd/kfd/topology/nodes')}: no GPU node (is amdgpu's KFD up?)`);
   const devices = devicesOf(host, kfdTopology);
-  if (devices.length === 0) throw new ActionError(`${host.sys('module/amdgpu/drivers/pci:amdgpu')}: no GPU whose render node KFD lists`);
+  if (devices.length === 0)
+    throw new ActionError(`${host.sys('module/amdgpu/drivers/pci:amdgpu')}: no GPU whose render node KFD lists`);
   const kfd = host.requiredNode('/dev/kfd', 'the AMD compute interface every GPU container needs');
   const ids = devices.map((d) => d.kfd.uniqueId);
   return devices.map((d, i) => {
-    const uuid = d.kfd.uniqueId !== undefined && ids.filter((x) => x === d.kfd.uniqueId).length === 1 ? amdUuid(d.kfd.uniqueId) : undefined;
-    if (strategies.includes('uuid') && !uuid) host.note(`AMD device ${i} (${d.render}) has no unique_id of its own in the KFD topology: no uuid name`);
-    const nodes: HostNode[] = [host.requiredNode(d.card, `AMD device ${i}`), host.requiredNode(d.render, `AMD device ${i}`), kfd];
+    const uuid =
+      d.kfd.uniqueId !== undefined && ids.filter((x) => x === d.kfd.uniqueId).length === 1
+        ? amdUuid(d.kfd.uniqueId)
+        : undefined;
+    if (strategies.includes('uuid') && !uuid)
+      host.note(`AMD device ${i} (${d.render}) has no unique_id of its own in the KFD topology: no uuid name`);
+    const nodes: HostNode[] = [
+      host.requiredNode(d.card, `AMD device ${i}`),
+      host.requiredNode(d.render, `AMD device ${i}`),
+      kfd,
+    ];
     return { names: gpuNames(strategies, i, uuid), parts: { nodes } };
   });
 }

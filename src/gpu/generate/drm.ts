@@ -12,7 +12,8 @@ import type { Host } from './host';
 /** /dev/dri/... paths of the DRM nodes in a sysfs device folder, cards first, in name order. */
 export function drmNodesIn(host: Host, deviceDir: string): string[] {
   const names = host.list(path.join(deviceDir, 'drm'));
-  for (const n of names.filter((x) => x.startsWith('controlD'))) host.note(`skipped /dev/dri/${n}: control nodes are gone from current kernels`);
+  for (const n of names.filter((x) => x.startsWith('controlD')))
+    host.note(`skipped /dev/dri/${n}: control nodes are gone from current kernels`);
   return names.filter((n) => /^(card|renderD)\d+$/.test(n)).map((n) => `/dev/dri/${n}`);
 }
 

@@ -100,7 +100,16 @@ export class Host {
     const { major, minor } = splitDev(st.rdev);
     const mode = Number(st.mode & 0o7777n);
     const gid = Number(st.gid);
-    const node: CdiDeviceNode = { path: p, ...(hostPath !== p ? { hostPath } : {}), type: 'c', major, minor, fileMode: mode, permissions: 'rwm', ...(gid ? { gid } : {}) };
+    const node: CdiDeviceNode = {
+      path: p,
+      ...(hostPath !== p ? { hostPath } : {}),
+      type: 'c',
+      major,
+      minor,
+      fileMode: mode,
+      permissions: 'rwm',
+      ...(gid ? { gid } : {}),
+    };
     // A node not open to everyone is opened through its group: the container's process gets it.
     return { node, ...(gid && (mode & 0o006) !== 0o006 ? { gid } : {}) };
   }

@@ -34,7 +34,14 @@ function nvidiaCheck(host: Host): { check: GpuCheck; version?: string } {
     });
     const channels = host.list(host.dev('/dev/nvidia-caps-imex-channels')).filter((n) => /^channel\d+$/.test(n)).length;
     const modes = ['proc', 'management', ...(channels ? ['imex'] : [])];
-    return { version, check: { name: 'GPU NVIDIA', status: 'ok', detail: `driver ${version}; ${gpus.join('; ')}${channels ? `; ${channels} IMEX channel(s)` : ''}; cdi generate modes: ${modes.join(', ')}` } };
+    return {
+      version,
+      check: {
+        name: 'GPU NVIDIA',
+        status: 'ok',
+        detail: `driver ${version}; ${gpus.join('; ')}${channels ? `; ${channels} IMEX channel(s)` : ''}; cdi generate modes: ${modes.join(', ')}`,
+      },
+    };
   } catch (e) {
     return { check: { name: 'GPU NVIDIA', status: 'fail', detail: messageOf(e) } };
   }
@@ -43,7 +50,11 @@ function nvidiaCheck(host: Host): { check: GpuCheck; version?: string } {
 function amdCheck(host: Host): GpuCheck {
   try {
     const devices = amdGpuDevices(host, ['index']);
-    return { name: 'GPU AMD', status: 'ok', detail: `${devices.length} GPU device(s) KFD lists (${devices.map((d) => d.parts.nodes[1]?.node.path).join(', ')}); cdi generate modes: proc` };
+    return {
+      name: 'GPU AMD',
+      status: 'ok',
+      detail: `${devices.length} GPU device(s) KFD lists (${devices.map((d) => d.parts.nodes[1]?.node.path).join(', ')}); cdi generate modes: proc`,
+    };
   } catch (e) {
     return { name: 'GPU AMD', status: 'fail', detail: messageOf(e) };
   }
@@ -74,7 +85,8 @@ function nodeProblems(spec: CdiSpec): string[] {
       continue;
     }
     const { major, minor } = splitDev(st.rdev);
-    if (n.major !== undefined && (n.major !== major || (n.minor ?? 0) !== minor)) problems.push(`${p} is now ${major}:${minor}, the spec says ${n.major}:${n.minor ?? 0}`);
+    if (n.major !== undefined && (n.major !== major || (n.minor ?? 0) !== minor))
+      problems.push(`${p} is now ${major}:${minor}, the spec says ${n.major}:${n.minor ?? 0}`);
   }
   return [...new Set(problems)];
 }
@@ -89,10 +101,19 @@ function specCheck(file: string, nvidiaVersion: string | undefined): GpuCheck {
   }
   const written = specDriverVersion(spec);
   if (spec.vendor.endsWith('nvidia.com') && written && nvidiaVersion && written !== nvidiaVersion) {
-    return { name, status: 'warn', detail: `stale: written for NVIDIA driver ${written}, the loaded driver is ${nvidiaVersion}; run ocihooks cdi generate` };
+    return {
+      name,
+      status: 'warn',
+      detail: `stale: written for NVIDIA driver ${written}, the loaded driver is ${nvidiaVersion}; run ocihooks cdi generate`,
+    };
   }
   const gone = nodeProblems(spec);
-  if (gone.length) return { name, status: 'warn', detail: `stale: ${gone.slice(0, 3).join('; ')}${gone.length > 3 ? `; and ${gone.length - 3} more` : ''}; run ocihooks cdi generate` };
+  if (gone.length)
+    return {
+      name,
+      status: 'warn',
+      detail: `stale: ${gone.slice(0, 3).join('; ')}${gone.length > 3 ? `; and ${gone.length - 3} more` : ''}; run ocihooks cdi generate`,
+    };
   return { name, status: 'ok', detail: `${spec.kind}: ${spec.devices.length} device(s), current` };
 }
 
@@ -107,16 +128,29 @@ export function gpuChecks(roots: HostRoots, cdiDirs: readonly string[]): GpuChec
     checks.push(n.check);
   }
   if (vendors.includes('amd')) checks.push(amdCheck(host));
-  if (vendors.length === 0) checks.push({ name: 'GPU', status: 'ok', detail: `no NVIDIA or AMD driver loaded (${host.proc('driver/nvidia')}, ${host.sys('module/amdgpu/drivers')})` });
+  if (vendors.length === 0)
+    checks.push({
+      name: 'GPU',
+      status: 'ok',
+      detail: `no NVIDIA or AMD driver loaded (${host.proc('driver/nvidia')}, ${host.sys('module/amdgpu/drivers')})`,
+    });
   for (const dir of cdiDirs) {
     let names: string[] = [];
     try {
-      names = fs.readdirSync(dir).filter((f) => SPEC_FILE.test(f)).sort();
+      names = fs
+        .readdirSync(dir)
+        .filter((f) => SPEC_FILE.test(f))
+        .sort();
     } catch {
       continue;
     }
     for (const f of names) checks.push(specCheck(path.join(dir, f), nvidiaVersion));
   }
-  if (!checks.some((c) => c.name.startsWith('CDI spec '))) checks.push({ name: 'CDI specs', status: 'ok', detail: `none in ${cdiDirs.join(', ')} (GPU nodes are discovered from /dev instead)` });
+  if (!checks.some((c) => c.name.startsWith('CDI spec ')))
+    checks.push({
+      name: 'CDI specs',
+      status: 'ok',
+      detail: `none in ${cdiDirs.join(', ')} (GPU nodes are discovered from /dev instead)`,
+    });
   return checks;
 }

@@ -9,12 +9,16 @@ export type NameStrategy = (typeof NAME_STRATEGIES)[number];
 
 /** Names of a whole GPU; uuid only where the GPU has one. */
 export function gpuNames(strategies: readonly NameStrategy[], index: number, uuid: string | undefined): string[] {
-  const names = strategies.flatMap((s) => (s === 'index' ? [String(index)] : s === 'type-index' ? [`gpu${index}`] : uuid ? [uuid] : []));
+  const names = strategies.flatMap((s) =>
+    s === 'index' ? [String(index)] : s === 'type-index' ? [`gpu${index}`] : uuid ? [uuid] : [],
+  );
   return names.length ? names : [String(index)];
 }
 
 /** Names of a MIG device (uuid has none here). */
 export function migNames(strategies: readonly NameStrategy[], gpu: number, mig: number): string[] {
-  const names = strategies.flatMap((s) => (s === 'index' ? [`${gpu}:${mig}`] : s === 'type-index' ? [`mig${gpu}:${mig}`] : []));
+  const names = strategies.flatMap((s) =>
+    s === 'index' ? [`${gpu}:${mig}`] : s === 'type-index' ? [`mig${gpu}:${mig}`] : [],
+  );
   return names.length ? names : [`${gpu}:${mig}`];
 }

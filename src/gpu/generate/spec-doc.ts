@@ -46,10 +46,21 @@ function edits(parts: DeviceParts, extra: { env?: string[]; mounts?: CdiMount[] 
   };
 }
 
-export function buildSpec(kind: string, annotations: Record<string, string>, devices: GeneratedDevice[], common: CommonParts): GeneratedSpec {
+export function buildSpec(
+  kind: string,
+  annotations: Record<string, string>,
+  devices: GeneratedDevice[],
+  common: CommonParts,
+): GeneratedSpec {
   const all: DeviceParts = {
-    nodes: uniqueBy(devices.flatMap((d) => d.parts.nodes), (n) => n.node.path),
-    hooks: uniqueBy(devices.flatMap((d) => d.parts.hooks ?? []), (h) => JSON.stringify(h)),
+    nodes: uniqueBy(
+      devices.flatMap((d) => d.parts.nodes),
+      (n) => n.node.path,
+    ),
+    hooks: uniqueBy(
+      devices.flatMap((d) => d.parts.hooks ?? []),
+      (h) => JSON.stringify(h),
+    ),
   };
   const named = devices.flatMap((d) => d.names.map((name) => ({ name, containerEdits: edits(d.parts) })));
   // nvidia-ctk's merged device, unless the spec has its own "all" (management mode).

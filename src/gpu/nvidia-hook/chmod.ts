@@ -10,7 +10,8 @@ import { CONTAINER_SPEC, NvidiaHook, listValues } from './hook';
 function parseMode(mode: unknown): number {
   const m = String(mode ?? '').trim();
   if (m === '') throw new UsageError('--mode: a non-empty mode must be specified');
-  if (!/^[0-7]+$/.test(m) || Number.parseInt(m, 8) > 0xffffffff) throw new UsageError(`--mode ${JSON.stringify(m)}: failed to parse mode as octal`);
+  if (!/^[0-7]+$/.test(m) || Number.parseInt(m, 8) > 0xffffffff)
+    throw new UsageError(`--mode ${JSON.stringify(m)}: failed to parse mode as octal`);
   return Number.parseInt(m, 8) & 0o7777;
 }
 
@@ -23,7 +24,11 @@ function paths(args: { path?: unknown }): string[] {
 export const chmod: NvidiaHook = {
   name: 'chmod',
   describe: 'set the mode of container paths (--mode OCTAL --path P, repeatable)',
-  options: { mode: { type: 'string', describe: 'octal mode, e.g. 755' }, path: { type: 'string', array: true, default: [], describe: 'container path (repeatable)' }, ...CONTAINER_SPEC },
+  options: {
+    mode: { type: 'string', describe: 'octal mode, e.g. 755' },
+    path: { type: 'string', array: true, default: [], describe: 'container path (repeatable)' },
+    ...CONTAINER_SPEC,
+  },
   check(args) {
     parseMode(args.mode);
     paths(args);
@@ -31,6 +36,10 @@ export const chmod: NvidiaHook = {
   },
   plan(p, args) {
     const mode = parseMode(args.mode);
-    return newPlan('gpu chmod', p, paths(args).map((path) => ({ action: 'chmod' as const, path, mode })));
+    return newPlan(
+      'gpu chmod',
+      p,
+      paths(args).map((path) => ({ action: 'chmod' as const, path, mode })),
+    );
   },
 };

@@ -15,17 +15,57 @@ const note = (cudaVersion: string, drivers: number[]) => ({ cudaVersion, drivers
 
 describe('use the compat libraries?', () => {
   test.each<[string, CompatInputs, boolean]>([
-    ['note: older host driver of a listed major', { hostDriver: v('570.211.01'), hostCudaGiven: false, compat: v('575.57.08'), note: note('12.9', [570, 575]) }, true],
-    ['note: older host driver of the same major', { hostDriver: v('575.10.10'), hostCudaGiven: false, compat: v('575.57.08'), note: note('12.9', [570, 575]) }, true],
-    ['note: the same version', { hostDriver: v('575.57.08'), hostCudaGiven: false, compat: v('575.57.08'), note: note('12.9', [570, 575]) }, false],
-    ['note: a newer host driver', { hostDriver: v('575.99.99'), hostCudaGiven: false, compat: v('575.57.08'), note: note('12.9', [570, 575]) }, false],
-    ['note: a host major not listed', { hostDriver: v('590.10.10'), hostCudaGiven: false, compat: v('575.57.08'), note: note('12.9', [570, 575]) }, false],
-    ['note, CUDA versions only: older host', { hostCuda: v('12.8'), hostCudaGiven: true, compat: v('575.57.08'), note: note('12.9', [575]) }, true],
-    ['note, CUDA versions only: equal', { hostCuda: v('12.9'), hostCudaGiven: true, compat: v('575.57.08'), note: note('12.9', [575]) }, false],
-    ['note, CUDA versions only: newer host', { hostCuda: v('12.10'), hostCudaGiven: true, compat: v('575.57.08'), note: note('12.9', [575]) }, false],
-    ['no note: host major below the compat major', { hostDriver: v('99.0.0'), hostCudaGiven: false, compat: v('222.0.0') }, true],
+    [
+      'note: older host driver of a listed major',
+      { hostDriver: v('570.211.01'), hostCudaGiven: false, compat: v('575.57.08'), note: note('12.9', [570, 575]) },
+      true,
+    ],
+    [
+      'note: older host driver of the same major',
+      { hostDriver: v('575.10.10'), hostCudaGiven: false, compat: v('575.57.08'), note: note('12.9', [570, 575]) },
+      true,
+    ],
+    [
+      'note: the same version',
+      { hostDriver: v('575.57.08'), hostCudaGiven: false, compat: v('575.57.08'), note: note('12.9', [570, 575]) },
+      false,
+    ],
+    [
+      'note: a newer host driver',
+      { hostDriver: v('575.99.99'), hostCudaGiven: false, compat: v('575.57.08'), note: note('12.9', [570, 575]) },
+      false,
+    ],
+    [
+      'note: a host major not listed',
+      { hostDriver: v('590.10.10'), hostCudaGiven: false, compat: v('575.57.08'), note: note('12.9', [570, 575]) },
+      false,
+    ],
+    [
+      'note, CUDA versions only: older host',
+      { hostCuda: v('12.8'), hostCudaGiven: true, compat: v('575.57.08'), note: note('12.9', [575]) },
+      true,
+    ],
+    [
+      'note, CUDA versions only: equal',
+      { hostCuda: v('12.9'), hostCudaGiven: true, compat: v('575.57.08'), note: note('12.9', [575]) },
+      false,
+    ],
+    [
+      'note, CUDA versions only: newer host',
+      { hostCuda: v('12.10'), hostCudaGiven: true, compat: v('575.57.08'), note: note('12.9', [575]) },
+      false,
+    ],
+    [
+      'no note: host major below the compat major',
+      { hostDriver: v('99.0.0'), hostCudaGiven: false, compat: v('222.0.0') },
+      true,
+    ],
     ['no note: the same major', { hostDriver: v('575.1.1'), hostCudaGiven: false, compat: v('575.57.08') }, false],
-    ['no note: a host CUDA version was given', { hostDriver: v('570.0.0'), hostCuda: v('12.4'), hostCudaGiven: true, compat: v('575.57.08') }, false],
+    [
+      'no note: a host CUDA version was given',
+      { hostDriver: v('570.0.0'), hostCuda: v('12.4'), hostCudaGiven: true, compat: v('575.57.08') },
+      false,
+    ],
     ['no note: no usable host driver version', { hostCudaGiven: false, compat: v('575.57.08') }, false],
   ])('%s', (_name, inputs, expected) => {
     expect(useCompat(inputs)).toBe(expected);
@@ -58,7 +98,9 @@ describe('the ELF note', () => {
   };
 
   test('a library with the note', () => {
-    expect(read(buildLibcuda(path.join(dir, 'with/libcuda.so.575.57.08'), 'libcuda.so.1', note('12.9', [570, 575])))).toEqual({ cudaVersion: '12.9', drivers: [570, 575] });
+    expect(
+      read(buildLibcuda(path.join(dir, 'with/libcuda.so.575.57.08'), 'libcuda.so.1', note('12.9', [570, 575]))),
+    ).toEqual({ cudaVersion: '12.9', drivers: [570, 575] });
   });
 
   test('a library without it, and a file that is no ELF', () => {

@@ -25,7 +25,15 @@ function links(args: { link?: unknown }): SymlinkAction[] {
 export const createSymlinks: NvidiaHook = {
   name: 'create-symlinks',
   describe: 'create symlinks in the container (--link TARGET::LINK, repeatable)',
-  options: { link: { type: 'string', array: true, default: [], describe: 'TARGET::LINK; an existing file or link at LINK is replaced' }, ...CONTAINER_SPEC },
+  options: {
+    link: {
+      type: 'string',
+      array: true,
+      default: [],
+      describe: 'TARGET::LINK; an existing file or link at LINK is replaced',
+    },
+    ...CONTAINER_SPEC,
+  },
   check(args) {
     links(args);
     return undefined;

@@ -39,7 +39,10 @@ function hostParams(file: string): string | undefined {
 export const disableDeviceNodeModification: NvidiaHook = {
   name: 'disable-device-node-modification',
   describe: 'show the container the driver params with ModifyDeviceFiles: 0',
-  options: { 'params-file': { type: 'string', default: HOST_PARAMS, describe: "the host driver's params file" }, ...CONTAINER_SPEC },
+  options: {
+    'params-file': { type: 'string', default: HOST_PARAMS, describe: "the host driver's params file" },
+    ...CONTAINER_SPEC,
+  },
   check(args) {
     const text = hostParams(args['params-file'] as string);
     if (text === undefined) return `no ${args['params-file']} on this host`;
@@ -47,6 +50,10 @@ export const disableDeviceNodeModification: NvidiaHook = {
   },
   plan(p, args) {
     const content = paramsWithoutModification(hostParams(args['params-file'] as string) ?? '');
-    return newPlan('gpu disable-device-node-modification', p, content === undefined ? [] : [{ action: 'mount-file', destination: HOST_PARAMS, content, mode: 0o444 }]);
+    return newPlan(
+      'gpu disable-device-node-modification',
+      p,
+      content === undefined ? [] : [{ action: 'mount-file', destination: HOST_PARAMS, content, mode: 0o444 }],
+    );
   },
 };

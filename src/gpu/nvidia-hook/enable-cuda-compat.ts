@@ -70,7 +70,8 @@ function checkNotEscaping(rootFd: number, dir: string): void {
   } finally {
     fs.closeSync(parent);
   }
-  if (target !== undefined && climbsOutOfRoot(parts, target)) throw new ActionError(`${dir}: a symlink out of the container's rootfs (${target}); refusing to read it`);
+  if (target !== undefined && climbsOutOfRoot(parts, target))
+    throw new ActionError(`${dir}: a symlink out of the container's rootfs (${target}); refusing to read it`);
 }
 
 /** The in-root path an fd resolved to (both readlinks are seen from this process). */
@@ -81,15 +82,27 @@ function pathInRoot(rootFd: number, fd: number): string {
 }
 
 /** The compat library of the image: the folder's in-root path, its version and its note; or why not. */
-export function findCompatLibrary(rootFd: number, dir: string): { dir: string; version?: Version; note?: CompatInputs['note'] } | { none: string } {
+export function findCompatLibrary(
+  rootFd: number,
+  dir: string,
+): { dir: string; version?: Version; note?: CompatInputs['note'] } | { none: string } {
   checkNotEscaping(rootFd, dir);
   const c = native().constants;
   const dirFd = openInRootfs(rootFd, dir, c.O_PATH | c.O_DIRECTORY);
   if (dirFd === undefined) return { none: `no ${dir} in the container` };
   try {
     const listing = `/proc/self/fd/${dirFd}`;
-    const libs = fs.readdirSync(listing, { withFileTypes: true }).filter((e) => e.isFile() && /^libcuda\.so\.[^/]*\.[^/]*$/.test(e.name)).map((e) => e.name).sort();
-    if (libs.length !== 1) return { none: libs.length ? `more than one CUDA compat library in ${dir}: ${libs.join(', ')}` : `no libcuda.so.*.* in ${dir}` };
+    const libs = fs
+      .readdirSync(listing, { withFileTypes: true })
+      .filter((e) => e.isFile() && /^libcuda\.so\.[^/]*\.[^/]*$/.test(e.name))
+      .map((e) => e.name)
+      .sort();
+    if (libs.length !== 1)
+      return {
+        none: libs.length
+          ? `more than one CUDA compat library in ${dir}: ${libs.join(', ')}`
+          : `no libcuda.so.*.* in ${dir}`,
+      };
     const lib = libs[0] as string;
     const fd = native().openat(dirFd, lib, c.O_RDONLY | c.O_NOFOLLOW | c.O_CLOEXEC, 0);
     try {
@@ -109,12 +122,18 @@ export const enableCudaCompat: NvidiaHook = {
   describe: "put the image's CUDA forward-compatibility libraries first when the host driver is older",
   options: {
     'host-driver-version': { type: 'string', describe: "the host driver's version, e.g. 570.211.01" },
-    'host-cuda-version': { type: 'string', describe: "the CUDA version the host driver supports, e.g. 12.8" },
-    'cuda-compat-container-root': { type: 'string', default: DEFAULT_COMPAT_ROOT, describe: 'where the image keeps its compat libcuda' },
+    'host-cuda-version': { type: 'string', describe: 'the CUDA version the host driver supports, e.g. 12.8' },
+    'cuda-compat-container-root': {
+      type: 'string',
+      default: DEFAULT_COMPAT_ROOT,
+      describe: 'where the image keeps its compat libcuda',
+    },
     ...CONTAINER_SPEC,
   },
   check(args) {
-    return args['host-driver-version'] || args['host-cuda-version'] ? undefined : 'no --host-driver-version or --host-cuda-version';
+    return args['host-driver-version'] || args['host-cuda-version']
+      ? undefined
+      : 'no --host-driver-version or --host-cuda-version';
   },
   plan(p, args) {
     const found = p.withRoot((rootFd) => findCompatLibrary(rootFd, args['cuda-compat-container-root'] as string));
@@ -126,6 +145,14 @@ export const enableCudaCompat: NvidiaHook = {
       ...('none' in found ? {} : { compat: found.version, note: found.note }),
     };
     if ('none' in found || !useCompat(inputs)) return newPlan('gpu enable-cuda-compat', p, []);
-    return newPlan('gpu enable-cuda-compat', p, [{ action: 'write-file', path: `/etc/ld.so.conf.d/00-compat-${randomUUID()}.conf`, content: `${found.dir}\n`, mode: 0o644, exclusive: true }]);
+    return newPlan('gpu enable-cuda-compat', p, [
+      {
+        action: 'write-file',
+        path: `/etc/ld.so.conf.d/00-compat-${randomUUID()}.conf`,
+        content: `${found.dir}\n`,
+        mode: 0o644,
+        exclusive: true,
+      },
+    ]);
   },
 };

@@ -19,7 +19,9 @@ export interface NvidiaHook<A extends HookArgs = HookArgs> {
 }
 
 /** NVIDIA's hidden flag naming a file with the state (its tests use it); our --state-file does the same. */
-export const CONTAINER_SPEC = { 'container-spec': { type: 'string', describe: 'read the OCI state from FILE ("-": stdin), as nvidia-cdi-hook does' } } as const;
+export const CONTAINER_SPEC = {
+  'container-spec': { type: 'string', describe: 'read the OCI state from FILE ("-": stdin), as nvidia-cdi-hook does' },
+} as const;
 
 /** A repeatable option's values, each also split at "," (urfave/cli's string slices). */
 export function listValues(values: unknown): string[] {

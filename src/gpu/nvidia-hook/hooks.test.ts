@@ -6,17 +6,36 @@ import { applicationProfile } from './update-application-profile';
 import { paramsWithoutModification } from './disable-device-node-modification';
 import { NVIDIA_HOOKS } from '.';
 
-const p = (): PlanContext => ({ ...fakeContainer(), withRoot: () => { throw new Error('no rootfs offline'); } });
+const p = (): PlanContext => ({
+  ...fakeContainer(),
+  withRoot: () => {
+    throw new Error('no rootfs offline');
+  },
+});
 const plan = (name: string, args: Record<string, unknown>) => NVIDIA_HOOKS[name]!.plan(p(), args).actions;
 const check = (name: string, args: Record<string, unknown>) => NVIDIA_HOOKS[name]!.check(args);
 
 test('the six subcommands of nvidia-cdi-hook', () => {
-  expect(Object.keys(NVIDIA_HOOKS).sort()).toEqual(['chmod', 'create-symlinks', 'disable-device-node-modification', 'enable-cuda-compat', 'update-application-profile', 'update-ldcache']);
+  expect(Object.keys(NVIDIA_HOOKS).sort()).toEqual([
+    'chmod',
+    'create-symlinks',
+    'disable-device-node-modification',
+    'enable-cuda-compat',
+    'update-application-profile',
+    'update-ldcache',
+  ]);
 });
 
 describe('create-symlinks', () => {
   test('links in order, a repeated one once, "," splits values as urfave/cli does', () => {
-    expect(plan('create-symlinks', { link: ['libcuda.so.1::/usr/lib/libcuda.so,../card1::/dev/dri/by-path/pci-0000:01:00.0-card', 'libcuda.so.1::/usr/lib/libcuda.so'] })).toEqual([
+    expect(
+      plan('create-symlinks', {
+        link: [
+          'libcuda.so.1::/usr/lib/libcuda.so,../card1::/dev/dri/by-path/pci-0000:01:00.0-card',
+          'libcuda.so.1::/usr/lib/libcuda.so',
+        ],
+      }),
+    ).toEqual([
       { action: 'symlink', target: 'libcuda.so.1', link: '/usr/lib/libcuda.so' },
       { action: 'symlink', target: '../card1', link: '/dev/dri/by-path/pci-0000:01:00.0-card' },
     ]);
@@ -48,13 +67,27 @@ describe('chmod', () => {
 
 describe('update-ldcache', () => {
   test('the one ldconfig action, folders once', () => {
-    expect(plan('update-ldcache', { 'ldconfig-path': '/sbin/ldconfig', folder: ['/usr/lib/x86_64-linux-gnu', '/usr/lib/x86_64-linux-gnu/vdpau,/usr/lib/x86_64-linux-gnu'] })).toEqual([
-      { action: 'ldconfig', ldconfig: '/sbin/ldconfig', folders: ['/usr/lib/x86_64-linux-gnu', '/usr/lib/x86_64-linux-gnu/vdpau'], timeoutMs: 10000 },
+    expect(
+      plan('update-ldcache', {
+        'ldconfig-path': '/sbin/ldconfig',
+        folder: ['/usr/lib/x86_64-linux-gnu', '/usr/lib/x86_64-linux-gnu/vdpau,/usr/lib/x86_64-linux-gnu'],
+      }),
+    ).toEqual([
+      {
+        action: 'ldconfig',
+        ldconfig: '/sbin/ldconfig',
+        folders: ['/usr/lib/x86_64-linux-gnu', '/usr/lib/x86_64-linux-gnu/vdpau'],
+        timeoutMs: 10000,
+      },
     ]);
   });
   test('an empty ldconfig path, a relative folder', () => {
-    expect(() => check('update-ldcache', { 'ldconfig-path': '', folder: [] })).toThrow(new UsageError('--ldconfig-path: ldconfig-path must be specified'));
-    expect(() => check('update-ldcache', { 'ldconfig-path': '/sbin/ldconfig', folder: ['lib'] })).toThrow(new UsageError('--folder "lib": must be an absolute container path'));
+    expect(() => check('update-ldcache', { 'ldconfig-path': '', folder: [] })).toThrow(
+      new UsageError('--ldconfig-path: ldconfig-path must be specified'),
+    );
+    expect(() => check('update-ldcache', { 'ldconfig-path': '/sbin/ldconfig', folder: ['lib'] })).toThrow(
+      new UsageError('--folder "lib": must be an absolute container path'),
+    );
   });
 });
 
@@ -64,7 +97,10 @@ test('enable-cuda-compat without a version has nothing to do (no state is read)'
 });
 
 test.each<[string, string | undefined]>([
-  ['ResmanDebugLevel: 4294967295\nModifyDeviceFiles: 1\nDeviceFileUID: 0\n', 'ResmanDebugLevel: 4294967295\nModifyDeviceFiles: 0\nDeviceFileUID: 0\n'],
+  [
+    'ResmanDebugLevel: 4294967295\nModifyDeviceFiles: 1\nDeviceFileUID: 0\n',
+    'ResmanDebugLevel: 4294967295\nModifyDeviceFiles: 0\nDeviceFileUID: 0\n',
+  ],
   ['ModifyDeviceFiles: 0\n', undefined],
   ['ModifyDeviceFiles: 11\n', undefined],
   [' ModifyDeviceFiles: 1\n', undefined],
@@ -80,5 +116,7 @@ test.each([
   [(1n << 15n) | 1n, '0x8001'],
   [1n << 63n, '0x8000000000000000'],
 ])('application profile mask %p', (mask, hex) => {
-  expect(applicationProfile(mask)).toBe(`{"profiles":[{"name":"_container_","settings":["EGLVisibleDGPUDevices",${hex}]}],"rules":[{"pattern":[],"profile":"_container_"}]}`);
+  expect(applicationProfile(mask)).toBe(
+    `{"profiles":[{"name":"_container_","settings":["EGLVisibleDGPUDevices",${hex}]}],"rules":[{"pattern":[],"profile":"_container_"}]}`,
+  );
 });

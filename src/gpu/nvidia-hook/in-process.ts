@@ -28,7 +28,8 @@ export function inProcessNvidiaHooks(program: string, ownPath: string | undefine
     const hook = name !== undefined && Object.hasOwn(NVIDIA_HOOKS, name) ? NVIDIA_HOOKS[name] : undefined;
     if (!hook) return false;
     const argv = rest.slice(1);
-    if (argv.some((x) => x === '--help' || x === '--version' || /^--(state-file|container-spec|dry-run)\b/.test(x))) return false;
+    if (argv.some((x) => x === '--help' || x === '--version' || /^--(state-file|container-spec|dry-run)\b/.test(x)))
+      return false;
     const args = parseArgs<HookArgs>(hookCliSpec(program, hook), argv);
     if (args === undefined) return false;
     const log = opts.log.child({ specHook: hook.name });
@@ -40,7 +41,10 @@ export function inProcessNvidiaHooks(program: string, ownPath: string | undefine
     const plan = hook.plan(p, args);
     const { runHookInProcess: _nested, ...plain } = opts;
     if (plan.actions.length) applyPlan(plan, { ...plain, log }).leave();
-    log.info({ actions: plan.actions.map(describeAction) }, plan.actions.length ? 'applied in the GPU hook' : 'nothing to do');
+    log.info(
+      { actions: plan.actions.map(describeAction) },
+      plan.actions.length ? 'applied in the GPU hook' : 'nothing to do',
+    );
     return true;
   };
 }

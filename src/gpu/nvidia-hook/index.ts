@@ -16,7 +16,9 @@ import { updateLdcache } from './update-ldcache';
 export type { NvidiaHook } from './hook';
 
 export const NVIDIA_HOOKS: Readonly<Record<string, NvidiaHook>> = Object.fromEntries(
-  [createSymlinks, updateLdcache, enableCudaCompat, disableDeviceNodeModification, chmod, updateApplicationProfile].map((h) => [h.name, h]),
+  [createSymlinks, updateLdcache, enableCudaCompat, disableDeviceNodeModification, chmod, updateApplicationProfile].map(
+    (h) => [h.name, h],
+  ),
 );
 
 /** NVIDIA's hidden subcommand that does nothing. */

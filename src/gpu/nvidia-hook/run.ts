@@ -15,7 +15,8 @@ export function rootFlags(argv: string[]): { rest: string[]; logLevel?: string }
   for (; i < argv.length; i++) {
     const a = argv[i] as string;
     if (a === '--debug' || a === '-d') logLevel ??= 'debug';
-    else if (a === '--quiet') logLevel = 'error'; // quiet wins, as NVIDIA's does
+    else if (a === '--quiet')
+      logLevel = 'error'; // quiet wins, as NVIDIA's does
     else break;
   }
   return { rest: argv.slice(i), ...(logLevel ? { logLevel } : {}) };
@@ -30,7 +31,8 @@ export function runNvidiaHook(program: string, hook: NvidiaHook, argv: string[],
   const spec = hookCliSpec(program, hook);
   runProgram<CommonArgs & HookArgs>(spec, logLevel ? [`--log-level=${logLevel}`, ...argv] : argv, (args, ctx) => {
     const containerSpec = args['container-spec'] as string | undefined;
-    if (containerSpec !== undefined && containerSpec !== '' && containerSpec !== '-') args['state-file'] = containerSpec;
+    if (containerSpec !== undefined && containerSpec !== '' && containerSpec !== '-')
+      args['state-file'] = containerSpec;
     const nothing = hook.check(args);
     if (nothing !== undefined) {
       ctx.log.info({ hook: hook.name }, `${nothing}: nothing to do`);

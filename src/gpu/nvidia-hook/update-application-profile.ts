@@ -45,6 +45,12 @@ export const updateApplicationProfile: NvidiaHook = {
   plan(p) {
     let mask = 0n;
     for (const minor of p.withRoot(gpuMinors)) if (minor >= 0 && minor <= 63) mask |= 1n << BigInt(minor);
-    return newPlan('gpu update-application-profile', p, mask === 0n ? [] : [{ action: 'write-file', path: APPLICATION_PROFILE, content: applicationProfile(mask), mode: 0o444 }]);
+    return newPlan(
+      'gpu update-application-profile',
+      p,
+      mask === 0n
+        ? []
+        : [{ action: 'write-file', path: APPLICATION_PROFILE, content: applicationProfile(mask), mode: 0o444 }],
+    );
   },
 };

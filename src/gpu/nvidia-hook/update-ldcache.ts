@@ -12,17 +12,38 @@ export const updateLdcache: NvidiaHook = {
   name: 'update-ldcache',
   describe: "rebuild the container's linker cache with these folders (--folder DIR, repeatable)",
   options: {
-    folder: { type: 'string', array: true, default: [], describe: 'container folder to add to the linker search path (repeatable)' },
-    'ldconfig-path': { type: 'string', default: '/sbin/ldconfig', describe: 'host ldconfig (P.real preferred when it exists)' },
+    folder: {
+      type: 'string',
+      array: true,
+      default: [],
+      describe: 'container folder to add to the linker search path (repeatable)',
+    },
+    'ldconfig-path': {
+      type: 'string',
+      default: '/sbin/ldconfig',
+      describe: 'host ldconfig (P.real preferred when it exists)',
+    },
     ...CONTAINER_SPEC,
   },
   check(args) {
     if (args['ldconfig-path'] === '') throw new UsageError('--ldconfig-path: ldconfig-path must be specified');
-    for (const f of listValues(args.folder)) if (!f.startsWith('/')) throw new UsageError(`--folder ${JSON.stringify(f)}: must be an absolute container path`);
+    for (const f of listValues(args.folder))
+      if (!f.startsWith('/')) throw new UsageError(`--folder ${JSON.stringify(f)}: must be an absolute container path`);
     return undefined;
   },
   plan(p, args) {
-    const ldconfig = validateLdconfigPath(preferRealLdconfig(args['ldconfig-path'] as string), p.bundle.rootfs, '--ldconfig-path');
-    return newPlan('gpu update-ldcache', p, [{ action: 'ldconfig', ldconfig, folders: [...new Set(listValues(args.folder))], timeoutMs: DEFAULT_LDCONFIG_TIMEOUT_MS }]);
+    const ldconfig = validateLdconfigPath(
+      preferRealLdconfig(args['ldconfig-path'] as string),
+      p.bundle.rootfs,
+      '--ldconfig-path',
+    );
+    return newPlan('gpu update-ldcache', p, [
+      {
+        action: 'ldconfig',
+        ldconfig,
+        folders: [...new Set(listValues(args.folder))],
+        timeoutMs: DEFAULT_LDCONFIG_TIMEOUT_MS,
+      },
+    ]);
   },
 };

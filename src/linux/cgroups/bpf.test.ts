@@ -28,13 +28,25 @@ function run(prog: Buffer, a: Access): number {
         if (src !== 1) throw new Error(`load from r${src}`);
         r[dst] = BigInt(ctx[jump / 4]!);
         break;
-      case 0xbf: r[dst] = r[src]!; break; // mov64 reg
-      case 0xb7: r[dst] = imm; break; // mov64 imm
-      case 0x57: r[dst] = r[dst]! & imm; break; // and64 imm
-      case 0x77: r[dst] = (r[dst]! >> imm) & mask; break; // rsh64 imm
-      case 0x55: if (r[dst] !== imm) pc += jump; break; // jne imm
-      case 0x95: return Number(r[0]); // exit
-      default: throw new Error(`opcode 0x${code.toString(16)} at ${pc - 1}`);
+      case 0xbf:
+        r[dst] = r[src]!;
+        break; // mov64 reg
+      case 0xb7:
+        r[dst] = imm;
+        break; // mov64 imm
+      case 0x57:
+        r[dst] = r[dst]! & imm;
+        break; // and64 imm
+      case 0x77:
+        r[dst] = (r[dst]! >> imm) & mask;
+        break; // rsh64 imm
+      case 0x55:
+        if (r[dst] !== imm) pc += jump;
+        break; // jne imm
+      case 0x95:
+        return Number(r[0]); // exit
+      default:
+        throw new Error(`opcode 0x${code.toString(16)} at ${pc - 1}`);
     }
   }
   throw new Error('no exit');
@@ -86,7 +98,9 @@ describe('a rewritten program keeps the original and adds the new rules', () => 
     const call = Buffer.from([0x85, 0, 0, 0, 1, 0, 0, 0]);
     const mapLoad = Buffer.from([0x18, 0x11, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
     for (const prog of [Buffer.concat([call, original]), Buffer.concat([mapLoad, original])]) {
-      expect(() => cgroupV2DeviceProgram(rules, prog)).toThrow(new ActionError('the attached device program calls helpers or uses maps; refusing to rewrite it'));
+      expect(() => cgroupV2DeviceProgram(rules, prog)).toThrow(
+        new ActionError('the attached device program calls helpers or uses maps; refusing to rewrite it'),
+      );
     }
   });
 });

@@ -52,7 +52,11 @@ export function allowRuleInsns(r: DeviceAllow): Buffer[] {
     skipUnless(3, DEVCG_TYPE[r.type]);
   }
   // Requested access bits outside the allowed set make the rule not match.
-  body.push(insn(OP.MOV64_X, 3, 2, 0, 0), insn(OP.RSH64_K, 3, 0, 0, 16), insn(OP.AND64_K, 3, 0, 0, ~accessMask(r.access) & 0x7));
+  body.push(
+    insn(OP.MOV64_X, 3, 2, 0, 0),
+    insn(OP.RSH64_K, 3, 0, 0, 16),
+    insn(OP.AND64_K, 3, 0, 0, ~accessMask(r.access) & 0x7),
+  );
   skipUnless(3, 0);
   if (r.major !== '*') {
     body.push(insn(OP.LDX_W, 4, 1, 4, 0));

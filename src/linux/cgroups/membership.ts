@@ -12,7 +12,12 @@ export function parseProcCgroup(text: string): CgroupLine[] {
   const out: CgroupLine[] = [];
   for (const line of text.split('\n')) {
     const m = /^(\d+):([^:]*):(.*)$/.exec(line);
-    if (m) out.push({ hierarchy: Number(m[1]), controllers: m[2] === '' ? [] : (m[2] as string).split(','), path: m[3] as string });
+    if (m)
+      out.push({
+        hierarchy: Number(m[1]),
+        controllers: m[2] === '' ? [] : (m[2] as string).split(','),
+        path: m[3] as string,
+      });
   }
   return out;
 }

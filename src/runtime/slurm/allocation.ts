@@ -22,6 +22,7 @@ export function gpuIndicesOnNode(scontrolText: string, node: string): number[] {
       out.push(...expandIndexList(idx, `scontrol GRES=${gres}`));
     }
   }
-  if (out.some((n) => !Number.isInteger(n) || n < 0)) throw new UsageError(`scontrol: bad GPU index in ${JSON.stringify(scontrolText)}`);
+  if (out.some((n) => !Number.isInteger(n) || n < 0))
+    throw new UsageError(`scontrol: bad GPU index in ${JSON.stringify(scontrolText)}`);
   return [...new Set(out)].sort((a, b) => a - b);
 }

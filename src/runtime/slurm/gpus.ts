@@ -44,10 +44,18 @@ export function slurmGpus(step: SlurmStep, env: NodeJS.ProcessEnv, cdiDirs: stri
   const node = env.SLURMD_NODENAME || os.hostname().split('.')[0] || '';
   const slurmConf = env.SLURM_CONF || '/etc/slurm/slurm.conf';
   const scontrol = findHostProgram('scontrol');
-  if (!scontrol) throw new ActionError(`Slurm step ${step.job}.${step.step}: scontrol not found, cannot ask Slurm which GPUs it gave`);
+  if (!scontrol)
+    throw new ActionError(
+      `Slurm step ${step.job}.${step.step}: scontrol not found, cannot ask Slurm which GPUs it gave`,
+    );
   let text: string;
   try {
-    text = runTrusted(scontrol, { args: ['-d', 'show', 'job', step.job], env: [`SLURM_CONF=${slurmConf}`], timeoutMs: 15_000, captureStdout: true }).toString();
+    text = runTrusted(scontrol, {
+      args: ['-d', 'show', 'job', step.job],
+      env: [`SLURM_CONF=${slurmConf}`],
+      timeoutMs: 15_000,
+      captureStdout: true,
+    }).toString();
   } catch (e) {
     throw new ActionError(`Slurm step ${step.job}.${step.step}: scontrol -d show job ${step.job}: ${messageOf(e)}`);
   }
@@ -63,9 +71,13 @@ export function slurmGpus(step: SlurmStep, env: NodeJS.ProcessEnv, cdiDirs: stri
   const devices = indices.map((i) => {
     if (!files.length) return `nvidia.com/gpu=${i}`;
     const file = files[i];
-    if (file === undefined) throw new ActionError(`Slurm gave GPU ${i} on ${node}, but ${gresConf} lists ${files.length} GPU file(s) for it`);
+    if (file === undefined)
+      throw new ActionError(`Slurm gave GPU ${i} on ${node}, but ${gresConf} lists ${files.length} GPU file(s) for it`);
     const name = deviceWithNode(cdiDirs, file);
-    if (!name) throw new ActionError(`Slurm gave GPU ${i} (${file}) on ${node}: no CDI device in ${cdiDirs.join(', ')} has that device node`);
+    if (!name)
+      throw new ActionError(
+        `Slurm gave GPU ${i} (${file}) on ${node}: no CDI device in ${cdiDirs.join(', ')} has that device node`,
+      );
     return name;
   });
   return { step, node, indices, devices };

@@ -32,10 +32,12 @@ function expandOne(item: string, what: string): string[] {
   const out: string[] = [];
   for (const range of item.slice(open + 1, close).split(',')) {
     const m = /^(\d+)(?:-(\d+))?$/.exec(range);
-    if (!m) throw new UsageError(`${what}: ${JSON.stringify(item)}: ${JSON.stringify(range)} is not a number or a range`);
+    if (!m)
+      throw new UsageError(`${what}: ${JSON.stringify(item)}: ${JSON.stringify(range)} is not a number or a range`);
     const [from, to] = [Number(m[1]), Number(m[2] ?? m[1])];
     if (to < from || to - from > 100_000) throw new UsageError(`${what}: ${JSON.stringify(item)}: bad range ${range}`);
-    for (let n = from; n <= to; n++) for (const t of tails) out.push(`${head}${String(n).padStart((m[1] as string).length, '0')}${t}`);
+    for (let n = from; n <= to; n++)
+      for (const t of tails) out.push(`${head}${String(n).padStart((m[1] as string).length, '0')}${t}`);
   }
   return out;
 }

@@ -12,6 +12,9 @@ export function slurmConfigEdit(cdiDirs: string[], log: Logger): ((config: Json)
   const step = slurmStepOf();
   if (!step) return undefined;
   const gpus = slurmGpus(step, process.env, cdiDirs);
-  log.info({ job: step.job, step: step.step, node: gpus.node, indices: gpus.indices, devices: gpus.devices }, 'Slurm step: GPUs from the allocation');
+  log.info(
+    { job: step.job, step: step.step, node: gpus.node, indices: gpus.indices, devices: gpus.devices },
+    'Slurm step: GPUs from the allocation',
+  );
   return (config) => allocationOnly(config, gpus.devices);
 }

@@ -35,7 +35,13 @@ function optionAfterId(command: string): boolean {
   const words = command.split(/\s+/);
   const sub = words.findIndex((w) => w === 'run' || w === 'create');
   if (sub < 0) return false;
-  const id = words.findIndex((w, i) => i > sub && !w.startsWith('-') && /%[nujst]/.test(w) && !/^(-b|--bundle|--pid-file|--console-socket)$/.test(words[i - 1] as string));
+  const id = words.findIndex(
+    (w, i) =>
+      i > sub &&
+      !w.startsWith('-') &&
+      /%[nujst]/.test(w) &&
+      !/^(-b|--bundle|--pid-file|--console-socket)$/.test(words[i - 1] as string),
+  );
   return id >= 0 && words.slice(id + 1).some((w) => w.startsWith('-'));
 }
 
@@ -49,13 +55,18 @@ export function ociConfLines(wrapper: string, o: { runtime?: string; root?: stri
   const crun = o.runtime !== undefined && /(^|\/)crun$/.test(o.runtime);
   const w = `${wrapper}${o.runtime ? ` --runtime ${o.runtime}` : ''} --root-per-user ${o.root ?? `/run/user/%%U/${crun ? 'crun' : 'runc'}`} --`;
   const id = '%n.%u.%j.%s.%t';
-  return [`RunTimeQuery="${w} state ${id}"`, `RunTimeKill="${w} kill ${id}"`, `RunTimeDelete="${w} delete --force ${id}"`, `RunTimeRun="${w} ${crun ? `run -b %b ${id}` : `run ${id} -b %b`}"`];
+  return [
+    `RunTimeQuery="${w} state ${id}"`,
+    `RunTimeKill="${w} kill ${id}"`,
+    `RunTimeDelete="${w} delete --force ${id}"`,
+    `RunTimeRun="${w} ${crun ? `run -b %b ${id}` : `run ${id} -b %b`}"`,
+  ];
 }
 
 /** What `ocihooks install` prints for Slurm. */
 export function slurmSnippet(wrapper: string): string {
   return [
-    "Slurm's oci.conf (README, \"Slurm's oci.conf\"):",
+    'Slurm\'s oci.conf (README, "Slurm\'s oci.conf"):',
     ...ociConfLines(wrapper).map((l) => `  ${l}`),
     '  with crun: the same with --runtime crun and /run/user/%%U/crun, and',
     `  ${ociConfLines(wrapper, { runtime: 'crun' })[3]}`,
@@ -68,17 +79,40 @@ export function checkOciConf(text: string, file: string, slurmVersion?: string):
   const lines = runtimeLines(text);
   if (!lines.size) return { status: 'warn', detail: `${file}: no RunTime* lines: Slurm runs no containers with it` };
   const all = [...lines.values()];
-  if (!all.some((c) => c.includes('ocihooks-runtime'))) return { status: 'warn', detail: `${file}: no line calls ocihooks-runtime: Slurm's containers get no hooks.d hooks` };
+  if (!all.some((c) => c.includes('ocihooks-runtime')))
+    return {
+      status: 'warn',
+      detail: `${file}: no line calls ocihooks-runtime: Slurm's containers get no hooks.d hooks`,
+    };
   const version = /(\d+)\.(\d+)/.exec(slurmVersion ?? '');
   const before2302 = version ? Number(version[1]) * 100 + Number(version[2]) < 2302 : false;
   const bareU = all.some((c) => /(^|[^%])%U/.test(c.replace(/%%/g, '')));
-  if (bareU && before2302) return { status: 'fail', detail: `${file}: %U, which ${slurmVersion} does not know (slurmstepd dies: "unexpected replacement character: U"); write --root-per-user /run/user/%%U/runc instead of --root` };
-  const perUser = all.every((c) => !c.includes('ocihooks-runtime') || c.includes('--root-per-user') || /--root[= ]\S*%U/.test(c.replace(/%%/g, '%')));
+  if (bareU && before2302)
+    return {
+      status: 'fail',
+      detail: `${file}: %U, which ${slurmVersion} does not know (slurmstepd dies: "unexpected replacement character: U"); write --root-per-user /run/user/%%U/runc instead of --root`,
+    };
+  const perUser = all.every(
+    (c) =>
+      !c.includes('ocihooks-runtime') || c.includes('--root-per-user') || /--root[= ]\S*%U/.test(c.replace(/%%/g, '%')),
+  );
   const problems: string[] = [];
-  if (!perUser) problems.push('one --root for every user: a rootless job cannot use it and root\'s query at the step\'s end looks in the wrong one (use --root-per-user /run/user/%%U/runc)');
-  if (/\skill\s+(-a|--all)\b/.test(lines.get('RunTimeKill') ?? '') && all.some((c) => c.includes('--root-per-user') || c.includes('--rootless'))) problems.push('kill -a: runc signals "all" through cgroups, which rootless containers lack (drop -a)');
-  const crunOrder = (['RunTimeRun', 'RunTimeCreate'] as const).filter((k) => runsCrun(lines.get(k) ?? '') && optionAfterId(lines.get(k) ?? ''));
-  if (crunOrder.length) problems.push(`${crunOrder.join(', ')}: an option after the container id, which crun does not read there ("requires a maximum of 1 arguments"); write run -b %b %n.%u.%j.%s.%t`);
+  if (!perUser)
+    problems.push(
+      "one --root for every user: a rootless job cannot use it and root's query at the step's end looks in the wrong one (use --root-per-user /run/user/%%U/runc)",
+    );
+  if (
+    /\skill\s+(-a|--all)\b/.test(lines.get('RunTimeKill') ?? '') &&
+    all.some((c) => c.includes('--root-per-user') || c.includes('--rootless'))
+  )
+    problems.push('kill -a: runc signals "all" through cgroups, which rootless containers lack (drop -a)');
+  const crunOrder = (['RunTimeRun', 'RunTimeCreate'] as const).filter(
+    (k) => runsCrun(lines.get(k) ?? '') && optionAfterId(lines.get(k) ?? ''),
+  );
+  if (crunOrder.length)
+    problems.push(
+      `${crunOrder.join(', ')}: an option after the container id, which crun does not read there ("requires a maximum of 1 arguments"); write run -b %b %n.%u.%j.%s.%t`,
+    );
   if (problems.length) return { status: 'warn', detail: `${file}: ${problems.join('; ')}` };
   return { status: 'ok', detail: `${file}: containers go through ocihooks-runtime, one runtime root per user` };
 }

@@ -39,7 +39,12 @@ describe('the GPUs of a job on a node, from scontrol -d show job', () => {
   test.each([
     ['one GPU', SCONTROL, 'vm', [0]],
     ['another node', SCONTROL, 'other', []],
-    ['typed, a range, two node groups', '     Nodes=n[1-2] CPU_IDs=0-7 Mem=0 GRES=gpu:a100:2(IDX:1,3)\n     Nodes=n3 CPU_IDs=0 Mem=0 GRES=gpu:a100:1(IDX:0)\n', 'n2', [1, 3]],
+    [
+      'typed, a range, two node groups',
+      '     Nodes=n[1-2] CPU_IDs=0-7 Mem=0 GRES=gpu:a100:2(IDX:1,3)\n     Nodes=n3 CPU_IDs=0 Mem=0 GRES=gpu:a100:1(IDX:0)\n',
+      'n2',
+      [1, 3],
+    ],
     ['gpu among other GRES', '     Nodes=n1 CPU_IDs=0 Mem=0 GRES=mps:100(0/100,0/100),gpu:2(IDX:0-1)\n', 'n1', [0, 1]],
     ['no GRES on the line', '     Nodes=n1 CPU_IDs=0 Mem=0 GRES=\n', 'n1', []],
     ['a count without indices', '     Nodes=n1 CPU_IDs=0 Mem=0 GRES=gpu:1(CNT:1)\n', 'n1', []],
@@ -47,19 +52,30 @@ describe('the GPUs of a job on a node, from scontrol -d show job', () => {
 });
 
 describe('gres.conf GPU files of a node, in Slurm order', () => {
-  const conf = ['# fake GPUs', 'AutoDetect=off', 'NodeName=n[1-2] Name=gpu Type=a100 File=/dev/nvidia[0-1]', 'Name=gpu File=/dev/nvidia7  # every node', 'NodeName=n3 Name=gpu File=/dev/nvidia3', 'NodeName=n1 Name=mps Count=100'].join('\n');
+  const conf = [
+    '# fake GPUs',
+    'AutoDetect=off',
+    'NodeName=n[1-2] Name=gpu Type=a100 File=/dev/nvidia[0-1]',
+    'Name=gpu File=/dev/nvidia7  # every node',
+    'NodeName=n3 Name=gpu File=/dev/nvidia3',
+    'NodeName=n1 Name=mps Count=100',
+  ].join('\n');
   test.each([
     ['n1', ['/dev/nvidia0', '/dev/nvidia1', '/dev/nvidia7']],
     ['n3', ['/dev/nvidia7', '/dev/nvidia3']],
     ['n9', ['/dev/nvidia7']],
   ])('%s', (node, expected) => expect(gresGpuFiles(conf, node)).toEqual(expected));
-  test('AutoDetect only: none (Slurm numbers GPUs in PCI order)', () => expect(gresGpuFiles('AutoDetect=nvml\n', 'n1')).toEqual([]));
+  test('AutoDetect only: none (Slurm numbers GPUs in PCI order)', () =>
+    expect(gresGpuFiles('AutoDetect=nvml\n', 'n1')).toEqual([]));
 });
 
 test("the step's GPU request replaces every CDI request of the bundle; other annotations stay", () => {
   const config = { annotations: { 'cdi.k8s.io/mine': 'nvidia.com/gpu=all', 'com.hooks.slurm.activate': 'true' } };
   allocationOnly(config, ['nvidia.com/gpu=1']);
-  expect(config.annotations).toEqual({ 'com.hooks.slurm.activate': 'true', [SLURM_GPU_ANNOTATION]: 'nvidia.com/gpu=1' });
+  expect(config.annotations).toEqual({
+    'com.hooks.slurm.activate': 'true',
+    [SLURM_GPU_ANNOTATION]: 'nvidia.com/gpu=1',
+  });
   allocationOnly(config, []);
   expect(config.annotations).toEqual({ 'com.hooks.slurm.activate': 'true' });
 });
@@ -70,16 +86,35 @@ describe('the Slurm step of a runtime call: the nearest root ancestor titled "sl
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ocihooks-proc-'));
     for (const [pid, [ppid, uid, cmdline]] of Object.entries(procs)) {
       fs.mkdirSync(path.join(dir, pid));
-      fs.writeFileSync(path.join(dir, pid, 'status'), `Name:\tx\nPPid:\t${ppid}\nUid:\t${uid}\t${uid}\t${uid}\t${uid}\n`);
+      fs.writeFileSync(
+        path.join(dir, pid, 'status'),
+        `Name:\tx\nPPid:\t${ppid}\nUid:\t${uid}\t${uid}\t${uid}\t${uid}\n`,
+      );
       fs.writeFileSync(path.join(dir, pid, 'cmdline'), cmdline);
     }
     return dir;
   }
   test.each([
-    ['slurmstepd -> sh (user) -> wrapper', { 10: [1, 0, 'slurmstepd: [16.0]\0'], 20: [10, 1001, '/bin/sh\0-c\0...'], 30: [20, 1001, 'node\0'] }, { job: '16', step: '0', pid: 10 }],
-    ['a batch step', { 10: [1, 0, 'slurmstepd: [16.batch]\0'], 30: [10, 1001, 'node\0'] }, { job: '16', step: 'batch', pid: 10 }],
-    ["a user's process titled like slurmstepd is not one", { 10: [1, 1001, 'slurmstepd: [99.0]\0'], 30: [10, 1001, 'node\0'] }, undefined],
-    ['a root process with another title is passed, the step above it found', { 5: [1, 0, 'slurmstepd: [7.2]\0'], 10: [5, 0, '/bin/sh\0'], 30: [10, 1001, 'node\0'] }, { job: '7', step: '2', pid: 5 }],
+    [
+      'slurmstepd -> sh (user) -> wrapper',
+      { 10: [1, 0, 'slurmstepd: [16.0]\0'], 20: [10, 1001, '/bin/sh\0-c\0...'], 30: [20, 1001, 'node\0'] },
+      { job: '16', step: '0', pid: 10 },
+    ],
+    [
+      'a batch step',
+      { 10: [1, 0, 'slurmstepd: [16.batch]\0'], 30: [10, 1001, 'node\0'] },
+      { job: '16', step: 'batch', pid: 10 },
+    ],
+    [
+      "a user's process titled like slurmstepd is not one",
+      { 10: [1, 1001, 'slurmstepd: [99.0]\0'], 30: [10, 1001, 'node\0'] },
+      undefined,
+    ],
+    [
+      'a root process with another title is passed, the step above it found',
+      { 5: [1, 0, 'slurmstepd: [7.2]\0'], 10: [5, 0, '/bin/sh\0'], 30: [10, 1001, 'node\0'] },
+      { job: '7', step: '2', pid: 5 },
+    ],
     ['no Slurm above', { 10: [1, 0, 'containerd-shim\0'], 30: [10, 0, 'node\0'] }, undefined],
   ] as const)('%s', (_name, procs, expected) => {
     const proc = fakeProc(procs as unknown as Record<number, [number, number, string]>);

@@ -14,13 +14,31 @@ import type { Host } from '../host';
 export const READ_ONLY = ['ro', 'nosuid', 'nodev', 'rbind', 'rprivate'];
 const SOCKET = ['nosuid', 'nodev', 'rbind', 'rprivate', 'noexec'];
 
-export const UTILITIES = ['nvidia-smi', 'nvidia-debugdump', 'nvidia-persistenced', 'nvidia-cuda-mps-control', 'nvidia-cuda-mps-server', 'nvidia-imex', 'nvidia-imex-ctl'];
-const BIN_FOLDERS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin', '/usr/local/nvidia/bin'];
+export const UTILITIES = [
+  'nvidia-smi',
+  'nvidia-debugdump',
+  'nvidia-persistenced',
+  'nvidia-cuda-mps-control',
+  'nvidia-cuda-mps-server',
+  'nvidia-imex',
+  'nvidia-imex-ctl',
+];
+const BIN_FOLDERS = [
+  '/usr/local/sbin',
+  '/usr/local/bin',
+  '/usr/sbin',
+  '/usr/bin',
+  '/sbin',
+  '/bin',
+  '/usr/local/nvidia/bin',
+];
 
 /** Config files: searched in /etc, /usr/local/share, /usr/share; mounted where applications read them. */
 const CONFIGS: [relative: string, containerBase: '/usr/share' | '/etc'][] = [
   ['glvnd/egl_vendor.d/10_nvidia.json', '/usr/share'],
-  ...['15_nvidia_gbm', '10_nvidia_wayland', '09_nvidia_wayland2', '20_nvidia_xcb', '20_nvidia_xlib'].map((n): [string, '/usr/share'] => [`egl/egl_external_platform.d/${n}.json`, '/usr/share']),
+  ...['15_nvidia_gbm', '10_nvidia_wayland', '09_nvidia_wayland2', '20_nvidia_xcb', '20_nvidia_xlib'].map(
+    (n): [string, '/usr/share'] => [`egl/egl_external_platform.d/${n}.json`, '/usr/share'],
+  ),
   ['nvidia/nvoptix.bin', '/usr/share'],
   ['X11/xorg.conf.d/10-nvidia.conf', '/usr/share'],
   ['X11/xorg.conf.d/nvidia-drm-outputclass.conf', '/usr/share'],
@@ -31,7 +49,11 @@ const CONFIGS: [relative: string, containerBase: '/usr/share' | '/etc'][] = [
   ['vulkan/implicit_layer.d/nvidia_layers.json', '/etc'],
 ];
 
-const mount = (host: Host, p: string, containerPath = p, options = READ_ONLY): CdiMount => ({ hostPath: host.driver(p), containerPath, options });
+const mount = (host: Host, p: string, containerPath = p, options = READ_ONLY): CdiMount => ({
+  hostPath: host.driver(p),
+  containerPath,
+  options,
+});
 
 /** What a candidate path for a utility is: the program, a script standing in for it, or nothing usable. */
 function programKind(p: string): 'elf' | 'script' | 'none' {
@@ -54,7 +76,13 @@ function programKind(p: string): 'elf' | 'script' | 'none' {
 export function firmwareMounts(host: Host, version: string): CdiMount[] {
   const custom = host.text(host.sys('module/firmware_class/parameters/path'))?.trim();
   const release = os.release();
-  for (const base of [...(custom ? [custom] : []), `/lib/firmware/updates/${release}`, '/lib/firmware/updates', `/lib/firmware/${release}`, '/lib/firmware']) {
+  for (const base of [
+    ...(custom ? [custom] : []),
+    `/lib/firmware/updates/${release}`,
+    '/lib/firmware/updates',
+    `/lib/firmware/${release}`,
+    '/lib/firmware',
+  ]) {
     const dir = `${base}/nvidia/${version}`;
     const blobs = host.list(host.driver(dir)).filter((n) => /^gsp.*\.bin$/.test(n));
     if (blobs.length) return blobs.map((n) => mount(host, `${dir}/${n}`));
@@ -102,7 +130,9 @@ export function ipcMounts(host: Host): CdiMount[] {
 export function configMounts(host: Host): CdiMount[] {
   const out: CdiMount[] = [];
   for (const [rel, containerBase] of CONFIGS) {
-    const found = ['/etc', '/usr/local/share', '/usr/share'].map((d) => `${d}/${rel}`).find((p) => host.exists(host.driver(p)));
+    const found = ['/etc', '/usr/local/share', '/usr/share']
+      .map((d) => `${d}/${rel}`)
+      .find((p) => host.exists(host.driver(p)));
     if (found) out.push(mount(host, found, `${containerBase}/${rel}`));
   }
   return out;

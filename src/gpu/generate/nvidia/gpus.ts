@@ -53,7 +53,8 @@ function pciKey(bus: string): number[] {
 export function comparePci(a: string, b: string): number {
   const x = pciKey(a);
   const y = pciKey(b);
-  for (let i = 0; i < Math.max(x.length, y.length); i++) if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) - (y[i] ?? 0);
+  for (let i = 0; i < Math.max(x.length, y.length); i++)
+    if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) - (y[i] ?? 0);
   return 0;
 }
 
@@ -65,7 +66,8 @@ export function readGpus(host: Host): NvidiaGpu[] {
     const file = `${dir}/${bus}/information`;
     const fields = parseInformation(host.text(file) ?? '');
     const minor = Number(fields.get('Device Minor'));
-    if (fields.get('Device Minor') === undefined || !Number.isInteger(minor)) throw new ActionError(`${file}: no "Device Minor" line`);
+    if (fields.get('Device Minor') === undefined || !Number.isInteger(minor))
+      throw new ActionError(`${file}: no "Device Minor" line`);
     if (fields.get('GPU Excluded') === 'Yes') {
       host.note(`skipped GPU ${bus}: the driver excluded it (${file})`);
       continue;

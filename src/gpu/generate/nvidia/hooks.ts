@@ -17,14 +17,16 @@ export function hook(gpuHook: string, ...args: string[]): CdiHook {
   return { hookName: 'createContainer', path: gpuHook, args: ['ocihook-gpu', ...args] };
 }
 
-const linksHook = (gpuHook: string, links: string[]) => (links.length ? [hook(gpuHook, 'create-symlinks', ...links.flatMap((l) => ['--link', l]))] : []);
+const linksHook = (gpuHook: string, links: string[]) =>
+  links.length ? [hook(gpuHook, 'create-symlinks', ...links.flatMap((l) => ['--link', l]))] : [];
 
 function graphicsLinks(files: readonly string[], version: string): string[] {
   const links: string[] = [];
   for (const f of files) {
     const dir = path.dirname(f);
     const name = path.basename(f);
-    if (name === `libnvidia-allocator.so.${version}`) links.push(`../libnvidia-allocator.so.1::${dir}/gbm/nvidia-drm_gbm.so`);
+    if (name === `libnvidia-allocator.so.${version}`)
+      links.push(`../libnvidia-allocator.so.1::${dir}/gbm/nvidia-drm_gbm.so`);
     if (name === `libnvidia-vulkan-producer.so.${version}`) links.push(`${name}::${dir}/libnvidia-vulkan-producer.so`);
   }
   return links;
@@ -37,7 +39,8 @@ function libraryLinks(host: Host, files: readonly string[]): string[] {
     const name = path.basename(f);
     if (/^libcuda\.so\.\d+\.\d+/.test(name)) links.push(`libcuda.so.1::${dir}/libcuda.so`);
     if (/^libGLX_nvidia\.so\.\d+\.\d+/.test(name)) links.push(`${name}::${dir}/libGLX_indirect.so.0`);
-    if (/^libnvidia-opticalflow\.so\.\d+\.\d+/.test(name)) links.push(`libnvidia-opticalflow.so.1::${dir}/libnvidia-opticalflow.so`);
+    if (/^libnvidia-opticalflow\.so\.\d+\.\d+/.test(name))
+      links.push(`libnvidia-opticalflow.so.1::${dir}/libnvidia-opticalflow.so`);
     if (!/\.so\.\d+\.\d+/.test(name)) continue;
     const soname = readSoname(host.driver(f));
     if (!soname) continue;
@@ -63,6 +66,8 @@ export function driverHooks(host: Host, i: DriverHookInput): CdiHook[] {
     ...linksHook(i.gpuHook, libraryLinks(host, i.files)),
     hook(i.gpuHook, 'enable-cuda-compat', `--host-driver-version=${i.version}`),
     hook(i.gpuHook, 'update-ldcache', ...i.folders.flatMap((f) => ['--folder', f])),
-    ...(i.management ? [] : [hook(i.gpuHook, 'disable-device-node-modification'), hook(i.gpuHook, 'update-application-profile')]),
+    ...(i.management
+      ? []
+      : [hook(i.gpuHook, 'disable-device-node-modification'), hook(i.gpuHook, 'update-application-profile')]),
   ];
 }

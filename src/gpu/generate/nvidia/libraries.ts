@@ -14,9 +14,18 @@ import { parseLdCache } from '../../../linux/ldcache';
 import type { Host } from '../host';
 
 export const LIBRARY_FOLDERS = [
-  '/usr/lib/x86_64-linux-gnu', '/usr/lib/x86_64-linux-gnu/nvidia/current', '/usr/lib/aarch64-linux-gnu', '/usr/lib/aarch64-linux-gnu/nvidia/current',
-  '/usr/lib64', '/usr/local/nvidia/lib64', '/usr/lib', '/lib/x86_64-linux-gnu', '/lib/x86_64-linux-gnu/nvidia/current', '/lib/aarch64-linux-gnu',
-  '/lib/aarch64-linux-gnu/nvidia/current', '/lib64',
+  '/usr/lib/x86_64-linux-gnu',
+  '/usr/lib/x86_64-linux-gnu/nvidia/current',
+  '/usr/lib/aarch64-linux-gnu',
+  '/usr/lib/aarch64-linux-gnu/nvidia/current',
+  '/usr/lib64',
+  '/usr/local/nvidia/lib64',
+  '/usr/lib',
+  '/lib/x86_64-linux-gnu',
+  '/lib/x86_64-linux-gnu/nvidia/current',
+  '/lib/aarch64-linux-gnu',
+  '/lib/aarch64-linux-gnu/nvidia/current',
+  '/lib64',
 ];
 
 /** Libraries with versions of their own that the driver ships (EGL platform libraries, the NVVM of CUDA 11). */
@@ -55,7 +64,8 @@ function driverFolders(host: Host, version: string, searchPaths: readonly string
     if (!seen.has(id)) folders.push(dir);
     seen.add(id);
   };
-  for (const dir of [...searchPaths, ...LIBRARY_FOLDERS]) if (host.list(host.driver(dir)).some((n) => ofVersion.test(n))) add(dir);
+  for (const dir of [...searchPaths, ...LIBRARY_FOLDERS])
+    if (host.list(host.driver(dir)).some((n) => ofVersion.test(n))) add(dir);
   if (folders.length) return folders;
   const cacheFile = host.driver('/etc/ld.so.cache');
   let cache: Buffer | undefined;
@@ -82,15 +92,25 @@ export function findDriverLibraries(host: Host, version: string, searchPaths: re
   const folders: string[] = [];
   for (const dir of driverFolders(host, version, searchPaths)) {
     for (const d of [dir, `${dir}/vdpau`]) {
-      const found = host.list(host.driver(d)).filter((n) => (ofVersion.test(n) || OWN_VERSION.some((r) => r.test(n))) && isFile(host.driver(`${d}/${n}`)));
+      const found = host
+        .list(host.driver(d))
+        .filter((n) => (ofVersion.test(n) || OWN_VERSION.some((r) => r.test(n))) && isFile(host.driver(`${d}/${n}`)));
       if (found.length && !folders.includes(d)) folders.push(d);
       files.push(...found.map((n) => `${d}/${n}`));
     }
   }
   if (!files.some((f) => path.basename(f) === `libcuda.so.${version}`)) {
-    const others = [...new Set([...searchPaths, ...LIBRARY_FOLDERS].flatMap((d) => host.list(host.driver(d)).filter((n) => /^libcuda\.so\.\d+\.\d+/.test(n))))];
+    const others = [
+      ...new Set(
+        [...searchPaths, ...LIBRARY_FOLDERS].flatMap((d) =>
+          host.list(host.driver(d)).filter((n) => /^libcuda\.so\.\d+\.\d+/.test(n)),
+        ),
+      ),
+    ];
     const where = `under ${host.roots.driver} (${[...searchPaths, ...LIBRARY_FOLDERS].join(', ')}, then the linker cache)`;
-    throw new ActionError(`no libcuda.so.${version} ${where}${others.length ? `; found ${others.join(', ')}: the libraries of another driver than the loaded kernel module ${version} (reboot, or reinstall the driver)` : ''}`);
+    throw new ActionError(
+      `no libcuda.so.${version} ${where}${others.length ? `; found ${others.join(', ')}: the libraries of another driver than the loaded kernel module ${version} (reboot, or reinstall the driver)` : ''}`,
+    );
   }
   return { files, folders };
 }

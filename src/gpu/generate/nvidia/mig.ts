@@ -29,7 +29,8 @@ export function parseMigMinors(text: string): Map<string, number> {
     const parts = line.trim().split(' ');
     if (parts.length !== 2) continue;
     const minor = Number(parts[1]);
-    if (Number.isInteger(minor) && /^(config|monitor|gpu\d+\/gi\d+(\/ci\d+)?\/access)$/.test(parts[0] as string)) minors.set(parts[0] as string, minor);
+    if (Number.isInteger(minor) && /^(config|monitor|gpu\d+\/gi\d+(\/ci\d+)?\/access)$/.test(parts[0] as string))
+      minors.set(parts[0] as string, minor);
   }
   return minors;
 }
@@ -47,15 +48,25 @@ export function readMigDevices(host: Host, gpu: NvidiaGpu, minors: () => Map<str
   if (gis.length === 0) return undefined;
   const devices: MigDevice[] = [];
   for (const gi of gis) {
-    const cis = numbered(host.list(`${mig}/gi${gi}`), 'ci').filter((ci) => host.exists(`${mig}/gi${gi}/ci${ci}/access`));
+    const cis = numbered(host.list(`${mig}/gi${gi}`), 'ci').filter((ci) =>
+      host.exists(`${mig}/gi${gi}/ci${ci}/access`),
+    );
     if (cis.length === 0) host.note(`GPU ${gpu.bus}: GPU instance ${gi} has no compute instance: no MIG device`);
     for (const ci of cis) {
       const cap = (key: string) => {
         const minor = minors().get(key);
-        if (minor === undefined) throw new ActionError(`${host.proc('driver/nvidia-caps/mig-minors')}: no "${key}" line for GPU ${gpu.bus}`);
+        if (minor === undefined)
+          throw new ActionError(`${host.proc('driver/nvidia-caps/mig-minors')}: no "${key}" line for GPU ${gpu.bus}`);
         return `/dev/nvidia-caps/nvidia-cap${minor}`;
       };
-      devices.push({ gpu, index: devices.length, gi, ci, giCap: cap(`gpu${gpu.minor}/gi${gi}/access`), ciCap: cap(`gpu${gpu.minor}/gi${gi}/ci${ci}/access`) });
+      devices.push({
+        gpu,
+        index: devices.length,
+        gi,
+        ci,
+        giCap: cap(`gpu${gpu.minor}/gi${gi}/access`),
+        ciCap: cap(`gpu${gpu.minor}/gi${gi}/ci${ci}/access`),
+      });
     }
   }
   return devices;
@@ -68,7 +79,8 @@ export function migMinorsReader(host: Host): () => Map<string, number> {
     if (table) return table;
     const file = host.proc('driver/nvidia-caps/mig-minors');
     const text = host.text(file);
-    if (text === undefined) throw new ActionError(`${file}: not there, but a GPU is in MIG mode (is nvidia-caps loaded?)`);
+    if (text === undefined)
+      throw new ActionError(`${file}: not there, but a GPU is in MIG mode (is nvidia-caps loaded?)`);
     table = parseMigMinors(text);
     return table;
   };

@@ -42,7 +42,13 @@ function driverParts(i: NvidiaInput, version: string, management: boolean): Omit
   const libs = findDriverLibraries(i.host, version, i.librarySearchPaths);
   return {
     env: [VOID],
-    mounts: [...libraryMounts(i.host, libs.files), ...(management ? [] : configMounts(i.host)), ...firmwareMounts(i.host, version), ...utilityMounts(i.host), ...ipcMounts(i.host)],
+    mounts: [
+      ...libraryMounts(i.host, libs.files),
+      ...(management ? [] : configMounts(i.host)),
+      ...firmwareMounts(i.host, version),
+      ...utilityMounts(i.host),
+      ...ipcMounts(i.host),
+    ],
     hooks: driverHooks(i.host, { gpuHook: i.gpuHook, version, files: libs.files, folders: libs.folders, management }),
   };
 }
@@ -53,8 +59,18 @@ function wholeGpu(i: NvidiaInput, gpu: NvidiaGpu): GeneratedDevice {
   const drm = drmNodesIn(host, host.sys(`bus/pci/devices/${gpu.bus}`));
   if (drm.length === 0) host.note(`GPU ${gpu.bus}: no DRM nodes (nvidia-drm not loaded?)`);
   const drmNodes = present(drm.map((p) => host.node(p, `DRM node of GPU ${gpu.bus}`)));
-  const links = byPathLinks(host, gpu.bus, drmNodes.map((n) => n.node.path));
-  return { names: gpuNames(i.strategies, gpu.index, gpu.uuid), parts: { nodes: [main, ...drmNodes], ...(links.length ? { hooks: [hook(i.gpuHook, 'create-symlinks', ...links.flatMap((l) => ['--link', l]))] } : {}) } };
+  const links = byPathLinks(
+    host,
+    gpu.bus,
+    drmNodes.map((n) => n.node.path),
+  );
+  return {
+    names: gpuNames(i.strategies, gpu.index, gpu.uuid),
+    parts: {
+      nodes: [main, ...drmNodes],
+      ...(links.length ? { hooks: [hook(i.gpuHook, 'create-symlinks', ...links.flatMap((l) => ['--link', l]))] } : {}),
+    },
+  };
 }
 
 export function nvidiaGpuSpec(i: NvidiaInput): Generated {
@@ -72,17 +88,24 @@ export function nvidiaGpuSpec(i: NvidiaInput): Generated {
     const main = host.requiredNode(`/dev/nvidia${gpu.minor}`, `GPU ${gpu.bus}, device minor ${gpu.minor}`);
     for (const m of mig) {
       const what = `MIG device ${gpu.index}:${m.index} (GPU ${gpu.bus} GI ${m.gi} CI ${m.ci})`;
-      devices.push({ names: migNames(i.strategies, gpu.index, m.index), parts: { nodes: [main, host.requiredNode(m.giCap, what), host.requiredNode(m.ciCap, what)] } });
+      devices.push({
+        names: migNames(i.strategies, gpu.index, m.index),
+        parts: { nodes: [main, host.requiredNode(m.giCap, what), host.requiredNode(m.ciCap, what)] },
+      });
     }
     migs += mig.length;
   }
-  if (migs && i.strategies.includes('uuid')) host.note('MIG devices have no uuid name: their UUIDs are known only to NVML');
+  if (migs && i.strategies.includes('uuid'))
+    host.note('MIG devices have no uuid name: their UUIDs are known only to NVML');
   const channels = host.list(host.dev(IMEX_DIR)).filter((n) => /^channel\d+$/.test(n)).length;
   if (channels) host.note(`${channels} IMEX channel(s) in ${host.dev(IMEX_DIR)}: --mode imex writes their spec`);
   return {
     annotations: { 'ocihooks/driver-version': version },
     devices,
-    common: { ...driverParts(i, version, false), nodes: present(CONTROL_NODES.map((p) => host.node(p, 'control node'))) },
+    common: {
+      ...driverParts(i, version, false),
+      nodes: present(CONTROL_NODES.map((p) => host.node(p, 'control node'))),
+    },
   };
 }
 
@@ -91,13 +114,26 @@ export function nvidiaManagementSpec(i: NvidiaInput): Generated {
   const { host } = i;
   const version = readDriverVersion(host);
   const names = [
-    ...host.list(host.dev('/dev')).filter((n) => n.startsWith('nvidia') && !/^nvidia-(fs|nvswitch|nvlink)/.test(n)).map((n) => `/dev/${n}`),
-    ...host.list(host.dev('/dev/nvidia-caps')).filter((n) => n.startsWith('nvidia-cap')).map((n) => `/dev/nvidia-caps/${n}`),
-    ...host.list(host.dev(IMEX_DIR)).filter((n) => n.startsWith('channel')).map((n) => `${IMEX_DIR}/${n}`),
+    ...host
+      .list(host.dev('/dev'))
+      .filter((n) => n.startsWith('nvidia') && !/^nvidia-(fs|nvswitch|nvlink)/.test(n))
+      .map((n) => `/dev/${n}`),
+    ...host
+      .list(host.dev('/dev/nvidia-caps'))
+      .filter((n) => n.startsWith('nvidia-cap'))
+      .map((n) => `/dev/nvidia-caps/${n}`),
+    ...host
+      .list(host.dev(IMEX_DIR))
+      .filter((n) => n.startsWith('channel'))
+      .map((n) => `${IMEX_DIR}/${n}`),
   ];
   const nodes = present(names.map((p) => host.node(p)));
   if (nodes.length === 0) throw new ActionError(`no NVIDIA device nodes under ${host.dev('/dev')}`);
-  return { annotations: { 'ocihooks/driver-version': version }, devices: [{ names: ['all'], parts: { nodes } }], common: { ...driverParts(i, version, true), nodes: [] } };
+  return {
+    annotations: { 'ocihooks/driver-version': version },
+    devices: [{ names: ['all'], parts: { nodes } }],
+    common: { ...driverParts(i, version, true), nodes: [] },
+  };
 }
 
 export function imexSpec(i: NvidiaInput): Generated {
@@ -107,7 +143,13 @@ export function imexSpec(i: NvidiaInput): Generated {
     .filter((n) => /^channel\d+$/.test(n))
     .map((n) => Number(n.slice(7)))
     .sort((a, b) => a - b);
-  if (channels.length === 0) throw new ActionError(`no IMEX channels in ${host.dev(IMEX_DIR)} (the driver makes channel0 only with NVreg_CreateImexChannel0=1; others are made by the admin)`);
-  const devices = channels.map((c) => ({ names: [String(c)], parts: { nodes: [host.requiredNode(`${IMEX_DIR}/channel${c}`, `IMEX channel ${c}`)] } }));
+  if (channels.length === 0)
+    throw new ActionError(
+      `no IMEX channels in ${host.dev(IMEX_DIR)} (the driver makes channel0 only with NVreg_CreateImexChannel0=1; others are made by the admin)`,
+    );
+  const devices = channels.map((c) => ({
+    names: [String(c)],
+    parts: { nodes: [host.requiredNode(`${IMEX_DIR}/channel${c}`, `IMEX channel ${c}`)] },
+  }));
   return { annotations: {}, devices, common: { env: [VOID], nodes: [], mounts: [] } };
 }
