@@ -34,11 +34,11 @@ function log(msg) {
 }
 
 export function ensureNpm() {
-  if (
-    fs.existsSync(path.join(root, 'node_modules', '.package-lock.json')) &&
-    fs.existsSync(path.join(root, 'node_modules', 'esbuild'))
-  )
-    return;
+  // Every package.json dependency present: a checkout that gained one since its last `npm ci` gets it.
+  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+  const names = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies });
+  const installed = (name) => fs.existsSync(path.join(root, 'node_modules', name, 'package.json'));
+  if (fs.existsSync(path.join(root, 'node_modules', '.package-lock.json')) && names.every(installed)) return;
   log('installing npm dependencies (npm ci)');
   execFileSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
 }
