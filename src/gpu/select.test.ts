@@ -1,5 +1,5 @@
 /**
- * Which devices a container gets: the selection table of the README's GPU section, row by row.
+ * Which devices a container gets: the selection table of docs/gpu.md, row by row.
  * The image env of every CUDA image says NVIDIA_VISIBLE_DEVICES=all.
  */
 import { DeviceRequest, SelectionInput, requestedDevices } from './select';

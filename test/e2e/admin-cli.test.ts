@@ -188,7 +188,7 @@ describe('ocihooks install', () => {
       `/etc/docker/daemon.json:  { "runtimes": { "ocihooks": { "path": "${path.join(prefix, 'bin', 'ocihooks-runtime')}" } } }`,
     );
     expect(inst.stdout).toContain(`BinaryName = "${path.join(prefix, 'bin', 'ocihooks-runtime')}"`);
-    // And Slurm's oci.conf lines, as the README shows them.
+    // And Slurm's oci.conf lines, as docs/slurm.md shows them.
     expect(inst.stdout).toContain(
       `  RunTimeRun="${path.join(prefix, 'bin', 'ocihooks-runtime')} --root-per-user /run/user/%%U/runc -- run %n.%u.%j.%s.%t -b %b"`,
     );

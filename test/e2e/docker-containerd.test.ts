@@ -55,7 +55,7 @@ beforeAll(() => {
     }),
   );
   const wrapper = `${dir}/prefix/bin/ocihooks-runtime`;
-  // The daemon.json entries README's "Docker and containerd" section shows.
+  // The daemon.json entries docs/docker-containerd.md shows.
   const runtimes = {
     ocihooks: { path: wrapper },
     'ocihooks-slurm': {

@@ -1,7 +1,7 @@
 /**
  * Which GPUs a container gets, on a fake four-GPU node, under podman+runc (hooks.d) and plain runc
  * (the hook in config.json; precreate through ocihooks-runtime), in both modes: each row of the
- * README's selection table must show exactly the expected /dev/nvidia* nodes in the container,
+ * docs/gpu.md's selection table must show exactly the expected /dev/nvidia* nodes in the container,
  * exactly their device cgroup rules, and no *_VISIBLE_DEVICES written with host indices.
  */
 import * as fs from 'node:fs';

@@ -1,7 +1,7 @@
 /**
  * Slurm the way sites run it (issue 20), on a two-node cluster on this machine (test/support/
  * slurm-cluster.ts: each slurmd in its own network and UTS namespace): ocihooks installed into a
- * prefix as an admin installs it, the README's per-user oci.conf, an ordinary user submitting
+ * prefix as an admin installs it, docs/slurm.md's per-user oci.conf, an ordinary user submitting
  * `srun --container` with a rootless bundle; fake GPUs in gres.conf for root's GPU jobs.
  */
 import { spawn } from 'node:child_process';
@@ -14,11 +14,11 @@ import { ociConfLines as shippedOciConfLines } from '../../src/runtime/slurm/oci
 
 /**
  * The oci.conf lines ocihooks ships (src/runtime/slurm/oci-conf.ts; %%U reaches the wrapper as
- * %U); the runtime folder in each user's runtime folder is this run's own here (README: runc).
+ * %U); the runtime folder in each user's runtime folder is this run's own here (docs/slurm.md: runc).
  */
 const RUNC_FOLDER = `runc-ocihooks-test-${process.pid}`;
 const CRUN_FOLDER = `crun-ocihooks-test-${process.pid}`;
-/** With `crun`, a path to crun: the README's crun lines. */
+/** With `crun`, a path to crun: docs/slurm.md's crun lines. */
 const ociConfLines = (wrapper: string, crun?: string) =>
   shippedOciConfLines(
     wrapper,
@@ -223,7 +223,7 @@ describe('Slurm: rootless per-user containers, no job data left, GPUs from the a
     const b = path.join(dir, 'crun-bundle');
     const config = rootBundle(b, glibcFamilyRootfs, (c) => {
       // crun makes root.readonly read-only before createContainer hooks (runc after them): the
-      // mount points the hooks create would fail with EROFS (README, Slurm with crun).
+      // mount points the hooks create would fail with EROFS (docs/slurm.md, crun).
       c.root.readonly = false;
       c.annotations = { 'com.hooks.slurm.activate': 'true' };
     });

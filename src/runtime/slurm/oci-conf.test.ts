@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { checkOciConf, ociConfLines, runtimeLines } from './oci-conf';
 
 const W = '/usr/local/libexec/ocihooks/bin/ocihooks-runtime';
@@ -8,7 +10,7 @@ const conf = (kill: string, root: string) =>
     `RunTimeDelete="${W} ${root} delete --force %n.%u.%j.%s.%t"`,
     `RunTimeRun="${W} ${root} run %n.%u.%j.%s.%t -b %b"`,
   ].join('\n');
-const README = conf('kill', '--root-per-user /run/user/%%U/runc --');
+const DOCUMENTED = conf('kill', '--root-per-user /run/user/%%U/runc --');
 const crun = (run: string) =>
   `${conf('kill', '--runtime crun --root-per-user /run/user/%%U/crun --').replace(/RunTimeRun=.*/, '')}RunTimeRun="${W} --runtime crun --root-per-user /run/user/%%U/crun -- ${run}"\n`;
 
@@ -23,8 +25,10 @@ test.each([
   });
 });
 
-test("the runc lines are the README's", () => {
-  expect(ociConfLines(W).join('\n')).toBe(README);
+test('the lines are the ones docs/slurm.md shows, runc and crun', () => {
+  expect(ociConfLines(W).join('\n')).toBe(DOCUMENTED);
+  const doc = fs.readFileSync(path.join(__dirname, '..', '..', '..', 'docs', 'slurm.md'), 'utf8');
+  for (const line of [...ociConfLines(W), ociConfLines(W, { runtime: 'crun' })[3]]) expect(doc).toContain(line);
   expect(ociConfLines(W, { runtime: 'crun' })[3]).toBe(
     `RunTimeRun="${W} --runtime crun --root-per-user /run/user/%%U/crun -- run -b %b %n.%u.%j.%s.%t"`,
   );
@@ -37,7 +41,7 @@ test('the lines, quotes off, keys as Slurm spells them whatever their case; comm
 });
 
 test.each([
-  ["the README's file on 22.05", README, 'slurm-wlm 22.05.8', 'ok', 'containers go through ocihooks-runtime'],
+  ['the documented file on 22.05', DOCUMENTED, 'slurm-wlm 22.05.8', 'ok', 'containers go through ocihooks-runtime'],
   [
     'the 23.02 form with %U in --root',
     conf('kill', '-- --root=/run/user/%U/runc'),
@@ -75,7 +79,7 @@ test.each([
   ],
   ['no RunTime lines', 'ContainerPath=/x\n', undefined, 'warn', 'Slurm runs no containers'],
   [
-    "crun with -b %b before the id (the README's crun lines)",
+    'crun with -b %b before the id (the documented crun lines)',
     crun('run -b %b %n.%u.%j.%s.%t'),
     'slurm-wlm 22.05.8',
     'ok',
@@ -104,7 +108,7 @@ test.each([
   ],
   [
     'runc with -b %b after the id (runc reads options anywhere)',
-    README,
+    DOCUMENTED,
     'slurm-wlm 22.05.8',
     'ok',
     'one runtime root per user',

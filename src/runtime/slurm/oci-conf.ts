@@ -1,6 +1,6 @@
 /**
  * `ocihooks doctor` on Slurm's oci.conf: whether Slurm's containers go through ocihooks-runtime,
- * and the mistakes that stop them, each learnt on Slurm 22.05 (README, "Slurm's oci.conf"):
+ * and the mistakes that stop them, each learnt on Slurm 22.05 (docs/slurm.md):
  * `%U` before 23.02 (slurmstepd dies: "unexpected replacement character: U"), one fixed --root for
  * every user (a rootless job cannot use it; root's query at the step's end looks in the wrong
  * one), `kill -a` for rootless containers (runc signals "all" through cgroups they lack), and with
@@ -46,7 +46,7 @@ function optionAfterId(command: string): boolean {
 }
 
 /**
- * The oci.conf lines this project ships for Slurm 22.05 and later (README, "Slurm's oci.conf"; the
+ * The oci.conf lines this project ships for Slurm 22.05 and later (docs/slurm.md; the
  * e2e cluster runs them, `ocihooks install` prints them, checkOciConf passes them): every call
  * through the wrapper, one runtime root per user (`%%U` reaches the wrapper as %U), kill without
  * -a, and for crun the bundle option before the container id.
@@ -66,7 +66,7 @@ export function ociConfLines(wrapper: string, o: { runtime?: string; root?: stri
 /** What `ocihooks install` prints for Slurm. */
 export function slurmSnippet(wrapper: string): string {
   return [
-    'Slurm\'s oci.conf (README, "Slurm\'s oci.conf"):',
+    "Slurm's oci.conf (docs/slurm.md):",
     ...ociConfLines(wrapper).map((l) => `  ${l}`),
     '  with crun: the same with --runtime crun and /run/user/%%U/crun, and',
     `  ${ociConfLines(wrapper, { runtime: 'crun' })[3]}`,
