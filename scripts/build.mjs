@@ -25,7 +25,7 @@ function nodeHeadersDir() {
 }
 
 /**
- * The front-end (native/runtime-front-end.c says why): static, no C library, no start files, no
+ * The front-end (native/front-end/main.c says why): static, no C library, no start files, no
  * stack protector (it would need libc's TLS), calls only to what it defines.
  */
 const FRONT_END_CFLAGS = [
@@ -47,6 +47,16 @@ const FRONT_END_CFLAGS = [
   '-Wl,-z,noexecstack',
 ];
 
+/** The front-end's sources, one concept a file (native/front-end/front-end.h lists them). */
+function frontEndSources() {
+  const dir = path.join(root, 'native', 'front-end');
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.c'))
+    .sort()
+    .map((f) => path.join(dir, f));
+}
+
 function buildNative() {
   const gyp = require.resolve('node-gyp/bin/node-gyp.js');
   const headers = nodeHeadersDir();
@@ -61,7 +71,7 @@ function buildNative() {
   const frontEnd = path.join(root, 'native', 'build', 'Release', 'runtime-front-end');
   execFileSync(
     process.env.CC || 'cc',
-    [...FRONT_END_CFLAGS, '-o', frontEnd, path.join(root, 'native', 'runtime-front-end.c')],
+    [...FRONT_END_CFLAGS, '-o', frontEnd, ...frontEndSources()],
     { stdio: 'inherit' },
   );
   fs.copyFileSync(frontEnd, path.join(root, 'dist', 'native', 'runtime-front-end'));

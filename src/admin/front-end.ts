@@ -1,5 +1,5 @@
 /**
- * The runtime wrapper's front-end (native/runtime-front-end.c), made for one installation: the
+ * The runtime wrapper's front-end (native/front-end/), made for one installation: the
  * built program holds a 4096-byte field, a tag and then the wrapper's path, and install writes the
  * path there. No run-time lookup (no /proc/self/exe, no file beside it) and nothing to read: the
  * front-end's cost is what it touches. `ocihooks doctor` reads the path back.

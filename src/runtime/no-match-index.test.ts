@@ -1,6 +1,6 @@
 /**
  * The no-match index: when the wrapper writes it, and when the installed front-end
- * (native/runtime-front-end.c) trusts it to send create/run straight to the runtime.
+ * (native/front-end/) trusts it to send create/run straight to the runtime.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';

@@ -9,7 +9,7 @@
  * in a Slurm step — and only when every hook read needs an annotation to apply (no always, no
  * commands; hasBindMounts counted as true). Otherwise it removes it. The index's modification time
  * is the moment before the folders were read, less CLOCK_MARGIN_MS: the front-end
- * (native/runtime-front-end.c) trusts it only while it is newer than every change to the config
+ * (native/front-end/) trusts it only while it is newer than every change to the config
  * file, each folder and each *.json in them (the later of their modification and status-change
  * times), so any later edit, new, removed or restored file (cp -p and touch -d set the modification
  * time back, never the status change) sends the call to the wrapper again, which writes a new index.

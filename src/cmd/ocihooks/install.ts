@@ -30,7 +30,7 @@ function templatesDir(): string {
   return found;
 }
 
-/** The runtime wrapper's built front-end (native/runtime-front-end.c), in the build. */
+/** The runtime wrapper's built front-end (native/front-end/), in the build. */
 function frontEndProgram(): string {
   const file = path.join(PREFIX, 'native', 'runtime-front-end');
   if (!fs.existsSync(file)) throw new UsageError(`${file}: missing; run npm run build first`);

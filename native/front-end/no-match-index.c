@@ -1,0 +1,147 @@
+/* create/run straight to the runtime when no hooks.d file can match: the index the wrapper writes
+ * (src/runtime/no-match-index.ts writes it and says when it may be trusted), checked here against
+ * every change to what it covers. */
+#include "front-end.h"
+
+/* Whether a process named slurmstepd is among the four nearest ancestors: a Slurm step gets its
+ * GPUs from the wrapper. */
+static int under_slurmstepd(void) {
+  long p = sys3(__NR_getppid, 0, 0, 0);
+  char path[64], num[24], text[1024];
+  for (int k = 0; k < 4; k++) {
+    decimal(num, p);
+    if (!joined(path, sizeof path, "/proc/", num, "/comm")) return 0;
+    long n = read_file(path, text, sizeof text);
+    if (n < 0) return 0;
+    struct lines l = {text, text + n};
+    struct slice comm;
+    if (next_line(&l, &comm) && slice_is(comm, "slurmstepd")) return 1;
+    if (!joined(path, sizeof path, "/proc/", num, "/status")) return 0;
+    long m = sys3(__NR_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+    if (m < 0) return 0;
+    n = read_fd(m, text, sizeof text - 1); /* PPid: is among the first lines */
+    close_fd(m);
+    if (n <= 0) return 0;
+    l.at = text, l.end = text + n;
+    long pp = -1;
+    struct slice s;
+    while (next_line(&l, &s))
+      if (slice_starts(s, "PPid:")) {
+        s.s += 5, s.n -= 5;
+        while (s.n && (s.s[0] == ' ' || s.s[0] == '\t')) s.s++, s.n--;
+        if (!s.n) break;
+        pp = 0;
+        for (size_t i = 0; i < s.n; i++) {
+          if (s.s[i] < '0' || s.s[i] > '9') return 0;
+          pp = pp * 10 + (s.s[i] - '0');
+        }
+        break;
+      }
+    if (pp <= 1) return 0;
+    p = pp;
+  }
+  return 0;
+}
+
+static char index_text[65536];
+
+/* Whether every *.json in dir (as a shell's glob sees them: no dot files) and dir itself are
+ * older than the index, or absent. */
+static int folder_older(const char *dir, struct file_facts index) {
+  struct file_facts d = facts(dir);
+  if (d.exists && !newer(index, d)) return 0;
+  struct listing l;
+  open_listing(&l, dir);
+  if (l.failed) return 1; /* no folder to list: the glob stays a literal that does not exist */
+  char path[4096 + 256];
+  int ok = 1;
+  for (const char *name; ok && (name = next_name(&l));) {
+    size_t k = len_of(name);
+    if (name[0] == '.' || k < 5 || !same(name + k - 5, ".json")) continue;
+    if (!joined(path, sizeof path, dir, "/", name)) {
+      ok = 0;
+      continue;
+    }
+    struct file_facts f = facts(path);
+    if (f.exists && !newer(index, f)) ok = 0;
+  }
+  if (l.failed) ok = 0;
+  close_listing(&l);
+  return ok;
+}
+
+/* Whether the bundle's config.json can be read and has no "annotations". */
+static int bundle_unannotated(const char *bundle) {
+  char path[4096 + 16];
+  if (!joined(path, sizeof path, bundle, *bundle ? "/" : "", "config.json")) return 0;
+  long fd = open_read(path);
+  if (fd < 0) return 0;
+  static const char key[] = "\"annotations\"";
+  enum { KEEP = sizeof key - 2 };
+  char buf[8192 + KEEP];
+  size_t kept = 0;
+  int ok = 1;
+  for (;;) {
+    long r = read_fd(fd, buf + kept, sizeof buf - kept);
+    if (r < 0) ok = 0;
+    if (r <= 0) break;
+    size_t n = kept + (size_t)r;
+    if (holds(buf, n, key)) {
+      ok = 0;
+      break;
+    }
+    kept = n < KEEP ? n : KEEP; /* a key split across two reads */
+    memcpy(buf, buf + n - kept, kept);
+  }
+  close_fd(fd);
+  return ok;
+}
+
+/*
+ * Whether create/run may go straight to the runtime because no hooks.d file can match it
+ * (src/runtime/no-match-index.ts writes the index and says when): an engine-style call (no options
+ * of ours, settings from a config file that gives no annotations), an index for this config file
+ * newer than every change to it and to each hooks folder and *.json in them, a bundle config.json
+ * without annotations, and no slurmstepd above.
+ */
+int no_match(int n, const char *config, int config_annotations, int sub) {
+  if (n != 0 || config_annotations) return 0;
+  struct file_facts c = facts(config);
+  if (!c.regular) return 0;
+  const char *index_path = env_or("OCIHOOKS_RUNTIME_INDEX", "/run/ocihooks/runtime-index");
+  if (index_path[0] != '/') return 0; /* relative: no index (no-match-index.ts says why) */
+  struct file_facts index = facts(index_path);
+  if (!index.regular || !newer(index, c)) return 0;
+  long len = read_file(index_path, index_text, sizeof index_text);
+  if (len < 0) return 0;
+  struct lines l = {index_text, index_text + len};
+  struct slice line;
+  int covered = 0;
+  char dir[4096];
+  while (next_line(&l, &line)) {
+    if (slice_is(line, "ocihooks-runtime no-match index 1")) continue;
+    if (slice_starts(line, "config=")) {
+      line.s += 7, line.n -= 7;
+      if (!slice_is(line, config)) return 0;
+      covered = 1;
+    } else if (slice_starts(line, "dir=")) {
+      if (line.n - 4 >= sizeof dir) return 0;
+      memcpy(dir, line.s + 4, line.n - 4);
+      dir[line.n - 4] = 0;
+      if (!folder_older(dir, index)) return 0;
+    } else {
+      return 0;
+    }
+  }
+  if (!covered || under_slurmstepd()) return 0;
+  /* The bundle: --bundle/-b after the subcommand, else the current folder. */
+  const char *bundle = "", *prev = "";
+  for (int i = sub + 1; i < inv.argc; i++) {
+    const char *a = inv.argv[i];
+    if (same(prev, "--bundle") || same(prev, "-b")) bundle = a;
+    if (starts(a, "--bundle=")) bundle = a + 9;
+    else if (starts(a, "-b=")) bundle = a + 3;
+    prev = a;
+  }
+  return bundle_unannotated(bundle);
+}

@@ -1,0 +1,85 @@
+/* The front-end's own failures, where the engine shows them: a line on stderr and, when the
+ * runtime's arguments name a --log, a record there as runc writes one. Twin of
+ * src/runtime/runtime-log.ts (the wrapper's own failures). */
+#include "front-end.h"
+
+void put(struct text *t, const char *s) {
+  while (*s && t->n + 1 < sizeof t->s) t->s[t->n++] = *s++;
+  t->s[t->n] = 0;
+}
+/* s as a JSON string, quotes included (what JSON.stringify writes for it). */
+static void put_json(struct text *t, const char *s) {
+  static const char hex[] = "0123456789abcdef";
+  put(t, "\"");
+  for (; *s; s++) {
+    unsigned char c = (unsigned char)*s;
+    char one[7] = {(char)c, 0};
+    if (c == '"' || c == '\\') one[0] = '\\', one[1] = (char)c, one[2] = 0;
+    else if (c == '\n') one[0] = '\\', one[1] = 'n', one[2] = 0;
+    else if (c < 0x20) one[0] = '\\', one[1] = 'u', one[2] = '0', one[3] = '0', one[4] = hex[c >> 4], one[5] = hex[c & 15], one[6] = 0;
+    put(t, one);
+  }
+  put(t, "\"");
+}
+/* Now as toISOString writes it: 2026-11-25T14:17:14.123Z. */
+static void put_now(struct text *t) {
+  struct {
+    long sec, nsec;
+  } ts = {0, 0};
+  sys3(__NR_clock_gettime, 0 /* CLOCK_REALTIME */, &ts, 0);
+  long days = ts.sec / 86400, secs = ts.sec % 86400;
+  /* civil_from_days (H. Hinnant): days since 1970-01-01 to year, month, day */
+  long z = days + 719468, era = z / 146097, doe = z - era * 146097;
+  long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365, doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  long mp = (5 * doy + 2) / 153, d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9, y = yoe + era * 400 + (m <= 2);
+  long parts[7] = {y, m, d, secs / 3600, secs / 60 % 60, secs % 60, ts.nsec / 1000000};
+  static const char *const after[7] = {"-", "-", "T", ":", ":", ".", "Z"};
+  static const int width[7] = {4, 2, 2, 2, 2, 2, 3};
+  for (int i = 0; i < 7; i++) {
+    char num[24], pad[8] = "0000000";
+    decimal(num, parts[i]);
+    pad[width[i] > (int)len_of(num) ? width[i] - (int)len_of(num) : 0] = 0;
+    put(t, pad);
+    put(t, num);
+    put(t, after[i]);
+  }
+}
+
+/*
+ * Says `message` on stderr and, when the runtime's arguments name a --log (docker and containerd:
+ * `--log FILE --log-format json`, whose last error record they show), appends it there as runc
+ * writes one -- as src/runtime/runtime-log.ts does for the wrapper's own failures.
+ */
+void report(const char *message) {
+  say(2, message);
+  say(2, "\n");
+  const char *file = 0;
+  int json = 0;
+  for (int i = 1; i < inv.argc; i++) {
+    const char *a = inv.argv[i];
+    if (same(a, "--log")) file = inv.argv[i + 1];
+    else if (starts(a, "--log=")) file = a + 6;
+    else if (same(a, "--log-format")) json = inv.argv[i + 1] && same(inv.argv[i + 1], "json");
+    else if (starts(a, "--log-format=")) json = same(a + 13, "json");
+  }
+  if (!file || !*file) return;
+  static struct text line;
+  line.n = 0;
+  if (json) {
+    put(&line, "{\"level\":\"error\",\"msg\":");
+    put_json(&line, message);
+    put(&line, ",\"time\":\"");
+    put_now(&line);
+    put(&line, "\"}\n");
+  } else {
+    put(&line, "time=\"");
+    put_now(&line);
+    put(&line, "\" level=error msg=");
+    put_json(&line, message);
+    put(&line, "\n");
+  }
+  long fd = sys6(__NR_openat, AT_FDCWD, (long)file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666, 0);
+  if (fd < 0) return; /* the engine reads stderr then, or nothing: the line was written there */
+  write_all((int)fd, line.s, line.n);
+  close_fd(fd);
+}
