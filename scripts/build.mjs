@@ -69,11 +69,9 @@ function buildNative() {
     path.join(root, 'dist', 'native', 'ocihooks.node'),
   );
   const frontEnd = path.join(root, 'native', 'build', 'Release', 'runtime-front-end');
-  execFileSync(
-    process.env.CC || 'cc',
-    [...FRONT_END_CFLAGS, '-o', frontEnd, ...frontEndSources()],
-    { stdio: 'inherit' },
-  );
+  execFileSync(process.env.CC || 'cc', [...FRONT_END_CFLAGS, '-o', frontEnd, ...frontEndSources()], {
+    stdio: 'inherit',
+  });
   fs.copyFileSync(frontEnd, path.join(root, 'dist', 'native', 'runtime-front-end'));
   fs.chmodSync(path.join(root, 'dist', 'native', 'runtime-front-end'), 0o755);
 }
