@@ -9,7 +9,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_CDI_DIRS } from '../cdi/registry';
-import { UsageError } from '../core/errors';
+import { UsageError, messageOf } from '../core/errors';
 import { parseJson } from '../core/json';
 import { HookContext, runProgram } from '../engine/cli/program';
 import { runContainerHook } from '../engine/container-hook';
@@ -29,7 +29,7 @@ function precreate(args: GpuArgs, ctx: HookContext): void {
   try {
     text = fs.readFileSync(args['config-file'] ?? 0, 'utf8');
   } catch (e) {
-    throw new UsageError(`${what}: ${(e as Error).message}`);
+    throw new UsageError(`${what}: ${messageOf(e)}`, { cause: e });
   }
   process.stdout.write(JSON.stringify(precreateConfig(args, ctx.log, parseJson(text, what), what)));
 }

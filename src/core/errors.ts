@@ -18,6 +18,19 @@ export function errorCode(e: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
+/**
+ * The errno name anywhere down e's chain of causes: a wrapped ENOENT stays an ENOENT to whoever
+ * handles the error at the top, as Go's errors.Is sees through %w.
+ */
+export function causeCode(e: unknown): string | undefined {
+  for (let c: unknown = e, depth = 0; typeof c === 'object' && c !== null && depth < 32; depth++) {
+    const code = errorCode(c);
+    if (code) return code;
+    c = (c as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
 export function messageOf(e: unknown): string {
   return typeof e === 'object' && e !== null && typeof (e as { message?: unknown }).message === 'string'
     ? (e as Error).message

@@ -3,7 +3,7 @@
  * the zod setting every schema of the project relies on.
  */
 import * as z from 'zod/mini';
-import { UsageError } from './errors';
+import { UsageError, messageOf } from './errors';
 
 // No generated code: zod would otherwise compile each object schema with new Function on its first
 // parse, which a hook (one parse per schema, then exit) pays for and never gets back.
@@ -67,7 +67,7 @@ export function parseJson(text: string, what: string): unknown {
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new UsageError(`${what}: not valid JSON (${(e as Error).message})`);
+    throw new UsageError(`${what}: not valid JSON (${messageOf(e)})`, { cause: e });
   }
 }
 

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isatty } from 'node:tty';
-import { UsageError, errorCode } from '../core/errors';
+import { UsageError, errorCode, messageOf } from '../core/errors';
 import { envList } from '../core/env';
 import { parseJson, parseWith } from '../core/json';
 import { Bundle, OciConfig, OciState, ociConfigSchema, ociStateSchema } from '../core/oci';
@@ -26,8 +26,8 @@ function readFileOrExplain(file: string, what: string): string {
           ? 'is a directory'
           : code === 'EACCES'
             ? 'permission denied'
-            : (e as Error).message;
-    throw new UsageError(`${what} ${file}: ${reason}`);
+            : messageOf(e);
+    throw new UsageError(`${what} ${file}: ${reason}`, { cause: e });
   }
 }
 
@@ -48,7 +48,7 @@ export function readState(stateFile: string | undefined): OciState {
       try {
         text = readFdFully(0, STDIN_TIMEOUT_MS).toString('utf8');
       } catch (e) {
-        throw new UsageError(`state on stdin: cannot read (${(e as Error).message})`);
+        throw new UsageError(`state on stdin: cannot read (${messageOf(e)})`, { cause: e });
       }
     }
   }
@@ -62,8 +62,10 @@ export function loadBundle(state: OciState): Bundle {
   let st: fs.Stats;
   try {
     st = fs.statSync(dir);
-  } catch {
-    throw new UsageError(`bundle ${dir}: no such directory`);
+  } catch (e) {
+    throw new UsageError(`bundle ${dir}: ${errorCode(e) === 'ENOENT' ? 'no such directory' : messageOf(e)}`, {
+      cause: e,
+    });
   }
   if (!st.isDirectory()) throw new UsageError(`bundle ${dir}: not a directory`);
   const configPath = path.join(dir, 'config.json');

@@ -33,7 +33,7 @@ export function runPrecreateInProcess(hook: OciHook, config: Json): Json {
   try {
     args = parseArgs<GpuArgs>(GPU_SPEC, (hook.args ?? []).slice(2)) as GpuArgs;
   } catch (e) {
-    throw new ActionError(`${GPU_SPEC.program}: ${messageOf(e)}`);
+    throw new ActionError(`${GPU_SPEC.program}: ${messageOf(e)}`, { cause: e });
   }
   const setup = createLogger(GPU_SPEC.program, args['log-level'], args['log-file']);
   if (setup.problem) process.stderr.write(`${GPU_SPEC.program}: warning: ${setup.problem}\n`);
@@ -44,6 +44,6 @@ export function runPrecreateInProcess(hook: OciHook, config: Json): Json {
       { exitCode: exitCodeOf(e), err: e instanceof Error ? e.stack : String(e) },
       messageOf(e).split('\n')[0],
     );
-    throw new ActionError(`${GPU_SPEC.program}: ${messageOf(e)}`);
+    throw new ActionError(`${GPU_SPEC.program}: ${messageOf(e)}`, { cause: e });
   }
 }

@@ -3,6 +3,7 @@
  * match`, `ocihooks validate` and the runtime wrapper. A match error (a command condition on a
  * config whose process has no args) refuses the container, as podman does.
  */
+import { messageOf } from '../core/errors';
 import type { HookFile } from './read';
 import type { OciHook } from './schema';
 import { ContainerFacts, MatchError, whenMatches } from './when';
@@ -21,7 +22,7 @@ export function matchHooks(hooks: readonly HookFile[], c: ContainerFacts): Recor
     try {
       match = whenMatches(f.def.when, c);
     } catch (e) {
-      throw new MatchError(`matching hook ${JSON.stringify(f.name)}: ${(e as Error).message}`);
+      throw new MatchError(`matching hook ${JSON.stringify(f.name)}: ${messageOf(e)}`, { cause: e });
     }
     if (!match) continue;
     for (const stage of f.def.stages ?? []) (out[stage] ??= []).push({ file: f.file, hook: f.def.hook });

@@ -43,10 +43,11 @@ export function runTrusted(path: string, o: TrustedRun): Buffer {
   });
   const stderr = (r.stderr?.toString('utf8') ?? '').trim().split('\n').slice(-3).join(' | ');
   const tail = stderr ? `: ${stderr}` : '';
-  if (r.error && errorCode(r.error) === 'ETIMEDOUT') throw new ActionError(`killed after ${o.timeoutMs} ms timeout`);
+  if (r.error && errorCode(r.error) === 'ETIMEDOUT')
+    throw new ActionError(`killed after ${o.timeoutMs} ms timeout`, { cause: r.error });
   // A program may exit without reading all of its stdin: that EPIPE is ours, its exit status tells.
   const stdinClosedEarly = r.error && errorCode(r.error) === 'EPIPE' && (r.status !== null || r.signal !== null);
-  if (r.error && !stdinClosedEarly) throw new ActionError(r.error.message);
+  if (r.error && !stdinClosedEarly) throw new ActionError(r.error.message, { cause: r.error });
   if (r.signal) throw new ActionError(`killed by ${r.signal}${tail}`);
   if (r.status !== 0) throw new ActionError(`exit ${r.status}${tail}`);
   return r.stdout ?? Buffer.alloc(0);

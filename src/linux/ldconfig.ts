@@ -60,7 +60,7 @@ export function runLdconfig(
   try {
     runTrusted(ldconfig, { args, timeoutMs });
   } catch (e) {
-    throw new ActionError(`${ldconfig} ${args.join(' ')}: ${messageOf(e)}`);
+    throw new ActionError(`${ldconfig} ${args.join(' ')}: ${messageOf(e)}`, { cause: e });
   }
 }
 

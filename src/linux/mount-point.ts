@@ -42,6 +42,7 @@ export function ensureMountPoint(rootFd: number, containerPath: string, kind: Mo
     if (errorCode(e) === 'EROFS')
       throw new ActionError(
         `destination ${containerPath}: the image lacks it and the rootfs is read-only when this hook runs (${messageOf(e)}); add it to the image or set root.readonly to false`,
+        { cause: e },
       );
     throw e;
   }

@@ -44,7 +44,7 @@ export function rewriteBundleConfig(
     stat = fs.statSync(configPath);
     text = fs.readFileSync(configPath, 'utf8');
   } catch (e) {
-    throw new UsageError(`config ${configPath}: ${messageOf(e)}`);
+    throw new UsageError(`config ${configPath}: ${messageOf(e)}`, { cause: e });
   }
   const original = originalConfig(parseJson(text, `config ${configPath}`) as Json, configPath);
   const edited = edit ? structuredClone(original) : original;
@@ -54,7 +54,7 @@ export function rewriteBundleConfig(
   try {
     writeFileAtomically(configPath, JSON.stringify(config, null, 2), { like: stat });
   } catch (e) {
-    throw new UsageError(`config ${configPath}: ${messageOf(e)}`);
+    throw new UsageError(`config ${configPath}: ${messageOf(e)}`, { cause: e });
   }
   return added;
 }

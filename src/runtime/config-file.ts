@@ -33,7 +33,9 @@ export function readRuntimeConfig(env: NodeJS.ProcessEnv): RuntimeConfig & { fil
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
     if (!named && errorCode(e) === 'ENOENT') return {};
-    throw new UsageError(`runtime config ${file}${named ? ' (OCIHOOKS_RUNTIME_CONFIG)' : ''}: ${messageOf(e)}`);
+    throw new UsageError(`runtime config ${file}${named ? ' (OCIHOOKS_RUNTIME_CONFIG)' : ''}: ${messageOf(e)}`, {
+      cause: e,
+    });
   }
   return {
     ...parseWith(runtimeConfigSchema, parseJson(text, `runtime config ${file}`), `runtime config ${file}`),

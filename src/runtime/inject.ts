@@ -27,12 +27,14 @@ function runPrecreate(hook: OciHook, file: string, config: Json): Json {
       captureStdout: true,
     });
   } catch (e) {
-    throw new ActionError(`precreate hook ${hook.path} (${file}): ${messageOf(e)}`);
+    throw new ActionError(`precreate hook ${hook.path} (${file}): ${messageOf(e)}`, { cause: e });
   }
   try {
     return JSON.parse(out.toString()) as Json;
   } catch (e) {
-    throw new ActionError(`precreate hook ${hook.path} (${file}): its output is not JSON: ${messageOf(e)}`);
+    throw new ActionError(`precreate hook ${hook.path} (${file}): its output is not JSON: ${messageOf(e)}`, {
+      cause: e,
+    });
   }
 }
 
@@ -69,7 +71,7 @@ export function injectHooks(
   try {
     matched = matchHooks(read.hooks, factsFromConfig(parsed, extraAnnotations));
   } catch (e) {
-    throw new UsageError(`config ${configPath}: ${messageOf(e)}`);
+    throw new UsageError(`config ${configPath}: ${messageOf(e)}`, { cause: e });
   }
   const added: string[] = [];
   for (const [stage, hooks] of Object.entries(matched)) {
@@ -90,7 +92,7 @@ export function injectHooks(
     try {
       inside = opts.precreateInProcess?.(m.hook, config);
     } catch (e) {
-      throw new ActionError(`precreate hook ${m.hook.path} (${m.file}): ${messageOf(e)}`);
+      throw new ActionError(`precreate hook ${m.hook.path} (${m.file}): ${messageOf(e)}`, { cause: e });
     }
     config = inside ?? runPrecreate(m.hook, m.file, config);
     added.push(`precreate ${path.basename(m.file)}${inside ? ' (in process)' : ''}`);

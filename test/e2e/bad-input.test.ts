@@ -2,6 +2,7 @@
  * Bad input: one clear line on stderr naming the field or file, exit 2, nothing done.
  * Runs the built programs as a runtime or a person would.
  */
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BIN, makeBundle, makeBusyboxRootfs, requireBuilt, run, tmpDir } from '../support/e2e';
@@ -137,4 +138,18 @@ test('a hook whose log file cannot be opened (a path under /proc) says so in one
     expect.stringMatching(/^ocihook-mount: warning: log file \/proc\/no-such\/hook\.log: .*; logging disabled$/),
   ]);
   expect(JSON.parse(r.stdout).hook).toBe('mount');
+});
+
+test("errors keep their cause up to the top: the hook's log record of its failure carries the errno", () => {
+  const log = path.join(dir, 'mount.log');
+  const hook = BIN('ocihook-mount');
+  const r = spawnSync(process.execPath, [hook, '--state-file', path.join(dir, 'no-state.json'), '--log-file', log], {
+    encoding: 'utf8',
+  });
+  expect([r.status, r.stderr]).toEqual([
+    2,
+    `ocihook-mount: state file ${path.join(dir, 'no-state.json')}: no such file\n`,
+  ]);
+  const record = JSON.parse(fs.readFileSync(log, 'utf8').trim().split('\n').pop() as string);
+  expect([record.exitCode, record.code]).toEqual([2, 'ENOENT']);
 });

@@ -67,3 +67,16 @@ export function expectGolden(testFile: string, name: string, value: unknown): vo
     throw new Error(`${file}: no golden file; write it with OCIHOOKS_UPDATE_GOLDEN=1 and review it before committing`);
   expect(actual).toEqual(JSON.parse(fs.readFileSync(file, 'utf8')));
 }
+
+/**
+ * What fn throws, as [its class, its message]: errors carry the error they wrap as `cause`, which
+ * jest's toThrow(new X(msg)) would compare too.
+ */
+export function failureOf(fn: () => unknown): [unknown, string] {
+  try {
+    fn();
+  } catch (e) {
+    return [(e as Error).constructor, (e as Error).message];
+  }
+  throw new Error('did not throw');
+}

@@ -18,7 +18,7 @@ export function readConfigFile(file: string): OciConfig {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
-    throw new UsageError(`${what}: ${messageOf(e)}`);
+    throw new UsageError(`${what}: ${messageOf(e)}`, { cause: e });
   }
   return parseWith(ociConfigSchema, parseJson(text, what), what);
 }

@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import type { CommandModule } from 'yargs';
 import { keyValueArgs } from '../../core/env';
-import { UsageError } from '../../core/errors';
+import { UsageError, messageOf } from '../../core/errors';
 import { matchHooks } from '../../hooksd/match';
 import { DEFAULT_HOOKS_DIRS, readHooksDirs } from '../../hooksd/read';
 import { factsFromConfig } from '../../hooksd/when';
@@ -46,7 +46,7 @@ export const matchCommand: CommandModule<object, Args> = {
     try {
       matched = matchHooks(read.hooks, factsFromConfig(config, keyValueArgs(a.annotation, '--annotation')));
     } catch (e) {
-      throw new UsageError(`podman would refuse this container: ${(e as Error).message}`);
+      throw new UsageError(`podman would refuse this container: ${messageOf(e)}`, { cause: e });
     }
     if (a.json) {
       process.stdout.write(JSON.stringify(matched, null, 2) + '\n');

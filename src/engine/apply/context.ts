@@ -52,7 +52,7 @@ export function step<T>(action: string, fn: () => T): T {
   try {
     return fn();
   } catch (e) {
-    throw new ActionError(`${action}: ${messageOf(e)}`);
+    throw new ActionError(`${action}: ${messageOf(e)}`, { cause: e });
   }
 }
 

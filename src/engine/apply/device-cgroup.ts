@@ -23,6 +23,7 @@ export function checkDeviceReachable(a: DeviceAction): void {
   } catch (e) {
     throw new ActionError(
       `device ${a.source}: cannot be opened for "${a.access}" by this user (${errorCode(e)}); a user-namespaced container can only get devices its user may open`,
+      { cause: e },
     );
   }
 }

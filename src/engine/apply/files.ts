@@ -46,7 +46,7 @@ function symlink(run: ApplyRun, a: SymlinkAction): void {
       n.renameat(dirFd, tmp, dirFd, name);
     } catch (e) {
       n.unlinkat(dirFd, tmp, 0);
-      throw new ActionError(`${a.link}: ${errorCode(e) === 'EISDIR' ? 'is a directory' : messageOf(e)}`);
+      throw new ActionError(`${a.link}: ${errorCode(e) === 'EISDIR' ? 'is a directory' : messageOf(e)}`, { cause: e });
     }
   } finally {
     fs.closeSync(dirFd);

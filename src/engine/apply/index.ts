@@ -88,7 +88,7 @@ export function applyPlan(plan: Plan, opts: ApplyOptions): Applied {
     return run;
   } catch (e) {
     run.rollback();
-    throw e instanceof ActionError ? e : new ActionError(messageOf(e));
+    throw e instanceof ActionError ? e : new ActionError(messageOf(e), { cause: e });
   } finally {
     run.closeFds();
   }

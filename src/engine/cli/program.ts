@@ -2,7 +2,7 @@
  * How a hook program runs: arguments, logger, body; and how its errors become exit codes —
  * 0 done, 1 failed while acting, 2 bad input or usage — with one line on stderr for a failure.
  */
-import { exitCodeOf, failureLine, messageOf } from '../../core/errors';
+import { causeCode, exitCodeOf, failureLine, messageOf } from '../../core/errors';
 import { Logger, createLogger } from '../log';
 import { phaseDone, reportTimingsAtExit } from '../timing';
 import { CliSpec, CommonArgs, parseArgs } from './options';
@@ -34,7 +34,10 @@ export function runProgram<A extends CommonArgs>(
     body(args, { log });
   } catch (e) {
     const code = exitCodeOf(e);
-    log?.error({ exitCode: code, err: e instanceof Error ? e.stack : String(e) }, messageOf(e).split('\n')[0]);
+    log?.error(
+      { exitCode: code, code: causeCode(e), err: e instanceof Error ? e.stack : String(e) },
+      messageOf(e).split('\n')[0],
+    );
     process.stderr.write(failureLine(spec.program, e));
     process.exitCode = code;
   }

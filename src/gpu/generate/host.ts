@@ -60,7 +60,7 @@ export class Host {
       return fs.readFileSync(file, 'utf8');
     } catch (e) {
       if (errorCode(e) === 'ENOENT' || errorCode(e) === 'ENOTDIR') return undefined;
-      throw new ActionError(`${file}: ${messageOf(e)}`);
+      throw new ActionError(`${file}: ${messageOf(e)}`, { cause: e });
     }
   }
 
@@ -70,7 +70,7 @@ export class Host {
       return fs.readdirSync(dir).sort();
     } catch (e) {
       if (errorCode(e) === 'ENOENT' || errorCode(e) === 'ENOTDIR') return [];
-      throw new ActionError(`${dir}: ${messageOf(e)}`);
+      throw new ActionError(`${dir}: ${messageOf(e)}`, { cause: e });
     }
   }
 

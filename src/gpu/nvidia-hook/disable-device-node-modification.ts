@@ -32,7 +32,7 @@ function hostParams(file: string): string | undefined {
     return fs.readFileSync(file, 'utf8');
   } catch (e) {
     if (errorCode(e) === 'ENOENT') return undefined;
-    throw new ActionError(`${file}: failed to load params file: ${messageOf(e)}`);
+    throw new ActionError(`${file}: failed to load params file: ${messageOf(e)}`, { cause: e });
   }
 }
 

@@ -36,7 +36,9 @@ export function openDeviceCgroup(cg: DeviceCgroup): { dirFd: number; close(): vo
   try {
     mnt = mountHierarchy(cg.version);
   } catch (e) {
-    throw new ActionError(`cannot reach the cgroup v${cg.version} hierarchy for ${cg.path}: ${messageOf(e)}`);
+    throw new ActionError(`cannot reach the cgroup v${cg.version} hierarchy for ${cg.path}: ${messageOf(e)}`, {
+      cause: e,
+    });
   }
   try {
     const dirFd = n.openat(mnt, relative(cg.path), c.O_RDONLY | c.O_DIRECTORY | c.O_CLOEXEC, 0);
@@ -47,7 +49,7 @@ export function openDeviceCgroup(cg: DeviceCgroup): { dirFd: number; close(): vo
       },
     };
   } catch (e) {
-    throw new ActionError(`container cgroup ${cg.path} (v${cg.version}): ${messageOf(e)}`);
+    throw new ActionError(`container cgroup ${cg.path} (v${cg.version}): ${messageOf(e)}`, { cause: e });
   } finally {
     fs.closeSync(mnt);
   }

@@ -39,7 +39,7 @@ export function deviceCgroupOfPid(pid: number | 'self'): DeviceCgroup {
   try {
     text = fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8');
   } catch (e) {
-    throw new ActionError(`cannot read /proc/${pid}/cgroup: ${messageOf(e)}`);
+    throw new ActionError(`cannot read /proc/${pid}/cgroup: ${messageOf(e)}`, { cause: e });
   }
   const cg = deviceCgroupOf(parseProcCgroup(text));
   if (!cg) throw new ActionError(`/proc/${pid}/cgroup names no devices controller and no cgroup v2 hierarchy`);

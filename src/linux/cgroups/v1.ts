@@ -12,7 +12,7 @@ export function allowDevicesV1(dirFd: number, rules: DeviceAllow[]): void {
       try {
         fs.writeSync(fd, describeRule(r));
       } catch (e) {
-        throw new ActionError(`devices.allow "${describeRule(r)}": ${messageOf(e)}`);
+        throw new ActionError(`devices.allow "${describeRule(r)}": ${messageOf(e)}`, { cause: e });
       }
     }
   } finally {

@@ -57,7 +57,9 @@ export function slurmGpus(step: SlurmStep, env: NodeJS.ProcessEnv, cdiDirs: stri
       captureStdout: true,
     }).toString();
   } catch (e) {
-    throw new ActionError(`Slurm step ${step.job}.${step.step}: scontrol -d show job ${step.job}: ${messageOf(e)}`);
+    throw new ActionError(`Slurm step ${step.job}.${step.step}: scontrol -d show job ${step.job}: ${messageOf(e)}`, {
+      cause: e,
+    });
   }
   const indices = gpuIndicesOnNode(text, node);
   if (!indices.length) return { step, node, indices, devices: [] };
@@ -66,7 +68,8 @@ export function slurmGpus(step: SlurmStep, env: NodeJS.ProcessEnv, cdiDirs: stri
   try {
     files = gresGpuFiles(fs.readFileSync(gresConf, 'utf8'), node, gresConf);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new ActionError(`${gresConf}: ${messageOf(e)}`);
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT')
+      throw new ActionError(`${gresConf}: ${messageOf(e)}`, { cause: e });
   }
   const devices = indices.map((i) => {
     if (!files.length) return `nvidia.com/gpu=${i}`;
