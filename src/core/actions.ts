@@ -54,6 +54,11 @@ export interface LdconfigAction {
   ldconfig: string;
   /** Container folders written to the drop-in before the cache is rebuilt. */
   folders: string[];
+  /**
+   * The image's system folders, listed after its own configuration because the host's ldconfig
+   * searches only its own: `debianLike` for an image with /etc/debian_version, `other` otherwise.
+   */
+  systemFolders: { debianLike: string[]; other: string[] };
   timeoutMs: number;
 }
 
