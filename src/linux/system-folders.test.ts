@@ -10,7 +10,9 @@ import { imageSystemFolders, isDebianLike } from './system-folders';
 
 describe('imageSystemFolders', () => {
   test.each<[string, string[], string[]]>([
-    // nvidia-container-toolkit 1.20 debianSystemSearchPaths / nonDebianSystemSearchPaths (amd64, arm64)
+    // nvidia-container-toolkit 1.20 debianSystemSearchPaths / nonDebianSystemSearchPaths (amd64, arm64).
+    // The x64 row is also what its nvidia-cdi-hook, built from source, wrote to zz-nvcr-*.conf in a
+    // Debian-like and a Rocky-like image under runc (docs/linker-cache.md, "Side by side").
     [
       'x64',
       ['/lib/x86_64-linux-gnu', '/usr/lib/x86_64-linux-gnu', '/lib', '/usr/lib'],

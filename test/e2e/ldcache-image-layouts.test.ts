@@ -9,6 +9,8 @@
  * inside the container (busybox od of /etc/ld.so.cache) and listed by this host's `ldconfig -p -C`,
  * glibc's own reader; the test program runs only where the cache finds libc (the loader copied
  * from a Debian host searches no /lib64 by itself). The image's files are compared before and after.
+ * NVIDIA's nvidia-cdi-hook 1.20, built from source and run the same way on these layouts, listed the
+ * same caches for the Rocky-like and Debian-like images (docs/linker-cache.md, "Side by side").
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -27,7 +29,10 @@ const INJECTED = '/opt/ocihooks-test/lib';
 type Layout = 'rocky' | 'debian' | 'musl';
 type CachePath = 'ocihook-ldconfig' | 'LDCONFIG_PATH' | 'update-ldcache';
 
-/** Where each layout keeps its system libraries: the mount hook binds the test library there (Sarus's usual use of LDCONFIG_PATH). */
+/**
+ * Where each layout keeps its system libraries: the mount hook binds the test library there, the
+ * way sites use Sarus's LDCONFIG_PATH (no folder of its own).
+ */
 const SYSTEM_LIB_DIR: Record<Layout, string> = {
   rocky: '/usr/lib64',
   debian: '/usr/lib/x86_64-linux-gnu',

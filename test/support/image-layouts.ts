@@ -63,7 +63,10 @@ export function makeRockyLikeRootfs(dir: string): string {
   return dir;
 }
 
-/** makeGlibcRootfs with /etc/debian_version and /usr/lib/x86_64-linux-gnu, and a library in /usr/lib64 that no Debian ldconfig reads. */
+/**
+ * makeGlibcRootfs with /etc/debian_version and /usr/lib/x86_64-linux-gnu, and a library in
+ * /usr/lib64 that no Debian ldconfig reads.
+ */
 export function makeDebianLikeRootfs(dir: string): string {
   const rootfs = makeGlibcRootfs(dir);
   fs.writeFileSync(path.join(rootfs, 'etc/debian_version'), '12.11\n');

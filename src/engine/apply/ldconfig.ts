@@ -3,12 +3,13 @@
  * ldconfig builds it from the image's own configuration plus the injected folders and the image's
  * system folders (ldconfig-conf.ts; -r the rootfs as seen from here; -f and -C in a scratch folder
  * in the container's /dev, the per-container tmpfs); the file is bound read-only over
- * /etc/ld.so.cache and the scratch folder removed, the mount holding the file. So the image keeps its own cache and configuration: Slurm's bundles (one
- * rootfs shared by every step and node, on disk), read-only roots (crun applies root.readonly
- * before these hooks) and images on read-only file systems all work, and nothing is left when the
- * container ends. A later hook of the same start (each is its own process) finds the cache an
- * earlier one bound, keeps its folders and replaces it. ldconfig still makes missing SONAME links
- * where it may write, as NVIDIA's update-ldcache does.
+ * /etc/ld.so.cache and the scratch folder removed, the mount holding the file. So the image keeps
+ * its own cache and configuration: Slurm's bundles (one rootfs shared by every step and node, on
+ * disk), read-only roots (crun applies root.readonly before these hooks) and images on read-only
+ * file systems all work, and nothing is left when the container ends. A later hook of the same
+ * start (each is its own process) finds the cache an earlier one bound, keeps its folders and
+ * replaces it. ldconfig still makes missing SONAME links where it may write, as NVIDIA's
+ * update-ldcache does.
  */
 import * as fs from 'node:fs';
 import type { LdconfigAction } from '../../core/actions';
