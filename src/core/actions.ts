@@ -52,8 +52,13 @@ export interface AllowDevicesAction {
 export interface LdconfigAction {
   action: 'ldconfig';
   ldconfig: string;
-  /** Container folders written to the drop-in before the cache is rebuilt. */
+  /** Container folders listed ahead of the image's configuration when the cache is rebuilt. */
   folders: string[];
+  /**
+   * The image's system folders, listed after its own configuration because the host's ldconfig
+   * searches only its own: `debianLike` for an image with /etc/debian_version, `other` otherwise.
+   */
+  systemFolders: { debianLike: string[]; other: string[] };
   timeoutMs: number;
 }
 

@@ -42,9 +42,15 @@ test('one line per action', () => {
       ],
     }),
   ).toBe('allow devices c 1:* r, a *:* m');
-  expect(describeAction({ action: 'ldconfig', ldconfig: '/sbin/ldconfig', folders: ['/opt/lib'], timeoutMs: 1 })).toBe(
-    'ldconfig /sbin/ldconfig with /opt/lib',
-  );
+  expect(
+    describeAction({
+      action: 'ldconfig',
+      ldconfig: '/sbin/ldconfig',
+      folders: ['/opt/lib'],
+      systemFolders: { debianLike: ['/lib'], other: ['/lib64'] },
+      timeoutMs: 1,
+    }),
+  ).toBe('ldconfig /sbin/ldconfig with /opt/lib');
   expect(describeAction({ action: 'run-hook', path: '/bin/hook', args: ['hook', '--x'], env: [], timeoutMs: 1 })).toBe(
     'run hook /bin/hook --x',
   );

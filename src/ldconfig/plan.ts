@@ -1,10 +1,11 @@
 /**
  * Planning for the ldconfig hook: one action that rebuilds the container's linker cache with a
- * trusted host ldconfig, after writing the given container folders to the ocihooks drop-in.
+ * trusted host ldconfig, with the given container folders and the image's system folders.
  */
 import { UsageError } from '../core/errors';
 import { Plan, PlanInput, newPlan } from '../core/plan';
 import { DEFAULT_LDCONFIG_CANDIDATES, validateLdconfigPath } from '../linux/ldconfig';
+import { imageSystemFolders } from '../linux/system-folders';
 
 export interface LdconfigHookArgs {
   /** The host ldconfig (the admin's --ldconfig-path, or the first default that exists). */
@@ -26,6 +27,12 @@ export function planLdconfigHook(p: PlanInput, args: LdconfigHookArgs): Plan {
     throw new UsageError(`no host ldconfig at ${DEFAULT_LDCONFIG_CANDIDATES.join(' or ')}: pass --ldconfig-path`);
   const ldconfig = validateLdconfigPath(args.ldconfig, p.bundle.rootfs, '--ldconfig-path');
   return newPlan('ldconfig', p, [
-    { action: 'ldconfig', ldconfig, folders: args.folders, timeoutMs: Math.round(args.timeoutSeconds * 1000) },
+    {
+      action: 'ldconfig',
+      ldconfig,
+      folders: args.folders,
+      systemFolders: imageSystemFolders(),
+      timeoutMs: Math.round(args.timeoutSeconds * 1000),
+    },
   ]);
 }

@@ -11,6 +11,7 @@ import type { HostView } from '../engine/host';
 import { containerEnv } from '../engine/inputs';
 import type { LdCache } from '../linux/ldcache';
 import { DEFAULT_LDCONFIG_TIMEOUT_MS, validateLdconfigPath } from '../linux/ldconfig';
+import { imageSystemFolders } from '../linux/system-folders';
 import { DeviceRequest, MountRequest, parseDeviceRequest, parseMountRequest } from './args';
 import { fiProviderPath, hasToken, substituteToken, withStandIn } from './fi-provider-path';
 
@@ -89,7 +90,14 @@ export function planMountHook(p: PlanInput, args: CheckedMountHookArgs, sources:
     rules.push({ type: d.type, major: d.major, minor: d.minor, access: req.access });
   });
   if (rules.length) actions.push({ action: 'allow-devices', rules });
-  if (ldconfig) actions.push({ action: 'ldconfig', ldconfig, folders: [], timeoutMs: DEFAULT_LDCONFIG_TIMEOUT_MS });
+  if (ldconfig)
+    actions.push({
+      action: 'ldconfig',
+      ldconfig,
+      folders: [],
+      systemFolders: imageSystemFolders(),
+      timeoutMs: DEFAULT_LDCONFIG_TIMEOUT_MS,
+    });
 
   return newPlan('mount', p, actions);
 }

@@ -1,14 +1,15 @@
 /**
  * The linker-cache step: a cache for this container only, never written into the image. The host
- * ldconfig builds it from the image's own configuration plus the injected folders (-r the rootfs
- * as seen from here; -f and -C in a scratch folder in the container's /dev, the per-container
- * tmpfs); the file is bound read-only over /etc/ld.so.cache and the scratch folder removed, the
- * mount holding the file. So the image keeps its own cache and configuration: Slurm's bundles (one
- * rootfs shared by every step and node, on disk), read-only roots (crun applies root.readonly
- * before these hooks) and images on read-only file systems all work, and nothing is left when the
- * container ends. A later hook of the same start (each is its own process) finds the cache an
- * earlier one bound, keeps its folders and replaces it. ldconfig still makes missing SONAME links
- * where it may write, as NVIDIA's update-ldcache does.
+ * ldconfig builds it from the image's own configuration plus the injected folders and the image's
+ * system folders (ldconfig-conf.ts; -r the rootfs as seen from here; -f and -C in a scratch folder
+ * in the container's /dev, the per-container tmpfs); the file is bound read-only over
+ * /etc/ld.so.cache and the scratch folder removed, the mount holding the file. So the image keeps
+ * its own cache and configuration: Slurm's bundles (one rootfs shared by every step and node, on
+ * disk), read-only roots (crun applies root.readonly before these hooks) and images on read-only
+ * file systems all work, and nothing is left when the container ends. A later hook of the same
+ * start (each is its own process) finds the cache an earlier one bound, keeps its folders and
+ * replaces it. ldconfig still makes missing SONAME links where it may write, as NVIDIA's
+ * update-ldcache does.
  */
 import * as fs from 'node:fs';
 import type { LdconfigAction } from '../../core/actions';
@@ -20,26 +21,12 @@ import { cacheFolders, readContainerCache, summariseCache } from '../../linux/ld
 import { runLdconfig } from '../../linux/ldconfig';
 import { existingFolders, noGlibcReason } from '../../linux/ld-so-conf';
 import { openInRootfs } from '../../linux/rootfs';
+import { isDebianLike } from '../../linux/system-folders';
 import type { ApplyRun } from './context';
+import { ldconfigConf } from './ldconfig-conf';
 import { attachFileMount } from './mount-file';
 
 const CACHE = '/etc/ld.so.cache';
-
-/**
- * The configuration ldconfig reads: the injected folders where the drop-in 000-ocihooks.conf used
- * to sort in /etc/ld.so.conf.d -- after the image's 00-* drop-ins (NVIDIA's enable-cuda-compat
- * writes 00-compat-*.conf, whose libcuda must win) and before the rest of its configuration (an
- * injected host library wins over the image's copy). Folders named twice are read once.
- */
-export function ldconfigConf(folders: string[]): string {
-  return [
-    "# ocihooks: the image's 00-* drop-ins, the injected folders, then the image's configuration",
-    'include /etc/ld.so.conf.d/00-*.conf',
-    ...folders,
-    'include /etc/ld.so.conf',
-    '',
-  ].join('\n');
-}
 
 /**
  * The cache an earlier hook of this start bound over /etc/ld.so.cache (a file, not a symlink, from
@@ -80,11 +67,13 @@ export function refreshLinkerCache(run: ApplyRun, a: LdconfigAction): void {
   }
   const { present, missing } = existingFolders(run.rootFd, a.folders);
   if (missing.length) log.warn({ missing }, 'folders not in the container, left out of the linker cache');
+  const debianLike = isDebianLike(run.rootFd);
+  const system = debianLike ? a.systemFolders.debianLike : a.systemFolders.other;
   const earlier = boundEarlier(run);
-  const folders = [...new Set([...(earlier?.folders ?? []), ...present])];
   const scratch = makeDevScratch(run.rootFd, 'ldconfig');
   try {
-    writeFileAt(scratch.dirFd, 'ld.so.conf', ldconfigConf(folders), 0o600, true);
+    const conf = ldconfigConf({ earlier: earlier?.folders ?? [], injected: present, system });
+    writeFileAt(scratch.dirFd, 'ld.so.conf', conf, 0o600, true);
     // One container at a time per rootfs: Slurm runs every step of a multi-node job on the same
     // bundle rootfs (a shared filesystem), where ldconfig may make the same SONAME links.
     const c = native().constants;
@@ -120,5 +109,9 @@ export function refreshLinkerCache(run: ApplyRun, a: LdconfigAction): void {
     }
   }
   const cache = readContainerCache(run.rootFd);
-  if (cache) log.info(summariseCache(cache, present), 'linker cache refreshed');
+  if (cache)
+    log.info(
+      { ...summariseCache(cache, present), image: debianLike ? 'debian-like' : 'other', systemFolders: system },
+      'linker cache refreshed',
+    );
 }

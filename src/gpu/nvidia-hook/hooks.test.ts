@@ -77,6 +77,10 @@ describe('update-ldcache', () => {
         action: 'ldconfig',
         ldconfig: '/sbin/ldconfig',
         folders: ['/usr/lib/x86_64-linux-gnu', '/usr/lib/x86_64-linux-gnu/vdpau'],
+        systemFolders: {
+          debianLike: ['/lib/x86_64-linux-gnu', '/usr/lib/x86_64-linux-gnu', '/lib', '/usr/lib'],
+          other: ['/lib', '/usr/lib', '/lib64', '/usr/lib64', '/libx32', '/usr/libx32'],
+        },
         timeoutMs: 10000,
       },
     ]);

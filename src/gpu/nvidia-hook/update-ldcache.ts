@@ -1,11 +1,13 @@
 /**
  * update-ldcache --folder DIR ... [--ldconfig-path P]: the container's linker cache rebuilt by the
  * host's ldconfig with these folders added — the one ldconfig action every hook of this project
- * uses (a drop-in in /etc/ld.so.conf.d, `ldconfig -r <rootfs>`, never the image's ldconfig).
+ * uses (`ldconfig -r <rootfs>` into a cache of the container's own, never the image's ldconfig),
+ * with the image's system folders listed last, as NVIDIA's hook writes them to its zz-nvcr-*.conf.
  */
 import { UsageError } from '../../core/errors';
 import { newPlan } from '../../core/plan';
 import { DEFAULT_LDCONFIG_TIMEOUT_MS, preferRealLdconfig, validateLdconfigPath } from '../../linux/ldconfig';
+import { imageSystemFolders } from '../../linux/system-folders';
 import { CONTAINER_SPEC, NvidiaHook, listValues } from './hook';
 
 export const updateLdcache: NvidiaHook = {
@@ -42,6 +44,7 @@ export const updateLdcache: NvidiaHook = {
         action: 'ldconfig',
         ldconfig,
         folders: [...new Set(listValues(args.folder))],
+        systemFolders: imageSystemFolders(),
         timeoutMs: DEFAULT_LDCONFIG_TIMEOUT_MS,
       },
     ]);
