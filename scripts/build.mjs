@@ -108,35 +108,33 @@ async function buildBundles() {
   fs.mkdirSync(path.join(root, 'dist', 'lib'), { recursive: true });
   const buildId = randomBytes(6).toString('hex');
   const launcherText = launcher('/usr/bin/env node');
-  await Promise.all(
-    PROGRAMS.map(async (name) => {
-      const outfile = path.join(root, 'dist', 'lib', `${name}.js`);
-      await esbuild.build({
-        entryPoints: [path.join(root, 'src', 'cmd', `${name}.ts`)],
-        outfile,
-        bundle: true,
-        platform: 'node',
-        target: 'node20',
-        format: 'cjs',
-        minify: process.env.OCIHOOKS_NO_MINIFY !== '1',
-        legalComments: 'none',
-        // yargs is ESM and asks import.meta.url for createRequire; give the bundle's own URL.
-        banner: {
-          js: `/*ocihooks-build:${buildId}*/const __importMetaUrl = require('url').pathToFileURL(__filename).href;`,
-        },
-        define: { 'import.meta.url': '__importMetaUrl' },
-        logLevel: 'warning',
-        plugins: [pinoWithoutWorkerThreads],
-        alias: {
-          'thread-stream': path.join(root, 'scripts', 'shims', 'thread-stream.cjs'),
-          'sonic-boom': path.join(root, 'scripts', 'shims', 'sonic-boom.cjs'),
-        },
-      });
-      const bin = path.join(root, 'dist', 'bin', name);
-      fs.writeFileSync(bin, launcherText);
-      fs.chmodSync(bin, 0o755);
-    }),
-  );
+  // One bundle for every program (src/cmd/dispatch.ts): a chain of hooks evaluates shared modules once.
+  await esbuild.build({
+    entryPoints: [path.join(root, 'src', 'cmd', 'dispatch.ts')],
+    outfile: path.join(root, 'dist', 'lib', 'ocihooks.js'),
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    minify: process.env.OCIHOOKS_NO_MINIFY !== '1',
+    legalComments: 'none',
+    // yargs is ESM and asks import.meta.url for createRequire; give the bundle's own URL.
+    banner: {
+      js: `/*ocihooks-build:${buildId}*/const __importMetaUrl = require('url').pathToFileURL(__filename).href;`,
+    },
+    define: { 'import.meta.url': '__importMetaUrl' },
+    logLevel: 'warning',
+    plugins: [pinoWithoutWorkerThreads],
+    alias: {
+      'thread-stream': path.join(root, 'scripts', 'shims', 'thread-stream.cjs'),
+      'sonic-boom': path.join(root, 'scripts', 'shims', 'sonic-boom.cjs'),
+    },
+  });
+  for (const name of PROGRAMS) {
+    const bin = path.join(root, 'dist', 'bin', name);
+    fs.writeFileSync(bin, launcherText);
+    fs.chmodSync(bin, 0o755);
+  }
   // Trained code caches (src/admin/code-cache.ts): the same step `ocihooks install` runs.
   execFileSync(
     process.execPath,

@@ -14,6 +14,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
+/** The one bundle of every program, in <prefix>/lib (scripts/build.mjs writes it). */
+export const BUNDLE = 'ocihooks.js';
+
 interface TrainingRun {
   args: string[];
   /** stdin of the run (precreate reads config.json there) */
@@ -171,7 +174,8 @@ export interface CodeCacheReport {
 export function writeCodeCaches(prefix: string, programs: readonly string[]): CodeCacheReport {
   const report: CodeCacheReport = { written: [], problems: [] };
   const libDir = path.join(prefix, 'lib');
-  const cachesOf = (p: string) => fs.readdirSync(libDir).filter((f) => f.startsWith(`${p}.`) && f.endsWith('.cache'));
+  const cachesOf = (p: string) =>
+    fs.readdirSync(libDir).filter((f) => f.startsWith(`${BUNDLE.slice(0, -3)}.`) && f.endsWith(`.${p}.cache`));
   const scratch = makeScratch();
   try {
     for (const p of programs) {

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { UsageError } from '../core/errors';
 import { readHookFile } from '../hooksd/read';
 import { writeFileAtomically } from '../linux/files';
-import { writeCodeCaches } from './code-cache';
+import { BUNDLE, writeCodeCaches } from './code-cache';
 import { frontEndFor } from './front-end';
 
 export const DEFAULT_PREFIX = '/usr/local/libexec/ocihooks';
@@ -107,7 +107,7 @@ export function install(o: InstallOptions): InstallReport {
   for (const d of created) if (!manifest.dirs.includes(d)) manifest.dirs.push(d);
 
   for (const p of o.programs) {
-    // bin/<p> is the launcher (see scripts/build.mjs), lib/<p>.js the bundle it loads.
+    // bin/<p> is the launcher (see scripts/build.mjs); lib/ocihooks.js, the one bundle, below.
     const launcher = fs.readFileSync(path.join(o.dist, 'bin', p), 'utf8');
     const body = launcher.startsWith('#!') ? launcher.slice(launcher.indexOf('\n') + 1) : launcher;
     const front = o.frontEnd?.program === p ? o.frontEnd : undefined;
@@ -119,10 +119,10 @@ export function install(o: InstallOptions): InstallReport {
       writeFileAtomically(frontEnd, frontEndFor(fs.readFileSync(front.file), front.file, target), 0o755);
       record(frontEnd);
     }
-    const bundle = path.join(o.prefix, 'lib', `${p}.js`);
-    writeFileAtomically(bundle, fs.readFileSync(path.join(o.dist, 'lib', `${p}.js`)), 0o644);
-    record(bundle);
   }
+  const bundle = path.join(o.prefix, 'lib', BUNDLE);
+  writeFileAtomically(bundle, fs.readFileSync(path.join(o.dist, 'lib', BUNDLE)), 0o644);
+  record(bundle);
   if (o.nvidiaCdiHook) {
     const link = path.join(o.prefix, 'bin', NVIDIA_CDI_HOOK);
     symlinkAtomically('ocihook-gpu', link);

@@ -2,6 +2,7 @@
  * ocihook-ldconfig: refreshes the container's linker cache with a trusted host ldconfig
  * (createContainer hook), after other hooks injected libraries.
  */
+import type { Invocation } from '../engine/cli/invocation';
 import type { CliSpec, CommonArgs } from '../engine/cli/options';
 import { runProgram } from '../engine/cli/program';
 import { runContainerHook } from '../engine/container-hook';
@@ -36,12 +37,14 @@ const spec: CliSpec = {
   },
 };
 
-runProgram<Args>(spec, process.argv.slice(2), (args, ctx) => {
-  const request = {
-    ldconfig: args['ldconfig-path'] ?? defaultLdconfig(),
-    folders: args.folder,
-    timeoutSeconds: args.timeout,
-  };
-  checkLdconfigHookArgs(request);
-  runContainerHook(args, ctx, (p) => planLdconfigHook(p, request));
-});
+export function main(inv: Invocation): number {
+  return runProgram<Args>(spec, inv, (args, ctx) => {
+    const request = {
+      ldconfig: args['ldconfig-path'] ?? defaultLdconfig(),
+      folders: args.folder,
+      timeoutSeconds: args.timeout,
+    };
+    checkLdconfigHookArgs(request);
+    runContainerHook(args, ctx, (p) => planLdconfigHook(p, request));
+  });
+}

@@ -4,6 +4,7 @@
  *   --device=/dev/x[:/dev/y][:rwm]                          (repeatable)
  * Environment: LDCONFIG_PATH — a host ldconfig to refresh the container's linker cache with.
  */
+import type { Invocation } from '../engine/cli/invocation';
 import type { CliSpec, CommonArgs } from '../engine/cli/options';
 import { runProgram } from '../engine/cli/program';
 import { runContainerHook } from '../engine/container-hook';
@@ -42,14 +43,16 @@ const spec: CliSpec = {
   epilogue: 'Environment: LDCONFIG_PATH=<host ldconfig> refreshes the container linker cache after mounting.',
 };
 
-runProgram<Args>(spec, process.argv.slice(2), (args, ctx) => {
-  // Grammar errors before the state is read.
-  const checked = checkMountHookArgs({
-    mounts: args.mount,
-    devices: args.device,
-    ldconfigPath: process.env.LDCONFIG_PATH,
+export function main(inv: Invocation): number {
+  return runProgram<Args>(spec, inv, (args, ctx) => {
+    // Grammar errors before the state is read.
+    const checked = checkMountHookArgs({
+      mounts: args.mount,
+      devices: args.device,
+      ldconfigPath: inv.env.LDCONFIG_PATH,
+    });
+    runContainerHook(args, ctx, (p) =>
+      planMountHook(p, checked, { host: realHost, readCache: () => p.withRoot(readContainerCache) }),
+    );
   });
-  runContainerHook(args, ctx, (p) =>
-    planMountHook(p, checked, { host: realHost, readCache: () => p.withRoot(readContainerCache) }),
-  );
-});
+}

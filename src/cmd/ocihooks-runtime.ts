@@ -7,26 +7,54 @@
  * A failure is one line on stderr and, when the runtime arguments name a --log file, a record there.
  */
 import * as path from 'node:path';
-import { exitCodeOf, failureLine } from '../core/errors';
+import { ActionError, exitCodeOf, failureLine, messageOf } from '../core/errors';
+import type { Json } from '../core/json';
+import type { Invocation } from '../engine/cli/invocation';
+import { HOOK_PROGRAMS, ownProgramOf } from '../engine/cli/own-programs';
+import { Timing } from '../engine/timing';
 import type { PrecreateInProcess } from '../runtime/inject';
 import { runtimeLog, writeRuntimeLog } from '../runtime/runtime-log';
 import { WRAPPER, runWrapper } from '../runtime/wrapper';
 
-const argv = process.argv.slice(2);
-// The installation's hooks, beside this program's launcher (bin/ of a build, libexec/../bin of an install).
-const ownBin = path.resolve(path.dirname(process.argv[1] ?? '.'), '..', 'bin');
-const ownGpuHook = path.join(ownBin, 'ocihook-gpu');
-/** Its precreate filter runs here, not as a program; the GPU code loads only then (a lazy require). */
-const precreateInProcess: PrecreateInProcess = (hook, config) => {
-  const gpu = require('../gpu/precreate-in-process') as typeof import('../gpu/precreate-in-process');
-  return gpu.runsInProcess(hook, ownGpuHook) ? gpu.runPrecreateInProcess(hook, config) : undefined;
-};
-try {
-  runWrapper(argv, { precreateInProcess, chainBin: ownBin });
-} catch (e) {
-  const line = failureLine(WRAPPER, e);
-  process.stderr.write(line);
-  const log = runtimeLog(argv);
-  if (log) writeRuntimeLog(log, line.trimEnd());
-  process.exitCode = exitCodeOf(e);
+export function main(inv: Invocation): number {
+  // The installation's hooks, beside this program's launcher (bin/ of a build, libexec/../bin of an install).
+  const ownBin = path.resolve(path.dirname(inv.path), '..', 'bin');
+  /**
+   * The installation's own `ocihook-gpu precreate` (no env list of its own) runs here, as the
+   * program would with the config on its stdin; anything else is started.
+   */
+  const precreateInProcess: PrecreateInProcess = (hook, config) => {
+    const args = hook.args ?? [];
+    if (hook.env?.length || args[1] !== 'precreate' || ownProgramOf(hook.path, ownBin) !== HOOK_PROGRAMS[1])
+      return undefined;
+    let stdout = '';
+    let stderr = '';
+    const code = inv.dispatch({
+      ...inv,
+      program: 'ocihook-gpu',
+      path: hook.path,
+      argv: args.slice(1),
+      stdin: () => JSON.stringify(config),
+      stdout: (t) => void (stdout += t),
+      stderr: (t) => void (stderr += t),
+      timing: new Timing(),
+      ranIn: WRAPPER,
+    });
+    if (code !== 0) throw new ActionError(stderr.trim().split('\n').pop() || `exit ${code}`);
+    try {
+      return JSON.parse(stdout) as Json;
+    } catch (e) {
+      throw new ActionError(`its output is not JSON: ${messageOf(e)}`, { cause: e });
+    }
+  };
+  try {
+    runWrapper(inv, { precreateInProcess, chainBin: ownBin });
+    return 0;
+  } catch (e) {
+    const line = failureLine(WRAPPER, e);
+    inv.stderr(line);
+    const log = runtimeLog(inv.argv);
+    if (log) writeRuntimeLog(log, line.trimEnd());
+    return exitCodeOf(e);
+  }
 }

@@ -14,12 +14,18 @@ import { matchCommand } from './ocihooks/match';
 import { planCommand, runPlan } from './ocihooks/plan';
 import { validateCommand } from './ocihooks/validate';
 
-function fail(e: unknown): never {
-  process.stderr.write(failureLine(PROGRAM, e));
-  process.exit(exitCodeOf(e));
+/** The admin command's exit code: a failure is one line on stderr. */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await run(argv);
+    return Number(process.exitCode ?? 0);
+  } catch (e) {
+    process.stderr.write(failureLine(PROGRAM, e));
+    return exitCodeOf(e);
+  }
 }
 
-async function main(argv: string[]): Promise<void> {
+async function run(argv: string[]): Promise<void> {
   if (argv[0] === 'plan' && !argv.includes('--help')) return runPlan(argv.slice(1));
   await yargs(argv)
     .scriptName(PROGRAM)
@@ -37,8 +43,8 @@ async function main(argv: string[]): Promise<void> {
     .version(VERSION)
     .help()
     .wrap(100)
-    .fail((msg, err) => fail(err ?? new UsageError(msg)))
+    .fail((msg, err) => {
+      throw err ?? new UsageError(msg);
+    })
     .parseAsync();
 }
-
-main(process.argv.slice(2)).catch(fail);

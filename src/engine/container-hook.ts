@@ -11,30 +11,61 @@ import { openContainerRoot } from './apply/context';
 import type { CommonArgs } from './cli/options';
 import type { HookContext } from './cli/program';
 import { loadBundle, readState } from './inputs';
+import { envFromList } from './cli/invocation';
+import { binDirOf, ownProgramOf } from './cli/own-programs';
+import { Timing } from './timing';
+import { SCRUBBED_ENV } from '../linux/exec';
 import { locateOrUnresolved } from './location';
-import { phaseDone } from './timing';
 
 export interface PlanContext extends PlanInput {
   /** Runs fn with an fd on the container's rootfs (for reading image files while planning). */
   withRoot<T>(fn: (rootFd: number) => T): T;
 }
 
-/** A way to run some of the plan's CDI hooks in this process (see ApplyOptions.runHookInProcess). */
-export type InProcessHooks = (p: PlanContext, opts: ApplyOptions) => (a: RunHookAction) => boolean;
+/**
+ * Runs a CDI spec's hook inside this process when it is one of the installation's own programs
+ * (ocihook-gpu's NVIDIA subcommands in specs `ocihooks cdi generate` writes: six per spec, each a
+ * Node start otherwise), with what a started hook would get: its arguments, SCRUBBED_ENV plus its
+ * env list, the state on stdin; its records go to this hook's log. False: start it.
+ */
+function ownHookRunner(ctx: HookContext, stateJson: string): (a: RunHookAction) => boolean {
+  const binDir = binDirOf(ctx.inv.path);
+  return (a) => {
+    const program = ownProgramOf(a.path, binDir);
+    if (program === undefined) return false;
+    let stderr = '';
+    const code = ctx.inv.dispatch({
+      program,
+      path: a.path,
+      argv: a.args.slice(1),
+      env: { ...SCRUBBED_ENV, ...envFromList(a.env) },
+      stdin: () => stateJson,
+      stdout: () => undefined,
+      stderr: (t) => void (stderr += t),
+      timing: new Timing(),
+      dispatch: ctx.inv.dispatch,
+      ranIn: ctx.inv.program,
+      log: ctx.log,
+    });
+    // As runTrusted words a started hook's failure: its exit status and its last stderr lines.
+    const tail = stderr.trim().split('\n').slice(-3).join(' | ');
+    if (code !== 0) throw new ActionError(`exit ${code}${tail ? `: ${tail}` : ''}`);
+    return true;
+  };
+}
 
 export function runContainerHook(
   args: CommonArgs & { 'skip-cgroup'?: boolean },
   ctx: HookContext,
   makePlan: (p: PlanContext) => Plan,
-  inProcess?: InProcessHooks,
 ): void {
-  const state = readState(args['state-file']);
+  const state = readState(args['state-file'], ctx.inv.stdin);
   const stateJson = JSON.stringify(state);
-  phaseDone('state');
+  ctx.inv.timing.done('state');
   const bundle = loadBundle(state);
-  phaseDone('config');
+  ctx.inv.timing.done('config');
   const location = locateOrUnresolved(state.pid, bundle.rootfs);
-  phaseDone('locate');
+  ctx.inv.timing.done('locate');
   const log = ctx.log.child({ container: state.id });
   log.info({ location: location.kind, statePid: state.pid ?? null }, location.reason);
   const p: PlanContext = {
@@ -51,9 +82,9 @@ export function runContainerHook(
     },
   };
   const plan = makePlan(p);
-  phaseDone('plan');
+  ctx.inv.timing.done('plan');
   if (args['dry-run']) {
-    process.stdout.write(JSON.stringify(plan, null, 2) + '\n');
+    ctx.inv.stdout(JSON.stringify(plan, null, 2) + '\n');
     return;
   }
   if (location.kind === 'unresolved') throw new ActionError(location.reason);
@@ -63,11 +94,15 @@ export function runContainerHook(
     return;
   }
   const started = process.hrtime.bigint();
-  const opts: ApplyOptions = { log, skipCgroup: args['skip-cgroup'] ?? false, stateJson };
-  if (inProcess) opts.runHookInProcess = inProcess(p, opts);
+  const opts: ApplyOptions = {
+    log,
+    skipCgroup: args['skip-cgroup'] ?? false,
+    stateJson,
+    runHookInProcess: ownHookRunner(ctx, stateJson),
+  };
   const applied = applyPlan(plan, opts);
   applied.leave();
-  phaseDone('apply');
+  ctx.inv.timing.done('apply');
   log.info(
     { actions: plan.actions.map(describeAction), ms: Number(process.hrtime.bigint() - started) / 1e6 },
     'applied',

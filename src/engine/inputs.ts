@@ -14,6 +14,15 @@ import { readFdFully } from '../linux/files';
 /** How long a hook waits for a runtime to write the state on its stdin. */
 const STDIN_TIMEOUT_MS = 10_000;
 
+/**
+ * A process's stdin as a runtime gives a hook its state: read whole, within a timeout. A terminal
+ * is no state: a person running a hook by hand is told to give one.
+ */
+export function readProcessStdin(): string {
+  if (isatty(0)) throw new UsageError('no OCI state: pass it on stdin (as runtimes do) or use --state-file FILE');
+  return readFdFully(0, STDIN_TIMEOUT_MS).toString('utf8');
+}
+
 function readFileOrExplain(file: string, what: string): string {
   try {
     return fs.readFileSync(file, 'utf8');
@@ -31,8 +40,8 @@ function readFileOrExplain(file: string, what: string): string {
   }
 }
 
-/** Reads the state from a file, or from stdin (fd 0) when no file is named. */
-export function readState(stateFile: string | undefined): OciState {
+/** Reads the state from a file, or from the program's stdin (what the runtime wrote there) when no file is named. */
+export function readState(stateFile: string | undefined, stdin: () => string): OciState {
   let text: string;
   let what: string;
   if (stateFile !== undefined) {
@@ -40,16 +49,11 @@ export function readState(stateFile: string | undefined): OciState {
     text = readFileOrExplain(stateFile, 'state file');
   } else {
     what = 'state on stdin';
-    const chain = (globalThis as { __ocihooksChain?: { state: string } }).__ocihooksChain;
-    if (chain) {
-      text = chain.state; // read once by the launcher for every hook of a chain
-    } else {
-      if (isatty(0)) throw new UsageError('no OCI state: pass it on stdin (as runtimes do) or use --state-file FILE');
-      try {
-        text = readFdFully(0, STDIN_TIMEOUT_MS).toString('utf8');
-      } catch (e) {
-        throw new UsageError(`state on stdin: cannot read (${messageOf(e)})`, { cause: e });
-      }
+    try {
+      text = stdin();
+    } catch (e) {
+      if (e instanceof UsageError) throw e;
+      throw new UsageError(`state on stdin: cannot read (${messageOf(e)})`, { cause: e });
     }
   }
   if (text.trim() === '') throw new UsageError(`${what}: empty`);

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import pino from 'pino';
 import { outerUid } from '../linux/userns';
+import type { Env } from './cli/invocation';
 
 export type Logger = pino.Logger;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -18,11 +19,10 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
  * runtime folder ($XDG_RUNTIME_DIR, else /run/user/<uid> of the user outside the namespace), and
  * /tmp/ocihooks-<uid> where there is none.
  */
-export function defaultLogFile(program: string): string {
+export function defaultLogFile(program: string, env: Env = process.env): string {
   const uid = outerUid();
   if (uid === 0) return `/var/log/ocihooks/${program}.log`;
-  const runtimeDir =
-    process.env.XDG_RUNTIME_DIR || (fs.existsSync(`/run/user/${uid}`) ? `/run/user/${uid}` : undefined);
+  const runtimeDir = env.XDG_RUNTIME_DIR || (fs.existsSync(`/run/user/${uid}`) ? `/run/user/${uid}` : undefined);
   return runtimeDir ? path.join(runtimeDir, 'ocihooks', `${program}.log`) : `/tmp/ocihooks-${uid}/${program}.log`;
 }
 
@@ -66,8 +66,19 @@ function makeFolders(dir: string): void {
   }
 }
 
-export function createLogger(program: string, level: LogLevel, file: string | undefined): LogSetup {
-  const target = file ?? defaultLogFile(program);
+/** How the program was started: its environment, and whether it runs inside another program. */
+export interface LogContext {
+  env?: Env;
+  ranIn?: string;
+}
+
+export function createLogger(
+  program: string,
+  level: LogLevel,
+  file: string | undefined,
+  how: LogContext = {},
+): LogSetup {
+  const target = file ?? defaultLogFile(program, how.env);
   if (level === 'silent' || target === '' || target === '-') {
     return { log: pino({ level: 'silent' }, discard) };
   }
@@ -89,7 +100,11 @@ export function createLogger(program: string, level: LogLevel, file: string | un
     };
   }
   const log = pino(
-    { level, base: { hook: program, pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime },
+    {
+      level,
+      base: { hook: program, pid: process.pid, ...(how.ranIn ? { ranIn: how.ranIn } : {}) },
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
     syncFdDestination(fd),
   );
   return { log };

@@ -1,16 +1,22 @@
 /**
- * ocihook-gpu's command line and its precreate mode as a function: the program (src/cmd/ocihook-gpu.ts)
- * and the runtime wrapper, which runs an installed ocihook-gpu precreate filter in its own process
- * (src/cmd/ocihooks-runtime.ts), share both.
+ * ocihook-gpu's command line, and what it does in each of its two modes: the devices a container
+ * gets planned for its createContainer stage, or written into its config.json (precreate). The
+ * program (src/cmd/ocihook-gpu.ts) only chooses between them and NVIDIA's subcommands.
  */
 import { DEFAULT_CDI_DIRS } from '../cdi/registry';
-import { Json, parseWith } from '../core/json';
+import { Json, parseJson, parseWith } from '../core/json';
 import { ociConfigSchema } from '../core/oci';
+import * as fs from 'node:fs';
+import { UsageError, messageOf } from '../core/errors';
+import type { Plan } from '../core/plan';
+import type { HookContext } from '../engine/cli/program';
 import type { CliSpec, CommonArgs } from '../engine/cli/options';
+import type { PlanContext } from '../engine/container-hook';
 import { realHost } from '../engine/host';
 import { containerEnv } from '../engine/inputs';
 import type { Logger } from '../engine/log';
-import { phaseDone } from '../engine/timing';
+import type { Timing } from '../engine/timing';
+import { planGpuCreateContainer } from './plan';
 import { editConfigForPrecreate } from './precreate';
 import { gpuRegistry, selectDevices } from './registry';
 
@@ -55,9 +61,9 @@ export const GPU_SPEC: CliSpec = {
 };
 
 /** precreate: the config with the selected devices' edits applied (`what` names it in errors). */
-export function precreateConfig(args: GpuArgs, log: Logger, raw: unknown, what: string): Json {
+export function precreateConfig(args: GpuArgs, log: Logger, raw: unknown, what: string, timing?: Timing): Json {
   const config = parseWith(ociConfigSchema, raw, what); // raw is an OCI config object from here on
-  phaseDone('config');
+  timing?.done('config');
   const reg = gpuRegistry(args['cdi-spec-dir'] ?? DEFAULT_CDI_DIRS, args['device-root'], log);
   const sel = selectDevices(
     reg,
@@ -70,7 +76,31 @@ export function precreateConfig(args: GpuArgs, log: Logger, raw: unknown, what: 
     log,
   );
   const edited = sel.devices.length ? editConfigForPrecreate(raw as Json, sel, realHost) : (raw as Json);
-  phaseDone('plan');
+  timing?.done('plan');
   log.info({ devices: sel.devices.map((d) => d.qualifiedName) }, 'precreate');
   return edited;
+}
+
+/** precreate: config.json on stdin (or --config-file), the edited one on stdout. */
+export function precreate(args: GpuArgs, ctx: HookContext): void {
+  const what = args['config-file'] ? `config ${args['config-file']}` : 'config on stdin';
+  let text: string;
+  try {
+    text = args['config-file'] !== undefined ? fs.readFileSync(args['config-file'], 'utf8') : ctx.inv.stdin();
+  } catch (e) {
+    throw new UsageError(`${what}: ${messageOf(e)}`, { cause: e });
+  }
+  ctx.inv.stdout(JSON.stringify(precreateConfig(args, ctx.log, parseJson(text, what), what, ctx.inv.timing)));
+}
+
+/** createContainer: the devices the container asks for (annotations, --device, the image env if accepted), planned. */
+export function createContainerPlan(p: PlanContext, args: GpuArgs, log: Logger): Plan {
+  const annotations = { ...(p.bundle.config.annotations ?? {}), ...(p.state.annotations ?? {}) };
+  const reg = gpuRegistry(args['cdi-spec-dir'] ?? DEFAULT_CDI_DIRS, args['device-root'], log);
+  const sel = selectDevices(
+    reg,
+    { annotations, env: containerEnv(p.bundle.config), cliDevices: args.device, acceptEnv: args['accept-env'] },
+    log,
+  );
+  return planGpuCreateContainer(p, sel, realHost);
 }

@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CHAINABLE, CHAIN_FLAG, chainHooks } from './chain';
+import { chainHooks } from './chain';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ocihooks-chain-'));
 afterAll(() => fs.rmSync(dir, { recursive: true }));
@@ -69,7 +69,7 @@ test('a hook of the site between them splits the run; a run of one stays as it i
 
 test.each([
   [
-    'a subcommand (precreate may end its process itself)',
+    'precreate (a config filter, no hook of a stage)',
     { ...gpu, args: ['ocihook-gpu', 'precreate', '--cdi-spec-dir=/etc/cdi'] },
   ],
   ['a program of the same name elsewhere', { ...mount, path: path.join(elsewhere, 'ocihook-mount') }],
@@ -91,10 +91,18 @@ test('a link to our program counts (its real path); a hook without a timeout lea
   });
 });
 
-test('the launcher, which imports nothing of the project, has the same flag and list', () => {
-  const launcher = fs.readFileSync(path.join(__dirname, '..', 'cmd', 'launcher.ts'), 'utf8');
-  expect(/const CHAIN = '([^']+)';/.exec(launcher)?.[1]).toBe(CHAIN_FLAG);
-  expect(JSON.parse((/const CHAINABLE = (\[[^\]]*\]);/.exec(launcher)?.[1] ?? '[]').replaceAll("'", '"'))).toEqual([
-    ...CHAINABLE,
-  ]);
+test("NVIDIA's subcommands of ocihook-gpu chain too: each program runs as a function and returns", () => {
+  const ldcache = {
+    path: path.join(bin, 'ocihook-gpu'),
+    args: ['ocihook-gpu', 'update-ldcache', '--folder', '/usr/lib'],
+  };
+  expect(chainHooks([ldcache, ldconfig], bin)).toEqual({
+    hooks: [
+      chainOf([
+        { program: 'ocihook-gpu', args: ldcache.args },
+        { program: 'ocihook-ldconfig', args: ldconfig.args },
+      ]),
+    ],
+    chained: [true, true],
+  });
 });

@@ -6,6 +6,7 @@
  */
 import { messageOf } from '../core/errors';
 import { VERSION } from '../engine/cli/options';
+import type { Invocation } from '../engine/cli/invocation';
 import { createLogger } from '../engine/log';
 import { DEFAULT_HOOKS_DIRS, readHooksDirs } from '../hooksd/read';
 import { native } from '../linux/native';
@@ -21,11 +22,12 @@ import { WRAPPER_USAGE, parseWrapperOptions, resolveRuntime } from './options';
 
 export const WRAPPER = 'ocihooks-runtime';
 
-export function runWrapper(argv: string[], opts: InjectOptions = {}): void {
-  const config = readRuntimeConfig(process.env);
+export function runWrapper(inv: Invocation, opts: InjectOptions = {}): void {
+  const argv = inv.argv;
+  const config = readRuntimeConfig(inv.env);
   const o = parseWrapperOptions(argv, config);
   if (o.answer) {
-    process.stdout.write(o.answer === 'help' ? `usage: ${WRAPPER} ${WRAPPER_USAGE}\n` : `${VERSION}\n`);
+    inv.stdout(o.answer === 'help' ? `usage: ${WRAPPER} ${WRAPPER_USAGE}\n` : `${VERSION}\n`);
     return;
   }
   const runtimePath = resolveRuntime(o.runtime);
@@ -33,15 +35,15 @@ export function runWrapper(argv: string[], opts: InjectOptions = {}): void {
     o.runtimeArgs = withPerUserRoot(o.rootPerUser, o.runtimeArgs, parseRuntimeArgs(o.runtimeArgs, process.cwd()));
   const cmd = parseRuntimeArgs(o.runtimeArgs, process.cwd());
   if (cmd.subcommand === 'create' || cmd.subcommand === 'run') {
-    const { log, problem } = createLogger(WRAPPER, 'info', o.logFile);
-    if (problem) process.stderr.write(`${WRAPPER}: warning: ${problem}\n`);
+    const { log, problem } = createLogger(WRAPPER, 'info', o.logFile, { env: inv.env });
+    if (problem) inv.stderr(`${WRAPPER}: warning: ${problem}\n`);
     try {
       const readAt = Date.now();
       const dirs = o.hooksDirs.length ? o.hooksDirs : DEFAULT_HOOKS_DIRS;
       const read = readHooksDirs(dirs);
       for (const f of read.skipped)
         log.warn({ file: f.file, reason: f.error }, 'hooks.d file skipped, as podman skips it');
-      const edit = slurmConfigEdit(o.cdiSpecDirs.length ? o.cdiSpecDirs : DEFAULT_CDI_DIRS, log);
+      const edit = slurmConfigEdit(o.cdiSpecDirs.length ? o.cdiSpecDirs : DEFAULT_CDI_DIRS, log, inv.env);
       const added = rewriteBundleConfig(cmd.bundle, read, o.annotations, edit, opts);
       log.info({ bundle: cmd.bundle, runtime: runtimePath, added }, 'hooks injected');
       const optionsOnLine = argv.length !== o.runtimeArgs.length;
@@ -60,10 +62,10 @@ export function runWrapper(argv: string[], opts: InjectOptions = {}): void {
     }
   }
   // When training its code cache (src/admin/code-cache.ts) the launcher writes it here: execve never returns.
-  (globalThis as { __ocihooksBeforeExec?: () => void }).__ocihooksBeforeExec?.();
+  inv.beforeExec?.();
   native().execve(
     runtimePath,
     [o.runtime.split('/').pop() as string, ...o.runtimeArgs],
-    Object.entries(process.env).map(([k, v]) => `${k}=${v}`),
+    Object.entries(inv.env).map(([k, v]) => `${k}=${v}`),
   );
 }

@@ -234,7 +234,8 @@ describe('ocihooks install', () => {
     expect(again.stdout).not.toContain(`skipped ${runtimeConfig}`);
 
     // Every installed program starts from a code cache its bundle accepts; a cache that does not
-    // fit (here another program's) is reported and `code-cache` writes good ones again.
+    // fit (here one whose V8 version field says another node wrote it) is reported and `code-cache`
+    // writes good ones again.
     const programs = ['ocihook-mount', 'ocihook-gpu', 'ocihook-ldconfig', 'ocihooks', 'ocihooks-runtime'];
     const cacheReport = (p: string) =>
       run(path.join(prefix, 'bin', p), [p === 'ocihooks-runtime' ? '--ocihooks-version' : '--version'], {
@@ -243,8 +244,10 @@ describe('ocihooks install', () => {
     for (const p of programs) expect([p, cacheReport(p)]).toEqual([p, 'code cache: used\n']);
     const libDir = path.join(prefix, 'lib');
     const cacheOf = (p: string) =>
-      path.join(libDir, fs.readdirSync(libDir).find((f) => f.startsWith(`${p}.`) && f.endsWith('.cache')) as string);
-    fs.copyFileSync(cacheOf('ocihooks-runtime'), cacheOf('ocihook-mount'));
+      path.join(libDir, fs.readdirSync(libDir).find((f) => f.endsWith(`.${p}.cache`)) as string);
+    const mountCache = fs.readFileSync(cacheOf('ocihook-mount'));
+    mountCache.writeInt32LE(~mountCache.readInt32LE(4), 4); // V8's version hash: bytes 4-7
+    fs.writeFileSync(cacheOf('ocihook-mount'), mountCache);
     expect(cacheReport('ocihook-mount')).toBe('code cache: rejected\n');
     const doctorHookLines = () =>
       run(process.execPath, [OCIHOOKS(), 'doctor', '--hooks-dir', hooksDir])

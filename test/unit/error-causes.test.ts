@@ -42,7 +42,7 @@ test('a runtime config named but missing: bad input, and still an ENOENT', () =>
 });
 
 test('a state file that is a folder: EISDIR under the one line', () => {
-  const e = thrown(() => readState(dir));
+  const e = thrown(() => readState(dir, () => ''));
   expect([(e as Error).message, causeCode(e)]).toEqual([`state file ${dir}: is a directory`, 'EISDIR']);
 });
 

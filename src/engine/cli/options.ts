@@ -122,7 +122,11 @@ export function fastParse(spec: CliSpec, argvIn: string[]): Record<string, unkno
 }
 
 /** The slow path: full yargs, loaded on demand, answers --help/--version or throws its usage error. */
-export function yargsParse(spec: CliSpec, argv: string[]): Record<string, unknown> | undefined {
+export function yargsParse(
+  spec: CliSpec,
+  argv: string[],
+  stdout: (text: string) => void = (t) => process.stdout.write(t),
+): Record<string, unknown> | undefined {
   // Loaded here, not at the top: its module initialisation is most of a hook's start-up.
   const yargs = (require('yargs') as typeof import('yargs')).default;
   let y = yargs([])
@@ -149,7 +153,7 @@ export function yargsParse(spec: CliSpec, argv: string[]): Record<string, unknow
   const args = y.parseSync(argv, {}, (err, _argv, output) => {
     if (err) throw new UsageError(err.message);
     if (output) {
-      process.stdout.write(output + '\n');
+      stdout(output + '\n');
       answered = true;
     }
   }) as Record<string, unknown>;
@@ -158,7 +162,7 @@ export function yargsParse(spec: CliSpec, argv: string[]): Record<string, unknow
   return args;
 }
 
-/** Parses argv; returns undefined when --help or --version printed and nothing else is to be done. */
-export function parseArgs<A>(spec: CliSpec, argv: string[] = process.argv.slice(2)): A | undefined {
-  return (fastParse(spec, argv) ?? yargsParse(spec, argv)) as A | undefined;
+/** Parses argv; returns undefined when --help or --version printed (on `out`) and nothing else is to be done. */
+export function parseArgs<A>(spec: CliSpec, argv: string[], out?: { stdout(text: string): void }): A | undefined {
+  return (fastParse(spec, argv) ?? yargsParse(spec, argv, out ? (t) => out.stdout(t) : undefined)) as A | undefined;
 }

@@ -4,48 +4,48 @@
  */
 import { causeCode, exitCodeOf, failureLine, messageOf } from '../../core/errors';
 import { Logger, createLogger } from '../log';
-import { phaseDone, reportTimingsAtExit } from '../timing';
+import type { Invocation } from './invocation';
 import { CliSpec, CommonArgs, parseArgs } from './options';
 
 export interface HookContext {
   log: Logger;
+  inv: Invocation;
 }
 
 /**
- * Parses argv against the spec (answering --help and --version), opens the log, runs the body;
- * a failure prints "<program>: <message>" on stderr, is logged, and sets exit code 1 or 2.
+ * Parses the invocation's arguments against the spec (answering --help and --version), opens the
+ * log, runs the body; a failure writes "<program>: <message>" on stderr and is logged. Returns the
+ * exit code: 1 or 2 for a failure, 0 otherwise.
  */
 export function runProgram<A extends CommonArgs>(
   spec: CliSpec,
-  argv: string[],
+  inv: Invocation,
   body: (args: A, ctx: HookContext) => void,
-): void {
+  argv: string[] = inv.argv,
+): number {
   let log: Logger | undefined;
-  phaseDone('modules');
-  reportTimingsAtExit();
+  inv.timing.done('modules');
+  let code = 0;
   try {
-    const args = parseArgs<A>(spec, argv);
-    if (args === undefined) return; // --help or --version answered
-    phaseDone('arguments');
-    const setup = createLogger(spec.program, args['log-level'], args['log-file']);
-    log = setup.log;
-    if (setup.problem) process.stderr.write(`${spec.program}: warning: ${setup.problem}\n`);
-    phaseDone('logger');
-    body(args, { log });
+    const args = parseArgs<A>(spec, argv, inv);
+    if (args !== undefined) {
+      inv.timing.done('arguments');
+      const setup = inv.log
+        ? { log: inv.log }
+        : createLogger(spec.program, args['log-level'], args['log-file'], { env: inv.env, ranIn: inv.ranIn });
+      log = setup.log;
+      if ('problem' in setup && setup.problem) inv.stderr(`${spec.program}: warning: ${setup.problem}\n`);
+      inv.timing.done('logger');
+      body(args, { log, inv });
+    }
   } catch (e) {
-    const code = exitCodeOf(e);
+    code = exitCodeOf(e);
     log?.error(
       { exitCode: code, code: causeCode(e), err: e instanceof Error ? e.stack : String(e) },
       messageOf(e).split('\n')[0],
     );
-    process.stderr.write(failureLine(spec.program, e));
-    process.exitCode = code;
+    inv.stderr(failureLine(spec.program, e));
   }
-  // One of several hooks run in one process (the launcher's --ocihooks-chain): the launcher goes on
-  // to the next, or ends the chain with process.exitCode.
-  if ((globalThis as { __ocihooksChain?: unknown }).__ocihooksChain) return;
-  // Exit now instead of letting the event loop wind down: before a natural exit node waits for
-  // V8's background jobs (TurboFan compiling what ran hot), 9-19 ms after a 1000-mount run on a
-  // 2-core VM, for code that will never run again. Everything a hook writes is synchronous.
-  process.exit();
+  if (inv.env.OCIHOOKS_TIMINGS === '1') inv.stderr(inv.timing.line());
+  return code;
 }

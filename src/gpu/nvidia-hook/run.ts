@@ -3,6 +3,7 @@
  * is read, where NVIDIA's hook does so) or the usual container-hook flow with its planner. The
  * state comes from stdin, --state-file, or NVIDIA's --container-spec.
  */
+import type { Invocation } from '../../engine/cli/invocation';
 import type { CliSpec, CommonArgs } from '../../engine/cli/options';
 import { runProgram } from '../../engine/cli/program';
 import { runContainerHook } from '../../engine/container-hook';
@@ -27,17 +28,24 @@ export function hookCliSpec(program: string, hook: NvidiaHook): CliSpec {
   return { program, usage: `$0 ${hook.name} [options]`, options: hook.options, epilogue: hook.describe };
 }
 
-export function runNvidiaHook(program: string, hook: NvidiaHook, argv: string[], logLevel?: string): void {
-  const spec = hookCliSpec(program, hook);
-  runProgram<CommonArgs & HookArgs>(spec, logLevel ? [`--log-level=${logLevel}`, ...argv] : argv, (args, ctx) => {
-    const containerSpec = args['container-spec'] as string | undefined;
-    if (containerSpec !== undefined && containerSpec !== '' && containerSpec !== '-')
-      args['state-file'] = containerSpec;
-    const nothing = hook.check(args);
-    if (nothing !== undefined) {
-      ctx.log.info({ hook: hook.name }, `${nothing}: nothing to do`);
-      return;
-    }
-    runContainerHook(args, ctx, (p) => hook.plan(p, args));
-  });
+export function runNvidiaHook(inv: Invocation, hook: NvidiaHook, argv: string[], logLevel?: string): number {
+  const spec = hookCliSpec(inv.program, hook);
+  // Run inside another hook (a CDI spec's hook inside the GPU hook): its records go to that hook's log.
+  const ran = inv.log ? { ...inv, log: inv.log.child({ specHook: hook.name }) } : inv;
+  return runProgram<CommonArgs & HookArgs>(
+    spec,
+    ran,
+    (args, ctx) => {
+      const containerSpec = args['container-spec'] as string | undefined;
+      if (containerSpec !== undefined && containerSpec !== '' && containerSpec !== '-')
+        args['state-file'] = containerSpec;
+      const nothing = hook.check(args);
+      if (nothing !== undefined) {
+        ctx.log.info({ hook: hook.name }, `${nothing}: nothing to do`);
+        return;
+      }
+      runContainerHook(args, ctx, (p) => hook.plan(p, args));
+    },
+    logLevel ? [`--log-level=${logLevel}`, ...argv] : argv,
+  );
 }

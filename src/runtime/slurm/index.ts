@@ -8,10 +8,14 @@ import { allocationOnly } from './edit';
 import { slurmGpus } from './gpus';
 import { slurmStepOf } from './step';
 
-export function slurmConfigEdit(cdiDirs: string[], log: Logger): ((config: Json) => void) | undefined {
+export function slurmConfigEdit(
+  cdiDirs: string[],
+  log: Logger,
+  env: NodeJS.ProcessEnv,
+): ((config: Json) => void) | undefined {
   const step = slurmStepOf();
   if (!step) return undefined;
-  const gpus = slurmGpus(step, process.env, cdiDirs);
+  const gpus = slurmGpus(step, env, cdiDirs);
   log.info(
     { job: step.job, step: step.step, node: gpus.node, indices: gpus.indices, devices: gpus.devices },
     'Slurm step: GPUs from the allocation',

@@ -1,0 +1,69 @@
+/**
+ * The one entry of the programs' bundle (lib/ocihooks.js). Every program is a function of an
+ * Invocation, and this is the one place that calls them: for a program started on its own (the
+ * launcher, bin/<program>), for a chain of hooks (--ocihooks-chain), and for a program run inside
+ * another (inv.dispatch: a CDI spec's hook inside the GPU hook, a precreate filter inside the
+ * runtime wrapper). A program's code is evaluated the first time it runs, not before.
+ */
+import { failureLine } from '../core/errors';
+import { chainOf, runChain } from '../engine/cli/chain';
+import { Invocation, once } from '../engine/cli/invocation';
+import { readProcessStdin } from '../engine/inputs';
+import { Mark, Timing } from '../engine/timing';
+
+type Program = (inv: Invocation) => number;
+
+const PROGRAMS: Readonly<Record<string, () => Program>> = {
+  'ocihook-mount': () => (require('./ocihook-mount') as typeof import('./ocihook-mount')).main,
+  'ocihook-gpu': () => (require('./ocihook-gpu') as typeof import('./ocihook-gpu')).main,
+  'ocihook-ldconfig': () => (require('./ocihook-ldconfig') as typeof import('./ocihook-ldconfig')).main,
+  'ocihooks-runtime': () => (require('./ocihooks-runtime') as typeof import('./ocihooks-runtime')).main,
+};
+
+/** Runs a hook program, or a chain of them, in this process; its exit code. */
+export function dispatch(inv: Invocation): number {
+  let chain;
+  try {
+    chain = chainOf(inv);
+  } catch (e) {
+    inv.stderr(failureLine(inv.program, e));
+    return 2;
+  }
+  if (chain) return runChain(inv, chain);
+  const program = PROGRAMS[inv.program];
+  if (!program) {
+    inv.stderr(`${inv.program}: not a program of ocihooks (${Object.keys(PROGRAMS).join(', ')}, ocihooks)\n`);
+    return 2;
+  }
+  return program()(inv);
+}
+
+/** What the launcher knows of the process it runs in. */
+export interface ProcessStart {
+  program: string;
+  /** argv[1]: the executable the process was started as. */
+  path: string;
+  marks: Mark[];
+  beforeExec?: () => void;
+}
+
+/** The program the launcher started, with the process's own arguments, environment and stdio; its exit code. */
+export function start(p: ProcessStart): number | Promise<number> {
+  const timing = new Timing(p.marks);
+  if (p.program === 'ocihooks') {
+    // The admin command: yargs, asynchronous, never run inside another program.
+    return (require('./ocihooks') as typeof import('./ocihooks')).main(process.argv.slice(2));
+  }
+  return dispatch({
+    program: p.program,
+    path: p.path,
+    argv: process.argv.slice(2),
+    env: process.env,
+    stdin: once(readProcessStdin),
+    stdout: (t) => void process.stdout.write(t),
+    stderr: (t) => void process.stderr.write(t),
+    timing,
+    dispatch,
+    ...(p.beforeExec ? { beforeExec: p.beforeExec } : {}),
+  });
+}

@@ -1,0 +1,45 @@
+/**
+ * One run of a program, as exec would set it up: its arguments, its environment, its stdin and
+ * stdout. Every program is a function of one (src/cmd/dispatch.ts calls them), so several can run
+ * in one process — a chain of hooks, a precreate filter inside the runtime wrapper, a CDI spec's
+ * hook inside the GPU hook — each with what a process of its own would have had.
+ */
+import { envList } from '../../core/env';
+import type { Logger } from '../log';
+import type { Timing } from '../timing';
+
+export type Env = Record<string, string | undefined>;
+
+export interface Invocation {
+  /** Which program: ocihook-mount, ocihook-gpu, ocihook-ldconfig, ocihooks, ocihooks-runtime. */
+  program: string;
+  /** The executable a runtime started (a hook's path; argv[0]'s file): how the installation is found. */
+  path: string;
+  /** The arguments after the program's name. */
+  argv: string[];
+  env: Env;
+  /** Its stdin, read whole on first use (the OCI state; a precreate filter's config). */
+  stdin(): string;
+  stdout(text: string): void;
+  stderr(text: string): void;
+  timing: Timing;
+  /** Runs another program in this process (the dispatcher): for a program that runs others. */
+  dispatch(inv: Invocation): number;
+  /** Called right before this process becomes another program (execve): the launcher's code cache. */
+  beforeExec?: () => void;
+  /** Set when the program runs inside another one: its log records say so. */
+  ranIn?: string;
+  /** The logger of the program this one runs inside, when its records belong in that log. */
+  log?: Logger;
+}
+
+/** An env list (KEY=VALUE entries, a runtime's `env` of a hook) as an environment; later entries win. */
+export function envFromList(list: readonly string[]): Env {
+  return Object.fromEntries(envList(list));
+}
+
+/** Reads once, on first use, what `read` gives: a process's stdin is there to be read once. */
+export function once(read: () => string): () => string {
+  let text: string | undefined;
+  return () => (text ??= read());
+}

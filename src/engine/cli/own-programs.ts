@@ -1,0 +1,38 @@
+/**
+ * The installation's own hook programs, found by what a runtime would start: a hook whose path is
+ * the same real file as bin/<program> of this installation. Such a hook can run inside the process
+ * that meets it (src/cmd/dispatch.ts calls programs as functions) instead of costing a Node start.
+ */
+import * as path from 'node:path';
+import { realpathOrUndefined } from '../../linux/files';
+
+/** The programs that run as hooks and may run inside another process. */
+export const HOOK_PROGRAMS = ['ocihook-mount', 'ocihook-gpu', 'ocihook-ldconfig'] as const;
+export type HookProgram = (typeof HOOK_PROGRAMS)[number];
+
+const known = new Map<string, Map<string, HookProgram>>();
+
+/** The real files of bin/<program> in binDir, each with its program. */
+function programsIn(binDir: string): Map<string, HookProgram> {
+  let byReal = known.get(binDir);
+  if (!byReal) {
+    byReal = new Map();
+    for (const p of HOOK_PROGRAMS) {
+      const real = realpathOrUndefined(path.join(binDir, p));
+      if (real !== undefined) byReal.set(real, p);
+    }
+    known.set(binDir, byReal);
+  }
+  return byReal;
+}
+
+/** Which of binDir's hook programs `file` is (links followed), if any. */
+export function ownProgramOf(file: string, binDir: string): HookProgram | undefined {
+  const real = realpathOrUndefined(file);
+  return real === undefined ? undefined : programsIn(binDir).get(real);
+}
+
+/** The bin/ folder of the installation a program was started from (its path, links followed). */
+export function binDirOf(programPath: string): string {
+  return path.dirname(realpathOrUndefined(programPath) ?? programPath);
+}
