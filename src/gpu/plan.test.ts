@@ -3,7 +3,8 @@
  * container and a host made of a table. createContainer plans and precreate configs are compared
  * with golden files (testdata/); refusals with their exact line.
  */
-import { Registry, ResolvedDevice, resolveDevices } from '../cdi/registry';
+import * as path from 'node:path';
+import { Registry, ResolvedDevice, loadSpecFile, resolveDevices } from '../cdi/registry';
 import { CdiSpec, validateCdiSpec } from '../cdi/spec';
 import { UsageError } from '../core/errors';
 import { DIR, FILE, chr, expectGolden, fakeContainer, fakeHost } from '../../test/support/offline';
@@ -130,6 +131,26 @@ describe('GPU precreate config edits (golden)', () => {
     const before = structuredClone(config);
     expectGolden(__filename, `precreate-${name}`, editConfigForPrecreate(config, selection(names), host));
     expect(config).toEqual(before); // the input is not edited in place
+  });
+});
+
+test("zlayer's fixture (hooks keyed by stage) through precreate: /dev/nvidia0, NVIDIA_VISIBLE_DEVICES=0 and the createContainer hook", () => {
+  const zlayer = loadSpecFile(path.join(__dirname, '..', 'cdi', 'testdata', 'zlayer-nvidia.json'));
+  const config = { ociVersion: '1.0.2', root: { path: 'rootfs' }, process: { args: ['true'], env: ['PATH=/usr/bin'] } };
+  const sel = { requested: ['nvidia.com/gpu=0'], devices: resolveDevices(registryOf(zlayer), ['nvidia.com/gpu=0']) };
+  // A host without /dev/nvidia0: the spec's type and numbers are enough (the reference's fillMissingInfo).
+  expect(editConfigForPrecreate(config, sel, fakeHost({}))).toEqual({
+    ...config,
+    process: { args: ['true'], env: ['PATH=/usr/bin', 'NVIDIA_VISIBLE_DEVICES=0'] },
+    linux: {
+      devices: [{ path: '/dev/nvidia0', type: 'c', major: 195, minor: 0 }],
+      resources: { devices: [{ allow: true, type: 'c', major: 195, minor: 0, access: 'rwm' }] },
+    },
+    hooks: {
+      createContainer: [
+        { path: '/usr/bin/nvidia-container-runtime-hook', args: ['nvidia-container-runtime-hook', 'prestart'] },
+      ],
+    },
   });
 });
 

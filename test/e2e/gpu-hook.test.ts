@@ -1,14 +1,17 @@
 /**
  * The GPU/CDI hook with fake GPU nodes (mknod on the host). createContainer under
  * podman+runc with a cdi.k8s.io annotation; precreate through a hooks.d "precreate" stage; the
- * nvidia-ctk-shaped fixture through precreate; an AMD selection of two GPUs. Which GPUs a
- * container gets, row by row: gpu-selection.test.ts.
+ * nvidia-ctk-shaped fixture through precreate; zlayer's fixture (hooks keyed by stage) through
+ * precreate under runc; an AMD selection of two GPUs. Which GPUs a container gets, row by row:
+ * gpu-selection.test.ts.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   BIN,
+  ROOT,
   RUNC,
+  containerId,
   makeBusyboxRootfs,
   ok,
   podmanArgs,
@@ -186,6 +189,78 @@ describe('GPU hook', () => {
     const before = JSON.parse(config);
     expect(out.process.args).toEqual(before.process.args);
     expect(out.mounts).toEqual(before.mounts);
+  });
+
+  test("zlayer's fixture, byte for byte, through precreate under runc: /dev/nvidia0, NVIDIA_VISIBLE_DEVICES=0 and the createContainer hook, which runs", () => {
+    const dir = tmpDir('gpu-zlayer');
+    const cdi = path.join(dir, 'cdi');
+    fs.mkdirSync(cdi);
+    fs.copyFileSync(path.join(ROOT, 'src/cdi/testdata/zlayer-nvidia.json'), path.join(cdi, 'nvidia.json'));
+    // The spec's hook is /usr/bin/nvidia-container-runtime-hook: this host has none, so a recording
+    // stand-in is laid over /usr/bin (overlayfs) in a mount namespace of the test's own.
+    const fake = path.join(dir, 'fake-bin');
+    fs.mkdirSync(fake);
+    fs.writeFileSync(
+      path.join(fake, 'nvidia-container-runtime-hook'),
+      `#!/bin/sh\necho "$0 $*" > ${dir}/hook-ran\ncat > ${dir}/hook-state.json\n`,
+      { mode: 0o755 },
+    );
+    const bundle = makeBundle(path.join(dir, 'bundle'), makeBusyboxRootfs(path.join(dir, 'rootfs')), {
+      args: ['sh', '-c', 'stat -c "%F %t:%T" /dev/nvidia0; env | grep ^NVIDIA_VISIBLE_DEVICES='],
+      annotations: { 'cdi.k8s.io/gpu': 'nvidia.com/gpu=0' },
+    });
+    const hooksDir = path.join(dir, 'hooks.d');
+    writeHooksD(hooksDir, 'gpu-precreate.json', {
+      version: '1.0.0',
+      hook: {
+        path: BIN('ocihook-gpu'),
+        args: ['ocihook-gpu', 'precreate', `--log-file=${path.join(dir, 'gpu.log')}`, `--cdi-spec-dir=${cdi}`],
+      },
+      when: { annotations: { '^cdi\\.k8s\\.io/.*$': '.*' } },
+      stages: ['precreate'],
+    });
+    const r = run(
+      'unshare',
+      [
+        '-m',
+        '--propagation',
+        'private',
+        'sh',
+        '-c',
+        'mount -t overlay overlay -o "lowerdir=$1:/usr/bin" /usr/bin && shift && exec "$@"',
+        'sh',
+        fake,
+        BIN('ocihooks-runtime'),
+        '--runtime',
+        RUNC,
+        '--hooks-dir',
+        hooksDir,
+        `--log-file=${path.join(dir, 'wrapper.log')}`,
+        '--',
+        'run',
+        '--bundle',
+        bundle,
+        containerId('gpu-zlayer'),
+      ],
+      { timeoutMs: 60_000 },
+    );
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim().split('\n')).toEqual(['character special file c3:0', 'NVIDIA_VISIBLE_DEVICES=0']);
+    // What zlayer's test asserts on the config it builds, here in the config.json runc ran.
+    const config = JSON.parse(fs.readFileSync(path.join(bundle, 'config.json'), 'utf8'));
+    expect(config.linux.devices).toContainEqual({ path: '/dev/nvidia0', type: 'c', major: 195, minor: 0 });
+    expect(config.process.env).toContain('NVIDIA_VISIBLE_DEVICES=0');
+    expect(config.hooks.createContainer).toEqual([
+      { path: '/usr/bin/nvidia-container-runtime-hook', args: ['nvidia-container-runtime-hook', 'prestart'] },
+    ]);
+    expect(fs.readFileSync(path.join(dir, 'hook-ran'), 'utf8')).toBe(
+      '/usr/bin/nvidia-container-runtime-hook prestart\n',
+    );
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'hook-state.json'), 'utf8')).bundle).toBe(bundle);
+    // The hook's log says the spec is not in the CDI form.
+    expect(fs.readFileSync(path.join(dir, 'gpu.log'), 'utf8')).toContain(
+      `${path.join(cdi, 'nvidia.json')}: devices[0].containerEdits.hooks: an object of hook lists keyed by stage (zlayer's form)`,
+    );
   });
 
   test('an AMD selection of two GPUs (discovered nodes, no CDI spec): their nodes, and no ROCR_/HIP_VISIBLE_DEVICES with host indices', () => {
