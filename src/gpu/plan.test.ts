@@ -253,7 +253,7 @@ describe('GPU refusals', () => {
     ['amd.com/gpu=0', 'CDI device amd.com/gpu=0: unknown (no spec for amd.com/gpu)'],
     [
       'gpu0',
-      'CDI device "gpu0": not a fully-qualified name (vendor.com/class=name): unqualified device "gpu0", missing vendor',
+      'annotation cdi.k8s.io/x="gpu0": entry "gpu0" is not a CDI device name (vendor.com/class=name): unqualified device "gpu0", missing vendor',
     ],
   ])('request %s', (name, message) => {
     const log = { info: () => undefined } as unknown as Parameters<typeof selectDevices>[2];

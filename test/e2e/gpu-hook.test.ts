@@ -314,4 +314,59 @@ describe('GPU hook', () => {
     expect(fs.existsSync(path.join(rootfs, 'dev', 'nvidia0'))).toBe(false);
     void RUNC;
   });
+
+  test.each(['createContainer', 'precreate'] as const)(
+    'an annotation value the CDI reference refuses (a blank after the comma) refuses the container under runc (%s), naming annotation and entry',
+    (mode) => {
+      const dir = tmpDir('gpu-ann');
+      const { cdi } = fakeNvidia(dir);
+      const rootfs = makeBusyboxRootfs(path.join(dir, 'rootfs'));
+      const flags = [`--log-file=${path.join(dir, 'gpu.log')}`, `--cdi-spec-dir=${cdi}`];
+      const bundle = makeBundle(path.join(dir, 'bundle'), rootfs, {
+        args: ['sh', '-c', 'echo started'],
+        annotations: { 'cdi.k8s.io/x': 'nvidia.com/gpu=0, nvidia.com/gpu=1' },
+        hooks:
+          mode === 'createContainer'
+            ? { createContainer: [{ path: process.execPath, args: ['node', BIN('ocihook-gpu'), ...flags] }] }
+            : undefined,
+      });
+      const hooksDir = path.join(dir, 'hooks.d');
+      writeHooksD(hooksDir, 'gpu-precreate.json', {
+        version: '1.0.0',
+        hook: { path: BIN('ocihook-gpu'), args: ['ocihook-gpu', 'precreate', ...flags] },
+        when: { always: mode === 'precreate' },
+        stages: ['precreate'],
+      });
+      const r = run(
+        BIN('ocihooks-runtime'),
+        [
+          '--runtime',
+          RUNC,
+          '--hooks-dir',
+          hooksDir,
+          `--log-file=${path.join(dir, 'wrapper.log')}`,
+          '--',
+          'run',
+          '--bundle',
+          bundle,
+          containerId('gpu-ann'),
+        ],
+        { timeoutMs: 60_000 },
+      );
+      // runc quotes the hook's stderr in its own message; the wrapper reports a failed filter (exit 1)
+      // with its line, and the hook's log has its exit code (2, bad input).
+      expect(r.stdout).toBe('');
+      if (mode === 'createContainer') expect(r.stderr).toContain('error running hook: exit status 2');
+      else {
+        expect(r.status).toBe(1);
+        expect(fs.readFileSync(path.join(dir, 'gpu.log'), 'utf8')).toContain('"exitCode":2');
+      }
+      expect(r.stderr.replace(/\\"/g, '"')).toContain(
+        'ocihook-gpu: annotation cdi.k8s.io/x="nvidia.com/gpu=0, nvidia.com/gpu=1": entry " nvidia.com/gpu=1" is not a CDI device name (vendor.com/class=name, no blanks): invalid device " nvidia.com/gpu=1": invalid vendor. " nvidia.com", should start with letter',
+      );
+      expect(fs.existsSync(path.join(rootfs, 'dev', 'nvidia0'))).toBe(false);
+      if (mode === 'precreate')
+        expect(JSON.parse(fs.readFileSync(path.join(bundle, 'config.json'), 'utf8')).linux.devices ?? []).toEqual([]);
+    },
+  );
 });
