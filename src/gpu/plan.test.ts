@@ -154,6 +154,27 @@ test("zlayer's fixture (hooks keyed by stage) through precreate: /dev/nvidia0, N
   });
 });
 
+test('a device requested twice is given once (the reference appends its edits twice: two cgroup rules, the hooks twice)', () => {
+  const log = { info: () => undefined } as unknown as Parameters<typeof selectDevices>[2];
+  const twice = selectDevices(
+    reg,
+    {
+      annotations: { 'cdi.k8s.io/a': 'nvidia.com/gpu=0,nvidia.com/gpu=0', 'cdi.k8s.io/b': 'nvidia.com/gpu=0' },
+      env: new Map(),
+      cliDevices: ['nvidia.com/gpu=0'],
+      acceptEnv: false,
+    },
+    log,
+  );
+  expect(twice.requested).toEqual(['nvidia.com/gpu=0']);
+  const out = editConfigForPrecreate({ ociVersion: '1.0.2', process: { args: ['true'] } }, twice, host);
+  expect(
+    out.linux.resources.devices.filter((r: { major: number; minor: number }) => r.major === 195 && r.minor === 0),
+  ).toEqual([{ allow: true, type: 'c', major: 195, minor: 0, access: 'rwm' }]);
+  expect(out.hooks.createContainer).toHaveLength(1);
+  expect(out.hooks.prestart).toHaveLength(1);
+});
+
 describe('GPU refusals', () => {
   const bad = (deviceNodes: object[], mounts: object[] = []) =>
     registryOf(
