@@ -7,7 +7,8 @@
  * sorted, as json.Marshal writes a map, so that of two keys naming one field case-insensitively
  * the same one wins as in Go.
  *
- * The reference reads .json files through the same path, so a JSON spec's `"name": 0` is "0" too.
+ * The reference reads .json files through the same path, so a JSON spec's `"name": 0` is "0" too
+ * (stringsWhereExpected, the same on a JSON.parse result).
  */
 import type * as z from 'zod/mini';
 import { GoFloat, GoValue, GoYamlError, formatFloat32 } from './go-yaml';
@@ -77,10 +78,31 @@ export function goJson(v: GoValue, target: z.ZodMiniType | undefined, where = '(
   return v;
 }
 
-/** A JSON.parse result as the Go values go-yaml would have decoded from the same text. */
-export function fromJson(v: unknown): GoValue {
-  if (typeof v === 'number') return Number.isInteger(v) ? BigInt(v) : new GoFloat(v);
-  if (Array.isArray(v)) return v.map(fromJson);
-  if (v !== null && typeof v === 'object') return new Map(Object.entries(v).map(([k, x]) => [k, fromJson(x)]));
-  return v as GoValue;
+/**
+ * A JSON.parse result (changed in place) with what goJson would make of the same document: a
+ * number or bool where the Spec has a string becomes that string. JSON.parse cannot tell 1.0
+ * from 1, so an integral number is written as an int (the reference says "1e+06" for 1e6).
+ */
+export function stringsWhereExpected(v: unknown, target: z.ZodMiniType | undefined, element = false): unknown {
+  const asGo: GoValue = Array.isArray(v) ? [] : v !== null && typeof v === 'object' ? new Map() : (v as GoValue);
+  const d = unwrap(target, asGo);
+  if (Array.isArray(v)) {
+    const t = d?.type === 'array' ? d.element : undefined;
+    if (t) for (let i = 0; i < v.length; i++) v[i] = stringsWhereExpected(v[i], t, true);
+    return v;
+  }
+  if (v !== null && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    if (d?.type === 'object' || d?.type === 'record')
+      for (const key of Object.keys(o)) {
+        const t = d.type === 'object' ? fieldOf(d.shape ?? {}, key) : d.valueType;
+        if (t) o[key] = stringsWhereExpected(o[key], t, d.type === 'record');
+      }
+    return o;
+  }
+  if (d?.type !== 'string') return v;
+  if (typeof v === 'boolean') return String(v);
+  if (v === null) return element ? '' : v;
+  if (typeof v !== 'number') return v;
+  return Number.isInteger(v) && Math.abs(v) < 2 ** 63 ? BigInt(v).toString() : formatFloat32(v);
 }

@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UsageError } from '../core/errors';
-import { fromJson, goJson } from './go-json';
+import { goJson, stringsWhereExpected } from './go-json';
 import { GoValue, GoYamlError, readGoYaml } from './go-yaml';
 import { parseQualifiedName } from './name';
 import { cdiSpecSchema } from './schema';
@@ -36,19 +36,20 @@ export interface Registry {
  * bools where the Spec has a string become strings, as its YAML-to-JSON step makes them (go-json.ts).
  */
 export function parseSpecText(text: string, file: string): unknown {
-  let doc: GoValue;
   if (file.endsWith('.json')) {
+    let doc: unknown;
     try {
-      doc = text.trim() === '' ? null : fromJson(JSON.parse(text));
+      doc = text.trim() === '' ? null : JSON.parse(text);
     } catch (e) {
       throw new CdiSpecError(file, '(file)', `not valid JSON: ${(e as Error).message}`);
     }
-  } else {
-    try {
-      doc = readGoYaml(text);
-    } catch (e) {
-      throw new CdiSpecError(file, '(file)', `not valid YAML: ${(e as Error).message.split('\n')[0]}`);
-    }
+    return stringsWhereExpected(doc, cdiSpecSchema);
+  }
+  let doc: GoValue;
+  try {
+    doc = readGoYaml(text);
+  } catch (e) {
+    throw new CdiSpecError(file, '(file)', `not valid YAML: ${(e as Error).message.split('\n')[0]}`);
   }
   try {
     return goJson(doc, cdiSpecSchema);
