@@ -78,10 +78,10 @@ function parseGoInt(s: string, signed: boolean): bigint | undefined {
   return v;
 }
 
-/** resolve.go's yamlStyleFloat, which go-yaml checks before calling ParseFloat. */
-const YAML_STYLE_FLOAT = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/;
-
-/** Go's ParseFloat(s, 64) on what can reach it here; out of range ("1e400") is an error there too. */
+/**
+ * Go's ParseFloat(s, 64) where go-yaml calls it: after resolve.go's yamlStyleFloat check, or on a
+ * scalar starting with "." (which that pattern covers). Out of range ("1e400") is an error there.
+ */
 function parseGoFloat(s: string): GoFloat | undefined {
   if (!/^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/.test(s)) return undefined;
   const v = Number(s);
@@ -99,15 +99,14 @@ function resolve(tag: string, text: string): [string, GoValue] {
       const f = parseGoFloat(text);
       if (f) return [`${TAG}float`, f];
     }
-    if (h === 'D' || h === 'N') {
-      // A timestamp-looking scalar stays the string it is when decoded into an interface{} (decode.go).
+    if (h === 'D') {
+      // go-yaml tries a timestamp first, but decoded into an interface{} a timestamp is its own
+      // text (decode.go), and nothing that reads as one reads as a number: no step needed here.
       const plain = text.replace(/_/g, '');
-      const i = parseGoInt(plain, true) ?? parseGoInt(plain, false);
-      if (i !== undefined) return [`${TAG}int`, i];
-      if (YAML_STYLE_FLOAT.test(plain)) {
-        const f = parseGoFloat(plain);
-        if (f) return [`${TAG}float`, f];
-      }
+      const n = parseGoInt(plain, true) ?? parseGoInt(plain, false);
+      if (n !== undefined) return [`${TAG}int`, n];
+      const f = parseGoFloat(plain);
+      if (f) return [`${TAG}float`, f];
     }
   }
   return [STR, text];
