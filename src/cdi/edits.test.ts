@@ -3,14 +3,14 @@
  * TestAppend) and device_test.go (TestDeviceValidate), as tables.
  */
 import { REFERENCE_HOOKS } from '../../test/support/cdi-reference';
-import type { RawEdits } from './schema';
+import type { ListEdits } from './hooks-by-stage';
 import { ContainerEdits, appendEdits, editsProblem, emptyEdits, normaliseEdits } from './edits';
 import { validateCdiSpec } from './spec';
 
 const hooks = REFERENCE_HOOKS;
 
 describe('ContainerEdits validation (TestValidateContainerEdits)', () => {
-  test.each<[string, RawEdits | null, string | undefined]>([
+  test.each<[string, ListEdits | null, string | undefined]>([
     ['valid, empty edits', null, undefined],
     ['valid, env var', { env: ['BAR=BARVALUE1'] }, undefined],
     ['invalid env, empty var', { env: [''] }, 'env[0]: invalid container edits: invalid environment variable ""'],

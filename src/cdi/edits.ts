@@ -4,7 +4,7 @@
  * de-duplicated, the last intelRdt wins). Each problem names its field and the reference's reason.
  */
 import { OCI_STAGES, OciStage } from '../core/oci';
-import type { RawEdits } from './schema';
+import type { ListEdits } from './hooks-by-stage';
 
 export interface CdiDeviceNode {
   path: string;
@@ -82,7 +82,7 @@ function closIdValid(id: string): boolean {
 }
 
 /** The first problem of a set of edits (the reference's order), or undefined. `where` prefixes the field. */
-export function editsProblem(e: RawEdits | null | undefined, where: string): EditsProblem | undefined {
+export function editsProblem(e: ListEdits | null | undefined, where: string): EditsProblem | undefined {
   if (!e) return undefined;
   const at = (field: string, reason: string) => ({ field: `${where}.${field}`, reason });
   for (const [i, v] of (e.env ?? []).entries()) {
@@ -99,12 +99,13 @@ export function editsProblem(e: RawEdits | null | undefined, where: string): Edi
   }
   for (const [i, h] of (e.hooks ?? []).entries()) {
     const name = h.hookName ?? '';
+    const hook = e.hookFields?.[i] ?? `hooks[${i}]`;
     if (!(OCI_STAGES as readonly string[]).includes(name))
-      return at(`hooks[${i}].hookName`, `invalid hook name ${q(name)}`);
-    if (!h.path) return at(`hooks[${i}].path`, `invalid hook ${q(name)} with empty path`);
+      return at(`${hook}.hookName`, `invalid hook name ${q(name)}`);
+    if (!h.path) return at(`${hook}.path`, `invalid hook ${q(name)} with empty path`);
     for (const [j, v] of (h.env ?? []).entries()) {
       const p = envProblem(v);
-      if (p) return at(`hooks[${i}].env[${j}]`, `invalid hook ${q(name)}: ${p}`);
+      if (p) return at(`${hook}.env[${j}]`, `invalid hook ${q(name)}: ${p}`);
     }
   }
   for (const [i, m] of (e.mounts ?? []).entries()) {
@@ -139,7 +140,7 @@ export function editsProblem(e: RawEdits | null | undefined, where: string): Edi
 }
 
 /** Whether a device's edits add nothing (the reference refuses such a device). */
-export function editsEmpty(e: RawEdits | null | undefined): boolean {
+export function editsEmpty(e: ListEdits | null | undefined): boolean {
   return (
     !e ||
     (!e.env?.length &&
@@ -158,7 +159,7 @@ function defined<T extends object>(o: T): T {
 }
 
 /** Checked raw edits as the project's ContainerEdits. */
-export function normaliseEdits(e: RawEdits | null | undefined): ContainerEdits {
+export function normaliseEdits(e: ListEdits | null | undefined): ContainerEdits {
   if (!e) return emptyEdits();
   return {
     env: e.env ?? [],

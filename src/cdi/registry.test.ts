@@ -22,7 +22,7 @@ describe('CDI registry', () => {
     fs.writeFileSync(path.join(dir, 'a.json'), spec('a'));
     fs.writeFileSync(
       path.join(dir, 'b.json'),
-      '{"cdiVersion": "0.6.0", "kind": "vendor.com/gpu", "devices": [{"name": "b", "containerEdits": {"deviceNodes": [{"path": 7}]}}]}',
+      '{"cdiVersion": "0.6.0", "kind": "vendor.com/gpu", "devices": [{"name": "b", "containerEdits": {"deviceNodes": [{"path": "/dev/b", "major": "7"}]}}]}',
     );
     fs.writeFileSync(
       path.join(dir, 'c.yaml'),
@@ -35,10 +35,10 @@ describe('CDI registry', () => {
     expect([...reg.devices.keys()].sort()).toEqual(['other.com/net=c', 'vendor.com/gpu=a']);
     // Asking for a device of the refused spec names why it is not there.
     expect(() => resolveDevices(reg, ['vendor.com/gpu=b'])).toThrow(
-      `CDI device vendor.com/gpu=b: unknown (vendor.com/gpu has a; skipped 3 specs: ${path.join(dir, 'b.json')}: devices.0.containerEdits.deviceNodes.0.path: expected string, got number)`,
+      `CDI device vendor.com/gpu=b: unknown (vendor.com/gpu has a; skipped 3 specs: ${path.join(dir, 'b.json')}: devices.0.containerEdits.deviceNodes.0.major: expected number, got string)`,
     );
     expect(reg.problems).toEqual([
-      `${path.join(dir, 'b.json')}: devices.0.containerEdits.deviceNodes.0.path: expected string, got number`,
+      `${path.join(dir, 'b.json')}: devices.0.containerEdits.deviceNodes.0.major: expected number, got string`,
       expect.stringMatching(new RegExp(`^${path.join(dir, 'd.json')}: \\(file\\): not valid JSON`)),
       `${path.join(dir, 'e.yaml')}: (file): no Spec data`,
     ]);

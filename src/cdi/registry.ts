@@ -7,7 +7,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UsageError } from '../core/errors';
+import { goJson, stringsWhereExpected } from './go-json';
+import { GoValue, GoYamlError, readGoYaml } from './go-yaml';
 import { parseQualifiedName } from './name';
+import { cdiSpecSchema } from './schema';
 import { ContainerEdits, appendEdits, emptyEdits } from './edits';
 import { CdiDevice, CdiSpec, CdiSpecError, validateCdiSpec } from './spec';
 
@@ -27,20 +30,33 @@ export interface Registry {
   conflicts: Map<string, string[]>;
 }
 
+/**
+ * A spec file's text as the reference decodes it (ParseSpec: sigs.k8s.io/yaml into specs-go's
+ * Spec): JSON as JSON, YAML with go-yaml v2's YAML 1.1 scalars (go-yaml.ts); then numbers and
+ * bools where the Spec has a string become strings, as its YAML-to-JSON step makes them (go-json.ts).
+ */
 export function parseSpecText(text: string, file: string): unknown {
   if (file.endsWith('.json')) {
+    let doc: unknown;
     try {
-      return JSON.parse(text);
+      doc = text.trim() === '' ? null : JSON.parse(text);
     } catch (e) {
       throw new CdiSpecError(file, '(file)', `not valid JSON: ${(e as Error).message}`);
     }
+    return stringsWhereExpected(doc, cdiSpecSchema);
   }
-  // YAML is loaded only when a YAML spec exists: it is not on the hook's usual path.
-  const yaml = require('yaml') as typeof import('yaml');
+  let doc: GoValue;
   try {
-    return yaml.parse(text);
+    doc = readGoYaml(text);
   } catch (e) {
     throw new CdiSpecError(file, '(file)', `not valid YAML: ${(e as Error).message.split('\n')[0]}`);
+  }
+  try {
+    return goJson(doc, cdiSpecSchema);
+  } catch (e) {
+    if (!(e instanceof GoYamlError)) throw e;
+    const colon = e.message.indexOf(': ');
+    throw new CdiSpecError(file, e.message.slice(0, colon), e.message.slice(colon + 2));
   }
 }
 
@@ -51,8 +67,9 @@ export function loadSpecFile(file: string): CdiSpec {
   } catch (e) {
     throw new CdiSpecError(file, '(file)', (e as Error).message);
   }
-  if (text.trim() === '') throw new CdiSpecError(file, '(file)', 'no Spec data');
-  return validateCdiSpec(parseSpecText(text, file), file);
+  const doc = parseSpecText(text, file);
+  if (doc === null) throw new CdiSpecError(file, '(file)', 'no Spec data');
+  return validateCdiSpec(doc, file);
 }
 
 /** Spec files are the .json and .yaml files of a folder, as the reference scans them (not .yml). */

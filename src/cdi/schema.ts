@@ -2,6 +2,8 @@
  * CDI spec files as zod schemas: the shape of specs-go's types, decoded as the reference decodes
  * them (sigs.k8s.io/yaml UnmarshalStrict into Go structs): unknown fields are refused, field names
  * match case-insensitively (SPEC_STRUCT), null is an absent value, uid/gid/fileMode are uint32.
+ * Where a field is a string, go-json.ts has already made a YAML number or bool one, as the
+ * reference's YAML-to-JSON step does.
  */
 import * as z from 'zod/mini';
 import '../core/json'; // zod's settings (no generated code) before any schema parses
@@ -12,12 +14,16 @@ const int64 = z.int();
 const opt = <T extends z.ZodMiniType>(t: T) => z.optional(z.nullable(t));
 const strings = opt(z.array(z.string()));
 
-const hookSchema = z.strictObject({
-  hookName: opt(z.string()),
-  path: opt(z.string()),
-  args: strings,
-  env: strings,
-  timeout: opt(z.int()),
+const hookFields = { path: opt(z.string()), args: strings, env: strings, timeout: opt(z.int()) };
+const hookSchema = z.strictObject({ hookName: opt(z.string()), ...hookFields });
+
+/**
+ * Hooks are a list, each naming its stage (hookName). zlayer writes them as an object of lists
+ * keyed by stage, without hookName, as config.json has them: read too (hooks-by-stage.ts), with a
+ * warning, though the reference refuses such a spec.
+ */
+const hooksSchema = z.union([z.array(hookSchema), z.record(z.string(), z.array(z.strictObject(hookFields)))], {
+  error: 'expected a list of hooks (or an object of hook lists keyed by stage)',
 });
 
 const deviceNodeSchema = z.strictObject({
@@ -53,7 +59,7 @@ const editsSchema = z.strictObject({
   env: strings,
   deviceNodes: opt(z.array(deviceNodeSchema)),
   netDevices: opt(z.array(netDeviceSchema)),
-  hooks: opt(z.array(hookSchema)),
+  hooks: opt(hooksSchema),
   mounts: opt(z.array(mountSchema)),
   intelRdt: opt(intelRdtSchema),
   additionalGids: opt(z.array(uint32)),
@@ -71,6 +77,7 @@ export const cdiSpecSchema = z.strictObject({
 export type RawSpec = z.infer<typeof cdiSpecSchema>;
 export type RawEdits = z.infer<typeof editsSchema>;
 export type RawIntelRdt = z.infer<typeof intelRdtSchema>;
+export type RawHook = z.infer<typeof hookSchema>;
 
 const hook: GoStruct = { fields: ['hookName', 'path', 'args', 'env', 'timeout'] };
 const edits: GoStruct = {

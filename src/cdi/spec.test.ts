@@ -117,9 +117,9 @@ describe('specs (TestNewSpec, TestReadSpec, TestWriteSpec, TestGetters)', () => 
       'devices.0.containerEdits.deviceNodes.0: unknown field "mode"',
     ],
     [
-      'hooks in OCI object form are not CDI',
-      good({ containerEdits: { hooks: { createContainer: [{ path: '/bin/hook' }] } } }),
-      'containerEdits.hooks: expected array, got object',
+      'hooks neither a list nor an object of lists',
+      good({ containerEdits: { hooks: 'createContainer' } }),
+      'containerEdits.hooks: expected a list of hooks (or an object of hook lists keyed by stage)',
     ],
     ['null is an absent value', good({ annotations: null, containerEdits: { env: null } }), undefined],
     [
@@ -267,5 +267,70 @@ describe('versions', () => {
 
   test('every supported version accepts a minimal spec', () => {
     for (const v of CDI_VERSIONS) expect(refusal(good({ cdiVersion: v }))).toBeUndefined();
+  });
+});
+
+describe("hooks by stage (zlayer's form): read as the CDI list, with a warning", () => {
+  const byStage = (hooks: object, where: 'spec' | 'device' = 'spec') =>
+    good(
+      where === 'spec'
+        ? { containerEdits: { hooks } }
+        : { devices: [{ name: 'dev1', containerEdits: { env: ['FOO=BAR'], hooks } }] },
+    );
+
+  test('each key a stage, keys then lists in order; the spec says it is not the CDI form', () => {
+    const spec = validateCdiSpec(
+      byStage({
+        createContainer: [{ path: '/usr/bin/a', args: ['a', 'prestart'] }, { path: '/usr/bin/b' }],
+        poststop: [{ path: '/usr/bin/c', env: ['X=1'], timeout: 5 }],
+      }),
+      'spec.json',
+    );
+    expect(spec.edits.hooks).toEqual([
+      { hookName: 'createContainer', path: '/usr/bin/a', args: ['a', 'prestart'] },
+      { hookName: 'createContainer', path: '/usr/bin/b' },
+      { hookName: 'poststop', path: '/usr/bin/c', env: ['X=1'], timeout: 5 },
+    ]);
+    expect(spec.warnings).toEqual([
+      "containerEdits.hooks: an object of hook lists keyed by stage (zlayer's form), not the CDI form (a list of hooks, each with hookName); read as that list, but the CDI reference refuses this spec",
+    ]);
+    const device = validateCdiSpec(byStage({ createContainer: [{ path: '/usr/bin/a' }] }, 'device'), 'spec.json');
+    expect(device.devices[0]?.edits.hooks).toEqual([{ hookName: 'createContainer', path: '/usr/bin/a' }]);
+    expect(device.warnings).toEqual([
+      expect.stringMatching(/^devices\[0\]\.containerEdits\.hooks: an object of hook lists/),
+    ]);
+    expect(validateCdiSpec(good({ containerEdits: { hooks: [] } }), 'spec.json').warnings).toBeUndefined();
+  });
+
+  test.each<[string, object, string]>([
+    [
+      'a key that is no stage',
+      { prestrat: [{ path: '/x' }] },
+      'containerEdits.hooks.prestrat: invalid hook name "prestrat"',
+    ],
+    [
+      'a hook without a path, named where it was written',
+      { createContainer: [{ path: '/x' }, { args: ['y'] }] },
+      'containerEdits.hooks.createContainer[1].path: invalid hook "createContainer" with empty path',
+    ],
+    [
+      'a bad env entry',
+      { poststart: [{ path: '/x', env: ['=1'] }] },
+      'containerEdits.hooks.poststart[0].env[0]: invalid hook "poststart": invalid environment variable "=1"',
+    ],
+    [
+      'hookName in a hook of this form (the key is its stage)',
+      { createContainer: [{ hookName: 'createContainer', path: '/x' }] },
+      'containerEdits.hooks.createContainer.0: unknown field "hookName"',
+    ],
+  ])('%s is refused', (_name, hooks, expected) => {
+    expect(refusal(byStage(hooks))).toBe(expected);
+  });
+
+  test('an empty object of stages adds nothing: a device with only that has empty edits', () => {
+    expect(refusal(byStage({}, 'device'))).toBeUndefined();
+    expect(refusal(good({ devices: [{ name: 'dev1', containerEdits: { hooks: { createContainer: [] } } }] }))).toBe(
+      'devices[0].containerEdits: invalid device, empty device edits',
+    );
   });
 });

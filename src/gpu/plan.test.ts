@@ -3,7 +3,8 @@
  * container and a host made of a table. createContainer plans and precreate configs are compared
  * with golden files (testdata/); refusals with their exact line.
  */
-import { Registry, ResolvedDevice, resolveDevices } from '../cdi/registry';
+import * as path from 'node:path';
+import { Registry, ResolvedDevice, loadSpecFile, resolveDevices } from '../cdi/registry';
 import { CdiSpec, validateCdiSpec } from '../cdi/spec';
 import { UsageError } from '../core/errors';
 import { DIR, FILE, chr, expectGolden, fakeContainer, fakeHost } from '../../test/support/offline';
@@ -133,6 +134,47 @@ describe('GPU precreate config edits (golden)', () => {
   });
 });
 
+test("zlayer's fixture (hooks keyed by stage) through precreate: /dev/nvidia0, NVIDIA_VISIBLE_DEVICES=0 and the createContainer hook", () => {
+  const zlayer = loadSpecFile(path.join(__dirname, '..', 'cdi', 'testdata', 'zlayer-nvidia.json'));
+  const config = { ociVersion: '1.0.2', root: { path: 'rootfs' }, process: { args: ['true'], env: ['PATH=/usr/bin'] } };
+  const sel = { requested: ['nvidia.com/gpu=0'], devices: resolveDevices(registryOf(zlayer), ['nvidia.com/gpu=0']) };
+  // A host without /dev/nvidia0: the spec's type and numbers are enough (the reference's fillMissingInfo).
+  expect(editConfigForPrecreate(config, sel, fakeHost({}))).toEqual({
+    ...config,
+    process: { args: ['true'], env: ['PATH=/usr/bin', 'NVIDIA_VISIBLE_DEVICES=0'] },
+    linux: {
+      devices: [{ path: '/dev/nvidia0', type: 'c', major: 195, minor: 0 }],
+      resources: { devices: [{ allow: true, type: 'c', major: 195, minor: 0, access: 'rwm' }] },
+    },
+    hooks: {
+      createContainer: [
+        { path: '/usr/bin/nvidia-container-runtime-hook', args: ['nvidia-container-runtime-hook', 'prestart'] },
+      ],
+    },
+  });
+});
+
+test('a device requested twice is given once (the reference appends its edits twice: two cgroup rules, the hooks twice)', () => {
+  const log = { info: () => undefined } as unknown as Parameters<typeof selectDevices>[2];
+  const twice = selectDevices(
+    reg,
+    {
+      annotations: { 'cdi.k8s.io/a': 'nvidia.com/gpu=0,nvidia.com/gpu=0', 'cdi.k8s.io/b': 'nvidia.com/gpu=0' },
+      env: new Map(),
+      cliDevices: ['nvidia.com/gpu=0'],
+      acceptEnv: false,
+    },
+    log,
+  );
+  expect(twice.requested).toEqual(['nvidia.com/gpu=0']);
+  const out = editConfigForPrecreate({ ociVersion: '1.0.2', process: { args: ['true'] } }, twice, host);
+  expect(
+    out.linux.resources.devices.filter((r: { major: number; minor: number }) => r.major === 195 && r.minor === 0),
+  ).toEqual([{ allow: true, type: 'c', major: 195, minor: 0, access: 'rwm' }]);
+  expect(out.hooks.createContainer).toHaveLength(1);
+  expect(out.hooks.prestart).toHaveLength(1);
+});
+
 describe('GPU refusals', () => {
   const bad = (deviceNodes: object[], mounts: object[] = []) =>
     registryOf(
@@ -232,7 +274,7 @@ describe('GPU refusals', () => {
     ['amd.com/gpu=0', 'CDI device amd.com/gpu=0: unknown (no spec for amd.com/gpu)'],
     [
       'gpu0',
-      'CDI device "gpu0": not a fully-qualified name (vendor.com/class=name): unqualified device "gpu0", missing vendor',
+      'annotation cdi.k8s.io/x="gpu0": entry "gpu0" is not a CDI device name (vendor.com/class=name): unqualified device "gpu0", missing vendor',
     ],
   ])('request %s', (name, message) => {
     const log = { info: () => undefined } as unknown as Parameters<typeof selectDevices>[2];

@@ -11,6 +11,9 @@ import { SelectionInput, requestedDevices } from './select';
 export function gpuRegistry(dirs: string[], deviceRoot: string, log: Logger): Registry {
   const reg = loadRegistry(dirs);
   for (const p of reg.problems) log.warn({ cdi: p }, 'CDI spec skipped');
+  for (const spec of reg.specs)
+    for (const w of spec.warnings ?? [])
+      log.warn({ cdi: `${spec.file}: ${w}` }, 'CDI spec read in a form the CDI reference refuses');
   if (reg.specs.length === 0) {
     for (const spec of discoverGpuSpecs(deviceRoot)) {
       reg.specs.push(spec);

@@ -2,6 +2,7 @@
  * Which devices a container gets: the selection table of docs/gpu.md, row by row.
  * The image env of every CUDA image says NVIDIA_VISIBLE_DEVICES=all.
  */
+import { UsageError } from '../core/errors';
 import { DeviceRequest, SelectionInput, requestedDevices } from './select';
 
 const env = (...entries: string[]) =>
@@ -34,7 +35,7 @@ test.each<[string, Partial<SelectionInput>, DeviceRequest]>([
   ],
   [
     'a list in one annotation, several annotations, duplicates once',
-    { annotations: { 'cdi.k8s.io/a': 'nvidia.com/gpu=0, nvidia.com/gpu=1', 'cdi.k8s.io/b': 'nvidia.com/gpu=1' } },
+    { annotations: { 'cdi.k8s.io/a': 'nvidia.com/gpu=0,nvidia.com/gpu=1', 'cdi.k8s.io/b': 'nvidia.com/gpu=1' } },
     { names: ['nvidia.com/gpu=0', 'nvidia.com/gpu=1'], source: 'explicit' },
   ],
   [
@@ -103,3 +104,20 @@ test.each<[string, Partial<SelectionInput>, DeviceRequest]>([
 ])('%s', (_name, o, expected) => {
   expect(requestedDevices(input(o))).toEqual(expected);
 });
+
+test.each([
+  ['nvidia.com/gpu=0, nvidia.com/gpu=1', 'entry " nvidia.com/gpu=1" is not a CDI device name'],
+  ['nvidia.com/gpu=0,', 'entry 2 of 2 is empty'],
+  ['', 'the value is empty'],
+])(
+  'an annotation the CDI reference refuses (%j) refuses the container, even with the image env accepted',
+  (value, why) => {
+    const refused = input({
+      annotations: { 'cdi.k8s.io/job': value },
+      env: env('NVIDIA_VISIBLE_DEVICES=0'),
+      acceptEnv: true,
+    });
+    expect(() => requestedDevices(refused)).toThrow(UsageError);
+    expect(() => requestedDevices(refused)).toThrow(`annotation cdi.k8s.io/job=${JSON.stringify(value)}: ${why}`);
+  },
+);

@@ -1,14 +1,16 @@
 /**
  * Which GPUs a container gets — the rule a shared node can trust:
- *  1. Explicit requests win: cdi.k8s.io/* annotations and the hook's own --device. When there is
- *     any, the image's env adds nothing (every CUDA image says NVIDIA_VISIBLE_DEVICES=all).
+ *  1. Explicit requests win: cdi.k8s.io/* annotations (read as the reference reads them: a
+ *     malformed entry refuses the container) and the hook's own --device. When there is any, the
+ *     image's env adds nothing (every CUDA image says NVIDIA_VISIBLE_DEVICES=all). A device
+ *     requested twice is given once.
  *  2. Without them, the image's NVIDIA_VISIBLE_DEVICES, ROCR_VISIBLE_DEVICES and
  *     HIP_VISIBLE_DEVICES select devices only when the admin allows it (--accept-env, like
  *     NVIDIA's accept-nvidia-visible-devices-envvar-when-unprivileged); "none", "void" and ""
  *     select nothing.
  * The hook writes no *_VISIBLE_DEVICES of its own: the container's env comes from the CDI spec.
  */
-import { CDI_ANNOTATION_PREFIX } from '../cdi/name';
+import { annotationDevices } from '../cdi/annotations';
 
 export const NVIDIA_KIND = 'nvidia.com/gpu';
 export const AMD_KIND = 'amd.com/gpu';
@@ -61,10 +63,7 @@ function envRequests(env: Map<string, string>): { names: string[]; set: string[]
 }
 
 export function requestedDevices(input: SelectionInput): DeviceRequest {
-  const explicit: string[] = [];
-  for (const [key, value] of Object.entries(input.annotations))
-    if (key.startsWith(CDI_ANNOTATION_PREFIX)) explicit.push(...list(value));
-  explicit.push(...input.cliDevices);
+  const explicit = [...annotationDevices(input.annotations), ...input.cliDevices];
   const fromEnv = envRequests(input.env);
   if (explicit.length) {
     const names = [...new Set(explicit)];

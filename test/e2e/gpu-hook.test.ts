@@ -1,14 +1,17 @@
 /**
  * The GPU/CDI hook with fake GPU nodes (mknod on the host). createContainer under
  * podman+runc with a cdi.k8s.io annotation; precreate through a hooks.d "precreate" stage; the
- * nvidia-ctk-shaped fixture through precreate; an AMD selection of two GPUs. Which GPUs a
- * container gets, row by row: gpu-selection.test.ts.
+ * nvidia-ctk-shaped fixture through precreate; zlayer's fixture (hooks keyed by stage) through
+ * precreate under runc; an AMD selection of two GPUs. Which GPUs a container gets, row by row:
+ * gpu-selection.test.ts.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   BIN,
+  ROOT,
   RUNC,
+  containerId,
   makeBusyboxRootfs,
   ok,
   podmanArgs,
@@ -188,6 +191,78 @@ describe('GPU hook', () => {
     expect(out.mounts).toEqual(before.mounts);
   });
 
+  test("zlayer's fixture, byte for byte, through precreate under runc: /dev/nvidia0, NVIDIA_VISIBLE_DEVICES=0 and the createContainer hook, which runs", () => {
+    const dir = tmpDir('gpu-zlayer');
+    const cdi = path.join(dir, 'cdi');
+    fs.mkdirSync(cdi);
+    fs.copyFileSync(path.join(ROOT, 'src/cdi/testdata/zlayer-nvidia.json'), path.join(cdi, 'nvidia.json'));
+    // The spec's hook is /usr/bin/nvidia-container-runtime-hook: this host has none, so a recording
+    // stand-in is laid over /usr/bin (overlayfs) in a mount namespace of the test's own.
+    const fake = path.join(dir, 'fake-bin');
+    fs.mkdirSync(fake);
+    fs.writeFileSync(
+      path.join(fake, 'nvidia-container-runtime-hook'),
+      `#!/bin/sh\necho "$0 $*" > ${dir}/hook-ran\ncat > ${dir}/hook-state.json\n`,
+      { mode: 0o755 },
+    );
+    const bundle = makeBundle(path.join(dir, 'bundle'), makeBusyboxRootfs(path.join(dir, 'rootfs')), {
+      args: ['sh', '-c', 'stat -c "%F %t:%T" /dev/nvidia0; env | grep ^NVIDIA_VISIBLE_DEVICES='],
+      annotations: { 'cdi.k8s.io/gpu': 'nvidia.com/gpu=0' },
+    });
+    const hooksDir = path.join(dir, 'hooks.d');
+    writeHooksD(hooksDir, 'gpu-precreate.json', {
+      version: '1.0.0',
+      hook: {
+        path: BIN('ocihook-gpu'),
+        args: ['ocihook-gpu', 'precreate', `--log-file=${path.join(dir, 'gpu.log')}`, `--cdi-spec-dir=${cdi}`],
+      },
+      when: { annotations: { '^cdi\\.k8s\\.io/.*$': '.*' } },
+      stages: ['precreate'],
+    });
+    const r = run(
+      'unshare',
+      [
+        '-m',
+        '--propagation',
+        'private',
+        'sh',
+        '-c',
+        'mount -t overlay overlay -o "lowerdir=$1:/usr/bin" /usr/bin && shift && exec "$@"',
+        'sh',
+        fake,
+        BIN('ocihooks-runtime'),
+        '--runtime',
+        RUNC,
+        '--hooks-dir',
+        hooksDir,
+        `--log-file=${path.join(dir, 'wrapper.log')}`,
+        '--',
+        'run',
+        '--bundle',
+        bundle,
+        containerId('gpu-zlayer'),
+      ],
+      { timeoutMs: 60_000 },
+    );
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim().split('\n')).toEqual(['character special file c3:0', 'NVIDIA_VISIBLE_DEVICES=0']);
+    // What zlayer's test asserts on the config it builds, here in the config.json runc ran.
+    const config = JSON.parse(fs.readFileSync(path.join(bundle, 'config.json'), 'utf8'));
+    expect(config.linux.devices).toContainEqual({ path: '/dev/nvidia0', type: 'c', major: 195, minor: 0 });
+    expect(config.process.env).toContain('NVIDIA_VISIBLE_DEVICES=0');
+    expect(config.hooks.createContainer).toEqual([
+      { path: '/usr/bin/nvidia-container-runtime-hook', args: ['nvidia-container-runtime-hook', 'prestart'] },
+    ]);
+    expect(fs.readFileSync(path.join(dir, 'hook-ran'), 'utf8')).toBe(
+      '/usr/bin/nvidia-container-runtime-hook prestart\n',
+    );
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'hook-state.json'), 'utf8')).bundle).toBe(bundle);
+    // The hook's log says the spec is not in the CDI form.
+    expect(fs.readFileSync(path.join(dir, 'gpu.log'), 'utf8')).toContain(
+      `${path.join(cdi, 'nvidia.json')}: devices[0].containerEdits.hooks: an object of hook lists keyed by stage (zlayer's form)`,
+    );
+  });
+
   test('an AMD selection of two GPUs (discovered nodes, no CDI spec): their nodes, and no ROCR_/HIP_VISIBLE_DEVICES with host indices', () => {
     const dir = tmpDir('gpu-amd');
     const devRoot = path.join(dir, 'dev');
@@ -239,4 +314,59 @@ describe('GPU hook', () => {
     expect(fs.existsSync(path.join(rootfs, 'dev', 'nvidia0'))).toBe(false);
     void RUNC;
   });
+
+  test.each(['createContainer', 'precreate'] as const)(
+    'an annotation value the CDI reference refuses (a blank after the comma) refuses the container under runc (%s), naming annotation and entry',
+    (mode) => {
+      const dir = tmpDir('gpu-ann');
+      const { cdi } = fakeNvidia(dir);
+      const rootfs = makeBusyboxRootfs(path.join(dir, 'rootfs'));
+      const flags = [`--log-file=${path.join(dir, 'gpu.log')}`, `--cdi-spec-dir=${cdi}`];
+      const bundle = makeBundle(path.join(dir, 'bundle'), rootfs, {
+        args: ['sh', '-c', 'echo started'],
+        annotations: { 'cdi.k8s.io/x': 'nvidia.com/gpu=0, nvidia.com/gpu=1' },
+        hooks:
+          mode === 'createContainer'
+            ? { createContainer: [{ path: process.execPath, args: ['node', BIN('ocihook-gpu'), ...flags] }] }
+            : undefined,
+      });
+      const hooksDir = path.join(dir, 'hooks.d');
+      writeHooksD(hooksDir, 'gpu-precreate.json', {
+        version: '1.0.0',
+        hook: { path: BIN('ocihook-gpu'), args: ['ocihook-gpu', 'precreate', ...flags] },
+        when: { always: mode === 'precreate' },
+        stages: ['precreate'],
+      });
+      const r = run(
+        BIN('ocihooks-runtime'),
+        [
+          '--runtime',
+          RUNC,
+          '--hooks-dir',
+          hooksDir,
+          `--log-file=${path.join(dir, 'wrapper.log')}`,
+          '--',
+          'run',
+          '--bundle',
+          bundle,
+          containerId('gpu-ann'),
+        ],
+        { timeoutMs: 60_000 },
+      );
+      // runc quotes the hook's stderr in its own message; the wrapper reports a failed filter (exit 1)
+      // with its line, and the hook's log has its exit code (2, bad input).
+      expect(r.stdout).toBe('');
+      if (mode === 'createContainer') expect(r.stderr).toContain('error running hook: exit status 2');
+      else {
+        expect(r.status).toBe(1);
+        expect(fs.readFileSync(path.join(dir, 'gpu.log'), 'utf8')).toContain('"exitCode":2');
+      }
+      expect(r.stderr.replace(/\\"/g, '"')).toContain(
+        'ocihook-gpu: annotation cdi.k8s.io/x="nvidia.com/gpu=0, nvidia.com/gpu=1": entry " nvidia.com/gpu=1" is not a CDI device name (vendor.com/class=name, no blanks): invalid device " nvidia.com/gpu=1": invalid vendor. " nvidia.com", should start with letter',
+      );
+      expect(fs.existsSync(path.join(rootfs, 'dev', 'nvidia0'))).toBe(false);
+      if (mode === 'precreate')
+        expect(JSON.parse(fs.readFileSync(path.join(bundle, 'config.json'), 'utf8')).linux.devices ?? []).toEqual([]);
+    },
+  );
 });

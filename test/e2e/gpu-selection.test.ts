@@ -47,6 +47,11 @@ const ROWS: Row[] = [
   { name: "the hook's --device, image env all", env: [ALL], hookArgs: ['--device=nvidia.com/gpu=3'], gpus: [3] },
   { name: 'an annotation for all', annotations: { 'cdi.k8s.io/job': 'nvidia.com/gpu=all' }, gpus: [0, 1, 2, 3] },
   {
+    name: 'GPU 2 requested twice, in two annotations: given once',
+    annotations: { 'cdi.k8s.io/job': 'nvidia.com/gpu=2,nvidia.com/gpu=2', 'cdi.k8s.io/extra': 'nvidia.com/gpu=2' },
+    gpus: [2],
+  },
+  {
     name: 'image env 0,3 with --accept-env',
     env: ['NVIDIA_VISIBLE_DEVICES=0,3'],
     hookArgs: ['--accept-env'],
@@ -159,10 +164,17 @@ describe('GPU selection on a four-GPU node', () => {
       );
       expect(r.stderr).toBe('');
       expect(r.stdout.trim().split('\n')).toEqual(expected(row, mode));
-      if (mode === 'precreate')
+      if (mode === 'precreate') {
         expect(fs.readFileSync(path.join(dir, 'wrapper.log'), 'utf8')).toContain(
           '"added":["precreate gpu-precreate.json (in process)"]',
         );
+        // One cgroup rule per GPU in the config runc ran, also for a GPU requested twice.
+        const config = JSON.parse(fs.readFileSync(path.join(bundle, 'config.json'), 'utf8'));
+        const rules = (config.linux.resources.devices as { major?: number; minor?: number }[]).filter(
+          (d) => d.major === 195 && d.minor !== 255,
+        );
+        expect(rules.map((d) => d.minor)).toEqual(row.gpus);
+      }
       fs.rmSync(dir, { recursive: true, force: true });
     });
   });

@@ -95,6 +95,9 @@ const nv = (node: Node, ...args: string[]) => ({
   env: ['NVIDIA_CTK_DEBUG=false'],
 });
 
+const SETUID_REFUSED =
+  '--mode "4755": the setuid bit is not set by nvidia-cdi-hook (NVIDIA\'s drops it without a word): give the permission bits only, 755';
+
 const CHECK = [
   `echo link: $(readlink ${LIB}/libcuda.so)`,
   `echo soname: $(readlink ${LIB}/libcuda.so.1)`,
@@ -268,6 +271,22 @@ describe('nvidia-cdi-hook subcommands', () => {
     ]);
     const badMode = run(node.hook, ['chmod', '--mode', 'rwx', '--path', '/x', '--log-file=-'], { input: '' });
     expect([badMode.status, badMode.stderr]).toEqual([2, 'ocihook-gpu: --mode "rwx": failed to parse mode as octal\n']);
+    const setuid = run(node.hook, ['chmod', '--mode', '4755', '--path', '/x', '--log-file=-'], { input: '' });
+    expect([setuid.status, setuid.stderr]).toEqual([2, `ocihook-gpu: ${SETUID_REFUSED}\n`]);
+  });
+
+  test('chmod with a setuid bit, as a spec hook under runc: the container is refused with its line and the image folder keeps its mode', () => {
+    const node = fakeNode('nvhook-setuid');
+    writeSpec(node, [nv(node, 'chmod', '--mode', '4755', '--path', '/opt/data')]);
+    const r = run(
+      '/usr/sbin/runc',
+      ['run', '--bundle', bundle(node, { createContainer: [gpuHook(node)] }), containerId('nvsuid')],
+      { timeoutMs: 60_000 },
+    );
+    expect(r.status).not.toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.replace(/\\"/g, '"')).toContain(SETUID_REFUSED);
+    expect(fs.statSync(path.join(node.rootfs, 'opt/data')).mode & 0o7777).toBe(0o755);
   });
 
   test('a compat folder that is a symlink out of the rootfs: exit 1 naming it, and the GPU hook rolls its mounts back', () => {

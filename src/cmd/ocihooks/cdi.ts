@@ -4,6 +4,7 @@
  */
 import * as path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
+import { writeGoYaml } from '../../cdi/go-yaml';
 import { MODES, Mode, generateSpec } from '../../gpu/generate';
 import { NAME_STRATEGIES, NameStrategy } from '../../gpu/generate/naming';
 import { writeFileAtomically } from '../../linux/files';
@@ -92,11 +93,9 @@ const generateCommand: CommandModule<object, GenerateArgs> = {
       gpuHook: path.join(BIN_DIR, 'ocihook-gpu'),
     });
     for (const n of r.notes) process.stderr.write(`${PROGRAM}: cdi generate: ${n}\n`);
-    // YAML 1.1 quotes "0:0" (a base-60 number there), so 1.1 readers (Go's yaml.v2) get the name.
+    // YAML that the CDI reference (go-yaml v2, YAML 1.1) reads back as written: "0:0" and "0o17" quoted.
     const yaml = a.format === 'yaml' || (a.format === undefined && /\.ya?ml$/.test(a.output ?? ''));
-    const text = yaml
-      ? (require('yaml') as typeof import('yaml')).stringify(r.doc, { version: '1.1' })
-      : JSON.stringify(r.doc, null, 2) + '\n';
+    const text = yaml ? writeGoYaml(r.doc) : JSON.stringify(r.doc, null, 2) + '\n';
     if (!a.output) {
       process.stdout.write(text);
       return;

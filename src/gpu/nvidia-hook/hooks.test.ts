@@ -60,8 +60,44 @@ describe('chmod', () => {
     [{ mode: ' ', path: ['/x'] }, '--mode: a non-empty mode must be specified'],
     [{ mode: '0o755', path: ['/x'] }, '--mode "0o755": failed to parse mode as octal'],
     [{ mode: '755', path: ['/x', ' '] }, '--path: paths must not be empty'],
+    [{ mode: '40000000000', path: ['/x'] }, '--mode "40000000000": failed to parse mode as octal'], // beyond Go's ParseUint(s, 8, 32)
   ])('%j is refused', (args, message) => {
     expect(() => check('chmod', args)).toThrow(new UsageError(message));
+  });
+  test.each([
+    ['0', 0o0],
+    ['777', 0o777],
+    ['0700', 0o700],
+  ])('--mode %s is set', (mode, value) => {
+    expect(plan('chmod', { mode, path: ['/x'] })).toEqual([{ action: 'chmod', path: '/x', mode: value }]);
+  });
+  // NVIDIA's hook passes fs.FileMode(ParseUint(mode, 8, 32)) to os.Chmod, whose setuid, setgid and
+  // sticky come from other bits than 04000/02000/01000: run as it does (Go 1.19 here), each of these
+  // left a 0600 file at the mode its message names, without those bits and without an error.
+  test.each([
+    [
+      '4755',
+      "the setuid bit is not set by nvidia-cdi-hook (NVIDIA's drops it without a word): give the permission bits only, 755",
+    ],
+    [
+      '2755',
+      "the setgid bit is not set by nvidia-cdi-hook (NVIDIA's drops it without a word): give the permission bits only, 755",
+    ],
+    [
+      '1777',
+      "the sticky bit is not set by nvidia-cdi-hook (NVIDIA's drops it without a word): give the permission bits only, 777",
+    ],
+    [
+      '06755',
+      "the setuid and setgid bits are not set by nvidia-cdi-hook (NVIDIA's drops them without a word): give the permission bits only, 755",
+    ],
+    [
+      '7777',
+      "the setuid and setgid and sticky bits are not set by nvidia-cdi-hook (NVIDIA's drops them without a word): give the permission bits only, 777",
+    ],
+    ['100755', "not permission bits (at most 777); NVIDIA's hook would set 755"],
+  ])('--mode %s is refused', (mode, message) => {
+    expect(() => check('chmod', { mode, path: ['/x'] })).toThrow(new UsageError(`--mode "${mode}": ${message}`));
   });
 });
 
