@@ -47,14 +47,16 @@ const FRONT_END_CFLAGS = [
   '-Wl,-z,noexecstack',
 ];
 
-/** The front-end's sources, one concept a file (native/front-end/front-end.h lists them). */
-function frontEndSources() {
-  const dir = path.join(root, 'native', 'front-end');
-  return fs
-    .readdirSync(dir)
-    .filter((f) => f.endsWith('.c'))
-    .sort()
-    .map((f) => path.join(dir, f));
+/** A freestanding program's sources: its folder's and the shared native/freestanding/ (front-end.h lists them). */
+function freestandingSources(program) {
+  return ['freestanding', program].flatMap((folder) => {
+    const dir = path.join(root, 'native', folder);
+    return fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith('.c'))
+      .sort()
+      .map((f) => path.join(dir, f));
+  });
 }
 
 function buildNative() {
@@ -69,7 +71,7 @@ function buildNative() {
     path.join(root, 'dist', 'native', 'ocihooks.node'),
   );
   const frontEnd = path.join(root, 'native', 'build', 'Release', 'runtime-front-end');
-  execFileSync(process.env.CC || 'cc', [...FRONT_END_CFLAGS, '-o', frontEnd, ...frontEndSources()], {
+  execFileSync(process.env.CC || 'cc', [...FRONT_END_CFLAGS, '-o', frontEnd, ...freestandingSources('front-end')], {
     stdio: 'inherit',
   });
   fs.copyFileSync(frontEnd, path.join(root, 'dist', 'native', 'runtime-front-end'));

@@ -57,11 +57,11 @@ __attribute__((noreturn)) void to_wrapper(void) {
 
 /* Which program this call needs: the wrapper, or the runtime with the arguments after ours. */
 static void run(void) {
-  inv.trace = *env_or("OCIHOOKS_FRONTEND_TRACE", "") != 0;
+  inv.trace = *env_or(inv.envp, "OCIHOOKS_FRONTEND_TRACE", "") != 0;
   struct wrapper_options o = read_wrapper_options();
   int sub = subcommand_at(1 + o.n);
   /* The runtime: --runtime, else the config file's "runtime" (as install writes it), else runc. */
-  const char *config_env = env_or("OCIHOOKS_RUNTIME_CONFIG", "");
+  const char *config_env = env_or(inv.envp, "OCIHOOKS_RUNTIME_CONFIG", "");
   const char *config = *config_env ? config_env : "/etc/ocihooks/runtime.json";
   int config_annotations = 0;
   const char *runtime = *o.runtime ? o.runtime : runtime_of_config(config, *config_env != 0, &config_annotations);

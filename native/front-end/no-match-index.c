@@ -108,7 +108,7 @@ int no_match(int n, const char *config, int config_annotations, int sub) {
   if (n != 0 || config_annotations) return 0;
   struct file_facts c = facts(config);
   if (!c.regular) return 0;
-  const char *index_path = env_or("OCIHOOKS_RUNTIME_INDEX", "/run/ocihooks/runtime-index");
+  const char *index_path = env_or(inv.envp, "OCIHOOKS_RUNTIME_INDEX", "/run/ocihooks/runtime-index");
   if (index_path[0] != '/') return 0; /* relative: no index (no-match-index.ts says why) */
   struct file_facts index = facts(index_path);
   if (!index.regular || !newer(index, c)) return 0;

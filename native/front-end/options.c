@@ -4,18 +4,6 @@
  * decide as the wrapper would, it hands the call to the wrapper (to_wrapper), which reports. */
 #include "front-end.h"
 
-static const char *env(const char *name) {
-  size_t k = len_of(name);
-  for (char **e = inv.envp; *e; e++)
-    if (starts(*e, name) && (*e)[k] == '=') return *e + k + 1;
-  return 0;
-}
-/* An environment variable as ${NAME:-fallback}. */
-const char *env_or(const char *name, const char *fallback) {
-  const char *v = env(name);
-  return v && *v ? v : fallback;
-}
-
 /* --annotation's value: KEY=VALUE with a key. */
 static int annotation_ok(const char *a) { return a[0] != '=' && has_char(a, '='); }
 

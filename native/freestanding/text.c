@@ -1,5 +1,5 @@
 /* Strings, slices of a buffer (a line of a file), numbers as text. No TypeScript twin. */
-#include "front-end.h"
+#include "freestanding.h"
 
 size_t len_of(const char *s) {
   size_t n = 0;
@@ -64,3 +64,14 @@ void decimal(char *dst, long v) {
 }
 
 void say(int fd, const char *s) { write_all(fd, s, len_of(s)); }
+
+static const char *env_of(char **envp, const char *name) {
+  size_t k = len_of(name);
+  for (char **e = envp; *e; e++)
+    if (starts(*e, name) && (*e)[k] == '=') return *e + k + 1;
+  return 0;
+}
+const char *env_or(char **envp, const char *name, const char *fallback) {
+  const char *v = env_of(envp, name);
+  return v && *v ? v : fallback;
+}

@@ -1,6 +1,6 @@
 /* What the decision reads of files: stat (statx), whole small files, folder listings (getdents64),
  * lines. No TypeScript twin: node:fs on the wrapper's side. */
-#include "front-end.h"
+#include "freestanding.h"
 
 static int later(struct stamp a, struct stamp b) { return a.s > b.s || (a.s == b.s && a.ns > b.ns); }
 struct file_facts facts(const char *path) {

@@ -1,6 +1,6 @@
 /* The system calls the front-end makes, raw (no C library), and the two functions a compiler may
  * call for copies and zeroing even in a freestanding program. No TypeScript twin. */
-#include "front-end.h"
+#include "freestanding.h"
 
 long sys6(long n, long a, long b, long c, long d, long e) {
   long r;

@@ -1,0 +1,93 @@
+/*
+ * What the two freestanding programs share (the runtime front-end, native/front-end/, and the hook
+ * launcher, native/hook-launcher/): raw system calls and the few string and file helpers a C
+ * library would give. Neither links one: a new process on these VMs pays for every page it
+ * touches, and a C library's start-up alone touches ~25 (native/front-end/main.c measures it).
+ *   sys.c    the system calls, and what a compiler expects of a C library
+ *   text.c   strings, slices of buffers, numbers as text, the environment
+ *   files.c  stat, whole-file reads, folder listings, lines
+ */
+#ifndef OCIHOOKS_FREESTANDING_H
+#define OCIHOOKS_FREESTANDING_H
+
+#include <asm/unistd.h>
+#include <linux/fcntl.h>
+#include <linux/stat.h>
+
+#if !defined(__x86_64__) && !defined(__aarch64__)
+#error "system calls written for x86_64 and aarch64 only"
+#endif
+
+typedef unsigned long size_t;
+
+/* A slice of a buffer: one line of a file. */
+struct slice {
+  const char *s;
+  size_t n;
+};
+/* A time stamp of a file, to the nanosecond. */
+struct stamp {
+  long long s;
+  unsigned ns;
+};
+/* What the decision needs of a file: stat(2), following links. `changed` is the later of its
+ * modification and status-change times: the status change cannot be set back, so a file restored
+ * with an old modification time (cp -p, touch -d, tar x) still counts as changed now. */
+struct file_facts {
+  int exists;
+  int regular;
+  struct stamp modified, changed;
+};
+/* The names in a folder, one per next_name() call (getdents64); 0 at the end, `failed` set when
+ * the folder could not be opened or read. */
+struct listing {
+  long fd, got, at;
+  int failed;
+  char buf[4096];
+};
+/* The lines of buf[0..n) as `while IFS= read -r line || [ -n "$line" ]` sees them. */
+struct lines {
+  const char *at, *end;
+};
+/* A small text being built: the failure line, the log record. */
+struct text {
+  char s[8192];
+  size_t n;
+};
+
+/* sys.c */
+long sys6(long n, long a, long b, long c, long d, long e);
+#define sys3(n, a, b, c) sys6((n), (long)(a), (long)(b), (long)(c), 0, 0)
+long open_read(const char *path);
+long read_fd(long fd, char *buf, size_t len);
+void close_fd(long fd);
+void write_all(int fd, const char *s, size_t len);
+__attribute__((noreturn)) void exit_with(int code);
+void *memset(void *d, int c, size_t n);
+void *memcpy(void *d, const void *s, size_t n);
+
+/* text.c */
+size_t len_of(const char *s);
+int same(const char *a, const char *b);
+int starts(const char *s, const char *prefix);
+int has_char(const char *s, char c);
+int holds(const char *s, size_t n, const char *needle);
+struct slice trimmed(struct slice t);
+int slice_starts(struct slice t, const char *prefix);
+int slice_is(struct slice t, const char *s);
+int joined(char *dst, size_t cap, const char *a, const char *b, const char *c);
+void decimal(char *dst, long v);
+void say(int fd, const char *s);
+
+/* files.c */
+struct file_facts facts(const char *path);
+int newer(struct file_facts index, struct file_facts f);
+long read_file(const char *path, char *buf, size_t cap);
+void open_listing(struct listing *l, const char *dir);
+const char *next_name(struct listing *l);
+void close_listing(struct listing *l);
+int next_line(struct lines *l, struct slice *line);
+/* An environment variable of envp as ${NAME:-fallback}. */
+const char *env_or(char **envp, const char *name, const char *fallback);
+
+#endif
