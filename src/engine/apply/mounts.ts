@@ -6,10 +6,11 @@
  */
 import * as fs from 'node:fs';
 import type { BindAction, ContainerUser, DeviceAction } from '../../core/actions';
-import { ActionError, errorCode, messageOf } from '../../core/errors';
+import { ActionError, errorCode } from '../../core/errors';
 import type { Plan } from '../../core/plan';
 import { ensureMountPoint } from '../../linux/mount-point';
 import { native } from '../../linux/native';
+import { inUserNamespace, outsideIds } from '../../linux/userns';
 import type { ApplyRun } from './context';
 
 export type MountAction = BindAction | DeviceAction;
@@ -19,10 +20,14 @@ function propagationFlag(p: Plan['propagation']): number {
   return { private: c.MS_PRIVATE, slave: c.MS_SLAVE, shared: c.MS_SHARED, unbindable: c.MS_UNBINDABLE }[p];
 }
 
-/** The container's user in words: "uid 1000, gid 1000, groups 27 44". */
-export function describeUser(u: ContainerUser): string {
+/**
+ * The container's user in words: "uid 1000, gid 1000, groups 27 44"; in a user namespace (pid
+ * one of its processes), also as the host sees them: "...; uid 100999, gid 100999 outside".
+ */
+export function describeUser(u: ContainerUser, pid?: number | 'self'): string {
   const groups = u.additionalGids?.length ? `, groups ${u.additionalGids.join(' ')}` : '';
-  return `uid ${u.uid}, gid ${u.gid}${groups}`;
+  const outside = pid !== undefined && inUserNamespace(pid) ? outsideIds(u.uid, u.gid, pid) : undefined;
+  return `uid ${u.uid}, gid ${u.gid}${groups}${outside ? `; ${outside} outside its user namespace` : ''}`;
 }
 
 /**
@@ -36,7 +41,7 @@ function openSourceAsUser(a: MountAction, user: ContainerUser): number {
     const code = errorCode(e);
     if (code === 'EACCES' || code === 'EPERM')
       throw new ActionError(
-        `source ${a.source}: the container's user (${describeUser(user)}) cannot reach it (${messageOf(e)})`,
+        `source ${a.source}: the container's user (${describeUser(user, 'self')}) cannot reach it (${code})`,
         { cause: e },
       );
     throw e;

@@ -50,6 +50,7 @@ function explainHelperFailure(
   line: string,
   a: MountAction | undefined,
   describeMount: (id: number) => string | undefined,
+  pid: number,
 ): string {
   const [tag, first, second, ...rest] = line.split(' ');
   if (tag === 'mp' && a) {
@@ -73,7 +74,7 @@ function explainHelperFailure(
   }
   const where = `${second} ${path}`;
   if ((name === 'EACCES' || name === 'EPERM') && second === 'open' && a?.user)
-    return `source ${a.source}: the container's user (${describeUser(a.user)}) cannot reach it (${name})`;
+    return `source ${a.source}: the container's user (${describeUser(a.user, pid)}) cannot reach it (${name})`;
   return name === 'EACCES' || name === 'EPERM'
     ? `${where}: permission denied for this user (${name})`
     : `${where}: ${name}`;
@@ -118,7 +119,7 @@ export function applyInUserNamespace(plan: Plan, pid: number, opts: ApplyOptions
     const what = failed ? describeAction(failed as Action) : 'join the container';
     const madeMounts: MadeMount[] = made.map((id, i) => ({ id, action: mounts[i] as MountAction }));
     const describeMount = mountDescriber(madeMounts, () => fs.readFileSync(`/proc/${pid}/mountinfo`, 'utf8'));
-    const reason = explainHelperFailure(failure ?? 'err 0 helper (no result)', failed, describeMount);
+    const reason = explainHelperFailure(failure ?? 'err 0 helper (no result)', failed, describeMount, pid);
     throw new ActionError(`${what}: ${reason}${done ? `; the ${done} mount(s) before it stay in the container` : ''}`);
   }
   opts.log.info({ mounts: done, pid }, 'mounted through the user-namespace helper');
