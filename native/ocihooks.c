@@ -853,9 +853,9 @@ static int mount_point(int root, const char *rel, int kind, const mp_policy *p, 
   memcpy(folder, rel, start ? start - 1 : 0);
   folder[start ? start - 1 : 0] = '\0';
   int parent = open_in_root(root, folder, O_PATH);
-  /* ELOOP under the mount hook's rules: a procfs link is refused by the walk as procfs. */
-  if (parent < 0 && (errno == ENOENT || errno == ENOTDIR || (errno == ELOOP && p->n_allowed > 0)))
-    return mp_walk(root, rel, kind, p, f);
+  /* Under the mount hook's rules the walk judges every failure of the kernel's lookup: a procfs
+   * link on the way (ELOOP for a magic one, EACCES for another process's) is named as procfs. */
+  if (parent < 0 && (errno == ENOENT || errno == ENOTDIR || p->n_allowed > 0)) return mp_walk(root, rel, kind, p, f);
   if (parent < 0) return mp_fail(f, MP_SYSCALL, folder, errno, "openat2", 0);
   if (!S_ISDIR(mode_of(parent))) { close(parent); return mp_walk(root, rel, kind, p, f); }
   int fd = openat(parent, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
