@@ -23,6 +23,8 @@ export interface Setup {
   user?: { uid: number; gid: number; additionalGids?: number[] };
   /** Host folders the engine binds in (config.json mounts): volumes. */
   volumes?: { source: string; destination: string }[];
+  /** Fresh tmpfs the engine mounts at these container paths (config.json mounts). */
+  tmpfs?: string[];
   env?: string[];
 }
 
@@ -343,6 +345,71 @@ export const cases: RuleCase[] = [
       line: "Invalid device request '/dev/null:/dev/n:rx': access 'rx' has an invalid letter 'x' (access is one to three of the letters 'r', 'w', 'm', each at most once)",
     }),
     sarus: "refused: Input string for device access 'rx' contains an invalid character",
+  },
+  // Sarus's own tests that need real mounts (src/libsarus/test/test_MountUtility.cpp,
+  // test_Mount.cpp, test_DeviceMount.cpp), with the outcome they expect of Sarus.
+  {
+    name: 'test_MountUtility get_validated_mount_destination: on another filesystem mounted in the rootfs (Sarus throws)',
+    item: 'sarus-test',
+    setup: (c) => ({ args: [bind(c.src, '/otherDevice')], tmpfs: ['/otherDevice'] }),
+    expect: (c) => ({
+      exit: 1,
+      line: `bind ${c.src} -> /otherDevice: destination /otherDevice: /otherDevice is on tmpfs tmpfs mounted into the container, ${OWN}`,
+    }),
+    sarus: 'refused: Mount destination ("/otherDevice") is not on a device allowed for mounts',
+  },
+  {
+    name: 'test_MountUtility get_validated_mount_destination and test_Mount: a missing and an existing folder, a file',
+    item: 'sarus-test',
+    setup: (c) => {
+      fs.mkdirSync(`${c.rootfs}/file_in_squashfs_image`);
+      return {
+        args: [
+          bind(c.src, '/nonExistingMountPoint'),
+          bind(c.src, '/file_in_squashfs_image'),
+          bind(`${c.src}/data`, '/user_mounts_destination_file'),
+        ],
+      };
+    },
+    expect: () => ({
+      exit: 0,
+      check: 'ls /nonExistingMountPoint /file_in_squashfs_image; cat /user_mounts_destination_file',
+      stdout: '/file_in_squashfs_image:\ndata\nsub\n\n/nonExistingMountPoint:\ndata\nsub\nhost data\n',
+    }),
+    sarus: 'mounted',
+  },
+  {
+    name: 'test_MountUtility bindMount, bindMountReadOnly, bindMountRecursive: writable, read-only, submounts',
+    item: 'sarus-test',
+    setup: (c) => {
+      fs.mkdirSync(path.join(c.dir, 'b'));
+      fs.writeFileSync(path.join(c.dir, 'b', 'd.txt'), 'd\n');
+      spawnSync('mount', ['--bind', path.join(c.dir, 'b'), path.join(c.src, 'sub')]);
+      return { args: [bind(c.src, '/rw'), bind(c.src, '/ro', ',readonly')] };
+    },
+    expect: () => ({
+      exit: 0,
+      check:
+        'touch /rw/file-successful-write-attempt && echo rw-ok; touch /ro/x 2>/dev/null || echo ro-refused; cat /rw/sub/d.txt /ro/sub/d.txt',
+      stdout: 'rw-ok\nro-refused\nd\nd\n',
+    }),
+    after: (c) => expect(fs.existsSync(path.join(c.src, 'file-successful-write-attempt'))).toBe(true),
+    cleanup: (c) => void spawnSync('umount', [path.join(c.src, 'sub')]),
+    sarus: 'rw-ok, ro-refused, d, d',
+  },
+  {
+    name: 'test_DeviceMount performMount: a character device 511:511 bound at /dev/sarusTestDevice0',
+    item: 'sarus-test',
+    setup: (c) => {
+      spawnSync('mknod', [path.join(c.dir, 'sarusTestDevice0'), 'c', '511', '511']);
+      return { args: [`--device=${c.dir}/sarusTestDevice0:/dev/sarusTestDevice0`] };
+    },
+    expect: () => ({
+      exit: 0,
+      check: 'stat -c "%F %t:%T" /dev/sarusTestDevice0',
+      stdout: 'character special file 1ff:1ff\n',
+    }),
+    sarus: 'mounted',
   },
   // Kept differences.
   {

@@ -47,6 +47,7 @@ describe("Sarus's mount rules in runc containers", () => {
     const configPath = path.join(bundle, 'config.json');
     const config = JSON.parse(fs.readFileSync(configPath, 'utf8'));
     if (s.user) config.process.user = s.user;
+    for (const t of s.tmpfs ?? []) config.mounts.push({ destination: t, type: 'tmpfs', source: 'tmpfs', options: [] });
     for (const v of s.volumes ?? [])
       config.mounts.push({ destination: v.destination, type: 'bind', source: v.source, options: ['rbind', 'rw'] });
     fs.writeFileSync(configPath, JSON.stringify(config, null, 2));
