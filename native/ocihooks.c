@@ -645,8 +645,8 @@ typedef struct {
 } mp_policy;
 
 /* Why no mount point could be had, besides a failed syscall; the names TypeScript reads. */
-typedef enum { MP_SYSCALL, MP_ROOT, MP_DOTDOT, MP_NOT_DIRECTORY, MP_WRONG_KIND, MP_VANISHED, MP_FOREIGN } mp_reason;
-static const char *const MP_REASONS[] = {"syscall", "root", "dotdot", "not-directory", "wrong-kind", "vanished", "foreign"};
+typedef enum { MP_SYSCALL, MP_ROOT, MP_NOT_DIRECTORY, MP_WRONG_KIND, MP_VANISHED, MP_FOREIGN } mp_reason;
+static const char *const MP_REASONS[] = {"syscall", "root", "not-directory", "wrong-kind", "vanished", "foreign"};
 
 typedef struct {
   mp_reason reason;
@@ -753,6 +753,40 @@ static int has_dotdot(const char *path) {
   return 0;
 }
 
+/* first/rest with ".." taken lexically: the ".." that climb above `first` stay in front
+ * ("../../y"), the others cancel the component before them. -1 when it does not fit. */
+static int lexical_rest(const char *first, const char *rest, char *out, size_t size) {
+  char path[MAX_PATH], c[MAX_PATH];
+  if (snprintf(path, sizeof path, "%s/%s", first, rest) >= (int)sizeof path) return -1;
+  size_t ups = 0, kept = 0, pos = 0, starts[MAX_PATH / 2];
+  out[0] = '\0';
+  size_t len = 0;
+  while (next_component(path, &pos, c) > 0) {
+    if (strcmp(c, "..") == 0) {
+      if (kept > 0) { kept--; len = starts[kept]; out[len] = '\0'; }
+      else ups++;
+      continue;
+    }
+    starts[kept++] = len;
+    int n = snprintf(out + len, size - len, "%s%s", len ? "/" : "", c);
+    if (n < 0 || (size_t)n >= size - len) return -1;
+    len += (size_t)n;
+  }
+  char tail[MAX_PATH];
+  snprintf(tail, sizeof tail, "%s", out);
+  out[0] = '\0';
+  len = 0;
+  for (size_t i = 0; i < ups; i++) {
+    if (len + 3 >= size) return -1;
+    memcpy(out + len, "../", 3);
+    len += 3;
+    out[len] = '\0';
+  }
+  if (len + strlen(tail) >= size) return -1;
+  memcpy(out + len, tail, strlen(tail) + 1);
+  return 0;
+}
+
 /* The walk from the root, one component at a time, when the kernel's own resolution says that
  * something is missing, or the last component is a symlink: each symlink is read and its target
  * walked as RESOLVE_IN_ROOT would (an absolute one from the root, ".." never above it), and what
@@ -784,9 +818,15 @@ static int mp_walk(int root, const char *rel, int kind, const mp_policy *p, mp_f
     if (join_path(at, sizeof at, canon, name) < 0) { close(cur); return mp_fail(f, MP_SYSCALL, canon, ENAMETOOLONG, "openat", 0); }
     int fd = openat(cur, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0 && errno == ENOENT) {
-      /* From the first missing component on, the rest is made as plain folders: a ".." there
-       * would walk back over what was just made — refused before anything is. */
-      if (has_dotdot(todo + pos)) { close(cur); return mp_fail(f, MP_DOTDOT, at, 0, NULL, 0); }
+      /* From the first missing component on nothing can be a symlink (it is made as a plain
+       * folder), so a ".." there is read lexically, as runc's securejoin and Sarus read it:
+       * "x/../y" is "y", without making x; a ".." past x walks up from here as any other. */
+      if (has_dotdot(todo + pos)) {
+        if (lexical_rest(name, todo + pos, rest, sizeof rest) < 0) { close(cur); return mp_fail(f, MP_SYSCALL, at, ENAMETOOLONG, "openat", 0); }
+        memcpy(todo, rest, sizeof todo);
+        pos = 0;
+        continue;
+      }
       if (mp_allowed(p, cur, canon, f) < 0) { close(cur); return -1; }
       int made = mp_make(cur, name, !last || kind == MP_DIRECTORY, p, at, f);
       if (made < 0) { close(cur); return -1; }

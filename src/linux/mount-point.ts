@@ -34,8 +34,6 @@ export function explainRefusal(
   switch (r.reason) {
     case 'root':
       return `destination ${containerPath}: cannot mount over the container's root`;
-    case 'dotdot':
-      return `destination ${containerPath}: ".." after ${at}, which does not exist`;
     case 'not-directory':
       return `destination ${containerPath}: ${at} is a ${kindOfMode(r.mode)}, not a directory`;
     case 'vanished':

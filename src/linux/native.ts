@@ -73,7 +73,7 @@ export type NativeConstants = Readonly<Record<(typeof NATIVE_CONSTANTS)[number],
 
 /** A mount point the walk refused, as data (a failed syscall throws instead). */
 export interface MountPointRefusal {
-  reason: 'root' | 'dotdot' | 'not-directory' | 'wrong-kind' | 'vanished' | 'foreign';
+  reason: 'root' | 'not-directory' | 'wrong-kind' | 'vanished' | 'foreign';
   /** The path at fault, relative to the root, after the image's symlinks ("" for the root). */
   at: string;
   /** st_mode of what was found there (not-directory, wrong-kind). */

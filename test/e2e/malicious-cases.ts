@@ -319,6 +319,40 @@ export const cases: Case[] = [
     after: (r, d) => expect(fs.existsSync(`${r}${d}/cdi`)).toBe(true),
   },
   {
+    // The GPU container that stopped: its image links the EGL vendor file into a driver folder
+    // it lacks. The link is followed inside the rootfs and its target made there, as runc does.
+    name: "CDI mount onto an image's egl_vendor.d link into a missing driver folder",
+    image: (r) =>
+      ln('../../../lib/x86_64-linux-gnu/nvidia/10_nvidia.json', `${r}/usr/share/glvnd/egl_vendor.d/10_nvidia.json`),
+    hook: (c) => {
+      fs.writeFileSync(
+        path.join(c.dir, 'cdi', 'egl.json'),
+        JSON.stringify({
+          cdiVersion: '0.6.0',
+          kind: 'example.com/gpu',
+          devices: [
+            {
+              name: 'a',
+              containerEdits: {
+                mounts: [
+                  {
+                    hostPath: `${c.src}/file`,
+                    containerPath: '/usr/share/glvnd/egl_vendor.d/10_nvidia.json',
+                    options: ['ro', 'nosuid', 'nodev', 'bind'],
+                  },
+                ],
+              },
+            },
+          ],
+        }),
+      );
+      return [BIN('ocihook-gpu'), `--cdi-spec-dir=${path.join(c.dir, 'cdi')}`, '--device=example.com/gpu=a'];
+    },
+    expect: 'inside',
+    mounts: (added, r) =>
+      expect(added.map((m) => m.mountPoint)).toEqual([`${r}/usr/lib/x86_64-linux-gnu/nvidia/10_nvidia.json`]),
+  },
+  {
     name: 'CDI device node path escaping with ..',
     image: () => undefined,
     hook: (c) => {

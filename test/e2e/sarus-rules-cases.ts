@@ -266,6 +266,13 @@ export const cases: RuleCase[] = [
     sarus: 'mounted (the target made in the rootfs)',
   },
   {
+    name: 'a ".." after a folder that does not exist is read lexically (nothing made for it)',
+    item: '3',
+    setup: (c) => ({ args: [bind(c.src, '/opt/x/../y')] }),
+    expect: () => ({ exit: 0, check: 'ls /opt; cat /opt/y/data', stdout: 'y\nhost data\n' }),
+    sarus: 'mounted at /opt/y; /opt/x not made',
+  },
+  {
     name: 'a link loop: refused',
     item: '3',
     setup: (c) => {
