@@ -25,6 +25,8 @@ export interface Setup {
   volumes?: { source: string; destination: string }[];
   /** Fresh tmpfs the engine mounts at these container paths (config.json mounts). */
   tmpfs?: string[];
+  /** The engine binds the host's /dev as the container's (instead of a tmpfs of its own). */
+  hostDev?: boolean;
   env?: string[];
 }
 
@@ -184,6 +186,20 @@ export const cases: RuleCase[] = [
       line: `bind ${c.src} -> /dev/shm/injected: destination /dev/shm/injected: /dev/shm is on tmpfs shm mounted into the container, ${OWN}`,
     }),
     sarus: 'refused: Mount destination ("<rootfs>/dev/shm") is not on a device allowed for mounts',
+  },
+  {
+    name: "the host's /dev bound over the container's (devtmpfs): nothing is made in it",
+    item: '1',
+    setup: () => ({ args: ['--device=/dev/null:/dev/ocihooks-null:rw'], hostDev: true }),
+    expect: () => {
+      const f = hostFilesystemOf('/dev');
+      return {
+        exit: 1,
+        line: `device /dev/null -> /dev/ocihooks-null (c 1:3 rw): destination /dev/ocihooks-null: /dev is on ${f.fsType} ${f.source} mounted into the container, ${OWN}`,
+      };
+    },
+    after: () => expect(fs.existsSync('/dev/ocihooks-null')).toBe(false),
+    sarus: "mounted: made /dev/ocihooks-null in the host's /dev (the device of rootfs/dev is allowed)",
   },
   {
     name: "new paths in the container's /dev tmpfs and its rootfs are its own",

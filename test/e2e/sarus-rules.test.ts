@@ -47,6 +47,10 @@ describe("Sarus's mount rules in runc containers", () => {
     const configPath = path.join(bundle, 'config.json');
     const config = JSON.parse(fs.readFileSync(configPath, 'utf8'));
     if (s.user) config.process.user = s.user;
+    if (s.hostDev)
+      config.mounts = config.mounts.map((m: { destination: string }) =>
+        m.destination === '/dev' ? { destination: '/dev', type: 'bind', source: '/dev', options: ['rbind', 'rw'] } : m,
+      );
     for (const t of s.tmpfs ?? []) config.mounts.push({ destination: t, type: 'tmpfs', source: 'tmpfs', options: [] });
     for (const v of s.volumes ?? [])
       config.mounts.push({ destination: v.destination, type: 'bind', source: v.source, options: ['rbind', 'rw'] });
