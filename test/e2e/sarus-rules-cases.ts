@@ -199,6 +199,10 @@ export const cases: RuleCase[] = [
       };
     },
     after: () => expect(fs.existsSync('/dev/ocihooks-null')).toBe(false),
+    // Should the hook ever make it (an empty file, the mount point), the host's /dev loses it again.
+    cleanup: () => {
+      if (fs.lstatSync('/dev/ocihooks-null', { throwIfNoEntry: false })?.isFile()) fs.rmSync('/dev/ocihooks-null');
+    },
     sarus: "mounted: made /dev/ocihooks-null in the host's /dev (the device of rootfs/dev is allowed)",
   },
   {
