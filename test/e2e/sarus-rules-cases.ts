@@ -27,6 +27,8 @@ export interface Setup {
   tmpfs?: string[];
   /** The engine binds the host's /dev as the container's (instead of a tmpfs of its own). */
   hostDev?: boolean;
+  /** The hook's environment (the hooks.d file's env). */
+  hookEnv?: string[];
   env?: string[];
 }
 
@@ -38,8 +40,10 @@ export type Outcome =
 
 export interface RuleCase {
   name: string;
-  /** The issue's item: '1'..'5', or 'keep'. */
+  /** The issue's item: '1'..'5', 'keep', or 'sarus-test' (Sarus's own tests). */
   item: string;
+  /** A rootfs with the host's glibc and a linker cache of its own (makeGlibcRootfs). */
+  glibc?: boolean;
   setup: (c: Ctx) => Setup;
   expect: (c: Ctx) => Outcome;
   /** Host-side checks afterwards (the container is gone). */
@@ -483,6 +487,42 @@ export const cases: RuleCase[] = [
     }),
     sarus:
       'r-ok, w-ok: it writes "c 10:237 rw" (measured without a pid namespace; with one, runc hands it pid 1 and it whitelists the host init\'s cgroup)',
+  },
+  {
+    name: '<FI_PROVIDER_PATH> in a source is refused (its value can come from the image)',
+    item: 'keep',
+    setup: () => ({ args: ['--mount=type=bind,src=<FI_PROVIDER_PATH>,dst=/x'], env: ['FI_PROVIDER_PATH=/etc'] }),
+    expect: () => ({
+      exit: 2,
+      line: "Invalid mount request 'type=bind,src=<FI_PROVIDER_PATH>,dst=/x': <FI_PROVIDER_PATH> may only be used in the destination (its value can come from the image)",
+    }),
+    sarus: "mounted the host's /etc at /x (the image's FI_PROVIDER_PATH=/etc chose a host source)",
+  },
+  {
+    name: "LDCONFIG_PATH: the container gets a fresh linker cache, the image's is never written",
+    item: 'keep',
+    glibc: true,
+    setup: (c) => {
+      fs.mkdirSync(`${c.rootfs}/opt/lib`, { recursive: true });
+      fs.writeFileSync(`${c.rootfs}/etc/ld.so.conf.d/opt.conf`, '/opt/lib\n');
+      const st = fs.statSync(`${c.rootfs}/etc/ld.so.cache`);
+      fs.writeFileSync(path.join(c.dir, 'image-cache'), `${st.ino} ${st.mtimeMs}`);
+      return {
+        args: [bind(`${c.src}/data`, '/opt/host-data')],
+        hookEnv: [`LDCONFIG_PATH=${['/sbin/ldconfig', '/usr/sbin/ldconfig'].find((p) => fs.existsSync(p))}`],
+      };
+    },
+    expect: () => ({
+      exit: 0,
+      check: 'grep -c " /etc/ld.so.cache " /proc/self/mountinfo',
+      stdout: '1\n',
+    }),
+    after: (c) => {
+      // Never written: the same file (inode) from the same moment (a rewrite by ldconfig renames a new one in).
+      const st = fs.statSync(`${c.rootfs}/etc/ld.so.cache`);
+      expect(`${st.ino} ${st.mtimeMs}`).toBe(fs.readFileSync(path.join(c.dir, 'image-cache'), 'utf8'));
+    },
+    sarus: "no cache mount (0); ran ldconfig -r <rootfs>: the image's /etc/ld.so.cache rewritten",
   },
   {
     name: '/ as a destination is refused',

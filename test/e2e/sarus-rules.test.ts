@@ -12,6 +12,7 @@ import {
   hostMountPoints,
   makeBundle,
   makeBusyboxRootfs,
+  makeGlibcRootfs,
   requireBuilt,
   runcRun,
   tmpDir,
@@ -30,7 +31,7 @@ describe("Sarus's mount rules in runc containers", () => {
   test.each(cases.map((c) => [`${c.item}: ${c.name}`, c] as const))('%s', (_name, c) => {
     const dir = tmpDir('sarus-rules');
     fs.chmodSync(dir, 0o755);
-    const rootfs = makeBusyboxRootfs(path.join(dir, 'rootfs'));
+    const rootfs = (c.glibc ? makeGlibcRootfs : makeBusyboxRootfs)(path.join(dir, 'rootfs'));
     const src = path.join(dir, 'src');
     fs.mkdirSync(path.join(src, 'sub'), { recursive: true });
     fs.writeFileSync(path.join(src, 'data'), 'host data\n');
@@ -41,7 +42,13 @@ describe("Sarus's mount rules in runc containers", () => {
       args: ['sh', '-c', outcome.exit === 0 ? outcome.check : 'true'],
       env: s.env,
       hooks: {
-        createContainer: [{ path: process.execPath, args: ['node', BIN('ocihook-mount'), '--log-file=-', ...s.args] }],
+        createContainer: [
+          {
+            path: process.execPath,
+            args: ['node', BIN('ocihook-mount'), '--log-file=-', ...s.args],
+            ...(s.hookEnv ? { env: s.hookEnv } : {}),
+          },
+        ],
       },
     });
     const configPath = path.join(bundle, 'config.json');
