@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/bpf.h>
+#include <linux/magic.h>
 #include <linux/mount.h>
 #include <linux/openat2.h>
 #include <sched.h>
@@ -25,6 +26,7 @@
 #include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
@@ -32,11 +34,17 @@
 #include <unistd.h>
 
 #define MAX_PATH 4096
+
+#ifndef STATX_MNT_ID
+#define STATX_MNT_ID 0x00001000U
+#endif
 #define MAX_ARGS 8
 
 /* ---------- error and argument helpers ---------- */
 
-static napi_value throw_errno(napi_env env, int err, const char *syscall_name, const char *path) {
+/* The Error for a failed syscall: message "<syscall> <path>: <strerror> (<ERRNO>)", and code,
+ * errno, syscall and path properties. */
+static napi_value errno_error(napi_env env, int err, const char *syscall_name, const char *path) {
   char msg[MAX_PATH + 256];
   const char *name = strerrorname_np(err);
   if (name == NULL) name = "EUNKNOWN";
@@ -57,7 +65,11 @@ static napi_value throw_errno(napi_env env, int err, const char *syscall_name, c
     napi_create_string_utf8(env, path, NAPI_AUTO_LENGTH, &v);
     napi_set_named_property(env, error, "path", v);
   }
-  napi_throw(env, error);
+  return error;
+}
+
+static napi_value throw_errno(napi_env env, int err, const char *syscall_name, const char *path) {
+  napi_throw(env, errno_error(env, err, syscall_name, path));
   return NULL;
 }
 
@@ -603,36 +615,63 @@ static int open_in_root(int root, const char *rel, int flags) {
   return (int)syscall(SYS_openat2, root, rel[0] ? rel : ".", &how, sizeof how);
 }
 
+/* The mount an fd lies on (the id /proc/<pid>/mountinfo shows; 0 when it cannot be had). */
+static uint64_t mount_id_of(int fd) {
+  struct statx sx;
+  if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &sx) < 0) return 0;
+  return (sx.stx_mask & STATX_MNT_ID) ? sx.stx_mnt_id : 0;
+}
+
+static int64_t fs_type_of(int fd) {
+  struct statfs s;
+  return fstatfs(fd, &s) == 0 ? (int64_t)s.f_type : 0;
+}
+
 /* What a mount point must be; the order of MountPointKind in src/linux/mount-point.ts. */
 enum { MP_FILE = 0, MP_DIRECTORY = 1, MP_DEVICE = 2 };
 
+#define MP_MAX_ALLOWED 8
+#define MP_MAX_LINKS 40 /* the kernel's MAXSYMLINKS */
+
+/* What the walk must respect besides staying inside the root. */
+typedef struct {
+  /* When n_allowed > 0, a destination only on these mounts (the container's own filesystems):
+   * a directory is judged by its own mount, anything else by its folder's, a missing one by the
+   * folder it would be created in. */
+  uint64_t allowed[MP_MAX_ALLOWED];
+  int n_allowed;
+  uid_t uid; /* owner of what the walk creates; (uid_t)-1 leaves it as created */
+  gid_t gid;
+} mp_policy;
+
 /* Why no mount point could be had, besides a failed syscall; the names TypeScript reads. */
-typedef enum { MP_SYSCALL, MP_ROOT, MP_DOTDOT, MP_NOT_DIRECTORY, MP_DANGLING, MP_WRONG_KIND, MP_VANISHED } mp_reason;
-static const char *const MP_REASONS[] = {"syscall", "root", "dotdot", "not-directory", "dangling", "wrong-kind", "vanished"};
+typedef enum { MP_SYSCALL, MP_ROOT, MP_NOT_DIRECTORY, MP_WRONG_KIND, MP_VANISHED, MP_FOREIGN } mp_reason;
+static const char *const MP_REASONS[] = {"syscall", "root", "not-directory", "wrong-kind", "vanished", "foreign"};
 
 typedef struct {
   mp_reason reason;
   int err;             /* errno, for MP_SYSCALL */
   const char *syscall; /* for MP_SYSCALL */
-  size_t at;           /* the path at fault is rel[0..at) */
+  char at[MAX_PATH];   /* the path at fault, relative to the root (after symlinks) */
   mode_t mode;         /* what was found there, for MP_NOT_DIRECTORY and MP_WRONG_KIND */
+  uint64_t mnt;        /* MP_FOREIGN, or a creation that failed: the mount of the folder */
+  int64_t fs_type;     /* its statfs f_type */
 } mp_failure;
 
-static int mp_fail(mp_failure *f, mp_reason reason, size_t at, int err, const char *syscall_name, mode_t mode) {
+static int mp_fail(mp_failure *f, mp_reason reason, const char *at, int err, const char *syscall_name, mode_t mode) {
   f->reason = reason;
-  f->at = at;
+  snprintf(f->at, sizeof f->at, "%s", at);
   f->err = err;
   f->syscall = syscall_name;
   f->mode = mode;
   return -1;
 }
 
-/* O_PATH fd on rel[0..len) resolved in root ("" is the root), or -1 with errno. */
-static int mp_open(int root, const char *rel, size_t len) {
-  char prefix[MAX_PATH];
-  memcpy(prefix, rel, len);
-  prefix[len] = '\0';
-  return open_in_root(root, prefix, O_PATH);
+/* Records the mount of the folder `dir` with a failure that happened there. */
+static int mp_fail_in(mp_failure *f, int dir, mp_reason reason, const char *at, int err, const char *syscall_name) {
+  f->mnt = mount_id_of(dir);
+  f->fs_type = fs_type_of(dir);
+  return mp_fail(f, reason, at, err, syscall_name, 0);
 }
 
 static mode_t mode_of(int fd) {
@@ -640,41 +679,30 @@ static mode_t mode_of(int fd) {
   return fstat(fd, &st) == 0 ? st.st_mode : 0;
 }
 
-/* Creates the last component of rel[0..len) in its already-resolved parent, never following a
- * symlink there: mkdirat, or mknodat for a file (created without being opened). */
-static int mp_create(int parent, const char *rel, size_t len, int directory, mp_failure *f) {
-  size_t start = len;
-  while (start > 0 && rel[start - 1] != '/') start--;
-  char name[MAX_PATH];
-  memcpy(name, rel + start, len - start);
-  name[len - start] = '\0';
-  if (strcmp(name, "..") == 0) return mp_fail(f, MP_DOTDOT, len, 0, NULL, 0);
-  int r = directory ? mkdirat(parent, name, 0755) : mknodat(parent, name, S_IFREG | 0644, 0);
-  if (r == 0) return 0;
-  /* Something exists under that name but did not resolve: a dangling or looping symlink. */
-  if (errno == EEXIST) return mp_fail(f, MP_DANGLING, len, 0, NULL, 0);
-  return mp_fail(f, MP_SYSCALL, len, errno, directory ? "mkdirat" : "mknodat", 0);
+/* "a" + "/" + "b", or "b" when a is empty; -1 when it does not fit. */
+static int join_path(char *out, size_t size, const char *a, const char *b) {
+  int n = a[0] ? snprintf(out, size, "%s/%s", a, b) : snprintf(out, size, "%s", b);
+  return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 
-/* The directory rel[0..len), created one component at a time from the root where missing. */
-static int mp_directory(int root, const char *rel, size_t len, mp_failure *f) {
-  int parent = open_in_root(root, "", O_PATH | O_DIRECTORY);
-  if (parent < 0) return mp_fail(f, MP_SYSCALL, 0, errno, "openat2", 0);
-  for (size_t i = 1; i <= len; i++) {
-    if (i < len && rel[i] != '/') continue;
-    int next = mp_open(root, rel, i);
-    if (next < 0 && errno != ENOENT) { int err = errno; close(parent); return mp_fail(f, MP_SYSCALL, i, err, "openat2", 0); }
-    if (next < 0) {
-      if (mp_create(parent, rel, i, 1, f) < 0) { close(parent); return -1; }
-      next = mp_open(root, rel, i);
-      if (next < 0) { int err = errno; close(parent); return err == ENOENT ? mp_fail(f, MP_VANISHED, i, 0, NULL, 0) : mp_fail(f, MP_SYSCALL, i, err, "openat2", 0); }
-    }
-    close(parent);
-    parent = next;
-    mode_t m = mode_of(parent);
-    if (!S_ISDIR(m)) { close(parent); return mp_fail(f, MP_NOT_DIRECTORY, i, 0, NULL, m); }
-  }
-  return parent;
+/* Whether the folder `dir` (at `at`) is one the policy allows to hold a mount point. */
+static int mp_allowed(const mp_policy *p, int dir, const char *at, mp_failure *f) {
+  if (p->n_allowed == 0) return 0;
+  uint64_t m = mount_id_of(dir);
+  for (int i = 0; m != 0 && i < p->n_allowed; i++)
+    if (p->allowed[i] == m) return 0;
+  return mp_fail_in(f, dir, MP_FOREIGN, at, 0, NULL);
+}
+
+/* Creates `name` in the already-resolved folder dir (a directory, or a file made with mknodat,
+ * never opened), owned as the policy says. 1: something is there already (a race; look again). */
+static int mp_make(int dir, const char *name, int directory, const mp_policy *p, const char *at, mp_failure *f) {
+  int r = directory ? mkdirat(dir, name, 0755) : mknodat(dir, name, S_IFREG | 0644, 0);
+  if (r < 0 && errno == EEXIST) return 1;
+  if (r < 0) return mp_fail_in(f, dir, MP_SYSCALL, at, errno, directory ? "mkdirat" : "mknodat");
+  if (p->uid != (uid_t)-1 && fchownat(dir, name, p->uid, p->gid, AT_SYMLINK_NOFOLLOW) < 0)
+    return mp_fail_in(f, dir, MP_SYSCALL, at, errno, "fchownat");
+  return 0;
 }
 
 static int kind_accepts(int kind, mode_t m) {
@@ -683,43 +711,261 @@ static int kind_accepts(int kind, mode_t m) {
   return S_ISREG(m);
 }
 
-/* An O_PATH fd on the mount point rel (components joined by "/", no "" or "." components) inside
- * root, creating it and its missing parents; an existing one must be of the kind asked for. The
- * common case, a parent that exists, costs one lookup of the parent, not a walk from the root. */
-static int mount_point(int root, const char *rel, int kind, mp_failure *f) {
-  size_t len = strlen(rel);
-  if (len == 0) return mp_fail(f, MP_ROOT, 0, 0, NULL, 0);
-  if (len >= MAX_PATH) return mp_fail(f, MP_SYSCALL, 0, ENAMETOOLONG, "openat2", 0);
-  int fd = mp_open(root, rel, len);
-  if (fd < 0 && errno != ENOENT) return mp_fail(f, MP_SYSCALL, len, errno, "openat2", 0);
-  if (fd < 0) {
-    size_t plen = len;
-    while (plen > 0 && rel[plen - 1] != '/') plen--;
-    if (plen > 0) plen--; /* without the slash */
-    int parent = mp_open(root, rel, plen);
-    if (parent < 0 && errno != ENOENT) return mp_fail(f, MP_SYSCALL, plen, errno, "openat2", 0);
-    if (parent < 0) {
-      parent = mp_directory(root, rel, plen, f);
-      if (parent < 0) return -1;
-    }
-    mode_t pm = mode_of(parent);
-    if (!S_ISDIR(pm)) { close(parent); return mp_fail(f, MP_NOT_DIRECTORY, plen, 0, NULL, pm); }
-    int r = mp_create(parent, rel, len, kind == MP_DIRECTORY, f);
-    close(parent);
-    if (r < 0) return -1;
-    fd = mp_open(root, rel, len);
-    if (fd < 0) return errno == ENOENT ? mp_fail(f, MP_VANISHED, len, 0, NULL, 0) : mp_fail(f, MP_SYSCALL, len, errno, "openat2", 0);
-  }
+/* The checks every mount point passes: not the root, of the kind asked, on an allowed mount (a
+ * directory by its own, anything else by its folder's). Takes final; returns it or -1. */
+static int mp_finish(int root, int final, int parent, const char *at, int kind, const mp_policy *p, mp_failure *f) {
   struct stat st, rootst;
-  if (fstat(fd, &st) < 0 || fstat(root, &rootst) < 0) { int err = errno; close(fd); return mp_fail(f, MP_SYSCALL, len, err, "fstat", 0); }
+  if (fstat(final, &st) < 0 || fstat(root, &rootst) < 0) {
+    int err = errno;
+    close(final);
+    return mp_fail(f, MP_SYSCALL, at, err, "fstat", 0);
+  }
   /* "a/..", or a symlink to "/", names the root itself: never a mount point. */
-  if (st.st_dev == rootst.st_dev && st.st_ino == rootst.st_ino) { close(fd); return mp_fail(f, MP_ROOT, len, 0, NULL, 0); }
-  if (!kind_accepts(kind, st.st_mode)) { close(fd); return mp_fail(f, MP_WRONG_KIND, len, 0, NULL, st.st_mode); }
-  return fd;
+  if (st.st_dev == rootst.st_dev && st.st_ino == rootst.st_ino) { close(final); return mp_fail(f, MP_ROOT, at, 0, NULL, 0); }
+  if (!kind_accepts(kind, st.st_mode)) { close(final); return mp_fail(f, MP_WRONG_KIND, at, 0, NULL, st.st_mode); }
+  int judged = S_ISDIR(st.st_mode) || parent < 0 ? final : parent;
+  char folder[MAX_PATH];
+  snprintf(folder, sizeof folder, "%s", at);
+  if (judged == parent) { char *slash = strrchr(folder, '/'); if (slash) *slash = '\0'; else folder[0] = '\0'; }
+  if (mp_allowed(p, judged, folder, f) < 0) { close(final); return -1; }
+  return final;
 }
 
-/* mountPoint(rootFd, rel, kind) -> fd | {reason, at, mode}: the walk above. A failed syscall
- * throws (code, syscall, and the path at fault); every other reason is returned as data. */
+/* The next component of path at *pos ("" at the end), skipping "/" and "."; *pos moves past it. */
+static size_t next_component(const char *path, size_t *pos, char *out) {
+  for (;;) {
+    while (path[*pos] == '/') (*pos)++;
+    size_t start = *pos;
+    while (path[*pos] && path[*pos] != '/') (*pos)++;
+    size_t n = *pos - start;
+    memcpy(out, path + start, n);
+    out[n] = '\0';
+    if (!(n == 1 && out[0] == '.')) return n;
+  }
+}
+
+/* Whether a path has a ".." component. */
+static int has_dotdot(const char *path) {
+  char c[MAX_PATH];
+  size_t pos = 0;
+  while (next_component(path, &pos, c) > 0)
+    if (strcmp(c, "..") == 0) return 1;
+  return 0;
+}
+
+/* first/rest with ".." taken lexically: the ".." that climb above `first` stay in front
+ * ("../../y"), the others cancel the component before them. -1 when it does not fit. */
+static int lexical_rest(const char *first, const char *rest, char *out, size_t size) {
+  char path[MAX_PATH], c[MAX_PATH];
+  if (snprintf(path, sizeof path, "%s/%s", first, rest) >= (int)sizeof path) return -1;
+  size_t ups = 0, kept = 0, pos = 0, starts[MAX_PATH / 2];
+  out[0] = '\0';
+  size_t len = 0;
+  while (next_component(path, &pos, c) > 0) {
+    if (strcmp(c, "..") == 0) {
+      if (kept > 0) { kept--; len = starts[kept]; out[len] = '\0'; }
+      else ups++;
+      continue;
+    }
+    starts[kept++] = len;
+    int n = snprintf(out + len, size - len, "%s%s", len ? "/" : "", c);
+    if (n < 0 || (size_t)n >= size - len) return -1;
+    len += (size_t)n;
+  }
+  char tail[MAX_PATH];
+  snprintf(tail, sizeof tail, "%s", out);
+  out[0] = '\0';
+  len = 0;
+  for (size_t i = 0; i < ups; i++) {
+    if (len + 3 >= size) return -1;
+    memcpy(out + len, "../", 3);
+    len += 3;
+    out[len] = '\0';
+  }
+  if (len + strlen(tail) >= size) return -1;
+  memcpy(out + len, tail, strlen(tail) + 1);
+  return 0;
+}
+
+/* The walk from the root, one component at a time, when the kernel's own resolution says that
+ * something is missing, or the last component is a symlink: each symlink is read and its target
+ * walked as RESOLVE_IN_ROOT would (an absolute one from the root, ".." never above it), and what
+ * is missing is created — the target of a symlink that does not resolve too, as runc and Sarus
+ * do. No symlink on procfs is followed (some are magic). Every step is an openat of one name in
+ * a folder already opened, so nothing can lead outside the root. */
+static int mp_walk(int root, const char *rel, int kind, const mp_policy *p, mp_failure *f) {
+  char todo[MAX_PATH], rest[MAX_PATH], name[MAX_PATH], canon[MAX_PATH] = "", at[MAX_PATH], link[MAX_PATH];
+  snprintf(todo, sizeof todo, "%s", rel);
+  size_t pos = 0;
+  int links = 0, parent = -1, final = -1;
+  int cur = open_in_root(root, "", O_PATH | O_DIRECTORY);
+  if (cur < 0) return mp_fail(f, MP_SYSCALL, "", errno, "openat2", 0);
+  for (;;) {
+    size_t n = next_component(todo, &pos, name);
+    if (n == 0) break;
+    size_t after = pos;
+    char peek[MAX_PATH];
+    int last = next_component(todo, &after, peek) == 0;
+    if (strcmp(name, "..") == 0) {
+      char *slash = strrchr(canon, '/');
+      if (slash) *slash = '\0'; else canon[0] = '\0';
+      int up = open_in_root(root, canon, O_PATH | O_DIRECTORY);
+      if (up < 0) { int err = errno; close(cur); return mp_fail(f, MP_SYSCALL, canon, err, "openat2", 0); }
+      close(cur);
+      cur = up;
+      continue;
+    }
+    if (join_path(at, sizeof at, canon, name) < 0) { close(cur); return mp_fail(f, MP_SYSCALL, canon, ENAMETOOLONG, "openat", 0); }
+    int fd = openat(cur, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT) {
+      /* From the first missing component on nothing can be a symlink (it is made as a plain
+       * folder), so a ".." there is read lexically, as runc's securejoin and Sarus read it:
+       * "x/../y" is "y", without making x; a ".." past x walks up from here as any other. */
+      if (has_dotdot(todo + pos)) {
+        if (lexical_rest(name, todo + pos, rest, sizeof rest) < 0) { close(cur); return mp_fail(f, MP_SYSCALL, at, ENAMETOOLONG, "openat", 0); }
+        memcpy(todo, rest, sizeof todo);
+        pos = 0;
+        continue;
+      }
+      if (mp_allowed(p, cur, canon, f) < 0) { close(cur); return -1; }
+      int made = mp_make(cur, name, !last || kind == MP_DIRECTORY, p, at, f);
+      if (made < 0) { close(cur); return -1; }
+      fd = openat(cur, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+      if (fd < 0) { int err = errno; close(cur); return err == ENOENT ? mp_fail(f, MP_VANISHED, at, 0, NULL, 0) : mp_fail(f, MP_SYSCALL, at, err, "openat", 0); }
+      if (made == 0 && S_ISLNK(mode_of(fd))) { close(fd); close(cur); return mp_fail(f, MP_VANISHED, at, 0, NULL, 0); }
+    } else if (fd < 0) {
+      int err = errno;
+      close(cur);
+      return mp_fail(f, MP_SYSCALL, at, err, "openat", 0);
+    }
+    mode_t m = mode_of(fd);
+    if (S_ISLNK(m)) {
+      int err = 0;
+      ssize_t len = -1;
+      if (++links > MP_MAX_LINKS) err = ELOOP;
+      else if (fs_type_of(cur) == PROC_SUPER_MAGIC) {
+        if (p->n_allowed > 0) { close(fd); int r = mp_fail_in(f, cur, MP_FOREIGN, canon, 0, NULL); close(cur); return r; }
+        err = ELOOP;
+      } else if ((len = readlinkat(fd, "", link, sizeof link - 1)) < 0) err = errno;
+      close(fd);
+      if (err) { close(cur); return mp_fail(f, MP_SYSCALL, at, err, "readlinkat", 0); }
+      link[len] = '\0';
+      if (snprintf(rest, sizeof rest, "%s/%s", link, todo + pos) >= (int)sizeof rest) { close(cur); return mp_fail(f, MP_SYSCALL, at, ENAMETOOLONG, "readlinkat", 0); }
+      memcpy(todo, rest, sizeof todo);
+      pos = 0;
+      if (link[0] == '/') {
+        int top = open_in_root(root, "", O_PATH | O_DIRECTORY);
+        if (top < 0) { int e = errno; close(cur); return mp_fail(f, MP_SYSCALL, "", e, "openat2", 0); }
+        close(cur);
+        cur = top;
+        canon[0] = '\0';
+      }
+      continue;
+    }
+    snprintf(canon, sizeof canon, "%s", at);
+    if (last) { final = fd; parent = cur; break; }
+    if (!S_ISDIR(m)) { close(fd); close(cur); return mp_fail(f, MP_NOT_DIRECTORY, at, 0, NULL, m); }
+    close(cur);
+    cur = fd;
+  }
+  if (final < 0) { final = cur; cur = -1; } /* the path ended with "..": a folder, already walked */
+  int r = mp_finish(root, final, parent, canon, kind, p, f);
+  if (parent >= 0) close(parent);
+  return r;
+}
+
+/* An O_PATH fd on the mount point rel (components joined by "/", no "" or "." components) inside
+ * root, creating it and its missing parents; an existing one must be of the kind asked for. The
+ * common case costs one lookup of the parent (the kernel's, RESOLVE_IN_ROOT) and one of the name
+ * in it; anything unusual — a missing folder, a symlink last, "..", a file where a folder should
+ * be — takes the walk above. */
+static int mount_point(int root, const char *rel, int kind, const mp_policy *p, mp_failure *f) {
+  f->mnt = 0;
+  f->fs_type = 0;
+  size_t len = strlen(rel);
+  if (len == 0) return mp_fail(f, MP_ROOT, "", 0, NULL, 0);
+  if (len >= MAX_PATH) return mp_fail(f, MP_SYSCALL, "", ENAMETOOLONG, "openat2", 0);
+  size_t start = len;
+  while (start > 0 && rel[start - 1] != '/') start--;
+  const char *name = rel + start;
+  if (strcmp(name, "..") == 0) return mp_walk(root, rel, kind, p, f);
+  char folder[MAX_PATH];
+  memcpy(folder, rel, start ? start - 1 : 0);
+  folder[start ? start - 1 : 0] = '\0';
+  int parent = open_in_root(root, folder, O_PATH);
+  /* Under the mount hook's rules the walk judges every failure of the kernel's lookup: a procfs
+   * link on the way (ELOOP for a magic one, EACCES for another process's) is named as procfs. */
+  if (parent < 0 && (errno == ENOENT || errno == ENOTDIR || p->n_allowed > 0)) return mp_walk(root, rel, kind, p, f);
+  if (parent < 0) return mp_fail(f, MP_SYSCALL, folder, errno, "openat2", 0);
+  if (!S_ISDIR(mode_of(parent))) { close(parent); return mp_walk(root, rel, kind, p, f); }
+  int fd = openat(parent, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT) {
+    if (mp_allowed(p, parent, folder, f) < 0) { close(parent); return -1; }
+    int made = mp_make(parent, name, kind == MP_DIRECTORY, p, rel, f);
+    if (made != 0) { close(parent); return made < 0 ? -1 : mp_walk(root, rel, kind, p, f); }
+    fd = openat(parent, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 || S_ISLNK(mode_of(fd))) {
+      int err = fd < 0 ? errno : ENOENT;
+      if (fd >= 0) close(fd);
+      close(parent);
+      return err == ENOENT ? mp_fail(f, MP_VANISHED, rel, 0, NULL, 0) : mp_fail(f, MP_SYSCALL, rel, err, "openat", 0);
+    }
+  } else if (fd < 0) {
+    int err = errno;
+    close(parent);
+    return mp_fail(f, MP_SYSCALL, rel, err, "openat", 0);
+  } else if (S_ISLNK(mode_of(fd))) {
+    close(fd);
+    close(parent);
+    return mp_walk(root, rel, kind, p, f);
+  }
+  int r = mp_finish(root, fd, parent, rel, kind, p, f);
+  close(parent);
+  return r;
+}
+
+/* Reads the policy object {allowedMounts?: number[], uid?: number, gid?: number} (undefined: none). */
+static int get_policy(napi_env env, napi_value v, mp_policy *p) {
+  p->n_allowed = 0;
+  p->uid = (uid_t)-1;
+  p->gid = (gid_t)-1;
+  napi_valuetype t;
+  napi_typeof(env, v, &t);
+  if (t == napi_undefined || t == napi_null) return 1;
+  if (t != napi_object) return 0;
+  napi_value x;
+  bool has = false;
+  napi_has_named_property(env, v, "allowedMounts", &has);
+  if (has) {
+    uint32_t n = 0;
+    napi_get_named_property(env, v, "allowedMounts", &x);
+    if (napi_get_array_length(env, x, &n) != napi_ok || n > MP_MAX_ALLOWED) return 0;
+    for (uint32_t i = 0; i < n; i++) {
+      napi_value e;
+      int64_t id = 0;
+      napi_get_element(env, x, i, &e);
+      if (napi_get_value_int64(env, e, &id) != napi_ok || id <= 0) return 0;
+      p->allowed[p->n_allowed++] = (uint64_t)id;
+    }
+  }
+  int64_t id;
+  napi_has_named_property(env, v, "uid", &has);
+  if (has) {
+    napi_get_named_property(env, v, "uid", &x);
+    if (napi_get_value_int64(env, x, &id) != napi_ok || id < 0) return 0;
+    p->uid = (uid_t)id;
+    napi_has_named_property(env, v, "gid", &has);
+    if (!has) return 0;
+    napi_get_named_property(env, v, "gid", &x);
+    if (napi_get_value_int64(env, x, &id) != napi_ok || id < 0) return 0;
+    p->gid = (gid_t)id;
+  }
+  return 1;
+}
+
+/* mountPoint(rootFd, rel, kind, policy?) -> fd | {reason, at, mode, mountId, fsType}: the walk
+ * above. A failed syscall throws (code, syscall, the path at fault, and mountId/fsType of the
+ * folder when it failed creating there); every other reason is returned as data. */
 static napi_value js_mount_point(napi_env env, napi_callback_info info) {
   args_t a;
   char rel[MAX_PATH];
@@ -728,72 +974,243 @@ static napi_value js_mount_point(napi_env env, napi_callback_info info) {
   arg_str(&a, 1, rel, sizeof rel, 0);
   int kind = (int)arg_int(&a, 2);
   if (a.failed) return NULL;
+  mp_policy p;
+  if (!get_policy(env, a.argc > 3 ? a.argv[3] : undef(env), &p)) {
+    throw_type(env, "mountPoint", "policy must be {allowedMounts?: ids (at most 8), uid?, gid?}");
+    return NULL;
+  }
   mp_failure f;
-  int fd = mount_point(root, rel, kind, &f);
+  int fd = mount_point(root, rel, kind, &p, &f);
   if (fd >= 0) return num(env, fd);
-  char at[MAX_PATH];
-  memcpy(at, rel, f.at);
-  at[f.at] = '\0';
-  if (f.reason == MP_SYSCALL) return throw_errno(env, f.err, f.syscall, at[0] ? at : ".");
   napi_value r, v;
+  if (f.reason == MP_SYSCALL) {
+    r = errno_error(env, f.err, f.syscall, f.at[0] ? f.at : ".");
+    if (f.mnt) {
+      napi_set_named_property(env, r, "mountId", num(env, (int64_t)f.mnt));
+      napi_set_named_property(env, r, "fsType", num(env, f.fs_type));
+    }
+    napi_throw(env, r);
+    return NULL;
+  }
   napi_create_object(env, &r);
   napi_create_string_utf8(env, MP_REASONS[f.reason], NAPI_AUTO_LENGTH, &v);
   napi_set_named_property(env, r, "reason", v);
-  napi_create_string_utf8(env, at, NAPI_AUTO_LENGTH, &v);
+  napi_create_string_utf8(env, f.at, NAPI_AUTO_LENGTH, &v);
   napi_set_named_property(env, r, "at", v);
   napi_set_named_property(env, r, "mode", num(env, f.mode));
+  napi_set_named_property(env, r, "mountId", num(env, (int64_t)f.mnt));
+  napi_set_named_property(env, r, "fsType", num(env, f.fs_type));
   return r;
+}
+
+/* mountOf(fd) -> {id, fsType}: the mount an fd lies on (statx STATX_MNT_ID) and its statfs f_type. */
+static napi_value js_mount_of(napi_env env, napi_callback_info info) {
+  args_t a;
+  if (!get_args(env, info, "mountOf", 1, &a)) return NULL;
+  int fd = (int)arg_int(&a, 0);
+  if (a.failed) return NULL;
+  struct statx sx;
+  if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &sx) < 0) return throw_errno(env, errno, "statx", NULL);
+  struct statfs s;
+  if (fstatfs(fd, &s) < 0) return throw_errno(env, errno, "fstatfs", NULL);
+  napi_value r;
+  napi_create_object(env, &r);
+  napi_set_named_property(env, r, "id", num(env, (sx.stx_mask & STATX_MNT_ID) ? (int64_t)sx.stx_mnt_id : 0));
+  napi_set_named_property(env, r, "fsType", num(env, (int64_t)s.f_type));
+  return r;
+}
+
+/* ---------- the container's user ---------- */
+
+/* An O_PATH fd on path, looked up with the filesystem identity of uid/gid/groups: a source the
+ * container's user cannot reach is refused as it would be for that user (Sarus switches identity
+ * for the same check). Credentials are per thread in Linux and these are the raw syscalls (glibc's
+ * wrappers change every thread of the process): only the calling thread looks as the user, for
+ * one open, and gets its own identity back. When setgroups is denied (a user namespace whose
+ * setgroups is "deny", as runc --rootless makes it) and no supplementary group is asked for, the
+ * thread keeps its own groups — the runtime could not drop them for the container either. 0 or
+ * -1 with *what naming the syscall that failed and errno set. */
+static int open_as(const char *path, uid_t uid, gid_t gid, size_t ngroups, const gid_t *groups, int *fd_out, const char **what) {
+  int saved_n = (int)syscall(SYS_getgroups, 0, NULL);
+  if (saved_n < 0) { *what = "getgroups"; return -1; }
+  gid_t *saved = calloc((size_t)saved_n + 1, sizeof(gid_t));
+  if (!saved || syscall(SYS_getgroups, saved_n, saved) < 0) { free(saved); *what = "getgroups"; errno = ENOMEM; return -1; }
+  int groups_set = 0, err = 0;
+  if (syscall(SYS_setgroups, ngroups, groups) == 0) groups_set = 1;
+  else if (!(errno == EPERM && ngroups == 0)) { err = errno; *what = "setgroups"; }
+  uid_t old_uid = 0;
+  gid_t old_gid = 0;
+  int uid_set = 0, gid_set = 0;
+  if (!err) {
+    old_gid = (gid_t)syscall(SYS_setfsgid, gid);
+    gid_set = 1;
+    if ((gid_t)syscall(SYS_setfsgid, -1) != gid) { err = EPERM; *what = "setfsgid"; }
+  }
+  if (!err) {
+    old_uid = (uid_t)syscall(SYS_setfsuid, uid);
+    uid_set = 1;
+    if ((uid_t)syscall(SYS_setfsuid, -1) != uid) { err = EPERM; *what = "setfsuid"; }
+  }
+  if (!err) {
+    *fd_out = open(path, O_PATH | O_CLOEXEC);
+    if (*fd_out < 0) { err = errno; *what = "open"; }
+  }
+  if (uid_set) syscall(SYS_setfsuid, old_uid);
+  if (gid_set) syscall(SYS_setfsgid, old_gid);
+  if (groups_set) syscall(SYS_setgroups, saved_n, saved);
+  free(saved);
+  if ((uid_set && (uid_t)syscall(SYS_setfsuid, -1) != old_uid) || (gid_set && (gid_t)syscall(SYS_setfsgid, -1) != old_gid)) {
+    if (*fd_out >= 0 && !err) close(*fd_out);
+    *what = "restore the hook's own filesystem identity";
+    errno = EPERM;
+    return -1;
+  }
+  if (err) { errno = err; return -1; }
+  return 0;
+}
+
+/* Reads a number array argument into a fresh gid_t array (*n its length). */
+static gid_t *get_gids(napi_env env, napi_value v, size_t *n) {
+  uint32_t len = 0;
+  bool is_array = false;
+  napi_is_array(env, v, &is_array);
+  if (!is_array || napi_get_array_length(env, v, &len) != napi_ok || len > 65536) return NULL;
+  gid_t *g = calloc(len ? len : 1, sizeof(gid_t));
+  for (uint32_t i = 0; g && i < len; i++) {
+    napi_value e;
+    int64_t id = -1;
+    napi_get_element(env, v, i, &e);
+    if (napi_get_value_int64(env, e, &id) != napi_ok || id < 0 || id > UINT32_MAX - 1) { free(g); return NULL; }
+    g[i] = (gid_t)id;
+  }
+  *n = len;
+  return g;
+}
+
+/* openAs(path, uid, gid, groups[]) -> an O_PATH fd on path, looked up as that user (open_as). */
+static napi_value js_open_as(napi_env env, napi_callback_info info) {
+  args_t a;
+  char path[MAX_PATH];
+  if (!get_args(env, info, "openAs", 4, &a)) return NULL;
+  arg_str(&a, 0, path, sizeof path, 0);
+  int64_t uid = arg_int(&a, 1), gid = arg_int(&a, 2);
+  if (a.failed) return NULL;
+  size_t n = 0;
+  gid_t *groups = get_gids(env, a.argv[3], &n);
+  if (!groups || uid < 0 || gid < 0) {
+    free(groups);
+    throw_type(env, "openAs", "expected a path, a uid, a gid and an array of gids");
+    return NULL;
+  }
+  int fd = -1;
+  const char *what = "open";
+  int r = open_as(path, (uid_t)uid, (gid_t)gid, n, groups, &fd, &what);
+  free(groups);
+  if (r < 0) return throw_errno(env, errno, what, path);
+  return num(env, fd);
 }
 
 /* ---------- user namespaces: a single-threaded helper ---------- */
 
-/* Results go back to the parent as lines: "ok", "err <errno> <syscall> <path>" for a failed
- * syscall, or "mp <reason> <mode> <path>" for a mount point the walk refused. */
+/* Results go back to the parent as lines: "ok <mount id>", "err <errno> <syscall> <path>" for a
+ * failed syscall (then "in <mount id> <fs type>" when it failed creating in a folder), or
+ * "mp <reason> <mode> <mount id> <fs type> <path>" for a mount point the walk refused. */
 static void report(int fd, int err, const char *syscall_name, const char *path) {
   char line[MAX_PATH + 128];
-  int n = err ? snprintf(line, sizeof line, "err %d %s %s\n", err, syscall_name, path) : snprintf(line, sizeof line, "ok\n");
+  int n = snprintf(line, sizeof line, "err %d %s %s\n", err, syscall_name, path);
   if (write(fd, line, (size_t)n) < 0) _exit(3);
 }
 
-static void report_mount_point(int fd, const mp_failure *f, const char *rel) {
-  char at[MAX_PATH], line[MAX_PATH + 128];
-  memcpy(at, rel, f->at);
-  at[f->at] = '\0';
-  if (f->reason == MP_SYSCALL) { report(fd, f->err, f->syscall, at); return; }
-  int n = snprintf(line, sizeof line, "mp %s %u %s\n", MP_REASONS[f->reason], (unsigned)f->mode, at);
+static void report_mount_point(int fd, const mp_failure *f) {
+  char line[MAX_PATH + 160];
+  int n = f->reason == MP_SYSCALL
+            ? snprintf(line, sizeof line, "err %d %s in %llu %lld %s\n", f->err, f->syscall, (unsigned long long)f->mnt, (long long)f->fs_type, f->at)
+            : snprintf(line, sizeof line, "mp %s %u %llu %lld %s\n", MP_REASONS[f->reason], (unsigned)f->mode, (unsigned long long)f->mnt, (long long)f->fs_type, f->at);
   if (write(fd, line, (size_t)n) < 0) _exit(3);
 }
 
-/* mountInUserNamespace(pid, ops) -> string[]: for a container with its own user namespace, which a
+typedef struct {
+  char src[MAX_PATH], dst[MAX_PATH];
+  int kind, ro, own; /* own: the destination only on the policy's allowedMounts */
+  int64_t uid, gid; /* -1: none (the source is looked up as the helper, the mount point left as made) */
+  gid_t *groups;
+  size_t ngroups;
+} ns_op;
+
+static int64_t int_property(napi_env env, napi_value obj, const char *key, int64_t missing) {
+  bool has = false;
+  napi_value v;
+  int64_t r = missing;
+  napi_has_named_property(env, obj, key, &has);
+  if (!has) return missing;
+  napi_get_named_property(env, obj, key, &v);
+  napi_valuetype t;
+  napi_typeof(env, v, &t);
+  if (t != napi_number || napi_get_value_int64(env, v, &r) != napi_ok) return missing;
+  return r;
+}
+
+/* mountInUserNamespace(pid, ops, policy) -> string[]: for a container with its own user namespace, which a
  * multithreaded process cannot join. A forked single-threaded child joins the container's user
- * namespace, takes a private copy of the host mount tree owned by it (unshare), clones each
- * source there, joins the container's mount namespace and attaches each clone on a mount point
- * resolved inside the container's root. ops: [{source, destination (relative to the root),
- * kind (0 file, 1 directory, 2 device), readonly}]. One result line per op, up to the first failure. */
+ * namespace, takes a private copy of the host mount tree owned by it (unshare), opens each source
+ * as the container's user there and clones it, joins the container's mount namespace, and
+ * attaches each clone on a mount point resolved inside the container's root (the walk above,
+ * with policy's allowedMounts; what it creates owned by the op's uid/gid). ops: [{source,
+ * destination (relative to the root), kind (0 file, 1 directory, 2 device), readonly, uid?, gid?,
+ * groups?}]; ids as the container's user namespace sees them. One result line per op, up to the
+ * first failure. */
 static napi_value js_mount_in_user_namespace(napi_env env, napi_callback_info info) {
   args_t a;
   if (!get_args(env, info, "mountInUserNamespace", 2, &a)) return NULL;
   int pid = (int)arg_int(&a, 0);
   if (a.failed) return NULL;
+  mp_policy base;
+  if (!get_policy(env, a.argc > 2 ? a.argv[2] : undef(env), &base)) {
+    throw_type(env, "mountInUserNamespace", "policy must be {allowedMounts?: ids (at most 8)}");
+    return NULL;
+  }
+  /* An op that must stay on the container's own filesystems with no mount named as one would be
+   * unchecked: refused here rather than trusted to the caller. */
+  bool needs_allowed = false;
   uint32_t n = 0;
   napi_get_array_length(env, a.argv[1], &n);
-  char (*src)[MAX_PATH] = calloc(n ? n : 1, MAX_PATH), (*dst)[MAX_PATH] = calloc(n ? n : 1, MAX_PATH);
-  int *kind = calloc(n ? n : 1, sizeof(int)), *ro = calloc(n ? n : 1, sizeof(int));
+  ns_op *ops = calloc(n ? n : 1, sizeof(ns_op));
   for (uint32_t i = 0; i < n; i++) {
     napi_value op, v;
     bool b = false;
     size_t got;
     napi_get_element(env, a.argv[1], i, &op);
     napi_get_named_property(env, op, "source", &v);
-    napi_get_value_string_utf8(env, v, src[i], MAX_PATH, &got);
+    napi_get_value_string_utf8(env, v, ops[i].src, MAX_PATH, &got);
     napi_get_named_property(env, op, "destination", &v);
-    napi_get_value_string_utf8(env, v, dst[i], MAX_PATH, &got);
-    napi_get_named_property(env, op, "kind", &v);
-    napi_get_value_int32(env, v, &kind[i]);
+    napi_get_value_string_utf8(env, v, ops[i].dst, MAX_PATH, &got);
+    ops[i].kind = (int)int_property(env, op, "kind", 0);
     napi_get_named_property(env, op, "readonly", &v);
-    b = false;
     napi_get_value_bool(env, v, &b);
-    ro[i] = b;
+    ops[i].ro = b;
+    bool has_own = false;
+    napi_has_named_property(env, op, "ownFilesystems", &has_own);
+    if (has_own) {
+      b = false;
+      napi_get_named_property(env, op, "ownFilesystems", &v);
+      napi_get_value_bool(env, v, &b);
+      ops[i].own = b;
+    }
+    if (ops[i].own) needs_allowed = true;
+    ops[i].uid = int_property(env, op, "uid", -1);
+    ops[i].gid = int_property(env, op, "gid", -1);
+    bool has = false;
+    napi_has_named_property(env, op, "groups", &has);
+    if (has) {
+      napi_get_named_property(env, op, "groups", &v);
+      ops[i].groups = get_gids(env, v, &ops[i].ngroups);
+    }
+  }
+  if (needs_allowed && base.n_allowed == 0) {
+    for (uint32_t i = 0; i < n; i++) free(ops[i].groups);
+    free(ops);
+    throw_type(env, "mountInUserNamespace", "an op with ownFilesystems needs policy.allowedMounts");
+    return NULL;
   }
   char path[64];
   snprintf(path, sizeof path, "/proc/%d/ns/user", pid);
@@ -821,23 +1238,44 @@ static napi_value js_mount_in_user_namespace(napi_env env, napi_callback_info in
     int out = pipefd[1];
     if (setns(userns, CLONE_NEWUSER) < 0) { report(out, errno, "setns(user)", "/proc/<pid>/ns/user"); _exit(1); }
     if (unshare(CLONE_NEWNS) < 0) { report(out, errno, "unshare", "CLONE_NEWNS"); _exit(1); }
+    /* The container's root from here on (its uid 0 is the namespace's owner): the identity mount
+     * points are made with, and the one open_as returns to (the caller's own ids may have no
+     * name in this namespace). */
+    syscall(SYS_setfsuid, 0);
+    syscall(SYS_setfsgid, 0);
     int *trees = calloc(n ? n : 1, sizeof(int));
     for (uint32_t i = 0; i < n; i++) {
-      trees[i] = (int)syscall(SYS_open_tree, AT_FDCWD, src[i], OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (kind[i] == MP_DIRECTORY ? AT_RECURSIVE : 0));
-      if (trees[i] < 0) { report(out, errno, "open_tree", src[i]); _exit(1); }
+      int src = AT_FDCWD;
+      const char *name = ops[i].src;
+      unsigned empty = 0;
+      if (ops[i].uid >= 0) {
+        const char *what = "open";
+        if (open_as(ops[i].src, (uid_t)ops[i].uid, (gid_t)ops[i].gid, ops[i].ngroups, ops[i].groups, &src, &what) < 0) { report(out, errno, what, ops[i].src); _exit(1); }
+        name = "";
+        empty = AT_EMPTY_PATH;
+      }
+      trees[i] = (int)syscall(SYS_open_tree, src, name, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | empty | (ops[i].kind == MP_DIRECTORY ? AT_RECURSIVE : 0));
+      if (trees[i] < 0) { report(out, errno, "open_tree", ops[i].src); _exit(1); }
+      if (src != AT_FDCWD) close(src);
       struct mount_attr attr = {0};
-      attr.attr_set = MOUNT_ATTR_NOSUID | (ro[i] ? MOUNT_ATTR_RDONLY : 0);
+      attr.attr_set = MOUNT_ATTR_NOSUID | (ops[i].ro ? MOUNT_ATTR_RDONLY : 0);
       attr.propagation = MS_PRIVATE;
-      if (syscall(SYS_mount_setattr, trees[i], "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0) { report(out, errno, "mount_setattr", src[i]); _exit(1); }
+      if (syscall(SYS_mount_setattr, trees[i], "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0) { report(out, errno, "mount_setattr", ops[i].src); _exit(1); }
     }
     if (setns(mntns, CLONE_NEWNS) < 0) { report(out, errno, "setns(mnt)", "/proc/<pid>/ns/mnt"); _exit(1); }
     for (uint32_t i = 0; i < n; i++) {
       mp_failure f;
-      int target = mount_point(root, dst[i], kind[i], &f);
-      if (target < 0) { report_mount_point(out, &f, dst[i]); _exit(1); }
-      if (syscall(SYS_move_mount, trees[i], "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) { report(out, errno, "move_mount", dst[i]); _exit(1); }
+      mp_policy p = base;
+      if (!ops[i].own) p.n_allowed = 0;
+      p.uid = ops[i].uid >= 0 ? (uid_t)ops[i].uid : (uid_t)-1;
+      p.gid = ops[i].gid >= 0 ? (gid_t)ops[i].gid : (gid_t)-1;
+      int target = mount_point(root, ops[i].dst, ops[i].kind, &p, &f);
+      if (target < 0) { report_mount_point(out, &f); _exit(1); }
+      if (syscall(SYS_move_mount, trees[i], "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) { report(out, errno, "move_mount", ops[i].dst); _exit(1); }
       close(target);
-      report(out, 0, "", "");
+      char line[64];
+      int k = snprintf(line, sizeof line, "ok %llu\n", (unsigned long long)mount_id_of(trees[i]));
+      if (write(out, line, (size_t)k) < 0) _exit(3);
     }
     _exit(0);
   }
@@ -863,10 +1301,8 @@ done:
   if (userns >= 0) close(userns);
   if (mntns >= 0) close(mntns);
   if (root >= 0) close(root);
-  free(src);
-  free(dst);
-  free(kind);
-  free(ro);
+  for (uint32_t i = 0; i < n; i++) free(ops[i].groups);
+  free(ops);
   return result;
 }
 
@@ -997,6 +1433,8 @@ static napi_value init(napi_env env, napi_value exports) {
     FN("readlinkat", js_readlinkat),
     FN("execve", js_execve),
     FN("mountPoint", js_mount_point),
+    FN("mountOf", js_mount_of),
+    FN("openAs", js_open_as),
     FN("mountInUserNamespace", js_mount_in_user_namespace),
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

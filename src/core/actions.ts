@@ -16,8 +16,29 @@ export interface DeviceAllow {
   access: string;
 }
 
+/** The container's user (config.json process.user), as its user namespace sees the ids. */
+export interface ContainerUser {
+  uid: number;
+  gid: number;
+  additionalGids?: number[];
+}
+
+/** The mount hook's rules (Sarus's), carried by its bind and device actions. */
+export interface MountRules {
+  /**
+   * The container's user: the source is looked up as this user (one they cannot reach is
+   * refused), and the mount point and the folders made for it are theirs.
+   */
+  user?: ContainerUser;
+  /**
+   * The destination only on the container's own filesystems (its root, its /dev tmpfs): never on
+   * procfs, sysfs, cgroupfs, a volume the engine bound in, or a mount this hook made.
+   */
+  ownFilesystems?: boolean;
+}
+
 /** Bind a host file or directory at a container path. */
-export interface BindAction {
+export interface BindAction extends MountRules {
   action: 'bind';
   source: string;
   destination: string;
@@ -27,7 +48,7 @@ export interface BindAction {
 }
 
 /** Make a host device node appear at a container path. */
-export interface DeviceAction {
+export interface DeviceAction extends MountRules {
   action: 'device';
   source: string;
   destination: string;

@@ -4,9 +4,12 @@
  */
 import type { DeviceType } from './actions';
 
-/** A host path as stat sees it (symlinks followed), or why it cannot be used. A socket binds like a file (a daemon's socket shared with the container). */
+/**
+ * A host path as stat sees it (symlinks followed), or why it cannot be used. A socket and a fifo
+ * bind like a file (a daemon's socket, a pipe shared with the container).
+ */
 export type HostPath =
-  | { kind: 'file' | 'directory' | 'socket' }
+  | { kind: 'file' | 'directory' | 'socket' | 'fifo' }
   | { kind: 'device'; type: DeviceType; major: number; minor: number }
   | { kind: 'other' | 'missing'; detail: string };
 

@@ -59,6 +59,13 @@ export const ociConfigSchema = z.looseObject({
     z.looseObject({
       env: z.optional(z.array(z.string())),
       args: z.optional(z.array(z.string())),
+      user: z.optional(
+        z.looseObject({
+          uid: z.int().check(z.minimum(0)),
+          gid: z.int().check(z.minimum(0)),
+          additionalGids: z.optional(z.array(z.int().check(z.minimum(0)))),
+        }),
+      ),
     }),
   ),
   mounts: z.optional(z.array(mountSchema)),

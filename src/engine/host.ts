@@ -31,7 +31,8 @@ export const realHost: HostView = {
       return { kind: 'device', type: st.isCharacterDevice() ? 'c' : 'b', ...splitDev(st.rdev) };
     if (st.isFile()) return { kind: 'file' };
     if (st.isSocket()) return { kind: 'socket' };
-    return { kind: 'other', detail: st.isFIFO() ? 'a fifo' : 'a special file' };
+    if (st.isFIFO()) return { kind: 'fifo' };
+    return { kind: 'other', detail: 'a special file' };
   },
   lstatNode(p) {
     let st: fs.BigIntStats;

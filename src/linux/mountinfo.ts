@@ -79,3 +79,16 @@ export function mountInfoHasMountPoint(text: string, mountPoint: string): boolea
   }
   return false;
 }
+
+/** The record of mount `id` in mountinfo `text`, parsing that line only. */
+export function mountInfoById(text: string, id: number): MountInfo | undefined {
+  const needle = `${id} `;
+  for (let at = text.startsWith(needle) ? 0 : text.indexOf(`\n${needle}`); at >= 0;) {
+    const start = text[at] === '\n' ? at + 1 : at;
+    const end = text.indexOf('\n', start);
+    const m = parseMountInfoLine(text.slice(start, end < 0 ? undefined : end));
+    if (m?.id === id) return m;
+    at = text.indexOf(`\n${needle}`, start);
+  }
+  return undefined;
+}

@@ -73,11 +73,40 @@ export type NativeConstants = Readonly<Record<(typeof NATIVE_CONSTANTS)[number],
 
 /** A mount point the walk refused, as data (a failed syscall throws instead). */
 export interface MountPointRefusal {
-  reason: 'root' | 'dotdot' | 'not-directory' | 'dangling' | 'wrong-kind' | 'vanished';
-  /** The path at fault, relative to the root ("" for the root). */
+  reason: 'root' | 'not-directory' | 'wrong-kind' | 'vanished' | 'foreign';
+  /** The path at fault, relative to the root, after the image's symlinks ("" for the root). */
   at: string;
   /** st_mode of what was found there (not-directory, wrong-kind). */
   mode: number;
+  /** foreign: the mount the path at fault lies on (the id mountinfo shows), and its statfs f_type. */
+  mountId: number;
+  fsType: number;
+}
+
+/**
+ * What the walk must respect besides staying in the root: with allowedMounts, a destination
+ * only on those mounts (a directory by its own mount, anything else by its folder's, a missing
+ * one by the folder it would be made in); with uid/gid, what it creates is theirs.
+ */
+export interface MountPointPolicy {
+  allowedMounts?: number[];
+  uid?: number;
+  gid?: number;
+}
+
+/** One mount for the user-namespace helper (ids as the container's user namespace sees them). */
+export interface UserNamespaceMount {
+  source: string;
+  /** Relative to the container's root. */
+  destination: string;
+  kind: number;
+  readonly: boolean;
+  /** The container's user: the source is looked up as them, what the walk creates is theirs. */
+  uid?: number;
+  gid?: number;
+  groups?: number[];
+  /** The destination only on the policy's allowedMounts. */
+  ownFilesystems?: boolean;
 }
 
 /** Kinds of mount point, in the addon's numbering. */
@@ -121,13 +150,20 @@ export interface Native {
   bpfProgAttach(targetFd: number, progFd: number, attachType: number, flags: number, replaceFd: number): void;
   bpfProgDetach(targetFd: number, progFd: number, attachType: number): void;
   readlinkat(dirfd: number, path: string): string;
-  /** The mount-point walk (src/linux/mount-point.ts words its refusals). */
-  mountPoint(rootFd: number, rel: string, kind: number): number | MountPointRefusal;
-  /** Forked single-threaded helper for user-namespaced containers; one result line per op. */
-  mountInUserNamespace(
-    pid: number,
-    ops: { source: string; destination: string; kind: number; readonly: boolean }[],
-  ): string[];
+  /**
+   * The mount-point walk (src/linux/mount-point.ts words its refusals). A failed syscall throws;
+   * one that failed creating in a folder carries that folder's mountId and fsType.
+   */
+  mountPoint(rootFd: number, rel: string, kind: number, policy?: MountPointPolicy): number | MountPointRefusal;
+  /** The mount an fd lies on (statx STATX_MNT_ID; 0 if the kernel has none) and its statfs f_type. */
+  mountOf(fd: number): { id: number; fsType: number };
+  /** An O_PATH fd on a path looked up with the filesystem identity of uid/gid/groups (this thread only). */
+  openAs(path: string, uid: number, gid: number, groups: number[]): number;
+  /**
+   * Forked single-threaded helper for user-namespaced containers; one result line per op
+   * ("ok <mount id>", or the failure). policy.allowedMounts applies to ops with ownFilesystems.
+   */
+  mountInUserNamespace(pid: number, ops: UserNamespaceMount[], policy?: MountPointPolicy): string[];
   /** Replaces this process; returns only by throwing. */
   execve(path: string, argv: string[], envp: string[]): never;
 }

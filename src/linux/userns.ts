@@ -33,9 +33,25 @@ export function outerUid(uid = process.getuid?.() ?? 0, uidMap?: string): number
   } catch {
     return uid;
   }
+  return mapId(uid, map) ?? uid;
+}
+
+/** An id through a uid_map or gid_map ("inside outside count" lines); undefined when unmapped. */
+export function mapId(id: number, map: string): number | undefined {
   for (const line of map.trim().split('\n')) {
     const [inside, outside, count] = line.trim().split(/\s+/).map(Number) as [number, number, number];
-    if (uid >= inside && uid < inside + count) return outside + (uid - inside);
+    if (id >= inside && id < inside + count) return outside + (id - inside);
   }
-  return uid;
+  return undefined;
+}
+
+/** What a user namespace's uid and gid are one namespace up ("uid 100999, gid 100999"), from /proc/<pid>. */
+export function outsideIds(uid: number, gid: number, pid: number | 'self'): string | undefined {
+  try {
+    const u = mapId(uid, fs.readFileSync(`/proc/${pid}/uid_map`, 'utf8'));
+    const g = mapId(gid, fs.readFileSync(`/proc/${pid}/gid_map`, 'utf8'));
+    return `uid ${u ?? 'unmapped'}, gid ${g ?? 'unmapped'}`;
+  } catch {
+    return undefined;
+  }
 }

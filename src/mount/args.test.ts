@@ -76,21 +76,33 @@ describe('--device grammar', () => {
     ['dev/fuse', "Invalid device request 'dev/fuse': host device path must be an absolute path"],
     [
       '/dev/fuse:rr',
-      "Invalid device request '/dev/fuse:rr': 'rr' is neither an absolute container path nor an access string (a non-empty subset of 'rwm' without repeats)",
+      "Invalid device request '/dev/fuse:rr': 'rr' is not an absolute container path; as an access string: access 'rr' repeats the letter 'r' (access is one to three of the letters 'r', 'w', 'm', each at most once)",
     ],
     [
       '/dev/fuse:x',
-      "Invalid device request '/dev/fuse:x': 'x' is neither an absolute container path nor an access string (a non-empty subset of 'rwm' without repeats)",
+      "Invalid device request '/dev/fuse:x': 'x' is not an absolute container path; as an access string: access 'x' has an invalid letter 'x' (access is one to three of the letters 'r', 'w', 'm', each at most once)",
     ],
-    ['/dev/fuse:', 'Invalid device request \'/dev/fuse:\': empty token after ":"'],
+    [
+      '/dev/fuse:',
+      "Invalid device request '/dev/fuse:': nothing after ':' (a container path or an access string): access is empty (access is one to three of the letters 'r', 'w', 'm', each at most once)",
+    ],
     [
       '/dev/fuse:/dev/f:',
-      "Invalid device request '/dev/fuse:/dev/f:': '' is not a valid access string: use a non-empty subset of 'rwm' without repeats",
+      "Invalid device request '/dev/fuse:/dev/f:': access is empty (access is one to three of the letters 'r', 'w', 'm', each at most once)",
     ],
     [
       '/dev/fuse:/dev/f:rwmr',
-      "Invalid device request '/dev/fuse:/dev/f:rwmr': 'rwmr' is not a valid access string: use a non-empty subset of 'rwm' without repeats",
+      "Invalid device request '/dev/fuse:/dev/f:rwmr': access 'rwmr' is longer than 3 characters (access is one to three of the letters 'r', 'w', 'm', each at most once)",
     ],
+    [
+      '/dev/fuse:/dev/f:rww',
+      "Invalid device request '/dev/fuse:/dev/f:rww': access 'rww' repeats the letter 'w' (access is one to three of the letters 'r', 'w', 'm', each at most once)",
+    ],
+    [
+      '/dev/fuse:/dev/f:rW',
+      "Invalid device request '/dev/fuse:/dev/f:rW': access 'rW' has an invalid letter 'W' (access is one to three of the letters 'r', 'w', 'm', each at most once)",
+    ],
+    ['/dev/fuse::r', "Invalid device request '/dev/fuse::r': container device path is empty"],
     ['/dev/fuse:f:r', "Invalid device request '/dev/fuse:f:r': container device path must be an absolute path"],
     [
       '/a:/b:r:x',

@@ -1,7 +1,7 @@
 /**
  * The Sarus mount hook's argument grammar, with Sarus's wording so admins recognise errors:
  *   --mount=type=bind,source|src=/abs,destination|dst|target=/abs[,readonly]
- *   --device=/dev/host[:/dev/container][:access]     (access: non-empty subset of "rwm", no repeats)
+ *   --device=/dev/host[:/dev/container][:access]     (access: one to three of "rwm", no repeats)
  */
 import * as path from 'node:path';
 import { UsageError } from '../core/errors';
@@ -72,8 +72,22 @@ function deviceError(arg: string, reason: string): UsageError {
   return new UsageError(`Invalid device request '${arg}': ${reason}`);
 }
 
-export function isAccessString(s: string): boolean {
-  return s.length > 0 && s.length <= 3 && /^[rwm]+$/.test(s) && new Set(s).size === s.length;
+const ACCESS_RULE = "access is one to three of the letters 'r', 'w', 'm', each at most once";
+
+/**
+ * The rule an access string breaks, in Sarus's order (DeviceAccess: empty, longer than 3, then
+ * letter by letter an invalid or a repeated one), or undefined for a valid one.
+ */
+export function accessProblem(s: string): string | undefined {
+  if (s === '') return `access is empty (${ACCESS_RULE})`;
+  if (s.length > 3) return `access '${s}' is longer than 3 characters (${ACCESS_RULE})`;
+  const seen = new Set<string>();
+  for (const c of s) {
+    if (!'rwm'.includes(c)) return `access '${s}' has an invalid letter '${c}' (${ACCESS_RULE})`;
+    if (seen.has(c)) return `access '${s}' repeats the letter '${c}' (${ACCESS_RULE})`;
+    seen.add(c);
+  }
+  return undefined;
 }
 
 export function parseDeviceRequest(arg: string): DeviceRequest {
@@ -86,24 +100,24 @@ export function parseDeviceRequest(arg: string): DeviceRequest {
   let destination = source;
   let access = 'rwm';
   if (parts.length === 2) {
+    // As Sarus reads it: an absolute second token is the container path, anything else the access.
     const second = parts[1] as string;
     if (path.isAbsolute(second)) destination = second;
-    else if (isAccessString(second)) access = second;
-    else if (second === '') throw deviceError(arg, 'empty token after ":"');
-    else
-      throw deviceError(
-        arg,
-        `'${second}' is neither an absolute container path nor an access string (a non-empty subset of 'rwm' without repeats)`,
-      );
+    else {
+      const problem = accessProblem(second);
+      if (problem && second === '')
+        throw deviceError(arg, `nothing after ':' (a container path or an access string): ${problem}`);
+      if (problem)
+        throw deviceError(arg, `'${second}' is not an absolute container path; as an access string: ${problem}`);
+      access = second;
+    }
   } else if (parts.length === 3) {
     destination = parts[1] as string;
     access = parts[2] as string;
+    if (destination === '') throw deviceError(arg, 'container device path is empty');
     if (!path.isAbsolute(destination)) throw deviceError(arg, 'container device path must be an absolute path');
-    if (!isAccessString(access))
-      throw deviceError(
-        arg,
-        `'${access}' is not a valid access string: use a non-empty subset of 'rwm' without repeats`,
-      );
+    const problem = accessProblem(access);
+    if (problem) throw deviceError(arg, problem);
   }
   return { source, destination, access };
 }

@@ -16,7 +16,8 @@ const host = fakeHost({
   '/usr/lib/x86_64-linux-gnu/libfabric': DIR,
   '/dev/infiniband/uverbs0': chr(231, 192),
   '/dev/null': chr(1, 3),
-  '/run/fifo': { kind: 'other', detail: 'a fifo' },
+  '/run/fifo': { kind: 'fifo' },
+  '/run/odd': { kind: 'other', detail: 'a special file' },
 });
 
 const cacheWithFabric: LdCache = {
@@ -68,6 +69,15 @@ describe('mount hook plans (golden)', () => {
       undefined,
     ],
     ['nothing-to-do', {}, {}, undefined],
+    // Sarus accepts a fifo as a source: bound like a file.
+    ['fifo-source', { mounts: ['type=bind,src=/run/fifo,dst=/run/fifo'] }, {}, undefined],
+    // The container's user (process.user) rides on every mount: the source is looked up as them, the mount points are theirs.
+    [
+      'container-user',
+      { mounts: ['type=bind,src=/etc/slurm,dst=/etc/slurm'], devices: ['/dev/null:/dev/host-null:r'] },
+      { process: { user: { uid: 1000, gid: 1000, additionalGids: [27, 44] } } },
+      undefined,
+    ],
   ])('%s', (name, args, config, cache) => {
     expectGolden(__filename, `plan-${name}`, plan(args, config, cache));
   });
@@ -83,11 +93,11 @@ describe('mount hook refusals', () => {
       "Invalid mount request 'type=bind,src=/nope,dst=/x': source /nope: no such file or directory",
     ],
     [
-      'fifo source',
-      { mounts: ['type=bind,src=/run/fifo,dst=/x'] },
+      'a source that is no file, folder, device, socket or fifo',
+      { mounts: ['type=bind,src=/run/odd,dst=/x'] },
       {},
       UsageError,
-      "Invalid mount request 'type=bind,src=/run/fifo,dst=/x': source /run/fifo is a fifo",
+      "Invalid mount request 'type=bind,src=/run/odd,dst=/x': source /run/odd is a special file",
     ],
     [
       'device that is a directory',

@@ -4,8 +4,9 @@
  * (what a source is, device numbers) and, for <FI_PROVIDER_PATH>, the container's env and linker
  * cache.
  */
-import type { Action, DeviceAllow } from '../core/actions';
+import type { Action, ContainerUser, DeviceAllow, MountRules } from '../core/actions';
 import { UsageError } from '../core/errors';
+import type { OciConfig } from '../core/oci';
 import { Plan, PlanInput, newPlan } from '../core/plan';
 import type { HostView } from '../engine/host';
 import { containerEnv } from '../engine/inputs';
@@ -34,6 +35,18 @@ export interface MountPlanSources {
   readCache: () => LdCache | undefined;
 }
 
+/**
+ * Sarus's rules for every mount of this hook: the source as the container's user sees it
+ * (config.json process.user; uid 0 when the config names none, as runtimes default), mount points
+ * owned by that user, and the destination only on the container's own filesystems.
+ */
+export function mountRules(config: OciConfig): Required<MountRules> {
+  const u = config.process?.user;
+  const user: ContainerUser = { uid: u?.uid ?? 0, gid: u?.gid ?? 0 };
+  if (u?.additionalGids?.length) user.additionalGids = u.additionalGids;
+  return { user, ownFilesystems: true };
+}
+
 export function checkMountHookArgs(args: MountHookArgs): CheckedMountHookArgs {
   const parsedMounts = args.mounts.map((arg) => {
     if (!hasToken(arg)) return parseMountRequest(arg);
@@ -53,6 +66,7 @@ export function planMountHook(p: PlanInput, args: CheckedMountHookArgs, sources:
   const fiValue = () =>
     (fi ??= fiProviderPath(containerEnv(p.bundle.config), ldconfig !== undefined, sources.readCache).value);
 
+  const rules = mountRules(p.bundle.config);
   for (const [i, arg] of args.mounts.entries()) {
     const req = args.parsedMounts[i] ?? parseMountRequest(substituteToken(arg, fiValue));
     const src = host.describe(req.source);
@@ -60,16 +74,18 @@ export function planMountHook(p: PlanInput, args: CheckedMountHookArgs, sources:
       throw new UsageError(`Invalid mount request '${arg}': source ${req.source}: ${src.detail}`);
     if (src.kind === 'other')
       throw new UsageError(`Invalid mount request '${arg}': source ${req.source} is ${src.detail}`);
-    // A device given as a mount source is bound like a file (no cgroup rule: use --device for that).
+    // A device, socket or fifo given as a mount source is bound like a file (a device gets no
+    // cgroup rule: use --device for that).
     actions.push({
       action: 'bind',
       source: req.source,
       destination: req.destination,
       kind: src.kind === 'directory' ? 'directory' : 'file',
       readonly: req.readonly,
+      ...rules,
     });
   }
-  const rules: DeviceAllow[] = [];
+  const allow: DeviceAllow[] = [];
   args.parsedDevices.forEach((req, i) => {
     const d = host.describe(req.source);
     if (d.kind !== 'device') {
@@ -86,10 +102,11 @@ export function planMountHook(p: PlanInput, args: CheckedMountHookArgs, sources:
       major: d.major,
       minor: d.minor,
       access: req.access,
+      ...rules,
     });
-    rules.push({ type: d.type, major: d.major, minor: d.minor, access: req.access });
+    allow.push({ type: d.type, major: d.major, minor: d.minor, access: req.access });
   });
-  if (rules.length) actions.push({ action: 'allow-devices', rules });
+  if (allow.length) actions.push({ action: 'allow-devices', rules: allow });
   if (ldconfig)
     actions.push({
       action: 'ldconfig',

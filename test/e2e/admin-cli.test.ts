@@ -504,7 +504,15 @@ describe('ocihooks plan and completion', () => {
     ]);
     expect(r.status).toBe(0);
     expect(JSON.parse(r.stdout).actions).toEqual([
-      { action: 'bind', source: '/etc', destination: '/x', kind: 'directory', readonly: true },
+      {
+        action: 'bind',
+        source: '/etc',
+        destination: '/x',
+        kind: 'directory',
+        readonly: true,
+        user: { uid: 0, gid: 0 },
+        ownFilesystems: true,
+      },
     ]);
     const bad = run(process.execPath, [OCIHOOKS(), 'plan', '--state-file', state, 'nosuchhook']);
     expect(bad.status).toBe(2);

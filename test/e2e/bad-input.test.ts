@@ -116,7 +116,15 @@ test('ocihook-mount --dry-run on a fixture prints a JSON plan', () => {
   expect(r.status).toBe(0);
   const plan = JSON.parse(r.stdout);
   expect(plan.actions).toEqual([
-    { action: 'bind', source: '/etc', destination: '/host-etc', kind: 'directory', readonly: true },
+    {
+      action: 'bind',
+      source: '/etc',
+      destination: '/host-etc',
+      kind: 'directory',
+      readonly: true,
+      user: { uid: 0, gid: 0 },
+      ownFilesystems: true,
+    },
   ]);
   expect(plan.container).toEqual({ id: 'c1', bundle, rootfs: path.join(dir, 'rootfs') });
 });

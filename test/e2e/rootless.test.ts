@@ -100,6 +100,149 @@ describe('rootless and user-namespaced containers', () => {
     );
   });
 
+  describe("rootless podman, the container's user 1000:1000 (Sarus's rules as seen outside the user namespace)", () => {
+    // uid 1000 in the container is subuid base + 999 on the host: a folder only the test user
+    // (the container's root) may enter is out of its reach.
+    const subuid = () =>
+      Number(
+        (
+          fs
+            .readFileSync('/etc/subuid', 'utf8')
+            .split('\n')
+            .find((l) => l.startsWith(`${USER}:`)) as string
+        ).split(':')[1],
+      );
+    const subgid = () =>
+      Number(
+        (
+          fs
+            .readFileSync('/etc/subgid', 'utf8')
+            .split('\n')
+            .find((l) => l.startsWith(`${USER}:`)) as string
+        ).split(':')[1],
+      );
+    /** The container's user as the refusal names it: podman adds its gid as a supplementary group. */
+    const outside = () =>
+      `uid 1000, gid 1000, groups 1000; uid ${subuid() + 999}, gid ${subgid() + 999} outside its user namespace`;
+    let dir = '';
+    let hooksDir = '';
+
+    beforeAll(() => {
+      dir = path.join(base, 'podman-user');
+      fs.mkdirSync(dir);
+      // The source lies behind a folder only the test user may enter (the folder itself is open
+      // to all): reaching it is what a bind would give away, as Sarus's identity switch checks.
+      fs.mkdirSync(path.join(dir, 'userdata', 'inner'), { recursive: true });
+      fs.writeFileSync(path.join(dir, 'userdata', 'inner', 'x'), "behind the test user's folder\n");
+      ok('chown', ['-R', `${USER}:`, dir]);
+      fs.chmodSync(path.join(dir, 'userdata'), 0o700);
+      hooksDir = path.join(dir, 'hooks.d');
+    });
+
+    const podmanRun = (rootfs: string, hookArgs: string[], extra: string[], cmd: string[]) => {
+      fs.rmSync(hooksDir, { recursive: true, force: true });
+      fs.mkdirSync(hooksDir);
+      fs.writeFileSync(
+        path.join(hooksDir, 'mount.json'),
+        JSON.stringify({
+          version: '1.0.0',
+          hook: { path: process.execPath, args: ['node', bin('ocihook-mount'), '--log-file=-', ...hookArgs] },
+          when: { annotations: { '^com\\.hooks\\.slurm\\.activate$': '^true$' } },
+          stages: ['createContainer'],
+        }),
+      );
+      ok('chown', ['-R', `${USER}:`, hooksDir]);
+      return asUser('podman', [
+        '--runtime',
+        'runc',
+        '--hooks-dir',
+        hooksDir,
+        'run',
+        '--network',
+        'none',
+        '--annotation',
+        'com.hooks.slurm.activate=true',
+        '--user',
+        '1000:1000',
+        ...extra,
+        '--rootfs',
+        rootfs,
+        ...cmd,
+      ]);
+    };
+
+    test("a folder the container's root may enter, but not its uid 1000: refused, naming the user", () => {
+      const rootfs = userRootfs('podman-user-refused');
+      const r = podmanRun(
+        rootfs,
+        [`--mount=type=bind,src=${dir}/userdata/inner,dst=/opt/userdata`],
+        ['--rm'],
+        ['true'],
+      );
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toContain(
+        `ocihook-mount: bind ${dir}/userdata/inner -> /opt/userdata: source ${dir}/userdata/inner: the container's user (${outside()}) cannot reach it (EACCES)`,
+      );
+    });
+
+    test("mount points and the folders made for them belong to the container's user", () => {
+      const rootfs = userRootfs('podman-user-owner');
+      const r = podmanRun(
+        rootfs,
+        [`--mount=type=bind,src=${base}/src,dst=/opt/new/deep/src,readonly`, '--device=/dev/full:/dev/x/full:rw'],
+        ['--rm'],
+        ['sh', '-c', 'cat /opt/new/deep/src/data; stat -c "%n %u:%g" /opt /opt/new /opt/new/deep /dev/x'],
+      );
+      expect(r.stdout).toBe(
+        'host data for rootless\n/opt 0:0\n/opt/new 1000:1000\n/opt/new/deep 1000:1000\n/dev/x 1000:1000\n',
+      );
+      // On the host: uid 1000 of the container is the test user's subuid base + 999.
+      const st = fs.statSync(path.join(rootfs, 'opt', 'new', 'deep'));
+      expect([st.uid, st.gid]).toEqual([subuid() + 999, subgid() + 999]);
+    });
+
+    test('by hand against a running container: the helper looks at the source as uid 1000, makes mount points theirs, refuses procfs', () => {
+      const rootfs = userRootfs('podman-user-hand');
+      const name = `ocihooks-user-hand-${process.pid}`;
+      expect(podmanRun(rootfs, [], ['-d', '--name', name], ['sleep', '600']).status).toBe(0);
+      try {
+        const [pid, staticDir] = asUser('podman', ['inspect', '--format', '{{.State.Pid}} {{.StaticDir}}', name])
+          .stdout.trim()
+          .split(' ') as [string, string];
+        const stateFile = path.join(dir, 'state.json');
+        fs.writeFileSync(
+          stateFile,
+          JSON.stringify({ ociVersion: '1.0.2', id: name, pid: Number(pid), bundle: staticDir }),
+        );
+        ok('chown', [`${USER}:`, stateFile]);
+        const hand = (mount: string) =>
+          asUser(process.execPath, [
+            bin('ocihook-mount'),
+            '--log-file=-',
+            '--state-file',
+            stateFile,
+            `--mount=${mount}`,
+          ]);
+        const refused = hand(`type=bind,src=${dir}/userdata/inner,dst=/srv/userdata`);
+        expect({ status: refused.status, stderr: refused.stderr }).toEqual({
+          status: 1,
+          stderr: `ocihook-mount: bind ${dir}/userdata/inner -> /srv/userdata: source ${dir}/userdata/inner: the container's user (${outside()}) cannot reach it (EACCES)\n`,
+        });
+        const proc = hand(`type=bind,src=${base}/src,dst=/proc/ocihooks`);
+        expect({ status: proc.status, stderr: proc.stderr }).toEqual({
+          status: 1,
+          stderr: `ocihook-mount: bind ${base}/src -> /proc/ocihooks: destination /proc/ocihooks: /proc is on the kernel's proc filesystem, not on the container's own filesystems (its root, and its /dev tmpfs)\n`,
+        });
+        const made = hand(`type=bind,src=${base}/src,dst=/srv/hand/src,readonly`);
+        expect({ status: made.status, stderr: made.stderr }).toEqual({ status: 0, stderr: '' });
+        const r = asUser('podman', ['exec', name, 'sh', '-c', 'cat /srv/hand/src/data; stat -c "%u:%g" /srv/hand']);
+        expect(r.stdout).toBe('host data for rootless\n1000:1000\n');
+      } finally {
+        asUser('podman', ['rm', '-f', '-t', '0', name]);
+      }
+    });
+  });
+
   describe('runc --rootless with scrun-style user-namespace mappings', () => {
     const id = `ocihooks-rootless-${process.pid}`;
     let bundle = '';

@@ -4,9 +4,12 @@
  */
 import * as fs from 'node:fs';
 import { ActionError, messageOf } from '../../core/errors';
-import type { RunHookAction } from '../../core/actions';
+import type { BindAction, DeviceAction, RunHookAction } from '../../core/actions';
 import type { Location, Plan } from '../../core/plan';
+import { MountPointOptions } from '../../linux/mount-point';
+import { mountInfoById } from '../../linux/mountinfo';
 import { native } from '../../linux/native';
+import { describeMountInfo, ownFilesystems } from '../../linux/own-filesystems';
 import { openRootfs } from '../../linux/rootfs';
 import type { Logger } from '../log';
 
@@ -33,6 +36,48 @@ export interface Applied {
 
 export type ResolvedLocation = Exclude<Location, { kind: 'unresolved' }>;
 
+/** A mount this run made: its mount id, the action, and where it is (in the namespace it was made in). */
+export interface MadeMount {
+  id: number;
+  action: BindAction | DeviceAction;
+}
+
+/** A mount this run made, in words: "the read-only bind mount of /src that this hook made at /dst". */
+export function describeMade(m: MadeMount): string {
+  const ro = m.action.action === 'bind' && m.action.readonly ? 'read-only ' : '';
+  return `the ${ro}bind mount of ${m.action.source} that this hook made at ${m.action.destination}`;
+}
+
+/** Names a mount by id: one this run made, else its mountinfo record (read from `mountInfo`, only on a refusal). */
+export function mountDescriber(
+  made: readonly MadeMount[],
+  mountInfo: () => string,
+): (id: number) => string | undefined {
+  return (id) => {
+    const mine = made.find((m) => m.id === id);
+    if (mine) return describeMade(mine);
+    try {
+      const m = mountInfoById(mountInfo(), id);
+      return m && describeMountInfo(m);
+    } catch {
+      return undefined;
+    }
+  };
+}
+
+/** The walk's options for a mount action: the mount hook's rules when the action carries them. */
+export function mountPointOptionsFor(
+  a: BindAction | DeviceAction,
+  ownMounts: () => number[],
+  describeMount: (id: number) => string | undefined,
+): MountPointOptions {
+  return {
+    ...(a.ownFilesystems ? { allowedMounts: ownMounts() } : {}),
+    ...(a.user ? { owner: { uid: a.user.uid, gid: a.user.gid } } : {}),
+    describeMount,
+  };
+}
+
 /**
  * Opens the container rootfs for reading, from the hook's own namespace (before any join). An
  * unresolved location (--dry-run only) reads the rootfs directory itself; reads resolve in root.
@@ -58,10 +103,13 @@ export function step<T>(action: string, fn: () => T): T {
 
 export class ApplyRun implements Applied {
   readonly mounted: string[] = [];
+  /** The mounts of bind and device actions this run made, by mount id (refusals name them). */
+  readonly made: MadeMount[] = [];
   cgroup?: string;
   private readonly fds: number[] = [];
   private originalNs?: number;
   private root?: number;
+  private own?: number[];
   /** /proc of the host, opened before entering (names mount points by their fd). */
   readonly hostProc: number;
 
@@ -84,6 +132,32 @@ export class ApplyRun implements Applied {
   get rootFd(): number {
     if (this.root === undefined) throw new Error('apply: rootfs used before entering the container');
     return this.root;
+  }
+
+  /** The mount table of the namespace this thread is in now (through the host's /proc kept from before). */
+  mountInfo(): string {
+    const c = native().constants;
+    const fd = native().openat(this.hostProc, 'thread-self/mountinfo', c.O_RDONLY | c.O_CLOEXEC, 0);
+    try {
+      return fs.readFileSync(fd, 'utf8');
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  /** The container's own filesystems (mount ids), found once, after enter(). */
+  ownMounts(): number[] {
+    this.own ??= ownFilesystems(this.rootFd, () => this.mountInfo());
+    return this.own;
+  }
+
+  /** The walk's options for a mount action of this run. */
+  mountPointOptions(a: BindAction | DeviceAction): MountPointOptions {
+    return mountPointOptionsFor(
+      a,
+      () => this.ownMounts(),
+      mountDescriber(this.made, () => this.mountInfo()),
+    );
   }
 
   /**

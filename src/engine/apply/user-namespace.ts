@@ -6,14 +6,17 @@
  * (device cgroup, ldconfig, spec hooks, mknod) is refused or skipped with a reason, never
  * silently dropped.
  */
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { Action, BindAction, DeviceAction, bindsHostNode, describeAction } from '../../core/actions';
 import { ActionError } from '../../core/errors';
 import type { Plan } from '../../core/plan';
 import { explainRefusal } from '../../linux/mount-point';
 import { MOUNT_POINT_KINDS, MountPointRefusal, native } from '../../linux/native';
-import { pathComponents } from '../../linux/rootfs';
-import type { Applied, ApplyOptions } from './context';
+import { ownFilesystems } from '../../linux/own-filesystems';
+import { openRootfs, pathComponents } from '../../linux/rootfs';
+import { Applied, ApplyOptions, MadeMount, mountDescriber } from './context';
+import { describeUser } from './mounts';
 import { USERNS_CGROUP_SKIPPED, checkDeviceReachable } from './device-cgroup';
 
 /** errno number -> name, for results that come back from the forked helper as numbers. */
@@ -27,18 +30,64 @@ function kindOf(a: MountAction): keyof typeof MOUNT_POINT_KINDS {
   return a.action === 'bind' ? a.kind : 'device';
 }
 
-/** Words one failure line of the helper ("err <errno> <syscall> <path>" or "mp <reason> <mode> <path>"). */
-function explainHelperFailure(line: string, a: MountAction | undefined): string {
+/** The helper's lines: "ok <mount id>" per mount made, then at most one failure. */
+function parseResults(lines: string[]): { made: number[]; failure?: string } {
+  const made: number[] = [];
+  for (const line of lines) {
+    const [tag, id] = line.split(' ');
+    if (tag !== 'ok') return { made, failure: line };
+    made.push(Number(id));
+  }
+  return { made };
+}
+
+/**
+ * Words one failure line of the helper: "err <errno> <syscall> <path>", "err <errno> <syscall>
+ * in <mount id> <fs type> <path>" (a creation that failed in a folder), or "mp <reason> <mode>
+ * <mount id> <fs type> <path>".
+ */
+function explainHelperFailure(
+  line: string,
+  a: MountAction | undefined,
+  describeMount: (id: number) => string | undefined,
+  pid: number,
+): string {
   const [tag, first, second, ...rest] = line.split(' ');
   if (tag === 'mp' && a) {
-    const refusal = { reason: first, mode: Number(second), at: rest.join(' ') } as MountPointRefusal;
-    return explainRefusal(a.destination, kindOf(a), refusal);
+    const [mountId, fsType, ...at] = rest;
+    const refusal = {
+      reason: first,
+      mode: Number(second),
+      mountId: Number(mountId),
+      fsType: Number(fsType),
+      at: at.join(' '),
+    } as MountPointRefusal;
+    return explainRefusal(a.destination, kindOf(a), refusal, describeMount);
   }
   const name = errnoName(Number(first));
-  const where = `${second} ${rest.join(' ')}`;
+  let path = rest.join(' ');
+  if (rest[0] === 'in' && a) {
+    const [, mountId, , ...at] = rest;
+    path = at.join(' ');
+    const what = describeMount(Number(mountId));
+    if (name === 'EROFS' && what) return `destination ${a.destination}: /${path} is on ${what}, which is read-only`;
+  }
+  const where = `${second} ${path}`;
+  if ((name === 'EACCES' || name === 'EPERM') && second === 'open' && a?.user)
+    return `source ${a.source}: the container's user (${describeUser(a.user, pid)}) cannot reach it (${name})`;
   return name === 'EACCES' || name === 'EPERM'
     ? `${where}: permission denied for this user (${name})`
     : `${where}: ${name}`;
+}
+
+/** The container's own filesystems, seen from here through /proc/<pid>/root. */
+function ownMountsOf(pid: number): number[] {
+  const root = openRootfs(`/proc/${pid}/root`);
+  try {
+    return ownFilesystems(root, () => fs.readFileSync(`/proc/${pid}/mountinfo`, 'utf8'));
+  } finally {
+    fs.closeSync(root);
+  }
 }
 
 export function applyInUserNamespace(plan: Plan, pid: number, opts: ApplyOptions): Applied {
@@ -50,6 +99,7 @@ export function applyInUserNamespace(plan: Plan, pid: number, opts: ApplyOptions
     );
   for (const a of mounts) if (a.action === 'device') checkDeviceReachable(a);
   if (plan.actions.some((a) => a.action === 'allow-devices')) opts.log.warn(USERNS_CGROUP_SKIPPED);
+  const allowedMounts = mounts.some((a) => a.ownFilesystems) ? ownMountsOf(pid) : undefined;
   const results = native().mountInUserNamespace(
     pid,
     mounts.map((a) => ({
@@ -57,14 +107,19 @@ export function applyInUserNamespace(plan: Plan, pid: number, opts: ApplyOptions
       destination: pathComponents(a.destination).join('/'),
       kind: MOUNT_POINT_KINDS[kindOf(a)],
       readonly: a.action === 'bind' && a.readonly,
+      ...(a.user ? { uid: a.user.uid, gid: a.user.gid, groups: a.user.additionalGids ?? [] } : {}),
+      ...(a.ownFilesystems ? { ownFilesystems: true } : {}),
     })),
+    allowedMounts ? { allowedMounts } : undefined,
   );
-  const done = results.filter((r) => r === 'ok').length;
-  const failure = results.find((r) => r !== 'ok');
+  const { made, failure } = parseResults(results);
+  const done = made.length;
   if (failure || done !== mounts.length) {
     const failed = mounts[done];
     const what = failed ? describeAction(failed as Action) : 'join the container';
-    const reason = explainHelperFailure(failure ?? 'err 0 helper (no result)', failed);
+    const madeMounts: MadeMount[] = made.map((id, i) => ({ id, action: mounts[i] as MountAction }));
+    const describeMount = mountDescriber(madeMounts, () => fs.readFileSync(`/proc/${pid}/mountinfo`, 'utf8'));
+    const reason = explainHelperFailure(failure ?? 'err 0 helper (no result)', failed, describeMount, pid);
     throw new ActionError(`${what}: ${reason}${done ? `; the ${done} mount(s) before it stay in the container` : ''}`);
   }
   opts.log.info({ mounts: done, pid }, 'mounted through the user-namespace helper');

@@ -1,0 +1,80 @@
+/**
+ * native openAs: a path looked up with the filesystem identity of a container's user, for this
+ * thread and this one open. Rows that switch to another user need root (the e2e tests run them
+ * in real containers too); as an ordinary user they show the switch being refused.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { tmpDir } from '../../test/support/e2e';
+import { native } from './native';
+
+const asRoot = process.getuid?.() === 0;
+
+/** The Uid/Gid/Groups lines of this thread: its real, effective, saved and filesystem ids. */
+const ids = () =>
+  fs
+    .readFileSync('/proc/thread-self/status', 'utf8')
+    .split('\n')
+    .filter((l) => /^(Uid|Gid|Groups):/.test(l));
+
+describe('openAs', () => {
+  let base = '';
+  beforeAll(() => {
+    base = tmpDir('open-as');
+    fs.chmodSync(base, 0o755);
+    // private/inner: behind a folder only its owner enters; group/inner: behind one group 4343 enters.
+    fs.mkdirSync(path.join(base, 'private', 'inner'), { recursive: true });
+    fs.mkdirSync(path.join(base, 'group', 'inner'), { recursive: true });
+    fs.mkdirSync(path.join(base, 'open', 'inner'), { recursive: true });
+    fs.chmodSync(path.join(base, 'private'), 0o700);
+    if (asRoot) fs.chownSync(path.join(base, 'group'), 0, 4343);
+    fs.chmodSync(path.join(base, 'group'), 0o750);
+  });
+  afterAll(() => fs.rmSync(base, { recursive: true, force: true }));
+
+  const me = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
+  test.each<[string, string, { uid: number; gid: number; groups: number[] } | 'me', string]>([
+    ['its own ids, an open folder', 'open/inner', 'me', 'ok'],
+    ['its own ids, behind its own private folder', 'private/inner', 'me', 'ok'],
+    ['uid 4242: an open folder', 'open/inner', { uid: 4242, gid: 4242, groups: [] }, asRoot ? 'ok' : 'EPERM setfsgid'],
+    [
+      "uid 4242: behind another user's private folder",
+      'private/inner',
+      { uid: 4242, gid: 4242, groups: [] },
+      asRoot ? 'EACCES open' : 'EPERM setfsgid',
+    ],
+    [
+      'uid 4242: behind a folder of group 4343, which it is not in',
+      'group/inner',
+      { uid: 4242, gid: 4242, groups: [] },
+      asRoot ? 'EACCES open' : 'EPERM setfsgid',
+    ],
+    [
+      'uid 4242 with the additional group 4343',
+      'group/inner',
+      { uid: 4242, gid: 4242, groups: [4343] },
+      asRoot ? 'ok' : 'EPERM setgroups',
+    ],
+    [
+      'uid 4242 with 4343 as its gid',
+      'group/inner',
+      { uid: 4242, gid: 4343, groups: [] },
+      asRoot ? 'ok' : 'EPERM setfsgid',
+    ],
+  ])('%s', (_name, rel, who, expected) => {
+    const before = ids();
+    const u = who === 'me' ? { ...me, groups: [] } : who;
+    let got: string;
+    try {
+      const fd = native().openAs(path.join(base, rel), u.uid, u.gid, u.groups);
+      const st = fs.fstatSync(fd);
+      fs.closeSync(fd);
+      got = st.isDirectory() ? 'ok' : 'not a folder';
+    } catch (e) {
+      got = `${(e as { code?: string }).code} ${(e as { syscall?: string }).syscall}`;
+    }
+    expect(got).toBe(expected);
+    // The thread has its own identity back, groups included.
+    expect(ids()).toEqual(before);
+  });
+});
