@@ -1,10 +1,12 @@
 /**
  * `ocihooks scrun stage-in|stage-out`: what our scrun.lua (runtime/slurm/scrun/lua.ts) calls from
  * Slurm's scrun for each container, with the arguments scrun gives the Lua functions as flags.
- * stage-in prints `bundle=PATH` and `root=PATH` lines when scrun is to use a bundle of ours.
+ * stage-in prints `bundle=PATH` and `root=PATH` lines when scrun is to use a bundle of ours; both
+ * end with the STAGE_DONE line, which is how scrun.lua tells success (lua.ts says why).
  */
 import type { Argv, CommandModule } from 'yargs';
 import { parseStageInput, stageInSchema, stageOutSchema } from '../../runtime/slurm/scrun/input';
+import { STAGE_DONE } from '../../runtime/slurm/scrun/lua';
 import { stageIn, stageInAnswer, stageOut } from '../../runtime/slurm/scrun/stage';
 
 const COMMON = ['id', 'bundle', 'spool-dir', 'config-file', 'job-id', 'user-id', 'group-id'];
@@ -27,7 +29,7 @@ const stageInCommand: CommandModule = {
   builder: (y) => options(y, COMMON),
   handler: (a) => {
     const input = parseStageInput(stageInSchema, flagsOf(a, COMMON));
-    process.stdout.write(stageInAnswer(stageIn(input)));
+    process.stdout.write(`${stageInAnswer(stageIn(input))}${STAGE_DONE}\n`);
   },
 };
 
@@ -37,6 +39,7 @@ const stageOutCommand: CommandModule = {
   builder: (y) => options(y, [...COMMON, ...OUT_ONLY]),
   handler: (a) => {
     stageOut(parseStageInput(stageOutSchema, flagsOf(a, [...COMMON, ...OUT_ONLY])));
+    process.stdout.write(`${STAGE_DONE}\n`);
   },
 };
 

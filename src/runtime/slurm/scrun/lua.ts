@@ -7,12 +7,16 @@
  * and later would print a float id as "1001.0".
  */
 
+/** The last line `ocihooks scrun` prints when a stage succeeded. */
+export const STAGE_DONE = 'ocihooks scrun: done';
+
 /** The first line of every scrun.lua this project writes: what doctor recognises it by. */
 export const SCRUN_LUA_MARK = '-- scrun.lua written by ocihooks install';
 
 const TEMPLATE = `${SCRUN_LUA_MARK}: stage-in and stage-out through
 -- \`ocihooks scrun\` (docs/scrun.md). Copy it to /etc/slurm/scrun.lua on every node that runs scrun.
 local OCIHOOKS = "@OCIHOOKS@"
+local DONE = "@DONE@"
 
 local function quote(s)
   return "'" .. (string.gsub(s, "'", "'\\\\''")) .. "'"
@@ -29,17 +33,20 @@ local function command(stage, pairs)
   return table.concat(words, " ") .. " 2>&1"
 end
 
+-- The command's output decides, not its exit status: scrun reaps its children in its SIGCHLD
+-- handler, so allocator_command's waitpid can lose the race ("No child processes") and report a
+-- status that is not the command's. Success is the DONE line the command prints last.
 local function run(stage, pairs)
   local status, output = slurm.allocator_command(command(stage, pairs))
   output = output or ""
-  if status ~= 0 then
-    -- Our own failure line, else the first line (a shell's "not found", node's own complaint).
-    local line = string.match(output, "ocihooks: [^\\n]+") or string.match(output, "[^\\n]+")
-      or ("exit status " .. tostring(status))
-    slurm.error("scrun.lua " .. stage .. ": " .. line)
-    return nil
+  if string.find(output, DONE, 1, true) then
+    return output
   end
-  return output
+  -- Our own failure line, else the first line (a shell's "not found", node's own complaint).
+  local line = string.match(output, "ocihooks: [^\\n]+") or string.match(output, "[^\\n]+")
+    or ("exit status " .. tostring(status))
+  slurm.error("scrun.lua " .. stage .. ": " .. line)
+  return nil
 end
 
 function slurm_scrun_stage_in(id, bundle, spool_dir, config_file, job_id, user_id, group_id, job_env)
@@ -56,6 +63,9 @@ function slurm_scrun_stage_in(id, bundle, spool_dir, config_file, job_id, user_i
 end
 
 function slurm_scrun_stage_out(id, bundle, orig_bundle, root_path, orig_root_path, spool_dir, config_file, job_id, user_id, group_id)
+  -- scrun runs the bundle it was given: stage-in made nothing to remove (root's container, or a
+  -- stage-in that failed and has said why already).
+  if bundle == orig_bundle then return slurm.SUCCESS end
   local output = run("stage-out", {
     { "id", id }, { "bundle", bundle }, { "orig-bundle", orig_bundle }, { "root-path", root_path },
     { "orig-root-path", orig_root_path }, { "spool-dir", spool_dir }, { "config-file", config_file },
@@ -70,7 +80,10 @@ return slurm.SUCCESS
 
 /** The scrun.lua that calls the `ocihooks` program at `ocihooks` (an absolute path). */
 export function scrunLua(ocihooks: string): string {
-  return TEMPLATE.replace('@OCIHOOKS@', ocihooks.replace(/\\/g, '\\\\').replace(/"/g, '\\"'));
+  return TEMPLATE.replace('@DONE@', STAGE_DONE).replace(
+    '@OCIHOOKS@',
+    ocihooks.replace(/\\/g, '\\\\').replace(/"/g, '\\"'),
+  );
 }
 
 export type ScrunLuaVerdict =
