@@ -103,6 +103,33 @@ describe('scrun: podman 5 -> scrun -> Slurm 24.11 -> ocihooks-runtime -> runc, i
     expect(conf).toContain('RunTimeEnvExclude="^SLURM_CONF="');
   });
 
+  test('ocihooks doctor finds the scrun site sound, and names a containers.conf setting scrun needs', () => {
+    const doctor = () =>
+      s()
+        .session.exec(path.join(s().prefix, 'bin/ocihooks'), ['doctor'])
+        .stdout.split('\n')
+        .filter((l) => /^\w+\s+scrun/.test(l));
+    const sound = [
+      `ok    scrun.lua: /etc/slurm/scrun.lua: written by ocihooks install; calls ${s().prefix}/bin/ocihooks`,
+      'ok    scrun oci.conf: /etc/slurm/oci.conf: SLURM_CONF kept from the job and the runtime; config.json read',
+      "ok    scrun containers.conf: /usr/share/containers/containers.conf, /etc/containers/containers.conf: as SchedMD's container guide has it for scrun",
+      'ok    scrun storage: /etc/containers/storage.conf: driver "vfs": each rootfs is a plain folder',
+      "ok    scrun runtime folder: /run/user/0: the user's own; podman --runtime-flag root=/run/user/0/scrun",
+    ];
+    expect(doctor()).toEqual(sound);
+    const dropIn = s().file('/etc/containers/containers.conf.d/50-site.conf');
+    fs.mkdirSync(path.dirname(dropIn));
+    fs.writeFileSync(dropIn, '[containers]\nnetns = "private"\n');
+    try {
+      expect(doctor()[2]).toBe(
+        'warn  scrun containers.conf: /usr/share/containers/containers.conf, /etc/containers/containers.conf, /etc/containers/containers.conf.d/50-site.conf: scrun needs netns = "host" (is private)',
+      );
+    } finally {
+      fs.rmSync(path.dirname(dropIn), { recursive: true });
+    }
+    expect(doctor()).toEqual(sound);
+  });
+
   for (const user of [false, true]) {
     const who = user ? 'as an ordinary user (rootless podman)' : 'as root';
     const uid = () => (user ? s().uid : 0);

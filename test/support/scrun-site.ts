@@ -128,7 +128,7 @@ export function startScrunSite(o: {
     sh(
       [
         `mkdir -p /home/${TEST_USER} /run/user/${uid} /run/user/0 /run/munge /var/spool/slurmctld /var/spool/slurmd /var/log/slurm /etc/cdi`,
-        `chown ${uid}:${gid} /home/${TEST_USER} /run/user/${uid} && chmod 700 /run/user/${uid}`,
+        `chown ${uid}:${gid} /home/${TEST_USER} /run/user/${uid} && chmod 700 /run/user/${uid} /run/user/0`,
         'chown munge:munge /run/munge',
         'dd if=/dev/urandom of=/etc/munge/munge.key bs=1024 count=1 2>/dev/null',
         'chown munge:munge /etc/munge/munge.key && chmod 400 /etc/munge/munge.key',

@@ -51,6 +51,7 @@ export function stageIn(input: StageIn): StageInResult {
     fs.rmSync(tmp, { recursive: true, force: true });
     fs.mkdirSync(tmp, { mode: 0o755 });
     fs.writeFileSync(path.join(tmp, 'config.json'), JSON.stringify(rewritten, null, 2) + '\n', { mode: 0o644 });
+    fs.rmSync(target, { recursive: true, force: true }); // a stage-in of this container before: ours, by its name
     fs.renameSync(tmp, target);
   } catch (e) {
     fs.rmSync(tmp, { recursive: true, force: true });
