@@ -138,7 +138,7 @@ export function startScrunSite(o: {
     const install = session.exec(node, [BIN('ocihooks'), 'install', '--prefix', prefix, '--hooks-dir', hooksDir]);
     if (install.status !== 0)
       throw new Error(
-        `ocihooks install in the ${root.suite} root failed: ${install.stderr.trim().split('\n').slice(-3).join(' | ')}`,
+        `ocihooks install in the ${root.suite} root failed: ${install.stderr.split('\n').find((l) => /error/i.test(l)) ?? install.stderr.trim().split('\n').slice(-3).join(' | ')}`,
       );
     installOutput = install.stdout;
     for (const [name, content] of Object.entries(o.hooks({ dir, prefix })))
