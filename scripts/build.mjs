@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Builds the native addon with node-gyp and one self-contained esbuild bundle per program
 // (src/cmd/programs.json): dist/lib/<program>.js, its launcher dist/bin/<program>,
-// dist/native/ocihooks.node, and the runtime wrapper's front-end dist/native/runtime-front-end.
+// dist/native/ocihooks.node, and the freestanding programs dist/native/runtime-front-end and hook-launcher.
 // Runs no dependency install script: esbuild's binary comes from its platform package and
 // node-gyp is invoked here, against Node's own headers when the machine has them.
 import { execFileSync } from 'node:child_process';
@@ -70,12 +70,18 @@ function buildNative() {
     path.join(root, 'native', 'build', 'Release', 'ocihooks.node'),
     path.join(root, 'dist', 'native', 'ocihooks.node'),
   );
-  const frontEnd = path.join(root, 'native', 'build', 'Release', 'runtime-front-end');
-  execFileSync(process.env.CC || 'cc', [...FRONT_END_CFLAGS, '-o', frontEnd, ...freestandingSources('front-end')], {
-    stdio: 'inherit',
-  });
-  fs.copyFileSync(frontEnd, path.join(root, 'dist', 'native', 'runtime-front-end'));
-  fs.chmodSync(path.join(root, 'dist', 'native', 'runtime-front-end'), 0o755);
+  // The two freestanding programs: the runtime wrapper's front-end and the hook launcher.
+  for (const [name, folder] of [
+    ['runtime-front-end', 'front-end'],
+    ['hook-launcher', 'hook-launcher'],
+  ]) {
+    const built = path.join(root, 'native', 'build', 'Release', name);
+    execFileSync(process.env.CC || 'cc', [...FRONT_END_CFLAGS, '-o', built, ...freestandingSources(folder)], {
+      stdio: 'inherit',
+    });
+    fs.copyFileSync(built, path.join(root, 'dist', 'native', name));
+    fs.chmodSync(path.join(root, 'dist', 'native', name), 0o755);
+  }
 }
 
 /** bin/<program>: src/cmd/launcher.ts compiled on its own (see there), under a #! line. */

@@ -1,46 +1,70 @@
 /**
- * The runtime wrapper's front-end (native/front-end/), made for one installation: the
- * built program holds a 4096-byte field, a tag and then the wrapper's path, and install writes the
- * path there. No run-time lookup (no /proc/self/exe, no file beside it) and nothing to read: the
- * front-end's cost is what it touches. `ocihooks doctor` reads the path back.
+ * The installation's two freestanding programs, made for one installation: the runtime wrapper's
+ * front-end (native/front-end/) and the hook launcher (native/hook-launcher/). Each built program
+ * holds a 4096-byte field, a tag and then the path of the Node program it starts, and install
+ * writes the path there. No run-time lookup (no /proc/self/exe, no file beside it) and nothing to
+ * read: their cost is what they touch. `ocihooks doctor` reads the path back.
  */
 import { UsageError } from '../core/errors';
 
-/** The field's tag, at its start; the built program has "@unset@" after it. */
-export const LAUNCHER_TAG = 'ocihooks-runtime-launcher=';
-const FIELD_SIZE = 4096;
-
-function fieldAt(program: Buffer): number | 'missing' | 'twice' {
-  const tag = Buffer.from(LAUNCHER_TAG);
-  const at = program.indexOf(tag);
-  if (at < 0) return 'missing';
-  return program.indexOf(tag, at + 1) >= 0 ? 'twice' : at;
+/** One of the two: its field's tag (the built program has "@unset@" after it) and words for errors. */
+export interface LauncherField {
+  tag: string;
+  /** What the built program is, for errors. */
+  program: string;
+  /** The same, short. */
+  short: string;
+  /** What it starts, for errors. */
+  target: string;
 }
 
-/** A copy of the built front-end (`program`, read from `file`) that runs `launcher` as the wrapper. */
-export function frontEndFor(program: Buffer, file: string, launcher: string): Buffer {
-  const at = fieldAt(program);
+export const FRONT_END: LauncherField = {
+  tag: 'ocihooks-runtime-launcher=',
+  program: 'the ocihooks-runtime front-end',
+  short: 'the front-end',
+  target: "the wrapper's",
+};
+export const HOOK_LAUNCHER: LauncherField = {
+  tag: 'ocihooks-hook-launcher=',
+  program: 'the ocihooks hook launcher',
+  short: 'the hook launcher',
+  target: "the hook program's",
+};
+/** The runtime front-end's tag (doctor and tests look for it). */
+export const LAUNCHER_TAG = FRONT_END.tag;
+const FIELD_SIZE = 4096;
+
+function fieldAt(program: Buffer, tag: string): number | 'missing' | 'twice' {
+  const bytes = Buffer.from(tag);
+  const at = program.indexOf(bytes);
+  if (at < 0) return 'missing';
+  return program.indexOf(bytes, at + 1) >= 0 ? 'twice' : at;
+}
+
+/** A copy of the built program (`program`, read from `file`) that starts `launcher`. */
+export function frontEndFor(program: Buffer, file: string, launcher: string, field: LauncherField = FRONT_END): Buffer {
+  const at = fieldAt(program, field.tag);
   if (typeof at !== 'number')
     throw new UsageError(
-      `${file}: not the ocihooks-runtime front-end (its launcher field is ${at === 'missing' ? 'missing' : 'there twice'}); rebuild with npm run build`,
+      `${file}: not ${field.program} (its launcher field is ${at === 'missing' ? 'missing' : 'there twice'}); rebuild with npm run build`,
     );
   const bytes = Buffer.from(launcher);
   if (!launcher.startsWith('/') || bytes.includes(0))
-    throw new UsageError(`${launcher}: the wrapper's path must be absolute`);
-  const room = FIELD_SIZE - LAUNCHER_TAG.length - 1;
+    throw new UsageError(`${launcher}: ${field.target} path must be absolute`);
+  const room = FIELD_SIZE - field.tag.length - 1;
   if (bytes.length > room || at + FIELD_SIZE > program.length)
-    throw new UsageError(`${launcher}: the wrapper's path is longer than the front-end can hold (${room} bytes)`);
+    throw new UsageError(`${launcher}: ${field.target} path is longer than ${field.short} can hold (${room} bytes)`);
   const out = Buffer.from(program);
-  out.fill(0, at + LAUNCHER_TAG.length, at + FIELD_SIZE);
-  bytes.copy(out, at + LAUNCHER_TAG.length);
+  out.fill(0, at + field.tag.length, at + FIELD_SIZE);
+  bytes.copy(out, at + field.tag.length);
   return out;
 }
 
-/** The wrapper an installed front-end runs; undefined when `program` has no field or no path in it. */
-export function launcherOf(program: Buffer): string | undefined {
-  const at = fieldAt(program);
+/** The program an installed one starts; undefined when `program` has no field or no path in it. */
+export function launcherOf(program: Buffer, field: LauncherField = FRONT_END): string | undefined {
+  const at = fieldAt(program, field.tag);
   if (typeof at !== 'number') return undefined;
-  const start = at + LAUNCHER_TAG.length;
+  const start = at + field.tag.length;
   const end = program.indexOf(0, start);
   const value = program.subarray(start, end < 0 ? Math.min(program.length, at + FIELD_SIZE) : end).toString();
   return value.startsWith('/') ? value : undefined;

@@ -10,7 +10,7 @@ import { UsageError } from '../core/errors';
 import { readHookFile } from '../hooksd/read';
 import { writeFileAtomically } from '../linux/files';
 import { BUNDLE, writeCodeCaches } from './code-cache';
-import { frontEndFor } from './front-end';
+import { LauncherField, frontEndFor } from './front-end';
 
 export const DEFAULT_PREFIX = '/usr/local/libexec/ocihooks';
 export const DEFAULT_HOOKS_DIR = '/usr/share/containers/oci/hooks.d';
@@ -41,10 +41,10 @@ export interface InstallOptions {
   /** Also install bin/nvidia-cdi-hook (a link to ocihook-gpu), for CDI specs written by nvidia-ctk. */
   nvidiaCdiHook?: boolean;
   /**
-   * A front-end for a program (the runtime wrapper): bin/<program> is the built front-end (`file`),
-   * made to run the node launcher, which goes to libexec/<program> instead.
+   * Freestanding front programs (the runtime wrapper's front-end, the hook launcher): bin/<program>
+   * is the built one (`file`), made to start the node launcher, which goes to libexec/<program>.
    */
-  frontEnd?: { program: string; file: string };
+  frontEnds?: { program: string; file: string; field: LauncherField }[];
   /** Files of the installation itself (a path under the prefix), written at every install like the programs. */
   prefixFiles?: { name: string; text: string }[];
   /** Configuration files, written only where there is none: an admin's own file is kept. */
@@ -104,7 +104,7 @@ export function install(o: InstallOptions): InstallReport {
   mkdirs(path.join(o.prefix, 'bin'), created);
   mkdirs(path.join(o.prefix, 'lib'), created);
   mkdirs(path.join(o.prefix, 'native'), created);
-  if (o.frontEnd) mkdirs(path.join(o.prefix, 'libexec'), created);
+  if (o.frontEnds?.length) mkdirs(path.join(o.prefix, 'libexec'), created);
   mkdirs(o.hooksDir, created);
   for (const d of created) if (!manifest.dirs.includes(d)) manifest.dirs.push(d);
 
@@ -112,13 +112,13 @@ export function install(o: InstallOptions): InstallReport {
     // bin/<p> is the launcher (see scripts/build.mjs); lib/ocihooks.js, the one bundle, below.
     const launcher = fs.readFileSync(path.join(o.dist, 'bin', p), 'utf8');
     const body = launcher.startsWith('#!') ? launcher.slice(launcher.indexOf('\n') + 1) : launcher;
-    const front = o.frontEnd?.program === p ? o.frontEnd : undefined;
+    const front = o.frontEnds?.find((f) => f.program === p);
     const target = path.join(o.prefix, front ? 'libexec' : 'bin', p);
     writeFileAtomically(target, `#!${o.node}\n${body}`, 0o755);
     record(target);
     if (front) {
       const frontEnd = path.join(o.prefix, 'bin', p);
-      writeFileAtomically(frontEnd, frontEndFor(fs.readFileSync(front.file), front.file, target), 0o755);
+      writeFileAtomically(frontEnd, frontEndFor(fs.readFileSync(front.file), front.file, target, front.field), 0o755);
       record(frontEnd);
     }
   }

@@ -7,11 +7,15 @@
  */
 import { failureLine } from '../core/errors';
 import { chainOf, runChain } from '../engine/cli/chain';
+import { runHookRun } from '../engine/cli/hook-runs';
+import { HOOK_PROGRAMS } from '../engine/cli/own-programs';
 import { Invocation, once } from '../engine/cli/invocation';
 import { readProcessStdin } from '../engine/inputs';
 import { Mark, Timing } from '../engine/timing';
 
 type Program = (inv: Invocation) => number;
+
+const isHookProgram = (p: string) => (HOOK_PROGRAMS as readonly string[]).includes(p);
 
 const PROGRAMS: Readonly<Record<string, () => Program>> = {
   'ocihook-mount': () => (require('./ocihook-mount') as typeof import('./ocihook-mount')).main,
@@ -43,6 +47,8 @@ export interface ProcessStart {
   program: string;
   /** argv[1]: the executable the process was started as. */
   path: string;
+  /** The path the runtime started, when the installed hook launcher started this process. */
+  startedAs?: string;
   marks: Mark[];
   beforeExec?: () => void;
 }
@@ -54,7 +60,7 @@ export function start(p: ProcessStart): number | Promise<number> {
     // The admin command: yargs, asynchronous, never run inside another program.
     return (require('./ocihooks') as typeof import('./ocihooks')).main(process.argv.slice(2));
   }
-  return dispatch({
+  const inv: Invocation = {
     program: p.program,
     path: p.path,
     argv: process.argv.slice(2),
@@ -65,5 +71,8 @@ export function start(p: ProcessStart): number | Promise<number> {
     timing,
     dispatch,
     ...(p.beforeExec ? { beforeExec: p.beforeExec } : {}),
-  });
+  };
+  // A hook a runtime started through the installed hook launcher may be the first of a run.
+  const ran = p.startedAs !== undefined && isHookProgram(p.program) ? runHookRun(inv, p.startedAs) : undefined;
+  return ran ?? dispatch(inv);
 }

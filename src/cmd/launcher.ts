@@ -12,6 +12,12 @@
  * the program ends or becomes another (`ocihooks code-cache`, run by build and install, trains it:
  * src/admin/code-cache.ts). Its phase marks feed OCIHOOKS_TIMINGS=1 (src/engine/timing.ts).
  *
+ * Installed, a hook program's launcher is libexec/<program>, started by the hook launcher
+ * (bin/<program>, native/hook-launcher/), which says in OCIHOOKS_STARTED_AS which path the runtime
+ * started: the program's own path (the installation's bin/), and the sign that it may run a run of
+ * the installation's hooks (src/engine/cli/hook-runs.ts). The variable is taken out of the
+ * environment before the program runs.
+ *
  * scripts/build.mjs compiles this file on its own (no imports of the project: it must stay small)
  * and writes it to bin/<program> for every program, under a `#!<node>` line.
  */
@@ -52,9 +58,13 @@ script.runInThisContext()(module.exports, require, module, file, path.dirname(fi
 // exit node waits for V8's background jobs (TurboFan compiling what ran hot), 9-19 ms after a
 // 1000-mount run on a 2-core VM, for code that will never run again.
 const done = (code: number) => process.exit(code);
+// Started by the installed hook launcher (native/hook-launcher/): the path the runtime started.
+const startedAs = process.env.OCIHOOKS_STARTED_AS;
+delete process.env.OCIHOOKS_STARTED_AS;
 const code = (module.exports as { start: (p: object) => number | Promise<number> }).start({
   program,
-  path: process.argv[1] ?? __filename,
+  path: startedAs ?? process.argv[1] ?? __filename,
+  ...(startedAs !== undefined ? { startedAs } : {}),
   marks,
   ...(writeCache ? { beforeExec: writeCache } : {}),
 });

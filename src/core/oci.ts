@@ -51,6 +51,15 @@ const mountSchema = z.looseObject({
   options: z.optional(z.array(z.string())),
 });
 
+/** A hook of a stage in config.json (runtime-spec config.md, POSIX-platform hooks). */
+export const ociHookSchema = z.looseObject({
+  path: z.string(),
+  args: z.optional(z.array(z.string())),
+  env: z.optional(z.array(z.string())),
+  timeout: z.optional(z.int()),
+});
+export type OciStageHook = z.infer<typeof ociHookSchema>;
+
 /** The part of config.json the hooks use. */
 export const ociConfigSchema = z.looseObject({
   ociVersion: z.optional(z.string()),
@@ -70,6 +79,7 @@ export const ociConfigSchema = z.looseObject({
   ),
   mounts: z.optional(z.array(mountSchema)),
   annotations: z.optional(z.record(z.string(), z.string())),
+  hooks: z.optional(z.record(z.string(), z.optional(z.array(ociHookSchema)))),
   linux: z.optional(
     z.looseObject({
       namespaces: z.optional(z.array(z.looseObject({ type: z.string(), path: z.optional(z.string()) }))),

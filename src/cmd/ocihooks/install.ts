@@ -2,7 +2,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CommandModule } from 'yargs';
+import { FRONT_END, HOOK_LAUNCHER } from '../../admin/front-end';
 import { DEFAULT_HOOKS_DIR, DEFAULT_PREFIX, install, uninstall } from '../../admin/install';
+import { HOOK_PROGRAMS } from '../../engine/cli/own-programs';
 import { UsageError } from '../../core/errors';
 import { defaultLdconfig } from '../../linux/ldconfig';
 import { hostSourcesOf } from '../../mount/args';
@@ -20,6 +22,7 @@ interface Args {
   'fi-provider-dir': string;
   'nvidia-cdi-hook': boolean;
   'runtime-config': string;
+  'one-process-per-hook': boolean;
 }
 
 /** The shipped hooks.d templates: beside a build (dist/../hooks.d) or an installation. */
@@ -31,9 +34,9 @@ function templatesDir(): string {
   return found;
 }
 
-/** The runtime wrapper's built front-end (native/front-end/), in the build. */
-function frontEndProgram(): string {
-  const file = path.join(PREFIX, 'native', 'runtime-front-end');
+/** A built freestanding program (native/front-end/, native/hook-launcher/), in the build. */
+function builtProgram(name: string): string {
+  const file = path.join(PREFIX, 'native', name);
   if (!fs.existsSync(file)) throw new UsageError(`${file}: missing; run npm run build first`);
   return file;
 }
@@ -60,6 +63,12 @@ export const installCommand: CommandModule<object, Args> = {
         default: false,
         describe:
           'also install <prefix>/bin/nvidia-cdi-hook (ocihook-gpu under that name), for CDI specs written by nvidia-ctk',
+      })
+      .option('one-process-per-hook', {
+        type: 'boolean',
+        default: false,
+        describe:
+          'start each hook as a Node process of its own (default: the first of a run of these hooks in a stage runs the run)',
       })
       .option('runtime-config', {
         type: 'string',
@@ -92,7 +101,16 @@ export const installCommand: CommandModule<object, Args> = {
         nvidiaCdiHook: a['nvidia-cdi-hook'],
         configFiles,
         prefixFiles: [{ name: SCRUN_LUA, text: scrunLua(path.join(a.prefix, 'bin', 'ocihooks')) }],
-        frontEnd: { program: 'ocihooks-runtime', file: frontEndProgram() },
+        frontEnds: [
+          { program: 'ocihooks-runtime', file: builtProgram('runtime-front-end'), field: FRONT_END },
+          ...(a['one-process-per-hook']
+            ? []
+            : HOOK_PROGRAMS.map((program) => ({
+                program,
+                file: builtProgram('hook-launcher'),
+                field: HOOK_LAUNCHER,
+              }))),
+        ],
       }),
     );
     if (configFiles.length)

@@ -1,0 +1,331 @@
+/**
+ * One Node start per stage for the installation's hooks, whoever starts them one by one: podman
+ * reading hooks.d (with runc, with crun), runc given a config.json, a precreate filter's spec
+ * hooks, and the runtime wrapper; the hooks' meaning kept (a site's hook in its place, the first
+ * failure ending the stage with its line, env lists); and `--one-process-per-hook` for the other
+ * form. Node starts are counted by the installation's node: a script that logs each start and
+ * execs the real node, put on the first line of each installed Node launcher.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import {
+  BIN,
+  HookSpec,
+  RUNC,
+  containerId,
+  crunRun,
+  makeBundle,
+  makeBusyboxRootfs,
+  ok,
+  onAnnotation,
+  podmanRun,
+  requireBuilt,
+  run,
+  runcRun,
+  tmpDir,
+  writeHooksD,
+} from '../support/e2e';
+import { TEST_USER, asTestUser, ensureTestUser } from '../support/test-user';
+
+requireBuilt();
+const dir = tmpDir('hook-runs');
+fs.chmodSync(dir, 0o755);
+
+/** The installation under `name`, its node a counter that logs every start to `starts`. */
+function installation(name: string, extra: string[] = []) {
+  const root = path.join(dir, name);
+  fs.mkdirSync(root, { mode: 0o755 });
+  const starts = path.join(root, 'node-starts');
+  const counter = path.join(root, 'node');
+  fs.writeFileSync(counter, `#!/bin/sh\necho "$*" >> ${starts}\nexec ${process.execPath} "$@"\n`, { mode: 0o755 });
+  const prefix = path.join(root, 'prefix');
+  ok(process.execPath, [
+    BIN('ocihooks'),
+    'install',
+    '--prefix',
+    prefix,
+    '--hooks-dir',
+    path.join(root, 'shipped'),
+    '--runtime-config',
+    'none',
+    ...extra,
+  ]);
+  for (const folder of ['bin', 'libexec'])
+    for (const f of fs.readdirSync(path.join(prefix, folder))) {
+      const file = path.join(prefix, folder, f);
+      const text = fs.readFileSync(file);
+      if (text.subarray(0, 2).toString() === '#!')
+        fs.writeFileSync(file, `#!${counter}\n${text.toString().slice(text.indexOf(10) + 1)}`);
+    }
+  fs.writeFileSync(starts, '', { mode: 0o666 });
+  fs.chmodSync(starts, 0o666); // a rootless container's hooks log their starts too
+  const hooksDir = path.join(root, 'hooks.d');
+  const log = path.join(root, 'hooks.log');
+  return {
+    prefix,
+    hooksDir,
+    log,
+    bin: (p: string) => path.join(prefix, 'bin', p),
+    /** The Node processes started since the last call (each a program's command line). */
+    starts: () => {
+      const lines = fs.readFileSync(starts, 'utf8').split('\n').filter(Boolean);
+      fs.writeFileSync(starts, '');
+      return lines;
+    },
+  };
+}
+
+/** Sources to bind, one file each, readable by anyone. */
+const sources = path.join(dir, 'sources');
+fs.mkdirSync(sources, { mode: 0o755 });
+for (const f of ['a', 'b', 'c', 'd']) fs.writeFileSync(path.join(sources, f), `${f}\n`, { mode: 0o644 });
+
+/** ocihook-mount binding sources/<f> at /<f>. */
+const mountHook = (i: ReturnType<typeof installation>, f: string) => ({
+  path: i.bin('ocihook-mount'),
+  args: ['ocihook-mount', `--mount=type=bind,src=${path.join(sources, f)},dst=/${f},readonly`, `--log-file=${i.log}`],
+});
+
+/** A runc bundle whose createContainer hooks are `hooks`, printing /a.. /d as it finds them. */
+function bundleWith(name: string, hooks: HookSpec[]) {
+  return makeBundle(path.join(dir, name, 'bundle'), makeBusyboxRootfs(path.join(dir, name, 'rootfs')), {
+    args: ['sh', '-c', 'for f in a b c d; do cat /$f 2>/dev/null || echo -; done'],
+    hooks: { createContainer: hooks },
+  });
+}
+
+const noMarkersLeft = (folder = '/run/ocihooks/runs') =>
+  expect(fs.existsSync(folder) ? fs.readdirSync(folder) : []).toEqual([]);
+
+describe('the installation (hook launcher in bin/)', () => {
+  const i = installation('grouped');
+  for (const f of ['a', 'b', 'c'])
+    writeHooksD(i.hooksDir, `${f}.json`, onAnnotation(mountHook(i, f), 'com.example.runs'));
+
+  test('podman + runc, three hooks of one stage: one Node start, all three applied, no marker left', () => {
+    const rootfs = makeBusyboxRootfs(path.join(dir, 'podman-runc'));
+    const r = podmanRun({
+      rootfs,
+      hooksDir: i.hooksDir,
+      annotations: { 'com.example.runs': 'true' },
+      args: ['sh', '-c', 'cat /a /b /c'],
+    });
+    expect([r.status, r.stdout, r.stderr]).toEqual([0, 'a\nb\nc\n', '']);
+    expect(i.starts()).toEqual([expect.stringMatching(/libexec\/ocihook-mount --mount=type=bind,src=\S+\/a,/)]);
+    noMarkersLeft();
+  });
+
+  test('podman + crun: the same', () => {
+    const rootfs = makeBusyboxRootfs(path.join(dir, 'podman-crun'));
+    // crun refuses this machine's hybrid cgroups: podman runs in a private mount namespace without the v2 mount.
+    const r = run(
+      'unshare',
+      [
+        '-m',
+        '--propagation',
+        'private',
+        'sh',
+        '-c',
+        'umount /sys/fs/cgroup/unified 2>/dev/null; exec podman "$@"',
+        'sh',
+        '--runtime',
+        'crun',
+        '--hooks-dir',
+        i.hooksDir,
+        'run',
+        '--rm',
+        '--ulimit',
+        'nofile=1024:1024',
+        '--ulimit',
+        'nproc=1024:1024',
+        '--network',
+        'none',
+        '--annotation',
+        'com.example.runs=true',
+        '--rootfs',
+        rootfs,
+        'sh',
+        '-c',
+        'cat /a /b /c',
+      ],
+      { timeoutMs: 90_000 },
+    );
+    expect([r.status, r.stdout, r.stderr]).toEqual([0, 'a\nb\nc\n', '']);
+    expect(i.starts().length).toBe(1);
+    noMarkersLeft();
+  });
+
+  test('runc given a config.json with four of ours: one start; crun likewise', () => {
+    const hooks = ['a', 'b', 'c', 'd'].map((f) => mountHook(i, f));
+    const r = runcRun(bundleWith('runc-direct', hooks), containerId('runs-runc'));
+    expect([r.status, r.stdout, r.stderr]).toEqual([0, 'a\nb\nc\nd\n', '']);
+    expect(i.starts().length).toBe(1);
+    const c = crunRun(bundleWith('crun-direct', hooks), containerId('runs-crun'));
+    expect([c.status, c.stdout, c.stderr]).toEqual([0, 'a\nb\nc\nd\n', '']);
+    expect(i.starts().length).toBe(1);
+    noMarkersLeft();
+  });
+
+  test("a site's hook stays in its place: ours before it, it, ours after it (two runs)", () => {
+    // The site's hook sees /a mounted and /c not yet: it ran between the two runs.
+    const rootfs = path.join(dir, 'site', 'rootfs');
+    const seen = path.join(dir, 'site-saw');
+    const site = {
+      path: '/bin/sh',
+      args: [
+        'sh',
+        '-c',
+        `{ test -e ${rootfs}/a && cat ${rootfs}/a; test -e ${rootfs}/c && echo c-too; true; } > ${seen}`,
+      ],
+    };
+    const hooks = [mountHook(i, 'a'), mountHook(i, 'b'), site, mountHook(i, 'c'), mountHook(i, 'd')];
+    const r = runcRun(bundleWith('site', hooks), containerId('runs-site'));
+    expect([r.status, r.stdout]).toEqual([0, 'a\nb\nc\nd\n']);
+    expect(fs.readFileSync(seen, 'utf8')).toBe('a\n');
+    expect(i.starts().length).toBe(2);
+    noMarkersLeft();
+  });
+
+  test("the first failure ends the stage with that hook's line; the hooks after it never run; no marker left", () => {
+    const bad = {
+      path: i.bin('ocihook-mount'),
+      args: ['ocihook-mount', `--mount=type=bind,src=${path.join(sources, 'missing')},dst=/x`, `--log-file=${i.log}`],
+    };
+    const seen = path.join(dir, 'after-failure');
+    const after = { path: '/bin/sh', args: ['sh', '-c', `echo ran > ${seen}`] };
+    const r = runcRun(
+      bundleWith('failure', [mountHook(i, 'a'), bad, mountHook(i, 'c'), after]),
+      containerId('runs-bad'),
+    );
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain(`exit status 2`);
+    expect(r.stderr).toContain(
+      `ocihook-mount: Invalid mount request 'type=bind,src=${path.join(sources, 'missing')},dst=/x': source ${path.join(sources, 'missing')}: no such file or directory`,
+    );
+    expect(fs.existsSync(seen)).toBe(false);
+    expect(i.starts().length).toBe(1);
+    noMarkersLeft();
+  });
+
+  test('env lists: after a first hook with one, a hook without one starts a run of its own', () => {
+    const withEnv = { ...mountHook(i, 'a'), env: ['LANG=C'] };
+    const r = runcRun(bundleWith('env', [withEnv, mountHook(i, 'b'), mountHook(i, 'c')]), containerId('runs-env'));
+    expect([r.status, r.stdout]).toEqual([0, 'a\nb\nc\n-\n']);
+    expect(i.starts().length).toBe(2);
+    noMarkersLeft();
+  });
+
+  test('rootless podman as an ordinary user: one start; the marker went to the user runtime folder and is gone', () => {
+    const uid = ensureTestUser();
+    const runDir = `/run/user/${uid}`;
+    const made = !fs.existsSync(runDir);
+    if (made) fs.mkdirSync(runDir, { recursive: true, mode: 0o700 });
+    ok('chown', [`${TEST_USER}:${TEST_USER}`, runDir]);
+    try {
+      const rootfs = makeBusyboxRootfs(path.join(dir, 'rootless'));
+      ok('chown', ['-R', `${TEST_USER}:${TEST_USER}`, rootfs]);
+      fs.chmodSync(i.log, 0o666);
+      const r = asTestUser(
+        'podman',
+        [
+          '--runtime',
+          'runc',
+          '--hooks-dir',
+          i.hooksDir,
+          'run',
+          '--rm',
+          '--network',
+          'none',
+          '--annotation',
+          'com.example.runs=true',
+          '--rootfs',
+          rootfs,
+          'sh',
+          '-c',
+          'cat /a /b /c',
+        ],
+        { env: { XDG_RUNTIME_DIR: runDir }, timeoutMs: 120_000 },
+      );
+      expect([r.status, r.stdout]).toEqual([0, 'a\nb\nc\n']);
+      expect(i.starts().length).toBe(1);
+      noMarkersLeft(`${runDir}/ocihooks/runs`);
+    } finally {
+      if (made) fs.rmSync(runDir, { recursive: true, force: true });
+    }
+  });
+
+  test("a precreate filter's CDI spec hooks: one start for the filter, one for the stage's hooks", () => {
+    // A spec whose device brings three createContainer hooks calling the GPU hook's NVIDIA subcommands.
+    const cdi = path.join(dir, 'cdi');
+    fs.mkdirSync(cdi, { recursive: true });
+    const specHook = (link: string) => ({
+      hookName: 'createContainer',
+      path: i.bin('ocihook-gpu'),
+      args: ['ocihook-gpu', 'create-symlinks', '--link', `/a::${link}`],
+    });
+    fs.writeFileSync(
+      path.join(cdi, 'runs.json'),
+      JSON.stringify({
+        cdiVersion: '0.6.0',
+        kind: 'example.com/gpu',
+        devices: [{ name: '0', containerEdits: { env: ['RUNS=1'] } }],
+        containerEdits: { hooks: ['/l1', '/l2', '/l3'].map(specHook) },
+      }),
+    );
+    writeHooksD(path.join(dir, 'precreate.d'), 'gpu.json', {
+      version: '1.0.0',
+      hook: {
+        path: i.bin('ocihook-gpu'),
+        args: ['ocihook-gpu', 'precreate', `--cdi-spec-dir=${cdi}`, `--log-file=${i.log}`],
+      },
+      when: { annotations: { '^cdi\\.k8s\\.io/': '.' } },
+      stages: ['precreate'],
+    });
+    const rootfs = makeBusyboxRootfs(path.join(dir, 'precreate'));
+    const r = podmanRun({
+      rootfs,
+      hooksDir: path.join(dir, 'precreate.d'),
+      annotations: { 'cdi.k8s.io/runs': 'example.com/gpu=0' },
+      args: ['sh', '-c', 'echo $RUNS; readlink /l1; readlink /l2; readlink /l3'],
+    });
+    expect([r.status, r.stdout, r.stderr]).toEqual([0, '1\n/a\n/a\n/a\n', '']);
+    expect(i.starts()).toEqual([
+      expect.stringMatching(/libexec\/ocihook-gpu precreate /),
+      expect.stringMatching(/libexec\/ocihook-gpu create-symlinks --link \/a::\/l1$/),
+    ]);
+    noMarkersLeft();
+  });
+
+  test('the runtime wrapper: one start for it, one for the stage (its chain)', () => {
+    const wrapperHooks = path.join(dir, 'wrapper.d');
+    for (const f of ['a', 'b', 'c'])
+      writeHooksD(wrapperHooks, `${f}.json`, onAnnotation(mountHook(i, f), 'com.example.runs'));
+    const bundle = bundleWith('wrapper', []);
+    const config = JSON.parse(fs.readFileSync(path.join(bundle, 'config.json'), 'utf8'));
+    delete config.hooks;
+    config.annotations = { 'com.example.runs': 'true' };
+    fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(config));
+    const r = run(
+      i.bin('ocihooks-runtime'),
+      ['--runtime', RUNC, '--hooks-dir', wrapperHooks, '--', 'run', '--bundle', bundle, containerId('runs-wrapper')],
+      {
+        timeoutMs: 60_000,
+        env: { ...process.env, OCIHOOKS_RUNTIME_INDEX: path.join(dir, 'no-index') },
+      },
+    );
+    expect([r.status, r.stdout]).toEqual([0, 'a\nb\nc\n-\n']);
+    expect(i.starts().map((l) => l.split(' ')[0]?.split('/').pop())).toEqual(['ocihooks-runtime', 'ocihook-mount']);
+  });
+});
+
+describe('--one-process-per-hook', () => {
+  const i = installation('separate', ['--one-process-per-hook']);
+
+  test('bin/ holds the Node launchers: each hook is a start of its own, the container the same', () => {
+    expect(fs.readFileSync(i.bin('ocihook-mount'), 'utf8').startsWith('#!')).toBe(true);
+    const hooks = ['a', 'b', 'c'].map((f) => mountHook(i, f));
+    const r = runcRun(bundleWith('separate', hooks), containerId('runs-separate'));
+    expect([r.status, r.stdout, r.stderr]).toEqual([0, 'a\nb\nc\n-\n', '']);
+    expect(i.starts().length).toBe(3);
+  });
+});
