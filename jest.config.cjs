@@ -16,5 +16,14 @@ module.exports = {
   projects: [
     { ...common, displayName: 'unit', roots: ['<rootDir>/src', '<rootDir>/test/unit'] },
     { ...common, displayName: 'e2e', roots: ['<rootDir>/test/e2e'] },
+    // The suites that install ocihooks, again with each hook a Node start of its own (the default
+    // form runs a run of the installation's hooks in one process): both forms must pass unchanged.
+    {
+      ...common,
+      displayName: 'e2e-one-process-per-hook',
+      roots: ['<rootDir>/test/e2e'],
+      testMatch: ['**/{admin-cli,docker-containerd,slurm,scrun}.test.ts'],
+      setupFiles: ['<rootDir>/test/support/one-process-per-hook.cjs'],
+    },
   ],
 };

@@ -5,7 +5,18 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BIN, makeBusyboxRootfs, makeBundle, podmanArgs, requireBuilt, requireTool, run, tmpDir } from '../support/e2e';
+import { HOOK_LAUNCHER, launcherOf } from '../../src/admin/front-end';
+import {
+  BIN,
+  makeBusyboxRootfs,
+  makeBundle,
+  podmanArgs,
+  requireBuilt,
+  requireTool,
+  run,
+  tmpDir,
+  installForm,
+} from '../support/e2e';
 
 const OCIHOOKS = () => BIN('ocihooks');
 const good = {
@@ -171,6 +182,7 @@ describe('ocihooks install', () => {
     const inst = run(process.execPath, [
       OCIHOOKS(),
       'install',
+      ...installForm(),
       '--prefix',
       prefix,
       '--hooks-dir',
@@ -200,9 +212,14 @@ describe('ocihooks install', () => {
     expect(doctorRuntime).toMatch(
       new RegExp(`^ok    runtime config: ${runtimeConfig}: runtime /\\S+/runc; hooks folders ${hooksDir}$`),
     );
-    expect(fs.readFileSync(path.join(prefix, 'bin', 'ocihook-mount'), 'utf8').split('\n')[0]).toBe(
-      `#!${process.execPath}`,
-    );
+    // A hook's Node launcher names the node that installed it: bin/<hook> itself with
+    // --one-process-per-hook, else the libexec/ one that the hook launcher in bin/ starts.
+    const hookLauncher = fs.readFileSync(path.join(prefix, 'bin', 'ocihook-mount'));
+    const nodeLauncher = installForm().length
+      ? path.join(prefix, 'bin', 'ocihook-mount')
+      : path.join(prefix, 'libexec', 'ocihook-mount');
+    if (!installForm().length) expect(launcherOf(hookLauncher, HOOK_LAUNCHER)).toBe(nodeLauncher);
+    expect(fs.readFileSync(nodeLauncher, 'utf8').split('\n')[0]).toBe(`#!${process.execPath}`);
     // The installed doctor checks the installed front-end and the wrapper it runs.
     const frontEnd = path.join(prefix, 'bin', 'ocihooks-runtime');
     const wrapperProgram = path.join(prefix, 'libexec', 'ocihooks-runtime');
@@ -221,6 +238,7 @@ describe('ocihooks install', () => {
     const again = run(process.execPath, [
       OCIHOOKS(),
       'install',
+      ...installForm(),
       '--prefix',
       prefix,
       '--hooks-dir',
@@ -303,6 +321,7 @@ describe('ocihooks install', () => {
     const plain = run(process.execPath, [
       OCIHOOKS(),
       'install',
+      ...installForm(),
       '--prefix',
       prefix,
       '--hooks-dir',
@@ -315,6 +334,7 @@ describe('ocihooks install', () => {
     const inst = run(process.execPath, [
       OCIHOOKS(),
       'install',
+      ...installForm(),
       '--prefix',
       prefix,
       '--hooks-dir',
@@ -345,6 +365,7 @@ describe('ocihooks install', () => {
       run(process.execPath, [
         OCIHOOKS(),
         'install',
+        ...installForm(),
         '--prefix',
         prefix,
         '--hooks-dir',

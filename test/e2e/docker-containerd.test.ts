@@ -10,7 +10,7 @@
  * would set it), with `ctr run --annotation`.
  */
 import * as fs from 'node:fs';
-import { BIN, makeGlibcRootfs, requireBuilt, requireTool, run, tmpDir } from '../support/e2e';
+import { BIN, makeGlibcRootfs, requireBuilt, requireTool, run, tmpDir, installForm } from '../support/e2e';
 import { DOCKER, Engines, startEngines } from '../support/engines.cjs';
 
 let dir = '';
@@ -29,6 +29,7 @@ beforeAll(() => {
   const inst = run(process.execPath, [
     BIN('ocihooks'),
     'install',
+    ...installForm(),
     '--prefix',
     `${dir}/prefix`,
     '--hooks-dir',

@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BIN, makeGlibcRootfs, ok, requireBuilt, run, tmpDir } from '../support/e2e';
+import { BIN, makeGlibcRootfs, ok, requireBuilt, run, tmpDir, installForm } from '../support/e2e';
 import { SlurmCluster, SlurmNode, startSlurmCluster } from '../support/slurm-cluster';
 import { TEST_USER, asTestUser, ensureTestUser } from '../support/test-user';
 import { ociConfLines as shippedOciConfLines } from '../../src/runtime/slurm/oci-conf';
@@ -96,6 +96,7 @@ describe('Slurm: rootless per-user containers, no job data left, GPUs from the a
     ok(process.execPath, [
       BIN('ocihooks'),
       'install',
+      ...installForm(),
       '--prefix',
       prefix,
       '--hooks-dir',

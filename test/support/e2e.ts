@@ -12,6 +12,15 @@ export const ROOT = path.resolve(__dirname, '..', '..');
 export const BIN = (name: string) => path.join(ROOT, 'dist', 'bin', name);
 export const RUNC = '/usr/sbin/runc';
 
+/**
+ * The form an e2e installs in: the default (the hook launcher; a run of the installation's hooks
+ * in one process), or with OCIHOOKS_E2E_HOOKS=one-process-per-hook each hook a Node start of its
+ * own (jest's e2e-one-process-per-hook project runs the installing suites so).
+ */
+export function installForm(): string[] {
+  return process.env.OCIHOOKS_E2E_HOOKS === 'one-process-per-hook' ? ['--one-process-per-hook'] : [];
+}
+
 export function requireTool(cmd: string): string {
   const found = ['/usr/sbin', '/usr/bin', '/sbin', '/bin'].map((d) => path.join(d, cmd)).find((p) => fs.existsSync(p));
   if (!found)

@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DebianRoot, debianRoot } from './debian-root';
 import { DebianSession, describeProcesses, startDebianSession } from './debian-session';
-import { BIN, ROOT, type Run, ok, requireTool, tmpDir } from './e2e';
+import { BIN, ROOT, type Run, ok, requireTool, tmpDir, installForm } from './e2e';
 import { TEST_USER, ensureTestUser } from './test-user';
 
 /** What the root holds: scrun is in slurm-client; node (bound from the host) needs libstdc++. */
@@ -135,7 +135,15 @@ export function startScrunSite(o: {
       ].join('\n'),
     );
     // Installed as an admin installs it, from inside the root: the runtime config names our hooks.d.
-    const install = session.exec(node, [BIN('ocihooks'), 'install', '--prefix', prefix, '--hooks-dir', hooksDir]);
+    const install = session.exec(node, [
+      BIN('ocihooks'),
+      'install',
+      ...installForm(),
+      '--prefix',
+      prefix,
+      '--hooks-dir',
+      hooksDir,
+    ]);
     if (install.status !== 0)
       throw new Error(
         `ocihooks install in the ${root.suite} root failed: ${install.stderr.split('\n').find((l) => /error/i.test(l)) ?? install.stderr.trim().split('\n').slice(-3).join(' | ')}`,
