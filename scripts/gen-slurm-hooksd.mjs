@@ -45,8 +45,9 @@ const file = {
   version: '1.0.0',
   hook: {
     path: '@LIBEXEC@/ocihook-mount',
-    args: ['ocihook-mount', ...mounts],
-    env: ['LDCONFIG_PATH=@LDCONFIG@'],
+    // An option rather than Sarus's LDCONFIG_PATH: a hook without an env list runs in one
+    // process with the installation's other hooks of its stage (docs/hooks.md).
+    args: ['ocihook-mount', '--ldconfig-path=@LDCONFIG@', ...mounts],
     timeout: 30,
   },
   when: { annotations: { '^com\\.hooks\\.slurm\\.activate$': '^true$' } },

@@ -2,7 +2,8 @@
  * ocihook-mount: Sarus-compatible mount hook (createContainer, or by hand with --state-file).
  *   --mount=type=bind,src=/host,dst=/container[,readonly]   (repeatable; <FI_PROVIDER_PATH> allowed in dst)
  *   --device=/dev/x[:/dev/y][:rwm]                          (repeatable)
- * Environment: LDCONFIG_PATH — a host ldconfig to refresh the container's linker cache with.
+ *   --ldconfig-path=/sbin/ldconfig                          (or Sarus's LDCONFIG_PATH in the environment)
+ * refreshes the container's linker cache with that host ldconfig after mounting.
  */
 import type { Invocation } from '../engine/cli/invocation';
 import type { CliSpec, CommonArgs } from '../engine/cli/options';
@@ -16,6 +17,7 @@ interface Args extends CommonArgs {
   mount: string[];
   device: string[];
   'skip-cgroup': boolean;
+  'ldconfig-path'?: string;
 }
 
 const spec: CliSpec = {
@@ -39,8 +41,12 @@ const spec: CliSpec = {
       default: false,
       describe: 'bind devices but leave the device cgroup alone (diagnostics)',
     },
+    'ldconfig-path': {
+      type: 'string',
+      describe: "host ldconfig that refreshes the container's linker cache after mounting (as LDCONFIG_PATH)",
+    },
   },
-  epilogue: 'Environment: LDCONFIG_PATH=<host ldconfig> refreshes the container linker cache after mounting.',
+  epilogue: "Environment: LDCONFIG_PATH=<host ldconfig> (Sarus's) does what --ldconfig-path does; the option wins.",
 };
 
 export function main(inv: Invocation): number {
@@ -49,7 +55,9 @@ export function main(inv: Invocation): number {
     const checked = checkMountHookArgs({
       mounts: args.mount,
       devices: args.device,
-      ldconfigPath: inv.env.LDCONFIG_PATH,
+      ...(args['ldconfig-path'] !== undefined
+        ? { ldconfigPath: args['ldconfig-path'], ldconfigFrom: '--ldconfig-path' }
+        : { ldconfigPath: inv.env.LDCONFIG_PATH }),
     });
     runContainerHook(args, ctx, (p) =>
       planMountHook(p, checked, { host: realHost, readCache: () => p.withRoot(readContainerCache) }),

@@ -141,6 +141,13 @@ describe('mount hook refusals', () => {
       UsageError,
       'LDCONFIG_PATH /opt/nope/ldconfig: no such file on the host',
     ],
+    [
+      'relative --ldconfig-path (the error names the option)',
+      { ldconfigPath: 'sbin/ldconfig', ldconfigFrom: '--ldconfig-path' },
+      {},
+      UsageError,
+      '--ldconfig-path "sbin/ldconfig": must be an absolute path on the host',
+    ],
   ])('%s', (_name, args, config, kind, message) => {
     const attempt = () => plan(args, config);
     expect(attempt).toThrow(kind);

@@ -19,8 +19,13 @@ import { fiProviderPath, hasToken, substituteToken, withStandIn } from './fi-pro
 export interface MountHookArgs {
   mounts: string[];
   devices: string[];
-  /** LDCONFIG_PATH from the hook's environment (set by the admin in the hooks.d file). */
+  /**
+   * The host ldconfig that refreshes the container's linker cache: --ldconfig-path, else Sarus's
+   * LDCONFIG_PATH from the hook's environment (both set by the admin in the hooks.d file).
+   */
   ldconfigPath?: string;
+  /** Which of the two named it, for errors. */
+  ldconfigFrom?: string;
 }
 
 /** The arguments with their grammar checked: a --mount with <FI_PROVIDER_PATH> is parsed once its value is known. */
@@ -60,7 +65,7 @@ export function planMountHook(p: PlanInput, args: CheckedMountHookArgs, sources:
   const { host } = sources;
   const actions: Action[] = [];
   const ldconfig = args.ldconfigPath
-    ? validateLdconfigPath(args.ldconfigPath, p.bundle.rootfs, 'LDCONFIG_PATH')
+    ? validateLdconfigPath(args.ldconfigPath, p.bundle.rootfs, args.ldconfigFrom ?? 'LDCONFIG_PATH')
     : undefined;
   let fi: string | undefined;
   const fiValue = () =>
