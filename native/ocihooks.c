@@ -1374,6 +1374,17 @@ static napi_value js_readlinkat(napi_env env, napi_callback_info info) {
   return r;
 }
 
+/* isatty(fd) -> boolean: node:tty would load node:net and every stream module on a hook's path. */
+static napi_value js_isatty(napi_env env, napi_callback_info info) {
+  args_t a;
+  if (!get_args(env, info, "isatty", 1, &a)) return NULL;
+  int fd = (int)arg_int(&a, 0);
+  if (a.failed) return NULL;
+  napi_value r;
+  napi_get_boolean(env, isatty(fd) == 1, &r);
+  return r;
+}
+
 #define CONST(name) napi_set_named_property(env, c, #name, num(env, (int64_t)(name)))
 
 static napi_value constants(napi_env env) {
@@ -1431,6 +1442,7 @@ static napi_value init(napi_env env, napi_value exports) {
     FN("bpfProgAttach", js_bpf_prog_attach),
     FN("bpfProgDetach", js_bpf_prog_detach),
     FN("readlinkat", js_readlinkat),
+    FN("isatty", js_isatty),
     FN("execve", js_execve),
     FN("mountPoint", js_mount_point),
     FN("mountOf", js_mount_of),

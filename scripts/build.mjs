@@ -98,18 +98,6 @@ export function launcher(nodePath) {
   return `#!${nodePath}\n${out.outputFiles[0].text}`;
 }
 
-/** pino's lib/tools.js gets scripts/shims/pino-worker-threads.cjs for worker_threads (why: there). */
-const pinoWithoutWorkerThreads = {
-  name: 'pino-without-worker-threads',
-  setup(build) {
-    build.onResolve({ filter: /^(node:)?worker_threads$/ }, (args) =>
-      /[\\/]pino[\\/]lib[\\/]tools\.js$/.test(args.importer)
-        ? { path: path.join(root, 'scripts', 'shims', 'pino-worker-threads.cjs') }
-        : undefined,
-    );
-  },
-};
-
 async function buildBundles() {
   fs.mkdirSync(path.join(root, 'dist', 'bin'), { recursive: true });
   fs.rmSync(path.join(root, 'dist', 'lib'), { recursive: true, force: true });
@@ -132,11 +120,6 @@ async function buildBundles() {
     },
     define: { 'import.meta.url': '__importMetaUrl' },
     logLevel: 'warning',
-    plugins: [pinoWithoutWorkerThreads],
-    alias: {
-      'thread-stream': path.join(root, 'scripts', 'shims', 'thread-stream.cjs'),
-      'sonic-boom': path.join(root, 'scripts', 'shims', 'sonic-boom.cjs'),
-    },
   });
   for (const name of PROGRAMS) {
     const bin = path.join(root, 'dist', 'bin', name);

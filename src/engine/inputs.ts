@@ -4,12 +4,12 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { isatty } from 'node:tty';
 import { UsageError, errorCode, messageOf } from '../core/errors';
 import { envList } from '../core/env';
 import { parseJson, parseWith } from '../core/json';
 import { Bundle, OciConfig, OciState, ociConfigSchema, ociStateSchema } from '../core/oci';
 import { readFdFully } from '../linux/files';
+import { native } from '../linux/native';
 
 /** How long a hook waits for a runtime to write the state on its stdin. */
 const STDIN_TIMEOUT_MS = 10_000;
@@ -19,7 +19,8 @@ const STDIN_TIMEOUT_MS = 10_000;
  * is no state: a person running a hook by hand is told to give one.
  */
 export function readProcessStdin(): string {
-  if (isatty(0)) throw new UsageError('no OCI state: pass it on stdin (as runtimes do) or use --state-file FILE');
+  if (native().isatty(0))
+    throw new UsageError('no OCI state: pass it on stdin (as runtimes do) or use --state-file FILE');
   return readFdFully(0, STDIN_TIMEOUT_MS).toString('utf8');
 }
 

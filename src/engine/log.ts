@@ -1,17 +1,17 @@
 /**
- * Logging. Runtimes often throw a hook's stdout/stderr away, so records go to a log file
- * (pino, synchronous: the process exits right after acting and must not lose the last lines).
- * Failures are also printed as one line on stderr by the CLI layer.
+ * Logging. Runtimes often throw a hook's stdout/stderr away, so records go to a log file (one JSON
+ * line each, pino's format: json-lines.ts). Failures are also printed as one line on stderr by the
+ * CLI layer.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import pino from 'pino';
 import { outerUid } from '../linux/userns';
 import type { Env } from './cli/invocation';
 
-export type Logger = pino.Logger;
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
+import { LogLevel, Logger } from './json-lines';
+
+export { LOG_LEVELS, Logger } from './json-lines';
+export type { LogLevel } from './json-lines';
 
 /**
  * Where a program logs unless told: /var/log/ocihooks/<program>.log for the host's root; for
@@ -31,22 +31,6 @@ export interface LogSetup {
   /** Set when the log file could not be opened: the CLI prints it once on stderr. */
   problem?: string;
 }
-
-/**
- * pino's destination: each record is written with one write(2) before the call returns. pino's
- * own sonic-boom is left out of the bundles (scripts/shims/sonic-boom.cjs): loading it costs more
- * than a hook's whole logging.
- */
-export function syncFdDestination(fd: number): pino.DestinationStream {
-  return {
-    write(record: string) {
-      const bytes = Buffer.from(record);
-      for (let off = 0; off < bytes.length;) off += fs.writeSync(fd, bytes, off);
-    },
-  };
-}
-
-const discard: pino.DestinationStream = { write() {} };
 
 /**
  * mkdir -p, stopping at the first error. Node's own recursive mkdir loops forever where a parent
@@ -80,7 +64,7 @@ export function createLogger(
 ): LogSetup {
   const target = file ?? defaultLogFile(program, how.env);
   if (level === 'silent' || target === '' || target === '-') {
-    return { log: pino({ level: 'silent' }, discard) };
+    return { log: new Logger('silent', undefined) };
   }
   let fd: number;
   try {
@@ -95,17 +79,10 @@ export function createLogger(
     fd = fs.openSync(target, 'a', 0o640);
   } catch (e) {
     return {
-      log: pino({ level: 'silent' }, discard),
+      log: new Logger('silent', undefined),
       problem: `log file ${target}: ${(e as Error).message}; logging disabled`,
     };
   }
-  const log = pino(
-    {
-      level,
-      base: { hook: program, pid: process.pid, ...(how.ranIn ? { ranIn: how.ranIn } : {}) },
-      timestamp: pino.stdTimeFunctions.isoTime,
-    },
-    syncFdDestination(fd),
-  );
+  const log = new Logger(level, fd, { hook: program, pid: process.pid, ...(how.ranIn ? { ranIn: how.ranIn } : {}) });
   return { log };
 }

@@ -5,7 +5,7 @@
  * mode 0700, made in the resolved /dev; removed with its files.
  */
 import * as fs from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { randomHex } from './random';
 import { ActionError, errorCode } from '../core/errors';
 import { native } from './native';
 import { openInRootfs } from './rootfs';
@@ -24,7 +24,7 @@ export function makeDevScratch(rootFd: number, what: string): DevScratch {
   const c = n.constants;
   const devFd = openInRootfs(rootFd, '/dev', c.O_RDONLY | c.O_DIRECTORY);
   if (devFd === undefined) throw new ActionError('the container has no /dev for a scratch folder');
-  const name = `.ocihooks-${what}-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const name = `.ocihooks-${what}-${process.pid}-${randomHex(4)}`;
   try {
     n.mkdirat(devFd, name, 0o700);
     return {

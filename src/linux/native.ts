@@ -150,6 +150,7 @@ export interface Native {
   bpfProgAttach(targetFd: number, progFd: number, attachType: number, flags: number, replaceFd: number): void;
   bpfProgDetach(targetFd: number, progFd: number, attachType: number): void;
   readlinkat(dirfd: number, path: string): string;
+  isatty(fd: number): boolean;
   /**
    * The mount-point walk (src/linux/mount-point.ts words its refusals). A failed syscall throws;
    * one that failed creating in a folder carries that folder's mountId and fsType.

@@ -3,7 +3,7 @@
  * folder is resolved in root (created where missing), the last component is handled with the *at
  * syscalls on that folder's fd and never followed, so an image's symlink cannot send a write to the host.
  */
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../../linux/random';
 import * as fs from 'node:fs';
 import type { ChmodAction, FileAction, SymlinkAction, WriteFileAction } from '../../core/actions';
 import { ActionError, errorCode, messageOf } from '../../core/errors';
@@ -40,7 +40,7 @@ function symlink(run: ApplyRun, a: SymlinkAction): void {
       run.opts.log.debug({ link: a.link }, 'symlink already there');
       return;
     }
-    const tmp = `${name}-ocihooks-${randomBytes(6).toString('hex')}`;
+    const tmp = `${name}-ocihooks-${randomHex(6)}`;
     n.symlinkat(a.target, dirFd, tmp);
     try {
       n.renameat(dirFd, tmp, dirFd, name);

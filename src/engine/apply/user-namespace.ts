@@ -7,7 +7,6 @@
  * silently dropped.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import { Action, BindAction, DeviceAction, bindsHostNode, describeAction } from '../../core/actions';
 import { ActionError } from '../../core/errors';
 import type { Plan } from '../../core/plan';
@@ -21,7 +20,9 @@ import { USERNS_CGROUP_SKIPPED, checkDeviceReachable } from './device-cgroup';
 
 /** errno number -> name, for results that come back from the forked helper as numbers. */
 function errnoName(errno: number): string {
-  return Object.entries(os.constants.errno).find(([, v]) => v === errno)?.[0] ?? `errno ${errno}`;
+  // node:os only here, on a failure: loading it costs every hook run a millisecond.
+  const { constants } = require('node:os') as typeof import('node:os');
+  return Object.entries(constants.errno).find(([, v]) => v === errno)?.[0] ?? `errno ${errno}`;
 }
 
 type MountAction = BindAction | DeviceAction;

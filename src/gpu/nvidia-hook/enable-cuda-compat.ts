@@ -9,7 +9,7 @@
  * without the note: no --host-cuda-version, and the host driver's major is below the compat's.
  * D is resolved inside the rootfs; a D that is a relative symlink climbing out of it is refused.
  */
-import { randomUUID } from 'node:crypto';
+import { randomUuid } from '../../linux/random';
 import * as fs from 'node:fs';
 import { ActionError } from '../../core/errors';
 import { newPlan } from '../../core/plan';
@@ -148,7 +148,7 @@ export const enableCudaCompat: NvidiaHook = {
     return newPlan('gpu enable-cuda-compat', p, [
       {
         action: 'write-file',
-        path: `/etc/ld.so.conf.d/00-compat-${randomUUID()}.conf`,
+        path: `/etc/ld.so.conf.d/00-compat-${randomUuid()}.conf`,
         content: `${found.dir}\n`,
         mode: 0o644,
         exclusive: true,
