@@ -319,6 +319,119 @@ bench('podman+runc start, 3 hooks active', 'podman', podmanArgs(true), {
   phases: false,
 });
 
+// ---- runc given a config.json with three of the installation's hooks: one Node start for the stage ----
+// (bin/ocihook-* is the installed hook launcher: the first runs the run, the others return.)
+{
+  const runcRootfs = path.join(scratch, 'runc-rootfs');
+  busyboxRootfs(runcRootfs, true);
+  const runcBundle = (name, hooks) => {
+    const b = path.join(scratch, name);
+    fs.mkdirSync(b);
+    execFileSync('/usr/sbin/runc', ['spec', '--bundle', b]);
+    const spec = JSON.parse(fs.readFileSync(path.join(b, 'config.json'), 'utf8'));
+    Object.assign(spec.process, { terminal: false, args: ['true'] });
+    spec.root = { path: runcRootfs, readonly: false };
+    if (hooks) spec.hooks = { createContainer: hooks };
+    fs.writeFileSync(path.join(b, 'config.json'), JSON.stringify(spec));
+    return b;
+  };
+  const hookLog = `--log-file=${path.join(scratch, 'runc-hooks.log')}`;
+  const three = [
+    { path: bin('ocihook-mount'), args: ['ocihook-mount', hookLog, ...slurm.slice(0, 10)] },
+    {
+      path: bin('ocihook-gpu'),
+      args: ['ocihook-gpu', hookLog, `--cdi-spec-dir=${cdiDir}`, '--device=nvidia.com/gpu=0', '--skip-cgroup'],
+    },
+    { path: bin('ocihook-ldconfig'), args: ['ocihook-ldconfig', hookLog, `--ldconfig-path=${ldconfig}`] },
+  ];
+  const withHooks = runcBundle('runc-three', three);
+  const without = runcBundle('runc-none');
+  let n = 0;
+  bench(
+    'runc run, 3 of our hooks in config.json',
+    '/usr/sbin/runc',
+    ['run', '--bundle', withHooks, `bench-runc-${++n}`],
+    {
+      baseline: ['/usr/sbin/runc', ['run', '--bundle', without, `bench-runc-none-${n}`]],
+      baselineName: 'runc run, no hooks',
+      phases: false,
+    },
+  );
+}
+
+// ---- podman GPU containers with fake GPUs: the createContainer hook, and the precreate path ----
+{
+  const gpuHooks = path.join(scratch, 'gpu-hooks.d');
+  fs.mkdirSync(gpuHooks);
+  const gpuLog = `--log-file=${path.join(scratch, 'gpu-hooks.log')}`;
+  const when = { annotations: { '^cdi\\.k8s\\.io/': '.' } };
+  fs.writeFileSync(
+    path.join(gpuHooks, 'gpu.json'),
+    JSON.stringify({
+      version: '1.0.0',
+      hook: { path: bin('ocihook-gpu'), args: ['ocihook-gpu', gpuLog, `--cdi-spec-dir=${cdiDir}`, '--skip-cgroup'] },
+      when,
+      stages: ['createContainer'],
+    }),
+  );
+  // The precreate path: the filter writes the device into config.json, and the spec's own
+  // createContainer hooks (ocihook-gpu's NVIDIA subcommands, as `ocihooks cdi generate` writes them).
+  const specHooksDir = path.join(scratch, 'cdi-spec-hooks');
+  fs.mkdirSync(specHooksDir);
+  const fake = JSON.parse(fs.readFileSync(path.join(cdiDir, 'fake.json'), 'utf8'));
+  fake.containerEdits = {
+    hooks: ['/l1', '/l2', '/l3'].map((link) => ({
+      hookName: 'createContainer',
+      path: bin('ocihook-gpu'),
+      args: ['ocihook-gpu', 'create-symlinks', '--link', `/bin/busybox::${link}`],
+    })),
+  };
+  fs.writeFileSync(path.join(specHooksDir, 'fake.json'), JSON.stringify(fake));
+  const precreateHooks = path.join(scratch, 'precreate-hooks.d');
+  fs.mkdirSync(precreateHooks);
+  fs.writeFileSync(
+    path.join(precreateHooks, 'gpu-precreate.json'),
+    JSON.stringify({
+      version: '1.0.0',
+      hook: { path: bin('ocihook-gpu'), args: ['ocihook-gpu', 'precreate', gpuLog, `--cdi-spec-dir=${specHooksDir}`] },
+      when,
+      stages: ['precreate'],
+    }),
+  );
+  const gpuRootfs = path.join(scratch, 'gpu-podman-rootfs');
+  busyboxRootfs(gpuRootfs, true);
+  const podmanGpu = (hooksDirArg, annotation) => [
+    '--runtime',
+    'runc',
+    '--hooks-dir',
+    hooksDirArg,
+    'run',
+    '--rm',
+    '--network',
+    'none',
+    '--ulimit',
+    'nofile=1024:1024',
+    '--ulimit',
+    'nproc=1024:1024',
+    ...(annotation ? ['--annotation', 'cdi.k8s.io/bench=nvidia.com/gpu=0'] : []),
+    '--rootfs',
+    gpuRootfs,
+    'true',
+  ];
+  bench('podman+runc GPU container (createContainer hook, fake GPU)', 'podman', podmanGpu(gpuHooks, true), {
+    baseline: ['podman', podmanGpu(gpuHooks, false)],
+    baselineName: 'podman+runc start, no hooks',
+    phases: false,
+  });
+  bench('podman+runc GPU container (precreate + 3 spec hooks, fake GPU)', 'podman', podmanGpu(precreateHooks, true), {
+    baseline: ['podman', podmanGpu(precreateHooks, false)],
+    baselineName: 'podman+runc start, no hooks',
+    phases: false,
+  });
+}
+
+bench('ocihook-mount --version', bin('ocihook-mount'), ['--version'], { phases: false });
+
 // ---- the runtime wrapper: a pass-through call, which needs none of its code (issue 19's target: 1.1x) ----
 // `runc state` of a running container, called as docker and containerd call it: no options of
 // ours, the settings from the runtime config file (as install writes it), which the front-end reads.

@@ -6,16 +6,19 @@
  * runtime wrapper). A program's code is evaluated the first time it runs, not before.
  */
 import { failureLine } from '../core/errors';
-import { chainOf, runChain } from '../engine/cli/chain';
-import { runHookRun } from '../engine/cli/hook-runs';
-import { HOOK_PROGRAMS } from '../engine/cli/own-programs';
+import { helpOrVersion } from '../engine/cli/help';
 import { Invocation, once } from '../engine/cli/invocation';
-import { readProcessStdin } from '../engine/inputs';
+import { HOOK_PROGRAMS } from '../engine/cli/own-programs';
 import { Mark, Timing } from '../engine/timing';
+import { VERSION } from '../engine/cli/version';
+
+// What every run needs is loaded here; the rest when a run needs it (a chain, a run of hooks, stdin):
+// a program's start-up is mostly module evaluation.
+const chain = () => require('../engine/cli/chain') as typeof import('../engine/cli/chain');
+const hookRuns = () => require('../engine/cli/hook-runs') as typeof import('../engine/cli/hook-runs');
+const readProcessStdin = () => (require('../engine/inputs') as typeof import('../engine/inputs')).readProcessStdin();
 
 type Program = (inv: Invocation) => number;
-
-const isHookProgram = (p: string) => (HOOK_PROGRAMS as readonly string[]).includes(p);
 
 const PROGRAMS: Readonly<Record<string, () => Program>> = {
   'ocihook-mount': () => (require('./ocihook-mount') as typeof import('./ocihook-mount')).main,
@@ -26,14 +29,17 @@ const PROGRAMS: Readonly<Record<string, () => Program>> = {
 
 /** Runs a hook program, or a chain of them, in this process; its exit code. */
 export function dispatch(inv: Invocation): number {
-  let chain;
-  try {
-    chain = chainOf(inv);
-  } catch (e) {
-    inv.stderr(failureLine(inv.program, e));
-    return 2;
+  if (inv.argv.length === 1 && inv.argv[0]?.startsWith('--ocihooks-chain=')) {
+    const c = chain();
+    let hooks;
+    try {
+      hooks = c.chainOf(inv);
+    } catch (e) {
+      inv.stderr(failureLine(inv.program, e));
+      return 2;
+    }
+    if (hooks) return c.runChain(inv, hooks);
   }
-  if (chain) return runChain(inv, chain);
   const program = PROGRAMS[inv.program];
   if (!program) {
     inv.stderr(`${inv.program}: not a program of ocihooks (${Object.keys(PROGRAMS).join(', ')}, ocihooks)\n`);
@@ -72,7 +78,13 @@ export function start(p: ProcessStart): number | Promise<number> {
     dispatch,
     ...(p.beforeExec ? { beforeExec: p.beforeExec } : {}),
   };
+  if (!(HOOK_PROGRAMS as readonly string[]).includes(p.program)) return dispatch(inv);
+  // Answered before the program's modules are evaluated: nothing else is needed for it.
+  if (helpOrVersion(inv.argv) === 'version') {
+    inv.stdout(`${VERSION}\n`);
+    return 0;
+  }
   // A hook a runtime started through the installed hook launcher may be the first of a run.
-  const ran = p.startedAs !== undefined && isHookProgram(p.program) ? runHookRun(inv, p.startedAs) : undefined;
+  const ran = p.startedAs !== undefined ? hookRuns().runHookRun(inv, p.startedAs) : undefined;
   return ran ?? dispatch(inv);
 }

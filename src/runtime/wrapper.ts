@@ -5,7 +5,7 @@
  * that --root-per-user puts in front.
  */
 import { messageOf } from '../core/errors';
-import { VERSION } from '../engine/cli/options';
+import { VERSION } from '../engine/cli/version';
 import type { Invocation } from '../engine/cli/invocation';
 import { createLogger } from '../engine/log';
 import { DEFAULT_HOOKS_DIRS, readHooksDirs } from '../hooksd/read';

@@ -1,14 +1,16 @@
 /**
- * What every hook shares on its command line. Options are declared once, as a table. A hook runs on every container start, so the hot path
- * parses with yargs-parser (the parser inside yargs: ~2 ms) and checks the table itself; full
- * yargs (~40 ms to load here) is loaded only to answer --help and --version or to report a
- * usage error in yargs's own words.
+ * What every hook shares on its command line. Options are declared once, as a table. A hook runs
+ * on every container start, so the hot path parses with yargs-parser (the parser inside yargs: ~2
+ * ms) and checks the table itself; --help and --version are answered from the table (help.ts);
+ * full yargs (~40 ms to load here) is loaded only to report a usage error in yargs's own words.
  */
 import parser from 'yargs-parser';
 import { UsageError } from '../../core/errors';
 import { LOG_LEVELS, LogLevel } from '../log';
+import { helpOrVersion, helpText } from './help';
+import { VERSION } from './version';
 
-export const VERSION = '0.1.0';
+export { VERSION } from './version';
 
 export interface OptionSpec {
   type: 'string' | 'boolean' | 'number';
@@ -164,5 +166,11 @@ export function yargsParse(
 
 /** Parses argv; returns undefined when --help or --version printed (on `out`) and nothing else is to be done. */
 export function parseArgs<A>(spec: CliSpec, argv: string[], out?: { stdout(text: string): void }): A | undefined {
-  return (fastParse(spec, argv) ?? yargsParse(spec, argv, out ? (t) => out.stdout(t) : undefined)) as A | undefined;
+  const write = out ? (t: string) => out.stdout(t) : (t: string) => void process.stdout.write(t);
+  const asked = helpOrVersion(argv);
+  if (asked) {
+    write(asked === 'help' ? helpText(spec, { ...COMMON_OPTIONS, ...spec.options }) : `${VERSION}\n`);
+    return undefined;
+  }
+  return (fastParse(spec, argv) ?? yargsParse(spec, argv, write)) as A | undefined;
 }
