@@ -606,7 +606,7 @@ static napi_value js_bpf_prog_detach(napi_env env, napi_callback_info info) {
 
 /* The exception to "no policy" in this file: the mount-point walk lives here once, because the
  * forked user-namespace helper below cannot run JavaScript and the hooks must not have two walks
- * that could disagree. TypeScript (src/linux/mount-point.ts) words the results. */
+ * that could disagree. TypeScript (src/linux/mount/mount-point.ts) words the results. */
 
 static int open_in_root(int root, const char *rel, int flags) {
   struct open_how how = {0};
@@ -627,7 +627,7 @@ static int64_t fs_type_of(int fd) {
   return fstatfs(fd, &s) == 0 ? (int64_t)s.f_type : 0;
 }
 
-/* What a mount point must be; the order of MountPointKind in src/linux/mount-point.ts. */
+/* What a mount point must be; the order of MountPointKind in src/linux/mount/mount-point.ts. */
 enum { MP_FILE = 0, MP_DIRECTORY = 1, MP_DEVICE = 2 };
 
 #define MP_MAX_ALLOWED 8

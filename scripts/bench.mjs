@@ -118,7 +118,7 @@ function quantile(xs, q) {
 }
 const median = (xs) => quantile(xs, 0.5);
 
-/** Runs once; returns the wall ms and, for a hook, its OCIHOOKS_TIMINGS phases (src/engine/timing.ts). */
+/** Runs once; returns the wall ms and, for a hook, its OCIHOOKS_TIMINGS phases (src/hook/timing.ts). */
 function timeOnce(cmd, args, input, env) {
   const t0 = process.hrtime.bigint();
   const r = spawnSync(cmd, args, { input, env, stdio: [input === undefined ? 'ignore' : 'pipe', 'ignore', 'pipe'] });
@@ -166,7 +166,7 @@ function bench(
   const times = [];
   const base = [];
   const phases = {};
-  // A hook run reports its phases (one stderr line at exit, src/engine/timing.ts); podman's are left alone.
+  // A hook run reports its phases (one stderr line at exit, src/hook/timing.ts); podman's are left alone.
   const env = { ...process.env, ...(askPhases ? { OCIHOOKS_TIMINGS: '1' } : {}), ...extraEnv };
   for (let i = 0; i < WARMUP + RUNS; i++) {
     before?.();

@@ -1,25 +1,26 @@
 /**
  * The layers of src/, as the README's code map draws them: imports go down, never up, and never
- * across features. Read from the sources' own import lines.
+ * across features. Read from the sources' own import lines. No folder holds more than 10 source
+ * files (a newcomer reads a folder at a glance; the next concept gets a folder of its own).
  *
  *   cmd/                                      programs
- *   mount/ ldconfig/ gpu/ runtime/ admin/     features (never each other)
+ *   mount/ ldconfig/ gpu/ wrapper/ admin/     features (never each other)
  *   cdi/ hooksd/                              input formats the features share
- *   engine/                                   the hook flow and the one apply path
+ *   hook/                                     how a program runs and a hook acts: the flow, apply/
  *   linux/                                    syscalls and kernel files
  *   core/                                     plain data: plan, actions, OCI schemas, errors
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-const FEATURES = ['mount', 'ldconfig', 'gpu', 'runtime', 'admin'];
+const FEATURES = ['mount', 'ldconfig', 'gpu', 'wrapper', 'admin'];
 /** Which top folders each top folder may import (besides its own files). */
 const MAY_IMPORT: Record<string, string[]> = {
-  cmd: [...FEATURES, 'cdi', 'hooksd', 'engine', 'linux', 'core'],
-  ...Object.fromEntries(FEATURES.map((f) => [f, ['cdi', 'hooksd', 'engine', 'linux', 'core']])),
+  cmd: [...FEATURES, 'cdi', 'hooksd', 'hook', 'linux', 'core'],
+  ...Object.fromEntries(FEATURES.map((f) => [f, ['cdi', 'hooksd', 'hook', 'linux', 'core']])),
   cdi: ['core'],
   hooksd: ['core'],
-  engine: ['linux', 'core'],
+  hook: ['linux', 'core'],
   linux: ['core'],
   core: [],
 };
@@ -56,4 +57,13 @@ test('imports go down, never up or across features', () => {
     }
   }
   expect(wrong).toEqual([]);
+});
+
+test('no folder of src/ holds more than 10 source files', () => {
+  const count = new Map<string, number>();
+  for (const file of sources(SRC)) {
+    const folder = path.relative(SRC, path.dirname(file)) || '.';
+    count.set(folder, (count.get(folder) ?? 0) + 1);
+  }
+  expect([...count].filter(([, n]) => n > 10)).toEqual([]);
 });

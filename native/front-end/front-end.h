@@ -1,12 +1,12 @@
 /*
  * ocihooks-runtime's front-end (main.c says what it is and why it is written this way): what its
  * files share (besides ../freestanding/). One concept a file, each naming its TypeScript twin:
- *   runtime-log.c     its own failures on stderr and in the runtime's --log  (src/runtime/runtime-log.ts)
- *   options.c         the command line and the config file's runtime        (src/runtime/options.ts, args.ts, config-file.ts)
- *   no-match-index.c  create/run straight to the runtime                    (src/runtime/no-match-index.ts)
- *   per-user-root.c   --root-per-user PATTERN                               (src/runtime/per-user-root.ts)
+ *   runtime-log.c     its own failures on stderr and in the runtime's --log  (src/wrapper/runtime-log.ts)
+ *   options.c         the command line and the config file's runtime        (src/wrapper/command-line/options.ts, runtime-args.ts; src/wrapper/config-file.ts)
+ *   no-match-index.c  create/run straight to the runtime                    (src/wrapper/no-match-index.ts)
+ *   per-user-root.c   --root-per-user PATTERN                               (src/wrapper/command-line/per-user-root.ts)
  *   main.c            _start, the wrapper's path, the decision
- * The cases both sides must agree on are src/runtime/testdata/front-end-cases.json.
+ * The cases both sides must agree on are src/wrapper/testdata/front-end-cases.json.
  */
 #ifndef OCIHOOKS_FRONT_END_H
 #define OCIHOOKS_FRONT_END_H

@@ -4,8 +4,8 @@
  * create and run, and a create/run the no-match index covers) goes straight to the runtime without
  * starting Node, also with --root-per-user (Slurm's end-of-step calls); everything else -- create,
  * run, --ocihooks-help/-version, any line it cannot decide, any error -- goes to the wrapper (<prefix>/libexec/ocihooks-runtime),
- * which reports it where the engine shows it. It reads the command line as src/runtime/options.ts
- * and args.ts do: src/runtime/testdata/front-end-cases.json holds the cases both must decide alike.
+ * which reports it where the engine shows it. It reads the command line as src/wrapper/command-line/
+ * does: src/wrapper/testdata/front-end-cases.json holds the cases both must decide alike.
  * front-end.h lists its files, one concept each.
  *
  * Why C without a C library: measured on the project's VMs (medians of 300 interleaved runs), a
@@ -15,7 +15,7 @@
  * start-up alone touches ~25 pages; this program touches a handful. So: raw system calls, no
  * allocation, buffers touched only as far as the files reach.
  *
- * `ocihooks install` writes the wrapper's path into LAUNCHER_FIELD (src/admin/front-end.ts).
+ * `ocihooks install` writes the wrapper's path into LAUNCHER_FIELD (src/admin/launcher-field.ts).
  * OCIHOOKS_FRONTEND_TRACE=1: print the decision ("wrapper" or "exec PATH [ARG]...") instead of
  * acting on it.
  */

@@ -1,5 +1,5 @@
 /* create/run straight to the runtime when no hooks.d file can match: the index the wrapper writes
- * (src/runtime/no-match-index.ts writes it and says when it may be trusted), checked here against
+ * (src/wrapper/no-match-index.ts writes it and says when it may be trusted), checked here against
  * every change to what it covers. */
 #include "front-end.h"
 
@@ -99,7 +99,7 @@ static int bundle_unannotated(const char *bundle) {
 
 /*
  * Whether create/run may go straight to the runtime because no hooks.d file can match it
- * (src/runtime/no-match-index.ts writes the index and says when): an engine-style call (no options
+ * (src/wrapper/no-match-index.ts writes the index and says when): an engine-style call (no options
  * of ours, settings from a config file that gives no annotations), an index for this config file
  * newer than every change to it and to each hooks folder and *.json in them, a bundle config.json
  * without annotations, and no slurmstepd above.

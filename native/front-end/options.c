@@ -1,6 +1,6 @@
-/* The command line as the wrapper reads it (src/runtime/options.ts: its own options before "--";
- * args.ts: the runtime's subcommand past its global options; config-file.ts and options.ts: the
- * runtime the config file names, and where a runtime name is looked up). Where the front-end cannot
+/* The command line as the wrapper reads it (src/wrapper/command-line/: options.ts, its own options
+ * before "--"; runtime-args.ts, the runtime's subcommand past its global options; and with
+ * src/wrapper/config-file.ts, the runtime the config file names and where a runtime name is looked up). Where the front-end cannot
  * decide as the wrapper would, it hands the call to the wrapper (to_wrapper), which reports. */
 #include "front-end.h"
 

@@ -1,5 +1,5 @@
 /* --root-per-user PATTERN: the runtime's --root for the calling user, or as root for the user whose
- * root holds the container (src/runtime/per-user-root.ts says why; the same rules). */
+ * root holds the container (src/wrapper/command-line/per-user-root.ts says why; the same rules). */
 #include "front-end.h"
 
 /* PATTERN with each folder name %U replaced by uid, into dst; 0 when it does not fit. */

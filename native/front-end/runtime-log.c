@@ -1,6 +1,6 @@
 /* The front-end's own failures, where the engine shows them: a line on stderr and, when the
  * runtime's arguments name a --log, a record there as runc writes one. Twin of
- * src/runtime/runtime-log.ts (the wrapper's own failures). */
+ * src/wrapper/runtime-log.ts (the wrapper's own failures). */
 #include "front-end.h"
 
 void put(struct text *t, const char *s) {
@@ -48,7 +48,7 @@ static void put_now(struct text *t) {
 /*
  * Says `message` on stderr and, when the runtime's arguments name a --log (docker and containerd:
  * `--log FILE --log-format json`, whose last error record they show), appends it there as runc
- * writes one -- as src/runtime/runtime-log.ts does for the wrapper's own failures.
+ * writes one -- as src/wrapper/runtime-log.ts does for the wrapper's own failures.
  */
 void report(const char *message) {
   say(2, message);

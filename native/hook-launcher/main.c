@@ -7,7 +7,7 @@
  *
  * Why: podman, CRI-O, and runc or crun given a config.json start each hook of a stage as a
  * process of its own, and each of ours is a Node start (~60 ms). The first of a run of the
- * installation's hooks in a stage runs the whole run in one process (src/engine/cli/hook-runs.ts
+ * installation's hooks in a stage runs the whole run in one process (src/hook/program/hook-runs.ts
  * decides which hooks, in the runtime's order, up to the first hook that is not ours) and leaves a
  * marker for the runtime process that started it: the digests of the hooks it ran for the others,
  * in order. Each of those, started next by the same runtime, finds its own digest first in the
@@ -18,7 +18,7 @@
  * the runtime process's pid and start time (/proc/<ppid>/stat) name one runtime run, never a later
  * one. Its lines: "ocihooks hook run 1", then "next <digest>" per hook still to come. A digest is
  * FNV-1a 64 over the hook's argv, each argument followed by a NUL: hook-runs.ts computes the same
- * (src/engine/cli/hook-digest.test.ts holds the two equal on a table). A marker that is not a
+ * (src/hook/program/hook-digest.test.ts holds the two equal on a table). A marker that is not a
  * regular file of this user's, or whose next digest is not this hook's, is not this hook's to
  * take: then the program runs as usual.
  *

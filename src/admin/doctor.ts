@@ -4,11 +4,13 @@
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { messageOf } from '../core/errors';
 import { readHooksDirs } from '../hooksd/read';
-import { parseMountInfo } from '../linux/mountinfo';
+import { parseMountInfo } from '../linux/mount/mountinfo';
 import { native } from '../linux/native';
 import { findHostProgram } from '../linux/programs';
+import { launcherOf } from './launcher-field';
 
 export interface Check {
   name: string;
@@ -130,4 +132,40 @@ export function doctor(hooksDirs: string[]): Check[] {
       });
   }
   return checks;
+}
+
+/** The installed front-end of ocihooks-runtime (beside this program) and the wrapper it runs. */
+export function frontEndCheck(prefix: string): Check {
+  const name = 'runtime front-end';
+  const file = path.join(prefix, 'bin', 'ocihooks-runtime');
+  let program: Buffer;
+  try {
+    program = fs.readFileSync(file);
+  } catch {
+    return {
+      name,
+      status: 'warn',
+      detail: `${file}: missing (engines configured with it cannot start containers); run ocihooks install`,
+    };
+  }
+  if (program.subarray(0, 4).toString('latin1') !== '\x7fELF')
+    return {
+      name,
+      status: 'ok',
+      detail: `${file}: the wrapper itself (a build, not an installation): every call starts Node`,
+    };
+  const launcher = launcherOf(program);
+  if (!launcher)
+    return {
+      name,
+      status: 'fail',
+      detail: `${file}: names no wrapper to run (not made by ocihooks install); run ocihooks install`,
+    };
+  if (!fs.existsSync(launcher))
+    return {
+      name,
+      status: 'fail',
+      detail: `${file}: runs ${launcher}, which is not there (create, run and errors fail); run ocihooks install again`,
+    };
+  return { name, status: 'ok', detail: `${file}: pass-through calls exec the runtime, the rest run ${launcher}` };
 }

@@ -10,7 +10,7 @@ import { UsageError } from '../core/errors';
 import { readHookFile } from '../hooksd/read';
 import { writeFileAtomically } from '../linux/files';
 import { BUNDLE, writeCodeCaches } from './code-cache';
-import { LauncherField, frontEndFor } from './front-end';
+import { LauncherField, frontEndFor } from './launcher-field';
 
 export const DEFAULT_PREFIX = '/usr/local/libexec/ocihooks';
 export const DEFAULT_HOOKS_DIR = '/usr/share/containers/oci/hooks.d';

@@ -5,7 +5,7 @@
  * rule for b and c nodes), net devices, mounts (then every mount sorted by container path depth,
  * stably), hooks, intelRdt, additional gids (0 skipped, no duplicates).
  */
-import type { HostNodes } from '../core/host';
+import type { HostNodes } from '../core/host-view';
 import type { Json } from '../core/json';
 import type { CdiDeviceNode, CdiMount, ContainerEdits } from './edits';
 

@@ -7,8 +7,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UsageError } from '../core/errors';
-import { goJson, stringsWhereExpected } from './go-json';
-import { GoValue, GoYamlError, readGoYaml } from './go-yaml';
+import { goJson, stringsWhereExpected } from './go/json';
+import { GoValue, GoYamlError, readGoYaml } from './go/yaml';
 import { parseQualifiedName } from './name';
 import { cdiSpecSchema } from './schema';
 import { ContainerEdits, appendEdits, emptyEdits } from './edits';

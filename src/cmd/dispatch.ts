@@ -6,17 +6,17 @@
  * runtime wrapper). A program's code is evaluated the first time it runs, not before.
  */
 import { failureLine } from '../core/errors';
-import { helpOrVersion } from '../engine/cli/help';
-import { Invocation, once } from '../engine/cli/invocation';
-import { HOOK_PROGRAMS } from '../engine/cli/own-programs';
-import { Mark, Timing } from '../engine/timing';
-import { VERSION } from '../engine/cli/version';
+import { helpOrVersion } from '../hook/program/help';
+import { Invocation, once } from '../hook/program/invocation';
+import { HOOK_PROGRAMS } from '../hook/program/own-programs';
+import { Mark, Timing } from '../hook/timing';
+import { VERSION } from '../hook/program/version';
 
 // What every run needs is loaded here; the rest when a run needs it (a chain, a run of hooks, stdin):
 // a program's start-up is mostly module evaluation.
-const chain = () => require('../engine/cli/chain') as typeof import('../engine/cli/chain');
-const hookRuns = () => require('../engine/cli/hook-runs') as typeof import('../engine/cli/hook-runs');
-const readProcessStdin = () => (require('../engine/inputs') as typeof import('../engine/inputs')).readProcessStdin();
+const chain = () => require('../hook/program/chain') as typeof import('../hook/program/chain');
+const hookRuns = () => require('../hook/program/hook-runs') as typeof import('../hook/program/hook-runs');
+const readProcessStdin = () => (require('../hook/inputs') as typeof import('../hook/inputs')).readProcessStdin();
 
 type Program = (inv: Invocation) => number;
 

@@ -10,12 +10,12 @@
  * OCIHOOKS_CODE_CACHE_REPORT=1 makes a run say on stderr whether the cache was used, rejected or
  * missing (`ocihooks doctor` asks). OCIHOOKS_WRITE_CODE_CACHE=1 makes a run write the cache when
  * the program ends or becomes another (`ocihooks code-cache`, run by build and install, trains it:
- * src/admin/code-cache.ts). Its phase marks feed OCIHOOKS_TIMINGS=1 (src/engine/timing.ts).
+ * src/admin/code-cache.ts). Its phase marks feed OCIHOOKS_TIMINGS=1 (src/hook/timing.ts).
  *
  * Installed, a hook program's launcher is libexec/<program>, started by the hook launcher
  * (bin/<program>, native/hook-launcher/), which says in OCIHOOKS_STARTED_AS which path the runtime
  * started: the program's own path (the installation's bin/), and the sign that it may run a run of
- * the installation's hooks (src/engine/cli/hook-runs.ts). The variable is taken out of the
+ * the installation's hooks (src/hook/program/hook-runs.ts). The variable is taken out of the
  * environment before the program runs.
  *
  * scripts/build.mjs compiles this file on its own (no imports of the project: it must stay small)

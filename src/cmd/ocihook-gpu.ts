@@ -7,9 +7,9 @@
  * ROCR/HIP_VISIBLE_DEVICES only with --accept-env and only when neither is there (src/gpu/select.ts).
  */
 import * as path from 'node:path';
-import type { Invocation } from '../engine/cli/invocation';
-import { runProgram } from '../engine/cli/program';
-import { runContainerHook } from '../engine/container-hook';
+import type { Invocation } from '../hook/program/invocation';
+import { runProgram } from '../hook/program/run-program';
+import { runContainerHook } from '../hook/container-hook';
 import { GPU_SPEC, GpuArgs, createContainerPlan, precreate } from '../gpu/cli';
 import { NOOP, NVIDIA_HOOKS } from '../gpu/nvidia-hook';
 import { rootFlags, runNvidiaHook } from '../gpu/nvidia-hook/run';

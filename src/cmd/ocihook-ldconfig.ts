@@ -2,11 +2,15 @@
  * ocihook-ldconfig: refreshes the container's linker cache with a trusted host ldconfig
  * (createContainer hook), after other hooks injected libraries.
  */
-import type { Invocation } from '../engine/cli/invocation';
-import type { CliSpec, CommonArgs } from '../engine/cli/options';
-import { runProgram } from '../engine/cli/program';
-import { runContainerHook } from '../engine/container-hook';
-import { DEFAULT_LDCONFIG_CANDIDATES, DEFAULT_LDCONFIG_TIMEOUT_MS, defaultLdconfig } from '../linux/ldconfig';
+import type { Invocation } from '../hook/program/invocation';
+import type { CliSpec, CommonArgs } from '../hook/program/options';
+import { runProgram } from '../hook/program/run-program';
+import { runContainerHook } from '../hook/container-hook';
+import {
+  DEFAULT_LDCONFIG_CANDIDATES,
+  DEFAULT_LDCONFIG_TIMEOUT_MS,
+  defaultLdconfig,
+} from '../linux/ldconfig/host-ldconfig';
 import { checkLdconfigHookArgs, planLdconfigHook } from '../ldconfig/plan';
 
 interface Args extends CommonArgs {

@@ -5,12 +5,12 @@
  *   --ldconfig-path=/sbin/ldconfig                          (or Sarus's LDCONFIG_PATH in the environment)
  * refreshes the container's linker cache with that host ldconfig after mounting.
  */
-import type { Invocation } from '../engine/cli/invocation';
-import type { CliSpec, CommonArgs } from '../engine/cli/options';
-import { runProgram } from '../engine/cli/program';
-import { runContainerHook } from '../engine/container-hook';
-import { realHost } from '../engine/host';
-import { readContainerCache } from '../linux/ldcache';
+import type { Invocation } from '../hook/program/invocation';
+import type { CliSpec, CommonArgs } from '../hook/program/options';
+import { runProgram } from '../hook/program/run-program';
+import { runContainerHook } from '../hook/container-hook';
+import { realHost } from '../hook/real-host';
+import { readContainerCache } from '../linux/ldconfig/cache';
 import { checkMountHookArgs, planMountHook } from '../mount/plan';
 
 interface Args extends CommonArgs {

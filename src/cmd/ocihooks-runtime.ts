@@ -9,12 +9,12 @@
 import * as path from 'node:path';
 import { ActionError, exitCodeOf, failureLine, messageOf } from '../core/errors';
 import type { Json } from '../core/json';
-import type { Invocation } from '../engine/cli/invocation';
-import { HOOK_PROGRAMS, ownProgramOf } from '../engine/cli/own-programs';
-import { Timing } from '../engine/timing';
-import type { PrecreateInProcess } from '../runtime/inject';
-import { runtimeLog, writeRuntimeLog } from '../runtime/runtime-log';
-import { WRAPPER, runWrapper } from '../runtime/wrapper';
+import type { Invocation } from '../hook/program/invocation';
+import { HOOK_PROGRAMS, ownProgramOf } from '../hook/program/own-programs';
+import { Timing } from '../hook/timing';
+import type { PrecreateInProcess } from '../wrapper/inject';
+import { runtimeLog, writeRuntimeLog } from '../wrapper/runtime-log';
+import { WRAPPER, runWrapper } from '../wrapper/wrapper';
 
 export function main(inv: Invocation): number {
   // The installation's hooks, beside this program's launcher (bin/ of a build, libexec/../bin of an install).

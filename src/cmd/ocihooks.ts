@@ -4,7 +4,7 @@
  */
 import yargs from 'yargs';
 import { UsageError, exitCodeOf, failureLine } from '../core/errors';
-import { VERSION } from '../engine/cli/version';
+import { VERSION } from '../hook/program/version';
 import { cdiCommand } from './ocihooks/cdi';
 import { codeCacheCommand } from './ocihooks/code-cache';
 import { PROGRAM } from './ocihooks/common';

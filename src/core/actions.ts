@@ -1,6 +1,6 @@
 /**
  * What a plan can ask for: one interface per action kind, each executed by its own step of
- * engine/apply. Actions are plain, serialisable data: `--dry-run` prints them as they are.
+ * hook/apply. Actions are plain, serialisable data: `--dry-run` prints them as they are.
  */
 
 /** Device types a cgroup rule names: character and block. */

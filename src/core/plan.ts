@@ -1,6 +1,6 @@
 /**
  * The plan: where a hook acts (its Location) and the list of actions it takes there. A planner
- * returns one, `--dry-run` prints it, engine/apply executes it. Planning reads the host (what a
+ * returns one, `--dry-run` prints it, hook/apply executes it. Planning reads the host (what a
  * source is, a device's numbers) but changes nothing.
  */
 import type { Action } from './actions';

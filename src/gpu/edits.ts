@@ -8,7 +8,7 @@ import type { ContainerEdits } from '../cdi/edits';
 import { ResolvedDevice, injectionEdits } from '../cdi/registry';
 import type { CdiDeviceNode } from '../cdi/spec';
 import { UsageError } from '../core/errors';
-import type { HostNodes } from '../core/host';
+import type { HostNodes } from '../core/host-view';
 
 export interface GpuSelection {
   /** Names as requested ("all" stays "all"). */

@@ -10,7 +10,7 @@
 import { cgroupAccess, mountDepth } from '../cdi/apply';
 import type { Action, DeviceAction, DeviceAllow } from '../core/actions';
 import { UsageError } from '../core/errors';
-import type { HostView } from '../core/host';
+import type { HostView } from '../core/host-view';
 import { Plan, PlanInput, newPlan } from '../core/plan';
 import { GpuSelection, fillNode, lastByKey, selectedEdits } from './edits';
 import type { CdiMount } from '../cdi/spec';

@@ -6,7 +6,7 @@
  */
 import { CdiApplyError, applyContainerEdits } from '../cdi/apply';
 import { UsageError } from '../core/errors';
-import type { HostNodes } from '../core/host';
+import type { HostNodes } from '../core/host-view';
 import type { Json } from '../core/json';
 import { GpuSelection, selectedEdits } from './edits';
 

@@ -3,7 +3,7 @@
  * GPU device nodes discovered on the host; and the selection of a container's devices from it.
  */
 import { Registry, loadRegistry, resolveDevices } from '../cdi/registry';
-import type { Logger } from '../engine/log';
+import type { Logger } from '../hook/log';
 import { discoverGpuSpecs } from './discover';
 import type { GpuSelection } from './edits';
 import { SelectionInput, requestedDevices } from './select';

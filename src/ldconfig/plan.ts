@@ -4,8 +4,8 @@
  */
 import { UsageError } from '../core/errors';
 import { Plan, PlanInput, newPlan } from '../core/plan';
-import { DEFAULT_LDCONFIG_CANDIDATES, validateLdconfigPath } from '../linux/ldconfig';
-import { imageSystemFolders } from '../linux/system-folders';
+import { DEFAULT_LDCONFIG_CANDIDATES, validateLdconfigPath } from '../linux/ldconfig/host-ldconfig';
+import { imageSystemFolders } from '../linux/ldconfig/system-folders';
 
 export interface LdconfigHookArgs {
   /** The host ldconfig (the admin's --ldconfig-path, or the first default that exists). */

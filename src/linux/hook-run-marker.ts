@@ -1,6 +1,6 @@
 /**
  * The marker a run of hooks leaves for the runtime process that started it (the hook launcher,
- * native/hook-launcher/main.c, reads it; src/engine/cli/hook-runs.ts says why): a file named by
+ * native/hook-launcher/main.c, reads it; src/hook/program/hook-runs.ts says why): a file named by
  * that runtime process's pid and start time, in /run/ocihooks/runs for the host's root and in
  * /run/user/<uid outside the user namespace>/ocihooks/runs for anyone else, holding the digests of
  * the hooks still to come. A pid and its start time name one runtime process: a marker left by a

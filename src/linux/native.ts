@@ -152,7 +152,7 @@ export interface Native {
   readlinkat(dirfd: number, path: string): string;
   isatty(fd: number): boolean;
   /**
-   * The mount-point walk (src/linux/mount-point.ts words its refusals). A failed syscall throws;
+   * The mount-point walk (src/linux/mount/mount-point.ts words its refusals). A failed syscall throws;
    * one that failed creating in a folder carries that folder's mountId and fsType.
    */
   mountPoint(rootFd: number, rel: string, kind: number, policy?: MountPointPolicy): number | MountPointRefusal;

@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import { ActionError, UsageError } from '../core/errors';
-import type { LdCache } from '../linux/ldcache';
+import type { LdCache } from '../linux/ldconfig/cache';
 import { FI_PROVIDER_PATH_TOKEN } from './args';
 
 /**

@@ -4,7 +4,7 @@
  */
 import { UsageError, ActionError } from '../core/errors';
 import type { OciConfig } from '../core/oci';
-import type { LdCache } from '../linux/ldcache';
+import type { LdCache } from '../linux/ldconfig/cache';
 import { DIR, FILE, chr, expectGolden, fakeContainer, fakeHost } from '../../test/support/offline';
 import { MountHookArgs, checkMountHookArgs, planMountHook } from './plan';
 

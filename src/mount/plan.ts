@@ -8,11 +8,11 @@ import type { Action, ContainerUser, DeviceAllow, MountRules } from '../core/act
 import { UsageError } from '../core/errors';
 import type { OciConfig } from '../core/oci';
 import { Plan, PlanInput, newPlan } from '../core/plan';
-import type { HostView } from '../engine/host';
-import { containerEnv } from '../engine/inputs';
-import type { LdCache } from '../linux/ldcache';
-import { DEFAULT_LDCONFIG_TIMEOUT_MS, validateLdconfigPath } from '../linux/ldconfig';
-import { imageSystemFolders } from '../linux/system-folders';
+import type { HostView } from '../hook/real-host';
+import { containerEnv } from '../hook/inputs';
+import type { LdCache } from '../linux/ldconfig/cache';
+import { DEFAULT_LDCONFIG_TIMEOUT_MS, validateLdconfigPath } from '../linux/ldconfig/host-ldconfig';
+import { imageSystemFolders } from '../linux/ldconfig/system-folders';
 import { DeviceRequest, MountRequest, parseDeviceRequest, parseMountRequest } from './args';
 import { fiProviderPath, hasToken, substituteToken, withStandIn } from './fi-provider-path';
 

@@ -8,7 +8,7 @@
  * test_DeviceMount's performMount) are rows of test/e2e/sarus-rules-cases.ts.
  */
 import { UsageError } from '../core/errors';
-import type { LdCache } from '../linux/ldcache';
+import type { LdCache } from '../linux/ldconfig/cache';
 import { DIR, FILE, chr, fakeContainer, fakeHost } from '../../test/support/offline';
 import { accessProblem, parseDeviceRequest, parseMountRequest } from './args';
 import { checkMountHookArgs, planMountHook } from './plan';

@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { HOOK_LAUNCHER, launcherOf } from '../../src/admin/front-end';
+import { HOOK_LAUNCHER, launcherOf } from '../../src/admin/launcher-field';
 import {
   BIN,
   makeBusyboxRootfs,

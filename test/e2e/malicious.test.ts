@@ -9,7 +9,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseMountInfo } from '../../src/linux/mountinfo';
+import { parseMountInfo } from '../../src/linux/mount/mountinfo';
 import { hostMountPoints, makeBusyboxRootfs, makeBundle, requireBuilt, stateFile, tmpDir } from '../support/e2e';
 import { cases } from './malicious-cases';
 

@@ -10,7 +10,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseLdCache } from '../../src/linux/ldcache';
+import { parseLdCache } from '../../src/linux/ldconfig/cache';
 import {
   BIN,
   containerId,

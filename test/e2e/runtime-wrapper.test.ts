@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ORIGINAL_ANNOTATION } from '../../src/runtime/bundle';
+import { ORIGINAL_ANNOTATION } from '../../src/wrapper/bundle';
 import {
   BIN,
   RUNC,

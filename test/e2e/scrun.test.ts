@@ -10,7 +10,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { requireBuilt } from '../support/e2e';
-import { OWN_BUNDLE } from '../../src/runtime/slurm/scrun/input';
+import { OWN_BUNDLE } from '../../src/wrapper/slurm/scrun/input';
 import { GPUS, IMAGE, type PodmanRun, type ScrunSite, startScrunSite } from '../support/scrun-site';
 
 const MARKER = 'org.ocihooks.test/scrun';

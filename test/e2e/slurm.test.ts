@@ -10,10 +10,10 @@ import * as path from 'node:path';
 import { BIN, makeGlibcRootfs, ok, requireBuilt, run, tmpDir, installForm } from '../support/e2e';
 import { SlurmCluster, SlurmNode, startSlurmCluster } from '../support/slurm-cluster';
 import { TEST_USER, asTestUser, ensureTestUser } from '../support/test-user';
-import { ociConfLines as shippedOciConfLines } from '../../src/runtime/slurm/oci-conf';
+import { ociConfLines as shippedOciConfLines } from '../../src/wrapper/slurm/oci-conf';
 
 /**
- * The oci.conf lines ocihooks ships (src/runtime/slurm/oci-conf.ts; %%U reaches the wrapper as
+ * The oci.conf lines ocihooks ships (src/wrapper/slurm/oci-conf.ts; %%U reaches the wrapper as
  * %U); the runtime folder in each user's runtime folder is this run's own here (docs/slurm.md: runc).
  */
 const RUNC_FOLDER = `runc-ocihooks-test-${process.pid}`;

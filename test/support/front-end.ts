@@ -1,14 +1,14 @@
 /**
  * The built runtime front-end (native/front-end/), as `node scripts/build.mjs native` leaves it, and
- * the cases it and the wrapper must decide alike (src/runtime/testdata/front-end-cases.json), with
+ * the cases it and the wrapper must decide alike (src/wrapper/testdata/front-end-cases.json), with
  * the scratch files those cases name.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseRuntimeArgs } from '../../src/runtime/args';
-import { readRuntimeConfig } from '../../src/runtime/config-file';
-import { parseWrapperOptions, resolveRuntime } from '../../src/runtime/options';
-import { withPerUserRoot } from '../../src/runtime/per-user-root';
+import { parseRuntimeArgs } from '../../src/wrapper/command-line/runtime-args';
+import { readRuntimeConfig } from '../../src/wrapper/config-file';
+import { parseWrapperOptions, resolveRuntime } from '../../src/wrapper/command-line/options';
+import { withPerUserRoot } from '../../src/wrapper/command-line/per-user-root';
 
 export const FRONT_END = path.resolve(__dirname, '..', '..', 'native', 'build', 'Release', 'runtime-front-end');
 if (!fs.existsSync(FRONT_END)) throw new Error(`${FRONT_END}: missing; run node scripts/build.mjs native`);
@@ -53,7 +53,7 @@ export function frontEndCases(dir: string): FrontEndCase[] {
   for (const p of ['1000/runc/c1', '1001/runc/shared', '1000/runc/shared', '7/x/7/c1', 'nobody/runc/c9', '0/runc'])
     fs.mkdirSync(path.join(dir, 'users', p), { recursive: true });
   const data = JSON.parse(
-    fs.readFileSync(path.join(__dirname, '..', '..', 'src', 'runtime', 'testdata', 'front-end-cases.json'), 'utf8'),
+    fs.readFileSync(path.join(__dirname, '..', '..', 'src', 'wrapper', 'testdata', 'front-end-cases.json'), 'utf8'),
   ) as { cases: FrontEndCase[] };
   const inDir = (s: string) => s.split('$DIR').join(dir);
   return data.cases.map((c) => ({

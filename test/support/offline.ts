@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { OciConfig } from '../../src/core/oci';
 import type { PlanInput } from '../../src/core/plan';
-import type { HostNode, HostPath, HostView } from '../../src/core/host';
+import type { HostNode, HostPath, HostView } from '../../src/core/host-view';
 
 /** A container as planners see it: bundle /run/ctr/c1, rootfs /run/ctr/c1/rootfs, already located "inside". */
 export function fakeContainer(config: Partial<OciConfig> = {}, statePid = 1): PlanInput {

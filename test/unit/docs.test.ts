@@ -34,8 +34,8 @@ function links(page: string): string[] {
 }
 
 test('slugs are GitHub’s', () => {
-  expect(slug('How a hook finds the container (the location rule, `src/engine/location.ts`)')).toBe(
-    'how-a-hook-finds-the-container-the-location-rule-srcenginelocationts',
+  expect(slug('How a hook finds the container (the location rule, `src/hook/location.ts`)')).toBe(
+    'how-a-hook-finds-the-container-the-location-rule-srchooklocationts',
   );
   expect(slug('GPU on the accelerator machine')).toBe('gpu-on-the-accelerator-machine');
 });

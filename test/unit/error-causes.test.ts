@@ -8,9 +8,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ActionError, UsageError, causeCode, exitCodeOf } from '../../src/core/errors';
-import { loadBundle, readState } from '../../src/engine/inputs';
-import { runLdconfig } from '../../src/linux/ldconfig';
-import { readRuntimeConfig } from '../../src/runtime/config-file';
+import { loadBundle, readState } from '../../src/hook/inputs';
+import { runLdconfig } from '../../src/linux/ldconfig/host-ldconfig';
+import { readRuntimeConfig } from '../../src/wrapper/config-file';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ocihooks-causes-'));
 afterAll(() => fs.rmSync(dir, { recursive: true }));

@@ -15,8 +15,8 @@ import { ociConfigSchema, ociStateSchema } from '../../src/core/oci';
 import { decodeHookDocument } from '../../src/hooksd/schema';
 import { CdiSpecError, validateCdiSpec } from '../../src/cdi/spec';
 import { parseSpecText } from '../../src/cdi/registry';
-import { parseLdCache } from '../../src/linux/ldcache';
-import { mountInfoHasMountPoint, parseMountInfo, parseMountInfoLine } from '../../src/linux/mountinfo';
+import { parseLdCache } from '../../src/linux/ldconfig/cache';
+import { mountInfoHasMountPoint, parseMountInfo, parseMountInfoLine } from '../../src/linux/mount/mountinfo';
 import { ActionError, UsageError } from '../../src/core/errors';
 
 const RUNS = Number(process.env.OCIHOOKS_FUZZ_RUNS ?? 10_000);

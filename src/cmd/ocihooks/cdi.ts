@@ -4,7 +4,7 @@
  */
 import * as path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { writeGoYaml } from '../../cdi/go-yaml';
+import { writeGoYaml } from '../../cdi/go/yaml';
 import { MODES, Mode, generateSpec } from '../../gpu/generate';
 import { NAME_STRATEGIES, NameStrategy } from '../../gpu/generate/naming';
 import { writeFileAtomically } from '../../linux/files';

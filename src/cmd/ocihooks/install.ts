@@ -2,15 +2,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CommandModule } from 'yargs';
-import { FRONT_END, HOOK_LAUNCHER } from '../../admin/front-end';
+import { FRONT_END, HOOK_LAUNCHER } from '../../admin/launcher-field';
 import { DEFAULT_HOOKS_DIR, DEFAULT_PREFIX, install, uninstall } from '../../admin/install';
-import { HOOK_PROGRAMS } from '../../engine/cli/own-programs';
+import { HOOK_PROGRAMS } from '../../hook/program/own-programs';
 import { UsageError } from '../../core/errors';
-import { defaultLdconfig } from '../../linux/ldconfig';
+import { defaultLdconfig } from '../../linux/ldconfig/host-ldconfig';
 import { hostSourcesOf } from '../../mount/args';
-import { DEFAULT_RUNTIME_CONFIG, engineSnippets, runtimeConfigText } from '../../runtime/config-file';
-import { slurmSnippet } from '../../runtime/slurm/oci-conf';
-import { SCRUN_LUA, scrunLua, scrunSnippet } from '../../runtime/slurm/scrun/lua';
+import { DEFAULT_RUNTIME_CONFIG, engineSnippets, runtimeConfigText } from '../../wrapper/config-file';
+import { slurmSnippet } from '../../wrapper/slurm/oci-conf';
+import { SCRUN_LUA, scrunLua, scrunSnippet } from '../../wrapper/slurm/scrun/lua';
 import PROGRAMS from '../programs.json';
 import { PREFIX, printReport } from './common';
 

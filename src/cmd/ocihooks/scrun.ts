@@ -5,9 +5,9 @@
  * end with the STAGE_DONE line, which is how scrun.lua tells success (lua.ts says why).
  */
 import type { Argv, CommandModule } from 'yargs';
-import { parseStageInput, stageInSchema, stageOutSchema } from '../../runtime/slurm/scrun/input';
-import { STAGE_DONE } from '../../runtime/slurm/scrun/lua';
-import { stageIn, stageInAnswer, stageOut } from '../../runtime/slurm/scrun/stage';
+import { parseStageInput, stageInSchema, stageOutSchema } from '../../wrapper/slurm/scrun/input';
+import { STAGE_DONE } from '../../wrapper/slurm/scrun/lua';
+import { stageIn, stageInAnswer, stageOut } from '../../wrapper/slurm/scrun/stage';
 
 const COMMON = ['id', 'bundle', 'spool-dir', 'config-file', 'job-id', 'user-id', 'group-id'];
 const OUT_ONLY = ['orig-bundle', 'root-path', 'orig-root-path'];

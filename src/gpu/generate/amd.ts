@@ -9,7 +9,7 @@
  */
 import * as path from 'node:path';
 import { ActionError } from '../../core/errors';
-import type { Host, HostNode } from './host';
+import type { Host, HostNode } from './driver-host';
 import { NameStrategy, gpuNames } from './naming';
 import type { GeneratedDevice } from './spec-doc';
 

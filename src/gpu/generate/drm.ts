@@ -7,7 +7,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Host } from './host';
+import type { Host } from './driver-host';
 
 /** /dev/dri/... paths of the DRM nodes in a sysfs device folder, cards first, in name order. */
 export function drmNodesIn(host: Host, deviceDir: string): string[] {

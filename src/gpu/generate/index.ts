@@ -6,7 +6,7 @@
 import { ActionError, UsageError } from '../../core/errors';
 import { classProblem, vendorProblem } from '../../cdi/name';
 import { amdGpuDevices } from './amd';
-import { Host, HostRoots } from './host';
+import { Host, HostRoots } from './driver-host';
 import type { NameStrategy } from './naming';
 import { Generated, imexSpec, nvidiaGpuSpec, nvidiaManagementSpec } from './nvidia/spec';
 import { GeneratedSpec, buildSpec } from './spec-doc';

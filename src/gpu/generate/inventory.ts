@@ -13,7 +13,7 @@ import { SPEC_FILE, loadSpecFile } from '../../cdi/registry';
 import type { CdiSpec } from '../../cdi/spec';
 import { splitDev } from '../../linux/dev';
 import { amdGpuDevices } from './amd';
-import { Host, HostRoots } from './host';
+import { Host, HostRoots } from './driver-host';
 import { loadedVendors } from './index';
 import { readDriverVersion, readGpus } from './nvidia/gpus';
 import { migMinorsReader, readMigDevices } from './nvidia/mig';

@@ -8,7 +8,7 @@ import type { CdiHook, CdiMount, CdiSpec } from '../../cdi/spec';
 import { validateCdiSpec } from '../../cdi/spec';
 import type { RawSpec } from '../../cdi/schema';
 import { minimumRequiredVersion } from '../../cdi/version';
-import type { HostNode } from './host';
+import type { HostNode } from './driver-host';
 
 export interface DeviceParts {
   nodes: HostNode[];

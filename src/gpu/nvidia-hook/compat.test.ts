@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { tmpDir } from '../../../test/support/e2e';
 import { buildLibcuda } from '../../../test/support/fake-driver-libs';
 import { readCudaCompatNote } from './elf-note';
-import { CompatInputs, climbsOutOfRoot, useCompat } from './enable-cuda-compat';
+import { CompatInputs, climbsOutOfRoot, useCompat } from './commands/enable-cuda-compat';
 import { parseVersion } from './version';
 
 const v = (s: string) => parseVersion(s);

@@ -4,8 +4,8 @@
  * before the state is read, where NVIDIA's hook returns before reading it.
  */
 import type { Plan } from '../../core/plan';
-import type { OptionTable } from '../../engine/cli/options';
-import type { PlanContext } from '../../engine/container-hook';
+import type { OptionTable } from '../../hook/program/options';
+import type { PlanContext } from '../../hook/container-hook';
 
 export type HookArgs = Record<string, unknown>;
 

@@ -1,9 +1,9 @@
 /** The nvidia-cdi-hook subcommands' flags and plans, offline (a fake container; no root). */
 import { UsageError } from '../../core/errors';
-import type { PlanContext } from '../../engine/container-hook';
+import type { PlanContext } from '../../hook/container-hook';
 import { fakeContainer } from '../../../test/support/offline';
-import { applicationProfile } from './update-application-profile';
-import { paramsWithoutModification } from './disable-device-node-modification';
+import { applicationProfile } from './commands/update-application-profile';
+import { paramsWithoutModification } from './commands/disable-device-node-modification';
 import { NVIDIA_HOOKS } from '.';
 
 const p = (): PlanContext => ({

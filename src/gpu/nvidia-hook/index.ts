@@ -5,13 +5,13 @@
  * An unknown subcommand is a warning and exit 0, as NVIDIA's is: specs from newer toolkits must
  * not break containers.
  */
-import { chmod } from './chmod';
-import { createSymlinks } from './create-symlinks';
-import { disableDeviceNodeModification } from './disable-device-node-modification';
-import { enableCudaCompat } from './enable-cuda-compat';
+import { chmod } from './commands/chmod';
+import { createSymlinks } from './commands/create-symlinks';
+import { disableDeviceNodeModification } from './commands/disable-device-node-modification';
+import { enableCudaCompat } from './commands/enable-cuda-compat';
 import type { NvidiaHook } from './hook';
-import { updateApplicationProfile } from './update-application-profile';
-import { updateLdcache } from './update-ldcache';
+import { updateApplicationProfile } from './commands/update-application-profile';
+import { updateLdcache } from './commands/update-ldcache';
 
 export type { NvidiaHook } from './hook';
 

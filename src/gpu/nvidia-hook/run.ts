@@ -3,10 +3,10 @@
  * is read, where NVIDIA's hook does so) or the usual container-hook flow with its planner. The
  * state comes from stdin, --state-file, or NVIDIA's --container-spec.
  */
-import type { Invocation } from '../../engine/cli/invocation';
-import type { CliSpec, CommonArgs } from '../../engine/cli/options';
-import { runProgram } from '../../engine/cli/program';
-import { runContainerHook } from '../../engine/container-hook';
+import type { Invocation } from '../../hook/program/invocation';
+import type { CliSpec, CommonArgs } from '../../hook/program/options';
+import { runProgram } from '../../hook/program/run-program';
+import { runContainerHook } from '../../hook/container-hook';
 import type { HookArgs, NvidiaHook } from './hook';
 
 /** NVIDIA's root flags (before the subcommand) as this project's log levels. */

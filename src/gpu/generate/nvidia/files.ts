@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import type { CdiMount } from '../../../cdi/spec';
 import { realpathOrUndefined } from '../../../linux/files';
-import type { Host } from '../host';
+import type { Host } from '../driver-host';
 
 export const READ_ONLY = ['ro', 'nosuid', 'nodev', 'rbind', 'rprivate'];
 const SOCKET = ['nosuid', 'nodev', 'rbind', 'rprivate', 'noexec'];

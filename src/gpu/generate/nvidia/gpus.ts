@@ -6,7 +6,7 @@
  * excluded is not counted; a "DGX Display" is skipped but keeps its index, as NVML's does.
  */
 import { ActionError } from '../../../core/errors';
-import type { Host } from '../host';
+import type { Host } from '../driver-host';
 
 export interface NvidiaGpu {
   /** Index in PCI bus order. */

@@ -11,7 +11,7 @@
 import * as path from 'node:path';
 import type { CdiHook } from '../../../cdi/spec';
 import { readSoname } from '../../../linux/elf';
-import type { Host } from '../host';
+import type { Host } from '../driver-host';
 
 export function hook(gpuHook: string, ...args: string[]): CdiHook {
   return { hookName: 'createContainer', path: gpuHook, args: ['ocihook-gpu', ...args] };

@@ -10,8 +10,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ActionError } from '../../../core/errors';
-import { parseLdCache } from '../../../linux/ldcache';
-import type { Host } from '../host';
+import { parseLdCache } from '../../../linux/ldconfig/cache';
+import type { Host } from '../driver-host';
 
 export const LIBRARY_FOLDERS = [
   '/usr/lib/x86_64-linux-gnu',

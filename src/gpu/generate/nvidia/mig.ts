@@ -8,7 +8,7 @@
  * off from procfs: such a GPU is given as a whole GPU (noted).
  */
 import { ActionError } from '../../../core/errors';
-import type { Host } from '../host';
+import type { Host } from '../driver-host';
 import type { NvidiaGpu } from './gpus';
 
 export interface MigDevice {

@@ -9,7 +9,7 @@
  */
 import { ActionError } from '../../../core/errors';
 import { byPathLinks, drmNodesIn } from '../drm';
-import type { Host, HostNode } from '../host';
+import type { Host, HostNode } from '../driver-host';
 import { NameStrategy, gpuNames, migNames } from '../naming';
 import type { CommonParts, GeneratedDevice } from '../spec-doc';
 import { configMounts, firmwareMounts, ipcMounts, libraryMounts, utilityMounts } from './files';

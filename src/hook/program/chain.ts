@@ -1,0 +1,54 @@
+/**
+ * Several of the installation's hooks of one stage in one process: `bin/<program>
+ * --ocihooks-chain=<json>` runs each listed hook in order, as a runtime would have started it —
+ * its own arguments and env (its env list, else the runtime's), the OCI state read once and given
+ * to each — and the first that fails ends the chain with its exit code and its line (a runtime
+ * stops at the first failing hook too). The runtime wrapper writes such hooks (src/wrapper/chain.ts).
+ */
+import * as path from 'node:path';
+import * as z from 'zod/mini';
+import { UsageError } from '../../core/errors';
+import { parseJson, parseWith } from '../../core/json';
+import { Invocation, envFromList, once } from './invocation';
+import { HOOK_PROGRAMS, binDirOf } from './own-programs';
+import { Timing } from '../timing';
+
+export const CHAIN_FLAG = '--ocihooks-chain=';
+
+export const chainSchema = z.array(
+  z.object({
+    program: z.enum(HOOK_PROGRAMS),
+    /** argv as the runtime gives it: the program's name first. */
+    args: z.array(z.string()),
+    env: z.optional(z.array(z.string())),
+  }),
+);
+export type ChainedHook = z.infer<typeof chainSchema>[number];
+
+/** The chain an invocation asks for (its one argument), or undefined when it is no chain. */
+export function chainOf(inv: Invocation): ChainedHook[] | undefined {
+  const arg = inv.argv[0];
+  if (inv.argv.length !== 1 || !arg?.startsWith(CHAIN_FLAG)) return undefined;
+  const what = CHAIN_FLAG.slice(0, -1);
+  return parseWith(chainSchema, parseJson(arg.slice(CHAIN_FLAG.length), what), what);
+}
+
+/** Runs the hooks in order in this process; the exit code of the first that fails, else 0. */
+export function runChain(inv: Invocation, hooks: readonly ChainedHook[]): number {
+  if (hooks.length === 0) throw new UsageError(`${CHAIN_FLAG.slice(0, -1)}: no hooks`);
+  const binDir = binDirOf(inv.path);
+  const state = once(inv.stdin);
+  for (const [i, h] of hooks.entries()) {
+    const code = inv.dispatch({
+      ...inv,
+      program: h.program,
+      path: path.join(binDir, h.program),
+      argv: h.args.slice(1),
+      env: h.env ? envFromList(h.env) : inv.env,
+      stdin: state,
+      timing: i === 0 ? inv.timing : new Timing(),
+    });
+    if (code !== 0) return code;
+  }
+  return 0;
+}

@@ -1,0 +1,101 @@
+/**
+ * What `ocihooks doctor` checks of the wrapper's side of a host: its settings file, as the wrapper
+ * will read it; Slurm's oci.conf; a scrun site (docs/scrun.md).
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { messageOf } from '../core/errors';
+import { findHostProgram } from '../linux/programs';
+import { DEFAULT_RUNTIME_CONFIG, readRuntimeConfig } from './config-file';
+import { resolveRuntime } from './command-line/options';
+import { checkOciConf } from './slurm/oci-conf';
+import {
+  type SiteCheck,
+  checkContainersConf,
+  checkRunUser,
+  checkScrunLuaFile,
+  checkScrunOciConf,
+  checkStorageConf,
+} from './slurm/scrun/site';
+
+/** ocihooks-runtime's settings file as the wrapper will read it (in this environment). */
+export function runtimeConfigCheck(env: NodeJS.ProcessEnv): SiteCheck {
+  const name = 'runtime config';
+  try {
+    const c = readRuntimeConfig(env);
+    if (!c.file)
+      return { name, status: 'ok', detail: `none at ${DEFAULT_RUNTIME_CONFIG}: ocihooks-runtime uses its arguments` };
+    const runtime = resolveRuntime(c.runtime ?? 'runc');
+    const missing = (c.hooksDirs ?? []).filter((d) => !fs.existsSync(d));
+    const detail = `${c.file}: runtime ${runtime}; hooks folders ${(c.hooksDirs ?? ['(default)']).join(', ')}`;
+    return missing.length
+      ? { name, status: 'warn', detail: `${detail}; not there: ${missing.join(', ')}` }
+      : { name, status: 'ok', detail };
+  } catch (e) {
+    return { name, status: 'fail', detail: `${messageOf(e)} (ocihooks-runtime refuses every call)` };
+  }
+}
+
+/** Slurm's oci.conf beside the slurm.conf that SLURM_CONF (or the default) names. */
+export function slurmOciConfCheck(env: NodeJS.ProcessEnv): SiteCheck {
+  const name = 'slurm oci.conf';
+  const file = path.join(path.dirname(env.SLURM_CONF || '/etc/slurm/slurm.conf'), 'oci.conf');
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return { name, status: 'ok', detail: `none at ${file}: Slurm runs no containers here` };
+  }
+  const slurmd = findHostProgram('slurmd');
+  const version = slurmd
+    ? (spawnSync(slurmd, ['-V'], { encoding: 'utf8', timeout: 5000 }).stdout ?? '').trim()
+    : undefined;
+  return { name, ...checkOciConf(text, file, version || undefined) };
+}
+
+const readOr = (file: string): string | undefined => {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+};
+
+/** A scrun site (docs/scrun.md): only where scrun is installed. */
+export function scrunChecks(env: NodeJS.ProcessEnv): SiteCheck[] {
+  const scrun = findHostProgram('scrun');
+  if (!scrun) return [{ name: 'scrun', status: 'ok', detail: 'not installed: no scrun site to check' }];
+  const slurmDir = path.dirname(env.SLURM_CONF || '/etc/slurm/slurm.conf');
+  const lua = path.join(slurmDir, 'scrun.lua');
+  const checks = [checkScrunLuaFile(readOr(lua), lua, (p) => fs.existsSync(p))];
+  const ociConf = path.join(slurmDir, 'oci.conf');
+  const ociText = readOr(ociConf);
+  if (ociText !== undefined) checks.push(checkScrunOciConf(ociText, ociConf));
+  // podman's order: its defaults, the admin's file, then the admin's drop-ins by name.
+  const dropIns = '/etc/containers/containers.conf.d';
+  const candidates = [
+    '/usr/share/containers/containers.conf',
+    '/etc/containers/containers.conf',
+    ...(fs.existsSync(dropIns)
+      ? fs
+          .readdirSync(dropIns)
+          .filter((n) => n.endsWith('.conf'))
+          .sort()
+          .map((n) => path.join(dropIns, n))
+      : []),
+  ];
+  const present = candidates.filter((f) => readOr(f) !== undefined);
+  checks.push(
+    checkContainersConf(
+      present.map((f) => readOr(f) as string),
+      present.length ? present : candidates.slice(0, 2),
+    ),
+  );
+  const storage = ['/etc/containers/storage.conf', '/usr/share/containers/storage.conf'].find((f) => fs.existsSync(f));
+  checks.push(checkStorageConf(storage ? readOr(storage) : undefined, storage ?? '/etc/containers/storage.conf'));
+  const uid = Number(env.SUDO_UID ?? process.getuid?.() ?? 0);
+  const st = fs.statSync(`/run/user/${uid}`, { throwIfNoEntry: false });
+  checks.push(checkRunUser(uid, st && { isDirectory: st.isDirectory(), uid: st.uid, mode: st.mode }));
+  return checks;
+}

@@ -1,0 +1,203 @@
+/**
+ * The installed front-end (native/front-end/) decides each shared case as
+ * src/wrapper/testdata/front-end-cases.json says (the wrapper's side: wrapper-decision.test.ts);
+ * where the two may differ (config files the front-end does not read, which it hands to the
+ * wrapper) they are shown side by side. Then the built program for real: made for an
+ * installation, it execs the runtime or the wrapper.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { FRONT_END, frontEndCaseEnv, frontEndCases, wrapperDecision } from '../../test/support/front-end';
+import { frontEndFor, launcherOf } from '../admin/launcher-field';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ocihooks-frontend-'));
+afterAll(() => fs.rmSync(dir, { recursive: true }));
+const config = (name: string, text: string) => {
+  fs.writeFileSync(path.join(dir, name), text);
+  return path.join(dir, name);
+};
+const noRuntime = config('none.json', JSON.stringify({ hooksDirs: ['/h'] }, null, 2) + '\n');
+const oneLine = config('one-line.json', JSON.stringify({ runtime: 'crun' }));
+const escaped = config('escaped.json', '{\n  "runtime": "/usr/sbin/r\\u0075nc"\n}\n');
+// Larger than the front-end reads (64 KiB): valid JSON that names crun on its first line.
+const huge = config(
+  'huge.json',
+  `{\n  "runtime": "crun",\n  "hooksDirs": [${Array.from({ length: 7000 }, (_, i) => `"/h/${i}"`).join(', ')}]\n}\n`,
+);
+
+test.each(frontEndCases(fs.mkdtempSync(path.join(dir, 'cases-'))).map((c) => [c.name, c] as const))(
+  '%s',
+  (_name, c) => {
+    const frontEnd = spawnSync(FRONT_END, c.argv, { env: frontEndCaseEnv(c), encoding: 'utf8' });
+    expect([frontEnd.stdout.trim(), frontEnd.stderr]).toEqual([c.decision, '']);
+  },
+);
+
+test.each([
+  ['not laid out one field per line', oneLine, 'exec /usr/bin/crun [state] [c1]'],
+  ['a runtime written with a JSON escape', escaped, 'exec /usr/sbin/runc [state] [c1]'],
+  ['larger than 64 KiB', huge, 'exec /usr/bin/crun [state] [c1]'],
+])(
+  'a config file %s goes to the wrapper (which reads any JSON and then execs the runtime)',
+  (_name, file, decision) => {
+    if (file === huge) expect(fs.statSync(huge).size).toBeGreaterThan(65536);
+    const env = { PATH: '/usr/bin:/bin', OCIHOOKS_FRONTEND_TRACE: '1', OCIHOOKS_RUNTIME_CONFIG: file };
+    expect(spawnSync(FRONT_END, ['state', 'c1'], { env, encoding: 'utf8' }).stdout.trim()).toBe('wrapper');
+    expect(wrapperDecision(['state', 'c1'], env)).toBe(decision);
+  },
+);
+
+describe('the built front-end, made for an installation', () => {
+  const built = fs.readFileSync(FRONT_END);
+  // The wrapper stand-in says how it was called; a real installation has the node launcher there.
+  const launcher = config('launcher.sh', '#!/bin/sh\necho "wrapper as $0:" "$@"\n');
+  fs.chmodSync(launcher, 0o755);
+  const installed = path.join(dir, 'ocihooks-runtime');
+  fs.writeFileSync(installed, frontEndFor(built, FRONT_END, launcher), { mode: 0o755 });
+  const run = (program: string, argv: string[]) =>
+    spawnSync(program, argv, {
+      env: {
+        PATH: '/usr/bin:/bin',
+        OCIHOOKS_RUNTIME_CONFIG: noRuntime,
+        OCIHOOKS_RUNTIME_INDEX: path.join(dir, 'no-index'),
+      },
+      encoding: 'utf8',
+    });
+
+  test('a pass-through call becomes the runtime, with the arguments after ours', () => {
+    const r = run(installed, ['--runtime', '/bin/echo', '--', 'state', 'c1 two words']);
+    expect([r.status, r.stdout, r.stderr]).toEqual([0, 'state c1 two words\n', '']);
+  });
+  test('create becomes the wrapper, with every argument', () => {
+    const r = run(installed, ['--root', '/r', 'create', '--bundle', '/b', 'c1']);
+    expect([r.status, r.stdout, r.stderr]).toEqual([
+      0,
+      `wrapper as ${launcher}: --root /r create --bundle /b c1\n`,
+      '',
+    ]);
+  });
+  test('a runtime that cannot be run goes to the wrapper, which reports it', () => {
+    const r = run(installed, ['--runtime', path.join(dir, 'no-such-runc'), '--', 'state', 'c1']);
+    expect(r.stdout).toBe(`wrapper as ${launcher}: --runtime ${path.join(dir, 'no-such-runc')} -- state c1\n`);
+  });
+  test('the launcher gone: one line naming it, exit 127', () => {
+    const gone = path.join(dir, 'ocihooks-runtime-gone');
+    fs.writeFileSync(gone, frontEndFor(built, FRONT_END, path.join(dir, 'no-such-launcher')), { mode: 0o755 });
+    const r = run(gone, ['create', 'c1']);
+    expect([r.status, r.stdout, r.stderr]).toEqual([
+      127,
+      '',
+      `ocihooks-runtime: ${path.join(dir, 'no-such-launcher')}: not found (reinstall with \`ocihooks install\`)\n`,
+    ]);
+  });
+  test.each([
+    [
+      'json',
+      ['--log-format', 'json'],
+      (line: string, message: string) => {
+        const record = JSON.parse(line);
+        expect(record).toEqual({
+          level: 'error',
+          msg: message,
+          time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+        });
+        return record.time as string;
+      },
+    ],
+    [
+      "text (runc's default)",
+      [],
+      (line: string, message: string) => {
+        const m = /^time="([^"]+)" level=error msg=(".*")$/.exec(line);
+        expect(m && JSON.parse(m[2] as string)).toBe(message);
+        return (m as RegExpExecArray)[1] as string;
+      },
+    ],
+  ])(
+    "its own failure also goes to the runtime's --log, as runc writes a record (%s), where docker and containerd read it",
+    (_name, format, check) => {
+      const gone = path.join(dir, 'ocihooks-runtime-gone-log');
+      const launcherPath = path.join(dir, 'no-such "launcher"\t');
+      fs.writeFileSync(gone, frontEndFor(built, FRONT_END, launcherPath), { mode: 0o755 });
+      const log = path.join(dir, `runtime-${format.length}.log`);
+      fs.writeFileSync(log, '{"level":"info","msg":"before"}\n');
+      const before = Date.now();
+      const r = run(gone, ['--root', '/r', '--log', log, ...format, 'create', '--bundle', '/b', 'c1']);
+      const message = `ocihooks-runtime: ${launcherPath}: not found (reinstall with \`ocihooks install\`)`;
+      expect([r.status, r.stderr]).toEqual([127, `${message}\n`]);
+      const lines = fs.readFileSync(log, 'utf8').split('\n');
+      expect(lines.length).toBe(3); // the earlier record kept, one added, the final newline
+      const time = Date.parse(check(lines[1] as string, message));
+      expect(time).toBeGreaterThanOrEqual(before - 1000);
+      expect(time).toBeLessThanOrEqual(Date.now() + 1000);
+    },
+  );
+
+  test('not made for an installation: one line, exit 2', () => {
+    const r = run(FRONT_END, ['create', 'c1']);
+    expect([r.status, r.stdout, r.stderr]).toEqual([
+      2,
+      '',
+      'ocihooks-runtime: this front-end knows no wrapper to run (install it with `ocihooks install`)\n',
+    ]);
+  });
+});
+
+describe("frontEndFor and launcherOf: the wrapper path in the front-end's field", () => {
+  const field = (rest: string) =>
+    Buffer.concat([Buffer.from(`ocihooks-runtime-launcher=${rest}`), Buffer.alloc(4096 - 26 - rest.length)]);
+  const program = Buffer.concat([Buffer.from('head'), field('@unset@'), Buffer.from('tail')]);
+  test('the path after the tag, then zeros to the end of the field; the rest untouched; read back', () => {
+    const out = frontEndFor(program, 'f', '/p/libexec/ocihooks-runtime');
+    expect(out.length).toBe(program.length);
+    expect(out.subarray(0, 4).toString()).toBe('head');
+    expect(
+      out
+        .subarray(4, 4 + 4096)
+        .toString()
+        .replace(/\0+$/, ''),
+    ).toBe('ocihooks-runtime-launcher=/p/libexec/ocihooks-runtime');
+    expect(out.subarray(4 + 4096).toString()).toBe('tail');
+    expect(launcherOf(out)).toBe('/p/libexec/ocihooks-runtime');
+    expect(launcherOf(program)).toBeUndefined(); // as built: "@unset@"
+  });
+  test('the built program: unset, then made for an installation', () => {
+    const built = fs.readFileSync(FRONT_END);
+    expect(launcherOf(built)).toBeUndefined();
+    expect(launcherOf(frontEndFor(built, FRONT_END, '/opt/x/libexec/ocihooks-runtime'))).toBe(
+      '/opt/x/libexec/ocihooks-runtime',
+    );
+  });
+  test.each([
+    [
+      'no field',
+      Buffer.from('an ordinary program'),
+      '/p',
+      'f: not the ocihooks-runtime front-end (its launcher field is missing); rebuild with npm run build',
+    ],
+    [
+      'the field twice',
+      Buffer.concat([program, program]),
+      '/p',
+      'f: not the ocihooks-runtime front-end (its launcher field is there twice); rebuild with npm run build',
+    ],
+    [
+      'a relative wrapper path',
+      program,
+      'libexec/ocihooks-runtime',
+      "libexec/ocihooks-runtime: the wrapper's path must be absolute",
+    ],
+    [
+      'a wrapper path too long',
+      program,
+      `/${'x'.repeat(4069)}`,
+      `/${'x'.repeat(4069)}: the wrapper's path is longer than the front-end can hold (4069 bytes)`,
+    ],
+  ])('%s: refused', (_name, bytes, launcher, message) =>
+    expect(() => frontEndFor(bytes, 'f', launcher)).toThrow(message),
+  );
+  test('the longest path that fits', () =>
+    expect(launcherOf(frontEndFor(program, 'f', `/${'x'.repeat(4068)}`))).toBe(`/${'x'.repeat(4068)}`));
+});
