@@ -27,6 +27,8 @@ export const DEBIAN_PACKAGES = {
   slurmd: '/usr/sbin/slurmd',
   containerd: '/usr/bin/containerd',
   'docker.io': '/usr/sbin/dockerd',
+  // Debian 13 roots for the scrun tests (test/support/debian-root.ts)
+  debootstrap: '/usr/sbin/debootstrap',
 };
 
 function log(msg) {

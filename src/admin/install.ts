@@ -45,6 +45,8 @@ export interface InstallOptions {
    * made to run the node launcher, which goes to libexec/<program> instead.
    */
   frontEnd?: { program: string; file: string };
+  /** Files of the installation itself (a path under the prefix), written at every install like the programs. */
+  prefixFiles?: { name: string; text: string }[];
   /** Configuration files, written only where there is none: an admin's own file is kept. */
   configFiles?: { file: string; text: string }[];
 }
@@ -150,6 +152,16 @@ export function install(o: InstallOptions): InstallReport {
     record(target);
     const check = readHookFile(target);
     if (check?.status !== 'ok') report.problems.push(`${target}: ${check?.error ?? 'vanished while it was written'}`);
+  }
+  for (const f of o.prefixFiles ?? []) {
+    const file = path.join(o.prefix, f.name);
+    if (path.relative(o.prefix, file).startsWith('..'))
+      throw new UsageError(`${f.name}: an installation file must be under the prefix`);
+    const dirs: string[] = [];
+    mkdirs(path.dirname(file), dirs);
+    for (const d of dirs) if (!manifest.dirs.includes(d)) manifest.dirs.push(d);
+    writeFileAtomically(file, f.text, 0o644);
+    record(file);
   }
   for (const c of o.configFiles ?? []) {
     if (!path.isAbsolute(c.file)) throw new UsageError(`${c.file}: a configuration file's path must be absolute`);

@@ -1,6 +1,6 @@
 /**
  * ocihooks: the admin command, one file per subcommand under ocihooks/:
- * validate | match | install | code-cache | doctor | plan | cdi generate | completion.
+ * validate | match | install | code-cache | doctor | plan | cdi generate | scrun | completion.
  */
 import yargs from 'yargs';
 import { UsageError, exitCodeOf, failureLine } from '../core/errors';
@@ -12,6 +12,7 @@ import { doctorCommand } from './ocihooks/doctor';
 import { installCommand } from './ocihooks/install';
 import { matchCommand } from './ocihooks/match';
 import { planCommand, runPlan } from './ocihooks/plan';
+import { scrunCommand } from './ocihooks/scrun';
 import { validateCommand } from './ocihooks/validate';
 
 /** The admin command's exit code: a failure is one line on stderr. */
@@ -37,6 +38,7 @@ async function run(argv: string[]): Promise<void> {
     .command(doctorCommand)
     .command(planCommand)
     .command(cdiCommand)
+    .command(scrunCommand)
     .completion('completion', 'print a bash completion script')
     .demandCommand(1, 'name a command')
     .strict()

@@ -1,4 +1,4 @@
-/** `ocihooks doctor`: what this host supports and what is missing; its GPUs and whether its CDI specs still fit them; ocihooks-runtime's config and front-end, and Slurm's oci.conf. */
+/** `ocihooks doctor`: what this host supports and what is missing; its GPUs and whether its CDI specs still fit them; ocihooks-runtime's config and front-end, Slurm's oci.conf, and a scrun site. */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -12,6 +12,14 @@ import { messageOf } from '../../core/errors';
 import { DEFAULT_RUNTIME_CONFIG, readRuntimeConfig } from '../../runtime/config-file';
 import { resolveRuntime } from '../../runtime/options';
 import { checkOciConf } from '../../runtime/slurm/oci-conf';
+import {
+  type SiteCheck,
+  checkContainersConf,
+  checkRunUser,
+  checkScrunLuaFile,
+  checkScrunOciConf,
+  checkStorageConf,
+} from '../../runtime/slurm/scrun/site';
 import { findHostProgram } from '../../linux/programs';
 import { PREFIX } from './common';
 
@@ -86,6 +94,52 @@ function slurmOciConfCheck(): { name: string; status: 'ok' | 'warn' | 'fail'; de
   return { name, ...checkOciConf(text, file, version || undefined) };
 }
 
+const readOr = (file: string): string | undefined => {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+};
+
+/** A scrun site (docs/scrun.md): only where scrun is installed. */
+function scrunChecks(): SiteCheck[] {
+  const scrun = findHostProgram('scrun');
+  if (!scrun) return [{ name: 'scrun', status: 'ok', detail: 'not installed: no scrun site to check' }];
+  const slurmDir = path.dirname(process.env.SLURM_CONF || '/etc/slurm/slurm.conf');
+  const lua = path.join(slurmDir, 'scrun.lua');
+  const checks = [checkScrunLuaFile(readOr(lua), lua, (p) => fs.existsSync(p))];
+  const ociConf = path.join(slurmDir, 'oci.conf');
+  const ociText = readOr(ociConf);
+  if (ociText !== undefined) checks.push(checkScrunOciConf(ociText, ociConf));
+  // podman's order: its defaults, the admin's file, then the admin's drop-ins by name.
+  const dropIns = '/etc/containers/containers.conf.d';
+  const candidates = [
+    '/usr/share/containers/containers.conf',
+    '/etc/containers/containers.conf',
+    ...(fs.existsSync(dropIns)
+      ? fs
+          .readdirSync(dropIns)
+          .filter((n) => n.endsWith('.conf'))
+          .sort()
+          .map((n) => path.join(dropIns, n))
+      : []),
+  ];
+  const present = candidates.filter((f) => readOr(f) !== undefined);
+  checks.push(
+    checkContainersConf(
+      present.map((f) => readOr(f) as string),
+      present.length ? present : candidates.slice(0, 2),
+    ),
+  );
+  const storage = ['/etc/containers/storage.conf', '/usr/share/containers/storage.conf'].find((f) => fs.existsSync(f));
+  checks.push(checkStorageConf(storage ? readOr(storage) : undefined, storage ?? '/etc/containers/storage.conf'));
+  const uid = Number(process.env.SUDO_UID ?? process.getuid?.() ?? 0);
+  const st = fs.statSync(`/run/user/${uid}`, { throwIfNoEntry: false });
+  checks.push(checkRunUser(uid, st && { isDirectory: st.isDirectory(), uid: st.uid, mode: st.mode }));
+  return checks;
+}
+
 interface Args {
   'hooks-dir'?: string[];
   'cdi-spec-dir'?: string[];
@@ -121,6 +175,7 @@ export const doctorCommand: CommandModule<object, Args> = {
       runtimeConfigCheck(),
       frontEndCheck(),
       slurmOciConfCheck(),
+      ...scrunChecks(),
       ...gpuChecks(roots, a['cdi-spec-dir'] ?? DEFAULT_CDI_DIRS),
     ];
     for (const c of checks) process.stdout.write(`${c.status.padEnd(4)}  ${c.name}: ${c.detail}\n`);

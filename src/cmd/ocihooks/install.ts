@@ -8,6 +8,7 @@ import { defaultLdconfig } from '../../linux/ldconfig';
 import { hostSourcesOf } from '../../mount/args';
 import { DEFAULT_RUNTIME_CONFIG, engineSnippets, runtimeConfigText } from '../../runtime/config-file';
 import { slurmSnippet } from '../../runtime/slurm/oci-conf';
+import { SCRUN_LUA, scrunLua, scrunSnippet } from '../../runtime/slurm/scrun/lua';
 import PROGRAMS from '../programs.json';
 import { PREFIX, printReport } from './common';
 
@@ -90,11 +91,13 @@ export const installCommand: CommandModule<object, Args> = {
         hostSourcesOf,
         nvidiaCdiHook: a['nvidia-cdi-hook'],
         configFiles,
+        prefixFiles: [{ name: SCRUN_LUA, text: scrunLua(path.join(a.prefix, 'bin', 'ocihooks')) }],
         frontEnd: { program: 'ocihooks-runtime', file: frontEndProgram() },
       }),
     );
     if (configFiles.length)
       process.stdout.write(engineSnippets(path.join(a.prefix, 'bin', 'ocihooks-runtime'), a['runtime-config']));
     process.stdout.write(slurmSnippet(path.join(a.prefix, 'bin', 'ocihooks-runtime')));
+    process.stdout.write(scrunSnippet(path.join(a.prefix, SCRUN_LUA)));
   },
 };
