@@ -21,6 +21,8 @@ import {
   checkStorageConf,
 } from '../../runtime/slurm/scrun/site';
 import { findHostProgram } from '../../linux/programs';
+import { hostPodman } from '../../admin/podman';
+import { DEFAULT_PRESTART_AS } from '../../hooksd/prestart';
 import { PREFIX } from './common';
 
 /** ocihooks-runtime's settings file as the wrapper will read it (in this environment). */
@@ -32,9 +34,16 @@ function runtimeConfigCheck(): { name: string; status: 'ok' | 'warn' | 'fail'; d
       return { name, status: 'ok', detail: `none at ${DEFAULT_RUNTIME_CONFIG}: ocihooks-runtime uses its arguments` };
     const runtime = resolveRuntime(c.runtime ?? 'runc');
     const missing = (c.hooksDirs ?? []).filter((d) => !fs.existsSync(d));
-    const detail = `${c.file}: runtime ${runtime}; hooks folders ${(c.hooksDirs ?? ['(default)']).join(', ')}`;
-    return missing.length
-      ? { name, status: 'warn', detail: `${detail}; not there: ${missing.join(', ')}` }
+    const prestartAs = c.prestartAs ?? DEFAULT_PRESTART_AS;
+    const detail = `${c.file}: runtime ${runtime}; hooks folders ${(c.hooksDirs ?? ['(default)']).join(', ')}; prestart as ${prestartAs}`;
+    const podman = hostPodman();
+    const differs =
+      typeof podman !== 'string' && podman.prestartAs !== prestartAs
+        ? `podman ${podman.version} here injects prestart as ${podman.prestartAs}: set "prestartAs": "${podman.prestartAs}"`
+        : undefined;
+    const problems = [...(missing.length ? [`not there: ${missing.join(', ')}`] : []), ...(differs ? [differs] : [])];
+    return problems.length
+      ? { name, status: 'warn', detail: `${detail}; ${problems.join('; ')}` }
       : { name, status: 'ok', detail };
   } catch (e) {
     return { name, status: 'fail', detail: `${messageOf(e)} (ocihooks-runtime refuses every call)` };
