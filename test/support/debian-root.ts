@@ -135,7 +135,9 @@ function lock(dir: string): () => void {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
     const holder = Number(fs.readFileSync(path.join(lockDir, 'pid'), { encoding: 'utf8', flag: 'a+' }) || 0);
-    if (holder && !alive(holder)) fs.rmSync(lockDir, { recursive: true, force: true });
+    // A holder that died, or one that died between making the folder and writing its pid.
+    const age = Date.now() - (fs.statSync(lockDir, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+    if ((holder && !alive(holder)) || (!holder && age > 60_000)) fs.rmSync(lockDir, { recursive: true, force: true });
     else if (i > 6000) throw new Error(`${lockDir}: held by pid ${holder} for 10 minutes`);
     else sleep(100);
   }

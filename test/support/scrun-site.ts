@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DebianRoot, debianRoot } from './debian-root';
 import { DebianSession, describeProcesses, startDebianSession } from './debian-session';
-import { BIN, ROOT, type Run, tmpDir } from './e2e';
+import { BIN, ROOT, type Run, ok, requireTool, tmpDir } from './e2e';
 import { TEST_USER, ensureTestUser } from './test-user';
 
 /** What the root holds: scrun is in slurm-client; node (bound from the host) needs libstdc++. */
@@ -70,7 +70,7 @@ function imageTar(dir: string): string {
   const rootfs = path.join(dir, 'image-rootfs');
   const bin = path.join(rootfs, 'usr/bin');
   fs.mkdirSync(bin, { recursive: true });
-  fs.copyFileSync('/bin/busybox', path.join(bin, 'busybox'));
+  fs.copyFileSync(requireTool('busybox'), path.join(bin, 'busybox'));
   fs.chmodSync(path.join(bin, 'busybox'), 0o755);
   for (const a of ['sh', 'cat', 'ls', 'echo', 'env', 'id', 'true', 'false', 'sleep', 'grep', 'test'])
     fs.symlinkSync('busybox', path.join(bin, a));
@@ -97,7 +97,7 @@ export function startScrunSite(o: {
       `the ${root.suite} root has Slurm ${slurm} and podman ${podmanVersion}; the scrun tests are for 24.11 and 5`,
     );
   const uid = ensureTestUser();
-  const gid = Number(fs.statSync(`/home/${TEST_USER}`).gid);
+  const gid = Number(ok('id', ['-g', TEST_USER]).trim());
   const dir = tmpDir('scrun');
   fs.chmodSync(dir, 0o755);
   const work = tmpDir('scrun-session');
@@ -138,7 +138,7 @@ export function startScrunSite(o: {
     const install = session.exec(node, [BIN('ocihooks'), 'install', '--prefix', prefix, '--hooks-dir', hooksDir]);
     if (install.status !== 0)
       throw new Error(
-        `ocihooks install in the ${root.suite} root failed: ${install.stderr.trim().split('\n').slice(-3).join(' | ')}`,
+        `ocihooks install in the ${root.suite} root failed: ${install.stderr.split('\n').find((l) => /error/i.test(l)) ?? install.stderr.trim().split('\n').slice(-3).join(' | ')}`,
       );
     installOutput = install.stdout;
     for (const [name, content] of Object.entries(o.hooks({ dir, prefix })))
