@@ -80,18 +80,25 @@ function startContainerd(enableCdi: boolean): void {
   cri = criClient(sess.file(SOCKET));
 }
 
-function stopContainerd(): void {
+/** Stops containerd (TERM, KILL after 10 s), waiting without blocking: our connection must close first. */
+async function stopContainerd(): Promise<void> {
   cri?.close();
   cri = undefined;
   if (!containerd) return;
-  process.kill(containerd, 'SIGTERM');
-  for (let i = 0; i < 100; i++) {
+  const alive = () => {
     try {
       process.kill(containerd, 0);
+      return true;
     } catch {
-      break;
+      return false;
     }
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+  };
+  process.kill(containerd, 'SIGTERM');
+  for (let i = 0; i < 100 && alive(); i++) await new Promise((r) => setTimeout(r, 100));
+  if (alive()) {
+    process.stderr.write(`containerd 1.7 CRI: containerd ${containerd} did not stop in 10 s; killed\n`);
+    process.kill(containerd, 'SIGKILL');
+    for (let i = 0; i < 50 && alive(); i++) await new Promise((r) => setTimeout(r, 100));
   }
   fs.rmSync((s as EnginesSession).file(SOCKET), { force: true });
   containerd = 0;
@@ -177,8 +184,8 @@ beforeAll(() => {
   );
 }, 600_000);
 
-afterAll(() => {
-  stopContainerd();
+afterAll(async () => {
+  await stopContainerd();
   s?.stop();
   const left = removeCgroup(CGROUP);
   if (left.length) process.stderr.write(`containerd 1.7 CRI: ${left.join('; ')}\n`);
@@ -268,8 +275,8 @@ describe('containerd 1.7 CRI with enable_cdi = true', () => {
 });
 
 describe('containerd 1.7 CRI with enable_cdi = false', () => {
-  beforeAll(() => {
-    stopContainerd();
+  beforeAll(async () => {
+    await stopContainerd();
     startContainerd(false);
   }, 60_000);
 
