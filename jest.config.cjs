@@ -22,7 +22,7 @@ module.exports = {
       ...common,
       displayName: 'e2e-one-process-per-hook',
       roots: ['<rootDir>/test/e2e'],
-      testMatch: ['**/{admin-cli,docker-containerd,slurm,scrun}.test.ts'],
+      testMatch: ['**/{admin-cli,docker-containerd,slurm,scrun,podman5,docker26,containerd-cri}.test.ts'],
       setupFiles: ['<rootDir>/test/support/one-process-per-hook.cjs'],
     },
   ],

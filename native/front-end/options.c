@@ -6,6 +6,8 @@
 
 /* --annotation's value: KEY=VALUE with a key. */
 static int annotation_ok(const char *a) { return a[0] != '=' && has_char(a, '='); }
+/* --prestart-as's value: one the wrapper knows (hooksd/prestart.ts). */
+static int prestart_ok(const char *a) { return same(a, "createRuntime") || same(a, "prestart"); }
 
 static char config_text[65536];
 static char runtime_from_file[4096];
@@ -45,6 +47,7 @@ struct wrapper_options read_wrapper_options(void) {
       if (same(want, "--runtime")) o.runtime = a, o.runtime_given = 1;
       if (same(want, "--root-per-user")) o.per_user = a;
       if (same(want, "--annotation") && !annotation_ok(a)) to_wrapper();
+      if (same(want, "--prestart-as") && !prestart_ok(a)) to_wrapper();
       want = 0, o.n++;
       continue;
     }
@@ -58,9 +61,12 @@ struct wrapper_options read_wrapper_options(void) {
       o.n++;
     } else if (starts(a, "--root-per-user=")) {
       o.per_user = a + 16, o.n++;
+    } else if (starts(a, "--prestart-as=")) {
+      if (!prestart_ok(a + 14)) to_wrapper();
+      o.n++;
     } else if (starts(a, "--hooks-dir=") || starts(a, "--log-file=") || starts(a, "--cdi-spec-dir=")) {
       o.n++;
-    } else if (same(a, "--runtime") || same(a, "--hooks-dir") || same(a, "--annotation") || same(a, "--log-file") || same(a, "--cdi-spec-dir") || same(a, "--root-per-user")) {
+    } else if (same(a, "--runtime") || same(a, "--hooks-dir") || same(a, "--annotation") || same(a, "--log-file") || same(a, "--cdi-spec-dir") || same(a, "--root-per-user") || same(a, "--prestart-as")) {
       want = a, o.n++;
     } else if (same(a, "--ocihooks-help") || same(a, "--ocihooks-version")) {
       to_wrapper();

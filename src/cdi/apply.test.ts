@@ -425,3 +425,130 @@ test.each([
 ])("Go's filepath.Clean(%p) = %p", (p, clean) => {
   expect(cleanPath(p)).toBe(clean);
 });
+
+describe("edits the config already has (the engine's own CDI applied the device first) change nothing", () => {
+  /** A config as containerd 1.7 with enable_cdi gives runc, /dev/accdev0 (from /dev/null) applied. */
+  const applied = {
+    process: { args: ['sh'], env: ['PATH=/usr/bin', 'ACC_VISIBLE=0'], user: { uid: 0, gid: 0, additionalGids: [44] } },
+    mounts: [
+      { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
+      {
+        destination: '/dev',
+        type: 'tmpfs',
+        source: 'tmpfs',
+        options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'],
+      },
+      { destination: '/opt/acc', source: '/some/host/path1', options: ['ro', 'bind'] },
+      { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec'] },
+      { destination: '/etc/hosts', type: 'bind', source: '/var/lib/c/hosts', options: ['rbind', 'rprivate', 'rw'] },
+    ],
+    hooks: { createContainer: [{ path: '/usr/bin/acc-hook', args: ['acc-hook', 'setup'] }] },
+    linux: {
+      devices: [{ path: '/dev/accdev0', type: 'c', major: 1, minor: 3, fileMode: 0o666, uid: 0, gid: 0 }],
+      resources: {
+        devices: [
+          { allow: false, access: 'rwm' },
+          { allow: true, type: 'c', major: 1, minor: 3, access: 'rwm' },
+        ],
+      },
+    },
+  };
+  const accEdits = e({
+    env: ['ACC_VISIBLE=0'],
+    deviceNodes: [{ path: '/dev/accdev0', hostPath: '/dev/null' }],
+    mounts: [{ hostPath: '/some/host/path1', containerPath: '/opt/acc', options: ['ro', 'bind'] }],
+    hooks: [{ hookName: 'createContainer', path: '/usr/bin/acc-hook', args: ['acc-hook', 'setup'] }],
+    additionalGids: [44],
+  });
+
+  test('the whole device applied again: the config as it was (no second rule, no mount moved past /etc/hosts, no second hook)', () => {
+    expect(applyContainerEdits(applied, accEdits, host)).toEqual(applied);
+  });
+
+  test.each<[string, Json, ContainerEdits, Json]>([
+    [
+      'the node there with another mode and owner: kept as the engine made it',
+      { linux: { devices: [{ path: '/dev/accdev0', type: 'c', major: 1, minor: 3, fileMode: 0o600, uid: 5 }] } },
+      e({ deviceNodes: [{ path: '/dev/accdev0', hostPath: '/dev/null' }] }),
+      {
+        linux: {
+          devices: [{ path: '/dev/accdev0', type: 'c', major: 1, minor: 3, fileMode: 0o600, uid: 5 }],
+          resources: { devices: [nullRule] },
+        },
+      },
+    ],
+    [
+      'the node there with other numbers: replaced, as the reference does',
+      { linux: { devices: [{ path: '/dev/accdev0', type: 'c', major: 1, minor: 5 }] } },
+      e({ deviceNodes: [{ path: '/dev/accdev0', hostPath: '/dev/null' }] }),
+      { linux: { devices: [{ ...nullDevice, path: '/dev/accdev0' }], resources: { devices: [nullRule] } } },
+    ],
+    [
+      'a privileged container (allow a rwm): the node, no rule',
+      { linux: { resources: { devices: [{ allow: true, access: 'rwm' }] } } },
+      e({ deviceNodes: [{ path: '/dev/null' }] }),
+      { linux: { devices: [nullDevice], resources: { devices: [{ allow: true, access: 'rwm' }] } } },
+    ],
+    [
+      'allowed, then denied by a later rule: the rule again, at the end',
+      { linux: { resources: { devices: [nullRule, { allow: false, type: 'c', major: 1, minor: 3, access: 'rwm' }] } } },
+      e({ deviceNodes: [{ path: '/dev/null' }] }),
+      {
+        linux: {
+          devices: [nullDevice],
+          resources: { devices: [nullRule, { allow: false, type: 'c', major: 1, minor: 3, access: 'rwm' }, nullRule] },
+        },
+      },
+    ],
+    [
+      'permissions "none" applied twice: its one empty rule',
+      { linux: { devices: [nullDevice], resources: { devices: [{ ...nullRule, access: '' }] } } },
+      e({ deviceNodes: [{ path: '/dev/null', permissions: 'none' }] }),
+      { linux: { devices: [nullDevice], resources: { devices: [{ ...nullRule, access: '' }] } } },
+    ],
+    [
+      'the same mount among others of its depth: it stays, nothing is re-sorted',
+      { mounts: [m(1, '/a/b'), m(2, '/x/y'), m(3, '/c'), m(4, '/d/e')] },
+      e({ mounts: [cm(2, '/x/y')] }),
+      { mounts: [m(1, '/a/b'), m(2, '/x/y'), m(3, '/c'), m(4, '/d/e')] },
+    ],
+    [
+      'the same destination with other options: replaced and sorted, as the reference does',
+      { mounts: [m(1, '/a/b'), m(2, '/x/y'), m(3, '/c')] },
+      e({ mounts: [cm(2, '/x/y', { options: ['ro'] })] }),
+      { mounts: [m(3, '/c'), m(1, '/a/b'), m(2, '/x/y', { options: ['ro'] })] },
+    ],
+    [
+      'the same hook: once; the same path with other args: added',
+      { hooks: { createRuntime: [{ path: '/bin/h', args: ['h', '1'] }] } },
+      e({
+        hooks: [
+          { hookName: 'createRuntime', path: '/bin/h', args: ['h', '1'] },
+          { hookName: 'createRuntime', path: '/bin/h', args: ['h', '2'] },
+        ],
+      }),
+      {
+        hooks: {
+          createRuntime: [
+            { path: '/bin/h', args: ['h', '1'] },
+            { path: '/bin/h', args: ['h', '2'] },
+          ],
+        },
+      },
+    ],
+    [
+      'a user namespace: the mount with idmap, as the engine wrote it, stays',
+      {
+        linux: { namespaces: [{ type: 'user' }] },
+        mounts: [m(1, '/opt/x', { type: 'bind', options: ['bind', 'idmap'] }), m(2, '/etc/hosts')],
+      },
+      e({ mounts: [cm(1, '/opt/x', { type: 'bind', options: ['bind'] })] }),
+      {
+        linux: { namespaces: [{ type: 'user' }] },
+        mounts: [m(1, '/opt/x', { type: 'bind', options: ['bind', 'idmap'] }), m(2, '/etc/hosts')],
+      },
+    ],
+  ])('%s', (_name, config, edits, expected) => {
+    expect(applyContainerEdits(config, edits, host)).toEqual(expected);
+  });
+});

@@ -4,10 +4,16 @@
  * nodes (missing numbers and mode filled from the host node, owner from the process user, a cgroup
  * rule for b and c nodes), net devices, mounts (then every mount sorted by container path depth,
  * stably), hooks, intelRdt, additional gids (0 skipped, no duplicates).
+ * Where the reference would apply an edit the config had before — an engine's own CDI applied the
+ * same device first — nothing changes (present.ts): the node with the same numbers is kept as it
+ * is, a rule the config's device list already implies is not added, the same mount stays where it
+ * is (and nothing is re-sorted), the same hook is not added again. Within one application the
+ * reference's own repetitions stay (two nodes of the same numbers: two rules).
  */
 import type { HostNodes } from '../core/host-view';
 import type { Json } from '../core/json';
 import type { CdiDeviceNode, CdiMount, ContainerEdits } from './edits';
+import { deviceAllowed, hasAllowRule, hasDeviceNode, hasHook, hasMountEntry } from './present';
 
 /** A refusal while applying edits, in the reference's words. */
 export class CdiApplyError extends Error {
@@ -93,8 +99,19 @@ function applyEnv(config: Json, env: string[]): void {
   }
 }
 
-function applyDeviceNode(config: Json, n: CdiDeviceNode, host: HostNodes): void {
+function applyDeviceNode(config: Json, had: Json, n: CdiDeviceNode, host: HostNodes): void {
   const f = fillMissingInfo(n, host);
+  const access = cgroupAccess(f.permissions);
+  // "none" permissions: the reference still writes a rule (with no access); once is enough.
+  const rule =
+    (f.type === 'b' || f.type === 'c') &&
+    (access === ''
+      ? !hasAllowRule(had, f.type, f.major, f.minor, access)
+      : !deviceAllowed(had, f.type, f.major, f.minor, access));
+  if (hasDeviceNode(had, f)) {
+    if (rule) addRule(config, f, access);
+    return;
+  }
   const dev: Json = { path: f.path, type: f.type, major: f.major, minor: f.minor };
   if (f.fileMode !== undefined) dev.fileMode = f.fileMode;
   const user = config.process?.user;
@@ -109,16 +126,13 @@ function applyDeviceNode(config: Json, n: CdiDeviceNode, host: HostNodes): void 
   const again = devices.findIndex((d) => d.path === f.path);
   if (again >= 0) devices[again] = dev;
   else devices.push(dev);
-  if (f.type === 'b' || f.type === 'c') {
-    config.linux.resources ??= {};
-    (config.linux.resources.devices ??= []).push({
-      allow: true,
-      type: f.type,
-      major: f.major,
-      minor: f.minor,
-      access: cgroupAccess(f.permissions),
-    });
-  }
+  if (rule) addRule(config, f, access);
+}
+
+function addRule(config: Json, f: FilledNode, access: string): void {
+  config.linux ??= {};
+  config.linux.resources ??= {};
+  (config.linux.resources.devices ??= []).push({ allow: true, type: f.type, major: f.major, minor: f.minor, access });
 }
 
 /** With a user namespace, bind mounts get "idmap" ("ridmap" for rbind) unless they say one already. */
@@ -132,36 +146,41 @@ function withIdMap(m: CdiMount): string[] | undefined {
   return opt ? [...(m.options ?? []), opt] : m.options;
 }
 
-function applyMounts(config: Json, mounts: CdiMount[]): void {
+function applyMounts(config: Json, had: Json, mounts: CdiMount[]): void {
   if (!mounts.length) return;
   const userns = (config.linux?.namespaces ?? []).some((ns: Json) => ns.type === 'user');
   const list: Json[] = (config.mounts ??= []);
+  let added = false;
   for (const m of mounts) {
-    const existing = list.findIndex((x) => x.destination === m.containerPath);
-    if (existing >= 0) list.splice(existing, 1);
     const options = userns ? withIdMap(m) : m.options;
-    list.push({
+    const entry = {
       destination: m.containerPath,
       ...(m.type ? { type: m.type } : {}),
       source: m.hostPath,
       ...(options ? { options } : {}),
-    });
+    };
+    if (hasMountEntry(had, entry)) continue;
+    const existing = list.findIndex((x) => x.destination === m.containerPath);
+    if (existing >= 0) list.splice(existing, 1);
+    list.push(entry);
+    added = true;
   }
   // Array.prototype.sort is stable: mounts of equal depth keep their order.
-  list.sort((a, b) => mountDepth(a.destination) - mountDepth(b.destination));
+  if (added) list.sort((a, b) => mountDepth(a.destination) - mountDepth(b.destination));
 }
 
 /** A new config with the edits applied (the input is not changed); throws CdiApplyError. */
 export function applyContainerEdits(input: Json, edits: ContainerEdits, host: HostNodes): Json {
   const config: Json = structuredClone(input);
   applyEnv(config, edits.env);
-  for (const n of edits.deviceNodes) applyDeviceNode(config, n, host);
+  for (const n of edits.deviceNodes) applyDeviceNode(config, input, n, host);
   for (const d of edits.netDevices) {
     config.linux ??= {};
     (config.linux.netDevices ??= {})[d.hostInterfaceName] = { name: d.name };
   }
-  applyMounts(config, edits.mounts);
+  applyMounts(config, input, edits.mounts);
   for (const h of edits.hooks) {
+    if (hasHook(input, h)) continue;
     config.hooks ??= {};
     (config.hooks[h.hookName] ??= []).push({
       path: h.path,

@@ -3,7 +3,9 @@
  * container and a host made of a table. createContainer plans and precreate configs are compared
  * with golden files (testdata/); refusals with their exact line.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { OciConfig } from '../core/oci';
 import { Registry, ResolvedDevice, loadSpecFile, resolveDevices } from '../cdi/registry';
 import { CdiSpec, validateCdiSpec } from '../cdi/spec';
 import { UsageError } from '../core/errors';
@@ -173,6 +175,132 @@ test('a device requested twice is given once (the reference appends its edits tw
   ).toEqual([{ allow: true, type: 'c', major: 195, minor: 0, access: 'rwm' }]);
   expect(out.hooks.createContainer).toHaveLength(1);
   expect(out.hooks.prestart).toHaveLength(1);
+});
+
+describe("createContainer on a config that already has the devices (the engine's CDI or our precreate applied them)", () => {
+  const precreated = JSON.parse(
+    fs.readFileSync(path.join(__dirname, 'testdata', 'precreate-one-gpu.json'), 'utf8'),
+  ) as Partial<OciConfig>;
+
+  test('the config precreate wrote for gpu=0: nothing to do, nothing deferred', () => {
+    const plan = planGpuCreateContainer(fakeContainer(precreated), selection(['nvidia.com/gpu=0']), host);
+    expect({ actions: plan.actions, deferred: plan.deferred }).toEqual({ actions: [], deferred: [] });
+  });
+
+  test('the same config asked for gpu=1 too: only what gpu=1 adds', () => {
+    const plan = planGpuCreateContainer(
+      fakeContainer(precreated),
+      selection(['nvidia.com/gpu=0', 'nvidia.com/gpu=1']),
+      host,
+    );
+    expect({ actions: plan.actions, deferred: plan.deferred }).toEqual({
+      actions: [
+        {
+          action: 'device',
+          source: '/dev/nvidia1',
+          destination: '/dev/nvidia1',
+          type: 'c',
+          major: 195,
+          minor: 1,
+          access: 'rwm',
+          node: { fileMode: 0o660, uid: 1000, gid: 44 },
+        },
+        { action: 'allow-devices', rules: [{ type: 'c', major: 195, minor: 1, access: 'rwm' }] },
+      ],
+      deferred: [],
+    });
+  });
+
+  test.each<[string, Partial<OciConfig>, object[]]>([
+    [
+      'the node without its rule: only the rule',
+      { linux: { devices: [{ path: '/dev/x', type: 'c', major: 195, minor: 0 }] } as never },
+      [{ action: 'allow-devices', rules: [{ type: 'c', major: 195, minor: 0, access: 'rwm' }] }],
+    ],
+    [
+      'the rule without the node: only the node',
+      { linux: { resources: { devices: [{ allow: true, type: 'c', major: 195, minor: 0, access: 'rwm' }] } } },
+      [
+        {
+          action: 'device',
+          source: '/dev/nvidia0',
+          destination: '/dev/x',
+          type: 'c',
+          major: 195,
+          minor: 0,
+          access: 'rwm',
+        },
+      ],
+    ],
+    [
+      'a node of other numbers at the path: the node and the rule',
+      { linux: { devices: [{ path: '/dev/x', type: 'c', major: 195, minor: 7 }] } as never },
+      [
+        {
+          action: 'device',
+          source: '/dev/nvidia0',
+          destination: '/dev/x',
+          type: 'c',
+          major: 195,
+          minor: 0,
+          access: 'rwm',
+        },
+        { action: 'allow-devices', rules: [{ type: 'c', major: 195, minor: 0, access: 'rwm' }] },
+      ],
+    ],
+    [
+      'the mount read-write where the spec says read-only: bound again, read-only',
+      {
+        linux: {
+          devices: [{ path: '/dev/x', type: 'c', major: 195, minor: 0 }],
+          resources: { devices: [{ allow: true, type: 'c', major: 195, minor: 0, access: 'rwm' }] },
+        } as never,
+        mounts: [
+          { destination: '/usr/bin/nvidia-smi', type: 'bind', source: '/usr/bin/nvidia-smi', options: ['rbind', 'rw'] },
+        ],
+      },
+      [
+        {
+          action: 'bind',
+          source: '/usr/bin/nvidia-smi',
+          destination: '/usr/bin/nvidia-smi',
+          kind: 'file',
+          readonly: true,
+        },
+      ],
+    ],
+  ])('%s', (_name, config, actions) => {
+    const registry = registryOf(
+      validateCdiSpec(
+        {
+          cdiVersion: '0.6.0',
+          kind: 'acc.example/dev',
+          devices: [
+            {
+              name: 'x',
+              containerEdits: {
+                deviceNodes: [{ path: '/dev/x', hostPath: '/dev/nvidia0' }],
+                ...((config.mounts ?? []).length
+                  ? {
+                      mounts: [
+                        {
+                          hostPath: '/usr/bin/nvidia-smi',
+                          containerPath: '/usr/bin/nvidia-smi',
+                          options: ['ro', 'bind'],
+                        },
+                      ],
+                    }
+                  : {}),
+              },
+            },
+          ],
+        },
+        '/etc/cdi/acc.json',
+      ),
+    );
+    const sel = { requested: ['acc.example/dev=x'], devices: resolveDevices(registry, ['acc.example/dev=x']) };
+    expect(planGpuCreateContainer(fakeContainer(config), sel, host).actions).toEqual(actions);
+  });
 });
 
 describe('GPU refusals', () => {

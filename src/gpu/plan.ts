@@ -6,6 +6,10 @@
  * cgroup rule per b/c node with the access of its permissions, bind mounts ordered by container
  * path depth, and the spec's createContainer hooks. What needs the runtime (env, gids, other
  * hook stages, other mount types, netDevices, intelRdt) is listed as deferred: precreate makes it.
+ * What config.json already has — the engine's own CDI applied the same device, or our precreate
+ * hook did — runc has made: the node with the same numbers, a cgroup rule the config implies, the
+ * same bind mount and the same createContainer hook are left out of the plan, and an edit the
+ * config already has is not deferred (cdi/present.ts).
  */
 import { cgroupAccess, mountDepth } from '../cdi/apply';
 import type { Action, DeviceAction, DeviceAllow } from '../core/actions';
@@ -14,6 +18,16 @@ import type { HostView } from '../core/host-view';
 import { Plan, PlanInput, newPlan } from '../core/plan';
 import { GpuSelection, fillNode, lastByKey, selectedEdits } from './edits';
 import type { CdiMount } from '../cdi/spec';
+import {
+  deviceAllowed,
+  hasAdditionalGid,
+  hasBindMount,
+  hasDeviceNode,
+  hasEnv,
+  hasHook,
+  hasMountEntry,
+} from '../cdi/present';
+import type { Json } from '../core/json';
 
 /** The process user's ids, which the reference gives device nodes that name no owner. */
 function processUser(p: PlanInput): { uid?: number; gid?: number } {
@@ -31,11 +45,16 @@ function deviceActions(
   host: HostView,
 ): { actions: DeviceAction[]; rules: DeviceAllow[] } {
   const user = processUser(p);
+  const config = p.bundle.config as Json;
   const actions: DeviceAction[] = [];
   const rules: DeviceAllow[] = [];
   for (const n of lastByKey(selectedEdits(sel.devices).deviceNodes, (d) => d.path)) {
     const f = fillNode(n, host);
     const type = f.type as DeviceAction['type'];
+    const access = cgroupAccess(f.permissions);
+    const allowed = access === '' || deviceAllowed(config, type, f.major, f.minor, access);
+    if ((type === 'c' || type === 'b') && !allowed) rules.push({ type, major: f.major, minor: f.minor, access });
+    if (hasDeviceNode(config, f)) continue;
     const hostNode = host.lstatNode(f.hostPath);
     const uid = f.uid ?? user.uid;
     const gid = f.gid ?? user.gid;
@@ -45,7 +64,6 @@ function deviceActions(
       hostNode.major === f.major &&
       hostNode.minor === f.minor &&
       (f.fileMode === undefined || f.fileMode === hostNode.mode);
-    const access = cgroupAccess(f.permissions);
     actions.push({
       action: 'device',
       source: f.hostPath,
@@ -64,20 +82,21 @@ function deviceActions(
             },
           }),
     });
-    if ((type === 'c' || type === 'b') && access !== '') rules.push({ type, major: f.major, minor: f.minor, access });
   }
   return { actions, rules };
 }
 
 export function planGpuCreateContainer(p: PlanInput, sel: GpuSelection, host: HostView): Plan {
   const edits = selectedEdits(sel.devices);
+  const config = p.bundle.config as Json;
   const deferred: string[] = [];
   const { actions: devices, rules } = deviceActions(p, sel, host);
   const actions: Action[] = [...devices];
   const binds: Action[] = [];
   for (const m of lastByKey(edits.mounts, (x) => x.containerPath)) {
     if (!isBindMount(m)) {
-      deferred.push(`mount ${m.containerPath} of type ${m.type}: needs precreate`);
+      const entry = { destination: m.containerPath, type: m.type, source: m.hostPath, options: m.options };
+      if (!hasMountEntry(config, entry)) deferred.push(`mount ${m.containerPath} of type ${m.type}: needs precreate`);
       continue;
     }
     if (!m.hostPath.startsWith('/'))
@@ -86,6 +105,7 @@ export function planGpuCreateContainer(p: PlanInput, sel: GpuSelection, host: Ho
     if (d.kind === 'missing' || d.kind === 'other')
       throw new UsageError(`CDI mount ${m.containerPath}: host path ${m.hostPath}: ${d.detail}`);
     const readonly = (m.options ?? []).some((o) => o === 'ro' || o === 'readonly');
+    if (hasBindMount(config, m.hostPath, m.containerPath, readonly)) continue;
     binds.push({
       action: 'bind',
       source: m.hostPath,
@@ -102,6 +122,7 @@ export function planGpuCreateContainer(p: PlanInput, sel: GpuSelection, host: Ho
   actions.push(...binds);
   if (rules.length) actions.push({ action: 'allow-devices', rules });
   for (const h of edits.hooks) {
+    if (hasHook(config, h)) continue;
     if (h.hookName !== 'createContainer') {
       deferred.push(`hook ${h.path} for stage ${h.hookName}: needs precreate`);
       continue;
@@ -116,9 +137,13 @@ export function planGpuCreateContainer(p: PlanInput, sel: GpuSelection, host: Ho
       timeoutMs: (h.timeout ?? 30) * 1000,
     });
   }
-  for (const e of edits.env) deferred.push(`env ${e}: needs precreate`);
-  for (const g of edits.additionalGids) if (g !== 0) deferred.push(`additional gid ${g}: needs precreate`);
-  for (const nd of edits.netDevices) deferred.push(`net device ${nd.hostInterfaceName}: needs precreate`);
-  if (edits.intelRdt) deferred.push('intelRdt: needs precreate');
+  for (const e of edits.env) if (!hasEnv(config, e)) deferred.push(`env ${e}: needs precreate`);
+  for (const g of edits.additionalGids)
+    if (g !== 0 && !hasAdditionalGid(config, g)) deferred.push(`additional gid ${g}: needs precreate`);
+  for (const nd of edits.netDevices)
+    if (config.linux?.netDevices?.[nd.hostInterfaceName]?.name !== nd.name)
+      deferred.push(`net device ${nd.hostInterfaceName}: needs precreate`);
+  if (edits.intelRdt && JSON.stringify(config.linux?.intelRdt) !== JSON.stringify(edits.intelRdt))
+    deferred.push('intelRdt: needs precreate');
   return newPlan('gpu', p, actions, deferred);
 }

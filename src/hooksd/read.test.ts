@@ -138,26 +138,34 @@ describe('folders (read_test.go, hooks_test.go)', () => {
     );
   });
 
-  test('TestGoodNew: case-insensitive order, each hook in its stages', () => {
-    const hook = (timeout: number, stages: string[]) =>
-      JSON.stringify({ version: '1.0.0', hook: { path: SH, timeout }, when: { always: true }, stages });
-    const r = readHooksDirs([
-      folder({
-        '01-my-hook.json': hook(1, ['prestart', 'poststart', 'poststop']),
-        '01-UPPERCASE.json': hook(2, ['prestart']),
-        '02-another-hook.json': hook(3, ['prestart']),
-      }),
-    ]);
-    const m = matchHooks(r.hooks, { annotations: {}, hasBindMounts: false });
-    expect(
-      Object.fromEntries(Object.entries(m).map(([stage, hooks]) => [stage, hooks.map((h) => h.hook.timeout)])),
-    ).toEqual({ prestart: [1, 2, 3], poststart: [1], poststop: [1] });
-  });
+  test.each([
+    ['prestart', 'v0.50.1', 'prestart'],
+    ['createRuntime', 'v0.62.2', 'createRuntime'],
+  ] as const)(
+    'TestGoodNew (%s: %s): case-insensitive order, each hook in its stages',
+    (prestartAs, _version, first) => {
+      const hook = (timeout: number, stages: string[]) =>
+        JSON.stringify({ version: '1.0.0', hook: { path: SH, timeout }, when: { always: true }, stages });
+      const r = readHooksDirs([
+        folder({
+          '01-my-hook.json': hook(1, ['prestart', 'poststart', 'poststop']),
+          '01-UPPERCASE.json': hook(2, ['prestart']),
+          '02-another-hook.json': hook(3, ['prestart']),
+        }),
+      ]);
+      const m = matchHooks(r.hooks, { annotations: {}, hasBindMounts: false }, prestartAs);
+      expect(
+        Object.fromEntries(Object.entries(m).map(([stage, hooks]) => [stage, hooks.map((h) => h.hook.timeout)])),
+      ).toEqual({ [first]: [1, 2, 3], poststart: [1], poststop: [1] });
+    },
+  );
 
   test('TestBrokenMatch: a command condition on a process without args refuses, naming the file', () => {
     const r = readHooksDirs([folder({ 'a.json': good({ when: { commands: ['^/bin/sh$'] } }) })]);
     expect(
-      failureOf(() => matchHooks(r.hooks, { annotations: {}, process: { args: [] }, hasBindMounts: false })),
+      failureOf(() =>
+        matchHooks(r.hooks, { annotations: {}, process: { args: [] }, hasBindMounts: false }, 'createRuntime'),
+      ),
     ).toEqual([MatchError, 'matching hook "a.json": process.args must have at least one entry']);
   });
 

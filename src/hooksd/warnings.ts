@@ -4,6 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { PrestartAs } from './prestart';
 import type { HookFile } from './read';
 import type { When } from './schema';
 
@@ -21,7 +22,7 @@ export function neverApplies(when: When): string | undefined {
   return undefined;
 }
 
-export function hookWarnings(f: HookFile): string[] {
+export function hookWarnings(f: HookFile, prestartAs: PrestartAs): string[] {
   const def = f.def;
   if (!def || f.status !== 'ok') return [];
   const out: string[] = [];
@@ -37,6 +38,10 @@ export function hookWarnings(f: HookFile): string[] {
   if (def.hook.timeout !== undefined && def.hook.timeout <= 0)
     out.push(`hook.timeout ${def.hook.timeout}: the hook is killed at once`);
   if (def.stages?.length === 0) out.push('stages is empty: the hook is never injected');
+  if (prestartAs === 'createRuntime' && def.stages?.includes('prestart') && def.stages.includes('createRuntime'))
+    out.push(
+      'stages has prestart and createRuntime: podman 5 injects prestart as createRuntime, so the hook runs twice there',
+    );
   const never = neverApplies(def.when);
   if (never) out.push(`when: ${never}`);
   return out;

@@ -22,6 +22,7 @@ test('a full file is read; arguments override it, annotations key by key', () =>
       annotations: { 'com.hooks.slurm.activate': 'true', a: '1' },
       logFile: '/var/log/w.log',
       cdiSpecDirs: ['/etc/cdi-node'],
+      prestartAs: 'prestart',
     }),
   );
   const config = readRuntimeConfig({ OCIHOOKS_RUNTIME_CONFIG: f });
@@ -31,6 +32,7 @@ test('a full file is read; arguments override it, annotations key by key', () =>
     annotations: { 'com.hooks.slurm.activate': 'true', a: '1' },
     logFile: '/var/log/w.log',
     cdiSpecDirs: ['/etc/cdi-node'],
+    prestartAs: 'prestart',
     file: f,
   });
   expect(parseWrapperOptions(['--root', '/r', 'state', 'c1'], config)).toEqual({
@@ -39,6 +41,7 @@ test('a full file is read; arguments override it, annotations key by key', () =>
     annotations: { 'com.hooks.slurm.activate': 'true', a: '1' },
     logFile: '/var/log/w.log',
     cdiSpecDirs: ['/etc/cdi-node'],
+    prestartAs: 'prestart',
     runtimeArgs: ['--root', '/r', 'state', 'c1'],
   });
   expect(
@@ -54,6 +57,8 @@ test('a full file is read; arguments override it, annotations key by key', () =>
         '/l',
         '--cdi-spec-dir',
         '/c',
+        '--prestart-as',
+        'createRuntime',
         '--',
         'run',
         'c1',
@@ -66,6 +71,7 @@ test('a full file is read; arguments override it, annotations key by key', () =>
     annotations: { 'com.hooks.slurm.activate': 'true', a: '2' },
     logFile: '/l',
     cdiSpecDirs: ['/c'],
+    prestartAs: 'createRuntime',
     runtimeArgs: ['run', 'c1'],
   });
 });
@@ -80,6 +86,7 @@ test.each([
   ['a misspelt field', '{"hooksDir": ["/h"]}', /^runtime config .*: .*hooksDir/],
   ['a field of the wrong type', '{"hooksDirs": "/h"}', /^runtime config .*: hooksDirs: expected array/],
   ['an empty runtime', '{"runtime": ""}', /^runtime config .*: runtime: /],
+  ['a prestartAs it does not know', '{"prestartAs": "podman4"}', /^runtime config .*: prestartAs: /],
 ])('%s is exit 2 naming the file and field', (_name, text, message) => {
   const f = text === null ? path.join(dir, 'nope.json') : file(`${_name.replace(/\W+/g, '-')}.json`, text);
   let err: unknown;

@@ -3,13 +3,14 @@
  * containerd's BinaryName and dockerd's runtime path take a path only, and Docker 20.10 splices
  * runtimeArgs into a shell line unquoted. /etc/ocihooks/runtime.json (or the file named by
  * OCIHOOKS_RUNTIME_CONFIG in the engine's environment) gives the runtime, the hooks folders,
- * annotations and the log file; arguments override it. A missing default file is no settings; a
+ * annotations, the log file and the podman reading of prestart; arguments override it. A missing default file is no settings; a
  * named file that is missing, or a file that is not valid, is exit 2 naming the file and field.
  */
 import * as fs from 'node:fs';
 import * as z from 'zod/mini';
 import { errorCode, UsageError, messageOf } from '../core/errors';
 import { parseJson, parseWith } from '../core/json';
+import { PRESTART_AS } from '../hooksd/prestart';
 
 export const DEFAULT_RUNTIME_CONFIG = '/etc/ocihooks/runtime.json';
 
@@ -21,6 +22,8 @@ export const runtimeConfigSchema = z.strictObject({
   logFile: z.optional(z.string().check(z.minLength(1))),
   /** Where the CDI specs are that the GPU hook reads (Slurm GPUs are matched to their devices there). */
   cdiSpecDirs: z.optional(z.array(z.string().check(z.minLength(1)))),
+  /** Where a hooks.d file's prestart goes: createRuntime as podman 5 (the default), prestart as podman 4. */
+  prestartAs: z.optional(z.enum(PRESTART_AS)),
 });
 
 export type RuntimeConfig = z.infer<typeof runtimeConfigSchema>;

@@ -9,6 +9,7 @@ import { messageOf } from '../core/errors';
 import { findHostProgram } from '../linux/programs';
 import { DEFAULT_RUNTIME_CONFIG, readRuntimeConfig } from './config-file';
 import { resolveRuntime } from './command-line/options';
+import { DEFAULT_PRESTART_AS, PrestartAs } from '../hooksd/prestart';
 import { checkOciConf } from './slurm/oci-conf';
 import {
   type SiteCheck,
@@ -20,7 +21,10 @@ import {
 } from './slurm/scrun/site';
 
 /** ocihooks-runtime's settings file as the wrapper will read it (in this environment). */
-export function runtimeConfigCheck(env: NodeJS.ProcessEnv): SiteCheck {
+export function runtimeConfigCheck(
+  env: NodeJS.ProcessEnv,
+  podman: { version: string; prestartAs: PrestartAs } | string,
+): SiteCheck {
   const name = 'runtime config';
   try {
     const c = readRuntimeConfig(env);
@@ -28,9 +32,15 @@ export function runtimeConfigCheck(env: NodeJS.ProcessEnv): SiteCheck {
       return { name, status: 'ok', detail: `none at ${DEFAULT_RUNTIME_CONFIG}: ocihooks-runtime uses its arguments` };
     const runtime = resolveRuntime(c.runtime ?? 'runc');
     const missing = (c.hooksDirs ?? []).filter((d) => !fs.existsSync(d));
-    const detail = `${c.file}: runtime ${runtime}; hooks folders ${(c.hooksDirs ?? ['(default)']).join(', ')}`;
-    return missing.length
-      ? { name, status: 'warn', detail: `${detail}; not there: ${missing.join(', ')}` }
+    const prestartAs = c.prestartAs ?? DEFAULT_PRESTART_AS;
+    const detail = `${c.file}: runtime ${runtime}; hooks folders ${(c.hooksDirs ?? ['(default)']).join(', ')}; prestart as ${prestartAs}`;
+    const differs =
+      typeof podman !== 'string' && podman.prestartAs !== prestartAs
+        ? `podman ${podman.version} here injects prestart as ${podman.prestartAs}: set "prestartAs": "${podman.prestartAs}"`
+        : undefined;
+    const problems = [...(missing.length ? [`not there: ${missing.join(', ')}`] : []), ...(differs ? [differs] : [])];
+    return problems.length
+      ? { name, status: 'warn', detail: `${detail}; ${problems.join('; ')}` }
       : { name, status: 'ok', detail };
   } catch (e) {
     return { name, status: 'fail', detail: `${messageOf(e)} (ocihooks-runtime refuses every call)` };

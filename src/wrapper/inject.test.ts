@@ -35,22 +35,28 @@ function hookFile(name: string, stages: string[], when: Omit<When, 'or'>, hookPa
 const read = (hooks: HookFile[]): HooksRead => ({ hooks, skipped: [], files: hooks });
 
 describe('injectHooks', () => {
-  test('matched hooks go to their stages in hooks.d order; others stay out; the input is not edited', () => {
-    const files = [
-      hookFile('10-slurm', ['createContainer'], { annotations: { slurm: 'true' } }),
-      hookFile('20-never', ['createContainer'], { always: false }),
-      hookFile('30-all', ['prestart', 'poststop'], { always: true }),
-    ];
-    const before = structuredClone(config);
-    const { config: out, added } = injectHooks(config, read(files), {}, '/b/config.json');
-    expect(out.hooks).toEqual({
-      poststop: [{ path: '/bin/cleanup' }, { path: '/opt/hooks/30-all', args: ['30-all'] }],
-      createContainer: [{ path: '/opt/hooks/10-slurm', args: ['10-slurm'] }],
-      prestart: [{ path: '/opt/hooks/30-all', args: ['30-all'] }],
-    });
-    expect(added).toEqual(['createContainer 10-slurm.json', 'prestart 30-all.json', 'poststop 30-all.json']);
-    expect(config).toEqual(before);
-  });
+  test.each([
+    ['createRuntime (podman 5, the default)', undefined, 'createRuntime'],
+    ['prestart (podman 4)', 'prestart', 'prestart'],
+  ] as const)(
+    'matched hooks go to their stages in hooks.d order; others stay out; the input is not edited; prestart as %s',
+    (_name, prestartAs, stage) => {
+      const files = [
+        hookFile('10-slurm', ['createContainer'], { annotations: { slurm: 'true' } }),
+        hookFile('20-never', ['createContainer'], { always: false }),
+        hookFile('30-all', ['prestart', 'poststop'], { always: true }),
+      ];
+      const before = structuredClone(config);
+      const { config: out, added } = injectHooks(config, read(files), {}, '/b/config.json', { prestartAs });
+      expect(out.hooks).toEqual({
+        poststop: [{ path: '/bin/cleanup' }, { path: '/opt/hooks/30-all', args: ['30-all'] }],
+        createContainer: [{ path: '/opt/hooks/10-slurm', args: ['10-slurm'] }],
+        [stage]: [{ path: '/opt/hooks/30-all', args: ['30-all'] }],
+      });
+      expect(added).toEqual(['createContainer 10-slurm.json', `${stage} 30-all.json`, 'poststop 30-all.json']);
+      expect(config).toEqual(before);
+    },
+  );
 
   test('--annotation values take part in matching and are written to the config', () => {
     const files = [hookFile('gpu', ['createContainer'], { annotations: { '^cdi\\.k8s\\.io/': '.' } })];

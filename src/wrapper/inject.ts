@@ -8,6 +8,7 @@ import { ActionError, UsageError, messageOf } from '../core/errors';
 import { Json, parseWith } from '../core/json';
 import { ociConfigSchema } from '../core/oci';
 import { matchHooks } from '../hooksd/match';
+import { DEFAULT_PRESTART_AS, PrestartAs } from '../hooksd/prestart';
 import type { HooksRead } from '../hooksd/read';
 import type { OciHook } from '../hooksd/schema';
 import { factsFromConfig } from '../hooksd/when';
@@ -54,6 +55,8 @@ export interface InjectOptions {
   precreateInProcess?: PrecreateInProcess;
   /** The installation's bin/ (beside the wrapper): runs of its hooks become one (chain.ts). */
   chainBin?: string;
+  /** Where a file's prestart goes (hooksd/prestart.ts); podman 5's createRuntime when not said. */
+  prestartAs?: PrestartAs;
 }
 
 export function injectHooks(
@@ -69,7 +72,7 @@ export function injectHooks(
   if (Object.keys(extraAnnotations).length) config.annotations = { ...(config.annotations ?? {}), ...extraAnnotations };
   let matched: ReturnType<typeof matchHooks>;
   try {
-    matched = matchHooks(read.hooks, factsFromConfig(parsed, extraAnnotations));
+    matched = matchHooks(read.hooks, factsFromConfig(parsed, extraAnnotations), opts.prestartAs ?? DEFAULT_PRESTART_AS);
   } catch (e) {
     throw new UsageError(`config ${configPath}: ${messageOf(e)}`, { cause: e });
   }

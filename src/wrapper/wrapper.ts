@@ -44,7 +44,7 @@ export function runWrapper(inv: Invocation, opts: InjectOptions = {}): void {
       for (const f of read.skipped)
         log.warn({ file: f.file, reason: f.error }, 'hooks.d file skipped, as podman skips it');
       const edit = slurmConfigEdit(o.cdiSpecDirs.length ? o.cdiSpecDirs : DEFAULT_CDI_DIRS, log, inv.env);
-      const added = rewriteBundleConfig(cmd.bundle, read, o.annotations, edit, opts);
+      const added = rewriteBundleConfig(cmd.bundle, read, o.annotations, edit, { ...opts, prestartAs: o.prestartAs });
       log.info({ bundle: cmd.bundle, runtime: runtimePath, added }, 'hooks injected');
       const optionsOnLine = argv.length !== o.runtimeArgs.length;
       updateNoMatchIndex({

@@ -154,12 +154,35 @@ describe('ocihooks validate', () => {
       JSON.stringify({ hook: '/bin/true', arguments: ['x'], cmds: ['.*/init$'], stages: ['prestart'] }),
     );
     const r = run(process.execPath, [OCIHOOKS(), 'validate', d]);
-    expect(r.stdout).toBe('2 file(s) checked: 0 podman would refuse, 0 it would skip, 0 with warnings\n');
+    // Read as this host's podman (Debian 12's 4.3.1) reads prestart.
+    expect(r.stdout).toBe(
+      '1 file(s) name prestart: injected as prestart (as podman 4.3.1 (/usr/bin/podman))\n' +
+        '2 file(s) checked: 0 podman would refuse, 0 it would skip, 0 with warnings\n',
+    );
     expect(r.status).toBe(0);
     const missing = run(process.execPath, [OCIHOOKS(), 'validate', path.join(d, 'nope')]);
     expect(missing.stderr).toBe(`ocihooks: validate: ${path.join(d, 'nope')}: no such file or directory\n`);
     expect(missing.status).toBe(2);
   });
+});
+
+test('validate --prestart-as createRuntime: a file naming prestart and createRuntime is warned of (podman 5 runs it twice)', () => {
+  const d = tmpDir('validate-prestart');
+  const both = path.join(d, 'both.json');
+  fs.writeFileSync(both, JSON.stringify({ ...good, stages: ['prestart', 'createRuntime'] }));
+  const podman5 = run(process.execPath, [OCIHOOKS(), 'validate', '--prestart-as', 'createRuntime', d]);
+  expect([podman5.status, podman5.stdout]).toEqual([
+    0,
+    `${both}: warning: stages has prestart and createRuntime: podman 5 injects prestart as createRuntime, so the hook runs twice there\n` +
+      '1 file(s) name prestart: injected as createRuntime (--prestart-as)\n' +
+      '1 file(s) checked: 0 podman would refuse, 0 it would skip, 1 with warnings\n',
+  ]);
+  const podman4 = run(process.execPath, [OCIHOOKS(), 'validate', '--prestart-as', 'prestart', d]);
+  expect([podman4.status, podman4.stdout]).toEqual([
+    0,
+    '1 file(s) name prestart: injected as prestart (--prestart-as)\n' +
+      '1 file(s) checked: 0 podman would refuse, 0 it would skip, 0 with warnings\n',
+  ]);
 });
 
 describe('ocihooks install', () => {
@@ -195,7 +218,12 @@ describe('ocihooks install', () => {
     expect(inst.stderr).toBe('');
     expect(inst.status).toBe(0);
     // The wrapper's settings for docker and containerd, and what to add to their configuration.
-    expect(JSON.parse(fs.readFileSync(runtimeConfig, 'utf8'))).toEqual({ runtime: 'runc', hooksDirs: [hooksDir] });
+    // prestart as this host's podman (4.3) reads it.
+    expect(JSON.parse(fs.readFileSync(runtimeConfig, 'utf8'))).toEqual({
+      runtime: 'runc',
+      hooksDirs: [hooksDir],
+      prestartAs: 'prestart',
+    });
     expect(inst.stdout).toContain(
       `/etc/docker/daemon.json:  { "runtimes": { "ocihooks": { "path": "${path.join(prefix, 'bin', 'ocihooks-runtime')}" } } }`,
     );
@@ -210,8 +238,27 @@ describe('ocihooks install', () => {
       .stdout.split('\n')
       .find((l) => l.includes('runtime config'));
     expect(doctorRuntime).toMatch(
-      new RegExp(`^ok    runtime config: ${runtimeConfig}: runtime /\\S+/runc; hooks folders ${hooksDir}$`),
+      new RegExp(
+        `^ok    runtime config: ${runtimeConfig}: runtime /\\S+/runc; hooks folders ${hooksDir}; prestart as prestart$`,
+      ),
     );
+    // A file that reads prestart otherwise than this host's podman: doctor says what to set.
+    const podman5Config = path.join(base, 'podman5.json');
+    fs.writeFileSync(
+      podman5Config,
+      JSON.stringify({ runtime: 'runc', hooksDirs: [hooksDir], prestartAs: 'createRuntime' }),
+    );
+    const differs = run(process.execPath, [OCIHOOKS(), 'doctor', '--hooks-dir', hooksDir], {
+      env: { ...process.env, OCIHOOKS_RUNTIME_CONFIG: podman5Config },
+    })
+      .stdout.split('\n')
+      .find((l) => l.includes('runtime config'));
+    expect(differs).toMatch(
+      new RegExp(
+        `^warn  runtime config: ${podman5Config}: runtime /\\S+/runc; hooks folders ${hooksDir}; prestart as createRuntime; podman 4\\.3\\.1 here injects prestart as prestart: set "prestartAs": "prestart"$`,
+      ),
+    );
+    fs.rmSync(podman5Config);
     // A hook's Node launcher names the node that installed it: bin/<hook> itself with
     // --one-process-per-hook, else the libexec/ one that the hook launcher in bin/ starts.
     const hookLauncher = fs.readFileSync(path.join(prefix, 'bin', 'ocihook-mount'));

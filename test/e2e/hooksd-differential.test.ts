@@ -1,18 +1,23 @@
 /**
- * hooks.d read exactly as podman reads it, shown by running podman beside us. Each group of
- * generated hook files (test/support/hooksd-cases.ts) meets one container three ways:
- *  - podman 4.3 (`--hooks-dir d1 --hooks-dir d2 run --runtime runc ...`): its marker hooks log
+ * hooks.d read exactly as podman reads it, shown by running podman beside us: podman 4.3 (this
+ * host, containers/common 0.50) and podman 5.4 (a Debian 13 root, containers/common 0.62, which
+ * injects a file's prestart as createRuntime). Each group of generated hook files
+ * (test/support/hooksd-cases.ts) meets one container three ways:
+ *  - podman (`--hooks-dir d1 --hooks-dir d2 run --runtime runc ...`): its marker hooks log
  *    their names as they run, and a last precreate hook records the config podman built;
- *  - `ocihooks-runtime` + runc on a bundle with the same annotations, command and volume;
- *  - `ocihooks match` on podman's recorded config.
+ *  - `ocihooks-runtime` + runc on a bundle with the same annotations, command and volume, told
+ *    which podman to follow (`--prestart-as prestart` for 4.3; nothing for 5.4: the default);
+ *  - `ocihooks match` and `validate` on podman's recorded config, beside that podman (on the host,
+ *    in the root), told nothing: they follow the podman they find.
  * The three must agree on which hooks run, in which order, with which args and at which stage,
- * and on refusing where podman refuses. The seed is in the suite's name;
- * OCIHOOKS_DIFF_SEED=<seed> repeats a run.
+ * and on refusing where podman refuses. The seed is in the suite's name (the same groups for both
+ * podmans); OCIHOOKS_DIFF_SEED=<seed> repeats a run.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DIFF_STAGES, HookGroup, caseCount, generateGroup } from '../support/hooksd-cases';
-import { BIN, makeBundle, makeBusyboxRootfs, requireBuilt, requireTool, run, tmpDir } from '../support/e2e';
+import { BIN, type Run, makeBundle, makeBusyboxRootfs, requireBuilt, requireTool, run, tmpDir } from '../support/e2e';
+import { EnginesSession, describeSession, startEnginesSession } from '../support/engines-session';
 
 const SEED = Number(process.env.OCIHOOKS_DIFF_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const GROUPS = 27;
@@ -26,8 +31,42 @@ interface Hook {
 
 beforeAll(requireBuilt);
 
-describe(`hooks.d against podman 4.3 (seed ${SEED})`, () => {
+/** How a suite runs podman, and `ocihooks` beside it. */
+interface Podman {
+  name: string;
+  /** What the wrapper is told (undefined: nothing, its default). */
+  wrapperPrestartAs?: 'prestart';
+  start?(base: string): void;
+  stop?(): void;
+  podman(args: string[]): Run;
+  ocihooks(args: string[]): Run;
+}
+
+let session: EnginesSession | undefined;
+const PODMANS: Podman[] = [
+  {
+    name: 'podman 4.3 (this host)',
+    wrapperPrestartAs: 'prestart',
+    podman: (args) => run(requireTool('podman'), args, { timeoutMs: 60_000 }),
+    ocihooks: (args) => run(process.execPath, [BIN('ocihooks'), ...args]),
+  },
+  {
+    name: 'podman 5.4 (Debian 13 root)',
+    start(base) {
+      session = startEnginesSession({ name: 'hooksd-diff-5', dir: base });
+      process.stderr.write(describeSession(session, 'hooks.d differential'));
+    },
+    stop: () => session?.stop(),
+    podman: (args) => (session as EnginesSession).podman(args),
+    ocihooks: (args) =>
+      (session as EnginesSession).session.exec((session as EnginesSession).node, [BIN('ocihooks'), ...args]),
+  },
+];
+
+describe.each(PODMANS)(`hooks.d against $name (seed ${SEED})`, (p) => {
   const base = tmpDir('hooksd-diff');
+  beforeAll(() => p.start?.(base), 600_000);
+  afterAll(() => p.stop?.(), 60_000);
   const rootfs = makeBusyboxRootfs(path.join(base, 'rootfs'));
   const markerDir = path.join(base, 'markers');
   const volume = path.join(base, 'volume');
@@ -80,7 +119,6 @@ describe(`hooks.d against podman 4.3 (seed ${SEED})`, () => {
       const { dir, dirs, log, recorded } = setUp(g);
       const hooksDirs = dirs.flatMap((d) => ['--hooks-dir', d]);
       const name = `ocihooks-diff-${process.pid}-${index}`;
-      const podman = requireTool('podman');
       const podmanArgs = [
         '--runtime',
         'runc',
@@ -98,11 +136,11 @@ describe(`hooks.d against podman 4.3 (seed ${SEED})`, () => {
       ];
       for (const [k, v] of Object.entries(g.container.annotations)) podmanArgs.push('--annotation', `${k}=${v}`);
       if (g.container.volume) podmanArgs.push('-v', `${volume}:/data`);
-      let p;
+      let r: Run;
       try {
-        p = run(podman, [...podmanArgs, '--rootfs', rootfs, ...g.container.args], { timeoutMs: 60_000 });
+        r = p.podman([...podmanArgs, '--rootfs', rootfs, ...g.container.args]);
       } finally {
-        run(podman, ['rm', '--force', '--ignore', name]);
+        p.podman(['rm', '--force', '--ignore', name]);
       }
       const podmanRan = takeLog(log);
 
@@ -122,22 +160,31 @@ describe(`hooks.d against podman 4.3 (seed ${SEED})`, () => {
       const root = path.join(dir, 'runc-root');
       const w = run(
         process.execPath,
-        [BIN('ocihooks-runtime'), ...hooksDirs, '--', `--root=${root}`, 'run', '--bundle', bundle, `diff-${index}`],
+        [
+          BIN('ocihooks-runtime'),
+          ...hooksDirs,
+          ...(p.wrapperPrestartAs ? ['--prestart-as', p.wrapperPrestartAs] : []),
+          '--',
+          `--root=${root}`,
+          'run',
+          '--bundle',
+          bundle,
+          `diff-${index}`,
+        ],
         { timeoutMs: 60_000 },
       );
       const wrapperRan = takeLog(log);
-      const m = run(process.execPath, [
-        BIN('ocihooks'),
+      const m = p.ocihooks([
         'match',
         '--config',
         recorded && podmanConfig ? recorded : bundleConfig,
         ...hooksDirs,
         '--json',
       ]);
-      const v = run(process.execPath, [BIN('ocihooks'), 'validate', ...dirs]);
+      const v = p.ocihooks(['validate', ...dirs]);
 
       if (g.expect === 'refuses') {
-        expect({ podman: p.status === 126 || p.status === 127, stderr: p.stderr }).toEqual({
+        expect({ podman: r.status === 126 || r.status === 127, stderr: r.stderr }).toEqual({
           podman: true,
           stderr: expect.stringContaining('Error: setting up OCI Hooks: '),
         });
@@ -157,7 +204,7 @@ describe(`hooks.d against podman 4.3 (seed ${SEED})`, () => {
         expect(v.status).toBe(2);
         return;
       }
-      expect({ podman: p.status, stderr: p.stderr }).toEqual({ podman: 0, stderr: '' });
+      expect({ podman: r.status, stderr: r.stderr }).toEqual({ podman: 0, stderr: '' });
       expect({ wrapper: w.status, stderr: w.stderr }).toEqual({ wrapper: 0, stderr: '' });
       expect({ match: m.status }).toEqual({ match: 0 });
       const matched = JSON.parse(m.stdout) as Record<string, { hook: Hook }[]>;

@@ -28,6 +28,7 @@ function configFiles(dir: string): Record<string, string> {
     installed: JSON.stringify({ runtime: 'crun', hooksDirs: ['/h'] }, null, 2) + '\n',
     absolute: JSON.stringify({ runtime: '/usr/sbin/runc' }, null, 2) + '\n',
     noRuntime: JSON.stringify({ hooksDirs: ['/h'] }, null, 2) + '\n',
+    podman4: JSON.stringify({ runtime: 'crun', hooksDirs: ['/h'], prestartAs: 'prestart' }, null, 2) + '\n',
     broken: '{"runtime": ',
     // Spacing, a last field without a comma and no final newline.
     spaced: '{\n\t "hooksDirs" : ["/h"],\n   "runtime"   :   "crun"   \n}',

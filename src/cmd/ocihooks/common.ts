@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { UsageError, messageOf } from '../../core/errors';
 import { parseJson, parseWith } from '../../core/json';
 import { OciConfig, ociConfigSchema } from '../../core/oci';
+import { PRESTART_AS } from '../../hooksd/prestart';
 
 export const PROGRAM = 'ocihooks';
 
@@ -30,3 +31,11 @@ export function printReport(report: { written: string[]; skipped?: string[]; pro
   for (const p of report.problems) process.stderr.write(`${PROGRAM}: ${p}\n`);
   if (report.problems.length) process.exitCode = 1;
 }
+
+/** --prestart-as, for validate and match. */
+export const PRESTART_AS_OPTION = {
+  type: 'string',
+  choices: PRESTART_AS,
+  describe:
+    "where a file's prestart stage goes: createRuntime as podman 5 injects it, prestart as podman 4 (default: as this host's podman, else createRuntime)",
+} as const;

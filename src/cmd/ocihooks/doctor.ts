@@ -5,6 +5,7 @@ import { doctor, frontEndCheck } from '../../admin/doctor';
 import { DEFAULT_CDI_DIRS } from '../../cdi/registry';
 import { gpuChecks } from '../../gpu/generate/inventory';
 import { DEFAULT_HOOKS_DIRS } from '../../hooksd/read';
+import { hostPodman } from '../../admin/podman';
 import { runtimeConfigCheck, scrunChecks, slurmOciConfCheck } from '../../wrapper/doctor';
 import { PREFIX } from './common';
 
@@ -40,7 +41,7 @@ export const doctorCommand: CommandModule<object, Args> = {
     };
     const checks = [
       ...doctor(a['hooks-dir'] ?? [...DEFAULT_HOOKS_DIRS]),
-      runtimeConfigCheck(process.env),
+      runtimeConfigCheck(process.env, hostPodman()),
       frontEndCheck(PREFIX),
       slurmOciConfCheck(process.env),
       ...scrunChecks(process.env),

@@ -5,6 +5,7 @@ import type { CommandModule } from 'yargs';
 import { FRONT_END, HOOK_LAUNCHER } from '../../admin/launcher-field';
 import { DEFAULT_HOOKS_DIR, DEFAULT_PREFIX, install, uninstall } from '../../admin/install';
 import { HOOK_PROGRAMS } from '../../hook/program/own-programs';
+import { hostPodman } from '../../admin/podman';
 import { UsageError } from '../../core/errors';
 import { defaultLdconfig } from '../../linux/ldconfig/host-ldconfig';
 import { hostSourcesOf } from '../../mount/args';
@@ -83,10 +84,18 @@ export const installCommand: CommandModule<object, Args> = {
     }
     const ldconfig = a.ldconfig ?? defaultLdconfig();
     if (!ldconfig) throw new UsageError('no host ldconfig found: pass --ldconfig');
+    // The wrapper reads prestart as the host's podman does, so that both give a container the same hooks.
+    const podman = hostPodman();
+    const prestartAs = typeof podman === 'string' ? {} : { prestartAs: podman.prestartAs };
     const configFiles =
       a['runtime-config'] === 'none'
         ? []
-        : [{ file: a['runtime-config'], text: runtimeConfigText({ runtime: 'runc', hooksDirs: [a['hooks-dir']] }) }];
+        : [
+            {
+              file: a['runtime-config'],
+              text: runtimeConfigText({ runtime: 'runc', hooksDirs: [a['hooks-dir']], ...prestartAs }),
+            },
+          ];
     printReport(
       install({
         prefix: a.prefix,

@@ -1,21 +1,25 @@
 /**
- * `ocihooks match --config F`: which hooks a container would get at which stage, in podman's order;
- * exit 2 when podman would refuse to start it (a broken hooks.d file, a failing match).
+ * `ocihooks match --config F`: which hooks a container would get at which stage, in podman's order
+ * (prestart where the host's podman, or --prestart-as, puts it); exit 2 when podman would refuse to
+ * start it (a broken hooks.d file, a failing match).
  */
 import * as path from 'node:path';
 import type { CommandModule } from 'yargs';
 import { keyValueArgs } from '../../core/env';
+import { prestartReading } from '../../admin/podman';
 import { UsageError, messageOf } from '../../core/errors';
 import { matchHooks } from '../../hooksd/match';
 import { DEFAULT_HOOKS_DIRS, readHooksDirs } from '../../hooksd/read';
 import { factsFromConfig } from '../../hooksd/when';
-import { PROGRAM, readConfigFile } from './common';
+import type { PrestartAs } from '../../hooksd/prestart';
+import { PRESTART_AS_OPTION, PROGRAM, readConfigFile } from './common';
 
 interface Args {
   config: string;
   annotation: string[];
   'hooks-dir'?: string[];
   json: boolean;
+  'prestart-as'?: PrestartAs;
 }
 
 export const matchCommand: CommandModule<object, Args> = {
@@ -35,6 +39,7 @@ export const matchCommand: CommandModule<object, Args> = {
         array: true,
         describe: "hooks directory, later ones preferred (default: podman's two)",
       })
+      .option('prestart-as', PRESTART_AS_OPTION)
       .option('json', { type: 'boolean', default: false }),
   handler: (a) => {
     const config = readConfigFile(a.config);
@@ -44,7 +49,11 @@ export const matchCommand: CommandModule<object, Args> = {
       process.stderr.write(`${PROGRAM}: ${f.file}: ${f.error} (skipped, as podman skips it)\n`);
     let matched: ReturnType<typeof matchHooks>;
     try {
-      matched = matchHooks(read.hooks, factsFromConfig(config, keyValueArgs(a.annotation, '--annotation')));
+      matched = matchHooks(
+        read.hooks,
+        factsFromConfig(config, keyValueArgs(a.annotation, '--annotation')),
+        prestartReading(a['prestart-as']).prestartAs,
+      );
     } catch (e) {
       throw new UsageError(`podman would refuse this container: ${messageOf(e)}`, { cause: e });
     }

@@ -1,16 +1,21 @@
 /**
- * `ocihooks validate [paths..]`: every hooks.d file checked the way podman 4.3 reads it, each
+ * `ocihooks validate [paths..]`: every hooks.d file checked the way podman reads it, each
  * problem with podman's verdict — it refuses to start containers (exit 2), it skips the file
  * without a word (exit 1) — and what it accepts but will not work as meant (warnings, exit 0).
+ * Files naming prestart are read as the host's podman (or --prestart-as) injects them.
  */
 import * as fs from 'node:fs';
 import type { CommandModule } from 'yargs';
+import { prestartReading } from '../../admin/podman';
 import { UsageError } from '../../core/errors';
+import type { PrestartAs } from '../../hooksd/prestart';
 import { DEFAULT_HOOKS_DIRS, HookFile, readHookFile, readHooksDirs } from '../../hooksd/read';
 import { hookWarnings } from '../../hooksd/warnings';
+import { PRESTART_AS_OPTION } from './common';
 
 interface Args {
   paths?: string[];
+  'prestart-as'?: PrestartAs;
 }
 
 /** Each file of a path with podman's verdict on it: a folder is judged as podman judges it. */
@@ -36,12 +41,14 @@ export const validateCommand: CommandModule<object, Args> = {
         array: true,
         describe: `files or directories (default: ${DEFAULT_HOOKS_DIRS.join(' ')})`,
       })
+      .option('prestart-as', PRESTART_AS_OPTION)
       .epilogue(
         'Exit 2: podman would refuse to start containers; 1: it would skip a file without a word; 0: it loads them all (warnings aside).',
       ),
   handler: (a) => {
     const paths = a.paths?.length ? a.paths : DEFAULT_HOOKS_DIRS.filter((d) => fs.existsSync(d));
-    const count = { files: 0, refuse: 0, skip: 0, warned: 0 };
+    const count = { files: 0, refuse: 0, skip: 0, warned: 0, prestart: 0 };
+    const reading = prestartReading(a['prestart-as']);
     for (const p of paths) {
       for (const { file, verdict } of judged(p)) {
         count.files++;
@@ -52,11 +59,16 @@ export const validateCommand: CommandModule<object, Args> = {
         if (verdict === 'skip')
           process.stdout.write(`${file.file}: ${file.error} (podman skips this file without a word)\n`);
         if (verdict !== 'ok') count[verdict]++;
-        const warnings = hookWarnings(file);
+        if (verdict === 'ok' && file.def?.stages?.includes('prestart')) count.prestart++;
+        const warnings = hookWarnings(file, reading.prestartAs);
         for (const w of warnings) process.stdout.write(`${file.file}: warning: ${w}\n`);
         if (warnings.length) count.warned++;
       }
     }
+    if (count.prestart)
+      process.stdout.write(
+        `${count.prestart} file(s) name prestart: injected as ${reading.prestartAs} (${reading.why})\n`,
+      );
     process.stdout.write(
       `${count.files} file(s) checked: ${count.refuse} podman would refuse, ${count.skip} it would skip, ${count.warned} with warnings\n`,
     );

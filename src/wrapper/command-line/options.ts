@@ -1,18 +1,19 @@
 /**
  * The wrapper's own options, before `--` (or, without `--`, before the first argument that is not
  * one of them, as when an engine calls the wrapper in runc's place):
- *   [--runtime runc|crun|PATH] [--hooks-dir DIR]... [--annotation K=V]... [--log-file F] [--root-per-user PATTERN] [--cdi-spec-dir DIR]...
+ *   [--runtime runc|crun|PATH] [--hooks-dir DIR]... [--annotation K=V]... [--log-file F] [--root-per-user PATTERN] [--cdi-spec-dir DIR]... [--prestart-as createRuntime|prestart]
  * Everything after them is the runtime's, passed on untouched. With `--` present, an argument
  * before it that is not ours is refused.
  */
 import * as path from 'node:path';
 import { keyValueArgs } from '../../core/env';
 import { UsageError } from '../../core/errors';
+import { DEFAULT_PRESTART_AS, PRESTART_AS, PrestartAs } from '../../hooksd/prestart';
 import { findHostProgram } from '../../linux/programs';
 import type { RuntimeConfig } from '../config-file';
 
 export const WRAPPER_USAGE =
-  '[--runtime runc|crun|PATH] [--hooks-dir DIR]... [--annotation KEY=VALUE]... [--log-file FILE] [--root-per-user PATTERN] [--cdi-spec-dir DIR]... [--] <runtime arguments>';
+  '[--runtime runc|crun|PATH] [--hooks-dir DIR]... [--annotation KEY=VALUE]... [--log-file FILE] [--root-per-user PATTERN] [--cdi-spec-dir DIR]... [--prestart-as createRuntime|prestart] [--] <runtime arguments>';
 
 export interface WrapperOptions {
   runtime: string;
@@ -23,6 +24,8 @@ export interface WrapperOptions {
   rootPerUser?: string;
   /** --cdi-spec-dir: the CDI spec folders Slurm's GPUs are looked up in (default /etc/cdi, /var/run/cdi). */
   cdiSpecDirs: string[];
+  /** --prestart-as: where a hooks.d file's prestart goes (createRuntime as podman 5, prestart as podman 4). */
+  prestartAs: PrestartAs;
   /** --ocihooks-help / --ocihooks-version: answer instead of running anything. */
   answer?: 'help' | 'version';
   runtimeArgs: string[];
@@ -36,6 +39,7 @@ export function parseWrapperOptions(argv: string[], defaults: RuntimeConfig = {}
     annotations: {},
     runtimeArgs: [],
     cdiSpecDirs: [],
+    prestartAs: defaults.prestartAs ?? DEFAULT_PRESTART_AS,
     ...(defaults.logFile ? { logFile: defaults.logFile } : {}),
   };
   const annotations: string[] = [];
@@ -58,7 +62,12 @@ export function parseWrapperOptions(argv: string[], defaults: RuntimeConfig = {}
     else if (is('--log-file')) o.logFile = value('--log-file');
     else if (is('--root-per-user')) o.rootPerUser = value('--root-per-user');
     else if (is('--cdi-spec-dir')) o.cdiSpecDirs.push(value('--cdi-spec-dir'));
-    else if (a === '--ocihooks-help') return { ...o, answer: 'help' };
+    else if (is('--prestart-as')) {
+      const v = value('--prestart-as');
+      if (!(PRESTART_AS as readonly string[]).includes(v))
+        throw new UsageError(`--prestart-as ${JSON.stringify(v)}: createRuntime (podman 5) or prestart (podman 4)`);
+      o.prestartAs = v as PrestartAs;
+    } else if (a === '--ocihooks-help') return { ...o, answer: 'help' };
     else if (a === '--ocihooks-version') return { ...o, answer: 'version' };
     // With `--` on the line, everything before it is ours: a misspelt option must not reach runc.
     else if (argv.includes('--'))

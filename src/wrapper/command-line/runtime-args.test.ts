@@ -52,7 +52,14 @@ describe("the wrapper's own options", () => {
     [
       'defaults, runtime args after --',
       ['--', 'state', 'c1'],
-      { runtime: 'runc', hooksDirs: [], annotations: {}, cdiSpecDirs: [], runtimeArgs: ['state', 'c1'] },
+      {
+        runtime: 'runc',
+        hooksDirs: [],
+        annotations: {},
+        cdiSpecDirs: [],
+        prestartAs: 'createRuntime',
+        runtimeArgs: ['state', 'c1'],
+      },
     ],
     [
       'every option, both forms',
@@ -72,6 +79,7 @@ describe("the wrapper's own options", () => {
         '--cdi-spec-dir=/c1',
         '--cdi-spec-dir',
         '/c2',
+        '--prestart-as=prestart',
         '--',
         '--root',
         '/r',
@@ -85,6 +93,7 @@ describe("the wrapper's own options", () => {
         logFile: '/l',
         rootPerUser: '/run/user/%U/runc',
         cdiSpecDirs: ['/c1', '/c2'],
+        prestartAs: 'prestart',
         runtimeArgs: ['--root', '/r', 'run', 'c1'],
       },
     ],
@@ -96,13 +105,22 @@ describe("the wrapper's own options", () => {
         hooksDirs: [],
         annotations: {},
         cdiSpecDirs: [],
+        prestartAs: 'createRuntime',
         runtimeArgs: ['run', '--bundle', '/b', 'c1'],
       },
     ],
     [
       '--ocihooks-version answers',
       ['--ocihooks-version'],
-      { runtime: 'runc', hooksDirs: [], annotations: {}, cdiSpecDirs: [], runtimeArgs: [], answer: 'version' },
+      {
+        runtime: 'runc',
+        hooksDirs: [],
+        annotations: {},
+        cdiSpecDirs: [],
+        prestartAs: 'createRuntime',
+        runtimeArgs: [],
+        answer: 'version',
+      },
     ],
   ])('%s', (_name, argv, expected) => {
     expect(parseWrapperOptions(argv)).toEqual(expected);
@@ -113,12 +131,17 @@ describe("the wrapper's own options", () => {
     [['--annotation', 'novalue', '--', 'run'], '--annotation "novalue": expected KEY=VALUE'],
     [['--annotation', '=v', '--', 'run'], '--annotation "=v": expected KEY=VALUE'],
     [
+      ['--prestart-as', 'podman4', '--', 'run'],
+      '--prestart-as "podman4": createRuntime (podman 5) or prestart (podman 4)',
+    ],
+    [['--prestart-as'], '--prestart-as needs a value'],
+    [
       ['--hook-dir', '/h', '--', 'run'],
-      '"--hook-dir" before --: not an option of ocihooks-runtime ([--runtime runc|crun|PATH] [--hooks-dir DIR]... [--annotation KEY=VALUE]... [--log-file FILE] [--root-per-user PATTERN] [--cdi-spec-dir DIR]... [--] <runtime arguments>)',
+      '"--hook-dir" before --: not an option of ocihooks-runtime ([--runtime runc|crun|PATH] [--hooks-dir DIR]... [--annotation KEY=VALUE]... [--log-file FILE] [--root-per-user PATTERN] [--cdi-spec-dir DIR]... [--prestart-as createRuntime|prestart] [--] <runtime arguments>)',
     ],
     [
       ['--runtime', 'runc', 'run', '--', 'x'],
-      '"run" before --: not an option of ocihooks-runtime ([--runtime runc|crun|PATH] [--hooks-dir DIR]... [--annotation KEY=VALUE]... [--log-file FILE] [--root-per-user PATTERN] [--cdi-spec-dir DIR]... [--] <runtime arguments>)',
+      '"run" before --: not an option of ocihooks-runtime ([--runtime runc|crun|PATH] [--hooks-dir DIR]... [--annotation KEY=VALUE]... [--log-file FILE] [--root-per-user PATTERN] [--cdi-spec-dir DIR]... [--prestart-as createRuntime|prestart] [--] <runtime arguments>)',
     ],
   ])('%j is refused', (argv, message) => {
     expect(() => parseWrapperOptions(argv)).toThrow(new UsageError(message));
