@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { UsageError } from '../core/errors';
+import { UsageError, messageOf } from '../core/errors';
 import { goJson, stringsWhereExpected } from './go/json';
 import { GoValue, GoYamlError, readGoYaml } from './go/yaml';
 import { parseQualifiedName } from './name';
@@ -41,7 +41,7 @@ export function parseSpecText(text: string, file: string): unknown {
     try {
       doc = text.trim() === '' ? null : JSON.parse(text);
     } catch (e) {
-      throw new CdiSpecError(file, '(file)', `not valid JSON: ${(e as Error).message}`);
+      throw new CdiSpecError(file, '(file)', `not valid JSON: ${messageOf(e)}`, { cause: e });
     }
     return stringsWhereExpected(doc, cdiSpecSchema);
   }
@@ -49,14 +49,14 @@ export function parseSpecText(text: string, file: string): unknown {
   try {
     doc = readGoYaml(text);
   } catch (e) {
-    throw new CdiSpecError(file, '(file)', `not valid YAML: ${(e as Error).message.split('\n')[0]}`);
+    throw new CdiSpecError(file, '(file)', `not valid YAML: ${messageOf(e).split('\n')[0]}`, { cause: e });
   }
   try {
     return goJson(doc, cdiSpecSchema);
   } catch (e) {
     if (!(e instanceof GoYamlError)) throw e;
     const colon = e.message.indexOf(': ');
-    throw new CdiSpecError(file, e.message.slice(0, colon), e.message.slice(colon + 2));
+    throw new CdiSpecError(file, e.message.slice(0, colon), e.message.slice(colon + 2), { cause: e });
   }
 }
 
@@ -65,7 +65,7 @@ export function loadSpecFile(file: string): CdiSpec {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
-    throw new CdiSpecError(file, '(file)', (e as Error).message);
+    throw new CdiSpecError(file, '(file)', messageOf(e), { cause: e });
   }
   const doc = parseSpecText(text, file);
   if (doc === null) throw new CdiSpecError(file, '(file)', 'no Spec data');
@@ -94,7 +94,7 @@ export function loadRegistry(dirs: string[]): Registry {
       try {
         spec = loadSpecFile(file);
       } catch (e) {
-        reg.problems.push(e instanceof CdiSpecError ? e.message : `${file}: ${(e as Error).message}`);
+        reg.problems.push(e instanceof CdiSpecError ? e.message : `${file}: ${messageOf(e)}`);
         continue;
       }
       reg.specs.push(spec);

@@ -41,8 +41,9 @@ export class CdiSpecError extends Error {
     readonly file: string,
     readonly field: string,
     readonly reason: string,
+    options?: { cause?: unknown },
   ) {
-    super(`${file}: ${field}: ${reason}`);
+    super(`${file}: ${field}: ${reason}`, options);
   }
 }
 

@@ -26,7 +26,7 @@ export function fillNode(n: CdiDeviceNode, host: HostNodes): FilledNode {
   try {
     return fillMissingInfo(n, host);
   } catch (e) {
-    if (e instanceof CdiApplyError) throw new UsageError(`CDI device node ${n.path}: ${e.message}`);
+    if (e instanceof CdiApplyError) throw new UsageError(`CDI device node ${n.path}: ${e.message}`, { cause: e });
     throw e;
   }
 }

@@ -9,7 +9,7 @@ import type { OciConfig } from '../core/oci';
 import { Registry, ResolvedDevice, loadSpecFile, resolveDevices } from '../cdi/registry';
 import { CdiSpec, validateCdiSpec } from '../cdi/spec';
 import { UsageError } from '../core/errors';
-import { DIR, FILE, chr, expectGolden, fakeContainer, fakeHost } from '../../test/support/offline';
+import { DIR, FILE, chr, expectGolden, fakeContainer, failureOf, fakeHost } from '../../test/support/offline';
 import { planGpuCreateContainer } from './plan';
 import { editConfigForPrecreate } from './precreate';
 import { selectDevices } from './registry';
@@ -339,7 +339,7 @@ describe('GPU refusals', () => {
     ],
   ])('%s', (_name, registry, message) => {
     const sel = { requested: ['bad.com/gpu=d'], devices: resolveDevices(registry, ['bad.com/gpu=d']) };
-    expect(() => planGpuCreateContainer(fakeContainer(), sel, host)).toThrow(new UsageError(message));
+    expect(failureOf(() => planGpuCreateContainer(fakeContainer(), sel, host))).toEqual([UsageError, message]);
   });
 
   test('numbers the spec gives win over the host node (the reference keeps a non-zero major): the node is made with mknod', () => {

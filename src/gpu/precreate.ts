@@ -16,7 +16,9 @@ export function editConfigForPrecreate(config: Json, sel: GpuSelection, host: Ho
     return applyContainerEdits(config, selectedEdits(sel.devices), host);
   } catch (e) {
     if (e instanceof CdiApplyError)
-      throw new UsageError(`CDI devices ${sel.devices.map((d) => d.qualifiedName).join(', ')}: ${e.message}`);
+      throw new UsageError(`CDI devices ${sel.devices.map((d) => d.qualifiedName).join(', ')}: ${e.message}`, {
+        cause: e,
+      });
     throw e;
   }
 }

@@ -183,6 +183,7 @@ function candidates(): string[] {
 export function native(): Native {
   if (loaded) return loaded;
   const errors: string[] = [];
+  const causes: unknown[] = [];
   for (const file of candidates()) {
     try {
       // A computed require keeps esbuild from trying to bundle the binary.
@@ -190,7 +191,10 @@ export function native(): Native {
       return loaded;
     } catch (e) {
       errors.push(`${file}: ${(e as Error).message.split('\n')[0]}`);
+      causes.push(e);
     }
   }
-  throw new Error(`cannot load the ocihooks native addon (run npm run build): ${errors.join('; ')}`);
+  throw new Error(`cannot load the ocihooks native addon (run npm run build): ${errors.join('; ')}`, {
+    cause: causes.length === 1 ? causes[0] : new AggregateError(causes),
+  });
 }
