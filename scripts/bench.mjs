@@ -17,6 +17,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { podmanRunArgs } from './podman.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RUNS = Number(process.env.BENCH_RUNS ?? 31);
@@ -295,24 +296,8 @@ for (const f of fs.readdirSync(hooksDir)) {
 }
 const podmanRootfs = path.join(scratch, 'podman-rootfs');
 busyboxRootfs(podmanRootfs, true);
-const podmanArgs = (annotation) => [
-  '--runtime',
-  'runc',
-  '--hooks-dir',
-  hooksDir,
-  'run',
-  '--rm',
-  '--network',
-  'none',
-  '--ulimit',
-  'nofile=1024:1024',
-  '--ulimit',
-  'nproc=1024:1024',
-  ...(annotation ? ['--annotation', 'bench=all'] : []),
-  '--rootfs',
-  podmanRootfs,
-  'true',
-];
+const podmanArgs = (annotation) =>
+  podmanRunArgs({ hooksDir, rootfs: podmanRootfs, annotations: annotation ? ['bench=all'] : [], args: ['true'] });
 bench('podman+runc start, 3 hooks active', 'podman', podmanArgs(true), {
   baseline: ['podman', podmanArgs(false)],
   baselineName: 'podman+runc start, no hooks',
@@ -400,24 +385,13 @@ bench('podman+runc start, 3 hooks active', 'podman', podmanArgs(true), {
   );
   const gpuRootfs = path.join(scratch, 'gpu-podman-rootfs');
   busyboxRootfs(gpuRootfs, true);
-  const podmanGpu = (hooksDirArg, annotation) => [
-    '--runtime',
-    'runc',
-    '--hooks-dir',
-    hooksDirArg,
-    'run',
-    '--rm',
-    '--network',
-    'none',
-    '--ulimit',
-    'nofile=1024:1024',
-    '--ulimit',
-    'nproc=1024:1024',
-    ...(annotation ? ['--annotation', 'cdi.k8s.io/bench=nvidia.com/gpu=0'] : []),
-    '--rootfs',
-    gpuRootfs,
-    'true',
-  ];
+  const podmanGpu = (hooksDirArg, annotation) =>
+    podmanRunArgs({
+      hooksDir: hooksDirArg,
+      rootfs: gpuRootfs,
+      annotations: annotation ? ['cdi.k8s.io/bench=nvidia.com/gpu=0'] : [],
+      args: ['true'],
+    });
   bench('podman+runc GPU container (createContainer hook, fake GPU)', 'podman', podmanGpu(gpuHooks, true), {
     baseline: ['podman', podmanGpu(gpuHooks, false)],
     baselineName: 'podman+runc start, no hooks',

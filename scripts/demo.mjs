@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { podmanRunArgs } from './podman.mjs';
 import { ensureDebian, ensureNpm } from './ensure-deps.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -16,22 +17,7 @@ const say = (msg) => console.log(`\x1b[1m==> ${msg}\x1b[0m`);
 const cleanups = [];
 
 function podman(hooksDir, rootfs, annotation, args) {
-  const a = [
-    '--runtime',
-    'runc',
-    '--hooks-dir',
-    hooksDir,
-    'run',
-    '--rm',
-    '--network',
-    'none',
-    '--ulimit',
-    'nofile=1024:1024',
-    '--ulimit',
-    'nproc=1024:1024',
-  ];
-  if (annotation) a.push('--annotation', annotation);
-  a.push('--rootfs', rootfs, ...args);
+  const a = podmanRunArgs({ hooksDir, rootfs, annotations: annotation ? [annotation] : [], args });
   console.log(`$ podman ${a.join(' ')}`);
   return spawnSync('podman', a, { encoding: 'utf8', timeout: 120_000 });
 }
