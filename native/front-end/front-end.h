@@ -5,7 +5,9 @@
  *   options.c         the command line and the config file's runtime        (src/wrapper/command-line/options.ts, runtime-args.ts; src/wrapper/config-file.ts)
  *   no-match-index.c  create/run straight to the runtime                    (src/wrapper/no-match-index.ts)
  *   per-user-root.c   --root-per-user PATTERN                               (src/wrapper/command-line/per-user-root.ts)
- *   main.c            _start, the wrapper's path, the decision
+ *   handoff.c         the call handed to the wrapper (its path, as install writes it)
+ *   invocation.c      the process's arguments and environment
+ *   main.c            _start, the decision
  * The cases both sides must agree on are src/wrapper/testdata/front-end-cases.json.
  */
 #ifndef OCIHOOKS_FRONT_END_H
@@ -45,7 +47,7 @@ int no_match(int n, const char *config, int config_annotations, int sub);
 /* per-user-root.c */
 char **with_per_user_root(const char *pattern, char **args, int sub);
 
-/* main.c */
+/* handoff.c */
 __attribute__((noreturn)) void to_wrapper(void);
 
 #endif

@@ -5,6 +5,9 @@
  */
 import { OCI_STAGES, OciStage } from '../core/oci';
 import type { ListEdits } from './hooks-by-stage';
+import type { EditsProblem } from './schema';
+
+export type { EditsProblem } from './schema';
 
 export interface CdiDeviceNode {
   path: string;
@@ -54,11 +57,6 @@ export interface ContainerEdits {
   additionalGids: number[];
   intelRdt?: IntelRdt;
   netDevices: NetDevice[];
-}
-
-export interface EditsProblem {
-  field: string;
-  reason: string;
 }
 
 const q = (s: string) => JSON.stringify(s);

@@ -6,8 +6,7 @@
  * whole spec ("expected array, got object"), so the spec's reader warns.
  */
 import { OCI_STAGES } from '../core/oci';
-import type { EditsProblem } from './edits';
-import type { RawEdits, RawHook } from './schema';
+import type { EditsProblem, RawEdits, RawHook } from './schema';
 
 /** Edits whose hooks are a list; `hookFields` says where each hook was written when that was by stage. */
 export type ListEdits = Omit<RawEdits, 'hooks'> & { hooks?: RawHook[] | null; hookFields?: string[] };

@@ -98,3 +98,9 @@ export const SPEC_STRUCT: GoStruct = {
     containerEdits: edits,
   },
 };
+
+/** What is wrong with the edits of a spec: the field, and why. */
+export interface EditsProblem {
+  field: string;
+  reason: string;
+}

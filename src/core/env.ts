@@ -1,6 +1,9 @@
 /** NAME=value lists: OCI `env` entries, and KEY=VALUE arguments such as --annotation. */
 import { UsageError } from './errors';
 
+/** An environment: a process's, or a hook's env list read as one. */
+export type Env = Record<string, string | undefined>;
+
 /** OCI `env` entries as a map; later entries win, as getenv would see them; entries without "=" are ignored. */
 export function envList(entries: readonly string[]): Map<string, string> {
   const env = new Map<string, string>();

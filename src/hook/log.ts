@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { outerUid } from '../linux/userns';
-import type { Env } from './program/invocation';
+import type { Env } from '../core/env';
 
 import { LogLevel, Logger } from './json-lines';
 

@@ -2,7 +2,7 @@
  * --help and --version answered from the option table itself: loading yargs to print them cost a
  * hook 45 ms (a second Node start's worth); yargs stays for usage errors, in its own words.
  */
-import type { CliSpec, OptionSpec } from './options';
+import type { CliSpec, OptionSpec } from './cli-spec';
 
 function annotations(o: OptionSpec): string {
   const parts = [`[${o.array ? 'array' : o.type}]`];

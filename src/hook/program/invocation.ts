@@ -4,11 +4,11 @@
  * in one process — a chain of hooks, a precreate filter inside the runtime wrapper, a CDI spec's
  * hook inside the GPU hook — each with what a process of its own would have had.
  */
-import { envList } from '../../core/env';
+import { Env, envList } from '../../core/env';
+
+export type { Env } from '../../core/env';
 import type { Logger } from '../log';
 import type { Timing } from '../timing';
-
-export type Env = Record<string, string | undefined>;
 
 export interface Invocation {
   /** Which program: ocihook-mount, ocihook-gpu, ocihook-ldconfig, ocihooks, ocihooks-runtime. */

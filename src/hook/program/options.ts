@@ -7,19 +7,13 @@
 import parser from 'yargs-parser';
 import { UsageError } from '../../core/errors';
 import { LOG_LEVELS, LogLevel } from '../log';
+import type { CliSpec, OptionSpec, OptionTable } from './cli-spec';
 import { helpOrVersion, helpText } from './help';
 import { VERSION } from './version';
 
 export { VERSION } from './version';
 
-export interface OptionSpec {
-  type: 'string' | 'boolean' | 'number';
-  array?: boolean;
-  default?: unknown;
-  describe: string;
-  choices?: readonly string[];
-}
-export type OptionTable = Record<string, OptionSpec>;
+export type { CliSpec, OptionSpec, OptionTable } from './cli-spec';
 
 export const COMMON_OPTIONS: OptionTable = {
   'state-file': { type: 'string', describe: 'read the OCI state from FILE instead of stdin (running a hook by hand)' },
@@ -33,13 +27,6 @@ export interface CommonArgs {
   'dry-run': boolean;
   'log-level': LogLevel;
   'log-file'?: string;
-}
-
-export interface CliSpec {
-  program: string;
-  usage: string;
-  options: OptionTable;
-  epilogue?: string;
 }
 
 const CONFIGURATION = {

@@ -1,0 +1,16 @@
+/** A program's command line, declared once as a table: what options.ts parses and help.ts prints. */
+export interface OptionSpec {
+  type: 'string' | 'boolean' | 'number';
+  array?: boolean;
+  default?: unknown;
+  describe: string;
+  choices?: readonly string[];
+}
+export type OptionTable = Record<string, OptionSpec>;
+
+export interface CliSpec {
+  program: string;
+  usage: string;
+  options: OptionTable;
+  epilogue?: string;
+}
