@@ -18,8 +18,10 @@ export interface FrontEndCase {
   argv: string[];
   /** The config file (OCIHOOKS_RUNTIME_CONFIG), a path; none when absent. */
   config?: string;
-  /** "wrapper", or "exec PATH [ARG]...". */
+  /** "wrapper", or "exec PATH [ARG]...": as root, who runs the end-of-step calls. */
   decision: string;
+  /** The decision for any other caller, where it differs ($UID: the caller's uid). */
+  decisionAsUser?: string;
 }
 
 /** Config files laid out as install writes them, and by hand. */
@@ -57,11 +59,16 @@ export function frontEndCases(dir: string): FrontEndCase[] {
     fs.readFileSync(path.join(__dirname, '..', '..', 'src', 'wrapper', 'testdata', 'front-end-cases.json'), 'utf8'),
   ) as { cases: FrontEndCase[] };
   const inDir = (s: string) => s.split('$DIR').join(dir);
+  // A case's decision for this caller: --root-per-user looks up whose root holds a container only as root.
   return data.cases.map((c) => ({
     name: c.name,
     argv: c.argv.map(inDir),
     ...(c.config !== undefined ? { config: files[c.config] ?? inDir(c.config) } : {}),
-    decision: inDir(c.decision),
+    decision: inDir(
+      process.getuid?.() === 0
+        ? c.decision
+        : (c.decisionAsUser ?? c.decision).split('$UID').join(String(process.getuid?.())),
+    ),
   }));
 }
 
