@@ -18,7 +18,8 @@
  * the runtime process's pid and start time (/proc/<ppid>/stat) name one runtime run, never a later
  * one. Its lines: "ocihooks hook run 1", then "next <digest>" per hook still to come. A digest is
  * FNV-1a 64 over the hook's argv, each argument followed by a NUL: hook-runs.ts computes the same
- * (src/hook/program/hook-digest.test.ts holds the two equal on a table). A marker that is not a
+ * (src/hook/program/hook-runs.test.ts holds it to digests computed apart; test/e2e/hook-runs.test.ts
+ * fails when this launcher and it disagree). A marker that is not a
  * regular file of this user's, or whose next digest is not this hook's, is not this hook's to
  * take: then the program runs as usual.
  *

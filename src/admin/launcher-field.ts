@@ -30,8 +30,6 @@ export const HOOK_LAUNCHER: LauncherField = {
   short: 'the hook launcher',
   target: "the hook program's",
 };
-/** The runtime front-end's tag (doctor and tests look for it). */
-export const LAUNCHER_TAG = FRONT_END.tag;
 const FIELD_SIZE = 4096;
 
 function fieldAt(program: Buffer, tag: string): number | 'missing' | 'twice' {

@@ -2,16 +2,15 @@
  * ocihooks-runtime: an OCI runtime wrapper that gives runc and crun hooks.d.
  *   ocihooks-runtime [--runtime runc|crun|PATH] [--hooks-dir DIR]... [--annotation K=V]... [--log-file F] -- <runtime args>
  * create and run: hooks matched into <bundle>/config.json first (the installation's GPU precreate
- * filter runs in this process; runs of the installation's hooks become one process: runtime/chain.ts);
+ * filter runs in this process; runs of the installation's hooks become one process: wrapper/chain.ts);
  * every other subcommand passes through.
  * A failure is one line on stderr and, when the runtime arguments name a --log file, a record there.
  */
 import * as path from 'node:path';
 import { ActionError, exitCodeOf, failureLine, messageOf } from '../core/errors';
 import type { Json } from '../core/json';
-import type { Invocation } from '../hook/program/invocation';
+import { Invocation, runCaptured } from '../hook/program/invocation';
 import { HOOK_PROGRAMS, ownProgramOf } from '../hook/program/own-programs';
-import { Timing } from '../hook/timing';
 import type { PrecreateInProcess } from '../wrapper/inject';
 import { runtimeLog, writeRuntimeLog } from '../wrapper/runtime-log';
 import { WRAPPER, runWrapper } from '../wrapper/wrapper';
@@ -27,19 +26,11 @@ export function main(inv: Invocation): number {
     const args = hook.args ?? [];
     if (hook.env?.length || args[1] !== 'precreate' || ownProgramOf(hook.path, ownBin) !== HOOK_PROGRAMS[1])
       return undefined;
-    let stdout = '';
-    let stderr = '';
-    const code = inv.dispatch({
-      ...inv,
-      program: 'ocihook-gpu',
-      path: hook.path,
-      argv: args.slice(1),
-      stdin: () => JSON.stringify(config),
-      stdout: (t) => void (stdout += t),
-      stderr: (t) => void (stderr += t),
-      timing: new Timing(),
-      ranIn: WRAPPER,
-    });
+    const { code, stdout, stderr } = runCaptured(
+      inv,
+      { program: 'ocihook-gpu', path: hook.path, argv: args.slice(1), env: inv.env, ranIn: WRAPPER },
+      JSON.stringify(config),
+    );
     if (code !== 0) throw new ActionError(stderr.trim().split('\n').pop() || `exit ${code}`);
     try {
       return JSON.parse(stdout) as Json;

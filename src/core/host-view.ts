@@ -1,5 +1,5 @@
 /**
- * What planners and CDI edits may know about the host — plain types: engine/host.ts reads the
+ * What planners and CDI edits may know about the host — plain types: hook/real-host.ts reads the
  * real host, unit tests give a table.
  */
 import type { DeviceType } from './actions';

@@ -6,7 +6,7 @@
 import type { Action } from './actions';
 import type { Bundle, OciState } from './oci';
 
-/** How a hook reaches the container's mount namespace (engine/location.ts decides). */
+/** How a hook reaches the container's mount namespace (hook/location.ts decides). */
 export type Location =
   | { kind: 'inside'; rootfs: string; reason: string }
   | { kind: 'join'; pid: number; pivoted: boolean; rootfs: string; reason: string }

@@ -61,9 +61,9 @@ export const GPU_SPEC: CliSpec = {
 };
 
 /** precreate: the config with the selected devices' edits applied (`what` names it in errors). */
-export function precreateConfig(args: GpuArgs, log: Logger, raw: unknown, what: string, timing?: Timing): Json {
+function precreateConfig(args: GpuArgs, log: Logger, raw: unknown, what: string, timing: Timing): Json {
   const config = parseWith(ociConfigSchema, raw, what); // raw is an OCI config object from here on
-  timing?.done('config');
+  timing.done('config');
   const reg = gpuRegistry(args['cdi-spec-dir'] ?? DEFAULT_CDI_DIRS, args['device-root'], log);
   const sel = selectDevices(
     reg,
@@ -76,7 +76,7 @@ export function precreateConfig(args: GpuArgs, log: Logger, raw: unknown, what: 
     log,
   );
   const edited = sel.devices.length ? editConfigForPrecreate(raw as Json, sel, realHost) : (raw as Json);
-  timing?.done('plan');
+  timing.done('plan');
   log.info({ devices: sel.devices.map((d) => d.qualifiedName) }, 'precreate');
   return edited;
 }

@@ -11,9 +11,8 @@ import { openContainerRoot } from './apply/context';
 import type { CommonArgs } from './program/options';
 import type { HookContext } from './program/run-program';
 import { loadBundle, readState } from './inputs';
-import { envFromList } from './program/invocation';
+import { envFromList, runCaptured } from './program/invocation';
 import { binDirOf, ownProgramOf } from './program/own-programs';
-import { Timing } from './timing';
 import { SCRUBBED_ENV } from '../linux/exec';
 import { locateOrUnresolved } from './location';
 
@@ -33,20 +32,18 @@ function ownHookRunner(ctx: HookContext, stateJson: string): (a: RunHookAction) 
   return (a) => {
     const program = ownProgramOf(a.path, binDir);
     if (program === undefined) return false;
-    let stderr = '';
-    const code = ctx.inv.dispatch({
-      program,
-      path: a.path,
-      argv: a.args.slice(1),
-      env: { ...SCRUBBED_ENV, ...envFromList(a.env) },
-      stdin: () => stateJson,
-      stdout: () => undefined,
-      stderr: (t) => void (stderr += t),
-      timing: new Timing(),
-      dispatch: ctx.inv.dispatch,
-      ranIn: ctx.inv.program,
-      log: ctx.log,
-    });
+    const { code, stderr } = runCaptured(
+      ctx.inv,
+      {
+        program,
+        path: a.path,
+        argv: a.args.slice(1),
+        env: { ...SCRUBBED_ENV, ...envFromList(a.env) },
+        ranIn: ctx.inv.program,
+        log: ctx.log,
+      },
+      stateJson,
+    );
     // As runTrusted words a started hook's failure: its exit status and its last stderr lines.
     const tail = stderr.trim().split('\n').slice(-3).join(' | ');
     if (code !== 0) throw new ActionError(`exit ${code}${tail ? `: ${tail}` : ''}`);

@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { outerUid } from './userns';
 
-export const MARKER_HEADER = 'ocihooks hook run 1';
+const MARKER_HEADER = 'ocihooks hook run 1';
 
 /** The parent's pid as /proc (the host's, before pivot_root) names it. */
 function parentPid(): number | undefined {
@@ -19,7 +19,7 @@ function parentPid(): number | undefined {
 }
 
 /** Field 22 of /proc/<pid>/stat: the start time, in clock ticks since boot. */
-export function startTime(pid: number): string | undefined {
+function startTime(pid: number): string | undefined {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
@@ -29,12 +29,12 @@ export function startTime(pid: number): string | undefined {
 }
 
 /** The folder this process's markers go in. */
-export function runMarkerFolder(uid = outerUid()): string {
+function runMarkerFolder(uid = outerUid()): string {
   return uid === 0 ? '/run/ocihooks/runs' : `/run/user/${uid}/ocihooks/runs`;
 }
 
 /** The marker of the runtime process that started this one; undefined when there can be none. */
-export function runMarkerPath(): string | undefined {
+function runMarkerPath(): string | undefined {
   const ppid = parentPid();
   const start = ppid === undefined ? undefined : startTime(ppid);
   return start === undefined ? undefined : path.join(runMarkerFolder(), `${ppid}-${start}`);

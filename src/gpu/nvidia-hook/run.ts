@@ -24,7 +24,7 @@ export function rootFlags(argv: string[]): { rest: string[]; logLevel?: string }
 }
 
 /** The command line of one subcommand. */
-export function hookCliSpec(program: string, hook: NvidiaHook): CliSpec {
+function hookCliSpec(program: string, hook: NvidiaHook): CliSpec {
   return { program, usage: `$0 ${hook.name} [options]`, options: hook.options, epilogue: hook.describe };
 }
 

@@ -15,7 +15,7 @@ import { Timing } from '../timing';
 
 export const CHAIN_FLAG = '--ocihooks-chain=';
 
-export const chainSchema = z.array(
+const chainSchema = z.array(
   z.object({
     program: z.enum(HOOK_PROGRAMS),
     /** argv as the runtime gives it: the program's name first. */

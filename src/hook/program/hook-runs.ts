@@ -115,10 +115,7 @@ export function runHookRun(inv: Invocation, startedAs: string): number | undefin
   if ('alone' in run) return undefined;
   const marker = createRunMarker(run.others);
   if (marker === undefined) return undefined;
-  const code = runChain({ ...inv, ranIn: `a run of ${run.hooks.length} hooks` }, [
-    { ...(run.hooks[0] as ChainedHook), args: [run.hooks[0]?.args[0] ?? startedAs, ...inv.argv] },
-    ...run.hooks.slice(1),
-  ]);
+  const code = runChain({ ...inv, ranIn: `a run of ${run.hooks.length} hooks` }, run.hooks);
   if (code !== 0) removeRunMarker(marker);
   return code;
 }

@@ -8,7 +8,7 @@ import { Env, envList } from '../../core/env';
 
 export type { Env } from '../../core/env';
 import type { Logger } from '../log';
-import type { Timing } from '../timing';
+import { Timing } from '../timing';
 
 export interface Invocation {
   /** Which program: ocihook-mount, ocihook-gpu, ocihook-ldconfig, ocihooks, ocihooks-runtime. */
@@ -42,4 +42,27 @@ export function envFromList(list: readonly string[]): Env {
 export function once(read: () => string): () => string {
   let text: string | undefined;
   return () => (text ??= read());
+}
+
+/**
+ * Runs a program inside this one (inv.dispatch) on `input` for its stdin, as a program started
+ * with its output piped would be: its exit code, stdout and stderr. The rest of the invocation is
+ * `run`'s; a fresh Timing (its phases are not this program's).
+ */
+export function runCaptured(
+  inv: Invocation,
+  run: Pick<Invocation, 'program' | 'path' | 'argv' | 'env'> & Partial<Pick<Invocation, 'ranIn' | 'log'>>,
+  input: string,
+): { code: number; stdout: string; stderr: string } {
+  let stdout = '';
+  let stderr = '';
+  const code = inv.dispatch({
+    ...run,
+    stdin: () => input,
+    stdout: (t) => void (stdout += t),
+    stderr: (t) => void (stderr += t),
+    timing: new Timing(),
+    dispatch: inv.dispatch,
+  });
+  return { code, stdout, stderr };
 }
