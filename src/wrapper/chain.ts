@@ -7,19 +7,12 @@
  */
 import * as path from 'node:path';
 import { CHAIN_FLAG, ChainedHook } from '../hook/program/chain';
-import { HOOK_PROGRAMS, HookProgram, ownProgramOf } from '../hook/program/own-programs';
+import { HOOK_PROGRAMS, HookProgram, stageHookProgram } from '../hook/program/own-programs';
 import type { OciHook } from '../hooksd/schema';
-
-/** Which of our programs `hook` starts, when a chain may run it; undefined when it must be started. */
-function chainableProgram(hook: OciHook, binDir: string): HookProgram | undefined {
-  const program = ownProgramOf(hook.path, binDir);
-  // `ocihook-gpu precreate` filters a config: it is no hook of a stage.
-  return program !== undefined && hook.args?.[1] !== 'precreate' ? program : undefined;
-}
 
 /** The hooks with each run of two or more chainable ones as one; `chained[i]` says whether hook i went into a chain. */
 export function chainHooks(hooks: OciHook[], binDir: string): { hooks: OciHook[]; chained: boolean[] } {
-  const programs = hooks.map((h) => chainableProgram(h, binDir));
+  const programs = hooks.map((h) => stageHookProgram(h, binDir));
   const out: OciHook[] = [];
   const chained = hooks.map(() => false);
   for (let i = 0; i < hooks.length;) {

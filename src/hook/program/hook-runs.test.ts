@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { OciStageHook } from '../../core/oci';
 import { hookDigest, planHookRun } from './hook-runs';
-import type { HookProgram } from './own-programs';
+import { stageHookProgram } from './own-programs';
 
 test.each([
   [[], 'cbf29ce484222325'],
@@ -25,10 +25,7 @@ afterAll(() => fs.rmSync(dir, { recursive: true }));
 const bin = path.join(dir, 'bin');
 fs.mkdirSync(bin);
 for (const p of ['ocihook-mount', 'ocihook-gpu', 'ocihook-ldconfig']) fs.writeFileSync(path.join(bin, p), '');
-const programOf = (p: string) => {
-  const name = path.basename(p);
-  return path.dirname(p) === bin && fs.existsSync(p) ? (name as HookProgram) : undefined;
-};
+const programOf = (h: OciStageHook) => stageHookProgram(h, bin);
 
 const mount = { path: path.join(bin, 'ocihook-mount'), args: ['ocihook-mount', '--mount=type=bind,src=/a,dst=/a'] };
 const gpu = { path: path.join(bin, 'ocihook-gpu'), args: ['ocihook-gpu', '--device=x.com/gpu=0'] };

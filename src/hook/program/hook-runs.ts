@@ -27,7 +27,7 @@ import { realpathOrUndefined } from '../../linux/files';
 import { loadBundle } from '../inputs';
 import { ChainedHook, runChain } from './chain';
 import type { Invocation } from './invocation';
-import { HookProgram, binDirOf, ownProgramOf } from './own-programs';
+import { HookProgram, binDirOf, stageHookProgram } from './own-programs';
 
 /** FNV-1a 64 over a hook's argv, each argument followed by a NUL: what the hook launcher computes. */
 export function hookDigest(argv: readonly string[]): string {
@@ -57,20 +57,20 @@ const envEntries = (env: Readonly<Record<string, string | undefined>>) =>
 /**
  * The run `own` starts in config.json's hooks (every stage), the hooks it runs (itself first) and
  * the digests of the others; or why it runs alone. `programOf` says which of the installation's
- * programs a hook's path is.
+ * programs a hook of a stage starts (own-programs.ts stageHookProgram).
  */
 export function planHookRun(
   stages: Readonly<Record<string, readonly StageHook[] | undefined>>,
   own: OwnHook,
-  programOf: (path: string) => HookProgram | undefined,
+  programOf: (hook: StageHook) => HookProgram | undefined,
 ): HookRun {
-  const realOf = (p: string) => (programOf(p) !== undefined ? realpathOrUndefined(p) : undefined);
+  const realOf = (h: StageHook) => (programOf(h) !== undefined ? realpathOrUndefined(h.path) : undefined);
   const ownEnv = envEntries(own.env);
   const places: [readonly StageHook[], number][] = [];
   for (const hooks of Object.values(stages))
     for (const [i, h] of (hooks ?? []).entries()) {
       const args = h.args ?? [h.path];
-      if (realOf(h.path) !== own.realPath || !sameList(args.slice(1), own.argv)) continue;
+      if (realOf(h) !== own.realPath || !sameList(args.slice(1), own.argv)) continue;
       if (h.env !== undefined && !sameList([...h.env].sort(), ownEnv)) continue;
       places.push([hooks as readonly StageHook[], i]);
     }
@@ -81,9 +81,9 @@ export function planHookRun(
   const run: ChainedHook[] = [];
   for (let i = at; i < hooks.length; i++) {
     const h = hooks[i] as StageHook;
-    const program = programOf(h.path);
+    const program = programOf(h);
     const args = h.args ?? [h.path];
-    if (program === undefined || args[1] === 'precreate') break;
+    if (program === undefined) break;
     // The runtime's own environment is known only to a first hook started with it.
     if (h.env === undefined && first.env !== undefined) break;
     run.push({ program, args, ...(h.env !== undefined ? { env: h.env } : {}) });
@@ -111,7 +111,7 @@ export function runHookRun(inv: Invocation, startedAs: string): number | undefin
     return undefined; // the program reads them again and says what is wrong
   }
   const binDir = binDirOf(startedAs);
-  const run = planHookRun(stages, { realPath, argv: inv.argv, env: inv.env }, (p) => ownProgramOf(p, binDir));
+  const run = planHookRun(stages, { realPath, argv: inv.argv, env: inv.env }, (h) => stageHookProgram(h, binDir));
   if ('alone' in run) return undefined;
   const marker = createRunMarker(run.others);
   if (marker === undefined) return undefined;

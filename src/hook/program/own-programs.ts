@@ -36,3 +36,15 @@ export function ownProgramOf(file: string, binDir: string): HookProgram | undefi
 export function binDirOf(programPath: string): string {
   return path.dirname(realpathOrUndefined(programPath) ?? programPath);
 }
+
+/**
+ * Which of binDir's hook programs a hook of a stage starts, when another process of the
+ * installation may run it in its place (a chain, a run of hooks); `ocihook-gpu precreate` filters a
+ * config and is no hook of a stage.
+ */
+export function stageHookProgram(
+  hook: { path: string; args?: string[] | undefined },
+  binDir: string,
+): HookProgram | undefined {
+  return hook.args?.[1] === 'precreate' ? undefined : ownProgramOf(hook.path, binDir);
+}
