@@ -202,19 +202,21 @@ describe('ocihooks install', () => {
     const before = listing();
 
     const runtimeConfig = path.join(base, 'etc', 'ocihooks', 'runtime.json');
-    const inst = run(process.execPath, [
-      OCIHOOKS(),
-      'install',
-      ...installForm(),
-      '--prefix',
-      prefix,
-      '--hooks-dir',
-      hooksDir,
-      '--fi-provider-dir',
-      providers,
-      '--runtime-config',
-      runtimeConfig,
-    ]);
+    const installHere = () =>
+      run(process.execPath, [
+        OCIHOOKS(),
+        'install',
+        ...installForm(),
+        '--prefix',
+        prefix,
+        '--hooks-dir',
+        hooksDir,
+        '--fi-provider-dir',
+        providers,
+        '--runtime-config',
+        runtimeConfig,
+      ]);
+    const inst = installHere();
     expect(inst.stderr).toBe('');
     expect(inst.status).toBe(0);
     // The wrapper's settings for docker and containerd, and what to add to their configuration.
@@ -282,19 +284,7 @@ describe('ocihooks install', () => {
       `fail  runtime front-end: ${frontEnd}: runs ${wrapperProgram}, which is not there (create, run and errors fail); run ocihooks install again`,
     );
     fs.renameSync(`${wrapperProgram}.away`, wrapperProgram);
-    const again = run(process.execPath, [
-      OCIHOOKS(),
-      'install',
-      ...installForm(),
-      '--prefix',
-      prefix,
-      '--hooks-dir',
-      hooksDir,
-      '--fi-provider-dir',
-      providers,
-      '--runtime-config',
-      runtimeConfig,
-    ]);
+    const again = installHere();
     expect(again.status).toBe(0); // idempotent
     expect(again.stdout).not.toContain(`skipped ${runtimeConfig}`);
 
