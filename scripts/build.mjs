@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Builds the native addon with node-gyp and one self-contained esbuild bundle per program
-// (src/cmd/programs.json): dist/lib/<program>.js, its launcher dist/bin/<program>,
+// Builds the native addon with node-gyp, the self-contained esbuild bundles (src/cmd/bundles.json:
+// dist/lib/<bundle>.js from src/cmd/bundles/<bundle>.ts), each program's launcher dist/bin/<program>,
 // dist/native/ocihooks.node, and the freestanding programs dist/native/runtime-front-end and hook-launcher.
 // Runs no dependency install script: esbuild's binary comes from its platform package and
 // node-gyp is invoked here, against Node's own headers when the machine has them.
@@ -15,8 +15,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 const esbuild = require('esbuild');
 
-/** Every program: src/cmd/<name>.ts is its entry, bin/<name> its launcher, lib/<name>.js its bundle. */
-export const PROGRAMS = JSON.parse(fs.readFileSync(path.join(root, 'src', 'cmd', 'programs.json'), 'utf8'));
+/** Each bundle (lib/<bundle>.js, built from src/cmd/bundles/<bundle>.ts) with the programs it holds. */
+export const BUNDLES = JSON.parse(fs.readFileSync(path.join(root, 'src', 'cmd', 'bundles.json'), 'utf8'));
 
 function nodeHeadersDir() {
   // Prefer the headers of the node running this build (what the addon will be loaded into).
@@ -84,8 +84,8 @@ function buildNative() {
   }
 }
 
-/** bin/<program>: src/cmd/launcher.ts compiled on its own (see there), under a #! line. */
-export function launcher(nodePath) {
+/** bin/<program>: src/cmd/launcher.ts compiled on its own (see there) for `bundle`, under a #! line. */
+export function launcher(nodePath, bundle) {
   const out = esbuild.buildSync({
     entryPoints: [path.join(root, 'src', 'cmd', 'launcher.ts')],
     bundle: false,
@@ -93,6 +93,7 @@ export function launcher(nodePath) {
     platform: 'node',
     format: 'cjs',
     target: 'node20',
+    define: { OCIHOOKS_BUNDLE: JSON.stringify(bundle) },
     logLevel: 'warning',
   });
   return `#!${nodePath}\n${out.outputFiles[0].text}`;
@@ -103,28 +104,36 @@ async function buildBundles() {
   fs.rmSync(path.join(root, 'dist', 'lib'), { recursive: true, force: true });
   fs.mkdirSync(path.join(root, 'dist', 'lib'), { recursive: true });
   const buildId = randomBytes(6).toString('hex');
-  const launcherText = launcher('/usr/bin/env node');
-  // One bundle for every program (src/cmd/dispatch.ts): a chain of hooks evaluates shared modules once.
-  await esbuild.build({
-    entryPoints: [path.join(root, 'src', 'cmd', 'dispatch.ts')],
-    outfile: path.join(root, 'dist', 'lib', 'ocihooks.js'),
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    minify: process.env.OCIHOOKS_NO_MINIFY !== '1',
-    legalComments: 'none',
-    // yargs is ESM and asks import.meta.url for createRequire; give the bundle's own URL.
-    banner: {
-      js: `/*ocihooks-build:${buildId}*/const __importMetaUrl = require('url').pathToFileURL(__filename).href;`,
-    },
-    define: { 'import.meta.url': '__importMetaUrl' },
-    logLevel: 'warning',
-  });
-  for (const name of PROGRAMS) {
-    const bin = path.join(root, 'dist', 'bin', name);
-    fs.writeFileSync(bin, launcherText);
-    fs.chmodSync(bin, 0o755);
+  // A bundle per kind of program (src/cmd/bundles/ says why): a hook's start reads, deserialises
+  // and declares only what hooks run; a chain of hooks evaluates their shared modules once.
+  for (const [bundle, programs] of Object.entries(BUNDLES)) {
+    const outfile = path.join(root, 'dist', 'lib', bundle);
+    await esbuild.build({
+      entryPoints: [path.join(root, 'src', 'cmd', 'bundles', `${bundle.slice(0, -3)}.ts`)],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      minify: process.env.OCIHOOKS_NO_MINIFY !== '1',
+      legalComments: 'none',
+      // yargs is ESM and asks import.meta.url for createRequire; give the bundle's own URL.
+      banner: {
+        js: `/*ocihooks-build:${buildId}*/const __importMetaUrl = require('url').pathToFileURL(__filename).href;`,
+      },
+      define: { 'import.meta.url': '__importMetaUrl' },
+      logLevel: 'warning',
+    });
+    // The launcher reads a bundle as latin1 (src/cmd/launcher.ts): esbuild escapes non-ASCII text
+    // (its default charset), and this keeps it so.
+    const nonAscii = /[^\x00-\x7f]/.exec(fs.readFileSync(outfile, 'utf8'));
+    if (nonAscii) throw new Error(`build: dist/lib/${bundle} is not ASCII (${JSON.stringify(nonAscii[0])})`);
+    const launcherText = launcher('/usr/bin/env node', bundle);
+    for (const name of programs) {
+      const bin = path.join(root, 'dist', 'bin', name);
+      fs.writeFileSync(bin, launcherText);
+      fs.chmodSync(bin, 0o755);
+    }
   }
   // Trained code caches (src/admin/code-cache.ts): the same step `ocihooks install` runs.
   execFileSync(

@@ -10,12 +10,27 @@
  * trained: it needs a container's mount namespace; those functions compile on first use.
  */
 import { spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import os = require('node:os');
+import path = require('node:path');
 
-/** The one bundle of every program, in <prefix>/lib (scripts/build.mjs writes it). */
-export const BUNDLE = 'ocihooks.js';
+/**
+ * The bundles in <prefix>/lib (scripts/build.mjs writes them from src/cmd/bundles/), each with the
+ * programs whose launchers start it; lib/<bundle>.<build id>.<program>.cache is a program's cache.
+ */
+export type Bundles = Readonly<Record<string, readonly string[]>>;
+
+/** Every program of the bundles. */
+export function programsOf(bundles: Bundles): string[] {
+  return Object.values(bundles).flat();
+}
+
+/** The bundle whose launcher `program` is. */
+export function bundleOf(bundles: Bundles, program: string): string {
+  const bundle = Object.keys(bundles).find((b) => bundles[b]?.includes(program));
+  if (bundle === undefined) throw new Error(`${program}: in no bundle (${Object.keys(bundles).join(', ')})`);
+  return bundle;
+}
 
 interface TrainingRun {
   args: string[];
@@ -167,18 +182,21 @@ export interface CodeCacheReport {
 }
 
 /**
- * Rewrites the code caches of `programs` under `prefix` (bin/ launchers, lib/ bundles): old
- * caches go, then each program's training runs write the new one. A training run may exit non-zero
- * (a dry run outside any container) as long as it wrote its cache.
+ * Rewrites the code caches of the bundles' programs under `prefix` (bin/ launchers, lib/ bundles):
+ * old caches go (those of an earlier bundle too), then each program's training runs write the new
+ * one. A training run may exit non-zero (a dry run outside any container) as long as it wrote its
+ * cache.
  */
-export function writeCodeCaches(prefix: string, programs: readonly string[]): CodeCacheReport {
+export function writeCodeCaches(prefix: string, bundles: Bundles): CodeCacheReport {
   const report: CodeCacheReport = { written: [], problems: [] };
   const libDir = path.join(prefix, 'lib');
-  const cachesOf = (p: string) =>
-    fs.readdirSync(libDir).filter((f) => f.startsWith(`${BUNDLE.slice(0, -3)}.`) && f.endsWith(`.${p}.cache`));
+  const cachesOf = (p: string, bundle?: string) =>
+    fs
+      .readdirSync(libDir)
+      .filter((f) => f.endsWith(`.${p}.cache`) && (bundle === undefined || f.startsWith(`${bundle.slice(0, -3)}.`)));
   const scratch = makeScratch();
   try {
-    for (const p of programs) {
+    for (const p of programsOf(bundles)) {
       for (const old of cachesOf(p)) fs.unlinkSync(path.join(libDir, old));
       for (const run of trainingRuns(p, scratch, prefix)) {
         const r = spawnSync(path.join(prefix, 'bin', p), run.args, {
@@ -192,7 +210,7 @@ export function writeCodeCaches(prefix: string, programs: readonly string[]): Co
             `${path.join(prefix, 'bin', p)}: code cache training run failed: ${r.error?.message ?? r.signal}`,
           );
       }
-      const cache = cachesOf(p)[0];
+      const cache = cachesOf(p, bundleOf(bundles, p))[0];
       if (cache) report.written.push(path.join(libDir, cache));
       else report.problems.push(`${path.join(prefix, 'bin', p)}: wrote no code cache`);
     }

@@ -3,8 +3,8 @@
  * measured, not guessed: the syscalls are tried, the files read, the installed hooks started.
  */
 import { spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import path = require('node:path');
 import { messageOf } from '../core/errors';
 import { readHooksDirs } from '../hooksd/read';
 import { parseMountInfo } from '../linux/mount/mountinfo';

@@ -4,12 +4,12 @@
  * PATH), fills the shipped hooks.d templates with the real paths, validates them, and records
  * what it wrote in a manifest so that --uninstall removes exactly that.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import path = require('node:path');
 import { UsageError } from '../core/errors';
 import { readHookFile } from '../hooksd/read';
 import { writeFileAtomically } from '../linux/files';
-import { BUNDLE, writeCodeCaches } from './code-cache';
+import { Bundles, programsOf, writeCodeCaches } from './code-cache';
 import { LauncherField, frontEndFor } from './launcher-field';
 
 export const DEFAULT_PREFIX = '/usr/local/libexec/ocihooks';
@@ -34,8 +34,8 @@ export interface InstallOptions {
   templates: string;
   ldconfig: string;
   fiProviderDir: string;
-  /** The programs to install (bin/<p> launchers, lib/<p>.js bundles). */
-  programs: readonly string[];
+  /** The bundles to install (lib/<bundle>) with their programs (bin/<program> launchers). */
+  bundles: Bundles;
   /** The host paths a hook's arguments bind, to skip a hooks.d file whose sources this host lacks. */
   hostSourcesOf(hookArgs: readonly string[]): string[];
   /** Also install bin/nvidia-cdi-hook (a link to ocihook-gpu), for CDI specs written by nvidia-ctk. */
@@ -91,7 +91,7 @@ function readManifest(prefix: string): Manifest {
 export function install(o: InstallOptions): InstallReport {
   if (!path.isAbsolute(o.prefix)) throw new UsageError(`--prefix ${o.prefix}: must be an absolute path`);
   if (!path.isAbsolute(o.hooksDir)) throw new UsageError(`--hooks-dir ${o.hooksDir}: must be an absolute path`);
-  for (const p of o.programs)
+  for (const p of programsOf(o.bundles))
     if (!fs.existsSync(path.join(o.dist, 'bin', p)))
       throw new UsageError(`${path.join(o.dist, 'bin', p)}: missing; run npm run build first`);
   const manifest = readManifest(o.prefix);
@@ -108,7 +108,7 @@ export function install(o: InstallOptions): InstallReport {
   mkdirs(o.hooksDir, created);
   for (const d of created) if (!manifest.dirs.includes(d)) manifest.dirs.push(d);
 
-  for (const p of o.programs) {
+  for (const p of programsOf(o.bundles)) {
     // bin/<p> is the launcher (see scripts/build.mjs); lib/ocihooks.js, the one bundle, below.
     const launcher = fs.readFileSync(path.join(o.dist, 'bin', p), 'utf8');
     const body = launcher.startsWith('#!') ? launcher.slice(launcher.indexOf('\n') + 1) : launcher;
@@ -122,9 +122,11 @@ export function install(o: InstallOptions): InstallReport {
       record(frontEnd);
     }
   }
-  const bundle = path.join(o.prefix, 'lib', BUNDLE);
-  writeFileAtomically(bundle, fs.readFileSync(path.join(o.dist, 'lib', BUNDLE)), 0o644);
-  record(bundle);
+  for (const name of Object.keys(o.bundles)) {
+    const bundle = path.join(o.prefix, 'lib', name);
+    writeFileAtomically(bundle, fs.readFileSync(path.join(o.dist, 'lib', name)), 0o644);
+    record(bundle);
+  }
   if (o.nvidiaCdiHook) {
     const link = path.join(o.prefix, 'bin', NVIDIA_CDI_HOOK);
     symlinkAtomically('ocihook-gpu', link);
@@ -178,7 +180,7 @@ export function install(o: InstallOptions): InstallReport {
     record(c.file);
   }
   // V8 code caches for the node the hooks will run with (the one running this install).
-  const caches = writeCodeCaches(o.prefix, o.programs);
+  const caches = writeCodeCaches(o.prefix, o.bundles);
   for (const c of caches.written) record(c);
   report.problems.push(...caches.problems);
   writeFileAtomically(path.join(o.prefix, MANIFEST), JSON.stringify(manifest, null, 2) + '\n', 0o644);

@@ -4,8 +4,8 @@
  * skipped; two files of the same directory defining the same device is a conflict, reported,
  * and that device cannot be resolved.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import path = require('node:path');
 import { UsageError, messageOf } from '../core/errors';
 import { goJson, stringsWhereExpected } from './go/json';
 import { GoValue, GoYamlError, readGoYaml } from './go/yaml';

@@ -1,9 +1,9 @@
 /**
- * The one entry of the programs' bundle (lib/ocihooks.js). Every program is a function of an
- * Invocation, and this is the one place that calls them: for a program started on its own (the
- * launcher, bin/<program>), for a chain of hooks (--ocihooks-chain), and for a program run inside
- * another (inv.dispatch: a CDI spec's hook inside the GPU hook, a precreate filter inside the
- * runtime wrapper). A program's code is evaluated the first time it runs, not before.
+ * How a bundle (lib/<bundle>.js, entries in src/cmd/bundles/) runs its programs. Every program is
+ * a function of an Invocation, and this is the one place that calls them: for a program started on
+ * its own (the launcher, bin/<program>), for a chain of hooks (--ocihooks-chain), and for a program
+ * run inside another (inv.dispatch: a CDI spec's hook inside the GPU hook, a precreate filter
+ * inside the runtime wrapper). A program's code is evaluated the first time it runs, not before.
  */
 import { failureLine } from '../core/errors';
 import { helpOrVersion } from '../hook/program/help';
@@ -18,34 +18,34 @@ const chain = () => require('../hook/program/chain') as typeof import('../hook/p
 const hookRuns = () => require('../hook/program/hook-runs') as typeof import('../hook/program/hook-runs');
 const readProcessStdin = () => (require('../hook/inputs') as typeof import('../hook/inputs')).readProcessStdin();
 
-type Program = (inv: Invocation) => number;
+/** A program: a function of an Invocation, its exit code. */
+export type Program = (inv: Invocation) => number;
 
-const PROGRAMS: Readonly<Record<string, () => Program>> = {
-  'ocihook-mount': () => (require('./ocihook-mount') as typeof import('./ocihook-mount')).main,
-  'ocihook-gpu': () => (require('./ocihook-gpu') as typeof import('./ocihook-gpu')).main,
-  'ocihook-ldconfig': () => (require('./ocihook-ldconfig') as typeof import('./ocihook-ldconfig')).main,
-  'ocihooks-runtime': () => (require('./ocihooks-runtime') as typeof import('./ocihooks-runtime')).main,
-};
+/** The programs a bundle holds, each loaded the first time it runs. */
+export type ProgramTable = Readonly<Record<string, () => Program>>;
 
-/** Runs a hook program, or a chain of them, in this process; its exit code. */
-export function dispatch(inv: Invocation): number {
-  if (inv.argv.length === 1 && inv.argv[0]?.startsWith('--ocihooks-chain=')) {
-    const c = chain();
-    let hooks;
-    try {
-      hooks = c.chainOf(inv);
-    } catch (e) {
-      inv.stderr(failureLine(inv.program, e));
+/** Runs a program of `programs`, or a chain of them, in this process; its exit code. */
+export function dispatcher(programs: ProgramTable): (inv: Invocation) => number {
+  const dispatch = (inv: Invocation): number => {
+    if (inv.argv.length === 1 && inv.argv[0]?.startsWith('--ocihooks-chain=')) {
+      const c = chain();
+      let hooks;
+      try {
+        hooks = c.chainOf(inv);
+      } catch (e) {
+        inv.stderr(failureLine(inv.program, e));
+        return 2;
+      }
+      if (hooks) return c.runChain(inv, hooks);
+    }
+    const program = programs[inv.program];
+    if (!program) {
+      inv.stderr(`${inv.program}: not a program of this bundle (${Object.keys(programs).join(', ')})\n`);
       return 2;
     }
-    if (hooks) return c.runChain(inv, hooks);
-  }
-  const program = PROGRAMS[inv.program];
-  if (!program) {
-    inv.stderr(`${inv.program}: not a program of ocihooks (${Object.keys(PROGRAMS).join(', ')}, ocihooks)\n`);
-    return 2;
-  }
-  return program()(inv);
+    return program()(inv);
+  };
+  return dispatch;
 }
 
 /** What the launcher knows of the process it runs in. */
@@ -59,13 +59,20 @@ export interface ProcessStart {
   beforeExec?: () => void;
 }
 
-/** The program the launcher started, with the process's own arguments, environment and stdio; its exit code. */
-export function start(p: ProcessStart): number | Promise<number> {
+/** How a bundle's launcher starts the program it was started as (src/cmd/bundles/). */
+export type Start = (p: ProcessStart) => number | Promise<number>;
+
+/**
+ * The start of a bundle holding `programs`: the program the launcher started, with the process's
+ * own arguments, environment and stdio; its exit code.
+ */
+export function starter(programs: ProgramTable): Start {
+  const dispatch = dispatcher(programs);
+  return (p) => startProgram(p, dispatch);
+}
+
+function startProgram(p: ProcessStart, dispatch: (inv: Invocation) => number): number {
   const timing = new Timing(p.marks);
-  if (p.program === 'ocihooks') {
-    // The admin command: yargs, asynchronous, never run inside another program.
-    return (require('./ocihooks') as typeof import('./ocihooks')).main(process.argv.slice(2));
-  }
   const inv: Invocation = {
     program: p.program,
     path: p.path,

@@ -6,7 +6,7 @@
  * Devices come from cdi.k8s.io/* annotations and --device; the image's NVIDIA_VISIBLE_DEVICES,
  * ROCR/HIP_VISIBLE_DEVICES only with --accept-env and only when neither is there (src/gpu/select.ts).
  */
-import * as path from 'node:path';
+import path = require('node:path');
 import type { Invocation } from '../hook/program/invocation';
 import { runProgram } from '../hook/program/run-program';
 import { runContainerHook } from '../hook/container-hook';

@@ -6,7 +6,7 @@
  * every other subcommand passes through.
  * A failure is one line on stderr and, when the runtime arguments name a --log file, a record there.
  */
-import * as path from 'node:path';
+import path = require('node:path');
 import { ActionError, exitCodeOf, failureLine, messageOf } from '../core/errors';
 import type { Json } from '../core/json';
 import { Invocation, runCaptured } from '../hook/program/invocation';

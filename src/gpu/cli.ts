@@ -6,7 +6,7 @@
 import { DEFAULT_CDI_DIRS } from '../cdi/registry';
 import { Json, parseJson, parseWith } from '../core/json';
 import { ociConfigSchema } from '../core/oci';
-import * as fs from 'node:fs';
+import fs = require('node:fs');
 import { UsageError, messageOf } from '../core/errors';
 import type { Plan } from '../core/plan';
 import type { HookContext } from '../hook/program/run-program';

@@ -5,8 +5,8 @@
  *   amd.com/gpu: /dev/dri/renderD<M> per GPU (numbered 0.. in order); /dev/kfd for all.
  * The result has the same shape as loaded specs, so selection and planning are one path.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import path = require('node:path');
 import type { CdiSpec, ContainerEdits } from '../cdi/spec';
 
 function edits(nodes: { path: string; hostPath: string }[]): ContainerEdits {

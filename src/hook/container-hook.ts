@@ -2,7 +2,7 @@
  * The flow every container hook shares: state -> bundle -> location -> plan -> (print | apply).
  * src/cmd/<program>.ts only add their arguments and their planner.
  */
-import * as fs from 'node:fs';
+import fs = require('node:fs');
 import { RunHookAction, describeAction } from '../core/actions';
 import { ActionError } from '../core/errors';
 import type { Plan, PlanInput } from '../core/plan';

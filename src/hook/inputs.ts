@@ -2,8 +2,8 @@
  * Reading the hook's inputs: the OCI state (stdin or --state-file) and the bundle's config.json.
  * Both are read synchronously: after joining a mount namespace only the main thread moved.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import path = require('node:path');
 import { UsageError, errorCode, messageOf } from '../core/errors';
 import { envList } from '../core/env';
 import { parseJson, parseWith } from '../core/json';

@@ -5,7 +5,7 @@
  * numbers — so that log tooling reads it as it would pino's. Not pino itself: loading and setting up
  * pino was a quarter of a hook's own start-up (docs/performance.md), for records this simple.
  */
-import * as fs from 'node:fs';
+import fs = require('node:fs');
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];

@@ -18,7 +18,7 @@
  *  Anything else fails: the hook never acts in a namespace it could not tie to the container,
  *  and never in the host init's mount namespace.
  */
-import * as fs from 'node:fs';
+import fs = require('node:fs');
 import { ActionError, UsageError } from '../core/errors';
 import type { Location } from '../core/plan';
 import { mountInfoHasMountPoint } from '../linux/mount/mountinfo';

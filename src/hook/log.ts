@@ -3,8 +3,8 @@
  * line each, pino's format: json-lines.ts). Failures are also printed as one line on stderr by the
  * CLI layer.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import path = require('node:path');
 import { outerUid } from '../linux/userns';
 import type { Env } from '../core/env';
 

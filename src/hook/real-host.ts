@@ -2,7 +2,7 @@
  * What planners may know about the host: the kind of a host path and a device's numbers. The real
  * view stats the path; unit tests give planners a table instead.
  */
-import * as fs from 'node:fs';
+import fs = require('node:fs');
 import type { HostNode, HostView } from '../core/host-view';
 import { splitDev } from '../linux/dev';
 

@@ -9,8 +9,8 @@
  *  - a later folder's valid file replaces an earlier folder's file of the same name;
  *  - hooks are used in the order of their names, lower-cased.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import path = require('node:path');
 import { errorCode } from '../core/errors';
 import { compilePattern } from './pattern';
 import { HookDefinition, KNOWN_STAGES, decodeHookDocument } from './schema';

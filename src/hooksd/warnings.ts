@@ -2,8 +2,8 @@
  * What podman accepts in a hooks.d file but an admin would want to hear about: a hook the OCI
  * runtime cannot start, a condition that can never hold, a hook injected nowhere.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import path = require('node:path');
 import type { PrestartAs } from './prestart';
 import type { HookFile } from './read';
 import type { When } from './schema';

@@ -3,7 +3,7 @@
  * 32- or 64-bit, either byte order. Anything unexpected reads as "not ELF" (undefined): callers
  * treat a file they cannot read as one without what they look for.
  */
-import * as fs from 'node:fs';
+import fs = require('node:fs');
 
 export interface ElfSection {
   /** Offset of the name in the section-name table. */

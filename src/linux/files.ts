@@ -1,5 +1,5 @@
 /** Writing files so that a reader never sees half of one, or through a symlink. */
-import * as fs from 'node:fs';
+import fs = require('node:fs');
 import { native } from './native';
 
 /**
@@ -69,7 +69,8 @@ export function realpathOrUndefined(p: string): string | undefined {
   }
 }
 
-const pause = new Int32Array(new SharedArrayBuffer(4));
+// Made on the first wait: most reads never wait, and a V8 startup snapshot has no SharedArrayBuffer.
+let pause: Int32Array | undefined;
 
 /**
  * Reads an fd to its end, synchronously. A runtime may hand a hook a non-blocking pipe (runc under
@@ -87,7 +88,7 @@ export function readFdFully(fd: number, timeoutMs: number): Buffer {
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'EAGAIN' && Date.now() < deadline) {
-        Atomics.wait(pause, 0, 0, 2);
+        Atomics.wait((pause ??= new Int32Array(new SharedArrayBuffer(4))), 0, 0, 2);
         continue;
       }
       if (code === 'EOF') break;

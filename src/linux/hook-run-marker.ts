@@ -6,8 +6,8 @@
  * the hooks still to come. A pid and its start time name one runtime process: a marker left by a
  * runtime that died is never another's, and the next run that writes one takes such leftovers away.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import path = require('node:path');
 import { outerUid } from './userns';
 
 const MARKER_HEADER = 'ocihooks hook run 1';

@@ -3,7 +3,7 @@
  * bundle (dist/native/ocihooks.node) or from the node-gyp build folder during tests, so that
  * a --help or a --dry-run never pays for it and planning stays testable without root.
  */
-import * as path from 'node:path';
+import path = require('node:path');
 
 /** The constants the addon exports, each a number (native/ocihooks.c `constants`; a unit test keeps the lists equal). */
 export const NATIVE_CONSTANTS = [

@@ -2,8 +2,8 @@
  * Host programs found by name. A hook's or runtime wrapper's environment often has no PATH, and
  * the image's PATH must never choose a binary: names are looked up in a fixed list of host folders.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import path = require('node:path');
 
 export const HOST_PROGRAM_DIRS = [
   '/usr/local/sbin',

@@ -2,7 +2,7 @@
  * Random names for scratch files: from /dev/urandom, not node:crypto, which a hook would load (with
  * every stream module) only to name a file.
  */
-import * as fs from 'node:fs';
+import fs = require('node:fs');
 
 /** n random bytes as hex. */
 export function randomHex(bytes: number): string {

@@ -1,5 +1,5 @@
 /** User namespaces, as /proc shows them. */
-import * as fs from 'node:fs';
+import fs = require('node:fs');
 
 /** Whether a process (or this one) runs in a user namespace other than the host's. */
 export function inUserNamespace(pid: number | 'self'): boolean {

@@ -3,7 +3,7 @@
  *   --mount=type=bind,source|src=/abs,destination|dst|target=/abs[,readonly]
  *   --device=/dev/host[:/dev/container][:access]     (access: one to three of "rwm", no repeats)
  */
-import * as path from 'node:path';
+import path = require('node:path');
 import { UsageError } from '../core/errors';
 
 export interface MountRequest {

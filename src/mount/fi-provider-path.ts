@@ -3,7 +3,7 @@
  * for providers. Its value may come from the image, so it is refused in a source (host side) and
  * must be an absolute path (then resolved inside the rootfs like every destination).
  */
-import * as path from 'node:path';
+import path = require('node:path');
 import { ActionError, UsageError } from '../core/errors';
 import type { LdCache } from '../linux/ldconfig/cache';
 import { FI_PROVIDER_PATH_TOKEN } from './args';

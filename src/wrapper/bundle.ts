@@ -6,8 +6,8 @@
  * and is the input of every later run: running the wrapper twice on a bundle never adds a hook
  * (or runs a precreate filter) twice. The file keeps its mode, owner and group.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import path = require('node:path');
 import { UsageError, messageOf } from '../core/errors';
 import { Json, parseJson } from '../core/json';
 import type { HooksRead } from '../hooksd/read';

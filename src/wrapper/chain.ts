@@ -5,7 +5,7 @@
  * --ocihooks-chain (src/hook/program/chain.ts runs them in order, each with its own arguments and
  * env, the first failure ending it). Each hook is a Node start of its own otherwise: ~65 ms.
  */
-import * as path from 'node:path';
+import path = require('node:path');
 import { CHAIN_FLAG, ChainedHook } from '../hook/program/chain';
 import { HOOK_PROGRAMS, HookProgram, stageHookProgram } from '../hook/program/own-programs';
 import type { OciHook } from '../hooksd/schema';

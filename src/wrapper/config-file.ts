@@ -6,7 +6,7 @@
  * annotations, the log file and the podman reading of prestart; arguments override it. A missing default file is no settings; a
  * named file that is missing, or a file that is not valid, is exit 2 naming the file and field.
  */
-import * as fs from 'node:fs';
+import fs = require('node:fs');
 import * as z from 'zod/mini';
 import { errorCode, UsageError, messageOf } from '../core/errors';
 import { parseJson, parseWith } from '../core/json';

@@ -3,8 +3,8 @@
  * will read it; Slurm's oci.conf; a scrun site (docs/scrun.md).
  */
 import { spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import path = require('node:path');
 import { messageOf } from '../core/errors';
 import { findHostProgram } from '../linux/programs';
 import { DEFAULT_RUNTIME_CONFIG, readRuntimeConfig } from './config-file';

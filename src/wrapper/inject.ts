@@ -3,7 +3,7 @@
  * matched against it exactly as `ocihooks match` does, the matched hooks are added to their
  * stages and precreate hooks run as config filters, in podman's order.
  */
-import * as path from 'node:path';
+import path = require('node:path');
 import { ActionError, UsageError, messageOf } from '../core/errors';
 import { Json, parseWith } from '../core/json';
 import { ociConfigSchema } from '../core/oci';

@@ -14,8 +14,8 @@
  * times), so any later edit, new, removed or restored file (cp -p and touch -d set the modification
  * time back, never the status change) sends the call to the wrapper again, which writes a new index.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import path = require('node:path');
 import type { HooksRead } from '../hooksd/read';
 import { whenMatches } from '../hooksd/when';
 import { writeFileAtomically } from '../linux/files';

@@ -5,7 +5,7 @@
  * file podman would refuse, a runtime that is not there) is written there the same way, so
  * `docker run` shows it; with `--log-format text` (runc's default) as runc's logrus text line.
  */
-import * as fs from 'node:fs';
+import fs = require('node:fs');
 
 /** The runtime's --log file and format from its global options, wherever they stand on the line. */
 export function runtimeLog(argv: readonly string[]): { file: string; format: 'json' | 'text' } | undefined {

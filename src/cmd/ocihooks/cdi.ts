@@ -2,7 +2,7 @@
  * `ocihooks cdi generate`: a CDI spec for the GPUs this host has, from the kernel's and the
  * driver's files only (src/gpu/generate/). What was skipped is said on stderr, one line each.
  */
-import * as path from 'node:path';
+import path = require('node:path');
 import type { Argv, CommandModule } from 'yargs';
 import { writeGoYaml } from '../../cdi/go/yaml';
 import { MODES, Mode, generateSpec } from '../../gpu/generate';

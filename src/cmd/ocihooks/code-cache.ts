@@ -1,7 +1,7 @@
 /** `ocihooks code-cache [--prefix P]`: rewrites an installation's V8 code caches (after a node upgrade). */
 import type { CommandModule } from 'yargs';
 import { writeCodeCaches } from '../../admin/code-cache';
-import PROGRAMS from '../programs.json';
+import BUNDLES from '../bundles.json';
 import { PREFIX, printReport } from './common';
 
 export const codeCacheCommand: CommandModule<object, { prefix: string }> = {
@@ -13,5 +13,5 @@ export const codeCacheCommand: CommandModule<object, { prefix: string }> = {
       default: PREFIX,
       describe: 'installation to refresh (bin/ and lib/ under it)',
     }),
-  handler: (a) => printReport(writeCodeCaches(a.prefix, PROGRAMS)),
+  handler: (a) => printReport(writeCodeCaches(a.prefix, BUNDLES)),
 };

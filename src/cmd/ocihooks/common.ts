@@ -1,6 +1,6 @@
 /** What the ocihooks subcommands share: where the installation is, reading a config, reporting. */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import path = require('node:path');
 import { UsageError, messageOf } from '../../core/errors';
 import { parseJson, parseWith } from '../../core/json';
 import { OciConfig, ociConfigSchema } from '../../core/oci';

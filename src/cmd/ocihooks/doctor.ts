@@ -1,5 +1,5 @@
 /** `ocihooks doctor`: what this host supports and what is missing; its GPUs and whether its CDI specs still fit them; ocihooks-runtime's config and front-end, Slurm's oci.conf, and a scrun site. */
-import * as path from 'node:path';
+import path = require('node:path');
 import type { CommandModule } from 'yargs';
 import { doctor, frontEndCheck } from '../../admin/doctor';
 import { DEFAULT_CDI_DIRS } from '../../cdi/registry';

@@ -1,6 +1,6 @@
 /** `ocihooks install [--uninstall]`: the hooks under a prefix and their hooks.d files. */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import path = require('node:path');
 import type { CommandModule } from 'yargs';
 import { FRONT_END, HOOK_LAUNCHER } from '../../admin/launcher-field';
 import { DEFAULT_HOOKS_DIR, DEFAULT_PREFIX, install, uninstall } from '../../admin/install';
@@ -12,7 +12,7 @@ import { hostSourcesOf } from '../../mount/args';
 import { DEFAULT_RUNTIME_CONFIG, engineSnippets, runtimeConfigText } from '../../wrapper/config-file';
 import { slurmSnippet } from '../../wrapper/slurm/oci-conf';
 import { SCRUN_LUA, scrunLua, scrunSnippet } from '../../wrapper/slurm/scrun/lua';
-import PROGRAMS from '../programs.json';
+import BUNDLES from '../bundles.json';
 import { PREFIX, printReport } from './common';
 
 interface Args {
@@ -105,7 +105,7 @@ export const installCommand: CommandModule<object, Args> = {
         templates: templatesDir(),
         ldconfig,
         fiProviderDir: a['fi-provider-dir'],
-        programs: PROGRAMS,
+        bundles: BUNDLES,
         hostSourcesOf,
         nvidiaCdiHook: a['nvidia-cdi-hook'],
         configFiles,

@@ -3,7 +3,7 @@
  * (prestart where the host's podman, or --prestart-as, puts it); exit 2 when podman would refuse to
  * start it (a broken hooks.d file, a failing match).
  */
-import * as path from 'node:path';
+import path = require('node:path');
 import type { CommandModule } from 'yargs';
 import { keyValueArgs } from '../../core/env';
 import { prestartReading } from '../../admin/podman';

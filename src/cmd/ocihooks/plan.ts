@@ -4,7 +4,7 @@
  * is read before yargs (which would take them for its own).
  */
 import { spawnSync } from 'node:child_process';
-import * as path from 'node:path';
+import path = require('node:path');
 import type { CommandModule } from 'yargs';
 import { UsageError } from '../../core/errors';
 import { BIN_DIR } from './common';

@@ -4,7 +4,7 @@
  * without a word (exit 1) — and what it accepts but will not work as meant (warnings, exit 0).
  * Files naming prestart are read as the host's podman (or --prestart-as) injects them.
  */
-import * as fs from 'node:fs';
+import fs = require('node:fs');
 import type { CommandModule } from 'yargs';
 import { prestartReading } from '../../admin/podman';
 import { UsageError } from '../../core/errors';

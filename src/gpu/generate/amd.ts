@@ -7,7 +7,7 @@
  * partition devices per MI300 that KFD does not list); partitions follow their GPU in render-minor
  * order. Each device gets its card, its render node and /dev/kfd, with the host's modes and groups.
  */
-import * as path from 'node:path';
+import path = require('node:path');
 import { ActionError } from '../../core/errors';
 import type { Host, HostNode } from './driver-host';
 import { NameStrategy, gpuNames } from './naming';

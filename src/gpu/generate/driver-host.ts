@@ -6,8 +6,8 @@
  * has them, access rwm, and the group as an additional GID when the node is not open to everyone.
  * Every optional thing that is missing is noted (the CLI prints the notes), never a failure.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import path = require('node:path');
 import { ActionError, errorCode, messageOf } from '../../core/errors';
 import type { CdiDeviceNode } from '../../cdi/spec';
 import { splitDev } from '../../linux/dev';

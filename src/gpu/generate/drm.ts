@@ -5,8 +5,8 @@
  * create-symlinks hook, each kept only when it points at one of the GPU's nodes (nvidia-ctk's
  * by-path hook).
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import path = require('node:path');
 import type { Host } from './driver-host';
 
 /** /dev/dri/... paths of the DRM nodes in a sysfs device folder, cards first, in name order. */

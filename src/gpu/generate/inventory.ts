@@ -6,8 +6,8 @@
  * for specs nvidia-ctk wrote), or naming a device node that is gone or now has other numbers, is
  * stale: the containers that use it would get the wrong libraries or no device.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import path = require('node:path');
 import { messageOf } from '../../core/errors';
 import { SPEC_FILE, loadSpecFile } from '../../cdi/registry';
 import type { CdiSpec } from '../../cdi/spec';

@@ -2,7 +2,7 @@
  * One run of applyPlan: the location it acts in, the fds it holds, the mount namespace it joined
  * and the mounts it made — so that every step can reach the rootfs, and a failure can undo.
  */
-import * as fs from 'node:fs';
+import fs = require('node:fs');
 import { ActionError, messageOf } from '../../core/errors';
 import type { BindAction, DeviceAction, RunHookAction } from '../../core/actions';
 import type { Location, Plan } from '../../core/plan';

@@ -4,7 +4,7 @@
  * runc --rootless, scrun) the host's device cgroup is out of reach: the step is skipped with a
  * warning, and only nodes this user may open are bound.
  */
-import * as fs from 'node:fs';
+import fs = require('node:fs');
 import { AllowDevicesAction, DeviceAction, DeviceAllow, describeAction } from '../../core/actions';
 import { ActionError, errorCode } from '../../core/errors';
 import { allowDevices } from '../../linux/cgroups/device-cgroup';

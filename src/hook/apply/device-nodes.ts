@@ -1,5 +1,5 @@
 /** Device nodes a CDI spec gives a mode or owner: made with mknod inside the rootfs (parent resolved in root). */
-import * as fs from 'node:fs';
+import fs = require('node:fs');
 import type { DeviceAction } from '../../core/actions';
 import { ActionError, errorCode } from '../../core/errors';
 import { splitDev } from '../../linux/dev';

@@ -4,7 +4,7 @@
  * syscalls on that folder's fd and never followed, so an image's symlink cannot send a write to the host.
  */
 import { randomHex } from '../../linux/random';
-import * as fs from 'node:fs';
+import fs = require('node:fs');
 import type { ChmodAction, FileAction, SymlinkAction, WriteFileAction } from '../../core/actions';
 import { ActionError, errorCode, messageOf } from '../../core/errors';
 import { writeFileAt } from '../../linux/files';

@@ -4,7 +4,7 @@
  * mount, made read-only, nodev, nosuid and nosymfollow before it is visible, and moved onto the
  * mount point resolved in root. Nothing else of the tmpfs is left in the container.
  */
-import * as fs from 'node:fs';
+import fs = require('node:fs');
 import type { MountFileAction } from '../../core/actions';
 import { writeFileAt } from '../../linux/files';
 import { ensureMountPoint } from '../../linux/mount/mount-point';

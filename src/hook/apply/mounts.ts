@@ -4,7 +4,7 @@
  * visible anywhere, then attached with move_mount onto the fd of a mount point resolved in root.
  * No path is re-resolved between the check and the mount.
  */
-import * as fs from 'node:fs';
+import fs = require('node:fs');
 import type { BindAction, ContainerUser, DeviceAction } from '../../core/actions';
 import { ActionError, errorCode } from '../../core/errors';
 import type { Plan } from '../../core/plan';

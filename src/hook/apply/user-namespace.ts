@@ -6,7 +6,7 @@
  * (device cgroup, ldconfig, spec hooks, mknod) is refused or skipped with a reason, never
  * silently dropped.
  */
-import * as fs from 'node:fs';
+import fs = require('node:fs');
 import { Action, BindAction, DeviceAction, bindsHostNode, describeAction } from '../../core/actions';
 import { ActionError } from '../../core/errors';
 import type { Plan } from '../../core/plan';

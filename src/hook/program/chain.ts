@@ -5,7 +5,7 @@
  * to each — and the first that fails ends the chain with its exit code and its line (a runtime
  * stops at the first failing hook too). The runtime wrapper writes such hooks (src/wrapper/chain.ts).
  */
-import * as path from 'node:path';
+import path = require('node:path');
 import * as z from 'zod/mini';
 import { UsageError } from '../../core/errors';
 import { parseJson, parseWith } from '../../core/json';

@@ -3,7 +3,7 @@
  * the same real file as bin/<program> of this installation. Such a hook can run inside the process
  * that meets it (src/cmd/dispatch.ts calls programs as functions) instead of costing a Node start.
  */
-import * as path from 'node:path';
+import path = require('node:path');
 import { realpathOrUndefined } from '../../linux/files';
 
 /** The programs that run as hooks and may run inside another process. */

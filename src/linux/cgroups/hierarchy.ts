@@ -4,7 +4,7 @@
  * (fsopen/fsmount): its root is the reader's namespace root, whatever the host mounted where.
  * Nothing is attached to any mount tree.
  */
-import * as fs from 'node:fs';
+import fs = require('node:fs');
 import { ActionError, messageOf } from '../../core/errors';
 import { native } from '../native';
 import type { DeviceCgroup } from './membership';

@@ -1,5 +1,5 @@
 /** Which cgroup enforces a process's device access, from /proc/<pid>/cgroup. */
-import * as fs from 'node:fs';
+import fs = require('node:fs');
 import { ActionError, messageOf } from '../../core/errors';
 
 export interface CgroupLine {

@@ -1,5 +1,5 @@
 /** cgroup v1: one "type major:minor access" line per write to devices.allow. */
-import * as fs from 'node:fs';
+import fs = require('node:fs');
 import { DeviceAllow, describeRule } from '../../core/actions';
 import { ActionError, messageOf } from '../../core/errors';
 import { native } from '../native';

@@ -4,7 +4,7 @@
  * program is read back (its translated instructions), rebuilt as [our allow rules] + [the
  * original program, unchanged], loaded, and swapped in atomically (BPF_F_REPLACE).
  */
-import * as fs from 'node:fs';
+import fs = require('node:fs');
 import type { DeviceAllow } from '../../core/actions';
 import { native } from '../native';
 import { cgroupV2DeviceProgram } from './bpf';

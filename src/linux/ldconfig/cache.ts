@@ -7,7 +7,7 @@
  *    are relative to the start of this header. It is either the whole file (glibc >= 2.32) or
  *    follows the old format, 8-byte aligned, in the "compat" layout.
  */
-import * as fs from 'node:fs';
+import fs = require('node:fs');
 import { ActionError, UsageError } from '../../core/errors';
 import { native } from '../native';
 import { openInRootfs } from '../mount/rootfs';

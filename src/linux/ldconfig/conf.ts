@@ -2,7 +2,7 @@
  * The image's linker configuration, read through the rootfs fd (resolved in root): whether it is a
  * glibc image at all, and which folders exist in it. Nothing here writes into the image.
  */
-import * as fs from 'node:fs';
+import fs = require('node:fs');
 import { existsInRootfs, openInRootfs } from '../mount/rootfs';
 
 const MUSL_LOADERS = ['x86_64', 'aarch64', 'armhf', 'i386', 'ppc64le', 's390x', 'riscv64'].map(

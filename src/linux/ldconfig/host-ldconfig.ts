@@ -3,8 +3,8 @@
  * the image. A path is trusted when it is absolute, an executable regular file, and not inside
  * the rootfs (also after resolving symlinks); it runs with a scrubbed environment and a timeout.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import path = require('node:path');
 import { ActionError, UsageError, messageOf } from '../../core/errors';
 import { runTrusted } from '../exec';
 

@@ -7,7 +7,7 @@
  * `nvidia-cdi-hook update-ldcache` (1.20) does: which set is planned (the host's architecture,
  * pure data), which applies is read from the image (`/etc/debian_version`).
  */
-import * as fs from 'node:fs';
+import fs = require('node:fs');
 import { openInRootfs } from '../mount/rootfs';
 
 export interface ImageSystemFolders {

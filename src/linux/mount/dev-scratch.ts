@@ -4,7 +4,7 @@
  * linker cache): never in the image, gone with the container even if the hook dies. A fresh name,
  * mode 0700, made in the resolved /dev; removed with its files.
  */
-import * as fs from 'node:fs';
+import fs = require('node:fs');
 import { randomHex } from '../random';
 import { ActionError, errorCode } from '../../core/errors';
 import { native } from '../native';

@@ -8,7 +8,7 @@
  * Everything else is not the container's: procfs, sysfs, cgroupfs, /dev/shm and /dev/pts,
  * volumes (host folders bound in by the engine) and the mounts this same hook made.
  */
-import * as fs from 'node:fs';
+import fs = require('node:fs');
 import { ActionError } from '../../core/errors';
 import { MountInfo, mountInfoById } from './mountinfo';
 import { native } from '../native';

@@ -3,7 +3,7 @@
  * RESOLVE_IN_ROOT relative to an fd on the rootfs, so symlinks ("/usr/lib -> /etc", "../../..")
  * resolve as if the rootfs were "/" and can never leave it.
  */
-import * as fs from 'node:fs';
+import fs = require('node:fs');
 import { native } from '../native';
 
 /** Splits an absolute container path into components, dropping "" and "."; ".." is kept for openat2 to clamp. */

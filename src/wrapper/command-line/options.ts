@@ -5,7 +5,7 @@
  * Everything after them is the runtime's, passed on untouched. With `--` present, an argument
  * before it that is not ours is refused.
  */
-import * as path from 'node:path';
+import path = require('node:path');
 import { keyValueArgs } from '../../core/env';
 import { UsageError } from '../../core/errors';
 import { DEFAULT_PRESTART_AS, PRESTART_AS, PrestartAs } from '../../hooksd/prestart';

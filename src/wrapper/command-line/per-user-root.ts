@@ -11,8 +11,8 @@
  *    (runc and crun keep one folder per container under their root); uid 0 when none does, so
  *    the runtime answers "does not exist" as it would.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import path = require('node:path');
 import { UsageError } from '../../core/errors';
 import type { RuntimeCommand } from './runtime-args';
 

@@ -2,7 +2,7 @@
  * The runtime's own command line, as runc and crun read it: global options, then the subcommand,
  * then its arguments. The wrapper needs only the subcommand and, for create and run, the bundle.
  */
-import * as path from 'node:path';
+import path = require('node:path');
 
 /** Global options of runc and crun that take a value in the next argument. */
 const GLOBAL_WITH_VALUE = new Set([

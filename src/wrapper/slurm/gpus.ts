@@ -10,9 +10,9 @@
  * lines (AutoDetect) Slurm numbers GPUs in PCI bus order, as `ocihooks cdi generate` names them:
  * IDX n is nvidia.com/gpu=n. Any doubt fails the container with the reason, never a guess.
  */
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import os = require('node:os');
+import path = require('node:path');
 import { ActionError, messageOf } from '../../core/errors';
 import { CDI_ANNOTATION_PREFIX } from '../../cdi/name';
 import { loadRegistry } from '../../cdi/registry';

@@ -6,7 +6,7 @@
  * runs as root and carries that title; a user can start the wrapper by hand, but only under the
  * steps of their own jobs.
  */
-import * as fs from 'node:fs';
+import fs = require('node:fs');
 
 export interface SlurmStep {
   job: string;

@@ -5,8 +5,8 @@
  * EGL, GLVND, Vulkan, OpenCL and X configuration files at the paths applications look for them.
  * Each is optional: what is not there is noted.
  */
-import * as fs from 'node:fs';
-import * as os from 'node:os';
+import fs = require('node:fs');
+import os = require('node:os');
 import type { CdiMount } from '../../../cdi/spec';
 import { realpathOrUndefined } from '../../../linux/files';
 import type { Host } from '../driver-host';

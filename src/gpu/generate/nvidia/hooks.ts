@@ -8,7 +8,7 @@
  *   update-ldcache    --folder for each library folder
  *   disable-device-node-modification, update-application-profile (not for management containers)
  */
-import * as path from 'node:path';
+import path = require('node:path');
 import type { CdiHook } from '../../../cdi/spec';
 import { readSoname } from '../../../linux/elf';
 import type { Host } from '../driver-host';

@@ -7,8 +7,8 @@
  * libraries, which carry versions of their own. A library of another driver version is never
  * taken: a leftover of an older driver breaks CUDA in the container.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import path = require('node:path');
 import { ActionError } from '../../../core/errors';
 import { parseLdCache } from '../../../linux/ldconfig/cache';
 import type { Host } from '../driver-host';

@@ -4,7 +4,7 @@
  * try to create or chmod /dev/nvidia* nodes), as a read-only file bound over
  * /proc/driver/nvidia/params. Nothing to do when the host file is missing or already says 0.
  */
-import * as fs from 'node:fs';
+import fs = require('node:fs');
 import { ActionError, errorCode, messageOf } from '../../../core/errors';
 import { newPlan } from '../../../core/plan';
 import { CONTAINER_SPEC, NvidiaHook } from '../hook';

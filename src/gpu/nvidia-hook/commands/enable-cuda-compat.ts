@@ -10,7 +10,7 @@
  * D is resolved inside the rootfs; a D that is a relative symlink climbing out of it is refused.
  */
 import { randomUuid } from '../../../linux/random';
-import * as fs from 'node:fs';
+import fs = require('node:fs');
 import { ActionError } from '../../../core/errors';
 import { newPlan } from '../../../core/plan';
 import { native } from '../../../linux/native';

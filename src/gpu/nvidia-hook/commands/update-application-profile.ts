@@ -3,7 +3,7 @@
  * profile whose EGLVisibleDGPUDevices mask has bit N for each /dev/nvidiaN character device
  * (N its minor, 0..63) directly under the container's /dev.
  */
-import * as fs from 'node:fs';
+import fs = require('node:fs');
 import { newPlan } from '../../../core/plan';
 import { splitDev } from '../../../linux/dev';
 import { openInRootfs } from '../../../linux/mount/rootfs';

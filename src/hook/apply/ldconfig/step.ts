@@ -11,7 +11,7 @@
  * replaces it. ldconfig still makes missing SONAME links where it may write, as NVIDIA's
  * update-ldcache does.
  */
-import * as fs from 'node:fs';
+import fs = require('node:fs');
 import type { LdconfigAction } from '../../../core/actions';
 import { messageOf } from '../../../core/errors';
 import { makeDevScratch, removeDevScratch } from '../../../linux/mount/dev-scratch';

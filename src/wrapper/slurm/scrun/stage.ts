@@ -6,8 +6,8 @@
  * (set_bundle_path) and stage-out removes it, so that scrun's own clean-up finds its spool empty.
  * Nothing is left half-written: the bundle appears whole (a folder renamed into place) or not at all.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import path = require('node:path');
 import { ActionError, UsageError, messageOf } from '../../../core/errors';
 import { parseJson, type Json } from '../../../core/json';
 import { OWN_BUNDLE, type StageIn, type StageOut } from './input';
