@@ -1,6 +1,6 @@
 // Two projects: `unit` (offline, beside the code in src/, plus test/unit) and `e2e` (real
 // containers, test/e2e). `npm test` runs both; `npm run test:unit` only the first.
-const ESM_PACKAGES = ['yargs-parser']; // ESM-only, and on the hooks' hot path (src/hook/program/options.ts)
+const ESM_PACKAGES = ['yargs-parser']; // ESM-only: yargs's parser, the reference of src/hook/program/options.ts
 const common = {
   testEnvironment: 'node',
   testMatch: ['**/*.test.ts'],

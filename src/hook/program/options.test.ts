@@ -1,9 +1,11 @@
 /**
- * The hooks' fast argument parser (yargs-parser plus a one-pass reader of repeatable options):
- * what it reads, and what it leaves to full yargs (usage errors, --help, ambiguous forms).
+ * The hooks' fast argument parser: what it reads, and what it leaves to full yargs (usage errors,
+ * --help, ambiguous forms). yargs's own parser is the reference: every form the fast path reads, it
+ * must read as yargs-parser does with yargs's settings for our hooks.
  */
+import yargsParser from 'yargs-parser';
 import type { CliSpec } from './options';
-import { fastParse } from './options';
+import { COMMON_OPTIONS, YARGS_CONFIGURATION, fastParse } from './options';
 
 const spec: CliSpec = {
   program: 'test-hook',
@@ -18,9 +20,9 @@ const spec: CliSpec = {
 
 const DEFAULTS = { mount: [], device: [], 'skip-cgroup': false, timeout: 10, 'dry-run': false, 'log-level': 'info' };
 
-/** The options' values only (yargs-parser adds "_"). */
+/** The options' values only (yargs adds "_" and "$0"). */
 function options(args: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
-  return args && Object.fromEntries(Object.entries(args).filter(([k]) => k !== '_'));
+  return args && Object.fromEntries(Object.entries(args).filter(([k]) => k !== '_' && k !== '$0'));
 }
 
 describe('read by the fast path', () => {
@@ -57,6 +59,64 @@ describe('left to full yargs', () => {
     [['--state-file', 'a', '--state-file', 'b']],
     [['--state-file']],
     [['stray']],
+  ])('%j', (argv) => {
+    expect(fastParse(spec, argv)).toBeUndefined();
+  });
+});
+
+/** yargs-parser's reading of argv, with every option of the table declared by its type. */
+function reference(argv: string[]): Record<string, unknown> | undefined {
+  const table = { ...COMMON_OPTIONS, ...spec.options };
+  const names = (t: string) => Object.keys(table).filter((n) => table[n]?.type === t);
+  return options(
+    yargsParser(argv, {
+      string: names('string'),
+      boolean: names('boolean'),
+      number: names('number'),
+      array: Object.keys(table).filter((n) => table[n]?.array),
+      default: Object.fromEntries(
+        Object.entries(table).flatMap(([n, o]) => (o.default !== undefined ? [[n, o.default]] : [])),
+      ),
+      configuration: YARGS_CONFIGURATION,
+    }),
+  );
+}
+
+describe('the fast path reads as yargs-parser does', () => {
+  test.each<[string[]]>([
+    [[]],
+    [['--mount=type=bind,src=/a,dst=/b', '--mount', 'type=bind,src=/c,dst=/d', '--device=/dev/null']],
+    [['--state-file', '/s.json', '--dry-run', '--log-level=debug', '--log-file=-']],
+    [['--skip-cgroup', '--timeout', '2.5']],
+    [['--no-skip-cgroup', '--timeout=3']],
+    [['--skip-cgroup=true', '--dry-run=false']],
+    [['--timeout=-1']],
+    [['--timeout=0']],
+    [['--state-file=a=b', '--log-file', 'x=y']],
+    [['--mount=a', '--device=b', '--mount=c']],
+    [['--dry-run', '--']],
+    [['--log-level', 'error']],
+  ])('%j', (argv) => {
+    const fast = fastParse(spec, argv);
+    expect(fast).toBeDefined();
+    expect(options(fast)).toEqual(reference(argv));
+  });
+});
+
+describe('forms the fast path leaves to full yargs', () => {
+  test.each<[string[]]>([
+    [['--timeout', '-1']], // a value that looks like an option
+    [['--timeout=1e3']],
+    [['--timeout=0x10']],
+    [['--dry-run=yes']],
+    [['--log-file=']],
+    [['--mount=']],
+    [['--state-file', '']],
+    [['--mount=a', '--', 'x']],
+    [['-x']],
+    [['--no-state-file']],
+    [['--dry-run', 'true']],
+    [['--device', '-']],
   ])('%j', (argv) => {
     expect(fastParse(spec, argv)).toBeUndefined();
   });

@@ -1,13 +1,12 @@
 /**
  * What every hook shares on its command line. Options are declared once, as a table. A hook runs
- * on every container start, so the hot path parses with yargs-parser (the parser inside yargs: ~2
- * ms) and checks the table itself; --help and --version are answered from the table (help.ts);
- * full yargs (~40 ms to load here) is loaded only to report a usage error in yargs's own words.
+ * on every container start, so the hot path reads the plain forms against the table itself
+ * (fastParse); --help and --version are answered from the table (help.ts); full yargs (~40 ms to
+ * load here) reads any other command line and reports a usage error in its own words.
  */
-import parser from 'yargs-parser';
 import { UsageError } from '../../core/errors';
 import { LOG_LEVELS, LogLevel } from '../log';
-import type { CliSpec, OptionSpec, OptionTable } from './cli-spec';
+import type { CliSpec, OptionTable } from './cli-spec';
 import { helpOrVersion, helpText } from './help';
 import { VERSION } from './version';
 
@@ -29,7 +28,8 @@ export interface CommonArgs {
   'log-file'?: string;
 }
 
-const CONFIGURATION = {
+/** How yargs reads a hook's command line (its parser's settings). */
+export const YARGS_CONFIGURATION = {
   'camel-case-expansion': false,
   'dot-notation': false,
   'duplicate-arguments-array': true,
@@ -38,75 +38,62 @@ const CONFIGURATION = {
   'boolean-negation': true,
 };
 
+/** A number as the fast path takes it; any other spelling is left to yargs. */
+const PLAIN_NUMBER = /^-?\d+(\.\d+)?$/;
+
 /**
- * Repeatable options (`--mount=V`, `--mount V`) taken out in one pass, in order: yargs-parser's
- * array handling costs ~24 ms for a thousand `--mount=` arguments, this under 1 ms. The rest of
- * the command line still goes through yargs-parser. Undefined when a form is ambiguous (a
- * repeatable option with no value after it): full yargs then reads the whole line.
+ * The fast path: the command line read against the option table in one pass — `--name=value`,
+ * `--name value`, `--flag`, `--flag=true|false`, `--no-flag`, repeatable options in order. Returns
+ * undefined for anything else (a short option, a positional argument, an unknown option, --help,
+ * --version, a value that is not of its option's type, a single-valued option given twice, a value
+ * that looks like an option): full yargs then reads the whole line and is the reference (the
+ * options test compares the two on every form the fast path takes).
  */
-function takeArrayOptions(
-  table: OptionTable,
-  argv: string[],
-): { rest: string[]; taken: Record<string, string[]> } | undefined {
-  const taken: Record<string, string[]> = {};
-  const rest: string[] = [];
-  const arrays = new Set(Object.keys(table).filter((n) => table[n]?.array));
+export function fastParse(spec: CliSpec, argv: string[]): Record<string, unknown> | undefined {
+  const table = { ...COMMON_OPTIONS, ...spec.options };
+  const args: Record<string, unknown> = {};
+  const given = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
     if (a === '--') {
-      rest.push(...argv.slice(i));
+      if (i + 1 < argv.length) return undefined; // positional arguments
       break;
     }
-    const eq = a.startsWith('--') ? a.indexOf('=') : -1;
-    if (eq > 2 && arrays.has(a.slice(2, eq))) {
-      (taken[a.slice(2, eq)] ??= []).push(a.slice(eq + 1));
-    } else if (a.startsWith('--') && arrays.has(a.slice(2))) {
-      const value = argv[i + 1];
-      if (value === undefined || value.startsWith('--')) return undefined;
-      (taken[a.slice(2)] ??= []).push(value);
-      i++;
-    } else {
-      rest.push(a);
+    if (!a.startsWith('--')) return undefined;
+    const eq = a.indexOf('=');
+    let name = eq < 0 ? a.slice(2) : a.slice(2, eq);
+    let value: string | boolean | undefined = eq < 0 ? undefined : a.slice(eq + 1);
+    let opt = table[name];
+    if (!opt && eq < 0 && name.startsWith('no-') && table[name.slice(3)]?.type === 'boolean') {
+      name = name.slice(3);
+      opt = table[name];
+      value = false;
     }
-  }
-  return { rest, taken };
-}
-
-/** The fast path: returns the arguments, or undefined when full yargs must answer (tested against yargsParse). */
-export function fastParse(spec: CliSpec, argvIn: string[]): Record<string, unknown> | undefined {
-  const table = { ...COMMON_OPTIONS, ...spec.options };
-  const split = takeArrayOptions(table, argvIn);
-  if (!split) return undefined;
-  const { rest: argv, taken } = split;
-  const names = Object.keys(table);
-  const pick = (t: OptionSpec['type']) => names.filter((n) => table[n]?.type === t);
-  const defaults: Record<string, unknown> = {};
-  for (const n of names) if (table[n]?.default !== undefined) defaults[n] = table[n]?.default;
-  const args = parser(argv, {
-    string: pick('string'),
-    boolean: pick('boolean'),
-    number: pick('number'),
-    array: names.filter((n) => table[n]?.array),
-    default: defaults,
-    configuration: CONFIGURATION,
-  });
-  if (args._.length) return undefined;
-  for (const [key, values] of Object.entries(taken)) args[key] = values;
-  for (const [key, value] of Object.entries(args)) {
-    if (key === '_') continue;
-    const opt = table[key];
-    if (!opt) return undefined; // --help, --version, or an unknown option
-    for (const v of Array.isArray(value) && opt.array ? value : [value]) {
-      if (Array.isArray(v)) return undefined; // a single-valued option given twice
-      if (
-        opt.type === 'string' &&
-        (typeof v !== 'string' || (v === '' && table[key]?.default === undefined && !opt.array))
-      )
-        return undefined;
-      if (opt.type === 'number' && (typeof v !== 'number' || Number.isNaN(v))) return undefined;
-      if (opt.choices && !opt.choices.includes(v as string)) return undefined;
+    if (!opt) return undefined;
+    if (value === undefined) {
+      if (opt.type === 'boolean') value = true;
+      else {
+        value = argv[i + 1];
+        if (value === undefined || value.startsWith('-')) return undefined;
+        i++;
+      }
     }
+    let parsed: unknown = value;
+    if (opt.type === 'boolean') {
+      if (value === 'true' || value === 'false') parsed = value === 'true';
+      else if (typeof value !== 'boolean') return undefined;
+    } else if (opt.type === 'number') {
+      if (typeof value !== 'string' || !PLAIN_NUMBER.test(value)) return undefined;
+      parsed = Number(value);
+    } else if (value === '') return undefined; // yargs drops an empty value of a repeatable option
+    if (opt.choices && !opt.choices.includes(parsed as string)) return undefined;
+    if (opt.array) ((args[name] ??= []) as unknown[]).push(parsed);
+    else if (given.has(name)) return undefined;
+    else args[name] = parsed;
+    given.add(name);
   }
+  for (const [name, opt] of Object.entries(table))
+    if (!given.has(name) && opt.default !== undefined) args[name] = opt.default;
   return args;
 }
 
@@ -121,7 +108,7 @@ export function yargsParse(
   let y = yargs([])
     .scriptName(spec.program)
     .usage(spec.usage)
-    .parserConfiguration({ ...CONFIGURATION, 'strip-aliased': false })
+    .parserConfiguration({ ...YARGS_CONFIGURATION, 'strip-aliased': false })
     .strict()
     .version(VERSION)
     .help()

@@ -1,4 +1,4 @@
-// yargs-parser (yargs's own argument parser) ships no type declarations; this is the part we use.
+// yargs-parser (yargs's own argument parser, the options test's reference) ships no type declarations; this is the part we use.
 declare module 'yargs-parser' {
   interface Options {
     array?: string[];
