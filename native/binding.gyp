@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "ocihooks",
-      "sources": ["ocihooks.c"],
+      "sources": ["ocihooks.c", "napi-args.c", "run.c"],
       "cflags": ["-std=gnu11", "-Wall", "-Wextra", "-Werror", "-O2"]
     }
   ]

@@ -9,7 +9,7 @@
  * Integers that are file descriptors stay plain numbers; the TypeScript side owns them.
  */
 #define _GNU_SOURCE
-#include <node_api.h>
+#include "addon.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -33,114 +33,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define MAX_PATH 4096
 
 #ifndef STATX_MNT_ID
 #define STATX_MNT_ID 0x00001000U
 #endif
-#define MAX_ARGS 8
-
-/* ---------- error and argument helpers ---------- */
-
-/* The Error for a failed syscall: message "<syscall> <path>: <strerror> (<ERRNO>)", and code,
- * errno, syscall and path properties. */
-static napi_value errno_error(napi_env env, int err, const char *syscall_name, const char *path) {
-  char msg[MAX_PATH + 256];
-  const char *name = strerrorname_np(err);
-  if (name == NULL) name = "EUNKNOWN";
-  if (path != NULL && path[0] != '\0')
-    snprintf(msg, sizeof msg, "%s %s: %s (%s)", syscall_name, path, strerror(err), name);
-  else
-    snprintf(msg, sizeof msg, "%s: %s (%s)", syscall_name, strerror(err), name);
-  napi_value js_msg, error, v;
-  napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &js_msg);
-  napi_create_error(env, NULL, js_msg, &error);
-  napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &v);
-  napi_set_named_property(env, error, "code", v);
-  napi_create_int32(env, err, &v);
-  napi_set_named_property(env, error, "errno", v);
-  napi_create_string_utf8(env, syscall_name, NAPI_AUTO_LENGTH, &v);
-  napi_set_named_property(env, error, "syscall", v);
-  if (path != NULL) {
-    napi_create_string_utf8(env, path, NAPI_AUTO_LENGTH, &v);
-    napi_set_named_property(env, error, "path", v);
-  }
-  return error;
-}
-
-static napi_value throw_errno(napi_env env, int err, const char *syscall_name, const char *path) {
-  napi_throw(env, errno_error(env, err, syscall_name, path));
-  return NULL;
-}
-
-static void throw_type(napi_env env, const char *fn, const char *what) {
-  char msg[256];
-  snprintf(msg, sizeof msg, "%s: %s", fn, what);
-  napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", msg);
-}
-
-typedef struct {
-  napi_env env;
-  const char *fn;
-  size_t argc;
-  napi_value argv[MAX_ARGS];
-  int failed;
-} args_t;
-
-static int get_args(napi_env env, napi_callback_info info, const char *fn, size_t want, args_t *a) {
-  a->env = env;
-  a->fn = fn;
-  a->argc = MAX_ARGS;
-  a->failed = 0;
-  napi_get_cb_info(env, info, &a->argc, a->argv, NULL, NULL);
-  if (a->argc < want) {
-    throw_type(env, fn, "too few arguments");
-    return 0;
-  }
-  return 1;
-}
-
-static int64_t arg_int(args_t *a, size_t i) {
-  int64_t v = 0;
-  if (a->failed) return 0;
-  if (napi_get_value_int64(a->env, a->argv[i], &v) != napi_ok) {
-    throw_type(a->env, a->fn, "expected a number argument");
-    a->failed = 1;
-  }
-  return v;
-}
-
-/* Copies a string argument into buf; an undefined/null argument gives NULL (for optional paths). */
-static const char *arg_str(args_t *a, size_t i, char *buf, size_t len, int optional) {
-  napi_valuetype t;
-  size_t out;
-  if (a->failed) return NULL;
-  napi_typeof(a->env, a->argv[i], &t);
-  if (optional && (t == napi_undefined || t == napi_null)) return NULL;
-  if (t != napi_string || napi_get_value_string_utf8(a->env, a->argv[i], buf, len, &out) != napi_ok) {
-    throw_type(a->env, a->fn, "expected a string argument");
-    a->failed = 1;
-    return NULL;
-  }
-  if (out >= len - 1) {
-    throw_type(a->env, a->fn, "string argument too long");
-    a->failed = 1;
-    return NULL;
-  }
-  return buf;
-}
-
-static napi_value num(napi_env env, int64_t v) {
-  napi_value r;
-  napi_create_int64(env, v, &r);
-  return r;
-}
-
-static napi_value undef(napi_env env) {
-  napi_value r;
-  napi_get_undefined(env, &r);
-  return r;
-}
 
 /* ---------- namespaces ---------- */
 
@@ -1315,29 +1211,9 @@ static napi_value js_execve(napi_env env, napi_callback_info info) {
   char path[MAX_PATH];
   if (!get_args(env, info, "execve", 3, &a)) return NULL;
   if (!arg_str(&a, 0, path, sizeof path, 0)) return NULL;
-  char **vec[2] = {NULL, NULL};
-  for (int k = 0; k < 2; k++) {
-    uint32_t n = 0;
-    bool is_array = false;
-    napi_is_array(env, a.argv[1 + k], &is_array);
-    if (!is_array) {
-      throw_type(env, "execve", "argv and envp must be arrays of strings");
-      goto out;
-    }
-    napi_get_array_length(env, a.argv[1 + k], &n);
-    vec[k] = calloc(n + 1, sizeof(char *));
-    for (uint32_t i = 0; i < n; i++) {
-      napi_value item;
-      size_t len = 0;
-      napi_get_element(env, a.argv[1 + k], i, &item);
-      if (napi_get_value_string_utf8(env, item, NULL, 0, &len) != napi_ok) {
-        throw_type(env, "execve", "argv and envp must be arrays of strings");
-        goto out;
-      }
-      vec[k][i] = malloc(len + 1);
-      napi_get_value_string_utf8(env, item, vec[k][i], len + 1, &len);
-    }
-  }
+  char **argv = arg_str_array(&a, 1);
+  char **envp = arg_str_array(&a, 2);
+  if (a.failed) goto out;
   /* Node marks stdio close-on-exec and may make it non-blocking; the next program must inherit
    * the usual blocking fds 0-2. */
   for (int fd = 0; fd <= 2; fd++) {
@@ -1346,14 +1222,11 @@ static napi_value js_execve(napi_env env, napi_callback_info info) {
     int fl = fcntl(fd, F_GETFL);
     if (fl >= 0 && (fl & O_NONBLOCK)) fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
   }
-  execve(path, vec[0], vec[1]);
+  execve(path, argv, envp);
   throw_errno(env, errno, "execve", path);
 out:
-  for (int k = 0; k < 2; k++) {
-    if (!vec[k]) continue;
-    for (char **p = vec[k]; *p; p++) free(*p);
-    free(vec[k]);
-  }
+  free_str_array(argv);
+  free_str_array(envp);
   return NULL;
 }
 
@@ -1444,6 +1317,7 @@ static napi_value init(napi_env env, napi_value exports) {
     FN("readlinkat", js_readlinkat),
     FN("isatty", js_isatty),
     FN("execve", js_execve),
+    FN("run", js_run),
     FN("mountPoint", js_mount_point),
     FN("mountOf", js_mount_of),
     FN("openAs", js_open_as),

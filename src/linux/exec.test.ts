@@ -2,6 +2,7 @@
 import { failureOf } from '../../test/support/offline';
 import { ActionError } from '../core/errors';
 import { SCRUBBED_ENV, runTrusted } from './exec';
+import { native } from './native';
 
 describe('runTrusted', () => {
   test('the program sees only the scrubbed environment plus what the hook entry names', () => {
@@ -48,5 +49,23 @@ describe('runTrusted', () => {
       'killed after 200 ms timeout',
     ]);
     expect(() => runTrusted('/nonexistent/prog', { args: [], timeoutMs: 1000 })).toThrow(/ENOENT/);
+  });
+
+  test('the program gets stdio only, and every signal at its default', () => {
+    const n = native();
+    const leaky = n.openat(n.constants.AT_FDCWD, '/', n.constants.O_RDONLY | n.constants.O_DIRECTORY, 0); // no O_CLOEXEC
+    try {
+      const out = runTrusted('/bin/sh', {
+        args: [
+          '-c',
+          `test -e /proc/self/fd/${leaky} && echo "fd ${leaky} open"; grep -E '^Sig(Ign|Blk)' /proc/self/status`,
+        ],
+        timeoutMs: 5000,
+        captureStdout: true,
+      }).toString();
+      expect(out).toBe('SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n');
+    } finally {
+      require('node:fs').closeSync(leaky);
+    }
   });
 });

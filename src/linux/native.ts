@@ -167,6 +167,25 @@ export interface Native {
   mountInUserNamespace(pid: number, ops: UserNamespaceMount[], policy?: MountPointPolicy): string[];
   /** Replaces this process; returns only by throwing. */
   execve(path: string, argv: string[], envp: string[]): never;
+  /** Runs a program to its end (native/run.c); throws when it cannot be started. */
+  run(
+    path: string,
+    argv: string[],
+    envp: string[],
+    input: Buffer | undefined,
+    captureStdout: boolean,
+    timeoutMs: number,
+  ): RunResult;
+}
+
+/** How a program that run started ended: its exit status or the signal that killed it, and its output. */
+export interface RunResult {
+  status: number | null;
+  signal: number | null;
+  stdout: Buffer;
+  stderr: Buffer;
+  /** Killed at the timeout. */
+  timedOut: boolean;
 }
 
 let loaded: Native | undefined;

@@ -1,0 +1,40 @@
+/*
+ * What the addon's files share: how a function reads its JS arguments and how a failed syscall
+ * becomes a JS Error (message "<syscall> <path>: <strerror> (<ERRNO>)", with code, errno,
+ * syscall and path properties).
+ */
+#ifndef OCIHOOKS_ADDON_H
+#define OCIHOOKS_ADDON_H
+
+#include <node_api.h>
+#include <stdint.h>
+
+#define MAX_PATH 4096
+#define MAX_ARGS 8
+
+typedef struct {
+  napi_env env;
+  const char *fn;
+  size_t argc;
+  napi_value argv[MAX_ARGS];
+  int failed;
+} args_t;
+
+napi_value errno_error(napi_env env, int err, const char *syscall_name, const char *path);
+napi_value throw_errno(napi_env env, int err, const char *syscall_name, const char *path);
+void throw_type(napi_env env, const char *fn, const char *what);
+int get_args(napi_env env, napi_callback_info info, const char *fn, size_t want, args_t *a);
+int64_t arg_int(args_t *a, size_t i);
+/* Copies a string argument into buf; an undefined/null argument gives NULL (for optional paths). */
+const char *arg_str(args_t *a, size_t i, char *buf, size_t len, int optional);
+/* A JS array of strings as a NULL-terminated vector (free it with free_str_array); NULL after
+ * throwing a TypeError. */
+char **arg_str_array(args_t *a, size_t i);
+void free_str_array(char **v);
+napi_value num(napi_env env, int64_t v);
+napi_value undef(napi_env env);
+
+/* The functions of run.c (one file per concept that is more than a syscall). */
+napi_value js_run(napi_env env, napi_callback_info info);
+
+#endif
