@@ -11,6 +11,7 @@ import { Invocation, once } from '../hook/program/invocation';
 import { HOOK_PROGRAMS } from '../hook/program/own-programs';
 import { Mark, Timing } from '../hook/timing';
 import { VERSION } from '../hook/program/version';
+import { writeFdFully } from '../linux/files';
 
 // What every run needs is loaded here; the rest when a run needs it (a chain, a run of hooks, stdin):
 // a program's start-up is mostly module evaluation.
@@ -79,8 +80,9 @@ function startProgram(p: ProcessStart, dispatch: (inv: Invocation) => number): n
     argv: process.argv.slice(2),
     env: process.env,
     stdin: once(readProcessStdin),
-    stdout: (t) => void process.stdout.write(t),
-    stderr: (t) => void process.stderr.write(t),
+    // fd 1 and 2 written directly: process.stdout would load node:net and the stream modules.
+    stdout: (t) => writeFdFully(1, t),
+    stderr: (t) => writeFdFully(2, t),
     timing,
     dispatch,
     ...(p.beforeExec ? { beforeExec: p.beforeExec } : {}),

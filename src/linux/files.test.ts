@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { tmpDir } from '../../test/support/e2e';
-import { readFdFully, writeFileAtomically } from './files';
+import { readFdFully, writeFdFully, writeFileAtomically } from './files';
 
 test('writeFileAtomically: exact mode, no temporary file left, old content replaced', () => {
   const dir = tmpDir('files');
@@ -44,4 +44,28 @@ test('readFdFully gives up at its timeout with the EAGAIN', () => {
   expect(() => readFdFully(fd, 100)).toThrow(expect.objectContaining({ code: 'EAGAIN' }));
   child.stdout?.destroy();
   child.kill();
+});
+
+/** The write end of a non-blocking pipe (libuv's) whose reader, a child, starts reading late. */
+function lateReader(): { fd: number; child: ReturnType<typeof spawn>; received: Promise<string> } {
+  const child = spawn('sh', ['-c', 'sleep 0.3; wc -c'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  const received = new Promise<string>((resolve) => child.on('close', () => resolve(out.trim())));
+  return { fd: (child.stdin as unknown as { _handle: { fd: number } })._handle.fd, child, received };
+}
+
+test('writeFdFully writes all of a text larger than the pipe, waiting while the pipe is full', async () => {
+  const { fd, child, received } = lateReader();
+  writeFdFully(fd, 'x'.repeat(1 << 20), 5000);
+  child.stdin?.end();
+  await expect(received).resolves.toBe(String(1 << 20));
+});
+
+test('writeFdFully gives up with EAGAIN when the pipe stays full past its timeout', async () => {
+  const { fd, child, received } = lateReader();
+  expect(() => writeFdFully(fd, 'x'.repeat(1 << 20), 100)).toThrow(expect.objectContaining({ code: 'EAGAIN' }));
+  child.stdin?.destroy();
+  child.kill();
+  await received;
 });
