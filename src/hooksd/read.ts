@@ -12,7 +12,7 @@
 import fs = require('node:fs');
 import path = require('node:path');
 import { errorCode } from '../core/errors';
-import { compilePattern } from './pattern';
+import { patternProblem } from './pattern';
 import { HookDefinition, KNOWN_STAGES, decodeHookDocument } from './schema';
 
 /** podman's folder, and the folder it documents for admins' overrides (podman 4.3 reads only the first unless told). */
@@ -64,13 +64,13 @@ export function validateHook(def: HookDefinition): { error: string; missing?: tr
       ['key', key],
       ['value', value],
     ] as const) {
-      const r = compilePattern(p);
-      if (typeof r === 'string') return { error: `invalid annotation ${which} ${JSON.stringify(p)}: ${r}` };
+      const r = patternProblem(p);
+      if (r !== undefined) return { error: `invalid annotation ${which} ${JSON.stringify(p)}: ${r}` };
     }
   }
   for (const c of def.when.commands ?? []) {
-    const r = compilePattern(c);
-    if (typeof r === 'string') return { error: `invalid command ${JSON.stringify(c)}: ${r}` };
+    const r = patternProblem(c);
+    if (r !== undefined) return { error: `invalid command ${JSON.stringify(c)}: ${r}` };
   }
   if (def.stages === null) return { error: 'missing required property: stages' };
   const unknown = def.stages.find((s) => !KNOWN_STAGES.includes(s));
