@@ -72,6 +72,19 @@ export function starter(programs: ProgramTable): Start {
   return (p) => startProgram(p, dispatch);
 }
 
+/**
+ * A line for stderr. One that cannot be written (a reader gone: EPIPE, as an engine may leave a
+ * runtime's stderr; a pipe nobody empties) is lost, as with process.stderr: it must not become a
+ * failure of its own and stop what comes after it (the wrapper's record in the runtime's log).
+ */
+function writeStderr(text: string): void {
+  try {
+    writeFdFully(2, text, 1000);
+  } catch {
+    // nowhere left to say it
+  }
+}
+
 function startProgram(p: ProcessStart, dispatch: (inv: Invocation) => number): number {
   const timing = new Timing(p.marks);
   const inv: Invocation = {
@@ -82,7 +95,7 @@ function startProgram(p: ProcessStart, dispatch: (inv: Invocation) => number): n
     stdin: once(readProcessStdin),
     // fd 1 and 2 written directly: process.stdout would load node:net and the stream modules.
     stdout: (t) => writeFdFully(1, t),
-    stderr: (t) => writeFdFully(2, t),
+    stderr: writeStderr,
     timing,
     dispatch,
     ...(p.beforeExec ? { beforeExec: p.beforeExec } : {}),

@@ -173,6 +173,34 @@ describe('ocihooks-runtime passes runc through', () => {
       msg: c.stderr.trimEnd(),
       time: true,
     });
+    // An engine may have closed its end of the runtime's stderr: writing the line fails (EPIPE),
+    // and the record in the --log still gets written, with the same exit code.
+    const gone = path.join(dir, 'log-stderr-gone.json');
+    const p = spawnSync(
+      'bash',
+      [
+        '-c',
+        '"$@" 2>&1 >/dev/null | (exec 0<&-; sleep 1); echo "${PIPESTATUS[0]}"',
+        'bash',
+        process.execPath,
+        BIN('ocihooks-runtime'),
+        '--hooks-dir',
+        hooksDir,
+        '--',
+        `--root=${root}`,
+        '--log',
+        gone,
+        '--log-format',
+        'json',
+        'create',
+        '--bundle',
+        bundle,
+        'bad-3',
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(p.stdout).toBe('2\n');
+    expect(JSON.parse(fs.readFileSync(gone, 'utf8').trim()).msg).toBe(c.stderr.trimEnd());
   });
 
   test("with no arguments but the runtime's (as containerd and dockerd call it), the config file gives hooks folders and annotations; a bad one is exit 2 in the runtime log", () => {
