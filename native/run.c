@@ -184,8 +184,9 @@ napi_value js_run(napi_env env, napi_callback_info info) {
     return throw_errno(env, spawn_err, failed_call, path);
   }
 
-  for (int *fd = &in[1]; fd; fd = fd == &in[1] ? &out[0] : fd == &out[0] ? &err[0] : NULL)
-    if (*fd >= 0) fcntl(*fd, F_SETFL, fcntl(*fd, F_GETFL) | O_NONBLOCK);
+  int *ours[] = {&in[1], &out[0], &err[0]};
+  for (int k = 0; k < 3; k++)
+    if (*ours[k] >= 0) fcntl(*ours[k], F_SETFL, fcntl(*ours[k], F_GETFL) | O_NONBLOCK);
   if (has_input && input_len == 0) close_fd(&in[1]);
   int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
   sink_t so = {.limit = STDOUT_LIMIT}, se = {.limit = STDERR_KEEP, .keep_tail = true};
@@ -225,7 +226,10 @@ napi_value js_run(napi_env env, napi_callback_info info) {
     if (out[0] >= 0) drain(&out[0], &so);
     if (err[0] >= 0) drain(&err[0], &se);
   }
-  if (!exited) waitpid(pid, &status, 0);
+  if (!exited) { /* poll itself failed: the child is not left behind */
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+  }
   if (pidfd >= 0) close(pidfd);
   close_fd(&in[1]);
   close_fd(&out[0]);
