@@ -184,7 +184,10 @@ export function removeCgroup(name: string): string[] {
       .stdout.split('\n')
       .filter(Boolean);
     for (const d of dirs) {
-      for (const pid of fs.readFileSync(path.join(d, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number)) {
+      // A process in the middle of its exit is listed as 0, and kill(0) would end this test run's
+      // whole process group: only real pids.
+      const pids = fs.readFileSync(path.join(d, 'cgroup.procs'), 'utf8').split('\n').map(Number);
+      for (const pid of pids.filter((p) => Number.isInteger(p) && p > 0)) {
         try {
           const what = describeProcesses([pid]);
           process.kill(pid, 'SIGKILL');

@@ -81,9 +81,10 @@ export function startSlurmCluster(
     for (const ns of made.netns) {
       for (const pid of spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' })
         .stdout.split('\n')
-        .filter(Boolean)) {
+        .map(Number)
+        .filter((p) => Number.isInteger(p) && p > 0)) {
         try {
-          process.kill(Number(pid), 'SIGKILL');
+          process.kill(pid, 'SIGKILL'); // never 0: that is this test run's own process group
         } catch {
           // gone
         }
