@@ -151,21 +151,22 @@ describe('ocihooks-runtime passes runc through', () => {
     expect(fs.existsSync(path.join(root, 'bad-1'))).toBe(false);
     // As containerd calls runc: the same line is a JSON error record in the runtime's --log, which it reads.
     const logJson = path.join(dir, 'log.json');
-    const c = run(process.execPath, [
+    const withLog = (log: string, id: string) => [
       BIN('ocihooks-runtime'),
       '--hooks-dir',
       hooksDir,
       '--',
       `--root=${root}`,
       '--log',
-      logJson,
+      log,
       '--log-format',
       'json',
       'create',
       '--bundle',
       bundle,
-      'bad-2',
-    ]);
+      id,
+    ];
+    const c = run(process.execPath, withLog(logJson, 'bad-2'));
     expect(c.status).toBe(2);
     const record = JSON.parse(fs.readFileSync(logJson, 'utf8').trim()) as { level: string; msg: string; time: string };
     expect({ ...record, time: new Date(record.time).toISOString() === record.time }).toEqual({
@@ -183,19 +184,7 @@ describe('ocihooks-runtime passes runc through', () => {
         '"$@" 2>&1 >/dev/null | (exec 0<&-; sleep 1); echo "${PIPESTATUS[0]}"',
         'bash',
         process.execPath,
-        BIN('ocihooks-runtime'),
-        '--hooks-dir',
-        hooksDir,
-        '--',
-        `--root=${root}`,
-        '--log',
-        gone,
-        '--log-format',
-        'json',
-        'create',
-        '--bundle',
-        bundle,
-        'bad-3',
+        ...withLog(gone, 'bad-3'),
       ],
       { encoding: 'utf8' },
     );
