@@ -34,7 +34,12 @@ void free_str_array(char **v);
 napi_value num(napi_env env, int64_t v);
 napi_value undef(napi_env env);
 
-/* The functions of run.c (one file per concept that is more than a syscall). */
+/* The functions of the other files (one file per concept that is more than a syscall). */
+/* run.c */
 napi_value js_run(napi_env env, napi_callback_info info);
+/* relay.c */
+napi_value js_relay_listen(napi_env env, napi_callback_info info);
+napi_value js_relay_next(napi_env env, napi_callback_info info);
+napi_value js_pidfd_open(napi_env env, napi_callback_info info);
 
 #endif

@@ -453,7 +453,10 @@ if (
 ) {
   // The wrapper's no-match index goes under the engines' folder (engines.cjs sets OCIHOOKS_RUNTIME_INDEX).
   const runtimeConfig = path.join(scratch, 'runtime.json');
-  fs.writeFileSync(runtimeConfig, JSON.stringify({ runtime: 'runc', hooksDirs: [hooksDir] }, null, 2)); // as install writes it: one field per line, which the front-end reads
+  // As install writes it: one field per line, which the front-end reads. BENCH_SERVE_HOOKS=0: the
+  // wrapper does not serve the hooks (each stage starts its own Node), for comparison.
+  const serve = process.env.BENCH_SERVE_HOOKS === '0' ? { serveHooks: false } : {};
+  fs.writeFileSync(runtimeConfig, JSON.stringify({ runtime: 'runc', hooksDirs: [hooksDir], ...serve }, null, 2));
   const engineDir = path.join(scratch, 'engines');
   fs.mkdirSync(engineDir);
   const engineRootfs = path.join(scratch, 'engine-rootfs');

@@ -49,5 +49,7 @@ char **with_per_user_root(const char *pattern, char **args, int sub);
 
 /* handoff.c */
 __attribute__((noreturn)) void to_wrapper(void);
+/* create and run: the wrapper as a child that sends back the runtime's command line, then serves hooks. */
+__attribute__((noreturn)) void to_wrapper_serving(void);
 
 #endif

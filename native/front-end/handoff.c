@@ -34,3 +34,96 @@ __attribute__((noreturn)) void to_wrapper(void) {
   report(message.s);
   exit_with(127);
 }
+
+/*
+ * create and run with a hook server: the wrapper runs as a child of this process and sends back
+ * the runtime's command line (in src/wrapper/hook-server.ts's encoding: native/relay.c); this
+ * process then becomes the runtime, keeping the pid, fds and signals the engine gave it, while
+ * the wrapper stays to run the installation's hooks of the container's first stages for the
+ * runtime (the hook launcher asks it: native/hook-launcher/relay.c) and ends with the runtime.
+ * A wrapper that ends without sending a command line has said why on stderr: its exit code is
+ * this call's. Anything that cannot be set up falls back to the plain hand-off.
+ */
+#define RELAY_MAGIC 0x3152434fu /* "OCR1", native/relay.c */
+#define MAX_STRINGS 32768
+#define SIGCHLD 17
+
+static long read_full(long fd, char *buf, size_t len) {
+  size_t got = 0;
+  while (got < len) {
+    long n = read_fd(fd, buf + got, len - got);
+    if (n == -4) continue; /* EINTR */
+    if (n <= 0) break;
+    got += (size_t)n;
+  }
+  return (long)got;
+}
+
+__attribute__((noreturn)) static void exit_as(long child) {
+  int status = 0;
+  while (sys6(__NR_wait4, child, (long)&status, 0, 0, 0) == -4) {}
+  exit_with((status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f));
+}
+
+__attribute__((noreturn)) void to_wrapper_serving(void) {
+  if (inv.trace || LAUNCHER[0] != '/') to_wrapper();
+  int p[2];
+  if (sys3(__NR_pipe2, p, 0, 0) < 0) to_wrapper();
+  long self = sys3(__NR_getpid, 0, 0, 0);
+  long child = sys6(__NR_clone, SIGCHLD, 0, 0, 0, 0);
+  if (child < 0) {
+    close_fd(p[0]);
+    close_fd(p[1]);
+    to_wrapper();
+  }
+  if (child == 0) {
+    static char var[96], fd[24], pid[24], both[56];
+    static char *env[8192];
+    close_fd(p[0]);
+    decimal(fd, p[1]);
+    decimal(pid, self);
+    int k = 0;
+    if (joined(both, sizeof both, fd, ":", pid) && joined(var, sizeof var, "OCIHOOKS_RUNTIME_RELAY=", both, ""))
+      env[k++] = var;
+    for (char **e = inv.envp; *e && k + 1 < (int)(sizeof env / sizeof *env); e++)
+      if (!starts(*e, "OCIHOOKS_RUNTIME_RELAY=")) env[k++] = *e;
+    env[k] = 0;
+    inv.envp = env;
+    to_wrapper();
+  }
+  close_fd(p[1]);
+  unsigned head[4];
+  long got = read_full(p[0], (char *)head, sizeof head);
+  static char payload[4 << 20];
+  static char *strings[MAX_STRINGS + 2];
+  if (got == 0) exit_as(child);
+  if (got != (long)sizeof head || head[0] != RELAY_MAGIC || head[1] < 1 || head[1] + head[2] > MAX_STRINGS - 2 ||
+      head[3] > sizeof payload || read_full(p[0], payload, head[3]) != (long)head[3]) {
+    report("ocihooks-runtime: the wrapper's answer to this front-end was cut short");
+    exit_as(child);
+  }
+  close_fd(p[0]);
+  /* path, argv (argc), env (envc): each NUL-terminated. */
+  size_t want = 1 + head[1] + head[2], k = 0;
+  for (size_t i = 0, start = 0; i < head[3] && k < want; i++)
+    if (payload[i] == 0) strings[k++] = payload + start, start = i + 1;
+  if (k != want) {
+    report("ocihooks-runtime: the wrapper's answer to this front-end was malformed");
+    exit_with(2);
+  }
+  char **argv = strings + 1, **envp = strings + 2 + head[1];
+  /* argv and envp each need their NULL: move the environment one slot up. */
+  for (size_t i = head[2]; i > 0; i--) envp[i - 1] = strings[1 + head[1] + i - 1];
+  envp[head[2]] = 0;
+  argv[head[1]] = 0;
+  long e = sys3(__NR_execve, strings[0], argv, envp);
+  static struct text message;
+  char num[24];
+  decimal(num, -e);
+  put(&message, "ocihooks-runtime: ");
+  put(&message, strings[0]);
+  put(&message, e == -2 ? ": not found" : e == -13 ? ": permission denied" : ": cannot be run, errno ");
+  if (e != -2 && e != -13) put(&message, num);
+  report(message.s);
+  exit_with(127);
+}

@@ -30,7 +30,7 @@ static void run(void) {
   const char *config = *config_env ? config_env : "/etc/ocihooks/runtime.json";
   int config_annotations = 0;
   const char *runtime = *o.runtime ? o.runtime : runtime_of_config(config, *config_env != 0, &config_annotations);
-  if (sub >= 0 && (same(inv.argv[sub], "create") || same(inv.argv[sub], "run")) && !no_match(o.n, config, config_annotations, sub)) to_wrapper();
+  if (sub >= 0 && (same(inv.argv[sub], "create") || same(inv.argv[sub], "run")) && !no_match(o.n, config, config_annotations, sub)) to_wrapper_serving();
   const char *path = runtime_path(*runtime ? runtime : "runc");
   char **args = inv.argv + o.n; /* args[0] becomes the runtime's own name */
   if (o.per_user) args = with_per_user_root(o.per_user, args, sub < 0 ? -1 : sub - o.n);

@@ -23,11 +23,13 @@
  * regular file of this user's, or whose next digest is not this hook's, is not this hook's to
  * take: then the program runs as usual.
  *
+ * A hook whose argv[1] is --ocihooks-relay=<socket> is one the runtime wrapper serves: relay.c.
+ *
  * `ocihooks install` writes the Node launcher's path into LAUNCHER_FIELD (src/admin/launcher-field.ts).
  * The started program learns the path it was started as from OCIHOOKS_STARTED_AS (the Node
  * launcher takes it out of the environment before the program sees it).
  */
-#include "../freestanding/freestanding.h"
+#include "hook-launcher.h"
 
 #define TAG "ocihooks-hook-launcher="
 char LAUNCHER_FIELD[4096] = TAG "@unset@";
@@ -227,6 +229,12 @@ __attribute__((noreturn, used)) void start(long *sp) {
     exit_with(2);
   }
   __asm__ volatile("" : : "r"(LAUNCHER_FIELD) : "memory");
+  if (argc_ >= 2 && starts(argv_[1], RELAY_FLAG)) {
+    int code = relayed_exit_code(argv_[1] + sizeof RELAY_FLAG - 1, execfn_ ? execfn_ : argv_[0], argc_, argv_, envp_);
+    if (code >= 0) exit_with(code);
+    for (int i = 1; i < argc_; i++) argv_[i] = argv_[i + 1]; /* started here: without the relay argument */
+    argc_--;
+  }
   if (ran_before()) exit_with(0);
   start_program();
 }

@@ -28,6 +28,9 @@ export type ProgramTable = Readonly<Record<string, () => Program>>;
 /** Runs a program of `programs`, or a chain of them, in this process; its exit code. */
 export function dispatcher(programs: ProgramTable): (inv: Invocation) => number {
   const dispatch = (inv: Invocation): number => {
+    // A chain meant for the runtime wrapper's hook server that reached a program (chain.ts RELAY_FLAG).
+    if (inv.argv.length === 2 && inv.argv[0]?.startsWith('--ocihooks-relay='))
+      inv = { ...inv, argv: inv.argv.slice(1) };
     if (inv.argv.length === 1 && inv.argv[0]?.startsWith('--ocihooks-chain=')) {
       const c = chain();
       let hooks;

@@ -18,10 +18,10 @@ const STDIN_TIMEOUT_MS = 10_000;
  * A process's stdin as a runtime gives a hook its state: read whole, within a timeout. A terminal
  * is no state: a person running a hook by hand is told to give one.
  */
-export function readProcessStdin(): string {
-  if (native().isatty(0))
+export function readProcessStdin(fd = 0): string {
+  if (native().isatty(fd))
     throw new UsageError('no OCI state: pass it on stdin (as runtimes do) or use --state-file FILE');
-  return readFdFully(0, STDIN_TIMEOUT_MS).toString('utf8');
+  return readFdFully(fd, STDIN_TIMEOUT_MS).toString('utf8');
 }
 
 function readFileOrExplain(file: string, what: string): string {

@@ -106,8 +106,8 @@ export function readFdFully(fd: number, timeoutMs: number): Buffer {
  * stream objects (process.stdout for a pipe loads node:net and the stream modules: ~4 ms of a
  * precreate filter's run). A full non-blocking pipe (EAGAIN) waits a moment, up to `timeoutMs`.
  */
-export function writeFdFully(fd: number, text: string, timeoutMs = 10_000): void {
-  const bytes = Buffer.from(text);
+export function writeFdFully(fd: number, text: string | Buffer, timeoutMs = 10_000): void {
+  const bytes = typeof text === 'string' ? Buffer.from(text) : text;
   const deadline = Date.now() + timeoutMs;
   for (let off = 0; off < bytes.length;) {
     try {

@@ -176,6 +176,25 @@ export interface Native {
     captureStdout: boolean,
     timeoutMs: number,
   ): RunResult;
+  /** A listening unix socket at path, mode 0600 (native/relay.c). */
+  relayListen(path: string): number;
+  /**
+   * The next hook a launcher asks the hook server to run, with the fds it handed over; null once
+   * the process of pidfd has ended (native/relay.c).
+   */
+  relayNext(
+    listenFd: number,
+    pidfd: number,
+  ): {
+    conn: number;
+    fds: [number, number, number, number];
+    path: string;
+    argv: string[];
+    env: string[];
+    pid: number;
+    uid: number;
+  } | null;
+  pidfdOpen(pid: number): number;
 }
 
 /** How a program that run started ended: its exit status or the signal that killed it, and its output. */

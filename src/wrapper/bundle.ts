@@ -27,7 +27,8 @@ export function originalConfig(config: Json, configPath: string): Json {
 }
 
 /**
- * Edits <bundle>/config.json in place; returns what was added. `edit` changes (a copy of) the
+ * Edits <bundle>/config.json in place; returns what was added and how many hooks the hook server
+ * will be asked to run (inject.ts). `edit` changes (a copy of) the
  * original before the hooks are matched against it.
  */
 export function rewriteBundleConfig(
@@ -36,7 +37,7 @@ export function rewriteBundleConfig(
   extraAnnotations: Record<string, string>,
   edit?: (config: Json) => void,
   opts: InjectOptions = {},
-): string[] {
+): { added: string[]; served: number } {
   const configPath = path.join(bundle, 'config.json');
   let text: string;
   let stat: fs.Stats;
@@ -49,12 +50,12 @@ export function rewriteBundleConfig(
   const original = originalConfig(parseJson(text, `config ${configPath}`) as Json, configPath);
   const edited = edit ? structuredClone(original) : original;
   edit?.(edited);
-  const { config, added } = injectHooks(edited, read, extraAnnotations, configPath, opts);
+  const { config, added, served } = injectHooks(edited, read, extraAnnotations, configPath, opts);
   config.annotations = { ...(config.annotations ?? {}), [ORIGINAL_ANNOTATION]: JSON.stringify(original) };
   try {
     writeFileAtomically(configPath, JSON.stringify(config, null, 2), { like: stat });
   } catch (e) {
     throw new UsageError(`config ${configPath}: ${messageOf(e)}`, { cause: e });
   }
-  return added;
+  return { added, served };
 }

@@ -106,3 +106,30 @@ test("NVIDIA's subcommands of ocihook-gpu chain too: each program runs as a func
     chained: [true, true],
   });
 });
+
+test("for the hook server every run of ours is a chain, one hook long too, with the server's socket in front", () => {
+  const relayed = (list: object[], timeout?: number) => ({
+    path: path.join(bin, 'ocihook-mount'),
+    args: [
+      'ocihook-chain',
+      '--ocihooks-relay=/run/ocihooks/hook-servers/7.sock',
+      `--ocihooks-chain=${JSON.stringify(list)}`,
+    ],
+    ...(timeout === undefined ? {} : { timeout }),
+  });
+  expect(chainHooks([mount, site, gpu, ldconfig], bin, '/run/ocihooks/hook-servers/7.sock')).toEqual({
+    hooks: [
+      relayed([{ program: 'ocihook-mount', args: mount.args, env: ['LDCONFIG_PATH=/sbin/ldconfig'] }], 30),
+      site,
+      relayed(
+        [
+          { program: 'ocihook-gpu', args: gpu.args },
+          { program: 'ocihook-ldconfig', args: ldconfig.args },
+        ],
+        15,
+      ),
+    ],
+    chained: [true, false, true, true],
+  });
+  expect(chainHooks([site], bin, '/s.sock')).toEqual({ hooks: [site], chained: [false] });
+});

@@ -6,19 +6,28 @@
  * env, the first failure ending it). Each hook is a Node start of its own otherwise: ~65 ms.
  */
 import path = require('node:path');
-import { CHAIN_FLAG, ChainedHook } from '../hook/program/chain';
+import { CHAIN_FLAG, ChainedHook, RELAY_FLAG } from '../hook/program/chain';
 import { HOOK_PROGRAMS, HookProgram, stageHookProgram } from '../hook/program/own-programs';
 import type { OciHook } from '../hooksd/schema';
 
-/** The hooks with each run of two or more chainable ones as one; `chained[i]` says whether hook i went into a chain. */
-export function chainHooks(hooks: OciHook[], binDir: string): { hooks: OciHook[]; chained: boolean[] } {
+/**
+ * The hooks with each run of two or more chainable ones as one; `chained[i]` says whether hook i
+ * went into a chain. With `relaySocket` (a stage the runtime runs while the wrapper's hook server
+ * is up: wrapper/hook-server.ts) every run, one hook long too, becomes a chain that the hook
+ * launcher hands to the server (RELAY_FLAG first): no Node start of its own.
+ */
+export function chainHooks(
+  hooks: OciHook[],
+  binDir: string,
+  relaySocket?: string,
+): { hooks: OciHook[]; chained: boolean[] } {
   const programs = hooks.map((h) => stageHookProgram(h, binDir));
   const out: OciHook[] = [];
   const chained = hooks.map(() => false);
   for (let i = 0; i < hooks.length;) {
     let j = i;
     while (j < hooks.length && programs[j] !== undefined) j++;
-    if (j - i < 2) {
+    if (j - i < (relaySocket === undefined ? 2 : 1)) {
       out.push(hooks[i] as OciHook);
       i++;
       continue;
@@ -32,7 +41,11 @@ export function chainHooks(hooks: OciHook[], binDir: string): { hooks: OciHook[]
     const timeouts = run.map((h) => h.timeout);
     const chain: OciHook = {
       path: path.join(binDir, HOOK_PROGRAMS[0]),
-      args: ['ocihook-chain', `${CHAIN_FLAG}${JSON.stringify(list)}`],
+      args: [
+        'ocihook-chain',
+        ...(relaySocket === undefined ? [] : [`${RELAY_FLAG}${relaySocket}`]),
+        `${CHAIN_FLAG}${JSON.stringify(list)}`,
+      ],
     };
     if (timeouts.every((t) => t !== undefined))
       chain.timeout = timeouts.reduce((a, b) => (a as number) + (b as number), 0);

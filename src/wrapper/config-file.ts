@@ -24,6 +24,11 @@ export const runtimeConfigSchema = z.strictObject({
   cdiSpecDirs: z.optional(z.array(z.string().check(z.minLength(1)))),
   /** Where a hooks.d file's prestart goes: createRuntime as podman 5 (the default), prestart as podman 4. */
   prestartAs: z.optional(z.enum(PRESTART_AS)),
+  /**
+   * false: the wrapper does not stay to run the hooks of a container's first stages (hook-server.ts);
+   * each stage's hooks start Node themselves, as under runc alone.
+   */
+  serveHooks: z.optional(z.boolean()),
 });
 
 export type RuntimeConfig = z.infer<typeof runtimeConfigSchema>;

@@ -125,6 +125,33 @@ describe('injectHooks', () => {
     ]);
   });
 
+  test("with the hook server's socket, the installation's hooks of the first stages go to it, one request per run; later stages' do not", () => {
+    const bin = tmpDir('relay-bin');
+    const program = path.join(bin, 'ocihook-mount');
+    fs.writeFileSync(program, '#!/bin/sh\n', { mode: 0o755 });
+    const files = [
+      hookFile('mount', ['createRuntime', 'createContainer', 'startContainer', 'poststop'], { always: true }, program),
+      hookFile('site', ['createContainer'], { always: true }),
+      hookFile('mount2', ['createContainer'], { always: true }, program),
+    ];
+    const socket = '/run/ocihooks/hook-servers/9.sock';
+    const { config: out, served } = injectHooks(config, read(files), {}, '/b/config.json', {
+      chainBin: bin,
+      relaySocket: socket,
+    });
+    const relayed = (stage: string) =>
+      (out.hooks[stage] as { args?: string[] }[]).map((h) => h.args?.[1] === `--ocihooks-relay=${socket}`);
+    expect(['createRuntime', 'createContainer', 'startContainer', 'poststop'].map(relayed)).toEqual([
+      [true],
+      [true, false, true],
+      [false],
+      [false, false], // the config's own cleanup hook first
+    ]);
+    expect(served).toBe(3);
+    expect(injectHooks(config, read(files), {}, '/b/config.json', { chainBin: bin }).served).toBe(0);
+    fs.rmSync(bin, { recursive: true });
+  });
+
   test('hooks.d that podman refuses refuses the container with its reason', () => {
     const refused: HooksRead = {
       hooks: [],

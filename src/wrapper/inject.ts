@@ -13,6 +13,7 @@ import type { HooksRead } from '../hooksd/read';
 import type { OciHook } from '../hooksd/schema';
 import { factsFromConfig } from '../hooksd/when';
 import { runTrusted } from '../linux/exec';
+import { RELAY_FLAG } from '../hook/program/chain';
 import { chainHooks } from './chain';
 
 /** Runs a precreate hook: the config on stdin, the edited config on stdout. */
@@ -46,8 +47,12 @@ function runPrecreate(hook: OciHook, file: string, config: Json): Json {
  */
 export type PrecreateInProcess = (hook: OciHook, config: Json) => Json | undefined;
 
+/** The stages a runtime runs before its create (or run's create part) is over: those the hook server can serve. */
+export const RELAYED_STAGES = ['prestart', 'createRuntime', 'createContainer'] as const;
+
 /**
- * Returns the edited config and what was added, as podman builds a container's config: the matched
+ * Returns the edited config, what was added and how many hooks the hook server will be asked to
+ * run (`served`), as podman builds a container's config: the matched
  * hooks are appended to their stages first, then the precreate hooks filter the whole config, in
  * order. Refuses (UsageError) where podman refuses to start the container.
  */
@@ -57,6 +62,11 @@ export interface InjectOptions {
   chainBin?: string;
   /** Where a file's prestart goes (hooksd/prestart.ts); podman 5's createRuntime when not said. */
   prestartAs?: PrestartAs;
+  /**
+   * The socket of the wrapper's hook server (hook-server.ts), when it serves this container's
+   * first stages: their runs of the installation's hooks go to it (chain.ts).
+   */
+  relaySocket?: string;
 }
 
 export function injectHooks(
@@ -65,7 +75,7 @@ export function injectHooks(
   extraAnnotations: Record<string, string>,
   configPath: string,
   opts: InjectOptions = {},
-): { config: Json; added: string[] } {
+): { config: Json; added: string[]; served: number } {
   if (read.refusal) throw new UsageError(read.refusal);
   const parsed = parseWith(ociConfigSchema, original, `config ${configPath}`);
   let config: Json = structuredClone(original);
@@ -77,6 +87,7 @@ export function injectHooks(
     throw new UsageError(`config ${configPath}: ${messageOf(e)}`, { cause: e });
   }
   const added: string[] = [];
+  let served = 0;
   for (const [stage, hooks] of Object.entries(matched)) {
     if (stage === 'precreate') continue;
     config.hooks ??= {};
@@ -86,8 +97,10 @@ export function injectHooks(
         : chainHooks(
             hooks.map((h) => h.hook),
             opts.chainBin,
+            (RELAYED_STAGES as readonly string[]).includes(stage) ? opts.relaySocket : undefined,
           );
     config.hooks[stage] = [...(config.hooks[stage] ?? []), ...merged.hooks];
+    served += merged.hooks.filter((h) => h.args?.[1]?.startsWith(RELAY_FLAG)).length;
     hooks.forEach((h, i) => added.push(`${stage} ${path.basename(h.file)}${merged.chained[i] ? ' (chained)' : ''}`));
   }
   for (const m of matched.precreate ?? []) {
@@ -100,5 +113,5 @@ export function injectHooks(
     config = inside ?? runPrecreate(m.hook, m.file, config);
     added.push(`precreate ${path.basename(m.file)}${inside ? ' (in process)' : ''}`);
   }
-  return { config, added };
+  return { config, added, served };
 }

@@ -2,12 +2,14 @@
  * ocihooks-runtime's flow: for `create` and `run`, the bundle's config.json gets its hooks.d
  * hooks first (and, in a Slurm step, its allocation's GPUs: slurm/); then, for every subcommand,
  * this process becomes the real runtime (execve), with its arguments untouched but for the --root
- * that --root-per-user puts in front.
+ * that --root-per-user puts in front. Handed a create or run by the front-end (hand-off.ts), it
+ * sends the runtime's command line back instead and stays to serve the stages' hooks
+ * (hook-server.ts).
  */
 import { messageOf } from '../core/errors';
 import { VERSION } from '../hook/program/version';
 import type { Invocation } from '../hook/program/invocation';
-import { createLogger } from '../hook/log';
+import { Logger, createLogger } from '../hook/log';
 import { DEFAULT_HOOKS_DIRS, readHooksDirs } from '../hooksd/read';
 import { native } from '../linux/native';
 import { parseRuntimeArgs } from './command-line/runtime-args';
@@ -19,12 +21,16 @@ import { withPerUserRoot } from './command-line/per-user-root';
 import { slurmConfigEdit } from './slurm';
 import { DEFAULT_CDI_DIRS } from '../cdi/registry';
 import { WRAPPER_USAGE, parseWrapperOptions, resolveRuntime } from './command-line/options';
+import { HandOff, handOff, handOffOf, withoutHandOff } from './hand-off';
+import { HookServer, openHookServer, serveHooks } from './hook-server';
 
 export const WRAPPER = 'ocihooks-runtime';
 
 export function runWrapper(inv: Invocation, opts: InjectOptions = {}): void {
   const argv = inv.argv;
-  const config = readRuntimeConfig(inv.env);
+  const handOffTo = handOffOf(inv.env);
+  const env = withoutHandOff(inv.env);
+  const config = readRuntimeConfig(env);
   const o = parseWrapperOptions(argv, config);
   if (o.answer) {
     inv.stdout(o.answer === 'help' ? `usage: ${WRAPPER} ${WRAPPER_USAGE}\n` : `${VERSION}\n`);
@@ -34,18 +40,26 @@ export function runWrapper(inv: Invocation, opts: InjectOptions = {}): void {
   if (o.rootPerUser !== undefined)
     o.runtimeArgs = withPerUserRoot(o.rootPerUser, o.runtimeArgs, parseRuntimeArgs(o.runtimeArgs, process.cwd()));
   const cmd = parseRuntimeArgs(o.runtimeArgs, process.cwd());
+  let server: HookServer | undefined;
+  let serve: { expected: number; log: Logger } | undefined;
   if (cmd.subcommand === 'create' || cmd.subcommand === 'run') {
-    const { log, problem } = createLogger(WRAPPER, 'info', o.logFile, { env: inv.env });
+    const { log, problem } = createLogger(WRAPPER, 'info', o.logFile, { env });
     if (problem) inv.stderr(`${WRAPPER}: warning: ${problem}\n`);
     try {
+      if (handOffTo && config.serveHooks !== false) server = openServerOrSay(handOffTo, log);
       const readAt = Date.now();
       const dirs = o.hooksDirs.length ? o.hooksDirs : DEFAULT_HOOKS_DIRS;
       const read = readHooksDirs(dirs);
       for (const f of read.skipped)
         log.warn({ file: f.file, reason: f.error }, 'hooks.d file skipped, as podman skips it');
-      const edit = slurmConfigEdit(o.cdiSpecDirs.length ? o.cdiSpecDirs : DEFAULT_CDI_DIRS, log, inv.env);
-      const added = rewriteBundleConfig(cmd.bundle, read, o.annotations, edit, { ...opts, prestartAs: o.prestartAs });
+      const edit = slurmConfigEdit(o.cdiSpecDirs.length ? o.cdiSpecDirs : DEFAULT_CDI_DIRS, log, env);
+      const { added, served } = rewriteBundleConfig(cmd.bundle, read, o.annotations, edit, {
+        ...opts,
+        prestartAs: o.prestartAs,
+        ...(server ? { relaySocket: server.socket } : {}),
+      });
       log.info({ bundle: cmd.bundle, runtime: runtimePath, added }, 'hooks injected');
+      if (server && served > 0) serve = { expected: served, log };
       const optionsOnLine = argv.length !== o.runtimeArgs.length;
       updateNoMatchIndex({
         optionsOnLine,
@@ -57,15 +71,30 @@ export function runWrapper(inv: Invocation, opts: InjectOptions = {}): void {
         readAt,
       });
     } catch (e) {
+      server?.close();
       log.error({ bundle: cmd.bundle }, messageOf(e)); // the wrapper's own log has the failure too
       throw e;
     }
   }
   // When training its code cache (src/admin/code-cache.ts) the launcher writes it here: execve never returns.
   inv.beforeExec?.();
-  native().execve(
-    runtimePath,
-    [o.runtime.split('/').pop() as string, ...o.runtimeArgs],
-    Object.entries(inv.env).map(([k, v]) => `${k}=${v}`),
-  );
+  const runtimeArgv = [o.runtime.split('/').pop() as string, ...o.runtimeArgs];
+  const runtimeEnv = Object.entries(env).map(([k, v]) => `${k}=${v}`);
+  if (!handOffTo) return native().execve(runtimePath, runtimeArgv, runtimeEnv);
+  try {
+    handOff(handOffTo, runtimePath, runtimeArgv, runtimeEnv);
+    if (server && serve) serveHooks(server, serve.expected, inv.dispatch, serve.log);
+  } finally {
+    server?.close();
+  }
+}
+
+/** A hook server for the hand-off; one that cannot be had is a warning, and the hooks start Node as before. */
+function openServerOrSay(h: HandOff, log: Logger): HookServer | undefined {
+  try {
+    return openHookServer(h);
+  } catch (e) {
+    log.warn({ err: messageOf(e) }, 'no hook server: each stage starts its hooks itself');
+    return undefined;
+  }
 }

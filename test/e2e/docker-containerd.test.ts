@@ -84,8 +84,20 @@ beforeAll(() => {
 
 afterAll(() => engines?.stop(), 60_000);
 
+/**
+ * Where the marker hook ran since the last call, from its log records: "ocihooks-runtime" when the
+ * wrapper's hook server ran it (no Node start of its own: docs/runtime-wrapper.md).
+ */
+function markerRanIn(): string[] {
+  const file = `${dir}/hook.log`;
+  const lines = fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
+  fs.writeFileSync(file, '');
+  return [...new Set(lines.map((l) => (JSON.parse(l) as { ranIn?: string }).ranIn ?? 'its own process'))];
+}
+
 describe('Docker (dockerd 20.10) with the wrapper in daemon.json', () => {
-  test('the runtime whose runtimeArgs carry the annotations gets the mount and the linker cache; the plain one neither', () => {
+  test("the runtime whose runtimeArgs carry the annotations gets the mount and the linker cache (the hooks run in the wrapper's process); the plain one neither", () => {
+    markerRanIn();
     // The linker cache the hook gives is a mount of its own over the image's /etc/ld.so.cache.
     const check =
       'cat /etc/marker.txt 2>/dev/null || echo no-marker; grep -q " /etc/ld.so.cache " /proc/self/mountinfo && echo cache || echo no-cache';
@@ -102,6 +114,7 @@ describe('Docker (dockerd 20.10) with the wrapper in daemon.json', () => {
       check,
     );
     expect([withHooks.status, withHooks.stderr, withHooks.stdout]).toEqual([0, '', 'the hook was here\ncache\n']);
+    expect(markerRanIn()).toEqual(['ocihooks-runtime']);
     const plain = docker(
       'run',
       '--rm',
@@ -213,8 +226,10 @@ describe('containerd (1.6) with ctr --runc-binary and the config file only', () 
     );
 
   test('ctr run --annotation gets the mount, without it nothing; a broken hooks.d file fails with the file and the reason', () => {
+    markerRanIn();
     const annotated = runCtr('ctr-1', '--annotation', 'com.hooks.slurm.activate=true');
     expect([annotated.status, annotated.stdout, annotated.stderr]).toEqual([0, 'the hook was here\n', '']);
+    expect(markerRanIn()).toEqual(['ocihooks-runtime']);
     const plain = runCtr('ctr-2');
     expect([plain.status, plain.stdout, plain.stderr]).toEqual([0, 'no-marker\n', '']);
     const broken = `${dir}/hooks.d/05-broken.json`;

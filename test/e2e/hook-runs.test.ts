@@ -8,6 +8,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import {
   BIN,
   HookSpec,
@@ -20,6 +21,7 @@ import {
   onAnnotation,
   podmanRun,
   requireBuilt,
+  withoutHybridCgroups,
   run,
   runcRun,
   tmpDir,
@@ -296,25 +298,141 @@ describe('the installation (hook launcher in bin/)', () => {
     noMarkersLeft();
   });
 
-  test('the runtime wrapper: one start for it, one for the stage (its chain)', () => {
-    const wrapperHooks = path.join(dir, 'wrapper.d');
-    for (const f of ['a', 'b', 'c'])
-      writeHooksD(wrapperHooks, `${f}.json`, onAnnotation(mountHook(i, f), 'com.example.runs'));
-    const bundle = bundleWith('wrapper', []);
+  /** A bundle for the wrapper: no hooks of its own, the annotation that matches wrapper.d. */
+  function wrapperBundle(name: string) {
+    const bundle = bundleWith(name, []);
     const config = JSON.parse(fs.readFileSync(path.join(bundle, 'config.json'), 'utf8'));
     delete config.hooks;
     config.annotations = { 'com.example.runs': 'true' };
     fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(config));
-    const r = run(
+    return bundle;
+  }
+  const wrapperHooks = path.join(dir, 'wrapper.d');
+  for (const f of ['a', 'b', 'c'])
+    writeHooksD(wrapperHooks, `${f}.json`, onAnnotation(mountHook(i, f), 'com.example.runs'));
+  const settings = path.join(dir, 'runtime.json');
+  const wrapper = (runtimeArgs: string[], config?: object, runtime = RUNC) => {
+    fs.writeFileSync(settings, JSON.stringify(config ?? {}));
+    return run(i.bin('ocihooks-runtime'), ['--runtime', runtime, '--hooks-dir', wrapperHooks, '--', ...runtimeArgs], {
+      timeoutMs: 60_000,
+      env: { ...process.env, OCIHOOKS_RUNTIME_INDEX: path.join(dir, 'no-index'), OCIHOOKS_RUNTIME_CONFIG: settings },
+    });
+  };
+  const programs = () => i.starts().map((l) => l.split(' ')[0]?.split('/').pop());
+  const noServerLeft = () =>
+    expect(fs.existsSync('/run/ocihooks/hook-servers') ? fs.readdirSync('/run/ocihooks/hook-servers') : []).toEqual([]);
+
+  test("the runtime wrapper, run: one start for the container; the wrapper serves the stage's hooks", () => {
+    const r = wrapper(['run', '--bundle', wrapperBundle('wrapper'), containerId('runs-wrapper')]);
+    expect([r.status, r.stdout]).toEqual([0, 'a\nb\nc\n-\n']);
+    expect(programs()).toEqual(['ocihooks-runtime']);
+    noServerLeft();
+  });
+
+  test('the runtime wrapper, create then start (as docker and containerd call it): one start', () => {
+    const bundle = wrapperBundle('wrapper-create');
+    const id = containerId('runs-create');
+    // create hands the container the caller's stdio: a file, which nobody waits on to close.
+    const out = path.join(dir, 'wrapper-create.out');
+    const fd = fs.openSync(out, 'w');
+    fs.writeFileSync(settings, '{}');
+    const created = spawnSync(
       i.bin('ocihooks-runtime'),
-      ['--runtime', RUNC, '--hooks-dir', wrapperHooks, '--', 'run', '--bundle', bundle, containerId('runs-wrapper')],
+      ['--runtime', RUNC, '--hooks-dir', wrapperHooks, '--', 'create', '--bundle', bundle, id],
       {
-        timeoutMs: 60_000,
-        env: { ...process.env, OCIHOOKS_RUNTIME_INDEX: path.join(dir, 'no-index') },
+        stdio: ['ignore', fd, fd],
+        timeout: 60_000,
+        env: { ...process.env, OCIHOOKS_RUNTIME_INDEX: path.join(dir, 'no-index'), OCIHOOKS_RUNTIME_CONFIG: settings },
       },
     );
+    fs.closeSync(fd);
+    expect([created.status, fs.readFileSync(out, 'utf8')]).toEqual([0, '']);
+    expect(programs()).toEqual(['ocihooks-runtime']);
+    ok(RUNC, ['start', id]);
+    for (let tries = 0; tries < 100 && JSON.parse(ok(RUNC, ['state', id])).status !== 'stopped'; tries++)
+      spawnSync('sleep', ['0.1']);
+    ok(RUNC, ['delete', id]);
+    expect(fs.readFileSync(out, 'utf8')).toBe('a\nb\nc\n-\n');
+    noServerLeft();
+  });
+
+  test('crun run through the wrapper: one start', () => {
+    fs.writeFileSync(settings, '{}');
+    const id = containerId('runs-crun');
+    const wrapped = [
+      '--runtime',
+      'crun',
+      '--hooks-dir',
+      wrapperHooks,
+      '--',
+      'run',
+      '--bundle',
+      wrapperBundle('wrapper-crun'),
+      id,
+    ];
+    const r = withoutHybridCgroups([i.bin('ocihooks-runtime'), ...wrapped], {
+      env: { ...process.env, OCIHOOKS_RUNTIME_INDEX: path.join(dir, 'no-index'), OCIHOOKS_RUNTIME_CONFIG: settings },
+    });
     expect([r.status, r.stdout]).toEqual([0, 'a\nb\nc\n-\n']);
-    expect(i.starts().map((l) => l.split(' ')[0]?.split('/').pop())).toEqual(['ocihooks-runtime', 'ocihook-mount']);
+    expect(programs()).toEqual(['ocihooks-runtime']);
+    noServerLeft();
+  });
+
+  test("the first failure through the server ends the stage with its exit code and line, as the runtime reports a hook's", () => {
+    const failing = path.join(dir, 'failing.d');
+    writeHooksD(failing, 'a.json', onAnnotation(mountHook(i, 'a'), 'com.example.runs'));
+    writeHooksD(
+      failing,
+      'b.json',
+      onAnnotation(
+        { ...mountHook(i, 'b'), args: ['ocihook-mount', '--mount=type=bind,src=/missing/b,dst=/b'] },
+        'com.example.runs',
+      ),
+    );
+    writeHooksD(failing, 'c.json', onAnnotation(mountHook(i, 'c'), 'com.example.runs'));
+    const r = run(
+      i.bin('ocihooks-runtime'),
+      [
+        '--runtime',
+        RUNC,
+        '--hooks-dir',
+        failing,
+        '--',
+        'run',
+        '--bundle',
+        wrapperBundle('wrapper-failing'),
+        containerId('runs-failing'),
+      ],
+      { timeoutMs: 60_000, env: { ...process.env, OCIHOOKS_RUNTIME_INDEX: path.join(dir, 'no-index') } },
+    );
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('exit status 2');
+    expect(r.stderr).toContain(
+      "ocihook-mount: Invalid mount request 'type=bind,src=/missing/b,dst=/b': source /missing/b: no such file or directory",
+    );
+    expect(programs()).toEqual(['ocihooks-runtime']);
+    expect(fs.readFileSync(i.log, 'utf8')).toContain('"ranIn":"ocihooks-runtime"');
+    noServerLeft();
+  });
+
+  test('serveHooks false in the config file: the stage starts its own Node (its chain), as before', () => {
+    const r = wrapper(['run', '--bundle', wrapperBundle('wrapper-unserved'), containerId('runs-unserved')], {
+      serveHooks: false,
+    });
+    expect([r.status, r.stdout]).toEqual([0, 'a\nb\nc\n-\n']);
+    expect(programs()).toEqual(['ocihooks-runtime', 'ocihook-mount']);
+  });
+
+  test('a served hook whose server is gone starts the program itself, without the relay argument', () => {
+    const gone = path.join(dir, 'gone.sock');
+    const chain = [{ program: 'ocihook-mount', args: mountHook(i, 'a').args }];
+    const hook = {
+      path: i.bin('ocihook-mount'),
+      args: ['ocihook-chain', `--ocihooks-relay=${gone}`, `--ocihooks-chain=${JSON.stringify(chain)}`],
+    };
+    const r = runcRun(bundleWith('relay-gone', [hook]), containerId('runs-gone'));
+    expect([r.status, r.stdout, r.stderr]).toEqual([0, 'a\n-\n-\n-\n', '']);
+    expect(i.starts()).toEqual([expect.stringMatching(/libexec\/ocihook-mount --ocihooks-chain=/)]);
   });
 });
 

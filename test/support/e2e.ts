@@ -178,13 +178,21 @@ export function runcRun(bundle: string, id: string): Run {
   return run(RUNC, ['run', '--bundle', bundle, id], { timeoutMs: 60_000 });
 }
 
-/** crun refuses the hybrid cgroup layout: run it in a private mount namespace without the v2 mount. */
-export function crunRun(bundle: string, id: string): Run {
+/**
+ * crun refuses the hybrid cgroup layout: a command that runs crun, in a private mount namespace
+ * without the v2 mount.
+ */
+export function withoutHybridCgroups(argv: string[], opts: Parameters<typeof run>[2] = {}): Run {
   requireTool('crun');
-  const script = 'umount /sys/fs/cgroup/unified 2>/dev/null; exec crun run --bundle "$1" "$2"';
-  return run('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script, 'sh', bundle, id], {
+  const script = 'umount /sys/fs/cgroup/unified 2>/dev/null; exec "$@"';
+  return run('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script, 'sh', ...argv], {
     timeoutMs: 60_000,
+    ...opts,
   });
+}
+
+export function crunRun(bundle: string, id: string): Run {
+  return withoutHybridCgroups(['crun', 'run', '--bundle', bundle, id]);
 }
 
 export interface PodmanOptions {

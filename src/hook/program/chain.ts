@@ -14,6 +14,12 @@ import { HOOK_PROGRAMS, binDirOf } from './own-programs';
 import { Timing } from '../timing';
 
 export const CHAIN_FLAG = '--ocihooks-chain=';
+/**
+ * In front of a chain the runtime wrapper's hook server runs (src/wrapper/hook-server.ts): the
+ * installed hook launcher sends the rest of the command line there (native/hook-launcher/relay.c)
+ * and drops this argument when it starts the program itself; so does the dispatcher.
+ */
+export const RELAY_FLAG = '--ocihooks-relay=';
 
 const chainSchema = z.array(
   z.object({

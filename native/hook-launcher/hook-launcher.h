@@ -1,0 +1,17 @@
+/*
+ * The hook launcher (main.c says what it is): what its files share besides ../freestanding/.
+ *   main.c   _start, the run markers, starting the Node program
+ *   relay.c  a hook the runtime wrapper serves in its own process
+ */
+#ifndef OCIHOOKS_HOOK_LAUNCHER_H
+#define OCIHOOKS_HOOK_LAUNCHER_H
+
+#include "../freestanding/freestanding.h"
+
+/* The flag in argv[1] of a hook the runtime wrapper serves (src/hook/program/chain.ts RELAY_FLAG). */
+#define RELAY_FLAG "--ocihooks-relay="
+
+/* relay.c: the exit code of the hook as the wrapper's hook server ran it, -1 to start it here. */
+int relayed_exit_code(const char *socket_path, const char *path, int argc, char **argv, char **envp);
+
+#endif

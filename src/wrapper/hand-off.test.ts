@@ -1,0 +1,24 @@
+/** The front-end's hand-off: the variable it sets, and the command line the wrapper sends back. */
+import { UsageError } from '../core/errors';
+import { encodeCommandLine, handOffOf, withoutHandOff } from './hand-off';
+
+test('OCIHOOKS_RUNTIME_RELAY=<fd>:<pid>; anything else is refused, naming it; the runtime gets the environment without it', () => {
+  expect(handOffOf({ OCIHOOKS_RUNTIME_RELAY: '5:1234' })).toEqual({ fd: 5, frontEnd: 1234 });
+  expect(handOffOf({ PATH: '/bin' })).toBeUndefined();
+  expect(() => handOffOf({ OCIHOOKS_RUNTIME_RELAY: '5' })).toThrow(
+    new UsageError('OCIHOOKS_RUNTIME_RELAY=5: expected <fd>:<pid> (set by the ocihooks-runtime front-end)'),
+  );
+  expect(withoutHandOff({ OCIHOOKS_RUNTIME_RELAY: '5:1234', PATH: '/bin' })).toEqual({ PATH: '/bin' });
+});
+
+test('a command line is four little-endian words (magic "OCR1", argc, envc, bytes), then path, argv and env, NUL after each', () => {
+  const b = encodeCommandLine('/usr/sbin/runc', ['runc', 'create', ''], ['A=1']);
+  expect([b.readUInt32LE(0), b.readUInt32LE(4), b.readUInt32LE(8), b.readUInt32LE(12)]).toEqual([
+    0x3152434f,
+    3,
+    1,
+    b.length - 16,
+  ]);
+  expect(b.subarray(0, 4).toString('latin1')).toBe('OCR1');
+  expect(b.subarray(16).toString()).toBe('/usr/sbin/runc\0runc\0create\0\0A=1\0');
+});

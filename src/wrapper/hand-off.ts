@@ -1,0 +1,62 @@
+/**
+ * The front-end's hand-off (native/front-end/handoff.c): for create and run, the front-end starts
+ * the wrapper as its child with OCIHOOKS_RUNTIME_RELAY=<fd>:<front-end pid>. The wrapper then does
+ * not become the runtime itself: it sends the runtime's command line on that fd, and the
+ * front-end becomes the runtime (keeping the pid, fds and signals the engine gave it) while the
+ * wrapper stays beside it to serve hooks (hook-server.ts). A wrapper that fails sends nothing: the
+ * front-end ends with its exit code, and its line is on the same stderr.
+ */
+import fs = require('node:fs');
+import { UsageError } from '../core/errors';
+import type { Env } from '../core/env';
+import { writeFdFully } from '../linux/files';
+
+export const HAND_OFF_ENV = 'OCIHOOKS_RUNTIME_RELAY';
+
+/** The encoding's first word: native/relay.c, native/front-end/handoff.c, native/hook-launcher/relay.c. */
+export const RELAY_MAGIC = 0x3152434f;
+
+export interface HandOff {
+  /** Where the runtime's command line goes. */
+  fd: number;
+  /** The front-end's pid: the runtime's, once it has the command line. */
+  frontEnd: number;
+}
+
+/** The hand-off this wrapper was started for, if any. */
+export function handOffOf(env: Env): HandOff | undefined {
+  const value = env[HAND_OFF_ENV];
+  if (value === undefined) return undefined;
+  const m = /^(\d+):(\d+)$/.exec(value);
+  if (!m) throw new UsageError(`${HAND_OFF_ENV}=${value}: expected <fd>:<pid> (set by the ocihooks-runtime front-end)`);
+  return { fd: Number(m[1]), frontEnd: Number(m[2]) };
+}
+
+/** The environment without the hand-off's variable: what the runtime and the hooks get. */
+export function withoutHandOff(env: Env): Env {
+  const { [HAND_OFF_ENV]: _, ...rest } = env;
+  return rest;
+}
+
+/**
+ * A command line as the front-end and the hook server read it: four 32-bit words (magic, argc,
+ * envc, the strings' bytes), then path, argv and env, each NUL-terminated.
+ */
+export function encodeCommandLine(path: string, argv: readonly string[], env: readonly string[]): Buffer {
+  const strings = Buffer.from([path, ...argv, ...env].map((s) => `${s}\0`).join(''));
+  const head = Buffer.alloc(16);
+  head.writeUInt32LE(RELAY_MAGIC, 0);
+  head.writeUInt32LE(argv.length, 4);
+  head.writeUInt32LE(env.length, 8);
+  head.writeUInt32LE(strings.length, 12);
+  return Buffer.concat([head, strings]);
+}
+
+/** Sends the runtime's command line to the front-end, which becomes the runtime. */
+export function handOff(h: HandOff, path: string, argv: readonly string[], env: readonly string[]): void {
+  try {
+    writeFdFully(h.fd, encodeCommandLine(path, argv, env));
+  } finally {
+    fs.closeSync(h.fd);
+  }
+}

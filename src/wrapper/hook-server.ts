@@ -1,0 +1,204 @@
+/**
+ * The wrapper's hook server: for create and run handed over by the front-end (hand-off.ts), the
+ * wrapper's Node process outlives its hand-off and runs the installation's hooks of the container's
+ * first stages (inject.ts RELAYED_STAGES) for the runtime. The runtime starts each such hook as
+ * usual, the installed hook launcher, which sends its command line, environment, stdio and working
+ * folder here instead of starting Node (native/hook-launcher/relay.c): one Node start per container
+ * where the wrapper's and the stage's were two.
+ *
+ * Each request runs as the launcher's process would have run it: its own argv and env, the OCI
+ * state from its stdin, its lines on its stdout and stderr, in its mount namespace and working
+ * folder (the runtime runs createContainer hooks inside the container's mount namespace); its
+ * exit code is the launcher's. A launcher that is not root in this user namespace, or that the
+ * server cannot serve for any reason, is declined and starts the program itself. The server ends
+ * when every hook it put into the config has been asked for, or when the runtime has ended; its
+ * socket (0600, in a root-only folder) goes with it.
+ */
+import fs = require('node:fs');
+import path = require('node:path');
+import { failureLine, messageOf } from '../core/errors';
+import { readProcessStdin } from '../hook/inputs';
+import { envFromList, Invocation, once } from '../hook/program/invocation';
+import { HOOK_PROGRAMS } from '../hook/program/own-programs';
+import type { Logger } from '../hook/log';
+import { Timing } from '../hook/timing';
+import { writeFdFully } from '../linux/files';
+import { native } from '../linux/native';
+import { inUserNamespace, sameUserNamespace } from '../linux/userns';
+import type { HandOff } from './hand-off';
+
+/** Where the servers' sockets are, one per server: <pid>.sock. */
+export const HOOK_SERVER_DIR = '/run/ocihooks/hook-servers';
+
+/** The answer that tells the launcher to start the program itself. */
+const DECLINED = -1;
+
+/** One hook a launcher asks the server to run (native/relay.c relayNext). */
+type Request = NonNullable<ReturnType<ReturnType<typeof native>['relayNext']>>;
+
+export interface HookServer {
+  socket: string;
+  listenFd: number;
+  /** Becomes readable when the front-end (by then the runtime) has ended. */
+  runtimeFd: number;
+  close(): void;
+}
+
+const alive = (pid: number) => fs.existsSync(`/proc/${pid}`);
+
+/**
+ * A listening server for the hand-off's runtime, or undefined where there can be none: not root
+ * in the host's user namespace (a rootless wrapper's hooks start as before), or the front-end
+ * already gone.
+ */
+export function openHookServer(h: HandOff): HookServer | undefined {
+  if (process.geteuid?.() !== 0 || inUserNamespace('self')) return undefined;
+  const runtimeFd = native().pidfdOpen(h.frontEnd);
+  // Opened after the check, the pidfd could name a new process under a reused pid: not if the
+  // front-end is still this process's parent afterwards.
+  if (process.ppid !== h.frontEnd) {
+    fs.closeSync(runtimeFd);
+    return undefined;
+  }
+  try {
+    fs.mkdirSync(HOOK_SERVER_DIR, { recursive: true, mode: 0o700 });
+    const st = fs.lstatSync(HOOK_SERVER_DIR);
+    if (!st.isDirectory() || st.uid !== 0 || (st.mode & 0o077) !== 0)
+      throw new Error(`${HOOK_SERVER_DIR} is not a folder of root's that only root can reach`);
+    // Sockets of servers that were killed before they could remove theirs.
+    for (const name of fs.readdirSync(HOOK_SERVER_DIR)) {
+      const pid = /^(\d+)\.sock$/.exec(name)?.[1];
+      if (pid && (Number(pid) === process.pid || !alive(Number(pid))))
+        fs.rmSync(path.join(HOOK_SERVER_DIR, name), { force: true });
+    }
+    const socket = path.join(HOOK_SERVER_DIR, `${process.pid}.sock`);
+    const listenFd = native().relayListen(socket);
+    let open = true;
+    return {
+      socket,
+      listenFd,
+      runtimeFd,
+      close() {
+        if (!open) return;
+        open = false;
+        fs.rmSync(socket, { force: true });
+        fs.closeSync(listenFd);
+        fs.closeSync(runtimeFd);
+      },
+    };
+  } catch (e) {
+    fs.closeSync(runtimeFd);
+    throw e;
+  }
+}
+
+/**
+ * Serves up to `expected` requests (the hooks the config got: one each), until the runtime ends.
+ * Returns how many were run here.
+ */
+export function serveHooks(
+  server: HookServer,
+  expected: number,
+  dispatch: (inv: Invocation) => number,
+  log: Logger,
+): number {
+  let ran = 0;
+  for (let asked = 0; asked < expected; asked++) {
+    const req: Request | null = native().relayNext(server.listenFd, server.runtimeFd);
+    if (!req) break;
+    let code: number;
+    try {
+      code = runRequest(req, dispatch, log);
+    } catch (e) {
+      // Nothing of the hook's own: the server's failure, said where the hook's would be.
+      code = 1;
+      writeQuietly(req.fds[2], failureLine(path.basename(req.path), e));
+    } finally {
+      for (const fd of req.fds) fs.closeSync(fd);
+    }
+    if (code !== DECLINED) ran++;
+    const answer = Buffer.alloc(4);
+    answer.writeInt32LE(code);
+    try {
+      writeFdFully(req.conn, answer, 1000);
+    } catch (e) {
+      // The runtime killed the launcher (its timeout): the runtime has its answer already.
+      log.warn({ hook: req.path, err: messageOf(e) }, 'hook launcher gone before the answer');
+    } finally {
+      fs.closeSync(req.conn);
+    }
+  }
+  return ran;
+}
+
+function writeQuietly(fd: number, text: string): void {
+  try {
+    writeFdFully(fd, text, 1000);
+  } catch {
+    // a reader gone, as with a process's own stderr
+  }
+}
+
+function runRequest(req: Request, dispatch: (inv: Invocation) => number, log: Logger): number {
+  const program = path.basename(req.path);
+  if (req.uid !== process.geteuid?.() || !sameUserNamespace(req.pid) || !HOOK_PROGRAMS.includes(program as never)) {
+    log.info({ hook: req.path, pid: req.pid, uid: req.uid }, 'hook declined: started by its launcher');
+    return DECLINED;
+  }
+  const inv: Invocation = {
+    program,
+    path: req.path,
+    argv: req.argv.slice(1),
+    env: envFromList(req.env),
+    stdin: once(() => readProcessStdin(req.fds[0])),
+    stdout: (t) => writeFdFully(req.fds[1], t),
+    stderr: (t) => writeQuietly(req.fds[2], t),
+    timing: new Timing(),
+    dispatch,
+    ranIn: 'ocihooks-runtime',
+  };
+  let leave: () => void;
+  try {
+    leave = enterLike(req.pid, req.fds[3]);
+  } catch (e) {
+    log.warn({ hook: req.path, pid: req.pid, err: messageOf(e) }, "hook declined: cannot take its launcher's place");
+    return DECLINED;
+  }
+  try {
+    return dispatch(inv);
+  } finally {
+    leave();
+  }
+}
+
+/**
+ * Into the mount namespace and working folder of the launcher (pid), as a process of its own
+ * would have been; returns the way back.
+ */
+function enterLike(pid: number, cwdFd: number): () => void {
+  const n = native();
+  const c = n.constants;
+  const ns = (p: number | 'self') => fs.readlinkSync(`/proc/${p}/ns/mnt`);
+  const home = n.openat(c.AT_FDCWD, '.', c.O_PATH | c.O_DIRECTORY | c.O_CLOEXEC, 0);
+  let homeNs: number | undefined;
+  try {
+    if (ns(pid) !== ns('self')) {
+      homeNs = n.openat(c.AT_FDCWD, '/proc/self/ns/mnt', c.O_RDONLY | c.O_CLOEXEC, 0);
+      n.enterMountNamespace(`/proc/${pid}/ns/mnt`);
+    }
+    process.chdir(`/proc/self/fd/${cwdFd}`);
+  } catch (e) {
+    back(homeNs, home);
+    throw e;
+  }
+  return () => back(homeNs, home);
+}
+
+function back(homeNs: number | undefined, home: number): void {
+  if (homeNs !== undefined) {
+    native().enterMountNamespace(homeNs);
+    fs.closeSync(homeNs);
+  }
+  process.chdir(`/proc/self/fd/${home}`);
+  fs.closeSync(home);
+}
