@@ -1321,6 +1321,7 @@ static napi_value init(napi_env env, napi_value exports) {
     FN("relayListen", js_relay_listen),
     FN("relayNext", js_relay_next),
     FN("pidfdOpen", js_pidfd_open),
+    FN("releaseStdio", js_release_stdio),
     FN("mountPoint", js_mount_point),
     FN("mountOf", js_mount_of),
     FN("openAs", js_open_as),

@@ -14,8 +14,11 @@
  *
  *   relayListen(path) -> fd      a listening socket at path (mode 0600)
  *   pidfdOpen(pid) -> fd         pidfd_open(2)
- *   relayNext(listenFd, pidfd) -> request | null
- *                                the next request; null once pidfd's process has ended
+ *   relayNext(listenFd, pidfd, timeoutMs) -> request | null
+ *                                the next request; null once pidfd's process has ended, or when
+ *                                none came for timeoutMs
+ *   releaseStdio()               /dev/null on fds 0, 1 and 2: the server holds none of the
+ *                                engine's pipes open while it waits
  */
 #define _GNU_SOURCE
 #include "addon.h"
@@ -28,7 +31,9 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
+#include <fcntl.h>
 
 #define RELAY_MAGIC 0x3152434fu /* "OCR1" */
 #define RELAY_FDS 4
@@ -157,23 +162,32 @@ static int read_request(napi_env env, int conn, napi_value *out) {
   return 1;
 }
 
+static int64_t now_ms(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
 napi_value js_relay_next(napi_env env, napi_callback_info info) {
   args_t a;
-  if (!get_args(env, info, "relayNext", 2, &a)) return NULL;
+  if (!get_args(env, info, "relayNext", 3, &a)) return NULL;
   int listen_fd = (int)arg_int(&a, 0), pidfd = (int)arg_int(&a, 1);
+  int64_t timeout = arg_int(&a, 2);
   if (a.failed) return NULL;
+  int64_t deadline = now_ms() + timeout;
+  napi_value nul;
+  napi_get_null(env, &nul);
   for (;;) {
+    int64_t left = deadline - now_ms();
+    if (left <= 0) return nul;
     struct pollfd p[2] = {{.fd = pidfd, .events = POLLIN}, {.fd = listen_fd, .events = POLLIN}};
-    if (poll(p, 2, -1) < 0) {
+    int n = poll(p, 2, (int)(left > 60000 ? 60000 : left));
+    if (n < 0) {
       if (errno == EINTR) continue;
       return throw_errno(env, errno, "poll", NULL);
     }
     /* The runtime has ended: nothing will ask any more. */
-    if (p[0].revents) {
-      napi_value nul;
-      napi_get_null(env, &nul);
-      return nul;
-    }
+    if (p[0].revents) return nul;
     if (!p[1].revents) continue;
     int conn = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
     if (conn < 0) {
@@ -187,4 +201,18 @@ napi_value js_relay_next(napi_env env, napi_callback_info info) {
     if (read_request(env, conn, &req)) return req;
     close(conn);
   }
+}
+
+napi_value js_release_stdio(napi_env env, napi_callback_info info) {
+  (void)info;
+  int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (null < 0) return throw_errno(env, errno, "open", "/dev/null");
+  for (int fd = 0; fd <= 2; fd++)
+    if (dup2(null, fd) < 0) {
+      int err = errno;
+      close(null);
+      return throw_errno(env, err, "dup2", "/dev/null");
+    }
+  close(null);
+  return undef(env);
 }

@@ -36,13 +36,16 @@ __attribute__((noreturn)) void to_wrapper(void) {
 }
 
 /*
- * create and run with a hook server: the wrapper runs as a child of this process and sends back
- * the runtime's command line (in src/wrapper/hook-server.ts's encoding: native/relay.c); this
- * process then becomes the runtime, keeping the pid, fds and signals the engine gave it, while
- * the wrapper stays to run the installation's hooks of the container's first stages for the
- * runtime (the hook launcher asks it: native/hook-launcher/relay.c) and ends with the runtime.
- * A wrapper that ends without sending a command line has said why on stderr: its exit code is
- * this call's. Anything that cannot be set up falls back to the plain hand-off.
+ * create and run with a hook server: the wrapper runs apart from this process and sends back the
+ * runtime's command line (in src/wrapper/hand-off.ts's encoding: native/relay.c); this process
+ * then becomes the runtime, keeping the pid, fds and signals the engine gave it, while the wrapper
+ * stays to run the installation's hooks of the container's first stages for the runtime (the hook
+ * launcher asks it: native/hook-launcher/relay.c) and ends with the runtime. The wrapper is a
+ * grandchild whose parent has already exited, not the runtime's child: a runtime that waits for
+ * its children (crun run) never waits for it, and none has a zombie of it. A wrapper that does
+ * not hand the call over says so with an exit code instead (argc 0, the code in envc), after its
+ * line on stderr; one that ends without a word is exit 1. Anything that cannot be set up falls
+ * back to the plain hand-off.
  */
 #define RELAY_MAGIC 0x3152434fu /* "OCR1", native/relay.c */
 #define MAX_STRINGS 32768
@@ -59,48 +62,53 @@ static long read_full(long fd, char *buf, size_t len) {
   return (long)got;
 }
 
-__attribute__((noreturn)) static void exit_as(long child) {
-  int status = 0;
-  while (sys6(__NR_wait4, child, (long)&status, 0, 0, 0) == -4) {}
-  exit_with((status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f));
+/* The wrapper, started as a grandchild with OCIHOOKS_RUNTIME_RELAY=<fd>:<this pid>; the caller reaps the child. */
+static long start_wrapper_apart(int fd, long self) {
+  long child = sys6(__NR_clone, SIGCHLD, 0, 0, 0, 0);
+  if (child != 0) return child;
+  static char var[96], num[24], pid[24], both[56];
+  static char *env[8192];
+  decimal(num, fd);
+  decimal(pid, self);
+  int k = 0;
+  if (joined(both, sizeof both, num, ":", pid) && joined(var, sizeof var, "OCIHOOKS_RUNTIME_RELAY=", both, ""))
+    env[k++] = var;
+  for (char **e = inv.envp; *e && k + 1 < (int)(sizeof env / sizeof *env); e++)
+    if (!starts(*e, "OCIHOOKS_RUNTIME_RELAY=")) env[k++] = *e;
+  env[k] = 0;
+  inv.envp = env;
+  /* The child's only work: the grandchild, then gone (when it cannot fork, it is the wrapper itself). */
+  if (sys6(__NR_clone, SIGCHLD, 0, 0, 0, 0) > 0) exit_with(0);
+  to_wrapper();
 }
 
 __attribute__((noreturn)) void to_wrapper_serving(void) {
-  if (inv.trace || LAUNCHER[0] != '/') to_wrapper();
+  /* A wrapper that cannot be run is reported by the plain hand-off, with the reason. */
+  if (inv.trace || LAUNCHER[0] != '/' || sys6(__NR_faccessat, AT_FDCWD, (long)LAUNCHER, 1 /* X_OK */, 0, 0) != 0)
+    to_wrapper();
   int p[2];
   if (sys3(__NR_pipe2, p, 0, 0) < 0) to_wrapper();
-  long self = sys3(__NR_getpid, 0, 0, 0);
-  long child = sys6(__NR_clone, SIGCHLD, 0, 0, 0, 0);
+  long child = start_wrapper_apart(p[1], sys3(__NR_getpid, 0, 0, 0));
+  close_fd(p[1]);
   if (child < 0) {
     close_fd(p[0]);
-    close_fd(p[1]);
     to_wrapper();
   }
-  if (child == 0) {
-    static char var[96], fd[24], pid[24], both[56];
-    static char *env[8192];
-    close_fd(p[0]);
-    decimal(fd, p[1]);
-    decimal(pid, self);
-    int k = 0;
-    if (joined(both, sizeof both, fd, ":", pid) && joined(var, sizeof var, "OCIHOOKS_RUNTIME_RELAY=", both, ""))
-      env[k++] = var;
-    for (char **e = inv.envp; *e && k + 1 < (int)(sizeof env / sizeof *env); e++)
-      if (!starts(*e, "OCIHOOKS_RUNTIME_RELAY=")) env[k++] = *e;
-    env[k] = 0;
-    inv.envp = env;
-    to_wrapper();
-  }
-  close_fd(p[1]);
+  while (sys6(__NR_wait4, child, 0, 0, 0, 0) == -4) {}
   unsigned head[4];
   long got = read_full(p[0], (char *)head, sizeof head);
   static char payload[4 << 20];
   static char *strings[MAX_STRINGS + 2];
-  if (got == 0) exit_as(child);
-  if (got != (long)sizeof head || head[0] != RELAY_MAGIC || head[1] < 1 || head[1] + head[2] > MAX_STRINGS - 2 ||
+  if (got == 0) {
+    report("ocihooks-runtime: the wrapper ended without an answer");
+    exit_with(1);
+  }
+  if (got == (long)sizeof head && head[0] == RELAY_MAGIC && head[1] == 0 && head[3] == 0)
+    exit_with((int)(head[2] & 0xff)); /* the wrapper's exit code: it said why on stderr */
+  if (got != (long)sizeof head || head[0] != RELAY_MAGIC || head[1] + head[2] > MAX_STRINGS - 2 ||
       head[3] > sizeof payload || read_full(p[0], payload, head[3]) != (long)head[3]) {
     report("ocihooks-runtime: the wrapper's answer to this front-end was cut short");
-    exit_as(child);
+    exit_with(1);
   }
   close_fd(p[0]);
   /* path, argv (argc), env (envc): each NUL-terminated. */

@@ -13,6 +13,7 @@ import { Invocation, runCaptured } from '../hook/program/invocation';
 import { HOOK_PROGRAMS, ownProgramOf } from '../hook/program/own-programs';
 import type { PrecreateInProcess } from '../wrapper/inject';
 import { runtimeLog, writeRuntimeLog } from '../wrapper/runtime-log';
+import { HandOff, handOffExit, handOffOf } from '../wrapper/hand-off';
 import { WRAPPER, runWrapper } from '../wrapper/wrapper';
 
 export function main(inv: Invocation): number {
@@ -38,14 +39,19 @@ export function main(inv: Invocation): number {
       throw new ActionError(`its output is not JSON: ${messageOf(e)}`, { cause: e });
     }
   };
+  let handOffTo: HandOff | undefined;
+  let code = 0;
   try {
-    runWrapper(inv, { precreateInProcess, chainBin: ownBin });
-    return 0;
+    handOffTo = handOffOf(inv.env);
+    runWrapper(inv, { precreateInProcess, chainBin: ownBin }, handOffTo);
   } catch (e) {
     const line = failureLine(WRAPPER, e);
     inv.stderr(line);
     const log = runtimeLog(inv.argv);
     if (log) writeRuntimeLog(log, line.trimEnd());
-    return exitCodeOf(e);
+    code = exitCodeOf(e);
   }
+  // Started by the front-end for a create or run it did not hand back: the front-end's exit code.
+  if (handOffTo) handOffExit(handOffTo, code);
+  return code;
 }

@@ -180,11 +180,12 @@ export interface Native {
   relayListen(path: string): number;
   /**
    * The next hook a launcher asks the hook server to run, with the fds it handed over; null once
-   * the process of pidfd has ended (native/relay.c).
+   * the process of pidfd has ended, or when none came for timeoutMs (native/relay.c).
    */
   relayNext(
     listenFd: number,
     pidfd: number,
+    timeoutMs: number,
   ): {
     conn: number;
     fds: [number, number, number, number];
@@ -195,6 +196,8 @@ export interface Native {
     uid: number;
   } | null;
   pidfdOpen(pid: number): number;
+  /** /dev/null on fds 0, 1 and 2. */
+  releaseStdio(): void;
 }
 
 /** How a program that run started ended: its exit status or the signal that killed it, and its output. */

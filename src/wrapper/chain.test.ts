@@ -108,8 +108,14 @@ test("NVIDIA's subcommands of ocihook-gpu chain too: each program runs as a func
 });
 
 test("for the hook server every run of ours is a chain, one hook long too, with the server's socket in front", () => {
+  // The installed hook launcher is an ELF file; Node launchers (--one-process-per-hook) cannot ask a server.
+  const launchers = path.join(dir, 'launchers');
+  fs.mkdirSync(launchers);
+  for (const p of ['ocihook-mount', 'ocihook-gpu', 'ocihook-ldconfig'])
+    fs.writeFileSync(path.join(launchers, p), '\x7fELF\x02\x01\x01', { mode: 0o755 });
+  const inLaunchers = (h: { path: string }) => ({ ...h, path: path.join(launchers, path.basename(h.path)) });
   const relayed = (list: object[], timeout?: number) => ({
-    path: path.join(bin, 'ocihook-mount'),
+    path: path.join(launchers, 'ocihook-mount'),
     args: [
       'ocihook-chain',
       '--ocihooks-relay=/run/ocihooks/hook-servers/7.sock',
@@ -117,7 +123,8 @@ test("for the hook server every run of ours is a chain, one hook long too, with 
     ],
     ...(timeout === undefined ? {} : { timeout }),
   });
-  expect(chainHooks([mount, site, gpu, ldconfig], bin, '/run/ocihooks/hook-servers/7.sock')).toEqual({
+  const hooks = [mount, site, gpu, ldconfig].map((h) => (h === site ? h : inLaunchers(h)));
+  expect(chainHooks(hooks, launchers, '/run/ocihooks/hook-servers/7.sock')).toEqual({
     hooks: [
       relayed([{ program: 'ocihook-mount', args: mount.args, env: ['LDCONFIG_PATH=/sbin/ldconfig'] }], 30),
       site,
@@ -131,5 +138,9 @@ test("for the hook server every run of ours is a chain, one hook long too, with 
     ],
     chained: [true, false, true, true],
   });
-  expect(chainHooks([site], bin, '/s.sock')).toEqual({ hooks: [site], chained: [false] });
+  expect(chainHooks([site], launchers, '/s.sock')).toEqual({ hooks: [site], chained: [false] });
+  // bin/ of Node launchers: chains as without a server.
+  expect(chainHooks([mount, site, gpu, ldconfig], bin, '/s.sock')).toEqual(
+    chainHooks([mount, site, gpu, ldconfig], bin),
+  );
 });

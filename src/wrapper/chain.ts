@@ -5,6 +5,7 @@
  * --ocihooks-chain (src/hook/program/chain.ts runs them in order, each with its own arguments and
  * env, the first failure ending it). Each hook is a Node start of its own otherwise: ~65 ms.
  */
+import fs = require('node:fs');
 import path = require('node:path');
 import { CHAIN_FLAG, ChainedHook, RELAY_FLAG } from '../hook/program/chain';
 import { HOOK_PROGRAMS, HookProgram, stageHookProgram } from '../hook/program/own-programs';
@@ -21,6 +22,8 @@ export function chainHooks(
   binDir: string,
   relaySocket?: string,
 ): { hooks: OciHook[]; chained: boolean[] } {
+  // Only the installed hook launcher asks the server; bin/ of Node launchers (--one-process-per-hook) would not.
+  if (relaySocket !== undefined && !isHookLauncher(path.join(binDir, HOOK_PROGRAMS[0]))) relaySocket = undefined;
   const programs = hooks.map((h) => stageHookProgram(h, binDir));
   const out: OciHook[] = [];
   const chained = hooks.map(() => false);
@@ -54,4 +57,18 @@ export function chainHooks(
     i = j;
   }
   return { hooks: out, chained };
+}
+
+/** Whether the file is the installed hook launcher (native/hook-launcher/: an ELF file), not a Node launcher. */
+function isHookLauncher(file: string): boolean {
+  const head = Buffer.alloc(4);
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, 'r');
+    return fs.readSync(fd, head, 0, 4, 0) === 4 && head.toString('latin1') === '\x7fELF';
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
 }

@@ -1,6 +1,9 @@
 /** The front-end's hand-off: the variable it sets, and the command line the wrapper sends back. */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { UsageError } from '../core/errors';
-import { encodeCommandLine, handOffOf, withoutHandOff } from './hand-off';
+import { encodeCommandLine, handOffExit, handOffOf, withoutHandOff } from './hand-off';
 
 test('OCIHOOKS_RUNTIME_RELAY=<fd>:<pid>; anything else is refused, naming it; the runtime gets the environment without it', () => {
   expect(handOffOf({ OCIHOOKS_RUNTIME_RELAY: '5:1234' })).toEqual({ fd: 5, frontEnd: 1234 });
@@ -21,4 +24,16 @@ test('a command line is four little-endian words (magic "OCR1", argc, envc, byte
   ]);
   expect(b.subarray(0, 4).toString('latin1')).toBe('OCR1');
   expect(b.subarray(16).toString()).toBe('/usr/sbin/runc\0runc\0create\0\0A=1\0');
+});
+
+test('a wrapper that does not hand the call over sends its exit code: no arguments, the code in envc; once only', () => {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ocihooks-hand-off-')), 'answer');
+  const h = { fd: fs.openSync(file, 'w'), frontEnd: 1 };
+  handOffExit(h, 2);
+  handOffExit(h, 3); // answered already: nothing more, and no write to a closed fd
+  const b = fs.readFileSync(file);
+  expect([b.length, b.readUInt32LE(0), b.readUInt32LE(4), b.readUInt32LE(8), b.readUInt32LE(12)]).toEqual([
+    16, 0x3152434f, 0, 2, 0,
+  ]);
+  fs.rmSync(path.dirname(file), { recursive: true });
 });

@@ -1,10 +1,10 @@
 /**
  * The front-end's hand-off (native/front-end/handoff.c): for create and run, the front-end starts
- * the wrapper as its child with OCIHOOKS_RUNTIME_RELAY=<fd>:<front-end pid>. The wrapper then does
+ * the wrapper apart from itself with OCIHOOKS_RUNTIME_RELAY=<fd>:<front-end pid>. The wrapper then does
  * not become the runtime itself: it sends the runtime's command line on that fd, and the
  * front-end becomes the runtime (keeping the pid, fds and signals the engine gave it) while the
- * wrapper stays beside it to serve hooks (hook-server.ts). A wrapper that fails sends nothing: the
- * front-end ends with its exit code, and its line is on the same stderr.
+ * wrapper stays beside it to serve hooks (hook-server.ts). A wrapper that does not hand the call
+ * over (a failure, said on the same stderr) sends its exit code instead.
  */
 import fs = require('node:fs');
 import { UsageError } from '../core/errors';
@@ -21,6 +21,8 @@ export interface HandOff {
   fd: number;
   /** The front-end's pid: the runtime's, once it has the command line. */
   frontEnd: number;
+  /** Whether the front-end has had its answer (the fd is closed then). */
+  answered?: boolean;
 }
 
 /** The hand-off this wrapper was started for, if any. */
@@ -54,8 +56,30 @@ export function encodeCommandLine(path: string, argv: readonly string[], env: re
 
 /** Sends the runtime's command line to the front-end, which becomes the runtime. */
 export function handOff(h: HandOff, path: string, argv: readonly string[], env: readonly string[]): void {
+  answer(h, encodeCommandLine(path, argv, env));
+}
+
+/**
+ * Tells the front-end to end with `code` (the wrapper did not hand the call over: an answer to
+ * --ocihooks-help, or a failure it has said on stderr): a command line of no arguments, the code
+ * in envc. Nothing when it has had its answer.
+ */
+export function handOffExit(h: HandOff, code: number): void {
+  if (h.answered) return;
+  const head = Buffer.alloc(16);
+  head.writeUInt32LE(RELAY_MAGIC, 0);
+  head.writeUInt32LE(code & 0xff, 8);
   try {
-    writeFdFully(h.fd, encodeCommandLine(path, argv, env));
+    answer(h, head);
+  } catch {
+    // the front-end is gone: nobody waits for the code
+  }
+}
+
+function answer(h: HandOff, bytes: Buffer): void {
+  h.answered = true;
+  try {
+    writeFdFully(h.fd, bytes);
   } finally {
     fs.closeSync(h.fd);
   }

@@ -11,8 +11,8 @@
  * folder (the runtime runs createContainer hooks inside the container's mount namespace); its
  * exit code is the launcher's. A launcher that is not root in this user namespace, or that the
  * server cannot serve for any reason, is declined and starts the program itself. The server ends
- * when every hook it put into the config has been asked for, or when the runtime has ended; its
- * socket (0600, in a root-only folder) goes with it.
+ * when every hook it put into the config has been asked for, when the runtime has ended, or when
+ * none has come for IDLE_MS; its socket (0600, in a root-only folder) goes with it.
  */
 import fs = require('node:fs');
 import path = require('node:path');
@@ -32,6 +32,13 @@ export const HOOK_SERVER_DIR = '/run/ocihooks/hook-servers';
 
 /** The answer that tells the launcher to start the program itself. */
 const DECLINED = -1;
+
+/**
+ * How long the server waits for the next hook: a runtime that has not asked by then (one that
+ * skips a stage, or a foreign hook before ours that takes this long) finds the socket gone and its
+ * launchers start the programs themselves, as without a server.
+ */
+const IDLE_MS = 30_000;
 
 /** One hook a launcher asks the server to run (native/relay.c relayNext). */
 type Request = NonNullable<ReturnType<ReturnType<typeof native>['relayNext']>>;
@@ -53,13 +60,9 @@ const alive = (pid: number) => fs.existsSync(`/proc/${pid}`);
  */
 export function openHookServer(h: HandOff): HookServer | undefined {
   if (process.geteuid?.() !== 0 || inUserNamespace('self')) return undefined;
+  // Opened before the hand-off, while the front-end waits for it: a hand-off that gets there
+  // shows that the pid was the front-end's all along (the pidfd names no later process).
   const runtimeFd = native().pidfdOpen(h.frontEnd);
-  // Opened after the check, the pidfd could name a new process under a reused pid: not if the
-  // front-end is still this process's parent afterwards.
-  if (process.ppid !== h.frontEnd) {
-    fs.closeSync(runtimeFd);
-    return undefined;
-  }
   try {
     fs.mkdirSync(HOOK_SERVER_DIR, { recursive: true, mode: 0o700 });
     const st = fs.lstatSync(HOOK_SERVER_DIR);
@@ -102,10 +105,15 @@ export function serveHooks(
   dispatch: (inv: Invocation) => number,
   log: Logger,
 ): number {
+  // Whatever the runtime does now, this process must not keep the engine waiting on its pipes.
+  native().releaseStdio();
   let ran = 0;
   for (let asked = 0; asked < expected; asked++) {
-    const req: Request | null = native().relayNext(server.listenFd, server.runtimeFd);
-    if (!req) break;
+    const req: Request | null = native().relayNext(server.listenFd, server.runtimeFd, IDLE_MS);
+    if (!req) {
+      log.info({ asked, expected }, 'hook server ends: the runtime has ended or asks no more');
+      break;
+    }
     let code: number;
     try {
       code = runRequest(req, dispatch, log);

@@ -21,14 +21,14 @@ import { withPerUserRoot } from './command-line/per-user-root';
 import { slurmConfigEdit } from './slurm';
 import { DEFAULT_CDI_DIRS } from '../cdi/registry';
 import { WRAPPER_USAGE, parseWrapperOptions, resolveRuntime } from './command-line/options';
-import { HandOff, handOff, handOffOf, withoutHandOff } from './hand-off';
+import { HandOff, handOff, withoutHandOff } from './hand-off';
 import { HookServer, openHookServer, serveHooks } from './hook-server';
 
 export const WRAPPER = 'ocihooks-runtime';
 
-export function runWrapper(inv: Invocation, opts: InjectOptions = {}): void {
+/** Runs the wrapper; `handOffTo`: the front-end's hand-off (hand-off.ts), when it started this one for it. */
+export function runWrapper(inv: Invocation, opts: InjectOptions = {}, handOffTo?: HandOff): void {
   const argv = inv.argv;
-  const handOffTo = handOffOf(inv.env);
   const env = withoutHandOff(inv.env);
   const config = readRuntimeConfig(env);
   const o = parseWrapperOptions(argv, config);
@@ -52,7 +52,13 @@ export function runWrapper(inv: Invocation, opts: InjectOptions = {}): void {
       const read = readHooksDirs(dirs);
       for (const f of read.skipped)
         log.warn({ file: f.file, reason: f.error }, 'hooks.d file skipped, as podman skips it');
-      const edit = slurmConfigEdit(o.cdiSpecDirs.length ? o.cdiSpecDirs : DEFAULT_CDI_DIRS, log, env);
+      // Handed over, this process is not in the runtime's process tree: the front-end is.
+      const edit = slurmConfigEdit(
+        o.cdiSpecDirs.length ? o.cdiSpecDirs : DEFAULT_CDI_DIRS,
+        log,
+        env,
+        handOffTo?.frontEnd ?? process.pid,
+      );
       const { added, served } = rewriteBundleConfig(cmd.bundle, read, o.annotations, edit, {
         ...opts,
         prestartAs: o.prestartAs,
