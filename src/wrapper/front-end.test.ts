@@ -51,11 +51,31 @@ test.each([
 
 describe('the built front-end, made for an installation', () => {
   const built = fs.readFileSync(FRONT_END);
-  // The wrapper stand-in says how it was called; a real installation has the node launcher there.
-  const launcher = config('launcher.sh', '#!/bin/sh\necho "wrapper as $0:" "$@"\n');
-  fs.chmodSync(launcher, 0o755);
-  const installed = path.join(dir, 'ocihooks-runtime');
-  fs.writeFileSync(installed, frontEndFor(built, FRONT_END, launcher), { mode: 0o755 });
+  // The wrapper stand-in says how it was called and, started for a create or run (the hand-off,
+  // src/wrapper/hand-off.ts), answers as the wrapper does: with the runtime's command line when
+  // WRAPPER_ANSWER names one, else with its exit code. A real installation has the node launcher there.
+  const standIn = (name: string, answer?: { path: string; argv: string[]; env: string[] }) => {
+    const file = config(
+      name,
+      `#!${process.execPath}
+const fs = require('node:fs');
+fs.writeSync(1, 'wrapper as ' + __filename + ': ' + process.argv.slice(2).join(' ') + '\\n');
+const relay = process.env.OCIHOOKS_RUNTIME_RELAY;
+if (relay) {
+  const answer = ${JSON.stringify(answer ?? null)};
+  const words = (a, b, c, d) => { const h = Buffer.alloc(16); [a, b, c, d].forEach((w, i) => h.writeUInt32LE(w, 4 * i)); return h; };
+  const strings = answer ? Buffer.from([answer.path, ...answer.argv, ...answer.env].map((x) => x + '\\0').join('')) : Buffer.alloc(0);
+  const head = answer ? words(0x3152434f, answer.argv.length, answer.env.length, strings.length) : words(0x3152434f, 0, 0, 0);
+  fs.writeSync(Number(relay.split(':')[0]), Buffer.concat([head, strings]));
+}
+`,
+    );
+    fs.chmodSync(file, 0o755);
+    const installedAs = path.join(dir, `ocihooks-runtime-${name}`);
+    fs.writeFileSync(installedAs, frontEndFor(built, FRONT_END, file), { mode: 0o755 });
+    return { file, installedAs };
+  };
+  const { file: launcher, installedAs: installed } = standIn('launcher.js');
   const run = (program: string, argv: string[]) =>
     spawnSync(program, argv, {
       env: {
@@ -77,6 +97,32 @@ describe('the built front-end, made for an installation', () => {
       `wrapper as ${launcher}: --root /r create --bundle /b c1\n`,
       '',
     ]);
+  });
+  test("create and run: the runtime's command line the wrapper sends back is what the front-end becomes, its environment exactly that", () => {
+    const { installedAs } = standIn('answering.js', {
+      path: '/usr/bin/env',
+      argv: ['env', '-0'],
+      env: ['A=1', 'EMPTY='],
+    });
+    for (const sub of ['create', 'run']) {
+      const r = run(installedAs, [sub, '--bundle', '/b', 'c1']);
+      expect([r.status, r.stdout, r.stderr]).toEqual([
+        0,
+        `wrapper as ${path.join(dir, 'answering.js')}: ${sub} --bundle /b c1\nA=1\0EMPTY=\0`,
+        '',
+      ]);
+    }
+  });
+  test('a wrapper that ends without an answer: one line, exit 1', () => {
+    const silent = config('silent.sh', '#!/bin/sh\nexit 3\n');
+    fs.chmodSync(silent, 0o755);
+    const installedAs = path.join(dir, 'ocihooks-runtime-silent');
+    fs.writeFileSync(installedAs, frontEndFor(built, FRONT_END, silent), { mode: 0o755 });
+    expect(run(installedAs, ['create', 'c1'])).toMatchObject({
+      status: 1,
+      stdout: '',
+      stderr: 'ocihooks-runtime: the wrapper ended without an answer\n',
+    });
   });
   test('a runtime that cannot be run goes to the wrapper, which reports it', () => {
     const r = run(installed, ['--runtime', path.join(dir, 'no-such-runc'), '--', 'state', 'c1']);
