@@ -62,6 +62,14 @@ static long read_full(long fd, char *buf, size_t len) {
   return (long)got;
 }
 
+/* Closes every fd from `from` up, but `keep`. */
+static void close_fds_from(int from, int keep) {
+  if (keep > from && sys3(__NR_close_range, from, keep - 1, 0) != 0)
+    for (int fd = from; fd < keep; fd++) close_fd(fd);
+  if (sys3(__NR_close_range, keep + 1, ~0U, 0) != 0)
+    for (int fd = keep + 1; fd < 4096; fd++) close_fd(fd);
+}
+
 /* The wrapper, started as a grandchild with OCIHOOKS_RUNTIME_RELAY=<fd>:<this pid>; the caller reaps the child. */
 static long start_wrapper_apart(int fd, long self) {
   long child = sys6(__NR_clone, SIGCHLD, 0, 0, 0, 0);
@@ -79,6 +87,9 @@ static long start_wrapper_apart(int fd, long self) {
   inv.envp = env;
   /* The child's only work: the grandchild, then gone (when it cannot fork, it is the wrapper itself). */
   if (sys6(__NR_clone, SIGCHLD, 0, 0, 0, 0) > 0) exit_with(0);
+  /* The wrapper needs none of the fds the engine gave the runtime past stdio (--preserve-fds,
+   * sockets, sync pipes): it must not hold them open while it serves. */
+  close_fds_from(3, fd);
   to_wrapper();
 }
 

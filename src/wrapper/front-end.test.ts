@@ -113,6 +113,32 @@ if (relay) {
       ]);
     }
   });
+  test('the wrapper gets no fd of the engine past stdio but the hand-off pipe', () => {
+    // Two files as fds 3 and 4 of the front-end, as an engine passes --preserve-fds or a sync pipe to runc.
+    const lister = config(
+      'lister.sh',
+      '#!/bin/sh\nfor f in /proc/$$/fd/*; do readlink "$f"; done\n{ printf OCR1; head -c 12 /dev/zero; } >&${OCIHOOKS_RUNTIME_RELAY%%:*}\n',
+    );
+    fs.chmodSync(lister, 0o755);
+    const installedAs = path.join(dir, 'ocihooks-runtime-lister');
+    fs.writeFileSync(installedAs, frontEndFor(built, FRONT_END, lister), { mode: 0o755 });
+    const given = ['given-3', 'given-4'].map((f) => config(f, ''));
+    const fds = given.map((f) => fs.openSync(f, 'r'));
+    const r = spawnSync(installedAs, ['create', 'c1'], {
+      env: {
+        PATH: '/usr/bin:/bin',
+        OCIHOOKS_RUNTIME_CONFIG: noRuntime,
+        OCIHOOKS_RUNTIME_INDEX: path.join(dir, 'no-index'),
+      },
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe', ...fds],
+    });
+    for (const fd of fds) fs.closeSync(fd);
+    const open = r.stdout.trim().split('\n');
+    expect([r.status, r.stderr]).toEqual([0, '']);
+    expect(open.some((l) => l.startsWith('pipe:'))).toBe(true); // the hand-off's, at least
+    expect(open.filter((l) => given.includes(l))).toEqual([]);
+  });
   test('a wrapper that ends without an answer: one line, exit 1', () => {
     const silent = config('silent.sh', '#!/bin/sh\nexit 3\n');
     fs.chmodSync(silent, 0o755);
