@@ -6,6 +6,7 @@
  *   sys.c    the system calls, and what a compiler expects of a C library
  *   text.c   strings, slices of buffers, numbers as text, the environment
  *   files.c  stat, whole-file reads, folder listings, lines
+ *   apart.c  a program started apart, its answer read from a pipe
  */
 #ifndef OCIHOOKS_FREESTANDING_H
 #define OCIHOOKS_FREESTANDING_H
@@ -89,5 +90,15 @@ void close_listing(struct listing *l);
 int next_line(struct lines *l, struct slice *line);
 /* An environment variable of envp as ${NAME:-fallback}. */
 const char *env_or(char **envp, const char *name, const char *fallback);
+
+/* apart.c */
+#define RELAY_ENV "OCIHOOKS_RUNTIME_RELAY"
+#define RELAY_MAGIC 0x3152434fu /* "OCR1": the first word of an answer (native/relay.c) */
+long read_full(long fd, char *buf, size_t len);
+/* Runs start(env) -- which execs -- as a grandchild with RELAY_ENV=<pipe>:<watched> in front of
+ * envp and no fd past stdio but the pipe; returns the pipe's read end, -1 when it cannot. */
+long start_apart(char **envp, long watched, void (*start)(char **env));
+/* The exit code an answer's header carries (no arguments, the code in envc), -1 when it is none. */
+int exit_code_answer(const unsigned head[4]);
 
 #endif

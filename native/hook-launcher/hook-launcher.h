@@ -1,6 +1,6 @@
 /*
  * The hook launcher (main.c says what it is): what its files share besides ../freestanding/.
- *   main.c   _start, the run markers, starting the Node program
+ *   main.c   _start, the run markers, starting the Node program (apart for a precreate filter)
  *   relay.c  a hook the runtime wrapper serves in its own process
  */
 #ifndef OCIHOOKS_HOOK_LAUNCHER_H

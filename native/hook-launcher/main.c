@@ -216,6 +216,29 @@ __attribute__((noreturn)) static void start_program(void) {
   exit_with(127);
 }
 
+static void start_program_with(char **env) {
+  envp_ = env;
+  start_program();
+}
+
+/*
+ * `ocihook-gpu precreate` as root: the filter is started apart (../freestanding/apart.c) and this
+ * process ends with the exit code it sends back; after its output, the filter stays to serve the
+ * hooks of the first stages of the config it wrote (src/gpu/cli.ts), as the runtime wrapper does:
+ * podman's container then starts Node once. The filter's stdout and stderr are this process's, and
+ * it lets go of them before it serves, so podman reads its output to the end as before.
+ */
+__attribute__((noreturn)) static void precreate_apart(void) {
+  long answer = start_apart(envp_, parent_pid(), start_program_with);
+  if (answer < 0) start_program();
+  unsigned head[4];
+  long got = read_full(answer, (char *)head, sizeof head);
+  if (got == (long)sizeof head && exit_code_answer(head) >= 0) exit_with(exit_code_answer(head));
+  say(2, name_of(argv_[0]));
+  say(2, ": the precreate filter ended without an answer\n");
+  exit_with(1);
+}
+
 __attribute__((noreturn, used)) void start(long *sp) {
   argc_ = (int)sp[0];
   argv_ = (char **)(sp + 1);
@@ -235,6 +258,7 @@ __attribute__((noreturn, used)) void start(long *sp) {
     for (int i = 1; i < argc_; i++) argv_[i] = argv_[i + 1]; /* started here: without the relay argument */
     argc_--;
   }
+  if (argc_ >= 2 && same(argv_[1], "precreate") && sys3(__NR_geteuid, 0, 0, 0) == 0) precreate_apart();
   if (ran_before()) exit_with(0);
   start_program();
 }

@@ -7,6 +7,7 @@
  */
 import { failureLine } from '../core/errors';
 import { helpOrVersion } from '../hook/program/help';
+import type { HandOff } from '../hook/server/hand-off';
 import { Invocation, once } from '../hook/program/invocation';
 import { HOOK_PROGRAMS } from '../hook/program/own-programs';
 import { Mark, Timing } from '../hook/timing';
@@ -18,6 +19,7 @@ import { writeFdFully } from '../linux/files';
 const chain = () => require('../hook/program/chain') as typeof import('../hook/program/chain');
 const hookRuns = () => require('../hook/program/hook-runs') as typeof import('../hook/program/hook-runs');
 const readProcessStdin = () => (require('../hook/inputs') as typeof import('../hook/inputs')).readProcessStdin();
+const handOffModule = () => require('../hook/server/hand-off') as typeof import('../hook/server/hand-off');
 
 /** A program: a function of an Invocation, its exit code. */
 export type Program = (inv: Invocation) => number;
@@ -89,6 +91,29 @@ function writeStderr(text: string): void {
 }
 
 function startProgram(p: ProcessStart, dispatch: (inv: Invocation) => number): number {
+  // Started apart (the wrapper by its front-end, a precreate filter by the hook launcher): the
+  // starter waits for an answer, the exit code unless the program gave another.
+  let handOff: HandOff | undefined;
+  if (process.env.OCIHOOKS_RUNTIME_RELAY !== undefined) {
+    const h = handOffModule();
+    try {
+      handOff = h.handOffOf(process.env);
+    } catch (e) {
+      writeStderr(failureLine(p.program, e));
+      return 2;
+    }
+    delete process.env[h.HAND_OFF_ENV]; // neither the program's environment nor its children's
+  }
+  const code = startWithoutHandOff(p, dispatch, handOff);
+  if (handOff) handOffModule().handOffExit(handOff, code);
+  return code;
+}
+
+function startWithoutHandOff(
+  p: ProcessStart,
+  dispatch: (inv: Invocation) => number,
+  handOff: HandOff | undefined,
+): number {
   const timing = new Timing(p.marks);
   const inv: Invocation = {
     program: p.program,
@@ -102,6 +127,7 @@ function startProgram(p: ProcessStart, dispatch: (inv: Invocation) => number): n
     timing,
     dispatch,
     ...(p.beforeExec ? { beforeExec: p.beforeExec } : {}),
+    ...(handOff ? { handOff } : {}),
   };
   if (!(HOOK_PROGRAMS as readonly string[]).includes(p.program)) return dispatch(inv);
   // Answered before the program's modules are evaluated: nothing else is needed for it.

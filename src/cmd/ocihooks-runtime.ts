@@ -2,7 +2,7 @@
  * ocihooks-runtime: an OCI runtime wrapper that gives runc and crun hooks.d.
  *   ocihooks-runtime [--runtime runc|crun|PATH] [--hooks-dir DIR]... [--annotation K=V]... [--log-file F] -- <runtime args>
  * create and run: hooks matched into <bundle>/config.json first (the installation's GPU precreate
- * filter runs in this process; runs of the installation's hooks become one process: wrapper/chain.ts);
+ * filter runs in this process; runs of the installation's hooks become one process: hook/program/chain-hooks.ts);
  * every other subcommand passes through.
  * A failure is one line on stderr and, when the runtime arguments name a --log file, a record there.
  */
@@ -13,7 +13,6 @@ import { Invocation, runCaptured } from '../hook/program/invocation';
 import { HOOK_PROGRAMS, ownProgramOf } from '../hook/program/own-programs';
 import type { PrecreateInProcess } from '../wrapper/inject';
 import { runtimeLog, writeRuntimeLog } from '../wrapper/runtime-log';
-import { HandOff, handOffExit, handOffOf } from '../wrapper/hand-off';
 import { WRAPPER, runWrapper } from '../wrapper/wrapper';
 
 export function main(inv: Invocation): number {
@@ -39,19 +38,15 @@ export function main(inv: Invocation): number {
       throw new ActionError(`its output is not JSON: ${messageOf(e)}`, { cause: e });
     }
   };
-  let handOffTo: HandOff | undefined;
-  let code = 0;
   try {
-    handOffTo = handOffOf(inv.env);
-    runWrapper(inv, { precreateInProcess, chainBin: ownBin }, handOffTo);
+    // Started by the front-end for a create or run (inv.handOff): it becomes the runtime.
+    runWrapper(inv, { precreateInProcess, chainBin: ownBin }, inv.handOff);
+    return 0;
   } catch (e) {
     const line = failureLine(WRAPPER, e);
     inv.stderr(line);
     const log = runtimeLog(inv.argv);
     if (log) writeRuntimeLog(log, line.trimEnd());
-    code = exitCodeOf(e);
+    return exitCodeOf(e);
   }
-  // Started by the front-end for a create or run it did not hand back: the front-end's exit code.
-  if (handOffTo) handOffExit(handOffTo, code);
-  return code;
 }

@@ -18,6 +18,10 @@ import type { Logger } from '../hook/log';
 import type { Timing } from '../hook/timing';
 import { planGpuCreateContainer } from './plan';
 import { editConfigForPrecreate } from './precreate';
+import { relayConfigHooks } from '../hook/program/chain-hooks';
+import { handOffExit } from '../hook/server/hand-off';
+import { openHookServerOrWarn, serveHooks } from '../hook/server/hook-server';
+import { binDirOf } from '../hook/program/own-programs';
 import { gpuRegistry, selectDevices } from './registry';
 
 export interface GpuArgs extends CommonArgs {
@@ -90,7 +94,22 @@ export function precreate(args: GpuArgs, ctx: HookContext): void {
   } catch (e) {
     throw new UsageError(`${what}: ${messageOf(e)}`, { cause: e });
   }
-  ctx.inv.stdout(JSON.stringify(precreateConfig(args, ctx.log, parseJson(text, what), what, ctx.inv.timing)));
+  let config = precreateConfig(args, ctx.log, parseJson(text, what), what, ctx.inv.timing);
+  // Started apart by the hook launcher (as root): the config's first stages' hooks of this
+  // installation ask this process, which stays to run them (hook/server/hook-server.ts).
+  const h = ctx.inv.handOff;
+  const server = h && openHookServerOrWarn(h, ctx.log);
+  let served = 0;
+  if (server) ({ config, served } = relayConfigHooks(config, binDirOf(ctx.inv.path), server.socket));
+  ctx.inv.stdout(JSON.stringify(config));
+  if (!h || !server) return;
+  try {
+    if (served === 0) return;
+    handOffExit(h, 0); // the filter's work is done: podman goes on, with the output
+    serveHooks(server, served, ctx.inv.dispatch, ctx.log, `${ctx.inv.program} precreate`);
+  } finally {
+    server.close();
+  }
 }
 
 /** createContainer: the devices the container asks for (annotations, --device, the image env if accepted), planned. */

@@ -52,7 +52,7 @@ test.each([
 describe('the built front-end, made for an installation', () => {
   const built = fs.readFileSync(FRONT_END);
   // The wrapper stand-in says how it was called and, started for a create or run (the hand-off,
-  // src/wrapper/hand-off.ts), answers as the wrapper does: with the runtime's command line when
+  // src/hook/server/hand-off.ts), answers as the wrapper does: with the runtime's command line when
   // WRAPPER_ANSWER names one, else with its exit code. A real installation has the node launcher there.
   const standIn = (name: string, answer?: { path: string; argv: string[]; env: string[] }) => {
     const file = config(

@@ -14,7 +14,7 @@ import type { OciHook } from '../hooksd/schema';
 import { factsFromConfig } from '../hooksd/when';
 import { runTrusted } from '../linux/exec';
 import { RELAY_FLAG } from '../hook/program/chain';
-import { chainHooks } from './chain';
+import { RELAYED_STAGES, chainHooks } from '../hook/program/chain-hooks';
 
 /** Runs a precreate hook: the config on stdin, the edited config on stdout. */
 function runPrecreate(hook: OciHook, file: string, config: Json): Json {
@@ -47,9 +47,6 @@ function runPrecreate(hook: OciHook, file: string, config: Json): Json {
  */
 export type PrecreateInProcess = (hook: OciHook, config: Json) => Json | undefined;
 
-/** The stages a runtime runs before its create (or run's create part) is over: those the hook server can serve. */
-export const RELAYED_STAGES = ['prestart', 'createRuntime', 'createContainer'] as const;
-
 /**
  * Returns the edited config, what was added and how many hooks the hook server will be asked to
  * run (`served`), as podman builds a container's config: the matched
@@ -63,7 +60,7 @@ export interface InjectOptions {
   /** Where a file's prestart goes (hooksd/prestart.ts); podman 5's createRuntime when not said. */
   prestartAs?: PrestartAs;
   /**
-   * The socket of the wrapper's hook server (hook-server.ts), when it serves this container's
+   * The socket of the wrapper's hook server (hook/server/hook-server.ts), when it serves this container's
    * first stages: their runs of the installation's hooks go to it (chain.ts).
    */
   relaySocket?: string;

@@ -2,9 +2,9 @@
  * ocihooks-runtime's flow: for `create` and `run`, the bundle's config.json gets its hooks.d
  * hooks first (and, in a Slurm step, its allocation's GPUs: slurm/); then, for every subcommand,
  * this process becomes the real runtime (execve), with its arguments untouched but for the --root
- * that --root-per-user puts in front. Handed a create or run by the front-end (hand-off.ts), it
+ * that --root-per-user puts in front. Handed a create or run by the front-end (hook/server/hand-off.ts), it
  * sends the runtime's command line back instead and stays to serve the stages' hooks
- * (hook-server.ts).
+ * (hook/server/hook-server.ts).
  */
 import { messageOf } from '../core/errors';
 import { VERSION } from '../hook/program/version';
@@ -21,15 +21,15 @@ import { withPerUserRoot } from './command-line/per-user-root';
 import { slurmConfigEdit } from './slurm';
 import { DEFAULT_CDI_DIRS } from '../cdi/registry';
 import { WRAPPER_USAGE, parseWrapperOptions, resolveRuntime } from './command-line/options';
-import { HandOff, handOff, withoutHandOff } from './hand-off';
-import { HookServer, openHookServer, serveHooks } from './hook-server';
+import { HandOff, handOff } from '../hook/server/hand-off';
+import { HookServer, openHookServerOrWarn, serveHooks } from '../hook/server/hook-server';
 
 export const WRAPPER = 'ocihooks-runtime';
 
-/** Runs the wrapper; `handOffTo`: the front-end's hand-off (hand-off.ts), when it started this one for it. */
+/** Runs the wrapper; `handOffTo`: the front-end's hand-off (hook/server/hand-off.ts), when it started this one for it. */
 export function runWrapper(inv: Invocation, opts: InjectOptions = {}, handOffTo?: HandOff): void {
   const argv = inv.argv;
-  const env = withoutHandOff(inv.env);
+  const env = inv.env;
   const config = readRuntimeConfig(env);
   const o = parseWrapperOptions(argv, config);
   if (o.answer) {
@@ -46,7 +46,7 @@ export function runWrapper(inv: Invocation, opts: InjectOptions = {}, handOffTo?
     const { log, problem } = createLogger(WRAPPER, 'info', o.logFile, { env });
     if (problem) inv.stderr(`${WRAPPER}: warning: ${problem}\n`);
     try {
-      if (handOffTo && config.serveHooks !== false) server = openServerOrSay(handOffTo, log);
+      if (handOffTo && config.serveHooks !== false) server = openHookServerOrWarn(handOffTo, log);
       const readAt = Date.now();
       const dirs = o.hooksDirs.length ? o.hooksDirs : DEFAULT_HOOKS_DIRS;
       const read = readHooksDirs(dirs);
@@ -89,18 +89,8 @@ export function runWrapper(inv: Invocation, opts: InjectOptions = {}, handOffTo?
   if (!handOffTo) return native().execve(runtimePath, runtimeArgv, runtimeEnv);
   try {
     handOff(handOffTo, runtimePath, runtimeArgv, runtimeEnv);
-    if (server && serve) serveHooks(server, serve.expected, inv.dispatch, serve.log);
+    if (server && serve) serveHooks(server, serve.expected, inv.dispatch, serve.log, WRAPPER);
   } finally {
     server?.close();
-  }
-}
-
-/** A hook server for the hand-off; one that cannot be had is a warning, and the hooks start Node as before. */
-function openServerOrSay(h: HandOff, log: Logger): HookServer | undefined {
-  try {
-    return openHookServer(h);
-  } catch (e) {
-    log.warn({ err: messageOf(e) }, 'no hook server: each stage starts its hooks itself');
-    return undefined;
   }
 }

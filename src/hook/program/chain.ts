@@ -3,7 +3,7 @@
  * --ocihooks-chain=<json>` runs each listed hook in order, as a runtime would have started it —
  * its own arguments and env (its env list, else the runtime's), the OCI state read once and given
  * to each — and the first that fails ends the chain with its exit code and its line (a runtime
- * stops at the first failing hook too). The runtime wrapper writes such hooks (src/wrapper/chain.ts).
+ * stops at the first failing hook too). The runtime wrapper writes such hooks (chain-hooks.ts).
  */
 import path = require('node:path');
 import * as z from 'zod/mini';
@@ -15,7 +15,7 @@ import { Timing } from '../timing';
 
 export const CHAIN_FLAG = '--ocihooks-chain=';
 /**
- * In front of a chain the runtime wrapper's hook server runs (src/wrapper/hook-server.ts): the
+ * In front of a chain the runtime wrapper's hook server runs (hook-server.ts): the
  * installed hook launcher sends the rest of the command line there (native/hook-launcher/relay.c)
  * and drops this argument when it starts the program itself; so does the dispatcher.
  */

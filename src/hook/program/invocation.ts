@@ -9,6 +9,7 @@ import { Env, envList } from '../../core/env';
 export type { Env } from '../../core/env';
 import type { Logger } from '../log';
 import { Timing } from '../timing';
+import type { HandOff } from '../server/hand-off';
 
 export interface Invocation {
   /** Which program: ocihook-mount, ocihook-gpu, ocihook-ldconfig, ocihooks, ocihooks-runtime. */
@@ -31,6 +32,11 @@ export interface Invocation {
   ranIn?: string;
   /** The logger of the program this one runs inside, when its records belong in that log. */
   log?: Logger;
+  /**
+   * Set when the process was started apart and its starter waits for an answer (hand-off.ts): the
+   * runtime's command line (the wrapper), else the program's exit code, sent when it returns.
+   */
+  handOff?: HandOff;
 }
 
 /** An env list (KEY=VALUE entries, a runtime's `env` of a hook) as an environment; later entries win. */

@@ -7,9 +7,23 @@
  */
 import fs = require('node:fs');
 import path = require('node:path');
-import { CHAIN_FLAG, ChainedHook, RELAY_FLAG } from '../hook/program/chain';
-import { HOOK_PROGRAMS, HookProgram, stageHookProgram } from '../hook/program/own-programs';
-import type { OciHook } from '../hooksd/schema';
+import { CHAIN_FLAG, ChainedHook, RELAY_FLAG } from './chain';
+import { HOOK_PROGRAMS, HookProgram, stageHookProgram } from './own-programs';
+import type { Json } from '../../core/json';
+
+/** A hook of a stage as config.json and hooks.d write it (core/oci.ts, hooksd/schema.ts). */
+export interface OciHook {
+  path: string;
+  args?: string[] | undefined;
+  env?: string[] | undefined;
+  timeout?: number | undefined;
+}
+
+/**
+ * The stages a runtime runs before its create (or run's create part) is over: those a hook server
+ * (../server/hook-server.ts) can serve.
+ */
+export const RELAYED_STAGES = ['prestart', 'createRuntime', 'createContainer'] as const;
 
 /**
  * The hooks with each run of two or more chainable ones as one; `chained[i]` says whether hook i
@@ -57,6 +71,24 @@ export function chainHooks(
     i = j;
   }
   return { hooks: out, chained };
+}
+
+/**
+ * A config whose first stages' runs of the installation's hooks ask the hook server at
+ * relaySocket (a precreate filter's output); `served`: how many hooks will ask.
+ */
+export function relayConfigHooks(config: Json, binDir: string, relaySocket: string): { config: Json; served: number } {
+  const hooks = config.hooks as Record<string, OciHook[] | undefined> | undefined;
+  if (!hooks) return { config, served: 0 };
+  const out: Record<string, OciHook[] | undefined> = { ...hooks };
+  let served = 0;
+  for (const stage of RELAYED_STAGES) {
+    const list = hooks[stage];
+    if (!list?.length) continue;
+    out[stage] = chainHooks(list, binDir, relaySocket).hooks;
+    served += out[stage].filter((h) => h.args?.[1]?.startsWith(RELAY_FLAG)).length;
+  }
+  return { config: { ...config, hooks: out }, served };
 }
 
 /** Whether the file is the installed hook launcher (native/hook-launcher/: an ELF file), not a Node launcher. */

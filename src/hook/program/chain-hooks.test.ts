@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { chainHooks } from './chain';
+import { chainHooks } from './chain-hooks';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ocihooks-chain-'));
 afterAll(() => fs.rmSync(dir, { recursive: true }));

@@ -7,9 +7,9 @@
  * over (a failure, said on the same stderr) sends its exit code instead.
  */
 import fs = require('node:fs');
-import { UsageError } from '../core/errors';
-import type { Env } from '../core/env';
-import { writeFdFully } from '../linux/files';
+import { UsageError } from '../../core/errors';
+import type { Env } from '../../core/env';
+import { writeFdFully } from '../../linux/files';
 
 export const HAND_OFF_ENV = 'OCIHOOKS_RUNTIME_RELAY';
 
@@ -32,12 +32,6 @@ export function handOffOf(env: Env): HandOff | undefined {
   const m = /^(\d+):(\d+)$/.exec(value);
   if (!m) throw new UsageError(`${HAND_OFF_ENV}=${value}: expected <fd>:<pid> (set by the ocihooks-runtime front-end)`);
   return { fd: Number(m[1]), frontEnd: Number(m[2]) };
-}
-
-/** The environment without the hand-off's variable: what the runtime and the hooks get. */
-export function withoutHandOff(env: Env): Env {
-  const { [HAND_OFF_ENV]: _, ...rest } = env;
-  return rest;
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * The wrapper's hook server: for create and run handed over by the front-end (hand-off.ts), the
  * wrapper's Node process outlives its hand-off and runs the installation's hooks of the container's
- * first stages (inject.ts RELAYED_STAGES) for the runtime. The runtime starts each such hook as
+ * first stages (RELAYED_STAGES) for the runtime. The runtime starts each such hook as
  * usual, the installed hook launcher, which sends its command line, environment, stdio and working
  * folder here instead of starting Node (native/hook-launcher/relay.c): one Node start per container
  * where the wrapper's and the stage's were two.
@@ -16,15 +16,15 @@
  */
 import fs = require('node:fs');
 import path = require('node:path');
-import { failureLine, messageOf } from '../core/errors';
-import { readProcessStdin } from '../hook/inputs';
-import { envFromList, Invocation, once } from '../hook/program/invocation';
-import { HOOK_PROGRAMS } from '../hook/program/own-programs';
-import type { Logger } from '../hook/log';
-import { Timing } from '../hook/timing';
-import { writeFdFully } from '../linux/files';
-import { native } from '../linux/native';
-import { inUserNamespace, sameUserNamespace } from '../linux/userns';
+import { failureLine, messageOf } from '../../core/errors';
+import { readProcessStdin } from '../inputs';
+import { envFromList, Invocation, once } from '../program/invocation';
+import { HOOK_PROGRAMS } from '../program/own-programs';
+import type { Logger } from '../log';
+import { Timing } from '../timing';
+import { writeFdFully } from '../../linux/files';
+import { native } from '../../linux/native';
+import { inUserNamespace, sameUserNamespace } from '../../linux/userns';
 import type { HandOff } from './hand-off';
 
 /** Where the servers' sockets are, one per server: <pid>.sock. */
@@ -95,6 +95,16 @@ export function openHookServer(h: HandOff): HookServer | undefined {
   }
 }
 
+/** A server for the hand-off; one that cannot be had is a warning, and the hooks start Node as before. */
+export function openHookServerOrWarn(h: HandOff, log: Logger): HookServer | undefined {
+  try {
+    return openHookServer(h);
+  } catch (e) {
+    log.warn({ err: messageOf(e) }, 'no hook server: each stage starts its hooks itself');
+    return undefined;
+  }
+}
+
 /**
  * Serves up to `expected` requests (the hooks the config got: one each), until the runtime ends.
  * Returns how many were run here.
@@ -104,6 +114,7 @@ export function serveHooks(
   expected: number,
   dispatch: (inv: Invocation) => number,
   log: Logger,
+  ranIn: string,
 ): number {
   // Whatever the runtime does now, this process must not keep the engine waiting on its pipes.
   native().releaseStdio();
@@ -116,7 +127,7 @@ export function serveHooks(
     }
     let code: number;
     try {
-      code = runRequest(req, dispatch, log);
+      code = runRequest(req, dispatch, log, ranIn);
     } catch (e) {
       // Nothing of the hook's own: the server's failure, said where the hook's would be.
       code = 1;
@@ -136,6 +147,7 @@ export function serveHooks(
       fs.closeSync(req.conn);
     }
   }
+  log.info({ ran, expected }, 'hooks served');
   return ran;
 }
 
@@ -147,7 +159,7 @@ function writeQuietly(fd: number, text: string): void {
   }
 }
 
-function runRequest(req: Request, dispatch: (inv: Invocation) => number, log: Logger): number {
+function runRequest(req: Request, dispatch: (inv: Invocation) => number, log: Logger, ranIn: string): number {
   const program = path.basename(req.path);
   if (req.uid !== process.geteuid?.() || !sameUserNamespace(req.pid) || !HOOK_PROGRAMS.includes(program as never)) {
     log.info({ hook: req.path, pid: req.pid, uid: req.uid }, 'hook declined: started by its launcher');
@@ -163,7 +175,7 @@ function runRequest(req: Request, dispatch: (inv: Invocation) => number, log: Lo
     stderr: (t) => writeQuietly(req.fds[2], t),
     timing: new Timing(),
     dispatch,
-    ranIn: 'ocihooks-runtime',
+    ranIn,
   };
   let leave: () => void;
   try {

@@ -1,0 +1,64 @@
+/* A program started apart (the runtime wrapper by the front-end, a precreate filter by the hook
+ * launcher): a grandchild whose parent exits at once, so that it is nobody's child that a runtime
+ * or an engine would wait for, with OCIHOOKS_RUNTIME_RELAY=<fd>:<pid> naming the pipe its answer
+ * goes to and the process it serves for (src/hook/program/hand-off.ts). TypeScript twin:
+ * src/hook/program/hand-off.ts. */
+#include "freestanding.h"
+
+#define SIGCHLD 17
+
+long read_full(long fd, char *buf, size_t len) {
+  size_t got = 0;
+  while (got < len) {
+    long n = read_fd(fd, buf + got, len - got);
+    if (n == -4) continue; /* EINTR */
+    if (n <= 0) break;
+    got += (size_t)n;
+  }
+  return (long)got;
+}
+
+/* Closes every fd from `from` up, but `keep`. */
+static void close_fds_from(int from, int keep) {
+  if (keep > from && sys3(__NR_close_range, from, keep - 1, 0) != 0)
+    for (int fd = from; fd < keep; fd++) close_fd(fd);
+  if (sys3(__NR_close_range, keep + 1, ~0U, 0) != 0)
+    for (int fd = keep + 1; fd < 4096; fd++) close_fd(fd);
+}
+
+long start_apart(char **envp, long watched, void (*start)(char **env)) {
+  int p[2];
+  if (sys3(__NR_pipe2, p, 0, 0) < 0) return -1;
+  long child = sys6(__NR_clone, SIGCHLD, 0, 0, 0, 0);
+  if (child < 0) {
+    close_fd(p[0]);
+    close_fd(p[1]);
+    return -1;
+  }
+  if (child == 0) {
+    static char var[96], num[24], pid[24], both[56];
+    static char *env[8192];
+    close_fd(p[0]);
+    decimal(num, p[1]);
+    decimal(pid, watched);
+    int k = 0;
+    if (joined(both, sizeof both, num, ":", pid) && joined(var, sizeof var, RELAY_ENV "=", both, "")) env[k++] = var;
+    for (char **e = envp; *e && k + 1 < (int)(sizeof env / sizeof *env); e++)
+      if (!starts(*e, RELAY_ENV "=")) env[k++] = *e;
+    env[k] = 0;
+    /* The child's only work: the grandchild, then gone (when it cannot fork, it is the program itself). */
+    if (sys6(__NR_clone, SIGCHLD, 0, 0, 0, 0) > 0) exit_with(0);
+    /* The program needs none of the fds past stdio its starter was given (--preserve-fds, sockets,
+     * sync pipes): it must not hold them open while it serves. */
+    close_fds_from(3, p[1]);
+    start(env);
+    exit_with(127);
+  }
+  close_fd(p[1]);
+  while (sys6(__NR_wait4, child, 0, 0, 0, 0) == -4) {}
+  return p[0];
+}
+
+int exit_code_answer(const unsigned head[4]) {
+  return head[0] == RELAY_MAGIC && head[1] == 0 && head[3] == 0 ? (int)(head[2] & 0xff) : -1;
+}
