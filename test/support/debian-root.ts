@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { requireTool } from './e2e';
+import { alive } from './pids.cjs';
 
 export interface DebianRootSpec {
   suite: string;
@@ -34,14 +35,6 @@ const MARK = '.ocihooks-root.json';
 export const ROOT_CACHE = process.env.OCIHOOKS_ROOT_CACHE || '/var/cache/ocihooks-test/roots';
 
 const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** The key of a spec: the suite, the sorted package list and the recipe. */
 export function rootKey(spec: DebianRootSpec): string {

@@ -13,6 +13,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DebianRoot } from './debian-root';
 import { type Run, run } from './e2e';
+import { alive, signal as signalPid } from './pids.cjs';
 
 export interface DebianSessionOptions {
   /** The session's own folder on the host (overlay layers); removed at stop. */
@@ -60,14 +61,6 @@ const USUAL_DEVICES = [
 
 const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** The shell script the holder runs: the mounts, the network, then pivot_root into the overlay. */
 function holderScript(root: DebianRoot, o: DebianSessionOptions): string {
@@ -160,15 +153,11 @@ export function startDebianSession(root: DebianRoot, o: DebianSessionOptions): D
     for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
       const left = processes();
       for (const p of left) {
-        try {
-          process.kill(p, signal);
-        } catch {
-          // gone
-        }
+        signalPid(p, signal);
       }
       for (let i = 0; i < 50 && processes().length; i++) sleep(100);
     }
-    if (alive(pid)) process.kill(pid, 'SIGKILL');
+    if (alive(pid)) signalPid(pid, 'SIGKILL');
     for (let i = 0; i < 50 && alive(pid); i++) sleep(100);
     // The mounts went with the namespace; only plain files are left in the session's folder.
     fs.rmSync(o.work, { recursive: true, force: true });

@@ -10,18 +10,11 @@
 const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
+const { alive, signal } = require('./pids.cjs');
 
 const DOCKER = '/usr/bin/docker'; // docker.io's client, of the daemon's version
 
 const sleep = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-function alive(pid) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** @param {string} dir @param {{ runtimeConfig: string, runtimes: Record<string, object>, rootfs: string, image: string }} o */
 function startEngines(dir, o) {
@@ -36,9 +29,9 @@ function startEngines(dir, o) {
   const stop = () => {
     for (const pid of [...pids].reverse()) {
       if (!alive(pid)) continue;
-      process.kill(pid, 'SIGTERM');
+      signal(pid, 'SIGTERM');
       for (let i = 0; i < 200 && alive(pid); i++) sleep(100);
-      if (alive(pid)) process.kill(pid, 'SIGKILL');
+      if (alive(pid)) signal(pid, 'SIGKILL');
     }
     if (!before.run) fs.rmSync('/run/containerd', { recursive: true, force: true });
     if (!before.etc) fs.rmSync('/etc/docker', { recursive: true, force: true });

@@ -12,6 +12,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { mknod } from './fake-gpus';
+import { alive, signal } from './pids.cjs';
 import { ok, requireTool, run } from './e2e';
 
 export interface SlurmNode {
@@ -36,15 +37,15 @@ export interface SlurmCluster {
 }
 
 const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
+/** The pid a daemon wrote to its pid file, waiting while the file is still empty (never 0). */
+function pidOf(file: string): number {
+  for (let i = 0; i < 100; i++) {
+    const pid = fs.existsSync(file) ? Number(fs.readFileSync(file, 'utf8').trim()) : 0;
+    if (Number.isInteger(pid) && pid > 0) return pid;
+    sleep(100);
   }
+  throw new Error(`${file}: no pid in it after 10 s`);
 }
-const pidOf = (file: string) => Number(fs.readFileSync(file, 'utf8').trim());
 
 /**
  * The fake GPUs are /dev/nvidia<N> of the host (made here when missing, removed at stop): a rootless
@@ -73,9 +74,9 @@ export function startSlurmCluster(
   const stop = () => {
     for (const d of [...pids].reverse()) {
       if (!alive(d.pid)) continue;
-      process.kill(d.pid, 'SIGTERM');
+      signal(d.pid, 'SIGTERM');
       for (let i = 0; i < 100 && alive(d.pid); i++) sleep(100);
-      if (alive(d.pid)) process.kill(d.pid, 'SIGKILL');
+      if (alive(d.pid)) signal(d.pid, 'SIGKILL');
     }
     // Whatever still runs in a node's namespace (a step's slurmstepd, a container) goes with it.
     for (const ns of made.netns) {
@@ -83,11 +84,7 @@ export function startSlurmCluster(
         .stdout.split('\n')
         .map(Number)
         .filter((p) => Number.isInteger(p) && p > 0)) {
-        try {
-          process.kill(pid, 'SIGKILL'); // never 0: that is this test run's own process group
-        } catch {
-          // gone
-        }
+        signal(pid, 'SIGKILL');
       }
       spawnSync('ip', ['netns', 'del', ns]);
     }
