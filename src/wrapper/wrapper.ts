@@ -57,7 +57,7 @@ export function runWrapper(inv: Invocation, opts: InjectOptions = {}, handOffTo?
         o.cdiSpecDirs.length ? o.cdiSpecDirs : DEFAULT_CDI_DIRS,
         log,
         env,
-        handOffTo?.frontEnd ?? process.pid,
+        handOffTo?.watched ?? process.pid,
       );
       const { added, served } = rewriteBundleConfig(cmd.bundle, read, o.annotations, edit, {
         ...opts,

@@ -6,10 +6,12 @@ import { UsageError } from '../../core/errors';
 import { encodeCommandLine, handOffExit, handOffOf } from './hand-off';
 
 test('OCIHOOKS_RUNTIME_RELAY=<fd>:<pid>; anything else is refused, naming it', () => {
-  expect(handOffOf({ OCIHOOKS_RUNTIME_RELAY: '5:1234' })).toEqual({ fd: 5, frontEnd: 1234 });
+  expect(handOffOf({ OCIHOOKS_RUNTIME_RELAY: '5:1234' })).toEqual({ fd: 5, watched: 1234 });
   expect(handOffOf({ PATH: '/bin' })).toBeUndefined();
   expect(() => handOffOf({ OCIHOOKS_RUNTIME_RELAY: '5' })).toThrow(
-    new UsageError('OCIHOOKS_RUNTIME_RELAY=5: expected <fd>:<pid> (set by the ocihooks-runtime front-end)'),
+    new UsageError(
+      'OCIHOOKS_RUNTIME_RELAY=5: expected <fd>:<pid> (set by the ocihooks-runtime front-end or the hook launcher)',
+    ),
   );
 });
 
@@ -27,7 +29,7 @@ test('a command line is four little-endian words (magic "OCR1", argc, envc, byte
 
 test('a wrapper that does not hand the call over sends its exit code: no arguments, the code in envc; once only', () => {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ocihooks-hand-off-')), 'answer');
-  const h = { fd: fs.openSync(file, 'w'), frontEnd: 1 };
+  const h = { fd: fs.openSync(file, 'w'), watched: 1 };
   handOffExit(h, 2);
   handOffExit(h, 3); // answered already: nothing more, and no write to a closed fd
   const b = fs.readFileSync(file);

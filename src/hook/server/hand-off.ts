@@ -1,10 +1,10 @@
 /**
- * The front-end's hand-off (native/front-end/handoff.c): for create and run, the front-end starts
- * the wrapper apart from itself with OCIHOOKS_RUNTIME_RELAY=<fd>:<front-end pid>. The wrapper then does
- * not become the runtime itself: it sends the runtime's command line on that fd, and the
- * front-end becomes the runtime (keeping the pid, fds and signals the engine gave it) while the
- * wrapper stays beside it to serve hooks (hook-server.ts). A wrapper that does not hand the call
- * over (a failure, said on the same stderr) sends its exit code instead.
+ * A program started apart (native/freestanding/apart.c: the runtime wrapper by its front-end for
+ * create and run, a precreate filter by the hook launcher): OCIHOOKS_RUNTIME_RELAY=<fd>:<pid> says
+ * where its answer goes and which process it serves for. The starter waits for the answer: the
+ * wrapper sends the runtime's command line (the front-end then becomes the runtime, keeping the
+ * pid, fds and signals the engine gave it), anything else its exit code (the dispatcher sends it
+ * when the program returns) — after which the program may stay to serve hooks (hook-server.ts).
  */
 import fs = require('node:fs');
 import { UsageError } from '../../core/errors';
@@ -17,21 +17,27 @@ export const HAND_OFF_ENV = 'OCIHOOKS_RUNTIME_RELAY';
 export const RELAY_MAGIC = 0x3152434f;
 
 export interface HandOff {
-  /** Where the runtime's command line goes. */
+  /** Where the answer goes. */
   fd: number;
-  /** The front-end's pid: the runtime's, once it has the command line. */
-  frontEnd: number;
+  /**
+   * The process served for, whose end ends the serving: the front-end (the runtime, once it has
+   * the command line), or the engine that started the precreate filter.
+   */
+  watched: number;
   /** Whether the front-end has had its answer (the fd is closed then). */
   answered?: boolean;
 }
 
-/** The hand-off this wrapper was started for, if any. */
+/** The hand-off this program was started for, if any. */
 export function handOffOf(env: Env): HandOff | undefined {
   const value = env[HAND_OFF_ENV];
   if (value === undefined) return undefined;
   const m = /^(\d+):(\d+)$/.exec(value);
-  if (!m) throw new UsageError(`${HAND_OFF_ENV}=${value}: expected <fd>:<pid> (set by the ocihooks-runtime front-end)`);
-  return { fd: Number(m[1]), frontEnd: Number(m[2]) };
+  if (!m)
+    throw new UsageError(
+      `${HAND_OFF_ENV}=${value}: expected <fd>:<pid> (set by the ocihooks-runtime front-end or the hook launcher)`,
+    );
+  return { fd: Number(m[1]), watched: Number(m[2]) };
 }
 
 /**

@@ -1,18 +1,19 @@
 /**
- * The wrapper's hook server: for create and run handed over by the front-end (hand-off.ts), the
- * wrapper's Node process outlives its hand-off and runs the installation's hooks of the container's
- * first stages (RELAYED_STAGES) for the runtime. The runtime starts each such hook as
- * usual, the installed hook launcher, which sends its command line, environment, stdio and working
- * folder here instead of starting Node (native/hook-launcher/relay.c): one Node start per container
- * where the wrapper's and the stage's were two.
+ * The hook server: a program started apart (hand-off.ts) — the runtime wrapper for a create or run,
+ * podman's GPU precreate filter — outlives its answer and runs the installation's hooks of the
+ * container's first stages (chain-hooks.ts RELAYED_STAGES) for the runtime. The runtime starts
+ * each such hook as usual, the installed hook launcher, which sends its command line,
+ * environment, stdio and working folder here instead of starting Node
+ * (native/hook-launcher/relay.c): one Node start per container where there were two.
  *
  * Each request runs as the launcher's process would have run it: its own argv and env, the OCI
  * state from its stdin, its lines on its stdout and stderr, in its mount namespace and working
  * folder (the runtime runs createContainer hooks inside the container's mount namespace); its
  * exit code is the launcher's. A launcher that is not root in this user namespace, or that the
  * server cannot serve for any reason, is declined and starts the program itself. The server ends
- * when every hook it put into the config has been asked for, when the runtime has ended, or when
- * none has come for IDLE_MS; its socket (0600, in a root-only folder) goes with it.
+ * when every hook it put into the config has been asked for, when the process it serves for has
+ * ended (the runtime, or the engine), or when none has come for IDLE_MS; its socket (0600, in a
+ * root-only folder) goes with it.
  */
 import fs = require('node:fs');
 import path = require('node:path');
@@ -46,8 +47,8 @@ type Request = NonNullable<ReturnType<ReturnType<typeof native>['relayNext']>>;
 export interface HookServer {
   socket: string;
   listenFd: number;
-  /** Becomes readable when the front-end (by then the runtime) has ended. */
-  runtimeFd: number;
+  /** Becomes readable when the process served for (the runtime, or the engine) has ended. */
+  watchedFd: number;
   close(): void;
 }
 
@@ -60,9 +61,9 @@ const alive = (pid: number) => fs.existsSync(`/proc/${pid}`);
  */
 export function openHookServer(h: HandOff): HookServer | undefined {
   if (process.geteuid?.() !== 0 || inUserNamespace('self')) return undefined;
-  // Opened before the hand-off, while the front-end waits for it: a hand-off that gets there
-  // shows that the pid was the front-end's all along (the pidfd names no later process).
-  const runtimeFd = native().pidfdOpen(h.frontEnd);
+  // Opened before the answer, while the starter (and the process it serves for) waits for it: a
+  // pid reused in between would need both to have ended, and the answer would then find no reader.
+  const watchedFd = native().pidfdOpen(h.watched);
   try {
     fs.mkdirSync(HOOK_SERVER_DIR, { recursive: true, mode: 0o700 });
     const st = fs.lstatSync(HOOK_SERVER_DIR);
@@ -80,17 +81,17 @@ export function openHookServer(h: HandOff): HookServer | undefined {
     return {
       socket,
       listenFd,
-      runtimeFd,
+      watchedFd,
       close() {
         if (!open) return;
         open = false;
         fs.rmSync(socket, { force: true });
         fs.closeSync(listenFd);
-        fs.closeSync(runtimeFd);
+        fs.closeSync(watchedFd);
       },
     };
   } catch (e) {
-    fs.closeSync(runtimeFd);
+    fs.closeSync(watchedFd);
     throw e;
   }
 }
@@ -120,9 +121,9 @@ export function serveHooks(
   native().releaseStdio();
   let ran = 0;
   for (let asked = 0; asked < expected; asked++) {
-    const req: Request | null = native().relayNext(server.listenFd, server.runtimeFd, IDLE_MS);
+    const req: Request | null = native().relayNext(server.listenFd, server.watchedFd, IDLE_MS);
     if (!req) {
-      log.info({ asked, expected }, 'hook server ends: the runtime has ended or asks no more');
+      log.info({ asked, expected }, 'hook server ends: the process it serves for has ended, or no hook asks');
       break;
     }
     let code: number;
