@@ -1,7 +1,7 @@
 /*
- * The runtime wrapper's hook server (src/wrapper/hook-server.ts): while the runtime it handed a
- * `create` or `run` to runs the hooks of the container's first stages, the wrapper's Node process
- * runs the installation's hooks for them. Each hook the runtime starts is the installed hook
+ * The hook server (src/hook/server/hook-server.ts): while the runtime runs the hooks of a
+ * container's first stages, the Node process of the runtime wrapper (which handed it the create or
+ * run) or of podman's GPU precreate filter runs the installation's hooks for them. Each hook the runtime starts is the installed hook
  * launcher (native/hook-launcher/), which connects to the server's socket and sends a request.
  *
  * A request, on a SOCK_STREAM connection: a header of four 32-bit words (little-endian, as on
@@ -10,7 +10,7 @@
  * NUL-terminated strings: the path the runtime started, argv, the environment. The answer is one
  * 32-bit word: the hook's exit code, or -1 for "start the program yourself" (declined).
  * native/hook-launcher/relay.c is the other side; the front-end's hand-off uses the same encoding
- * for the runtime's command line (src/wrapper/hand-off.ts, native/front-end/handoff.c).
+ * for the runtime's command line (src/hook/server/hand-off.ts, native/front-end/handoff.c).
  *
  *   relayListen(path) -> fd      a listening socket at path (mode 0600)
  *   pidfdOpen(pid) -> fd         pidfd_open(2)

@@ -6,7 +6,7 @@
  *   no-match-index.c  create/run straight to the runtime                    (src/wrapper/no-match-index.ts)
  *   per-user-root.c   --root-per-user PATTERN                               (src/wrapper/command-line/per-user-root.ts)
  *   handoff.c         the call handed to the wrapper (its path, as install writes it); for create and run
- *                     the wrapper apart and the runtime's command line back (src/wrapper/hand-off.ts)
+ *                     the wrapper apart and the runtime's command line back (src/hook/server/hand-off.ts)
  *   invocation.c      the process's arguments and environment
  *   main.c            _start, the decision
  * The cases both sides must agree on are src/wrapper/testdata/front-end-cases.json.

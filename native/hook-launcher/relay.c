@@ -1,8 +1,8 @@
 /*
- * A hook the runtime wrapper serves (its argv[1] is --ocihooks-relay=<socket>): instead of starting
- * Node, the launcher asks the wrapper's Node process, which is still running while the runtime runs
- * the container's first stages, to run the hook (src/wrapper/hook-server.ts; native/relay.c says the
- * protocol). It hands over its own stdin, stdout, stderr and working folder, so the hook reads the
+ * A hook a hook server serves (its argv[1] is --ocihooks-relay=<socket>): instead of starting Node,
+ * the launcher asks the Node process of the runtime wrapper or of podman's precreate filter, which
+ * is still running while the runtime runs the container's first stages, to run the hook
+ * (src/hook/server/hook-server.ts; native/relay.c says the protocol). It hands over its own stdin, stdout, stderr and working folder, so the hook reads the
  * state and writes its lines exactly where a process of its own would, and exits with the hook's
  * exit code. Whenever the server cannot be reached, or declines, the launcher starts the program
  * itself: the hook runs either way.
@@ -15,7 +15,6 @@
 #define SOL_SOCKET 1
 #define SCM_RIGHTS 1
 #define MSG_NOSIGNAL 0x4000
-#define RELAY_MAGIC 0x3152434fu /* "OCR1", native/relay.c */
 #define RELAY_DECLINED (-1)
 
 struct io_vec {
@@ -116,6 +115,6 @@ int relayed_exit_code(const char *socket_path, const char *path, int argc, char 
   if (got == sizeof answer && answer >= 0 && answer <= 255) return answer;
   /* It had the whole request and may have acted on it: running the hook again is not safe. */
   say(2, argv[0]);
-  say(2, ": the runtime wrapper's hook server ended without an answer\n");
+  say(2, ": the hook server ended without an answer\n");
   return 1;
 }
