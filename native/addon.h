@@ -33,6 +33,8 @@ char **arg_str_array(args_t *a, size_t i);
 void free_str_array(char **v);
 napi_value num(napi_env env, int64_t v);
 napi_value undef(napi_env env);
+/* CLOCK_MONOTONIC in milliseconds: deadlines of waits. */
+int64_t monotonic_ms(void);
 
 /* The functions of the other files (one file per concept that is more than a syscall). */
 /* run.c */

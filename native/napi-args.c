@@ -1,4 +1,4 @@
-/* The addon's shared helpers (addon.h): JS arguments in, errno Errors out. */
+/* The addon's shared helpers (addon.h): JS arguments in, errno Errors out, the monotonic clock. */
 #define _GNU_SOURCE
 #include "addon.h"
 
@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 
 /* The Error for a failed syscall: message "<syscall> <path>: <strerror> (<ERRNO>)", and code,
@@ -131,4 +132,10 @@ void free_str_array(char **v) {
   if (!v) return;
   for (char **p = v; *p; p++) free(*p);
   free(v);
+}
+
+int64_t monotonic_ms(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }

@@ -31,7 +31,6 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 #include <fcntl.h>
 
@@ -162,23 +161,17 @@ static int read_request(napi_env env, int conn, napi_value *out) {
   return 1;
 }
 
-static int64_t now_ms(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 napi_value js_relay_next(napi_env env, napi_callback_info info) {
   args_t a;
   if (!get_args(env, info, "relayNext", 3, &a)) return NULL;
   int listen_fd = (int)arg_int(&a, 0), pidfd = (int)arg_int(&a, 1);
   int64_t timeout = arg_int(&a, 2);
   if (a.failed) return NULL;
-  int64_t deadline = now_ms() + timeout;
+  int64_t deadline = monotonic_ms() + timeout;
   napi_value nul;
   napi_get_null(env, &nul);
   for (;;) {
-    int64_t left = deadline - now_ms();
+    int64_t left = deadline - monotonic_ms();
     if (left <= 0) return nul;
     struct pollfd p[2] = {{.fd = pidfd, .events = POLLIN}, {.fd = listen_fd, .events = POLLIN}};
     int n = poll(p, 2, (int)(left > 60000 ? 60000 : left));

@@ -25,7 +25,6 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #define STDOUT_LIMIT (64u << 20) /* what spawnSync's maxBuffer was */
@@ -62,12 +61,6 @@ static void sink_add(sink_t *s, const char *p, size_t n) {
   }
   memcpy(s->data + s->len, p, n);
   s->len += n;
-}
-
-static int64_t now_ms(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
 static void close_fd(int *fd) {
@@ -193,11 +186,11 @@ napi_value js_run(napi_env env, napi_callback_info info) {
   size_t written = 0;
   bool exited = false, timed_out = false;
   int status = 0;
-  int64_t deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+  int64_t deadline = monotonic_ms() + (timeout_ms > 0 ? timeout_ms : 0);
   for (;;) {
     if (!exited && waitpid(pid, &status, WNOHANG) == pid) exited = true;
     if (exited && in[1] < 0 && out[0] < 0 && err[0] < 0) break;
-    int64_t left = deadline - now_ms();
+    int64_t left = deadline - monotonic_ms();
     if (left <= 0 || so.overflow) {
       /* A child still running is killed; one that ended with its pipes held by a program it
        * started is left alone. */

@@ -13,8 +13,7 @@ import type { HooksRead } from '../hooksd/read';
 import type { OciHook } from '../hooksd/schema';
 import { factsFromConfig } from '../hooksd/when';
 import { runTrusted } from '../linux/exec';
-import { RELAY_FLAG } from '../hook/program/chain';
-import { RELAYED_STAGES, chainHooks } from '../hook/program/chain-hooks';
+import { RELAYED_STAGES, chainHooks, servedCount } from '../hook/program/chain-hooks';
 
 /** Runs a precreate hook: the config on stdin, the edited config on stdout. */
 function runPrecreate(hook: OciHook, file: string, config: Json): Json {
@@ -97,7 +96,7 @@ export function injectHooks(
             (RELAYED_STAGES as readonly string[]).includes(stage) ? opts.relaySocket : undefined,
           );
     config.hooks[stage] = [...(config.hooks[stage] ?? []), ...merged.hooks];
-    served += merged.hooks.filter((h) => h.args?.[1]?.startsWith(RELAY_FLAG)).length;
+    served += servedCount(merged.hooks);
     hooks.forEach((h, i) => added.push(`${stage} ${path.basename(h.file)}${merged.chained[i] ? ' (chained)' : ''}`));
   }
   for (const m of matched.precreate ?? []) {

@@ -27,9 +27,14 @@ const ldconfig = {
   timeout: 5,
 };
 const site = { path: '/usr/libexec/site-hook', args: ['site-hook'] };
-const chainOf = (list: object[], timeout?: number) => ({
-  path: path.join(bin, 'ocihook-mount'),
-  args: ['ocihook-chain', `--ocihooks-chain=${JSON.stringify(list)}`],
+/** The one hook a chain becomes: in `dir`'s ocihook-mount, with the server's socket in front when relayed. */
+const chainOf = (list: object[], timeout?: number, dir = bin, relay?: string) => ({
+  path: path.join(dir, 'ocihook-mount'),
+  args: [
+    'ocihook-chain',
+    ...(relay === undefined ? [] : [`--ocihooks-relay=${relay}`]),
+    `--ocihooks-chain=${JSON.stringify(list)}`,
+  ],
   ...(timeout === undefined ? {} : { timeout }),
 });
 
@@ -114,15 +119,8 @@ test("for the hook server every run of ours is a chain, one hook long too, with 
   for (const p of ['ocihook-mount', 'ocihook-gpu', 'ocihook-ldconfig'])
     fs.writeFileSync(path.join(launchers, p), '\x7fELF\x02\x01\x01', { mode: 0o755 });
   const inLaunchers = (h: { path: string }) => ({ ...h, path: path.join(launchers, path.basename(h.path)) });
-  const relayed = (list: object[], timeout?: number) => ({
-    path: path.join(launchers, 'ocihook-mount'),
-    args: [
-      'ocihook-chain',
-      '--ocihooks-relay=/run/ocihooks/hook-servers/7.sock',
-      `--ocihooks-chain=${JSON.stringify(list)}`,
-    ],
-    ...(timeout === undefined ? {} : { timeout }),
-  });
+  const relayed = (list: object[], timeout?: number) =>
+    chainOf(list, timeout, launchers, '/run/ocihooks/hook-servers/7.sock');
   const hooks = [mount, site, gpu, ldconfig].map((h) => (h === site ? h : inLaunchers(h)));
   expect(chainHooks(hooks, launchers, '/run/ocihooks/hook-servers/7.sock')).toEqual({
     hooks: [

@@ -86,9 +86,14 @@ export function relayConfigHooks(config: Json, binDir: string, relaySocket: stri
     const list = hooks[stage];
     if (!list?.length) continue;
     out[stage] = chainHooks(list, binDir, relaySocket).hooks;
-    served += out[stage].filter((h) => h.args?.[1]?.startsWith(RELAY_FLAG)).length;
+    served += servedCount(out[stage]);
   }
   return { config: { ...config, hooks: out }, served };
+}
+
+/** How many of these hooks ask a hook server (chains with RELAY_FLAG first). */
+export function servedCount(hooks: readonly OciHook[]): number {
+  return hooks.filter((h) => h.args?.[1]?.startsWith(RELAY_FLAG)).length;
 }
 
 /** Whether the file is the installed hook launcher (native/hook-launcher/: an ELF file), not a Node launcher. */
