@@ -12,10 +12,15 @@ import type { GoStruct } from '../core/json';
 const uint32 = z.int().check(z.minimum(0), z.maximum(4294967295));
 const int64 = z.int();
 const opt = <T extends z.ZodMiniType>(t: T) => z.optional(z.nullable(t));
+// Leaves built once and shared (zod builds every schema object with its traits: the GPU hook builds
+// these at start-up).
+const optString = opt(z.string());
 const strings = opt(z.array(z.string()));
+const optUint32 = opt(uint32);
+const optInt64 = opt(int64);
 
-const hookFields = { path: opt(z.string()), args: strings, env: strings, timeout: opt(z.int()) };
-const hookSchema = z.strictObject({ hookName: opt(z.string()), ...hookFields });
+const hookFields = { path: optString, args: strings, env: strings, timeout: opt(z.int()) };
+const hookSchema = z.strictObject({ hookName: optString, ...hookFields });
 
 /**
  * Hooks are a list, each naming its stage (hookName). zlayer writes them as an object of lists
@@ -27,33 +32,33 @@ const hooksSchema = z.union([z.array(hookSchema), z.record(z.string(), z.array(z
 });
 
 const deviceNodeSchema = z.strictObject({
-  path: opt(z.string()),
-  hostPath: opt(z.string()),
-  type: opt(z.string()),
-  major: opt(int64),
-  minor: opt(int64),
-  fileMode: opt(uint32),
-  permissions: opt(z.string()),
-  uid: opt(uint32),
-  gid: opt(uint32),
+  path: optString,
+  hostPath: optString,
+  type: optString,
+  major: optInt64,
+  minor: optInt64,
+  fileMode: optUint32,
+  permissions: optString,
+  uid: optUint32,
+  gid: optUint32,
 });
 
 const mountSchema = z.strictObject({
-  hostPath: opt(z.string()),
-  containerPath: opt(z.string()),
+  hostPath: optString,
+  containerPath: optString,
   options: strings,
-  type: opt(z.string()),
+  type: optString,
 });
 
 const intelRdtSchema = z.strictObject({
-  closID: opt(z.string()),
-  l3CacheSchema: opt(z.string()),
-  memBwSchema: opt(z.string()),
+  closID: optString,
+  l3CacheSchema: optString,
+  memBwSchema: optString,
   schemata: strings,
   enableMonitoring: opt(z.boolean()),
 });
 
-const netDeviceSchema = z.strictObject({ hostInterfaceName: opt(z.string()), name: opt(z.string()) });
+const netDeviceSchema = z.strictObject({ hostInterfaceName: optString, name: optString });
 
 const editsSchema = z.strictObject({
   env: strings,
@@ -68,10 +73,10 @@ const editsSchema = z.strictObject({
 const annotations = opt(z.record(z.string(), z.string()));
 
 export const cdiSpecSchema = z.strictObject({
-  cdiVersion: opt(z.string()),
-  kind: opt(z.string()),
+  cdiVersion: optString,
+  kind: optString,
   annotations,
-  devices: opt(z.array(z.strictObject({ name: opt(z.string()), annotations, containerEdits: opt(editsSchema) }))),
+  devices: opt(z.array(z.strictObject({ name: optString, annotations, containerEdits: opt(editsSchema) }))),
   containerEdits: opt(editsSchema),
 });
 export type RawSpec = z.infer<typeof cdiSpecSchema>;

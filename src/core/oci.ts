@@ -17,76 +17,88 @@ export const OCI_STAGES = [
 ] as const;
 export type OciStage = (typeof OCI_STAGES)[number];
 
+// Leaves shared by the schemas below: every hook builds these schemas at start-up, and zod builds
+// each schema object (a check makes a copy) with its own traits; shared, they are built once.
+const str = z.string();
+const optionalString = z.optional(str);
+const optionalStrings = z.optional(z.array(str));
+const nonEmptyString = z.string().check(z.minLength(1));
+const nonNegativeInt = z.int().check(z.minimum(0));
+const optionalAnnotations = z.optional(z.record(str, str));
+
 /** OCI runtime state, as runtimes pass it on a hook's stdin. crun passes pid 0; some omit it. */
 export const ociStateSchema = z.looseObject({
-  ociVersion: z.string(),
-  id: z.string().check(z.minLength(1)),
-  status: z.optional(z.string()),
-  pid: z.optional(z.int().check(z.minimum(0))),
-  bundle: z.string().check(z.minLength(1)),
-  annotations: z.optional(z.record(z.string(), z.string())),
+  ociVersion: str,
+  id: nonEmptyString,
+  status: optionalString,
+  pid: z.optional(nonNegativeInt),
+  bundle: nonEmptyString,
+  annotations: optionalAnnotations,
 });
 export type OciState = z.infer<typeof ociStateSchema>;
 
 const idMappingSchema = z.looseObject({
-  containerID: z.int().check(z.minimum(0)),
-  hostID: z.int().check(z.minimum(0)),
+  containerID: nonNegativeInt,
+  hostID: nonNegativeInt,
   size: z.int().check(z.minimum(1)),
 });
 export type IdMapping = z.infer<typeof idMappingSchema>;
 
+const optionalInt = z.optional(z.nullable(z.int()));
 const deviceRuleSchema = z.looseObject({
   allow: z.boolean(),
   type: z.optional(z.enum(['a', 'c', 'b'])),
-  major: z.optional(z.nullable(z.int())),
-  minor: z.optional(z.nullable(z.int())),
-  access: z.optional(z.string()),
+  major: optionalInt,
+  minor: optionalInt,
+  access: optionalString,
 });
 export type DeviceRule = z.infer<typeof deviceRuleSchema>;
 
 const mountSchema = z.looseObject({
-  destination: z.string(),
-  source: z.optional(z.string()),
-  type: z.optional(z.string()),
-  options: z.optional(z.array(z.string())),
+  destination: str,
+  source: optionalString,
+  type: optionalString,
+  options: optionalStrings,
 });
 
 /** A hook of a stage in config.json (runtime-spec config.md, POSIX-platform hooks). */
 export const ociHookSchema = z.looseObject({
-  path: z.string(),
-  args: z.optional(z.array(z.string())),
-  env: z.optional(z.array(z.string())),
+  path: str,
+  args: optionalStrings,
+  env: optionalStrings,
   timeout: z.optional(z.int()),
 });
 export type OciStageHook = z.infer<typeof ociHookSchema>;
 
+const idMappingsSchema = z.optional(z.array(idMappingSchema));
+
 /** The part of config.json the hooks use. */
 export const ociConfigSchema = z.looseObject({
-  ociVersion: z.optional(z.string()),
-  root: z.looseObject({ path: z.string().check(z.minLength(1)), readonly: z.optional(z.boolean()) }),
+  ociVersion: optionalString,
+  root: z.looseObject({ path: nonEmptyString, readonly: z.optional(z.boolean()) }),
   process: z.optional(
     z.looseObject({
-      env: z.optional(z.array(z.string())),
-      args: z.optional(z.array(z.string())),
+      env: optionalStrings,
+      args: optionalStrings,
       user: z.optional(
         z.looseObject({
-          uid: z.int().check(z.minimum(0)),
-          gid: z.int().check(z.minimum(0)),
-          additionalGids: z.optional(z.array(z.int().check(z.minimum(0)))),
+          uid: nonNegativeInt,
+          gid: nonNegativeInt,
+          additionalGids: z.optional(z.array(nonNegativeInt)),
         }),
       ),
     }),
   ),
   mounts: z.optional(z.array(mountSchema)),
-  annotations: z.optional(z.record(z.string(), z.string())),
-  hooks: z.optional(z.record(z.string(), z.optional(z.array(ociHookSchema)))),
+  annotations: optionalAnnotations,
+  hooks: z.optional(z.record(str, z.optional(z.array(ociHookSchema)))),
   linux: z.optional(
     z.looseObject({
-      namespaces: z.optional(z.array(z.looseObject({ type: z.string(), path: z.optional(z.string()) }))),
-      uidMappings: z.optional(z.array(idMappingSchema)),
-      gidMappings: z.optional(z.array(idMappingSchema)),
+      namespaces: z.optional(z.array(z.looseObject({ type: str, path: optionalString }))),
+      uidMappings: idMappingsSchema,
+      gidMappings: idMappingsSchema,
       resources: z.optional(z.looseObject({ devices: z.optional(z.array(deviceRuleSchema)) })),
-      cgroupsPath: z.optional(z.string()),
+      cgroupsPath: optionalString,
       rootfsPropagation: z.optional(
         z.enum(['private', 'rprivate', 'slave', 'rslave', 'shared', 'rshared', 'unbindable', 'runbindable', '']),
       ),

@@ -15,26 +15,29 @@ export const EXTENSION_STAGES = ['precreate', 'poststop'] as const;
 export const KNOWN_STAGES: readonly string[] = [...new Set<string>([...OCI_STAGES, ...EXTENSION_STAGES])];
 
 const opt = <T extends z.ZodMiniType>(t: T) => z.optional(z.nullable(t));
+// Leaves built once and shared: the runtime wrapper builds these schemas on every matched create.
 const strings = opt(z.array(z.string()));
+const optString = opt(z.string());
+const optBoolean = opt(z.boolean());
 
-const ociHookSchema = z.object({ path: opt(z.string()), args: strings, env: strings, timeout: opt(z.int()) });
+const ociHookSchema = z.object({ path: optString, args: strings, env: strings, timeout: opt(z.int()) });
 
 const v100Schema = z.object({
-  version: opt(z.string()),
+  version: optString,
   hook: opt(ociHookSchema),
   when: opt(
     z.object({
-      always: opt(z.boolean()),
+      always: optBoolean,
       annotations: opt(z.record(z.string(), z.string())),
       commands: strings,
-      hasBindMounts: opt(z.boolean()),
+      hasBindMounts: optBoolean,
     }),
   ),
   stages: strings,
 });
 
 const v010Schema = z.object({
-  hook: opt(z.string()),
+  hook: optString,
   arguments: strings,
   stages: strings,
   stage: strings,
@@ -42,7 +45,7 @@ const v010Schema = z.object({
   cmd: strings,
   annotations: strings,
   annotation: strings,
-  hasbindmounts: opt(z.boolean()),
+  hasbindmounts: optBoolean,
 });
 
 const V100: GoStruct = {

@@ -3,6 +3,7 @@
  * thread and this one open. Rows that switch to another user need root (the e2e tests run them
  * in real containers too); as an ordinary user they show the switch being refused.
  */
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { tmpDir } from '../../test/support/e2e';
@@ -76,5 +77,26 @@ describe('openAs', () => {
     expect(got).toBe(expected);
     // The thread has its own identity back, groups included.
     expect(ids()).toEqual(before);
+  });
+
+  // A thread that already has the identity asked for opens without switching: a process that is
+  // uid 4242 with group 4343 (no privilege left to call setgroups at all) reaches what that group
+  // may, and is still refused another identity (another gid needs the switch it cannot make).
+  const addon = path.resolve(__dirname, '..', '..', 'native', 'build', 'Release', 'ocihooks.node');
+  (asRoot ? test.each : test.skip.each)([
+    ['as itself with its own group', 'group/inner', 4242, [4343], 'ok'],
+    ['as itself, its own group listed twice and its gid too', 'group/inner', 4242, [4343, 4343, 4242], 'ok'],
+    // setgroups denied and no group asked for: it keeps its own, as under runc --rootless.
+    ['as itself without its group', 'group/inner', 4242, [], 'ok'],
+    ['with another gid', 'open/inner', 4343, [4343], 'EPERM setgroups'],
+  ])('already uid 4242, group 4343: %s', (_name, rel, gid, groups, expected) => {
+    const script = `
+      process.setgroups([4343]); process.setgid(4242); process.setuid(4242);
+      const n = { exports: {} }; process.dlopen(n, ${JSON.stringify(addon)});
+      try { n.exports.openAs(${JSON.stringify(path.join(base, rel))}, 4242, ${gid}, ${JSON.stringify(groups)}); console.log('ok'); }
+      catch (e) { console.log(e.code + ' ' + e.syscall); }`;
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe(expected);
   });
 });
