@@ -101,11 +101,12 @@ export function launcher(nodePath, bundle) {
 
 /**
  * Libraries in files of their own (lib/ocihooks-<name>.js, entries in src/cmd/bundles/): the other
- * bundles require them from their own folder when they use them, so that a hook's start does not
- * read their bytes (yaml ~110 KB, yargs and its helpers ~110 KB: ~0.45 ms of reading and decoding
- * on every start, against a rare CDI spec in YAML, --help or usage error).
+ * bundles require them from their own folder when they use them, so that a hook's or the wrapper's
+ * start does not read their bytes (yaml ~110 KB, yargs and its helpers ~110 KB, re2js ~150 KB:
+ * reading and decoding 100 KB costs a start ~0.2 ms, against a rare CDI spec in YAML, --help, usage
+ * error or hooks.d pattern that is more than a literal).
  */
-const VENDORED = ['yaml', 'yargs'];
+const VENDORED = ['yaml', 'yargs', 're2js'];
 const vendored = {
   name: 'ocihooks-vendored',
   setup(b) {
