@@ -158,6 +158,8 @@ export interface Native {
   mountPoint(rootFd: number, rel: string, kind: number, policy?: MountPointPolicy): number | MountPointRefusal;
   /** The mount an fd lies on (statx STATX_MNT_ID; 0 if the kernel has none) and its statfs f_type. */
   mountOf(fd: number): { id: number; fsType: number };
+  /** st_mode and the device numbers of what a path names (symlinks followed). */
+  stat(path: string): [mode: number, major: number, minor: number];
   /** An O_PATH fd on a path looked up with the filesystem identity of uid/gid/groups (this thread only). */
   openAs(path: string, uid: number, gid: number, groups: number[]): number;
   /**
