@@ -50,46 +50,47 @@ interface TrainingRun {
 /** What each program runs to fill its cache; `scratch` holds a container made by makeScratch. */
 function trainingRuns(program: string, scratch: string, prefix: string): TrainingRun[] {
   const state = path.join(scratch, 'state.json');
-  const common = [
-    '--state-file',
-    state,
-    '--dry-run',
-    '--log-level=info',
-    `--log-file=${path.join(scratch, 'training.log')}`,
-  ];
+  const log = `--log-file=${path.join(scratch, 'training.log')}`;
+  const common = ['--state-file', state, '--dry-run', '--log-level=info', log];
   const cdi = [
     `--cdi-spec-dir=${path.join(scratch, 'cdi')}`,
     '--device=example.com/gpu=0',
     '--device=example.com/gpu=1',
   ];
+  const binds = [
+    `--mount=type=bind,src=${path.join(scratch, 'lib.so')},dst=/usr/lib/host/lib.so,readonly`,
+    `--mount=type=bind,source=${path.join(scratch, 'cdi')},destination=/opt/host`,
+  ];
+  const rootfs = path.join(scratch, 'bundle', 'rootfs');
+  const hooks = {
+    mount: [...common, ...binds, '--device=/dev/null:/dev/host-null:rw'],
+    mountApplied: [...common.filter((a) => a !== '--dry-run'), ...binds],
+    ldconfig: [...common, '--folder=/opt'],
+    gpu: [...common, ...cdi],
+  };
+  // The wrapper and the GPU precreate filter run the first stages' hooks themselves, served
+  // (src/hook/server/): their caches are trained on a chain of the hooks too.
+  const chain = (...runs: [string, string[]][]) =>
+    `--ocihooks-chain=${JSON.stringify(runs.map(([p, args]) => ({ program: p, args: [p, ...args] })))}`;
+  const servedHooks: TrainingRun[] = [
+    {
+      args: [chain(['ocihook-mount', hooks.mount], ['ocihook-ldconfig', hooks.ldconfig], ['ocihook-gpu', hooks.gpu])],
+    },
+    { args: [chain(['ocihook-mount', hooks.mountApplied])], applyIn: rootfs },
+  ];
   switch (program) {
-    case 'ocihook-mount': {
-      const binds = [
-        `--mount=type=bind,src=${path.join(scratch, 'lib.so')},dst=/usr/lib/host/lib.so,readonly`,
-        `--mount=type=bind,source=${path.join(scratch, 'cdi')},destination=/opt/host`,
-      ];
-      return [
-        { args: [...common, ...binds, '--device=/dev/null:/dev/host-null:rw'] },
-        {
-          args: [...common.filter((a) => a !== '--dry-run'), ...binds],
-          applyIn: path.join(scratch, 'bundle', 'rootfs'),
-        },
-      ];
-    }
+    case 'ocihook-mount':
+      return [{ args: hooks.mount }, { args: hooks.mountApplied, applyIn: rootfs }];
     case 'ocihook-ldconfig':
-      return [{ args: [...common, '--folder=/opt'] }];
+      return [{ args: hooks.ldconfig }];
     case 'ocihook-gpu':
       return [
-        { args: [...common, ...cdi] },
+        { args: hooks.gpu },
         {
-          args: [
-            'precreate',
-            ...cdi.slice(0, 2),
-            '--log-level=info',
-            `--log-file=${path.join(scratch, 'training.log')}`,
-          ],
+          args: ['precreate', ...cdi.slice(0, 2), '--log-level=info', log],
           input: fs.readFileSync(path.join(scratch, 'bundle', 'config.json'), 'utf8'),
         },
+        ...servedHooks,
       ];
     case 'ocihooks-runtime': {
       // create reads hooks.d and matches its patterns and runs the installation's GPU precreate
@@ -97,7 +98,7 @@ function trainingRuns(program: string, scratch: string, prefix: string): Trainin
       const hooksDir = path.join(scratch, 'hooks.d');
       const gpu = {
         path: path.join(prefix, 'bin', 'ocihook-gpu'),
-        args: ['ocihook-gpu', 'precreate', ...cdi, `--log-file=${path.join(scratch, 'training.log')}`],
+        args: ['ocihook-gpu', 'precreate', ...cdi, log],
       };
       fs.writeFileSync(
         path.join(hooksDir, 'train-gpu-precreate.json'),
@@ -117,7 +118,7 @@ function trainingRuns(program: string, scratch: string, prefix: string): Trainin
             hooksDir,
             '--annotation',
             'com.example.train=true',
-            `--log-file=${path.join(scratch, 'training.log')}`,
+            log,
             '--',
             'create',
             '--bundle',
@@ -125,6 +126,7 @@ function trainingRuns(program: string, scratch: string, prefix: string): Trainin
             'ocihooks-code-cache',
           ],
         },
+        ...servedHooks,
       ];
     }
     default:
