@@ -8,6 +8,7 @@
 
 #include <node_api.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define MAX_PATH 4096
 #define MAX_ARGS 8
@@ -39,6 +40,24 @@ int64_t monotonic_ms(void);
 /* The functions of the other files (one file per concept that is more than a syscall). */
 /* run.c */
 napi_value js_run(napi_env env, napi_callback_info info);
+/* bpf.c */
+napi_value js_bpf_prog_query(napi_env env, napi_callback_info info);
+napi_value js_bpf_prog_get_fd_by_id(napi_env env, napi_callback_info info);
+napi_value js_bpf_prog_info(napi_env env, napi_callback_info info);
+napi_value js_bpf_prog_load(napi_env env, napi_callback_info info);
+napi_value js_bpf_prog_attach(napi_env env, napi_callback_info info);
+napi_value js_bpf_prog_detach(napi_env env, napi_callback_info info);
+/* mount-point.c */
+napi_value js_mount_point(napi_env env, napi_callback_info info);
+napi_value js_mount_of(napi_env env, napi_callback_info info);
+/* open-as.c */
+napi_value js_open_as(napi_env env, napi_callback_info info);
+/* open_as without JS: 0, or -1 with *what naming the failed syscall and errno set. */
+int open_as(const char *path, uid_t uid, gid_t gid, size_t ngroups, const gid_t *groups, int *fd_out, const char **what);
+/* A JS number array as a fresh gid_t array (*n its length); NULL when it is not one. */
+gid_t *get_gids(napi_env env, napi_value v, size_t *n);
+/* userns-helper.c */
+napi_value js_mount_in_user_namespace(napi_env env, napi_callback_info info);
 /* relay.c */
 napi_value js_relay_listen(napi_env env, napi_callback_info info);
 napi_value js_relay_next(napi_env env, napi_callback_info info);

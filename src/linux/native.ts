@@ -1,5 +1,5 @@
 /**
- * Typed access to the N-API addon (native/ocihooks.c). It is loaded lazily, from beside the
+ * Typed access to the N-API addon (native/, its table in ocihooks.c). It is loaded lazily, from beside the
  * bundle (dist/native/ocihooks.node) or from the node-gyp build folder during tests, so that
  * a --help or a --dry-run never pays for it and planning stays testable without root.
  */

@@ -1,7 +1,7 @@
 /**
  * A container in a user namespace other than ours, joined by hand: this multithreaded process
  * cannot enter it, so a forked single-threaded helper of the addon does the mounts (native/
- * ocihooks.c mountInUserNamespace, with the same mount-point walk as every other path); mount
+ * userns-helper.c mountInUserNamespace, with the same mount-point walk as every other path); mount
  * points it creates belong to the container's mapped root. What the helper cannot do here
  * (device cgroup, ldconfig, spec hooks, mknod) is refused or skipped with a reason, never
  * silently dropped.

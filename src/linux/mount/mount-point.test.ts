@@ -1,5 +1,5 @@
 /**
- * The one mount-point walk (native/ocihooks.c mount_point, the same code the user-namespace
+ * The one mount-point walk (native/mount-point.c mount_point, the same code the user-namespace
  * helper runs), on real files as an ordinary user: a table of images, each with a destination
  * and what must come of it. After every case nothing outside the rootfs has changed.
  */

@@ -1,5 +1,5 @@
 /**
- * Mount points inside a rootfs: the walk is the addon's (native/ocihooks.c mount_point, the same
+ * Mount points inside a rootfs: the walk is the addon's (native/mount-point.c mount_point, the same
  * code the user-namespace helper runs): resolved inside the root, the image's symlinks followed
  * there (a link whose target is missing gets its target made, as runc and Sarus do), and created
  * one component at a time in already-resolved folders. This file words what the walk refuses.
