@@ -207,16 +207,16 @@ static napi_value js_unlinkat(napi_env env, napi_callback_info info) {
   return undef(env);
 }
 
-/* stat(path) -> [st_mode, major, minor] of what path names, symlinks followed: a planner's look at
- * a host path, without the Stats object (fourteen BigInts) node:fs builds for each. */
-static napi_value js_stat(napi_env env, napi_callback_info info) {
+/* stat(path) and lstat(path) -> [st_mode, major, minor]: a planner's look at a host path, without
+ * the Stats object (fourteen BigInts) node:fs builds for each. */
+static napi_value stat_array(napi_env env, napi_callback_info info, const char *fn, int follow) {
   args_t a;
   char path[MAX_PATH];
-  if (!get_args(env, info, "stat", 1, &a)) return NULL;
+  if (!get_args(env, info, fn, 1, &a)) return NULL;
   arg_str(&a, 0, path, sizeof path, 0);
   if (a.failed) return NULL;
   struct stat st;
-  if (stat(path, &st) < 0) return throw_errno(env, errno, "stat", path);
+  if ((follow ? stat(path, &st) : lstat(path, &st)) < 0) return throw_errno(env, errno, fn, path);
   napi_value r;
   napi_create_array_with_length(env, 3, &r);
   napi_set_element(env, r, 0, num(env, st.st_mode));
@@ -224,6 +224,9 @@ static napi_value js_stat(napi_env env, napi_callback_info info) {
   napi_set_element(env, r, 2, num(env, minor(st.st_rdev)));
   return r;
 }
+
+static napi_value js_stat(napi_env env, napi_callback_info info) { return stat_array(env, info, "stat", 1); }
+static napi_value js_lstat(napi_env env, napi_callback_info info) { return stat_array(env, info, "lstat", 0); }
 
 /* ---------- mounts ---------- */
 
@@ -479,6 +482,7 @@ static napi_value init(napi_env env, napi_value exports) {
     FN("mountPoint", js_mount_point),
     FN("mountOf", js_mount_of),
     FN("stat", js_stat),
+    FN("lstat", js_lstat),
     FN("openAs", js_open_as),
     FN("mountInUserNamespace", js_mount_in_user_namespace),
   };

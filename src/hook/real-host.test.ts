@@ -36,3 +36,24 @@ describe('realHost.describe', () => {
     });
   });
 });
+
+describe('realHost.lstatNode', () => {
+  let dir = '';
+  beforeAll(() => {
+    dir = tmpDir('real-host-nodes');
+    fs.writeFileSync(path.join(dir, 'file'), 'x');
+    fs.symlinkSync('/dev/null', path.join(dir, 'link-to-null'));
+    execFileSync('mkfifo', ['-m', '0640', path.join(dir, 'fifo')]);
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test.each([
+    ['/dev/null: its type, numbers and mode', '/dev/null', { type: 'c', major: 1, minor: 3, mode: 0o666 }],
+    ['a fifo', 'fifo', { type: 'p', major: 0, minor: 0, mode: 0o640 }],
+    ['a file', 'file', { error: 'not a device node' }],
+    ['a symlink to a device is not followed', 'link-to-null', { error: 'not a device node' }],
+    ['a missing path', 'missing', { error: 'no such file or directory' }],
+  ])('%s', (_name, rel, expected) => {
+    expect(realHost.lstatNode(path.resolve(dir, rel))).toEqual(expected);
+  });
+});

@@ -6,7 +6,6 @@
 import fs = require('node:fs');
 import type { HostNode, HostView } from '../core/host-view';
 import { errorCode, messageOf } from '../core/errors';
-import { splitDev } from '../linux/dev';
 import { native } from '../linux/native';
 
 export type { HostPath, HostView } from '../core/host-view';
@@ -48,22 +47,19 @@ export const realHost: HostView = {
     }
   },
   lstatNode(p) {
-    let st: fs.BigIntStats;
+    let mode: number, major: number, minor: number;
     try {
-      st = fs.lstatSync(p, { bigint: true });
+      [mode, major, minor] = native().lstat(p);
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
+      const code = errorCode(e);
       return {
-        error:
-          code === 'ENOENT'
-            ? 'no such file or directory'
-            : code === 'EACCES'
-              ? 'permission denied'
-              : (e as Error).message,
+        error: code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied' : messageOf(e),
       };
     }
-    const type = st.isCharacterDevice() ? 'c' : st.isBlockDevice() ? 'b' : st.isFIFO() ? 'p' : undefined;
+    const c = fs.constants;
+    const kind = mode & c.S_IFMT;
+    const type = kind === c.S_IFCHR ? 'c' : kind === c.S_IFBLK ? 'b' : kind === c.S_IFIFO ? 'p' : undefined;
     if (!type) return { error: 'not a device node' };
-    return { type, ...splitDev(st.rdev), mode: Number(st.mode) & 0o7777 } satisfies HostNode;
+    return { type, major, minor, mode: mode & 0o7777 } satisfies HostNode;
   },
 };

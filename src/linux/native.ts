@@ -160,6 +160,8 @@ export interface Native {
   mountOf(fd: number): { id: number; fsType: number };
   /** st_mode and the device numbers of what a path names (symlinks followed). */
   stat(path: string): [mode: number, major: number, minor: number];
+  /** The same of the path itself (a symlink is not followed). */
+  lstat(path: string): [mode: number, major: number, minor: number];
   /** An O_PATH fd on a path looked up with the filesystem identity of uid/gid/groups (this thread only). */
   openAs(path: string, uid: number, gid: number, groups: number[]): number;
   /**
