@@ -134,6 +134,22 @@ export function doctor(hooksDirs: string[]): Check[] {
   return checks;
 }
 
+/**
+ * The installation's bundles and the libraries kept apart from them (src/cmd/bundles.json): a
+ * missing library breaks only what requires it (a CDI spec in YAML, --help, a usage error, a hooks.d
+ * pattern that is more than a literal), which `--version` does not show.
+ */
+export function librariesCheck(prefix: string, files: readonly string[]): Check {
+  const lib = path.join(prefix, 'lib');
+  const missing = files.filter((f) => !fs.existsSync(path.join(lib, f)));
+  if (missing.length === 0) return { name: 'libraries', status: 'ok', detail: `${lib}: ${files.join(', ')}` };
+  return {
+    name: 'libraries',
+    status: 'fail',
+    detail: `${lib}: missing ${missing.join(', ')} (the programs fail where they need them); run ocihooks install again`,
+  };
+}
+
 /** The installed front-end of ocihooks-runtime (beside this program) and the wrapper it runs. */
 export function frontEndCheck(prefix: string): Check {
   const name = 'runtime front-end';

@@ -284,6 +284,19 @@ describe('ocihooks install', () => {
       `fail  runtime front-end: ${frontEnd}: runs ${wrapperProgram}, which is not there (create, run and errors fail); run ocihooks install again`,
     );
     fs.renameSync(`${wrapperProgram}.away`, wrapperProgram);
+    // The libraries kept apart from the bundles (yaml, yargs, re2js) are checked too: `--version`
+    // does not need them, a YAML CDI spec or a usage error does.
+    const doctorLibraries = () =>
+      run(path.join(prefix, 'bin', 'ocihooks'), ['doctor', '--hooks-dir', hooksDir])
+        .stdout.split('\n')
+        .find((l) => l.includes('libraries:'));
+    const libDir = path.join(prefix, 'lib');
+    expect(doctorLibraries()).toMatch(/^ok {4}libraries: .*ocihooks-yaml\.js/);
+    fs.renameSync(path.join(libDir, 'ocihooks-yaml.js'), path.join(libDir, 'yaml.away'));
+    expect(doctorLibraries()).toBe(
+      `fail  libraries: ${libDir}: missing ocihooks-yaml.js (the programs fail where they need them); run ocihooks install again`,
+    );
+    fs.renameSync(path.join(libDir, 'yaml.away'), path.join(libDir, 'ocihooks-yaml.js'));
     const again = installHere();
     expect(again.status).toBe(0); // idempotent
     expect(again.stdout).not.toContain(`skipped ${runtimeConfig}`);
@@ -297,7 +310,6 @@ describe('ocihooks install', () => {
         env: { ...process.env, OCIHOOKS_CODE_CACHE_REPORT: '1' },
       }).stderr;
     for (const p of programs) expect([p, cacheReport(p)]).toEqual([p, 'code cache: used\n']);
-    const libDir = path.join(prefix, 'lib');
     const cacheOf = (p: string) =>
       path.join(libDir, fs.readdirSync(libDir).find((f) => f.endsWith(`.${p}.cache`)) as string);
     const mountCache = fs.readFileSync(cacheOf('ocihook-mount'));

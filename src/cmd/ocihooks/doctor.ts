@@ -1,12 +1,13 @@
 /** `ocihooks doctor`: what this host supports and what is missing; its GPUs and whether its CDI specs still fit them; ocihooks-runtime's config and front-end, Slurm's oci.conf, and a scrun site. */
 import path = require('node:path');
 import type { CommandModule } from 'yargs';
-import { doctor, frontEndCheck } from '../../admin/doctor';
+import { doctor, frontEndCheck, librariesCheck } from '../../admin/doctor';
 import { DEFAULT_CDI_DIRS } from '../../cdi/registry';
 import { gpuChecks } from '../../gpu/generate/inventory';
 import { DEFAULT_HOOKS_DIRS } from '../../hooksd/read';
 import { hostPodman } from '../../admin/podman';
 import { runtimeConfigCheck, scrunChecks, slurmOciConfCheck } from '../../wrapper/doctor';
+import BUNDLES from '../bundles.json';
 import { PREFIX } from './common';
 
 interface Args {
@@ -42,6 +43,7 @@ export const doctorCommand: CommandModule<object, Args> = {
     const checks = [
       ...doctor(a['hooks-dir'] ?? [...DEFAULT_HOOKS_DIRS]),
       runtimeConfigCheck(process.env, hostPodman()),
+      librariesCheck(PREFIX, Object.keys(BUNDLES)),
       frontEndCheck(PREFIX),
       slurmOciConfCheck(process.env),
       ...scrunChecks(process.env),
