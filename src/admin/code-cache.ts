@@ -16,6 +16,7 @@ import { spawnSync } from 'node:child_process';
 import fs = require('node:fs');
 import os = require('node:os');
 import path = require('node:path');
+import { HOST_PROGRAM_DIRS, findHostProgram } from '../linux/programs';
 
 /**
  * The bundles in <prefix>/lib (scripts/build.mjs writes them from src/cmd/bundles/), each with the
@@ -216,28 +217,20 @@ export function writeCodeCaches(prefix: string, bundles: Bundles): CodeCacheRepo
     for (const p of programsOf(bundles)) {
       for (const old of cachesOf(p)) fs.unlinkSync(path.join(libDir, old));
       for (const run of trainingRuns(p, scratch, prefix)) {
-        if (run.applyIn !== undefined && process.getuid?.() !== 0) continue;
         const launcher = path.join(prefix, 'bin', p);
-        const [cmd, args] =
-          run.applyIn === undefined
-            ? [launcher, run.args]
-            : [
-                'unshare',
-                [
-                  '--mount',
-                  '--propagation',
-                  'private',
-                  'sh',
-                  '-c',
-                  BIND_AND_RUN,
-                  'sh',
-                  run.applyIn,
-                  launcher,
-                  ...run.args,
-                ],
-              ];
+        let cmd = launcher;
+        let args = run.args;
+        let env: NodeJS.ProcessEnv = { OCIHOOKS_WRITE_CODE_CACHE: '1', PATH: process.env.PATH ?? '/usr/bin:/bin' };
+        if (run.applyIn !== undefined) {
+          // Only as root, with the host's unshare and sh (the fixed folders, never PATH's).
+          const [unshare, sh] = [findHostProgram('unshare'), findHostProgram('sh')];
+          if (process.getuid?.() !== 0 || !unshare || !sh) continue;
+          cmd = unshare;
+          args = ['--mount', '--propagation', 'private', sh, '-c', BIND_AND_RUN, 'sh', run.applyIn, launcher, ...args];
+          env = { ...env, PATH: HOST_PROGRAM_DIRS.join(':') };
+        }
         const r = spawnSync(cmd, args, {
-          env: { OCIHOOKS_WRITE_CODE_CACHE: '1', PATH: process.env.PATH ?? '/usr/bin:/bin' },
+          env,
           input: run.input ?? '',
           stdio: ['pipe', 'ignore', 'ignore'],
           timeout: 30_000,
