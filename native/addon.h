@@ -63,5 +63,6 @@ napi_value js_relay_listen(napi_env env, napi_callback_info info);
 napi_value js_relay_next(napi_env env, napi_callback_info info);
 napi_value js_pidfd_open(napi_env env, napi_callback_info info);
 napi_value js_release_stdio(napi_env env, napi_callback_info info);
+napi_value js_relay_gone(napi_env env, napi_callback_info info);
 
 #endif

@@ -479,6 +479,7 @@ static napi_value init(napi_env env, napi_value exports) {
     FN("relayNext", js_relay_next),
     FN("pidfdOpen", js_pidfd_open),
     FN("releaseStdio", js_release_stdio),
+    FN("relayGone", js_relay_gone),
     FN("mountPoint", js_mount_point),
     FN("mountOf", js_mount_of),
     FN("stat", js_stat),

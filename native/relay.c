@@ -19,6 +19,9 @@
  *                                none came for timeoutMs
  *   releaseStdio()               /dev/null on fds 0, 1 and 2: the server holds none of the
  *                                engine's pipes open while it waits
+ *   relayGone(conn) -> boolean   whether a request's launcher has hung up (the runtime killed it
+ *                                at the hook's timeout): it sends nothing after its request, so
+ *                                anything to read is its end
  */
 #define _GNU_SOURCE
 #include "addon.h"
@@ -194,6 +197,19 @@ napi_value js_relay_next(napi_env env, napi_callback_info info) {
     if (read_request(env, conn, &req)) return req;
     close(conn);
   }
+}
+
+napi_value js_relay_gone(napi_env env, napi_callback_info info) {
+  args_t a;
+  if (!get_args(env, info, "relayGone", 1, &a)) return NULL;
+  int fd = (int)arg_int(&a, 0);
+  if (a.failed) return NULL;
+  struct pollfd p = {.fd = fd, .events = POLLIN | POLLRDHUP};
+  int n = poll(&p, 1, 0);
+  if (n < 0) return throw_errno(env, errno, "poll", NULL);
+  napi_value r;
+  napi_get_boolean(env, n > 0 && (p.revents & (POLLIN | POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)) != 0, &r);
+  return r;
 }
 
 napi_value js_release_stdio(napi_env env, napi_callback_info info) {

@@ -202,6 +202,8 @@ export interface Native {
   pidfdOpen(pid: number): number;
   /** /dev/null on fds 0, 1 and 2. */
   releaseStdio(): void;
+  /** Whether the launcher on a request's connection has hung up (native/relay.c). */
+  relayGone(conn: number): boolean;
 }
 
 /** How a program that run started ended: its exit status or the signal that killed it, and its output. */

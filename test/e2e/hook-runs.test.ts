@@ -415,6 +415,81 @@ describe('the installation (hook launcher in bin/)', () => {
     noServerLeft();
   });
 
+  test("a served run whose launcher the runtime killed at the run's timeout starts no further hook of it", () => {
+    // The GPU hook waits on a CDI spec's own hook (sleep 3) past the run's timeout (1 s + 1 s):
+    // runc kills the hook launcher and fails the container; the server, done with the GPU hook,
+    // starts no mount hook after it, as the run's own process, killed, would not have.
+    const cdi = path.join(dir, 'slow-cdi');
+    fs.mkdirSync(cdi);
+    const sleep = ['/bin/sleep', '/usr/bin/sleep'].find((p) => fs.existsSync(p)) as string;
+    fs.writeFileSync(
+      path.join(cdi, 'slow.json'),
+      JSON.stringify({
+        cdiVersion: '0.6.0',
+        kind: 'example.com/slow',
+        devices: [
+          {
+            name: '0',
+            containerEdits: { hooks: [{ hookName: 'createContainer', path: sleep, args: ['sleep', '3'] }] },
+          },
+        ],
+      }),
+    );
+    const slow = path.join(dir, 'slow.d');
+    const gpu = {
+      path: i.bin('ocihook-gpu'),
+      args: [
+        'ocihook-gpu',
+        `--cdi-spec-dir=${cdi}`,
+        '--device=example.com/slow=0',
+        '--skip-cgroup',
+        `--log-file=${i.log}`,
+      ],
+      timeout: 1,
+    };
+    writeHooksD(slow, 'a.json', onAnnotation(gpu, 'com.example.runs'));
+    writeHooksD(slow, 'b.json', onAnnotation({ ...mountHook(i, 'b'), timeout: 1 }, 'com.example.runs'));
+    fs.writeFileSync(settings, JSON.stringify({ logFile: i.log }));
+    fs.writeFileSync(i.log, '');
+    const r = run(
+      i.bin('ocihooks-runtime'),
+      [
+        '--runtime',
+        RUNC,
+        '--hooks-dir',
+        slow,
+        '--',
+        'run',
+        '--bundle',
+        wrapperBundle('wrapper-slow'),
+        containerId('runs-slow'),
+      ],
+      {
+        timeoutMs: 60_000,
+        env: { ...process.env, OCIHOOKS_RUNTIME_INDEX: path.join(dir, 'no-index'), OCIHOOKS_RUNTIME_CONFIG: settings },
+      },
+    );
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/timed out|timeout/i);
+    // The server finishes the GPU hook (the spec's sleep), then ends without the mount hook.
+    for (
+      let tries = 0;
+      tries < 100 && fs.existsSync('/run/ocihooks/hook-servers') && fs.readdirSync('/run/ocihooks/hook-servers').length;
+      tries++
+    )
+      spawnSync('sleep', ['0.1']);
+    noServerLeft();
+    const records = fs
+      .readFileSync(i.log, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
+    expect(records.filter((x) => x.hook === 'ocihook-gpu').length).toBeGreaterThan(0);
+    expect(records.filter((x) => x.hook === 'ocihook-mount')).toEqual([]);
+    expect(records.find((x) => x.hook === 'ocihooks-runtime' && /launcher gone/.test(x.msg))).toBeDefined();
+    expect(programs()).toEqual(['ocihooks-runtime']);
+  });
+
   test('serveHooks false in the config file: the stage starts its own Node (its chain), as before', () => {
     const r = wrapper(['run', '--bundle', wrapperBundle('wrapper-unserved'), containerId('runs-unserved')], {
       serveHooks: false,

@@ -39,12 +39,21 @@ export function chainOf(inv: Invocation): ChainedHook[] | undefined {
   return parseWith(chainSchema, parseJson(arg.slice(CHAIN_FLAG.length), what), what);
 }
 
+/** A chain's exit code when its runtime stopped waiting before its end (as for a killed process: 128 + SIGKILL). */
+export const ABANDONED_EXIT = 137;
+
 /** Runs the hooks in order in this process; the exit code of the first that fails, else 0. */
 export function runChain(inv: Invocation, hooks: readonly ChainedHook[]): number {
   if (hooks.length === 0) throw new UsageError(`${CHAIN_FLAG.slice(0, -1)}: no hooks`);
   const binDir = binDirOf(inv.path);
   const state = once(inv.stdin);
   for (const [i, h] of hooks.entries()) {
+    if (i > 0 && inv.abandoned?.()) {
+      inv.stderr(
+        `${CHAIN_FLAG.slice(2, -1)}: the runtime stopped waiting (the hook's timeout) after ${i} of ${hooks.length} hooks; the others did not run\n`,
+      );
+      return ABANDONED_EXIT;
+    }
     const code = inv.dispatch({
       ...inv,
       program: h.program,

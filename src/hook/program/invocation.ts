@@ -37,6 +37,12 @@ export interface Invocation {
    * runtime's command line (the wrapper), else the program's exit code, sent when it returns.
    */
   handOff?: HandOff;
+  /**
+   * Whether whoever started this run has stopped waiting for it (a served hook whose launcher the
+   * runtime killed at the hook's timeout): a chain starts no further hook then, as the chain's own
+   * process, killed, would not have.
+   */
+  abandoned?: () => boolean;
 }
 
 /** An env list (KEY=VALUE entries, a runtime's `env` of a hook) as an environment; later entries win. */

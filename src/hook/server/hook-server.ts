@@ -143,7 +143,10 @@ export function serveHooks(
       writeFdFully(req.conn, answer, 1000);
     } catch (e) {
       // The runtime killed the launcher (its timeout): the runtime has its answer already.
-      log.warn({ hook: req.path, err: messageOf(e) }, 'hook launcher gone before the answer');
+      log.warn(
+        { launcher: req.path, err: messageOf(e) },
+        "hook launcher gone before the answer: the runtime stopped waiting (the hook's timeout)",
+      );
     } finally {
       fs.closeSync(req.conn);
     }
@@ -163,7 +166,7 @@ function writeQuietly(fd: number, text: string): void {
 function runRequest(req: Request, dispatch: (inv: Invocation) => number, log: Logger, ranIn: string): number {
   const program = path.basename(req.path);
   if (req.uid !== process.geteuid?.() || !sameUserNamespace(req.pid) || !HOOK_PROGRAMS.includes(program as never)) {
-    log.info({ hook: req.path, pid: req.pid, uid: req.uid }, 'hook declined: started by its launcher');
+    log.info({ launcher: req.path, pid: req.pid, uid: req.uid }, 'hook declined: started by its launcher');
     return DECLINED;
   }
   const inv: Invocation = {
@@ -177,12 +180,16 @@ function runRequest(req: Request, dispatch: (inv: Invocation) => number, log: Lo
     timing: new Timing(),
     dispatch,
     ranIn,
+    abandoned: () => native().relayGone(req.conn),
   };
   let leave: () => void;
   try {
     leave = enterLike(req.pid, req.fds[3]);
   } catch (e) {
-    log.warn({ hook: req.path, pid: req.pid, err: messageOf(e) }, "hook declined: cannot take its launcher's place");
+    log.warn(
+      { launcher: req.path, pid: req.pid, err: messageOf(e) },
+      "hook declined: cannot take its launcher's place",
+    );
     return DECLINED;
   }
   try {
