@@ -109,7 +109,7 @@ export function install(o: InstallOptions): InstallReport {
   for (const d of created) if (!manifest.dirs.includes(d)) manifest.dirs.push(d);
 
   for (const p of programsOf(o.bundles)) {
-    // bin/<p> is the launcher (see scripts/build.mjs); lib/ocihooks.js, the one bundle, below.
+    // bin/<p> is the launcher (see scripts/build.mjs); lib/, the bundles and the libraries apart, below.
     const launcher = fs.readFileSync(path.join(o.dist, 'bin', p), 'utf8');
     const body = launcher.startsWith('#!') ? launcher.slice(launcher.indexOf('\n') + 1) : launcher;
     const front = o.frontEnds?.find((f) => f.program === p);
