@@ -44,12 +44,12 @@ const idMappingSchema = z.looseObject({
 });
 export type IdMapping = z.infer<typeof idMappingSchema>;
 
-const optionalInt = z.optional(z.nullable(z.int()));
+const nullableInt = z.optional(z.nullable(z.int()));
 const deviceRuleSchema = z.looseObject({
   allow: z.boolean(),
   type: z.optional(z.enum(['a', 'c', 'b'])),
-  major: optionalInt,
-  minor: optionalInt,
+  major: nullableInt,
+  minor: nullableInt,
   access: optionalString,
 });
 export type DeviceRule = z.infer<typeof deviceRuleSchema>;
