@@ -64,7 +64,7 @@ static int64_t int_property(napi_env env, napi_value obj, const char *key, int64
  * multithreaded process cannot join. A forked single-threaded child joins the container's user
  * namespace, takes a private copy of the host mount tree owned by it (unshare), opens each source
  * as the container's user there and clones it, joins the container's mount namespace, and
- * attaches each clone on a mount point resolved inside the container's root (the walk above,
+ * attaches each clone on a mount point resolved inside the container's root (mount-point.c's walk,
  * with policy's allowedMounts; what it creates owned by the op's uid/gid). ops: [{source,
  * destination (relative to the root), kind (0 file, 1 directory, 2 device), readonly, uid?, gid?,
  * groups?}]; ids as the container's user namespace sees them. One result line per op, up to the
