@@ -18,15 +18,22 @@ long read_full(long fd, char *buf, size_t len) {
   return (long)got;
 }
 
-/* Closes every fd from `from` up, but `keep`. */
-static void close_fds_from(int from, int keep) {
-  if (keep > from && sys3(__NR_close_range, from, keep - 1, 0) != 0)
-    for (int fd = from; fd < keep; fd++) close_fd(fd);
-  if (sys3(__NR_close_range, keep + 1, ~0U, 0) != 0)
-    for (int fd = keep + 1; fd < 4096; fd++) close_fd(fd);
+/* Closes the fds in [from, to). */
+static void close_between(int from, unsigned to) {
+  if (from >= (int)to) return;
+  if (sys3(__NR_close_range, from, to - 1, 0) != 0)
+    for (int fd = from; fd < (int)to && fd < 4096; fd++) close_fd(fd);
 }
 
-long start_apart(char **envp, long watched, void (*start)(char **env)) {
+/* Closes every fd from `from` up, but `keep` and `also` (-1: none). */
+static void close_fds_from(int from, int keep, int also) {
+  int lo = also >= 0 && also < keep ? also : keep, hi = also > keep ? also : keep;
+  close_between(from, (unsigned)lo);
+  if (hi != lo) close_between(lo + 1, (unsigned)hi);
+  close_between(hi + 1, ~0U);
+}
+
+long start_apart(char **envp, long watched, long keep, void (*start)(char **env)) {
   int p[2];
   if (sys3(__NR_pipe2, p, 0, 0) < 0) return -1;
   long child = sys6(__NR_clone, SIGCHLD, 0, 0, 0, 0);
@@ -44,13 +51,13 @@ long start_apart(char **envp, long watched, void (*start)(char **env)) {
     int k = 0;
     if (joined(both, sizeof both, num, ":", pid) && joined(var, sizeof var, RELAY_ENV "=", both, "")) env[k++] = var;
     for (char **e = envp; *e && k + 1 < (int)(sizeof env / sizeof *env); e++)
-      if (!starts(*e, RELAY_ENV "=")) env[k++] = *e;
+      if (!starts(*e, RELAY_ENV "=") && !starts(*e, EARLY_ENV "=")) env[k++] = *e;
     env[k] = 0;
     /* The child's only work: the grandchild, then gone (when it cannot fork, it is the program itself). */
     if (sys6(__NR_clone, SIGCHLD, 0, 0, 0, 0) > 0) exit_with(0);
     /* The program needs none of the fds past stdio its starter was given (--preserve-fds, sockets,
      * sync pipes): it must not hold them open while it serves. */
-    close_fds_from(3, p[1]);
+    close_fds_from(3, p[1], (int)keep);
     start(env);
     exit_with(127);
   }

@@ -72,6 +72,7 @@ size_t len_of(const char *s);
 int same(const char *a, const char *b);
 int starts(const char *s, const char *prefix);
 int has_char(const char *s, char c);
+int same_bytes(const char *a, const char *b, size_t n);
 int holds(const char *s, size_t n, const char *needle);
 struct slice trimmed(struct slice t);
 int slice_starts(struct slice t, const char *prefix);
@@ -93,11 +94,15 @@ const char *env_or(char **envp, const char *name, const char *fallback);
 
 /* apart.c */
 #define RELAY_ENV "OCIHOOKS_RUNTIME_RELAY"
+/* The early create's listening socket, slots and socket path (native/front-end/early-create.c): only
+ * ever what the front-end puts there, never an inherited one. */
+#define EARLY_ENV "OCIHOOKS_RUNTIME_EARLY"
 #define RELAY_MAGIC 0x3152434fu /* "OCR1": the first word of an answer (native/relay.c) */
 long read_full(long fd, char *buf, size_t len);
 /* Runs start(env) -- which execs -- as a grandchild with RELAY_ENV=<pipe>:<watched> in front of
- * envp and no fd past stdio but the pipe; returns the pipe's read end, -1 when it cannot. */
-long start_apart(char **envp, long watched, void (*start)(char **env));
+ * envp and no fd past stdio but the pipe and `keep` (-1: none); returns the pipe's read end, -1
+ * when it cannot. */
+long start_apart(char **envp, long watched, long keep, void (*start)(char **env));
 /* The exit code an answer's header carries (no arguments, the code in envc), -1 when it is none. */
 int exit_code_answer(const unsigned head[4]);
 

@@ -75,3 +75,10 @@ const char *env_or(char **envp, const char *name, const char *fallback) {
   const char *v = env_of(envp, name);
   return v && *v ? v : fallback;
 }
+
+/* Whether a[0..n) and b[0..n) are the same bytes. */
+int same_bytes(const char *a, const char *b, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (a[i] != b[i]) return 0;
+  return 1;
+}

@@ -4,6 +4,7 @@
  *   runtime-log.c     its own failures on stderr and in the runtime's --log  (src/wrapper/runtime-log.ts)
  *   options.c         the command line and the config file's runtime        (src/wrapper/command-line/options.ts, runtime-args.ts; src/wrapper/config-file.ts)
  *   no-match-index.c  create/run straight to the runtime                    (src/wrapper/no-match-index.ts)
+ *   early-create.c    create/run to the runtime with the hook server starting beside it (src/wrapper/early-index.ts)
  *   per-user-root.c   --root-per-user PATTERN                               (src/wrapper/command-line/per-user-root.ts)
  *   handoff.c         the call handed to the wrapper (its path, as install writes it); for create and run
  *                     the wrapper apart and the runtime's command line back (src/hook/server/hand-off.ts)
@@ -24,18 +25,23 @@ struct invocation {
 };
 extern struct invocation inv;
 
+/* main.c */
+void say_exec(const char *what, const char *path, char **args);
+
 /* runtime-log.c */
 void put(struct text *t, const char *s);
 void report(const char *message);
 
 /* options.c */
 /* The wrapper's own options at the front of the line: how many arguments are ours, --runtime and
- * --root-per-user. */
+ * --root-per-user; `folders_or_stages`: an option that changes which hooks.d folders are read or
+ * where their hooks go (--hooks-dir, --prestart-as, --cdi-spec-dir, --root-per-user). */
 struct wrapper_options {
   int n;
   const char *runtime;
   int runtime_given;
   const char *per_user;
+  int folders_or_stages;
 };
 struct wrapper_options read_wrapper_options(void);
 int subcommand_at(int from);
@@ -44,6 +50,13 @@ const char *runtime_path(const char *runtime);
 
 /* no-match-index.c */
 int no_match(int n, const char *config, int config_annotations, int sub);
+long fresh_index(const char *index_path, const char *header, const char *config, const char *const *extra, char *text, size_t cap);
+const char *wrapper_path(void);
+const char *bundle_of(int sub);
+int under_slurmstepd(void);
+
+/* early-create.c */
+void early_create(struct wrapper_options o, const char *config, int config_annotations, const char *runtime, int sub);
 
 /* per-user-root.c */
 char **with_per_user_root(const char *pattern, char **args, int sub);
@@ -52,5 +65,8 @@ char **with_per_user_root(const char *pattern, char **args, int sub);
 __attribute__((noreturn)) void to_wrapper(void);
 /* create and run: the wrapper as a child that sends back the runtime's command line, then serves hooks. */
 __attribute__((noreturn)) void to_wrapper_serving(void);
+/* The wrapper started apart with `var` in its environment and `keep` open (the early create's
+ * listening socket); 0 when it cannot be. */
+int wrapper_apart(const char *var, long keep);
 
 #endif

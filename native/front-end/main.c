@@ -20,6 +20,18 @@
  */
 #include "front-end.h"
 
+/* The trace's line for an exec: what, the path, then each argument after args[0] in brackets. */
+void say_exec(const char *what, const char *path, char **args) {
+  say(1, what);
+  say(1, path);
+  for (char **a = args + 1; *a; a++) {
+    say(1, " [");
+    say(1, *a);
+    say(1, "]");
+  }
+  say(1, "\n");
+}
+
 /* Which program this call needs: the wrapper, or the runtime with the arguments after ours. */
 static void run(void) {
   inv.trace = *env_or(inv.envp, "OCIHOOKS_FRONTEND_TRACE", "") != 0;
@@ -30,19 +42,15 @@ static void run(void) {
   const char *config = *config_env ? config_env : "/etc/ocihooks/runtime.json";
   int config_annotations = 0;
   const char *runtime = *o.runtime ? o.runtime : runtime_of_config(config, *config_env != 0, &config_annotations);
-  if (sub >= 0 && (same(inv.argv[sub], "create") || same(inv.argv[sub], "run")) && !no_match(o.n, config, config_annotations, sub)) to_wrapper_serving();
+  if (sub >= 0 && (same(inv.argv[sub], "create") || same(inv.argv[sub], "run")) && !no_match(o.n, config, config_annotations, sub)) {
+    early_create(o, config, config_annotations, runtime, sub); /* returns only when it cannot */
+    to_wrapper_serving();
+  }
   const char *path = runtime_path(*runtime ? runtime : "runc");
   char **args = inv.argv + o.n; /* args[0] becomes the runtime's own name */
   if (o.per_user) args = with_per_user_root(o.per_user, args, sub < 0 ? -1 : sub - o.n);
   if (inv.trace) {
-    say(1, "exec ");
-    say(1, path);
-    for (char **a = args + 1; *a; a++) {
-      say(1, " [");
-      say(1, *a);
-      say(1, "]");
-    }
-    say(1, "\n");
+    say_exec("exec ", path, args);
     exit_with(0);
   }
   char *kept = args[0];

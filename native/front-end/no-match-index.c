@@ -5,7 +5,7 @@
 
 /* Whether a process named slurmstepd is among the four nearest ancestors: a Slurm step gets its
  * GPUs from the wrapper. */
-static int under_slurmstepd(void) {
+int under_slurmstepd(void) {
   long p = sys3(__NR_getppid, 0, 0, 0);
   char path[64], num[24], text[1024];
   for (int k = 0; k < 4; k++) {
@@ -98,43 +98,46 @@ static int bundle_unannotated(const char *bundle) {
 }
 
 /*
- * Whether create/run may go straight to the runtime because no hooks.d file can match it
- * (src/wrapper/no-match-index.ts writes the index and says when): an engine-style call (no options
- * of ours, settings from a config file that gives no annotations), an index for this config file
- * newer than every change to it and to each hooks folder and *.json in them, a bundle config.json
- * without annotations, and no slurmstepd above.
+ * The index at index_path, read into text, when it is one of `header` for this config file and
+ * newer than every change to it and to each hooks folder and *.json in them: its length; -1
+ * otherwise. Lines starting with one of `extra` (a list ending in NULL; NULL: none may) are the
+ * caller's to read.
  */
-int no_match(int n, const char *config, int config_annotations, int sub) {
-  if (n != 0 || config_annotations) return 0;
+long fresh_index(const char *index_path, const char *header, const char *config, const char *const *extra, char *text, size_t cap) {
+  if (index_path[0] != '/') return -1; /* relative: no index (no-match-index.ts says why) */
   struct file_facts c = facts(config);
-  if (!c.regular) return 0;
-  const char *index_path = env_or(inv.envp, "OCIHOOKS_RUNTIME_INDEX", "/run/ocihooks/runtime-index");
-  if (index_path[0] != '/') return 0; /* relative: no index (no-match-index.ts says why) */
   struct file_facts index = facts(index_path);
-  if (!index.regular || !newer(index, c)) return 0;
-  long len = read_file(index_path, index_text, sizeof index_text);
-  if (len < 0) return 0;
-  struct lines l = {index_text, index_text + len};
+  if (!c.regular || !index.regular || !newer(index, c)) return -1;
+  long len = read_file(index_path, text, cap);
+  if (len < 0) return -1;
+  struct lines l = {text, text + len};
   struct slice line;
-  int covered = 0;
+  int covered = 0, first = 1;
   char dir[4096];
   while (next_line(&l, &line)) {
-    if (slice_is(line, "ocihooks-runtime no-match index 1")) continue;
-    if (slice_starts(line, "config=")) {
+    if (first) {
+      if (!slice_is(line, header)) return -1;
+      first = 0;
+    } else if (slice_starts(line, "config=")) {
       line.s += 7, line.n -= 7;
-      if (!slice_is(line, config)) return 0;
+      if (!slice_is(line, config)) return -1;
       covered = 1;
     } else if (slice_starts(line, "dir=")) {
-      if (line.n - 4 >= sizeof dir) return 0;
+      if (line.n - 4 >= sizeof dir) return -1;
       memcpy(dir, line.s + 4, line.n - 4);
       dir[line.n - 4] = 0;
-      if (!folder_older(dir, index)) return 0;
+      if (!folder_older(dir, index)) return -1;
     } else {
-      return 0;
+      int known = 0;
+      for (const char *const *e = extra; e && *e; e++) known |= slice_starts(line, *e);
+      if (!known) return -1;
     }
   }
-  if (!covered || under_slurmstepd()) return 0;
-  /* The bundle: --bundle/-b after the subcommand, else the current folder. */
+  return covered ? len : -1;
+}
+
+/* The bundle a create/run names: --bundle/-b after the subcommand, else the current folder (""). */
+const char *bundle_of(int sub) {
   const char *bundle = "", *prev = "";
   for (int i = sub + 1; i < inv.argc; i++) {
     const char *a = inv.argv[i];
@@ -143,5 +146,20 @@ int no_match(int n, const char *config, int config_annotations, int sub) {
     else if (starts(a, "-b=")) bundle = a + 3;
     prev = a;
   }
-  return bundle_unannotated(bundle);
+  return bundle;
+}
+
+/*
+ * Whether create/run may go straight to the runtime because no hooks.d file can match it
+ * (src/wrapper/no-match-index.ts writes the index and says when): an engine-style call (no options
+ * of ours, settings from a config file that gives no annotations), an index for this config file
+ * newer than every change to it and to each hooks folder and *.json in them, a bundle config.json
+ * without annotations, and no slurmstepd above.
+ */
+int no_match(int n, const char *config, int config_annotations, int sub) {
+  if (n != 0 || config_annotations) return 0;
+  const char *index_path = env_or(inv.envp, "OCIHOOKS_RUNTIME_INDEX", "/run/ocihooks/runtime-index");
+  if (fresh_index(index_path, "ocihooks-runtime no-match index 1", config, 0, index_text, sizeof index_text) < 0) return 0;
+  if (under_slurmstepd()) return 0;
+  return bundle_unannotated(bundle_of(sub));
 }

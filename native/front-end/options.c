@@ -39,13 +39,14 @@ struct wrapper_options read_wrapper_options(void) {
   int dashdash = 0;
   for (int i = 1; i < inv.argc; i++)
     if (same(inv.argv[i], "--")) dashdash = 1;
-  struct wrapper_options o = {0, "", 0, 0};
+  struct wrapper_options o = {0, "", 0, 0, 0};
   const char *want = 0;
   for (int i = 1; i < inv.argc; i++) {
     const char *a = inv.argv[i];
     if (want) {
       if (same(want, "--runtime")) o.runtime = a, o.runtime_given = 1;
       if (same(want, "--root-per-user")) o.per_user = a;
+      if (!same(want, "--runtime") && !same(want, "--annotation") && !same(want, "--log-file")) o.folders_or_stages = 1;
       if (same(want, "--annotation") && !annotation_ok(a)) to_wrapper();
       if (same(want, "--prestart-as") && !prestart_ok(a)) to_wrapper();
       want = 0, o.n++;
@@ -60,12 +61,14 @@ struct wrapper_options read_wrapper_options(void) {
       if (!annotation_ok(a + 13)) to_wrapper();
       o.n++;
     } else if (starts(a, "--root-per-user=")) {
-      o.per_user = a + 16, o.n++;
+      o.per_user = a + 16, o.n++, o.folders_or_stages = 1;
     } else if (starts(a, "--prestart-as=")) {
       if (!prestart_ok(a + 14)) to_wrapper();
+      o.n++, o.folders_or_stages = 1;
+    } else if (starts(a, "--log-file=")) {
       o.n++;
-    } else if (starts(a, "--hooks-dir=") || starts(a, "--log-file=") || starts(a, "--cdi-spec-dir=")) {
-      o.n++;
+    } else if (starts(a, "--hooks-dir=") || starts(a, "--cdi-spec-dir=")) {
+      o.n++, o.folders_or_stages = 1;
     } else if (same(a, "--runtime") || same(a, "--hooks-dir") || same(a, "--annotation") || same(a, "--log-file") || same(a, "--cdi-spec-dir") || same(a, "--root-per-user") || same(a, "--prestart-as")) {
       want = a, o.n++;
     } else if (same(a, "--ocihooks-help") || same(a, "--ocihooks-version")) {

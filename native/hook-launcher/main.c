@@ -229,7 +229,7 @@ static void start_program_with(char **env) {
  * it lets go of them before it serves, so podman reads its output to the end as before.
  */
 __attribute__((noreturn)) static void precreate_apart(void) {
-  long answer = start_apart(envp_, parent_pid(), start_program_with);
+  long answer = start_apart(envp_, parent_pid(), -1, start_program_with);
   if (answer < 0) start_program();
   unsigned head[4];
   long got = read_full(answer, (char *)head, sizeof head);

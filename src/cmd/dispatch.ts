@@ -33,6 +33,13 @@ export function dispatcher(programs: ProgramTable): (inv: Invocation) => number 
     // A chain meant for the runtime wrapper's hook server that reached a program (chain.ts RELAY_FLAG).
     if (inv.argv.length === 2 && inv.argv[0]?.startsWith('--ocihooks-relay='))
       inv = { ...inv, argv: inv.argv.slice(1) };
+    if (inv.argv.length === 1 && inv.argv[0]?.startsWith('--ocihooks-slot=')) {
+      // An early create's slot (src/wrapper/early-create.ts) that its hook server did not take.
+      inv.stderr(
+        `${inv.program}: ${inv.argv[0]}: the runtime wrapper's hook server for this container is gone (the wrapper's log says why); this stage's hooks did not run\n`,
+      );
+      return 1;
+    }
     if (inv.argv.length === 1 && inv.argv[0]?.startsWith('--ocihooks-chain=')) {
       const c = chain();
       let hooks;
@@ -104,6 +111,8 @@ function startProgram(p: ProcessStart, dispatch: (inv: Invocation) => number): n
     }
     delete process.env[h.HAND_OFF_ENV]; // neither the program's environment nor its children's
   }
+  // Only ever the front-end's, beside the hand-off (read above): never one inherited from an engine.
+  delete process.env.OCIHOOKS_RUNTIME_EARLY;
   const code = startWithoutHandOff(p, dispatch, handOff);
   if (handOff) handOffModule().handOffExit(handOff, code);
   return code;

@@ -14,15 +14,25 @@ import { DEFAULT_HOOKS_DIRS, readHooksDirs } from '../hooksd/read';
 import { native } from '../linux/native';
 import { parseRuntimeArgs } from './command-line/runtime-args';
 import { readRuntimeConfig } from './config-file';
-import { rewriteBundleConfig } from './bundle';
+import { readBundleConfig, rewriteBundleConfig } from './bundle';
 import type { InjectOptions } from './inject';
 import { updateNoMatchIndex } from './no-match-index';
 import { withPerUserRoot } from './command-line/per-user-root';
 import { slurmConfigEdit } from './slurm';
 import { DEFAULT_CDI_DIRS } from '../cdi/registry';
-import { WRAPPER_USAGE, parseWrapperOptions, resolveRuntime } from './command-line/options';
+import { WRAPPER_USAGE, foldersOrStagesOnLine, parseWrapperOptions, resolveRuntime } from './command-line/options';
 import { HandOff, handOff } from '../hook/server/hand-off';
-import { HookServer, openHookServerOrWarn, serveHooks } from '../hook/server/hook-server';
+import {
+  HookServer,
+  UNTIL_THE_RUNTIME_ENDS_MS,
+  adoptHookServer,
+  openHookServerOrWarn,
+  serveHooks,
+} from '../hook/server/hook-server';
+import { inUserNamespace } from '../linux/userns';
+import type { HooksRead } from '../hooksd/read';
+import { SlotRuns, slotDispatch, slotRuns } from './early-create';
+import { updateEarlyIndex } from './early-index';
 
 export const WRAPPER = 'ocihooks-runtime';
 
@@ -45,13 +55,42 @@ export function runWrapper(inv: Invocation, opts: InjectOptions = {}, handOffTo?
   if (cmd.subcommand === 'create' || cmd.subcommand === 'run') {
     const { log, problem } = createLogger(WRAPPER, 'info', o.logFile, { env });
     if (problem) inv.stderr(`${WRAPPER}: warning: ${problem}\n`);
-    try {
-      if (handOffTo && config.serveHooks !== false) server = openHookServerOrWarn(handOffTo, log);
-      const readAt = Date.now();
-      const dirs = o.hooksDirs.length ? o.hooksDirs : DEFAULT_HOOKS_DIRS;
+    const dirs = o.hooksDirs.length ? o.hooksDirs : DEFAULT_HOOKS_DIRS;
+    const indexes = (read: HooksRead, readAt: number, inSlurmStep: boolean) => {
+      updateNoMatchIndex({
+        optionsOnLine: argv.length !== o.runtimeArgs.length,
+        ...(config.file ? { configFile: config.file } : {}),
+        annotations: o.annotations,
+        inSlurmStep,
+        dirs,
+        read,
+        readAt,
+      });
+      updateEarlyIndex({
+        ...(config.file ? { configFile: config.file } : {}),
+        configAnnotations: config.annotations !== undefined,
+        foldersOrStagesOnLine: foldersOrStagesOnLine(argv.slice(0, argv.length - o.runtimeArgs.length)),
+        inSlurmStep,
+        canServe: config.serveHooks !== false && process.geteuid?.() === 0 && !inUserNamespace('self'),
+        ...(opts.chainBin !== undefined ? { binDir: opts.chainBin } : {}),
+        wrapper: inv.path,
+        prestartAs: o.prestartAs,
+        dirs,
+        read,
+        readAt,
+      });
+    };
+    const readFolders = () => {
       const read = readHooksDirs(dirs);
       for (const f of read.skipped)
         log.warn({ file: f.file, reason: f.error }, 'hooks.d file skipped, as podman skips it');
+      return read;
+    };
+    if (handOffTo?.early) return serveEarlyCreate({ ...handOffTo, early: handOffTo.early });
+    try {
+      if (handOffTo && config.serveHooks !== false) server = openHookServerOrWarn(handOffTo, log);
+      const readAt = Date.now();
+      const read = readFolders();
       // Handed over, this process is not in the runtime's process tree: the front-end is.
       const edit = slurmConfigEdit(
         o.cdiSpecDirs.length ? o.cdiSpecDirs : DEFAULT_CDI_DIRS,
@@ -66,20 +105,53 @@ export function runWrapper(inv: Invocation, opts: InjectOptions = {}, handOffTo?
       });
       log.info({ bundle: cmd.bundle, runtime: runtimePath, added }, 'hooks injected');
       if (server && served > 0) serve = { expected: served, log };
-      const optionsOnLine = argv.length !== o.runtimeArgs.length;
-      updateNoMatchIndex({
-        optionsOnLine,
-        ...(config.file ? { configFile: config.file } : {}),
-        annotations: o.annotations,
-        inSlurmStep: edit !== undefined,
-        dirs,
-        read,
-        readAt,
-      });
+      indexes(read, readAt, edit !== undefined);
     } catch (e) {
       server?.close();
       log.error({ bundle: cmd.bundle }, messageOf(e)); // the wrapper's own log has the failure too
       throw e;
+    }
+
+    /**
+     * The front-end started the runtime already (early-create.ts): match, then serve the slots.
+     * Nothing can be refused to the engine any more: a failure goes to each slot's stderr.
+     */
+    function serveEarlyCreate(h: HandOff & { early: NonNullable<HandOff['early']> }): void {
+      const server = adoptHookServer(h);
+      const bundle = cmd.bundle;
+      try {
+        let runs: SlotRuns | Error;
+        try {
+          const readAt = Date.now();
+          const read = readFolders();
+          const { configPath, original } = readBundleConfig(bundle);
+          const found = slotRuns(
+            original,
+            read,
+            o.annotations,
+            configPath,
+            opts.chainBin ?? '',
+            o.prestartAs,
+            server.socket,
+          );
+          runs = found.runs;
+          log.info({ bundle, runtime: runtimePath, added: found.added, early: true }, 'hooks injected');
+          indexes(read, readAt, false);
+        } catch (e) {
+          runs = e instanceof Error ? e : new Error(String(e));
+          log.error({ bundle, early: true }, messageOf(e));
+        }
+        serveHooks(
+          server,
+          h.early.slots,
+          slotDispatch(runs, inv.dispatch, WRAPPER),
+          log,
+          WRAPPER,
+          UNTIL_THE_RUNTIME_ENDS_MS,
+        );
+      } finally {
+        server.close();
+      }
     }
   }
   // When training its code cache (src/admin/code-cache.ts) the launcher writes it here: execve never returns.

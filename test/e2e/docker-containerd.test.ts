@@ -98,56 +98,54 @@ function markerRanIn(): string[] {
 }
 
 describe('Docker (dockerd 20.10) with the wrapper in daemon.json', () => {
+  // The marker, and the linker cache the hook gives: a mount of its own over the image's /etc/ld.so.cache.
+  const check =
+    'cat /etc/marker.txt 2>/dev/null || echo no-marker; grep -q " /etc/ld.so.cache " /proc/self/mountinfo && echo cache || echo no-cache';
+  /** docker run --rm of the check under `runtime`. */
+  const runCheck = (runtime: string) =>
+    docker('run', '--rm', '--network', 'none', '--runtime', runtime, 'ocihooks-busybox', '/bin/sh', '-c', check);
+
   test("the runtime whose runtimeArgs carry the annotations gets the mount and the linker cache (the hooks run in the wrapper's process); the plain one neither", () => {
     markerRanIn();
-    // The linker cache the hook gives is a mount of its own over the image's /etc/ld.so.cache.
-    const check =
-      'cat /etc/marker.txt 2>/dev/null || echo no-marker; grep -q " /etc/ld.so.cache " /proc/self/mountinfo && echo cache || echo no-cache';
-    const withHooks = docker(
-      'run',
-      '--rm',
-      '--network',
-      'none',
-      '--runtime',
-      'ocihooks-slurm',
-      'ocihooks-busybox',
-      '/bin/sh',
-      '-c',
-      check,
-    );
+    const withHooks = runCheck('ocihooks-slurm');
     expect([withHooks.status, withHooks.stderr, withHooks.stdout]).toEqual([0, '', 'the hook was here\ncache\n']);
     expect(markerRanIn()).toEqual([SERVED_IN]);
-    const plain = docker(
-      'run',
-      '--rm',
-      '--network',
-      'none',
-      '--runtime',
-      'ocihooks',
-      'ocihooks-busybox',
-      '/bin/sh',
-      '-c',
-      check,
-    );
+    const plain = runCheck('ocihooks');
     expect([plain.status, plain.stdout]).toEqual([0, 'no-marker\nno-cache\n']);
     // No installed hooks.d file applies without annotations, and docker passes none: the wrapper
     // wrote the no-match index, and the next plain create goes straight to runc (the index, written
     // only by the wrapper, stays as it was).
     const index = `${dir}/runtime-index`;
     const written = fs.statSync(index).mtimeMs;
-    const again = docker(
-      'run',
-      '--rm',
-      '--network',
-      'none',
-      '--runtime',
-      'ocihooks',
-      'ocihooks-busybox',
-      '/bin/sh',
-      '-c',
-      check,
-    );
+    const again = runCheck('ocihooks');
     expect([again.status, again.stdout, fs.statSync(index).mtimeMs]).toEqual([0, 'no-marker\nno-cache\n', written]);
+  });
+
+  test('the next runs with the hooks start runc before the wrapper (the early index): the same mount and linker cache', () => {
+    // The wrapper's log, to see which way each create went: the settings file changes, so the first
+    // run goes to the wrapper (which writes the early index) and the second starts runc early.
+    const settings = `${dir}/runtime.json`;
+    const log = `${dir}/wrapper.log`;
+    fs.writeFileSync(
+      settings,
+      JSON.stringify({ ...JSON.parse(fs.readFileSync(settings, 'utf8')), logFile: log }, null, 2) + '\n',
+    );
+    const runs = [1, 2].map(() => {
+      fs.rmSync(log, { force: true });
+      const r = runCheck('ocihooks-slurm');
+      const records = fs
+        .readFileSync(log, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { msg?: string; early?: boolean });
+      return [r.status, r.stderr, r.stdout, records.find((x) => x.msg === 'hooks injected')?.early ?? false];
+    });
+    expect(runs).toEqual([
+      [0, '', 'the hook was here\ncache\n', SERVED_IN === 'ocihooks-runtime' ? false : false],
+      [0, '', 'the hook was here\ncache\n', SERVED_IN === 'ocihooks-runtime'],
+    ]);
+    expect(fs.existsSync(`${dir}/runtime-index.early`)).toBe(SERVED_IN === 'ocihooks-runtime');
+    expect(markerRanIn()).toEqual([SERVED_IN]);
   });
 
   test('a broken hooks.d file makes docker run fail with the file and the reason in its error', () => {

@@ -298,6 +298,22 @@ describe('the installation (hook launcher in bin/)', () => {
     noServerLeft();
   });
 
+  /** hooks.d for the wrapper whose second hook (b) fails: its source is missing. */
+  function failingHooksD(name: string): string {
+    const failing = path.join(dir, name);
+    writeHooksD(failing, 'a.json', onAnnotation(mountHook(i, 'a'), 'com.example.runs'));
+    writeHooksD(
+      failing,
+      'b.json',
+      onAnnotation(
+        { ...mountHook(i, 'b'), args: ['ocihook-mount', '--mount=type=bind,src=/missing/b,dst=/b'] },
+        'com.example.runs',
+      ),
+    );
+    writeHooksD(failing, 'c.json', onAnnotation(mountHook(i, 'c'), 'com.example.runs'));
+    return failing;
+  }
+
   /** A bundle for the wrapper: no hooks of its own, the annotation that matches wrapper.d. */
   function wrapperBundle(name: string) {
     const bundle = bundleWith(name, []);
@@ -379,17 +395,7 @@ describe('the installation (hook launcher in bin/)', () => {
   });
 
   test("the first failure through the server ends the stage with its exit code and line, as the runtime reports a hook's", () => {
-    const failing = path.join(dir, 'failing.d');
-    writeHooksD(failing, 'a.json', onAnnotation(mountHook(i, 'a'), 'com.example.runs'));
-    writeHooksD(
-      failing,
-      'b.json',
-      onAnnotation(
-        { ...mountHook(i, 'b'), args: ['ocihook-mount', '--mount=type=bind,src=/missing/b,dst=/b'] },
-        'com.example.runs',
-      ),
-    );
-    writeHooksD(failing, 'c.json', onAnnotation(mountHook(i, 'c'), 'com.example.runs'));
+    const failing = failingHooksD('failing.d');
     const r = run(
       i.bin('ocihooks-runtime'),
       [
@@ -496,6 +502,151 @@ describe('the installation (hook launcher in bin/)', () => {
     });
     expect([r.status, r.stdout]).toEqual([0, 'a\nb\nc\n-\n']);
     expect(programs()).toEqual(['ocihooks-runtime', 'ocihook-mount']);
+  });
+
+  describe('early create: the front-end starts the runtime and the wrapper beside it', () => {
+    // Settings as install writes them (one field per line: the front-end reads the runtime there);
+    // the folders in the file, not on the line, so that the front-end may start early.
+    const early = path.join(dir, 'early');
+    fs.mkdirSync(early);
+    const index = path.join(early, 'runtime-index');
+    const earlyRun = (hooksDir: string, bundle: string, id: string) => {
+      const log = path.join(early, 'wrapper.log');
+      fs.rmSync(log, { force: true });
+      // Rewritten only when it changes: a newer settings file makes the early index stale (as it should).
+      const text = JSON.stringify({ runtime: RUNC, hooksDirs: [hooksDir], logFile: log }, null, 2) + '\n';
+      if (!fs.existsSync(settings) || fs.readFileSync(settings, 'utf8') !== text) fs.writeFileSync(settings, text);
+      const r = run(i.bin('ocihooks-runtime'), ['run', '--bundle', bundle, id], {
+        timeoutMs: 60_000,
+        env: { ...process.env, OCIHOOKS_RUNTIME_INDEX: index, OCIHOOKS_RUNTIME_CONFIG: settings },
+      });
+      const records = fs.existsSync(log)
+        ? fs
+            .readFileSync(log, 'utf8')
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => JSON.parse(l))
+        : [];
+      return { ...r, records, config: JSON.parse(fs.readFileSync(path.join(bundle, 'config.json'), 'utf8')) };
+    };
+    const slotArgs = (config: { hooks?: Record<string, { args?: string[] }[]> }) =>
+      Object.entries(config.hooks ?? {}).flatMap(([stage, list]) =>
+        list.filter((h) => h.args?.[2]?.startsWith('--ocihooks-slot=')).map((h) => `${stage} ${h.args?.[2]}`),
+      );
+
+    test('the first create writes the early index; the next gets a slot that the wrapper fills: the hooks applied, one start', () => {
+      fs.rmSync(`${index}.early`, { force: true });
+      const first = earlyRun(wrapperHooks, wrapperBundle('early-first'), containerId('early-first'));
+      expect([first.status, first.stdout, first.stderr]).toEqual([0, 'a\nb\nc\n-\n', '']);
+      expect(slotArgs(first.config)).toEqual([]);
+      expect(fs.readFileSync(`${index}.early`, 'utf8')).toContain(
+        `slot=createContainer {"path":"${i.bin('ocihook-mount')}","args":["ocihook-chain","--ocihooks-relay=@SOCKET@","--ocihooks-slot=createContainer"]}`,
+      );
+      expect(programs()).toEqual(['ocihooks-runtime']);
+
+      const next = earlyRun(wrapperHooks, wrapperBundle('early-next'), containerId('early-next'));
+      expect([next.status, next.stdout, next.stderr]).toEqual([0, 'a\nb\nc\n-\n', '']);
+      expect(slotArgs(next.config)).toEqual(['createContainer --ocihooks-slot=createContainer']);
+      expect(next.records.find((x) => x.msg === 'hooks injected')).toMatchObject({
+        early: true,
+        added: ['createContainer a.json (slot)', 'createContainer b.json (slot)', 'createContainer c.json (slot)'],
+      });
+      expect(next.records.find((x) => x.msg === 'hooks served')).toMatchObject({ ran: 1, expected: 1 });
+      expect(programs()).toEqual(['ocihooks-runtime']);
+      noServerLeft();
+    });
+
+    test('a container that matches no hook gets the slot all the same: it ends at once, nothing applied', () => {
+      const bundle = wrapperBundle('early-unmatched');
+      const config = JSON.parse(fs.readFileSync(path.join(bundle, 'config.json'), 'utf8'));
+      config.annotations = { 'com.example.other': 'true' };
+      fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(config));
+      earlyRun(wrapperHooks, wrapperBundle('early-unmatched-first'), containerId('early-um1'));
+      programs();
+      const r = earlyRun(wrapperHooks, bundle, containerId('early-unmatched'));
+      expect([r.status, r.stdout, r.stderr]).toEqual([0, '-\n-\n-\n-\n', '']);
+      expect(slotArgs(r.config)).toEqual(['createContainer --ocihooks-slot=createContainer']);
+      expect(r.records.find((x) => x.msg === 'hooks injected')).toMatchObject({ early: true, added: [] });
+      expect(programs()).toEqual(['ocihooks-runtime']);
+      noServerLeft();
+    });
+
+    test("a slot's failing hook ends the stage with its exit code and line, as the runtime reports a hook's", () => {
+      const failing = failingHooksD('early-failing.d');
+      const line =
+        "ocihook-mount: Invalid mount request 'type=bind,src=/missing/b,dst=/b': source /missing/b: no such file or directory";
+      const first = earlyRun(failing, wrapperBundle('early-failing-1'), containerId('early-failing-1'));
+      expect([first.status, first.stderr]).toEqual([expect.any(Number), expect.stringContaining(line)]);
+      expect(first.status).not.toBe(0);
+      programs();
+      const r = earlyRun(failing, wrapperBundle('early-failing'), containerId('early-failing'));
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toContain('exit status 2');
+      expect(r.stderr).toContain(line);
+      expect(slotArgs(r.config)).toEqual(['createContainer --ocihooks-slot=createContainer']);
+      expect(programs()).toEqual(['ocihooks-runtime']);
+      noServerLeft();
+    });
+
+    test('no slot (every hook needs a key the container lacks): the runtime alone, no Node start', () => {
+      const keyed = path.join(dir, 'early-gpu.d');
+      writeHooksD(keyed, 'a.json', onAnnotation(mountHook(i, 'a'), 'com.example.gpu'));
+      writeHooksD(keyed, 'site.json', onAnnotation({ path: '/bin/false', args: ['false'] }, 'com.example.gpu'));
+      const runs = [1, 2].map((k) => {
+        const r = earlyRun(keyed, wrapperBundle(`early-gpu-${k}`), containerId(`early-gpu-${k}`));
+        return [r.status, r.stdout, r.stderr, slotArgs(r.config)];
+      });
+      expect(runs).toEqual([
+        [0, '-\n-\n-\n-\n', '', []],
+        [0, '-\n-\n-\n-\n', '', []],
+      ]);
+      expect(programs()).toEqual(['ocihooks-runtime']);
+    });
+
+    test('a site hook any container may match: no early index, the wrapper as before', () => {
+      const mixed = path.join(dir, 'early-mixed.d');
+      writeHooksD(mixed, 'a.json', onAnnotation(mountHook(i, 'a'), 'com.example.runs'));
+      const marker = path.join(early, 'site-ran');
+      writeHooksD(mixed, 'site.json', {
+        version: '1.0.0',
+        hook: { path: '/bin/sh', args: ['sh', '-c', `echo ran >> ${marker}`] },
+        when: { always: true },
+        stages: ['createContainer'],
+      });
+      fs.writeFileSync(`${index}.early`, 'stale');
+      const runs = [1, 2].map((k) => {
+        const r = earlyRun(mixed, wrapperBundle(`early-mixed-${k}`), containerId(`early-mixed-${k}`));
+        return [r.status, r.stdout, r.stderr, slotArgs(r.config), fs.existsSync(`${index}.early`)];
+      });
+      expect(runs).toEqual([
+        [0, 'a\n-\n-\n-\n', '', [], false],
+        [0, 'a\n-\n-\n-\n', '', [], false],
+      ]);
+      expect(fs.readFileSync(marker, 'utf8')).toBe('ran\nran\n');
+      expect(programs()).toEqual(['ocihooks-runtime', 'ocihooks-runtime']);
+    });
+
+    test('a site hook that needs an annotation key: a container with that key goes to the wrapper, which runs it in its place', () => {
+      const keyed = path.join(dir, 'early-keyed.d');
+      writeHooksD(keyed, 'a.json', onAnnotation(mountHook(i, 'a'), 'com.example.runs'));
+      const marker = path.join(early, 'keyed-ran');
+      writeHooksD(
+        keyed,
+        'site.json',
+        onAnnotation({ path: '/bin/sh', args: ['sh', '-c', `echo ran >> ${marker}`] }, 'com.example.runs'),
+      );
+      const runs = [1, 2].map((k) => {
+        const r = earlyRun(keyed, wrapperBundle(`early-keyed-${k}`), containerId(`early-keyed-${k}`));
+        return [r.status, r.stdout, r.stderr, slotArgs(r.config)];
+      });
+      expect(runs).toEqual([
+        [0, 'a\n-\n-\n-\n', '', []],
+        [0, 'a\n-\n-\n-\n', '', []],
+      ]);
+      expect(fs.readFileSync(`${index}.early`, 'utf8')).toContain('\nunless-key=com.example.runs\n');
+      expect(fs.readFileSync(marker, 'utf8')).toBe('ran\nran\n');
+      expect(programs()).toEqual(['ocihooks-runtime', 'ocihooks-runtime']);
+    });
   });
 
   test('a served hook whose server is gone starts the program itself, without the relay argument', () => {

@@ -97,7 +97,7 @@ export function servedCount(hooks: readonly OciHook[]): number {
 }
 
 /** Whether the file is the installed hook launcher (native/hook-launcher/: an ELF file), not a Node launcher. */
-function isHookLauncher(file: string): boolean {
+export function isHookLauncher(file: string): boolean {
   const head = Buffer.alloc(4);
   let fd: number | undefined;
   try {

@@ -20,6 +20,12 @@ export const CHAIN_FLAG = '--ocihooks-chain=';
  * and drops this argument when it starts the program itself; so does the dispatcher.
  */
 export const RELAY_FLAG = '--ocihooks-relay=';
+/**
+ * A slot (src/wrapper/early-index.ts): the hook the front-end adds for a stage before the wrapper
+ * has matched anything; the wrapper's hook server runs the stage's matched hooks in its place
+ * (src/wrapper/early-create.ts). Reaching a program, it means that server is gone.
+ */
+export const SLOT_FLAG = '--ocihooks-slot=';
 
 const chainSchema = z.array(
   z.object({

@@ -12,6 +12,12 @@ import type { Env } from '../../core/env';
 import { writeFdFully } from '../../linux/files';
 
 export const HAND_OFF_ENV = 'OCIHOOKS_RUNTIME_RELAY';
+/**
+ * Beside HAND_OFF_ENV, from the front-end's early create (native/front-end/early-create.c):
+ * <fd>:<slots>:<socket>, the hook server's listening socket it made, how many slots it put into the
+ * config and the socket's path. The runtime already runs: the front-end wants no answer.
+ */
+export const EARLY_ENV = 'OCIHOOKS_RUNTIME_EARLY';
 
 /** The encoding's first word: native/relay.c, native/front-end/handoff.c, native/hook-launcher/relay.c. */
 export const RELAY_MAGIC = 0x3152434f;
@@ -26,6 +32,8 @@ export interface HandOff {
   watched: number;
   /** Whether the front-end has had its answer (the fd is closed then). */
   answered?: boolean;
+  /** An early create's server (EARLY_ENV): the runtime was started without waiting for an answer. */
+  early?: { listenFd: number; slots: number; socket: string };
 }
 
 /** The hand-off this program was started for, if any. */
@@ -37,7 +45,17 @@ export function handOffOf(env: Env): HandOff | undefined {
     throw new UsageError(
       `${HAND_OFF_ENV}=${value}: expected <fd>:<pid> (set by the ocihooks-runtime front-end or the hook launcher)`,
     );
-  return { fd: Number(m[1]), watched: Number(m[2]) };
+  const h: HandOff = { fd: Number(m[1]), watched: Number(m[2]) };
+  const early = env[EARLY_ENV];
+  if (early === undefined) return h;
+  const e = /^(\d+):(\d+):(\/.+)$/.exec(early);
+  if (!e)
+    throw new UsageError(
+      `${EARLY_ENV}=${early}: expected <fd>:<slots>:<socket> (set by the ocihooks-runtime front-end)`,
+    );
+  // Nobody reads an answer: the front-end closed its end and became the runtime.
+  fs.closeSync(h.fd);
+  return { ...h, answered: true, early: { listenFd: Number(e[1]), slots: Number(e[2]), socket: e[3] as string } };
 }
 
 /**

@@ -41,6 +41,12 @@ const DECLINED = -1;
  */
 const IDLE_MS = 30_000;
 
+/**
+ * An early create's slots have no program of their own to fall back on (src/wrapper/early-create.ts):
+ * the server waits for them as long as the runtime runs (its hooks' timeouts bound the wait).
+ */
+export const UNTIL_THE_RUNTIME_ENDS_MS = 24 * 3600_000;
+
 /** One hook a launcher asks the server to run (native/relay.c relayNext). */
 type Request = NonNullable<ReturnType<ReturnType<typeof native>['relayNext']>>;
 
@@ -76,24 +82,42 @@ export function openHookServer(h: HandOff): HookServer | undefined {
         fs.rmSync(path.join(HOOK_SERVER_DIR, name), { force: true });
     }
     const socket = path.join(HOOK_SERVER_DIR, `${process.pid}.sock`);
-    const listenFd = native().relayListen(socket);
-    let open = true;
-    return {
-      socket,
-      listenFd,
-      watchedFd,
-      close() {
-        if (!open) return;
-        open = false;
-        fs.rmSync(socket, { force: true });
-        fs.closeSync(listenFd);
-        fs.closeSync(watchedFd);
-      },
-    };
+    return serverAt(socket, native().relayListen(socket), watchedFd);
   } catch (e) {
     fs.closeSync(watchedFd);
     throw e;
   }
+}
+
+/** The server whose socket an early create's front-end made (hand-off.ts `early`). */
+export function adoptHookServer(h: HandOff & { early: NonNullable<HandOff['early']> }): HookServer {
+  const { listenFd, socket } = h.early;
+  let watchedFd: number;
+  try {
+    watchedFd = native().pidfdOpen(h.watched);
+  } catch (e) {
+    fs.rmSync(socket, { force: true });
+    fs.closeSync(listenFd);
+    throw e;
+  }
+  return serverAt(socket, listenFd, watchedFd);
+}
+
+/** A server of these fds; close() removes its socket. */
+function serverAt(socket: string, listenFd: number, watchedFd: number): HookServer {
+  let open = true;
+  return {
+    socket,
+    listenFd,
+    watchedFd,
+    close() {
+      if (!open) return;
+      open = false;
+      fs.rmSync(socket, { force: true });
+      fs.closeSync(listenFd);
+      fs.closeSync(watchedFd);
+    },
+  };
 }
 
 /** A server for the hand-off; one that cannot be had is a warning, and the hooks start Node as before. */
@@ -107,8 +131,8 @@ export function openHookServerOrWarn(h: HandOff, log: Logger): HookServer | unde
 }
 
 /**
- * Serves up to `expected` requests (the hooks the config got: one each), until the runtime ends.
- * Returns how many were run here.
+ * Serves up to `expected` requests (the hooks the config got: one each), until the runtime ends or
+ * none has come for `idleMs`. Returns how many were run here.
  */
 export function serveHooks(
   server: HookServer,
@@ -116,12 +140,13 @@ export function serveHooks(
   dispatch: (inv: Invocation) => number,
   log: Logger,
   ranIn: string,
+  idleMs = IDLE_MS,
 ): number {
   // Whatever the runtime does now, this process must not keep the engine waiting on its pipes.
   native().releaseStdio();
   let ran = 0;
   for (let asked = 0; asked < expected; asked++) {
-    const req: Request | null = native().relayNext(server.listenFd, server.watchedFd, IDLE_MS);
+    const req: Request | null = native().relayNext(server.listenFd, server.watchedFd, idleMs);
     if (!req) {
       log.info({ asked, expected }, 'hook server ends: the process it serves for has ended, or no hook asks');
       break;

@@ -81,6 +81,16 @@ export function parseWrapperOptions(argv: string[], defaults: RuntimeConfig = {}
   return o;
 }
 
+/**
+ * Whether these options of the wrapper (the line before the runtime's arguments) change which
+ * hooks.d folders are read or where their hooks go: the front-end then never starts the runtime
+ * early (native/front-end/options.c reads the same).
+ */
+export function foldersOrStagesOnLine(options: readonly string[]): boolean {
+  const named = ['--hooks-dir', '--prestart-as', '--cdi-spec-dir', '--root-per-user'];
+  return options.some((a) => named.some((n) => a === n || a.startsWith(`${n}=`)));
+}
+
 /** The runtime's path: an absolute path as given, or a name looked up in the host's program folders. */
 export function resolveRuntime(runtime: string): string {
   if (runtime === '') throw new UsageError('--runtime: empty (runc, crun or an absolute path)');

@@ -1,0 +1,599 @@
+/*
+ * create/run with the hook server starting beside the runtime instead of before it. Handed a
+ * create, the wrapper's Node start (~55 ms) is on the engine's critical path: the runtime waits
+ * for the edited config.json. When the hooks.d folders hold only this installation's hooks of the
+ * stages a hook server serves (the early index: src/wrapper/early-index.ts writes it and says
+ * when), what the config gets no longer depends on the match: one hook per such stage, appended
+ * where the wrapper would append the matched ones (a "slot": the installed hook launcher with
+ * --ocihooks-relay=<socket> --ocihooks-slot=<stage>). This file adds the slots, makes the server's
+ * listening socket, starts the wrapper apart with it and execs the runtime at once; the wrapper
+ * matches while the runtime sets the container up, and runs each slot's stage's matched hooks when
+ * the runtime's launcher asks (src/wrapper/early-create.ts). A slot whose stage matched nothing
+ * ends at once.
+ *
+ * Anything this file cannot do or is not sure of (a config it cannot read, a JSON construct it
+ * does not edit, a key written with an escape) leaves the call to the wrapper as before.
+ */
+#include "front-end.h"
+
+#define AF_UNIX 1
+#define SOCK_STREAM 1
+#define SOCK_CLOEXEC 02000000
+#define SERVER_DIR "/run/ocihooks/hook-servers"
+#define EARLY_HEADER "ocihooks-runtime early index 1"
+#define SOCKET_MARK "@SOCKET@"
+#define MAX_SLOTS 3
+
+static char index_text[65536];
+static char config_text[4 << 20];
+
+/* Key prefixes that send a container to the wrapper (the index's unless-key= lines). */
+#define MAX_UNLESS 16
+static struct slice unless[MAX_UNLESS];
+static int unless_count;
+
+static int key_sent_away(struct slice key) {
+  for (int i = 0; i < unless_count; i++)
+    if (key.n >= unless[i].n && same_bytes(key.s, unless[i].s, unless[i].n)) return 1;
+  return 0;
+}
+
+/* A stage's slot: the stage, the hook's JSON (SOCKET_MARK where the socket goes), where the
+ * config's array of that stage ends (its ']') and whether it is empty; 0 when the config has none. */
+struct slot {
+  struct slice stage, hook;
+  const char *close;
+  int empty;
+};
+
+/* ---- a JSON reader that only finds where things are: no value is decoded ---- */
+
+struct scan {
+  const char *p, *end;
+};
+
+static void blanks(struct scan *s) {
+  while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r')) s->p++;
+}
+
+static int at(struct scan *s, char c) {
+  blanks(s);
+  return s->p < s->end && *s->p == c;
+}
+
+/* A string at s->p; its inside into *out. *escaped set when it holds a backslash. */
+static int string_at(struct scan *s, struct slice *out, int *escaped) {
+  if (!at(s, '"')) return 0;
+  const char *start = ++s->p;
+  *escaped = 0;
+  for (; s->p < s->end; s->p++) {
+    unsigned char c = (unsigned char)*s->p;
+    if (c == '"') {
+      *out = (struct slice){start, (size_t)(s->p - start)};
+      s->p++;
+      return 1;
+    }
+    if (c < 0x20) return 0;
+    if (c == '\\') {
+      *escaped = 1;
+      if (++s->p >= s->end) return 0;
+    }
+  }
+  return 0;
+}
+
+static int value_at(struct scan *s, int depth);
+
+/* The members or elements of the object or array at s->p, up to its end. */
+static int container_at(struct scan *s, int depth) {
+  char close = *s->p == '{' ? '}' : ']';
+  int object = close == '}';
+  s->p++;
+  if (at(s, close)) {
+    s->p++;
+    return 1;
+  }
+  for (;;) {
+    if (object) {
+      struct slice key;
+      int escaped;
+      if (!string_at(s, &key, &escaped) || !at(s, ':')) return 0;
+      s->p++;
+    }
+    if (!value_at(s, depth + 1)) return 0;
+    if (at(s, ',')) {
+      s->p++;
+      continue;
+    }
+    if (!at(s, close)) return 0;
+    s->p++;
+    return 1;
+  }
+}
+
+static int value_at(struct scan *s, int depth) {
+  blanks(s);
+  if (s->p >= s->end || depth > 256) return 0;
+  if (*s->p == '"') {
+    struct slice v;
+    int escaped;
+    return string_at(s, &v, &escaped);
+  }
+  if (*s->p == '{' || *s->p == '[') return container_at(s, depth);
+  const char *start = s->p; /* a number, true, false or null */
+  while (s->p < s->end && ((*s->p >= '0' && *s->p <= '9') || (*s->p >= 'a' && *s->p <= 'z') || *s->p == '-' ||
+                           *s->p == '+' || *s->p == '.' || *s->p == 'E'))
+    s->p++;
+  return s->p > start;
+}
+
+/* After an object's member: 1 when another follows (past its ','), 0 at the object's end (past its
+ * '}'), -1 for anything else. */
+static int next_member(struct scan *s) {
+  if (at(s, ',') || at(s, '}')) return *s->p++ == ',';
+  return -1;
+}
+
+/* Where the edit goes: after the top-level '{' and, when there are, after "annotations"'s and
+ * "hooks"'s '{'. */
+struct places {
+  const char *top, *annotations, *hooks;
+  int top_empty, annotations_empty, hooks_empty;
+};
+
+/* The --annotation KEY=VALUE pairs on the line, which the wrapper adds to the config's annotations. */
+#define MAX_ANNOTATIONS 64
+static struct slice ann_key[MAX_ANNOTATIONS], ann_value[MAX_ANNOTATIONS];
+static int ann_count;
+
+/* A character JSON would have escaped. */
+static int needs_escape(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
+
+/* The line's annotations into ann_*; 0 when there are too many or a key that needs an escape. A
+ * key given twice is the wrapper's to read (the last wins there). */
+static int read_line_annotations(int n) {
+  ann_count = 0;
+  for (int i = 1; i <= n && i < inv.argc; i++) {
+    const char *a = inv.argv[i];
+    if (same(a, "--")) break;
+    const char *kv = 0;
+    if (starts(a, "--annotation=")) kv = a + 13;
+    else if (same(a, "--annotation") && i + 1 < inv.argc) kv = inv.argv[++i];
+    else if (same(a, "--runtime") || same(a, "--log-file")) i++;
+    if (!kv) continue;
+    size_t k = 0;
+    while (kv[k] && kv[k] != '=') k++;
+    if (!kv[k] || k == 0 || ann_count == MAX_ANNOTATIONS) return 0;
+    for (size_t j = 0; j < k; j++)
+      if (needs_escape((unsigned char)kv[j])) return 0;
+    for (int j = 0; j < ann_count; j++)
+      if (ann_key[j].n == k && same_bytes(ann_key[j].s, kv, k)) return 0;
+    ann_key[ann_count] = (struct slice){kv, k};
+    ann_value[ann_count] = (struct slice){kv + k + 1, len_of(kv + k + 1)};
+    ann_count++;
+  }
+  return 1;
+}
+
+/*
+ * The config's top-level object: where "annotations" and "hooks" are and, in "hooks", where each
+ * slot's stage array ends. 0 for anything the edit could get wrong: a key with an escape (it may
+ * spell "hooks"), a key twice, "annotations" or "hooks" not an object, a stage not an array, an
+ * annotation of the line already there, an annotation key with a prefix of the index's unless-key
+ * lines (a hook that is no slot's may match it), text after the end.
+ */
+static int find_places(const char *text, size_t n, struct slot *slots, int count, struct places *pl) {
+  struct scan s = {text, text + n};
+  if (!at(&s, '{')) return 0;
+  pl->top = ++s.p;
+  pl->annotations = pl->hooks = 0;
+  pl->top_empty = at(&s, '}');
+  if (pl->top_empty) s.p++;
+  while (!pl->top_empty) {
+    struct slice key;
+    int escaped;
+    if (!string_at(&s, &key, &escaped) || escaped || !at(&s, ':')) return 0;
+    s.p++;
+    int hooks = slice_is(key, "hooks"), annotations = slice_is(key, "annotations");
+    if (hooks || annotations) {
+      if ((hooks ? pl->hooks : pl->annotations) || !at(&s, '{')) return 0;
+      const char *open = ++s.p;
+      int empty = at(&s, '}');
+      if (hooks) pl->hooks = open, pl->hooks_empty = empty;
+      else pl->annotations = open, pl->annotations_empty = empty;
+      if (empty) s.p++;
+      while (!empty) {
+        struct slice member;
+        if (!string_at(&s, &member, &escaped) || escaped || !at(&s, ':')) return 0;
+        s.p++;
+        struct slot *mine = 0;
+        for (int i = 0; hooks && i < count; i++)
+          if (member.n == slots[i].stage.n && same_bytes(member.s, slots[i].stage.s, member.n)) mine = &slots[i];
+        for (int i = 0; annotations && i < ann_count; i++)
+          if (member.n == ann_key[i].n && same_bytes(member.s, ann_key[i].s, member.n)) return 0;
+        if (annotations && key_sent_away(member)) return 0;
+        if (mine) {
+          if (mine->close || !at(&s, '[')) return 0;
+          const char *bracket = s.p++;
+          mine->empty = at(&s, ']');
+          s.p = bracket;
+          if (!container_at(&s, 1)) return 0;
+          mine->close = s.p - 1;
+        } else if (!value_at(&s, 1)) {
+          return 0;
+        }
+        int more = next_member(&s);
+        if (more < 0) return 0;
+        if (!more) break;
+      }
+    } else if (!value_at(&s, 1)) {
+      return 0;
+    }
+    int more = next_member(&s);
+    if (more < 0) return 0;
+    if (!more) break;
+  }
+  blanks(&s);
+  return s.p == s.end;
+}
+
+/* ---- the edited config, written piece by piece ---- */
+
+struct out {
+  long fd;
+  int failed;
+};
+
+static void emit(struct out *o, const char *s, size_t n) {
+  while (n && !o->failed) {
+    long w = sys3(__NR_write, o->fd, s, n);
+    if (w == -4) continue;
+    if (w <= 0) o->failed = 1;
+    else s += w, n -= (size_t)w;
+  }
+}
+static void emit_str(struct out *o, const char *s) { emit(o, s, len_of(s)); }
+
+/* A slot's hook with the socket's path where the mark is. */
+static void emit_slot(struct out *o, struct slice hook, const char *socket) {
+  size_t mark = len_of(SOCKET_MARK);
+  for (size_t i = 0; i < hook.n;) {
+    if (i + mark <= hook.n && same_bytes(hook.s + i, SOCKET_MARK, mark)) {
+      emit_str(o, socket);
+      i += mark;
+    } else {
+      size_t j = i + 1;
+      while (j < hook.n && hook.s[j] != '@') j++;
+      emit(o, hook.s + i, j - i);
+      i = j;
+    }
+  }
+}
+
+/* A JSON string's inside: s with what JSON escapes escaped. */
+static void emit_escaped(struct out *o, struct slice v) {
+  static const char hex[] = "0123456789abcdef";
+  size_t from = 0;
+  for (size_t i = 0; i < v.n; i++) {
+    unsigned char c = (unsigned char)v.s[i];
+    if (!needs_escape(c)) continue;
+    emit(o, v.s + from, i - from);
+    char e[7] = {'\\', (char)c, 0};
+    if (c < 0x20) e[1] = 'u', e[2] = '0', e[3] = '0', e[4] = hex[c >> 4], e[5] = hex[c & 15], e[6] = 0;
+    emit_str(o, e);
+    from = i + 1;
+  }
+  emit(o, v.s + from, v.n - from);
+}
+
+/* The line's annotations as members: "KEY":"VALUE",... */
+static void emit_annotations(struct out *o) {
+  for (int i = 0; i < ann_count; i++) {
+    if (i) emit_str(o, ",");
+    emit_str(o, "\"");
+    emit_escaped(o, ann_key[i]);
+    emit_str(o, "\":\"");
+    emit_escaped(o, ann_value[i]);
+    emit_str(o, "\"");
+  }
+}
+
+/* The slots' stages the config has no array for, as members of "hooks": "stage":[hook],...; whether any. */
+static int emit_new_stages(struct out *o, struct slot *slots, int count, const char *socket) {
+  int first = 1;
+  for (int i = 0; i < count; i++) {
+    if (slots[i].close) continue;
+    if (!first) emit_str(o, ",");
+    first = 0;
+    emit_str(o, "\"");
+    emit(o, slots[i].stage.s, slots[i].stage.n);
+    emit_str(o, "\":[");
+    emit_slot(o, slots[i].hook, socket);
+    emit_str(o, "]");
+  }
+  return !first;
+}
+
+static int new_stages(struct slot *slots, int count) {
+  for (int i = 0; i < count; i++)
+    if (!slots[i].close) return 1;
+  return 0;
+}
+
+/* An edit: where it goes in the text and what it is. */
+enum { AT_TOP, AT_ANNOTATIONS, AT_HOOKS, AT_STAGE };
+struct insertion {
+  const char *at;
+  int kind;
+  struct slot *slot;
+};
+
+/*
+ * The config with the line's annotations added to "annotations" and each slot appended to its
+ * stage ("annotations", "hooks" and the stage made where missing), the rest of the text as it was.
+ */
+static void emit_config(struct out *o, const char *text, size_t n, struct slot *slots, int count,
+                        const struct places *pl, const char *socket) {
+  struct insertion ins[3 + MAX_SLOTS];
+  int k = 0;
+  if ((!pl->hooks && count) || (!pl->annotations && ann_count)) ins[k++] = (struct insertion){pl->top, AT_TOP, 0};
+  if (pl->annotations && ann_count) ins[k++] = (struct insertion){pl->annotations, AT_ANNOTATIONS, 0};
+  if (pl->hooks && new_stages(slots, count)) ins[k++] = (struct insertion){pl->hooks, AT_HOOKS, 0};
+  for (int i = 0; i < count; i++)
+    if (slots[i].close) ins[k++] = (struct insertion){slots[i].close, AT_STAGE, &slots[i]};
+  for (int i = 1; i < k; i++) /* in the order they come in the text */
+    for (int j = i; j > 0 && ins[j].at < ins[j - 1].at; j--) {
+      struct insertion t = ins[j];
+      ins[j] = ins[j - 1], ins[j - 1] = t;
+    }
+  const char *from = text;
+  for (int i = 0; i < k; i++) {
+    emit(o, from, (size_t)(ins[i].at - from));
+    from = ins[i].at;
+    switch (ins[i].kind) {
+    case AT_TOP: {
+      int any = 0;
+      if (!pl->annotations && ann_count) {
+        emit_str(o, "\"annotations\":{");
+        emit_annotations(o);
+        emit_str(o, "}");
+        any = 1;
+      }
+      if (!pl->hooks && count) {
+        emit_str(o, any ? ",\"hooks\":{" : "\"hooks\":{");
+        emit_new_stages(o, slots, count, socket);
+        emit_str(o, "}");
+      }
+      if (!pl->top_empty) emit_str(o, ",");
+      break;
+    }
+    case AT_ANNOTATIONS:
+      emit_annotations(o);
+      if (!pl->annotations_empty) emit_str(o, ",");
+      break;
+    case AT_HOOKS:
+      emit_new_stages(o, slots, count, socket);
+      if (!pl->hooks_empty) emit_str(o, ",");
+      break;
+    default:
+      if (!ins[i].slot->empty) emit_str(o, ",");
+      emit_slot(o, ins[i].slot->hook, socket);
+    }
+  }
+  emit(o, from, (size_t)(text + n - from));
+}
+
+/* ---- the decision and the start ---- */
+
+/* Whether this process is root in the host's user namespace: a hook server needs both. */
+static int host_root(void) {
+  if (sys3(__NR_geteuid, 0, 0, 0) != 0) return 0;
+  char map[256];
+  long n = read_file("/proc/self/uid_map", map, sizeof map);
+  if (n < 0) return 0;
+  struct lines l = {map, map + n};
+  struct slice line;
+  if (!next_line(&l, &line)) return 0;
+  /* "0 0 4294967295", in columns of any width. */
+  const char *want[3] = {"0", "0", "4294967295"};
+  struct slice t = trimmed(line);
+  for (int k = 0; k < 3; k++) {
+    size_t i = 0;
+    while (i < t.n && t.s[i] != ' ' && t.s[i] != '\t') i++;
+    if (!slice_is((struct slice){t.s, i}, want[k])) return 0;
+    t.s += i, t.n -= i;
+    t = trimmed(t);
+  }
+  return t.n == 0 && !next_line(&l, &line);
+}
+
+/* Whether SERVER_DIR is root's folder that only root can reach (as hook-server.ts requires). */
+static int server_dir_ok(void) {
+  struct statx st;
+  if (sys6(__NR_statx, AT_FDCWD, (long)SERVER_DIR, AT_SYMLINK_NOFOLLOW, STATX_TYPE | STATX_MODE | STATX_UID, (long)&st) != 0)
+    return 0;
+  return (st.stx_mode & S_IFMT) == S_IFDIR && st.stx_uid == 0 && (st.stx_mode & 077) == 0;
+}
+
+/* The index's slots ("slot=<stage> <hook JSON>", for the stages a hook server serves) and its
+ * unless-key= prefixes; the number of slots, -1 unless its "wrapper=" line names this front-end's
+ * wrapper (the slots name its installation's launcher) or when a line is not as the wrapper writes it. */
+static int read_index(const char *text, long len, struct slot *slots) {
+  struct lines l = {text, text + len};
+  struct slice line;
+  int count = 0, ours = 0;
+  unless_count = 0;
+  while (next_line(&l, &line)) {
+    if (slice_starts(line, "wrapper=")) ours = slice_is((struct slice){line.s + 8, line.n - 8}, wrapper_path());
+    if (slice_starts(line, "unless-key=")) {
+      if (unless_count == MAX_UNLESS || line.n == 11) return -1;
+      unless[unless_count++] = (struct slice){line.s + 11, line.n - 11};
+    }
+    if (!slice_starts(line, "slot=")) continue;
+    struct slice rest = {line.s + 5, line.n - 5};
+    size_t i = 0;
+    while (i < rest.n && rest.s[i] != ' ') i++;
+    struct slice stage = {rest.s, i};
+    if (i == rest.n || count == MAX_SLOTS) return -1;
+    if (!slice_is(stage, "prestart") && !slice_is(stage, "createRuntime") && !slice_is(stage, "createContainer")) return -1;
+    for (int k = 0; k < count; k++)
+      if (slots[k].stage.n == stage.n && same_bytes(slots[k].stage.s, stage.s, stage.n)) return -1;
+    slots[count++] = (struct slot){stage, {rest.s + i + 1, rest.n - i - 1}, 0, 0};
+  }
+  return ours ? count : -1;
+}
+
+/* The bundle's config.json into config_text; its length, -1 when it cannot be read whole or was
+ * edited before (the wrapper starts from the original it saved: bundle.ts). */
+static long read_bundle_config(const char *path, struct statx *st) {
+  long fd = open_read(path);
+  if (fd < 0) return -1;
+  long n = -1;
+  if (sys6(__NR_statx, fd, (long)"", AT_EMPTY_PATH, STATX_TYPE | STATX_MODE | STATX_UID | STATX_GID, (long)st) == 0 &&
+      (st->stx_mode & S_IFMT) == S_IFREG) {
+    size_t got = 0;
+    for (;;) {
+      long r = read_fd(fd, config_text + got, sizeof config_text - got);
+      if (r == -4) continue;
+      if (r < 0 || (r == 0 && got == 0)) break;
+      got += (size_t)r;
+      if (r == 0 || got == sizeof config_text) {
+        n = got == sizeof config_text ? -1 : (long)got;
+        break;
+      }
+    }
+  }
+  close_fd(fd);
+  if (n > 0 && (holds(config_text, (size_t)n, "org.ocihooks.runtime.original-config") || holds(config_text, (size_t)n, "--ocihooks-slot=")))
+    return -1;
+  return n;
+}
+
+/* The edited config into <config>.tmp-<pid> (the original's mode, owner and group), then moved over it. */
+static int write_config(const char *path, struct statx *st, struct slot *slots, int count, const struct places *pl,
+                        long n, const char *socket) {
+  char tmp[4096 + 64], num[24];
+  decimal(num, sys3(__NR_getpid, 0, 0, 0));
+  if (!joined(tmp, sizeof tmp, path, ".tmp-", num)) return 0;
+  sys3(__NR_unlinkat, AT_FDCWD, tmp, 0);
+  struct out o = {sys6(__NR_openat, AT_FDCWD, (long)tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600, 0), 0};
+  if (o.fd < 0) return 0;
+  emit_config(&o, config_text, (size_t)n, slots, count, pl, socket);
+  /* Owner and group first: chown clears set-id bits, chmod then sets the exact mode. */
+  if (!o.failed && sys3(__NR_fchown, o.fd, st->stx_uid, st->stx_gid) != 0) o.failed = 1;
+  if (!o.failed && sys3(__NR_fchmod, o.fd, st->stx_mode & 07777, 0) != 0) o.failed = 1;
+  close_fd(o.fd);
+  if (o.failed || sys6(__NR_renameat2, AT_FDCWD, (long)tmp, AT_FDCWD, (long)path, 0) != 0) {
+    sys3(__NR_unlinkat, AT_FDCWD, tmp, 0);
+    return 0;
+  }
+  return 1;
+}
+
+struct unix_address {
+  unsigned short family;
+  char path[108];
+};
+
+/* The hook server's listening socket at path (0600 from the start, as relayListen makes it). */
+static long listen_at(const char *path) {
+  struct unix_address addr = {.family = AF_UNIX};
+  size_t n = len_of(path);
+  if (n >= sizeof addr.path) return -1;
+  memcpy(addr.path, path, n + 1);
+  long fd = sys3(__NR_socket, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  sys3(__NR_unlinkat, AT_FDCWD, path, 0); /* a killed server's, whose pid this process now has */
+  long old = sys3(__NR_umask, 0177, 0, 0);
+  long bound = sys3(__NR_bind, fd, &addr, sizeof addr);
+  sys3(__NR_umask, old, 0, 0);
+  if (bound != 0 || sys3(__NR_listen, fd, 16, 0) != 0) {
+    close_fd(fd);
+    if (bound == 0) sys3(__NR_unlinkat, AT_FDCWD, path, 0);
+    return -1;
+  }
+  return fd;
+}
+
+/* The runtime in this process's place; its failure to start reported as the wrapper would. */
+__attribute__((noreturn)) static void exec_runtime(const char *runtime_file, char **args) {
+  char *kept = args[0];
+  args[0] = (char *)runtime_file;
+  long e = sys3(__NR_execve, runtime_file, args, inv.envp);
+  args[0] = kept;
+  static struct text message;
+  char num[24];
+  decimal(num, -e);
+  put(&message, "ocihooks-runtime: ");
+  put(&message, runtime_file);
+  put(&message, e == -2 ? ": not found" : e == -13 ? ": permission denied" : ": cannot be run, errno ");
+  if (e != -2 && e != -13) put(&message, num);
+  report(message.s);
+  exit_with(127);
+}
+
+/*
+ * Takes the early path when it can: never returns then (the runtime runs, or its failure to start
+ * is reported). Returns when it cannot, having changed nothing.
+ */
+void early_create(struct wrapper_options o, const char *config, int config_annotations, const char *runtime, int sub) {
+  if (wrapper_path()[0] != '/' || o.folders_or_stages || config_annotations || !read_line_annotations(o.n) || !host_root())
+    return;
+  const char *no_match = env_or(inv.envp, "OCIHOOKS_RUNTIME_INDEX", "/run/ocihooks/runtime-index");
+  char index_path[4096];
+  if (!joined(index_path, sizeof index_path, no_match, ".early", "")) return;
+  static const char *const lines[] = {"wrapper=", "unless-key=", "slot=", 0};
+  long len = fresh_index(index_path, EARLY_HEADER, config, lines, index_text, sizeof index_text);
+  if (len < 0) return;
+  struct slot slots[MAX_SLOTS];
+  int count = read_index(index_text, len, slots);
+  if (count < 0 || under_slurmstepd()) return;
+  for (int i = 0; i < ann_count; i++)
+    if (key_sent_away(ann_key[i])) return;
+  char path[4096 + 16];
+  const char *bundle = bundle_of(sub);
+  if (!joined(path, sizeof path, bundle, *bundle ? "/" : "", "config.json")) return;
+  struct statx st;
+  long n = read_bundle_config(path, &st);
+  struct places pl;
+  if (n <= 0 || !find_places(config_text, (size_t)n, slots, count, &pl)) return;
+  const char *runtime_file = runtime_path(*runtime ? runtime : "runc");
+  char **args = inv.argv + o.n;
+  char socket[64], num[24];
+  decimal(num, sys3(__NR_getpid, 0, 0, 0));
+  if (!joined(socket, sizeof socket, SERVER_DIR "/", num, ".sock")) return;
+  if (inv.trace) {
+    struct out out = {1, 0};
+    say_exec(count ? "early exec " : "exec ", runtime_file, args);
+    emit_config(&out, config_text, (size_t)n, slots, count, &pl, socket);
+    say(1, "\n");
+    exit_with(0);
+  }
+  /* No slot: no hook can match this container. The runtime alone, with the line's annotations. */
+  if (count == 0) {
+    if (ann_count && !write_config(path, &st, slots, 0, &pl, n, socket)) return;
+    exec_runtime(runtime_file, args);
+  }
+  if (!server_dir_ok()) return;
+  long fd = listen_at(socket);
+  if (fd < 0) return;
+  char count_text[4], fd_text[24];
+  static char var[160];
+  decimal(count_text, count);
+  decimal(fd_text, fd);
+  /* EARLY_ENV=<fd>:<slots>:<socket> */
+  int ok = joined(var, sizeof var, EARLY_ENV "=", fd_text, ":") && joined(var + len_of(var), sizeof var - len_of(var), count_text, ":", socket);
+  if (!ok || !write_config(path, &st, slots, count, &pl, n, socket)) {
+    sys3(__NR_unlinkat, AT_FDCWD, socket, 0);
+    close_fd(fd);
+    return;
+  }
+  if (!wrapper_apart(var, fd)) {
+    /* No server will come: the slots would fail. The wrapper reads the config as it was (bundle.ts). */
+    sys3(__NR_unlinkat, AT_FDCWD, socket, 0);
+    close_fd(fd);
+    return;
+  }
+  close_fd(fd);
+  exec_runtime(runtime_file, args);
+}
