@@ -285,7 +285,9 @@ bench('GPU hook, 8 devices, precreate', bin('ocihook-gpu'), ['precreate', ...gpu
 // Exactly three hooks: install also writes libfabric's where the host has libfabric (then it would be four).
 for (const f of ['50-ocihooks-gpu-precreate.json', '50-ocihooks-libfabric.json'])
   fs.rmSync(path.join(hooksDir, f), { force: true });
-for (const f of fs.readdirSync(hooksDir)) {
+// The relay filter (99-ocihooks-relay.json, podman's precreate stage) stays as install writes it.
+const RELAY_FILE = '99-ocihooks-relay.json';
+for (const f of fs.readdirSync(hooksDir).filter((f) => f !== RELAY_FILE)) {
   // One annotation activates all three hooks: mount (Slurm set), GPU (fake spec), ldconfig.
   const j = JSON.parse(fs.readFileSync(path.join(hooksDir, f), 'utf8'));
   j.when = { annotations: { '^bench$': '^all$' } };
@@ -296,13 +298,36 @@ for (const f of fs.readdirSync(hooksDir)) {
 }
 const podmanRootfs = path.join(scratch, 'podman-rootfs');
 busyboxRootfs(podmanRootfs, true);
-const podmanArgs = (annotation) =>
-  podmanRunArgs({ hooksDir, rootfs: podmanRootfs, annotations: annotation ? ['bench=all'] : [], args: ['true'] });
-bench('podman+runc start, 3 hooks active', 'podman', podmanArgs(true), {
-  baseline: ['podman', podmanArgs(false)],
+// The baseline: podman with an empty hooks folder (no hook, no filter at all).
+const noHooksDir = path.join(scratch, 'no-hooks.d');
+fs.mkdirSync(noHooksDir);
+// The same three hooks without the relay filter: each stage's first hook starts Node inside runc's create.
+const noRelayDir = path.join(scratch, 'hooks-no-relay.d');
+fs.mkdirSync(noRelayDir);
+for (const f of fs.readdirSync(hooksDir).filter((f) => f !== RELAY_FILE))
+  fs.copyFileSync(path.join(hooksDir, f), path.join(noRelayDir, f));
+const podmanArgs = (dir, annotation) =>
+  podmanRunArgs({ hooksDir: dir, rootfs: podmanRootfs, annotations: annotation ? ['bench=all'] : [], args: ['true'] });
+bench('podman+runc start, 3 hooks active', 'podman', podmanArgs(hooksDir, true), {
+  baseline: ['podman', podmanArgs(noHooksDir, false)],
   baselineName: 'podman+runc start, no hooks',
   phases: false,
 });
+bench('podman+runc start, 3 hooks active, no relay filter', 'podman', podmanArgs(noRelayDir, true), {
+  baseline: ['podman', podmanArgs(noHooksDir, false)],
+  baselineName: 'podman+runc start, no hooks',
+  phases: false,
+});
+bench(
+  'podman+runc start, no hook matches (the relay filter passes the config through)',
+  'podman',
+  podmanArgs(hooksDir, false),
+  {
+    baseline: ['podman', podmanArgs(noHooksDir, false)],
+    baselineName: 'podman+runc start, no hooks',
+    phases: false,
+  },
+);
 
 // ---- runc given a config.json with three of the installation's hooks: one Node start for the stage ----
 // (bin/ocihook-* is the installed hook launcher: the first runs the run, the others return.)
@@ -350,6 +375,7 @@ bench('podman+runc start, 3 hooks active', 'podman', podmanArgs(true), {
   fs.mkdirSync(gpuHooks);
   const gpuLog = `--log-file=${path.join(scratch, 'gpu-hooks.log')}`;
   const when = { annotations: { '^cdi\\.k8s\\.io/': '.' } };
+  fs.copyFileSync(path.join(hooksDir, RELAY_FILE), path.join(gpuHooks, RELAY_FILE));
   fs.writeFileSync(
     path.join(gpuHooks, 'gpu.json'),
     JSON.stringify({
@@ -393,12 +419,12 @@ bench('podman+runc start, 3 hooks active', 'podman', podmanArgs(true), {
       args: ['true'],
     });
   bench('podman+runc GPU container (createContainer hook, fake GPU)', 'podman', podmanGpu(gpuHooks, true), {
-    baseline: ['podman', podmanGpu(gpuHooks, false)],
+    baseline: ['podman', podmanGpu(noHooksDir, false)],
     baselineName: 'podman+runc start, no hooks',
     phases: false,
   });
   bench('podman+runc GPU container (precreate + 3 spec hooks, fake GPU)', 'podman', podmanGpu(precreateHooks, true), {
-    baseline: ['podman', podmanGpu(precreateHooks, false)],
+    baseline: ['podman', podmanGpu(noHooksDir, false)],
     baselineName: 'podman+runc start, no hooks',
     phases: false,
   });

@@ -33,7 +33,7 @@ static void close_fds_from(int from, int keep, int also) {
   close_between(hi + 1, ~0U);
 }
 
-long start_apart(char **envp, long watched, long keep, void (*start)(char **env)) {
+long start_apart(char **envp, long watched, long keep, const char *var, void (*start)(char **env)) {
   int p[2];
   if (sys3(__NR_pipe2, p, 0, 0) < 0) return -1;
   long child = sys6(__NR_clone, SIGCHLD, 0, 0, 0, 0);
@@ -43,13 +43,14 @@ long start_apart(char **envp, long watched, long keep, void (*start)(char **env)
     return -1;
   }
   if (child == 0) {
-    static char var[96], num[24], pid[24], both[56];
+    static char relay[96], num[24], pid[24], both[56];
     static char *env[8192];
     close_fd(p[0]);
     decimal(num, p[1]);
     decimal(pid, watched);
     int k = 0;
-    if (joined(both, sizeof both, num, ":", pid) && joined(var, sizeof var, RELAY_ENV "=", both, "")) env[k++] = var;
+    if (joined(both, sizeof both, num, ":", pid) && joined(relay, sizeof relay, RELAY_ENV "=", both, "")) env[k++] = relay;
+    if (var) env[k++] = (char *)var;
     for (char **e = envp; *e && k + 1 < (int)(sizeof env / sizeof *env); e++)
       if (!starts(*e, RELAY_ENV "=") && !starts(*e, EARLY_ENV "=")) env[k++] = *e;
     env[k] = 0;
@@ -58,6 +59,7 @@ long start_apart(char **envp, long watched, long keep, void (*start)(char **env)
     /* The program needs none of the fds past stdio its starter was given (--preserve-fds, sockets,
      * sync pipes): it must not hold them open while it serves. */
     close_fds_from(3, p[1], (int)keep);
+    if (keep >= 0 && sys3(__NR_fcntl, keep, 2 /* F_SETFD */, 0) != 0) exit_with(127); /* kept across the exec */
     start(env);
     exit_with(127);
   }

@@ -7,6 +7,8 @@
  *   text.c   strings, slices of buffers, numbers as text, the environment
  *   files.c  stat, whole-file reads, folder listings, lines
  *   apart.c  a program started apart, its answer read from a pipe
+ *   json.c   where things are in a JSON text, and a text written piece by piece
+ *   server.c the hook server's socket, made before its Node process starts
  */
 #ifndef OCIHOOKS_FREESTANDING_H
 #define OCIHOOKS_FREESTANDING_H
@@ -99,11 +101,42 @@ const char *env_or(char **envp, const char *name, const char *fallback);
 #define EARLY_ENV "OCIHOOKS_RUNTIME_EARLY"
 #define RELAY_MAGIC 0x3152434fu /* "OCR1": the first word of an answer (native/relay.c) */
 long read_full(long fd, char *buf, size_t len);
-/* Runs start(env) -- which execs -- as a grandchild with RELAY_ENV=<pipe>:<watched> in front of
- * envp and no fd past stdio but the pipe and `keep` (-1: none); returns the pipe's read end, -1
- * when it cannot. */
-long start_apart(char **envp, long watched, long keep, void (*start)(char **env));
+/* Runs start(env) -- which execs -- as a grandchild with RELAY_ENV=<pipe>:<watched> and `var`
+ * (NULL: none; the only EARLY_ENV it gets) in front of envp and no fd past stdio but the pipe and
+ * `keep` (-1: none; open across its exec); returns the pipe's read end, -1 when it cannot. */
+long start_apart(char **envp, long watched, long keep, const char *var, void (*start)(char **env));
 /* The exit code an answer's header carries (no arguments, the code in envc), -1 when it is none. */
 int exit_code_answer(const unsigned head[4]);
+
+/* json.c: a scan of a JSON text (p moves on as things are read; each returns 0 on what is not JSON). */
+struct scan {
+  const char *p, *end;
+};
+void blanks(struct scan *s);
+/* Whether the next thing past blanks is c (not consumed). */
+int at(struct scan *s, char c);
+/* A string at s->p; its inside into *out, *escaped set when it holds a backslash. */
+int string_at(struct scan *s, struct slice *out, int *escaped);
+/* The object or array at s->p, up to its end. */
+int container_at(struct scan *s, int depth);
+int value_at(struct scan *s, int depth);
+/* After an object's member: 1 when another follows, 0 at the object's end, -1 for anything else. */
+int next_member(struct scan *s);
+/* A text written to fd piece by piece; `failed` once a write did not go. */
+struct out {
+  long fd;
+  int failed;
+};
+void emit(struct out *o, const char *s, size_t n);
+void emit_str(struct out *o, const char *s);
+
+/* server.c */
+#define SERVER_DIR "/run/ocihooks/hook-servers"
+/* Whether this process is root in the host's user namespace: a hook server needs both. */
+int host_root(void);
+/* Whether SERVER_DIR is root's folder that only root can reach (as hook-server.ts requires). */
+int server_dir_ok(void);
+/* A listening socket at path (0600 from the start), CLOEXEC; -1 when it cannot be made. */
+long listen_at(const char *path);
 
 #endif

@@ -16,10 +16,6 @@
  */
 #include "front-end.h"
 
-#define AF_UNIX 1
-#define SOCK_STREAM 1
-#define SOCK_CLOEXEC 02000000
-#define SERVER_DIR "/run/ocihooks/hook-servers"
 #define EARLY_HEADER "ocihooks-runtime early index 1"
 #define SOCKET_MARK "@SOCKET@"
 #define MAX_SLOTS 3
@@ -45,94 +41,6 @@ struct slot {
   const char *close;
   int empty;
 };
-
-/* ---- a JSON reader that only finds where things are: no value is decoded ---- */
-
-struct scan {
-  const char *p, *end;
-};
-
-static void blanks(struct scan *s) {
-  while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r')) s->p++;
-}
-
-static int at(struct scan *s, char c) {
-  blanks(s);
-  return s->p < s->end && *s->p == c;
-}
-
-/* A string at s->p; its inside into *out. *escaped set when it holds a backslash. */
-static int string_at(struct scan *s, struct slice *out, int *escaped) {
-  if (!at(s, '"')) return 0;
-  const char *start = ++s->p;
-  *escaped = 0;
-  for (; s->p < s->end; s->p++) {
-    unsigned char c = (unsigned char)*s->p;
-    if (c == '"') {
-      *out = (struct slice){start, (size_t)(s->p - start)};
-      s->p++;
-      return 1;
-    }
-    if (c < 0x20) return 0;
-    if (c == '\\') {
-      *escaped = 1;
-      if (++s->p >= s->end) return 0;
-    }
-  }
-  return 0;
-}
-
-static int value_at(struct scan *s, int depth);
-
-/* The members or elements of the object or array at s->p, up to its end. */
-static int container_at(struct scan *s, int depth) {
-  char close = *s->p == '{' ? '}' : ']';
-  int object = close == '}';
-  s->p++;
-  if (at(s, close)) {
-    s->p++;
-    return 1;
-  }
-  for (;;) {
-    if (object) {
-      struct slice key;
-      int escaped;
-      if (!string_at(s, &key, &escaped) || !at(s, ':')) return 0;
-      s->p++;
-    }
-    if (!value_at(s, depth + 1)) return 0;
-    if (at(s, ',')) {
-      s->p++;
-      continue;
-    }
-    if (!at(s, close)) return 0;
-    s->p++;
-    return 1;
-  }
-}
-
-static int value_at(struct scan *s, int depth) {
-  blanks(s);
-  if (s->p >= s->end || depth > 256) return 0;
-  if (*s->p == '"') {
-    struct slice v;
-    int escaped;
-    return string_at(s, &v, &escaped);
-  }
-  if (*s->p == '{' || *s->p == '[') return container_at(s, depth);
-  const char *start = s->p; /* a number, true, false or null */
-  while (s->p < s->end && ((*s->p >= '0' && *s->p <= '9') || (*s->p >= 'a' && *s->p <= 'z') || *s->p == '-' ||
-                           *s->p == '+' || *s->p == '.' || *s->p == 'E'))
-    s->p++;
-  return s->p > start;
-}
-
-/* After an object's member: 1 when another follows (past its ','), 0 at the object's end (past its
- * '}'), -1 for anything else. */
-static int next_member(struct scan *s) {
-  if (at(s, ',') || at(s, '}')) return *s->p++ == ',';
-  return -1;
-}
 
 /* Where the edit goes: after the top-level '{' and, when there are, after "annotations"'s and
  * "hooks"'s '{'. */
@@ -238,21 +146,6 @@ static int find_places(const char *text, size_t n, struct slot *slots, int count
 }
 
 /* ---- the edited config, written piece by piece ---- */
-
-struct out {
-  long fd;
-  int failed;
-};
-
-static void emit(struct out *o, const char *s, size_t n) {
-  while (n && !o->failed) {
-    long w = sys3(__NR_write, o->fd, s, n);
-    if (w == -4) continue;
-    if (w <= 0) o->failed = 1;
-    else s += w, n -= (size_t)w;
-  }
-}
-static void emit_str(struct out *o, const char *s) { emit(o, s, len_of(s)); }
 
 /* A slot's hook with the socket's path where the mark is. */
 static void emit_slot(struct out *o, struct slice hook, const char *socket) {
@@ -385,36 +278,6 @@ static void emit_config(struct out *o, const char *text, size_t n, struct slot *
 
 /* ---- the decision and the start ---- */
 
-/* Whether this process is root in the host's user namespace: a hook server needs both. */
-static int host_root(void) {
-  if (sys3(__NR_geteuid, 0, 0, 0) != 0) return 0;
-  char map[256];
-  long n = read_file("/proc/self/uid_map", map, sizeof map);
-  if (n < 0) return 0;
-  struct lines l = {map, map + n};
-  struct slice line;
-  if (!next_line(&l, &line)) return 0;
-  /* "0 0 4294967295", in columns of any width. */
-  const char *want[3] = {"0", "0", "4294967295"};
-  struct slice t = trimmed(line);
-  for (int k = 0; k < 3; k++) {
-    size_t i = 0;
-    while (i < t.n && t.s[i] != ' ' && t.s[i] != '\t') i++;
-    if (!slice_is((struct slice){t.s, i}, want[k])) return 0;
-    t.s += i, t.n -= i;
-    t = trimmed(t);
-  }
-  return t.n == 0 && !next_line(&l, &line);
-}
-
-/* Whether SERVER_DIR is root's folder that only root can reach (as hook-server.ts requires). */
-static int server_dir_ok(void) {
-  struct statx st;
-  if (sys6(__NR_statx, AT_FDCWD, (long)SERVER_DIR, AT_SYMLINK_NOFOLLOW, STATX_TYPE | STATX_MODE | STATX_UID, (long)&st) != 0)
-    return 0;
-  return (st.stx_mode & S_IFMT) == S_IFDIR && st.stx_uid == 0 && (st.stx_mode & 077) == 0;
-}
-
 /* The index's slots ("slot=<stage> <hook JSON>", for the stages a hook server serves) and its
  * unless-key= prefixes; the number of slots, -1 unless its "wrapper=" line names this front-end's
  * wrapper (the slots name its installation's launcher) or when a line is not as the wrapper writes it. */
@@ -488,31 +351,6 @@ static int write_config(const char *path, struct statx *st, struct slot *slots, 
     return 0;
   }
   return 1;
-}
-
-struct unix_address {
-  unsigned short family;
-  char path[108];
-};
-
-/* The hook server's listening socket at path (0600 from the start, as relayListen makes it). */
-static long listen_at(const char *path) {
-  struct unix_address addr = {.family = AF_UNIX};
-  size_t n = len_of(path);
-  if (n >= sizeof addr.path) return -1;
-  memcpy(addr.path, path, n + 1);
-  long fd = sys3(__NR_socket, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -1;
-  sys3(__NR_unlinkat, AT_FDCWD, path, 0); /* a killed server's, whose pid this process now has */
-  long old = sys3(__NR_umask, 0177, 0, 0);
-  long bound = sys3(__NR_bind, fd, &addr, sizeof addr);
-  sys3(__NR_umask, old, 0, 0);
-  if (bound != 0 || sys3(__NR_listen, fd, 16, 0) != 0) {
-    close_fd(fd);
-    if (bound == 0) sys3(__NR_unlinkat, AT_FDCWD, path, 0);
-    return -1;
-  }
-  return fd;
 }
 
 /* The runtime in this process's place; its failure to start reported as the wrapper would. */

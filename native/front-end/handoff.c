@@ -63,7 +63,7 @@ __attribute__((noreturn)) void to_wrapper_serving(void) {
   /* A wrapper that cannot be run is reported by the plain hand-off, with the reason. */
   if (inv.trace || LAUNCHER[0] != '/' || sys6(__NR_faccessat, AT_FDCWD, (long)LAUNCHER, 1 /* X_OK */, 0, 0) != 0)
     to_wrapper();
-  long answer = start_apart(inv.envp, sys3(__NR_getpid, 0, 0, 0), -1, exec_wrapper_with);
+  long answer = start_apart(inv.envp, sys3(__NR_getpid, 0, 0, 0), -1, 0, exec_wrapper_with);
   if (answer < 0) to_wrapper();
   unsigned head[4];
   long got = read_full(answer, (char *)head, sizeof head);
@@ -107,36 +107,13 @@ __attribute__((noreturn)) void to_wrapper_serving(void) {
 }
 
 /*
- * The early create (early-create.c): the wrapper started apart as above, with `var` in front of
- * its environment and the listening socket `keep` open across its exec; the front-end does not wait
+ * The early create (early-create.c): the wrapper started apart as above, with `var` in its
+ * environment and the listening socket `keep` open across its exec; the front-end does not wait
  * for an answer (it closes the pipe's end: the wrapper sends none).
  */
-static const char *early_var;
-static long early_keep;
-static char *early_env[8192];
-
-static void exec_wrapper_early(char **env) {
-  int k = 0;
-  early_env[k++] = (char *)early_var;
-  for (char **e = env; *e && k + 1 < (int)(sizeof early_env / sizeof *early_env); e++) early_env[k++] = *e;
-  early_env[k] = 0;
-  if (sys3(__NR_fcntl, early_keep, F_SETFD, 0) != 0) exit_with(127);
-  inv.envp = early_env;
-  inv.trace = 0;
-  __asm__ volatile("" : : "r"(LAUNCHER_FIELD) : "memory");
-  char *program = inv.argv[0];
-  inv.argv[0] = LAUNCHER;
-  sys3(__NR_execve, LAUNCHER, inv.argv, inv.envp);
-  inv.argv[0] = program;
-  exit_with(127);
-}
-
 int wrapper_apart(const char *var, long keep) {
-  __asm__ volatile("" : : "r"(LAUNCHER_FIELD) : "memory");
   if (LAUNCHER[0] != '/' || sys6(__NR_faccessat, AT_FDCWD, (long)LAUNCHER, 1 /* X_OK */, 0, 0) != 0) return 0;
-  early_var = var;
-  early_keep = keep;
-  long answer = start_apart(inv.envp, sys3(__NR_getpid, 0, 0, 0), keep, exec_wrapper_early);
+  long answer = start_apart(inv.envp, sys3(__NR_getpid, 0, 0, 0), keep, var, exec_wrapper_with);
   if (answer < 0) return 0;
   close_fd(answer);
   return 1;

@@ -2,6 +2,7 @@
  * The hook launcher (main.c says what it is): what its files share besides ../freestanding/.
  *   main.c   _start, the run markers, starting the Node program (apart for a precreate filter)
  *   relay.c  a hook the runtime wrapper serves in its own process
+ *   precreate-relay.c  podman's precreate filter that starts the hook server before the runtime
  */
 #ifndef OCIHOOKS_HOOK_LAUNCHER_H
 #define OCIHOOKS_HOOK_LAUNCHER_H
@@ -13,5 +14,12 @@
 
 /* relay.c: the exit code of the hook as the wrapper's hook server ran it, -1 to start it here. */
 int relayed_exit_code(const char *socket_path, const char *path, int argc, char **argv, char **envp);
+
+/* main.c: the parent's pid as /proc names it. */
+long parent_pid(void);
+
+/* precreate-relay.c: the config on stdin to stdout, this installation's hooks relayed to a hook
+ * server it starts with `start` (the Node program); never returns. */
+__attribute__((noreturn)) void precreate_relay(const char *started_as, char **envp, void (*start)(char **env));
 
 #endif

@@ -24,6 +24,7 @@
  * take: then the program runs as usual.
  *
  * A hook whose argv[1] is --ocihooks-relay=<socket> is one the runtime wrapper serves: relay.c.
+ * `precreate-relay` is podman's precreate filter that relays the config's hooks: precreate-relay.c.
  *
  * `ocihooks install` writes the Node launcher's path into LAUNCHER_FIELD (src/admin/launcher-field.ts).
  * The started program learns the path it was started as from OCIHOOKS_STARTED_AS (the Node
@@ -58,7 +59,7 @@ static long number_at(const char *s) {
 }
 
 /* The parent's pid as /proc (the host's, before pivot_root) names it: PPid in /proc/self/status. */
-static long parent_pid(void) {
+long parent_pid(void) {
   static char text[4096];
   long n = read_file("/proc/self/status", text, sizeof text);
   if (n < 0) return -1;
@@ -229,7 +230,7 @@ static void start_program_with(char **env) {
  * it lets go of them before it serves, so podman reads its output to the end as before.
  */
 __attribute__((noreturn)) static void precreate_apart(void) {
-  long answer = start_apart(envp_, parent_pid(), -1, start_program_with);
+  long answer = start_apart(envp_, parent_pid(), -1, 0, start_program_with);
   if (answer < 0) start_program();
   unsigned head[4];
   long got = read_full(answer, (char *)head, sizeof head);
@@ -259,6 +260,7 @@ __attribute__((noreturn, used)) void start(long *sp) {
     argc_--;
   }
   if (argc_ >= 2 && same(argv_[1], "precreate") && sys3(__NR_geteuid, 0, 0, 0) == 0) precreate_apart();
+  if (argc_ == 2 && same(argv_[1], "precreate-relay")) precreate_relay(execfn_ ? execfn_ : argv_[0], envp_, start_program_with);
   if (ran_before()) exit_with(0);
   start_program();
 }

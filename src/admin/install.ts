@@ -21,7 +21,11 @@ export const HOOK_FILES: Record<string, string> = {
   'gpu-precreate.json': '50-ocihooks-gpu-precreate.json',
   'gpu.json': '60-ocihooks-gpu.json',
   'ldconfig.json': '90-ocihooks-ldconfig.json',
+  // The relay filter (native/hook-launcher/precreate-relay.c): last, after the GPU precreate filter.
+  'relay.json': '99-ocihooks-relay.json',
 };
+/** Installed only with the C hook launcher in bin/: it runs for every podman container. */
+const NEEDS_HOOK_LAUNCHER = new Set(['relay.json']);
 const MANIFEST = 'install-manifest.json';
 
 export interface InstallOptions {
@@ -146,6 +150,12 @@ export function install(o: InstallOptions): InstallReport {
       .hostSourcesOf((JSON.parse(text) as { hook: { args?: string[] } }).hook.args ?? [])
       .filter((src) => !fs.existsSync(src));
     const target = path.join(o.hooksDir, installed);
+    if (NEEDS_HOOK_LAUNCHER.has(template) && !o.frontEnds?.some((f) => f.program === 'ocihook-mount')) {
+      // A Node launcher would start Node for every container: an earlier install's file goes too.
+      fs.rmSync(target, { force: true });
+      report.skipped.push(`${installed}: not installed with Node launchers in bin/ (--one-process-per-hook)`);
+      continue;
+    }
     if (missing.length) {
       report.skipped.push(`${installed}: not installed, missing on this host: ${missing.join(', ')}`);
       continue;

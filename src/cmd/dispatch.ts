@@ -21,6 +21,17 @@ const hookRuns = () => require('../hook/program/hook-runs') as typeof import('..
 const readProcessStdin = () => (require('../hook/inputs') as typeof import('../hook/inputs')).readProcessStdin();
 const handOffModule = () => require('../hook/server/hand-off') as typeof import('../hook/server/hand-off');
 
+/** The relay filter's server (hook-server.ts serveRelayed), with the program's default log. */
+function serveRelayed(
+  h: HandOff & { early: NonNullable<HandOff['early']> },
+  dispatch: (inv: Invocation) => number,
+  program: string,
+): number {
+  const server = require('../hook/server/hook-server') as typeof import('../hook/server/hook-server');
+  const { createLogger } = require('../hook/log') as typeof import('../hook/log');
+  return server.serveRelayed(h, dispatch, program, createLogger(program, 'info', undefined, { env: process.env }).log);
+}
+
 /** A program: a function of an Invocation, its exit code. */
 export type Program = (inv: Invocation) => number;
 
@@ -139,6 +150,13 @@ function startWithoutHandOff(
     ...(handOff ? { handOff } : {}),
   };
   if (!(HOOK_PROGRAMS as readonly string[]).includes(p.program)) return dispatch(inv);
+  // Started apart by the relay filter (native/hook-launcher/precreate-relay.c): serve the hooks it relayed.
+  if (handOff?.early) return serveRelayed({ ...handOff, early: handOff.early }, dispatch, p.program);
+  // The relay filter's argument reaching Node (Node launchers in bin/): the filter passes the config through.
+  if (inv.argv.length === 1 && inv.argv[0] === 'precreate-relay') {
+    inv.stdout(inv.stdin());
+    return 0;
+  }
   // Answered before the program's modules are evaluated: nothing else is needed for it.
   if (helpOrVersion(inv.argv) === 'version') {
     inv.stdout(`${VERSION}\n`);

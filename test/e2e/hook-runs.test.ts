@@ -157,6 +157,88 @@ describe('the installation (hook launcher in bin/)', () => {
     noMarkersLeft();
   });
 
+  describe("the relay filter (podman's precreate stage): Node starts before the runtime, not inside its create", () => {
+    // The installation's hooks.d with the relay filter, as install writes it (99-: after any other precreate filter).
+    const relayD = path.join(dir, 'relay.d');
+    for (const f of ['a', 'b', 'c'])
+      writeHooksD(relayD, `${f}.json`, onAnnotation(mountHook(i, f), 'com.example.runs'));
+    writeHooksD(relayD, '99-ocihooks-relay.json', {
+      version: '1.0.0',
+      hook: { path: i.bin('ocihook-mount'), args: ['ocihook-mount', 'precreate-relay'], timeout: 10 },
+      when: { always: true },
+      stages: ['precreate'],
+    });
+    /** The hooks' log records since the last call: where each ran. */
+    const ranIn = () => {
+      const lines = fs.existsSync(i.log) ? fs.readFileSync(i.log, 'utf8').split('\n').filter(Boolean) : [];
+      fs.writeFileSync(i.log, '');
+      return lines
+        .map((l) => JSON.parse(l) as { msg?: string; ranIn?: string })
+        .filter((x) => x.msg === 'applied')
+        .map((x) => x.ranIn ?? 'its own process');
+    };
+
+    test("podman + runc: one Node start, the filter's; the three hooks applied in it, each in its place", () => {
+      ranIn();
+      const r = podmanRun({
+        rootfs: makeBusyboxRootfs(path.join(dir, 'relay-runc')),
+        hooksDir: relayD,
+        annotations: { 'com.example.runs': 'true' },
+        args: ['sh', '-c', 'cat /a /b /c'],
+      });
+      expect([r.status, r.stdout, r.stderr]).toEqual([0, 'a\nb\nc\n', '']);
+      expect(i.starts()).toEqual([expect.stringMatching(/libexec\/ocihook-mount precreate-relay$/)]);
+      expect(ranIn()).toEqual(Array(3).fill('ocihook-mount precreate-relay'));
+      noMarkersLeft();
+      noServerLeft();
+    });
+
+    test('a container none of our hooks matches: the config passes through, no Node start', () => {
+      const r = podmanRun({
+        rootfs: makeBusyboxRootfs(path.join(dir, 'relay-none')),
+        hooksDir: relayD,
+        args: ['sh', '-c', 'cat /a 2>/dev/null || echo -'],
+      });
+      expect([r.status, r.stdout, r.stderr]).toEqual([0, '-\n', '']);
+      expect(i.starts()).toEqual([]);
+      noServerLeft();
+    });
+
+    test("a failing hook through the filter's server: podman fails the container with its line", () => {
+      const failing = failingHooksD('relay-failing.d');
+      fs.copyFileSync(path.join(relayD, '99-ocihooks-relay.json'), path.join(failing, '99-ocihooks-relay.json'));
+      const r = podmanRun({
+        rootfs: makeBusyboxRootfs(path.join(dir, 'relay-failing')),
+        hooksDir: failing,
+        annotations: { 'com.example.runs': 'true' },
+        args: ['true'],
+      });
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toContain("ocihook-mount: Invalid mount request 'type=bind,src=/missing/b,dst=/b'");
+      expect(i.starts()).toEqual([expect.stringMatching(/libexec\/ocihook-mount precreate-relay$/)]);
+      // c never asked (the stage ended at b): the server ends with podman, the process it serves for.
+      const servers = () =>
+        fs.existsSync('/run/ocihooks/hook-servers') ? fs.readdirSync('/run/ocihooks/hook-servers') : [];
+      for (let tries = 0; tries < 50 && servers().length; tries++) spawnSync('sleep', ['0.1']);
+      noServerLeft();
+    });
+
+    test('its argument reaching a Node launcher (bin/ of --one-process-per-hook): the config passes through', () => {
+      const config = JSON.stringify({ ociVersion: '1.0.2', hooks: { createContainer: [mountHook(i, 'a')] } });
+      const r = run(path.join(i.prefix, 'libexec', 'ocihook-mount'), ['precreate-relay'], { input: config });
+      expect([r.status, r.stdout, r.stderr]).toEqual([0, config, '']);
+      i.starts();
+    });
+
+    test('as an ordinary user the filter passes the config through: the hooks start as before', () => {
+      const config = JSON.stringify({ ociVersion: '1.0.2', hooks: { createContainer: [mountHook(i, 'a')] } });
+      ensureTestUser();
+      const r = run('runuser', ['-u', TEST_USER, '--', i.bin('ocihook-mount'), 'precreate-relay'], { input: config });
+      expect([r.status, r.stdout, r.stderr]).toEqual([0, config, '']);
+      expect(i.starts()).toEqual([]);
+    });
+  });
+
   test('runc given a config.json with four of ours: one start; crun likewise', () => {
     const hooks = ['a', 'b', 'c', 'd'].map((f) => mountHook(i, f));
     const r = runcRun(bundleWith('runc-direct', hooks), containerId('runs-runc'));
@@ -585,6 +667,26 @@ describe('the installation (hook launcher in bin/)', () => {
       expect(r.stderr).toContain(line);
       expect(slotArgs(r.config)).toEqual(['createContainer --ocihooks-slot=createContainer']);
       expect(programs()).toEqual(['ocihooks-runtime']);
+      noServerLeft();
+    });
+
+    test("the relay filter in the folders (podman's, as install writes it): the wrapper passes it by, early or not", () => {
+      const withRelay = path.join(dir, 'early-relay.d');
+      for (const f of ['a', 'b', 'c'])
+        writeHooksD(withRelay, `${f}.json`, onAnnotation(mountHook(i, f), 'com.example.runs'));
+      fs.copyFileSync(
+        path.join(dir, 'relay.d', '99-ocihooks-relay.json'),
+        path.join(withRelay, '99-ocihooks-relay.json'),
+      );
+      const runs = [1, 2].map((k) => {
+        const r = earlyRun(withRelay, wrapperBundle(`early-relay-${k}`), containerId(`early-relay-${k}`));
+        return [r.status, r.stdout, r.stderr, slotArgs(r.config)];
+      });
+      expect(runs).toEqual([
+        [0, 'a\nb\nc\n-\n', '', []],
+        [0, 'a\nb\nc\n-\n', '', ['createContainer --ocihooks-slot=createContainer']],
+      ]);
+      expect(programs()).toEqual(['ocihooks-runtime', 'ocihooks-runtime']);
       noServerLeft();
     });
 

@@ -48,3 +48,19 @@ export function stageHookProgram(
 ): HookProgram | undefined {
   return hook.args?.[1] === 'precreate' ? undefined : ownProgramOf(hook.path, binDir);
 }
+
+/**
+ * The relay filter's argument: `bin/<program> precreate-relay`, a precreate hook for every container
+ * (native/hook-launcher/precreate-relay.c). It relays the config's hooks to a hook server it starts;
+ * the runtime wrapper serves its own and passes it by.
+ */
+export const RELAY_FILTER_ARG = 'precreate-relay';
+
+/** Whether a hooks.d hook is the installation's relay filter (by its program's name and argument). */
+export function isRelayFilter(hook: { path: string; args?: string[] | undefined }): boolean {
+  return (
+    hook.args?.length === 2 &&
+    hook.args[1] === RELAY_FILTER_ARG &&
+    (HOOK_PROGRAMS as readonly string[]).includes(path.basename(hook.path))
+  );
+}

@@ -120,6 +120,33 @@ function serverAt(socket: string, listenFd: number, watchedFd: number): HookServ
   };
 }
 
+/**
+ * A hook program started apart by the installation's relay filter (native/hook-launcher/
+ * precreate-relay.c, podman's precreate stage): the filter made the socket and relayed
+ * `early.slots` of the config's hooks to it; this process serves them as their launchers ask,
+ * until the engine that ran the filter ends. Its exit code: 0 (nobody waits for it).
+ */
+export function serveRelayed(
+  h: HandOff & { early: NonNullable<HandOff['early']> },
+  dispatch: (inv: Invocation) => number,
+  program: string,
+  log: Logger,
+): number {
+  let server: HookServer;
+  try {
+    server = adoptHookServer(h);
+  } catch (e) {
+    log.warn({ err: messageOf(e) }, 'relay filter: no hook server (its engine has ended); each hook starts itself');
+    return 0;
+  }
+  try {
+    serveHooks(server, h.early.slots, dispatch, log, `${program} precreate-relay`, UNTIL_THE_RUNTIME_ENDS_MS);
+  } finally {
+    server.close();
+  }
+  return 0;
+}
+
 /** A server for the hand-off; one that cannot be had is a warning, and the hooks start Node as before. */
 export function openHookServerOrWarn(h: HandOff, log: Logger): HookServer | undefined {
   try {

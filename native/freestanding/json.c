@@ -1,0 +1,96 @@
+/* JSON read only for where things are (no value is decoded), and written piece by piece: what the
+ * front-end's early create (../front-end/early-create.c) and the hook launcher's relay filter
+ * (../hook-launcher/precreate-relay.c) edit a config with, keeping the rest of its text as it was. */
+#include "freestanding.h"
+
+void blanks(struct scan *s) {
+  while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r')) s->p++;
+}
+
+int at(struct scan *s, char c) {
+  blanks(s);
+  return s->p < s->end && *s->p == c;
+}
+
+/* A string at s->p; its inside into *out. *escaped set when it holds a backslash. */
+int string_at(struct scan *s, struct slice *out, int *escaped) {
+  if (!at(s, '"')) return 0;
+  const char *start = ++s->p;
+  *escaped = 0;
+  for (; s->p < s->end; s->p++) {
+    unsigned char c = (unsigned char)*s->p;
+    if (c == '"') {
+      *out = (struct slice){start, (size_t)(s->p - start)};
+      s->p++;
+      return 1;
+    }
+    if (c < 0x20) return 0;
+    if (c == '\\') {
+      *escaped = 1;
+      if (++s->p >= s->end) return 0;
+    }
+  }
+  return 0;
+}
+
+/* The members or elements of the object or array at s->p, up to its end. */
+int container_at(struct scan *s, int depth) {
+  char close = *s->p == '{' ? '}' : ']';
+  int object = close == '}';
+  s->p++;
+  if (at(s, close)) {
+    s->p++;
+    return 1;
+  }
+  for (;;) {
+    if (object) {
+      struct slice key;
+      int escaped;
+      if (!string_at(s, &key, &escaped) || !at(s, ':')) return 0;
+      s->p++;
+    }
+    if (!value_at(s, depth + 1)) return 0;
+    if (at(s, ',')) {
+      s->p++;
+      continue;
+    }
+    if (!at(s, close)) return 0;
+    s->p++;
+    return 1;
+  }
+}
+
+int value_at(struct scan *s, int depth) {
+  blanks(s);
+  if (s->p >= s->end || depth > 256) return 0;
+  if (*s->p == '"') {
+    struct slice v;
+    int escaped;
+    return string_at(s, &v, &escaped);
+  }
+  if (*s->p == '{' || *s->p == '[') return container_at(s, depth);
+  const char *start = s->p; /* a number, true, false or null */
+  while (s->p < s->end && ((*s->p >= '0' && *s->p <= '9') || (*s->p >= 'a' && *s->p <= 'z') || *s->p == '-' ||
+                           *s->p == '+' || *s->p == '.' || *s->p == 'E'))
+    s->p++;
+  return s->p > start;
+}
+
+/* After an object's member: 1 when another follows (past its ','), 0 at the object's end (past its
+ * '}'), -1 for anything else. */
+int next_member(struct scan *s) {
+  if (at(s, ',') || at(s, '}')) return *s->p++ == ',';
+  return -1;
+}
+
+
+void emit(struct out *o, const char *s, size_t n) {
+  while (n && !o->failed) {
+    long w = sys3(__NR_write, o->fd, s, n);
+    if (w == -4) continue;
+    if (w <= 0) o->failed = 1;
+    else s += w, n -= (size_t)w;
+  }
+}
+void emit_str(struct out *o, const char *s) { emit(o, s, len_of(s)); }
+
