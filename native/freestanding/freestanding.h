@@ -117,11 +117,17 @@ void blanks(struct scan *s);
 int at(struct scan *s, char c);
 /* A string at s->p; its inside into *out, *escaped set when it holds a backslash. */
 int string_at(struct scan *s, struct slice *out, int *escaped);
-/* The object or array at s->p, up to its end. */
-int container_at(struct scan *s, int depth);
+/* The value at s->p, whatever it is, up to its end. */
 int value_at(struct scan *s, int depth);
-/* After an object's member: 1 when another follows, 0 at the object's end, -1 for anything else. */
-int next_member(struct scan *s);
+/* What a walk calls for each member (its key; escaped: the key held a backslash) or element: it
+ * reads the value at s->p (value_at when it has no use for it); 0 stops the walk as a failure. */
+typedef int (*member_fn)(struct scan *s, struct slice key, int escaped, void *ctx);
+typedef int (*element_fn)(struct scan *s, void *ctx);
+/* The object at s->p, each member to `member`; the array at s->p, each element to `element`. */
+int members_at(struct scan *s, member_fn member, void *ctx);
+int elements_at(struct scan *s, element_fn element, void *ctx);
+/* A whole text that is one object, nothing but blanks after it. */
+int document(const char *text, size_t n, member_fn member, void *ctx);
 /* A text written to fd piece by piece; `failed` once a write did not go. */
 struct out {
   long fd;

@@ -34,7 +34,7 @@ int string_at(struct scan *s, struct slice *out, int *escaped) {
 }
 
 /* The members or elements of the object or array at s->p, up to its end. */
-int container_at(struct scan *s, int depth) {
+static int container_at(struct scan *s, int depth) {
   char close = *s->p == '{' ? '}' : ']';
   int object = close == '}';
   s->p++;
@@ -76,11 +76,50 @@ int value_at(struct scan *s, int depth) {
   return s->p > start;
 }
 
-/* After an object's member: 1 when another follows (past its ','), 0 at the object's end (past its
- * '}'), -1 for anything else. */
-int next_member(struct scan *s) {
-  if (at(s, ',') || at(s, '}')) return *s->p++ == ',';
+/* After a member or an element: 1 when another follows (past its ','), 0 at the end (past `close`),
+ * -1 for anything else. */
+static int next_item(struct scan *s, char close) {
+  if (at(s, ',') || at(s, close)) return *s->p++ == ',';
   return -1;
+}
+
+int members_at(struct scan *s, member_fn member, void *ctx) {
+  if (!at(s, '{')) return 0;
+  s->p++;
+  if (at(s, '}')) {
+    s->p++;
+    return 1;
+  }
+  for (;;) {
+    struct slice key;
+    int escaped;
+    if (!string_at(s, &key, &escaped) || !at(s, ':')) return 0;
+    s->p++;
+    if (!member(s, key, escaped, ctx)) return 0;
+    int more = next_item(s, '}');
+    if (more <= 0) return more == 0;
+  }
+}
+
+int elements_at(struct scan *s, element_fn element, void *ctx) {
+  if (!at(s, '[')) return 0;
+  s->p++;
+  if (at(s, ']')) {
+    s->p++;
+    return 1;
+  }
+  for (;;) {
+    if (!element(s, ctx)) return 0;
+    int more = next_item(s, ']');
+    if (more <= 0) return more == 0;
+  }
+}
+
+int document(const char *text, size_t n, member_fn member, void *ctx) {
+  struct scan s = {text, text + n};
+  if (!members_at(&s, member, ctx)) return 0;
+  blanks(&s);
+  return s.p == s.end;
 }
 
 

@@ -43,10 +43,12 @@ struct slot {
 };
 
 /* Where the edit goes: after the top-level '{' and, when there are, after "annotations"'s and
- * "hooks"'s '{'. */
+ * "hooks"'s '{'; and the slots whose stage arrays' ends are found on the way. */
 struct places {
   const char *top, *annotations, *hooks;
   int top_empty, annotations_empty, hooks_empty;
+  struct slot *slots;
+  int count;
 };
 
 /* The --annotation KEY=VALUE pairs on the line, which the wrapper adds to the config's annotations. */
@@ -83,6 +85,48 @@ static int read_line_annotations(int n) {
   return 1;
 }
 
+/* Whether the object at s->p is empty (nothing read). */
+static int empty_object(const struct scan *s) {
+  struct scan probe = {s->p + 1, s->end};
+  return at(&probe, '}');
+}
+
+/* A member of "hooks": a slot's stage must be an array, whose end is noted. */
+static int stage_member(struct scan *s, struct slice stage, int escaped, void *ctx) {
+  struct places *pl = ctx;
+  if (escaped) return 0;
+  struct slot *mine = 0;
+  for (int i = 0; i < pl->count; i++)
+    if (stage.n == pl->slots[i].stage.n && same_bytes(stage.s, pl->slots[i].stage.s, stage.n)) mine = &pl->slots[i];
+  if (!mine) return value_at(s, 2);
+  if (mine->close || !at(s, '[')) return 0;
+  struct scan probe = {s->p + 1, s->end};
+  mine->empty = at(&probe, ']');
+  if (!value_at(s, 2)) return 0;
+  mine->close = s->p - 1;
+  return 1;
+}
+
+/* A member of "annotations": not one of the line's, no key the index sends to the wrapper. */
+static int annotation_member(struct scan *s, struct slice key, int escaped, void *ctx) {
+  (void)ctx;
+  if (escaped || key_sent_away(key)) return 0;
+  for (int i = 0; i < ann_count; i++)
+    if (key.n == ann_key[i].n && same_bytes(key.s, ann_key[i].s, key.n)) return 0;
+  return value_at(s, 2);
+}
+
+static int top_member(struct scan *s, struct slice key, int escaped, void *ctx) {
+  struct places *pl = ctx;
+  if (escaped) return 0; /* it may spell "hooks" */
+  int hooks = slice_is(key, "hooks"), annotations = slice_is(key, "annotations");
+  if (!hooks && !annotations) return value_at(s, 1);
+  if ((hooks ? pl->hooks : pl->annotations) || !at(s, '{')) return 0;
+  if (hooks) pl->hooks = s->p + 1, pl->hooks_empty = empty_object(s);
+  else pl->annotations = s->p + 1, pl->annotations_empty = empty_object(s);
+  return members_at(s, hooks ? stage_member : annotation_member, pl);
+}
+
 /*
  * The config's top-level object: where "annotations" and "hooks" are and, in "hooks", where each
  * slot's stage array ends. 0 for anything the edit could get wrong: a key with an escape (it may
@@ -93,56 +137,8 @@ static int read_line_annotations(int n) {
 static int find_places(const char *text, size_t n, struct slot *slots, int count, struct places *pl) {
   struct scan s = {text, text + n};
   if (!at(&s, '{')) return 0;
-  pl->top = ++s.p;
-  pl->annotations = pl->hooks = 0;
-  pl->top_empty = at(&s, '}');
-  if (pl->top_empty) s.p++;
-  while (!pl->top_empty) {
-    struct slice key;
-    int escaped;
-    if (!string_at(&s, &key, &escaped) || escaped || !at(&s, ':')) return 0;
-    s.p++;
-    int hooks = slice_is(key, "hooks"), annotations = slice_is(key, "annotations");
-    if (hooks || annotations) {
-      if ((hooks ? pl->hooks : pl->annotations) || !at(&s, '{')) return 0;
-      const char *open = ++s.p;
-      int empty = at(&s, '}');
-      if (hooks) pl->hooks = open, pl->hooks_empty = empty;
-      else pl->annotations = open, pl->annotations_empty = empty;
-      if (empty) s.p++;
-      while (!empty) {
-        struct slice member;
-        if (!string_at(&s, &member, &escaped) || escaped || !at(&s, ':')) return 0;
-        s.p++;
-        struct slot *mine = 0;
-        for (int i = 0; hooks && i < count; i++)
-          if (member.n == slots[i].stage.n && same_bytes(member.s, slots[i].stage.s, member.n)) mine = &slots[i];
-        for (int i = 0; annotations && i < ann_count; i++)
-          if (member.n == ann_key[i].n && same_bytes(member.s, ann_key[i].s, member.n)) return 0;
-        if (annotations && key_sent_away(member)) return 0;
-        if (mine) {
-          if (mine->close || !at(&s, '[')) return 0;
-          const char *bracket = s.p++;
-          mine->empty = at(&s, ']');
-          s.p = bracket;
-          if (!container_at(&s, 1)) return 0;
-          mine->close = s.p - 1;
-        } else if (!value_at(&s, 1)) {
-          return 0;
-        }
-        int more = next_member(&s);
-        if (more < 0) return 0;
-        if (!more) break;
-      }
-    } else if (!value_at(&s, 1)) {
-      return 0;
-    }
-    int more = next_member(&s);
-    if (more < 0) return 0;
-    if (!more) break;
-  }
-  blanks(&s);
-  return s.p == s.end;
+  *pl = (struct places){s.p + 1, 0, 0, empty_object(&s), 0, 0, slots, count};
+  return document(text, n, top_member, pl);
 }
 
 /* ---- the edited config, written piece by piece ---- */

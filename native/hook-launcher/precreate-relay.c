@@ -23,122 +23,67 @@ static char config_text[4 << 20];
 static const char *insert_at[MAX_RELAYED];
 static int relayed;
 
-/* The hook object at s->p: its "args" gets the relay argument when its "path" is one of `own`'s. */
-static int hook_at(struct scan *s, const char *const *own) {
+/* What a hook object says that matters here. */
+struct hook_facts {
+  struct slice path;
+  int path_escaped;
+  /* Past args[0]; 0 when there are no args. */
+  const char *after_first;
+  /* args[1] says it is relayed already (the GPU precreate filter serves them) or no stage's hook. */
+  int not_relayable;
+  int index;
+};
+
+static int arg_element(struct scan *s, void *ctx) {
+  struct hook_facts *h = ctx;
+  int k = h->index++;
+  if (k > 1 || !at(s, '"')) return value_at(s, 3);
+  struct slice arg;
+  int escaped;
+  if (!string_at(s, &arg, &escaped)) return 0;
+  if (k == 0) h->after_first = s->p;
+  else h->not_relayable = slice_starts(arg, RELAY_FLAG) || slice_is(arg, "precreate") || slice_is(arg, "precreate-relay");
+  return 1;
+}
+
+static int hook_member(struct scan *s, struct slice key, int escaped, void *ctx) {
+  struct hook_facts *h = ctx;
+  if (!escaped && slice_is(key, "path") && at(s, '"')) return string_at(s, &h->path, &h->path_escaped);
+  if (!escaped && slice_is(key, "args") && at(s, '[')) return elements_at(s, arg_element, h);
+  return value_at(s, 2);
+}
+
+/* A hook of a served stage: its args get the relay argument when its path is one of `own`'s. */
+static int hook_element(struct scan *s, void *ctx) {
+  const char *const *own = ctx;
   if (!at(s, '{')) return value_at(s, 2);
-  s->p++;
-  struct slice path = {0, 0};
-  const char *after_first = 0;
-  int path_escaped = 1, second_is_ours = 0;
-  if (at(s, '}')) {
-    s->p++;
-    return 1;
-  }
-  for (;;) {
-    struct slice key;
-    int escaped;
-    if (!string_at(s, &key, &escaped) || !at(s, ':')) return 0;
-    s->p++;
-    if (!escaped && slice_is(key, "path") && at(s, '"')) {
-      if (!string_at(s, &path, &path_escaped)) return 0;
-    } else if (!escaped && slice_is(key, "args") && at(s, '[')) {
-      s->p++;
-      if (!at(s, ']')) {
-        struct slice first, second;
-        int e1, e2;
-        if (!string_at(s, &first, &e1)) return 0;
-        after_first = s->p;
-        if (at(s, ',')) {
-          s->p++;
-          if (at(s, '"')) {
-            if (!string_at(s, &second, &e2)) return 0;
-            /* Relayed already (the GPU precreate filter serves them), or no hook of a stage. */
-            second_is_ours = slice_starts(second, RELAY_FLAG) || slice_is(second, "precreate") ||
-                             slice_is(second, "precreate-relay");
-          } else if (!value_at(s, 3)) {
-            return 0;
-          }
-          while (at(s, ',')) {
-            s->p++;
-            if (!value_at(s, 3)) return 0;
-          }
-        }
-      }
-      if (!at(s, ']')) return 0;
-      s->p++;
-    } else if (!value_at(s, 2)) {
-      return 0;
-    }
-    int more = next_member(s);
-    if (more < 0) return 0;
-    if (!more) break;
-  }
-  if (path_escaped || !after_first || second_is_ours) return 1;
+  struct hook_facts h = {{0, 0}, 1, 0, 0, 0};
+  if (!members_at(s, hook_member, &h)) return 0;
+  if (h.path_escaped || !h.after_first || h.not_relayable) return 1;
   for (const char *const *o = own; *o; o++)
-    if (slice_is(path, *o)) {
+    if (slice_is(h.path, *o)) {
       if (relayed == MAX_RELAYED) return 0;
-      insert_at[relayed++] = after_first;
+      insert_at[relayed++] = h.after_first;
       break;
     }
   return 1;
 }
 
+static int stage_member(struct scan *s, struct slice stage, int escaped, void *ctx) {
+  int served = !escaped && (slice_is(stage, "prestart") || slice_is(stage, "createRuntime") ||
+                            slice_is(stage, "createContainer"));
+  return served && at(s, '[') ? elements_at(s, hook_element, ctx) : value_at(s, 2);
+}
+
+static int top_member(struct scan *s, struct slice key, int escaped, void *ctx) {
+  if (!escaped && slice_is(key, "hooks") && at(s, '{')) return members_at(s, stage_member, ctx);
+  return value_at(s, 1);
+}
+
 /* The places of the relay arguments in the config (text[0..n)); 0 when it is not read whole. */
 static int find_hooks(const char *text, size_t n, const char *const *own) {
-  struct scan s = {text, text + n};
   relayed = 0;
-  if (!at(&s, '{')) return 0;
-  s.p++;
-  if (at(&s, '}')) return 1;
-  for (;;) {
-    struct slice key;
-    int escaped;
-    if (!string_at(&s, &key, &escaped) || !at(&s, ':')) return 0;
-    s.p++;
-    if (!escaped && slice_is(key, "hooks") && at(&s, '{')) {
-      s.p++;
-      if (at(&s, '}')) {
-        s.p++;
-      } else {
-        for (;;) {
-          struct slice stage;
-          if (!string_at(&s, &stage, &escaped) || !at(&s, ':')) return 0;
-          s.p++;
-          int served = !escaped && (slice_is(stage, "prestart") || slice_is(stage, "createRuntime") ||
-                                    slice_is(stage, "createContainer"));
-          if (served && at(&s, '[')) {
-            s.p++;
-            if (at(&s, ']')) {
-              s.p++;
-            } else {
-              for (;;) {
-                if (!hook_at(&s, own)) return 0;
-                if (at(&s, ',')) {
-                  s.p++;
-                  continue;
-                }
-                if (!at(&s, ']')) return 0;
-                s.p++;
-                break;
-              }
-            }
-          } else if (!value_at(&s, 2)) {
-            return 0;
-          }
-          int more = next_member(&s);
-          if (more < 0) return 0;
-          if (!more) break;
-        }
-      }
-    } else if (!value_at(&s, 1)) {
-      return 0;
-    }
-    int more = next_member(&s);
-    if (more < 0) return 0;
-    if (!more) break;
-  }
-  blanks(&s);
-  return s.p == s.end;
+  return document(text, n, top_member, (void *)own);
 }
 
 /* stdin to stdout as it comes (after what was read already): the config unchanged. */
@@ -151,6 +96,21 @@ __attribute__((noreturn)) static void pass_through(size_t got) {
     write_all(1, config_text, (size_t)r);
   }
   exit_with(0);
+}
+
+/* The config with the relay argument after each relayed hook's first argument, to stdout; the end. */
+__attribute__((noreturn)) static void emit_relayed(size_t got, const char *socket) {
+  struct out o = {1, 0};
+  const char *from = config_text;
+  for (int i = 0; i < relayed; i++) {
+    emit(&o, from, (size_t)(insert_at[i] - from));
+    emit_str(&o, ",\"" RELAY_FLAG);
+    emit_str(&o, socket);
+    emit_str(&o, "\"");
+    from = insert_at[i];
+  }
+  emit(&o, from, (size_t)(config_text + got - from));
+  exit_with(o.failed ? 1 : 0);
 }
 
 /* The program's bin/ folder from the path it was started as: its three hook programs' paths. */
@@ -193,9 +153,12 @@ __attribute__((noreturn)) void precreate_relay(const char *started_as, char **en
   }
   static char paths[3][4096];
   const char *own[4];
+  /* OCIHOOKS_RELAY_TRACE=1: the edited config with the socket named "TRACE", nothing made or started. */
+  int trace = *env_or(envp, "OCIHOOKS_RELAY_TRACE", "") != 0;
   if (!host_root() || !own_programs(started_as, paths, own) || !find_hooks(config_text, got, own) || relayed == 0 ||
-      !server_dir_ok())
+      (!trace && !server_dir_ok()))
     pass_through(got);
+  if (trace) emit_relayed(got, "TRACE");
   char socket[64], num[24];
   decimal(num, sys3(__NR_getpid, 0, 0, 0));
   if (!joined(socket, sizeof socket, SERVER_DIR "/", num, ".sock")) pass_through(got);
@@ -219,15 +182,5 @@ __attribute__((noreturn)) void precreate_relay(const char *started_as, char **en
     pass_through(got);
   }
   close_fd(answer); /* the server sends no answer: podman has its config from here */
-  struct out o = {1, 0};
-  const char *from = config_text;
-  for (int i = 0; i < relayed; i++) {
-    emit(&o, from, (size_t)(insert_at[i] - from));
-    emit_str(&o, ",\"" RELAY_FLAG);
-    emit_str(&o, socket);
-    emit_str(&o, "\"");
-    from = insert_at[i];
-  }
-  emit(&o, from, (size_t)(config_text + got - from));
-  exit_with(o.failed ? 1 : 0);
+  emit_relayed(got, socket);
 }

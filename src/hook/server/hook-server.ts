@@ -124,7 +124,8 @@ function serverAt(socket: string, listenFd: number, watchedFd: number): HookServ
  * A hook program started apart by the installation's relay filter (native/hook-launcher/
  * precreate-relay.c, podman's precreate stage): the filter made the socket and relayed
  * `early.slots` of the config's hooks to it; this process serves them as their launchers ask,
- * until the engine that ran the filter ends. Its exit code: 0 (nobody waits for it).
+ * until the engine that ran the filter ends or none has asked for IDLE_MS. Its exit code: 0
+ * (nobody waits for it).
  */
 export function serveRelayed(
   h: HandOff & { early: NonNullable<HandOff['early']> },
@@ -140,7 +141,9 @@ export function serveRelayed(
     return 0;
   }
   try {
-    serveHooks(server, h.early.slots, dispatch, log, `${program} precreate-relay`, UNTIL_THE_RUNTIME_ENDS_MS);
+    // IDLE_MS as for any server: a relayed hook whose server is gone starts its program itself, and
+    // the engine served for may be a daemon (CRI-O) that outlives a container that never asks.
+    serveHooks(server, h.early.slots, dispatch, log, `${program} precreate-relay`);
   } finally {
     server.close();
   }
