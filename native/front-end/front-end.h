@@ -1,7 +1,7 @@
 /*
  * ocihooks-runtime's front-end (main.c says what it is and why it is written this way): what its
  * files share (besides ../freestanding/). One concept a file, each naming its TypeScript twin:
- *   runtime-log.c     its own failures on stderr and in the runtime's --log  (src/wrapper/runtime-log.ts)
+ *   runtime-log.c     its own failures on stderr and in the runtime's --log, the trace's lines  (src/wrapper/runtime-log.ts)
  *   options.c         the command line and the config file's runtime        (src/wrapper/command-line/options.ts, runtime-args.ts; src/wrapper/config-file.ts)
  *   no-match-index.c  create/run straight to the runtime                    (src/wrapper/no-match-index.ts)
  *   early-create.c    create/run to the runtime with the hook server starting beside it (src/wrapper/early-index.ts)
@@ -25,12 +25,11 @@ struct invocation {
 };
 extern struct invocation inv;
 
-/* main.c */
-void say_exec(const char *what, const char *path, char **args);
-
 /* runtime-log.c */
 void put(struct text *t, const char *s);
 void report(const char *message);
+/* OCIHOOKS_FRONTEND_TRACE's line for an exec: `what`, the path, each argument after args[0] in brackets. */
+void say_exec(const char *what, const char *path, char **args);
 
 /* options.c */
 /* The wrapper's own options at the front of the line: how many arguments are ours, --runtime and

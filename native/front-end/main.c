@@ -20,18 +20,6 @@
  */
 #include "front-end.h"
 
-/* The trace's line for an exec: what, the path, then each argument after args[0] in brackets. */
-void say_exec(const char *what, const char *path, char **args) {
-  say(1, what);
-  say(1, path);
-  for (char **a = args + 1; *a; a++) {
-    say(1, " [");
-    say(1, *a);
-    say(1, "]");
-  }
-  say(1, "\n");
-}
-
 /* Which program this call needs: the wrapper, or the runtime with the arguments after ours. */
 static void run(void) {
   inv.trace = *env_or(inv.envp, "OCIHOOKS_FRONTEND_TRACE", "") != 0;

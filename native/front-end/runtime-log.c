@@ -83,3 +83,15 @@ void report(const char *message) {
   write_all((int)fd, line.s, line.n);
   close_fd(fd);
 }
+
+/* The trace's line for an exec: what, the path, then each argument after args[0] in brackets. */
+void say_exec(const char *what, const char *path, char **args) {
+  say(1, what);
+  say(1, path);
+  for (char **a = args + 1; *a; a++) {
+    say(1, " [");
+    say(1, *a);
+    say(1, "]");
+  }
+  say(1, "\n");
+}

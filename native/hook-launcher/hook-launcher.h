@@ -15,11 +15,10 @@
 /* relay.c: the exit code of the hook as the wrapper's hook server ran it, -1 to start it here. */
 int relayed_exit_code(const char *socket_path, const char *path, int argc, char **argv, char **envp);
 
-/* main.c: the parent's pid as /proc names it. */
-long parent_pid(void);
-
 /* precreate-relay.c: the config on stdin to stdout, this installation's hooks relayed to a hook
- * server it starts with `start` (the Node program); never returns. */
-__attribute__((noreturn)) void precreate_relay(const char *started_as, char **envp, void (*start)(char **env));
+ * server it starts with `program_start` (the Node program), serving for `watched` (podman); never
+ * returns. */
+__attribute__((noreturn)) void precreate_relay(const char *started_as, char **envp, long watched,
+                                               void (*program_start)(char **env));
 
 #endif

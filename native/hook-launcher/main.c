@@ -59,7 +59,7 @@ static long number_at(const char *s) {
 }
 
 /* The parent's pid as /proc (the host's, before pivot_root) names it: PPid in /proc/self/status. */
-long parent_pid(void) {
+static long parent_pid(void) {
   static char text[4096];
   long n = read_file("/proc/self/status", text, sizeof text);
   if (n < 0) return -1;
@@ -260,7 +260,7 @@ __attribute__((noreturn, used)) void start(long *sp) {
     argc_--;
   }
   if (argc_ >= 2 && same(argv_[1], "precreate") && sys3(__NR_geteuid, 0, 0, 0) == 0) precreate_apart();
-  if (argc_ == 2 && same(argv_[1], "precreate-relay")) precreate_relay(execfn_ ? execfn_ : argv_[0], envp_, start_program_with);
+  if (argc_ == 2 && same(argv_[1], "precreate-relay")) precreate_relay(execfn_ ? execfn_ : argv_[0], envp_, parent_pid(), start_program_with);
   if (ran_before()) exit_with(0);
   start_program();
 }

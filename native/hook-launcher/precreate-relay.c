@@ -141,7 +141,7 @@ static void start_detached(char **env) {
   start_server(env);
 }
 
-__attribute__((noreturn)) void precreate_relay(const char *started_as, char **envp, void (*start)(char **env)) {
+__attribute__((noreturn)) void precreate_relay(const char *started_as, char **envp, long watched, void (*program_start)(char **env)) {
   size_t got = 0;
   for (;;) {
     long r = read_fd(0, config_text + got, sizeof config_text - got);
@@ -174,8 +174,8 @@ __attribute__((noreturn)) void precreate_relay(const char *started_as, char **en
     sys3(__NR_unlinkat, AT_FDCWD, socket, 0);
     pass_through(got);
   }
-  start_server = start;
-  long answer = start_apart(envp, parent_pid(), fd, var, start_detached);
+  start_server = program_start;
+  long answer = start_apart(envp, watched, fd, var, start_detached);
   close_fd(fd);
   if (answer < 0) {
     sys3(__NR_unlinkat, AT_FDCWD, socket, 0);

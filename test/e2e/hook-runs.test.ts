@@ -338,7 +338,7 @@ describe('the installation (hook launcher in bin/)', () => {
     }
   });
 
-  test("a precreate filter's CDI spec hooks: one start for the container, the filter stays to run the stage's hooks", () => {
+  test("a precreate filter's CDI spec hooks: one start for the container, the filter stays to run the stage's hooks (the relay filter after it passes them by)", () => {
     // A spec whose device brings three createContainer hooks calling the GPU hook's NVIDIA subcommands.
     const cdi = path.join(dir, 'cdi');
     fs.mkdirSync(cdi, { recursive: true });
@@ -365,6 +365,11 @@ describe('the installation (hook launcher in bin/)', () => {
       when: { annotations: { '^cdi\\.k8s\\.io/': '.' } },
       stages: ['precreate'],
     });
+    // The relay filter too, as install ships it: after the GPU filter, it finds the hooks relayed already.
+    fs.copyFileSync(
+      path.join(dir, 'relay.d', '99-ocihooks-relay.json'),
+      path.join(dir, 'precreate.d', '99-ocihooks-relay.json'),
+    );
     const rootfs = makeBusyboxRootfs(path.join(dir, 'precreate'));
     const r = podmanRun({
       rootfs,
