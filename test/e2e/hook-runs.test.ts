@@ -26,6 +26,7 @@ import {
   runcRun,
   tmpDir,
   writeHooksD,
+  logRecords,
 } from '../support/e2e';
 import { TEST_USER, asTestUser, ensureTestUser } from '../support/test-user';
 
@@ -170,12 +171,9 @@ describe('the installation (hook launcher in bin/)', () => {
     });
     /** The hooks' log records since the last call: where each ran. */
     const ranIn = () => {
-      const lines = fs.existsSync(i.log) ? fs.readFileSync(i.log, 'utf8').split('\n').filter(Boolean) : [];
+      const records = logRecords<{ msg?: string; ranIn?: string }>(i.log);
       fs.writeFileSync(i.log, '');
-      return lines
-        .map((l) => JSON.parse(l) as { msg?: string; ranIn?: string })
-        .filter((x) => x.msg === 'applied')
-        .map((x) => x.ranIn ?? 'its own process');
+      return records.filter((x) => x.msg === 'applied').map((x) => x.ranIn ?? 'its own process');
     };
 
     test("podman + runc: one Node start, the filter's; the three hooks applied in it, each in its place", () => {
@@ -607,13 +605,7 @@ describe('the installation (hook launcher in bin/)', () => {
         timeoutMs: 60_000,
         env: { ...process.env, OCIHOOKS_RUNTIME_INDEX: index, OCIHOOKS_RUNTIME_CONFIG: settings },
       });
-      const records = fs.existsSync(log)
-        ? fs
-            .readFileSync(log, 'utf8')
-            .split('\n')
-            .filter(Boolean)
-            .map((l) => JSON.parse(l))
-        : [];
+      const records = logRecords<{ msg?: string; early?: boolean; added?: string[] }>(log);
       return { ...r, records, config: JSON.parse(fs.readFileSync(path.join(bundle, 'config.json'), 'utf8')) };
     };
     const slotArgs = (config: { hooks?: Record<string, { args?: string[] }[]> }) =>

@@ -14,7 +14,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BIN, RUNC, containerId, makeBundle, ok, requireBuilt, run, tmpDir } from '../support/e2e';
+import { BIN, RUNC, containerId, logRecords, makeBundle, ok, requireBuilt, run, tmpDir } from '../support/e2e';
 import {
   buildAnswerProgram,
   makeDebianLikeRootfs,
@@ -109,13 +109,7 @@ function runLayout(layout: Layout, how: CachePath) {
   const r = run(RUNC, ['run', '--bundle', bundle, containerId('ldclay')], { timeoutMs: 60_000 });
   const [head, hex] = r.stdout.split('---\n');
   const bytes = hex === undefined || hex === 'no cache\n' ? Buffer.alloc(0) : fromOd(hex);
-  const records = fs.existsSync(log)
-    ? fs
-        .readFileSync(log, 'utf8')
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l))
-    : [];
+  const records = logRecords(log);
   return {
     dir,
     rootfs,

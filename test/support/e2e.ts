@@ -229,6 +229,16 @@ export function onAnnotation(hook: HookSpec, key: string, value = 'true', stages
   return { version: '1.0.0', hook, when: { annotations: { [exact(key)]: exact(value) } }, stages };
 }
 
+/** A log file's JSON records, one per line; none when it is not there. */
+export function logRecords<T = Record<string, unknown>>(file: string): T[] {
+  if (!fs.existsSync(file)) return [];
+  return fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as T);
+}
+
 /** Writes a hooks.d file (schema 1.0.0). */
 export function writeHooksD(dir: string, name: string, content: object): string {
   fs.mkdirSync(dir, { recursive: true });
