@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import fc from 'fast-check';
 
 const built = path.resolve(__dirname, '..', '..', '..', 'native', 'build', 'Release', 'hook-launcher');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ocihooks-relay-'));
@@ -137,5 +138,73 @@ describe('what it passes through unchanged, byte for byte', () => {
     });
     const r = filter(big);
     expect([r.status, r.stdout.length, r.stdout === big]).toEqual([0, big.length, true]);
+  });
+});
+
+describe('random configs: the relayed config is the one an independent reading expects', () => {
+  const served = ['prestart', 'createRuntime', 'createContainer'];
+  const relayable = (h: { path?: unknown; args?: unknown }) =>
+    [mount, gpu, ldconfig].includes(h.path as string) &&
+    Array.isArray(h.args) &&
+    typeof h.args[0] === 'string' &&
+    !(
+      typeof h.args[1] === 'string' &&
+      (h.args[1].startsWith('--ocihooks-relay=') || ['precreate', 'precreate-relay'].includes(h.args[1]))
+    );
+  /** What the filter should write: the relay argument second in each relayable hook of a served stage. */
+  const expected = (config: Record<string, unknown>) => {
+    const hooks = config.hooks as Record<string, unknown> | undefined;
+    if (!root || !hooks || typeof hooks !== 'object' || Array.isArray(hooks)) return config;
+    const out: Record<string, unknown> = {};
+    for (const [stage, list] of Object.entries(hooks))
+      out[stage] =
+        served.includes(stage) && Array.isArray(list)
+          ? list.map((h) =>
+              h && typeof h === 'object' && !Array.isArray(h) && relayable(h)
+                ? { ...h, args: [(h.args as unknown[])[0], relay, ...(h.args as unknown[]).slice(1)] }
+                : h,
+            )
+          : list;
+    return { ...config, hooks: out };
+  };
+  const arg = fc.oneof(
+    fc.constantFrom('ocihook-mount', 'precreate', 'precreate-relay', '--ocihooks-relay=/x', '--mount=a', 'é"\\'),
+    fc.string(),
+    fc.integer(),
+  );
+  const hook = fc.record(
+    {
+      path: fc.oneof(fc.constantFrom(mount, gpu, ldconfig, '/usr/bin/site'), fc.string(), fc.integer()),
+      args: fc.oneof(fc.array(arg, { maxLength: 4 }), fc.string()),
+      env: fc.array(fc.string(), { maxLength: 2 }),
+      timeout: fc.integer({ min: 0, max: 60 }),
+      x: fc.jsonValue({ maxDepth: 2 }),
+    },
+    { requiredKeys: [] },
+  );
+  const stage = fc.constantFrom(...served, 'poststart', 'poststop', 'startContainer', 'other');
+  const config = fc.record(
+    {
+      ociVersion: fc.constant('1.0.2'),
+      hooks: fc.oneof(
+        fc.dictionary(stage, fc.oneof(fc.array(hook, { maxLength: 4 }), fc.jsonValue({ maxDepth: 1 }))),
+        fc.jsonValue({ maxDepth: 1 }),
+      ),
+      annotations: fc.dictionary(fc.string(), fc.string(), { maxKeys: 3 }),
+      process: fc.jsonValue({ maxDepth: 3 }),
+    },
+    { requiredKeys: ['ociVersion'] },
+  );
+
+  test('as JSON.stringify writes them, compact or indented', () => {
+    fc.assert(
+      fc.property(config, fc.constantFrom(0, 2), (c, indent) => {
+        const r = filter(JSON.stringify(c, null, indent));
+        expect([r.status, r.stderr]).toEqual([0, '']);
+        // Through JSON both sides: -0 and the like read back as JSON writes them.
+        expect(JSON.parse(r.stdout)).toEqual(JSON.parse(JSON.stringify(expected(c))));
+      }),
+      { numRuns: 200 },
+    );
   });
 });
