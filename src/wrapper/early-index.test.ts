@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import fc from 'fast-check';
 import { FRONT_END } from '../../test/support/front-end';
 import { frontEndFor } from '../admin/launcher-field';
 import type { HookFile, HooksRead } from '../hooksd/read';
@@ -451,5 +452,49 @@ describe('the front-end, given a fresh early index', () => {
     fs.utimesSync(`${index}.early`, new Date(), new Date());
     pause(25);
     expect(decide().decision).toBe('wrapper');
+  });
+
+  test('random configs and line annotations: the written config is the one an independent reading expects', () => {
+    const served = ['prestart', 'createRuntime', 'createContainer'];
+    layout('{}', stages(served));
+    // Keys the front-end reads without escapes; not the index's unless-key prefix; no '=' (KEY=VALUE).
+    const key = fc
+      .string({ minLength: 1, maxLength: 8 })
+      .filter((k) => !/["\\=\u0000-\u001f]/.test(k) && !k.startsWith('cdi.k8s.io/'));
+    const hook = fc.record(
+      { path: fc.string(), args: fc.array(fc.string(), { maxLength: 2 }) },
+      { requiredKeys: ['path'] },
+    );
+    const config = fc.record(
+      {
+        ociVersion: fc.constant('1.0.2'),
+        annotations: fc.dictionary(key, fc.string(), { maxKeys: 3 }),
+        hooks: fc.dictionary(fc.constantFrom(...served, 'poststop', 'x'), fc.array(hook, { maxLength: 2 })),
+        process: fc.jsonValue({ maxDepth: 2 }),
+      },
+      { requiredKeys: ['ociVersion'] },
+    );
+    const lineValue = fc.string().filter((v) => !v.includes('\u0000'));
+    fc.assert(
+      fc.property(config, fc.dictionary(key, lineValue, { maxKeys: 3 }), fc.constantFrom(0, 2), (c, line, indent) => {
+        fc.pre(Object.keys(line).every((k) => !(k in (c.annotations ?? {}))));
+        fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(c, null, indent));
+        const d = decide(Object.entries(line).map(([k, v]) => `--annotation=${k}=${v}`));
+        expectEarly(d);
+        if (!root) return;
+        // Through JSON first: -0 and the like read back as JSON writes them.
+        const read = JSON.parse(JSON.stringify(c)) as typeof c;
+        const hooks: Record<string, unknown[]> = { ...(read.hooks ?? {}) };
+        for (const stage of served) hooks[stage] = [...(hooks[stage] ?? []), slot(stage)];
+        const annotations = { ...(read.annotations ?? {}), ...line };
+        const expected = {
+          ...read,
+          ...(read.annotations || Object.keys(line).length ? { annotations } : {}),
+          hooks,
+        };
+        expect(JSON.parse(d.config)).toEqual(expected);
+      }),
+      { numRuns: 100 },
+    );
   });
 });
