@@ -27,6 +27,7 @@ import {
   tmpDir,
   writeHooksD,
   logRecords,
+  podmanArgs,
 } from '../support/e2e';
 import { TEST_USER, asTestUser, ensureTestUser } from '../support/test-user';
 
@@ -188,6 +189,22 @@ describe('the installation (hook launcher in bin/)', () => {
       expect(i.starts()).toEqual([expect.stringMatching(/libexec\/ocihook-mount precreate-relay$/)]);
       expect(ranIn()).toEqual(Array(3).fill('ocihook-mount precreate-relay'));
       noMarkersLeft();
+      noServerLeft();
+    });
+
+    test('podman + crun: the same', () => {
+      ranIn();
+      const podman = podmanArgs({
+        runtime: 'crun',
+        rootfs: makeBusyboxRootfs(path.join(dir, 'relay-crun')),
+        hooksDir: relayD,
+        annotations: { 'com.example.runs': 'true' },
+        args: ['sh', '-c', 'cat /a /b /c'],
+      });
+      const r = withoutHybridCgroups(['podman', ...podman], { timeoutMs: 90_000 });
+      expect([r.status, r.stdout, r.stderr]).toEqual([0, 'a\nb\nc\n', '']);
+      expect(i.starts()).toEqual([expect.stringMatching(/libexec\/ocihook-mount precreate-relay$/)]);
+      expect(ranIn()).toEqual(Array(3).fill('ocihook-mount precreate-relay'));
       noServerLeft();
     });
 
@@ -595,16 +612,19 @@ describe('the installation (hook launcher in bin/)', () => {
     const early = path.join(dir, 'early');
     fs.mkdirSync(early);
     const index = path.join(early, 'runtime-index');
-    const earlyRun = (hooksDir: string, bundle: string, id: string) => {
+    const earlyRun = (hooksDir: string, bundle: string, id: string, runtime: 'runc' | 'crun' = 'runc') => {
       const log = path.join(early, 'wrapper.log');
       fs.rmSync(log, { force: true });
       // Rewritten only when it changes: a newer settings file makes the early index stale (as it should).
-      const text = JSON.stringify({ runtime: RUNC, hooksDirs: [hooksDir], logFile: log }, null, 2) + '\n';
+      const settingsText = { runtime: runtime === 'runc' ? RUNC : 'crun', hooksDirs: [hooksDir], logFile: log };
+      const text = JSON.stringify(settingsText, null, 2) + '\n';
       if (!fs.existsSync(settings) || fs.readFileSync(settings, 'utf8') !== text) fs.writeFileSync(settings, text);
-      const r = run(i.bin('ocihooks-runtime'), ['run', '--bundle', bundle, id], {
-        timeoutMs: 60_000,
-        env: { ...process.env, OCIHOOKS_RUNTIME_INDEX: index, OCIHOOKS_RUNTIME_CONFIG: settings },
-      });
+      const env = { ...process.env, OCIHOOKS_RUNTIME_INDEX: index, OCIHOOKS_RUNTIME_CONFIG: settings };
+      const argv = ['run', '--bundle', bundle, id];
+      const r =
+        runtime === 'runc'
+          ? run(i.bin('ocihooks-runtime'), argv, { timeoutMs: 60_000, env })
+          : withoutHybridCgroups([i.bin('ocihooks-runtime'), ...argv], { env });
       const records = logRecords<{ msg?: string; early?: boolean; added?: string[] }>(log);
       return { ...r, records, config: JSON.parse(fs.readFileSync(path.join(bundle, 'config.json'), 'utf8')) };
     };
@@ -632,6 +652,25 @@ describe('the installation (hook launcher in bin/)', () => {
       });
       expect(next.records.find((x) => x.msg === 'hooks served')).toMatchObject({ ran: 1, expected: 1 });
       expect(programs()).toEqual(['ocihooks-runtime']);
+      noServerLeft();
+    });
+
+    test('crun: the same', () => {
+      const runs = [1, 2].map((k) => {
+        const r = earlyRun(wrapperHooks, wrapperBundle(`early-crun-${k}`), containerId(`early-crun-${k}`), 'crun');
+        return [
+          r.status,
+          r.stdout,
+          r.stderr,
+          slotArgs(r.config),
+          r.records.find((x) => x.msg === 'hooks injected')?.early ?? false,
+        ];
+      });
+      expect(runs).toEqual([
+        [0, 'a\nb\nc\n-\n', '', [], false],
+        [0, 'a\nb\nc\n-\n', '', ['createContainer --ocihooks-slot=createContainer'], true],
+      ]);
+      expect(programs()).toEqual(['ocihooks-runtime', 'ocihooks-runtime']);
       noServerLeft();
     });
 
