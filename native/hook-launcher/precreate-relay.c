@@ -159,9 +159,13 @@ __attribute__((noreturn)) void precreate_relay(const char *started_as, char **en
       (!trace && !server_dir_ok()))
     pass_through(got);
   if (trace) emit_relayed(got, "TRACE");
-  char socket[64], num[24];
+  /* <podman's pid>-<this pid>.sock: this process ends at once, podman lives while the server serves,
+   * and another server's clean-up of dead servers' sockets goes by the first number. */
+  char socket[96], num[24], name[56], podman[24];
   decimal(num, sys3(__NR_getpid, 0, 0, 0));
-  if (!joined(socket, sizeof socket, SERVER_DIR "/", num, ".sock")) pass_through(got);
+  decimal(podman, watched);
+  if (!joined(name, sizeof name, podman, "-", num) || !joined(socket, sizeof socket, SERVER_DIR "/", name, ".sock"))
+    pass_through(got);
   long fd = listen_at(socket);
   if (fd < 0) pass_through(got);
   /* EARLY_ENV=<fd>:<hooks>:<socket>, for src/hook/server/hand-off.ts. */

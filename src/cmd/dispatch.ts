@@ -122,7 +122,8 @@ function startProgram(p: ProcessStart, dispatch: (inv: Invocation) => number): n
     }
     delete process.env[h.HAND_OFF_ENV]; // neither the program's environment nor its children's
   }
-  // Only ever the front-end's, beside the hand-off (read above): never one inherited from an engine.
+  // hand-off.ts EARLY_ENV: only ever its starter's, beside the hand-off (read above), never one
+  // inherited from an engine; and not for the program's children.
   delete process.env.OCIHOOKS_RUNTIME_EARLY;
   const code = startWithoutHandOff(p, dispatch, handOff);
   if (handOff) handOffModule().handOffExit(handOff, code);

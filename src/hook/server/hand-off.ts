@@ -13,9 +13,11 @@ import { writeFdFully } from '../../linux/files';
 
 export const HAND_OFF_ENV = 'OCIHOOKS_RUNTIME_RELAY';
 /**
- * Beside HAND_OFF_ENV, from the front-end's early create (native/front-end/early-create.c):
- * <fd>:<slots>:<socket>, the hook server's listening socket it made, how many slots it put into the
- * config and the socket's path. The runtime already runs: the front-end wants no answer.
+ * Beside HAND_OFF_ENV, from the front-end's early create (native/front-end/early-create.c) or the
+ * hook launcher's relay filter (native/hook-launcher/precreate-relay.c): <fd>:<hooks>:<socket>, the
+ * hook server's listening socket it made, how many hooks of the config will ask it (slots, relayed
+ * hooks) and the socket's path. The runtime runs already, or podman has its config: nobody waits
+ * for an answer.
  */
 export const EARLY_ENV = 'OCIHOOKS_RUNTIME_EARLY';
 
@@ -51,9 +53,9 @@ export function handOffOf(env: Env): HandOff | undefined {
   const e = /^(\d+):(\d+):(\/.+)$/.exec(early);
   if (!e)
     throw new UsageError(
-      `${EARLY_ENV}=${early}: expected <fd>:<slots>:<socket> (set by the ocihooks-runtime front-end)`,
+      `${EARLY_ENV}=${early}: expected <fd>:<hooks>:<socket> (set by the ocihooks-runtime front-end or the hook launcher)`,
     );
-  // Nobody reads an answer: the front-end closed its end and became the runtime.
+  // Nobody reads an answer: its starter closed its end (the front-end became the runtime).
   fs.closeSync(h.fd);
   return { ...h, answered: true, early: { listenFd: Number(e[1]), slots: Number(e[2]), socket: e[3] as string } };
 }

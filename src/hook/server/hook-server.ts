@@ -75,9 +75,10 @@ export function openHookServer(h: HandOff): HookServer | undefined {
     const st = fs.lstatSync(HOOK_SERVER_DIR);
     if (!st.isDirectory() || st.uid !== 0 || (st.mode & 0o077) !== 0)
       throw new Error(`${HOOK_SERVER_DIR} is not a folder of root's that only root can reach`);
-    // Sockets of servers that were killed before they could remove theirs.
+    // Sockets of servers that were killed before they could remove theirs: <pid>.sock, or the relay
+    // filter's <pid>-<its own pid>.sock, named by the process each serves for while it lives.
     for (const name of fs.readdirSync(HOOK_SERVER_DIR)) {
-      const pid = /^(\d+)\.sock$/.exec(name)?.[1];
+      const pid = /^(\d+)(?:-\d+)?\.sock$/.exec(name)?.[1];
       if (pid && (Number(pid) === process.pid || !alive(Number(pid))))
         fs.rmSync(path.join(HOOK_SERVER_DIR, name), { force: true });
     }
