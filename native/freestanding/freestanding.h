@@ -140,7 +140,8 @@ void emit_str(struct out *o, const char *s);
 #define SERVER_DIR "/run/ocihooks/hook-servers"
 /* Whether this process is root in the host's user namespace: a hook server needs both. */
 int host_root(void);
-/* Whether SERVER_DIR is root's folder that only root can reach (as hook-server.ts requires). */
+/* Whether SERVER_DIR is root's folder that only root can reach (as hook-server.ts requires); made
+ * (0700) where missing. */
 int server_dir_ok(void);
 /* A listening socket at path (0600 from the start), CLOEXEC; -1 when it cannot be made. */
 long listen_at(const char *path);

@@ -29,8 +29,12 @@ int host_root(void) {
   return t.n == 0 && !next_line(&l, &line);
 }
 
-/* Whether SERVER_DIR is root's folder that only root can reach (as hook-server.ts requires). */
+/* Whether SERVER_DIR is root's folder that only root can reach (as hook-server.ts requires); made
+ * where missing. */
 int server_dir_ok(void) {
+  /* Made where missing, as hook-server.ts makes it (the first server after a boot may be this one). */
+  sys3(__NR_mkdirat, AT_FDCWD, "/run/ocihooks", 0755);
+  sys3(__NR_mkdirat, AT_FDCWD, SERVER_DIR, 0700);
   struct statx st;
   if (sys6(__NR_statx, AT_FDCWD, (long)SERVER_DIR, AT_SYMLINK_NOFOLLOW, STATX_TYPE | STATX_MODE | STATX_UID, (long)&st) != 0)
     return 0;

@@ -179,6 +179,9 @@ describe('the installation (hook launcher in bin/)', () => {
 
     test("podman + runc: one Node start, the filter's; the three hooks applied in it, each in its place", () => {
       ranIn();
+      // As after a boot, no server's folder yet (when no other server uses it now): the filter makes it.
+      const servers = '/run/ocihooks/hook-servers';
+      if (fs.existsSync(servers) && fs.readdirSync(servers).length === 0) fs.rmdirSync(servers);
       const r = podmanRun({
         rootfs: makeBusyboxRootfs(path.join(dir, 'relay-runc')),
         hooksDir: relayD,
@@ -188,6 +191,7 @@ describe('the installation (hook launcher in bin/)', () => {
       expect([r.status, r.stdout, r.stderr]).toEqual([0, 'a\nb\nc\n', '']);
       expect(i.starts()).toEqual([expect.stringMatching(/libexec\/ocihook-mount precreate-relay$/)]);
       expect(ranIn()).toEqual(Array(3).fill('ocihook-mount precreate-relay'));
+      expect(fs.statSync(servers).mode & 0o777).toBe(0o700);
       noMarkersLeft();
       noServerLeft();
     });
