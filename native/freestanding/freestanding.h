@@ -145,5 +145,8 @@ int host_root(void);
 int server_dir_ok(void);
 /* A listening socket at path (0600 from the start), CLOEXEC; -1 when it cannot be made. */
 long listen_at(const char *path);
+/* EARLY_ENV=<fd>:<hooks>:<socket> into dst, what src/hook/server/hand-off.ts reads: the listening
+ * socket's fd, how many hooks of the config will ask it, its path; 0 when it does not fit. */
+int early_var(char *dst, size_t cap, long fd, int hooks, const char *socket);
 
 #endif

@@ -66,3 +66,11 @@ long listen_at(const char *path) {
   return fd;
 }
 
+
+int early_var(char *dst, size_t cap, long fd, int hooks, const char *socket) {
+  char fd_text[24], hooks_text[24];
+  decimal(fd_text, fd);
+  decimal(hooks_text, hooks);
+  return joined(dst, cap, EARLY_ENV "=", fd_text, ":") &&
+         joined(dst + len_of(dst), cap - len_of(dst), hooks_text, ":", socket);
+}

@@ -2,14 +2,15 @@
  * create/run with the hook server starting beside the runtime instead of before it. Handed a
  * create, the wrapper's Node start (~55 ms) is on the engine's critical path: the runtime waits
  * for the edited config.json. When the hooks.d folders hold only this installation's hooks of the
- * stages a hook server serves (the early index: src/wrapper/early-index.ts writes it and says
- * when), what the config gets no longer depends on the match: one hook per such stage, appended
+ * stages a hook server serves, and hooks that need an annotation key prefix this container lacks
+ * (the early index: src/wrapper/early-index.ts writes it and says when), what the config gets no
+ * longer depends on the match: one hook per such stage, appended
  * where the wrapper would append the matched ones (a "slot": the installed hook launcher with
  * --ocihooks-relay=<socket> --ocihooks-slot=<stage>). This file adds the slots, makes the server's
  * listening socket, starts the wrapper apart with it and execs the runtime at once; the wrapper
  * matches while the runtime sets the container up, and runs each slot's stage's matched hooks when
  * the runtime's launcher asks (src/wrapper/early-create.ts). A slot whose stage matched nothing
- * ends at once.
+ * ends at once; with no slot at all no hook can match: the runtime alone, without Node.
  *
  * Anything this file cannot do or is not sure of (a config it cannot read, a JSON construct it
  * does not edit, a key written with an escape) leaves the call to the wrapper as before.
@@ -411,13 +412,8 @@ void early_create(struct wrapper_options o, const char *config, int config_annot
   if (!server_dir_ok()) return;
   long fd = listen_at(socket);
   if (fd < 0) return;
-  char count_text[4], fd_text[24];
   static char var[160];
-  decimal(count_text, count);
-  decimal(fd_text, fd);
-  /* EARLY_ENV=<fd>:<slots>:<socket> */
-  int ok = joined(var, sizeof var, EARLY_ENV "=", fd_text, ":") && joined(var + len_of(var), sizeof var - len_of(var), count_text, ":", socket);
-  if (!ok || !write_config(path, &st, slots, count, &pl, n, socket)) {
+  if (!early_var(var, sizeof var, fd, count, socket) || !write_config(path, &st, slots, count, &pl, n, socket)) {
     sys3(__NR_unlinkat, AT_FDCWD, socket, 0);
     close_fd(fd);
     return;

@@ -168,13 +168,8 @@ __attribute__((noreturn)) void precreate_relay(const char *started_as, char **en
     pass_through(got);
   long fd = listen_at(socket);
   if (fd < 0) pass_through(got);
-  /* EARLY_ENV=<fd>:<hooks>:<socket>, for src/hook/server/hand-off.ts. */
   static char var[160];
-  char count_text[8], fd_text[24];
-  decimal(count_text, relayed);
-  decimal(fd_text, fd);
-  if (!joined(var, sizeof var, EARLY_ENV "=", fd_text, ":") ||
-      !joined(var + len_of(var), sizeof var - len_of(var), count_text, ":", socket)) {
+  if (!early_var(var, sizeof var, fd, relayed, socket)) {
     sys3(__NR_unlinkat, AT_FDCWD, socket, 0);
     pass_through(got);
   }
