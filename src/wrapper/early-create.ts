@@ -20,7 +20,6 @@ import { factsFromConfig } from '../hooksd/when';
 import { SLOT_FLAG } from '../hook/program/chain';
 import { OciHook, RELAYED_STAGES, chainHooks, servedCount } from '../hook/program/chain-hooks';
 import type { Invocation } from '../hook/program/invocation';
-import { isRelayFilter } from '../hook/program/own-programs';
 
 /** What each slot's stage runs (served chains of the installation's hooks); a stage not there matched nothing. */
 export type SlotRuns = Map<string, OciHook[]>;
@@ -49,9 +48,7 @@ export function slotRuns(
   }
   const runs: SlotRuns = new Map();
   const added: string[] = [];
-  for (const [stage, all] of Object.entries(matched)) {
-    const hooks = all.filter((h) => !isRelayFilter(h.hook)); // passed by: this server runs the hooks
-    if (hooks.length === 0) continue;
+  for (const [stage, hooks] of Object.entries(matched)) {
     const merged = (RELAYED_STAGES as readonly string[]).includes(stage)
       ? chainHooks(
           hooks.map((h) => h.hook),

@@ -26,7 +26,7 @@ import type { HookDefinition, When } from '../hooksd/schema';
 import { PrestartAs, injectedStage } from '../hooksd/prestart';
 import { RELAY_FLAG, SLOT_FLAG } from '../hook/program/chain';
 import { RELAYED_STAGES, isHookLauncher } from '../hook/program/chain-hooks';
-import { HOOK_PROGRAMS, isRelayFilter, stageHookProgram } from '../hook/program/own-programs';
+import { HOOK_PROGRAMS, stageHookProgram } from '../hook/program/own-programs';
 import { writeFileAtomically } from '../linux/files';
 import { CLOCK_MARGIN_MS, noMatchIndexFile } from './no-match-index';
 
@@ -80,8 +80,7 @@ export interface EarlyPlan {
  */
 export function earlyPlan(read: HooksRead, binDir: string, prestartAs: PrestartAs): EarlyPlan | undefined {
   if (read.refusal) return undefined;
-  // The relay filter is passed by: the wrapper serves its hooks itself.
-  const files = read.hooks.flatMap((f) => (f.status === 'ok' && f.def && !isRelayFilter(f.def.hook) ? [f.def] : []));
+  const files = read.hooks.flatMap((f) => (f.status === 'ok' && f.def ? [f.def] : []));
   const served = (def: HookDefinition) =>
     stageHookProgram(def.hook, binDir) !== undefined &&
     (def.stages ?? []).every((s) => (RELAYED_STAGES as readonly string[]).includes(injectedStage(s, prestartAs)));

@@ -14,7 +14,6 @@ import type { OciHook } from '../hooksd/schema';
 import { factsFromConfig } from '../hooksd/when';
 import { runTrusted } from '../linux/exec';
 import { RELAYED_STAGES, chainHooks, servedCount } from '../hook/program/chain-hooks';
-import { isRelayFilter } from '../hook/program/own-programs';
 
 /** Runs a precreate hook: the config on stdin, the edited config on stdout. */
 function runPrecreate(hook: OciHook, file: string, config: Json): Json {
@@ -101,7 +100,6 @@ export function injectHooks(
     hooks.forEach((h, i) => added.push(`${stage} ${path.basename(h.file)}${merged.chained[i] ? ' (chained)' : ''}`));
   }
   for (const m of matched.precreate ?? []) {
-    if (isRelayFilter(m.hook)) continue; // the wrapper serves the hooks itself
     let inside: Json | undefined;
     try {
       inside = opts.precreateInProcess?.(m.hook, config);

@@ -7,8 +7,7 @@
  * The wrapper writes the fact (INDEX) only for the call the front-end can skip — engine style: no
  * options of ours on the line, settings from a runtime config file that gives no annotations, not
  * in a Slurm step — and only when every hook read needs an annotation to apply (no always, no
- * commands; hasBindMounts counted as true; the installation's relay filter, which the wrapper passes
- * by, does not count). Otherwise it removes it. The index's modification time
+ * commands; hasBindMounts counted as true). Otherwise it removes it. The index's modification time
  * is the moment before the folders were read, less CLOCK_MARGIN_MS: the front-end
  * (native/front-end/) trusts it only while it is newer than every change to the config
  * file, each folder and each *.json in them (the later of their modification and status-change
@@ -20,7 +19,6 @@ import path = require('node:path');
 import type { HooksRead } from '../hooksd/read';
 import { whenMatches } from '../hooksd/when';
 import { writeFileAtomically } from '../linux/files';
-import { isRelayFilter } from '../hook/program/own-programs';
 
 /**
  * How much earlier than the reading the index is dated. File times come from the kernel's coarse
@@ -72,7 +70,7 @@ export function updateNoMatchIndex(c: IndexCall, file = noMatchIndexFile()): 'wr
     Object.keys(c.annotations).length === 0 &&
     !c.inSlurmStep &&
     !c.read.refusal &&
-    c.read.hooks.every((h) => h.def && (isRelayFilter(h.def.hook) || !appliesWithoutAnnotations(h.def.when)));
+    c.read.hooks.every((h) => h.def && !appliesWithoutAnnotations(h.def.when));
   try {
     if (!skippable) {
       fs.rmSync(file, { force: true });

@@ -30,6 +30,7 @@ import {
   serveHooks,
 } from '../hook/server/hook-server';
 import { inUserNamespace } from '../linux/userns';
+import { isRelayFilter } from '../hook/program/own-programs';
 import type { HooksRead } from '../hooksd/read';
 import { SlotRuns, slotDispatch, slotRuns } from './early-create';
 import { updateEarlyIndex } from './early-index';
@@ -81,7 +82,10 @@ export function runWrapper(inv: Invocation, opts: InjectOptions = {}, handOffTo?
       });
     };
     const readFolders = () => {
-      const read = readHooksDirs(dirs);
+      // The installation's relay filter (podman's) is passed by here, once: the wrapper serves its
+      // own hooks, and the indexes and the match never see it.
+      const all = readHooksDirs(dirs);
+      const read = { ...all, hooks: all.hooks.filter((f) => !(f.def && isRelayFilter(f.def.hook))) };
       for (const f of read.skipped)
         log.warn({ file: f.file, reason: f.error }, 'hooks.d file skipped, as podman skips it');
       return read;
