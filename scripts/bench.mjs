@@ -12,6 +12,13 @@
 // Scratch is a tmpfs because on this project's VMs (ext4 mounted with online discard) creating
 // files right after the previous run deleted 1000 of them took up to 0.5 ms per file: the disk's
 // backlog, not the hook, decided the 1000-mount row.
+//
+// Node's own settings (NODE_OPTIONS, NODE_EXTRA_CA_CERTS, ...) are taken out of the environment the
+// bench runs in: a runtime starts a hook with the hooks.d file's env alone (none), and an engine
+// with its service's; the installed starters put them aside anyway (native/freestanding/node-env.c).
+// Left in, NODE_EXTRA_CA_CERTS (set on these VMs: Debian's ca-certificates) added 35-40 ms to every
+// `node -e 0` baseline and to every directly started Node launcher, which made each ratio look
+// smaller than a runtime's start of the hook is.
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -23,6 +30,14 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RUNS = Number(process.env.BENCH_RUNS ?? 31);
 const WARMUP = 2;
 const node = process.execPath;
+
+/** The environment without Node's own settings (every NODE_* variable), said on stderr when there were any. */
+function withoutNodeSettings(env) {
+  const dropped = Object.keys(env).filter((k) => k.startsWith('NODE_'));
+  if (dropped.length)
+    console.error(`bench: runs without ${dropped.join(', ')} (Node's own settings; see the top of scripts/bench.mjs)`);
+  return Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith('NODE_')));
+}
 
 if (!process.env.OCIHOOKS_BENCH_INSIDE) {
   for (const p of ['/usr/bin/time', '/usr/bin/podman', '/usr/sbin/runc', '/bin/busybox']) {
@@ -36,7 +51,7 @@ if (!process.env.OCIHOOKS_BENCH_INSIDE) {
   const r = spawnSync(
     'unshare',
     ['-m', '--propagation', 'private', node, fileURLToPath(import.meta.url), ...process.argv.slice(2)],
-    { stdio: 'inherit', env: { ...process.env, OCIHOOKS_BENCH_INSIDE: '1' } },
+    { stdio: 'inherit', env: { ...withoutNodeSettings(process.env), OCIHOOKS_BENCH_INSIDE: '1' } },
   );
   process.exit(r.status ?? 1);
 }

@@ -108,6 +108,12 @@ long start_apart(char **envp, long watched, long keep, const char *var, void (*s
 /* The exit code an answer's header carries (no arguments, the code in envc), -1 when it is none. */
 int exit_code_answer(const unsigned head[4]);
 
+/* node-env.c: the environment of a Node program of ours, from envp: `first` (NULL: none) in front,
+ * no variable starting with `skip` (NULL: none) or ASIDE_PREFIX, each NODE_* one renamed
+ * ASIDE_PREFIX NODE_...; the Node launcher (src/cmd/launcher.ts) renames them back. */
+#define ASIDE_PREFIX "OCIHOOKS_ASIDE_"
+char **node_env(const char *first, char **envp, const char *skip);
+
 /* json.c: a scan of a JSON text (p moves on as things are read; each returns 0 on what is not JSON). */
 struct scan {
   const char *p, *end;

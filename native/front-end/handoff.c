@@ -26,7 +26,8 @@ __attribute__((noreturn)) void to_wrapper(void) {
   }
   char *program = inv.argv[0];
   inv.argv[0] = LAUNCHER;
-  long e = sys3(__NR_execve, LAUNCHER, inv.argv, inv.envp);
+  /* Node's own settings put aside (../freestanding/node-env.c): the wrapper gives them back to the runtime. */
+  long e = sys3(__NR_execve, LAUNCHER, inv.argv, node_env(0, inv.envp, 0));
   inv.argv[0] = program;
   char num[24];
   decimal(num, -e);

@@ -190,7 +190,8 @@ static int ran_before(void) {
   return 1;
 }
 
-/* The Node launcher, with OCIHOOKS_STARTED_AS in front of the environment. */
+/* The Node launcher, with OCIHOOKS_STARTED_AS in front of the environment and Node's own settings
+ * put aside (../freestanding/node-env.c). */
 __attribute__((noreturn)) static void start_program(void) {
   const char *program = name_of(argv_[0] ? argv_[0] : "ocihook");
   if (LAUNCHER[0] != '/') {
@@ -199,12 +200,8 @@ __attribute__((noreturn)) static void start_program(void) {
     exit_with(2);
   }
   static char started_as[4096 + 32];
-  static char *env[8192];
-  int k = 0;
-  if (execfn_ && joined(started_as, sizeof started_as, "OCIHOOKS_STARTED_AS=", execfn_, "")) env[k++] = started_as;
-  for (char **e = envp_; *e && k + 1 < (int)(sizeof env / sizeof *env); e++)
-    if (!starts(*e, "OCIHOOKS_STARTED_AS=")) env[k++] = *e;
-  env[k] = 0;
+  const char *first = execfn_ && joined(started_as, sizeof started_as, "OCIHOOKS_STARTED_AS=", execfn_, "") ? started_as : 0;
+  char **env = node_env(first, envp_, "OCIHOOKS_STARTED_AS=");
   char *kept = argv_[0];
   argv_[0] = LAUNCHER;
   long e = sys3(__NR_execve, LAUNCHER, argv_, env);

@@ -18,7 +18,7 @@
  * (bin/<program>, native/hook-launcher/), which says in OCIHOOKS_STARTED_AS which path the runtime
  * started: the program's own path (the installation's bin/), and the sign that it may run a run of
  * the installation's hooks (src/hook/program/hook-runs.ts). The variable is taken out of the
- * environment before the program runs.
+ * environment before the program runs, and so are the ASIDE_ names of Node's own settings.
  *
  * scripts/build.mjs compiles this file on its own (no imports of the project: it must stay small)
  * and writes it to bin/<program> for every program, under a `#!<node>` line.
@@ -66,6 +66,15 @@ const done = (code: number) => process.exit(code);
 // Started by the installed hook launcher (native/hook-launcher/): the path the runtime started.
 const startedAs = process.env.OCIHOOKS_STARTED_AS;
 delete process.env.OCIHOOKS_STARTED_AS;
+// Node's own settings (NODE_OPTIONS, NODE_EXTRA_CA_CERTS, ...) that the installed C starters put
+// aside so that this process did not apply them (native/freestanding/node-env.c says why): back
+// in the environment the program reads and gives its hooks and the runtime.
+const ASIDE = 'OCIHOOKS_ASIDE_';
+for (const key of Object.keys(process.env))
+  if (key.startsWith(ASIDE)) {
+    process.env[key.slice(ASIDE.length)] = process.env[key];
+    delete process.env[key];
+  }
 const code = (module.exports as { start: (p: object) => number | Promise<number> }).start({
   program,
   path: startedAs ?? process.argv[1] ?? __filename,

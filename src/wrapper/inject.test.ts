@@ -152,6 +152,69 @@ describe('injectHooks', () => {
     fs.rmSync(bin, { recursive: true });
   });
 
+  test("the installation's hooks a precreate filter adds (a CDI spec's) go to the hook server too; the matched run is not chained twice; the count is the final config's", () => {
+    const bin = tmpDir('relay-bin-precreate');
+    const [gpu, chain] = ['ocihook-gpu', 'ocihook-mount'].map((p) => path.join(bin, p)) as [string, string];
+    for (const f of [gpu, chain]) fs.writeFileSync(f, '\x7fELF\x02\x01\x01', { mode: 0o755 }); // hook launchers
+    const socket = '/run/ocihooks/hook-servers/7.sock';
+    const files = [
+      hookFile('gpu-hook', ['createContainer'], { always: true }, gpu),
+      hookFile('filter', ['precreate'], { always: true }, '/opt/filter'),
+    ];
+    const specHook = (sub: string) => ({ path: gpu, args: ['ocihook-gpu', sub] });
+    // The filter keeps what it was given and adds a site hook and two spec hooks of the installation.
+    const filter = (_hook: unknown, c: Json) => ({
+      ...c,
+      hooks: {
+        ...c.hooks,
+        createContainer: [
+          ...c.hooks.createContainer,
+          { path: '/opt/site' },
+          specHook('create-symlinks'),
+          specHook('update-ldcache'),
+        ],
+        poststop: [...c.hooks.poststop, specHook('poststop-thing')],
+      },
+    });
+    const out = injectHooks(config, read(files), {}, '/b/config.json', {
+      chainBin: bin,
+      relaySocket: socket,
+      precreateInProcess: filter,
+    });
+    const relay = `--ocihooks-relay=${socket}`;
+    expect(out.config.hooks.createContainer).toEqual([
+      {
+        path: chain,
+        args: [
+          'ocihook-chain',
+          relay,
+          `--ocihooks-chain=${JSON.stringify([{ program: 'ocihook-gpu', args: ['gpu-hook'] }])}`,
+        ],
+      },
+      { path: '/opt/site' },
+      {
+        path: chain,
+        args: [
+          'ocihook-chain',
+          relay,
+          `--ocihooks-chain=${JSON.stringify([
+            { program: 'ocihook-gpu', args: ['ocihook-gpu', 'create-symlinks'] },
+            { program: 'ocihook-gpu', args: ['ocihook-gpu', 'update-ldcache'] },
+          ])}`,
+        ],
+      },
+    ]);
+    expect(out.config.hooks.poststop).toEqual([{ path: '/bin/cleanup' }, specHook('poststop-thing')]);
+    expect(out.served).toBe(2);
+    // Without a filter that ran, the config's other hooks are left as they are (the matched run alone is relayed).
+    const plain = injectHooks(config, read(files.slice(0, 1)), {}, '/b/config.json', {
+      chainBin: bin,
+      relaySocket: socket,
+    });
+    expect(plain.served).toBe(1);
+    fs.rmSync(bin, { recursive: true });
+  });
+
   test('hooks.d that podman refuses refuses the container with its reason', () => {
     const refused: HooksRead = {
       hooks: [],

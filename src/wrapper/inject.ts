@@ -13,7 +13,7 @@ import type { HooksRead } from '../hooksd/read';
 import type { OciHook } from '../hooksd/schema';
 import { factsFromConfig } from '../hooksd/when';
 import { runTrusted } from '../linux/exec';
-import { RELAYED_STAGES, chainHooks, servedCount } from '../hook/program/chain-hooks';
+import { RELAYED_STAGES, chainHooks, relayConfigHooks, servedCount } from '../hook/program/chain-hooks';
 
 /** Runs a precreate hook: the config on stdin, the edited config on stdout. */
 function runPrecreate(hook: OciHook, file: string, config: Json): Json {
@@ -109,5 +109,10 @@ export function injectHooks(
     config = inside ?? runPrecreate(m.hook, m.file, config);
     added.push(`precreate ${path.basename(m.file)}${inside ? ' (in process)' : ''}`);
   }
+  // The hooks a precreate filter added (the GPU filter: a CDI spec's hooks, ocihook-gpu's own
+  // subcommands) ask the hook server too, as the filter started apart makes them ask itself; and
+  // the server expects what the config holds after every filter, which may also have dropped some.
+  if (matched.precreate?.length && opts.chainBin !== undefined && opts.relaySocket !== undefined)
+    ({ config, served } = relayConfigHooks(config, opts.chainBin, opts.relaySocket));
   return { config, added, served };
 }

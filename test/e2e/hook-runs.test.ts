@@ -30,6 +30,7 @@ import {
   podmanArgs,
 } from '../support/e2e';
 import { TEST_USER, asTestUser, ensureTestUser } from '../support/test-user';
+import { CLOCK_MARGIN_MS } from '../../src/wrapper/no-match-index';
 
 requireBuilt();
 const dir = tmpDir('hook-runs');
@@ -357,8 +358,11 @@ describe('the installation (hook launcher in bin/)', () => {
     }
   });
 
-  test("a precreate filter's CDI spec hooks: one start for the container, the filter stays to run the stage's hooks (the relay filter after it passes them by)", () => {
-    // A spec whose device brings three createContainer hooks calling the GPU hook's NVIDIA subcommands.
+  /**
+   * A CDI spec folder whose device brings three createContainer hooks calling the GPU hook's NVIDIA
+   * subcommands, and hooks.d `folder` with the installation's GPU precreate filter reading it.
+   */
+  function precreateWithSpecHooks(folder: string) {
     const cdi = path.join(dir, 'cdi');
     fs.mkdirSync(cdi, { recursive: true });
     const specHook = (link: string) => ({
@@ -375,7 +379,7 @@ describe('the installation (hook launcher in bin/)', () => {
         containerEdits: { hooks: ['/l1', '/l2', '/l3'].map(specHook) },
       }),
     );
-    writeHooksD(path.join(dir, 'precreate.d'), 'gpu.json', {
+    writeHooksD(folder, 'gpu.json', {
       version: '1.0.0',
       hook: {
         path: i.bin('ocihook-gpu'),
@@ -384,6 +388,10 @@ describe('the installation (hook launcher in bin/)', () => {
       when: { annotations: { '^cdi\\.k8s\\.io/': '.' } },
       stages: ['precreate'],
     });
+  }
+
+  test("a precreate filter's CDI spec hooks: one start for the container, the filter stays to run the stage's hooks (the relay filter after it passes them by)", () => {
+    precreateWithSpecHooks(path.join(dir, 'precreate.d'));
     // The relay filter too, as install ships it: after the GPU filter, it finds the hooks relayed already.
     fs.copyFileSync(
       path.join(dir, 'relay.d', '99-ocihooks-relay.json'),
@@ -448,6 +456,86 @@ describe('the installation (hook launcher in bin/)', () => {
     const r = wrapper(['run', '--bundle', wrapperBundle('wrapper'), containerId('runs-wrapper')]);
     expect([r.status, r.stdout]).toEqual([0, 'a\nb\nc\n-\n']);
     expect(programs()).toEqual(['ocihooks-runtime']);
+    noServerLeft();
+  });
+
+  test("the runtime wrapper with the GPU precreate filter: the spec's hooks it adds are served by the wrapper too, one start", () => {
+    const folder = path.join(dir, 'wrapper-precreate.d');
+    precreateWithSpecHooks(folder);
+    const bundle = wrapperBundle('wrapper-precreate');
+    const config = JSON.parse(fs.readFileSync(path.join(bundle, 'config.json'), 'utf8'));
+    config.annotations = { 'cdi.k8s.io/runs': 'example.com/gpu=0' };
+    config.process.args = ['sh', '-c', 'echo $RUNS; readlink /l1; readlink /l2; readlink /l3'];
+    fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(config));
+    fs.writeFileSync(settings, '{}');
+    fs.rmSync(i.log, { force: true });
+    const r = run(
+      i.bin('ocihooks-runtime'),
+      ['--runtime', RUNC, '--hooks-dir', folder, '--', 'run', '--bundle', bundle, containerId('runs-precreate')],
+      {
+        timeoutMs: 60_000,
+        env: { ...process.env, OCIHOOKS_RUNTIME_INDEX: path.join(dir, 'no-index'), OCIHOOKS_RUNTIME_CONFIG: settings },
+      },
+    );
+    expect([r.status, r.stdout, r.stderr]).toEqual([0, '1\n/a\n/a\n/a\n', '']);
+    // The filter ran inside the wrapper, and the wrapper ran the spec's three hooks: no ocihook-gpu start.
+    expect(programs()).toEqual(['ocihooks-runtime']);
+    noMarkersLeft();
+    noServerLeft();
+  });
+
+  test("Node's own settings in the engine's or a hook's environment (NODE_OPTIONS, NODE_EXTRA_CA_CERTS) do not apply to our Node processes; the runtime still gets them", () => {
+    const evil = path.join(dir, 'node-options.js');
+    const ran = path.join(dir, 'node-options-ran');
+    fs.writeFileSync(evil, `require('fs').appendFileSync(${JSON.stringify(ran)}, 'ran\\n');\n`);
+    const nodeEnv = { NODE_OPTIONS: `--require ${evil}`, NODE_EXTRA_CA_CERTS: path.join(dir, 'missing-ca.pem') };
+    // Node itself honours both: the file runs, and the missing bundle is a warning on stderr.
+    const plain = run(process.execPath, ['-e', '0'], { env: { PATH: process.env.PATH, ...nodeEnv } });
+    expect([plain.status, plain.stderr]).toEqual([0, expect.stringContaining('Ignoring extra certs from')]);
+    expect(fs.readFileSync(ran, 'utf8')).toBe('ran\n');
+    fs.rmSync(ran);
+    programs();
+    // A hook as a runtime starts it, its env holding them.
+    const hook = run(i.bin('ocihook-mount'), ['--version'], { env: { PATH: process.env.PATH, ...nodeEnv } });
+    expect([hook.status, hook.stderr]).toEqual([0, '']);
+    // The wrapper, the engine's environment holding them: the runtime (a script in front of runc) gets them.
+    const runtime = path.join(dir, 'env-runtime');
+    const seen = path.join(dir, 'env-runtime.seen');
+    fs.writeFileSync(
+      runtime,
+      `#!/bin/sh\nenv | grep -E '^NODE_(OPTIONS|EXTRA_CA_CERTS)=' | sort > ${seen}\nexec ${RUNC} "$@"\n`,
+      { mode: 0o755 },
+    );
+    fs.writeFileSync(settings, '{}');
+    const r = run(
+      i.bin('ocihooks-runtime'),
+      [
+        '--runtime',
+        runtime,
+        '--hooks-dir',
+        wrapperHooks,
+        '--',
+        'run',
+        '--bundle',
+        wrapperBundle('node-env'),
+        containerId('node-env'),
+      ],
+      {
+        timeoutMs: 60_000,
+        env: {
+          ...process.env,
+          ...nodeEnv,
+          OCIHOOKS_RUNTIME_INDEX: path.join(dir, 'no-index'),
+          OCIHOOKS_RUNTIME_CONFIG: settings,
+        },
+      },
+    );
+    expect([r.status, r.stdout, r.stderr]).toEqual([0, 'a\nb\nc\n-\n', '']);
+    expect(fs.readFileSync(seen, 'utf8')).toBe(
+      `NODE_EXTRA_CA_CERTS=${nodeEnv.NODE_EXTRA_CA_CERTS}\nNODE_OPTIONS=${nodeEnv.NODE_OPTIONS}\n`,
+    );
+    expect(fs.existsSync(ran)).toBe(false);
+    expect(programs()).toEqual(['ocihook-mount', 'ocihooks-runtime']);
     noServerLeft();
   });
 
@@ -623,6 +711,15 @@ describe('the installation (hook launcher in bin/)', () => {
       const settingsText = { runtime: runtime === 'runc' ? RUNC : 'crun', hooksDirs: [hooksDir], logFile: log };
       const text = JSON.stringify(settingsText, null, 2) + '\n';
       if (!fs.existsSync(settings) || fs.readFileSync(settings, 'utf8') !== text) fs.writeFileSync(settings, text);
+      // An index the wrapper writes within its clock margin (no-match-index.ts) of a change to the
+      // settings or the folder is stale by design: wait until the newest change is past it, as an
+      // admin's change is, so that whether the next create goes early does not depend on how fast
+      // Node started.
+      const changed = [settings, hooksDir, ...fs.readdirSync(hooksDir).map((f) => path.join(hooksDir, f))].map(
+        (f) => fs.statSync(f).ctimeMs,
+      );
+      const wait = Math.max(...changed) + 2 * CLOCK_MARGIN_MS - Date.now();
+      if (wait > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, wait);
       const env = { ...process.env, OCIHOOKS_RUNTIME_INDEX: index, OCIHOOKS_RUNTIME_CONFIG: settings };
       const argv = ['run', '--bundle', bundle, id];
       const r =

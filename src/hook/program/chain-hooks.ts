@@ -38,7 +38,8 @@ export function chainHooks(
 ): { hooks: OciHook[]; chained: boolean[] } {
   // Only the installed hook launcher asks the server; bin/ of Node launchers (--one-process-per-hook) would not.
   if (relaySocket !== undefined && !isHookLauncher(path.join(binDir, HOOK_PROGRAMS[0]))) relaySocket = undefined;
-  const programs = hooks.map((h) => stageHookProgram(h, binDir));
+  // A chain made earlier (the wrapper's matched hooks, before a precreate filter ran) stays as it is.
+  const programs = hooks.map((h) => (isChainHook(h) ? undefined : stageHookProgram(h, binDir)));
   const out: OciHook[] = [];
   const chained = hooks.map(() => false);
   for (let i = 0; i < hooks.length;) {
@@ -89,6 +90,12 @@ export function relayConfigHooks(config: Json, binDir: string, relaySocket: stri
     served += servedCount(out[stage]);
   }
   return { config: { ...config, hooks: out }, served };
+}
+
+/** Whether the hook is a chain of the installation's hooks already (relayed or not). */
+function isChainHook(h: OciHook): boolean {
+  const first = h.args?.[1];
+  return first !== undefined && (first.startsWith(RELAY_FLAG) || first.startsWith(CHAIN_FLAG));
 }
 
 /** How many of these hooks ask a hook server (chains with RELAY_FLAG first). */
