@@ -20,7 +20,7 @@ import { planGpuCreateContainer } from './plan';
 import { editConfigForPrecreate } from './precreate';
 import { relayConfigHooks } from '../hook/program/chain-hooks';
 import { handOffExit } from '../hook/server/hand-off';
-import { openHookServerOrWarn, serveHooks } from '../hook/server/hook-server';
+import { HookServer, hookServerSocket, openHookServerOrWarn, serveHooks } from '../hook/server/hook-server';
 import { binDirOf } from '../hook/program/own-programs';
 import { gpuRegistry, selectDevices } from './registry';
 
@@ -96,11 +96,16 @@ export function precreate(args: GpuArgs, ctx: HookContext): void {
   }
   let config = precreateConfig(args, ctx.log, parseJson(text, what), what, ctx.inv.timing);
   // Started apart by the hook launcher (as root): the config's first stages' hooks of this
-  // installation ask this process, which stays to run them (hook/server/hook-server.ts).
+  // installation ask this process, which stays to run them (hook/server/hook-server.ts). The server
+  // is opened only for a config that has such hooks (a spec without hooks needs none).
   const h = ctx.inv.handOff;
-  const server = h && openHookServerOrWarn(h, ctx.log);
+  let server: HookServer | undefined;
   let served = 0;
-  if (server) ({ config, served } = relayConfigHooks(config, binDirOf(ctx.inv.path), server.socket));
+  if (h) {
+    const relayed = relayConfigHooks(config, binDirOf(ctx.inv.path), hookServerSocket());
+    server = relayed.served > 0 ? openHookServerOrWarn(h, ctx.log) : undefined;
+    if (server?.socket === hookServerSocket()) ({ config, served } = relayed);
+  }
   ctx.inv.stdout(JSON.stringify(config));
   if (!h || !server) return;
   try {

@@ -65,6 +65,9 @@ const alive = (pid: number) => fs.existsSync(`/proc/${pid}`);
  * in the host's user namespace (a rootless wrapper's hooks start as before), or the front-end
  * already gone.
  */
+/** The socket openHookServer makes for this process: known before, so that a config can name it first. */
+export const hookServerSocket = (): string => path.join(HOOK_SERVER_DIR, `${process.pid}.sock`);
+
 export function openHookServer(h: HandOff): HookServer | undefined {
   if (process.geteuid?.() !== 0 || inUserNamespace('self')) return undefined;
   // Opened before the answer, while the starter (and the process it serves for) waits for it: a
@@ -82,7 +85,7 @@ export function openHookServer(h: HandOff): HookServer | undefined {
       if (pid && (Number(pid) === process.pid || !alive(Number(pid))))
         fs.rmSync(path.join(HOOK_SERVER_DIR, name), { force: true });
     }
-    const socket = path.join(HOOK_SERVER_DIR, `${process.pid}.sock`);
+    const socket = hookServerSocket();
     return serverAt(socket, native().relayListen(socket), watchedFd);
   } catch (e) {
     fs.closeSync(watchedFd);
