@@ -195,6 +195,7 @@ describe('the wrapper writes the early index only where the front-end may use it
 
   test('written, with the wrapper whose installation the slots name, dated 50 ms before the folders were read', () => {
     const c = call();
+    fs.rmSync(index, { force: true }); // none yet: written (an unchanged one is kept)
     expect(updateEarlyIndex(c, index)).toBe('written');
     expect(fs.readFileSync(index, 'utf8')).toBe(
       [
@@ -218,6 +219,7 @@ describe('the wrapper writes the early index only where the front-end may use it
     ],
     ['Node launchers in bin/ (--one-process-per-hook): no hook launcher to ask a server', { binDir: base }],
   ])('removed with %s', (_name, over) => {
+    fs.rmSync(index, { force: true }); // none yet: written (an unchanged one is kept)
     expect(updateEarlyIndex(call(), index)).toBe('written');
     expect(updateEarlyIndex(call(over), index)).toBe('removed');
     expect(fs.existsSync(index)).toBe(false);
@@ -227,6 +229,7 @@ describe('the wrapper writes the early index only where the front-end may use it
     ['a Slurm step', { inSlurmStep: true }],
     ['no config file', { configFile: undefined }],
   ])('left as it is with %s', (_name, over) => {
+    fs.rmSync(index, { force: true }); // none yet: written (an unchanged one is kept)
     expect(updateEarlyIndex(call(), index)).toBe('written');
     expect(updateEarlyIndex({ ...call(), ...over }, index)).toBe('left');
     expect(fs.existsSync(index)).toBe(true);

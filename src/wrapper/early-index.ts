@@ -27,8 +27,7 @@ import { PrestartAs, injectedStage } from '../hooksd/prestart';
 import { RELAY_FLAG, SLOT_FLAG } from '../hook/program/chain';
 import { RELAYED_STAGES, isHookLauncher } from '../hook/program/chain-hooks';
 import { HOOK_PROGRAMS, stageHookProgram } from '../hook/program/own-programs';
-import { writeFileAtomically } from '../linux/files';
-import { CLOCK_MARGIN_MS, noMatchIndexFile } from './no-match-index';
+import { noMatchIndexFile, writeIndex } from './no-match-index';
 
 export const EARLY_HEADER = 'ocihooks-runtime early index 1';
 /** Where the front-end puts the hook server's socket in a slot. */
@@ -145,7 +144,7 @@ export interface EarlyIndexCall {
 }
 
 /** Writes or removes the early index after a create/run; never fails the call (the index is only a shortcut). */
-export function updateEarlyIndex(c: EarlyIndexCall, file = earlyIndexFile()): 'written' | 'removed' | 'left' {
+export function updateEarlyIndex(c: EarlyIndexCall, file = earlyIndexFile()): 'written' | 'kept' | 'removed' | 'left' {
   if (file === undefined || c.configFile === undefined || c.foldersOrStagesOnLine || c.inSlurmStep) return 'left';
   const plan =
     c.canServe &&
@@ -168,10 +167,7 @@ export function updateEarlyIndex(c: EarlyIndexCall, file = earlyIndexFile()): 'w
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') return 'left';
   }
   try {
-    writeFileAtomically(file, earlyIndexText(c.configFile, c.dirs, c.wrapper, plan), 0o644);
-    const t = new Date(c.readAt - CLOCK_MARGIN_MS);
-    fs.utimesSync(file, t, t);
-    return 'written';
+    return writeIndex(file, earlyIndexText(c.configFile, c.dirs, c.wrapper, plan), c.readAt, c.configFile, c.dirs);
   } catch {
     return 'left'; // not root: the front-end keeps asking the wrapper
   }

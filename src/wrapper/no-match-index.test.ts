@@ -9,7 +9,13 @@ import * as path from 'node:path';
 import { FRONT_END } from '../../test/support/front-end';
 import type { HookFile, HooksRead } from '../hooksd/read';
 import type { When } from '../hooksd/schema';
-import { appliesWithoutAnnotations, indexText, noMatchIndexFile, updateNoMatchIndex } from './no-match-index';
+import {
+  appliesWithoutAnnotations,
+  indexText,
+  noMatchIndexFile,
+  updateNoMatchIndex,
+  writeIndex,
+} from './no-match-index';
 
 const base = fs.mkdtempSync(path.join(os.tmpdir(), 'ocihooks-index-'));
 afterAll(() => fs.rmSync(base, { recursive: true }));
@@ -56,6 +62,7 @@ describe('the wrapper writes the index only for an engine-style call with nothin
 
   test('written, dated 50 ms before the folders were read', () => {
     const c = call();
+    fs.rmSync(file, { force: true }); // none yet: written (an unchanged one is kept)
     expect(updateNoMatchIndex(c, file)).toBe('written');
     expect(fs.readFileSync(file, 'utf8')).toBe(indexText('/etc/ocihooks/runtime.json', ['/h']));
     expect(Math.abs(fs.statSync(file).mtimeMs - (c.readAt - 50))).toBeLessThan(2);
@@ -69,6 +76,7 @@ describe('the wrapper writes the index only for an engine-style call with nothin
     ['a Slurm step', { inSlurmStep: true }],
     ['hooks.d podman refuses', { read: read([], 'bad.json: broken') }],
   ] as const)('removed after %s', (_name, over) => {
+    fs.rmSync(file, { force: true }); // none yet: written (an unchanged one is kept)
     expect(updateNoMatchIndex(call(), file)).toBe('written');
     expect(updateNoMatchIndex(call(over), file)).toBe('removed');
     expect(fs.existsSync(file)).toBe(false);
@@ -83,6 +91,7 @@ describe('the wrapper writes the index only for an engine-style call with nothin
     ['options on the line', { optionsOnLine: true }],
     ['no config file', { configFile: undefined }],
   ] as const)('left as it is with %s', (_name, over) => {
+    fs.rmSync(file, { force: true }); // none yet: written (an unchanged one is kept)
     expect(updateNoMatchIndex(call(), file)).toBe('written');
     expect(updateNoMatchIndex({ ...call(), ...over }, file)).toBe('left');
     expect(fs.existsSync(file)).toBe(true);
@@ -143,6 +152,27 @@ describe('the front-end sends create/run straight to the runtime only while the 
   ])('the index holds: %s goes straight to runc', (_name, args, cwd) => {
     layout();
     expect(decide(args, cwd)).toBe(straight(args));
+  });
+
+  test('the wrapper keeps an unchanged index the front-end trusts; after a change it writes it anew', () => {
+    layout();
+    const dirs = [hooksDir, path.join(dir, 'not-there')];
+    const text = indexText(config, dirs);
+    const dated = fs.statSync(index).mtimeMs;
+    expect(writeIndex(index, text, Date.now(), config, dirs)).toBe('kept');
+    expect(fs.statSync(index).mtimeMs).toBe(dated);
+    expect(decide()).toBe(straight());
+    // A hooks.d file changed: the front-end finds the index stale, and the wrapper does not keep it.
+    fs.writeFileSync(path.join(hooksDir, 'gpu.json'), '{ }');
+    pause(80);
+    expect(decide()).toBe('wrapper');
+    const readAt = Date.now();
+    expect(writeIndex(index, text, readAt, config, dirs)).toBe('written');
+    expect(Math.abs(fs.statSync(index).mtimeMs - (readAt - 50))).toBeLessThan(2);
+    expect(decide()).toBe(straight());
+    expect(writeIndex(index, text, Date.now(), config, dirs)).toBe('kept');
+    // Another text (another folder list, say): written, whatever the dates.
+    expect(writeIndex(index, indexText(config, [hooksDir]), Date.now(), config, dirs)).toBe('written');
   });
 
   test('a relative OCIHOOKS_RUNTIME_INDEX is no index, even where it names the right file', () => {

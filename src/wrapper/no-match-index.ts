@@ -38,6 +38,59 @@ export const noMatchIndexFile = (env: NodeJS.ProcessEnv = process.env): string |
   return path.isAbsolute(file) ? file : undefined;
 };
 
+/**
+ * The latest change (ms since the epoch: the later of modification and status change) to what an
+ * index covers, as the front-end reads it: the config file, each folder and each *.json in it (no
+ * dot files); Infinity when one of them cannot be looked at.
+ */
+function latestChange(configFile: string, dirs: string[]): number {
+  const changed = (f: string) => {
+    const st = fs.statSync(f, { throwIfNoEntry: false });
+    return st ? Math.max(st.mtimeMs, st.ctimeMs) : 0; // gone: nothing newer (the front-end: absent)
+  };
+  try {
+    let latest = changed(configFile);
+    for (const dir of dirs) {
+      latest = Math.max(latest, changed(dir));
+      const names = fs.existsSync(dir) ? fs.readdirSync(dir) : [];
+      for (const name of names)
+        if (!name.startsWith('.') && name.endsWith('.json')) latest = Math.max(latest, changed(path.join(dir, name)));
+    }
+    return latest;
+  } catch {
+    return Infinity;
+  }
+}
+
+/**
+ * Writes an index (the no-match one or the early one) dated CLOCK_MARGIN_MS before readAt, unless
+ * the file holds this text already and is newer than every change to what it covers: then the
+ * front-end trusts it as it is, and it is kept. A create the front-end cannot take itself (a
+ * container with a matching hook) reaches the wrapper every time; rewriting two unchanged indexes
+ * cost each such create ~1.4 ms. "Newer" is asked 1 ms more strictly than the front-end asks it:
+ * at worst an index is written that could have been kept, never kept when the front-end would
+ * find it stale (it would then send every create to the wrapper, which would keep it again).
+ */
+export function writeIndex(
+  file: string,
+  text: string,
+  readAt: number,
+  configFile: string,
+  dirs: string[],
+): 'written' | 'kept' {
+  try {
+    const st = fs.statSync(file);
+    if (st.isFile() && st.mtimeMs > latestChange(configFile, dirs) + 1 && fs.readFileSync(file, 'latin1') === text)
+      return 'kept';
+  } catch {
+    // none yet, or unreadable: written
+  }
+  writeFileAtomically(file, text, 0o644);
+  const t = new Date(readAt - CLOCK_MARGIN_MS);
+  fs.utimesSync(file, t, t);
+  return 'written';
+}
+
 /** Whether a hooks.d entry could apply to some container without annotations. */
 export function appliesWithoutAnnotations(when: NonNullable<HooksRead['hooks'][number]['def']>['when']): boolean {
   if (when.commands?.length) return true; // a command match decides alone
@@ -64,7 +117,7 @@ export interface IndexCall {
 }
 
 /** Writes or removes the index after a create/run; never fails the call (the index is only a shortcut). */
-export function updateNoMatchIndex(c: IndexCall, file = noMatchIndexFile()): 'written' | 'removed' | 'left' {
+export function updateNoMatchIndex(c: IndexCall, file = noMatchIndexFile()): 'written' | 'kept' | 'removed' | 'left' {
   if (file === undefined || c.optionsOnLine || c.configFile === undefined) return 'left';
   const skippable =
     Object.keys(c.annotations).length === 0 &&
@@ -81,10 +134,7 @@ export function updateNoMatchIndex(c: IndexCall, file = noMatchIndexFile()): 'wr
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') return 'left';
   }
   try {
-    writeFileAtomically(file, indexText(c.configFile, c.dirs), 0o644);
-    const t = new Date(c.readAt - CLOCK_MARGIN_MS);
-    fs.utimesSync(file, t, t);
-    return 'written';
+    return writeIndex(file, indexText(c.configFile, c.dirs), c.readAt, c.configFile, c.dirs);
   } catch {
     return 'left'; // not root: the front-end keeps asking the wrapper
   }
