@@ -20,7 +20,7 @@ import { planGpuCreateContainer } from './plan';
 import { editConfigForPrecreate } from './precreate';
 import { relayConfigHooks } from '../hook/program/chain-hooks';
 import { handOffExit } from '../hook/server/hand-off';
-import { HookServer, hookServerSocket, openHookServerOrWarn, serveHooks } from '../hook/server/hook-server';
+import { type HookServer, hookServerSocket, openHookServerOrWarn, serveHooks } from '../hook/server/hook-server';
 import { binDirOf } from '../hook/program/own-programs';
 import { gpuRegistry, selectDevices } from './registry';
 
@@ -102,9 +102,10 @@ export function precreate(args: GpuArgs, ctx: HookContext): void {
   let server: HookServer | undefined;
   let served = 0;
   if (h) {
-    const relayed = relayConfigHooks(config, binDirOf(ctx.inv.path), hookServerSocket());
+    const socket = hookServerSocket();
+    const relayed = relayConfigHooks(config, binDirOf(ctx.inv.path), socket);
     server = relayed.served > 0 ? openHookServerOrWarn(h, ctx.log) : undefined;
-    if (server?.socket === hookServerSocket()) ({ config, served } = relayed);
+    if (server?.socket === socket) ({ config, served } = relayed);
   }
   ctx.inv.stdout(JSON.stringify(config));
   if (!h || !server) return;
