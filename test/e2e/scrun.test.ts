@@ -218,7 +218,9 @@ describe('scrun: podman 5 -> scrun -> Slurm 24.11 -> ocihooks-runtime -> runc, i
     const start = scrun(['start', 'bad:id']);
     expect(create.status === 0 && start.status === 0).toBe(false);
     const lines = () => (fs.existsSync(log) ? fs.readFileSync(log, 'utf8').split('\n') : []);
-    for (let i = 0; i < 100 && !lines().some((l) => l.includes('scrun.lua')); i++) sleep(100);
+    // Up to 30 s: the job's stage-in waits for Slurm to schedule it, slower on a loaded 2-core VM
+    // (a whole CI run once had no line after 10 s; the test alone has it within a second or two).
+    for (let i = 0; i < 300 && !lines().some((l) => l.includes('scrun.lua')); i++) sleep(100);
     sleep(1000); // a second line (stage-out's) would come within this
     expect(lines().filter((l) => l.includes('scrun.lua'))).toEqual([
       'scrun: error: lua: scrun.lua stage-in: ocihooks: --id: must be a container id (letters, digits, _ . -)',
