@@ -50,10 +50,14 @@ napi_value js_bpf_prog_detach(napi_env env, napi_callback_info info);
 /* mount-point.c */
 napi_value js_mount_point(napi_env env, napi_callback_info info);
 napi_value js_mount_of(napi_env env, napi_callback_info info);
+napi_value js_mount_id(napi_env env, napi_callback_info info);
 /* open-as.c */
 napi_value js_open_as(napi_env env, napi_callback_info info);
 /* open_as without JS: 0, or -1 with *what naming the failed syscall and errno set. */
 int open_as(const char *path, uid_t uid, gid_t gid, size_t ngroups, const gid_t *groups, int *fd_out, const char **what);
+/* open_tree(2) of a path looked up as open_as looks it up; the same results. */
+int open_tree_as(const char *path, unsigned flags, uid_t uid, gid_t gid, size_t ngroups, const gid_t *groups, int *fd_out,
+                 const char **what);
 /* A JS number array as a fresh gid_t array (*n its length); NULL when it is not one. */
 gid_t *get_gids(napi_env env, napi_value v, size_t *n);
 /* userns-helper.c */

@@ -21,12 +21,14 @@
 #include <linux/openat2.h>
 #include <sys/statfs.h>
 
-static int open_in_root(int root, const char *rel, int flags) {
+static int open_in_root_resolving(int root, const char *rel, int flags, uint64_t resolve) {
   struct open_how how = {0};
   how.flags = (uint64_t)(flags | O_CLOEXEC);
-  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | resolve;
   return (int)syscall(SYS_openat2, root, rel[0] ? rel : ".", &how, sizeof how);
 }
+
+static int open_in_root(int root, const char *rel, int flags) { return open_in_root_resolving(root, rel, flags, 0); }
 
 uint64_t mount_id_of(int fd) {
   struct statx sx;
@@ -95,22 +97,38 @@ static int kind_accepts(int kind, mode_t m) {
 }
 
 /* The checks every mount point passes: not the root, of the kind asked, on an allowed mount (a
- * directory by its own, anything else by its folder's). Takes final; returns it or -1. */
-static int mp_finish(int root, int final, int parent, const char *at, int kind, const mp_policy *p, mp_failure *f) {
+ * directory by its own, anything else by its folder's). Takes final; returns it or -1. mode is
+ * final's st_mode when the caller has it (0: look); parent_checked says the policy already
+ * judged parent (before making final in it). */
+static int mp_finish(int root, int final, mode_t mode, int parent, int parent_checked, const char *at, int kind,
+                     const mp_policy *p, mp_failure *f) {
   struct stat st, rootst;
-  if (fstat(final, &st) < 0 || fstat(root, &rootst) < 0) {
-    int err = errno;
-    close(final);
-    return mp_fail(f, MP_SYSCALL, at, err, "fstat", 0);
+  if (mode == 0 || S_ISDIR(mode)) {
+    if (fstat(final, &st) < 0) {
+      int err = errno;
+      close(final);
+      return mp_fail(f, MP_SYSCALL, at, err, "fstat", 0);
+    }
+    mode = st.st_mode;
   }
-  /* "a/..", or a symlink to "/", names the root itself: never a mount point. */
-  if (st.st_dev == rootst.st_dev && st.st_ino == rootst.st_ino) { close(final); return mp_fail(f, MP_ROOT, at, 0, NULL, 0); }
-  if (!kind_accepts(kind, st.st_mode)) { close(final); return mp_fail(f, MP_WRONG_KIND, at, 0, NULL, st.st_mode); }
-  int judged = S_ISDIR(st.st_mode) || parent < 0 ? final : parent;
-  char folder[MAX_PATH];
-  snprintf(folder, sizeof folder, "%s", at);
-  if (judged == parent) { char *slash = strrchr(folder, '/'); if (slash) *slash = '\0'; else folder[0] = '\0'; }
-  if (mp_allowed(p, judged, folder, f) < 0) { close(final); return -1; }
+  /* "a/..", or a symlink to "/", names the root itself: never a mount point (only a folder can be). */
+  if (S_ISDIR(mode)) {
+    if (fstat(root, &rootst) < 0) {
+      int err = errno;
+      close(final);
+      return mp_fail(f, MP_SYSCALL, at, err, "fstat", 0);
+    }
+    if (st.st_dev == rootst.st_dev && st.st_ino == rootst.st_ino) { close(final); return mp_fail(f, MP_ROOT, at, 0, NULL, 0); }
+  }
+  if (!kind_accepts(kind, mode)) { close(final); return mp_fail(f, MP_WRONG_KIND, at, 0, NULL, mode); }
+  int judged = S_ISDIR(mode) || parent < 0 ? final : parent;
+  if (!(judged == parent && parent_checked)) {
+    char folder[MAX_PATH];
+    snprintf(folder, sizeof folder, "%s", at);
+    if (judged == parent) { char *slash = strrchr(folder, '/'); if (slash) *slash = '\0'; else folder[0] = '\0'; }
+    if (mp_allowed(p, judged, folder, f) < 0) { close(final); return -1; }
+  }
+  snprintf(f->at, sizeof f->at, "%s", at);
   return final;
 }
 
@@ -252,7 +270,7 @@ static int mp_walk(int root, const char *rel, int kind, const mp_policy *p, mp_f
     cur = fd;
   }
   if (final < 0) { final = cur; cur = -1; } /* the path ended with "..": a folder, already walked */
-  int r = mp_finish(root, final, parent, canon, kind, p, f);
+  int r = mp_finish(root, final, 0, parent, 0, canon, kind, p, f);
   if (parent >= 0) close(parent);
   return r;
 }
@@ -262,7 +280,7 @@ static int mp_walk(int root, const char *rel, int kind, const mp_policy *p, mp_f
  * common case costs one lookup of the parent (the kernel's, RESOLVE_IN_ROOT) and one of the name
  * in it; anything unusual — a missing folder, a symlink last, "..", a file where a folder should
  * be — takes the walk above. */
-int mount_point(int root, const char *rel, int kind, const mp_policy *p, mp_failure *f) {
+int mount_point(int root, const char *rel, int kind, const mp_policy *p, mp_failure *f, int want_path) {
   f->mnt = 0;
   f->fs_type = 0;
   size_t len = strlen(rel);
@@ -271,38 +289,59 @@ int mount_point(int root, const char *rel, int kind, const mp_policy *p, mp_fail
   size_t start = len;
   while (start > 0 && rel[start - 1] != '/') start--;
   const char *name = rel + start;
-  if (strcmp(name, "..") == 0) return mp_walk(root, rel, kind, p, f);
+  if (strcmp(name, "..") == 0 || (want_path && has_dotdot(rel))) return mp_walk(root, rel, kind, p, f);
   char folder[MAX_PATH];
   memcpy(folder, rel, start ? start - 1 : 0);
   folder[start ? start - 1 : 0] = '\0';
-  int parent = open_in_root(root, folder, O_PATH);
+  /* The kernel's lookup follows the image's symlinks without saying where it went: a caller that
+   * wants the mount point's path gets it from the walk when the folder's path has one. */
+  int parent = want_path ? open_in_root_resolving(root, folder, O_PATH, RESOLVE_NO_SYMLINKS) : open_in_root(root, folder, O_PATH);
+  if (parent < 0 && want_path && errno == ELOOP) return mp_walk(root, rel, kind, p, f);
   /* Under the mount hook's rules the walk judges every failure of the kernel's lookup: a procfs
    * link on the way (ELOOP for a magic one, EACCES for another process's) is named as procfs. */
   if (parent < 0 && (errno == ENOENT || errno == ENOTDIR || p->n_allowed > 0)) return mp_walk(root, rel, kind, p, f);
   if (parent < 0) return mp_fail(f, MP_SYSCALL, folder, errno, "openat2", 0);
   if (!S_ISDIR(mode_of(parent))) { close(parent); return mp_walk(root, rel, kind, p, f); }
-  int fd = openat(parent, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0 && errno == ENOENT) {
+  int made = 0, checked = 0;
+  if (kind != MP_DIRECTORY) {
+    /* A file's mount point is usually missing: made first, a lookup fewer than looking first. An
+     * existing one (EEXIST, which the kernel says before EROFS) is opened below. */
     if (mp_allowed(p, parent, folder, f) < 0) { close(parent); return -1; }
-    int made = mp_make(parent, name, kind == MP_DIRECTORY, p, rel, f);
+    checked = 1;
+    if (mknodat(parent, name, S_IFREG | 0644, 0) == 0) made = 1;
+    else if (errno != EEXIST) { int r = mp_fail_in(f, parent, MP_SYSCALL, rel, errno, "mknodat"); close(parent); return r; }
+  }
+  int fd = openat(parent, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT && kind == MP_DIRECTORY) {
+    if (mp_allowed(p, parent, folder, f) < 0) { close(parent); return -1; }
+    checked = 1;
+    made = mp_make(parent, name, 1, p, rel, f);
     if (made != 0) { close(parent); return made < 0 ? -1 : mp_walk(root, rel, kind, p, f); }
+    made = 1;
     fd = openat(parent, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0 || S_ISLNK(mode_of(fd))) {
-      int err = fd < 0 ? errno : ENOENT;
-      if (fd >= 0) close(fd);
-      close(parent);
-      return err == ENOENT ? mp_fail(f, MP_VANISHED, rel, 0, NULL, 0) : mp_fail(f, MP_SYSCALL, rel, err, "openat", 0);
-    }
-  } else if (fd < 0) {
+  }
+  if (fd < 0) {
     int err = errno;
     close(parent);
-    return mp_fail(f, MP_SYSCALL, rel, err, "openat", 0);
-  } else if (S_ISLNK(mode_of(fd))) {
+    return err == ENOENT ? mp_fail(f, MP_VANISHED, rel, 0, NULL, 0) : mp_fail(f, MP_SYSCALL, rel, err, "openat", 0);
+  }
+  struct stat st;
+  mode_t mode = fstat(fd, &st) == 0 ? st.st_mode : 0;
+  if (S_ISLNK(mode)) {
     close(fd);
     close(parent);
-    return mp_walk(root, rel, kind, p, f);
+    /* One made here cannot be a symlink: replaced meanwhile. One found is the image's: the walk follows it. */
+    return made ? mp_fail(f, MP_VANISHED, rel, 0, NULL, 0) : mp_walk(root, rel, kind, p, f);
   }
-  int r = mp_finish(root, fd, parent, rel, kind, p, f);
+  /* A file made here gets its owner through the fd, and only when the kernel did not give it already. */
+  if (made && kind != MP_DIRECTORY && p->uid != (uid_t)-1 && mode != 0 && (st.st_uid != p->uid || st.st_gid != p->gid) &&
+      fchownat(fd, "", p->uid, p->gid, AT_EMPTY_PATH) < 0) {
+    int r = mp_fail_in(f, parent, MP_SYSCALL, rel, errno, "fchownat");
+    close(fd);
+    close(parent);
+    return r;
+  }
+  int r = mp_finish(root, fd, mode, parent, checked, rel, kind, p, f);
   close(parent);
   return r;
 }
@@ -353,6 +392,8 @@ napi_value js_mount_point(napi_env env, napi_callback_info info) {
   args_t a;
   char rel[MAX_PATH];
   if (!get_args(env, info, "mountPoint", 3, &a)) return NULL;
+  bool with_path = false;
+  if (a.argc > 4) napi_get_value_bool(env, a.argv[4], &with_path);
   int root = (int)arg_int(&a, 0);
   arg_str(&a, 1, rel, sizeof rel, 0);
   int kind = (int)arg_int(&a, 2);
@@ -363,8 +404,16 @@ napi_value js_mount_point(napi_env env, napi_callback_info info) {
     return NULL;
   }
   mp_failure f;
-  int fd = mount_point(root, rel, kind, &p, &f);
-  if (fd >= 0) return num(env, fd);
+  int fd = mount_point(root, rel, kind, &p, &f, with_path);
+  if (fd >= 0 && !with_path) return num(env, fd);
+  if (fd >= 0) {
+    napi_value pair, at;
+    napi_create_array_with_length(env, 2, &pair);
+    napi_set_element(env, pair, 0, num(env, fd));
+    napi_create_string_utf8(env, f.at, NAPI_AUTO_LENGTH, &at);
+    napi_set_element(env, pair, 1, at);
+    return pair;
+  }
   napi_value r, v;
   if (f.reason == MP_SYSCALL) {
     r = errno_error(env, f.err, f.syscall, f.at[0] ? f.at : ".");
@@ -384,6 +433,18 @@ napi_value js_mount_point(napi_env env, napi_callback_info info) {
   napi_set_named_property(env, r, "mountId", num(env, (int64_t)f.mnt));
   napi_set_named_property(env, r, "fsType", num(env, f.fs_type));
   return r;
+}
+
+/* mountId(fd) -> the id of the mount an fd lies on (statx STATX_MNT_ID; 0 if the kernel has none):
+ * what a mount this run made is remembered by, without mountOf's statfs. */
+napi_value js_mount_id(napi_env env, napi_callback_info info) {
+  args_t a;
+  if (!get_args(env, info, "mountId", 1, &a)) return NULL;
+  int fd = (int)arg_int(&a, 0);
+  if (a.failed) return NULL;
+  struct statx sx;
+  if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &sx) < 0) return throw_errno(env, errno, "statx", NULL);
+  return num(env, (sx.stx_mask & STATX_MNT_ID) ? (int64_t)sx.stx_mnt_id : 0);
 }
 
 /* mountOf(fd) -> {id, fsType}: the mount an fd lies on (statx STATX_MNT_ID) and its statfs f_type. */

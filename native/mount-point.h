@@ -38,14 +38,15 @@ typedef struct {
   mp_reason reason;
   int err;             /* errno, for MP_SYSCALL */
   const char *syscall; /* for MP_SYSCALL */
-  char at[MAX_PATH];   /* the path at fault, relative to the root (after symlinks) */
+  char at[MAX_PATH];   /* the path at fault, relative to the root (after symlinks); on success the mount point's */
   mode_t mode;         /* what was found there, for MP_NOT_DIRECTORY and MP_WRONG_KIND */
   uint64_t mnt;        /* MP_FOREIGN, or a creation that failed: the mount of the folder */
   int64_t fs_type;     /* its statfs f_type */
 } mp_failure;
 
-/* An O_PATH fd on the mount point rel inside root, made when missing; -1 with *f saying why not. */
-int mount_point(int root, const char *rel, int kind, const mp_policy *p, mp_failure *f);
+/* An O_PATH fd on the mount point rel inside root, made when missing; -1 with *f saying why not.
+ * want_path: f->at is its path in the root, the image's symlinks followed. */
+int mount_point(int root, const char *rel, int kind, const mp_policy *p, mp_failure *f, int want_path);
 /* The mount an fd lies on (the id /proc/<pid>/mountinfo shows; 0 when it cannot be had). */
 uint64_t mount_id_of(int fd);
 /* Reads the policy object {allowedMounts?: number[], uid?: number, gid?: number}; 0 when malformed. */

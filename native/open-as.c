@@ -31,11 +31,17 @@ static int same_groups(gid_t gid, const gid_t *a, size_t na, const gid_t *b, siz
   return 1;
 }
 
-/* open_as with the thread's own groups already read into saved. */
+/* open_as with the thread's own groups already read into saved; tree_flags nonzero: an
+ * open_tree clone of what the lookup found instead of an O_PATH fd. */
 static int open_switched(const char *path, uid_t uid, gid_t gid, size_t ngroups, const gid_t *groups,
-                         const gid_t *saved, size_t saved_n, int *fd_out, const char **what) {
+                         const gid_t *saved, size_t saved_n, unsigned tree_flags, int *fd_out, const char **what) {
   if (same_groups(gid, groups, ngroups, saved, saved_n) && (uid_t)syscall(SYS_setfsuid, -1) == uid &&
       (gid_t)syscall(SYS_setfsgid, -1) == gid) {
+    if (tree_flags) {
+      *fd_out = (int)syscall(SYS_open_tree, AT_FDCWD, path, tree_flags);
+      if (*fd_out < 0) { *what = "open_tree"; return -1; }
+      return 0;
+    }
     *fd_out = open(path, O_PATH | O_CLOEXEC);
     if (*fd_out < 0) { *what = "open"; return -1; }
     return 0;
@@ -70,6 +76,13 @@ static int open_switched(const char *path, uid_t uid, gid_t gid, size_t ngroups,
     return -1;
   }
   if (err) { errno = err; return -1; }
+  if (tree_flags) {
+    int src = *fd_out;
+    *fd_out = (int)syscall(SYS_open_tree, src, "", tree_flags | AT_EMPTY_PATH);
+    err = errno;
+    close(src);
+    if (*fd_out < 0) { errno = err; *what = "open_tree"; return -1; }
+  }
   return 0;
 }
 
@@ -82,7 +95,8 @@ static int open_switched(const char *path, uid_t uid, gid_t gid, size_t ngroups,
  * thread keeps its own groups — the runtime could not drop them for the container either. 0 or
  * -1 with *what naming the syscall that failed and errno set. A thread that already has that
  * identity (the usual root container user of a hook running as root) opens without switching. */
-int open_as(const char *path, uid_t uid, gid_t gid, size_t ngroups, const gid_t *groups, int *fd_out, const char **what) {
+static int open_looked_up_as(const char *path, uid_t uid, gid_t gid, size_t ngroups, const gid_t *groups, unsigned tree_flags,
+                             int *fd_out, const char **what) {
   gid_t few[64];
   gid_t *saved = few;
   int saved_n = (int)syscall(SYS_getgroups, 64, few);
@@ -91,9 +105,19 @@ int open_as(const char *path, uid_t uid, gid_t gid, size_t ngroups, const gid_t 
     saved = saved_n < 0 ? NULL : calloc((size_t)saved_n + 1, sizeof(gid_t));
     if (!saved || syscall(SYS_getgroups, saved_n, saved) < 0) { free(saved); *what = "getgroups"; errno = ENOMEM; return -1; }
   } else if (saved_n < 0) { *what = "getgroups"; return -1; }
-  int r = open_switched(path, uid, gid, ngroups, groups, saved, (size_t)saved_n, fd_out, what);
+  int r = open_switched(path, uid, gid, ngroups, groups, saved, (size_t)saved_n, tree_flags, fd_out, what);
   if (saved != few) free(saved);
   return r;
+}
+
+int open_as(const char *path, uid_t uid, gid_t gid, size_t ngroups, const gid_t *groups, int *fd_out, const char **what) {
+  return open_looked_up_as(path, uid, gid, ngroups, groups, 0, fd_out, what);
+}
+
+/* open_tree(2) of path (flags: OPEN_TREE_CLONE...), looked up as open_as looks it up. */
+int open_tree_as(const char *path, unsigned flags, uid_t uid, gid_t gid, size_t ngroups, const gid_t *groups, int *fd_out,
+                 const char **what) {
+  return open_looked_up_as(path, uid, gid, ngroups, groups, flags, fd_out, what);
 }
 
 /* Reads a number array argument into a fresh gid_t array (*n its length). */

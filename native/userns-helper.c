@@ -179,7 +179,7 @@ napi_value js_mount_in_user_namespace(napi_env env, napi_callback_info info) {
       if (!ops[i].own) p.n_allowed = 0;
       p.uid = ops[i].uid >= 0 ? (uid_t)ops[i].uid : (uid_t)-1;
       p.gid = ops[i].gid >= 0 ? (gid_t)ops[i].gid : (gid_t)-1;
-      int target = mount_point(root, ops[i].dst, ops[i].kind, &p, &f);
+      int target = mount_point(root, ops[i].dst, ops[i].kind, &p, &f, 0);
       if (target < 0) { report_mount_point(out, &f); _exit(1); }
       if (syscall(SYS_move_mount, trees[i], "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) { report(out, errno, "move_mount", ops[i].dst); _exit(1); }
       close(target);

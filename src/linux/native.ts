@@ -156,14 +156,40 @@ export interface Native {
    * one that failed creating in a folder carries that folder's mountId and fsType.
    */
   mountPoint(rootFd: number, rel: string, kind: number, policy?: MountPointPolicy): number | MountPointRefusal;
+  /** The same, with the mount point's path in the root (the image's symlinks followed). */
+  mountPoint(
+    rootFd: number,
+    rel: string,
+    kind: number,
+    policy: MountPointPolicy | undefined,
+    withPath: true,
+  ): [fd: number, at: string] | MountPointRefusal;
   /** The mount an fd lies on (statx STATX_MNT_ID; 0 if the kernel has none) and its statfs f_type. */
   mountOf(fd: number): { id: number; fsType: number };
+  /** mountOf's id alone (no statfs). */
+  mountId(fd: number): number;
   /** st_mode and the device numbers of what a path names (symlinks followed). */
   stat(path: string): [mode: number, major: number, minor: number];
   /** The same of the path itself (a symlink is not followed). */
   lstat(path: string): [mode: number, major: number, minor: number];
   /** An O_PATH fd on a path looked up with the filesystem identity of uid/gid/groups (this thread only). */
   openAs(path: string, uid: number, gid: number, groups: number[]): number;
+  /**
+   * A detached clone of path (open_tree with flags), mount_setattr'd recursively (attrSet, propagation):
+   * openTree and mountSetattr in one call. uid >= 0: looked up as openAs looks it up (a failed lookup
+   * throws with syscall "open", or "open_tree" when the thread had that identity already).
+   */
+  cloneTree(
+    path: string,
+    flags: number,
+    attrSet: number,
+    propagation: number,
+    uid: number,
+    gid: number,
+    groups: number[],
+  ): number;
+  /** close(2), without node:fs's cost. */
+  close(fd: number): void;
   /**
    * Forked single-threaded helper for user-namespaced containers; one result line per op
    * ("ok <mount id>", or the failure). policy.allowedMounts applies to ops with ownFilesystems.

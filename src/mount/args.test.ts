@@ -8,6 +8,9 @@ describe('--mount grammar (Sarus wording)', () => {
     ['dst=/b,type=bind,src=/a', { source: '/a', destination: '/b', readonly: false }],
     ['type=bind,src=/a,target=/b,readonly=true', { source: '/a', destination: '/b', readonly: true }],
     ['type=bind,src=/a b,dst=/c d', { source: '/a b', destination: '/c d', readonly: false }],
+    ['type=bind,src=/a=b,dst=/c', { source: '/a=b', destination: '/c', readonly: false }],
+    ['type=bind,source=/a,target=/b,readonly', { source: '/a', destination: '/b', readonly: true }],
+    ['type=bind,src=/,dst=/x/', { source: '/', destination: '/x/', readonly: false }],
   ])('%s', (arg, expected) => {
     expect(parseMountRequest(arg)).toEqual(expected);
   });
@@ -55,6 +58,18 @@ describe('--mount grammar (Sarus wording)', () => {
       "Invalid mount request 'type=bind,,src=/a,dst=/b': empty option (two commas in a row?)",
     ],
     ['', "Invalid mount request '': empty request"],
+    [
+      'type=bind,src=/a,dst=/b,readonly,readonly',
+      "Invalid mount request 'type=bind,src=/a,dst=/b,readonly,readonly': 'readonly' is given more than once",
+    ],
+    [
+      'type=bind,src=/a,dst=/b,',
+      "Invalid mount request 'type=bind,src=/a,dst=/b,': empty option (two commas in a row?)",
+    ],
+    [
+      'type=bind,src=/a,dst=/b,type=bind',
+      "Invalid mount request 'type=bind,src=/a,dst=/b,type=bind': 'type' is given more than once",
+    ],
   ])('%s -> error', (arg, message) => {
     expect(() => parseMountRequest(arg)).toThrow(new UsageError(message));
   });

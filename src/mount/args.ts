@@ -22,7 +22,19 @@ function mountError(arg: string, reason: string): UsageError {
   return new UsageError(`Invalid mount request '${arg}': ${reason}`);
 }
 
+/** The keys of a bind request other than readonly (parseMountRequest runs once per --mount: no literal arrays in it). */
+const ADDRESS_KEYS = new Set(['type', 'source', 'src', 'destination', 'dst', 'target']);
+
+/**
+ * The usual form, "type=bind,src=/a,dst=/b[,readonly]" (either spelling of each key), read by one
+ * regular expression: a hook can be given a thousand. Anything else, and any value this form
+ * would refuse, takes the full reading below, which says what is wrong.
+ */
+const USUAL = /^type=bind,(?:src|source)=(\/[^,]*),(?:dst|destination|target)=(\/[^,]*)(,readonly)?$/;
+
 export function parseMountRequest(arg: string): MountRequest {
+  const usual = USUAL.exec(arg);
+  if (usual) return { source: usual[1] as string, destination: usual[2] as string, readonly: usual[3] !== undefined };
   if (arg.trim() === '') throw mountError(arg, 'empty request');
   const map = new Map<string, string>();
   for (const item of arg.split(',')) {
@@ -33,23 +45,28 @@ export function parseMountRequest(arg: string): MountRequest {
     if (map.has(key)) throw mountError(arg, `'${key}' is given more than once`);
     map.set(key, value);
   }
-  if (!map.has('type')) throw mountError(arg, "'type' must be specified");
-  if (map.get('type') !== 'bind') throw mountError(arg, `'${map.get('type')}' is not a valid mount type`);
+  const type = map.get('type');
+  if (type === undefined) throw mountError(arg, "'type' must be specified");
+  if (type !== 'bind') throw mountError(arg, `'${type}' is not a valid mount type`);
 
-  if (map.has('source') && map.has('src'))
+  const src = map.get('src');
+  let source = map.get('source');
+  if (source !== undefined && src !== undefined)
     throw mountError(arg, "multiple formats used to specify mount source. Use either 'source' or 'src'.");
-  const source = map.get('source') ?? map.get('src');
+  source ??= src;
   if (source === undefined) throw mountError(arg, "no source specified. Use either 'source' or 'src'.");
   if (source === '') throw mountError(arg, 'source is empty');
   if (!path.isAbsolute(source)) throw mountError(arg, 'source must be an absolute path');
 
-  const dstKeys = ['destination', 'dst', 'target'].filter((k) => map.has(k));
-  if (dstKeys.length > 1)
+  const dst = map.get('destination');
+  const dst2 = map.get('dst');
+  const dst3 = map.get('target');
+  if ((dst !== undefined ? 1 : 0) + (dst2 !== undefined ? 1 : 0) + (dst3 !== undefined ? 1 : 0) > 1)
     throw mountError(
       arg,
       "multiple formats used to specify mount destination. Use one of 'destination', 'dst' or 'target'.",
     );
-  const destination = dstKeys.length ? (map.get(dstKeys[0] as string) as string) : undefined;
+  const destination = dst ?? dst2 ?? dst3;
   if (destination === undefined)
     throw mountError(arg, "no destination specified. Use either 'destination', 'dst' or 'target'.");
   if (destination === '') throw mountError(arg, 'destination is empty');
@@ -57,7 +74,7 @@ export function parseMountRequest(arg: string): MountRequest {
 
   let readonly = false;
   for (const [key, value] of map) {
-    if (['type', 'source', 'src', 'destination', 'dst', 'target'].includes(key)) continue;
+    if (ADDRESS_KEYS.has(key)) continue;
     if (key === 'readonly') {
       if (value !== '' && value !== 'true') throw mountError(arg, `'readonly' takes no value (got '${value}')`);
       readonly = true;

@@ -92,12 +92,16 @@ export function containerPid(location: ResolvedLocation): number | 'self' {
   return location.kind === 'inside' ? 'self' : location.pid;
 }
 
-/** Runs one step of an action; a failure names the action: "<action>: <why>". */
-export function step<T>(action: string, fn: () => T): T {
+/**
+ * Runs one step of an action; a failure names the action: "<action>: <why>" (the action in words
+ * or, where there are a thousand of them, a function that words it only on a failure).
+ */
+export function step<T>(action: string | (() => string), fn: () => T): T {
   try {
     return fn();
   } catch (e) {
-    throw new ActionError(`${action}: ${messageOf(e)}`, { cause: e });
+    const what = typeof action === 'string' ? action : action();
+    throw new ActionError(`${what}: ${messageOf(e)}`, { cause: e });
   }
 }
 
@@ -110,6 +114,8 @@ export class ApplyRun implements Applied {
   private originalNs?: number;
   private root?: number;
   private own?: number[];
+  private rootPath?: string;
+  private readonly walkOptions = new Map<string, MountPointOptions>();
   /** /proc of the host, opened before entering (names mount points by their fd). */
   readonly hostProc: number;
 
@@ -151,13 +157,25 @@ export class ApplyRun implements Applied {
     return this.own;
   }
 
-  /** The walk's options for a mount action of this run. */
+  /** The walk's options for a mount action of this run (the same for actions with the same rules and user). */
   mountPointOptions(a: BindAction | DeviceAction): MountPointOptions {
-    return mountPointOptionsFor(
-      a,
-      () => this.ownMounts(),
-      mountDescriber(this.made, () => this.mountInfo()),
-    );
+    const key = `${a.ownFilesystems ? 'own' : ''}:${a.user ? `${a.user.uid}:${a.user.gid}` : ''}`;
+    let o = this.walkOptions.get(key);
+    if (o === undefined) {
+      o = mountPointOptionsFor(
+        a,
+        () => this.ownMounts(),
+        mountDescriber(this.made, () => this.mountInfo()),
+      );
+      this.walkOptions.set(key, o);
+    }
+    return o;
+  }
+
+  /** Where a path in the container's rootfs is, as seen here (the rootfs's own path, read once, and the path). */
+  inRoot(at: string): string {
+    this.rootPath ??= native().readlinkat(this.hostProc, `self/fd/${this.rootFd}`);
+    return this.rootPath === '/' ? `/${at}` : `${this.rootPath}/${at}`;
   }
 
   /**

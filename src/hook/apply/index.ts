@@ -62,7 +62,14 @@ export function applyPlan(plan: Plan, opts: ApplyOptions): Applied {
     // 1. From the hook's own namespace.
     const trees =
       loc.kind === 'join'
-        ? mounts.map((a) => run.keep(step(describeAction(a), () => detachedTree(a, plan.propagation))))
+        ? mounts.map((a) =>
+            run.keep(
+              step(
+                () => describeAction(a),
+                () => detachedTree(a, plan.propagation),
+              ),
+            ),
+          )
         : [];
     const devices = mounts.filter((a): a is DeviceAction => a.action === 'device');
     const cgroup = deviceCgroupToAllow(
@@ -73,7 +80,12 @@ export function applyPlan(plan: Plan, opts: ApplyOptions): Applied {
     // 2. Enter.
     run.enter();
     // 3. Mounts and device nodes.
-    mounts.forEach((a, i) => step(describeAction(a), () => attachMount(run, a, trees[i])));
+    mounts.forEach((a, i) =>
+      step(
+        () => describeAction(a),
+        () => attachMount(run, a, trees[i]),
+      ),
+    );
     for (const a of nodes) step(describeAction(a), () => createDeviceNode(run.rootFd, a));
     for (const a of fileMounts) step(describeAction(a), () => mountFile(run, a));
     for (const a of files) step(describeAction(a), () => applyFileAction(run, a));

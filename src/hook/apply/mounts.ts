@@ -4,11 +4,10 @@
  * visible anywhere, then attached with move_mount onto the fd of a mount point resolved in root.
  * No path is re-resolved between the check and the mount.
  */
-import fs = require('node:fs');
 import type { BindAction, ContainerUser, DeviceAction } from '../../core/actions';
 import { ActionError, errorCode } from '../../core/errors';
 import type { Plan } from '../../core/plan';
-import { ensureMountPoint } from '../../linux/mount/mount-point';
+import { ensureMountPointAt } from '../../linux/mount/mount-point';
 import { native } from '../../linux/native';
 import { inUserNamespace, outsideIds } from '../../linux/userns';
 import type { ApplyRun } from './context';
@@ -17,7 +16,16 @@ export type MountAction = BindAction | DeviceAction;
 
 function propagationFlag(p: Plan['propagation']): number {
   const c = native().constants;
-  return { private: c.MS_PRIVATE, slave: c.MS_SLAVE, shared: c.MS_SHARED, unbindable: c.MS_UNBINDABLE }[p];
+  switch (p) {
+    case 'private':
+      return c.MS_PRIVATE;
+    case 'slave':
+      return c.MS_SLAVE;
+    case 'shared':
+      return c.MS_SHARED;
+    case 'unbindable':
+      return c.MS_UNBINDABLE;
+  }
 }
 
 /**
@@ -31,46 +39,37 @@ export function describeUser(u: ContainerUser, pid?: number | 'self'): string {
 }
 
 /**
- * An O_PATH fd on the action's source looked up as the container's user (Sarus checks the
- * source as that user too): one they cannot reach is not given to them by a hook running as root.
+ * A detached, attribute-set clone of the action's source, seen from the current namespace. With
+ * a container user the source is looked up as that user (Sarus checks the source as that user
+ * too): one they cannot reach is not given to them by a hook running as root.
  */
-function openSourceAsUser(a: MountAction, user: ContainerUser): number {
+export function detachedTree(a: MountAction, propagation: Plan['propagation']): number {
+  const n = native();
+  const c = n.constants;
+  const flags = c.OPEN_TREE_CLONE | c.OPEN_TREE_CLOEXEC | (a.action === 'bind' ? c.AT_RECURSIVE : 0);
+  const attrs = c.MOUNT_ATTR_NOSUID | (a.action === 'bind' && a.readonly ? c.MOUNT_ATTR_RDONLY : 0);
+  const user = a.user;
   try {
-    return native().openAs(a.source, user.uid, user.gid, user.additionalGids ?? []);
+    return user
+      ? n.cloneTree(a.source, flags, attrs, propagationFlag(propagation), user.uid, user.gid, user.additionalGids ?? [])
+      : n.cloneTree(a.source, flags, attrs, propagationFlag(propagation), -1, -1, []);
   } catch (e) {
-    const code = errorCode(e);
-    if (code === 'EACCES' || code === 'EPERM')
+    if (user && deniedLookup(e))
       throw new ActionError(
-        `source ${a.source}: the container's user (${describeUser(user, 'self')}) cannot reach it (${code})`,
+        `source ${a.source}: the container's user (${describeUser(user, 'self')}) cannot reach it (${errorCode(e)})`,
         { cause: e },
       );
     throw e;
   }
 }
 
-/** A detached, attribute-set clone of the action's source, seen from the current namespace. */
-export function detachedTree(a: MountAction, propagation: Plan['propagation']): number {
-  const n = native();
-  const c = n.constants;
-  const recursive = a.action === 'bind' ? c.AT_RECURSIVE : 0;
-  const src = a.user ? openSourceAsUser(a, a.user) : undefined;
-  let fd: number;
-  try {
-    fd =
-      src === undefined
-        ? n.openTree(c.AT_FDCWD, a.source, c.OPEN_TREE_CLONE | c.OPEN_TREE_CLOEXEC | recursive)
-        : n.openTree(src, '', c.OPEN_TREE_CLONE | c.OPEN_TREE_CLOEXEC | recursive | c.AT_EMPTY_PATH);
-  } finally {
-    if (src !== undefined) fs.closeSync(src);
-  }
-  try {
-    const attrs = c.MOUNT_ATTR_NOSUID | (a.action === 'bind' && a.readonly ? c.MOUNT_ATTR_RDONLY : 0);
-    n.mountSetattr(fd, '', c.AT_EMPTY_PATH | c.AT_RECURSIVE, attrs, 0, propagationFlag(propagation), a.source);
-    return fd;
-  } catch (e) {
-    fs.closeSync(fd);
-    throw e;
-  }
+/** Whether a failed clone was the lookup of the source refused (as the user, or as this thread when it is the user). */
+function deniedLookup(e: unknown): boolean {
+  const code = errorCode(e);
+  const syscall = (e as { syscall?: string }).syscall;
+  return (
+    (syscall === 'open' && (code === 'EACCES' || code === 'EPERM')) || (syscall === 'open_tree' && code === 'EACCES')
+  );
 }
 
 /**
@@ -84,19 +83,20 @@ export function attachMount(run: ApplyRun, a: MountAction, prepared: number | un
   let target: number | undefined;
   try {
     tree = prepared ?? detachedTree(a, run.plan.propagation);
-    target = ensureMountPoint(
+    const point = ensureMountPointAt(
       run.rootFd,
       a.destination,
       a.action === 'device' ? 'device' : a.kind,
       run.mountPointOptions(a),
     );
-    const where = n.readlinkat(run.hostProc, `self/fd/${target}`);
+    target = point.fd;
+    const where = run.inRoot(point.at);
     n.moveMount(tree, '', target, '', c.MOVE_MOUNT_F_EMPTY_PATH | c.MOVE_MOUNT_T_EMPTY_PATH, where);
     run.mounted.push(where);
-    run.made.push({ id: n.mountOf(tree).id, action: a });
+    run.made.push({ id: n.mountId(tree), action: a });
     run.opts.log.debug({ action: a, at: where }, 'mounted');
   } finally {
-    if (target !== undefined) fs.closeSync(target);
-    if (tree !== undefined && prepared === undefined) fs.closeSync(tree);
+    if (target !== undefined) n.close(target);
+    if (tree !== undefined && prepared === undefined) n.close(tree);
   }
 }

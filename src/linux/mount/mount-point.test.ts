@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ActionError } from '../../core/errors';
 import { tmpDir } from '../../../test/support/e2e';
-import { MountPointKind, ensureMountPoint } from './mount-point';
+import { MountPointKind, ensureMountPoint, ensureMountPointAt } from './mount-point';
 import { mountInfoById } from './mountinfo';
 import { describeMountInfo, ownFilesystems } from './own-filesystems';
 import { kindOfMode, openRootfs } from './rootfs';
@@ -305,7 +305,7 @@ describe('mount points', () => {
         if (c.outcome.refused.startsWith('destination')) expect(error).toBeInstanceOf(ActionError);
         else expect((error as { syscall?: string }).syscall).toBe(c.outcome.refused.split(' ')[0]);
       } else {
-        const fd = ensureMountPoint(rootFd, c.destination, c.kind);
+        const { fd, at: walked } = ensureMountPointAt(rootFd, c.destination, c.kind);
         const st = fs.fstatSync(fd);
         fs.closeSync(fd);
         const expected = 'created' in c.outcome ? c.outcome.created : c.outcome.found;
@@ -313,6 +313,13 @@ describe('mount points', () => {
         const at = typeof c.at === 'function' ? c.at(outside) : (c.at ?? c.destination);
         const landed = fs.statSync(path.join(root, at));
         expect([landed.dev, landed.ino]).toEqual([st.dev, st.ino]);
+        // The path the walk reports is where it landed, in the root (what the hook unmounts on a rollback).
+        expect(walked).toBe(path.join('/', at).slice(1));
+        // The fd-only form finds the same.
+        const again = ensureMountPoint(rootFd, c.destination, c.kind);
+        const st2 = fs.fstatSync(again);
+        fs.closeSync(again);
+        expect([st2.dev, st2.ino]).toEqual([st.dev, st.ino]);
         if ('created' in c.outcome)
           expect(st.mode & 0o777).toBe(
             c.outcome.created === 'file' ? 0o644 & ~process.umask() : 0o755 & ~process.umask(),
@@ -434,6 +441,15 @@ describe("the mount hook's rules", () => {
       ]);
       // What was there before keeps its owner.
       expect(fs.lstatSync(path.join(root, 'usr')).uid).toBe(0);
+      // A file made in a folder that exists (the walk's short way): owned the same.
+      fs.mkdirSync(path.join(root, 'opt'));
+      fs.closeSync(ensureMountPoint(rootFd, '/opt/liby.so', 'file', { allowedMounts, owner }));
+      const made = fs.lstatSync(path.join(root, 'opt', 'liby.so'));
+      expect(`${made.uid}:${made.gid} ${kindOfMode(made.mode)}`).toBe('4242:4343 file');
+      // As the hook's own user: the kernel gave it that owner already.
+      fs.closeSync(ensureMountPoint(rootFd, '/opt/libz.so', 'file', { allowedMounts, owner: { uid: 0, gid: 0 } }));
+      const own = fs.lstatSync(path.join(root, 'opt', 'libz.so'));
+      expect(`${own.uid}:${own.gid}`).toBe('0:0');
     } finally {
       fs.closeSync(rootFd);
       fs.rmSync(base, { recursive: true, force: true });

@@ -6,8 +6,8 @@
  */
 import { ActionError, errorCode, messageOf } from '../../core/errors';
 import { fsTypeName } from './own-filesystems';
-import { MOUNT_POINT_KINDS, MountPointRefusal, native } from '../native';
-import { kindOfMode, pathComponents } from './rootfs';
+import { MOUNT_POINT_KINDS, MountPointPolicy, MountPointRefusal, native } from '../native';
+import { kindOfMode, rootRelative } from './rootfs';
 
 /** What a mount point must be: a device bind accepts an existing device node (e.g. one a runtime made). */
 export type MountPointKind = keyof typeof MOUNT_POINT_KINDS;
@@ -62,6 +62,43 @@ function explainReadOnly(
   return `destination ${containerPath}: the image lacks it and the rootfs is read-only when this hook runs (${messageOf(e)}); add it to the image or set root.readonly to false`;
 }
 
+/** The addon's form of the options: made once per options object (a run walks with a few). */
+const policies = new WeakMap<MountPointOptions, MountPointPolicy>();
+function policyOf(opts: MountPointOptions): MountPointPolicy {
+  let policy = policies.get(opts);
+  if (policy === undefined) {
+    policy = {};
+    if (opts.allowedMounts) policy.allowedMounts = opts.allowedMounts;
+    if (opts.owner) {
+      policy.uid = opts.owner.uid;
+      policy.gid = opts.owner.gid;
+    }
+    policies.set(opts, policy);
+  }
+  return policy;
+}
+
+/** The walk for containerPath, its refusals and read-only failures in words. */
+function walk<R>(
+  rootFd: number,
+  containerPath: string,
+  kind: MountPointKind,
+  opts: MountPointOptions,
+  call: (rel: string, kindCode: number, policy: MountPointPolicy) => R | MountPointRefusal,
+): R {
+  let r: R | MountPointRefusal;
+  try {
+    r = call(rootRelative(containerPath), MOUNT_POINT_KINDS[kind], policyOf(opts));
+  } catch (e) {
+    if (errorCode(e) === 'EROFS')
+      throw new ActionError(explainReadOnly(rootFd, containerPath, e, opts.describeMount), { cause: e });
+    throw e;
+  }
+  if (typeof r === 'object' && r !== null && 'reason' in r)
+    throw new ActionError(explainRefusal(containerPath, kind, r, opts.describeMount));
+  return r as R;
+}
+
 /**
  * Returns an O_PATH fd on the mount point for containerPath, creating it (and its folders) when
  * missing. An existing mount point must be of the kind the source needs.
@@ -72,18 +109,21 @@ export function ensureMountPoint(
   kind: MountPointKind,
   opts: MountPointOptions = {},
 ): number {
-  let r: ReturnType<ReturnType<typeof native>['mountPoint']>;
-  const policy = {
-    ...(opts.allowedMounts ? { allowedMounts: opts.allowedMounts } : {}),
-    ...(opts.owner ? { uid: opts.owner.uid, gid: opts.owner.gid } : {}),
-  };
-  try {
-    r = native().mountPoint(rootFd, pathComponents(containerPath).join('/'), MOUNT_POINT_KINDS[kind], policy);
-  } catch (e) {
-    if (errorCode(e) === 'EROFS')
-      throw new ActionError(explainReadOnly(rootFd, containerPath, e, opts.describeMount), { cause: e });
-    throw e;
-  }
-  if (typeof r === 'number') return r;
-  throw new ActionError(explainRefusal(containerPath, kind, r, opts.describeMount));
+  return walk(rootFd, containerPath, kind, opts, (rel, k, policy) => native().mountPoint(rootFd, rel, k, policy));
+}
+
+/**
+ * ensureMountPoint's fd, with the mount point's path in the root ("usr/lib/x", the image's
+ * symlinks followed): with the root's own path, where the mount will be, without asking /proc.
+ */
+export function ensureMountPointAt(
+  rootFd: number,
+  containerPath: string,
+  kind: MountPointKind,
+  opts: MountPointOptions = {},
+): { fd: number; at: string } {
+  const [fd, at] = walk(rootFd, containerPath, kind, opts, (rel, k, policy) =>
+    native().mountPoint(rootFd, rel, k, policy, true),
+  );
+  return { fd, at };
 }

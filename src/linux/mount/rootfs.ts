@@ -11,6 +11,21 @@ export function pathComponents(containerPath: string): string[] {
   return containerPath.split('/').filter((c) => c !== '' && c !== '.');
 }
 
+/**
+ * The path relative to the root, its components joined by "/" (no "" or "." component):
+ * pathComponents(p).join('/'), without the arrays for the usual "/a/b/c".
+ */
+export function rootRelative(containerPath: string): string {
+  if (
+    containerPath.includes('//') ||
+    containerPath.includes('/.') ||
+    containerPath.endsWith('/') ||
+    containerPath[0] === '.'
+  )
+    return pathComponents(containerPath).join('/');
+  return containerPath[0] === '/' ? containerPath.slice(1) : containerPath;
+}
+
 const KINDS: Record<number, string> = {
   [fs.constants.S_IFDIR]: 'directory',
   [fs.constants.S_IFREG]: 'file',
@@ -37,7 +52,7 @@ export function openInRootfs(
 ): number | undefined {
   const n = native();
   const c = n.constants;
-  const rel = pathComponents(containerPath).join('/') || '.';
+  const rel = rootRelative(containerPath) || '.';
   const resolve = c.RESOLVE_IN_ROOT | c.RESOLVE_NO_MAGICLINKS;
   const fd = n.openat2(rootFd, rel, flags | c.O_CLOEXEC, 0, resolve, true);
   if (fd >= 0) return fd;
