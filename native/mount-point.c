@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -435,31 +436,40 @@ napi_value js_mount_point(napi_env env, napi_callback_info info) {
   return r;
 }
 
-/* mountId(fd) -> the id of the mount an fd lies on (statx STATX_MNT_ID; 0 if the kernel has none):
- * what a mount this run made is remembered by, without mountOf's statfs. */
-napi_value js_mount_id(napi_env env, napi_callback_info info) {
+/* The fd argument of mountId/mountOf and the id of the mount it lies on (statx STATX_MNT_ID; 0 if
+ * the kernel has none); false with an exception pending. */
+static bool fd_mount_id(napi_env env, napi_callback_info info, const char *name, int *fd, int64_t *id) {
   args_t a;
-  if (!get_args(env, info, "mountId", 1, &a)) return NULL;
-  int fd = (int)arg_int(&a, 0);
-  if (a.failed) return NULL;
+  if (!get_args(env, info, name, 1, &a)) return false;
+  *fd = (int)arg_int(&a, 0);
+  if (a.failed) return false;
   struct statx sx;
-  if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &sx) < 0) return throw_errno(env, errno, "statx", NULL);
-  return num(env, (sx.stx_mask & STATX_MNT_ID) ? (int64_t)sx.stx_mnt_id : 0);
+  if (statx(*fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &sx) < 0) {
+    throw_errno(env, errno, "statx", NULL);
+    return false;
+  }
+  *id = (sx.stx_mask & STATX_MNT_ID) ? (int64_t)sx.stx_mnt_id : 0;
+  return true;
 }
 
-/* mountOf(fd) -> {id, fsType}: the mount an fd lies on (statx STATX_MNT_ID) and its statfs f_type. */
+/* mountId(fd) -> the id of the mount an fd lies on: what a mount this run made is remembered by,
+ * without mountOf's statfs. */
+napi_value js_mount_id(napi_env env, napi_callback_info info) {
+  int fd;
+  int64_t id;
+  return fd_mount_id(env, info, "mountId", &fd, &id) ? num(env, id) : NULL;
+}
+
+/* mountOf(fd) -> {id, fsType}: the mount an fd lies on and its statfs f_type. */
 napi_value js_mount_of(napi_env env, napi_callback_info info) {
-  args_t a;
-  if (!get_args(env, info, "mountOf", 1, &a)) return NULL;
-  int fd = (int)arg_int(&a, 0);
-  if (a.failed) return NULL;
-  struct statx sx;
-  if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &sx) < 0) return throw_errno(env, errno, "statx", NULL);
+  int fd;
+  int64_t id;
+  if (!fd_mount_id(env, info, "mountOf", &fd, &id)) return NULL;
   struct statfs s;
   if (fstatfs(fd, &s) < 0) return throw_errno(env, errno, "fstatfs", NULL);
   napi_value r;
   napi_create_object(env, &r);
-  napi_set_named_property(env, r, "id", num(env, (sx.stx_mask & STATX_MNT_ID) ? (int64_t)sx.stx_mnt_id : 0));
+  napi_set_named_property(env, r, "id", num(env, id));
   napi_set_named_property(env, r, "fsType", num(env, (int64_t)s.f_type));
   return r;
 }

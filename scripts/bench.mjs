@@ -313,6 +313,35 @@ bench(
 bench('GPU hook, 8 devices, precreate', bin('ocihook-gpu'), ['precreate', ...gpuArgs], {
   input: fs.readFileSync(path.join(b, 'config.json')),
 });
+// The same spec in YAML, the form nvidia-ctk cdi generate writes by default.
+const cdiYamlDir = path.join(scratch, 'cdi-yaml');
+fs.mkdirSync(cdiYamlDir);
+fs.writeFileSync(
+  path.join(cdiYamlDir, 'fake.yaml'),
+  [
+    'cdiVersion: 0.6.0',
+    'kind: nvidia.com/gpu',
+    'devices:',
+    ...devices.flatMap((d) => [
+      `- name: "${d.name}"`,
+      '  containerEdits:',
+      '    deviceNodes:',
+      ...d.containerEdits.deviceNodes.flatMap((n) => [`    - path: ${n.path}`, `      hostPath: ${n.hostPath}`]),
+    ]),
+    '',
+  ].join('\n'),
+);
+bench(
+  'GPU hook, 8 devices, createContainer, spec in YAML',
+  bin('ocihook-gpu'),
+  [
+    ...gpuArgs.map((a) => (a === `--cdi-spec-dir=${cdiDir}` ? `--cdi-spec-dir=${cdiYamlDir}` : a)),
+    '--skip-cgroup',
+    '--state-file',
+    path.join(b, 'state.json'),
+  ],
+  { before: () => freshRootfs('gpu') },
+);
 
 // ---- podman + runc, with and without the three hooks ----
 // Exactly three hooks: install also writes libfabric's where the host has libfabric (then it would be four).

@@ -111,9 +111,15 @@ const vendored = {
   name: 'ocihooks-vendored',
   setup(b) {
     b.onResolve({ filter: new RegExp(`^(${VENDORED.join('|')})$`) }, (a) => ({ path: a.path, namespace: 'vendored' }));
+    // Loaded through a code cache of its own (src/cmd/vendored-loader.ts says why).
     b.onLoad({ filter: /.*/, namespace: 'vendored' }, (a) => ({
-      contents: `const file = require('node:path').join(__dirname, ${JSON.stringify(`ocihooks-${a.path}.js`)});\nmodule.exports = require(file);\n`,
+      contents: [
+        `const { loadVendored } = require(${JSON.stringify(path.join(root, 'src', 'cmd', 'vendored-loader.ts'))});`,
+        `const file = require('node:path').join(__dirname, ${JSON.stringify(`ocihooks-${a.path}.js`)});`,
+        'module.exports = loadVendored(file, require);',
+      ].join('\n'),
       loader: 'js',
+      resolveDir: root,
     }));
   },
 };

@@ -68,6 +68,9 @@ function trainingRuns(program: string, scratch: string, prefix: string): Trainin
     mountApplied: [...common.filter((a) => a !== '--dry-run'), ...binds],
     ldconfig: [...common, '--folder=/opt'],
     gpu: [...common, ...cdi],
+    // NVIDIA's `nvidia-ctk cdi generate` writes YAML: the yaml library's own cache
+    // (src/cmd/vendored-loader.ts) is trained on reading one.
+    gpuYaml: [...common, `--cdi-spec-dir=${path.join(scratch, 'cdi-yaml')}`, '--device=example.com/gpu=0'],
   };
   // The wrapper and the GPU precreate filter run the first stages' hooks themselves, served
   // (src/hook/server/): their caches are trained on a chain of the hooks too.
@@ -87,6 +90,7 @@ function trainingRuns(program: string, scratch: string, prefix: string): Trainin
     case 'ocihook-gpu':
       return [
         { args: hooks.gpu },
+        { args: hooks.gpuYaml },
         {
           args: ['precreate', ...cdi.slice(0, 2), '--log-level=info', log],
           input: fs.readFileSync(path.join(scratch, 'bundle', 'config.json'), 'utf8'),
@@ -191,6 +195,32 @@ function makeScratch(): string {
     path.join(scratch, 'cdi', 'example.json'),
     JSON.stringify({ cdiVersion: '0.6.0', kind: 'example.com/gpu', devices, containerEdits: { env: ['EXAMPLE=1'] } }),
   );
+  // The same spec in YAML, in the layout nvidia-ctk writes (block collections, quoted strings where needed).
+  fs.mkdirSync(path.join(scratch, 'cdi-yaml'));
+  fs.writeFileSync(
+    path.join(scratch, 'cdi-yaml', 'example.yaml'),
+    [
+      'cdiVersion: 0.6.0',
+      'kind: example.com/gpu',
+      'devices:',
+      ...devices.flatMap((d) => [
+        `- name: "${d.name}"`,
+        '  containerEdits:',
+        '    deviceNodes:',
+        ...d.containerEdits.deviceNodes.map((n) => `    - path: ${n.path}\n      hostPath: ${n.hostPath}`),
+      ]),
+      'containerEdits:',
+      '  env:',
+      '  - EXAMPLE=1',
+      '  hooks:',
+      '  - hookName: createContainer',
+      '    path: /bin/true',
+      '    args:',
+      '    - /bin/true',
+      '    - --flag',
+      '',
+    ].join('\n'),
+  );
   return scratch;
 }
 
@@ -212,6 +242,13 @@ export function writeCodeCaches(prefix: string, bundles: Bundles): CodeCacheRepo
     fs
       .readdirSync(libDir)
       .filter((f) => f.endsWith(`.${p}.cache`) && (bundle === undefined || f.startsWith(`${bundle.slice(0, -3)}.`)));
+  // The libraries' own caches (src/cmd/vendored-loader.ts), written by the programs' runs that load them.
+  const libraries = Object.keys(bundles).filter((b) => bundles[b]?.length === 0);
+  const libraryCaches = () =>
+    fs
+      .readdirSync(libDir)
+      .filter((f) => f.endsWith('.cache') && libraries.some((b) => f.startsWith(`${b.slice(0, -3)}.`)));
+  for (const old of libraryCaches()) fs.unlinkSync(path.join(libDir, old));
   const scratch = makeScratch();
   try {
     for (const p of programsOf(bundles)) {
@@ -244,6 +281,7 @@ export function writeCodeCaches(prefix: string, bundles: Bundles): CodeCacheRepo
       if (cache) report.written.push(path.join(libDir, cache));
       else report.problems.push(`${path.join(prefix, 'bin', p)}: wrote no code cache`);
     }
+    for (const cache of libraryCaches()) report.written.push(path.join(libDir, cache));
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
   }

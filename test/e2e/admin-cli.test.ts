@@ -309,7 +309,10 @@ describe('ocihooks install', () => {
       run(path.join(prefix, 'bin', p), [p === 'ocihooks-runtime' ? '--ocihooks-version' : '--version'], {
         env: { ...process.env, OCIHOOKS_CODE_CACHE_REPORT: '1' },
       }).stderr;
-    for (const p of programs) expect([p, cacheReport(p)]).toEqual([p, 'code cache: used\n']);
+    // The admin command reads its arguments with yargs, a library with a code cache of its own.
+    const expectedReport = (p: string) =>
+      p === 'ocihooks' ? 'code cache: used\ncode cache of ocihooks-yargs.js: used\n' : 'code cache: used\n';
+    for (const p of programs) expect([p, cacheReport(p)]).toEqual([p, expectedReport(p)]);
     const cacheOf = (p: string) =>
       path.join(libDir, fs.readdirSync(libDir).find((f) => f.endsWith(`.${p}.cache`)) as string);
     const mountCache = fs.readFileSync(cacheOf('ocihook-mount'));
@@ -336,7 +339,39 @@ describe('ocihooks install', () => {
     );
     const cc = run(process.execPath, [OCIHOOKS(), 'code-cache', '--prefix', prefix]);
     expect(cc.stderr).toBe('');
-    expect(cc.stdout.split('\n').filter(Boolean).sort()).toEqual(programs.map((p) => `wrote ${cacheOf(p)}`).sort());
+    // The programs' caches, and those of the two libraries the training runs load (yaml for a CDI
+    // spec in YAML, yargs for the admin command's arguments).
+    const libraryCache = (name: string) =>
+      path.join(
+        libDir,
+        fs.readdirSync(libDir).find((f) => new RegExp(`^ocihooks-${name}\\.\\w+\\.cache$`).test(f)) ??
+          `no ${name} cache`,
+      );
+    expect(cc.stdout.split('\n').filter(Boolean).sort()).toEqual(
+      [
+        ...programs.map((p) => `wrote ${cacheOf(p)}`),
+        `wrote ${libraryCache('yaml')}`,
+        `wrote ${libraryCache('yargs')}`,
+      ].sort(),
+    );
+    // A CDI spec written in YAML (as nvidia-ctk writes them) is read through the yaml library's cache.
+    const yamlSpecs = path.join(base, 'yaml-cdi');
+    fs.mkdirSync(yamlSpecs);
+    fs.writeFileSync(
+      path.join(yamlSpecs, 'example.yaml'),
+      'cdiVersion: 0.6.0\nkind: example.com/gpu\ndevices:\n- name: "0"\n  containerEdits:\n    env:\n    - EXAMPLE=1\n',
+    );
+    const yamlRun = run(
+      path.join(prefix, 'bin', 'ocihook-gpu'),
+      ['precreate', `--cdi-spec-dir=${yamlSpecs}`, '--device=example.com/gpu=0', '--log-file=-'],
+      {
+        env: { ...process.env, OCIHOOKS_CODE_CACHE_REPORT: '1' },
+        input: JSON.stringify({ ociVersion: '1.0.2', root: { path: 'rootfs' }, process: { args: ['sh'], env: [] } }),
+      },
+    );
+    expect(yamlRun.stderr).toContain('code cache of ocihooks-yaml.js: used\n');
+    expect(JSON.parse(yamlRun.stdout).process.env).toEqual(['EXAMPLE=1']);
+    fs.rmSync(yamlSpecs, { recursive: true }); // the listing below compares the folder with its start
     expect(cacheReport('ocihook-mount')).toBe('code cache: used\n');
     expect(doctorHookLines().length).toBeGreaterThan(0);
     for (const l of doctorHookLines()) expect(l).toMatch(/^ok    hook .* starts \(version .*, code cache used\)$/);
