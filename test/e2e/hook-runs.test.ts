@@ -29,7 +29,7 @@ import {
   logRecords,
   podmanArgs,
 } from '../support/e2e';
-import { TEST_USER, asTestUser, ensureTestUser } from '../support/test-user';
+import { TEST_USER, asTestUser, ensureTestUser, stopRootlessPodman } from '../support/test-user';
 import { CLOCK_MARGIN_MS } from '../../src/wrapper/no-match-index';
 
 requireBuilt();
@@ -354,6 +354,9 @@ describe('the installation (hook launcher in bin/)', () => {
       expect(i.starts().length).toBe(1);
       noMarkersLeft(`${runDir}/ocihooks/runs`);
     } finally {
+      // Podman's pause process (pause.pid under the runtime folder it used: the one given, or the
+      // one its database recorded from an earlier run) is stopped before that folder goes.
+      stopRootlessPodman(uid, [runDir, `/tmp/podman-run-${uid}`]);
       if (made) fs.rmSync(runDir, { recursive: true, force: true });
     }
   });

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ROOT, makeBusyboxRootfs, ok, requireBuilt, tmpDir } from '../support/e2e';
-import { TEST_USER, asTestUser, ensureTestUser } from '../support/test-user';
+import { TEST_USER, asTestUser, ensureTestUser, stopRootlessPodman } from '../support/test-user';
 
 const USER = TEST_USER;
 const ensureUser = ensureTestUser;
@@ -34,6 +34,11 @@ describe('rootless and user-namespaced containers', () => {
     fs.mkdirSync(path.join(base, 'private'), { mode: 0o700 });
     fs.writeFileSync(path.join(base, 'private', 'secret'), 'root only\n');
     ok('chown', ['-R', `${USER}:`, src]);
+  });
+
+  // Rootless podman leaves a pause process for the user; no engine outlives the suite.
+  afterAll(() => {
+    stopRootlessPodman(uid, [`/tmp/podman-run-${uid}`]);
   });
 
   const hookArgs = (log: string, extra: string[] = []) => [

@@ -35,3 +35,37 @@ export function asTestUser(
     { cwd: opts.cwd ?? '/tmp', timeoutMs: opts.timeoutMs ?? 90_000 },
   );
 }
+
+/**
+ * Stops the pause process rootless podman leaves running for the test user (it holds the user's
+ * namespaces between podman commands), by the pid podman wrote in <runtime folder>/libpod/tmp/
+ * pause.pid: runtimeDirs are the folders podman may have used (XDG_RUNTIME_DIR when it was set,
+ * else /tmp/podman-run-<uid>). Only a live process of the test user's uid is killed; returns the
+ * pids it stopped.
+ */
+export function stopRootlessPodman(uid: number, runtimeDirs: string[]): number[] {
+  const stopped: number[] = [];
+  for (const dir of runtimeDirs) {
+    let pid: number;
+    try {
+      pid = Number(fs.readFileSync(`${dir}/libpod/tmp/pause.pid`, 'utf8').trim());
+    } catch {
+      continue;
+    }
+    const owner = (): number | undefined => {
+      try {
+        const line = /^Uid:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+        return line ? Number(line[1]) : undefined;
+      } catch {
+        return undefined; // gone
+      }
+    };
+    if (!Number.isInteger(pid) || pid <= 1 || owner() !== uid) continue;
+    process.kill(pid, 'SIGKILL');
+    const deadline = Date.now() + 5000;
+    while (owner() !== undefined && Date.now() < deadline)
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+    stopped.push(pid);
+  }
+  return stopped;
+}
