@@ -17,7 +17,7 @@ import path = require('node:path');
 import vm = require('node:vm');
 
 /** The cache file of a library file of this build (`source` is its text, whose first line names the build). */
-export function vendoredCacheFile(file: string, source: string): string {
+function vendoredCacheFile(file: string, source: string): string {
   const buildId = /^\/\*ocihooks-build:(\w+)\*\//.exec(source)?.[1] ?? 'none';
   return `${file.slice(0, -'.js'.length)}.${buildId}.cache`;
 }
