@@ -147,7 +147,8 @@ async function buildBundles() {
       banner: {
         js: `/*ocihooks-build:${buildId}*/const __ocihooksMeta = { get url() { return require('url').pathToFileURL(__filename).href; } };`,
       },
-      define: { 'import.meta.url': '__ocihooksMeta.url' },
+      // The build id also names what a build keeps between runs (src/hook/decoded-cache.ts).
+      define: { 'import.meta.url': '__ocihooksMeta.url', OCIHOOKS_BUILD_ID: JSON.stringify(buildId) },
       plugins: VENDORED.some((v) => bundle === `ocihooks-${v}.js`) ? [] : [vendored],
       logLevel: 'warning',
     });

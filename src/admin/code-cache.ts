@@ -69,8 +69,13 @@ function trainingRuns(program: string, scratch: string, prefix: string): Trainin
     ldconfig: [...common, '--folder=/opt'],
     gpu: [...common, ...cdi],
     // NVIDIA's `nvidia-ctk cdi generate` writes YAML: the yaml library's own cache
-    // (src/cmd/vendored-loader.ts) is trained on reading one.
-    gpuYaml: [...common, `--cdi-spec-dir=${path.join(scratch, 'cdi-yaml')}`, '--device=example.com/gpu=0'],
+    // (src/cmd/vendored-loader.ts) is trained on reading one, decoded here (never the kept form).
+    gpuYaml: [
+      ...common,
+      `--cdi-spec-dir=${path.join(scratch, 'cdi-yaml')}`,
+      '--cdi-cache-dir=none',
+      '--device=example.com/gpu=0',
+    ],
   };
   // The wrapper and the GPU precreate filter run the first stages' hooks themselves, served
   // (src/hook/server/): their caches are trained on a chain of the hooks too.

@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadRegistry, resolveDevices } from './registry';
+import { type DecodedSpecs, loadRegistry, resolveDevices } from './registry';
 import { UsageError } from '../core/errors';
 import { tmpDir } from '../../test/support/e2e';
 
@@ -57,6 +57,44 @@ describe('CDI registry', () => {
     fs.writeFileSync(path.join(late, 'z.json'), spec('x', { containerEdits: { env: ['LATE=1'] } }));
     const overridden = loadRegistry([early, late]);
     expect(resolveDevices(overridden, ['vendor.com/gpu=x'])[0]?.spec.file).toBe(path.join(late, 'z.json'));
+  });
+
+  test('a YAML spec kept decoded: kept after its decoding, read back for that text, validated as decoded; JSON is never kept', () => {
+    const dir = tmpDir('cdi-kept');
+    const yaml =
+      'cdiVersion: 0.6.0\nkind: vendor.com/gpu\ndevices:\n- name: y\n  containerEdits:\n    env: ["FROM=yaml"]\n';
+    fs.writeFileSync(path.join(dir, 'a.yaml'), yaml);
+    fs.writeFileSync(path.join(dir, 'b.json'), spec('j'));
+    const kept = new Map<string, unknown>();
+    const asked: string[] = [];
+    const decodedSpecs: DecodedSpecs = {
+      get: (file, text) => (asked.push(path.basename(file)), kept.get(`${file}\n${text}`)),
+      put: (file, text, decoded) => kept.set(`${file}\n${text}`, JSON.parse(JSON.stringify(decoded))),
+    };
+    // go-yaml v2 reads the name y as YAML 1.1's true, and the reference's YAML-to-JSON step makes it "true".
+    const env = (reg: ReturnType<typeof loadRegistry>) => reg.devices.get('vendor.com/gpu=true')?.device.edits.env;
+    // Decoded from the text, and kept as decoded.
+    expect(env(loadRegistry([dir], decodedSpecs))).toEqual(['FROM=yaml']);
+    expect([...kept.values()]).toEqual([
+      {
+        cdiVersion: '0.6.0',
+        kind: 'vendor.com/gpu',
+        devices: [{ name: 'true', containerEdits: { env: ['FROM=yaml'] } }],
+      },
+    ]);
+    // Read back (no decoding would give "KEPT"), and validated: a kept form the spec's rules refuse is refused.
+    const key = `${path.join(dir, 'a.yaml')}\n${yaml}`;
+    kept.set(key, {
+      cdiVersion: '0.6.0',
+      kind: 'vendor.com/gpu',
+      devices: [{ name: 'true', containerEdits: { env: ['KEPT=1'] } }],
+    });
+    expect(env(loadRegistry([dir], decodedSpecs))).toEqual(['KEPT=1']);
+    kept.set(key, { cdiVersion: '0.6.0', kind: 'vendor.com/gpu', devices: [{ name: 'true', containerEdits: {} }] });
+    expect(loadRegistry([dir], decodedSpecs).problems).toEqual([
+      `${path.join(dir, 'a.yaml')}: devices[0].containerEdits: invalid device, empty device edits`,
+    ]);
+    expect(asked).toEqual(['a.yaml', 'a.yaml', 'a.yaml']);
   });
 
   test('unknown names and "all"', () => {

@@ -3,16 +3,18 @@
  * gets planned for its createContainer stage, or written into its config.json (precreate). The
  * program (src/cmd/ocihook-gpu.ts) only chooses between them and NVIDIA's subcommands.
  */
-import { DEFAULT_CDI_DIRS } from '../cdi/registry';
+import { DEFAULT_CDI_DIRS, type Registry } from '../cdi/registry';
 import { Json, parseJson, parseWith } from '../core/json';
 import { ociConfigSchema } from '../core/oci';
 import fs = require('node:fs');
+import path = require('node:path');
 import { UsageError, messageOf } from '../core/errors';
 import type { Plan } from '../core/plan';
 import type { HookContext } from '../hook/program/run-program';
 import type { CliSpec, CommonArgs } from '../hook/program/options';
 import type { PlanContext } from '../hook/container-hook';
 import { realHost } from '../hook/real-host';
+import { DEFAULT_DECODED_CACHE_DIR, decodedCache } from '../hook/decoded-cache';
 import { containerEnv } from '../hook/inputs';
 import type { Logger } from '../hook/log';
 import type { Timing } from '../hook/timing';
@@ -28,6 +30,7 @@ export interface GpuArgs extends CommonArgs {
   device: string[];
   'cdi-spec-dir'?: string[];
   'device-root': string;
+  'cdi-cache-dir': string;
   'skip-cgroup': boolean;
   'config-file'?: string;
   'accept-env': boolean;
@@ -49,6 +52,11 @@ export const GPU_SPEC: CliSpec = {
       describe: `CDI spec directory, later wins (default: ${DEFAULT_CDI_DIRS.join(' ')})`,
     },
     'device-root': { type: 'string', default: '/dev', describe: 'where to discover GPU nodes when no CDI spec exists' },
+    'cdi-cache-dir': {
+      type: 'string',
+      default: DEFAULT_DECODED_CACHE_DIR,
+      describe: 'where root keeps CDI specs in YAML decoded between runs (absolute path), or none',
+    },
     'skip-cgroup': {
       type: 'boolean',
       default: false,
@@ -64,11 +72,26 @@ export const GPU_SPEC: CliSpec = {
   epilogue: 'precreate reads the proposed config.json on stdin and writes the edited one on stdout.',
 };
 
+/**
+ * The registry of the CDI specs the arguments name, with YAML specs kept decoded in
+ * --cdi-cache-dir between runs (hook/decoded-cache.ts says when it is used).
+ */
+function registryOf(args: GpuArgs, log: Logger): Registry {
+  const dir = args['cdi-cache-dir'];
+  if (dir !== 'none' && !path.isAbsolute(dir))
+    throw new UsageError(`--cdi-cache-dir ${dir}: not an absolute path (or none)`);
+  const kept =
+    dir === 'none'
+      ? undefined
+      : decodedCache(dir, { readOnly: args['dry-run'], warn: (message) => log.warn({ cdiCacheDir: dir }, message) });
+  return gpuRegistry(args['cdi-spec-dir'] ?? DEFAULT_CDI_DIRS, args['device-root'], log, kept);
+}
+
 /** precreate: the config with the selected devices' edits applied (`what` names it in errors). */
 function precreateConfig(args: GpuArgs, log: Logger, raw: unknown, what: string, timing: Timing): Json {
   const config = parseWith(ociConfigSchema, raw, what); // raw is an OCI config object from here on
   timing.done('config');
-  const reg = gpuRegistry(args['cdi-spec-dir'] ?? DEFAULT_CDI_DIRS, args['device-root'], log);
+  const reg = registryOf(args, log);
   const sel = selectDevices(
     reg,
     {
@@ -121,7 +144,7 @@ export function precreate(args: GpuArgs, ctx: HookContext): void {
 /** createContainer: the devices the container asks for (annotations, --device, the image env if accepted), planned. */
 export function createContainerPlan(p: PlanContext, args: GpuArgs, log: Logger): Plan {
   const annotations = { ...(p.bundle.config.annotations ?? {}), ...(p.state.annotations ?? {}) };
-  const reg = gpuRegistry(args['cdi-spec-dir'] ?? DEFAULT_CDI_DIRS, args['device-root'], log);
+  const reg = registryOf(args, log);
   const sel = selectDevices(
     reg,
     { annotations, env: containerEnv(p.bundle.config), cliDevices: args.device, acceptEnv: args['accept-env'] },

@@ -2,14 +2,14 @@
  * The devices the GPU hook can give: the CDI registry, or — when no CDI spec exists at all — the
  * GPU device nodes discovered on the host; and the selection of a container's devices from it.
  */
-import { Registry, loadRegistry, resolveDevices } from '../cdi/registry';
+import { DecodedSpecs, Registry, loadRegistry, resolveDevices } from '../cdi/registry';
 import type { Logger } from '../hook/log';
 import { discoverGpuSpecs } from './discover';
 import type { GpuSelection } from './edits';
 import { SelectionInput, requestedDevices } from './select';
 
-export function gpuRegistry(dirs: string[], deviceRoot: string, log: Logger): Registry {
-  const reg = loadRegistry(dirs);
+export function gpuRegistry(dirs: string[], deviceRoot: string, log: Logger, decodedSpecs?: DecodedSpecs): Registry {
+  const reg = loadRegistry(dirs, decodedSpecs);
   for (const p of reg.problems) log.warn({ cdi: p }, 'CDI spec skipped');
   for (const spec of reg.specs)
     for (const w of spec.warnings ?? [])

@@ -363,7 +363,14 @@ describe('ocihooks install', () => {
     );
     const yamlRun = run(
       path.join(prefix, 'bin', 'ocihook-gpu'),
-      ['precreate', `--cdi-spec-dir=${yamlSpecs}`, '--device=example.com/gpu=0', '--log-file=-'],
+      // Decoded here, not from what the host keeps in /run/ocihooks/cdi-specs.
+      [
+        'precreate',
+        `--cdi-spec-dir=${yamlSpecs}`,
+        '--cdi-cache-dir=none',
+        '--device=example.com/gpu=0',
+        '--log-file=-',
+      ],
       {
         env: { ...process.env, OCIHOOKS_CODE_CACHE_REPORT: '1' },
         input: JSON.stringify({ ociVersion: '1.0.2', root: { path: 'rootfs' }, process: { args: ['sh'], env: [] } }),

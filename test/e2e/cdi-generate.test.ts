@@ -395,7 +395,13 @@ describe('generated specs under runc', () => {
     const dir = (lastDir = tmpDir('gpu-gen-run'));
     const hook = {
       path: process.execPath,
-      args: ['node', BIN('ocihook-gpu'), `--log-file=${path.join(dir, 'gpu.log')}`, `--cdi-spec-dir=${cdi}`],
+      args: [
+        'node',
+        BIN('ocihook-gpu'),
+        `--log-file=${path.join(dir, 'gpu.log')}`,
+        `--cdi-spec-dir=${cdi}`,
+        `--cdi-cache-dir=${path.join(dir, 'cdi-decoded')}`, // not the host's /run/ocihooks/cdi-specs
+      ],
     };
     const bundle = makeBundle(path.join(dir, 'bundle'), makeGlibcRootfs(path.join(dir, 'rootfs')), {
       args: ['sh', '-c', check],

@@ -170,9 +170,11 @@ describe('GPU hook', () => {
       annotations: { 'cdi.k8s.io/gpu': 'nvidia.com/gpu=0' },
     });
     const config = fs.readFileSync(path.join(bundle, 'config.json'), 'utf8');
-    const r = run(process.execPath, [BIN('ocihook-gpu'), 'precreate', '--log-file=-', `--cdi-spec-dir=${cdi}`], {
-      input: config,
-    });
+    const r = run(
+      process.execPath,
+      [BIN('ocihook-gpu'), 'precreate', '--log-file=-', `--cdi-spec-dir=${cdi}`, '--cdi-cache-dir=none'],
+      { input: config },
+    );
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const out = JSON.parse(r.stdout);
@@ -189,6 +191,84 @@ describe('GPU hook', () => {
     const before = JSON.parse(config);
     expect(out.process.args).toEqual(before.process.args);
     expect(out.mounts).toEqual(before.mounts);
+  });
+
+  test('a spec in YAML kept decoded (--cdi-cache-dir) under runc: the kept form is what the next container gets, for that text alone; a folder others can write is not used', () => {
+    const dir = tmpDir('gpu-kept');
+    const node = path.join(dir, 'nodes', 'nvidia0');
+    mknod(node, LOOP_CONTROL.major, LOOP_CONTROL.minor);
+    const cdi = path.join(dir, 'cdi');
+    fs.mkdirSync(cdi);
+    const spec = path.join(cdi, 'nvidia.yaml');
+    const specText = (last = '') =>
+      [
+        'cdiVersion: 0.6.0',
+        'kind: nvidia.com/gpu',
+        'devices:',
+        '- name: "0"',
+        '  containerEdits:',
+        '    deviceNodes:',
+        '    - path: /dev/nvidia0',
+        `      hostPath: ${node}`,
+        last,
+      ].join('\n');
+    fs.writeFileSync(spec, specText());
+    const kept = path.join(dir, 'kept'); // made by the hook
+    const entry = path.join(kept, `${encodeURIComponent(spec)}.json`);
+    const log = path.join(dir, 'gpu.log');
+    const rootfs = makeBusyboxRootfs(path.join(dir, 'rootfs'));
+    let n = 0;
+    const gpuNodes = () => {
+      const bundle = makeBundle(path.join(dir, `bundle-${++n}`), rootfs, {
+        args: ['sh', '-c', 'ls /dev | grep nvidia'],
+        annotations: { 'cdi.k8s.io/gpu': 'nvidia.com/gpu=0' },
+        hooks: {
+          createContainer: [
+            {
+              path: process.execPath,
+              args: [
+                'node',
+                BIN('ocihook-gpu'),
+                `--log-file=${log}`,
+                `--cdi-spec-dir=${cdi}`,
+                `--cdi-cache-dir=${kept}`,
+              ],
+            },
+          ],
+        },
+      });
+      const r = run(RUNC, ['run', '--bundle', bundle, containerId('gpu-kept')], { timeoutMs: 60_000 });
+      expect(r.stderr).toBe('');
+      return r.stdout.trim().split('\n');
+    };
+    /** The entry with the node's container path changed by hand, as only root can. */
+    const changeKeptPath = () => {
+      const e = JSON.parse(fs.readFileSync(entry, 'utf8'));
+      e.decoded.devices[0].containerEdits.deviceNodes[0].path = '/dev/nvidia-kept';
+      fs.writeFileSync(entry, JSON.stringify(e));
+    };
+
+    // The first container: decoded from the text, and kept (root's alone: the folder 0700, the entry 0600).
+    expect(gpuNodes()).toEqual(['nvidia0']);
+    expect(fs.statSync(kept).mode & 0o777).toBe(0o700);
+    expect([fs.statSync(entry).uid, fs.statSync(entry).mode & 0o777]).toEqual([0, 0o600]);
+    // The next container gets the kept form: changed by hand, it shows.
+    changeKeptPath();
+    expect(gpuNodes()).toEqual(['nvidia-kept']);
+    // A spec with another text (regenerated) is decoded again, and kept in place of the old.
+    fs.writeFileSync(spec, specText('# regenerated'));
+    expect(gpuNodes()).toEqual(['nvidia0']);
+    expect(JSON.parse(fs.readFileSync(entry, 'utf8')).text).toBe(specText('# regenerated'));
+    // A folder its group can write is neither read (the hand-changed entry is not used) nor written.
+    changeKeptPath();
+    fs.chmodSync(kept, 0o770);
+    expect(gpuNodes()).toEqual(['nvidia0']);
+    expect(JSON.parse(fs.readFileSync(entry, 'utf8')).decoded.devices[0].containerEdits.deviceNodes[0].path).toBe(
+      '/dev/nvidia-kept',
+    );
+    expect(fs.readFileSync(log, 'utf8')).toContain(
+      `${kept}: not root's, or writable by others than root; decoding without it`,
+    );
   });
 
   test("zlayer's fixture, byte for byte, through precreate under runc: /dev/nvidia0, NVIDIA_VISIBLE_DEVICES=0 and the createContainer hook, which runs", () => {
