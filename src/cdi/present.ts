@@ -100,11 +100,17 @@ export function hasBindMount(config: Json, source: string, destination: string, 
   );
 }
 
-/** The same hook (path, args, env, timeout) at its stage in config.hooks. */
+/**
+ * The same hook (path, args, env, timeout) at its stage in config.hooks. An entry marked `inChain`
+ * is one of a chain of ours (hook/program/chain-hooks.ts hooksRun): the chain has one timeout for
+ * all its hooks, and holds the args a runtime starts the hook with (its path where it has none).
+ */
 export function hasHook(config: Json, h: CdiHook): boolean {
   const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
-  return list(config.hooks?.[h.hookName]).some(
-    (x) => x.path === h.path && same(x.args, h.args) && same(x.env, h.env) && same(x.timeout, h.timeout),
+  return list(config.hooks?.[h.hookName]).some((x) =>
+    x.inChain === true
+      ? x.path === h.path && same(x.args, h.args ?? [h.path]) && same(x.env, h.env)
+      : x.path === h.path && same(x.args, h.args) && same(x.env, h.env) && same(x.timeout, h.timeout),
   );
 }
 

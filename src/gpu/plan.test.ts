@@ -187,6 +187,32 @@ describe("createContainer on a config that already has the devices (the engine's
     expect({ actions: plan.actions, deferred: plan.deferred }).toEqual({ actions: [], deferred: [] });
   });
 
+  test("the config precreate wrote, its hooks since made chains of ours (the wrapper's, a filter's hook server): the spec's hook is not run again", () => {
+    const hooks = precreated.hooks as Record<string, { path: string; args?: string[] }[]>;
+    const [own] = hooks.createContainer as [{ path: string; args: string[] }];
+    const bin = path.dirname(own.path);
+    const chain = (args: string[], relay: string[] = []) => ({
+      path: path.join(bin, 'ocihook-mount'),
+      args: ['ocihook-chain', ...relay, `--ocihooks-chain=${JSON.stringify([{ program: 'ocihook-ldconfig', args }])}`],
+    });
+    const plan = (createContainer: object[]) =>
+      planGpuCreateContainer(
+        fakeContainer({ ...precreated, hooks: { ...hooks, createContainer } } as Partial<OciConfig>),
+        selection(['nvidia.com/gpu=0']),
+        host,
+      ).actions;
+    expect(plan([chain(own.args)])).toEqual([]);
+    expect(plan([chain(own.args, ['--ocihooks-relay=/run/ocihooks/hook-servers/1.sock'])])).toEqual([]);
+    // Another hook in the chain, or one of another installation's bin/: the spec's hook is run.
+    const runs = [{ action: 'run-hook', path: own.path, args: own.args, env: [], timeoutMs: 30_000 }];
+    expect(plan([chain(['ocihook-ldconfig', '--folder=/opt'])])).toEqual(runs);
+    expect(plan([{ ...chain(own.args), path: '/opt/other/bin/ocihook-mount' }])).toEqual(runs);
+    // A hook that only looks like a chain is a hook as any other.
+    expect(plan([{ path: path.join(bin, 'ocihook-mount'), args: ['ocihook-chain', '--ocihooks-chain=[{'] }])).toEqual(
+      runs,
+    );
+  });
+
   test('the same config asked for gpu=1 too: only what gpu=1 adds', () => {
     const plan = planGpuCreateContainer(
       fakeContainer(precreated),

@@ -28,6 +28,15 @@ import {
   hasMountEntry,
 } from '../cdi/present';
 import type { Json } from '../core/json';
+import { type OciHook, hooksRun } from '../hook/program/chain-hooks';
+
+/** config.hooks with each chain of ours as the hooks in it (chain-hooks.ts hooksRun). */
+function hooksRunByStage(hooks: Json): Json {
+  if (typeof hooks !== 'object' || hooks === null || Array.isArray(hooks)) return hooks;
+  return Object.fromEntries(
+    Object.entries(hooks).map(([stage, list]) => [stage, Array.isArray(list) ? hooksRun(list as OciHook[]) : list]),
+  );
+}
 
 /** The process user's ids, which the reference gives device nodes that name no owner. */
 function processUser(p: PlanInput): { uid?: number; gid?: number } {
@@ -121,8 +130,11 @@ export function planGpuCreateContainer(p: PlanInput, sel: GpuSelection, host: Ho
   );
   actions.push(...binds);
   if (rules.length) actions.push({ action: 'allow-devices', rules });
+  // A spec's hooks that precreate put in config.json may have become chains of ours since (the
+  // wrapper's or a precreate filter's hook server relays them): runc runs them, not this hook.
+  const hooksAsRun = { ...config, hooks: hooksRunByStage(config.hooks) };
   for (const h of edits.hooks) {
-    if (hasHook(config, h)) continue;
+    if (hasHook(hooksAsRun, h)) continue;
     if (h.hookName !== 'createContainer') {
       deferred.push(`hook ${h.path} for stage ${h.hookName}: needs precreate`);
       continue;

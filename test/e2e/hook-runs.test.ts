@@ -488,6 +488,47 @@ describe('the installation (hook launcher in bin/)', () => {
     noServerLeft();
   });
 
+  test("the runtime wrapper with both GPU files (the precreate filter, the createContainer hook): the spec's hooks run once, by the wrapper's server", () => {
+    const folder = path.join(dir, 'wrapper-both-gpu.d');
+    precreateWithSpecHooks(folder);
+    const cdi = path.join(dir, 'cdi');
+    writeHooksD(folder, 'gpu-cc.json', {
+      version: '1.0.0',
+      hook: { path: i.bin('ocihook-gpu'), args: ['ocihook-gpu', `--cdi-spec-dir=${cdi}`, `--log-file=${i.log}`] },
+      when: { annotations: { '^cdi\\.k8s\\.io/': '.' } },
+      stages: ['createContainer'],
+    });
+    const bundle = wrapperBundle('wrapper-both-gpu');
+    const config = JSON.parse(fs.readFileSync(path.join(bundle, 'config.json'), 'utf8'));
+    config.annotations = { 'cdi.k8s.io/runs': 'example.com/gpu=0' };
+    config.process.args = ['sh', '-c', 'echo $RUNS; readlink /l1; readlink /l2; readlink /l3'];
+    fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(config));
+    fs.writeFileSync(settings, '{}');
+    fs.rmSync(i.log, { force: true });
+    const r = run(
+      i.bin('ocihooks-runtime'),
+      ['--runtime', RUNC, '--hooks-dir', folder, '--', 'run', '--bundle', bundle, containerId('runs-both-gpu')],
+      {
+        timeoutMs: 60_000,
+        env: { ...process.env, OCIHOOKS_RUNTIME_INDEX: path.join(dir, 'no-index'), OCIHOOKS_RUNTIME_CONFIG: settings },
+      },
+    );
+    expect([r.status, r.stdout, r.stderr]).toEqual([0, '1\n/a\n/a\n/a\n', '']);
+    expect(programs()).toEqual(['ocihooks-runtime']);
+    // The createContainer GPU hook finds the spec's hooks in config.json (chained, relayed to the
+    // wrapper) and leaves them to the runtime: it has nothing to do, and runs none of them itself.
+    const gpuLines = fs
+      .readFileSync(i.log, 'utf8')
+      .split('\n')
+      .filter(
+        (l) =>
+          l.includes('"hook":"ocihook-gpu"') && !l.includes('"specHook"') && /"msg":"(applied|nothing to do)"/.test(l),
+      );
+    expect(gpuLines.map((l) => JSON.parse(l).msg)).toEqual(['nothing to do']);
+    noMarkersLeft();
+    noServerLeft();
+  });
+
   test("Node's own settings in the engine's or a hook's environment (NODE_OPTIONS, NODE_EXTRA_CA_CERTS) do not apply to our Node processes; the runtime still gets them", () => {
     const evil = path.join(dir, 'node-options.js');
     const ran = path.join(dir, 'node-options-ran');

@@ -7,7 +7,7 @@
  */
 import fs = require('node:fs');
 import path = require('node:path');
-import { CHAIN_FLAG, ChainedHook, RELAY_FLAG } from './chain';
+import { CHAIN_FLAG, ChainedHook, RELAY_FLAG, chainIn } from './chain';
 import { HOOK_PROGRAMS, HookProgram, stageHookProgram } from './own-programs';
 import type { Json } from '../../core/json';
 
@@ -90,6 +90,32 @@ export function relayConfigHooks(config: Json, binDir: string, relaySocket: stri
     served += servedCount(out[stage]);
   }
   return { config: { ...config, hooks: out }, served };
+}
+
+/**
+ * The hooks a stage's list runs: each chain of the installation's hooks (relayed or not) as the
+ * hooks in it — bin/<program> beside the chain's own launcher, each with its args and env, marked
+ * `inChain` (a chain has one timeout for them all); any other hook as it is. What a hook that asks
+ * "does the runtime run this hook already?" must read (the GPU hook with a spec's hooks).
+ */
+export function hooksRun(hooks: readonly OciHook[]): (OciHook & { inChain?: true })[] {
+  return hooks.flatMap((h) => {
+    const arg = isChainHook(h) ? h.args?.find((a) => a.startsWith(CHAIN_FLAG)) : undefined;
+    if (arg === undefined) return [h];
+    let chain: ChainedHook[];
+    try {
+      chain = chainIn(arg);
+    } catch {
+      return [h]; // not a chain of ours after all: a hook as any other
+    }
+    const dir = path.dirname(h.path);
+    return chain.map((c) => ({
+      path: path.join(dir, c.program),
+      args: c.args,
+      ...(c.env ? { env: c.env } : {}),
+      inChain: true as const,
+    }));
+  });
 }
 
 /** Whether the hook is a chain of the installation's hooks already (relayed or not). */

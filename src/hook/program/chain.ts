@@ -37,12 +37,17 @@ const chainSchema = z.array(
 );
 export type ChainedHook = z.infer<typeof chainSchema>[number];
 
+/** The hooks of a chain argument (CHAIN_FLAG and its JSON); a UsageError naming the flag where it is none. */
+export function chainIn(arg: string): ChainedHook[] {
+  const what = CHAIN_FLAG.slice(0, -1);
+  return parseWith(chainSchema, parseJson(arg.slice(CHAIN_FLAG.length), what), what);
+}
+
 /** The chain an invocation asks for (its one argument), or undefined when it is no chain. */
 export function chainOf(inv: Invocation): ChainedHook[] | undefined {
   const arg = inv.argv[0];
   if (inv.argv.length !== 1 || !arg?.startsWith(CHAIN_FLAG)) return undefined;
-  const what = CHAIN_FLAG.slice(0, -1);
-  return parseWith(chainSchema, parseJson(arg.slice(CHAIN_FLAG.length), what), what);
+  return chainIn(arg);
 }
 
 /** A chain's exit code when its runtime stopped waiting before its end (as for a killed process: 128 + SIGKILL). */
