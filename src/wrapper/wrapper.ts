@@ -53,6 +53,7 @@ export function runWrapper(inv: Invocation, opts: InjectOptions = {}, handOffTo?
   const cmd = parseRuntimeArgs(o.runtimeArgs, process.cwd());
   let server: HookServer | undefined;
   let serve: { expected: number; log: Logger } | undefined;
+  let writeIndexes: (() => void) | undefined;
   if (cmd.subcommand === 'create' || cmd.subcommand === 'run') {
     const { log, problem } = createLogger(WRAPPER, 'info', o.logFile, { env });
     if (problem) inv.stderr(`${WRAPPER}: warning: ${problem}\n`);
@@ -109,7 +110,13 @@ export function runWrapper(inv: Invocation, opts: InjectOptions = {}, handOffTo?
       });
       log.info({ bundle: cmd.bundle, runtime: runtimePath, added }, 'hooks injected');
       if (server && served > 0) serve = { expected: served, log };
-      indexes(read, readAt, edit !== undefined);
+      writeIndexes = () => {
+        try {
+          indexes(read, readAt, edit !== undefined);
+        } catch (e) {
+          log.warn({ err: messageOf(e) }, 'indexes not written: the next calls go to the wrapper'); // a shortcut only
+        }
+      };
     } catch (e) {
       server?.close();
       log.error({ bundle: cmd.bundle }, messageOf(e)); // the wrapper's own log has the failure too
@@ -162,9 +169,14 @@ export function runWrapper(inv: Invocation, opts: InjectOptions = {}, handOffTo?
   inv.beforeExec?.();
   const runtimeArgv = [o.runtime.split('/').pop() as string, ...o.runtimeArgs];
   const runtimeEnv = Object.entries(env).map(([k, v]) => `${k}=${v}`);
-  if (!handOffTo) return native().execve(runtimePath, runtimeArgv, runtimeEnv);
+  if (!handOffTo) {
+    writeIndexes?.();
+    return native().execve(runtimePath, runtimeArgv, runtimeEnv);
+  }
   try {
     handOff(handOffTo, runtimePath, runtimeArgv, runtimeEnv);
+    // The indexes are for the calls to come: written while the runtime starts, not before it.
+    writeIndexes?.();
     if (server && serve) serveHooks(server, serve.expected, inv.dispatch, serve.log, WRAPPER);
   } finally {
     server?.close();
