@@ -303,11 +303,30 @@ bench(
   { before: () => freshRootfs('ldc', true) },
 );
 b = freshRootfs('gpu');
-const gpuArgs = [...common, `--cdi-spec-dir=${cdiDir}`, ...devices.map((d) => `--device=nvidia.com/gpu=${d.name}`)];
+// Specs kept decoded and checked in a folder of the scratch (the default is /run/ocihooks/cdi-specs),
+// as for every start after a spec's first: the first warm-up run keeps them.
+const keptSpecs = `--cdi-cache-dir=${path.join(scratch, 'cdi-decoded')}`;
+const gpuArgs = [
+  ...common,
+  `--cdi-spec-dir=${cdiDir}`,
+  keptSpecs,
+  ...devices.map((d) => `--device=nvidia.com/gpu=${d.name}`),
+];
 bench(
   'GPU hook, 8 devices, createContainer',
   bin('ocihook-gpu'),
   [...gpuArgs, '--skip-cgroup', '--state-file', path.join(b, 'state.json')],
+  { before: () => freshRootfs('gpu') },
+);
+bench(
+  'GPU hook, 8 devices, createContainer, spec not kept decoded',
+  bin('ocihook-gpu'),
+  [
+    ...gpuArgs.map((a) => (a === keptSpecs ? '--cdi-cache-dir=none' : a)),
+    '--skip-cgroup',
+    '--state-file',
+    path.join(b, 'state.json'),
+  ],
   { before: () => freshRootfs('gpu') },
 );
 bench('GPU hook, 8 devices, precreate', bin('ocihook-gpu'), ['precreate', ...gpuArgs], {
@@ -331,17 +350,21 @@ fs.writeFileSync(
     '',
   ].join('\n'),
 );
-// Kept decoded in a folder of the scratch (the default is /run/ocihooks/cdi-specs) after the first
-// warm-up run, as every start after a spec's first; and read from its text each time (none).
+// Kept decoded as above; and read from its text each time (none).
 const gpuYamlArgs = gpuArgs.map((a) => (a === `--cdi-spec-dir=${cdiDir}` ? `--cdi-spec-dir=${cdiYamlDir}` : a));
 for (const [name, keep] of [
-  ['GPU hook, 8 devices, createContainer, spec in YAML', path.join(scratch, 'cdi-decoded')],
-  ['GPU hook, 8 devices, createContainer, spec in YAML, not kept decoded', 'none'],
+  ['GPU hook, 8 devices, createContainer, spec in YAML', keptSpecs],
+  ['GPU hook, 8 devices, createContainer, spec in YAML, not kept decoded', '--cdi-cache-dir=none'],
 ])
   bench(
     name,
     bin('ocihook-gpu'),
-    [...gpuYamlArgs, `--cdi-cache-dir=${keep}`, '--skip-cgroup', '--state-file', path.join(b, 'state.json')],
+    [
+      ...gpuYamlArgs.map((a) => (a === keptSpecs ? keep : a)),
+      '--skip-cgroup',
+      '--state-file',
+      path.join(b, 'state.json'),
+    ],
     { before: () => freshRootfs('gpu') },
   );
 
@@ -355,7 +378,7 @@ for (const f of fs.readdirSync(hooksDir).filter((f) => f !== RELAY_FILE)) {
   // One annotation activates all three hooks: mount (Slurm set), GPU (fake spec), ldconfig.
   const j = JSON.parse(fs.readFileSync(path.join(hooksDir, f), 'utf8'));
   j.when = { annotations: { '^bench$': '^all$' } };
-  if (f.includes('gpu')) j.hook.args.push(`--cdi-spec-dir=${cdiDir}`, '--device=nvidia.com/gpu=0');
+  if (f.includes('gpu')) j.hook.args.push(`--cdi-spec-dir=${cdiDir}`, keptSpecs, '--device=nvidia.com/gpu=0');
   if (f.includes('slurm')) j.hook.args = j.hook.args.filter((a) => !a.includes('/run/munge'));
   j.hook.args.push(`--log-file=${path.join(scratch, 'podman-hooks.log')}`);
   fs.writeFileSync(path.join(hooksDir, f), JSON.stringify(j));
@@ -414,7 +437,14 @@ bench(
     { path: bin('ocihook-mount'), args: ['ocihook-mount', hookLog, ...slurm.slice(0, 10)] },
     {
       path: bin('ocihook-gpu'),
-      args: ['ocihook-gpu', hookLog, `--cdi-spec-dir=${cdiDir}`, '--device=nvidia.com/gpu=0', '--skip-cgroup'],
+      args: [
+        'ocihook-gpu',
+        hookLog,
+        `--cdi-spec-dir=${cdiDir}`,
+        keptSpecs,
+        '--device=nvidia.com/gpu=0',
+        '--skip-cgroup',
+      ],
     },
     { path: bin('ocihook-ldconfig'), args: ['ocihook-ldconfig', hookLog, `--ldconfig-path=${ldconfig}`] },
   ];
@@ -444,7 +474,10 @@ bench(
     path.join(gpuHooks, 'gpu.json'),
     JSON.stringify({
       version: '1.0.0',
-      hook: { path: bin('ocihook-gpu'), args: ['ocihook-gpu', gpuLog, `--cdi-spec-dir=${cdiDir}`, '--skip-cgroup'] },
+      hook: {
+        path: bin('ocihook-gpu'),
+        args: ['ocihook-gpu', gpuLog, `--cdi-spec-dir=${cdiDir}`, keptSpecs, '--skip-cgroup'],
+      },
       when,
       stages: ['createContainer'],
     }),
@@ -468,7 +501,10 @@ bench(
     path.join(precreateHooks, 'gpu-precreate.json'),
     JSON.stringify({
       version: '1.0.0',
-      hook: { path: bin('ocihook-gpu'), args: ['ocihook-gpu', 'precreate', gpuLog, `--cdi-spec-dir=${specHooksDir}`] },
+      hook: {
+        path: bin('ocihook-gpu'),
+        args: ['ocihook-gpu', 'precreate', gpuLog, `--cdi-spec-dir=${specHooksDir}`, keptSpecs],
+      },
       when,
       stages: ['precreate'],
     }),

@@ -55,6 +55,7 @@ function trainingRuns(program: string, scratch: string, prefix: string): Trainin
   const common = ['--state-file', state, '--dry-run', '--log-level=info', log];
   const cdi = [
     `--cdi-spec-dir=${path.join(scratch, 'cdi')}`,
+    '--cdi-cache-dir=none', // decoded and checked each time: nothing kept of a scratch spec
     '--device=example.com/gpu=0',
     '--device=example.com/gpu=1',
   ];
@@ -97,7 +98,7 @@ function trainingRuns(program: string, scratch: string, prefix: string): Trainin
         { args: hooks.gpu },
         { args: hooks.gpuYaml },
         {
-          args: ['precreate', ...cdi.slice(0, 2), '--log-level=info', log],
+          args: ['precreate', ...cdi.slice(0, 3), '--log-level=info', log],
           input: fs.readFileSync(path.join(scratch, 'bundle', 'config.json'), 'utf8'),
         },
         ...servedHooks,

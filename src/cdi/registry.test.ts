@@ -59,42 +59,41 @@ describe('CDI registry', () => {
     expect(resolveDevices(overridden, ['vendor.com/gpu=x'])[0]?.spec.file).toBe(path.join(late, 'z.json'));
   });
 
-  test('a YAML spec kept decoded: kept after its decoding, read back for that text, validated as decoded; JSON is never kept', () => {
+  test('specs kept decoded and checked: kept once read, read back for that text as they were kept; a refused spec is not kept', () => {
     const dir = tmpDir('cdi-kept');
     const yaml =
       'cdiVersion: 0.6.0\nkind: vendor.com/gpu\ndevices:\n- name: y\n  containerEdits:\n    env: ["FROM=yaml"]\n';
     fs.writeFileSync(path.join(dir, 'a.yaml'), yaml);
     fs.writeFileSync(path.join(dir, 'b.json'), spec('j'));
+    fs.writeFileSync(path.join(dir, 'c.json'), '{"cdiVersion": "0.6.0", "kind": "vendor.com/gpu", "devices": []}');
     const kept = new Map<string, unknown>();
     const asked: string[] = [];
     const decodedSpecs: DecodedSpecs = {
       get: (file, text) => (asked.push(path.basename(file)), kept.get(`${file}\n${text}`)),
-      put: (file, text, decoded) => kept.set(`${file}\n${text}`, JSON.parse(JSON.stringify(decoded))),
+      put: (file, text, spec) => kept.set(`${file}\n${text}`, JSON.parse(JSON.stringify(spec))),
     };
-    // go-yaml v2 reads the name y as YAML 1.1's true, and the reference's YAML-to-JSON step makes it "true".
-    const env = (reg: ReturnType<typeof loadRegistry>) => reg.devices.get('vendor.com/gpu=true')?.device.edits.env;
-    // Decoded from the text, and kept as decoded.
-    expect(env(loadRegistry([dir], decodedSpecs))).toEqual(['FROM=yaml']);
-    expect([...kept.values()]).toEqual([
-      {
-        cdiVersion: '0.6.0',
-        kind: 'vendor.com/gpu',
-        devices: [{ name: 'true', containerEdits: { env: ['FROM=yaml'] } }],
-      },
+    const envOf = (reg: ReturnType<typeof loadRegistry>, q: string) => reg.devices.get(q)?.device.edits.env;
+    // Read from the texts (go-yaml v2 reads the name y as YAML 1.1's true, the reference's
+    // YAML-to-JSON step makes it "true"), and kept as read: the refused c.json is not.
+    const first = loadRegistry([dir], decodedSpecs);
+    expect([envOf(first, 'vendor.com/gpu=true'), envOf(first, 'vendor.com/gpu=j')]).toEqual([
+      ['FROM=yaml'],
+      ['FROM=j'],
     ]);
-    // Read back (no decoding would give "KEPT"), and validated: a kept form the spec's rules refuse is refused.
-    const key = `${path.join(dir, 'a.yaml')}\n${yaml}`;
-    kept.set(key, {
-      cdiVersion: '0.6.0',
-      kind: 'vendor.com/gpu',
-      devices: [{ name: 'true', containerEdits: { env: ['KEPT=1'] } }],
-    });
-    expect(env(loadRegistry([dir], decodedSpecs))).toEqual(['KEPT=1']);
-    kept.set(key, { cdiVersion: '0.6.0', kind: 'vendor.com/gpu', devices: [{ name: 'true', containerEdits: {} }] });
-    expect(loadRegistry([dir], decodedSpecs).problems).toEqual([
-      `${path.join(dir, 'a.yaml')}: devices[0].containerEdits: invalid device, empty device edits`,
-    ]);
-    expect(asked).toEqual(['a.yaml', 'a.yaml', 'a.yaml']);
+    expect(first.problems).toEqual([`${path.join(dir, 'c.json')}: devices: invalid spec, no devices`]);
+    const aKey = `${path.join(dir, 'a.yaml')}\n${yaml}`;
+    expect([...kept.keys()]).toEqual([aKey, `${path.join(dir, 'b.json')}\n${spec('j')}`]);
+    expect(kept.get(aKey)).toEqual(first.specs[0]);
+    // Read back as kept (reading the text would give FROM=yaml).
+    const aKept = kept.get(aKey) as { devices: { edits: { env: string[] } }[] };
+    aKept.devices[0]!.edits.env = ['KEPT=1'];
+    expect(envOf(loadRegistry([dir], decodedSpecs), 'vendor.com/gpu=true')).toEqual(['KEPT=1']);
+    // What is not a spec of this file is not used: the text is read again.
+    for (const notKept of [{ ...aKept, file: '/etc/cdi/other.yaml' }, { kind: 'vendor.com/gpu' }, 'spec']) {
+      kept.set(aKey, notKept);
+      expect(envOf(loadRegistry([dir], decodedSpecs), 'vendor.com/gpu=true')).toEqual(['FROM=yaml']);
+    }
+    expect(asked.filter((f) => f === 'a.yaml')).toHaveLength(5);
   });
 
   test('unknown names and "all"', () => {

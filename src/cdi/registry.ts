@@ -43,7 +43,7 @@ export function parseSpecText(text: string, file: string): unknown {
     } catch (e) {
       throw new CdiSpecError(file, '(file)', `not valid JSON: ${messageOf(e)}`, { cause: e });
     }
-    return stringsWhereExpected(doc, cdiSpecSchema);
+    return stringsWhereExpected(doc, cdiSpecSchema());
   }
   let doc: GoValue;
   try {
@@ -52,7 +52,7 @@ export function parseSpecText(text: string, file: string): unknown {
     throw new CdiSpecError(file, '(file)', `not valid YAML: ${messageOf(e).split('\n')[0]}`, { cause: e });
   }
   try {
-    return goJson(doc, cdiSpecSchema);
+    return goJson(doc, cdiSpecSchema());
   } catch (e) {
     if (!(e instanceof GoYamlError)) throw e;
     const colon = e.message.indexOf(': ');
@@ -61,14 +61,23 @@ export function parseSpecText(text: string, file: string): unknown {
 }
 
 /**
- * Where a spec in YAML may be kept decoded between runs (src/hook/decoded-cache.ts): decoding
- * YAML costs a hook start ~6 ms, JSON ~0.1. What is kept is validated like a decoded text.
+ * Where a spec may be kept decoded and checked between runs (src/hook/decoded-cache.ts): decoding
+ * and checking a spec costs a GPU hook's start ~1.5 ms in JSON and ~7 in YAML (the yaml library's
+ * module and its parser's first run), reading back the spec they made ~0.1 ms.
  */
 export interface DecodedSpecs {
-  /** What exactly this text of `file` decoded to, if kept. */
+  /** The spec exactly this text of `file` was read as, if kept. */
   get(file: string, text: string): unknown;
-  /** Keeps what `text` of `file` decoded to (goJson's values: plain JSON). */
-  put(file: string, text: string, decoded: unknown): void;
+  /** Keeps the spec `text` of `file` was read as (plain JSON values). */
+  put(file: string, text: string, spec: CdiSpec): void;
+}
+
+/** What was kept is a spec this build read (the entry's text and build are checked before): its shape, not its rules. */
+function isKeptSpec(x: unknown, file: string): x is CdiSpec {
+  const s = x as Partial<CdiSpec> | null;
+  return (
+    typeof s === 'object' && s !== null && s.file === file && typeof s.kind === 'string' && Array.isArray(s.devices)
+  );
 }
 
 export function loadSpecFile(file: string, decodedSpecs?: DecodedSpecs): CdiSpec {
@@ -78,14 +87,13 @@ export function loadSpecFile(file: string, decodedSpecs?: DecodedSpecs): CdiSpec
   } catch (e) {
     throw new CdiSpecError(file, '(file)', messageOf(e), { cause: e });
   }
-  const kept = file.endsWith('.json') ? undefined : decodedSpecs;
-  const keptDoc = kept?.get(file, text);
-  const doc = keptDoc !== undefined ? keptDoc : parseSpecText(text, file);
+  const kept = decodedSpecs?.get(file, text);
+  if (isKeptSpec(kept, file)) return kept;
+  const doc = parseSpecText(text, file);
   if (doc === null) throw new CdiSpecError(file, '(file)', 'no Spec data');
-  // Kept before validating: validation reads it into other objects, and a spec that fails it is
-  // refused from what was kept as from the text, with the same words.
-  if (kept && keptDoc === undefined) kept.put(file, text, doc);
-  return validateCdiSpec(doc, file);
+  const spec = validateCdiSpec(doc, file);
+  decodedSpecs?.put(file, text, spec); // a refused spec is not kept: it is read, and refused, each time
+  return spec;
 }
 
 /** Spec files are the .json and .yaml files of a folder, as the reference scans them (not .yml). */

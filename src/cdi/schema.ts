@@ -9,80 +9,91 @@ import * as z from 'zod/mini';
 import '../core/json'; // zod's settings (no generated code) before any schema parses
 import type { GoStruct } from '../core/json';
 
-const uint32 = z.int().check(z.minimum(0), z.maximum(4294967295));
-const int64 = z.int();
-const opt = <T extends z.ZodMiniType>(t: T) => z.optional(z.nullable(t));
-// Leaves built once and shared (zod builds every schema object with its traits: the GPU hook builds
-// these at start-up).
-const optString = opt(z.string());
-const strings = opt(z.array(z.string()));
-const optUint32 = opt(uint32);
-const optInt64 = opt(int64);
-
-const hookFields = { path: optString, args: strings, env: strings, timeout: opt(z.int()) };
-const hookSchema = z.strictObject({ hookName: optString, ...hookFields });
-
 /**
- * Hooks are a list, each naming its stage (hookName). zlayer writes them as an object of lists
- * keyed by stage, without hookName, as config.json has them: read too (hooks-by-stage.ts), with a
- * warning, though the reference refuses such a spec.
+ * The schemas, built at their first use: zod builds each schema object with its traits (~0.4 ms of
+ * a hook's start for these), and a GPU hook whose specs were all kept decoded and checked
+ * (hook/decoded-cache.ts) uses none of them.
  */
-const hooksSchema = z.union([z.array(hookSchema), z.record(z.string(), z.array(z.strictObject(hookFields)))], {
-  error: 'expected a list of hooks (or an object of hook lists keyed by stage)',
-});
+function buildSchemas() {
+  const uint32 = z.int().check(z.minimum(0), z.maximum(4294967295));
+  const int64 = z.int();
+  const opt = <T extends z.ZodMiniType>(t: T) => z.optional(z.nullable(t));
+  // Leaves built once and shared (zod builds every schema object with its traits).
+  const optString = opt(z.string());
+  const strings = opt(z.array(z.string()));
+  const optUint32 = opt(uint32);
+  const optInt64 = opt(int64);
 
-const deviceNodeSchema = z.strictObject({
-  path: optString,
-  hostPath: optString,
-  type: optString,
-  major: optInt64,
-  minor: optInt64,
-  fileMode: optUint32,
-  permissions: optString,
-  uid: optUint32,
-  gid: optUint32,
-});
+  const hookFields = { path: optString, args: strings, env: strings, timeout: opt(z.int()) };
+  const hookSchema = z.strictObject({ hookName: optString, ...hookFields });
 
-const mountSchema = z.strictObject({
-  hostPath: optString,
-  containerPath: optString,
-  options: strings,
-  type: optString,
-});
+  /**
+   * Hooks are a list, each naming its stage (hookName). zlayer writes them as an object of lists
+   * keyed by stage, without hookName, as config.json has them: read too (hooks-by-stage.ts), with a
+   * warning, though the reference refuses such a spec.
+   */
+  const hooksSchema = z.union([z.array(hookSchema), z.record(z.string(), z.array(z.strictObject(hookFields)))], {
+    error: 'expected a list of hooks (or an object of hook lists keyed by stage)',
+  });
 
-const intelRdtSchema = z.strictObject({
-  closID: optString,
-  l3CacheSchema: optString,
-  memBwSchema: optString,
-  schemata: strings,
-  enableMonitoring: opt(z.boolean()),
-});
+  const deviceNodeSchema = z.strictObject({
+    path: optString,
+    hostPath: optString,
+    type: optString,
+    major: optInt64,
+    minor: optInt64,
+    fileMode: optUint32,
+    permissions: optString,
+    uid: optUint32,
+    gid: optUint32,
+  });
 
-const netDeviceSchema = z.strictObject({ hostInterfaceName: optString, name: optString });
+  const mountSchema = z.strictObject({
+    hostPath: optString,
+    containerPath: optString,
+    options: strings,
+    type: optString,
+  });
 
-const editsSchema = z.strictObject({
-  env: strings,
-  deviceNodes: opt(z.array(deviceNodeSchema)),
-  netDevices: opt(z.array(netDeviceSchema)),
-  hooks: opt(hooksSchema),
-  mounts: opt(z.array(mountSchema)),
-  intelRdt: opt(intelRdtSchema),
-  additionalGids: opt(z.array(uint32)),
-});
+  const intelRdtSchema = z.strictObject({
+    closID: optString,
+    l3CacheSchema: optString,
+    memBwSchema: optString,
+    schemata: strings,
+    enableMonitoring: opt(z.boolean()),
+  });
 
-const annotations = opt(z.record(z.string(), z.string()));
+  const netDeviceSchema = z.strictObject({ hostInterfaceName: optString, name: optString });
 
-export const cdiSpecSchema = z.strictObject({
-  cdiVersion: optString,
-  kind: optString,
-  annotations,
-  devices: opt(z.array(z.strictObject({ name: optString, annotations, containerEdits: opt(editsSchema) }))),
-  containerEdits: opt(editsSchema),
-});
-export type RawSpec = z.infer<typeof cdiSpecSchema>;
-export type RawEdits = z.infer<typeof editsSchema>;
-export type RawIntelRdt = z.infer<typeof intelRdtSchema>;
-export type RawHook = z.infer<typeof hookSchema>;
+  const editsSchema = z.strictObject({
+    env: strings,
+    deviceNodes: opt(z.array(deviceNodeSchema)),
+    netDevices: opt(z.array(netDeviceSchema)),
+    hooks: opt(hooksSchema),
+    mounts: opt(z.array(mountSchema)),
+    intelRdt: opt(intelRdtSchema),
+    additionalGids: opt(z.array(uint32)),
+  });
+
+  const annotations = opt(z.record(z.string(), z.string()));
+
+  const cdiSpecSchema = z.strictObject({
+    cdiVersion: optString,
+    kind: optString,
+    annotations,
+    devices: opt(z.array(z.strictObject({ name: optString, annotations, containerEdits: opt(editsSchema) }))),
+    containerEdits: opt(editsSchema),
+  });
+  return { cdiSpecSchema, editsSchema, intelRdtSchema, hookSchema };
+}
+let built: ReturnType<typeof buildSchemas> | undefined;
+/** The CDI spec's schema (and its parts' types below). */
+export const cdiSpecSchema = () => (built ??= buildSchemas()).cdiSpecSchema;
+type Built = ReturnType<typeof buildSchemas>;
+export type RawSpec = z.infer<Built['cdiSpecSchema']>;
+export type RawEdits = z.infer<Built['editsSchema']>;
+export type RawIntelRdt = z.infer<Built['intelRdtSchema']>;
+export type RawHook = z.infer<Built['hookSchema']>;
 
 const hook: GoStruct = { fields: ['hookName', 'path', 'args', 'env', 'timeout'] };
 const edits: GoStruct = {

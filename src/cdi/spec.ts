@@ -50,7 +50,7 @@ export class CdiSpecError extends Error {
 /** Validates a parsed document as a CDI spec; throws CdiSpecError naming the field. */
 export function validateCdiSpec(doc: unknown, file: string): CdiSpec {
   const canonical = goFieldNames(doc, SPEC_STRUCT);
-  const r = z.safeParse(cdiSpecSchema, canonical);
+  const r = z.safeParse(cdiSpecSchema(), canonical);
   if (!r.success) {
     const p = problemOf(r.error.issues[0] as { path: PropertyKey[]; code: string }, canonical);
     throw new CdiSpecError(file, p.field, p.reason);

@@ -55,7 +55,7 @@ export const GPU_SPEC: CliSpec = {
     'cdi-cache-dir': {
       type: 'string',
       default: DEFAULT_DECODED_CACHE_DIR,
-      describe: 'where root keeps CDI specs in YAML decoded between runs (absolute path), or none',
+      describe: 'where root keeps CDI specs decoded and checked between runs (absolute path), or none',
     },
     'skip-cgroup': {
       type: 'boolean',
@@ -73,7 +73,7 @@ export const GPU_SPEC: CliSpec = {
 };
 
 /**
- * The registry of the CDI specs the arguments name, with YAML specs kept decoded in
+ * The registry of the CDI specs the arguments name, each kept decoded and checked in
  * --cdi-cache-dir between runs (hook/decoded-cache.ts says when it is used).
  */
 function registryOf(args: GpuArgs, log: Logger): Registry {

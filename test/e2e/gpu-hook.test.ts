@@ -244,7 +244,7 @@ describe('GPU hook', () => {
     /** The entry with the node's container path changed by hand, as only root can. */
     const changeKeptPath = () => {
       const e = JSON.parse(fs.readFileSync(entry, 'utf8'));
-      e.decoded.devices[0].containerEdits.deviceNodes[0].path = '/dev/nvidia-kept';
+      e.decoded.devices[0].edits.deviceNodes[0].path = '/dev/nvidia-kept';
       fs.writeFileSync(entry, JSON.stringify(e));
     };
 
@@ -263,7 +263,7 @@ describe('GPU hook', () => {
     changeKeptPath();
     fs.chmodSync(kept, 0o770);
     expect(gpuNodes()).toEqual(['nvidia0']);
-    expect(JSON.parse(fs.readFileSync(entry, 'utf8')).decoded.devices[0].containerEdits.deviceNodes[0].path).toBe(
+    expect(JSON.parse(fs.readFileSync(entry, 'utf8')).decoded.devices[0].edits.deviceNodes[0].path).toBe(
       '/dev/nvidia-kept',
     );
     expect(fs.readFileSync(log, 'utf8')).toContain(

@@ -47,4 +47,31 @@ module.exports = async () => {
     }
   }
   if (kept.length) process.stderr.write(`test folders kept: ${kept.join(', ')}\n`);
+  removeKeptSpecsOf(tmp);
 };
+
+/**
+ * What the GPU hook kept in /run/ocihooks/cdi-specs (src/hook/decoded-cache.ts, its default folder:
+ * hooks a runtime starts get no options from the tests) for this run's CDI specs, gone with their
+ * folders. An entry is named by its spec's path; only entries of specs under tmp's ocihooks-*
+ * folders that no longer exist are removed.
+ */
+function removeKeptSpecsOf(tmp) {
+  const folder = '/run/ocihooks/cdi-specs';
+  let names = [];
+  try {
+    names = fs.readdirSync(folder);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    let spec;
+    try {
+      spec = decodeURIComponent(name.replace(/\.json$/, ''));
+    } catch {
+      continue;
+    }
+    if (spec.startsWith(`${tmp}/ocihooks-`) && !fs.existsSync(spec))
+      fs.rmSync(path.join(folder, name), { force: true });
+  }
+}
