@@ -11,6 +11,7 @@ import { parseMountInfo } from '../linux/mount/mountinfo';
 import { native } from '../linux/native';
 import { findHostProgram } from '../linux/programs';
 import { launcherOf } from './launcher-field';
+import { DEFAULT_DECODED_CACHE_DIR, rootsAlone } from '../hook/decoded-cache';
 
 export interface Check {
   name: string;
@@ -44,6 +45,26 @@ function tryNative(what: string, fn: () => void): Check {
   } catch (e) {
     return { name: what, status: 'fail', detail: messageOf(e) };
   }
+}
+
+/** Where the GPU hook keeps CDI specs decoded and checked (hook/decoded-cache.ts): used, or why not. */
+export function keptSpecsCheck(dir = DEFAULT_DECODED_CACHE_DIR): Check {
+  const name = 'kept CDI specs';
+  let st: fs.Stats | undefined;
+  try {
+    st = fs.lstatSync(dir, { throwIfNoEntry: false });
+  } catch (e) {
+    return { name, status: 'warn', detail: `${dir}: ${messageOf(e)}` };
+  }
+  if (!st) return { name, status: 'ok', detail: `${dir}: none yet (the GPU hook keeps each spec it reads there)` };
+  if (!st.isDirectory() || !rootsAlone(st))
+    return {
+      name,
+      status: 'warn',
+      detail: `${dir} is ${st.isDirectory() ? `owned by uid ${st.uid}, mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')}` : 'not a folder'}: not root's alone, so the GPU hook neither reads nor writes it and reads every spec from its text`,
+    };
+  const entries = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).length;
+  return { name, status: 'ok', detail: `${dir}: ${entries} spec(s) kept` };
 }
 
 export function doctor(hooksDirs: string[]): Check[] {

@@ -42,8 +42,8 @@ export interface DecodedCacheOptions {
   warn?: (message: string) => void;
 }
 
-/** Root's, and writable by root alone. */
-const rootsAlone = (st: fs.Stats): boolean => st.uid === 0 && (st.mode & 0o022) === 0;
+/** Root's, and writable by root alone: a folder or entry the cache trusts (`ocihooks doctor` asks too). */
+export const rootsAlone = (st: fs.Stats): boolean => st.uid === 0 && (st.mode & 0o022) === 0;
 
 /** An entry's name: its input's absolute path, escaped into one file name. */
 const entryName = (file: string): string => `${encodeURIComponent(path.resolve(file))}.json`;
