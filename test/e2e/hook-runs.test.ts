@@ -463,10 +463,12 @@ describe('the installation (hook launcher in bin/)', () => {
     noServerLeft();
   });
 
-  test("the runtime wrapper with the GPU precreate filter: the spec's hooks it adds are served by the wrapper too, one start", () => {
-    const folder = path.join(dir, 'wrapper-precreate.d');
-    precreateWithSpecHooks(folder);
-    const bundle = wrapperBundle('wrapper-precreate');
+  /**
+   * A container asking for the spec's device, run through the wrapper with hooks.d `folder`: its
+   * output shows the spec's env and the three links its hooks made; one Node start, the wrapper's.
+   */
+  function runWithSpecHooks(folder: string, name: string) {
+    const bundle = wrapperBundle(name);
     const config = JSON.parse(fs.readFileSync(path.join(bundle, 'config.json'), 'utf8'));
     config.annotations = { 'cdi.k8s.io/runs': 'example.com/gpu=0' };
     config.process.args = ['sh', '-c', 'echo $RUNS; readlink /l1; readlink /l2; readlink /l3'];
@@ -475,17 +477,23 @@ describe('the installation (hook launcher in bin/)', () => {
     fs.rmSync(i.log, { force: true });
     const r = run(
       i.bin('ocihooks-runtime'),
-      ['--runtime', RUNC, '--hooks-dir', folder, '--', 'run', '--bundle', bundle, containerId('runs-precreate')],
+      ['--runtime', RUNC, '--hooks-dir', folder, '--', 'run', '--bundle', bundle, containerId(name)],
       {
         timeoutMs: 60_000,
         env: { ...process.env, OCIHOOKS_RUNTIME_INDEX: path.join(dir, 'no-index'), OCIHOOKS_RUNTIME_CONFIG: settings },
       },
     );
     expect([r.status, r.stdout, r.stderr]).toEqual([0, '1\n/a\n/a\n/a\n', '']);
-    // The filter ran inside the wrapper, and the wrapper ran the spec's three hooks: no ocihook-gpu start.
     expect(programs()).toEqual(['ocihooks-runtime']);
     noMarkersLeft();
     noServerLeft();
+  }
+
+  test("the runtime wrapper with the GPU precreate filter: the spec's hooks it adds are served by the wrapper too, one start", () => {
+    const folder = path.join(dir, 'wrapper-precreate.d');
+    precreateWithSpecHooks(folder);
+    // The filter ran inside the wrapper, and the wrapper ran the spec's three hooks: no ocihook-gpu start.
+    runWithSpecHooks(folder, 'runs-precreate');
   });
 
   test("the runtime wrapper with both GPU files (the precreate filter, the createContainer hook): the spec's hooks run once, by the wrapper's server", () => {
@@ -498,23 +506,7 @@ describe('the installation (hook launcher in bin/)', () => {
       when: { annotations: { '^cdi\\.k8s\\.io/': '.' } },
       stages: ['createContainer'],
     });
-    const bundle = wrapperBundle('wrapper-both-gpu');
-    const config = JSON.parse(fs.readFileSync(path.join(bundle, 'config.json'), 'utf8'));
-    config.annotations = { 'cdi.k8s.io/runs': 'example.com/gpu=0' };
-    config.process.args = ['sh', '-c', 'echo $RUNS; readlink /l1; readlink /l2; readlink /l3'];
-    fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(config));
-    fs.writeFileSync(settings, '{}');
-    fs.rmSync(i.log, { force: true });
-    const r = run(
-      i.bin('ocihooks-runtime'),
-      ['--runtime', RUNC, '--hooks-dir', folder, '--', 'run', '--bundle', bundle, containerId('runs-both-gpu')],
-      {
-        timeoutMs: 60_000,
-        env: { ...process.env, OCIHOOKS_RUNTIME_INDEX: path.join(dir, 'no-index'), OCIHOOKS_RUNTIME_CONFIG: settings },
-      },
-    );
-    expect([r.status, r.stdout, r.stderr]).toEqual([0, '1\n/a\n/a\n/a\n', '']);
-    expect(programs()).toEqual(['ocihooks-runtime']);
+    runWithSpecHooks(folder, 'runs-both-gpu');
     // The createContainer GPU hook finds the spec's hooks in config.json (chained, relayed to the
     // wrapper) and leaves them to the runtime: it has nothing to do, and runs none of them itself.
     const gpuLines = fs
@@ -525,8 +517,6 @@ describe('the installation (hook launcher in bin/)', () => {
           l.includes('"hook":"ocihook-gpu"') && !l.includes('"specHook"') && /"msg":"(applied|nothing to do)"/.test(l),
       );
     expect(gpuLines.map((l) => JSON.parse(l).msg)).toEqual(['nothing to do']);
-    noMarkersLeft();
-    noServerLeft();
   });
 
   test("Node's own settings in the engine's or a hook's environment (NODE_OPTIONS, NODE_EXTRA_CA_CERTS) do not apply to our Node processes; the runtime still gets them", () => {
