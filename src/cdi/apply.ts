@@ -169,8 +169,12 @@ function applyMounts(config: Json, had: Json, mounts: CdiMount[]): void {
   if (added) list.sort((a, b) => mountDepth(a.destination) - mountDepth(b.destination));
 }
 
-/** A new config with the edits applied (the input is not changed); throws CdiApplyError. */
-export function applyContainerEdits(input: Json, edits: ContainerEdits, host: HostNodes): Json {
+/**
+ * A new config with the edits applied (the input is not changed); throws CdiApplyError.
+ * `hooksRun`: the input's hooks as the runtime will run them, where they differ from its list (a
+ * chain of ours stands for the hooks in it): a spec's hook among them is not added again.
+ */
+export function applyContainerEdits(input: Json, edits: ContainerEdits, host: HostNodes, hooksRun?: Json): Json {
   const config: Json = structuredClone(input);
   applyEnv(config, edits.env);
   for (const n of edits.deviceNodes) applyDeviceNode(config, input, n, host);
@@ -180,7 +184,7 @@ export function applyContainerEdits(input: Json, edits: ContainerEdits, host: Ho
   }
   applyMounts(config, input, edits.mounts);
   for (const h of edits.hooks) {
-    if (hasHook(input, h)) continue;
+    if (hasHook(hooksRun === undefined ? input : { ...input, hooks: hooksRun }, h)) continue;
     config.hooks ??= {};
     (config.hooks[h.hookName] ??= []).push({
       path: h.path,

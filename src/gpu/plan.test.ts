@@ -136,6 +136,33 @@ describe('GPU precreate config edits (golden)', () => {
   });
 });
 
+test("precreate on a config whose hooks are chains of ours already (the wrapper chains what it matched first): the spec's hooks in them are not added again", () => {
+  const bin = '/usr/local/libexec/ocihooks/bin';
+  const chain = (...args: string[][]) => ({
+    path: `${bin}/ocihook-mount`,
+    args: [
+      'ocihook-chain',
+      `--ocihooks-chain=${JSON.stringify(args.map((a) => ({ program: 'ocihook-ldconfig', args: a })))}`,
+    ],
+  });
+  const hooks = {
+    createContainer: [chain(['ocihook-ldconfig', '--folder=/usr/lib/x86_64-linux-gnu'])],
+    prestart: [chain(['ocihook-ldconfig'], ['ocihook-ldconfig', '--folder=/opt'])],
+  };
+  const config = { ociVersion: '1.0.2', root: { path: 'rootfs' }, process: { args: ['sh'] }, hooks };
+  const out = editConfigForPrecreate(config, selection(['nvidia.com/gpu=0']), host) as { hooks: object };
+  expect(out.hooks).toEqual(hooks);
+  // A chain of other hooks: the spec's are added after it.
+  const other = { createContainer: [chain(['ocihook-ldconfig', '--folder=/opt'])] };
+  const added = editConfigForPrecreate({ ...config, hooks: other }, selection(['nvidia.com/gpu=0']), host) as {
+    hooks: { createContainer: object[] };
+  };
+  expect(added.hooks.createContainer).toEqual([
+    ...other.createContainer,
+    { path: `${bin}/ocihook-ldconfig`, args: ['ocihook-ldconfig', '--folder=/usr/lib/x86_64-linux-gnu'] },
+  ]);
+});
+
 test("zlayer's fixture (hooks keyed by stage) through precreate: /dev/nvidia0, NVIDIA_VISIBLE_DEVICES=0 and the createContainer hook", () => {
   const zlayer = loadSpecFile(path.join(__dirname, '..', 'cdi', 'testdata', 'zlayer-nvidia.json'));
   const config = { ociVersion: '1.0.2', root: { path: 'rootfs' }, process: { args: ['true'], env: ['PATH=/usr/bin'] } };

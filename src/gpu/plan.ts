@@ -28,15 +28,7 @@ import {
   hasMountEntry,
 } from '../cdi/present';
 import type { Json } from '../core/json';
-import { type OciHook, hooksRun } from '../hook/program/chain-hooks';
-
-/** config.hooks with each chain of ours as the hooks in it (chain-hooks.ts hooksRun). */
-function hooksRunByStage(hooks: Json): Json {
-  if (typeof hooks !== 'object' || hooks === null || Array.isArray(hooks)) return hooks;
-  return Object.fromEntries(
-    Object.entries(hooks).map(([stage, list]) => [stage, Array.isArray(list) ? hooksRun(list as OciHook[]) : list]),
-  );
-}
+import { hooksRunByStage } from '../hook/program/chain-hooks';
 
 /** The process user's ids, which the reference gives device nodes that name no owner. */
 function processUser(p: PlanInput): { uid?: number; gid?: number } {

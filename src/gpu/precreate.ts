@@ -9,11 +9,13 @@ import { UsageError } from '../core/errors';
 import type { HostNodes } from '../core/host-view';
 import type { Json } from '../core/json';
 import { GpuSelection, selectedEdits } from './edits';
+import { hooksRunByStage } from '../hook/program/chain-hooks';
 
 /** A new config with every edit of the selection applied (the input is not changed). */
 export function editConfigForPrecreate(config: Json, sel: GpuSelection, host: HostNodes): Json {
   try {
-    return applyContainerEdits(config, selectedEdits(sel.devices), host);
+    // A spec's hooks already in config.json may be in a chain of ours (the wrapper chains what it matched first).
+    return applyContainerEdits(config, selectedEdits(sel.devices), host, hooksRunByStage(config.hooks));
   } catch (e) {
     if (e instanceof CdiApplyError)
       throw new UsageError(`CDI devices ${sel.devices.map((d) => d.qualifiedName).join(', ')}: ${e.message}`, {

@@ -118,6 +118,14 @@ export function hooksRun(hooks: readonly OciHook[]): (OciHook & { inChain?: true
   });
 }
 
+/** config.json's `hooks` with each chain of ours as the hooks in it (hooksRun), stage by stage. */
+export function hooksRunByStage(hooks: Json): Json {
+  if (typeof hooks !== 'object' || hooks === null || Array.isArray(hooks)) return hooks;
+  return Object.fromEntries(
+    Object.entries(hooks).map(([stage, list]) => [stage, Array.isArray(list) ? hooksRun(list as OciHook[]) : list]),
+  );
+}
+
 /** Whether the hook is a chain of the installation's hooks already (relayed or not). */
 function isChainHook(h: OciHook): boolean {
   const first = h.args?.[1];
