@@ -17,6 +17,7 @@ import path = require('node:path');
 import * as z from 'zod/mini';
 import { messageOf } from '../core/errors';
 import { writeFileAtomically } from '../linux/files';
+import { inUserNamespace } from '../linux/userns';
 
 /** The folder the GPU hook keeps its decoded CDI specs in unless told (--cdi-cache-dir). */
 export const DEFAULT_DECODED_CACHE_DIR = '/run/ocihooks/cdi-specs';
@@ -48,9 +49,13 @@ export const rootsAlone = (st: fs.Stats): boolean => st.uid === 0 && (st.mode & 
 /** An entry's name: its input's absolute path, escaped into one file name. */
 const entryName = (file: string): string => `${encodeURIComponent(path.resolve(file))}.json`;
 
-/** The decoded cache in `dir` (an absolute path), or undefined where this process is not root's. */
+/**
+ * The decoded cache in `dir` (an absolute path), or undefined where this process is not the host's
+ * root: another user, or root of a user namespace (rootless podman's), to whom root's folder is
+ * another user's — nothing to tell on every run.
+ */
 export function decodedCache(dir: string, options: DecodedCacheOptions = {}): DecodedCache | undefined {
-  if (process.geteuid?.() !== 0) return undefined;
+  if (process.geteuid?.() !== 0 || inUserNamespace('self')) return undefined;
   let warned = false;
   const refuse = (what: string): undefined => {
     if (!warned) options.warn?.(`${what}: not root's, or writable by others than root; decoding without it`);

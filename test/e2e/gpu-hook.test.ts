@@ -269,6 +269,31 @@ describe('GPU hook', () => {
     expect(fs.readFileSync(log, 'utf8')).toContain(
       `${kept}: not root's, or writable by others than root; decoding without it`,
     );
+    // Root of a user namespace (rootless podman's) keeps nothing and says nothing: the folder is
+    // not its own. The filter, there, reads the spec from its text (the kept form is not used).
+    fs.chmodSync(kept, 0o700);
+    fs.rmSync(log);
+    const bundle = makeBundle(path.join(dir, 'bundle-userns'), rootfs, {
+      args: ['true'],
+      annotations: { 'cdi.k8s.io/gpu': 'nvidia.com/gpu=0' },
+    });
+    const inUserns = run(
+      requireTool('unshare'),
+      [
+        '--user',
+        '--map-root-user',
+        process.execPath,
+        BIN('ocihook-gpu'),
+        'precreate',
+        `--log-file=${log}`,
+        `--cdi-spec-dir=${cdi}`,
+        `--cdi-cache-dir=${kept}`,
+      ],
+      { input: fs.readFileSync(path.join(bundle, 'config.json'), 'utf8') },
+    );
+    expect([inUserns.status, inUserns.stderr]).toEqual([0, '']);
+    expect(JSON.parse(inUserns.stdout).linux.devices).toContainEqual(expect.objectContaining({ path: '/dev/nvidia0' }));
+    expect(fs.readFileSync(log, 'utf8')).not.toContain('decoding without it');
   });
 
   test("zlayer's fixture, byte for byte, through precreate under runc: /dev/nvidia0, NVIDIA_VISIBLE_DEVICES=0 and the createContainer hook, which runs", () => {
