@@ -80,6 +80,16 @@ asRoot.each([
   if (folderRefused) expect(JSON.parse(fs.readFileSync(entry, 'utf8')).decoded).toEqual({ a: 1 });
 });
 
+asRoot('a folder path through a file: nothing read or written, told once, nothing thrown', () => {
+  const { input } = setUp();
+  const dir = path.join(input, 'kept'); // input is a file
+  const warnings: string[] = [];
+  const cache = decodedCache(dir, { warn: (m) => warnings.push(m) })!;
+  expect(cache.get(input, 'a: 1\n')).toBeUndefined();
+  cache.put(input, 'a: 1\n', { a: 1 });
+  expect(warnings).toEqual([`${dir}: ENOTDIR: not a directory, lstat '${dir}'; decoding without it`]);
+});
+
 asRoot('an entry that is a symbolic link is not followed', () => {
   const { input, dir } = setUp();
   fs.mkdirSync(dir, { mode: 0o700 });

@@ -66,7 +66,15 @@ export function decodedCache(dir: string, options: DecodedCacheOptions = {}): De
   let folder: 'missing' | 'trusted' | 'refused' | undefined;
   const judgeFolder = () => {
     if (folder === undefined) {
-      const st = fs.lstatSync(dir, { throwIfNoEntry: false });
+      let st: fs.Stats | undefined;
+      try {
+        st = fs.lstatSync(dir, { throwIfNoEntry: false });
+      } catch (e) {
+        // A path through a file (ENOTDIR), a loop: no folder to use, and nothing a hook should fail for.
+        options.warn?.(`${dir}: ${messageOf(e)}; decoding without it`);
+        warned = true;
+        return (folder = 'refused');
+      }
       folder = !st ? 'missing' : st.isDirectory() && rootsAlone(st) ? 'trusted' : 'refused';
       if (folder === 'refused') refuse(dir);
     }
