@@ -124,7 +124,7 @@ export function planGpuCreateContainer(p: PlanInput, sel: GpuSelection, host: Ho
   if (rules.length) actions.push({ action: 'allow-devices', rules });
   // A spec's hooks that precreate put in config.json may have become chains of ours since (the
   // wrapper's or a precreate filter's hook server relays them): runc runs them, not this hook.
-  const hooksAsRun = { ...config, hooks: hooksRunByStage(config.hooks) };
+  const hooksAsRun = edits.hooks.length ? { ...config, hooks: hooksRunByStage(config.hooks) } : config;
   for (const h of edits.hooks) {
     if (hasHook(hooksAsRun, h)) continue;
     if (h.hookName !== 'createContainer') {

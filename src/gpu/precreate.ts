@@ -15,7 +15,8 @@ import { hooksRunByStage } from '../hook/program/chain-hooks';
 export function editConfigForPrecreate(config: Json, sel: GpuSelection, host: HostNodes): Json {
   try {
     // A spec's hooks already in config.json may be in a chain of ours (the wrapper chains what it matched first).
-    return applyContainerEdits(config, selectedEdits(sel.devices), host, hooksRunByStage(config.hooks));
+    const edits = selectedEdits(sel.devices);
+    return applyContainerEdits(config, edits, host, edits.hooks.length ? hooksRunByStage(config.hooks) : undefined);
   } catch (e) {
     if (e instanceof CdiApplyError)
       throw new UsageError(`CDI devices ${sel.devices.map((d) => d.qualifiedName).join(', ')}: ${e.message}`, {
