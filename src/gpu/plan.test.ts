@@ -218,9 +218,13 @@ describe("createContainer on a config that already has the devices (the engine's
     const hooks = precreated.hooks as Record<string, { path: string; args?: string[] }[]>;
     const [own] = hooks.createContainer as [{ path: string; args: string[] }];
     const bin = path.dirname(own.path);
-    const chain = (args: string[], relay: string[] = []) => ({
+    const chain = (args: string[], relay: string[] = [], entry: { path?: string } = {}) => ({
       path: path.join(bin, 'ocihook-mount'),
-      args: ['ocihook-chain', ...relay, `--ocihooks-chain=${JSON.stringify([{ program: 'ocihook-ldconfig', args }])}`],
+      args: [
+        'ocihook-chain',
+        ...relay,
+        `--ocihooks-chain=${JSON.stringify([{ program: 'ocihook-ldconfig', args, ...entry }])}`,
+      ],
     });
     const plan = (createContainer: object[]) =>
       planGpuCreateContainer(
@@ -234,6 +238,8 @@ describe("createContainer on a config that already has the devices (the engine's
     const runs = [{ action: 'run-hook', path: own.path, args: own.args, env: [], timeoutMs: 30_000 }];
     expect(plan([chain(['ocihook-ldconfig', '--folder=/opt'])])).toEqual(runs);
     expect(plan([{ ...chain(own.args), path: '/opt/other/bin/ocihook-mount' }])).toEqual(runs);
+    // The spec's path reached through a link to another bin/: the chain notes the path config.json named.
+    expect(plan([{ ...chain(own.args, [], { path: own.path }), path: '/opt/other/bin/ocihook-mount' }])).toEqual([]);
     // A hook that only looks like a chain is a hook as any other.
     expect(plan([{ path: path.join(bin, 'ocihook-mount'), args: ['ocihook-chain', '--ocihooks-chain=[{'] }])).toEqual(
       runs,

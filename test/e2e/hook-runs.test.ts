@@ -366,12 +366,13 @@ describe('the installation (hook launcher in bin/)', () => {
    * A CDI spec folder whose device brings three createContainer hooks calling the GPU hook's NVIDIA
    * subcommands, and hooks.d `folder` with the installation's GPU precreate filter reading it.
    */
-  function precreateWithSpecHooks(folder: string) {
+  /** The precreate filter in `folder`, its CDI spec's three hooks ocihook-gpu (by `hookPath`: bin/'s or a link to it). */
+  function precreateWithSpecHooks(folder: string, hookPath = i.bin('ocihook-gpu')) {
     const cdi = path.join(dir, 'cdi');
     fs.mkdirSync(cdi, { recursive: true });
     const specHook = (link: string) => ({
       hookName: 'createContainer',
-      path: i.bin('ocihook-gpu'),
+      path: hookPath,
       args: ['ocihook-gpu', 'create-symlinks', '--link', `/a::${link}`],
     });
     fs.writeFileSync(
@@ -496,28 +497,42 @@ describe('the installation (hook launcher in bin/)', () => {
     runWithSpecHooks(folder, 'runs-precreate');
   });
 
-  test("the runtime wrapper with both GPU files (the precreate filter, the createContainer hook): the spec's hooks run once, by the wrapper's server", () => {
-    const folder = path.join(dir, 'wrapper-both-gpu.d');
-    precreateWithSpecHooks(folder);
-    const cdi = path.join(dir, 'cdi');
-    writeHooksD(folder, 'gpu-cc.json', {
-      version: '1.0.0',
-      hook: { path: i.bin('ocihook-gpu'), args: ['ocihook-gpu', `--cdi-spec-dir=${cdi}`, `--log-file=${i.log}`] },
-      when: { annotations: { '^cdi\\.k8s\\.io/': '.' } },
-      stages: ['createContainer'],
-    });
-    runWithSpecHooks(folder, 'runs-both-gpu');
-    // The createContainer GPU hook finds the spec's hooks in config.json (chained, relayed to the
-    // wrapper) and leaves them to the runtime: it has nothing to do, and runs none of them itself.
-    const gpuLines = fs
-      .readFileSync(i.log, 'utf8')
-      .split('\n')
-      .filter(
-        (l) =>
-          l.includes('"hook":"ocihook-gpu"') && !l.includes('"specHook"') && /"msg":"(applied|nothing to do)"/.test(l),
-      );
-    expect(gpuLines.map((l) => JSON.parse(l).msg)).toEqual(['nothing to do']);
-  });
+  test.each([
+    ['bin/ocihook-gpu', ''],
+    ['a link to it elsewhere', '-link'],
+  ])(
+    "the runtime wrapper with both GPU files (the precreate filter, the createContainer hook), the spec's hooks naming %s: they run once, by the wrapper's server",
+    (_what, suffix) => {
+      const folder = path.join(dir, `wrapper-both-gpu${suffix}.d`);
+      let hookPath = i.bin('ocihook-gpu');
+      if (suffix) {
+        hookPath = path.join(dir, 'site-bin', 'ocihook-gpu');
+        fs.mkdirSync(path.dirname(hookPath), { recursive: true });
+        fs.symlinkSync(i.bin('ocihook-gpu'), hookPath);
+      }
+      precreateWithSpecHooks(folder, hookPath);
+      const cdi = path.join(dir, 'cdi');
+      writeHooksD(folder, 'gpu-cc.json', {
+        version: '1.0.0',
+        hook: { path: i.bin('ocihook-gpu'), args: ['ocihook-gpu', `--cdi-spec-dir=${cdi}`, `--log-file=${i.log}`] },
+        when: { annotations: { '^cdi\\.k8s\\.io/': '.' } },
+        stages: ['createContainer'],
+      });
+      runWithSpecHooks(folder, `runs-both-gpu${suffix}`);
+      // The createContainer GPU hook finds the spec's hooks in config.json (chained, relayed to the
+      // wrapper) and leaves them to the runtime: it has nothing to do, and runs none of them itself.
+      const gpuLines = fs
+        .readFileSync(i.log, 'utf8')
+        .split('\n')
+        .filter(
+          (l) =>
+            l.includes('"hook":"ocihook-gpu"') &&
+            !l.includes('"specHook"') &&
+            /"msg":"(applied|nothing to do)"/.test(l),
+        );
+      expect(gpuLines.map((l) => JSON.parse(l).msg)).toEqual(['nothing to do']);
+    },
+  );
 
   test("Node's own settings in the engine's or a hook's environment (NODE_OPTIONS, NODE_EXTRA_CA_CERTS) do not apply to our Node processes; the runtime still gets them", () => {
     const evil = path.join(dir, 'node-options.js');

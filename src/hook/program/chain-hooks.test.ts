@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { chainHooks } from './chain-hooks';
+import { chainHooks, hooksRun, relayConfigHooks } from './chain-hooks';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ocihooks-chain-'));
 afterAll(() => fs.rmSync(dir, { recursive: true }));
@@ -89,7 +89,7 @@ test('a link to our program counts (its real path); a hook without a timeout lea
     hooks: [
       chainOf([
         { program: 'ocihook-mount', args: mount.args, env: ['LDCONFIG_PATH=/sbin/ldconfig'] },
-        { program: 'ocihook-ldconfig', args: ['ocihook-ldconfig'] },
+        { program: 'ocihook-ldconfig', args: ['ocihook-ldconfig'], path: linked.path },
       ]),
     ],
     chained: [true, true],
@@ -141,4 +141,43 @@ test("for the hook server every run of ours is a chain, one hook long too, with 
   expect(chainHooks([mount, site, gpu, ldconfig], bin, '/s.sock')).toEqual(
     chainHooks([mount, site, gpu, ldconfig], bin),
   );
+});
+
+describe('hooksRun: a chain read back as the hooks a runtime would have started', () => {
+  const linked = { path: path.join(elsewhere, 'ldconfig-link'), args: ['ocihook-ldconfig'] };
+  const inChain = ({ timeout, ...h }: { path: string; args?: string[]; env?: string[]; timeout?: number }) => ({
+    ...h,
+    args: h.args ?? [h.path],
+    inChain: true,
+  });
+  test.each([
+    ['three of ours', [mount, gpu, ldconfig], [inChain(mount), inChain(gpu), inChain(ldconfig)]],
+    [
+      'a site hook between runs, kept in its place',
+      [mount, gpu, site, ldconfig, gpu],
+      [inChain(mount), inChain(gpu), site, inChain(ldconfig), inChain(gpu)],
+    ],
+    ['a link to our program, read back by the path config.json named', [gpu, linked], [inChain(gpu), inChain(linked)]],
+    ['a hook without args', [{ path: gpu.path }, ldconfig], [inChain({ path: gpu.path }), inChain(ldconfig)]],
+  ])('%s', (_name, hooks, expected) => {
+    expect(hooksRun(chainHooks(hooks, bin).hooks)).toEqual(expected);
+  });
+
+  test("a relayed chain (a precreate filter's output) reads the same", () => {
+    const launchers = path.join(dir, 'launchers-read-back');
+    fs.mkdirSync(launchers);
+    for (const p of ['ocihook-mount', 'ocihook-gpu', 'ocihook-ldconfig'])
+      fs.writeFileSync(path.join(launchers, p), '\x7fELF\x02\x01\x01', { mode: 0o755 });
+    const link = path.join(elsewhere, 'gpu-link');
+    fs.symlinkSync(path.join(launchers, 'ocihook-gpu'), link);
+    const linkedGpu = { path: link, args: ['ocihook-gpu', 'update-ldcache'], timeout: 5 };
+    const { config } = relayConfigHooks({ hooks: { createContainer: [linkedGpu, site] } }, launchers, '/run/x.sock');
+    expect(config.hooks.createContainer[0].args[1]).toBe('--ocihooks-relay=/run/x.sock');
+    expect(hooksRun(config.hooks.createContainer)).toEqual([inChain(linkedGpu), site]);
+  });
+
+  test('a hook that only looks like a chain stays as it is', () => {
+    const odd = { path: '/usr/bin/x', args: ['x', '--ocihooks-chain=not json'] };
+    expect(hooksRun([odd])).toEqual([odd]);
+  });
 });

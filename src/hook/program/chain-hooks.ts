@@ -51,11 +51,15 @@ export function chainHooks(
       continue;
     }
     const run = hooks.slice(i, j);
-    const list: ChainedHook[] = run.map((h, k) => ({
-      program: programs[i + k] as HookProgram,
-      args: h.args ?? [h.path],
-      ...(h.env ? { env: h.env } : {}),
-    }));
+    const list: ChainedHook[] = run.map((h, k) => {
+      const program = programs[i + k] as HookProgram;
+      return {
+        program,
+        args: h.args ?? [h.path],
+        ...(h.env ? { env: h.env } : {}),
+        ...(h.path === path.join(binDir, program) ? {} : { path: h.path }),
+      };
+    });
     const timeouts = run.map((h) => h.timeout);
     const chain: OciHook = {
       path: path.join(binDir, HOOK_PROGRAMS[0]),
@@ -94,8 +98,9 @@ export function relayConfigHooks(config: Json, binDir: string, relaySocket: stri
 
 /**
  * The hooks a stage's list runs: each chain of the installation's hooks (relayed or not) as the
- * hooks in it — bin/<program> beside the chain's own launcher, each with its args and env, marked
- * `inChain` (a chain has one timeout for them all); any other hook as it is. What a hook that asks
+ * hooks in it — the path config.json named (bin/<program> beside the chain's own launcher, or the
+ * link to it the chain noted), each with its args and env, marked `inChain` (a chain has one
+ * timeout for them all); any other hook as it is. What a hook that asks
  * "does the runtime run this hook already?" must read (the GPU hook with a spec's hooks).
  */
 export function hooksRun(hooks: readonly OciHook[]): (OciHook & { inChain?: true })[] {
@@ -110,7 +115,7 @@ export function hooksRun(hooks: readonly OciHook[]): (OciHook & { inChain?: true
     }
     const dir = path.dirname(h.path);
     return chain.map((c) => ({
-      path: path.join(dir, c.program),
+      path: c.path ?? path.join(dir, c.program),
       args: c.args,
       ...(c.env ? { env: c.env } : {}),
       inChain: true as const,

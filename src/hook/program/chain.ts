@@ -33,6 +33,11 @@ const chainSchema = z.array(
     /** argv as the runtime gives it: the program's name first. */
     args: z.array(z.string()),
     env: z.optional(z.array(z.string())),
+    /**
+     * The hook's path as config.json named it, where that is not bin/<program> (a link to it):
+     * what a reader of the chain (chain-hooks.ts hooksRun) compares with a CDI spec's hooks.
+     */
+    path: z.optional(z.string()),
   }),
 );
 export type ChainedHook = z.infer<typeof chainSchema>[number];
