@@ -53,9 +53,12 @@ function trainingRuns(program: string, scratch: string, prefix: string): Trainin
   const state = path.join(scratch, 'state.json');
   const log = `--log-file=${path.join(scratch, 'training.log')}`;
   const common = ['--state-file', state, '--dry-run', '--log-level=info', log];
+  // The specs kept decoded in a folder of the scratch's (hook/decoded-cache.ts; as root only): the
+  // first run that is no dry run (precreate, the wrapper's filter) keeps the spec, and the runs
+  // after it read the kept form, as every GPU start after a spec's first does.
   const cdi = [
     `--cdi-spec-dir=${path.join(scratch, 'cdi')}`,
-    '--cdi-cache-dir=none', // decoded and checked each time: nothing kept of a scratch spec
+    `--cdi-cache-dir=${path.join(scratch, 'kept-specs')}`,
     '--device=example.com/gpu=0',
     '--device=example.com/gpu=1',
   ];
@@ -95,12 +98,12 @@ function trainingRuns(program: string, scratch: string, prefix: string): Trainin
       return [{ args: hooks.ldconfig }];
     case 'ocihook-gpu':
       return [
-        { args: hooks.gpu },
-        { args: hooks.gpuYaml },
         {
           args: ['precreate', ...cdi.slice(0, 3), '--log-level=info', log],
           input: fs.readFileSync(path.join(scratch, 'bundle', 'config.json'), 'utf8'),
         },
+        { args: hooks.gpu },
+        { args: hooks.gpuYaml },
         ...servedHooks,
       ];
     case 'ocihooks-runtime': {
