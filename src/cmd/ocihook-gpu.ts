@@ -12,20 +12,25 @@ import { runProgram } from '../hook/program/run-program';
 import { runContainerHook } from '../hook/container-hook';
 import { GPU_SPEC, GpuArgs, createContainerPlan, precreate } from '../gpu/cli';
 import { NOOP, NVIDIA_HOOKS } from '../gpu/nvidia-hook';
-import { rootFlags, runNvidiaHook } from '../gpu/nvidia-hook/run';
+import { nvidiaLogLevel, rootFlags, runNvidiaHook } from '../gpu/nvidia-hook/run';
 
 export function main(inv: Invocation): number {
-  const { rest: argv, logLevel } = rootFlags(inv.argv);
+  const flags = rootFlags(inv.argv);
+  if (flags.problem !== undefined) return badInput(inv, flags.problem);
+  const argv = flags.rest;
   const first = argv[0];
   const hook = first !== undefined && Object.hasOwn(NVIDIA_HOOKS, first) ? NVIDIA_HOOKS[first] : undefined;
-  if (hook) return runNvidiaHook(inv, hook, argv.slice(1), logLevel);
+  if (hook) {
+    const { level, problem } = nvidiaLogLevel(flags, inv.env);
+    return problem === undefined ? runNvidiaHook(inv, hook, argv.slice(1), level) : badInput(inv, problem);
+  }
   if (first === NOOP) return 0;
   if (first !== undefined && first !== 'precreate' && !first.startsWith('-')) {
     // NVIDIA's rule: a hook a newer toolkit wrote into a spec must not break the container.
     inv.stderr(`${GPU_SPEC.program}: warning: Unsupported CDI hook: ${first}\n`);
     return 0;
   }
-  if (first === undefined && path.basename(inv.path) === 'nvidia-cdi-hook') {
+  if (first === undefined && (path.basename(inv.path) === 'nvidia-cdi-hook' || inv.argv.includes('hook'))) {
     inv.stderr(`${GPU_SPEC.program}: warning: No CDI hook specified\n`);
     return 0;
   }
@@ -33,4 +38,10 @@ export function main(inv: Invocation): number {
   return runProgram<GpuArgs>(GPU_SPEC, inv, (args, ctx) =>
     runContainerHook(args, ctx, (p) => createContainerPlan(p, args, ctx.log)),
   );
+}
+
+/** A root flag (or its env variable) NVIDIA's hook would refuse too: one line, exit 2. */
+function badInput(inv: Invocation, problem: string): number {
+  inv.stderr(`${GPU_SPEC.program}: ${problem}\n`);
+  return 2;
 }

@@ -168,6 +168,29 @@ describe('nvidia-cdi-hook subcommands', () => {
     );
   });
 
+  test('the older form nvidia-ctk writes with --nvidia-cdi-hook-path=…/nvidia-ctk (`nvidia-ctk [flags] hook <subcommand>`): the same results', () => {
+    const node = fakeNode('nvhook-ctk-hook');
+    const ctk = (...args: string[]) => ({ ...nv(node), args: ['nvidia-ctk', ...args] });
+    writeSpec(node, [
+      ctk('hook', 'create-symlinks', '--link', `libcuda.so.1::${LIB}/libcuda.so`),
+      ctk('--quiet', 'hook', 'update-ldcache', '--ldconfig-path', LDCONFIG, '--folder', LIB),
+      ctk('-d=false', 'hook', '--debug', 'update-application-profile'),
+    ]);
+    const r = run(
+      '/usr/sbin/runc',
+      ['run', '--bundle', bundle(node, { createContainer: [gpuHook(node)] }), containerId('nvhook-ctk')],
+      { timeoutMs: 60_000 },
+    );
+    expect(r.stderr).toBe('');
+    const out = r.stdout.trim().split('\n');
+    expect([out[0], out[1], out[4]]).toEqual([
+      'link: libcuda.so.1',
+      `soname: libcuda.so.${DRIVER}`,
+      expect.stringContaining('"EGLVisibleDGPUDevices",0x1]'),
+    ]);
+    expect(cacheEntries(node)['libcuda.so.1']).toBe(`${LIB}/libcuda.so.1`);
+  });
+
   test('disable-device-node-modification: the params with ModifyDeviceFiles: 0, read-only, over the container path; the host file unchanged', () => {
     const node = fakeNode('nvhook-params');
     fs.mkdirSync(path.join(node.rootfs, 'proc/driver/nvidia'), { recursive: true });
@@ -262,6 +285,10 @@ describe('nvidia-cdi-hook subcommands', () => {
     expect([unknown.status, unknown.stderr]).toEqual([0, 'ocihook-gpu: warning: Unsupported CDI hook: frobnicate\n']);
     const none = run(node.hook, [], { input: '' });
     expect([none.status, none.stderr]).toEqual([0, 'ocihook-gpu: warning: No CDI hook specified\n']);
+    const hookWord = run(node.hook, ['--debug', 'hook'], { input: '' });
+    expect([hookWord.status, hookWord.stderr]).toEqual([0, 'ocihook-gpu: warning: No CDI hook specified\n']);
+    const notBool = run(node.hook, ['--debug=yes', 'noop'], { input: '' });
+    expect([notBool.status, notBool.stderr]).toEqual([2, 'ocihook-gpu: --debug=yes: invalid boolean value "yes"\n']);
     const badLink = run(node.hook, ['create-symlinks', '--link', 'libcuda.so.1:/lib/libcuda.so', '--log-file=-'], {
       input: '',
     });

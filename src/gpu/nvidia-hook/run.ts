@@ -9,18 +9,80 @@ import { runProgram } from '../../hook/program/run-program';
 import { runContainerHook } from '../../hook/container-hook';
 import type { HookArgs, NvidiaHook } from './hook';
 
-/** NVIDIA's root flags (before the subcommand) as this project's log levels. */
-export function rootFlags(argv: string[]): { rest: string[]; logLevel?: string } {
-  let logLevel: string | undefined;
+/** Go's strconv.ParseBool, which NVIDIA's flags and their environment variables go through. */
+function goBool(text: string): boolean | undefined {
+  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(text)) return true;
+  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(text)) return false;
+  return undefined;
+}
+
+const ROOT_FLAG = /^--?(debug|d|quiet)(?:=(.*))?$/;
+/** NVIDIA's root flags and the environment variables behind them, first found wins (urfave/cli's Sources). */
+const ROOT_FLAG_ENV = {
+  debug: ['NVIDIA_CTK_DEBUG', 'NVIDIA_CDI_DEBUG'],
+  quiet: ['NVIDIA_CTK_QUIET', 'NVIDIA_CDI_QUIET'],
+};
+
+export interface RootFlags {
+  /** The arguments from the subcommand on. */
+  rest: string[];
+  debug?: boolean;
+  quiet?: boolean;
+  /** A root flag's value that is no boolean: the line to say. */
+  problem?: string;
+}
+
+/**
+ * NVIDIA's root flags in front of the subcommand: `--debug`/`-d`, `--quiet`, in Go's forms (one
+ * dash or two, `=<bool>`), and the word `hook` with the flags around it — `nvidia-ctk [flags] hook
+ * [flags] <subcommand>`, the form nvidia-ctk's specs call when written with
+ * `--nvidia-cdi-hook-path=…/nvidia-ctk` (internal/discover/hooks.go).
+ */
+export function rootFlags(argv: string[]): RootFlags {
+  const out: RootFlags = { rest: [] };
   let i = 0;
+  let hookWord = false;
   for (; i < argv.length; i++) {
     const a = argv[i] as string;
-    if (a === '--debug' || a === '-d') logLevel ??= 'debug';
-    else if (a === '--quiet')
-      logLevel = 'error'; // quiet wins, as NVIDIA's does
-    else break;
+    if (a === 'hook' && !hookWord) {
+      hookWord = true;
+      continue;
+    }
+    const m = ROOT_FLAG.exec(a);
+    if (!m) break;
+    const value = m[2] === undefined ? true : goBool(m[2]);
+    if (value === undefined) return { ...out, problem: `${a}: invalid boolean value "${m[2]}"` };
+    if (m[1] === 'quiet') out.quiet = value;
+    else out.debug = value;
   }
-  return { rest: argv.slice(i), ...(logLevel ? { logLevel } : {}) };
+  out.rest = argv.slice(i);
+  return out;
+}
+
+/**
+ * The log level NVIDIA's hook would log at: a flag over its environment variable (an empty one
+ * is false, one that is no bool refuses, as urfave/cli's does), quiet over debug; `level`
+ * undefined for the default (info).
+ */
+export function nvidiaLogLevel(
+  flags: RootFlags,
+  env: Readonly<Record<string, string | undefined>>,
+): { level?: string; problem?: string } {
+  let problem: string | undefined;
+  const fromEnv = (names: string[]) => {
+    for (const n of names) {
+      const v = env[n]?.trim();
+      if (v === undefined) continue;
+      const b = v === '' ? false : goBool(v);
+      if (b === undefined) problem ??= `${n}=${v}: invalid boolean value`;
+      return b ?? false;
+    }
+    return false;
+  };
+  const debug = flags.debug ?? fromEnv(ROOT_FLAG_ENV.debug);
+  const quiet = flags.quiet ?? fromEnv(ROOT_FLAG_ENV.quiet);
+  if (problem !== undefined) return { problem };
+  return quiet ? { level: 'error' } : debug ? { level: 'debug' } : {};
 }
 
 /** The command line of one subcommand. */

@@ -1,0 +1,62 @@
+/**
+ * NVIDIA's root flags in front of a subcommand, as urfave/cli reads them for nvidia-cdi-hook and
+ * `nvidia-ctk hook` (cmd/nvidia-cdi-hook/main.go: --debug/-d and --quiet, Go's bools, the env
+ * variables behind them; internal/discover/hooks.go: `nvidia-ctk hook` in front of the subcommand).
+ */
+import { nvidiaLogLevel, rootFlags } from './run';
+
+test.each<[string, string[], object]>([
+  ['nothing in front', ['update-ldcache', '--folder', '/l'], { rest: ['update-ldcache', '--folder', '/l'] }],
+  ['--debug', ['--debug', 'chmod'], { rest: ['chmod'], debug: true }],
+  ['-d', ['-d', 'chmod'], { rest: ['chmod'], debug: true }],
+  ["Go's one dash", ['-debug', '-quiet', 'chmod'], { rest: ['chmod'], debug: true, quiet: true }],
+  ['--debug=false', ['--debug=false', 'chmod'], { rest: ['chmod'], debug: false }],
+  ['-d=0, --quiet=T', ['-d=0', '--quiet=T', 'chmod'], { rest: ['chmod'], debug: false, quiet: true }],
+  ['the last of a flag wins', ['--quiet', '--quiet=false', 'chmod'], { rest: ['chmod'], quiet: false }],
+  [
+    '`hook` (nvidia-ctk hook …)',
+    ['hook', 'create-symlinks', '--link', 'a::b'],
+    { rest: ['create-symlinks', '--link', 'a::b'] },
+  ],
+  [
+    'flags before and after `hook`',
+    ['--debug', 'hook', '--quiet', 'update-ldcache'],
+    { rest: ['update-ldcache'], debug: true, quiet: true },
+  ],
+  ['`hook` once only: a second is the subcommand', ['hook', 'hook'], { rest: ['hook'] }],
+  ['`hook` alone', ['hook'], { rest: [] }],
+  [
+    'a flag of the subcommand stops the reading',
+    ['--link', 'a::b', '--debug'],
+    { rest: ['--link', 'a::b', '--debug'] },
+  ],
+  ["--debug after the subcommand is the subcommand's", ['chmod', '--debug'], { rest: ['chmod', '--debug'] }],
+  [
+    'a value that is no Go bool',
+    ['--debug=yes', 'chmod'],
+    { rest: [], problem: '--debug=yes: invalid boolean value "yes"' },
+  ],
+])('%s', (_name, argv, expected) => {
+  expect(rootFlags(argv)).toEqual(expected);
+});
+
+test.each<[string, string[], Record<string, string>, string | undefined]>([
+  ['default: info', [], {}, undefined],
+  ['--debug', ['--debug'], {}, 'debug'],
+  ['--quiet over --debug', ['--debug', '--quiet'], {}, 'error'],
+  ["nvidia-ctk's spec env NVIDIA_CTK_DEBUG=false", [], { NVIDIA_CTK_DEBUG: 'false' }, undefined],
+  ['NVIDIA_CTK_DEBUG=true', [], { NVIDIA_CTK_DEBUG: 'true' }, 'debug'],
+  ['the deprecated NVIDIA_CDI_DEBUG', [], { NVIDIA_CDI_DEBUG: '1' }, 'debug'],
+  ['NVIDIA_CTK_DEBUG before NVIDIA_CDI_DEBUG', [], { NVIDIA_CTK_DEBUG: 'false', NVIDIA_CDI_DEBUG: 'true' }, undefined],
+  ['a flag over its env variable', ['--debug=false'], { NVIDIA_CTK_DEBUG: 'true' }, undefined],
+  ['NVIDIA_CTK_QUIET over a debug flag', ['--debug'], { NVIDIA_CTK_QUIET: 'TRUE' }, 'error'],
+  ['an empty env variable: false', [], { NVIDIA_CTK_DEBUG: '', NVIDIA_CDI_DEBUG: 'true' }, undefined],
+])('log level: %s', (_name, argv, env, level) => {
+  expect(nvidiaLogLevel(rootFlags([...argv, 'chmod']), env)).toEqual(level === undefined ? {} : { level });
+});
+
+test('an env value that is no bool refuses, naming it (urfave/cli: "could not parse … from environment variable")', () => {
+  expect(nvidiaLogLevel(rootFlags(['chmod']), { NVIDIA_CTK_QUIET: 'verbose' })).toEqual({
+    problem: 'NVIDIA_CTK_QUIET=verbose: invalid boolean value',
+  });
+});
