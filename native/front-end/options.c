@@ -35,15 +35,31 @@ static int runtime_line(struct slice line) {
   return 1;
 }
 
+/* The single-valued options: the same one given again with another value goes to the wrapper,
+ * which refuses the line (src/wrapper/command-line/options.ts); the same value again is that value. */
+static const char *const single[] = {"--runtime", "--log-file", "--root-per-user", "--prestart-as"};
+#define SINGLE (sizeof single / sizeof single[0])
+
+static void once(const char *given[SINGLE], const char *name, const char *value) {
+  for (unsigned k = 0; k < SINGLE; k++)
+    if (same(name, single[k])) {
+      if (given[k] && !same(given[k], value)) to_wrapper();
+      given[k] = value;
+    }
+}
+
 struct wrapper_options read_wrapper_options(void) {
   int dashdash = 0;
   for (int i = 1; i < inv.argc; i++)
     if (same(inv.argv[i], "--")) dashdash = 1;
   struct wrapper_options o = {0, "", 0, 0, 0};
+  const char *given[SINGLE] = {0};
   const char *want = 0;
   for (int i = 1; i < inv.argc; i++) {
     const char *a = inv.argv[i];
     if (want) {
+      if (same(a, "--")) to_wrapper(); /* an option without its value: the wrapper says so */
+      once(given, want, a);
       if (same(want, "--runtime")) o.runtime = a, o.runtime_given = 1;
       if (same(want, "--root-per-user")) o.per_user = a;
       if (!same(want, "--runtime") && !same(want, "--annotation") && !same(want, "--log-file")) o.folders_or_stages = 1;
@@ -56,16 +72,20 @@ struct wrapper_options read_wrapper_options(void) {
       o.n++;
       break;
     } else if (starts(a, "--runtime=")) {
+      once(given, "--runtime", a + 10);
       o.runtime = a + 10, o.runtime_given = 1, o.n++;
     } else if (starts(a, "--annotation=")) {
       if (!annotation_ok(a + 13)) to_wrapper();
       o.n++;
     } else if (starts(a, "--root-per-user=")) {
+      once(given, "--root-per-user", a + 16);
       o.per_user = a + 16, o.n++, o.folders_or_stages = 1;
     } else if (starts(a, "--prestart-as=")) {
       if (!prestart_ok(a + 14)) to_wrapper();
+      once(given, "--prestart-as", a + 14);
       o.n++, o.folders_or_stages = 1;
     } else if (starts(a, "--log-file=")) {
+      once(given, "--log-file", a + 11);
       o.n++;
     } else if (starts(a, "--hooks-dir=") || starts(a, "--cdi-spec-dir=")) {
       o.n++, o.folders_or_stages = 1;

@@ -4,6 +4,7 @@
  */
 import yargs from 'yargs';
 import { UsageError, exitCodeOf, failureLine } from '../core/errors';
+import { settleYargsReading } from '../hook/program/options';
 import { VERSION } from '../hook/program/version';
 import { cdiCommand } from './ocihooks/cdi';
 import { codeCacheCommand } from './ocihooks/code-cache';
@@ -28,7 +29,10 @@ export async function main(argv: string[]): Promise<number> {
 
 async function run(argv: string[]): Promise<void> {
   if (argv[0] === 'plan' && !argv.includes('--help')) return runPlan(argv.slice(1));
-  await yargs(argv)
+  const y = yargs(argv);
+  // yargs' own options of the command being run (its typings leave getOptions out).
+  const options = () => (y as unknown as { getOptions(): { array: string[]; boolean: string[] } }).getOptions();
+  await y
     .scriptName(PROGRAM)
     .usage('$0 <command> [options]')
     .command(validateCommand)
@@ -45,6 +49,15 @@ async function run(argv: string[]): Promise<void> {
     .version(VERSION)
     .help()
     .wrap(100)
+    .middleware((args) => {
+      const { array, boolean } = options();
+      // yargs keeps each dashed option under its camel-case name too (hooks-dir, hooksDir).
+      const dashed = (n: string) => n.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+      settleYargsReading(argv, args, {
+        isArray: (n) => array.includes(dashed(n)),
+        isBoolean: (n) => boolean.includes(n),
+      });
+    }, true)
     .fail((msg, err) => {
       throw err ?? new UsageError(msg);
     })

@@ -42,7 +42,13 @@ export function exitCodeOf(e: unknown): 1 | 2 {
   return e instanceof UsageError ? 2 : 1;
 }
 
-/** What a program prints on stderr for a failure: "<program>: <first line of the message>". */
+/** What a program prints on stderr for a failure: "<program>: <the message on one line>". */
 export function failureLine(program: string, e: unknown): string {
-  return `${program}: ${messageOf(e).split('\n')[0]}\n`;
+  // One line whatever the message holds (yargs words a bad choice on three, V8 quotes JSON text).
+  const line = messageOf(e)
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .join(' ');
+  return `${program}: ${line}\n`;
 }

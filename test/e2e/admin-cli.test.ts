@@ -629,6 +629,42 @@ describe('ocihooks plan and completion', () => {
     const bad = run(process.execPath, [OCIHOOKS(), 'plan', '--state-file', state, 'nosuchhook']);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toBe('ocihooks: plan: name a hook (mount, gpu, ldconfig), got "nosuchhook"\n');
+    // A plan never acts, nor writes the hooks' log (the default one, as root).
+    for (const off of ['--dry-run=false', '--no-dry-run']) {
+      const acting = run(process.execPath, [OCIHOOKS(), 'plan', '--state-file', state, 'mount', off]);
+      expect([acting.status, acting.stderr]).toEqual([
+        2,
+        `ocihooks: plan: ${off}: a plan is the hook's --dry-run, it never acts\n`,
+      ]);
+    }
+    const unknown = run(process.execPath, [OCIHOOKS(), 'plan', '--bogus', '--state-file', state, 'mount']);
+    expect([unknown.status, unknown.stderr]).toEqual([
+      2,
+      'ocihooks: plan: --bogus: not an option of plan (plan --state-file F [--] <hook> [hook arguments])\n',
+    ]);
+    const defaultLog = '/var/log/ocihooks/ocihook-mount.log';
+    const sizeOf = (f: string) => (fs.existsSync(f) ? fs.statSync(f).size : -1);
+    const before = sizeOf(defaultLog);
+    expect(run(process.execPath, [OCIHOOKS(), 'plan', '--state-file', state, 'mount']).status).toBe(0);
+    expect(sizeOf(defaultLog)).toBe(before);
+  });
+
+  test('the command line read as meant: an option given twice with different values, a boolean given another value, a bad choice: one line, exit 2', () => {
+    const cases: [string[], string][] = [
+      [
+        ['cdi', 'generate', '--vendor', 'nvidia', '--vendor', 'amd'],
+        '--vendor given 2 times, with different values ("nvidia", "amd"): it takes one',
+      ],
+      [['match', '--json=maybe', '--config', '/x'], '--json=maybe: --json takes true or false'],
+      [
+        ['validate', '--prestart-as', 'bogus', '/nonexistent'],
+        'Invalid values: Argument: prestart-as, Given: "bogus", Choices: "createRuntime", "prestart"',
+      ],
+    ];
+    for (const [args, line] of cases) {
+      const r = run(process.execPath, [OCIHOOKS(), ...args]);
+      expect([r.status, r.stderr]).toEqual([2, `ocihooks: ${line}\n`]);
+    }
   });
 
   test('every subcommand answers --help, and completion prints a bash script', () => {

@@ -65,6 +65,18 @@ describe.each(['ocihook-mount', 'ocihook-ldconfig'])('%s: bad input exits 2 with
       /state pid 999999: no such process/,
     ],
     ['an unknown option', () => ['--no-such-option'], /Unknown argument/],
+    // yargs would read it as false: the hook would act where a dry run was asked for.
+    ['a boolean with another value', () => ['--dry-run=yes'], /: --dry-run=yes: --dry-run takes true or false$/],
+    [
+      'a bad choice (yargs words it on three lines)',
+      () => ['--log-level=bogus'],
+      /: Invalid values: Argument: log-level, Given: "bogus", Choices: "fatal", .*"silent"$/,
+    ],
+    [
+      'a single-valued option given twice',
+      () => ['--log-file=/dev/null'],
+      /: --log-file given 2 times, with different values \("-", "\/dev\/null"\): it takes one$/,
+    ],
   ])('%s', (_name, args, message) => {
     const r = run(process.execPath, [BIN(program), '--log-file=-', ...args()]);
     expect(r.status).toBe(2);

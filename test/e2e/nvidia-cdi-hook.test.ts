@@ -287,6 +287,11 @@ describe('nvidia-cdi-hook subcommands', () => {
     expect([none.status, none.stderr]).toEqual([0, 'ocihook-gpu: warning: No CDI hook specified\n']);
     const hookWord = run(node.hook, ['--debug', 'hook'], { input: '' });
     expect([hookWord.status, hookWord.stderr]).toEqual([0, 'ocihook-gpu: warning: No CDI hook specified\n']);
+    // A single-valued flag given twice: the last wins, as urfave/cli's (the first is no octal mode).
+    const twice = run(node.hook, ['chmod', '--mode', 'rwx', '--mode', '755', '--path', '/x', '--log-file=-'], {
+      input: '',
+    });
+    expect([twice.status, twice.stderr]).toEqual([2, 'ocihook-gpu: state on stdin: empty\n']);
     const notBool = run(node.hook, ['--debug=yes', 'noop'], { input: '' });
     expect([notBool.status, notBool.stderr]).toEqual([2, 'ocihook-gpu: --debug=yes: invalid boolean value "yes"\n']);
     const badLink = run(node.hook, ['create-symlinks', '--link', 'libcuda.so.1:/lib/libcuda.so', '--log-file=-'], {

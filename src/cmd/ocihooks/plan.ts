@@ -21,16 +21,24 @@ export function runPlan(argv: string[]): void {
     else if (a === '--') {
       i++;
       break;
-    } else break;
+    } else if (a.startsWith('-'))
+      throw new UsageError(`plan: ${a}: not an option of plan (plan --state-file F [--] <hook> [hook arguments])`);
+    else break;
   }
   const hook = argv[i];
   if (!stateFile) throw new UsageError('plan: --state-file FILE is required');
   const name = hook?.startsWith('ocihook-') ? hook.slice(8) : hook;
   if (!name || !HOOKS.includes(name))
     throw new UsageError(`plan: name a hook (${HOOKS.join(', ')}), got ${JSON.stringify(hook ?? '')}`);
+  const hookArgs = argv.slice(i + 1);
+  // A plan never acts: the hook's own arguments may not turn its --dry-run off.
+  const off = hookArgs.find((a) => /^--no-dry-run(=|$)/.test(a) || (/^--dry-run=/.test(a) && a !== '--dry-run=true'));
+  if (off !== undefined) throw new UsageError(`plan: ${off}: a plan is the hook's --dry-run, it never acts`);
+  // Nor does it write the hooks' log: what a person asks to see goes to the terminal alone.
+  const log = hookArgs.some((a) => /^--log-file(=|$)/.test(a)) ? [] : ['--log-file=-'];
   const r = spawnSync(
     process.execPath,
-    [path.join(BIN_DIR, `ocihook-${name}`), '--state-file', stateFile, '--dry-run', ...argv.slice(i + 1)],
+    [path.join(BIN_DIR, `ocihook-${name}`), '--state-file', stateFile, '--dry-run', ...log, ...hookArgs],
     { stdio: 'inherit' },
   );
   process.exitCode = r.status ?? 1;

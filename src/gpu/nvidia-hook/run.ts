@@ -87,7 +87,13 @@ export function nvidiaLogLevel(
 
 /** The command line of one subcommand. */
 function hookCliSpec(program: string, hook: NvidiaHook): CliSpec {
-  return { program, usage: `$0 ${hook.name} [options]`, options: hook.options, epilogue: hook.describe };
+  return {
+    program,
+    usage: `$0 ${hook.name} [options]`,
+    options: hook.options,
+    epilogue: hook.describe,
+    repeated: 'last',
+  };
 }
 
 export function runNvidiaHook(inv: Invocation, hook: NvidiaHook, argv: string[], logLevel?: string): number {

@@ -13,4 +13,10 @@ export interface CliSpec {
   usage: string;
   options: OptionTable;
   epilogue?: string;
+  /**
+   * A single-valued option given more than once: `last` takes the last value (urfave/cli's reading,
+   * for NVIDIA's subcommands); otherwise the same value given again is that value, and different
+   * values refuse the command line.
+   */
+  repeated?: 'last';
 }

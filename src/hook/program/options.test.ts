@@ -5,7 +5,7 @@
  */
 import yargsParser from 'yargs-parser';
 import type { CliSpec } from './options';
-import { COMMON_OPTIONS, YARGS_CONFIGURATION, fastParse } from './options';
+import { COMMON_OPTIONS, YARGS_CONFIGURATION, fastParse, settleYargsReading } from './options';
 
 const spec: CliSpec = {
   program: 'test-hook',
@@ -119,5 +119,53 @@ describe('forms the fast path leaves to full yargs', () => {
     [['--device', '-']],
   ])('%j', (argv) => {
     expect(fastParse(spec, argv)).toBeUndefined();
+  });
+});
+
+describe("yargs's reading settled where a program would misread it", () => {
+  /** yargs-parser's reading (as yargs reads a hook's line), then settleYargsReading. */
+  const settle = (argv: string[], repeated?: 'last') => {
+    const args = reference(argv) as Record<string, unknown>;
+    const table: Record<string, { type: string; array?: boolean }> = { ...COMMON_OPTIONS, ...spec.options };
+    settleYargsReading(
+      argv,
+      args,
+      { isArray: (n) => table[n]?.array === true, isBoolean: (n) => table[n]?.type === 'boolean' },
+      repeated,
+    );
+    return args;
+  };
+  test.each<[string[], string]>([
+    // yargs reads any other value of a boolean as false: `--dry-run=yes` would act.
+    [['--dry-run=yes'], '--dry-run=yes: --dry-run takes true or false'],
+    [['--skip-cgroup=1'], '--skip-cgroup=1: --skip-cgroup takes true or false'],
+    [['--dry-run='], '--dry-run=: --dry-run takes true or false'],
+    // A single-valued option twice: yargs makes a list, which the program would read as "a,b".
+    [
+      ['--state-file', 'a', '--state-file', 'b'],
+      '--state-file given 2 times, with different values ("a", "b"): it takes one',
+    ],
+    [['--timeout=1', '--timeout=2'], '--timeout given 2 times, with different values (1, 2): it takes one'],
+  ])('%j refuses', (argv, message) => {
+    expect(reference(argv)).toBeDefined(); // what yargs alone would let through
+    expect(() => settle(argv)).toThrow(message);
+  });
+
+  test('the same value given twice is that value', () => {
+    expect(settle(['--state-file', 'a', '--state-file', 'a', '--dry-run', '--dry-run'])).toMatchObject({
+      'state-file': 'a',
+      'dry-run': true,
+    });
+  });
+
+  test("NVIDIA's subcommands (repeated: 'last'): the last value wins, as urfave/cli's", () => {
+    expect(settle(['--state-file', 'a', '--state-file', 'b', '--timeout=1', '--timeout=2'], 'last')).toMatchObject({
+      'state-file': 'b',
+      timeout: 2,
+    });
+  });
+
+  test('a repeatable option keeps every value; `--` ends the checks', () => {
+    expect(settle(['--mount=a', '--mount=b', '--', '--dry-run=yes'])).toMatchObject({ mount: ['a', 'b'] });
   });
 });

@@ -103,6 +103,7 @@ export function yargsParse(
   argv: string[],
   stdout: (text: string) => void = (t) => process.stdout.write(t),
 ): Record<string, unknown> | undefined {
+  const table = { ...COMMON_OPTIONS, ...spec.options };
   // Loaded here, not at the top: its module initialisation is most of a hook's start-up.
   const yargs = (require('yargs') as typeof import('yargs')).default;
   let y = yargs([])
@@ -114,7 +115,7 @@ export function yargsParse(
     .help()
     .wrap(100)
     .exitProcess(false);
-  for (const [name, o] of Object.entries({ ...COMMON_OPTIONS, ...spec.options })) {
+  for (const [name, o] of Object.entries(table)) {
     y = y.option(name, {
       type: o.type,
       array: o.array,
@@ -134,7 +135,14 @@ export function yargsParse(
     }
   }) as Record<string, unknown>;
   if (answered) return undefined;
-  // yargs accepted what the fast path did not: keep yargs's reading, it is the reference.
+  // yargs accepted what the fast path did not: keep yargs's reading, it is the reference — but
+  // for what a program would misread (settleYargsReading).
+  settleYargsReading(
+    argv,
+    args,
+    { isArray: (n) => table[n]?.array === true, isBoolean: (n) => table[n]?.type === 'boolean' },
+    spec.repeated,
+  );
   return args;
 }
 
@@ -147,4 +155,34 @@ export function parseArgs<A>(spec: CliSpec, argv: string[], out?: { stdout(text:
     return undefined;
   }
   return (fastParse(spec, argv) ?? yargsParse(spec, argv, write)) as A | undefined;
+}
+
+/**
+ * What yargs lets through and a program would misread, settled on yargs's reading of `argv`
+ * (`args`, changed in place): a boolean option given a value other than true or false (yargs reads
+ * it as false: `--dry-run=yes` would act) refuses; a single-valued option given more than once
+ * (yargs makes a list, which a program reads as "a,b") is its value when every one is the same,
+ * the last with `repeated: 'last'`, and refuses otherwise. The hooks' and the admin command's.
+ */
+export function settleYargsReading(
+  argv: readonly string[],
+  args: Record<string, unknown>,
+  kinds: { isArray(name: string): boolean; isBoolean(name: string): boolean },
+  repeated?: 'last',
+): void {
+  for (const a of argv) {
+    if (a === '--') break;
+    const m = /^--([^=]+)=(.*)$/s.exec(a);
+    if (m && kinds.isBoolean(m[1] as string) && m[2] !== 'true' && m[2] !== 'false')
+      throw new UsageError(`${a}: --${m[1]} takes true or false`);
+  }
+  for (const [name, v] of Object.entries(args)) {
+    if (name === '_' || name === '$0' || !Array.isArray(v) || kinds.isArray(name)) continue;
+    const last: unknown = v[v.length - 1];
+    if (repeated !== 'last' && !v.every((x) => x === last))
+      throw new UsageError(
+        `--${name} given ${v.length} times, with different values (${v.map((x) => JSON.stringify(x)).join(', ')}): it takes one`,
+      );
+    args[name] = last;
+  }
 }

@@ -43,27 +43,39 @@ export function parseWrapperOptions(argv: string[], defaults: RuntimeConfig = {}
     ...(defaults.logFile ? { logFile: defaults.logFile } : {}),
   };
   const annotations: string[] = [];
+  // A single-valued option given again with another value refuses the line (the front-end,
+  // native/front-end/options.c, hands such a line here); the same value again is that value.
+  const given = new Map<string, string>();
+  const once = (name: string, v: string): string => {
+    const before = given.get(name);
+    if (before !== undefined && before !== v)
+      throw new UsageError(
+        `${name} given 2 times, with different values (${JSON.stringify(before)}, ${JSON.stringify(v)}): it takes one`,
+      );
+    given.set(name, v);
+    return v;
+  };
   let i = 0;
   for (; i < argv.length; i++) {
     const a = argv[i] as string;
     const value = (name: string): string => {
       if (a.startsWith(`${name}=`)) return a.slice(name.length + 1);
       const v = argv[++i];
-      if (v === undefined) throw new UsageError(`${name} needs a value`);
+      if (v === undefined || v === '--') throw new UsageError(`${name} needs a value`);
       return v;
     };
     const is = (name: string) => a === name || a.startsWith(`${name}=`);
     if (a === '--') {
       i++;
       break;
-    } else if (is('--runtime')) o.runtime = value('--runtime');
+    } else if (is('--runtime')) o.runtime = once('--runtime', value('--runtime'));
     else if (is('--hooks-dir')) o.hooksDirs.push(value('--hooks-dir'));
     else if (is('--annotation')) annotations.push(value('--annotation'));
-    else if (is('--log-file')) o.logFile = value('--log-file');
-    else if (is('--root-per-user')) o.rootPerUser = value('--root-per-user');
+    else if (is('--log-file')) o.logFile = once('--log-file', value('--log-file'));
+    else if (is('--root-per-user')) o.rootPerUser = once('--root-per-user', value('--root-per-user'));
     else if (is('--cdi-spec-dir')) o.cdiSpecDirs.push(value('--cdi-spec-dir'));
     else if (is('--prestart-as')) {
-      const v = value('--prestart-as');
+      const v = once('--prestart-as', value('--prestart-as'));
       if (!(PRESTART_AS as readonly string[]).includes(v))
         throw new UsageError(`--prestart-as ${JSON.stringify(v)}: createRuntime (podman 5) or prestart (podman 4)`);
       o.prestartAs = v as PrestartAs;

@@ -128,6 +128,15 @@ describe("the wrapper's own options", () => {
 
   test.each([
     [['--runtime'], '--runtime needs a value'],
+    [['--runtime', '--', '--version'], '--runtime needs a value'],
+    [
+      ['--runtime', 'runc', '--runtime=crun', '--', 'state'],
+      '--runtime given 2 times, with different values ("runc", "crun"): it takes one',
+    ],
+    [
+      ['--log-file=/a', '--log-file', '/b', 'state'],
+      '--log-file given 2 times, with different values ("/a", "/b"): it takes one',
+    ],
     [['--annotation', 'novalue', '--', 'run'], '--annotation "novalue": expected KEY=VALUE'],
     [['--annotation', '=v', '--', 'run'], '--annotation "=v": expected KEY=VALUE'],
     [
