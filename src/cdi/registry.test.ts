@@ -112,7 +112,7 @@ describe('CDI registry', () => {
       'CDI device vendor.com/gpu=g7: unknown (vendor.com/gpu has g0, g1)',
     );
     expect(() => resolveDevices(reg, ['nvidia.com/gpu=0'])).toThrow(
-      'CDI device nvidia.com/gpu=0: unknown (no spec for nvidia.com/gpu)',
+      `CDI device nvidia.com/gpu=0: unknown (no spec for nvidia.com/gpu in ${dir})`,
     );
     expect(() => resolveDevices(reg, ['gpu0'])).toThrow(
       'CDI device "gpu0": not a fully-qualified name (vendor.com/class=name): unqualified device "gpu0", missing vendor',

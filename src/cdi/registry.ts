@@ -28,6 +28,8 @@ export interface Registry {
   /** One line per broken file or conflict. */
   problems: string[];
   conflicts: Map<string, string[]>;
+  /** The folders the specs were looked for in, as given (named when a device is not found). */
+  dirs?: string[];
 }
 
 /**
@@ -100,7 +102,7 @@ export function loadSpecFile(file: string, decodedSpecs?: DecodedSpecs): CdiSpec
 export const SPEC_FILE = /\.(json|yaml)$/;
 
 export function loadRegistry(dirs: string[], decodedSpecs?: DecodedSpecs): Registry {
-  const reg: Registry = { specs: [], devices: new Map(), problems: [], conflicts: new Map() };
+  const reg: Registry = { specs: [], devices: new Map(), problems: [], conflicts: new Map(), dirs };
   for (const dir of dirs) {
     let names: string[];
     try {
@@ -164,7 +166,7 @@ export function resolveDevices(reg: Registry, names: string[]): ResolvedDevice[]
       ? `; skipped ${reg.problems.length === 1 ? 'a spec' : `${reg.problems.length} specs`}: ${reg.problems[0]}`
       : '';
     throw new UsageError(
-      `CDI device ${name}: unknown${known.length ? ` (${kind} has ${known.join(', ')}${skipped})` : ` (no spec for ${kind}${skipped})`}`,
+      `CDI device ${name}: unknown${known.length ? ` (${kind} has ${known.join(', ')}${skipped})` : ` (no spec for ${kind}${reg.dirs ? ` in ${reg.dirs.join(', ')}` : ''}${skipped})`}`,
     );
   }
   return [...out.values()];

@@ -57,6 +57,13 @@ async function run(argv: string[]): Promise<void> {
         isArray: (n) => array.includes(dashed(n)),
         isBoolean: (n) => boolean.includes(n),
       });
+      // strict() leaves a stray word after a command without positional arguments in `_`.
+      const words = args._ as unknown[];
+      const depth = words[0] === 'cdi' || words[0] === 'scrun' ? 2 : 1;
+      if (words.length > depth)
+        throw new UsageError(
+          `${JSON.stringify(String(words[depth]))}: not an argument of ${PROGRAM} ${words.slice(0, depth).join(' ')}`,
+        );
     }, true)
     .fail((msg, err) => {
       throw err ?? new UsageError(msg);

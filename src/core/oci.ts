@@ -95,6 +95,8 @@ export const ociConfigSchema = z.looseObject({
   linux: z.optional(
     z.looseObject({
       namespaces: z.optional(z.array(z.looseObject({ type: str, path: optionalString }))),
+      // The GPU precreate filter edits the list (cdi/apply.ts): entries are objects with a path.
+      devices: z.optional(z.array(z.looseObject({ path: str }))),
       uidMappings: idMappingsSchema,
       gidMappings: idMappingsSchema,
       resources: z.optional(z.looseObject({ devices: z.optional(z.array(deviceRuleSchema)) })),

@@ -110,7 +110,9 @@ function precreateConfig(args: GpuArgs, log: Logger, raw: unknown, what: string,
 
 /** precreate: config.json on stdin (or --config-file), the edited one on stdout. */
 export function precreate(args: GpuArgs, ctx: HookContext): void {
-  const what = args['config-file'] ? `config ${args['config-file']}` : 'config on stdin';
+  if (args['config-file'] === '')
+    throw new UsageError('--config-file: empty (a config.json, or leave it out for stdin)');
+  const what = args['config-file'] !== undefined ? `config ${args['config-file']}` : 'config on stdin';
   let text: string;
   try {
     text = args['config-file'] !== undefined ? fs.readFileSync(args['config-file'], 'utf8') : ctx.inv.stdin();

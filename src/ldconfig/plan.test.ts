@@ -45,12 +45,23 @@ describe('ldconfig hook plans', () => {
     [
       'zero timeout',
       { ldconfig: '/sbin/ldconfig', folders: [], timeoutSeconds: 0 },
-      '--timeout 0: must be a positive number of seconds',
+      '--timeout 0: must be a number of seconds from 0.001 to 86400',
     ],
     [
-      'NaN timeout',
+      'NaN timeout (yargs reads --timeout=abc so)',
       { ldconfig: '/sbin/ldconfig', folders: [], timeoutSeconds: NaN },
-      '--timeout NaN: must be a positive number of seconds',
+      '--timeout: not a number of seconds',
+    ],
+    // The runner's timer takes whole milliseconds: each of these would kill ldconfig at once.
+    [
+      'under a millisecond',
+      { ldconfig: '/sbin/ldconfig', folders: [], timeoutSeconds: 0.0001 },
+      '--timeout 0.0001: must be a number of seconds from 0.001 to 86400',
+    ],
+    [
+      'Infinity',
+      { ldconfig: '/sbin/ldconfig', folders: [], timeoutSeconds: Infinity },
+      '--timeout Infinity: must be a number of seconds from 0.001 to 86400',
     ],
   ])('argument refused before the state is read: %s', (_name, args, message) => {
     expect(() => checkLdconfigHookArgs(args)).toThrow(new UsageError(message));

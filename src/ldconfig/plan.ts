@@ -14,12 +14,18 @@ export interface LdconfigHookArgs {
   timeoutSeconds: number;
 }
 
+/** The longest --timeout: a day. */
+const MAX_TIMEOUT_SECONDS = 86_400;
+
 /** Checks the arguments that need no container (before the state is read). */
 export function checkLdconfigHookArgs(args: LdconfigHookArgs): void {
   for (const f of args.folders)
     if (!f.startsWith('/')) throw new UsageError(`--folder ${JSON.stringify(f)}: must be an absolute container path`);
-  if (!(args.timeoutSeconds > 0))
-    throw new UsageError(`--timeout ${args.timeoutSeconds}: must be a positive number of seconds`);
+  const t = args.timeoutSeconds;
+  if (Number.isNaN(t)) throw new UsageError('--timeout: not a number of seconds');
+  // The runner's timer takes whole milliseconds: under one, or no finite number, it would kill ldconfig at once.
+  if (!(t >= 0.001 && t <= MAX_TIMEOUT_SECONDS))
+    throw new UsageError(`--timeout ${t}: must be a number of seconds from 0.001 to ${MAX_TIMEOUT_SECONDS}`);
 }
 
 export function planLdconfigHook(p: PlanInput, args: LdconfigHookArgs): Plan {

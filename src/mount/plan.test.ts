@@ -148,6 +148,20 @@ describe('mount hook refusals', () => {
       UsageError,
       '--ldconfig-path "sbin/ldconfig": must be an absolute path on the host',
     ],
+    [
+      'the root as a destination (a dry run says so too)',
+      { mounts: ['type=bind,src=/etc/slurm,dst=/'] },
+      {},
+      UsageError,
+      "Invalid mount request 'type=bind,src=/etc/slurm,dst=/': destination /: cannot mount over the container's root",
+    ],
+    [
+      'the root spelt with . and slashes',
+      { mounts: ['type=bind,src=/etc/slurm,dst=//./'] },
+      {},
+      UsageError,
+      "Invalid mount request 'type=bind,src=/etc/slurm,dst=//./': destination //./: cannot mount over the container's root",
+    ],
   ])('%s', (_name, args, config, kind, message) => {
     const attempt = () => plan(args, config);
     expect(attempt).toThrow(kind);
@@ -164,5 +178,10 @@ describe('mount hook refusals', () => {
     expect(() => checkMountHookArgs({ mounts: [], devices: ['/dev/x:q'] })).toThrow(
       "Invalid device request '/dev/x:q'",
     );
+    // An empty --ldconfig-path given on purpose is refused; an empty LDCONFIG_PATH is Sarus's "not set".
+    expect(() =>
+      checkMountHookArgs({ mounts: [], devices: [], ldconfigPath: '', ldconfigFrom: '--ldconfig-path' }),
+    ).toThrow('--ldconfig-path: empty (the host ldconfig, an absolute path)');
+    expect(checkMountHookArgs({ mounts: [], devices: [], ldconfigPath: '' }).ldconfigPath).toBe('');
   });
 });

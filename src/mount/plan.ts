@@ -53,6 +53,9 @@ export function mountRules(config: OciConfig): Required<MountRules> {
 }
 
 export function checkMountHookArgs(args: MountHookArgs): CheckedMountHookArgs {
+  // An empty LDCONFIG_PATH is Sarus's "not set"; an empty option given on purpose is a mistake.
+  if (args.ldconfigFrom === '--ldconfig-path' && args.ldconfigPath === '')
+    throw new UsageError('--ldconfig-path: empty (the host ldconfig, an absolute path)');
   const parsedMounts = args.mounts.map((arg) => {
     if (!hasToken(arg)) return parseMountRequest(arg);
     parseMountRequest(withStandIn(arg));
@@ -79,6 +82,12 @@ export function planMountHook(p: PlanInput, args: CheckedMountHookArgs, sources:
       throw new UsageError(`Invalid mount request '${arg}': source ${req.source}: ${src.detail}`);
     if (src.kind === 'other')
       throw new UsageError(`Invalid mount request '${arg}': source ${req.source} is ${src.detail}`);
+    // The root spelt out (a path through the image, `..` or a link, is found when applying): a
+    // dry run says so too.
+    if (req.destination.split('/').every((part) => part === '' || part === '.'))
+      throw new UsageError(
+        `Invalid mount request '${arg}': destination ${req.destination}: cannot mount over the container's root`,
+      );
     // A device, socket or fifo given as a mount source is bound like a file (a device gets no
     // cgroup rule: use --device for that).
     actions.push({

@@ -649,13 +649,14 @@ describe('ocihooks plan and completion', () => {
     expect(sizeOf(defaultLog)).toBe(before);
   });
 
-  test('the command line read as meant: an option given twice with different values, a boolean given another value, a bad choice: one line, exit 2', () => {
+  test('the command line read as meant: an option given twice with different values, a boolean given another value, a stray word, a bad choice: one line, exit 2', () => {
     const cases: [string[], string][] = [
       [
         ['cdi', 'generate', '--vendor', 'nvidia', '--vendor', 'amd'],
         '--vendor given 2 times, with different values ("nvidia", "amd"): it takes one',
       ],
       [['match', '--json=maybe', '--config', '/x'], '--json=maybe: --json takes true or false'],
+      [['match', '--config', '/x', 'extra'], '"extra": not an argument of ocihooks match'],
       [
         ['validate', '--prestart-as', 'bogus', '/nonexistent'],
         'Invalid values: Argument: prestart-as, Given: "bogus", Choices: "createRuntime", "prestart"',

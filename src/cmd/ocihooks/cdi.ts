@@ -4,6 +4,7 @@
  */
 import path = require('node:path');
 import type { Argv, CommandModule } from 'yargs';
+import { UsageError, messageOf } from '../../core/errors';
 import { writeGoYaml } from '../../cdi/go/yaml';
 import { MODES, Mode, generateSpec } from '../../gpu/generate';
 import { NAME_STRATEGIES, NameStrategy } from '../../gpu/generate/naming';
@@ -100,7 +101,14 @@ const generateCommand: CommandModule<object, GenerateArgs> = {
       process.stdout.write(text);
       return;
     }
-    writeFileAtomically(a.output, text);
+    try {
+      writeFileAtomically(a.output, text);
+    } catch (e) {
+      // The path the admin gave, and the cause (not the scratch file beside it the error names).
+      const code = (e as NodeJS.ErrnoException).code;
+      const why = code === 'ENOENT' ? 'no such folder' : code === 'EISDIR' ? 'a folder' : (code ?? messageOf(e));
+      throw new UsageError(`--output ${a.output}: cannot write it (${why})`, { cause: e });
+    }
     process.stderr.write(
       `${PROGRAM}: wrote ${a.output}: ${r.spec.kind}, ${r.spec.devices.length} devices, ${r.spec.edits.mounts.length} mounts\n`,
     );
