@@ -12,11 +12,13 @@ import {
   defaultLdconfig,
 } from '../linux/ldconfig/host-ldconfig';
 import { checkLdconfigHookArgs, planLdconfigHook } from '../ldconfig/plan';
+import { LINKER_CACHE_OPTION, LinkerCachePlace } from '../linux/ldconfig/cache-place';
 
 interface Args extends CommonArgs {
   'ldconfig-path'?: string;
   folder: string[];
   timeout: number;
+  'linker-cache': LinkerCachePlace;
 }
 
 const spec: CliSpec = {
@@ -38,6 +40,7 @@ const spec: CliSpec = {
       default: DEFAULT_LDCONFIG_TIMEOUT_MS / 1000,
       describe: 'seconds before ldconfig is killed',
     },
+    'linker-cache': LINKER_CACHE_OPTION,
   },
 };
 
@@ -47,6 +50,7 @@ export function main(inv: Invocation): number {
       ldconfig: args['ldconfig-path'] ?? defaultLdconfig(),
       folders: args.folder,
       timeoutSeconds: args.timeout,
+      linkerCache: args['linker-cache'],
     };
     checkLdconfigHookArgs(request);
     runContainerHook(args, ctx, (p) => planLdconfigHook(p, request));

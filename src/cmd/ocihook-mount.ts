@@ -11,6 +11,7 @@ import { runProgram } from '../hook/program/run-program';
 import { runContainerHook } from '../hook/container-hook';
 import { realHost } from '../hook/real-host';
 import { readContainerCache } from '../linux/ldconfig/cache';
+import { LINKER_CACHE_OPTION, LinkerCachePlace } from '../linux/ldconfig/cache-place';
 import { checkMountHookArgs, planMountHook } from '../mount/plan';
 
 interface Args extends CommonArgs {
@@ -18,6 +19,7 @@ interface Args extends CommonArgs {
   device: string[];
   'skip-cgroup': boolean;
   'ldconfig-path'?: string;
+  'linker-cache': LinkerCachePlace;
 }
 
 const spec: CliSpec = {
@@ -45,6 +47,7 @@ const spec: CliSpec = {
       type: 'string',
       describe: "host ldconfig that refreshes the container's linker cache after mounting (as LDCONFIG_PATH)",
     },
+    'linker-cache': LINKER_CACHE_OPTION,
   },
   epilogue: "Environment: LDCONFIG_PATH=<host ldconfig> (Sarus's) does what --ldconfig-path does; the option wins.",
 };
@@ -58,6 +61,7 @@ export function main(inv: Invocation): number {
       ...(args['ldconfig-path'] !== undefined
         ? { ldconfigPath: args['ldconfig-path'], ldconfigFrom: '--ldconfig-path' }
         : { ldconfigPath: inv.env.LDCONFIG_PATH }),
+      linkerCache: args['linker-cache'],
     });
     runContainerHook(args, ctx, (p) =>
       planMountHook(p, checked, { host: realHost, readCache: () => p.withRoot(readContainerCache) }),

@@ -81,6 +81,12 @@ export interface LdconfigAction {
    */
   systemFolders: { debianLike: string[]; other: string[] };
   timeoutMs: number;
+  /**
+   * Where the cache goes: `root` written into the container's root file system, `mount` bound
+   * read-only over /etc/ld.so.cache, `auto` judged from the root's mount when applying
+   * (linux/ldconfig/cache-place.ts).
+   */
+  cache: 'auto' | 'root' | 'mount';
 }
 
 /** A hook from a CDI spec, run with the container state on stdin. */

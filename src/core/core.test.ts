@@ -49,6 +49,7 @@ test('one line per action', () => {
       folders: ['/opt/lib'],
       systemFolders: { debianLike: ['/lib'], other: ['/lib64'] },
       timeoutMs: 1,
+      cache: 'auto',
     }),
   ).toBe('ldconfig /sbin/ldconfig with /opt/lib');
   expect(describeAction({ action: 'run-hook', path: '/bin/hook', args: ['hook', '--x'], env: [], timeoutMs: 1 })).toBe(

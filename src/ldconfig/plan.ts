@@ -5,13 +5,16 @@
 import { UsageError } from '../core/errors';
 import { Plan, PlanInput, newPlan } from '../core/plan';
 import { DEFAULT_LDCONFIG_CANDIDATES, validateLdconfigPath } from '../linux/ldconfig/host-ldconfig';
-import { imageSystemFolders } from '../linux/ldconfig/system-folders';
+import { ldconfigAction } from '../linux/ldconfig/action';
+import type { LinkerCachePlace } from '../linux/ldconfig/cache-place';
 
 export interface LdconfigHookArgs {
   /** The host ldconfig (the admin's --ldconfig-path, or the first default that exists). */
   ldconfig: string | undefined;
   folders: string[];
   timeoutSeconds: number;
+  /** Where the cache goes (--linker-cache). */
+  linkerCache: LinkerCachePlace;
 }
 
 /** The longest --timeout: a day. */
@@ -33,12 +36,11 @@ export function planLdconfigHook(p: PlanInput, args: LdconfigHookArgs): Plan {
     throw new UsageError(`no host ldconfig at ${DEFAULT_LDCONFIG_CANDIDATES.join(' or ')}: pass --ldconfig-path`);
   const ldconfig = validateLdconfigPath(args.ldconfig, p.bundle.rootfs, '--ldconfig-path');
   return newPlan('ldconfig', p, [
-    {
-      action: 'ldconfig',
+    ldconfigAction(p, {
       ldconfig,
       folders: args.folders,
-      systemFolders: imageSystemFolders(),
       timeoutMs: Math.round(args.timeoutSeconds * 1000),
-    },
+      cache: args.linkerCache,
+    }),
   ]);
 }

@@ -12,7 +12,8 @@ import type { HostView } from '../hook/real-host';
 import { containerEnv } from '../hook/inputs';
 import type { LdCache } from '../linux/ldconfig/cache';
 import { DEFAULT_LDCONFIG_TIMEOUT_MS, validateLdconfigPath } from '../linux/ldconfig/host-ldconfig';
-import { imageSystemFolders } from '../linux/ldconfig/system-folders';
+import { ldconfigAction } from '../linux/ldconfig/action';
+import type { LinkerCachePlace } from '../linux/ldconfig/cache-place';
 import { DeviceRequest, MountRequest, parseDeviceRequest, parseMountRequest } from './args';
 import { fiProviderPath, hasToken, substituteToken, withStandIn } from './fi-provider-path';
 
@@ -26,6 +27,8 @@ export interface MountHookArgs {
   ldconfigPath?: string;
   /** Which of the two named it, for errors. */
   ldconfigFrom?: string;
+  /** Where the refreshed cache goes (--linker-cache; auto when not given). */
+  linkerCache?: LinkerCachePlace;
 }
 
 /** The arguments with their grammar checked: a --mount with <FI_PROVIDER_PATH> is parsed once its value is known. */
@@ -122,13 +125,14 @@ export function planMountHook(p: PlanInput, args: CheckedMountHookArgs, sources:
   });
   if (allow.length) actions.push({ action: 'allow-devices', rules: allow });
   if (ldconfig)
-    actions.push({
-      action: 'ldconfig',
-      ldconfig,
-      folders: [],
-      systemFolders: imageSystemFolders(),
-      timeoutMs: DEFAULT_LDCONFIG_TIMEOUT_MS,
-    });
+    actions.push(
+      ldconfigAction(p, {
+        ldconfig,
+        folders: [],
+        timeoutMs: DEFAULT_LDCONFIG_TIMEOUT_MS,
+        cache: args.linkerCache ?? 'auto',
+      }),
+    );
 
   return newPlan('mount', p, actions);
 }

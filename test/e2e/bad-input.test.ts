@@ -73,6 +73,11 @@ describe.each(['ocihook-mount', 'ocihook-ldconfig'])('%s: bad input exits 2 with
       /: Invalid values: Argument: log-level, Given: "bogus", Choices: "fatal", .*"silent"$/,
     ],
     [
+      'a place for the linker cache that is none',
+      () => ['--linker-cache=image'],
+      /: Invalid values: Argument: linker-cache, Given: "image", Choices: "auto", "root", "mount"$/,
+    ],
+    [
       'a single-valued option given twice',
       () => ['--log-file=/dev/null'],
       /: --log-file given 2 times, with different values \("-", "\/dev\/null"\): it takes one$/,

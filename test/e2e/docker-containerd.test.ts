@@ -77,12 +77,18 @@ beforeAll(() => {
   engines = startEngines(dir, {
     runtimeConfig: `${dir}/runtime.json`,
     runtimes,
-    rootfs: makeGlibcRootfs(`${dir}/rootfs`),
+    rootfs: imageWithoutCache(makeGlibcRootfs(`${dir}/rootfs`)),
     image: 'ocihooks-busybox',
   });
 }, 180_000);
 
 afterAll(() => engines?.stop(), 60_000);
+
+/** The image without a linker cache of its own (its loader finds libc in its default folders): a container that has one got it from the hook. */
+function imageWithoutCache(rootfs: string): string {
+  fs.rmSync(`${rootfs}/etc/ld.so.cache`);
+  return rootfs;
+}
 
 /**
  * Where the marker hook ran since the last call, from its log records: "ocihooks-runtime" when the
@@ -98,9 +104,10 @@ function markerRanIn(): string[] {
 }
 
 describe('Docker (dockerd 20.10) with the wrapper in daemon.json', () => {
-  // The marker, and the linker cache the hook gives: a mount of its own over the image's /etc/ld.so.cache.
+  // The marker, and the linker cache the hook gives: the image has none (set-up), and Docker's
+  // overlay is the container's own, so the hook writes one into it (--linker-cache=auto).
   const check =
-    'cat /etc/marker.txt 2>/dev/null || echo no-marker; grep -q " /etc/ld.so.cache " /proc/self/mountinfo && echo cache || echo no-cache';
+    'cat /etc/marker.txt 2>/dev/null || echo no-marker; test -s /etc/ld.so.cache && echo cache || echo no-cache';
   /** docker run --rm of the check under `runtime`. */
   const runCheck = (runtime: string) =>
     docker('run', '--rm', '--network', 'none', '--runtime', runtime, 'ocihooks-busybox', '/bin/sh', '-c', check);

@@ -13,6 +13,7 @@ import {
   makeBundle,
   makeBusyboxRootfs,
   makeGlibcRootfs,
+  logRecords,
   ok,
   podmanArgs,
   requireTool,
@@ -50,7 +51,7 @@ function buildProgram(dir: string): { libDir: string; program: string } {
   return { libDir, program };
 }
 
-function setup(name: string, withLdconfig: boolean) {
+function setup(name: string, withLdconfig: boolean, ldconfigArgs: string[] = []) {
   const dir = tmpDir(name);
   const rootfs = makeGlibcRootfs(path.join(dir, 'rootfs'));
   const { libDir, program } = buildProgram(dir);
@@ -83,6 +84,7 @@ function setup(name: string, withLdconfig: boolean) {
           `--log-file=${log}`,
           `--ldconfig-path=${LDCONFIG}`,
           '--folder=/opt/ocihooks-test/lib',
+          ...ldconfigArgs,
         ],
       },
       when: WHEN,
@@ -101,6 +103,7 @@ function setup(name: string, withLdconfig: boolean) {
           `--log-file=${log}`,
           `--ldconfig-path=${LDCONFIG}`,
           '--folder=/usr/local/lib',
+          ...ldconfigArgs,
         ],
       },
       when: WHEN,
@@ -157,6 +160,79 @@ describe('ldconfig hook', () => {
     );
     expect(w.status).not.toBe(0);
     expect(w.stdout + w.stderr).toMatch(/libocihookstest\.so\.1: cannot open shared object file/);
+  });
+
+  test("a root of the container's own (podman's --rootfs DIR:O, an overlay as podman, Docker and containerd make for each container): the cache and a drop-in written into it, so that an ldconfig inside works and keeps the injected folders; the image below unchanged; with --linker-cache=mount that ldconfig fails", () => {
+    const podman = requireTool('podman');
+    const inImage = (c: ReturnType<typeof setup>) => {
+      // The image's own ldconfig, run inside as Debian's libc-bin trigger runs it after apt install.
+      fs.mkdirSync(path.join(c.rootfs, 'sbin'), { recursive: true });
+      fs.copyFileSync(LDCONFIG, path.join(c.rootfs, 'sbin', 'ldconfig'));
+      fs.chmodSync(path.join(c.rootfs, 'sbin', 'ldconfig'), 0o755);
+      return {
+        cache: fs.readFileSync(path.join(c.rootfs, 'etc/ld.so.cache')),
+        confD: fs.readdirSync(path.join(c.rootfs, 'etc/ld.so.conf.d')),
+      };
+    };
+    const check =
+      '/bin/answer; /sbin/ldconfig && echo ldconfig ran; /bin/answer; cat /etc/ld.so.conf.d/00-ocihooks.conf 2>/dev/null; echo cache mounts: $(grep -c " /etc/ld.so.cache " /proc/self/mountinfo)';
+    const own = setup('ldc-own-root', true);
+    // An image whose drop-in is a link to a host file: replaced in the container, never written through.
+    const hostFile = path.join(own.dir, 'host-file');
+    fs.writeFileSync(hostFile, 'host\n');
+    fs.symlinkSync(hostFile, path.join(own.rootfs, 'etc/ld.so.conf.d/00-ocihooks.conf'));
+    const before = inImage(own);
+    const r = run(
+      podman,
+      podmanArgs({
+        rootfs: `${own.rootfs}:O`,
+        hooksDir: own.hooksDir,
+        annotations: ANNOTATION,
+        args: ['sh', '-c', check],
+      }),
+    );
+    expect([r.status, r.stderr]).toEqual([0, '']);
+    expect(r.stdout).toBe(
+      [
+        'answer 42',
+        'ldconfig ran',
+        'answer 42',
+        '# ocihooks: folders injected into this container, for an ldconfig run inside it',
+        '/opt/ocihooks-test/lib',
+        '/usr/local/lib',
+        'cache mounts: 0',
+        '',
+      ].join('\n'),
+    );
+    const refreshed = logRecords<{ msg: string; cache?: string; why?: string; dropIn?: string }>(own.log).filter(
+      (l) => l.msg === 'linker cache refreshed',
+    );
+    expect(refreshed.map((l) => [l.cache, l.why, l.dropIn])).toEqual([
+      ['root', "the root is an overlay of the container's own", '/etc/ld.so.conf.d/00-ocihooks.conf'],
+      ['root', "the root is an overlay of the container's own", '/etc/ld.so.conf.d/00-ocihooks.conf'],
+    ]);
+    // podman's overlay took the writes: the folder below is the image, as it was.
+    expect(fs.readFileSync(path.join(own.rootfs, 'etc/ld.so.cache')).equals(before.cache)).toBe(true);
+    expect(fs.readdirSync(path.join(own.rootfs, 'etc/ld.so.conf.d'))).toEqual(before.confD);
+    expect(fs.readFileSync(hostFile, 'utf8')).toBe('host\n');
+
+    const bound = setup('ldc-own-root-mount', true, ['--linker-cache=mount']);
+    inImage(bound);
+    const m = run(
+      podman,
+      podmanArgs({
+        rootfs: `${bound.rootfs}:O`,
+        hooksDir: bound.hooksDir,
+        annotations: ANNOTATION,
+        args: ['sh', '-c', check],
+      }),
+    );
+    expect(m.status).toBe(0);
+    // glibc's ldconfig cannot rename its new cache over the mount point (docs/linker-cache.md).
+    expect(m.stderr).toMatch(
+      /^\/sbin\/ldconfig: Renaming of \/etc\/ld\.so\.cache~ to \/etc\/ld\.so\.cache failed: Device or resource busy\n$/,
+    );
+    expect(m.stdout).toBe('answer 42\nanswer 42\ncache mounts: 1\n');
   });
 
   function byHand(rootfs: string, dir: string, args: string[]) {

@@ -118,6 +118,7 @@ describe('update-ldcache', () => {
           other: ['/lib', '/usr/lib', '/lib64', '/usr/lib64', '/libx32', '/usr/libx32'],
         },
         timeoutMs: 10000,
+        cache: 'auto',
       },
     ]);
   });

@@ -11,7 +11,7 @@ import {
   preferRealLdconfig,
   validateLdconfigPath,
 } from '../../../linux/ldconfig/host-ldconfig';
-import { imageSystemFolders } from '../../../linux/ldconfig/system-folders';
+import { ldconfigAction } from '../../../linux/ldconfig/action';
 import { CONTAINER_SPEC, NvidiaHook, listValues } from '../hook';
 
 export const updateLdcache: NvidiaHook = {
@@ -43,14 +43,14 @@ export const updateLdcache: NvidiaHook = {
       p.bundle.rootfs,
       '--ldconfig-path',
     );
+    // NVIDIA's spec names no place: judged per container, as the installation's own hooks do by default.
     return newPlan('gpu update-ldcache', p, [
-      {
-        action: 'ldconfig',
+      ldconfigAction(p, {
         ldconfig,
         folders: [...new Set(listValues(args.folder))],
-        systemFolders: imageSystemFolders(),
         timeoutMs: DEFAULT_LDCONFIG_TIMEOUT_MS,
-      },
+        cache: 'auto',
+      }),
     ]);
   },
 };

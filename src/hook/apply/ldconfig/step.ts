@@ -1,15 +1,17 @@
 /**
- * The linker-cache step: a cache for this container only, never written into the image. The host
- * ldconfig builds it from the image's own configuration plus the injected folders and the image's
- * system folders (ldconfig-conf.ts; -r the rootfs as seen from here; -f and -C in a scratch folder
- * in the container's /dev, the per-container tmpfs); the file is bound read-only over
- * /etc/ld.so.cache and the scratch folder removed, the mount holding the file. So the image keeps
- * its own cache and configuration: Slurm's bundles (one rootfs shared by every step and node, on
- * disk), read-only roots (crun applies root.readonly before these hooks) and images on read-only
- * file systems all work, and nothing is left when the container ends. A later hook of the same
- * start (each is its own process) finds the cache an earlier one bound, keeps its folders and
- * replaces it. ldconfig still makes missing SONAME links where it may write, as NVIDIA's
- * update-ldcache does.
+ * The linker-cache step. The host ldconfig builds the cache from the image's own configuration
+ * plus the injected folders and the image's system folders (conf.ts; -r the rootfs as seen from
+ * here, -f in a scratch folder in the container's /dev, the per-container tmpfs). Where the cache
+ * goes is the action's `cache` (linux/ldconfig/cache-place.ts):
+ *  - mount: -C in the scratch folder; the file is bound read-only over /etc/ld.so.cache and the
+ *    scratch folder removed, the mount holding the file. The root's files are never written:
+ *    Slurm's bundles (one rootfs shared by every step and node, on disk), read-only roots and
+ *    images on read-only file systems keep theirs, and nothing is left when the container ends.
+ *  - root: -C /etc/ld.so.cache inside the root (ldconfig's own write, a rename), with the injected
+ *    folders in a drop-in (drop-in.ts), so that an ldconfig inside the container works and keeps them.
+ * A later hook of the same start finds what an earlier one left -- a bound cache, whose folders
+ * it keeps and which it replaces, or the drop-in -- and keeps those folders. ldconfig still makes
+ * missing SONAME links where it may write, as NVIDIA's update-ldcache does.
  */
 import fs = require('node:fs');
 import type { LdconfigAction } from '../../../core/actions';
@@ -23,7 +25,10 @@ import { existingFolders, noGlibcReason } from '../../../linux/ldconfig/conf';
 import { openInRootfs } from '../../../linux/mount/rootfs';
 import { isDebianLike } from '../../../linux/ldconfig/system-folders';
 import type { ApplyRun } from '../context';
-import { ldconfigConf } from './conf';
+import { injectedFolders, ldconfigConf } from './conf';
+import { writeDropIn } from './drop-in';
+import { CachePlace, cachePlace } from '../../../linux/ldconfig/cache-place';
+import { mountInfoById } from '../../../linux/mount/mountinfo';
 import { attachFileMount } from '../mount-file';
 
 const CACHE = '/etc/ld.so.cache';
@@ -58,6 +63,13 @@ function boundEarlier(run: ApplyRun): { folders: string[]; at: string } | undefi
   };
 }
 
+/** Where this container's cache goes: as planned, or for `auto`, judged from the mount its root lies on. */
+function placeFor(run: ApplyRun, a: LdconfigAction): CachePlace {
+  if (a.cache !== 'auto') return cachePlace(a.cache, undefined);
+  const m = mountInfoById(run.mountInfo(), native().mountOf(run.rootFd).id);
+  return cachePlace('auto', m && { fsType: m.fsType, root: m.root, options: m.options });
+}
+
 export function refreshLinkerCache(run: ApplyRun, a: LdconfigAction): void {
   const { log } = run.opts;
   const skip = noGlibcReason(run.rootFd);
@@ -70,16 +82,23 @@ export function refreshLinkerCache(run: ApplyRun, a: LdconfigAction): void {
   const debianLike = isDebianLike(run.rootFd);
   const system = debianLike ? a.systemFolders.debianLike : a.systemFolders.other;
   const earlier = boundEarlier(run);
+  const where = placeFor(run, a);
+  const folders = { earlier: earlier?.folders ?? [], injected: present, system };
+  const c = native().constants;
+  let dropIn: string | undefined;
   const scratch = makeDevScratch(run.rootFd, 'ldconfig');
   try {
-    const conf = ldconfigConf({ earlier: earlier?.folders ?? [], injected: present, system });
-    writeFileAt(scratch.dirFd, 'ld.so.conf', conf, 0o600, true);
+    writeFileAt(scratch.dirFd, 'ld.so.conf', ldconfigConf(folders), 0o600, true);
     // One container at a time per rootfs: Slurm runs every step of a multi-node job on the same
     // bundle rootfs (a shared filesystem), where ldconfig may make the same SONAME links.
-    const c = native().constants;
     const lock = native().openat(run.rootFd, '.', c.O_RDONLY | c.O_DIRECTORY | c.O_CLOEXEC, 0);
     try {
       native().flock(lock, c.LOCK_EX);
+      if (where.place === 'root') {
+        dropIn = writeDropIn(run.rootFd, injectedFolders(folders));
+        // ldconfig renames its new cache over /etc/ld.so.cache: an earlier hook's mount must go first.
+        if (earlier) native().umount2(earlier.at, c.MNT_DETACH | c.UMOUNT_NOFOLLOW);
+      }
       const pivoted = run.location.kind === 'join' && run.location.pivoted;
       // A pivoted container has no host ldconfig inside: run it from home, through /proc/<pid>/root.
       if (pivoted) run.leave();
@@ -88,7 +107,7 @@ export function refreshLinkerCache(run: ApplyRun, a: LdconfigAction): void {
           a.ldconfig,
           pivoted ? `/proc/${(run.location as { pid: number }).pid}/root` : run.location.rootfs,
           `${scratch.path}/ld.so.conf`,
-          `${scratch.path}/ld.so.cache`,
+          where.place === 'root' ? CACHE : `${scratch.path}/ld.so.cache`,
           a.timeoutMs,
         );
       } finally {
@@ -97,10 +116,12 @@ export function refreshLinkerCache(run: ApplyRun, a: LdconfigAction): void {
     } finally {
       fs.closeSync(lock); // releases the lock
     }
-    // The earlier cache goes first: its file is already unlinked from its scratch folder, and
-    // nothing can be mounted on a mount of a deleted file.
-    if (earlier) native().umount2(earlier.at, native().constants.MNT_DETACH | native().constants.UMOUNT_NOFOLLOW);
-    attachFileMount(run, scratch.dirFd, 'ld.so.cache', CACHE);
+    if (where.place === 'mount') {
+      // The earlier cache goes first: its file is already unlinked from its scratch folder, and
+      // nothing can be mounted on a mount of a deleted file.
+      if (earlier) native().umount2(earlier.at, c.MNT_DETACH | c.UMOUNT_NOFOLLOW);
+      attachFileMount(run, scratch.dirFd, 'ld.so.cache', CACHE);
+    }
   } finally {
     try {
       removeDevScratch(scratch, ['ld.so.conf', 'ld.so.cache', 'ld.so.cache~']);
@@ -111,7 +132,14 @@ export function refreshLinkerCache(run: ApplyRun, a: LdconfigAction): void {
   const cache = readContainerCache(run.rootFd);
   if (cache)
     log.info(
-      { ...summariseCache(cache, present), image: debianLike ? 'debian-like' : 'other', systemFolders: system },
+      {
+        ...summariseCache(cache, present),
+        image: debianLike ? 'debian-like' : 'other',
+        systemFolders: system,
+        cache: where.place,
+        why: where.why,
+        ...(dropIn ? { dropIn } : {}),
+      },
       'linker cache refreshed',
     );
 }
