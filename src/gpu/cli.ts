@@ -84,6 +84,11 @@ function registryOf(args: GpuArgs, log: Logger): Registry {
     dir === 'none'
       ? undefined
       : decodedCache(dir, { readOnly: args['dry-run'], warn: (message) => log.warn({ cdiCacheDir: dir }, message) });
+  for (const d of args['cdi-spec-dir'] ?? [])
+    if (!path.isAbsolute(d))
+      // A hook's working folder is the bundle's (runtimes start it there): a relative folder would
+      // take specs, and the host programs their hooks name, from the container's owner.
+      throw new UsageError(`--cdi-spec-dir ${JSON.stringify(d)}: not an absolute path`);
   return gpuRegistry(args['cdi-spec-dir'] ?? DEFAULT_CDI_DIRS, args['device-root'], log, kept);
 }
 

@@ -374,31 +374,50 @@ describe('GPU refusals', () => {
     [
       'a node the host has as a file',
       bad([{ path: '/dev/x', hostPath: '/usr/bin/nvidia-smi' }]),
-      'CDI device node /dev/x: failed to stat CDI host device "/usr/bin/nvidia-smi": not a device node',
+      'CDI device node /dev/x (from bad.com/gpu=d in /etc/cdi/bad.json): failed to stat CDI host device "/usr/bin/nvidia-smi": not a device node',
     ],
     [
       'a missing node without numbers',
       bad([{ path: '/dev/nope' }]),
-      'CDI device node /dev/nope: failed to stat CDI host device "/dev/nope": no such file or directory',
+      'CDI device node /dev/nope (from bad.com/gpu=d in /etc/cdi/bad.json): failed to stat CDI host device "/dev/nope": no such file or directory',
     ],
     [
       'a type the host contradicts',
       bad([{ path: '/dev/nvidia0', type: 'b' }]),
-      'CDI device node /dev/nvidia0: CDI device ("/dev/nvidia0", "/dev/nvidia0"), host type mismatch (b, c)',
+      'CDI device node /dev/nvidia0 (from bad.com/gpu=d in /etc/cdi/bad.json): CDI device ("/dev/nvidia0", "/dev/nvidia0"), host type mismatch (b, c)',
     ],
     [
       'a missing mount source',
       bad([], [{ hostPath: '/opt/nope', containerPath: '/opt/nope' }]),
-      'CDI mount /opt/nope: host path /opt/nope: no such file or directory',
+      'CDI mount /opt/nope (from bad.com/gpu=d in /etc/cdi/bad.json): host path /opt/nope: no such file or directory',
     ],
     [
       'a relative bind source',
       bad([], [{ hostPath: 'opt/x', containerPath: '/opt/x', options: ['bind'] }]),
-      'CDI mount /opt/x: host path "opt/x" is not absolute',
+      'CDI mount /opt/x (from bad.com/gpu=d in /etc/cdi/bad.json): host path "opt/x" is not absolute',
     ],
   ])('%s', (_name, registry, message) => {
     const sel = { requested: ['bad.com/gpu=d'], devices: resolveDevices(registry, ['bad.com/gpu=d']) };
     expect(failureOf(() => planGpuCreateContainer(fakeContainer(), sel, host))).toEqual([UsageError, message]);
+  });
+
+  test("a spec's own edit is named by its file alone", () => {
+    const registry = registryOf(
+      validateCdiSpec(
+        {
+          cdiVersion: '0.6.0',
+          kind: 'bad.com/gpu',
+          containerEdits: { mounts: [{ hostPath: '/opt/nope', containerPath: '/opt/nope' }] },
+          devices: [{ name: 'd', containerEdits: { env: ['A=1'] } }],
+        },
+        '/etc/cdi/bad.json',
+      ),
+    );
+    const sel = { requested: ['bad.com/gpu=d'], devices: resolveDevices(registry, ['bad.com/gpu=d']) };
+    expect(failureOf(() => planGpuCreateContainer(fakeContainer(), sel, host))).toEqual([
+      UsageError,
+      'CDI mount /opt/nope (from /etc/cdi/bad.json): host path /opt/nope: no such file or directory',
+    ]);
   });
 
   test('numbers the spec gives win over the host node (the reference keeps a non-zero major): the node is made with mknod', () => {

@@ -16,7 +16,7 @@ import type { Action, DeviceAction, DeviceAllow } from '../core/actions';
 import { UsageError } from '../core/errors';
 import type { HostView } from '../core/host-view';
 import { Plan, PlanInput, newPlan } from '../core/plan';
-import { GpuSelection, fillNode, lastByKey, selectedEdits } from './edits';
+import { GpuSelection, editOrigins, fillNode, lastByKey, selectedEdits } from './edits';
 import type { CdiMount } from '../cdi/spec';
 import {
   deviceAllowed,
@@ -49,8 +49,9 @@ function deviceActions(
   const config = p.bundle.config as Json;
   const actions: DeviceAction[] = [];
   const rules: DeviceAllow[] = [];
+  const origin = editOrigins(sel.devices);
   for (const n of lastByKey(selectedEdits(sel.devices).deviceNodes, (d) => d.path)) {
-    const f = fillNode(n, host);
+    const f = fillNode(n, host, origin(n));
     const type = f.type as DeviceAction['type'];
     const access = cgroupAccess(f.permissions);
     const allowed = access === '' || deviceAllowed(config, type, f.major, f.minor, access);
@@ -89,6 +90,7 @@ function deviceActions(
 
 export function planGpuCreateContainer(p: PlanInput, sel: GpuSelection, host: HostView): Plan {
   const edits = selectedEdits(sel.devices);
+  const origin = editOrigins(sel.devices);
   const config = p.bundle.config as Json;
   const deferred: string[] = [];
   const { actions: devices, rules } = deviceActions(p, sel, host);
@@ -101,10 +103,12 @@ export function planGpuCreateContainer(p: PlanInput, sel: GpuSelection, host: Ho
       continue;
     }
     if (!m.hostPath.startsWith('/'))
-      throw new UsageError(`CDI mount ${m.containerPath}: host path ${JSON.stringify(m.hostPath)} is not absolute`);
+      throw new UsageError(
+        `CDI mount ${m.containerPath} (${origin(m)}): host path ${JSON.stringify(m.hostPath)} is not absolute`,
+      );
     const d = host.describe(m.hostPath);
     if (d.kind === 'missing' || d.kind === 'other')
-      throw new UsageError(`CDI mount ${m.containerPath}: host path ${m.hostPath}: ${d.detail}`);
+      throw new UsageError(`CDI mount ${m.containerPath} (${origin(m)}): host path ${m.hostPath}: ${d.detail}`);
     const readonly = (m.options ?? []).some((o) => o === 'ro' || o === 'readonly');
     if (hasBindMount(config, m.hostPath, m.containerPath, readonly)) continue;
     binds.push({
@@ -132,7 +136,7 @@ export function planGpuCreateContainer(p: PlanInput, sel: GpuSelection, host: Ho
       continue;
     }
     if (!h.path.startsWith('/'))
-      throw new UsageError(`CDI hook ${JSON.stringify(h.path)}: the path of a hook must be absolute`);
+      throw new UsageError(`CDI hook ${JSON.stringify(h.path)} (${origin(h)}): the path of a hook must be absolute`);
     actions.push({
       action: 'run-hook',
       path: h.path,

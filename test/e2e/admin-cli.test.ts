@@ -657,6 +657,9 @@ describe('ocihooks plan and completion', () => {
       ],
       [['match', '--json=maybe', '--config', '/x'], '--json=maybe: --json takes true or false'],
       [['match', '--config', '/x', 'extra'], '"extra": not an argument of ocihooks match'],
+      [['cdi'], 'name a cdi command: generate'],
+      [['cdi', 'bogus'], 'Unknown argument: bogus'],
+      [['scrun'], 'name a stage: stage-in or stage-out'],
       [
         ['validate', '--prestart-as', 'bogus', '/nonexistent'],
         'Invalid values: Argument: prestart-as, Given: "bogus", Choices: "createRuntime", "prestart"',

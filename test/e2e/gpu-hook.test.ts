@@ -420,6 +420,29 @@ describe('GPU hook', () => {
     void RUNC;
   });
 
+  test("a relative --cdi-spec-dir exits 2 naming it (a hook starts in the bundle's folder, the container owner's)", () => {
+    const dir = tmpDir('gpu-relative-dir');
+    const rootfs = makeBusyboxRootfs(path.join(dir, 'rootfs'));
+    const bundle = makeBundle(path.join(dir, 'bundle'), rootfs, {
+      args: ['true'],
+      annotations: { 'cdi.k8s.io/x': 'nvidia.com/gpu=0' },
+    });
+    const state = stateFile(dir, { ociVersion: '1.0.2', id: 'r', pid: 0, bundle });
+    for (const mode of [
+      ['--state-file', state],
+      ['precreate', '--config-file', path.join(bundle, 'config.json')],
+    ]) {
+      const r = run(process.execPath, [BIN('ocihook-gpu'), ...mode, '--log-file=-', '--cdi-spec-dir=cdi'], {
+        cwd: bundle,
+      });
+      expect([r.status, r.stderr, r.stdout]).toEqual([
+        2,
+        'ocihook-gpu: --cdi-spec-dir "cdi": not an absolute path\n',
+        '',
+      ]);
+    }
+  });
+
   test.each(['createContainer', 'precreate'] as const)(
     'an annotation value the CDI reference refuses (a blank after the comma) refuses the container under runc (%s), naming annotation and entry',
     (mode) => {

@@ -116,8 +116,8 @@ const generateCommand: CommandModule<object, GenerateArgs> = {
 };
 
 export const cdiCommand: CommandModule = {
-  command: 'cdi <command>',
+  command: 'cdi',
   describe: 'CDI specs',
-  builder: (y: Argv) => y.command(generateCommand).demandCommand(1, 'name a cdi command'),
+  builder: (y: Argv) => y.command(generateCommand).demandCommand(1, 'name a cdi command: generate'),
   handler: () => undefined,
 };

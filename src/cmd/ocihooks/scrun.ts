@@ -46,6 +46,7 @@ const stageOutCommand: CommandModule = {
 export const scrunCommand: CommandModule = {
   command: 'scrun',
   describe: "Slurm scrun's stage-in and stage-out (called by the scrun.lua install writes)",
-  builder: (y) => y.command(stageInCommand).command(stageOutCommand).demandCommand(1, 'name a stage'),
+  builder: (y) =>
+    y.command(stageInCommand).command(stageOutCommand).demandCommand(1, 'name a stage: stage-in or stage-out'),
   handler: () => undefined,
 };
