@@ -321,6 +321,21 @@ describe('nvidia-cdi-hook subcommands', () => {
     expect(fs.statSync(path.join(node.rootfs, 'opt/data')).mode & 0o7777).toBe(0o755);
   });
 
+  test('chmod of a path the container cannot resolve (a link loop): the container is refused with a line naming the path (NVIDIA skips it)', () => {
+    const node = fakeNode('nvhook-chmod-loop');
+    fs.symlinkSync('loop', path.join(node.rootfs, 'opt/loop'));
+    writeSpec(node, [nv(node, 'chmod', '--mode', '700', '--path', '/opt/loop')]);
+    const r = run(
+      '/usr/sbin/runc',
+      ['run', '--bundle', bundle(node, { createContainer: [gpuHook(node)] }), containerId('nvloop')],
+      { timeoutMs: 60_000 },
+    );
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(
+      /ocihook-gpu: chmod 0700 \/opt\/loop: openat2 opt\/loop: Too many levels of symbolic links \(ELOOP\)/,
+    );
+  });
+
   test('a compat folder that is a symlink out of the rootfs: exit 1 naming it, and the GPU hook rolls its mounts back', () => {
     const node = fakeNode('nvhook-escape');
     fs.rmSync(path.join(node.rootfs, 'usr/local/cuda'));
