@@ -24,27 +24,36 @@ export function selectedEdits(devices: ResolvedDevice[]): ContainerEdits {
 /**
  * Where each selected edit (a device node, a mount, a hook: the objects the specs hold, kept as
  * they are when edits are combined) came from, in words for a refusal: "from /etc/cdi/x.yaml" for
- * a spec's own edits, "from vendor.com/gpu=0 in /etc/cdi/x.yaml" for a device's.
+ * a spec's own edits, "from vendor.com/gpu=0 in /etc/cdi/x.yaml" for a device's. Worked out only
+ * when a refusal asks: a start that refuses nothing pays nothing.
  */
-export function editOrigins(devices: ResolvedDevice[]): (edit: object) => string {
-  const from = new Map<object, string>();
-  const note = (edits: ContainerEdits, where: string) => {
-    for (const e of [...edits.deviceNodes, ...edits.mounts, ...edits.hooks]) if (!from.has(e)) from.set(e, where);
+export type EditOrigin = (edit: object) => string;
+
+export function editOrigins(devices: ResolvedDevice[]): EditOrigin {
+  let from: Map<object, string> | undefined;
+  return (edit) => {
+    if (!from) {
+      const found = new Map<object, string>();
+      const note = (edits: ContainerEdits, where: string) => {
+        for (const e of [...edits.deviceNodes, ...edits.mounts, ...edits.hooks]) if (!found.has(e)) found.set(e, where);
+      };
+      for (const d of devices) {
+        note(d.device.edits, `from ${d.qualifiedName} in ${d.spec.file}`);
+        note(d.spec.edits, `from ${d.spec.file}`);
+      }
+      from = found;
+    }
+    return from.get(edit) ?? 'from a CDI spec';
   };
-  for (const d of devices) {
-    note(d.device.edits, `from ${d.qualifiedName} in ${d.spec.file}`);
-    note(d.spec.edits, `from ${d.spec.file}`);
-  }
-  return (edit) => from.get(edit) ?? 'from a CDI spec';
 }
 
 /** A spec's device node with what the host says of it; a refusal names the node and where it came from. */
-export function fillNode(n: CdiDeviceNode, host: HostNodes, origin: string): FilledNode {
+export function fillNode(n: CdiDeviceNode, host: HostNodes, origin: EditOrigin): FilledNode {
   try {
     return fillMissingInfo(n, host);
   } catch (e) {
     if (e instanceof CdiApplyError)
-      throw new UsageError(`CDI device node ${n.path} (${origin}): ${e.message}`, { cause: e });
+      throw new UsageError(`CDI device node ${n.path} (${origin(n)}): ${e.message}`, { cause: e });
     throw e;
   }
 }

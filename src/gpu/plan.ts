@@ -16,8 +16,8 @@ import type { Action, DeviceAction, DeviceAllow } from '../core/actions';
 import { UsageError } from '../core/errors';
 import type { HostView } from '../core/host-view';
 import { Plan, PlanInput, newPlan } from '../core/plan';
-import { GpuSelection, editOrigins, fillNode, lastByKey, selectedEdits } from './edits';
-import type { CdiMount } from '../cdi/spec';
+import { EditOrigin, GpuSelection, editOrigins, fillNode, lastByKey, selectedEdits } from './edits';
+import type { CdiDeviceNode, CdiMount } from '../cdi/spec';
 import {
   deviceAllowed,
   hasAdditionalGid,
@@ -42,16 +42,16 @@ function isBindMount(m: CdiMount): boolean {
 
 function deviceActions(
   p: PlanInput,
-  sel: GpuSelection,
+  deviceNodes: CdiDeviceNode[],
   host: HostView,
+  origin: EditOrigin,
 ): { actions: DeviceAction[]; rules: DeviceAllow[] } {
   const user = processUser(p);
   const config = p.bundle.config as Json;
   const actions: DeviceAction[] = [];
   const rules: DeviceAllow[] = [];
-  const origin = editOrigins(sel.devices);
-  for (const n of lastByKey(selectedEdits(sel.devices).deviceNodes, (d) => d.path)) {
-    const f = fillNode(n, host, origin(n));
+  for (const n of lastByKey(deviceNodes, (d) => d.path)) {
+    const f = fillNode(n, host, origin);
     const type = f.type as DeviceAction['type'];
     const access = cgroupAccess(f.permissions);
     const allowed = access === '' || deviceAllowed(config, type, f.major, f.minor, access);
@@ -93,7 +93,7 @@ export function planGpuCreateContainer(p: PlanInput, sel: GpuSelection, host: Ho
   const origin = editOrigins(sel.devices);
   const config = p.bundle.config as Json;
   const deferred: string[] = [];
-  const { actions: devices, rules } = deviceActions(p, sel, host);
+  const { actions: devices, rules } = deviceActions(p, edits.deviceNodes, host, origin);
   const actions: Action[] = [...devices];
   const binds: Action[] = [];
   for (const m of lastByKey(edits.mounts, (x) => x.containerPath)) {
