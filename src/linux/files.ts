@@ -1,13 +1,20 @@
 /** Writing files so that a reader never sees half of one, or through a symlink. */
 import fs = require('node:fs');
 import { native } from './native';
+import { randomHex } from './random';
 
 /**
  * Writes `name` in the directory dirFd, never through a symlink there, with exactly `mode` (the
  * create mode goes through the umask); `exclusive`: the file must not exist yet, else it is
  * truncated.
  */
-export function writeFileAt(dirFd: number, name: string, content: string, mode: number, exclusive: boolean): void {
+export function writeFileAt(
+  dirFd: number,
+  name: string,
+  content: string | Buffer,
+  mode: number,
+  exclusive: boolean,
+): void {
   const c = native().constants;
   const fd = native().openat(
     dirFd,
@@ -16,10 +23,27 @@ export function writeFileAt(dirFd: number, name: string, content: string, mode: 
     mode,
   );
   try {
-    fs.writeSync(fd, content);
+    writeFdFully(fd, content);
     fs.fchmodSync(fd, mode);
   } finally {
     fs.closeSync(fd);
+  }
+}
+
+/**
+ * Replaces `name` in the folder: the content written to a fresh name there, then renamed over it.
+ * A reader sees the old file or the new, never half of one; what is at `name` (a symlink included)
+ * is replaced, never followed. The temporary name ends in `.tmp-<random>`, which no `*.conf`
+ * include and no loader reads.
+ */
+export function replaceFileAt(dirFd: number, name: string, content: string | Buffer, mode: number): void {
+  const tmp = `${name}.tmp-${randomHex(6)}`;
+  writeFileAt(dirFd, tmp, content, mode, true);
+  try {
+    native().renameat(dirFd, tmp, dirFd, name);
+  } catch (e) {
+    native().unlinkat(dirFd, tmp, 0);
+    throw e;
   }
 }
 

@@ -5,14 +5,13 @@
  * 00-nvcr-*.conf does. One file, merged: a later hook of the same start, or the next start of the
  * same container, adds its folders to those already named instead of leaving one file per run. It
  * sorts after NVIDIA's 00-compat-*.conf (CUDA compat wins, as in the hook's own configuration).
- * Written through the root's fd (the folder resolved in root, the file never followed) and renamed
- * into place, so an image's symlink cannot send it to the host and a reader never sees half of it.
+ * Written through the root's fd (the folder resolved in root) with replaceFileAt, so an image's
+ * symlink cannot send it to the host and a reader never sees half of it.
  */
 import fs = require('node:fs');
 import { errorCode } from '../../../core/errors';
-import { writeFileAt } from '../../../linux/files';
+import { replaceFileAt } from '../../../linux/files';
 import { native } from '../../../linux/native';
-import { randomHex } from '../../../linux/random';
 import { openInRootfs } from '../../../linux/mount/rootfs';
 
 export const DROP_IN_FOLDER = '/etc/ld.so.conf.d';
@@ -62,14 +61,7 @@ export function writeDropIn(rootFd: number, folders: string[]): string | undefin
     if (!folders.length && before === undefined) return undefined;
     const text = dropInText(before, folders);
     if (text === before) return `${DROP_IN_FOLDER}/${DROP_IN_NAME}`;
-    const tmp = `${DROP_IN_NAME}.tmp-${randomHex(6)}`; // not *.conf: an include never reads it
-    writeFileAt(dirFd, tmp, text, 0o644, true);
-    try {
-      native().renameat(dirFd, tmp, dirFd, DROP_IN_NAME);
-    } catch (e) {
-      native().unlinkat(dirFd, tmp, 0);
-      throw e;
-    }
+    replaceFileAt(dirFd, DROP_IN_NAME, text, 0o644);
     return `${DROP_IN_FOLDER}/${DROP_IN_NAME}`;
   } finally {
     fs.closeSync(dirFd);

@@ -7,17 +7,19 @@
  *    scratch folder removed, the mount holding the file. The root's files are never written:
  *    Slurm's bundles (one rootfs shared by every step and node, on disk), read-only roots and
  *    images on read-only file systems keep theirs, and nothing is left when the container ends.
- *  - root: -C /etc/ld.so.cache inside the root (ldconfig's own write, a rename), with the injected
- *    folders in a drop-in (drop-in.ts), so that an ldconfig inside the container works and keeps them.
+ *  - root: the cache ldconfig made in the scratch folder renamed into place of the root's own
+ *    /etc/ld.so.cache, with the injected folders in a drop-in (drop-in.ts), so that an ldconfig
+ *    inside the container works and keeps them.
+ * ldconfig makes the cache in the scratch folder either way: if it fails, the container is as it was.
  * A later hook of the same start finds what an earlier one left -- a bound cache, whose folders
  * it keeps and which it replaces, or the drop-in -- and keeps those folders. ldconfig still makes
  * missing SONAME links where it may write, as NVIDIA's update-ldcache does.
  */
 import fs = require('node:fs');
 import type { LdconfigAction } from '../../../core/actions';
-import { messageOf } from '../../../core/errors';
+import { ActionError, messageOf } from '../../../core/errors';
 import { makeDevScratch, removeDevScratch } from '../../../linux/mount/dev-scratch';
-import { writeFileAt } from '../../../linux/files';
+import { replaceFileAt, writeFileAt } from '../../../linux/files';
 import { native } from '../../../linux/native';
 import { cacheFolders, readContainerCache, summariseCache } from '../../../linux/ldconfig/cache';
 import { runLdconfig } from '../../../linux/ldconfig/host-ldconfig';
@@ -63,6 +65,25 @@ function boundEarlier(run: ApplyRun): { folders: string[]; at: string } | undefi
   };
 }
 
+/** The cache ldconfig made in the scratch folder, put in place of the root's /etc/ld.so.cache (0644, as ldconfig writes it). */
+function writeCacheIntoRoot(rootFd: number, scratchFd: number): void {
+  const c = native().constants;
+  const made = native().openat(scratchFd, 'ld.so.cache', c.O_RDONLY | c.O_NOFOLLOW | c.O_CLOEXEC, 0);
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(made);
+  } finally {
+    fs.closeSync(made);
+  }
+  const etc = openInRootfs(rootFd, '/etc', c.O_RDONLY | c.O_DIRECTORY);
+  if (etc === undefined) throw new ActionError('the container has no /etc for its linker cache');
+  try {
+    replaceFileAt(etc, 'ld.so.cache', bytes, 0o644);
+  } finally {
+    fs.closeSync(etc);
+  }
+}
+
 /** Where this container's cache goes: as planned, or for `auto`, judged from the mount its root lies on. */
 function placeFor(run: ApplyRun, a: LdconfigAction): CachePlace {
   if (a.cache !== 'auto') return cachePlace(a.cache, undefined);
@@ -94,11 +115,6 @@ export function refreshLinkerCache(run: ApplyRun, a: LdconfigAction): void {
     const lock = native().openat(run.rootFd, '.', c.O_RDONLY | c.O_DIRECTORY | c.O_CLOEXEC, 0);
     try {
       native().flock(lock, c.LOCK_EX);
-      if (where.place === 'root') {
-        dropIn = writeDropIn(run.rootFd, injectedFolders(folders));
-        // ldconfig renames its new cache over /etc/ld.so.cache: an earlier hook's mount must go first.
-        if (earlier) native().umount2(earlier.at, c.MNT_DETACH | c.UMOUNT_NOFOLLOW);
-      }
       const pivoted = run.location.kind === 'join' && run.location.pivoted;
       // A pivoted container has no host ldconfig inside: run it from home, through /proc/<pid>/root.
       if (pivoted) run.leave();
@@ -107,11 +123,18 @@ export function refreshLinkerCache(run: ApplyRun, a: LdconfigAction): void {
           a.ldconfig,
           pivoted ? `/proc/${(run.location as { pid: number }).pid}/root` : run.location.rootfs,
           `${scratch.path}/ld.so.conf`,
-          where.place === 'root' ? CACHE : `${scratch.path}/ld.so.cache`,
+          `${scratch.path}/ld.so.cache`,
           a.timeoutMs,
         );
       } finally {
         if (pivoted) run.rejoin();
+      }
+      // Nothing is changed in the container until ldconfig has made the cache.
+      if (where.place === 'root') {
+        dropIn = writeDropIn(run.rootFd, injectedFolders(folders));
+        // An earlier hook's mount goes first: nothing can be renamed over a mount point.
+        if (earlier) native().umount2(earlier.at, c.MNT_DETACH | c.UMOUNT_NOFOLLOW);
+        writeCacheIntoRoot(run.rootFd, scratch.dirFd);
       }
     } finally {
       fs.closeSync(lock); // releases the lock
