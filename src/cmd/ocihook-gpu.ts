@@ -12,7 +12,7 @@ import { runProgram } from '../hook/program/run-program';
 import { runContainerHook } from '../hook/container-hook';
 import { GPU_SPEC, GpuArgs, createContainerPlan, precreate } from '../gpu/cli';
 import { NOOP, NVIDIA_HOOKS } from '../gpu/nvidia-hook';
-import { nvidiaLogLevel, rootFlags, runNvidiaHook } from '../gpu/nvidia-hook/run';
+import { nvidiaLogLevel, rootFlags, rootFlagsAfter, runNvidiaHook, takesValue } from '../gpu/nvidia-hook/run';
 
 export function main(inv: Invocation): number {
   const flags = rootFlags(inv.argv);
@@ -21,8 +21,10 @@ export function main(inv: Invocation): number {
   const first = argv[0];
   const hook = first !== undefined && Object.hasOwn(NVIDIA_HOOKS, first) ? NVIDIA_HOOKS[first] : undefined;
   if (hook) {
-    const { level, problem } = nvidiaLogLevel(flags, inv.env);
-    return problem === undefined ? runNvidiaHook(inv, hook, argv.slice(1), level) : badInput(inv, problem);
+    const all = rootFlagsAfter(flags, argv.slice(1), (name) => takesValue(hook.options, name));
+    if (all.problem !== undefined) return badInput(inv, all.problem);
+    const { level, problem } = nvidiaLogLevel(all, inv.env);
+    return problem === undefined ? runNvidiaHook(inv, hook, all.rest, level) : badInput(inv, problem);
   }
   if (first === NOOP) return 0;
   if (first !== undefined && first !== 'precreate' && !first.startsWith('-')) {

@@ -3,7 +3,8 @@
  * `nvidia-ctk hook` (cmd/nvidia-cdi-hook/main.go: --debug/-d and --quiet, Go's bools, the env
  * variables behind them; internal/discover/hooks.go: `nvidia-ctk hook` in front of the subcommand).
  */
-import { nvidiaLogLevel, rootFlags } from './run';
+import { updateLdcache } from './commands/update-ldcache';
+import { nvidiaLogLevel, rootFlags, rootFlagsAfter, takesValue } from './run';
 
 test.each<[string, string[], object]>([
   ['nothing in front', ['update-ldcache', '--folder', '/l'], { rest: ['update-ldcache', '--folder', '/l'] }],
@@ -30,7 +31,7 @@ test.each<[string, string[], object]>([
     ['--link', 'a::b', '--debug'],
     { rest: ['--link', 'a::b', '--debug'] },
   ],
-  ["--debug after the subcommand is the subcommand's", ['chmod', '--debug'], { rest: ['chmod', '--debug'] }],
+  ['the subcommand ends the reading in front', ['chmod', '--debug'], { rest: ['chmod', '--debug'] }],
   [
     'a value that is no Go bool',
     ['--debug=yes', 'chmod'],
@@ -59,4 +60,33 @@ test('an env value that is no bool refuses, naming it (urfave/cli: "could not pa
   expect(nvidiaLogLevel(rootFlags(['chmod']), { NVIDIA_CTK_QUIET: 'verbose' })).toEqual({
     problem: 'NVIDIA_CTK_QUIET=verbose: invalid boolean value',
   });
+});
+
+// urfave/cli v3 takes a root command's flags after the subcommand too: `nvidia-cdi-hook
+// update-ldcache --container-spec F --debug` logs at debug level (checked against NVIDIA's binary).
+test.each<[string, string[], object]>([
+  ['none', ['--folder', '/l'], { rest: ['--folder', '/l'] }],
+  ['--debug after', ['--folder', '/l', '--debug'], { rest: ['--folder', '/l'], debug: true }],
+  [
+    '-d and --quiet=true between',
+    ['-d', '--folder=/l', '--quiet=true'],
+    { rest: ['--folder=/l'], debug: true, quiet: true },
+  ],
+  ["Go's one dash", ['-quiet', '--folder', '/l'], { rest: ['--folder', '/l'], quiet: true }],
+  ["a value-taking option's value stays its own", ['--folder', '--debug'], { rest: ['--folder', '--debug'] }],
+  ['a common option takes a value too', ['--log-file', '-d'], { rest: ['--log-file', '-d'] }],
+  ["a boolean option's neighbour is read", ['--dry-run', '--debug'], { rest: ['--dry-run'], debug: true }],
+  ['after `--` nothing is taken', ['--', '--debug'], { rest: ['--', '--debug'] }],
+  [
+    'a value that is no Go bool',
+    ['--folder', '/l', '--debug=yes'],
+    { rest: [], problem: '--debug=yes: invalid boolean value "yes"' },
+  ],
+])('after the subcommand: %s', (_name, args, expected) => {
+  expect(rootFlagsAfter({ rest: [] }, args, (n) => takesValue(updateLdcache.options, n))).toEqual(expected);
+});
+
+test('a flag after the subcommand wins over the same flag in front', () => {
+  const front = rootFlags(['--debug', 'update-ldcache', '--debug=false']);
+  expect(rootFlagsAfter(front, front.rest.slice(1), () => false)).toEqual({ rest: [], debug: false });
 });

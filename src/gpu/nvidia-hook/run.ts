@@ -4,7 +4,7 @@
  * state comes from stdin, --state-file, or NVIDIA's --container-spec.
  */
 import type { Invocation } from '../../hook/program/invocation';
-import type { CliSpec, CommonArgs } from '../../hook/program/options';
+import { COMMON_OPTIONS, CliSpec, CommonArgs, OptionTable } from '../../hook/program/options';
 import { runProgram } from '../../hook/program/run-program';
 import { runContainerHook } from '../../hook/container-hook';
 import type { HookArgs, NvidiaHook } from './hook';
@@ -57,6 +57,45 @@ export function rootFlags(argv: string[]): RootFlags {
   }
   out.rest = argv.slice(i);
   return out;
+}
+
+/**
+ * NVIDIA's root flags among a subcommand's own (`update-ldcache --folder /l --debug`): urfave/cli v3
+ * reads a root command's flags after the subcommand too. Taken out of `args` into `flags` (a later
+ * one wins, as in front); a flag's value (`--folder --debug`, as Go's flag package reads it) and
+ * everything after `--` stay the subcommand's.
+ */
+export function rootFlagsAfter(flags: RootFlags, args: string[], takesValue: (name: string) => boolean): RootFlags {
+  const out: RootFlags = { ...flags, rest: [] };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string;
+    if (a === '--') {
+      out.rest.push(...args.slice(i));
+      break;
+    }
+    const m = ROOT_FLAG.exec(a);
+    if (m) {
+      const value = m[2] === undefined ? true : goBool(m[2]);
+      if (value === undefined) return { ...out, rest: [], problem: `${a}: invalid boolean value "${m[2]}"` };
+      if (m[1] === 'quiet') out.quiet = value;
+      else out.debug = value;
+      continue;
+    }
+    out.rest.push(a);
+    const name = /^--?([^=]+)$/.exec(a)?.[1];
+    if (name !== undefined && takesValue(name) && i + 1 < args.length) out.rest.push(args[++i] as string);
+  }
+  return out;
+}
+
+/** Whether a subcommand's option (or a common one) reads the next argument as its value. */
+export function takesValue(options: OptionTable, name: string): boolean {
+  const o = Object.hasOwn(options, name)
+    ? options[name]
+    : Object.hasOwn(COMMON_OPTIONS, name)
+      ? COMMON_OPTIONS[name]
+      : undefined;
+  return o !== undefined && o.type !== 'boolean';
 }
 
 /**
