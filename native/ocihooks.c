@@ -18,6 +18,7 @@
 #include <linux/magic.h>
 #include <linux/mount.h>
 #include <linux/openat2.h>
+#include <poll.h>
 #include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -32,6 +33,7 @@
 #include <sys/sysmacros.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 
@@ -466,6 +468,31 @@ static napi_value js_isatty(napi_env env, napi_callback_info info) {
   return r;
 }
 
+/* pollIn(fd, ms) -> boolean: whether fd has data or its end within ms (EINTR retried with what is
+ * left). A runtime closes a hook's stdin after the state; one that does not must not hang a hook. */
+static napi_value js_poll_in(napi_env env, napi_callback_info info) {
+  args_t a;
+  if (!get_args(env, info, "pollIn", 2, &a)) return NULL;
+  int fd = (int)arg_int(&a, 0);
+  int64_t ms = arg_int(&a, 1);
+  if (a.failed) return NULL;
+  struct timespec start, now;
+  clock_gettime(CLOCK_MONOTONIC, &start);
+  for (;;) {
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    int64_t left = ms - ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000);
+    if (left < 0) left = 0;
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    int n = poll(&p, 1, (int)(left > INT32_MAX ? INT32_MAX : left));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return throw_errno(env, errno, "poll", NULL);
+    if (p.revents & POLLNVAL) return throw_errno(env, EBADF, "poll", NULL);
+    napi_value r;
+    napi_get_boolean(env, n > 0, &r);
+    return r;
+  }
+}
+
 #define CONST(name) napi_set_named_property(env, c, #name, num(env, (int64_t)(name)))
 
 static napi_value constants(napi_env env) {
@@ -526,6 +553,7 @@ static napi_value init(napi_env env, napi_value exports) {
     FN("bpfProgDetach", js_bpf_prog_detach),
     FN("readlinkat", js_readlinkat),
     FN("isatty", js_isatty),
+    FN("pollIn", js_poll_in),
     FN("execve", js_execve),
     FN("run", js_run),
     FN("relayListen", js_relay_listen),

@@ -21,7 +21,15 @@ const STDIN_TIMEOUT_MS = 10_000;
 export function readProcessStdin(fd = 0): string {
   if (native().isatty(fd))
     throw new UsageError('no OCI state: pass it on stdin (as runtimes do) or use --state-file FILE');
-  return readFdFully(fd, STDIN_TIMEOUT_MS).toString('utf8');
+  try {
+    return readFdFully(fd, STDIN_TIMEOUT_MS).toString('utf8');
+  } catch (e) {
+    if (errorCode(e) !== 'ETIMEDOUT') throw e;
+    throw new UsageError(
+      `state on stdin: not closed within ${STDIN_TIMEOUT_MS / 1000} s (a runtime writes the state and closes stdin; by hand use --state-file FILE)`,
+      { cause: e },
+    );
+  }
 }
 
 function readFileOrExplain(file: string, what: string): string {

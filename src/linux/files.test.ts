@@ -1,5 +1,5 @@
 /** Whole-file writes and whole-fd reads. */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { tmpDir } from '../../test/support/e2e';
@@ -38,12 +38,41 @@ test('readFdFully waits on it until the writer is done', () => {
   child.kill();
 });
 
-test('readFdFully gives up at its timeout with the EAGAIN', () => {
+test('readFdFully gives up at its timeout on a non-blocking pipe nobody writes to', () => {
   const child = spawn('sh', ['-c', 'sleep 2'], { stdio: ['ignore', 'pipe', 'inherit'] });
   const fd = (child.stdout as unknown as { _handle: { fd: number } })._handle.fd;
-  expect(() => readFdFully(fd, 100)).toThrow(expect.objectContaining({ code: 'EAGAIN' }));
+  expect(() => readFdFully(fd, 100)).toThrow(expect.objectContaining({ code: 'ETIMEDOUT' }));
   child.stdout?.destroy();
   child.kill();
+});
+
+test('readFdFully gives up at its timeout on a blocking pipe that is never closed (a plain read would hang)', () => {
+  // A FIFO opened read-write: blocking, and its own writer keeps it from ever reaching its end.
+  const dir = tmpDir('files');
+  const fifo = path.join(dir, 'stdin');
+  execFileSync('mkfifo', [fifo]);
+  const fd = fs.openSync(fifo, 'r+');
+  try {
+    fs.writeSync(fd, '{"partial": ');
+    const started = Date.now();
+    expect(() => readFdFully(fd, 300)).toThrow(expect.objectContaining({ code: 'ETIMEDOUT' }));
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+  } finally {
+    fs.closeSync(fd);
+    fs.rmSync(dir, { recursive: true });
+  }
+});
+
+test('readFdFully reads a blocking file and /dev/null to their end', () => {
+  const fd = fs.openSync('/dev/null', 'r');
+  expect(readFdFully(fd, 1000).length).toBe(0);
+  fs.closeSync(fd);
+  const dir = tmpDir('files');
+  fs.writeFileSync(path.join(dir, 'state.json'), 'x'.repeat(200_000));
+  const f = fs.openSync(path.join(dir, 'state.json'), 'r');
+  expect(readFdFully(f, 1000).toString()).toBe('x'.repeat(200_000));
+  fs.closeSync(f);
+  fs.rmSync(dir, { recursive: true });
 });
 
 /** The write end of a non-blocking pipe (libuv's) whose reader, a child, starts reading late. */

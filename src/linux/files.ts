@@ -98,24 +98,24 @@ let pause: Int32Array | undefined;
 const waitAMoment = () => Atomics.wait((pause ??= new Int32Array(new SharedArrayBuffer(4))), 0, 0, 2);
 
 /**
- * Reads an fd to its end, synchronously. A runtime may hand a hook a non-blocking pipe (runc under
- * load did: EAGAIN before the state was written), so EAGAIN waits a moment and reads again, up to
- * `timeoutMs` in all.
+ * Reads an fd to its end, synchronously, within `timeoutMs` in all: each read waits in poll(2)
+ * first, so a blocking pipe whose writer never closes it ends in an ETIMEDOUT error instead of a
+ * hang. A runtime may hand a hook a non-blocking pipe (runc under load did: EAGAIN before the state
+ * was written); poll waits for it the same way.
  */
 export function readFdFully(fd: number, timeoutMs: number): Buffer {
   const chunks: Buffer[] = [];
   const buf = Buffer.allocUnsafe(64 * 1024);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    if (!native().pollIn(fd, Math.max(0, deadline - Date.now())))
+      throw Object.assign(new Error(`nothing to read within ${timeoutMs} ms, and not closed`), { code: 'ETIMEDOUT' });
     let n: number;
     try {
       n = fs.readSync(fd, buf, 0, buf.length, null);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'EAGAIN' && Date.now() < deadline) {
-        waitAMoment();
-        continue;
-      }
+      if (code === 'EAGAIN') continue; // poll's wake-up raced another reader
       if (code === 'EOF') break;
       throw e;
     }

@@ -151,6 +151,8 @@ export interface Native {
   bpfProgDetach(targetFd: number, progFd: number, attachType: number): void;
   readlinkat(dirfd: number, path: string): string;
   isatty(fd: number): boolean;
+  /** Whether fd has data, or its end, within ms (poll POLLIN). */
+  pollIn(fd: number, ms: number): boolean;
   /**
    * The mount-point walk (src/linux/mount/mount-point.ts words its refusals). A failed syscall throws;
    * one that failed creating in a folder carries that folder's mountId and fsType.
