@@ -18,15 +18,15 @@ const STDIN_TIMEOUT_MS = 10_000;
  * A process's stdin as a runtime gives a hook its state: read whole, within a timeout. A terminal
  * is no state: a person running a hook by hand is told to give one.
  */
-export function readProcessStdin(fd = 0): string {
+export function readProcessStdin(fd = 0, timeoutMs = STDIN_TIMEOUT_MS): string {
   if (native().isatty(fd))
     throw new UsageError('no OCI state: pass it on stdin (as runtimes do) or use --state-file FILE');
   try {
-    return readFdFully(fd, STDIN_TIMEOUT_MS).toString('utf8');
+    return readFdFully(fd, timeoutMs).toString('utf8');
   } catch (e) {
     if (errorCode(e) !== 'ETIMEDOUT') throw e;
     throw new UsageError(
-      `state on stdin: not closed within ${STDIN_TIMEOUT_MS / 1000} s (a runtime writes the state and closes stdin; by hand use --state-file FILE)`,
+      `stdin: not closed within ${timeoutMs / 1000} s (a runtime closes it after writing the state, podman after a precreate hook's config.json; by hand use --state-file FILE)`,
       { cause: e },
     );
   }
