@@ -168,12 +168,13 @@ describe('nvidia-cdi-hook subcommands', () => {
     );
   });
 
-  test('the older form nvidia-ctk writes with --nvidia-cdi-hook-path=…/nvidia-ctk (`nvidia-ctk [flags] hook <subcommand>`): the same results', () => {
+  test('the older form nvidia-ctk writes with --nvidia-cdi-hook-path=…/nvidia-ctk (`nvidia-ctk [flags] hook [flags] <subcommand> [flags]`): the same results', () => {
     const node = fakeNode('nvhook-ctk-hook');
     const ctk = (...args: string[]) => ({ ...nv(node), args: ['nvidia-ctk', ...args] });
     writeSpec(node, [
       ctk('hook', 'create-symlinks', '--link', `libcuda.so.1::${LIB}/libcuda.so`),
-      ctk('--quiet', 'hook', 'update-ldcache', '--ldconfig-path', LDCONFIG, '--folder', LIB),
+      // A root flag after the subcommand too, as urfave/cli v3 reads it.
+      ctk('--quiet', 'hook', 'update-ldcache', '--ldconfig-path', LDCONFIG, '--folder', LIB, '--debug=false'),
       ctk('-d=false', 'hook', '--debug', 'update-application-profile'),
     ]);
     const r = run(
