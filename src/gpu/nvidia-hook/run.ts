@@ -33,6 +33,20 @@ export interface RootFlags {
 }
 
 /**
+ * Reads `a` into `out` when it is a root flag: true when it was one, false when not, the line to
+ * say when its value is no Go bool.
+ */
+function takeRootFlag(a: string, out: RootFlags): boolean | string {
+  const m = ROOT_FLAG.exec(a);
+  if (!m) return false;
+  const value = m[2] === undefined ? true : goBool(m[2]);
+  if (value === undefined) return `${a}: invalid boolean value "${m[2]}"`;
+  if (m[1] === 'quiet') out.quiet = value;
+  else out.debug = value;
+  return true;
+}
+
+/**
  * NVIDIA's root flags in front of the subcommand: `--debug`/`-d`, `--quiet`, in Go's forms (one
  * dash or two, `=<bool>`), and the word `hook` with the flags around it — `nvidia-ctk [flags] hook
  * [flags] <subcommand>`, the form nvidia-ctk's specs call when written with
@@ -48,12 +62,9 @@ export function rootFlags(argv: string[]): RootFlags {
       hookWord = true;
       continue;
     }
-    const m = ROOT_FLAG.exec(a);
-    if (!m) break;
-    const value = m[2] === undefined ? true : goBool(m[2]);
-    if (value === undefined) return { ...out, problem: `${a}: invalid boolean value "${m[2]}"` };
-    if (m[1] === 'quiet') out.quiet = value;
-    else out.debug = value;
+    const taken = takeRootFlag(a, out);
+    if (typeof taken === 'string') return { ...out, problem: taken };
+    if (!taken) break;
   }
   out.rest = argv.slice(i);
   return out;
@@ -73,14 +84,9 @@ export function rootFlagsAfter(flags: RootFlags, args: string[], takesValue: (na
       out.rest.push(...args.slice(i));
       break;
     }
-    const m = ROOT_FLAG.exec(a);
-    if (m) {
-      const value = m[2] === undefined ? true : goBool(m[2]);
-      if (value === undefined) return { ...out, rest: [], problem: `${a}: invalid boolean value "${m[2]}"` };
-      if (m[1] === 'quiet') out.quiet = value;
-      else out.debug = value;
-      continue;
-    }
+    const taken = takeRootFlag(a, out);
+    if (typeof taken === 'string') return { ...out, rest: [], problem: taken };
+    if (taken) continue;
     out.rest.push(a);
     const name = /^--?([^=]+)$/.exec(a)?.[1];
     if (name !== undefined && takesValue(name) && i + 1 < args.length) out.rest.push(args[++i] as string);
