@@ -64,6 +64,8 @@ function installation(name: string, extra: string[] = []) {
     }
   fs.writeFileSync(starts, '', { mode: 0o666 });
   fs.chmodSync(starts, 0o666); // a rootless container's hooks log their starts too
+  // Each test counts its own starts, also after a test that failed before it read them.
+  beforeEach(() => fs.writeFileSync(starts, ''));
   const hooksDir = path.join(root, 'hooks.d');
   const log = path.join(root, 'hooks.log');
   return {
