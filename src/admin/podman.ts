@@ -1,18 +1,18 @@
 /**
- * The podman on this host and where it puts a hooks.d file's prestart (hooksd/prestart.ts): what
+ * The podman on this host and its reading of hooks.d (hooksd/prestart.ts: where a file's prestart
+ * goes, how a hook path it cannot look at is worded): what
  * `ocihooks validate` and `ocihooks match` follow unless told (--prestart-as), what `ocihooks
  * install` writes into the wrapper's config file, and what `ocihooks doctor` compares that file
  * with. No podman here: the newest reading, as for every engine that is not podman.
  */
 import { spawnSync } from 'node:child_process';
-import { DEFAULT_PRESTART_AS, PrestartAs, podmanReading } from '../hooksd/prestart';
+import { DEFAULT_PRESTART_AS, PodmanReading, PrestartAs, podmanReading, readingOf } from '../hooksd/prestart';
 import { SCRUBBED_ENV } from '../linux/exec';
 import { findHostProgram } from '../linux/programs';
 
-export interface HostPodman {
+export interface HostPodman extends PodmanReading {
   path: string;
   version: string;
-  prestartAs: PrestartAs;
 }
 
 /** The host's podman (found in the host program folders) and its reading; a string says why there is none. */
@@ -26,11 +26,14 @@ export function hostPodman(): HostPodman | string {
   return { path: file, ...reading };
 }
 
-/** The reading a command follows: the one it was given, else the host podman's, else the newest. */
-export function prestartReading(given: PrestartAs | undefined): { prestartAs: PrestartAs; why: string } {
-  if (given) return { prestartAs: given, why: '--prestart-as' };
+/**
+ * The reading a command follows: the podman its --prestart-as names (the newest of that major
+ * version), else the host podman's, else the newest.
+ */
+export function followedReading(given: PrestartAs | undefined): PodmanReading & { why: string } {
+  if (given) return { ...readingOf(given), why: '--prestart-as' };
   const p = hostPodman();
   return typeof p === 'string'
-    ? { prestartAs: DEFAULT_PRESTART_AS, why: `${p}: the newest reading` }
-    : { prestartAs: p.prestartAs, why: `as podman ${p.version} (${p.path})` };
+    ? { ...readingOf(DEFAULT_PRESTART_AS), why: `${p}: the newest reading` }
+    : { prestartAs: p.prestartAs, hookPathCheck: p.hookPathCheck, why: `as podman ${p.version} (${p.path})` };
 }

@@ -50,11 +50,12 @@ test.each<[string, HookFile[], Record<string, string[]>, Record<string, string[]
 });
 
 test.each([
-  ['podman version 4.3.1\n', { version: '4.3.1', prestartAs: 'prestart' }],
-  ['podman version 4.9.4-rhel\n', { version: '4.9.4-rhel', prestartAs: 'prestart' }],
-  ['podman version 5.4.2\n', { version: '5.4.2', prestartAs: 'createRuntime' }],
-  ['podman version 5.0.0-dev\n', { version: '5.0.0-dev', prestartAs: 'createRuntime' }],
-  ['podman-remote version 5.1.0\n', { version: '5.1.0', prestartAs: 'createRuntime' }],
+  ['podman version 4.3.1\n', { version: '4.3.1', prestartAs: 'prestart', hookPathCheck: 'stat' }],
+  ['podman version 4.9.4-rhel\n', { version: '4.9.4-rhel', prestartAs: 'prestart', hookPathCheck: 'stat' }],
+  ['podman version 5.4.2\n', { version: '5.4.2', prestartAs: 'createRuntime', hookPathCheck: 'faccessat' }],
+  ['podman version 5.0.0-dev\n', { version: '5.0.0-dev', prestartAs: 'createRuntime', hookPathCheck: 'stat' }],
+  ['podman-remote version 5.1.0\n', { version: '5.1.0', prestartAs: 'createRuntime', hookPathCheck: 'faccessat' }],
+  ['podman version 6.0.0\n', { version: '6.0.0', prestartAs: 'createRuntime', hookPathCheck: 'faccessat' }],
   ['Docker version 26.1.5, build a72d7cd\n', undefined],
   ['', undefined],
 ])('podman --version %j', (text, expected) => {

@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { tmpDir } from '../../test/support/e2e';
 import { matchHooks } from './match';
+import type { HookPathCheck } from './prestart';
 import { HookFile, readHookFile, readHooksDirs } from './read';
 import { MatchError } from './when';
 
@@ -26,7 +27,8 @@ function folder(files: Record<string, string | null>): string {
 }
 
 describe('one file (read_test.go, 1.0.0/hook_test.go)', () => {
-  const one = (content: string) => readHookFile(path.join(folder({ 'hook.json': content }), 'hook.json')) as HookFile;
+  const one = (content: string) =>
+    readHookFile(path.join(folder({ 'hook.json': content }), 'hook.json'), 'stat') as HookFile;
   test.each<[string, string, HookFile['status'], string | undefined]>([
     ['TestGoodFile', good(), 'ok', undefined],
     [
@@ -114,6 +116,21 @@ describe('one file (read_test.go, 1.0.0/hook_test.go)', () => {
     expect(f.error?.replace(/^parsing hook "[^"]*": /, '')).toEqual(reason);
   });
 
+  test.each<[HookPathCheck | undefined, string, HookFile['status'], string]>([
+    // containers/common v0.59+ (podman 5.1+) checks with faccessat(2): the same verdicts, its own words.
+    ['faccessat', '/does/not/exist', 'missing-hook', 'faccessat /does/not/exist: no such file or directory'],
+    ['faccessat', '/etc/passwd/x', 'error', 'faccessat /etc/passwd/x: not a directory'],
+    ['stat', '/etc/passwd/x', 'error', 'stat /etc/passwd/x: not a directory'],
+    // Told nothing: the newest podman's words.
+    [undefined, '/etc/passwd/x', 'error', 'faccessat /etc/passwd/x: not a directory'],
+  ])('a hook path podman %s cannot look at: %s', (check, hookPath, status, error) => {
+    const file = path.join(folder({ 'hook.json': good({ hook: { path: hookPath } }) }), 'hook.json');
+    expect(readHookFile(file, check)).toMatchObject({ status, error });
+    expect(readHooksDirs([path.dirname(file)], check)).toMatchObject(
+      status === 'error' ? { refusal: `${file}: ${error}` } : { skipped: [{ error }] },
+    );
+  });
+
   test('TestUnknownPath: a file that is not there is passed over', () => {
     expect(readHookFile('/does/not/exist.json')).toBeUndefined();
   });
@@ -182,7 +199,7 @@ describe('folders (read_test.go, hooks_test.go)', () => {
 
   test('the first failing file decides: a broken file first refuses, whatever comes after', () => {
     const dir = folder({ 'a.json': '{', 'b.json': good({ hook: { path: '/nonexist' } }), 'c.json': good() });
-    expect(readHooksDirs([dir]).refusal).toMatch(
+    expect(readHooksDirs([dir], 'stat').refusal).toMatch(
       new RegExp(
         `^${path.join(dir, 'a.json')}: parsing hook .*; ${path.join(dir, 'b.json')}: stat /nonexist: no such file or directory$`,
       ),

@@ -1,6 +1,7 @@
 /**
  * Reading hooks.d as podman 4.3 does (containers/common v0.50.1 pkg/hooks Read, Validate, ReadDir,
- * New), with its verdict on every problem:
+ * New), with its verdict on every problem (the same in podman 5; a hook path it cannot look at is
+ * worded as the podman followed words it, prestart.ts):
  *  - a name not ending in ".json", or a file that vanished (a dangling link), is passed over;
  *  - a file that cannot be read, decoded or validated is an error; in each folder the first
  *    failing file (in name order) decides: when its hook path does not exist, podman drops every
@@ -13,6 +14,7 @@ import fs = require('node:fs');
 import path = require('node:path');
 import { errorCode } from '../core/errors';
 import { patternProblem } from './pattern';
+import { HookPathCheck, NEWEST_HOOK_PATH_CHECK } from './prestart';
 import { HookDefinition, KNOWN_STAGES, decodeHookDocument } from './schema';
 
 /** podman's folder, and the folder it documents for admins' overrides (podman 4.3 reads only the first unless told). */
@@ -49,13 +51,16 @@ const STRERROR: Record<string, string> = {
 const strerror = (e: unknown) => STRERROR[errorCode(e) ?? ''] ?? (e as Error).message;
 
 /** podman's Validate: the first problem, and whether it is the hook path missing. */
-export function validateHook(def: HookDefinition): { error: string; missing?: true } | undefined {
+export function validateHook(
+  def: HookDefinition,
+  check: HookPathCheck = NEWEST_HOOK_PATH_CHECK,
+): { error: string; missing?: true } | undefined {
   if (def.hook.path === '') return { error: 'missing required property: hook.path' };
   try {
     fs.statSync(def.hook.path);
   } catch (e) {
     return {
-      error: `stat ${def.hook.path}: ${strerror(e)}`,
+      error: `${check} ${def.hook.path}: ${strerror(e)}`,
       ...(errorCode(e) === 'ENOENT' ? { missing: true as const } : {}),
     };
   }
@@ -78,8 +83,11 @@ export function validateHook(def: HookDefinition): { error: string; missing?: tr
   return undefined;
 }
 
-/** One file as podman reads it; undefined when podman passes over it without a word (it vanished). */
-export function readHookFile(file: string): HookFile | undefined {
+/**
+ * One file as podman reads it; undefined when podman passes over it without a word (it vanished).
+ * `check`: how the podman followed words a hook path it cannot look at.
+ */
+export function readHookFile(file: string, check: HookPathCheck = NEWEST_HOOK_PATH_CHECK): HookFile | undefined {
   const name = path.basename(file);
   let text: string;
   try {
@@ -96,7 +104,7 @@ export function readHookFile(file: string): HookFile | undefined {
   const def = decodeHookDocument(text);
   if ('error' in def)
     return { file, name, status: 'error', error: `parsing hook ${JSON.stringify(file)}: ${def.error}` };
-  const invalid = validateHook(def);
+  const invalid = validateHook(def, check);
   if (invalid) return { file, name, def, status: invalid.missing ? 'missing-hook' : 'error', error: invalid.error };
   return { file, name, def, status: 'ok' };
 }
@@ -108,7 +116,7 @@ function byLowerName(a: HookFile, b: HookFile): number {
 }
 
 /** The folders, in increasing precedence, read as one set (podman's --hooks-dir given more than once). */
-export function readHooksDirs(dirs: readonly string[]): HooksRead {
+export function readHooksDirs(dirs: readonly string[], check: HookPathCheck = NEWEST_HOOK_PATH_CHECK): HooksRead {
   const byName = new Map<string, HookFile>();
   const out: HooksRead = { hooks: [], skipped: [], files: [] };
   for (const dir of dirs) {
@@ -122,7 +130,7 @@ export function readHooksDirs(dirs: readonly string[]): HooksRead {
     }
     const failures: HookFile[] = [];
     for (const name of names.filter((n) => n.endsWith('.json'))) {
-      const f = readHookFile(path.join(dir, name));
+      const f = readHookFile(path.join(dir, name), check);
       if (!f) continue;
       out.files.push(f);
       if (f.status === 'ok') byName.set(name, f);

@@ -11,6 +11,7 @@ import { VERSION } from '../hook/program/version';
 import type { Invocation } from '../hook/program/invocation';
 import { Logger, createLogger } from '../hook/log';
 import { DEFAULT_HOOKS_DIRS, readHooksDirs } from '../hooksd/read';
+import { readingOf } from '../hooksd/prestart';
 import { native } from '../linux/native';
 import { parseRuntimeArgs } from './command-line/runtime-args';
 import { readRuntimeConfig } from './config-file';
@@ -85,7 +86,7 @@ export function runWrapper(inv: Invocation, opts: InjectOptions = {}, handOffTo?
     const readFolders = () => {
       // The installation's relay filter (podman's) is passed by here, once: the wrapper serves its
       // own hooks, and the indexes and the match never see it.
-      const all = readHooksDirs(dirs);
+      const all = readHooksDirs(dirs, readingOf(o.prestartAs).hookPathCheck);
       const read = { ...all, hooks: all.hooks.filter((f) => !(f.def && isRelayFilter(f.def.hook))) };
       for (const f of read.skipped)
         log.warn({ file: f.file, reason: f.error }, 'hooks.d file skipped, as podman skips it');

@@ -236,4 +236,40 @@ describe.each(PODMANS)(`hooks.d against $name (seed ${SEED})`, (p) => {
       expect(v.status).toBeLessThan(2);
     },
   );
+
+  test("a hook path podman cannot look at: validate gives podman's own reason, in its words", () => {
+    const dir = path.join(base, 'unreadable-path');
+    fs.mkdirSync(dir);
+    const file = path.join(dir, 'a.json');
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        version: '1.0.0',
+        hook: { path: '/etc/passwd/x' },
+        when: { always: true },
+        stages: ['prestart'],
+      }),
+    );
+    const r = p.podman([
+      '--runtime',
+      'runc',
+      '--hooks-dir',
+      dir,
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      '--rootfs',
+      rootfs,
+      'true',
+    ]);
+    const reason = /^Error: setting up OCI Hooks: (.*)$/m.exec(r.stderr)?.[1];
+    const v = p.ocihooks(['validate', dir]);
+    expect({ podman: r.status, reason, validate: v.status, first: v.stdout.split('\n')[0] }).toEqual({
+      podman: 126,
+      reason: expect.stringMatching(/^(stat|faccessat) \/etc\/passwd\/x: not a directory$/),
+      validate: 2,
+      first: `${file}: ${reason} (podman refuses to start containers while this file is there)`,
+    });
+  });
 });

@@ -6,7 +6,7 @@
 import path = require('node:path');
 import type { CommandModule } from 'yargs';
 import { keyValueArgs } from '../../core/env';
-import { prestartReading } from '../../admin/podman';
+import { followedReading } from '../../admin/podman';
 import { UsageError, messageOf } from '../../core/errors';
 import { matchHooks } from '../../hooksd/match';
 import { DEFAULT_HOOKS_DIRS, readHooksDirs } from '../../hooksd/read';
@@ -43,7 +43,8 @@ export const matchCommand: CommandModule<object, Args> = {
       .option('json', { type: 'boolean', default: false }),
   handler: (a) => {
     const config = readConfigFile(a.config);
-    const read = readHooksDirs(a['hooks-dir'] ?? DEFAULT_HOOKS_DIRS);
+    const reading = followedReading(a['prestart-as']);
+    const read = readHooksDirs(a['hooks-dir'] ?? DEFAULT_HOOKS_DIRS, reading.hookPathCheck);
     if (read.refusal) throw new UsageError(`podman would refuse this container: ${read.refusal}`);
     for (const f of read.skipped)
       process.stderr.write(`${PROGRAM}: ${f.file}: ${f.error} (skipped, as podman skips it)\n`);
@@ -52,7 +53,7 @@ export const matchCommand: CommandModule<object, Args> = {
       matched = matchHooks(
         read.hooks,
         factsFromConfig(config, keyValueArgs(a.annotation, '--annotation')),
-        prestartReading(a['prestart-as']).prestartAs,
+        reading.prestartAs,
       );
     } catch (e) {
       throw new UsageError(`podman would refuse this container: ${messageOf(e)}`, { cause: e });

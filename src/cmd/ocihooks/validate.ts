@@ -2,13 +2,14 @@
  * `ocihooks validate [paths..]`: every hooks.d file checked the way podman reads it, each
  * problem with podman's verdict — it refuses to start containers (exit 2), it skips the file
  * without a word (exit 1) — and what it accepts but will not work as meant (warnings, exit 0).
- * Files naming prestart are read as the host's podman (or --prestart-as) injects them.
+ * Files are read as the host's podman (or the one --prestart-as names) reads them: where prestart
+ * goes, and the words of a hook path it cannot look at.
  */
 import fs = require('node:fs');
 import type { CommandModule } from 'yargs';
-import { prestartReading } from '../../admin/podman';
+import { followedReading } from '../../admin/podman';
 import { UsageError } from '../../core/errors';
-import type { PrestartAs } from '../../hooksd/prestart';
+import type { HookPathCheck, PrestartAs } from '../../hooksd/prestart';
 import { DEFAULT_HOOKS_DIRS, HookFile, readHookFile, readHooksDirs } from '../../hooksd/read';
 import { hookWarnings } from '../../hooksd/warnings';
 import { PRESTART_AS_OPTION } from './common';
@@ -19,13 +20,13 @@ interface Args {
 }
 
 /** Each file of a path with podman's verdict on it: a folder is judged as podman judges it. */
-function judged(p: string): { file: HookFile; verdict: 'ok' | 'refuse' | 'skip' }[] {
+function judged(p: string, check: HookPathCheck): { file: HookFile; verdict: 'ok' | 'refuse' | 'skip' }[] {
   if (!fs.existsSync(p)) throw new UsageError(`validate: ${p}: no such file or directory`);
   if (!fs.statSync(p).isDirectory()) {
-    const f = readHookFile(p);
+    const f = readHookFile(p, check);
     return f ? [{ file: f, verdict: f.status === 'ok' ? 'ok' : f.status === 'missing-hook' ? 'skip' : 'refuse' }] : [];
   }
-  const r = readHooksDirs([p]);
+  const r = readHooksDirs([p], check);
   const firstFailure = r.files.find((f) => f.status !== 'ok');
   const failing = firstFailure?.status === 'missing-hook' ? 'skip' : 'refuse';
   return r.files.map((file) => ({ file, verdict: file.status === 'ok' ? 'ok' : failing }));
@@ -48,9 +49,9 @@ export const validateCommand: CommandModule<object, Args> = {
   handler: (a) => {
     const paths = a.paths?.length ? a.paths : DEFAULT_HOOKS_DIRS.filter((d) => fs.existsSync(d));
     const count = { files: 0, refuse: 0, skip: 0, warned: 0, prestart: 0 };
-    const reading = prestartReading(a['prestart-as']);
+    const reading = followedReading(a['prestart-as']);
     for (const p of paths) {
-      for (const { file, verdict } of judged(p)) {
+      for (const { file, verdict } of judged(p, reading.hookPathCheck)) {
         count.files++;
         if (verdict === 'refuse')
           process.stdout.write(
