@@ -65,16 +65,18 @@ test('an env value that is no bool refuses, naming it (urfave/cli: "could not pa
 // urfave/cli v3 takes a root command's flags after the subcommand too: `nvidia-cdi-hook
 // update-ldcache --container-spec F --debug` logs at debug level (checked against NVIDIA's binary).
 test.each<[string, string[], object]>([
-  ['none', ['--folder', '/l'], { rest: ['--folder', '/l'] }],
-  ['--debug after', ['--folder', '/l', '--debug'], { rest: ['--folder', '/l'], debug: true }],
+  ['none', ['--folder', '/l'], { rest: ['--folder=/l'] }],
+  ['--debug after', ['--folder', '/l', '--debug'], { rest: ['--folder=/l'], debug: true }],
   [
     '-d and --quiet=true between',
     ['-d', '--folder=/l', '--quiet=true'],
     { rest: ['--folder=/l'], debug: true, quiet: true },
   ],
-  ["Go's one dash", ['-quiet', '--folder', '/l'], { rest: ['--folder', '/l'], quiet: true }],
-  ["a value-taking option's value stays its own", ['--folder', '--debug'], { rest: ['--folder', '--debug'] }],
-  ['a common option takes a value too', ['--log-file', '-d'], { rest: ['--log-file', '-d'] }],
+  ["Go's one dash", ['-quiet', '-folder', '/l'], { rest: ['-folder=/l'], quiet: true }],
+  ["a value-taking option's value stays its own", ['--folder', '--debug'], { rest: ['--folder=--debug'] }],
+  ['a common option takes a value too', ['--log-file', '-d'], { rest: ['--log-file=-d'] }],
+  ['its value may be `--`', ['--container-spec', '--', '--debug'], { rest: ['--container-spec=--'], debug: true }],
+  ['a value-taking option last: left to the parser', ['--folder'], { rest: ['--folder'] }],
   ["a boolean option's neighbour is read", ['--dry-run', '--debug'], { rest: ['--dry-run'], debug: true }],
   ['after `--` nothing is taken', ['--', '--debug'], { rest: ['--', '--debug'] }],
   [

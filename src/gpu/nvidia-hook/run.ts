@@ -73,8 +73,9 @@ export function rootFlags(argv: string[]): RootFlags {
 /**
  * NVIDIA's root flags among a subcommand's own (`update-ldcache --folder /l --debug`): urfave/cli v3
  * reads a root command's flags after the subcommand too. Taken out of `args` into `flags` (a later
- * one wins, as in front); a flag's value (`--folder --debug`, as Go's flag package reads it) and
- * everything after `--` stay the subcommand's.
+ * one wins, as in front); a flag's value and everything after `--` stay the subcommand's. A
+ * value-taking flag and its value come out as one argument (`--folder --debug` → `--folder=--debug`):
+ * Go's flag package takes the next argument as the value whatever it starts with.
  */
 export function rootFlagsAfter(flags: RootFlags, args: string[], takesValue: (name: string) => boolean): RootFlags {
   const out: RootFlags = { ...flags, rest: [] };
@@ -87,9 +88,9 @@ export function rootFlagsAfter(flags: RootFlags, args: string[], takesValue: (na
     const taken = takeRootFlag(a, out);
     if (typeof taken === 'string') return { ...out, rest: [], problem: taken };
     if (taken) continue;
-    out.rest.push(a);
     const name = /^--?([^=]+)$/.exec(a)?.[1];
-    if (name !== undefined && takesValue(name) && i + 1 < args.length) out.rest.push(args[++i] as string);
+    // Joined into one argument: the parser after reads a value that starts with a dash as the value.
+    out.rest.push(name !== undefined && takesValue(name) && i + 1 < args.length ? `${a}=${args[++i] as string}` : a);
   }
   return out;
 }
