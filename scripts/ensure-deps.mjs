@@ -27,6 +27,8 @@ export const DEBIAN_PACKAGES = {
   slurmd: '/usr/sbin/slurmd',
   containerd: '/usr/bin/containerd',
   'docker.io': '/usr/sbin/dockerd',
+  // podman's overlay through FUSE (its mount_program), for the linker cache's place
+  'fuse-overlayfs': '/usr/bin/fuse-overlayfs',
   // Debian 13 roots for the scrun tests (test/support/debian-root.ts)
   debootstrap: '/usr/sbin/debootstrap',
 };

@@ -162,20 +162,32 @@ describe('ldconfig hook', () => {
     expect(w.stdout + w.stderr).toMatch(/libocihookstest\.so\.1: cannot open shared object file/);
   });
 
+  /** The image's own ldconfig, put in as Debian's libc-bin trigger runs it after apt install; the image's files before. */
+  const inImage = (c: ReturnType<typeof setup>) => {
+    fs.mkdirSync(path.join(c.rootfs, 'sbin'), { recursive: true });
+    fs.copyFileSync(LDCONFIG, path.join(c.rootfs, 'sbin', 'ldconfig'));
+    fs.chmodSync(path.join(c.rootfs, 'sbin', 'ldconfig'), 0o755);
+    return {
+      cache: fs.readFileSync(path.join(c.rootfs, 'etc/ld.so.cache')),
+      confD: fs.readdirSync(path.join(c.rootfs, 'etc/ld.so.conf.d')),
+    };
+  };
+  /** The program, the image's ldconfig, the program again, the drop-in, the mounts over the cache. */
+  const check =
+    '/bin/answer; /sbin/ldconfig && echo ldconfig ran; /bin/answer; cat /etc/ld.so.conf.d/00-ocihooks.conf 2>/dev/null; echo cache mounts: $(grep -c " /etc/ld.so.cache " /proc/self/mountinfo)';
+  const ownRootOutput = [
+    'answer 42',
+    'ldconfig ran',
+    'answer 42',
+    '# ocihooks: folders injected into this container, for an ldconfig run inside it',
+    '/opt/ocihooks-test/lib',
+    '/usr/local/lib',
+    'cache mounts: 0',
+    '',
+  ].join('\n');
+
   test("a root of the container's own (podman's --rootfs DIR:O, an overlay as podman, Docker and containerd make for each container): the cache and a drop-in written into it, so that an ldconfig inside works and keeps the injected folders; the image below unchanged; with --linker-cache=mount that ldconfig fails", () => {
     const podman = requireTool('podman');
-    const inImage = (c: ReturnType<typeof setup>) => {
-      // The image's own ldconfig, run inside as Debian's libc-bin trigger runs it after apt install.
-      fs.mkdirSync(path.join(c.rootfs, 'sbin'), { recursive: true });
-      fs.copyFileSync(LDCONFIG, path.join(c.rootfs, 'sbin', 'ldconfig'));
-      fs.chmodSync(path.join(c.rootfs, 'sbin', 'ldconfig'), 0o755);
-      return {
-        cache: fs.readFileSync(path.join(c.rootfs, 'etc/ld.so.cache')),
-        confD: fs.readdirSync(path.join(c.rootfs, 'etc/ld.so.conf.d')),
-      };
-    };
-    const check =
-      '/bin/answer; /sbin/ldconfig && echo ldconfig ran; /bin/answer; cat /etc/ld.so.conf.d/00-ocihooks.conf 2>/dev/null; echo cache mounts: $(grep -c " /etc/ld.so.cache " /proc/self/mountinfo)';
     const own = setup('ldc-own-root', true);
     // An image whose drop-in is a link to a host file: replaced in the container, never written through.
     const hostFile = path.join(own.dir, 'host-file');
@@ -192,18 +204,7 @@ describe('ldconfig hook', () => {
       }),
     );
     expect([r.status, r.stderr]).toEqual([0, '']);
-    expect(r.stdout).toBe(
-      [
-        'answer 42',
-        'ldconfig ran',
-        'answer 42',
-        '# ocihooks: folders injected into this container, for an ldconfig run inside it',
-        '/opt/ocihooks-test/lib',
-        '/usr/local/lib',
-        'cache mounts: 0',
-        '',
-      ].join('\n'),
-    );
+    expect(r.stdout).toBe(ownRootOutput);
     const refreshed = logRecords<{ msg: string; cache?: string; why?: string; dropIn?: string }>(own.log).filter(
       (l) => l.msg === 'linker cache refreshed',
     );
@@ -233,6 +234,35 @@ describe('ldconfig hook', () => {
       /^\/sbin\/ldconfig: Renaming of \/etc\/ld\.so\.cache~ to \/etc\/ld\.so\.cache failed: Device or resource busy\n$/,
     );
     expect(m.stdout).toBe('answer 42\nanswer 42\ncache mounts: 1\n');
+  });
+
+  test("podman with fuse-overlayfs as its overlay's mount program (as where the kernel's overlay cannot serve): the root is the container's own, the cache written into it", () => {
+    const podman = requireTool('podman');
+    const fuseOverlayfs = requireTool('fuse-overlayfs');
+    const own = setup('ldc-fuse-overlayfs', true);
+    const before = inImage(own);
+    // podman's own storage for this run alone: the mount program is a setting of the store.
+    const store = ['--root', path.join(own.dir, 'store'), '--runroot', path.join(own.dir, 'runroot')];
+    const args = podmanArgs({
+      rootfs: `${own.rootfs}:O`,
+      hooksDir: own.hooksDir,
+      annotations: ANNOTATION,
+      args: ['sh', '-c', `grep -c " / / .* - fuse.fuse-overlayfs " /proc/self/mountinfo; ${check}`],
+    });
+    const r = run(podman, [...store, '--storage-opt', `overlay.mount_program=${fuseOverlayfs}`, ...args]);
+    expect([r.status, r.stderr]).toEqual([0, '']);
+    expect(r.stdout).toBe(`1\n${ownRootOutput}`);
+    const refreshed = logRecords<{ msg: string; cache?: string; why?: string }>(own.log).filter(
+      (l) => l.msg === 'linker cache refreshed',
+    );
+    expect(refreshed.map((l) => [l.cache, l.why])).toEqual([
+      ['root', "the root is an overlay of the container's own"],
+      ['root', "the root is an overlay of the container's own"],
+    ]);
+    expect(fs.readFileSync(path.join(own.rootfs, 'etc/ld.so.cache')).equals(before.cache)).toBe(true);
+    expect(fs.readdirSync(path.join(own.rootfs, 'etc/ld.so.conf.d'))).toEqual(before.confD);
+    // podman unmounted it: no fuse-overlayfs left for this run.
+    expect(run('pgrep', ['-f', `fuse-overlayfs .*${own.dir}`]).stdout).toBe('');
   });
 
   function byHand(rootfs: string, dir: string, args: string[]) {

@@ -18,10 +18,22 @@ test.each<[string, Parameters<typeof cachePlace>[0], RootMount | undefined, Cach
     { place: 'mount', why: 'the root is the folder /tmp/bundle/rootfs of an overlay, not an overlay of its own' },
   ],
   [
-    'rootless podman on fuse-overlayfs',
+    "podman with fuse-overlayfs as its overlay's mount program",
     'auto',
-    { fsType: 'fuse.fuse-overlayfs', root: '/', options: 'rw' },
-    { place: 'mount', why: "the root is on fuse.fuse-overlayfs, not an overlay of the container's own" },
+    { fsType: 'fuse.fuse-overlayfs', root: '/', options: 'rw,nodev,noatime' },
+    { place: 'root', why: "the root is an overlay of the container's own" },
+  ],
+  [
+    'another FUSE file system',
+    'auto',
+    { fsType: 'fuse.sshfs', root: '/', options: 'rw' },
+    { place: 'mount', why: "the root is on fuse.sshfs, not an overlay of the container's own" },
+  ],
+  [
+    'a folder of a fuse-overlayfs mount',
+    'auto',
+    { fsType: 'fuse.fuse-overlayfs', root: '/bundle/rootfs', options: 'rw' },
+    { place: 'mount', why: 'the root is the folder /bundle/rootfs of an overlay, not an overlay of its own' },
   ],
   [
     'an overlay mounted read-only',

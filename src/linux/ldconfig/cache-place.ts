@@ -10,7 +10,7 @@
  *    overlay mounted at the rootfs itself, the per-container layer podman, Docker, containerd,
  *    CRI-O and Sarus make -- and `mount` everywhere else: a bundle's folder on a disk or a shared
  *    file system (Slurm's steps and nodes share one), a folder inside the host's own overlay root
- *    (a diskless node), FUSE, a read-only mount.
+ *    (a diskless node), FUSE other than fuse-overlayfs, a read-only mount.
  * A root that config.json asks to be read-only (`root.readonly`) always gets `mount`: crun makes it
  * read-only before the hooks, runc after them, and neither should find the cache written there.
  */
@@ -46,12 +46,18 @@ export interface CachePlace {
   why: string;
 }
 
+/**
+ * The overlays an engine mounts at a container's rootfs: the kernel's, and fuse-overlayfs (podman's
+ * `mount_program`, where the kernel's cannot serve: rootless on kernels before 5.13, homes on NFS).
+ */
+const OVERLAY_TYPES = ['overlay', 'fuse.fuse-overlayfs'];
+
 /** The place for this container: `planned` as is, or for `auto`, judged from the root's mount. */
 export function cachePlace(planned: LinkerCachePlace, rootMount: RootMount | undefined): CachePlace {
   if (planned === 'root') return { place: 'root', why: '--linker-cache=root' };
   if (planned === 'mount') return { place: 'mount', why: '--linker-cache=mount or a read-only root in config.json' };
   if (!rootMount) return { place: 'mount', why: "the root's mount is not in the mount table" };
-  if (rootMount.fsType !== 'overlay')
+  if (!OVERLAY_TYPES.includes(rootMount.fsType))
     return { place: 'mount', why: `the root is on ${rootMount.fsType}, not an overlay of the container's own` };
   if (rootMount.root !== '/')
     return { place: 'mount', why: `the root is the folder ${rootMount.root} of an overlay, not an overlay of its own` };
