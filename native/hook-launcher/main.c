@@ -29,12 +29,20 @@
  * `ocihooks install` writes the Node launcher's path into LAUNCHER_FIELD (src/admin/launcher-field.ts).
  * The started program learns the path it was started as from OCIHOOKS_STARTED_AS (the Node
  * launcher takes it out of the environment before the program sees it).
+ *
+ * `ocihooks install --one-process-per-hook` writes the path after SEPARATE_MARK: each hook is then a
+ * Node start of its own -- no marker, no relay, no filter served -- and the program is not told the
+ * path it was started as (it runs alone). What stays is the environment: Node's own settings put
+ * aside, as for every Node start of the installation.
  */
 #include "hook-launcher.h"
 
 #define TAG "ocihooks-hook-launcher="
 char LAUNCHER_FIELD[4096] = TAG "@unset@";
-#define LAUNCHER (LAUNCHER_FIELD + sizeof TAG - 1)
+#define SEPARATE_MARK "separate:"
+#define FIELD (LAUNCHER_FIELD + sizeof TAG - 1)
+#define SEPARATE starts(FIELD, SEPARATE_MARK)
+#define LAUNCHER (SEPARATE ? FIELD + sizeof SEPARATE_MARK - 1 : FIELD)
 
 #define MARKER_HEADER "ocihooks hook run 1"
 #define AT_EXECFN 31
@@ -200,7 +208,7 @@ __attribute__((noreturn)) static void start_program(void) {
     exit_with(2);
   }
   static char started_as[4096 + 32];
-  const char *first = execfn_ && joined(started_as, sizeof started_as, "OCIHOOKS_STARTED_AS=", execfn_, "") ? started_as : 0;
+  const char *first = !SEPARATE && execfn_ && joined(started_as, sizeof started_as, "OCIHOOKS_STARTED_AS=", execfn_, "") ? started_as : 0;
   char **env = node_env(first, envp_, "OCIHOOKS_STARTED_AS=");
   char *kept = argv_[0];
   argv_[0] = LAUNCHER;
@@ -250,6 +258,7 @@ __attribute__((noreturn, used)) void start(long *sp) {
     exit_with(2);
   }
   __asm__ volatile("" : : "r"(LAUNCHER_FIELD) : "memory");
+  if (SEPARATE) start_program();
   if (argc_ >= 2 && starts(argv_[1], RELAY_FLAG)) {
     int code = relayed_exit_code(argv_[1] + sizeof RELAY_FLAG - 1, execfn_ ? execfn_ : argv_[0], argc_, argv_, envp_);
     if (code >= 0) exit_with(code);

@@ -48,7 +48,8 @@ export interface InstallOptions {
    * Freestanding front programs (the runtime wrapper's front-end, the hook launcher): bin/<program>
    * is the built one (`file`), made to start the node launcher, which goes to libexec/<program>.
    */
-  frontEnds?: { program: string; file: string; field: LauncherField }[];
+  /** `mark`: in front of the path in the field (launcher-field.ts SEPARATE_MARK). */
+  frontEnds?: { program: string; file: string; field: LauncherField; mark?: string }[];
   /** Files of the installation itself (a path under the prefix), written at every install like the programs. */
   prefixFiles?: { name: string; text: string }[];
   /** Configuration files, written only where there is none: an admin's own file is kept. */
@@ -122,7 +123,11 @@ export function install(o: InstallOptions): InstallReport {
     record(target);
     if (front) {
       const frontEnd = path.join(o.prefix, 'bin', p);
-      writeFileAtomically(frontEnd, frontEndFor(fs.readFileSync(front.file), front.file, target, front.field), 0o755);
+      writeFileAtomically(
+        frontEnd,
+        frontEndFor(fs.readFileSync(front.file), front.file, target, front.field, front.mark),
+        0o755,
+      );
       record(frontEnd);
     }
   }
@@ -150,10 +155,10 @@ export function install(o: InstallOptions): InstallReport {
       .hostSourcesOf((JSON.parse(text) as { hook: { args?: string[] } }).hook.args ?? [])
       .filter((src) => !fs.existsSync(src));
     const target = path.join(o.hooksDir, installed);
-    if (NEEDS_HOOK_LAUNCHER.has(template) && !o.frontEnds?.some((f) => f.program === 'ocihook-mount')) {
-      // A Node launcher would start Node for every container: an earlier install's file goes too.
+    if (NEEDS_HOOK_LAUNCHER.has(template) && !o.frontEnds?.some((f) => f.program === 'ocihook-mount' && !f.mark)) {
+      // Each hook a Node start would start Node for every container: an earlier install's file goes too.
       fs.rmSync(target, { force: true });
-      report.skipped.push(`${installed}: not installed with Node launchers in bin/ (--one-process-per-hook)`);
+      report.skipped.push(`${installed}: not installed with one process per hook (--one-process-per-hook)`);
       continue;
     }
     if (missing.length) {

@@ -6,6 +6,7 @@
  * read: their cost is what they touch. `ocihooks doctor` reads the path back.
  */
 import { UsageError } from '../core/errors';
+import { HOOK_LAUNCHER_TAG, SEPARATE_MARK } from '../hook/program/chain-hooks';
 
 /** One of the two: its field's tag (the built program has "@unset@" after it) and words for errors. */
 export interface LauncherField {
@@ -25,7 +26,7 @@ export const FRONT_END: LauncherField = {
   target: "the wrapper's",
 };
 export const HOOK_LAUNCHER: LauncherField = {
-  tag: 'ocihooks-hook-launcher=',
+  tag: HOOK_LAUNCHER_TAG,
   program: 'the ocihooks hook launcher',
   short: 'the hook launcher',
   target: "the hook program's",
@@ -39,18 +40,24 @@ function fieldAt(program: Buffer, tag: string): number | 'missing' | 'twice' {
   return program.indexOf(bytes, at + 1) >= 0 ? 'twice' : at;
 }
 
-/** A copy of the built program (`program`, read from `file`) that starts `launcher`. */
-export function frontEndFor(program: Buffer, file: string, launcher: string, field: LauncherField = FRONT_END): Buffer {
+/** A copy of the built program (`program`, read from `file`) that starts `launcher`; `mark` goes in front of the path. */
+export function frontEndFor(
+  program: Buffer,
+  file: string,
+  launcher: string,
+  field: LauncherField = FRONT_END,
+  mark = '',
+): Buffer {
   const at = fieldAt(program, field.tag);
   if (typeof at !== 'number')
     throw new UsageError(
       `${file}: not ${field.program} (its launcher field is ${at === 'missing' ? 'missing' : 'there twice'}); rebuild with npm run build`,
     );
-  const bytes = Buffer.from(launcher);
-  if (!launcher.startsWith('/') || bytes.includes(0))
+  if (!launcher.startsWith('/') || launcher.includes('\0'))
     throw new UsageError(`${launcher}: ${field.target} path must be absolute`);
-  const room = FIELD_SIZE - field.tag.length - 1;
-  if (bytes.length > room || at + FIELD_SIZE > program.length)
+  const bytes = Buffer.from(mark + launcher);
+  const room = FIELD_SIZE - field.tag.length - 1 - Buffer.byteLength(mark);
+  if (Buffer.byteLength(launcher) > room || at + FIELD_SIZE > program.length)
     throw new UsageError(`${launcher}: ${field.target} path is longer than ${field.short} can hold (${room} bytes)`);
   const out = Buffer.from(program);
   out.fill(0, at + field.tag.length, at + FIELD_SIZE);
@@ -65,5 +72,6 @@ export function launcherOf(program: Buffer, field: LauncherField = FRONT_END): s
   const start = at + field.tag.length;
   const end = program.indexOf(0, start);
   const value = program.subarray(start, end < 0 ? Math.min(program.length, at + FIELD_SIZE) : end).toString();
-  return value.startsWith('/') ? value : undefined;
+  const path = value.startsWith(SEPARATE_MARK) ? value.slice(SEPARATE_MARK.length) : value;
+  return path.startsWith('/') ? path : undefined;
 }

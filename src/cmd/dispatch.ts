@@ -153,7 +153,8 @@ function startWithoutHandOff(
   if (!(HOOK_PROGRAMS as readonly string[]).includes(p.program)) return dispatch(inv);
   // Started apart by the relay filter (native/hook-launcher/precreate-relay.c): serve the hooks it relayed.
   if (handOff?.early) return serveRelayed({ ...handOff, early: handOff.early }, dispatch, p.program);
-  // The relay filter's argument reaching Node (Node launchers in bin/): the filter passes the config through.
+  // The relay filter's argument reaching Node (a hook launcher of one process per hook, a Node launcher
+  // run directly): the filter passes the config through.
   if (inv.argv.length === 1 && inv.argv[0] === 'precreate-relay') {
     inv.stdout(inv.stdin());
     return 0;

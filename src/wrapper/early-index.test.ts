@@ -3,6 +3,7 @@
  * and what the installed front-end (native/front-end/early-create.c) does with it: the decision and
  * the config.json it writes, each expected config written out by hand.
  */
+import { fakeHookLauncher } from '../../test/support/offline';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -28,8 +29,7 @@ afterAll(() => fs.rmSync(base, { recursive: true }));
 // An installation's bin/: the hook launcher is an ELF file (what the installed one is).
 const bin = path.join(base, 'bin');
 fs.mkdirSync(bin);
-for (const p of ['ocihook-mount', 'ocihook-gpu', 'ocihook-ldconfig'])
-  fs.writeFileSync(path.join(bin, p), '\x7fELF', { mode: 0o755 });
+for (const p of ['ocihook-mount', 'ocihook-gpu', 'ocihook-ldconfig']) fakeHookLauncher(path.join(bin, p));
 const site = path.join(base, 'site-hook');
 fs.writeFileSync(site, '#!/bin/sh\n', { mode: 0o755 });
 
@@ -217,7 +217,7 @@ describe('the wrapper writes the early index only where the front-end may use it
       'a site hook any container may match',
       { read: read([file('s', { path: site }, ['createContainer'], anyContainer)]) },
     ],
-    ['Node launchers in bin/ (--one-process-per-hook): no hook launcher to ask a server', { binDir: base }],
+    ['Node launchers in bin/ (a build): no hook launcher to ask a server', { binDir: base }],
   ])('removed with %s', (_name, over) => {
     fs.rmSync(index, { force: true }); // none yet: written (an unchanged one is kept)
     expect(updateEarlyIndex(call(), index)).toBe('written');

@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { FRONT_END, frontEndCaseEnv, frontEndCases, wrapperDecision } from '../../test/support/front-end';
-import { frontEndFor, launcherOf } from '../admin/launcher-field';
+import { HOOK_LAUNCHER, frontEndFor, launcherOf } from '../admin/launcher-field';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ocihooks-frontend-'));
 afterAll(() => fs.rmSync(dir, { recursive: true }));
@@ -272,4 +272,14 @@ describe("frontEndFor and launcherOf: the wrapper path in the front-end's field"
   );
   test('the longest path that fits', () =>
     expect(launcherOf(frontEndFor(program, 'f', `/${'x'.repeat(4068)}`))).toBe(`/${'x'.repeat(4068)}`));
+  test("the hook launcher's field with the mark of one process per hook in front of the path: written, read back", () => {
+    const hookField = Buffer.concat([Buffer.from('ocihooks-hook-launcher=@unset@'), Buffer.alloc(4096 - 30)]);
+    const out = frontEndFor(hookField, 'f', '/p/libexec/ocihook-mount', HOOK_LAUNCHER, 'separate:');
+    expect(out.toString().replace(/\0+$/, '')).toBe('ocihooks-hook-launcher=separate:/p/libexec/ocihook-mount');
+    expect(launcherOf(out, HOOK_LAUNCHER)).toBe('/p/libexec/ocihook-mount');
+    // The mark takes room from the path: 4096 - the tag - the mark - the ending zero.
+    expect(() => frontEndFor(hookField, 'f', `/${'x'.repeat(4063)}`, HOOK_LAUNCHER, 'separate:')).toThrow(
+      `/${'x'.repeat(4063)}: the hook program's path is longer than the hook launcher can hold (4063 bytes)`,
+    );
+  });
 });

@@ -3,7 +3,7 @@
  * order, precreate filters run in order, a broken hooks.d file refuses, the original config is
  * kept and reused so a second run adds nothing twice.
  */
-import { failureOf } from '../../test/support/offline';
+import { failureOf, fakeHookLauncher } from '../../test/support/offline';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ActionError, UsageError } from '../core/errors';
@@ -128,7 +128,7 @@ describe('injectHooks', () => {
   test("with the hook server's socket, the installation's hooks of the first stages go to it, one request per run; later stages' do not", () => {
     const bin = tmpDir('relay-bin');
     const program = path.join(bin, 'ocihook-mount');
-    fs.writeFileSync(program, '\x7fELF\x02\x01\x01', { mode: 0o755 }); // the installed hook launcher
+    fakeHookLauncher(program);
     const files = [
       hookFile('mount', ['createRuntime', 'createContainer', 'startContainer', 'poststop'], { always: true }, program),
       hookFile('site', ['createContainer'], { always: true }),
@@ -155,7 +155,7 @@ describe('injectHooks', () => {
   test("the installation's hooks a precreate filter adds (a CDI spec's) go to the hook server too; the matched run is not chained twice; the count is the final config's", () => {
     const bin = tmpDir('relay-bin-precreate');
     const [gpu, chain] = ['ocihook-gpu', 'ocihook-mount'].map((p) => path.join(bin, p)) as [string, string];
-    for (const f of [gpu, chain]) fs.writeFileSync(f, '\x7fELF\x02\x01\x01', { mode: 0o755 }); // hook launchers
+    for (const f of [gpu, chain]) fakeHookLauncher(f);
     const socket = '/run/ocihooks/hook-servers/7.sock';
     const files = [
       hookFile('gpu-hook', ['createContainer'], { always: true }, gpu),

@@ -956,11 +956,30 @@ describe('the installation (hook launcher in bin/)', () => {
 describe('--one-process-per-hook', () => {
   const i = installation('separate', ['--one-process-per-hook']);
 
-  test('bin/ holds the Node launchers: each hook is a start of its own, the container the same', () => {
-    expect(fs.readFileSync(i.bin('ocihook-mount'), 'utf8').startsWith('#!')).toBe(true);
+  test('bin/ holds hook launchers marked for one process per hook: each hook is a start of its own, the container the same, no marker left', () => {
+    expect(fs.readFileSync(i.bin('ocihook-mount')).toString('latin1')).toContain(
+      `ocihooks-hook-launcher=separate:${path.join(i.prefix, 'libexec', 'ocihook-mount')}\0`,
+    );
     const hooks = ['a', 'b', 'c'].map((f) => mountHook(i, f));
     const r = runcRun(bundleWith('separate', hooks), containerId('runs-separate'));
     expect([r.status, r.stdout, r.stderr]).toEqual([0, 'a\nb\nc\n-\n', '']);
     expect(i.starts().length).toBe(3);
+    noMarkersLeft();
+  });
+
+  test("Node's own settings in a hook's environment (NODE_OPTIONS, NODE_EXTRA_CA_CERTS) do not apply to its Node process here either", () => {
+    const evil = path.join(dir, 'separate-node-options.js');
+    const ran = path.join(dir, 'separate-node-options-ran');
+    fs.writeFileSync(evil, `require('fs').appendFileSync(${JSON.stringify(ran)}, 'ran\\n');\n`);
+    const nodeEnv = { NODE_OPTIONS: `--require ${evil}`, NODE_EXTRA_CA_CERTS: path.join(dir, 'missing-ca.pem') };
+    const hook = run(i.bin('ocihook-mount'), ['--version'], { env: { PATH: process.env.PATH, ...nodeEnv } });
+    expect([hook.status, hook.stderr]).toEqual([0, '']);
+    expect(fs.existsSync(ran)).toBe(false);
+    // The same hook through the libexec Node launcher, no starter in front: Node honours both.
+    const direct = run(path.join(i.prefix, 'libexec', 'ocihook-mount'), ['--version'], {
+      env: { PATH: process.env.PATH, ...nodeEnv },
+    });
+    expect([direct.status, direct.stderr]).toEqual([0, expect.stringContaining('Ignoring extra certs from')]);
+    expect(fs.readFileSync(ran, 'utf8')).toBe('ran\n');
   });
 });

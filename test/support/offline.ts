@@ -80,3 +80,12 @@ export function failureOf(fn: () => unknown): [unknown, string] {
   }
   throw new Error('did not throw');
 }
+
+/**
+ * A stand-in for the installed hook launcher at `file` (native/hook-launcher/): an ELF file with its
+ * field and a path in it; `separate`: an installation of one process per hook (`separate:` first).
+ */
+export function fakeHookLauncher(file: string, separate = false): void {
+  const field = `ocihooks-hook-launcher=${separate ? 'separate:' : ''}/opt/ocihooks/libexec/${path.basename(file)}\0`;
+  fs.writeFileSync(file, `\x7fELF\x02\x01\x01${'\0'.repeat(57)}${field}`, { mode: 0o755 });
+}

@@ -3,6 +3,7 @@ import fs = require('node:fs');
 import path = require('node:path');
 import type { CommandModule } from 'yargs';
 import { FRONT_END, HOOK_LAUNCHER } from '../../admin/launcher-field';
+import { SEPARATE_MARK } from '../../hook/program/chain-hooks';
 import { DEFAULT_HOOKS_DIR, DEFAULT_PREFIX, install, uninstall } from '../../admin/install';
 import { HOOK_PROGRAMS } from '../../hook/program/own-programs';
 import { hostPodman } from '../../admin/podman';
@@ -112,13 +113,12 @@ export const installCommand: CommandModule<object, Args> = {
         prefixFiles: [{ name: SCRUN_LUA, text: scrunLua(path.join(a.prefix, 'bin', 'ocihooks')) }],
         frontEnds: [
           { program: 'ocihooks-runtime', file: builtProgram('runtime-front-end'), field: FRONT_END },
-          ...(a['one-process-per-hook']
-            ? []
-            : HOOK_PROGRAMS.map((program) => ({
-                program,
-                file: builtProgram('hook-launcher'),
-                field: HOOK_LAUNCHER,
-              }))),
+          ...HOOK_PROGRAMS.map((program) => ({
+            program,
+            file: builtProgram('hook-launcher'),
+            field: HOOK_LAUNCHER,
+            ...(a['one-process-per-hook'] ? { mark: SEPARATE_MARK } : {}),
+          })),
         ],
       }),
     );

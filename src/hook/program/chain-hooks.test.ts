@@ -1,8 +1,9 @@
 /** Which hooks the wrapper runs in one process, and the one hook it writes for them. */
+import { fakeHookLauncher } from '../../../test/support/offline';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { chainHooks, hooksRun, relayConfigHooks } from './chain-hooks';
+import { chainHooks, hooksRun, isHookLauncher, relayConfigHooks } from './chain-hooks';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ocihooks-chain-'));
 afterAll(() => fs.rmSync(dir, { recursive: true }));
@@ -116,8 +117,7 @@ test("for the hook server every run of ours is a chain, one hook long too, with 
   // The installed hook launcher is an ELF file; Node launchers (--one-process-per-hook) cannot ask a server.
   const launchers = path.join(dir, 'launchers');
   fs.mkdirSync(launchers);
-  for (const p of ['ocihook-mount', 'ocihook-gpu', 'ocihook-ldconfig'])
-    fs.writeFileSync(path.join(launchers, p), '\x7fELF\x02\x01\x01', { mode: 0o755 });
+  for (const p of ['ocihook-mount', 'ocihook-gpu', 'ocihook-ldconfig']) fakeHookLauncher(path.join(launchers, p));
   const inLaunchers = (h: { path: string }) => ({ ...h, path: path.join(launchers, path.basename(h.path)) });
   const relayed = (list: object[], timeout?: number) =>
     chainOf(list, timeout, launchers, '/run/ocihooks/hook-servers/7.sock');
@@ -141,6 +141,16 @@ test("for the hook server every run of ours is a chain, one hook long too, with 
   expect(chainHooks([mount, site, gpu, ldconfig], bin, '/s.sock')).toEqual(
     chainHooks([mount, site, gpu, ldconfig], bin),
   );
+  // The hook launchers of an installation of one process per hook ask no server either.
+  const separate = path.join(dir, 'separate-launchers');
+  fs.mkdirSync(separate);
+  for (const p of ['ocihook-mount', 'ocihook-gpu', 'ocihook-ldconfig']) fakeHookLauncher(path.join(separate, p), true);
+  const inSeparate = [mount, site, gpu, ldconfig].map((h) =>
+    h === site ? h : { ...h, path: path.join(separate, path.basename(h.path)) },
+  );
+  expect(chainHooks(inSeparate, separate, '/s.sock')).toEqual(chainHooks(inSeparate, separate));
+  expect(isHookLauncher(path.join(separate, 'ocihook-mount'))).toBe(false);
+  expect(isHookLauncher(path.join(launchers, 'ocihook-mount'))).toBe(true);
 });
 
 describe('hooksRun: a chain read back as the hooks a runtime would have started', () => {
@@ -166,8 +176,7 @@ describe('hooksRun: a chain read back as the hooks a runtime would have started'
   test("a relayed chain (a precreate filter's output) reads the same", () => {
     const launchers = path.join(dir, 'launchers-read-back');
     fs.mkdirSync(launchers);
-    for (const p of ['ocihook-mount', 'ocihook-gpu', 'ocihook-ldconfig'])
-      fs.writeFileSync(path.join(launchers, p), '\x7fELF\x02\x01\x01', { mode: 0o755 });
+    for (const p of ['ocihook-mount', 'ocihook-gpu', 'ocihook-ldconfig']) fakeHookLauncher(path.join(launchers, p));
     const link = path.join(elsewhere, 'gpu-link');
     fs.symlinkSync(path.join(launchers, 'ocihook-gpu'), link);
     const linkedGpu = { path: link, args: ['ocihook-gpu', 'update-ldcache'], timeout: 5 };

@@ -142,16 +142,32 @@ export function servedCount(hooks: readonly OciHook[]): number {
   return hooks.filter((h) => h.args?.[1]?.startsWith(RELAY_FLAG)).length;
 }
 
-/** Whether the file is the installed hook launcher (native/hook-launcher/: an ELF file), not a Node launcher. */
+/** The hook launcher's field (native/hook-launcher/main.c), its path after it. */
+export const HOOK_LAUNCHER_TAG = 'ocihooks-hook-launcher=';
+/**
+ * In front of the path in the hook launcher's field: each hook a Node start of its own (`install
+ * --one-process-per-hook`), the launcher asking no server.
+ */
+export const SEPARATE_MARK = 'separate:';
+
+/**
+ * Whether the file is the installed hook launcher (native/hook-launcher/: an ELF file) that asks a
+ * hook server, not a Node launcher nor the launcher of an installation of one process per hook.
+ */
 export function isHookLauncher(file: string): boolean {
-  const head = Buffer.alloc(4);
-  let fd: number | undefined;
+  let program: Buffer;
   try {
-    fd = fs.openSync(file, 'r');
-    return fs.readSync(fd, head, 0, 4, 0) === 4 && head.toString('latin1') === '\x7fELF';
+    program = fs.readFileSync(file); // tens of kB, the launcher's whole file
   } catch {
     return false;
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
   }
+  if (program.subarray(0, 4).toString('latin1') !== '\x7fELF') return false;
+  const at = program.indexOf(HOOK_LAUNCHER_TAG);
+  return (
+    at >= 0 &&
+    !program
+      .subarray(at + HOOK_LAUNCHER_TAG.length)
+      .toString('latin1', 0, SEPARATE_MARK.length)
+      .startsWith(SEPARATE_MARK)
+  );
 }
