@@ -261,13 +261,14 @@ describe('ocihooks install', () => {
       ),
     );
     fs.rmSync(podman5Config);
-    // A hook's Node launcher names the node that installed it: bin/<hook> itself with
-    // --one-process-per-hook, else the libexec/ one that the hook launcher in bin/ starts.
+    // A hook's Node launcher names the node that installed it: the libexec/ one that the hook
+    // launcher in bin/ starts, in both forms (--one-process-per-hook: `separate:` before its path).
     const hookLauncher = fs.readFileSync(path.join(prefix, 'bin', 'ocihook-mount'));
-    const nodeLauncher = installForm().length
-      ? path.join(prefix, 'bin', 'ocihook-mount')
-      : path.join(prefix, 'libexec', 'ocihook-mount');
-    if (!installForm().length) expect(launcherOf(hookLauncher, HOOK_LAUNCHER)).toBe(nodeLauncher);
+    const nodeLauncher = path.join(prefix, 'libexec', 'ocihook-mount');
+    expect(launcherOf(hookLauncher, HOOK_LAUNCHER)).toBe(nodeLauncher);
+    expect(hookLauncher.toString('latin1')).toContain(
+      `ocihooks-hook-launcher=${installForm().length ? 'separate:' : ''}${nodeLauncher}\0`,
+    );
     expect(fs.readFileSync(nodeLauncher, 'utf8').split('\n')[0]).toBe(`#!${process.execPath}`);
     // The installed doctor checks the installed front-end and the wrapper it runs.
     const frontEnd = path.join(prefix, 'bin', 'ocihooks-runtime');

@@ -94,7 +94,7 @@ function imageWithoutCache(rootfs: string): string {
  * Where the marker hook ran since the last call, from its log records: "ocihooks-runtime" when the
  * wrapper's hook server ran it (no Node start of its own: docs/runtime-wrapper.md).
  */
-const SERVED_IN = installForm().length ? 'its own process' : 'ocihooks-runtime'; // Node launchers in bin/ ask no server
+const SERVED_IN = installForm().length ? 'its own process' : 'ocihooks-runtime'; // one process per hook: its launchers ask no server
 
 function markerRanIn(): string[] {
   const file = `${dir}/hook.log`;

@@ -114,7 +114,7 @@ test("NVIDIA's subcommands of ocihook-gpu chain too: each program runs as a func
 });
 
 test("for the hook server every run of ours is a chain, one hook long too, with the server's socket in front", () => {
-  // The installed hook launcher is an ELF file; Node launchers (--one-process-per-hook) cannot ask a server.
+  // The installed hook launcher is an ELF file; Node launchers (a build's bin/) cannot ask a server.
   const launchers = path.join(dir, 'launchers');
   fs.mkdirSync(launchers);
   for (const p of ['ocihook-mount', 'ocihook-gpu', 'ocihook-ldconfig']) fakeHookLauncher(path.join(launchers, p));

@@ -36,7 +36,7 @@ export function chainHooks(
   binDir: string,
   relaySocket?: string,
 ): { hooks: OciHook[]; chained: boolean[] } {
-  // Only the installed hook launcher asks the server; bin/ of Node launchers (--one-process-per-hook) would not.
+  // Only the installed hook launcher asks the server; Node launchers and those of one process per hook do not.
   if (relaySocket !== undefined && !isHookLauncher(path.join(binDir, HOOK_PROGRAMS[0]))) relaySocket = undefined;
   // A chain made earlier (the wrapper's matched hooks, before a precreate filter ran) stays as it is.
   const programs = hooks.map((h) => (isChainHook(h) ? undefined : stageHookProgram(h, binDir)));
