@@ -25,7 +25,7 @@ import type { HooksRead } from '../hooksd/read';
 import type { HookDefinition, When } from '../hooksd/schema';
 import { PrestartAs, injectedStage } from '../hooksd/prestart';
 import { RELAY_FLAG, SLOT_FLAG } from '../hook/program/chain';
-import { RELAYED_STAGES, isHookLauncher } from '../hook/program/chain-hooks';
+import { RELAYED_STAGES, asksHookServer } from '../hook/program/chain-hooks';
 import { HOOK_PROGRAMS, stageHookProgram } from '../hook/program/own-programs';
 import { noMatchIndexFile, writeIndex } from './no-match-index';
 
@@ -150,7 +150,7 @@ export function updateEarlyIndex(c: EarlyIndexCall, file = earlyIndexFile()): 'w
     c.canServe &&
     !c.configAnnotations &&
     c.binDir !== undefined &&
-    isHookLauncher(path.join(c.binDir, HOOK_PROGRAMS[0]))
+    asksHookServer(path.join(c.binDir, HOOK_PROGRAMS[0]))
       ? earlyPlan(c.read, c.binDir, c.prestartAs)
       : undefined;
   try {

@@ -3,7 +3,7 @@ import { fakeHookLauncher } from '../../../test/support/offline';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { chainHooks, hooksRun, isHookLauncher, relayConfigHooks } from './chain-hooks';
+import { chainHooks, hooksRun, asksHookServer, relayConfigHooks } from './chain-hooks';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ocihooks-chain-'));
 afterAll(() => fs.rmSync(dir, { recursive: true }));
@@ -149,8 +149,8 @@ test("for the hook server every run of ours is a chain, one hook long too, with 
     h === site ? h : { ...h, path: path.join(separate, path.basename(h.path)) },
   );
   expect(chainHooks(inSeparate, separate, '/s.sock')).toEqual(chainHooks(inSeparate, separate));
-  expect(isHookLauncher(path.join(separate, 'ocihook-mount'))).toBe(false);
-  expect(isHookLauncher(path.join(launchers, 'ocihook-mount'))).toBe(true);
+  expect(asksHookServer(path.join(separate, 'ocihook-mount'))).toBe(false);
+  expect(asksHookServer(path.join(launchers, 'ocihook-mount'))).toBe(true);
 });
 
 describe('hooksRun: a chain read back as the hooks a runtime would have started', () => {

@@ -37,7 +37,7 @@ export function chainHooks(
   relaySocket?: string,
 ): { hooks: OciHook[]; chained: boolean[] } {
   // Only the installed hook launcher asks the server; Node launchers and those of one process per hook do not.
-  if (relaySocket !== undefined && !isHookLauncher(path.join(binDir, HOOK_PROGRAMS[0]))) relaySocket = undefined;
+  if (relaySocket !== undefined && !asksHookServer(path.join(binDir, HOOK_PROGRAMS[0]))) relaySocket = undefined;
   // A chain made earlier (the wrapper's matched hooks, before a precreate filter ran) stays as it is.
   const programs = hooks.map((h) => (isChainHook(h) ? undefined : stageHookProgram(h, binDir)));
   const out: OciHook[] = [];
@@ -154,7 +154,7 @@ export const SEPARATE_MARK = 'separate:';
  * Whether the file is the installed hook launcher (native/hook-launcher/: an ELF file) that asks a
  * hook server, not a Node launcher nor the launcher of an installation of one process per hook.
  */
-export function isHookLauncher(file: string): boolean {
+export function asksHookServer(file: string): boolean {
   let program: Buffer;
   try {
     program = fs.readFileSync(file); // tens of kB, the launcher's whole file
