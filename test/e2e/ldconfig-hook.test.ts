@@ -162,6 +162,11 @@ describe('ldconfig hook', () => {
     expect(w.stdout + w.stderr).toMatch(/libocihookstest\.so\.1: cannot open shared object file/);
   });
 
+  /** The hook log's `linker cache refreshed` records: where the cache went, why, the drop-in. */
+  const cacheRefreshes = (log: string) =>
+    logRecords<{ msg: string; cache?: string; why?: string; dropIn?: string }>(log).filter(
+      (l) => l.msg === 'linker cache refreshed',
+    );
   /** The image's own ldconfig, put in as Debian's libc-bin trigger runs it after apt install; the image's files before. */
   const inImage = (c: ReturnType<typeof setup>) => {
     fs.mkdirSync(path.join(c.rootfs, 'sbin'), { recursive: true });
@@ -205,9 +210,7 @@ describe('ldconfig hook', () => {
     );
     expect([r.status, r.stderr]).toEqual([0, '']);
     expect(r.stdout).toBe(ownRootOutput);
-    const refreshed = logRecords<{ msg: string; cache?: string; why?: string; dropIn?: string }>(own.log).filter(
-      (l) => l.msg === 'linker cache refreshed',
-    );
+    const refreshed = cacheRefreshes(own.log);
     expect(refreshed.map((l) => [l.cache, l.why, l.dropIn])).toEqual([
       ['root', "the root is an overlay of the container's own", '/etc/ld.so.conf.d/00-ocihooks.conf'],
       ['root', "the root is an overlay of the container's own", '/etc/ld.so.conf.d/00-ocihooks.conf'],
@@ -252,9 +255,7 @@ describe('ldconfig hook', () => {
     const r = run(podman, [...store, '--storage-opt', `overlay.mount_program=${fuseOverlayfs}`, ...args]);
     expect([r.status, r.stderr]).toEqual([0, '']);
     expect(r.stdout).toBe(`1\n${ownRootOutput}`);
-    const refreshed = logRecords<{ msg: string; cache?: string; why?: string }>(own.log).filter(
-      (l) => l.msg === 'linker cache refreshed',
-    );
+    const refreshed = cacheRefreshes(own.log);
     expect(refreshed.map((l) => [l.cache, l.why])).toEqual([
       ['root', "the root is an overlay of the container's own"],
       ['root', "the root is an overlay of the container's own"],

@@ -155,6 +155,18 @@ export const SEPARATE_MARK = 'separate:';
  * hook server, not a Node launcher nor the launcher of an installation of one process per hook.
  */
 export function asksHookServer(file: string): boolean {
+  let asks = asksHookServerSeen.get(file);
+  if (asks === undefined) asksHookServerSeen.set(file, (asks = readAsksHookServer(file)));
+  return asks;
+}
+
+/**
+ * What asksHookServer found for each file in this process: a wrapper's create asks up to once per
+ * stage and edit, and reading the launcher whole costs ~30 µs (its first 4 bytes, ~6).
+ */
+const asksHookServerSeen = new Map<string, boolean>();
+
+function readAsksHookServer(file: string): boolean {
   let program: Buffer;
   try {
     program = fs.readFileSync(file); // tens of kB, the launcher's whole file
