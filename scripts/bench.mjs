@@ -509,6 +509,25 @@ bench(
       stages: ['precreate'],
     }),
   );
+  // Both GPU files as install names them (the filter, the createContainer hook reading the same
+  // specs) and the relay filter after them: the GPU filter leaves out the createContainer hook it
+  // leaves nothing to do.
+  const installedGpuHooks = path.join(scratch, 'installed-gpu-hooks.d');
+  fs.mkdirSync(installedGpuHooks);
+  fs.copyFileSync(path.join(hooksDir, RELAY_FILE), path.join(installedGpuHooks, RELAY_FILE));
+  fs.copyFileSync(
+    path.join(precreateHooks, 'gpu-precreate.json'),
+    path.join(installedGpuHooks, '50-ocihooks-gpu-precreate.json'),
+  );
+  fs.writeFileSync(
+    path.join(installedGpuHooks, '60-ocihooks-gpu.json'),
+    JSON.stringify({
+      version: '1.0.0',
+      hook: { path: bin('ocihook-gpu'), args: ['ocihook-gpu', gpuLog, `--cdi-spec-dir=${specHooksDir}`, keptSpecs] },
+      when,
+      stages: ['createContainer'],
+    }),
+  );
   const gpuRootfs = path.join(scratch, 'gpu-podman-rootfs');
   busyboxRootfs(gpuRootfs, true);
   const podmanGpu = (hooksDirArg, annotation) =>
@@ -528,6 +547,16 @@ bench(
     baselineName: 'podman+runc start, no hooks',
     phases: false,
   });
+  bench(
+    'podman+runc GPU container (both installed GPU files: precreate + createContainer hook, fake GPU)',
+    'podman',
+    podmanGpu(installedGpuHooks, true),
+    {
+      baseline: ['podman', podmanGpu(precreateHooks, true)],
+      baselineName: 'podman+runc GPU container (precreate + 3 spec hooks, fake GPU)',
+      phases: false,
+    },
+  );
 }
 
 bench('ocihook-mount --version', bin('ocihook-mount'), ['--version'], { phases: false });

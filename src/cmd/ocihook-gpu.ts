@@ -10,7 +10,8 @@ import path = require('node:path');
 import type { Invocation } from '../hook/program/invocation';
 import { runProgram } from '../hook/program/run-program';
 import { runContainerHook } from '../hook/container-hook';
-import { GPU_SPEC, GpuArgs, createContainerPlan, precreate } from '../gpu/cli';
+import { GPU_SPEC, type GpuArgs } from '../gpu/arguments';
+import { createContainerPlan, precreate } from '../gpu/cli';
 import { NOOP, NVIDIA_HOOKS } from '../gpu/nvidia-hook';
 import { nvidiaLogLevel, rootFlags, rootFlagsAfter, runNvidiaHook, takesValue } from '../gpu/nvidia-hook/run';
 

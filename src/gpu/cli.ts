@@ -1,20 +1,18 @@
 /**
- * ocihook-gpu's command line, and what it does in each of its two modes: the devices a container
- * gets planned for its createContainer stage, or written into its config.json (precreate). The
- * program (src/cmd/ocihook-gpu.ts) only chooses between them and NVIDIA's subcommands.
+ * What ocihook-gpu does in each of its two modes (its options: arguments.ts): the devices a
+ * container gets planned for its createContainer stage, or written into its config.json
+ * (precreate). The program (src/cmd/ocihook-gpu.ts) only chooses between them and NVIDIA's
+ * subcommands.
  */
-import { DEFAULT_CDI_DIRS, type Registry } from '../cdi/registry';
+import type { Registry } from '../cdi/registry';
 import { Json, parseJson, parseWith } from '../core/json';
 import { ociConfigSchema } from '../core/oci';
 import fs = require('node:fs');
-import path = require('node:path');
 import { UsageError, messageOf } from '../core/errors';
 import type { Plan } from '../core/plan';
 import type { HookContext } from '../hook/program/run-program';
-import type { CliSpec, CommonArgs } from '../hook/program/options';
 import type { PlanContext } from '../hook/container-hook';
 import { realHost } from '../hook/real-host';
-import { DEFAULT_DECODED_CACHE_DIR, decodedCache } from '../hook/decoded-cache';
 import { containerEnv } from '../hook/inputs';
 import type { Logger } from '../hook/log';
 import type { Timing } from '../hook/timing';
@@ -24,76 +22,21 @@ import { relayConfigHooks } from '../hook/program/chain-hooks';
 import { handOffExit } from '../hook/server/hand-off';
 import { type HookServer, hookServerSocket, openHookServerOrWarn, serveHooks } from '../hook/server/hook-server';
 import { binDirOf } from '../hook/program/own-programs';
-import { gpuRegistry, selectDevices } from './registry';
-
-export interface GpuArgs extends CommonArgs {
-  device: string[];
-  'cdi-spec-dir'?: string[];
-  'device-root': string;
-  'cdi-cache-dir': string;
-  'skip-cgroup': boolean;
-  'config-file'?: string;
-  'accept-env': boolean;
-}
-
-export const GPU_SPEC: CliSpec = {
-  program: 'ocihook-gpu',
-  usage: '$0 [precreate] [--device vendor.com/class=name]... [--cdi-spec-dir DIR]... [options]',
-  options: {
-    device: {
-      type: 'string',
-      array: true,
-      default: [],
-      describe: 'CDI device to inject (fully-qualified name), in addition to annotations and env',
-    },
-    'cdi-spec-dir': {
-      type: 'string',
-      array: true,
-      describe: `CDI spec directory, later wins (default: ${DEFAULT_CDI_DIRS.join(' ')})`,
-    },
-    'device-root': { type: 'string', default: '/dev', describe: 'where to discover GPU nodes when no CDI spec exists' },
-    'cdi-cache-dir': {
-      type: 'string',
-      default: DEFAULT_DECODED_CACHE_DIR,
-      describe: 'where root keeps CDI specs decoded and checked between runs (absolute path), or none',
-    },
-    'skip-cgroup': {
-      type: 'boolean',
-      default: false,
-      describe: 'bind devices but leave the device cgroup alone (diagnostics)',
-    },
-    'config-file': { type: 'string', describe: 'precreate: read config.json from FILE instead of stdin' },
-    'accept-env': {
-      type: 'boolean',
-      default: false,
-      describe: "let the image's NVIDIA_/ROCR_/HIP_VISIBLE_DEVICES select devices when no annotation or --device does",
-    },
-  },
-  epilogue: 'precreate reads the proposed config.json on stdin and writes the edited one on stdout.',
-};
+import { selectDevices } from './registry';
+import { type GpuArgs, registryOf } from './arguments';
+import { withoutSettledGpuHooks } from './settled-hooks';
 
 /**
- * The registry of the CDI specs the arguments name, each kept decoded and checked in
- * --cdi-cache-dir between runs (hook/decoded-cache.ts says when it is used).
+ * precreate: the config with the selected devices' edits applied (`what` names it in errors), and
+ * the registry it read.
  */
-function registryOf(args: GpuArgs, log: Logger): Registry {
-  const dir = args['cdi-cache-dir'];
-  if (dir !== 'none' && !path.isAbsolute(dir))
-    throw new UsageError(`--cdi-cache-dir ${dir}: not an absolute path (or none)`);
-  const kept =
-    dir === 'none'
-      ? undefined
-      : decodedCache(dir, { readOnly: args['dry-run'], warn: (message) => log.warn({ cdiCacheDir: dir }, message) });
-  for (const d of args['cdi-spec-dir'] ?? [])
-    if (!path.isAbsolute(d))
-      // A hook's working folder is the bundle's (runtimes start it there): a relative folder would
-      // take specs, and the host programs their hooks name, from the container's owner.
-      throw new UsageError(`--cdi-spec-dir ${JSON.stringify(d)}: not an absolute path`);
-  return gpuRegistry(args['cdi-spec-dir'] ?? DEFAULT_CDI_DIRS, args['device-root'], log, kept);
-}
-
-/** precreate: the config with the selected devices' edits applied (`what` names it in errors). */
-function precreateConfig(args: GpuArgs, log: Logger, raw: unknown, what: string, timing: Timing): Json {
+function precreateConfig(
+  args: GpuArgs,
+  log: Logger,
+  raw: unknown,
+  what: string,
+  timing: Timing,
+): { edited: Json; reg: Registry } {
   const config = parseWith(ociConfigSchema, raw, what); // raw is an OCI config object from here on
   timing.done('config');
   const reg = registryOf(args, log);
@@ -110,7 +53,7 @@ function precreateConfig(args: GpuArgs, log: Logger, raw: unknown, what: string,
   const edited = sel.devices.length ? editConfigForPrecreate(raw as Json, sel, realHost) : (raw as Json);
   timing.done('plan');
   log.info({ devices: sel.devices.map((d) => d.qualifiedName) }, 'precreate');
-  return edited;
+  return { edited, reg };
 }
 
 /** precreate: config.json on stdin (or --config-file), the edited one on stdout. */
@@ -124,7 +67,12 @@ export function precreate(args: GpuArgs, ctx: HookContext): void {
   } catch (e) {
     throw new UsageError(`${what}: ${messageOf(e)}`, { cause: e });
   }
-  let config = precreateConfig(args, ctx.log, parseJson(text, what), what, ctx.inv.timing);
+  const { edited, reg } = precreateConfig(args, ctx.log, parseJson(text, what), what, ctx.inv.timing);
+  let config = withoutSettledGpuHooks(
+    edited,
+    { binDir: binDirOf(ctx.inv.path), host: realHost, filter: { args, reg } },
+    ctx.log,
+  );
   // Started apart by the hook launcher (as root): the config's first stages' hooks of this
   // installation ask this process, which stays to run them (hook/server/hook-server.ts). The server
   // is opened only for a config that has such hooks (a spec without hooks needs none).

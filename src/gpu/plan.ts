@@ -31,8 +31,8 @@ import type { Json } from '../core/json';
 import { hooksRunByStage } from '../hook/program/chain-hooks';
 
 /** The process user's ids, which the reference gives device nodes that name no owner. */
-function processUser(p: PlanInput): { uid?: number; gid?: number } {
-  const user = (p.bundle.config.process as { user?: { uid?: number; gid?: number } } | undefined)?.user;
+function processUser(config: Json): { uid?: number; gid?: number } {
+  const user = (config.process as { user?: { uid?: number; gid?: number } } | undefined)?.user;
   return { ...(user?.uid ? { uid: user.uid } : {}), ...(user?.gid ? { gid: user.gid } : {}) };
 }
 
@@ -41,13 +41,12 @@ function isBindMount(m: CdiMount): boolean {
 }
 
 function deviceActions(
-  p: PlanInput,
+  config: Json,
   deviceNodes: CdiDeviceNode[],
   host: HostView,
   origin: EditOrigin,
 ): { actions: DeviceAction[]; rules: DeviceAllow[] } {
-  const user = processUser(p);
-  const config = p.bundle.config as Json;
+  const user = processUser(config);
   const actions: DeviceAction[] = [];
   const rules: DeviceAllow[] = [];
   for (const n of lastByKey(deviceNodes, (d) => d.path)) {
@@ -89,11 +88,24 @@ function deviceActions(
 }
 
 export function planGpuCreateContainer(p: PlanInput, sel: GpuSelection, host: HostView): Plan {
+  const { actions, deferred } = gpuEditsLeft(p.bundle.config as Json, sel, host);
+  return newPlan('gpu', p, actions, deferred);
+}
+
+/**
+ * What the createContainer hook has to do for the selected devices in a container of this config
+ * (`actions`), and what it cannot do there (`deferred`): the plan's content, which depends on the
+ * config, the specs and the host alone — a precreate filter asks it of the config it wrote.
+ */
+export function gpuEditsLeft(
+  config: Json,
+  sel: GpuSelection,
+  host: HostView,
+): { actions: Action[]; deferred: string[] } {
   const edits = selectedEdits(sel.devices);
   const origin = editOrigins(sel.devices);
-  const config = p.bundle.config as Json;
   const deferred: string[] = [];
-  const { actions: devices, rules } = deviceActions(p, edits.deviceNodes, host, origin);
+  const { actions: devices, rules } = deviceActions(config, edits.deviceNodes, host, origin);
   const actions: Action[] = [...devices];
   const binds: Action[] = [];
   for (const m of lastByKey(edits.mounts, (x) => x.containerPath)) {
@@ -153,5 +165,5 @@ export function planGpuCreateContainer(p: PlanInput, sel: GpuSelection, host: Ho
       deferred.push(`net device ${nd.hostInterfaceName}: needs precreate`);
   if (edits.intelRdt && JSON.stringify(config.linux?.intelRdt) !== JSON.stringify(edits.intelRdt))
     deferred.push('intelRdt: needs precreate');
-  return newPlan('gpu', p, actions, deferred);
+  return { actions, deferred };
 }

@@ -56,7 +56,7 @@ export function slotRuns(
           socket,
         ).hooks
       : [];
-    if (merged.length === 0 || servedCount(merged) !== merged.length) {
+    if (merged.length === 0 || servedCount(merged, socket) !== merged.length) {
       const file = path.basename(hooks[0]?.file ?? '');
       throw new ActionError(
         `hooks.d changed while this container was created: ${file} gives a ${stage} hook that the config's slots cannot run; create the container again`,

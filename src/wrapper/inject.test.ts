@@ -215,6 +215,59 @@ describe('injectHooks', () => {
     fs.rmSync(bin, { recursive: true });
   });
 
+  test('with a hook server, a precreate filter reads the matched hooks as podman writes them; one it leaves out is not served', () => {
+    const bin = tmpDir('relay-bin-filter-reads');
+    const [gpu, ldconfig, chain] = ['ocihook-gpu', 'ocihook-ldconfig', 'ocihook-mount'].map((p) =>
+      path.join(bin, p),
+    ) as [string, string, string];
+    for (const f of [gpu, ldconfig, chain]) fakeHookLauncher(f);
+    const files = [
+      hookFile('gpu-hook', ['createContainer'], { always: true }, gpu),
+      hookFile('ldconfig', ['createContainer', 'poststop'], { always: true }, ldconfig),
+      hookFile('filter', ['precreate'], { always: true }, '/opt/filter'),
+    ];
+    let seen: Json = {};
+    // The filter drops the GPU hook (as the GPU filter leaves out one it made needless).
+    const filter = (_hook: unknown, c: Json) => {
+      seen = structuredClone(c.hooks);
+      return { ...c, hooks: { ...c.hooks, createContainer: c.hooks.createContainer.slice(1) } };
+    };
+    const socket = '/run/ocihooks/hook-servers/8.sock';
+    const out = injectHooks(config, read(files), {}, '/b/config.json', {
+      chainBin: bin,
+      relaySocket: socket,
+      precreateInProcess: filter,
+    });
+    expect(seen).toEqual({
+      poststop: [
+        { path: '/bin/cleanup' },
+        { path: ldconfig, args: ['ldconfig'] }, // a stage no server serves: as without one
+      ],
+      createContainer: [
+        { path: gpu, args: ['gpu-hook'] },
+        { path: ldconfig, args: ['ldconfig'] },
+      ],
+    });
+    expect(out.config.hooks.createContainer).toEqual([
+      {
+        path: chain,
+        args: [
+          'ocihook-chain',
+          `--ocihooks-relay=${socket}`,
+          `--ocihooks-chain=${JSON.stringify([{ program: 'ocihook-ldconfig', args: ['ldconfig'] }])}`,
+        ],
+      },
+    ]);
+    expect(out.served).toBe(1);
+    expect(out.added).toEqual([
+      'createContainer gpu-hook.json (chained)',
+      'createContainer ldconfig.json (chained)',
+      'poststop ldconfig.json',
+      'precreate filter.json (in process)',
+    ]);
+    fs.rmSync(bin, { recursive: true });
+  });
+
   test('hooks.d that podman refuses refuses the container with its reason', () => {
     const refused: HooksRead = {
       hooks: [],

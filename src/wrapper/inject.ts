@@ -84,19 +84,26 @@ export function injectHooks(
   }
   const added: string[] = [];
   let served = 0;
+  // With precreate filters to come and a hook server, the relayed stages' runs are made over the
+  // config the filters leave (below): until then those stages hold the matched hooks as podman
+  // writes them, which is what a filter reads (the GPU filter leaves out a hook it made needless).
+  const relayLater =
+    Boolean(matched.precreate?.length) && opts.chainBin !== undefined && opts.relaySocket !== undefined;
   for (const [stage, hooks] of Object.entries(matched)) {
     if (stage === 'precreate') continue;
     config.hooks ??= {};
+    const relayed = (RELAYED_STAGES as readonly string[]).includes(stage) ? opts.relaySocket : undefined;
     const merged =
       opts.chainBin === undefined
         ? { hooks: hooks.map((h) => h.hook), chained: hooks.map(() => false) }
         : chainHooks(
             hooks.map((h) => h.hook),
             opts.chainBin,
-            (RELAYED_STAGES as readonly string[]).includes(stage) ? opts.relaySocket : undefined,
+            relayed,
           );
-    config.hooks[stage] = [...(config.hooks[stage] ?? []), ...merged.hooks];
-    served += servedCount(merged.hooks);
+    const appended = relayLater && relayed !== undefined ? hooks.map((h) => h.hook) : merged.hooks;
+    config.hooks[stage] = [...(config.hooks[stage] ?? []), ...appended];
+    served += servedCount(merged.hooks, relayed);
     hooks.forEach((h, i) => added.push(`${stage} ${path.basename(h.file)}${merged.chained[i] ? ' (chained)' : ''}`));
   }
   for (const m of matched.precreate ?? []) {
@@ -112,7 +119,6 @@ export function injectHooks(
   // The hooks a precreate filter added (the GPU filter: a CDI spec's hooks, ocihook-gpu's own
   // subcommands) ask the hook server too, as the filter started apart makes them ask itself; and
   // the server expects what the config holds after every filter, which may also have dropped some.
-  if (matched.precreate?.length && opts.chainBin !== undefined && opts.relaySocket !== undefined)
-    ({ config, served } = relayConfigHooks(config, opts.chainBin, opts.relaySocket));
+  if (relayLater) ({ config, served } = relayConfigHooks(config, opts.chainBin as string, opts.relaySocket as string));
   return { config, added, served };
 }

@@ -419,6 +419,47 @@ describe('the installation (hook launcher in bin/)', () => {
     noServerLeft();
   });
 
+  test.each([
+    ["after it (install's names)", 'zz-relay.json'],
+    ['before it (a name that sorts first)', '00-relay.json'],
+  ])(
+    'podman with both GPU files (the precreate filter, the createContainer hook) and the relay filter %s: the GPU filter leaves out the hook it leaves nothing to do unless another server waits for it',
+    (_when, relayName) => {
+      const first = relayName.startsWith('00');
+      const folder = path.join(dir, `precreate-both-${first ? 'relay-first' : 'relay-last'}.d`);
+      precreateWithSpecHooks(folder);
+      fs.copyFileSync(path.join(dir, 'relay.d', '99-ocihooks-relay.json'), path.join(folder, relayName));
+      const cdi = path.join(dir, 'cdi');
+      const args = ['ocihook-gpu', `--cdi-spec-dir=${cdi}`, `--log-file=${i.log}`];
+      writeHooksD(folder, 'gpu-cc.json', {
+        version: '1.0.0',
+        hook: { path: i.bin('ocihook-gpu'), args },
+        when: { annotations: { '^cdi\\.k8s\\.io/': '.' } },
+        stages: ['createContainer'],
+      });
+      fs.rmSync(i.log, { force: true });
+      const rootfs = makeBusyboxRootfs(path.join(dir, `precreate-both-${relayName}`));
+      const r = podmanRun({
+        rootfs,
+        hooksDir: folder,
+        annotations: { 'cdi.k8s.io/runs': 'example.com/gpu=0' },
+        args: ['sh', '-c', 'echo $RUNS; readlink /l1; readlink /l2; readlink /l3'],
+      });
+      expect([r.status, r.stdout, r.stderr]).toEqual([0, '1\n/a\n/a\n/a\n', '']);
+      if (first) {
+        // The relay filter relayed the hook to the server it started: the GPU filter leaves that
+        // chain whole, and the hook runs there with nothing to do (two starts: two servers).
+        expect(gpuHookRecords()).toEqual({ leftOut: [], ran: ['nothing to do'] });
+        expect(i.starts()).toHaveLength(2);
+      } else {
+        expect(gpuHookRecords()).toEqual({ leftOut: [args], ran: [] });
+        expect(i.starts()).toEqual([expect.stringMatching(/libexec\/ocihook-gpu precreate /)]);
+      }
+      noMarkersLeft();
+      noServerLeft();
+    },
+  );
+
   /** hooks.d for the wrapper whose second hook (b) fails: its source is missing. */
   function failingHooksD(name: string): string {
     const failing = path.join(dir, name);
@@ -521,20 +562,34 @@ describe('the installation (hook launcher in bin/)', () => {
         stages: ['createContainer'],
       });
       runWithSpecHooks(folder, `runs-both-gpu${suffix}`);
-      // The createContainer GPU hook finds the spec's hooks in config.json (chained, relayed to the
-      // wrapper) and leaves them to the runtime: it has nothing to do, and runs none of them itself.
-      const gpuLines = fs
-        .readFileSync(i.log, 'utf8')
-        .split('\n')
-        .filter(
-          (l) =>
-            l.includes('"hook":"ocihook-gpu"') &&
-            !l.includes('"specHook"') &&
-            /"msg":"(applied|nothing to do)"/.test(l),
-        );
-      expect(gpuLines.map((l) => JSON.parse(l).msg)).toEqual(['nothing to do']);
+      // The filter's config has all the createContainer GPU hook would add (the spec's hooks among
+      // them, chained and relayed to the wrapper): the filter left that hook out, and it never ran.
+      expect(gpuHookRecords()).toEqual({
+        leftOut: [['ocihook-gpu', `--cdi-spec-dir=${cdi}`, `--log-file=${i.log}`]],
+        ran: [],
+      });
     },
   );
+
+  /**
+   * In the log, what became of the createContainer GPU hook: the hooks the precreate filter left out
+   * (their args), and the records of the hook's own runs ("applied" or "nothing to do").
+   */
+  function gpuHookRecords() {
+    const records = fs
+      .readFileSync(i.log, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { hook?: string; msg?: string; args?: string[]; specHook?: unknown });
+    return {
+      leftOut: records.filter((r) => /^createContainer GPU hook left out/.test(r.msg ?? '')).map((r) => r.args),
+      ran: records
+        .filter(
+          (r) => r.hook === 'ocihook-gpu' && r.specHook === undefined && /^(applied|nothing to do)$/.test(r.msg ?? ''),
+        )
+        .map((r) => r.msg),
+    };
+  }
 
   test("Node's own settings in the engine's or a hook's environment (NODE_OPTIONS, NODE_EXTRA_CA_CERTS) do not apply to our Node processes; the runtime still gets them", () => {
     const evil = path.join(dir, 'node-options.js');

@@ -3,7 +3,7 @@ import { fakeHookLauncher } from '../../../test/support/offline';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { chainHooks, hooksRun, asksHookServer, relayConfigHooks } from './chain-hooks';
+import { chainHooks, hooksRun, asksHookServer, relayConfigHooks, withoutHooks } from './chain-hooks';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ocihooks-chain-'));
 afterAll(() => fs.rmSync(dir, { recursive: true }));
@@ -153,6 +153,32 @@ test("for the hook server every run of ours is a chain, one hook long too, with 
   expect(asksHookServer(path.join(launchers, 'ocihook-mount'))).toBe(true);
 });
 
+test("relayConfigHooks counts the chains it relays to its own server, not one another server relayed before (the relay filter's, run first)", () => {
+  const launchers = path.join(dir, 'launchers-two-servers');
+  fs.mkdirSync(launchers);
+  for (const p of ['ocihook-mount', 'ocihook-gpu', 'ocihook-ldconfig']) fakeHookLauncher(path.join(launchers, p));
+  const gpuHere = { path: path.join(launchers, 'ocihook-gpu'), args: ['ocihook-gpu'] };
+  const theirs = chainOf([{ program: 'ocihook-gpu', args: ['ocihook-gpu'] }], undefined, launchers, '/run/theirs.sock');
+  const { config, served } = relayConfigHooks(
+    { hooks: { createContainer: [theirs, gpuHere, gpuHere] } },
+    launchers,
+    '/run/mine.sock',
+  );
+  expect(config.hooks.createContainer).toEqual([
+    theirs,
+    chainOf(
+      [
+        { program: 'ocihook-gpu', args: ['ocihook-gpu'] },
+        { program: 'ocihook-gpu', args: ['ocihook-gpu'] },
+      ],
+      undefined,
+      launchers,
+      '/run/mine.sock',
+    ),
+  ]);
+  expect(served).toBe(1);
+});
+
 describe('hooksRun: a chain read back as the hooks a runtime would have started', () => {
   const linked = { path: path.join(elsewhere, 'ldconfig-link'), args: ['ocihook-ldconfig'] };
   const inChain = ({ timeout, ...h }: { path: string; args?: string[]; env?: string[]; timeout?: number }) => ({
@@ -188,5 +214,40 @@ describe('hooksRun: a chain read back as the hooks a runtime would have started'
   test('a hook that only looks like a chain stays as it is', () => {
     const odd = { path: '/usr/bin/x', args: ['x', '--ocihooks-chain=not json'] };
     expect(hooksRun([odd])).toEqual([odd]);
+  });
+});
+
+describe('withoutHooks: hooks left out of a stage, one in a chain too', () => {
+  const isGpu = (h: { path: string }) => h.path === gpu.path;
+  const asRun = ({ timeout, ...h }: { path: string; args?: string[]; env?: string[]; timeout?: number }) => ({
+    ...h,
+    args: h.args ?? [h.path],
+  });
+  test('a hook as it is: out; the others in their places', () => {
+    expect(withoutHooks([mount, gpu, site], isGpu)).toEqual({ hooks: [mount, site], left: [gpu] });
+  });
+  test("in a chain: the chain keeps the others and its timeout (the sum of all its hooks'); a relayed chain stays whole", () => {
+    const mountEntry = { program: 'ocihook-mount', args: mount.args, env: mount.env };
+    const gpuEntry = { program: 'ocihook-gpu', args: gpu.args };
+    const ldconfigEntry = { program: 'ocihook-ldconfig', args: ldconfig.args };
+    expect(withoutHooks([site, chainOf([mountEntry, gpuEntry, ldconfigEntry], 45)], isGpu)).toEqual({
+      hooks: [site, chainOf([mountEntry, ldconfigEntry], 45)],
+      left: [asRun(gpu)],
+    });
+    // The server it asks (started by the relay filter before) expects it as it is.
+    const relayed = chainOf([mountEntry, gpuEntry, ldconfigEntry], 45, bin, '/s.sock');
+    expect(withoutHooks([relayed], isGpu)).toEqual({ hooks: [relayed], left: [] });
+  });
+  test('a chain left empty goes; a chain without such hooks stays the same object', () => {
+    const lone = chainOf([{ program: 'ocihook-gpu', args: gpu.args }], 10);
+    const other = chainHooks([mount, ldconfig], bin).hooks[0] as { path: string };
+    const out = withoutHooks([lone, other], isGpu);
+    expect(out).toEqual({ hooks: [other], left: [asRun(gpu)] });
+    expect(out.hooks[0]).toBe(other);
+  });
+  test('a hook that only looks like a chain is a hook as any other', () => {
+    const odd = { path: gpu.path, args: ['x', '--ocihooks-chain=not json'] };
+    expect(withoutHooks([odd], isGpu)).toEqual({ hooks: [], left: [odd] });
+    expect(withoutHooks([odd], () => false)).toEqual({ hooks: [odd], left: [] });
   });
 });

@@ -91,7 +91,7 @@ export function relayConfigHooks(config: Json, binDir: string, relaySocket: stri
     const list = hooks[stage];
     if (!list?.length) continue;
     out[stage] = chainHooks(list, binDir, relaySocket).hooks;
-    served += servedCount(out[stage]);
+    served += servedCount(out[stage], relaySocket);
   }
   return { config: { ...config, hooks: out }, served };
 }
@@ -105,22 +105,68 @@ export function relayConfigHooks(config: Json, binDir: string, relaySocket: stri
  */
 export function hooksRun(hooks: readonly OciHook[]): (OciHook & { inChain?: true })[] {
   return hooks.flatMap((h) => {
-    const arg = isChainHook(h) ? h.args?.find((a) => a.startsWith(CHAIN_FLAG)) : undefined;
-    if (arg === undefined) return [h];
-    let chain: ChainedHook[];
-    try {
-      chain = chainIn(arg);
-    } catch {
-      return [h]; // not a chain of ours after all: a hook as any other
-    }
-    const dir = path.dirname(h.path);
-    return chain.map((c) => ({
-      path: c.path ?? path.join(dir, c.program),
-      args: c.args,
-      ...(c.env ? { env: c.env } : {}),
-      inChain: true as const,
-    }));
+    const chain = chainInHook(h);
+    return chain === undefined ? [h] : chain.map((c) => ({ ...chainedAsRun(h, c), inChain: true as const }));
   });
+}
+
+/**
+ * The stage's hooks without those `leaveOut` picks: a hook as it is, or one in a chain of ours
+ * (read as hooksRun reads it), the chain then keeping the others (a chain left empty goes; its
+ * timeout, the sum of all its hooks', stays). A relayed chain stays whole: the hook server it asks
+ * (the relay filter's, started before) waits for it as it was. `left` lists the hooks left out.
+ */
+export function withoutHooks(
+  hooks: readonly OciHook[],
+  leaveOut: (h: OciHook) => boolean,
+): { hooks: OciHook[]; left: OciHook[] } {
+  const left: OciHook[] = [];
+  const out: OciHook[] = [];
+  for (const h of hooks) {
+    if (isRelayed(h)) {
+      out.push(h);
+      continue;
+    }
+    const chain = chainInHook(h);
+    if (chain === undefined) {
+      if (leaveOut(h)) left.push(h);
+      else out.push(h);
+      continue;
+    }
+    const kept = chain.filter((c) => {
+      const run = chainedAsRun(h, c);
+      if (!leaveOut(run)) return true;
+      left.push(run);
+      return false;
+    });
+    if (kept.length === chain.length) out.push(h);
+    else if (kept.length > 0)
+      out.push({
+        ...h,
+        args: (h.args ?? []).map((a) => (a.startsWith(CHAIN_FLAG) ? `${CHAIN_FLAG}${JSON.stringify(kept)}` : a)),
+      });
+  }
+  return { hooks: out, left };
+}
+
+/** The hooks in a chain of ours; undefined for any other hook (one that only looks like a chain too). */
+function chainInHook(h: OciHook): ChainedHook[] | undefined {
+  const arg = isChainHook(h) ? h.args?.find((a) => a.startsWith(CHAIN_FLAG)) : undefined;
+  if (arg === undefined) return undefined;
+  try {
+    return chainIn(arg);
+  } catch {
+    return undefined; // not a chain of ours after all: a hook as any other
+  }
+}
+
+/** A hook of a chain as config.json named it: bin/<program> beside the chain's launcher, or the link it noted. */
+function chainedAsRun(chain: OciHook, c: ChainedHook): OciHook {
+  return {
+    path: c.path ?? path.join(path.dirname(chain.path), c.program),
+    args: c.args,
+    ...(c.env ? { env: c.env } : {}),
+  };
 }
 
 /** config.json's `hooks` with each chain of ours as the hooks in it (hooksRun), stage by stage. */
@@ -137,9 +183,17 @@ function isChainHook(h: OciHook): boolean {
   return first !== undefined && (first.startsWith(RELAY_FLAG) || first.startsWith(CHAIN_FLAG));
 }
 
-/** How many of these hooks ask a hook server (chains with RELAY_FLAG first). */
-export function servedCount(hooks: readonly OciHook[]): number {
-  return hooks.filter((h) => h.args?.[1]?.startsWith(RELAY_FLAG)).length;
+/**
+ * How many of these hooks ask the hook server at `socket` (chains with its RELAY_FLAG first); a
+ * chain another server relayed earlier (the relay filter's, run before a GPU filter) is its own.
+ */
+export function servedCount(hooks: readonly OciHook[], socket: string | undefined): number {
+  return socket === undefined ? 0 : hooks.filter((h) => h.args?.[1] === `${RELAY_FLAG}${socket}`).length;
+}
+
+/** Whether the hook is a chain a hook server was told to expect (RELAY_FLAG first). */
+function isRelayed(h: OciHook): boolean {
+  return h.args?.[1]?.startsWith(RELAY_FLAG) === true;
 }
 
 /** The hook launcher's field (native/hook-launcher/main.c), its path after it. */
