@@ -21,7 +21,7 @@ import { editConfigForPrecreate } from './precreate';
 import { relayConfigHooks } from '../hook/program/chain-hooks';
 import { handOffExit } from '../hook/server/hand-off';
 import { type HookServer, hookServerSocket, openHookServerOrWarn, serveHooks } from '../hook/server/hook-server';
-import { binDirOf } from '../hook/program/own-programs';
+import { installationBinOf } from '../hook/program/own-programs';
 import { selectDevices } from './registry';
 import { type GpuArgs, registryOf } from './arguments';
 import { withoutSettledGpuHooks } from './settled-hooks';
@@ -68,11 +68,8 @@ export function precreate(args: GpuArgs, ctx: HookContext): void {
     throw new UsageError(`${what}: ${messageOf(e)}`, { cause: e });
   }
   const { edited, reg } = precreateConfig(args, ctx.log, parseJson(text, what), what, ctx.inv.timing);
-  let config = withoutSettledGpuHooks(
-    edited,
-    { binDir: binDirOf(ctx.inv.path), host: realHost, filter: { args, reg } },
-    ctx.log,
-  );
+  const binDir = installationBinOf(ctx.inv.path);
+  let config = withoutSettledGpuHooks(edited, { binDir, host: realHost, filter: { args, reg } }, ctx.log);
   // Started apart by the hook launcher (as root): the config's first stages' hooks of this
   // installation ask this process, which stays to run them (hook/server/hook-server.ts). The server
   // is opened only for a config that has such hooks (a spec without hooks needs none).
@@ -81,7 +78,7 @@ export function precreate(args: GpuArgs, ctx: HookContext): void {
   let served = 0;
   if (h) {
     const socket = hookServerSocket();
-    const relayed = relayConfigHooks(config, binDirOf(ctx.inv.path), socket);
+    const relayed = relayConfigHooks(config, binDir, socket);
     server = relayed.served > 0 ? openHookServerOrWarn(h, ctx.log) : undefined;
     if (server?.socket === socket) ({ config, served } = relayed);
   }

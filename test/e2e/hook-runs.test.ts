@@ -94,6 +94,8 @@ const mountHook = (i: ReturnType<typeof installation>, f: string) => ({
 });
 
 /** A runc bundle whose createContainer hooks are `hooks`, printing /a.. /d as it finds them. */
+type Installation = ReturnType<typeof installation>;
+
 function bundleWith(name: string, hooks: HookSpec[]) {
   return makeBundle(path.join(dir, name, 'bundle'), makeBusyboxRootfs(path.join(dir, name, 'rootfs')), {
     args: ['sh', '-c', 'for f in a b c d; do cat /$f 2>/dev/null || echo -; done'],
@@ -103,6 +105,70 @@ function bundleWith(name: string, hooks: HookSpec[]) {
 
 const noMarkersLeft = (folder = '/run/ocihooks/runs') =>
   expect(fs.existsSync(folder) ? fs.readdirSync(folder) : []).toEqual([]);
+
+/**
+ * A CDI spec folder `cdi` whose device brings three createContainer hooks calling the GPU hook's
+ * NVIDIA subcommands (by `hookPath`: bin/'s or a link to it), and hooks.d `folder` with the
+ * installation's GPU precreate filter reading it.
+ */
+function gpuFilterWithSpecHooks(i: Installation, folder: string, cdi: string, hookPath = i.bin('ocihook-gpu')) {
+  fs.mkdirSync(cdi, { recursive: true });
+  const specHook = (link: string) => ({
+    hookName: 'createContainer',
+    path: hookPath,
+    args: ['ocihook-gpu', 'create-symlinks', '--link', `/a::${link}`],
+  });
+  fs.writeFileSync(
+    path.join(cdi, 'runs.json'),
+    JSON.stringify({
+      cdiVersion: '0.6.0',
+      kind: 'example.com/gpu',
+      devices: [{ name: '0', containerEdits: { env: ['RUNS=1'] } }],
+      containerEdits: { hooks: ['/l1', '/l2', '/l3'].map(specHook) },
+    }),
+  );
+  writeHooksD(folder, 'gpu.json', {
+    version: '1.0.0',
+    hook: {
+      path: i.bin('ocihook-gpu'),
+      args: ['ocihook-gpu', 'precreate', `--cdi-spec-dir=${cdi}`, `--log-file=${i.log}`],
+    },
+    when: { annotations: { '^cdi\\.k8s\\.io/': '.' } },
+    stages: ['precreate'],
+  });
+}
+
+/** The installation's createContainer GPU hook reading `cdi`, in hooks.d `folder` (as install's 60-ocihooks-gpu.json). */
+function gpuCreateContainerFile(i: Installation, folder: string, cdi: string): string[] {
+  const args = ['ocihook-gpu', `--cdi-spec-dir=${cdi}`, `--log-file=${i.log}`];
+  writeHooksD(folder, 'gpu-cc.json', {
+    version: '1.0.0',
+    hook: { path: i.bin('ocihook-gpu'), args },
+    when: { annotations: { '^cdi\\.k8s\\.io/': '.' } },
+    stages: ['createContainer'],
+  });
+  return args;
+}
+
+/**
+ * In the installation's log, what became of the createContainer GPU hook: the hooks the precreate
+ * filter left out (their args), and the records of the hook's own runs ("applied" or "nothing to do").
+ */
+function gpuHookRecordsOf(i: Installation) {
+  const records = fs
+    .readFileSync(i.log, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { hook?: string; msg?: string; args?: string[]; specHook?: unknown });
+  return {
+    leftOut: records.filter((r) => /^createContainer GPU hook left out/.test(r.msg ?? '')).map((r) => r.args),
+    ran: records
+      .filter(
+        (r) => r.hook === 'ocihook-gpu' && r.specHook === undefined && /^(applied|nothing to do)$/.test(r.msg ?? ''),
+      )
+      .map((r) => r.msg),
+  };
+}
 
 describe('the installation (hook launcher in bin/)', () => {
   const i = installation('grouped');
@@ -364,37 +430,9 @@ describe('the installation (hook launcher in bin/)', () => {
     }
   });
 
-  /**
-   * A CDI spec folder whose device brings three createContainer hooks calling the GPU hook's NVIDIA
-   * subcommands, and hooks.d `folder` with the installation's GPU precreate filter reading it.
-   */
   /** The precreate filter in `folder`, its CDI spec's three hooks ocihook-gpu (by `hookPath`: bin/'s or a link to it). */
   function precreateWithSpecHooks(folder: string, hookPath = i.bin('ocihook-gpu')) {
-    const cdi = path.join(dir, 'cdi');
-    fs.mkdirSync(cdi, { recursive: true });
-    const specHook = (link: string) => ({
-      hookName: 'createContainer',
-      path: hookPath,
-      args: ['ocihook-gpu', 'create-symlinks', '--link', `/a::${link}`],
-    });
-    fs.writeFileSync(
-      path.join(cdi, 'runs.json'),
-      JSON.stringify({
-        cdiVersion: '0.6.0',
-        kind: 'example.com/gpu',
-        devices: [{ name: '0', containerEdits: { env: ['RUNS=1'] } }],
-        containerEdits: { hooks: ['/l1', '/l2', '/l3'].map(specHook) },
-      }),
-    );
-    writeHooksD(folder, 'gpu.json', {
-      version: '1.0.0',
-      hook: {
-        path: i.bin('ocihook-gpu'),
-        args: ['ocihook-gpu', 'precreate', `--cdi-spec-dir=${cdi}`, `--log-file=${i.log}`],
-      },
-      when: { annotations: { '^cdi\\.k8s\\.io/': '.' } },
-      stages: ['precreate'],
-    });
+    gpuFilterWithSpecHooks(i, folder, path.join(dir, 'cdi'), hookPath);
   }
 
   test("a precreate filter's CDI spec hooks: one start for the container, the filter stays to run the stage's hooks (the relay filter after it passes them by)", () => {
@@ -429,14 +467,7 @@ describe('the installation (hook launcher in bin/)', () => {
       const folder = path.join(dir, `precreate-both-${first ? 'relay-first' : 'relay-last'}.d`);
       precreateWithSpecHooks(folder);
       fs.copyFileSync(path.join(dir, 'relay.d', '99-ocihooks-relay.json'), path.join(folder, relayName));
-      const cdi = path.join(dir, 'cdi');
-      const args = ['ocihook-gpu', `--cdi-spec-dir=${cdi}`, `--log-file=${i.log}`];
-      writeHooksD(folder, 'gpu-cc.json', {
-        version: '1.0.0',
-        hook: { path: i.bin('ocihook-gpu'), args },
-        when: { annotations: { '^cdi\\.k8s\\.io/': '.' } },
-        stages: ['createContainer'],
-      });
+      const args = gpuCreateContainerFile(i, folder, path.join(dir, 'cdi'));
       fs.rmSync(i.log, { force: true });
       const rootfs = makeBusyboxRootfs(path.join(dir, `precreate-both-${relayName}`));
       const r = podmanRun({
@@ -554,42 +585,15 @@ describe('the installation (hook launcher in bin/)', () => {
         fs.symlinkSync(i.bin('ocihook-gpu'), hookPath);
       }
       precreateWithSpecHooks(folder, hookPath);
-      const cdi = path.join(dir, 'cdi');
-      writeHooksD(folder, 'gpu-cc.json', {
-        version: '1.0.0',
-        hook: { path: i.bin('ocihook-gpu'), args: ['ocihook-gpu', `--cdi-spec-dir=${cdi}`, `--log-file=${i.log}`] },
-        when: { annotations: { '^cdi\\.k8s\\.io/': '.' } },
-        stages: ['createContainer'],
-      });
+      const args = gpuCreateContainerFile(i, folder, path.join(dir, 'cdi'));
       runWithSpecHooks(folder, `runs-both-gpu${suffix}`);
       // The filter's config has all the createContainer GPU hook would add (the spec's hooks among
       // them, chained and relayed to the wrapper): the filter left that hook out, and it never ran.
-      expect(gpuHookRecords()).toEqual({
-        leftOut: [['ocihook-gpu', `--cdi-spec-dir=${cdi}`, `--log-file=${i.log}`]],
-        ran: [],
-      });
+      expect(gpuHookRecords()).toEqual({ leftOut: [args], ran: [] });
     },
   );
 
-  /**
-   * In the log, what became of the createContainer GPU hook: the hooks the precreate filter left out
-   * (their args), and the records of the hook's own runs ("applied" or "nothing to do").
-   */
-  function gpuHookRecords() {
-    const records = fs
-      .readFileSync(i.log, 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as { hook?: string; msg?: string; args?: string[]; specHook?: unknown });
-    return {
-      leftOut: records.filter((r) => /^createContainer GPU hook left out/.test(r.msg ?? '')).map((r) => r.args),
-      ran: records
-        .filter(
-          (r) => r.hook === 'ocihook-gpu' && r.specHook === undefined && /^(applied|nothing to do)$/.test(r.msg ?? ''),
-        )
-        .map((r) => r.msg),
-    };
-  }
+  const gpuHookRecords = () => gpuHookRecordsOf(i);
 
   test("Node's own settings in the engine's or a hook's environment (NODE_OPTIONS, NODE_EXTRA_CA_CERTS) do not apply to our Node processes; the runtime still gets them", () => {
     const evil = path.join(dir, 'node-options.js');
@@ -1036,5 +1040,27 @@ describe('--one-process-per-hook', () => {
     });
     expect([direct.status, direct.stderr]).toEqual([0, expect.stringContaining('Ignoring extra certs from')]);
     expect(fs.readFileSync(ran, 'utf8')).toBe('ran\n');
+  });
+
+  test('podman with both GPU files: the filter (started from libexec/) leaves out the createContainer GPU hook it leaves nothing to do, a Node start fewer', () => {
+    const folder = path.join(dir, 'separate-both-gpu.d');
+    const cdi = path.join(dir, 'separate-cdi');
+    gpuFilterWithSpecHooks(i, folder, cdi);
+    const args = gpuCreateContainerFile(i, folder, cdi);
+    fs.rmSync(i.log, { force: true });
+    const r = podmanRun({
+      rootfs: makeBusyboxRootfs(path.join(dir, 'separate-both-gpu')),
+      hooksDir: folder,
+      annotations: { 'cdi.k8s.io/runs': 'example.com/gpu=0' },
+      args: ['sh', '-c', 'echo $RUNS; readlink /l1; readlink /l2; readlink /l3'],
+    });
+    expect([r.status, r.stdout, r.stderr]).toEqual([0, '1\n/a\n/a\n/a\n', '']);
+    expect(gpuHookRecordsOf(i)).toEqual({ leftOut: [args], ran: [] });
+    // The filter, then each of the spec's three hooks: a start each, none for the hook left out.
+    expect(i.starts()).toEqual([
+      expect.stringMatching(/libexec\/ocihook-gpu precreate /),
+      ...Array(3).fill(expect.stringMatching(/libexec\/ocihook-gpu create-symlinks /)),
+    ]);
+    noMarkersLeft();
   });
 });

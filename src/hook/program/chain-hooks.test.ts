@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { chainHooks, hooksRun, asksHookServer, relayConfigHooks, withoutHooks } from './chain-hooks';
+import { installationBinOf } from './own-programs';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ocihooks-chain-'));
 afterAll(() => fs.rmSync(dir, { recursive: true }));
@@ -250,4 +251,17 @@ describe('withoutHooks: hooks left out of a stage, one in a chain too', () => {
     expect(withoutHooks([odd], isGpu)).toEqual({ hooks: [], left: [odd] });
     expect(withoutHooks([odd], () => false)).toEqual({ hooks: [odd], left: [] });
   });
+});
+
+test("installationBinOf: bin/ for a program of bin/ (or a link to it) and for libexec/'s Node launcher beside it", () => {
+  const prefix = path.join(dir, 'prefix');
+  for (const d of ['bin', 'libexec']) {
+    fs.mkdirSync(path.join(prefix, d), { recursive: true });
+    fs.writeFileSync(path.join(prefix, d, 'ocihook-gpu'), '#!/bin/sh\n', { mode: 0o755 });
+  }
+  fs.symlinkSync(path.join(prefix, 'bin', 'ocihook-gpu'), path.join(elsewhere, 'gpu-of-prefix'));
+  expect(installationBinOf(path.join(prefix, 'bin', 'ocihook-gpu'))).toBe(path.join(prefix, 'bin'));
+  expect(installationBinOf(path.join(prefix, 'libexec', 'ocihook-gpu'))).toBe(path.join(prefix, 'bin'));
+  expect(installationBinOf(path.join(elsewhere, 'gpu-of-prefix'))).toBe(path.join(prefix, 'bin'));
+  expect(installationBinOf(path.join(elsewhere, 'ocihook-mount'))).toBe(elsewhere);
 });

@@ -38,6 +38,15 @@ export function binDirOf(programPath: string): string {
 }
 
 /**
+ * binDirOf, and bin/ beside libexec/ for a Node launcher of libexec/ (an installation of one
+ * process per hook starts those directly: the runtime's path, bin/<program>, is not said to it).
+ */
+export function installationBinOf(programPath: string): string {
+  const dir = binDirOf(programPath);
+  return path.basename(dir) === 'libexec' ? path.join(path.dirname(dir), 'bin') : dir;
+}
+
+/**
  * Which of binDir's hook programs a hook of a stage starts, when another process of the
  * installation may run it in its place (a chain, a run of hooks); `ocihook-gpu precreate` filters a
  * config and is no hook of a stage.
