@@ -170,6 +170,21 @@ function gpuHookRecordsOf(i: Installation) {
   };
 }
 
+/**
+ * podman run (root, runc) of a container asking for the spec's device (gpuFilterWithSpecHooks), its
+ * rootfs under `name`, with hooks.d `folder`: it prints the spec's env and the three links its
+ * hooks made.
+ */
+function podmanGpuRun(folder: string, name: string): void {
+  const r = podmanRun({
+    rootfs: makeBusyboxRootfs(path.join(dir, name)),
+    hooksDir: folder,
+    annotations: { 'cdi.k8s.io/runs': 'example.com/gpu=0' },
+    args: ['sh', '-c', 'echo $RUNS; readlink /l1; readlink /l2; readlink /l3'],
+  });
+  expect([r.status, r.stdout, r.stderr]).toEqual([0, '1\n/a\n/a\n/a\n', '']);
+}
+
 describe('the installation (hook launcher in bin/)', () => {
   const i = installation('grouped');
   for (const f of ['a', 'b', 'c'])
@@ -442,14 +457,7 @@ describe('the installation (hook launcher in bin/)', () => {
       path.join(dir, 'relay.d', '99-ocihooks-relay.json'),
       path.join(dir, 'precreate.d', '99-ocihooks-relay.json'),
     );
-    const rootfs = makeBusyboxRootfs(path.join(dir, 'precreate'));
-    const r = podmanRun({
-      rootfs,
-      hooksDir: path.join(dir, 'precreate.d'),
-      annotations: { 'cdi.k8s.io/runs': 'example.com/gpu=0' },
-      args: ['sh', '-c', 'echo $RUNS; readlink /l1; readlink /l2; readlink /l3'],
-    });
-    expect([r.status, r.stdout, r.stderr]).toEqual([0, '1\n/a\n/a\n/a\n', '']);
+    podmanGpuRun(path.join(dir, 'precreate.d'), 'precreate');
     expect(i.starts()).toEqual([expect.stringMatching(/libexec\/ocihook-gpu precreate /)]);
     // The filter's log: it ran the stage's one chain (the three spec hooks) itself.
     expect(fs.readFileSync(i.log, 'utf8')).toMatch(/"ran":1,"expected":1,"msg":"hooks served"/);
@@ -469,14 +477,7 @@ describe('the installation (hook launcher in bin/)', () => {
       fs.copyFileSync(path.join(dir, 'relay.d', '99-ocihooks-relay.json'), path.join(folder, relayName));
       const args = gpuCreateContainerFile(i, folder, path.join(dir, 'cdi'));
       fs.rmSync(i.log, { force: true });
-      const rootfs = makeBusyboxRootfs(path.join(dir, `precreate-both-${relayName}`));
-      const r = podmanRun({
-        rootfs,
-        hooksDir: folder,
-        annotations: { 'cdi.k8s.io/runs': 'example.com/gpu=0' },
-        args: ['sh', '-c', 'echo $RUNS; readlink /l1; readlink /l2; readlink /l3'],
-      });
-      expect([r.status, r.stdout, r.stderr]).toEqual([0, '1\n/a\n/a\n/a\n', '']);
+      podmanGpuRun(folder, `precreate-both-${relayName}`);
       if (first) {
         // The relay filter relayed the hook to the server it started: the GPU filter leaves that
         // chain whole, and the hook runs there with nothing to do (two starts: two servers).
@@ -1048,13 +1049,7 @@ describe('--one-process-per-hook', () => {
     gpuFilterWithSpecHooks(i, folder, cdi);
     const args = gpuCreateContainerFile(i, folder, cdi);
     fs.rmSync(i.log, { force: true });
-    const r = podmanRun({
-      rootfs: makeBusyboxRootfs(path.join(dir, 'separate-both-gpu')),
-      hooksDir: folder,
-      annotations: { 'cdi.k8s.io/runs': 'example.com/gpu=0' },
-      args: ['sh', '-c', 'echo $RUNS; readlink /l1; readlink /l2; readlink /l3'],
-    });
-    expect([r.status, r.stdout, r.stderr]).toEqual([0, '1\n/a\n/a\n/a\n', '']);
+    podmanGpuRun(folder, 'separate-both-gpu');
     expect(gpuHookRecordsOf(i)).toEqual({ leftOut: [args], ran: [] });
     // The filter, then each of the spec's three hooks: a start each, none for the hook left out.
     expect(i.starts()).toEqual([
