@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import type { Json } from '../core/json';
 import { Logger } from '../hook/log';
 import { parseArgs } from '../hook/program/options';
-import { chr, fakeHost, FILE } from '../../test/support/offline';
+import { chr, fakeHost, fakeInstallationBin, FILE } from '../../test/support/offline';
 import { GPU_SPEC, type GpuArgs, registryOf } from './arguments';
 import { editConfigForPrecreate } from './precreate';
 import { selectDevices } from './registry';
@@ -16,11 +16,9 @@ import { withoutSettledGpuHooks } from './settled-hooks';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ocihooks-settled-'));
 afterAll(() => fs.rmSync(dir, { recursive: true }));
-const bin = path.join(dir, 'bin');
+const bin = fakeInstallationBin(dir);
 const otherBin = path.join(dir, 'other-bin');
-for (const d of [bin, otherBin]) fs.mkdirSync(d);
-for (const p of ['ocihook-mount', 'ocihook-gpu', 'ocihook-ldconfig'])
-  fs.writeFileSync(path.join(bin, p), '#!/bin/sh\n', { mode: 0o755 });
+fs.mkdirSync(otherBin);
 fs.writeFileSync(path.join(otherBin, 'ocihook-gpu'), '#!/bin/sh\n', { mode: 0o755 });
 fs.symlinkSync(path.join(bin, 'ocihook-gpu'), path.join(otherBin, 'gpu-link'));
 

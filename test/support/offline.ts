@@ -89,3 +89,15 @@ export function fakeHookLauncher(file: string, separate = false): void {
   const field = `ocihooks-hook-launcher=${separate ? 'separate:' : ''}/opt/ocihooks/libexec/${path.basename(file)}\0`;
   fs.writeFileSync(file, `\x7fELF\x02\x01\x01${'\0'.repeat(57)}${field}`, { mode: 0o755 });
 }
+
+/**
+ * bin/ of a stand-in installation under `dir` (made): its three hook programs, each a small script,
+ * which is all that own-programs.ts looks at (their real paths). Returns its path.
+ */
+export function fakeInstallationBin(dir: string): string {
+  const bin = path.join(dir, 'bin');
+  fs.mkdirSync(bin, { recursive: true });
+  for (const p of ['ocihook-mount', 'ocihook-gpu', 'ocihook-ldconfig'])
+    fs.writeFileSync(path.join(bin, p), '#!/bin/sh\n', { mode: 0o755 });
+  return bin;
+}

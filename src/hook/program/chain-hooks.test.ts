@@ -1,5 +1,5 @@
 /** Which hooks the wrapper runs in one process, and the one hook it writes for them. */
-import { fakeHookLauncher } from '../../../test/support/offline';
+import { fakeHookLauncher, fakeInstallationBin } from '../../../test/support/offline';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -8,11 +8,9 @@ import { installationBinOf } from './own-programs';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ocihooks-chain-'));
 afterAll(() => fs.rmSync(dir, { recursive: true }));
-const bin = path.join(dir, 'bin');
+const bin = fakeInstallationBin(dir);
 const elsewhere = path.join(dir, 'elsewhere');
-for (const d of [bin, elsewhere]) fs.mkdirSync(d);
-for (const p of ['ocihook-mount', 'ocihook-gpu', 'ocihook-ldconfig'])
-  fs.writeFileSync(path.join(bin, p), '#!/bin/sh\n', { mode: 0o755 });
+fs.mkdirSync(elsewhere);
 fs.writeFileSync(path.join(elsewhere, 'ocihook-mount'), '#!/bin/sh\n', { mode: 0o755 });
 fs.symlinkSync(path.join(bin, 'ocihook-ldconfig'), path.join(elsewhere, 'ldconfig-link'));
 
