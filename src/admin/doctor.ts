@@ -11,6 +11,7 @@ import { parseMountInfo } from '../linux/mount/mountinfo';
 import { native } from '../linux/native';
 import { findHostProgram } from '../linux/programs';
 import { launcherOf } from './launcher-field';
+import { relayOrderCheck } from './relay-order';
 import { DEFAULT_DECODED_CACHE_DIR, rootsAlone } from '../hook/decoded-cache';
 
 export interface Check {
@@ -116,6 +117,8 @@ export function doctor(hooksDirs: string[]): Check[] {
       status: 'fail',
       detail: `podman refuses to start containers: ${read.refusal}`,
     });
+  const order = relayOrderCheck(read.hooks);
+  if (order) checks.push(order);
   for (const f of read.skipped)
     checks.push({
       name: `hook ${f.name}`,

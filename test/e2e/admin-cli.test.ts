@@ -298,6 +298,25 @@ describe('ocihooks install', () => {
       `fail  libraries: ${libDir}: missing ocihooks-yaml.js (the programs fail where they need them); run ocihooks install again`,
     );
     fs.renameSync(path.join(libDir, 'yaml.away'), path.join(libDir, 'ocihooks-yaml.js'));
+    // The relay filter is installed last of the precreate hooks (one Node start for a GPU
+    // container); a site's renaming that puts it before the GPU filter is warned about.
+    // --one-process-per-hook installs no relay filter: nothing to say.
+    const doctorOrder = () =>
+      run(process.execPath, [OCIHOOKS(), 'doctor', '--hooks-dir', hooksDir])
+        .stdout.split('\n')
+        .filter((l) => l.includes('precreate order'));
+    const relayFile = path.join(hooksDir, '99-ocihooks-relay.json');
+    if (installForm().length) {
+      expect(fs.existsSync(relayFile)).toBe(false);
+      expect(doctorOrder()).toEqual([]);
+    } else {
+      expect(doctorOrder()).toEqual(['ok    precreate order: 99-ocihooks-relay.json is the last precreate hook']);
+      fs.renameSync(relayFile, path.join(hooksDir, '10-ocihooks-relay.json'));
+      expect(doctorOrder()).toEqual([
+        'warn  precreate order: 10-ocihooks-relay.json sorts before 50-ocihooks-gpu-precreate.json: podman runs precreate hooks in name order, so a container both match starts Node twice; name the relay filter after them (ocihooks install names it 99-ocihooks-relay.json)',
+      ]);
+      fs.renameSync(path.join(hooksDir, '10-ocihooks-relay.json'), relayFile);
+    }
     const again = installHere();
     expect(again.status).toBe(0); // idempotent
     expect(again.stdout).not.toContain(`skipped ${runtimeConfig}`);
