@@ -142,10 +142,19 @@ describe('Slurm: rootless per-user containers, no job data left, GPUs from the a
           JSON.stringify({
             cdiVersion: '0.6.0',
             kind: 'nvidia.com/gpu',
-            devices: n.gpus.map((file, i) => ({
-              name: String(i),
-              containerEdits: { deviceNodes: [{ path: `/dev/nvidia${i}`, hostPath: file }] },
-            })),
+            // "all" first: the GPU Slurm gave is the device holding its file and no other GPU.
+            devices: [
+              {
+                name: 'all',
+                containerEdits: {
+                  deviceNodes: n.gpus.map((file, i) => ({ path: `/dev/nvidia${i}`, hostPath: file })),
+                },
+              },
+              ...n.gpus.map((file, i) => ({
+                name: String(i),
+                containerEdits: { deviceNodes: [{ path: `/dev/nvidia${i}`, hostPath: file }] },
+              })),
+            ],
             containerEdits: {},
           }),
         );

@@ -15,7 +15,7 @@ import os = require('node:os');
 import path = require('node:path');
 import { ActionError, messageOf } from '../../core/errors';
 import { CDI_ANNOTATION_PREFIX } from '../../cdi/name';
-import { loadRegistry } from '../../cdi/registry';
+import { Registry, loadRegistry } from '../../cdi/registry';
 import { runTrusted } from '../../linux/exec';
 import { findHostProgram } from '../../linux/programs';
 import { gpuIndicesOnNode } from './allocation';
@@ -32,12 +32,25 @@ export interface SlurmGpus {
   devices: string[];
 }
 
-/** The CDI device whose own device nodes include `file` (by host path). */
-function deviceWithNode(cdiDirs: string[], file: string): string | undefined {
-  for (const [name, d] of loadRegistry(cdiDirs).devices) {
-    if ((d.device.edits.deviceNodes ?? []).some((n) => (n.hostPath ?? n.path) === file)) return name;
+/**
+ * The CDI device for GPU file `file` of the node's `gpuFiles` (gres.conf's, in Slurm's order): the
+ * first, in the specs' order, whose own device nodes (by host path) hold that file and none of the
+ * node's other GPU files. A device that holds more (a spec's "all", a device of two GPUs) would give
+ * the container GPUs Slurm did not give the job, whichever order the spec lists it in.
+ */
+export function deviceForGpuFile(
+  devices: Registry['devices'],
+  file: string,
+  gpuFiles: readonly string[],
+): { name: string } | { widening: string[] } | undefined {
+  const widening: string[] = [];
+  for (const [name, d] of devices) {
+    const nodes = new Set((d.device.edits.deviceNodes ?? []).map((n) => n.hostPath ?? n.path));
+    if (!nodes.has(file)) continue;
+    if (gpuFiles.some((f) => f !== file && nodes.has(f))) widening.push(name);
+    else return { name };
   }
-  return undefined;
+  return widening.length ? { widening } : undefined;
 }
 
 export function slurmGpus(step: SlurmStep, env: NodeJS.ProcessEnv, cdiDirs: string[]): SlurmGpus {
@@ -71,17 +84,22 @@ export function slurmGpus(step: SlurmStep, env: NodeJS.ProcessEnv, cdiDirs: stri
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT')
       throw new ActionError(`${gresConf}: ${messageOf(e)}`, { cause: e });
   }
+  let registry: Registry | undefined; // read once, and only where gres.conf names files
   const devices = indices.map((i) => {
     if (!files.length) return `nvidia.com/gpu=${i}`;
     const file = files[i];
     if (file === undefined)
       throw new ActionError(`Slurm gave GPU ${i} on ${node}, but ${gresConf} lists ${files.length} GPU file(s) for it`);
-    const name = deviceWithNode(cdiDirs, file);
-    if (!name)
+    const found = deviceForGpuFile((registry ??= loadRegistry(cdiDirs)).devices, file, files);
+    if (!found)
       throw new ActionError(
         `Slurm gave GPU ${i} (${file}) on ${node}: no CDI device in ${cdiDirs.join(', ')} has that device node`,
       );
-    return name;
+    if ('widening' in found)
+      throw new ActionError(
+        `Slurm gave GPU ${i} (${file}) on ${node}: every CDI device in ${cdiDirs.join(', ')} with that device node (${found.widening.join(', ')}) also has another GPU of ${gresConf}`,
+      );
+    return found.name;
   });
   return { step, node, indices, devices };
 }

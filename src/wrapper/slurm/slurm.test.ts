@@ -5,7 +5,8 @@ import { UsageError } from '../../core/errors';
 import { gpuIndicesOnNode } from './allocation';
 import { allocationOnly } from './edit';
 import { gresGpuFiles } from './gres-conf';
-import { SLURM_GPU_ANNOTATION } from './gpus';
+import { loadRegistry } from '../../cdi/registry';
+import { SLURM_GPU_ANNOTATION, deviceForGpuFile } from './gpus';
 import { expandHostlist, expandIndexList } from './hostlist';
 import { slurmStepOf } from './step';
 
@@ -67,6 +68,67 @@ describe('gres.conf GPU files of a node, in Slurm order', () => {
   ])('%s', (node, expected) => expect(gresGpuFiles(conf, node)).toEqual(expected));
   test('AutoDetect only: none (Slurm numbers GPUs in PCI order)', () =>
     expect(gresGpuFiles('AutoDetect=nvml\n', 'n1')).toEqual([]));
+});
+
+describe("a gres.conf GPU file's CDI device: the first that holds it and no other GPU of the node", () => {
+  const G0 = '/dev/nvidia0';
+  const G1 = '/dev/nvidia1';
+  const dev = (name: string, ...hostPaths: string[]) => ({
+    name,
+    containerEdits: { deviceNodes: hostPaths.map((h, i) => ({ path: `/dev/in-container${i}`, hostPath: h })) },
+  });
+  let dir: string;
+  beforeAll(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ocihooks-slurm-gpus-'))));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  test.each<[string, ReturnType<typeof dev>[], string, string[], ReturnType<typeof deviceForGpuFile>]>([
+    [
+      '"all" listed first is passed over',
+      [dev('all', G0, G1), dev('0', G0), dev('1', G1)],
+      G1,
+      [G0, G1],
+      { name: 'nvidia.com/gpu=1' },
+    ],
+    [
+      'as `ocihooks cdi generate` orders them',
+      [dev('0', G0), dev('1', G1), dev('all', G0, G1)],
+      G0,
+      [G0, G1],
+      { name: 'nvidia.com/gpu=0' },
+    ],
+    [
+      'aliases of one GPU: the first',
+      [dev('GPU-a', G0, '/dev/dri/card1'), dev('0', G0, '/dev/dri/card1')],
+      G0,
+      [G0, G1],
+      { name: 'nvidia.com/gpu=GPU-a' },
+    ],
+    ['a node of one GPU: "all" is that GPU', [dev('all', G0), dev('0', G0)], G0, [G0], { name: 'nvidia.com/gpu=all' }],
+    [
+      'only devices of two GPUs',
+      [dev('all', G0, G1), dev('pair', G1, G0)],
+      G0,
+      [G0, G1],
+      { widening: ['nvidia.com/gpu=all', 'nvidia.com/gpu=pair'] },
+    ],
+    [
+      'by host path, not the path in the container',
+      [dev('0', '/dev/other')],
+      '/dev/in-container0',
+      ['/dev/in-container0'],
+      undefined,
+    ],
+    ['none holds it', [dev('0', G0)], G1, [G0, G1], undefined],
+  ])('%s', (name, devices, file, gpuFiles, expected) => {
+    const specDir = path.join(dir, name.replace(/\W+/g, '-'));
+    fs.mkdirSync(specDir);
+    fs.writeFileSync(
+      path.join(specDir, 'gpus.json'),
+      JSON.stringify({ cdiVersion: '0.6.0', kind: 'nvidia.com/gpu', devices, containerEdits: {} }),
+    );
+    const registry = loadRegistry([specDir]);
+    expect(registry.problems).toEqual([]);
+    expect(deviceForGpuFile(registry.devices, file, gpuFiles)).toEqual(expected);
+  });
 });
 
 test("the step's GPU request replaces every CDI request of the bundle; other annotations stay", () => {
