@@ -10,7 +10,9 @@ import { findHostProgram } from '../linux/programs';
 import { DEFAULT_RUNTIME_CONFIG, readRuntimeConfig } from './config-file';
 import { resolveRuntime } from './command-line/options';
 import { DEFAULT_PRESTART_AS, PrestartAs } from '../hooksd/prestart';
+import { DEFAULT_CDI_DIRS } from '../cdi/registry';
 import { checkOciConf } from './slurm/oci-conf';
+import { cdiDeviceOfGpu, nodeGpuFiles, registryOnce } from './slurm/gpus';
 import {
   type SiteCheck,
   checkContainersConf,
@@ -62,6 +64,47 @@ export function slurmOciConfCheck(env: NodeJS.ProcessEnv): SiteCheck {
     ? (spawnSync(slurmd, ['-V'], { encoding: 'utf8', timeout: 5000 }).stdout ?? '').trim()
     : undefined;
   return { name, ...checkOciConf(text, file, version || undefined) };
+}
+
+/**
+ * Where Slurm runs containers (an oci.conf): the CDI device each GPU file gres.conf lists for this
+ * node is, as a GPU job's create looks it up (the wrapper's cdiSpecDirs), so that a spec that names
+ * no device for a GPU, or only devices of several, is found before a job fails on it.
+ */
+export function slurmGpusCheck(env: NodeJS.ProcessEnv): SiteCheck | undefined {
+  const name = 'slurm GPUs';
+  if (!fs.existsSync(path.join(path.dirname(env.SLURM_CONF || '/etc/slurm/slurm.conf'), 'oci.conf'))) return undefined;
+  let cdiDirs = DEFAULT_CDI_DIRS;
+  try {
+    const dirs = readRuntimeConfig(env).cdiSpecDirs;
+    if (dirs?.length) cdiDirs = dirs;
+  } catch {
+    // `runtime config` fails with the reason; the wrapper would refuse every call.
+  }
+  try {
+    const g = nodeGpuFiles(env, cdiDirs);
+    if (!g.files.length)
+      return {
+        name,
+        status: 'ok',
+        detail: `${g.gresConf} lists no GPU files for ${g.node}: Slurm's GPU n is nvidia.com/gpu=n`,
+      };
+    const registry = registryOnce(cdiDirs);
+    const named: string[] = [];
+    const problems: string[] = [];
+    g.files.forEach((file, i) => {
+      try {
+        named.push(`GPU ${i} (${file}) is ${cdiDeviceOfGpu(g, i, registry)}`);
+      } catch (e) {
+        problems.push(messageOf(e));
+      }
+    });
+    return problems.length
+      ? { name, status: 'fail', detail: `${problems.join('; ')} (a job given it fails)` }
+      : { name, status: 'ok', detail: `${g.node}: ${named.join(', ')} (CDI specs in ${cdiDirs.join(', ')})` };
+  } catch (e) {
+    return { name, status: 'fail', detail: messageOf(e) };
+  }
 }
 
 const readOr = (file: string): string | undefined => {

@@ -194,6 +194,54 @@ describe('Slurm: rootless per-user containers, no job data left, GPUs from the a
     ]);
   });
 
+  test("ocihooks doctor names each of the node's GPUs' CDI device, and fails where a spec holds only devices of several", () => {
+    const n = node('node2');
+    const doctor = (runtimeConfig: string) => {
+      const r = run(process.execPath, [BIN('ocihooks'), 'doctor'], {
+        env: { ...cluster?.env, SLURMD_NODENAME: 'node2', OCIHOOKS_RUNTIME_CONFIG: runtimeConfig },
+      });
+      return { status: r.status, lines: r.stdout.split('\n').filter((l) => l.includes('slurm GPUs')) };
+    };
+    const cdi = path.join(dir, 'node2', 'cdi');
+    expect(doctor(n.runtimeConfig)).toMatchObject({
+      lines: [
+        `ok    slurm GPUs: node2: GPU 0 (${n.gpus[0]}) is nvidia.com/gpu=0, GPU 1 (${n.gpus[1]}) is nvidia.com/gpu=1 (CDI specs in ${cdi})`,
+      ],
+    });
+    // A spec with "all" alone: no device is one GPU.
+    const allOnly = path.join(dir, 'node2-all-only');
+    fs.mkdirSync(path.join(allOnly, 'cdi'), { recursive: true });
+    fs.writeFileSync(
+      path.join(allOnly, 'cdi', 'all.json'),
+      JSON.stringify({
+        cdiVersion: '0.6.0',
+        kind: 'nvidia.com/gpu',
+        devices: [
+          {
+            name: 'all',
+            containerEdits: { deviceNodes: n.gpus.map((f, i) => ({ path: `/dev/nvidia${i}`, hostPath: f })) },
+          },
+        ],
+        containerEdits: {},
+      }),
+    );
+    const config = path.join(allOnly, 'runtime.json');
+    fs.writeFileSync(
+      config,
+      JSON.stringify({
+        ...JSON.parse(fs.readFileSync(n.runtimeConfig, 'utf8')),
+        cdiSpecDirs: [path.join(allOnly, 'cdi')],
+      }),
+    );
+    const gres = path.join(dir, 'gres.conf');
+    const widening = (i: number) =>
+      `Slurm's GPU ${i} (${n.gpus[i]}) on node2: every CDI device in ${path.join(allOnly, 'cdi')} with that device node (nvidia.com/gpu=all) also has another GPU of ${gres}`;
+    expect(doctor(config)).toEqual({
+      status: 1,
+      lines: [`fail  slurm GPUs: ${widening(0)}; ${widening(1)} (a job given it fails)`],
+    });
+  });
+
   test('20 steps leave no oci-job folder in the spool and no "Directory not empty" in the slurmd log; the hook logs to the user\'s runtime folder', () => {
     const log = `/run/user/${uid}/ocihooks/ocihook-mount.log`;
     const before = fs.existsSync(log) ? fs.readFileSync(log, 'utf8').split('\n').length : 0;

@@ -6,7 +6,7 @@ import { DEFAULT_CDI_DIRS } from '../../cdi/registry';
 import { gpuChecks } from '../../gpu/generate/inventory';
 import { DEFAULT_HOOKS_DIRS } from '../../hooksd/read';
 import { hostPodman } from '../../admin/podman';
-import { runtimeConfigCheck, scrunChecks, slurmOciConfCheck } from '../../wrapper/doctor';
+import { runtimeConfigCheck, scrunChecks, slurmGpusCheck, slurmOciConfCheck } from '../../wrapper/doctor';
 import BUNDLES from '../bundles.json';
 import { PREFIX } from './common';
 
@@ -46,6 +46,7 @@ export const doctorCommand: CommandModule<object, Args> = {
       librariesCheck(PREFIX, Object.keys(BUNDLES)),
       frontEndCheck(PREFIX),
       slurmOciConfCheck(process.env),
+      ...[slurmGpusCheck(process.env)].filter((c) => c !== undefined),
       ...scrunChecks(process.env),
       ...gpuChecks(roots, a['cdi-spec-dir'] ?? DEFAULT_CDI_DIRS),
       keptSpecsCheck(),

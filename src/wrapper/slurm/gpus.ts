@@ -53,8 +53,63 @@ export function deviceForGpuFile(
   return widening.length ? { widening } : undefined;
 }
 
+/** This node's GPUs as gres.conf lists them, and the CDI devices they are. */
+export interface NodeGpuFiles {
+  node: string;
+  gresConf: string;
+  /** gres.conf's GPU files of the node, in Slurm's order; empty: none listed (AutoDetect, or no gres.conf). */
+  files: string[];
+  cdiDirs: string[];
+}
+
+/** The node's name as slurmd knows it (slurmd's environment gives it to the programs it starts). */
+export const slurmNodeName = (env: NodeJS.ProcessEnv): string =>
+  env.SLURMD_NODENAME || os.hostname().split('.')[0] || '';
+
+/** The node's name, and its GPU files in the gres.conf beside slurm.conf. */
+export function nodeGpuFiles(env: NodeJS.ProcessEnv, cdiDirs: string[]): NodeGpuFiles {
+  const node = slurmNodeName(env);
+  const gresConf = path.join(path.dirname(env.SLURM_CONF || '/etc/slurm/slurm.conf'), 'gres.conf');
+  let files: string[] = [];
+  try {
+    files = gresGpuFiles(fs.readFileSync(gresConf, 'utf8'), node, gresConf);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT')
+      throw new ActionError(`${gresConf}: ${messageOf(e)}`, { cause: e });
+  }
+  return { node, gresConf, files, cdiDirs };
+}
+
+/**
+ * The CDI device of Slurm's GPU `i` on this node: with gres.conf's files, the device for the i-th
+ * (deviceForGpuFile, in `registry`, read by the caller once); without, `nvidia.com/gpu=i`.
+ */
+export function cdiDeviceOfGpu(g: NodeGpuFiles, i: number, registry: () => Registry): string {
+  if (!g.files.length) return `nvidia.com/gpu=${i}`;
+  const file = g.files[i];
+  if (file === undefined)
+    throw new ActionError(
+      `Slurm gave GPU ${i} on ${g.node}, but ${g.gresConf} lists ${g.files.length} GPU file(s) for it`,
+    );
+  const found = deviceForGpuFile(registry().devices, file, g.files);
+  if (!found)
+    throw new ActionError(
+      `Slurm's GPU ${i} (${file}) on ${g.node}: no CDI device in ${g.cdiDirs.join(', ')} has that device node`,
+    );
+  if ('widening' in found)
+    throw new ActionError(
+      `Slurm's GPU ${i} (${file}) on ${g.node}: every CDI device in ${g.cdiDirs.join(', ')} with that device node (${found.widening.join(', ')}) also has another GPU of ${g.gresConf}`,
+    );
+  return found.name;
+}
+
+/** A registry read at its first use only (a node without gres.conf files reads none). */
+export function registryOnce(cdiDirs: string[]): () => Registry {
+  let registry: Registry | undefined;
+  return () => (registry ??= loadRegistry(cdiDirs));
+}
+
 export function slurmGpus(step: SlurmStep, env: NodeJS.ProcessEnv, cdiDirs: string[]): SlurmGpus {
-  const node = env.SLURMD_NODENAME || os.hostname().split('.')[0] || '';
   const slurmConf = env.SLURM_CONF || '/etc/slurm/slurm.conf';
   const scontrol = findHostProgram('scontrol');
   if (!scontrol)
@@ -74,32 +129,10 @@ export function slurmGpus(step: SlurmStep, env: NodeJS.ProcessEnv, cdiDirs: stri
       cause: e,
     });
   }
+  const node = slurmNodeName(env);
   const indices = gpuIndicesOnNode(text, node);
-  if (!indices.length) return { step, node, indices, devices: [] };
-  const gresConf = path.join(path.dirname(slurmConf), 'gres.conf');
-  let files: string[] = [];
-  try {
-    files = gresGpuFiles(fs.readFileSync(gresConf, 'utf8'), node, gresConf);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT')
-      throw new ActionError(`${gresConf}: ${messageOf(e)}`, { cause: e });
-  }
-  let registry: Registry | undefined; // read once, and only where gres.conf names files
-  const devices = indices.map((i) => {
-    if (!files.length) return `nvidia.com/gpu=${i}`;
-    const file = files[i];
-    if (file === undefined)
-      throw new ActionError(`Slurm gave GPU ${i} on ${node}, but ${gresConf} lists ${files.length} GPU file(s) for it`);
-    const found = deviceForGpuFile((registry ??= loadRegistry(cdiDirs)).devices, file, files);
-    if (!found)
-      throw new ActionError(
-        `Slurm gave GPU ${i} (${file}) on ${node}: no CDI device in ${cdiDirs.join(', ')} has that device node`,
-      );
-    if ('widening' in found)
-      throw new ActionError(
-        `Slurm gave GPU ${i} (${file}) on ${node}: every CDI device in ${cdiDirs.join(', ')} with that device node (${found.widening.join(', ')}) also has another GPU of ${gresConf}`,
-      );
-    return found.name;
-  });
-  return { step, node, indices, devices };
+  if (!indices.length) return { step, node, indices, devices: [] }; // gres.conf not read: no GPU to name
+  const gpus = nodeGpuFiles(env, cdiDirs);
+  const registry = registryOnce(cdiDirs);
+  return { step, node, indices, devices: indices.map((i) => cdiDeviceOfGpu(gpus, i, registry)) };
 }
