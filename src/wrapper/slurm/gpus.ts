@@ -15,7 +15,7 @@ import os = require('node:os');
 import path = require('node:path');
 import { ActionError, messageOf } from '../../core/errors';
 import { CDI_ANNOTATION_PREFIX } from '../../cdi/name';
-import { Registry, loadRegistry } from '../../cdi/registry';
+import { type Registry, loadRegistry } from '../../cdi/registry';
 import { runTrusted } from '../../linux/exec';
 import { findHostProgram } from '../../linux/programs';
 import { gpuIndicesOnNode } from './allocation';
@@ -53,7 +53,7 @@ export function deviceForGpuFile(
   return widening.length ? { widening } : undefined;
 }
 
-/** This node's GPUs as gres.conf lists them, and the CDI devices they are. */
+/** This node's GPUs as gres.conf lists them, and the CDI spec folders their devices are looked up in. */
 export interface NodeGpuFiles {
   node: string;
   gresConf: string;
