@@ -51,8 +51,12 @@ long start_apart(char **envp, long watched, long keep, const char *var, void (*s
     int k = 0;
     if (joined(both, sizeof both, num, ":", pid) && joined(relay, sizeof relay, RELAY_ENV "=", both, "")) env[k++] = relay;
     if (var) env[k++] = (char *)var;
+    size_t var_name = 0; /* an inherited variable of var's name is not passed on beside it */
+    while (var && var[var_name] && var[var_name] != '=') var_name++;
     for (char **e = envp; *e && k + 1 < (int)(sizeof env / sizeof *env); e++)
-      if (!starts(*e, RELAY_ENV "=") && !starts(*e, EARLY_ENV "=")) env[k++] = *e;
+      if (!starts(*e, RELAY_ENV "=") && !starts(*e, EARLY_ENV "=") &&
+          !(var_name && same_bytes(*e, var, var_name + 1)))
+        env[k++] = *e;
     env[k] = 0;
     /* The child's only work: the grandchild, then gone (when it cannot fork, it is the program itself). */
     if (sys6(__NR_clone, SIGCHLD, 0, 0, 0, 0) > 0) exit_with(0);

@@ -21,4 +21,19 @@ int relayed_exit_code(const char *socket_path, const char *path, int argc, char 
 __attribute__((noreturn)) void precreate_relay(const char *started_as, char **envp, long watched,
                                                void (*program_start)(char **env));
 
+__attribute__((noreturn)) void relay_config(const char *text, size_t got, const char *started_as, char **envp, long watched,
+                                            void (*program_start)(char **env));
+
+/* kept-precreate.c: the GPU precreate filter's kept edits. */
+#define PRECREATE_KEY_ENV "OCIHOOKS_PRECREATE_KEY"
+struct precreate_call {
+  int argc;
+  char **argv, **envp;
+  const char *started_as; /* bin/ocihook-gpu */
+  const char *launcher;   /* libexec/ocihook-gpu, the Node launcher */
+  long watched;
+  void (*program_start)(char **env);
+};
+const char *kept_precreate(const struct precreate_call *call);
+
 #endif

@@ -25,6 +25,7 @@
  *
  * A hook whose argv[1] is --ocihooks-relay=<socket> is one the runtime wrapper serves: relay.c.
  * `precreate-relay` is podman's precreate filter that relays the config's hooks: precreate-relay.c.
+ * `ocihook-gpu precreate` applies the edits a Node filter kept, where it can: kept-precreate.c.
  *
  * `ocihooks install` writes the Node launcher's path into LAUNCHER_FIELD (src/admin/launcher-field.ts).
  * The started program learns the path it was started as from OCIHOOKS_STARTED_AS (the Node
@@ -235,7 +236,20 @@ static void start_program_with(char **env) {
  * it lets go of them before it serves, so podman reads its output to the end as before.
  */
 __attribute__((noreturn)) static void precreate_apart(void) {
-  long answer = start_apart(envp_, parent_pid(), -1, 0, start_program_with);
+  long watched = parent_pid();
+  /* The edits a Node filter kept for the same key, applied here (kept-precreate.c); otherwise the
+   * key goes to the Node filter, which keeps its edits under it. Not for a config read from a file
+   * or a run that asks for help, a version or a dry run: Node keeps nothing for those. */
+  int plain = LAUNCHER[0] == '/';
+  for (int i = 2; i < argc_ && plain; i++)
+    plain = !starts(argv_[i], "--config-file") && !same(argv_[i], "--help") && !same(argv_[i], "-h") &&
+            !same(argv_[i], "--version") && !starts(argv_[i], "--dry-run");
+  const char *key = 0;
+  if (plain) {
+    struct precreate_call call = {argc_, argv_, envp_, execfn_ ? execfn_ : argv_[0], LAUNCHER, watched, start_program_with};
+    key = kept_precreate(&call);
+  }
+  long answer = start_apart(envp_, watched, -1, key, start_program_with);
   if (answer < 0) start_program();
   unsigned head[4];
   long got = read_full(answer, (char *)head, sizeof head);

@@ -86,9 +86,9 @@ static int find_hooks(const char *text, size_t n, const char *const *own) {
   return document(text, n, top_member, (void *)own);
 }
 
-/* stdin to stdout as it comes (after what was read already): the config unchanged. */
-__attribute__((noreturn)) static void pass_through(size_t got) {
-  write_all(1, config_text, got);
+/* The config (text[0..got)), then the rest of stdin as it comes: the config unchanged. */
+__attribute__((noreturn)) static void pass_through(const char *text, size_t got) {
+  write_all(1, text, got);
   for (;;) {
     long r = read_fd(0, config_text, sizeof config_text);
     if (r == -4) continue;
@@ -99,9 +99,9 @@ __attribute__((noreturn)) static void pass_through(size_t got) {
 }
 
 /* The config with the relay argument after each relayed hook's first argument, to stdout; the end. */
-__attribute__((noreturn)) static void emit_relayed(size_t got, const char *socket) {
+__attribute__((noreturn)) static void emit_relayed(const char *text, size_t got, const char *socket) {
   struct out o = {1, 0};
-  const char *from = config_text;
+  const char *from = text;
   for (int i = 0; i < relayed; i++) {
     emit(&o, from, (size_t)(insert_at[i] - from));
     emit_str(&o, ",\"" RELAY_FLAG);
@@ -109,7 +109,7 @@ __attribute__((noreturn)) static void emit_relayed(size_t got, const char *socke
     emit_str(&o, "\"");
     from = insert_at[i];
   }
-  emit(&o, from, (size_t)(config_text + got - from));
+  emit(&o, from, (size_t)(text + got - from));
   exit_with(o.failed ? 1 : 0);
 }
 
@@ -149,37 +149,43 @@ __attribute__((noreturn)) void precreate_relay(const char *started_as, char **en
     if (r < 0) exit_with(1);
     if (r == 0) break;
     got += (size_t)r;
-    if (got == sizeof config_text) pass_through(got);
+    if (got == sizeof config_text) pass_through(config_text, got);
   }
+  relay_config(config_text, got, started_as, envp, watched, program_start);
+}
+
+/* The config text[0..got) (stdin read to its end) with its hooks of this installation relayed, to stdout; the end. */
+__attribute__((noreturn)) void relay_config(const char *text, size_t got, const char *started_as, char **envp, long watched,
+                                            void (*program_start)(char **env)) {
   static char paths[3][4096];
   const char *own[4];
   /* OCIHOOKS_RELAY_TRACE=1: the edited config with the socket named "TRACE", nothing made or started. */
   int trace = *env_or(envp, "OCIHOOKS_RELAY_TRACE", "") != 0;
-  if (!host_root() || !own_programs(started_as, paths, own) || !find_hooks(config_text, got, own) || relayed == 0 ||
+  if (!host_root() || !own_programs(started_as, paths, own) || !find_hooks(text, got, own) || relayed == 0 ||
       (!trace && !server_dir_ok()))
-    pass_through(got);
-  if (trace) emit_relayed(got, "TRACE");
+    pass_through(text, got);
+  if (trace) emit_relayed(text, got, "TRACE");
   /* <podman's pid>-<this pid>.sock: this process ends at once, podman lives while the server serves,
    * and another server's clean-up of dead servers' sockets goes by the first number. */
   char socket[96], num[24], name[56], podman[24];
   decimal(num, sys3(__NR_getpid, 0, 0, 0));
   decimal(podman, watched);
   if (!joined(name, sizeof name, podman, "-", num) || !joined(socket, sizeof socket, SERVER_DIR "/", name, ".sock"))
-    pass_through(got);
+    pass_through(text, got);
   long fd = listen_at(socket);
-  if (fd < 0) pass_through(got);
+  if (fd < 0) pass_through(text, got);
   static char var[160];
   if (!early_var(var, sizeof var, fd, relayed, socket)) {
     sys3(__NR_unlinkat, AT_FDCWD, socket, 0);
-    pass_through(got);
+    pass_through(text, got);
   }
   start_server = program_start;
   long answer = start_apart(envp, watched, fd, var, start_detached);
   close_fd(fd);
   if (answer < 0) {
     sys3(__NR_unlinkat, AT_FDCWD, socket, 0);
-    pass_through(got);
+    pass_through(text, got);
   }
   close_fd(answer); /* the server sends no answer: podman has its config from here */
-  emit_relayed(got, socket);
+  emit_relayed(text, got, socket);
 }

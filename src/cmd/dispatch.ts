@@ -125,6 +125,7 @@ function startProgram(p: ProcessStart, dispatch: (inv: Invocation) => number): n
   // hand-off.ts EARLY_ENV: only ever its starter's, beside the hand-off (read above), never one
   // inherited from an engine; and not for the program's children.
   delete process.env.OCIHOOKS_RUNTIME_EARLY;
+  delete process.env.OCIHOOKS_PRECREATE_KEY; // hand-off.ts PRECREATE_KEY_ENV, read beside the hand-off
   const code = startWithoutHandOff(p, dispatch, handOff);
   if (handOff) handOffModule().handOffExit(handOff, code);
   return code;

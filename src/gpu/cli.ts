@@ -25,10 +25,26 @@ import { installationBinOf } from '../hook/program/own-programs';
 import { selectDevices } from './registry';
 import { type GpuArgs, registryOf } from './arguments';
 import { withoutSettledGpuHooks } from './settled-hooks';
+import path = require('node:path');
+import { isDeepStrictEqual } from 'node:util';
+import { DEFAULT_CDI_DIRS } from '../cdi/registry';
+import type { ContainerEdits } from '../cdi/edits';
+import type { HostNodes } from '../core/host-view';
+import { selectedEdits } from './edits';
+import {
+  KEPT_BUILD,
+  type SpecFolder,
+  entryBytes,
+  keepEntry,
+  keptEditsOf,
+  notingNodes,
+  readRecords,
+  specFolders,
+} from './kept-edits';
 
 /**
- * precreate: the config with the selected devices' edits applied (`what` names it in errors), and
- * the registry it read.
+ * precreate: the config with the selected devices' edits applied (`what` names it in errors), the
+ * registry it read and what kept-edits.ts keeps of it (the config as given, the selection's edits).
  */
 function precreateConfig(
   args: GpuArgs,
@@ -36,7 +52,8 @@ function precreateConfig(
   raw: unknown,
   what: string,
   timing: Timing,
-): { edited: Json; reg: Registry } {
+  host: HostNodes,
+): { edited: Json; reg: Registry; edits: ContainerEdits } {
   const config = parseWith(ociConfigSchema, raw, what); // raw is an OCI config object from here on
   timing.done('config');
   const reg = registryOf(args, log);
@@ -50,10 +67,45 @@ function precreateConfig(
     },
     log,
   );
-  const edited = sel.devices.length ? editConfigForPrecreate(raw as Json, sel, realHost) : (raw as Json);
+  const edits = selectedEdits(sel.devices);
+  const edited = sel.devices.length ? editConfigForPrecreate(raw as Json, sel, host) : (raw as Json);
   timing.done('plan');
   log.info({ devices: sel.devices.map((d) => d.qualifiedName) }, 'precreate');
-  return { edited, reg };
+  return { edited, reg, edits };
+}
+
+/**
+ * Keeps the edits for the hook launcher that gave this run `key` (kept-edits.ts), where it can
+ * apply them to the next config of the same key as they were planned here: a plain run as root,
+ * every spec read without a problem (no device nodes discovered instead), the spec folders the same
+ * after planning as before, and nothing the filter left out of the config after its edits.
+ */
+function keepForLauncher(
+  k: { key: string; args: GpuArgs; inv: HookContext['inv']; raw: Json; edited: Json; out: Json; reg: Registry },
+  edits: ContainerEdits,
+  folders: SpecFolder[] | undefined,
+  nodes: Map<string, string>,
+  binDir: string | undefined,
+): void {
+  if (process.geteuid?.() !== 0 || k.args['dry-run'] || k.args['config-file'] !== undefined || !folders) return;
+  if (k.reg.problems.length || k.reg.specs.some((s) => s.warnings?.length)) return;
+  if (!folders.some((f) => 'names' in f && f.names.some((n) => n.text))) return;
+  if (k.out !== k.edited || binDir === undefined) return;
+  const key = Buffer.from(k.key);
+  let parsed: { tag: string; value: Buffer }[];
+  try {
+    parsed = readRecords(key);
+  } catch {
+    return;
+  }
+  const args = parsed.filter((r) => r.tag === 'arg').map((r) => r.value.toString());
+  const build = parsed.find((r) => r.tag === 'build')?.value.toString();
+  if (build !== KEPT_BUILD || !isDeepStrictEqual(args.slice(1), k.inv.argv)) return;
+  const after = specFolders(k.reg.dirs ?? []);
+  if (!after || !isDeepStrictEqual(after, folders)) return;
+  const busy = [path.join(binDir, 'ocihook-gpu'), ...edits.hooks.map((h) => h.path)];
+  const kept = keptEditsOf(k.raw, k.edited, edits.env, busy);
+  if (kept) keepEntry(key, entryBytes(key, folders, nodes, kept));
 }
 
 /** precreate: config.json on stdin (or --config-file), the edited one on stdout. */
@@ -67,9 +119,22 @@ export function precreate(args: GpuArgs, ctx: HookContext): void {
   } catch (e) {
     throw new UsageError(`${what}: ${messageOf(e)}`, { cause: e });
   }
-  const { edited, reg } = precreateConfig(args, ctx.log, parseJson(text, what), what, ctx.inv.timing);
+  // Given a key by the hook launcher: what the edits depend on is noted for it (keepForLauncher).
+  const key = ctx.inv.handOff?.precreateKey;
+  const folders = key !== undefined ? specFolders(args['cdi-spec-dir'] ?? DEFAULT_CDI_DIRS) : undefined;
+  const host = key !== undefined ? notingNodes(realHost) : realHost;
+  const raw = parseJson(text, what);
+  const { edited, reg, edits } = precreateConfig(args, ctx.log, raw, what, ctx.inv.timing, host);
   const binDir = installationBinOf(ctx.inv.path);
   let config = withoutSettledGpuHooks(edited, { binDir, host: realHost, filter: { args, reg } }, ctx.log);
+  if (key !== undefined && 'seen' in host)
+    keepForLauncher(
+      { key, args, inv: ctx.inv, raw: raw as Json, edited, out: config, reg },
+      edits,
+      folders,
+      host.seen,
+      binDir,
+    );
   // Started apart by the hook launcher (as root): the config's first stages' hooks of this
   // installation ask this process, which stays to run them (hook/server/hook-server.ts). The server
   // is opened only for a config that has such hooks (a spec without hooks needs none).

@@ -36,13 +36,27 @@ requireBuilt();
 const dir = tmpDir('hook-runs');
 fs.chmodSync(dir, 0o755);
 
+/** The lines of a file of starts, which is emptied. */
+function linesOf(file: string): string[] {
+  const lines = fs.readFileSync(file, 'utf8').split('\n').filter(Boolean);
+  fs.writeFileSync(file, '');
+  return lines;
+}
+
 /** The installation under `name`, its node a counter that logs every start to `starts`. */
 function installation(name: string, extra: string[] = []) {
   const root = path.join(dir, name);
   fs.mkdirSync(root, { mode: 0o755 });
   const starts = path.join(root, 'node-starts');
   const counter = path.join(root, 'node');
-  fs.writeFileSync(counter, `#!/bin/sh\necho "$*" >> ${starts}\nexec ${process.execPath} "$@"\n`, { mode: 0o755 });
+  // A start with a hook server's socket made before it (the relay filter's, the GPU launcher's kept
+  // edits', an early create's) is noted in `early` too.
+  const early = `${starts}.early`;
+  fs.writeFileSync(
+    counter,
+    `#!/bin/sh\necho "$*" >> ${starts}\n[ -z "$OCIHOOKS_RUNTIME_EARLY" ] || echo "$*" >> ${early}\nexec ${process.execPath} "$@"\n`,
+    { mode: 0o755 },
+  );
   const prefix = path.join(root, 'prefix');
   ok(process.execPath, [
     BIN('ocihooks'),
@@ -62,10 +76,12 @@ function installation(name: string, extra: string[] = []) {
       if (text.subarray(0, 2).toString() === '#!')
         fs.writeFileSync(file, `#!${counter}\n${text.toString().slice(text.indexOf(10) + 1)}`);
     }
-  fs.writeFileSync(starts, '', { mode: 0o666 });
-  fs.chmodSync(starts, 0o666); // a rootless container's hooks log their starts too
+  for (const f of [starts, early]) {
+    fs.writeFileSync(f, '', { mode: 0o666 });
+    fs.chmodSync(f, 0o666); // a rootless container's hooks log their starts too
+  }
   // Each test counts its own starts, also after a test that failed before it read them.
-  beforeEach(() => fs.writeFileSync(starts, ''));
+  beforeEach(() => [starts, early].forEach((f) => fs.writeFileSync(f, '')));
   const hooksDir = path.join(root, 'hooks.d');
   const log = path.join(root, 'hooks.log');
   return {
@@ -74,11 +90,9 @@ function installation(name: string, extra: string[] = []) {
     log,
     bin: (p: string) => path.join(prefix, 'bin', p),
     /** The Node processes started since the last call (each a program's command line). */
-    starts: () => {
-      const lines = fs.readFileSync(starts, 'utf8').split('\n').filter(Boolean);
-      fs.writeFileSync(starts, '');
-      return lines;
-    },
+    starts: () => linesOf(starts),
+    /** Of those, the ones started with a hook server's socket made for them (EARLY_ENV). */
+    earlyStarts: () => linesOf(early),
   };
 }
 
@@ -461,6 +475,25 @@ describe('the installation (hook launcher in bin/)', () => {
     expect(i.starts()).toEqual([expect.stringMatching(/libexec\/ocihook-gpu precreate /)]);
     // The filter's log: it ran the stage's one chain (the three spec hooks) itself.
     expect(fs.readFileSync(i.log, 'utf8')).toMatch(/"ran":1,"expected":1,"msg":"hooks served"/);
+    noMarkersLeft();
+    noServerLeft();
+  });
+
+  test("the next container of the same key: the launcher applies the filter's kept edits; Node starts once, to serve the spec's hooks", () => {
+    const folder = path.join(dir, 'precreate-kept.d');
+    gpuFilterWithSpecHooks(i, folder, path.join(dir, 'cdi-kept')); // a key of its own: no entry before it
+    podmanGpuRun(folder, 'precreate-kept-first');
+    // The Node filter planned, kept its edits, and served the hooks itself.
+    expect(i.starts()).toEqual([expect.stringMatching(/libexec\/ocihook-gpu precreate /)]);
+    expect(i.earlyStarts()).toEqual([]);
+    expect(fs.readFileSync(i.log, 'utf8')).toMatch(/"msg":"precreate"/);
+    fs.writeFileSync(i.log, '');
+    podmanGpuRun(folder, 'precreate-kept-next');
+    // One start again: the hook server the launcher made and started apart, with the filter's command line.
+    const start = [expect.stringMatching(/libexec\/ocihook-gpu precreate /)];
+    expect(i.starts()).toEqual(start);
+    expect(i.earlyStarts()).toEqual(start);
+    expect(fs.readFileSync(i.log, 'utf8')).not.toMatch(/"msg":"precreate"/); // no Node filter planned it
     noMarkersLeft();
     noServerLeft();
   });

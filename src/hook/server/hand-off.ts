@@ -36,7 +36,12 @@ export interface HandOff {
   answered?: boolean;
   /** An early create's server (EARLY_ENV): the runtime was started without waiting for an answer. */
   early?: { listenFd: number; slots: number; socket: string };
+  /** The GPU precreate filter's key from the hook launcher (PRECREATE_KEY_ENV, src/gpu/kept-edits.ts). */
+  precreateKey?: string;
 }
+
+/** Beside HAND_OFF_ENV from the hook launcher's `ocihook-gpu precreate` (native/hook-launcher/kept-precreate.c). */
+export const PRECREATE_KEY_ENV = 'OCIHOOKS_PRECREATE_KEY';
 
 /** The hand-off this program was started for, if any. */
 export function handOffOf(env: Env): HandOff | undefined {
@@ -48,6 +53,8 @@ export function handOffOf(env: Env): HandOff | undefined {
       `${HAND_OFF_ENV}=${value}: expected <fd>:<pid> (set by the ocihooks-runtime front-end or the hook launcher)`,
     );
   const h: HandOff = { fd: Number(m[1]), watched: Number(m[2]) };
+  const key = env[PRECREATE_KEY_ENV];
+  if (key !== undefined) h.precreateKey = key;
   const early = env[EARLY_ENV];
   if (early === undefined) return h;
   const e = /^(\d+):(\d+):(\/.+)$/.exec(early);

@@ -1,0 +1,292 @@
+/**
+ * Kept precreate edits: what `ocihook-gpu precreate` planned for a container, kept for the hook
+ * launcher (native/hook-launcher/kept-precreate.c), which applies them to the next container whose
+ * key is the same — without starting Node in front of the runtime.
+ *
+ * The launcher reads the key from the config's text and its own call (argv, environment, the
+ * bundle's build, the config's CDI annotations and *_VISIBLE_DEVICES entries, process.user,
+ * linux.devices, linux.resources.devices, a user namespace) and hands it to the Node filter it
+ * starts (hand-off.ts PRECREATE_KEY_ENV). After planning, the filter describes its edits as the launcher
+ * applies them (keptEditsOf), applies that description here the launcher's way (replayKeptEdits)
+ * and keeps it only when the result is the config it planned — with the spec folders it read and
+ * the host nodes it looked at, which the launcher checks again each time.
+ */
+import fs = require('node:fs');
+import path = require('node:path');
+import { isDeepStrictEqual } from 'node:util';
+import { mountDepth } from '../cdi/apply';
+import { SPEC_FILE } from '../cdi/registry';
+import type { HostNode, HostNodes } from '../core/host-view';
+import type { Json } from '../core/json';
+import { writeFileAtomically } from '../linux/files';
+
+declare const OCIHOOKS_BUILD_ID: string | undefined; // the bundles' build, defined by scripts/build.mjs
+/** The build planning here, as the launcher reads it from the bundle's first line ("source" in the tests). */
+export const KEPT_BUILD = typeof OCIHOOKS_BUILD_ID === 'string' ? OCIHOOKS_BUILD_ID : 'source';
+
+export const KEPT_PRECREATE_DIR = '/run/ocihooks/kept-precreate';
+const ENTRY_HEADER = 'ocihooks kept precreate 1\n';
+
+/** Members whose whole value an entry may give (their value before is part of the key). */
+export const SET_MEMBERS = ['process.user', 'linux.devices', 'linux.resources.devices'] as const;
+export type SetMember = (typeof SET_MEMBERS)[number];
+
+/** A config's edits as the launcher applies them; values are JSON text. */
+export interface KeptEdits {
+  /** Each variable once: the config's last entry of that name replaced, else appended. */
+  env: { name: string; value: string }[];
+  /** A member's whole value, replaced or added to its parent. */
+  set: { member: SetMember; value: string }[];
+  /** Appended, then every mount sorted by depth, stably; none may have a destination the config has. */
+  mounts: { depth: number; destination: string; value: string }[];
+  /** Appended to their stage, in order. */
+  hooks: { stage: string; value: string }[];
+  /** Hook paths the config must not hold (any stage): then the Node filter plans. */
+  busy: string[];
+}
+
+/** A spec folder as the filter read it: every name in it, and the exact text of each spec file. */
+export type SpecFolder = { dir: string; names: { name: string; text?: Buffer }[] } | { dir: string; missing: true };
+
+type Obj = Record<string, Json>;
+const isObject = (x: unknown): x is Obj => typeof x === 'object' && x !== null && !Array.isArray(x);
+
+function memberOf(config: Json, member: string): { parent: Obj | undefined; key: string } {
+  const parts = member.split('.');
+  const key = parts.pop() as string;
+  let parent: unknown = config;
+  for (const p of parts) parent = isObject(parent) ? parent[p] : undefined;
+  return { parent: isObject(parent) ? parent : undefined, key };
+}
+
+/** The same JSON value (objects' key order aside), whichever realm made either (structuredClone's may differ from the caller's). */
+const copy = (x: unknown): unknown => (x === undefined ? undefined : JSON.parse(JSON.stringify(x)));
+const sameJson = (a: unknown, b: unknown): boolean => isDeepStrictEqual(copy(a), copy(b));
+
+const envName = (e: string): string => (e.includes('=') ? e.slice(0, e.indexOf('=')) : e);
+
+function hookPaths(config: Json): unknown[] {
+  const hooks: unknown = config.hooks;
+  if (!isObject(hooks)) return [];
+  return Object.values(hooks).flatMap((list) => (Array.isArray(list) ? list.map((h: Json) => h?.path) : []));
+}
+
+/** The config with the kept edits applied as the launcher applies them; undefined where it would not. */
+export function replayKeptEdits(input: Json, k: KeptEdits): Json | undefined {
+  const config = copy(input) as Json;
+  if (k.env.length) {
+    const list: unknown = config.process?.env;
+    if (!Array.isArray(list) || list.some((e) => typeof e !== 'string')) return undefined;
+    const had = list.length;
+    for (const { name, value } of k.env) {
+      let last = -1;
+      for (let i = 0; i < had; i++) if (envName(list[i]) === name) last = i;
+      if (last >= 0) list[last] = JSON.parse(value);
+      else list.push(JSON.parse(value));
+    }
+  }
+  for (const { member, value } of k.set) {
+    const { parent, key } = memberOf(config, member);
+    if (!parent) return undefined;
+    parent[key] = JSON.parse(value);
+  }
+  if (k.mounts.length) {
+    const list: unknown = config.mounts;
+    if (!Array.isArray(list) || list.some((m) => typeof m?.destination !== 'string')) return undefined;
+    if (k.mounts.some((m) => list.some((x) => x.destination === m.destination))) return undefined;
+    const all = [
+      ...list.map((m) => ({ m, depth: mountDepth(m.destination) })),
+      ...k.mounts.map((m) => ({ m: JSON.parse(m.value), depth: m.depth })),
+    ];
+    all.sort((a, b) => a.depth - b.depth); // stable: the config's first at each depth, then the new ones
+    config.mounts = all.map((x) => x.m);
+  }
+  const paths = hookPaths(input);
+  if (k.busy.some((p) => paths.includes(p))) return undefined;
+  for (const { stage, value } of k.hooks) {
+    config.hooks ??= {};
+    (config.hooks[stage] ??= []).push(JSON.parse(value));
+  }
+  return config;
+}
+
+/**
+ * The edits from `input` to `edited` as the launcher applies them — undefined where the launcher's
+ * way does not give `edited` exactly (an edit it does not make: netDevices, intelRdt, a member
+ * made where its parent was missing, an env list to make). `busy`: the hook paths that must not be
+ * in the config already (the spec's hooks' and the installation's own GPU hook's).
+ */
+export function keptEditsOf(input: Json, edited: Json, env: string[], busy: string[]): KeptEdits | undefined {
+  const byName = new Map<string, string>();
+  for (const e of env) {
+    if (!e.includes('=')) return undefined;
+    byName.set(envName(e), e); // Map keeps the first place of a name, with its last value
+  }
+  const k: KeptEdits = {
+    env: [...byName].map(([name, e]) => ({ name, value: JSON.stringify(e) })),
+    set: [],
+    mounts: [],
+    hooks: [],
+    busy: [...new Set(busy)],
+  };
+  for (const member of SET_MEMBERS) {
+    const before = memberOf(input, member);
+    const after = memberOf(edited, member);
+    const value = after.parent?.[after.key];
+    if (sameJson(before.parent?.[before.key], value)) continue;
+    if (value === undefined) return undefined;
+    k.set.push({ member, value: JSON.stringify(value) });
+  }
+  const had: Json[] = Array.isArray(input.mounts) ? [...input.mounts] : [];
+  for (const m of Array.isArray(edited.mounts) ? edited.mounts : []) {
+    const same = had.findIndex((x) => sameJson(x, m));
+    if (same >= 0) had.splice(same, 1);
+    else if (typeof m?.destination === 'string')
+      k.mounts.push({ depth: mountDepth(m.destination), destination: m.destination, value: JSON.stringify(m) });
+    else return undefined;
+  }
+  if (isObject(edited.hooks))
+    for (const [stage, after] of Object.entries(edited.hooks)) {
+      const before: unknown = isObject(input.hooks) ? input.hooks[stage] : undefined;
+      const list = Array.isArray(before) ? before : [];
+      if (!/^[A-Za-z]+$/.test(stage) || !Array.isArray(after)) return undefined;
+      if (!sameJson(after.slice(0, list.length), list)) return undefined;
+      for (const h of after.slice(list.length)) k.hooks.push({ stage, value: JSON.stringify(h) });
+    }
+  const again = replayKeptEdits(input, k);
+  return again !== undefined && sameJson(again, edited) ? k : undefined;
+}
+
+/** The spec folders as they are now (every name; the text of each spec file); undefined where one cannot be read whole. */
+export function specFolders(dirs: readonly string[]): SpecFolder[] | undefined {
+  const out: SpecFolder[] = [];
+  for (const dir of dirs) {
+    let names: string[];
+    try {
+      names = fs.readdirSync(dir);
+    } catch {
+      out.push({ dir, missing: true });
+      continue;
+    }
+    const folder: SpecFolder = { dir, names: [] };
+    for (const name of names.sort()) {
+      if (!SPEC_FILE.test(name)) {
+        folder.names.push({ name });
+        continue;
+      }
+      try {
+        folder.names.push({ name, text: fs.readFileSync(path.join(dir, name)) });
+      } catch {
+        return undefined;
+      }
+    }
+    out.push(folder);
+  }
+  return out;
+}
+
+/** A host node as the launcher writes what it sees: "c 195 0 438" (type, numbers, mode) or "absent". */
+export function nodeText(n: HostNode): string {
+  return 'error' in n ? 'absent' : `${n.type} ${n.major} ${n.minor} ${n.mode}`;
+}
+
+/** Host nodes that note each node looked at, and what was seen. */
+export function notingNodes(host: HostNodes): HostNodes & { seen: Map<string, string> } {
+  const seen = new Map<string, string>();
+  return {
+    seen,
+    lstatNode(p) {
+      const n = host.lstatNode(p);
+      seen.set(p, nodeText(n));
+      return n;
+    },
+  };
+}
+
+/** The records of a key or an entry: `tag len\n bytes\n`. */
+export function readRecords(text: Buffer): { tag: string; value: Buffer }[] {
+  const out: { tag: string; value: Buffer }[] = [];
+  let at = 0;
+  while (at < text.length) {
+    const m = /^([a-z-]+) (\d+)\n/.exec(text.subarray(at, at + 64).toString('latin1'));
+    if (!m) throw new Error(`record at byte ${at}: not "tag length"`);
+    const start = at + (m[0] as string).length;
+    const end = start + Number(m[2]);
+    if (end >= text.length || text[end] !== 0x0a) throw new Error(`record at byte ${at}: shorter than its length`);
+    out.push({ tag: m[1] as string, value: text.subarray(start, end) });
+    at = end + 1;
+  }
+  return out;
+}
+
+function records(list: [string, string | Buffer][]): Buffer {
+  return Buffer.concat(
+    list.flatMap(([tag, v]) => {
+      const b = typeof v === 'string' ? Buffer.from(v) : v;
+      return [Buffer.from(`${tag} ${b.length}\n`), b, Buffer.from('\n')];
+    }),
+  );
+}
+
+/** An entry's bytes: the key, the checks, the edits (kept-precreate.c reads them in this order). */
+export function entryBytes(key: Buffer, folders: SpecFolder[], nodes: Map<string, string>, k: KeptEdits): Buffer {
+  const list: [string, string | Buffer][] = [['key', key]];
+  for (const f of folders) {
+    if ('missing' in f) {
+      list.push(['no-dir', f.dir]);
+      continue;
+    }
+    list.push(['dir', f.dir]);
+    for (const n of f.names) {
+      list.push(['name', n.name]);
+      if (n.text) list.push(['text', n.text]);
+    }
+  }
+  for (const [p, seen] of nodes) list.push(['node', p], ['stat', seen]);
+  for (const e of k.env) list.push(['env', e.name], ['value', e.value]);
+  for (const s of k.set) list.push(['set', s.member], ['value', s.value]);
+  for (const m of k.mounts) list.push(['mount', String(m.depth)], ['destination', m.destination], ['value', m.value]);
+  for (const h of k.hooks) list.push(['hook', h.stage], ['value', h.value]);
+  for (const b of k.busy) list.push(['busy', b]);
+  list.push(['end', '']);
+  return Buffer.concat([Buffer.from(ENTRY_HEADER), records(list)]);
+}
+
+/** The entry's file name: FNV-1a 64 of the key, as 16 hex digits (the launcher's). */
+export function entryName(key: Buffer): string {
+  let h = 0xcbf29ce484222325n;
+  for (const b of key) h = ((h ^ BigInt(b)) * 0x100000001b3n) & 0xffffffffffffffffn;
+  return h.toString(16).padStart(16, '0');
+}
+
+/** How many entries the folder holds at most: a key per selection and config shape, and the folders' own. */
+export const KEPT_ENTRIES = 256;
+
+/** The oldest entries removed (by their time of writing) until at most `keep` are left. */
+export function pruneEntries(dir: string, keep: number): void {
+  const names = fs.readdirSync(dir);
+  if (names.length <= keep) return;
+  const byAge = names
+    .map((name) => ({ name, written: fs.lstatSync(path.join(dir, name)).mtimeMs }))
+    .sort((a, b) => a.written - b.written);
+  for (const { name } of byAge.slice(0, byAge.length - keep)) fs.rmSync(path.join(dir, name), { force: true });
+}
+
+/** Writes the entry where the launcher looks (root's folder, made where missing); false where it cannot. */
+export function keepEntry(key: Buffer, bytes: Buffer, dir = KEPT_PRECREATE_DIR): boolean {
+  try {
+    fs.mkdirSync(path.dirname(dir), { recursive: true, mode: 0o755 });
+    try {
+      fs.mkdirSync(dir, { mode: 0o700 });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    const st = fs.lstatSync(dir);
+    if (!st.isDirectory() || st.uid !== 0 || (st.mode & 0o077) !== 0) return false;
+    pruneEntries(dir, KEPT_ENTRIES - 1);
+    writeFileAtomically(path.join(dir, entryName(key)), bytes, 0o600);
+    return true;
+  } catch {
+    return false;
+  }
+}
