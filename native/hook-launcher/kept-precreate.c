@@ -57,10 +57,10 @@ static struct {
   struct slice annotation_key[MAX_ITEMS], annotation_value[MAX_ITEMS];
   int stage_count;
   struct slice stage_name[MAX_STAGES];
-  const char *stage_close[MAX_STAGES];
-  int stage_items[MAX_STAGES];
+  struct slice stage_list[MAX_STAGES]; /* its whole "[...]" */
   int hook_count;
-  struct slice hook_path[MAX_ITEMS];
+  struct slice hook_path[MAX_ITEMS], hook_text[MAX_ITEMS];
+  int hook_stage[MAX_ITEMS], hook_left[MAX_ITEMS];
 } c;
 
 static int fail(const char *reason) {
@@ -198,24 +198,26 @@ static int mount_element(struct scan *s, void *ctx) {
 }
 
 static int hook_member(struct scan *s, struct slice key, int escaped, void *ctx) {
-  int *seen = ctx;
+  struct slice *path = ctx;
   if (escaped) return fail("an escaped key");
   if (!slice_is(key, "path")) return value_at(s, 5);
-  struct slice p;
   int esc;
-  if (*seen) return fail("a repeated key");
-  *seen = 1;
-  if (!string_at(s, &p, &esc)) return fail("a hook path that is not a string");
-  if (esc) return fail("an escaped hook path");
-  if (c.hook_count == MAX_ITEMS) return fail("too many hooks");
-  c.hook_path[c.hook_count++] = p;
-  return 1;
+  if (path->s) return fail("a repeated key");
+  if (!string_at(s, path, &esc)) return fail("a hook path that is not a string");
+  return esc ? fail("an escaped hook path") : 1;
 }
 static int hook_element(struct scan *s, void *ctx) {
-  int *items = ctx, seen = 0;
-  (*items)++;
+  int stage = *(int *)ctx;
+  struct slice path = {0, 0};
+  const char *start = (blanks(s), s->p);
   if (!at(s, '{')) return fail("a hook that is not an object");
-  return members_at(s, hook_member, &seen);
+  if (!members_at(s, hook_member, &path)) return 0;
+  if (c.hook_count == MAX_ITEMS) return fail("too many hooks");
+  int k = c.hook_count++;
+  c.hook_path[k] = path.s ? path : (struct slice){"", 0};
+  c.hook_text[k] = (struct slice){start, (size_t)(s->p - start)};
+  c.hook_stage[k] = stage;
+  return 1;
 }
 static int stage_member(struct scan *s, struct slice key, int escaped, void *ctx) {
   (void)escaped, (void)ctx;
@@ -224,9 +226,11 @@ static int stage_member(struct scan *s, struct slice key, int escaped, void *ctx
   if (c.stage_count == MAX_STAGES) return fail("too many hook stages");
   int k = c.stage_count++;
   c.stage_name[k] = key;
+  blanks(s);
+  const char *start = s->p;
   if (!at(s, '[')) return fail("a hook stage that is not a list");
-  if (!elements_at(s, hook_element, &c.stage_items[k])) return 0;
-  c.stage_close[k] = s->p - 1;
+  if (!elements_at(s, hook_element, &k)) return 0;
+  c.stage_list[k] = (struct slice){start, (size_t)(s->p - start)};
   return 1;
 }
 
@@ -485,6 +489,31 @@ static int same_node(struct slice host_path, struct slice want) {
   return slice_is(want, seen) || fail("a device node changed");
 }
 
+/* A host path as the Node filter's plan saw it, symlinks followed (src/hook/real-host.ts describe):
+ * "file", "directory", "socket", "fifo", "device c 195 0", "other" or "missing" (it could not be stat'ed). */
+static int same_kind(struct slice host_path, struct slice want) {
+  static char path[4096];
+  char seen[80] = "missing";
+  struct statx st;
+  if (!cstr(host_path, path, sizeof path)) return fail("a host path too long");
+  if (sys6(__NR_statx, AT_FDCWD, (long)path, 0, STATX_TYPE, (long)&st) == 0) {
+    unsigned kind = st.stx_mode & S_IFMT;
+    const char *name = kind == S_IFDIR ? "directory" : kind == S_IFREG ? "file" : kind == S_IFSOCK ? "socket"
+                     : kind == S_IFIFO ? "fifo" : "other";
+    if (kind == S_IFCHR || kind == S_IFBLK) {
+      char major[24], minor[24], both[56];
+      decimal(major, st.stx_rdev_major);
+      decimal(minor, st.stx_rdev_minor);
+      if (!joined(both, sizeof both, major, " ", minor) ||
+          !joined(seen, sizeof seen, kind == S_IFCHR ? "device c " : "device b ", both, ""))
+        return fail("a host path changed");
+    } else if (!joined(seen, sizeof seen, name, "", "")) {
+      return 0;
+    }
+  }
+  return slice_is(want, seen) || fail("a host path changed");
+}
+
 /* ---- the edits ---- */
 
 struct patch {
@@ -585,7 +614,7 @@ static int same_slice(struct slice a, struct slice b) { return a.n == b.n && sam
 static struct slice new_mount_text[MAX_ITEMS], new_mount_dest[MAX_ITEMS];
 static long new_mount_depth[MAX_ITEMS];
 static int new_mounts;
-static struct slice hook_stage[MAX_ITEMS], hook_text[MAX_ITEMS];
+static struct slice new_hook_stage[MAX_ITEMS], new_hook_text[MAX_ITEMS];
 static int new_hooks;
 
 static int apply_entry(struct reader *r) {
@@ -593,6 +622,9 @@ static int apply_entry(struct reader *r) {
   struct insertion lnx = {&c.lnx, {0, 0, 0}, 0}, resources = {&c.resources, {0, 0, 0}, 0};
   struct piece env_added = {0, 0, 0};
   int env_adds = 0;
+  struct slice busy[64];
+  int busy_count = 0;
+  for (int i = 0; i < c.hook_count; i++) c.hook_left[i] = 0;
   patch_count = new_mounts = new_hooks = 0;
   arena_n = 0;
   for (;;) {
@@ -605,6 +637,8 @@ static int apply_entry(struct reader *r) {
       if (!no_folder(v)) return 0;
     } else if (slice_is(tag, "node")) {
       if (!record_tagged(r, "stat", &value) || !same_node(v, value)) return why[0] ? 0 : fail("an entry not read whole");
+    } else if (slice_is(tag, "path")) {
+      if (!record_tagged(r, "kind", &value) || !same_kind(v, value)) return why[0] ? 0 : fail("an entry not read whole");
     } else if (slice_is(tag, "env")) {
       if (!record_tagged(r, "value", &value)) return fail("an entry not read whole");
       if (!c.env_seen) return fail("a config without process.env");
@@ -657,74 +691,99 @@ static int apply_entry(struct reader *r) {
     } else if (slice_is(tag, "hook")) {
       if (!record_tagged(r, "value", &value)) return fail("an entry not read whole");
       if (new_hooks == MAX_ITEMS) return fail("edits too large");
-      hook_stage[new_hooks] = v;
-      hook_text[new_hooks++] = value;
+      new_hook_stage[new_hooks] = v;
+      new_hook_text[new_hooks++] = value;
+    } else if (slice_is(tag, "leave")) {
+      /* A hook of the config the Node filter left out (gpu/settled-hooks.ts): the first of that
+       * stage written exactly so. */
+      if (!record_tagged(r, "value", &value)) return fail("an entry not read whole");
+      int found = 0;
+      for (int i = 0; i < c.hook_count && !found; i++)
+        if (!c.hook_left[i] && same_slice(c.stage_name[c.hook_stage[i]], v) && same_slice(c.hook_text[i], value))
+          c.hook_left[i] = found = 1;
+      if (!found) return fail("a hook to leave out that the config does not have");
     } else if (slice_is(tag, "busy")) {
-      for (int i = 0; i < c.hook_count; i++)
-        if (same_slice(c.hook_path[i], v)) return fail("a hook the config has");
+      if (busy_count == 64) return fail("edits too large");
+      busy[busy_count++] = v;
     } else {
       return fail("an entry not read whole");
     }
   }
   if (env_adds && !patch(c.env_close, c.env_close, env_added)) return 0;
   if (new_mounts) {
-    long most = 0;
-    static long depth[MAX_ITEMS];
-    for (int i = 0; i < c.mount_count; i++) {
-      depth[i] = depth_of(c.mount_dest[i]);
-      if (depth[i] > most) most = depth[i];
+    /* Every mount sorted by depth, stably (the config's, then the new ones): an insertion sort of
+     * their places, bounded by the counts -- never by a depth a destination could make huge. */
+    static struct slice text[2 * MAX_ITEMS];
+    static long depth[2 * MAX_ITEMS];
+    int n = 0;
+    for (int i = 0; i < c.mount_count; i++, n++) text[n] = c.mount_text[i], depth[n] = depth_of(c.mount_dest[i]);
+    for (int i = 0; i < new_mounts; i++, n++) text[n] = new_mount_text[i], depth[n] = new_mount_depth[i];
+    for (int i = 1; i < n; i++) {
+      struct slice t = text[i];
+      long d = depth[i];
+      int j = i;
+      for (; j > 0 && depth[j - 1] > d; j--) text[j] = text[j - 1], depth[j] = depth[j - 1];
+      text[j] = t, depth[j] = d;
     }
-    for (int i = 0; i < new_mounts; i++)
-      if (new_mount_depth[i] > most) most = new_mount_depth[i];
-    /* Every mount sorted by depth, stably: the config's first, then the new ones, at each depth. */
     struct piece p = {0, 0, 0};
-    int written = 0;
     add_str(&p, "[");
-    for (long d = 0; d <= most; d++) {
-      for (int i = 0; i < c.mount_count; i++)
-        if (depth[i] == d) {
-          if (written++) add_str(&p, ",");
-          add(&p, c.mount_text[i].s, c.mount_text[i].n);
-        }
-      for (int i = 0; i < new_mounts; i++)
-        if (new_mount_depth[i] == d) {
-          if (written++) add_str(&p, ",");
-          add(&p, new_mount_text[i].s, new_mount_text[i].n);
-        }
+    for (int i = 0; i < n; i++) {
+      if (i) add_str(&p, ",");
+      add(&p, text[i].s, text[i].n);
     }
     add_str(&p, "]");
     if (!patch(c.mounts.s, c.mounts.s + c.mounts.n, p)) return 0;
   }
-  /* Hooks: appended to the config's stage, or a new stage (in the order the entry first names it). */
+  /* A hook with a busy path (the spec's, the installation's GPU hook's) is one the Node filter left
+   * out, or the edits may not be the same. */
+  for (int i = 0; i < c.hook_count; i++)
+    for (int j = 0; j < busy_count && !c.hook_left[i]; j++)
+      if (same_slice(c.hook_path[i], busy[j])) return fail("a hook the config has");
+  /* The config's stages with a hook left out or added: each list written again. */
+  for (int k = 0; k < c.stage_count; k++) {
+    int changed = 0;
+    for (int i = 0; i < c.hook_count; i++) changed |= c.hook_stage[i] == k && c.hook_left[i];
+    for (int j = 0; j < new_hooks; j++) changed |= same_slice(new_hook_stage[j], c.stage_name[k]);
+    if (!changed) continue;
+    struct piece p = {0, 0, 0};
+    int written = 0;
+    add_str(&p, "[");
+    for (int i = 0; i < c.hook_count; i++)
+      if (c.hook_stage[i] == k && !c.hook_left[i]) {
+        if (written++) add_str(&p, ",");
+        add(&p, c.hook_text[i].s, c.hook_text[i].n);
+      }
+    for (int j = 0; j < new_hooks; j++)
+      if (same_slice(new_hook_stage[j], c.stage_name[k])) {
+        if (written++) add_str(&p, ",");
+        add(&p, new_hook_text[j].s, new_hook_text[j].n);
+      }
+    add_str(&p, "]");
+    if (!patch(c.stage_list[k].s, c.stage_list[k].s + c.stage_list[k].n, p)) return 0;
+  }
+  /* New stages (in the order the entry first names them), into the hooks member or a new one. */
   struct piece stages = {0, 0, 0};
   int stage_members = 0;
   for (int i = 0; i < new_hooks; i++) {
     int seen_before = 0;
-    for (int j = 0; j < i && !seen_before; j++) seen_before = same_slice(hook_stage[j], hook_stage[i]);
+    for (int j = 0; j < i && !seen_before; j++) seen_before = same_slice(new_hook_stage[j], new_hook_stage[i]);
+    for (int k = 0; k < c.stage_count && !seen_before; k++) seen_before = same_slice(c.stage_name[k], new_hook_stage[i]);
     if (seen_before) continue;
-    for (size_t k = 0; k < hook_stage[i].n; k++) {
-      char ch = hook_stage[i].s[k];
+    for (size_t k = 0; k < new_hook_stage[i].n; k++) {
+      char ch = new_hook_stage[i].s[k];
       if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z'))) return fail("an entry not read whole");
     }
-    int stage = -1;
-    for (int k = 0; k < c.stage_count; k++)
-      if (same_slice(c.stage_name[k], hook_stage[i])) stage = k;
-    struct piece own = {0, 0, 0};
-    struct piece *p = stage >= 0 ? &own : &stages;
-    int written = stage >= 0 ? c.stage_items[stage] : 0;
-    if (stage < 0) {
-      if (stage_members++ || (c.hooks.seen && c.hooks.count)) add_str(p, ",");
-      add_str(p, "\"");
-      add(p, hook_stage[i].s, hook_stage[i].n);
-      add_str(p, "\":[");
-    }
+    if (stage_members++ || (c.hooks.seen && c.hooks.count)) add_str(&stages, ",");
+    add_str(&stages, "\"");
+    add(&stages, new_hook_stage[i].s, new_hook_stage[i].n);
+    add_str(&stages, "\":[");
+    int written = 0;
     for (int j = i; j < new_hooks; j++)
-      if (same_slice(hook_stage[j], hook_stage[i])) {
-        if (written++) add_str(p, ",");
-        add(p, hook_text[j].s, hook_text[j].n);
+      if (same_slice(new_hook_stage[j], new_hook_stage[i])) {
+        if (written++) add_str(&stages, ",");
+        add(&stages, new_hook_text[j].s, new_hook_text[j].n);
       }
-    if (stage < 0) add_str(p, "]");
-    else if (!patch(c.stage_close[stage], c.stage_close[stage], own)) return 0;
+    add_str(&stages, "]");
   }
   if (stage_members && c.hooks.seen && !patch(c.hooks.close, c.hooks.close, stages)) return 0;
   if (stage_members && !c.hooks.seen) {
@@ -787,6 +846,8 @@ static int give_back_stdin(void) {
 
 const char *kept_precreate(const struct precreate_call *call) {
   input_n = 0;
+  /* Root of the host alone: the entries are root's, in the host's /run (a user namespace's root is not). */
+  if (!host_root()) return 0;
   for (;;) {
     long r = read_fd(0, input + input_n, sizeof input - input_n);
     if (r == -4) continue;

@@ -13,6 +13,7 @@ import { findHostProgram } from '../linux/programs';
 import { launcherOf } from './launcher-field';
 import { relayOrderCheck } from './relay-order';
 import { DEFAULT_DECODED_CACHE_DIR, rootsAlone } from '../hook/decoded-cache';
+import { KEPT_ENTRIES, KEPT_PRECREATE_DIR } from '../gpu/kept-edits';
 
 export interface Check {
   name: string;
@@ -48,24 +49,48 @@ function tryNative(what: string, fn: () => void): Check {
   }
 }
 
-/** Where the GPU hook keeps CDI specs decoded and checked (hook/decoded-cache.ts): used, or why not. */
-export function keptSpecsCheck(dir = DEFAULT_DECODED_CACHE_DIR): Check {
-  const name = 'kept CDI specs';
+/**
+ * A folder of things kept between runs for root's programs alone: used (how many), not made yet, or
+ * why it is not used (`notUsed`: what happens instead).
+ */
+function keptFolderCheck(
+  name: string,
+  dir: string,
+  words: { noneYet: string; count: (names: string[]) => string; notUsed: string },
+): Check {
   let st: fs.Stats | undefined;
   try {
     st = fs.lstatSync(dir, { throwIfNoEntry: false });
   } catch (e) {
     return { name, status: 'warn', detail: `${dir}: ${messageOf(e)}` };
   }
-  if (!st) return { name, status: 'ok', detail: `${dir}: none yet (the GPU hook keeps each spec it reads there)` };
+  if (!st) return { name, status: 'ok', detail: `${dir}: none yet (${words.noneYet})` };
   if (!st.isDirectory() || !rootsAlone(st))
     return {
       name,
       status: 'warn',
-      detail: `${dir} is ${st.isDirectory() ? `owned by uid ${st.uid}, mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')}` : 'not a folder'}: not root's alone, so the GPU hook neither reads nor writes it and reads every spec from its text`,
+      detail: `${dir} is ${st.isDirectory() ? `owned by uid ${st.uid}, mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')}` : 'not a folder'}: not root's alone, so ${words.notUsed}`,
     };
-  const entries = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).length;
-  return { name, status: 'ok', detail: `${dir}: ${entries} spec(s) kept` };
+  return { name, status: 'ok', detail: `${dir}: ${words.count(fs.readdirSync(dir))}` };
+}
+
+/** Where the GPU hook keeps CDI specs decoded and checked (hook/decoded-cache.ts): used, or why not. */
+export function keptSpecsCheck(dir = DEFAULT_DECODED_CACHE_DIR): Check {
+  return keptFolderCheck('kept CDI specs', dir, {
+    noneYet: 'the GPU hook keeps each spec it reads there',
+    count: (names) => `${names.filter((f) => f.endsWith('.json')).length} spec(s) kept`,
+    notUsed: 'the GPU hook neither reads nor writes it and reads every spec from its text',
+  });
+}
+
+/** Where the GPU precreate filter keeps its edits for the hook launcher (gpu/kept-edits.ts): used, or why not. */
+export function keptPrecreateCheck(dir = KEPT_PRECREATE_DIR): Check {
+  return keptFolderCheck('kept precreate edits', dir, {
+    noneYet: "the GPU precreate filter keeps each container's edits there for the next of the same key",
+    count: (names) =>
+      `${names.filter((f) => /^[0-9a-f]{16}$/.test(f)).length} entr(y/ies) kept (at most ${KEPT_ENTRIES}), applied by the hook launcher without Node`,
+    notUsed: 'the hook launcher uses none of it and every GPU container is planned by the Node filter',
+  });
 }
 
 export function doctor(hooksDirs: string[]): Check[] {

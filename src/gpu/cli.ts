@@ -24,12 +24,13 @@ import { type HookServer, hookServerSocket, openHookServerOrWarn, serveHooks } f
 import { installationBinOf } from '../hook/program/own-programs';
 import { selectDevices } from './registry';
 import { type GpuArgs, registryOf } from './arguments';
-import { withoutSettledGpuHooks } from './settled-hooks';
+import { settledGpuHooks } from './settled-hooks';
+import type { OciHook } from '../hook/program/chain-hooks';
 import path = require('node:path');
 import { isDeepStrictEqual } from 'node:util';
 import { DEFAULT_CDI_DIRS } from '../cdi/registry';
 import type { ContainerEdits } from '../cdi/edits';
-import type { HostNodes } from '../core/host-view';
+import type { HostView } from '../core/host-view';
 import { selectedEdits } from './edits';
 import {
   KEPT_BUILD,
@@ -37,7 +38,7 @@ import {
   entryBytes,
   keepEntry,
   keptEditsOf,
-  notingNodes,
+  notingHost,
   readRecords,
   specFolders,
 } from './kept-edits';
@@ -52,7 +53,7 @@ function precreateConfig(
   raw: unknown,
   what: string,
   timing: Timing,
-  host: HostNodes,
+  host: HostView,
 ): { edited: Json; reg: Registry; edits: ContainerEdits } {
   const config = parseWith(ociConfigSchema, raw, what); // raw is an OCI config object from here on
   timing.done('config');
@@ -78,19 +79,20 @@ function precreateConfig(
  * Keeps the edits for the hook launcher that gave this run `key` (kept-edits.ts), where it can
  * apply them to the next config of the same key as they were planned here: a plain run as root,
  * every spec read without a problem (no device nodes discovered instead), the spec folders the same
- * after planning as before, and nothing the filter left out of the config after its edits.
+ * after planning as before, and every createContainer GPU hook the filter left out planned with the
+ * filter's own specs.
  */
 function keepForLauncher(
-  k: { key: string; args: GpuArgs; inv: HookContext['inv']; raw: Json; edited: Json; out: Json; reg: Registry },
+  k: { key: string; args: GpuArgs; inv: HookContext['inv']; raw: Json; planned: Json; reg: Registry },
   edits: ContainerEdits,
   folders: SpecFolder[] | undefined,
-  nodes: Map<string, string>,
-  binDir: string | undefined,
+  seen: { nodes: Map<string, string>; paths: Map<string, string> },
+  settled: { binDir: string | undefined; left: { hook: OciHook; filtersRegistry: boolean }[] },
 ): void {
   if (process.geteuid?.() !== 0 || k.args['dry-run'] || k.args['config-file'] !== undefined || !folders) return;
   if (k.reg.problems.length || k.reg.specs.some((s) => s.warnings?.length)) return;
   if (!folders.some((f) => 'names' in f && f.names.some((n) => n.text))) return;
-  if (k.out !== k.edited || binDir === undefined) return;
+  if (settled.binDir === undefined || settled.left.some((l) => !l.filtersRegistry)) return;
   const key = Buffer.from(k.key);
   let parsed: { tag: string; value: Buffer }[];
   try {
@@ -103,9 +105,10 @@ function keepForLauncher(
   if (build !== KEPT_BUILD || !isDeepStrictEqual(args.slice(1), k.inv.argv)) return;
   const after = specFolders(k.reg.dirs ?? []);
   if (!after || !isDeepStrictEqual(after, folders)) return;
-  const busy = [path.join(binDir, 'ocihook-gpu'), ...edits.hooks.map((h) => h.path)];
-  const kept = keptEditsOf(k.raw, k.edited, edits.env, busy);
-  if (kept) keepEntry(key, entryBytes(key, folders, nodes, kept));
+  const busy = [path.join(settled.binDir, 'ocihook-gpu'), ...edits.hooks.map((h) => h.path)];
+  const leave = settled.left.map((l) => ({ stage: 'createContainer', hook: l.hook }));
+  const kept = keptEditsOf(k.raw, k.planned, edits.env, busy, leave);
+  if (kept) keepEntry(key, entryBytes(key, folders, seen, kept));
 }
 
 /** precreate: config.json on stdin (or --config-file), the edited one on stdout. */
@@ -122,19 +125,18 @@ export function precreate(args: GpuArgs, ctx: HookContext): void {
   // Given a key by the hook launcher: what the edits depend on is noted for it (keepForLauncher).
   const key = ctx.inv.handOff?.precreateKey;
   const folders = key !== undefined ? specFolders(args['cdi-spec-dir'] ?? DEFAULT_CDI_DIRS) : undefined;
-  const host = key !== undefined ? notingNodes(realHost) : realHost;
+  const noted = key !== undefined ? notingHost(realHost) : undefined;
+  const host = noted ?? realHost;
   const raw = parseJson(text, what);
   const { edited, reg, edits } = precreateConfig(args, ctx.log, raw, what, ctx.inv.timing, host);
   const binDir = installationBinOf(ctx.inv.path);
-  let config = withoutSettledGpuHooks(edited, { binDir, host: realHost, filter: { args, reg } }, ctx.log);
-  if (key !== undefined && 'seen' in host)
-    keepForLauncher(
-      { key, args, inv: ctx.inv, raw: raw as Json, edited, out: config, reg },
-      edits,
-      folders,
-      host.seen,
+  const settled = settledGpuHooks(edited, { binDir, host, filter: { args, reg } }, ctx.log);
+  let config = settled.config;
+  if (key !== undefined && noted)
+    keepForLauncher({ key, args, inv: ctx.inv, raw: raw as Json, planned: config, reg }, edits, folders, noted, {
       binDir,
-    );
+      left: settled.left,
+    });
   // Started apart by the hook launcher (as root): the config's first stages' hooks of this
   // installation ask this process, which stays to run them (hook/server/hook-server.ts). The server
   // is opened only for a config that has such hooks (a spec without hooks needs none).

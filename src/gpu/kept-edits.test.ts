@@ -21,7 +21,7 @@ import {
   replayKeptEdits,
 } from './kept-edits';
 
-const none: KeptEdits = { env: [], set: [], mounts: [], hooks: [], busy: [] };
+const none: KeptEdits = { env: [], set: [], mounts: [], hooks: [], leave: [], busy: [] };
 const k = (o: Partial<KeptEdits>): KeptEdits => ({ ...none, ...o });
 const q = JSON.stringify;
 const hook = (p: string, ...args: string[]) => ({ path: p, args: [p, ...args] });
@@ -124,6 +124,38 @@ describe('the launcher applying kept edits (replayKeptEdits)', () => {
       { hooks: { prestart: [hook('/p')] } },
     ],
     [
+      'a hook left out: the first of its stage written so; a busy path is allowed there alone',
+      {
+        hooks: {
+          createContainer: [hook('/site'), hook('/bin/ocihook-gpu', '--x'), hook('/bin/ocihook-gpu', '--x')],
+        },
+      },
+      k({
+        leave: [
+          { stage: 'createContainer', value: q(hook('/bin/ocihook-gpu', '--x')) },
+          { stage: 'createContainer', value: q(hook('/bin/ocihook-gpu', '--x')) },
+        ],
+        hooks: [{ stage: 'createContainer', value: q(hook('/bin/ocihook-gpu', 'update-ldcache')) }],
+        busy: ['/bin/ocihook-gpu'],
+      }),
+      { hooks: { createContainer: [hook('/site'), hook('/bin/ocihook-gpu', 'update-ldcache')] } },
+    ],
+    [
+      'a hook to leave out that the config does not have: not applied',
+      { hooks: { createContainer: [hook('/bin/ocihook-gpu', '--y')] } },
+      k({ leave: [{ stage: 'createContainer', value: q(hook('/bin/ocihook-gpu', '--x')) }] }),
+      undefined,
+    ],
+    [
+      'a busy path in a hook not left out: not applied',
+      { hooks: { createContainer: [hook('/bin/ocihook-gpu', '--x'), hook('/bin/ocihook-gpu', '--y')] } },
+      k({
+        leave: [{ stage: 'createContainer', value: q(hook('/bin/ocihook-gpu', '--x')) }],
+        busy: ['/bin/ocihook-gpu'],
+      }),
+      undefined,
+    ],
+    [
       'a busy hook path in any stage: not applied',
       { hooks: { poststop: [hook('/bin/ocihook-gpu')] } },
       k({ busy: ['/bin/ocihook-gpu'] }),
@@ -185,6 +217,7 @@ describe('which edits can be kept (keptEditsOf)', () => {
       hooks: [
         { stage: 'createContainer', value: '{"path":"/bin/ocihook-gpu","args":["ocihook-gpu","update-ldcache"]}' },
       ],
+      leave: [],
       busy,
     });
   });
@@ -199,6 +232,28 @@ describe('which edits can be kept (keptEditsOf)', () => {
     const input = { ...podmanLike(), process: { env: [] } };
     const kept = keptEditsOf(input, applyContainerEdits(input, e({ additionalGids: [44] }), host), [], busy);
     expect(kept?.set).toEqual([{ member: 'process.user', value: '{"uid":0,"gid":0,"additionalGids":[44]}' }]);
+  });
+
+  test("the installation's createContainer GPU hook the filter left out: kept as a hook to leave out", () => {
+    const own = { path: '/prefix/bin/ocihook-gpu', args: ['ocihook-gpu', '--cdi-spec-dir=/etc/cdi'] };
+    const input = podmanLike({ hooks: { createContainer: [hook('/site'), own] } });
+    const edited = applyContainerEdits(input, gpu, host);
+    const stage = edited.hooks.createContainer.filter((h: Json) => h.path !== own.path);
+    const planned = { ...edited, hooks: { createContainer: stage } };
+    const kept = keptEditsOf(input, planned, gpu.env, busy, [{ stage: 'createContainer', hook: own }]);
+    expect(kept && { leave: kept.leave, hooks: kept.hooks }).toEqual({
+      leave: [
+        {
+          stage: 'createContainer',
+          value: '{"path":"/prefix/bin/ocihook-gpu","args":["ocihook-gpu","--cdi-spec-dir=/etc/cdi"]}',
+        },
+      ],
+      hooks: [
+        { stage: 'createContainer', value: '{"path":"/bin/ocihook-gpu","args":["ocihook-gpu","update-ldcache"]}' },
+      ],
+    });
+    // Without it named, the hook with the installation's path stands in the way.
+    expect(keptEditsOf(input, planned, gpu.env, busy)).toBeUndefined();
   });
 
   test('nothing selected: kept, with no edits', () => {
@@ -264,7 +319,7 @@ describe("the entry's encoding", () => {
         { dir: '/etc/cdi', names: [{ name: 'a.json', text }, { name: 'README' }] },
         { dir: '/var/run/cdi', missing: true },
       ],
-      new Map([['/dev/nvidia0', 'c 195 0 438']]),
+      { nodes: new Map([['/dev/nvidia0', 'c 195 0 438']]), paths: new Map([['/lib/libcuda.so', 'file']]) },
       k({ env: [{ name: 'A', value: '"A=1"' }], busy: ['/b'] }),
     );
     expect(bytes.subarray(0, 26).toString()).toBe('ocihooks kept precreate 1\n');
@@ -277,6 +332,8 @@ describe("the entry's encoding", () => {
       ['no-dir', '/var/run/cdi'],
       ['node', '/dev/nvidia0'],
       ['stat', 'c 195 0 438'],
+      ['path', '/lib/libcuda.so'],
+      ['kind', 'file'],
       ['env', 'A'],
       ['value', '"A=1"'],
       ['busy', '/b'],

@@ -16,7 +16,7 @@ import path = require('node:path');
 import { isDeepStrictEqual } from 'node:util';
 import { mountDepth } from '../cdi/apply';
 import { SPEC_FILE } from '../cdi/registry';
-import type { HostNode, HostNodes } from '../core/host-view';
+import type { HostNode, HostPath, HostView } from '../core/host-view';
 import type { Json } from '../core/json';
 import { writeFileAtomically } from '../linux/files';
 
@@ -41,7 +41,9 @@ export interface KeptEdits {
   mounts: { depth: number; destination: string; value: string }[];
   /** Appended to their stage, in order. */
   hooks: { stage: string; value: string }[];
-  /** Hook paths the config must not hold (any stage): then the Node filter plans. */
+  /** Hooks of the config the filter left out (gpu/settled-hooks.ts): the first of the stage written so. */
+  leave: { stage: string; value: string }[];
+  /** Hook paths the config must not hold (any stage) but in a hook left out: else the Node filter plans. */
   busy: string[];
 }
 
@@ -64,12 +66,6 @@ const copy = (x: unknown): unknown => (x === undefined ? undefined : JSON.parse(
 const sameJson = (a: unknown, b: unknown): boolean => isDeepStrictEqual(copy(a), copy(b));
 
 const envName = (e: string): string => (e.includes('=') ? e.slice(0, e.indexOf('=')) : e);
-
-function hookPaths(config: Json): unknown[] {
-  const hooks: unknown = config.hooks;
-  if (!isObject(hooks)) return [];
-  return Object.values(hooks).flatMap((list) => (Array.isArray(list) ? list.map((h: Json) => h?.path) : []));
-}
 
 /** The config with the kept edits applied as the launcher applies them; undefined where it would not. */
 export function replayKeptEdits(input: Json, k: KeptEdits): Json | undefined {
@@ -101,8 +97,20 @@ export function replayKeptEdits(input: Json, k: KeptEdits): Json | undefined {
     all.sort((a, b) => a.depth - b.depth); // stable: the config's first at each depth, then the new ones
     config.mounts = all.map((x) => x.m);
   }
-  const paths = hookPaths(input);
-  if (k.busy.some((p) => paths.includes(p))) return undefined;
+  const hooks: unknown = config.hooks;
+  const left = new Set<unknown>();
+  for (const { stage, value } of k.leave) {
+    const list: unknown = isObject(hooks) ? hooks[stage] : undefined;
+    const h = Array.isArray(list) ? list.find((x) => !left.has(x) && JSON.stringify(x) === value) : undefined;
+    if (h === undefined) return undefined;
+    left.add(h);
+  }
+  if (isObject(hooks))
+    for (const [stage, list] of Object.entries(hooks)) {
+      if (!Array.isArray(list)) continue;
+      if (list.some((h) => !left.has(h) && k.busy.includes(h?.path))) return undefined;
+      if (list.some((h) => left.has(h))) hooks[stage] = list.filter((h) => !left.has(h));
+    }
   for (const { stage, value } of k.hooks) {
     config.hooks ??= {};
     (config.hooks[stage] ??= []).push(JSON.parse(value));
@@ -111,12 +119,20 @@ export function replayKeptEdits(input: Json, k: KeptEdits): Json | undefined {
 }
 
 /**
- * The edits from `input` to `edited` as the launcher applies them — undefined where the launcher's
- * way does not give `edited` exactly (an edit it does not make: netDevices, intelRdt, a member
- * made where its parent was missing, an env list to make). `busy`: the hook paths that must not be
- * in the config already (the spec's hooks' and the installation's own GPU hook's).
+ * The edits from `input` to `planned` (the filter's output before its hooks are relayed) as the
+ * launcher applies them — undefined where the launcher's way does not give `planned` exactly (an
+ * edit it does not make: netDevices, intelRdt, a member made where its parent was missing, an env
+ * list to make). `env`: the selection's env edits; `busy`: the hook paths the config may hold only
+ * in a hook the filter left out (`leave`, by stage) — the spec's hooks' and the installation's own
+ * GPU hook's.
  */
-export function keptEditsOf(input: Json, edited: Json, env: string[], busy: string[]): KeptEdits | undefined {
+export function keptEditsOf(
+  input: Json,
+  planned: Json,
+  env: string[],
+  busy: string[],
+  leave: { stage: string; hook: unknown }[] = [],
+): KeptEdits | undefined {
   const byName = new Map<string, string>();
   for (const e of env) {
     if (!e.includes('=')) return undefined;
@@ -127,34 +143,40 @@ export function keptEditsOf(input: Json, edited: Json, env: string[], busy: stri
     set: [],
     mounts: [],
     hooks: [],
+    leave: leave.map(({ stage, hook }) => ({ stage, value: JSON.stringify(hook) })),
     busy: [...new Set(busy)],
   };
   for (const member of SET_MEMBERS) {
     const before = memberOf(input, member);
-    const after = memberOf(edited, member);
+    const after = memberOf(planned, member);
     const value = after.parent?.[after.key];
     if (sameJson(before.parent?.[before.key], value)) continue;
     if (value === undefined) return undefined;
     k.set.push({ member, value: JSON.stringify(value) });
   }
   const had: Json[] = Array.isArray(input.mounts) ? [...input.mounts] : [];
-  for (const m of Array.isArray(edited.mounts) ? edited.mounts : []) {
+  for (const m of Array.isArray(planned.mounts) ? planned.mounts : []) {
     const same = had.findIndex((x) => sameJson(x, m));
     if (same >= 0) had.splice(same, 1);
     else if (typeof m?.destination === 'string')
       k.mounts.push({ depth: mountDepth(m.destination), destination: m.destination, value: JSON.stringify(m) });
     else return undefined;
   }
-  if (isObject(edited.hooks))
-    for (const [stage, after] of Object.entries(edited.hooks)) {
+  if (isObject(planned.hooks))
+    for (const [stage, after] of Object.entries(planned.hooks)) {
       const before: unknown = isObject(input.hooks) ? input.hooks[stage] : undefined;
-      const list = Array.isArray(before) ? before : [];
+      const kept = Array.isArray(before) ? [...before] : [];
+      for (const l of k.leave.filter((x) => x.stage === stage)) {
+        const at = kept.findIndex((h) => JSON.stringify(h) === l.value);
+        if (at < 0) return undefined;
+        kept.splice(at, 1);
+      }
       if (!/^[A-Za-z]+$/.test(stage) || !Array.isArray(after)) return undefined;
-      if (!sameJson(after.slice(0, list.length), list)) return undefined;
-      for (const h of after.slice(list.length)) k.hooks.push({ stage, value: JSON.stringify(h) });
+      if (!sameJson(after.slice(0, kept.length), kept)) return undefined;
+      for (const h of after.slice(kept.length)) k.hooks.push({ stage, value: JSON.stringify(h) });
     }
   const again = replayKeptEdits(input, k);
-  return again !== undefined && sameJson(again, edited) ? k : undefined;
+  return again !== undefined && sameJson(again, planned) ? k : undefined;
 }
 
 /** The spec folders as they are now (every name; the text of each spec file); undefined where one cannot be read whole. */
@@ -190,15 +212,28 @@ export function nodeText(n: HostNode): string {
   return 'error' in n ? 'absent' : `${n.type} ${n.major} ${n.minor} ${n.mode}`;
 }
 
-/** Host nodes that note each node looked at, and what was seen. */
-export function notingNodes(host: HostNodes): HostNodes & { seen: Map<string, string> } {
-  const seen = new Map<string, string>();
+/** A host path as the launcher writes what it sees (symlinks followed): "file", "device c 195 0", "missing", ... */
+export function pathText(p: HostPath): string {
+  if (p.kind === 'device') return `device ${p.type} ${p.major} ${p.minor}`;
+  return p.kind;
+}
+
+/** A host view that notes each node and path looked at, and what was seen. */
+export function notingHost(host: HostView): HostView & { nodes: Map<string, string>; paths: Map<string, string> } {
+  const nodes = new Map<string, string>();
+  const paths = new Map<string, string>();
   return {
-    seen,
+    nodes,
+    paths,
     lstatNode(p) {
       const n = host.lstatNode(p);
-      seen.set(p, nodeText(n));
+      nodes.set(p, nodeText(n));
       return n;
+    },
+    describe(p) {
+      const d = host.describe(p);
+      paths.set(p, pathText(d));
+      return d;
     },
   };
 }
@@ -229,7 +264,12 @@ function records(list: [string, string | Buffer][]): Buffer {
 }
 
 /** An entry's bytes: the key, the checks, the edits (kept-precreate.c reads them in this order). */
-export function entryBytes(key: Buffer, folders: SpecFolder[], nodes: Map<string, string>, k: KeptEdits): Buffer {
+export function entryBytes(
+  key: Buffer,
+  folders: SpecFolder[],
+  seen: { nodes: Map<string, string>; paths: Map<string, string> },
+  k: KeptEdits,
+): Buffer {
   const list: [string, string | Buffer][] = [['key', key]];
   for (const f of folders) {
     if ('missing' in f) {
@@ -242,7 +282,9 @@ export function entryBytes(key: Buffer, folders: SpecFolder[], nodes: Map<string
       if (n.text) list.push(['text', n.text]);
     }
   }
-  for (const [p, seen] of nodes) list.push(['node', p], ['stat', seen]);
+  for (const [p, text] of seen.nodes) list.push(['node', p], ['stat', text]);
+  for (const [p, text] of seen.paths) list.push(['path', p], ['kind', text]);
+  for (const l of k.leave) list.push(['leave', l.stage], ['value', l.value]);
   for (const e of k.env) list.push(['env', e.name], ['value', e.value]);
   for (const s of k.set) list.push(['set', s.member], ['value', s.value]);
   for (const m of k.mounts) list.push(['mount', String(m.depth)], ['destination', m.destination], ['value', m.value]);

@@ -37,9 +37,22 @@ export function withoutSettledGpuHooks(
   on: { binDir: string; host: HostView; filter: { args: GpuArgs; reg: Registry } },
   log: Logger,
 ): Json {
+  return settledGpuHooks(config, on, log).config;
+}
+
+/**
+ * withoutSettledGpuHooks, and the hooks it left out, each with whether its plan read the filter's
+ * own registry (its options name the same specs) — what kept-edits.ts may keep.
+ */
+export function settledGpuHooks(
+  config: Json,
+  on: { binDir: string; host: HostView; filter: { args: GpuArgs; reg: Registry } },
+  log: Logger,
+): { config: Json; left: { hook: OciHook; filtersRegistry: boolean }[] } {
   const { binDir, host, filter } = on;
   const stage = (config.hooks as Record<string, OciHook[] | undefined> | undefined)?.createContainer;
-  if (!Array.isArray(stage) || stage.length === 0) return config;
+  if (!Array.isArray(stage) || stage.length === 0) return { config, left: [] };
+  const filtersRegistry = new Map<OciHook, boolean>();
   const quiet = new Logger('silent', undefined);
   const nothingLeft = (h: OciHook): boolean => {
     if (h.env?.length || path.basename(h.path) === 'nvidia-cdi-hook') return false;
@@ -50,7 +63,9 @@ export function withoutSettledGpuHooks(
     try {
       const args = parseArgs<GpuArgs>(GPU_SPEC, argv, { stdout: () => undefined });
       if (args === undefined || args['dry-run']) return false;
-      const reg = registryKey(args) === registryKey(filter.args) ? filter.reg : registryOf(args, quiet, true);
+      const same = registryKey(args) === registryKey(filter.args);
+      filtersRegistry.set(h, same);
+      const reg = same ? filter.reg : registryOf(args, quiet, true);
       const annotations = (config.annotations ?? {}) as Record<string, string>;
       const env = containerEnv(config as Parameters<typeof containerEnv>[0]);
       const sel = selectDevices(
@@ -65,8 +80,11 @@ export function withoutSettledGpuHooks(
     }
   };
   const { hooks, left } = withoutHooks(stage, nothingLeft);
-  if (left.length === 0) return config;
+  if (left.length === 0) return { config, left: [] };
   for (const h of left)
     log.info({ hook: h.path, args: h.args }, 'createContainer GPU hook left out: the config has all it would add');
-  return { ...config, hooks: { ...(config.hooks as object), createContainer: hooks } };
+  return {
+    config: { ...config, hooks: { ...(config.hooks as object), createContainer: hooks } },
+    left: left.map((hook) => ({ hook, filtersRegistry: filtersRegistry.get(hook) === true })),
+  };
 }

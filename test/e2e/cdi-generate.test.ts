@@ -523,9 +523,15 @@ describe('doctor on GPU hosts', () => {
       cdi,
     ])
       .stdout.split('\n')
-      // The host's kept specs (/run/ocihooks/cdi-specs, which the other suites' GPU hooks change) and
+      // The host's kept specs and precreate edits (/run/ocihooks, which the other suites' GPU hooks change) and
       // a Slurm site's GPUs (where this host has an oci.conf) aside.
-      .filter((l) => /GPU|CDI/.test(l) && !l.includes(' kept CDI specs: ') && !l.includes(' slurm GPUs: '));
+      .filter(
+        (l) =>
+          /GPU|CDI/.test(l) &&
+          !l.includes(' kept CDI specs: ') &&
+          !l.includes(' kept precreate edits: ') &&
+          !l.includes(' slurm GPUs: '),
+      );
 
   test('says which vendors, GPUs, MIG devices, IMEX channels and modes the host has, and which specs are current or stale', () => {
     const cdi = tmpDir('doctor-cdi');

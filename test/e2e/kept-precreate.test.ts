@@ -184,6 +184,39 @@ describe("kept edits applied by the launcher: the Node filter's config for each"
   });
 });
 
+/**
+ * podman's config with both installed GPU files: the installation's createContainer GPU hook (as
+ * install's 60-ocihooks-gpu.json names it, reading the same specs) among the site's hooks.
+ */
+const bothFiles = (cdi: string) =>
+  JSON.stringify(
+    podmanLike({
+      hooks: {
+        createContainer: [
+          { path: '/usr/libexec/site-hook', args: ['site-hook'] },
+          { path: launcher, args: ['ocihook-gpu', `--cdi-spec-dir=${cdi}`, `--log-file=${log}`] },
+        ],
+      },
+    }),
+  );
+
+test('both installed GPU files: the createContainer GPU hook the Node filter left out, left out by the launcher too', () => {
+  const cdi = specFolder('both-files', { hooks: true });
+  const text = bothFiles(cdi);
+  expect(filter(cdi, text).trace).toMatch(/^ocihook-gpu precreate: not kept: /);
+  const second = filter(cdi, text);
+  expect(second.trace).toBe('ocihook-gpu precreate: kept edits applied\n');
+  const expected = reference(cdi, text);
+  expect(withoutRelay(second.config)).toEqual(expected);
+  // The site's hook, then the spec's three: the installation's own hook is not among them.
+  expect(expected.hooks.createContainer.map((h: { args: string[] }) => h.args[1] ?? h.args[0])).toEqual([
+    'site-hook',
+    'create-symlinks',
+    'update-ldcache',
+    'disable-device-node-modification',
+  ]);
+});
+
 describe('what the launcher does not apply: Node plans, and says why', () => {
   test.each<[string, string, string]>([
     [
@@ -214,9 +247,9 @@ describe('what the launcher does not apply: Node plans, and says why', () => {
 
 describe('what the kept edits depend on, changed: Node plans again, and keeps the new edits', () => {
   const text = JSON.stringify(podmanLike());
-  const keptOnce = (cdi: string) => {
-    filter(cdi, text);
-    expect(filter(cdi, text).trace).toBe('ocihook-gpu precreate: kept edits applied\n');
+  const keptOnce = (cdi: string, config = text) => {
+    filter(cdi, config);
+    expect(filter(cdi, config).trace).toBe('ocihook-gpu precreate: kept edits applied\n');
   };
   const planned = (cdi: string, reason: string) => {
     const r = filter(cdi, text);
@@ -265,6 +298,25 @@ describe('what the kept edits depend on, changed: Node plans again, and keeps th
     } finally {
       fs.rmSync(node, { force: true });
       ok('mknod', ['-m', '0666', node, 'c', '1', '3']);
+    }
+  });
+
+  test("the spec's mount source gone (what the createContainer GPU hook's plan looked at)", () => {
+    const cdi = specFolder('host-path', { hooks: true });
+    const both = bothFiles(cdi);
+    keptOnce(cdi, both);
+    fs.renameSync(lib, `${lib}.away`);
+    try {
+      expect(filter(cdi, both).trace).toBe('ocihook-gpu precreate: not kept: a host path changed\n');
+      // The hook would fail on the missing source: the Node filter leaves it in, to run and say so
+      // (and keeps nothing for such a config: the launcher finds the same again).
+      const own = reference(cdi, both).hooks.createContainer.filter((h: { args: string[] }) =>
+        h.args[1]?.startsWith('--cdi-spec-dir'),
+      );
+      expect(own).toHaveLength(1);
+      expect(filter(cdi, both).trace).toBe('ocihook-gpu precreate: not kept: a host path changed\n');
+    } finally {
+      fs.renameSync(`${lib}.away`, lib);
     }
   });
 

@@ -1,7 +1,7 @@
 /** `ocihooks doctor`: what this host supports and what is missing; its GPUs and whether its CDI specs still fit them; ocihooks-runtime's config and front-end, Slurm's oci.conf, and a scrun site. */
 import path = require('node:path');
 import type { CommandModule } from 'yargs';
-import { doctor, frontEndCheck, keptSpecsCheck, librariesCheck } from '../../admin/doctor';
+import { doctor, frontEndCheck, keptPrecreateCheck, keptSpecsCheck, librariesCheck } from '../../admin/doctor';
 import { DEFAULT_CDI_DIRS } from '../../cdi/registry';
 import { gpuChecks } from '../../gpu/generate/inventory';
 import { DEFAULT_HOOKS_DIRS } from '../../hooksd/read';
@@ -50,6 +50,7 @@ export const doctorCommand: CommandModule<object, Args> = {
       ...scrunChecks(process.env),
       ...gpuChecks(roots, a['cdi-spec-dir'] ?? DEFAULT_CDI_DIRS),
       keptSpecsCheck(),
+      keptPrecreateCheck(),
     ];
     for (const c of checks) process.stdout.write(`${c.status.padEnd(4)}  ${c.name}: ${c.detail}\n`);
     if (checks.some((c) => c.status === 'fail')) process.exitCode = 1;
