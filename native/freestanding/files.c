@@ -40,6 +40,19 @@ long read_file(const char *path, char *buf, size_t cap) {
   return (long)n;
 }
 
+/* fd read to its end into buf, or until cap bytes are in it: how many (cap: there may be more); -1 on an error. */
+long read_input(long fd, char *buf, size_t cap) {
+  size_t got = 0;
+  while (got < cap) {
+    long r = read_fd(fd, buf + got, cap - got);
+    if (r == -4) continue; /* EINTR */
+    if (r < 0) return -1;
+    if (r == 0) break;
+    got += (size_t)r;
+  }
+  return (long)got;
+}
+
 void open_listing(struct listing *l, const char *dir) {
   l->fd = sys3(__NR_openat, AT_FDCWD, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   l->got = l->at = 0;

@@ -87,6 +87,7 @@ void say(int fd, const char *s);
 struct file_facts facts(const char *path);
 int newer(struct file_facts index, struct file_facts f);
 long read_file(const char *path, char *buf, size_t cap);
+long read_input(long fd, char *buf, size_t cap);
 void open_listing(struct listing *l, const char *dir);
 const char *next_name(struct listing *l);
 void close_listing(struct listing *l);

@@ -833,11 +833,17 @@ static void trace(const struct precreate_call *call, const char *what, const cha
   say(2, "\n");
 }
 
-/* stdin, read whole, onto fd 0 again (a memory file) for the Node filter when this path returns. */
+/* What was read of stdin, and the rest of it, onto fd 0 again (a memory file) for the Node filter
+ * when this path returns. */
 static int give_back_stdin(void) {
   long fd = sys3(__NR_memfd_create, "config.json", 0, 0);
   if (fd < 0) return 0;
   write_all((int)fd, input, input_n);
+  for (long r; input_n == sizeof input && (r = read_input(0, file_text, sizeof file_text)) != 0;) {
+    if (r < 0) return 0;
+    write_all((int)fd, file_text, (size_t)r);
+    if ((size_t)r < sizeof file_text) break;
+  }
   if (sys3(__NR_lseek, fd, 0, 0) != 0) return 0;
   if (fd != 0 && sys3(__NR_dup3, fd, 0, 0) < 0) return 0;
   if (fd != 0) close_fd(fd);
@@ -848,17 +854,13 @@ const char *kept_precreate(const struct precreate_call *call) {
   input_n = 0;
   /* Root of the host alone: the entries are root's, in the host's /run (a user namespace's root is not). */
   if (!host_root()) return 0;
-  for (;;) {
-    long r = read_fd(0, input + input_n, sizeof input - input_n);
-    if (r == -4) continue;
-    if (r < 0) exit_with(1);
-    if (r == 0) break;
-    input_n += (size_t)r;
-    if (input_n == sizeof input) {
-      trace(call, "not kept: ", "a config too large");
-      if (!give_back_stdin()) exit_with(1);
-      return 0;
-    }
+  long got = read_input(0, input, sizeof input);
+  if (got < 0) exit_with(1);
+  input_n = (size_t)got;
+  if (input_n == sizeof input) { /* more than the launcher holds: Node reads it whole */
+    trace(call, "not kept: ", "a config too large");
+    if (!give_back_stdin()) exit_with(1);
+    return 0;
   }
   int keyed = read_config() && make_key(call);
   if (!keyed) {

@@ -142,16 +142,10 @@ static void start_detached(char **env) {
 }
 
 __attribute__((noreturn)) void precreate_relay(const char *started_as, char **envp, long watched, void (*program_start)(char **env)) {
-  size_t got = 0;
-  for (;;) {
-    long r = read_fd(0, config_text + got, sizeof config_text - got);
-    if (r == -4) continue;
-    if (r < 0) exit_with(1);
-    if (r == 0) break;
-    got += (size_t)r;
-    if (got == sizeof config_text) pass_through(config_text, got);
-  }
-  relay_config(config_text, got, started_as, envp, watched, program_start);
+  long got = read_input(0, config_text, sizeof config_text);
+  if (got < 0) exit_with(1);
+  if ((size_t)got == sizeof config_text) pass_through(config_text, (size_t)got); /* the rest as it comes */
+  relay_config(config_text, (size_t)got, started_as, envp, watched, program_start);
 }
 
 /* The config text[0..got) (stdin read to its end) with its hooks of this installation relayed, to stdout; the end. */

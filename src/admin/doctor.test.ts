@@ -42,7 +42,7 @@ test('kept precreate edits: none yet, how many entries, or why the hook launcher
   const base = fs.mkdtempSync(path.join(os.tmpdir(), 'ocihooks-doctor-'));
   try {
     const dir = path.join(base, 'kept-precreate');
-    expect(keptPrecreateCheck(dir)).toEqual({
+    expect(keptPrecreateCheck(dir, 256)).toEqual({
       name: 'kept precreate edits',
       status: 'ok',
       detail: `${dir}: none yet (the GPU precreate filter keeps each container's edits there for the next of the same key)`,
@@ -52,7 +52,7 @@ test('kept precreate edits: none yet, how many entries, or why the hook launcher
     for (const f of ['3f49aae7082492f0', '577f6fa945062065', '577f6fa945062065.tmp-12'])
       fs.writeFileSync(path.join(dir, f), '');
     const owner = fs.statSync(dir).uid;
-    expect(keptPrecreateCheck(dir)).toEqual(
+    expect(keptPrecreateCheck(dir, 256)).toEqual(
       root
         ? {
             name: 'kept precreate edits',

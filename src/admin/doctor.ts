@@ -13,7 +13,6 @@ import { findHostProgram } from '../linux/programs';
 import { launcherOf } from './launcher-field';
 import { relayOrderCheck } from './relay-order';
 import { DEFAULT_DECODED_CACHE_DIR, rootsAlone } from '../hook/decoded-cache';
-import { KEPT_ENTRIES, KEPT_PRECREATE_DIR } from '../gpu/kept-edits';
 
 export interface Check {
   name: string;
@@ -83,12 +82,15 @@ export function keptSpecsCheck(dir = DEFAULT_DECODED_CACHE_DIR): Check {
   });
 }
 
-/** Where the GPU precreate filter keeps its edits for the hook launcher (gpu/kept-edits.ts): used, or why not. */
-export function keptPrecreateCheck(dir = KEPT_PRECREATE_DIR): Check {
+/**
+ * Where the GPU precreate filter keeps its edits for the hook launcher (gpu/kept-edits.ts: `dir`,
+ * at most `most` entries): used, or why not.
+ */
+export function keptPrecreateCheck(dir: string, most: number): Check {
   return keptFolderCheck('kept precreate edits', dir, {
     noneYet: "the GPU precreate filter keeps each container's edits there for the next of the same key",
     count: (names) =>
-      `${names.filter((f) => /^[0-9a-f]{16}$/.test(f)).length} entr(y/ies) kept (at most ${KEPT_ENTRIES}), applied by the hook launcher without Node`,
+      `${names.filter((f) => /^[0-9a-f]{16}$/.test(f)).length} entr(y/ies) kept (at most ${most}), applied by the hook launcher without Node`,
     notUsed: 'the hook launcher uses none of it and every GPU container is planned by the Node filter',
   });
 }

@@ -10,8 +10,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import {
-  BIN,
   HookSpec,
+  installOcihooks,
   RUNC,
   containerId,
   crunRun,
@@ -58,17 +58,7 @@ function installation(name: string, extra: string[] = []) {
     { mode: 0o755 },
   );
   const prefix = path.join(root, 'prefix');
-  ok(process.execPath, [
-    BIN('ocihooks'),
-    'install',
-    '--prefix',
-    prefix,
-    '--hooks-dir',
-    path.join(root, 'shipped'),
-    '--runtime-config',
-    'none',
-    ...extra,
-  ]);
+  installOcihooks(prefix, path.join(root, 'shipped'), extra);
   for (const folder of ['bin', 'libexec'])
     for (const f of fs.readdirSync(path.join(prefix, folder))) {
       const file = path.join(prefix, folder, f);

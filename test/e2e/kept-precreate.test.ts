@@ -11,22 +11,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { BIN, ok, requireBuilt, tmpDir } from '../support/e2e';
+import { installOcihooks, ok, requireBuilt, tmpDir } from '../support/e2e';
 
 requireBuilt();
 const dir = tmpDir('kept-precreate');
 fs.chmodSync(dir, 0o755);
 const prefix = path.join(dir, 'prefix');
-ok(process.execPath, [
-  BIN('ocihooks'),
-  'install',
-  '--prefix',
-  prefix,
-  '--hooks-dir',
-  path.join(dir, 'shipped'),
-  '--runtime-config',
-  'none',
-]);
+installOcihooks(prefix, path.join(dir, 'shipped'));
 const launcher = path.join(prefix, 'bin', 'ocihook-gpu');
 const nodeFilter = path.join(prefix, 'libexec', 'ocihook-gpu');
 const log = path.join(dir, 'hooks.log');
@@ -46,8 +37,7 @@ fs.writeFileSync(lib, 'not a library\n');
 
 /** A spec folder of its own (each case its own key) with example.com/gpu=0; `hooks`: the spec's three hooks. */
 function specFolder(name: string, opts: { hooks: boolean; env?: string }): string {
-  const cdi = path.join(dir, `cdi-${name}`);
-  fs.mkdirSync(cdi);
+  const cdi = fs.mkdtempSync(path.join(dir, `cdi-${name}-`));
   const specHook = (sub: string[]) => ({ hookName: 'createContainer', path: launcher, args: ['ocihook-gpu', ...sub] });
   fs.writeFileSync(
     path.join(cdi, 'example.json'),
@@ -81,14 +71,26 @@ const env = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', OCIHOOKS_KEPT_TRACE: '1', O
 
 /** The installed filter as podman starts it (a shell in podman's place: the process it serves for ends after it). */
 function filter(cdi: string, text: string) {
-  const r = spawnSync('sh', ['-c', '"$0" "$@"', launcher, ...args(cdi)], { input: text, env, encoding: 'utf8' });
+  const r = spawnSync('sh', ['-c', '"$0" "$@"', launcher, ...args(cdi)], {
+    input: text,
+    env,
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
   if (r.status !== 0) throw new Error(`the filter exited ${r.status}: ${r.stderr}`);
   return { config: JSON.parse(r.stdout), trace: r.stderr };
 }
 
 /** The Node filter's output for the config, run directly (no launcher: no key, nothing relayed). */
 function reference(cdi: string, text: string) {
-  return JSON.parse(ok(nodeFilter, args(cdi), { input: text, env: { PATH: env.PATH } }));
+  const r = spawnSync(nodeFilter, args(cdi), {
+    input: text,
+    env: { PATH: env.PATH },
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
+  if (r.status !== 0) throw new Error(`the Node filter exited ${r.status}: ${r.stderr}`);
+  return JSON.parse(r.stdout);
 }
 
 /** The launcher's relay arguments taken out (the Node filter's reference has none). */
@@ -234,6 +236,16 @@ describe('what the launcher does not apply: Node plans, and says why', () => {
       'a mount destination the config has',
     ],
     ['a repeated key', JSON.stringify(podmanLike()).replace('"mounts":', '"mounts":[],"mounts":'), 'a repeated key'],
+    [
+      'a config larger than the launcher reads (4 MiB): Node gets it whole',
+      JSON.stringify(podmanLike({ annotations: { ...annotated, 'org.example/big': 'x'.repeat(5 << 20) } })),
+      'a config too large',
+    ],
+    [
+      'a config larger than the launcher reads (4 MiB): Node gets it whole',
+      JSON.stringify(podmanLike({ annotations: { ...annotated, 'org.example/big': 'x'.repeat(5 << 20) } })),
+      'a config too large',
+    ],
   ])('%s', (name, text, reason) => {
     const cdi = specFolder(`miss-${name.replace(/[^a-z]+/gi, '-')}`, { hooks: false });
     // Kept for podman's config first: the key does not hold the mounts.

@@ -21,6 +21,21 @@ export function installForm(): string[] {
   return process.env.OCIHOOKS_E2E_HOOKS === 'one-process-per-hook' ? ['--one-process-per-hook'] : [];
 }
 
+/** `ocihooks install` of the built tree into `prefix`, its hooks.d files into `hooksDir`, no runtime config. */
+export function installOcihooks(prefix: string, hooksDir: string, extra: string[] = []): void {
+  ok(process.execPath, [
+    BIN('ocihooks'),
+    'install',
+    '--prefix',
+    prefix,
+    '--hooks-dir',
+    hooksDir,
+    '--runtime-config',
+    'none',
+    ...extra,
+  ]);
+}
+
 export function requireTool(cmd: string): string {
   const found = ['/usr/sbin', '/usr/bin', '/sbin', '/bin'].map((d) => path.join(d, cmd)).find((p) => fs.existsSync(p));
   if (!found)

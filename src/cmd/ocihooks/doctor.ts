@@ -2,6 +2,7 @@
 import path = require('node:path');
 import type { CommandModule } from 'yargs';
 import { doctor, frontEndCheck, keptPrecreateCheck, keptSpecsCheck, librariesCheck } from '../../admin/doctor';
+import { KEPT_ENTRIES, KEPT_PRECREATE_DIR } from '../../gpu/kept-edits';
 import { DEFAULT_CDI_DIRS } from '../../cdi/registry';
 import { gpuChecks } from '../../gpu/generate/inventory';
 import { DEFAULT_HOOKS_DIRS } from '../../hooksd/read';
@@ -50,7 +51,7 @@ export const doctorCommand: CommandModule<object, Args> = {
       ...scrunChecks(process.env),
       ...gpuChecks(roots, a['cdi-spec-dir'] ?? DEFAULT_CDI_DIRS),
       keptSpecsCheck(),
-      keptPrecreateCheck(),
+      keptPrecreateCheck(KEPT_PRECREATE_DIR, KEPT_ENTRIES),
     ];
     for (const c of checks) process.stdout.write(`${c.status.padEnd(4)}  ${c.name}: ${c.detail}\n`);
     if (checks.some((c) => c.status === 'fail')) process.exitCode = 1;
