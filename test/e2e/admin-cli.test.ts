@@ -16,6 +16,7 @@ import {
   run,
   tmpDir,
   installForm,
+  installOcihooks,
 } from '../support/e2e';
 
 const OCIHOOKS = () => BIN('ocihooks');
@@ -429,32 +430,9 @@ describe('ocihooks install', () => {
     const base = tmpDir('install-nv');
     const prefix = path.join(base, 'prefix');
     const hooksDir = path.join(base, 'hooks.d');
-    const plain = run(process.execPath, [
-      OCIHOOKS(),
-      'install',
-      ...installForm(),
-      '--prefix',
-      prefix,
-      '--hooks-dir',
-      hooksDir,
-      '--runtime-config',
-      'none',
-    ]);
-    expect(plain.status).toBe(0);
+    installOcihooks(prefix, hooksDir, installForm());
     expect(fs.existsSync(path.join(prefix, 'bin', 'nvidia-cdi-hook'))).toBe(false);
-    const inst = run(process.execPath, [
-      OCIHOOKS(),
-      'install',
-      ...installForm(),
-      '--prefix',
-      prefix,
-      '--hooks-dir',
-      hooksDir,
-      '--nvidia-cdi-hook',
-      '--runtime-config',
-      'none',
-    ]);
-    expect(inst.status).toBe(0);
+    installOcihooks(prefix, hooksDir, [...installForm(), '--nvidia-cdi-hook']);
     const hook = path.join(prefix, 'bin', 'nvidia-cdi-hook');
     expect(fs.readlinkSync(hook)).toBe('ocihook-gpu');
     const unknown = run(hook, ['a-hook-from-a-newer-toolkit'], { input: '' });
