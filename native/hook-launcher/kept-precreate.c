@@ -611,7 +611,7 @@ static long number_of(struct slice v) {
 
 static int same_slice(struct slice a, struct slice b) { return a.n == b.n && same_bytes(a.s, b.s, a.n); }
 
-static struct slice new_mount_text[MAX_ITEMS], new_mount_dest[MAX_ITEMS];
+static struct slice new_mount_text[MAX_ITEMS];
 static long new_mount_depth[MAX_ITEMS];
 static int new_mounts;
 static struct slice new_hook_stage[MAX_ITEMS], new_hook_text[MAX_ITEMS];
@@ -656,25 +656,24 @@ static int apply_entry(struct reader *r) {
       }
     } else if (slice_is(tag, "set")) {
       if (!record_tagged(r, "value", &value)) return fail("an entry not read whole");
-      struct piece p = {0, 0, 0};
-      add(&p, value.s, value.n);
-      if (slice_is(v, "process.user")) {
-        if (c.user_seen) {
-          if (!patch(c.user.s, c.user.s + c.user.n, p)) return 0;
-        } else if (c.process.seen) insert_member(&process, "user", value);
-        else return fail("a config without process");
-      } else if (slice_is(v, "linux.devices")) {
-        if (c.devices_seen) {
-          if (!patch(c.devices.s, c.devices.s + c.devices.n, p)) return 0;
-        } else if (c.lnx.seen) insert_member(&lnx, "devices", value);
-        else return fail("a config without linux");
-      } else if (slice_is(v, "linux.resources.devices")) {
-        if (c.rules_seen) {
-          if (!patch(c.rules.s, c.rules.s + c.rules.n, p)) return 0;
-        } else if (c.resources.seen) insert_member(&resources, "devices", value);
-        else return fail("a config without linux.resources");
+      /* The member's value replaced where the config has it, else the member added to its parent. */
+      int seen;
+      struct slice *was;
+      struct insertion *parent;
+      const char *name;
+      if (slice_is(v, "process.user")) seen = c.user_seen, was = &c.user, parent = &process, name = "user";
+      else if (slice_is(v, "linux.devices")) seen = c.devices_seen, was = &c.devices, parent = &lnx, name = "devices";
+      else if (slice_is(v, "linux.resources.devices"))
+        seen = c.rules_seen, was = &c.rules, parent = &resources, name = "devices";
+      else return fail("an entry not read whole");
+      if (seen) {
+        struct piece p = {0, 0, 0};
+        add(&p, value.s, value.n);
+        if (!patch(was->s, was->s + was->n, p)) return 0;
+      } else if (parent->o->seen) {
+        insert_member(parent, name, value);
       } else {
-        return fail("an entry not read whole");
+        return fail("a config without the member's parent");
       }
     } else if (slice_is(tag, "mount")) {
       struct slice dest;
@@ -686,7 +685,6 @@ static int apply_entry(struct reader *r) {
         if (same_slice(c.mount_dest[i], dest)) return fail("a mount destination the config has");
       if (new_mounts == MAX_ITEMS) return fail("edits too large");
       new_mount_text[new_mounts] = value;
-      new_mount_dest[new_mounts] = dest;
       new_mount_depth[new_mounts++] = depth;
     } else if (slice_is(tag, "hook")) {
       if (!record_tagged(r, "value", &value)) return fail("an entry not read whole");
