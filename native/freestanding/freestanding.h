@@ -82,6 +82,8 @@ int slice_is(struct slice t, const char *s);
 int joined(char *dst, size_t cap, const char *a, const char *b, const char *c);
 void decimal(char *dst, long v);
 void say(int fd, const char *s);
+/* Now as JavaScript's toISOString writes it: 2026-11-25T14:17:14.123Z (24 characters and a NUL). */
+void iso_now(char out[32]);
 
 /* files.c */
 struct file_facts facts(const char *path);

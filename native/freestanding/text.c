@@ -65,6 +65,30 @@ void decimal(char *dst, long v) {
 
 void say(int fd, const char *s) { write_all(fd, s, len_of(s)); }
 
+void iso_now(char out[32]) {
+  struct {
+    long sec, nsec;
+  } ts = {0, 0};
+  sys3(__NR_clock_gettime, 0 /* CLOCK_REALTIME */, &ts, 0);
+  long days = ts.sec / 86400, secs = ts.sec % 86400;
+  /* civil_from_days (H. Hinnant): days since 1970-01-01 to year, month, day */
+  long z = days + 719468, era = z / 146097, doe = z - era * 146097;
+  long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365, doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  long mp = (5 * doy + 2) / 153, d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9, y = yoe + era * 400 + (m <= 2);
+  long parts[7] = {y, m, d, secs / 3600, secs / 60 % 60, secs % 60, ts.nsec / 1000000};
+  static const char after[7] = {'-', '-', 'T', ':', ':', '.', 'Z'};
+  static const int width[7] = {4, 2, 2, 2, 2, 2, 3};
+  size_t n = 0;
+  for (int i = 0; i < 7; i++) {
+    char num[24];
+    decimal(num, parts[i]);
+    for (int k = (int)len_of(num); k < width[i]; k++) out[n++] = '0';
+    for (char *c = num; *c && n < 30; c++) out[n++] = *c;
+    out[n++] = after[i];
+  }
+  out[n] = 0;
+}
+
 static const char *env_of(char **envp, const char *name) {
   size_t k = len_of(name);
   for (char **e = envp; *e; e++)

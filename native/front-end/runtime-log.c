@@ -21,30 +21,6 @@ static void put_json(struct text *t, const char *s) {
   }
   put(t, "\"");
 }
-/* Now as toISOString writes it: 2026-11-25T14:17:14.123Z. */
-static void put_now(struct text *t) {
-  struct {
-    long sec, nsec;
-  } ts = {0, 0};
-  sys3(__NR_clock_gettime, 0 /* CLOCK_REALTIME */, &ts, 0);
-  long days = ts.sec / 86400, secs = ts.sec % 86400;
-  /* civil_from_days (H. Hinnant): days since 1970-01-01 to year, month, day */
-  long z = days + 719468, era = z / 146097, doe = z - era * 146097;
-  long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365, doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  long mp = (5 * doy + 2) / 153, d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9, y = yoe + era * 400 + (m <= 2);
-  long parts[7] = {y, m, d, secs / 3600, secs / 60 % 60, secs % 60, ts.nsec / 1000000};
-  static const char *const after[7] = {"-", "-", "T", ":", ":", ".", "Z"};
-  static const int width[7] = {4, 2, 2, 2, 2, 2, 3};
-  for (int i = 0; i < 7; i++) {
-    char num[24], pad[8] = "0000000";
-    decimal(num, parts[i]);
-    pad[width[i] > (int)len_of(num) ? width[i] - (int)len_of(num) : 0] = 0;
-    put(t, pad);
-    put(t, num);
-    put(t, after[i]);
-  }
-}
-
 /*
  * Says `message` on stderr and, when the runtime's arguments name a --log (docker and containerd:
  * `--log FILE --log-format json`, whose last error record they show), appends it there as runc
@@ -64,16 +40,19 @@ void report(const char *message) {
   }
   if (!file || !*file) return;
   static struct text line;
+  char now[32];
   line.n = 0;
   if (json) {
     put(&line, "{\"level\":\"error\",\"msg\":");
     put_json(&line, message);
     put(&line, ",\"time\":\"");
-    put_now(&line);
+    iso_now(now);
+    put(&line, now);
     put(&line, "\"}\n");
   } else {
     put(&line, "time=\"");
-    put_now(&line);
+    iso_now(now);
+    put(&line, now);
     put(&line, "\" level=error msg=");
     put_json(&line, message);
     put(&line, "\n");

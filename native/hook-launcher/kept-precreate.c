@@ -22,7 +22,7 @@
 #include "hook-launcher.h"
 
 #define KEPT_DIR "/run/ocihooks/kept-precreate"
-#define ENTRY_HEADER "ocihooks kept precreate 1\n"
+#define ENTRY_HEADER "ocihooks kept precreate 2\n"
 #define MAX_ITEMS 4096
 #define MAX_STAGES 16
 
@@ -616,6 +616,10 @@ static long new_mount_depth[MAX_ITEMS];
 static int new_mounts;
 static struct slice new_hook_stage[MAX_ITEMS], new_hook_text[MAX_ITEMS];
 static int new_hooks;
+/* The log records the Node filter wrote while planning, to write again (\x01: the time, \x02: the pid). */
+#define MAX_LINES 64
+static struct slice log_file, log_line[MAX_LINES];
+static int log_lines;
 
 static int apply_entry(struct reader *r) {
   struct insertion top = {&c.top, {0, 0, 0}, 0}, process = {&c.process, {0, 0, 0}, 0};
@@ -625,7 +629,8 @@ static int apply_entry(struct reader *r) {
   struct slice busy[64];
   int busy_count = 0;
   for (int i = 0; i < c.hook_count; i++) c.hook_left[i] = 0;
-  patch_count = new_mounts = new_hooks = 0;
+  patch_count = new_mounts = new_hooks = log_lines = 0;
+  log_file = (struct slice){0, 0};
   arena_n = 0;
   for (;;) {
     struct slice tag, v, value;
@@ -700,6 +705,11 @@ static int apply_entry(struct reader *r) {
         if (!c.hook_left[i] && same_slice(c.stage_name[c.hook_stage[i]], v) && same_slice(c.hook_text[i], value))
           c.hook_left[i] = found = 1;
       if (!found) return fail("a hook to leave out that the config does not have");
+    } else if (slice_is(tag, "log")) {
+      log_file = v;
+    } else if (slice_is(tag, "line")) {
+      if (!log_file.n || log_lines == MAX_LINES) return fail("an entry not read whole");
+      log_line[log_lines++] = v;
     } else if (slice_is(tag, "busy")) {
       if (busy_count == 64) return fail("edits too large");
       busy[busy_count++] = v;
@@ -823,6 +833,37 @@ static long patched(void) {
   return (long)n;
 }
 
+/* The Node filter's records again, with this process's time and pid, one write each as Node
+ * writes them; 0 when the log file does not open (Node opens it, and says why). */
+static int write_log(void) {
+  if (!log_lines) return 1;
+  char path[4096], now[32], pid[24];
+  if (!cstr(log_file, path, sizeof path)) return fail("an entry not read whole");
+  for (int i = 0; i < log_lines; i++) {
+    int marks[3] = {0, 0, 0};
+    for (size_t k = 0; k < log_line[i].n; k++)
+      if (log_line[i].s[k] == 1 || log_line[i].s[k] == 2) marks[(int)log_line[i].s[k]]++;
+    if (marks[1] != 1 || marks[2] != 1 || log_line[i].n + 64 > sizeof file_text) return fail("an entry not read whole");
+  }
+  long fd = sys6(__NR_openat, AT_FDCWD, (long)path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640, 0);
+  if (fd < 0) return fail("the log file did not open");
+  iso_now(now);
+  decimal(pid, sys3(__NR_getpid, 0, 0, 0));
+  for (int i = 0; i < log_lines; i++) {
+    size_t n = 0;
+    for (size_t k = 0; k < log_line[i].n; k++) {
+      char ch = log_line[i].s[k];
+      const char *put = ch == 1 ? now : ch == 2 ? pid : 0;
+      if (!put) file_text[n++] = ch;
+      else
+        for (; *put; put++) file_text[n++] = *put;
+    }
+    write_all((int)fd, file_text, n);
+  }
+  close_fd(fd);
+  return 1;
+}
+
 static void trace(const struct precreate_call *call, const char *what, const char *detail) {
   if (!*env_or(call->envp, "OCIHOOKS_KEPT_TRACE", "")) return;
   say(2, "ocihook-gpu precreate: ");
@@ -875,6 +916,7 @@ const char *kept_precreate(const struct precreate_call *call) {
                 (r.p += header.n, record_tagged(&r, "key", &kept_key)) &&
                 same_slice(kept_key, (struct slice){key_var + sizeof PRECREATE_KEY_ENV, key_n}) && apply_entry(&r);
   long out = applied ? patched() : -1;
+  if (out >= 0 && !write_log()) out = -1;
   if (out < 0) {
     trace(call, "not kept: ", why[0] ? why : n >= 0 ? "an entry for another key" : "no entry");
     if (!give_back_stdin()) exit_with(1);

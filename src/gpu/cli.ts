@@ -14,7 +14,7 @@ import type { HookContext } from '../hook/program/run-program';
 import type { PlanContext } from '../hook/container-hook';
 import { realHost } from '../hook/real-host';
 import { containerEnv } from '../hook/inputs';
-import type { Logger } from '../hook/log';
+import type { LogTarget, Logger } from '../hook/log';
 import type { Timing } from '../hook/timing';
 import { planGpuCreateContainer } from './plan';
 import { editConfigForPrecreate } from './precreate';
@@ -36,6 +36,7 @@ import {
   KEPT_BUILD,
   type SpecFolder,
   entryBytes,
+  type KeptLog,
   keepEntry,
   keptEditsOf,
   notingHost,
@@ -83,7 +84,15 @@ function precreateConfig(
  * filter's own specs.
  */
 function keepForLauncher(
-  k: { key: string; args: GpuArgs; inv: HookContext['inv']; raw: Json; planned: Json; reg: Registry },
+  k: {
+    key: string;
+    args: GpuArgs;
+    inv: HookContext['inv'];
+    raw: Json;
+    planned: Json;
+    reg: Registry;
+    log: { target: LogTarget; lines: (string | undefined)[] };
+  },
   edits: ContainerEdits,
   folders: SpecFolder[] | undefined,
   seen: { nodes: Map<string, string>; paths: Map<string, string> },
@@ -93,6 +102,8 @@ function keepForLauncher(
   if (k.reg.problems.length || k.reg.specs.some((s) => s.warnings?.length)) return;
   if (!folders.some((f) => 'names' in f && f.names.some((n) => n.text))) return;
   if (settled.binDir === undefined || settled.left.some((l) => !l.filtersRegistry)) return;
+  const log = keptLog(k.log.target, k.log.lines);
+  if (!log) return;
   const key = Buffer.from(k.key);
   let parsed: { tag: string; value: Buffer }[];
   try {
@@ -108,7 +119,18 @@ function keepForLauncher(
   const busy = [path.join(settled.binDir, 'ocihook-gpu'), ...edits.hooks.map((h) => h.path)];
   const leave = settled.left.map((l) => ({ stage: 'createContainer', hook: l.hook }));
   const kept = keptEditsOf(k.raw, k.planned, edits.env, busy, leave);
-  if (kept) keepEntry(key, entryBytes(key, folders, seen, kept));
+  if (kept) keepEntry(key, entryBytes(key, folders, seen, kept, log));
+}
+
+/**
+ * The records to write again and where, as the launcher can: each record a line with one place
+ * for its time and pid, into a file named whole (a relative name would follow the engine's working
+ * folder), and no log file that failed to open (Node says so on each run; the launcher could not).
+ */
+function keptLog(target: LogTarget, lines: (string | undefined)[]): KeptLog | undefined {
+  if (target.problem || lines.some((l) => l === undefined)) return undefined;
+  if (!lines.length) return { file: '', lines: [] };
+  return target.file && path.isAbsolute(target.file) ? { file: target.file, lines: lines as string[] } : undefined;
 }
 
 /** precreate: config.json on stdin (or --config-file), the edited one on stdout. */
@@ -127,16 +149,22 @@ export function precreate(args: GpuArgs, ctx: HookContext): void {
   const folders = key !== undefined ? specFolders(args['cdi-spec-dir'] ?? DEFAULT_CDI_DIRS) : undefined;
   const noted = key !== undefined ? notingHost(realHost) : undefined;
   const host = noted ?? realHost;
+  // The records written while planning, which the launcher writes again where it applies the edits.
+  const lines: (string | undefined)[] = [];
+  const log = key !== undefined ? ctx.log.tapped((line) => lines.push(line)) : ctx.log;
   const raw = parseJson(text, what);
-  const { edited, reg, edits } = precreateConfig(args, ctx.log, raw, what, ctx.inv.timing, host);
+  const { edited, reg, edits } = precreateConfig(args, log, raw, what, ctx.inv.timing, host);
   const binDir = installationBinOf(ctx.inv.path);
-  const settled = settledGpuHooks(edited, { binDir, host, filter: { args, reg } }, ctx.log);
+  const settled = settledGpuHooks(edited, { binDir, host, filter: { args, reg } }, log);
   let config = settled.config;
   if (key !== undefined && noted)
-    keepForLauncher({ key, args, inv: ctx.inv, raw: raw as Json, planned: config, reg }, edits, folders, noted, {
-      binDir,
-      left: settled.left,
-    });
+    keepForLauncher(
+      { key, args, inv: ctx.inv, raw: raw as Json, planned: config, reg, log: { target: ctx.log.target, lines } },
+      edits,
+      folders,
+      noted,
+      { binDir, left: settled.left },
+    );
   // Started apart by the hook launcher (as root): the config's first stages' hooks of this
   // installation ask this process, which stays to run them (hook/server/hook-server.ts). The server
   // is opened only for a config that has such hooks (a spec without hooks needs none).

@@ -321,8 +321,9 @@ describe("the entry's encoding", () => {
       ],
       { nodes: new Map([['/dev/nvidia0', 'c 195 0 438']]), paths: new Map([['/lib/libcuda.so', 'file']]) },
       k({ env: [{ name: 'A', value: '"A=1"' }], busy: ['/b'] }),
+      { file: '/var/log/x.log', lines: ['{"time":"\x01","pid":\x02}\n', 'two\n'] },
     );
-    expect(bytes.subarray(0, 26).toString()).toBe('ocihooks kept precreate 1\n');
+    expect(bytes.subarray(0, 26).toString()).toBe('ocihooks kept precreate 2\n');
     expect(readRecords(bytes.subarray(26)).map((r) => [r.tag, r.value.toString('latin1')])).toEqual([
       ['key', key.toString()],
       ['dir', '/etc/cdi'],
@@ -337,8 +338,14 @@ describe("the entry's encoding", () => {
       ['env', 'A'],
       ['value', '"A=1"'],
       ['busy', '/b'],
+      ['log', '/var/log/x.log'],
+      ['line', '{"time":"\x01","pid":\x02}\n'],
+      ['line', 'two\n'],
       ['end', ''],
     ]);
+    // No records written: no log record in the entry.
+    const quiet = entryBytes(key, [], { nodes: new Map(), paths: new Map() }, k({}));
+    expect(readRecords(quiet.subarray(26)).map((r) => r.tag)).toEqual(['key', 'end']);
   });
 
   test.each([

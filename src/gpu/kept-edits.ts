@@ -25,7 +25,7 @@ declare const OCIHOOKS_BUILD_ID: string | undefined; // the bundles' build, defi
 export const KEPT_BUILD = typeof OCIHOOKS_BUILD_ID === 'string' ? OCIHOOKS_BUILD_ID : 'source';
 
 export const KEPT_PRECREATE_DIR = '/run/ocihooks/kept-precreate';
-const ENTRY_HEADER = 'ocihooks kept precreate 1\n';
+const ENTRY_HEADER = 'ocihooks kept precreate 2\n';
 
 /** Members whose whole value an entry may give (their value before is part of the key). */
 export const SET_MEMBERS = ['process.user', 'linux.devices', 'linux.resources.devices'] as const;
@@ -263,12 +263,19 @@ function records(list: [string, string | Buffer][]): Buffer {
   );
 }
 
-/** An entry's bytes: the key, the checks, the edits (kept-precreate.c reads them in this order). */
+/** The log records the Node filter wrote, as the launcher writes them again (Logger.tapped's lines) and where. */
+export interface KeptLog {
+  file: string;
+  lines: string[];
+}
+
+/** An entry's bytes: the key, the checks, the edits, the log (kept-precreate.c reads them in this order). */
 export function entryBytes(
   key: Buffer,
   folders: SpecFolder[],
   seen: { nodes: Map<string, string>; paths: Map<string, string> },
   k: KeptEdits,
+  log: KeptLog = { file: '', lines: [] },
 ): Buffer {
   const list: [string, string | Buffer][] = [['key', key]];
   for (const f of folders) {
@@ -290,6 +297,7 @@ export function entryBytes(
   for (const m of k.mounts) list.push(['mount', String(m.depth)], ['destination', m.destination], ['value', m.value]);
   for (const h of k.hooks) list.push(['hook', h.stage], ['value', h.value]);
   for (const b of k.busy) list.push(['busy', b]);
+  if (log.lines.length) list.push(['log', log.file], ...log.lines.map((l): [string, string] => ['line', l]));
   list.push(['end', '']);
   return Buffer.concat([Buffer.from(ENTRY_HEADER), records(list)]);
 }

@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Logger } from './json-lines';
+import { LINE_PID, LINE_TIME, Logger } from './json-lines';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ocihooks-json-lines-'));
 afterAll(() => fs.rmSync(dir, { recursive: true }));
@@ -49,4 +49,37 @@ test('records below the level are not written; debug and trace when asked', () =
   expect(written('warn', all)).toEqual(['{"level":60,"hook":"ocihook-mount","pid":7,"msg":"f"}']);
   expect(written('trace', all).map((l) => JSON.parse(l).level)).toEqual([10, 20, 30, 60]);
   expect(written('silent', all)).toEqual([]);
+});
+
+describe('a tapped logger: each record also as the line another process writes for it', () => {
+  const tapped = (use: (log: Logger) => void) => {
+    const lines: (string | undefined)[] = [];
+    const file = written('info', (log) => use(log.tapped((l) => lines.push(l))));
+    return { file, lines };
+  };
+
+  test('the time and the pid marked, all else as written; records below the level not handed over', () => {
+    const { file, lines } = tapped((log) => {
+      log.info({ devices: ['nvidia.com/gpu=0'] }, 'precreate');
+      log.debug('not written');
+      log.child({ container: 'c' }).info({ hook: '/usr/bin/h', args: ['h', '--x'] }, 'left out');
+    });
+    expect(lines).toEqual([
+      `{"level":30,"time":"${LINE_TIME}","hook":"ocihook-mount","pid":${LINE_PID},"devices":["nvidia.com/gpu=0"],"msg":"precreate"}\n`,
+      `{"level":30,"time":"${LINE_TIME}","hook":"/usr/bin/h","pid":${LINE_PID},"container":"c","args":["h","--x"],"msg":"left out"}\n`,
+    ]);
+    // What the other process writes with its own time and pid is the record's line.
+    expect(lines.map((l) => l!.replace(LINE_TIME, 'T').replace(LINE_PID, '7'))).toEqual(
+      file.map((l) => l.replace('"level":30,', '"level":30,"time":"T",') + '\n'),
+    );
+  });
+
+  test.each([
+    ['a field named pid', { pid: 3 }],
+    ['a field named time', { time: '2026-01-01T00:00:00.000Z' }],
+    ['a text holding the escape of a marker', { note: '\\u0001' }],
+    ['a text holding a marker', { note: '\u0002' }],
+  ])('%s: no line (undefined)', (_name, fields) => {
+    expect(tapped((log) => log.info(fields, 'm')).lines).toEqual([undefined]);
+  });
 });

@@ -11,7 +11,7 @@ import type { Env } from '../core/env';
 import { LogLevel, Logger } from './json-lines';
 
 export { LOG_LEVELS, Logger } from './json-lines';
-export type { LogLevel } from './json-lines';
+export type { LogLevel, LogTarget } from './json-lines';
 
 /**
  * Where a program logs unless told: /var/log/ocihooks/<program>.log for the host's root; for
@@ -78,11 +78,10 @@ export function createLogger(
       throw new Error(`${path.dirname(target)} belongs to another user`);
     fd = fs.openSync(target, 'a', 0o640);
   } catch (e) {
-    return {
-      log: new Logger('silent', undefined),
-      problem: `log file ${target}: ${(e as Error).message}; logging disabled`,
-    };
+    const problem = `log file ${target}: ${(e as Error).message}; logging disabled`;
+    return { log: new Logger('silent', undefined, {}, { problem }), problem };
   }
-  const log = new Logger(level, fd, { hook: program, pid: process.pid, ...(how.ranIn ? { ranIn: how.ranIn } : {}) });
+  const bindings = { hook: program, pid: process.pid, ...(how.ranIn ? { ranIn: how.ranIn } : {}) };
+  const log = new Logger(level, fd, bindings, { file: target });
   return { log };
 }
