@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import fs = require('node:fs');
 import path = require('node:path');
+import type { Check } from '../core/check';
 import { messageOf } from '../core/errors';
 import { readHooksDirs } from '../hooksd/read';
 import { parseMountInfo } from '../linux/mount/mountinfo';
@@ -13,12 +14,6 @@ import { findHostProgram } from '../linux/programs';
 import { launcherOf } from './launcher-field';
 import { relayOrderCheck } from './relay-order';
 import { DEFAULT_DECODED_CACHE_DIR, rootsAlone } from '../hook/decoded-cache';
-
-export interface Check {
-  name: string;
-  status: 'ok' | 'warn' | 'fail';
-  detail: string;
-}
 
 export function cgroupMode(mountinfoText: string): { mode: 'v1' | 'v2' | 'hybrid' | 'none'; devices: string } {
   const mounts = parseMountInfo(mountinfoText);

@@ -9,7 +9,7 @@
 import path = require('node:path');
 import type { HookFile } from '../hooksd/read';
 import { HOOK_PROGRAMS, isRelayFilter } from '../hook/program/own-programs';
-import type { Check } from './doctor';
+import type { Check } from '../core/check';
 
 const NAME = 'precreate order';
 

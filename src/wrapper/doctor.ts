@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import fs = require('node:fs');
 import path = require('node:path');
+import type { Check } from '../core/check';
 import { messageOf } from '../core/errors';
 import { findHostProgram } from '../linux/programs';
 import { DEFAULT_RUNTIME_CONFIG, readRuntimeConfig } from './config-file';
@@ -14,7 +15,6 @@ import { DEFAULT_CDI_DIRS } from '../cdi/registry';
 import { checkOciConf } from './slurm/oci-conf';
 import { cdiDeviceOfGpu, nodeGpuFiles, registryOnce } from './slurm/gpus';
 import {
-  type SiteCheck,
   checkContainersConf,
   checkRunUser,
   checkScrunLuaFile,
@@ -26,7 +26,7 @@ import {
 export function runtimeConfigCheck(
   env: NodeJS.ProcessEnv,
   podman: { version: string; prestartAs: PrestartAs } | string,
-): SiteCheck {
+): Check {
   const name = 'runtime config';
   try {
     const c = readRuntimeConfig(env);
@@ -50,7 +50,7 @@ export function runtimeConfigCheck(
 }
 
 /** Slurm's oci.conf beside the slurm.conf that SLURM_CONF (or the default) names. */
-export function slurmOciConfCheck(env: NodeJS.ProcessEnv): SiteCheck {
+export function slurmOciConfCheck(env: NodeJS.ProcessEnv): Check {
   const name = 'slurm oci.conf';
   const file = path.join(path.dirname(env.SLURM_CONF || '/etc/slurm/slurm.conf'), 'oci.conf');
   let text: string;
@@ -71,7 +71,7 @@ export function slurmOciConfCheck(env: NodeJS.ProcessEnv): SiteCheck {
  * node is, as a GPU job's create looks it up (the wrapper's cdiSpecDirs), so that a spec that names
  * no device for a GPU, or only devices of several, is found before a job fails on it.
  */
-export function slurmGpusCheck(env: NodeJS.ProcessEnv): SiteCheck | undefined {
+export function slurmGpusCheck(env: NodeJS.ProcessEnv): Check | undefined {
   const name = 'slurm GPUs';
   if (!fs.existsSync(path.join(path.dirname(env.SLURM_CONF || '/etc/slurm/slurm.conf'), 'oci.conf'))) return undefined;
   let cdiDirs = DEFAULT_CDI_DIRS;
@@ -116,7 +116,7 @@ const readOr = (file: string): string | undefined => {
 };
 
 /** A scrun site (docs/scrun.md): only where scrun is installed. */
-export function scrunChecks(env: NodeJS.ProcessEnv): SiteCheck[] {
+export function scrunChecks(env: NodeJS.ProcessEnv): Check[] {
   const scrun = findHostProgram('scrun');
   if (!scrun) return [{ name: 'scrun', status: 'ok', detail: 'not installed: no scrun site to check' }];
   const slurmDir = path.dirname(env.SLURM_CONF || '/etc/slurm/slurm.conf');

@@ -6,15 +6,10 @@
  * the storage driver, and the user's runtime folder scrun keeps its state in.
  */
 import { recognizeScrunLua } from './lua';
-
-export interface SiteCheck {
-  name: string;
-  status: 'ok' | 'warn' | 'fail';
-  detail: string;
-}
+import type { Check } from '../../../core/check';
 
 /** scrun.lua (undefined: not there); `exists` says whether a program path is there. */
-export function checkScrunLuaFile(text: string | undefined, file: string, exists: (p: string) => boolean): SiteCheck {
+export function checkScrunLuaFile(text: string | undefined, file: string, exists: (p: string) => boolean): Check {
   const name = 'scrun.lua';
   if (text === undefined)
     return {
@@ -62,7 +57,7 @@ function settings(text: string): Map<string, string> {
 }
 
 /** oci.conf beyond the RunTime* lines (checkOciConf): what scrun jobs need of it. */
-export function checkScrunOciConf(text: string, file: string): SiteCheck {
+export function checkScrunOciConf(text: string, file: string): Check {
   const name = 'scrun oci.conf';
   const s = settings(text);
   const ignore = (s.get('ignorefileconfigjson') ?? '').toLowerCase();
@@ -132,7 +127,7 @@ export const CONTAINERS_CONF_WANTED: readonly { key: string; value: string }[] =
 ];
 
 /** containers.conf (the files podman reads, in its order, as texts); `files` names them in the verdict. */
-export function checkContainersConf(texts: string[], files: string[]): SiteCheck {
+export function checkContainersConf(texts: string[], files: string[]): Check {
   const name = 'scrun containers.conf';
   if (!texts.length)
     return {
@@ -150,7 +145,7 @@ export function checkContainersConf(texts: string[], files: string[]): SiteCheck
 }
 
 /** storage.conf: the driver must leave a container's rootfs a plain folder the compute node can read. */
-export function checkStorageConf(text: string | undefined, file: string): SiteCheck {
+export function checkStorageConf(text: string | undefined, file: string): Check {
   const name = 'scrun storage';
   const driver = text === undefined ? undefined : tomlSettings([text]).get('storage.driver');
   if (driver === 'vfs') return { name, status: 'ok', detail: `${file}: driver "vfs": each rootfs is a plain folder` };
@@ -162,10 +157,7 @@ export function checkStorageConf(text: string | undefined, file: string): SiteCh
 }
 
 /** The runtime folder scrun keeps its state in (--root /run/user/<uid>/scrun) for `uid`. */
-export function checkRunUser(
-  uid: number,
-  st: { isDirectory: boolean; uid: number; mode: number } | undefined,
-): SiteCheck {
+export function checkRunUser(uid: number, st: { isDirectory: boolean; uid: number; mode: number } | undefined): Check {
   const name = 'scrun runtime folder';
   const dir = `/run/user/${uid}`;
   if (!st)
