@@ -21,14 +21,9 @@ installOcihooks(prefix, path.join(dir, 'shipped'));
 const launcher = path.join(prefix, 'bin', 'ocihook-gpu');
 const nodeFilter = path.join(prefix, 'libexec', 'ocihook-gpu');
 const log = path.join(dir, 'hooks.log');
-const kept = '/run/ocihooks/kept-precreate';
-const keptBefore = new Set(fs.existsSync(kept) ? fs.readdirSync(kept) : []);
-afterAll(() => {
-  // The entries this file's runs made (their keys name its folders, gone with it).
-  for (const name of fs.existsSync(kept) ? fs.readdirSync(kept) : [])
-    if (!keptBefore.has(name)) fs.rmSync(path.join(kept, name), { force: true });
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+// The entries this file's runs make name its spec folders: the run's teardown removes them with the
+// folders (test/support/global-teardown.cjs).
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const hostNode = path.join(dir, 'nvidia0');
 ok('mknod', ['-m', '0666', hostNode, 'c', '1', '3']);

@@ -48,6 +48,7 @@ module.exports = async () => {
   }
   if (kept.length) process.stderr.write(`test folders kept: ${kept.join(', ')}\n`);
   removeKeptSpecsOf(tmp);
+  removeKeptPrecreateOf(tmp);
 };
 
 /**
@@ -73,5 +74,41 @@ function removeKeptSpecsOf(tmp) {
     }
     if (spec.startsWith(`${tmp}/ocihooks-`) && !fs.existsSync(spec))
       fs.rmSync(path.join(folder, name), { force: true });
+  }
+}
+
+/**
+ * The GPU precreate filter's kept edits (src/gpu/kept-edits.ts, /run/ocihooks/kept-precreate) for
+ * this run's spec folders, gone with them: an entry whose `dir` or `no-dir` record names a folder
+ * under tmp's ocihooks-* folders that no longer exists. Entries are `tag length\nbytes\n` records
+ * after a header line.
+ */
+function removeKeptPrecreateOf(tmp) {
+  const folder = '/run/ocihooks/kept-precreate';
+  let names = [];
+  try {
+    names = fs.readdirSync(folder);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const file = path.join(folder, name);
+    let bytes;
+    try {
+      bytes = fs.readFileSync(file);
+    } catch {
+      continue;
+    }
+    const folders = [];
+    let at = bytes.indexOf(10) + 1;
+    while (at > 0 && at < bytes.length) {
+      const m = /^([a-z-]+) (\d+)\n/.exec(bytes.subarray(at, at + 64).toString('latin1'));
+      if (!m) break;
+      const start = at + m[0].length;
+      const end = start + Number(m[2]);
+      if (m[1] === 'dir' || m[1] === 'no-dir') folders.push(bytes.subarray(start, end).toString());
+      at = end + 1;
+    }
+    if (folders.some((f) => f.startsWith(`${tmp}/ocihooks-`) && !fs.existsSync(f))) fs.rmSync(file, { force: true });
   }
 }
