@@ -358,7 +358,7 @@ describe("the entry's encoding", () => {
 });
 
 describe('the folder of entries', () => {
-  test('pruned to the newest: the oldest written go first', () => {
+  test('pruned to the ones used last: the oldest modification times go first', () => {
     const dir = tmpDir('kept-prune');
     try {
       ['a', 'b', 'c', 'd'].forEach((name, i) => {

@@ -312,7 +312,10 @@ export function entryName(key: Buffer): string {
 /** How many entries the folder holds at most: a key per selection and config shape, and the folders' own. */
 export const KEPT_ENTRIES = 256;
 
-/** The oldest entries removed (by their time of writing) until at most `keep` are left. */
+/**
+ * The entries used longest ago removed until at most `keep` are left: by modification time, which
+ * the Node filter sets writing an entry and the launcher applying one.
+ */
 export function pruneEntries(dir: string, keep: number): void {
   const names = fs.readdirSync(dir);
   if (names.length <= keep) return;

@@ -273,6 +273,21 @@ test('a log file the launcher cannot open: Node plans, and says why on stderr', 
   }
 });
 
+test('an entry applied is marked used (its modification time): the oldest used are pruned first', () => {
+  const cdi = specFolder('used', { hooks: false });
+  const text = JSON.stringify(podmanLike());
+  filter(cdi, text);
+  const kept = '/run/ocihooks/kept-precreate';
+  const entry = fs
+    .readdirSync(kept)
+    .map((name) => path.join(kept, name))
+    .filter((f) => fs.readFileSync(f).includes(`dir ${Buffer.byteLength(cdi)}\n${cdi}\n`));
+  expect(entry).toHaveLength(1);
+  fs.utimesSync(entry[0]!, 1_000_000, 1_000_000);
+  expect(filter(cdi, text).trace).toBe('ocihook-gpu precreate: kept edits applied\n');
+  expect(Math.abs(fs.statSync(entry[0]!).mtimeMs - Date.now())).toBeLessThan(60_000);
+});
+
 describe('what the launcher does not apply: Node plans, and says why', () => {
   test.each<[string, string, string]>([
     [
