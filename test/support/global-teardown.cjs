@@ -52,39 +52,10 @@ module.exports = async () => {
 };
 
 /**
- * What the GPU hook kept in /run/ocihooks/cdi-specs (src/hook/decoded-cache.ts, its default folder:
- * hooks a runtime starts get no options from the tests) for this run's CDI specs, gone with their
- * folders. An entry is named by its spec's path; only entries of specs under tmp's ocihooks-*
- * folders that no longer exist are removed.
+ * The entries of a folder the hooks keep between runs that name this run's paths (under tmp's
+ * ocihooks-* folders) which no longer exist: `pathsOf(name, file)` says which paths an entry names.
  */
-function removeKeptSpecsOf(tmp) {
-  const folder = '/run/ocihooks/cdi-specs';
-  let names = [];
-  try {
-    names = fs.readdirSync(folder);
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    let spec;
-    try {
-      spec = decodeURIComponent(name.replace(/\.json$/, ''));
-    } catch {
-      continue;
-    }
-    if (spec.startsWith(`${tmp}/ocihooks-`) && !fs.existsSync(spec))
-      fs.rmSync(path.join(folder, name), { force: true });
-  }
-}
-
-/**
- * The GPU precreate filter's kept edits (src/gpu/kept-edits.ts, /run/ocihooks/kept-precreate) for
- * this run's spec folders, gone with them: an entry whose `dir` or `no-dir` record names a folder
- * under tmp's ocihooks-* folders that no longer exists. Entries are `tag length\nbytes\n` records
- * after a header line.
- */
-function removeKeptPrecreateOf(tmp) {
-  const folder = '/run/ocihooks/kept-precreate';
+function removeEntriesOf(tmp, folder, pathsOf) {
   let names = [];
   try {
     names = fs.readdirSync(folder);
@@ -93,12 +64,32 @@ function removeKeptPrecreateOf(tmp) {
   }
   for (const name of names) {
     const file = path.join(folder, name);
-    let bytes;
+    let paths;
     try {
-      bytes = fs.readFileSync(file);
+      paths = pathsOf(name, file);
     } catch {
       continue;
     }
+    if (paths.some((p) => p.startsWith(`${tmp}/ocihooks-`) && !fs.existsSync(p))) fs.rmSync(file, { force: true });
+  }
+}
+
+/**
+ * What the GPU hook kept in /run/ocihooks/cdi-specs (src/hook/decoded-cache.ts, its default folder:
+ * hooks a runtime starts get no options from the tests) for this run's CDI specs, gone with their
+ * folders: an entry is named by its spec's path.
+ */
+const removeKeptSpecsOf = (tmp) =>
+  removeEntriesOf(tmp, '/run/ocihooks/cdi-specs', (name) => [decodeURIComponent(name.replace(/\.json$/, ''))]);
+
+/**
+ * The GPU precreate filter's kept edits (src/gpu/kept-edits.ts, /run/ocihooks/kept-precreate) for
+ * this run's spec folders, gone with them: an entry names them in its `dir` and `no-dir` records
+ * (`tag length\nbytes\n` after a header line).
+ */
+const removeKeptPrecreateOf = (tmp) =>
+  removeEntriesOf(tmp, '/run/ocihooks/kept-precreate', (_name, file) => {
+    const bytes = fs.readFileSync(file);
     const folders = [];
     let at = bytes.indexOf(10) + 1;
     while (at > 0 && at < bytes.length) {
@@ -109,6 +100,5 @@ function removeKeptPrecreateOf(tmp) {
       if (m[1] === 'dir' || m[1] === 'no-dir') folders.push(bytes.subarray(start, end).toString());
       at = end + 1;
     }
-    if (folders.some((f) => f.startsWith(`${tmp}/ocihooks-`) && !fs.existsSync(f))) fs.rmSync(file, { force: true });
-  }
-}
+    return folders;
+  });
