@@ -235,7 +235,7 @@ describe('Slurm: rootless per-user containers, no job data left, GPUs from the a
     );
     const gres = path.join(dir, 'gres.conf');
     const widening = (i: number) =>
-      `Slurm's GPU ${i} (${n.gpus[i]}) on node2: every CDI device in ${path.join(allOnly, 'cdi')} with that device node (nvidia.com/gpu=all) also has another GPU of ${gres}`;
+      `Slurm's GPU ${i} (${n.gpus[i]}) on node2: no CDI device in ${path.join(allOnly, 'cdi')} is that whole GPU alone (nvidia.com/gpu=all also holds another GPU of ${gres})`;
     expect(doctor(config)).toEqual({
       status: 1,
       lines: [`fail  slurm GPUs: ${widening(0)}; ${widening(1)} (a job given it fails)`],

@@ -33,24 +33,43 @@ export interface SlurmGpus {
 }
 
 /**
+ * Device nodes that no whole GPU's own device holds: NVIDIA's control nodes (a spec's common edits
+ * carry them) and capability nodes (a MIG slice's, the management device's, IMEX channels'). A
+ * device with one of them is a MIG slice or a management device, not the GPU a gres.conf File=
+ * line names: narrower, or with the node's administration besides.
+ */
+const NOT_A_GPUS_OWN =
+  /^\/dev\/(nvidiactl|nvidia-uvm|nvidia-uvm-tools|nvidia-modeset)$|^\/dev\/nvidia-caps(-imex-channels)?\//;
+
+/** Why a device that holds a GPU file is not that GPU's. */
+export interface PassedOver {
+  /** Devices that also hold another GPU file of the node (a spec's "all", a device of two GPUs). */
+  widening: string[];
+  /** Devices with a node no whole GPU's device holds (a MIG slice, a management device). */
+  notWhole: string[];
+}
+
+/**
  * The CDI device for GPU file `file` of the node's `gpuFiles` (gres.conf's, in Slurm's order): the
- * first, in the specs' order, whose own device nodes (by host path) hold that file and none of the
- * node's other GPU files. A device that holds more (a spec's "all", a device of two GPUs) would give
- * the container GPUs Slurm did not give the job, whichever order the spec lists it in.
+ * first, in the specs' order, whose own device nodes (by host path) hold that file, none of the
+ * node's other GPU files and none that only a MIG slice or a management device holds. Any other
+ * would give the container more or less than the GPU Slurm gave the job, whichever order the
+ * specs list it in (a spec named mgmt.yaml is read before nvidia.yaml).
  */
 export function deviceForGpuFile(
   devices: Registry['devices'],
   file: string,
   gpuFiles: readonly string[],
-): { name: string } | { widening: string[] } | undefined {
-  const widening: string[] = [];
+): { name: string } | PassedOver | undefined {
+  const passedOver: PassedOver = { widening: [], notWhole: [] };
   for (const [name, d] of devices) {
     const nodes = new Set((d.device.edits.deviceNodes ?? []).map((n) => n.hostPath ?? n.path));
     if (!nodes.has(file)) continue;
-    if (gpuFiles.some((f) => f !== file && nodes.has(f))) widening.push(name);
+    if (gpuFiles.some((f) => f !== file && nodes.has(f))) passedOver.widening.push(name);
+    else if ([...nodes].some((n) => NOT_A_GPUS_OWN.test(n))) passedOver.notWhole.push(name);
     else return { name };
   }
-  return widening.length ? { widening } : undefined;
+  return passedOver.widening.length || passedOver.notWhole.length ? passedOver : undefined;
 }
 
 /** This node's GPUs as gres.conf lists them, and the CDI spec folders their devices are looked up in. */
@@ -96,11 +115,14 @@ export function cdiDeviceOfGpu(g: NodeGpuFiles, i: number, registry: () => Regis
     throw new ActionError(
       `Slurm's GPU ${i} (${file}) on ${g.node}: no CDI device in ${g.cdiDirs.join(', ')} has that device node`,
     );
-  if ('widening' in found)
-    throw new ActionError(
-      `Slurm's GPU ${i} (${file}) on ${g.node}: every CDI device in ${g.cdiDirs.join(', ')} with that device node (${found.widening.join(', ')}) also has another GPU of ${g.gresConf}`,
-    );
-  return found.name;
+  if ('name' in found) return found.name;
+  const why = [
+    ...found.widening.map((name) => `${name} also holds another GPU of ${g.gresConf}`),
+    ...found.notWhole.map((name) => `${name} is a MIG slice or a management device`),
+  ];
+  throw new ActionError(
+    `Slurm's GPU ${i} (${file}) on ${g.node}: no CDI device in ${g.cdiDirs.join(', ')} is that whole GPU alone (${why.join(', ')})`,
+  );
 }
 
 /** A registry read at its first use only (a node without gres.conf files reads none). */

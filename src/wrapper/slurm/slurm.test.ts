@@ -70,7 +70,7 @@ describe('gres.conf GPU files of a node, in Slurm order', () => {
     expect(gresGpuFiles('AutoDetect=nvml\n', 'n1')).toEqual([]));
 });
 
-describe("a gres.conf GPU file's CDI device: the first that holds it and no other GPU of the node", () => {
+describe("a gres.conf GPU file's CDI device: the first that holds it, no other GPU of the node and no MIG or management node", () => {
   const G0 = '/dev/nvidia0';
   const G1 = '/dev/nvidia1';
   const dev = (name: string, ...hostPaths: string[]) => ({
@@ -108,7 +108,39 @@ describe("a gres.conf GPU file's CDI device: the first that holds it and no othe
       [dev('all', G0, G1), dev('pair', G1, G0)],
       G0,
       [G0, G1],
-      { widening: ['nvidia.com/gpu=all', 'nvidia.com/gpu=pair'] },
+      { widening: ['nvidia.com/gpu=all', 'nvidia.com/gpu=pair'], notWhole: [] },
+    ],
+    [
+      'a MIG slice listed before its whole GPU (uuid names) is passed over',
+      [dev('0:0', G0, '/dev/nvidia-caps/nvidia-cap21', '/dev/nvidia-caps/nvidia-cap22'), dev('GPU-a', G0)],
+      G0,
+      [G0, G1],
+      { name: 'nvidia.com/gpu=GPU-a' },
+    ],
+    [
+      "a one-GPU node's management device, read first, is passed over",
+      [dev('all', G0, '/dev/nvidiactl', '/dev/nvidia-uvm'), dev('0', G0)],
+      G0,
+      [G0],
+      { name: 'nvidia.com/gpu=0' },
+    ],
+    [
+      'only MIG slices and a device of two GPUs',
+      [
+        dev('0:0', G0, '/dev/nvidia-caps/nvidia-cap21'),
+        dev('all', G0, G1),
+        dev('imex', G0, '/dev/nvidia-caps-imex-channels/channel0'),
+      ],
+      G0,
+      [G0, G1],
+      { widening: ['nvidia.com/gpu=all'], notWhole: ['nvidia.com/gpu=0:0', 'nvidia.com/gpu=imex'] },
+    ],
+    [
+      'a GPU of the node whose own nodes only look alike is whole',
+      [dev('0', G0, '/dev/nvidia-capsule', '/dev/nvidiactl2')],
+      G0,
+      [G0],
+      { name: 'nvidia.com/gpu=0' },
     ],
     [
       'by host path, not the path in the container',
