@@ -21,15 +21,22 @@ const hookRuns = () => require('../hook/program/hook-runs') as typeof import('..
 const readProcessStdin = () => (require('../hook/inputs') as typeof import('../hook/inputs')).readProcessStdin();
 const handOffModule = () => require('../hook/server/hand-off') as typeof import('../hook/server/hand-off');
 
-/** The relay filter's server (hook-server.ts serveRelayed), with the program's default log. */
+/**
+ * A server started apart (hook-server.ts serveRelayed): the relay filter's logs to the program's
+ * default log; the GPU precreate filter's, started from its kept edits with the filter's own
+ * command line, where and as that filter logs, as the Node filter's own server does (src/gpu/cli.ts).
+ */
 function serveRelayed(
   h: HandOff & { early: NonNullable<HandOff['early']> },
+  inv: Invocation,
   dispatch: (inv: Invocation) => number,
-  program: string,
 ): number {
   const server = require('../hook/server/hook-server') as typeof import('../hook/server/hook-server');
   const { createLogger } = require('../hook/log') as typeof import('../hook/log');
-  return server.serveRelayed(h, dispatch, program, createLogger(program, 'info', undefined, { env: process.env }).log);
+  const { logOptionsOf } = require('../hook/program/options') as typeof import('../hook/program/options');
+  const filter = inv.argv[0] === 'precreate' ? logOptionsOf(inv.argv.slice(1)) : undefined;
+  const { log } = createLogger(inv.program, filter?.level ?? 'info', filter?.file, { env: process.env });
+  return server.serveRelayed(h, dispatch, log, `${inv.program} ${filter ? 'precreate' : 'precreate-relay'}`);
 }
 
 /** A program: a function of an Invocation, its exit code. */
@@ -153,7 +160,7 @@ function startWithoutHandOff(
   };
   if (!(HOOK_PROGRAMS as readonly string[]).includes(p.program)) return dispatch(inv);
   // Started apart by the relay filter (native/hook-launcher/precreate-relay.c): serve the hooks it relayed.
-  if (handOff?.early) return serveRelayed({ ...handOff, early: handOff.early }, dispatch, p.program);
+  if (handOff?.early) return serveRelayed({ ...handOff, early: handOff.early }, inv, dispatch);
   // The relay filter's argument reaching Node (a hook launcher of one process per hook, a Node launcher
   // run directly): the filter passes the config through.
   if (inv.argv.length === 1 && inv.argv[0] === 'precreate-relay') {

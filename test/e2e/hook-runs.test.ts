@@ -491,6 +491,8 @@ describe('the installation (hook launcher in bin/)', () => {
       .filter((l) => l.includes('"msg":"precreate"'))
       .map((l) => JSON.parse(l) as { devices: string[] });
     expect(planned.map((r) => r.devices)).toEqual([['example.com/gpu=0']]);
+    // The server started apart logs where the filter logs (its --log-file), as the Node filter's own server did.
+    expect(fs.readFileSync(i.log, 'utf8')).toMatch(/"ran":1,"expected":1,"msg":"hooks served"/);
     noMarkersLeft();
     noServerLeft();
   });

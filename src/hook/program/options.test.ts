@@ -5,7 +5,7 @@
  */
 import yargsParser from 'yargs-parser';
 import type { CliSpec } from './options';
-import { COMMON_OPTIONS, YARGS_CONFIGURATION, fastParse, settleYargsReading } from './options';
+import { COMMON_OPTIONS, YARGS_CONFIGURATION, fastParse, logOptionsOf, settleYargsReading } from './options';
 
 const spec: CliSpec = {
   program: 'test-hook',
@@ -168,4 +168,23 @@ describe("yargs's reading settled where a program would misread it", () => {
   test('a repeatable option keeps every value; `--` ends the checks', () => {
     expect(settle(['--mount=a', '--mount=b', '--', '--dry-run=yes'])).toMatchObject({ mount: ['a', 'b'] });
   });
+});
+
+describe("a filter's log options, read for its server started apart: as yargs-parser reads them", () => {
+  test.each<[string[]]>([
+    [[]],
+    [['--mount=type=bind,src=/a,dst=/b', '--log-file=/var/log/x.log', '--timeout', '3']],
+    [['--log-file', '/l', '--log-level', 'warn', '--device=/dev/null']],
+    [['--log-level=silent', '--log-file=-']],
+    [['--log-file=/a=b', '--dry-run']],
+    [['--state-file', '/s.json', '--log-level=debug', '--', '--log-file=/not-an-option']],
+  ])('%j', (argv) => {
+    const yargs = reference(argv) as Record<string, unknown>;
+    const given = (name: string) => argv.some((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+    expect(logOptionsOf(argv)).toEqual({
+      ...(yargs['log-file'] !== undefined ? { file: yargs['log-file'] } : {}),
+      ...(given('log-level') ? { level: yargs['log-level'] } : {}),
+    });
+  });
+  test('a level that is not one is left out', () => expect(logOptionsOf(['--log-level=loud'])).toEqual({}));
 });

@@ -97,6 +97,27 @@ export function fastParse(spec: CliSpec, argv: string[]): Record<string, unknown
   return args;
 }
 
+/**
+ * The log options of a command line a program read before: the GPU precreate filter's, whose hook
+ * server started apart from its kept edits (native/hook-launcher/kept-precreate.c) logs where and
+ * as the filter does. `--log-file`/`--log-level`, either form; the other options are passed over.
+ * A level that is not one is left out (the filter would have refused the line: no entry is kept).
+ */
+export function logOptionsOf(argv: readonly string[]): { file?: string; level?: LogLevel } {
+  const found: { file?: string; level?: LogLevel } = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === '--') break;
+    const m = /^--log-(file|level)(?:=(.*))?$/s.exec(a);
+    if (!m) continue;
+    const value = m[2] ?? argv[++i];
+    if (value === undefined) break;
+    if (m[1] === 'file') found.file = value;
+    else if ((LOG_LEVELS as readonly string[]).includes(value)) found.level = value as LogLevel;
+  }
+  return found;
+}
+
 /** The slow path: full yargs, loaded on demand, answers --help/--version or throws its usage error. */
 export function yargsParse(
   spec: CliSpec,

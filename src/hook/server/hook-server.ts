@@ -134,8 +134,8 @@ function serverAt(socket: string, listenFd: number, watchedFd: number): HookServ
 export function serveRelayed(
   h: HandOff & { early: NonNullable<HandOff['early']> },
   dispatch: (inv: Invocation) => number,
-  program: string,
   log: Logger,
+  ranIn: string,
 ): number {
   let server: HookServer;
   try {
@@ -147,7 +147,7 @@ export function serveRelayed(
   try {
     // IDLE_MS as for any server: a relayed hook whose server is gone starts its program itself, and
     // the engine served for may be a daemon (CRI-O) that outlives a container that never asks.
-    serveHooks(server, h.early.slots, dispatch, log, `${program} precreate-relay`);
+    serveHooks(server, h.early.slots, dispatch, log, ranIn);
   } finally {
     server.close();
   }
