@@ -412,6 +412,11 @@ describe('the installation (hook launcher in bin/)', () => {
     const made = !fs.existsSync(runDir);
     if (made) fs.mkdirSync(runDir, { recursive: true, mode: 0o700 });
     ok('chown', [`${TEST_USER}:${TEST_USER}`, runDir]);
+    const state = `${runDir}/ocihooks-test`;
+    const ownState = [
+      ...['--root', `${state}/storage`, '--runroot', `${state}/run`],
+      ...['--tmpdir', `${state}/libpod/tmp`], // its pause.pid: where stopRootlessPodman looks
+    ];
     try {
       const rootfs = makeBusyboxRootfs(path.join(dir, 'rootless'));
       ok('chown', ['-R', `${TEST_USER}:${TEST_USER}`, rootfs]);
@@ -420,6 +425,11 @@ describe('the installation (hook launcher in bin/)', () => {
       const r = asTestUser(
         'podman',
         [
+          // A state of its own under the folder it gives as XDG_RUNTIME_DIR: podman records the
+          // folders of a user's first run in that user's database and keeps to them, and this
+          // folder goes at the end (the rootless suite's runs on the default state would then
+          // fail: "creating events dirs: mkdir /run/user/<uid>").
+          ...ownState,
           '--runtime',
           'runc',
           '--hooks-dir',
@@ -442,10 +452,9 @@ describe('the installation (hook launcher in bin/)', () => {
       expect(i.starts().length).toBe(1);
       noMarkersLeft(`${runDir}/ocihooks/runs`);
     } finally {
-      // Podman's pause process (pause.pid under the runtime folder it used: the one given, or the
-      // one its database recorded from an earlier run) is stopped before that folder goes.
-      stopRootlessPodman(uid, [runDir, `/tmp/podman-run-${uid}`]);
-      if (made) fs.rmSync(runDir, { recursive: true, force: true });
+      // Podman's pause process (pause.pid in its --tmpdir) is stopped before that folder goes.
+      stopRootlessPodman(uid, [state]);
+      fs.rmSync(made ? runDir : state, { recursive: true, force: true });
     }
   });
 
