@@ -18,19 +18,21 @@ long read_full(long fd, char *buf, size_t len) {
   return (long)got;
 }
 
-/* Closes the fds in [from, to). */
-static void close_between(int from, unsigned to) {
-  if (from >= (int)to) return;
+/* Closes the fds in [from, to) (to: ~0U for all from `from` up). */
+static void close_between(unsigned from, unsigned to) {
+  if (from >= to) return;
   if (sys3(__NR_close_range, from, to - 1, 0) != 0)
-    for (int fd = from; fd < (int)to && fd < 4096; fd++) close_fd(fd);
+    for (unsigned fd = from; fd < to && fd < 4096; fd++) close_fd(fd);
 }
 
-/* Closes every fd from `from` up, but `keep` and `also` (-1: none). */
+/* Closes every fd from `from` up, but `keep` and `also` (-1: none). Either may be below `from` (a
+ * pipe made where the engine left stdin or stdout closed): nothing below `from` is closed. */
 static void close_fds_from(int from, int keep, int also) {
   int lo = also >= 0 && also < keep ? also : keep, hi = also > keep ? also : keep;
-  close_between(from, (unsigned)lo);
-  if (hi != lo) close_between(lo + 1, (unsigned)hi);
-  close_between(hi + 1, ~0U);
+  unsigned f = (unsigned)from, past_lo = (unsigned)lo + 1, past_hi = (unsigned)hi + 1;
+  close_between(f, (unsigned)lo);
+  if (hi != lo) close_between(past_lo > f ? past_lo : f, (unsigned)hi);
+  close_between(past_hi > f ? past_hi : f, ~0U);
 }
 
 long start_apart(char **envp, long watched, long keep, const char *var, void (*start)(char **env)) {

@@ -114,7 +114,8 @@ if (relay) {
     }
   });
   test('the wrapper gets no fd of the engine past stdio but the hand-off pipe', () => {
-    // Two files as fds 3 and 4 of the front-end, as an engine passes --preserve-fds or a sync pipe to runc.
+    // Files as fds 3, 4 and 9 of the front-end, as an engine passes --preserve-fds or a sync pipe to
+    // runc: below the hand-off pipe's fds and above them.
     const lister = config(
       'lister.sh',
       '#!/bin/sh\nfor f in /proc/$$/fd/*; do readlink "$f"; done\n{ printf OCR1; head -c 12 /dev/zero; } >&${OCIHOOKS_RUNTIME_RELAY%%:*}\n',
@@ -122,7 +123,7 @@ if (relay) {
     fs.chmodSync(lister, 0o755);
     const installedAs = path.join(dir, 'ocihooks-runtime-lister');
     fs.writeFileSync(installedAs, frontEndFor(built, FRONT_END, lister), { mode: 0o755 });
-    const given = ['given-3', 'given-4'].map((f) => config(f, ''));
+    const given = ['given-3', 'given-4', 'given-9'].map((f) => config(f, ''));
     const fds = given.map((f) => fs.openSync(f, 'r'));
     const r = spawnSync(installedAs, ['create', 'c1'], {
       env: {
@@ -131,7 +132,7 @@ if (relay) {
         OCIHOOKS_RUNTIME_INDEX: path.join(dir, 'no-index'),
       },
       encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe', ...fds],
+      stdio: ['ignore', 'pipe', 'pipe', fds[0], fds[1], 'ignore', 'ignore', 'ignore', 'ignore', fds[2]],
     });
     for (const fd of fds) fs.closeSync(fd);
     const open = r.stdout.trim().split('\n');
