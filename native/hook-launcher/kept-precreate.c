@@ -138,23 +138,30 @@ static int resources_member(struct scan *s, struct slice key, int escaped, void 
   return slice_is(key, "devices") ? once_value(s, &c.rules_seen, &c.rules) : value_at(s, 3);
 }
 
+/* A namespace's "type": `user` set when it is "user"; a second "type" is refused (JSON.parse
+ * keeps the last one, this reading the first). */
+struct namespace_type {
+  int seen, user;
+};
 static int namespace_member(struct scan *s, struct slice key, int escaped, void *ctx) {
+  struct namespace_type *t = ctx;
   if (escaped) return fail("an escaped key");
   if (!slice_is(key, "type")) return value_at(s, 4);
+  if (t->seen++) return fail("a repeated key");
   struct slice v;
   int esc;
   if (!at(s, '"')) return value_at(s, 4);
   if (!string_at(s, &v, &esc)) return 0;
   if (esc) return fail("an escaped namespace type");
-  if (slice_is(v, "user")) *(int *)ctx = 1;
+  t->user = slice_is(v, "user");
   return 1;
 }
 static int namespace_element(struct scan *s, void *ctx) {
   (void)ctx;
-  int user = 0;
+  struct namespace_type t = {0, 0};
   if (!at(s, '{')) return value_at(s, 3);
-  if (!members_at(s, namespace_member, &user)) return 0;
-  if (user) c.userns = 1;
+  if (!members_at(s, namespace_member, &t)) return 0;
+  if (t.user) c.userns = 1;
   return 1;
 }
 
@@ -370,8 +377,10 @@ static int record(struct reader *r, struct slice *tag, struct slice *value) {
   r->p++;
   size_t n = 0;
   int digits = 0;
-  for (; r->p < r->end && *r->p >= '0' && *r->p <= '9'; r->p++, digits++) n = n * 10 + (size_t)(*r->p - '0');
-  if (!digits || r->p >= r->end || *r->p != '\n' || (size_t)(r->end - r->p) < n + 2) return 0;
+  /* At most 9 digits: no length an entry holds is longer (they are read whole into memory), and
+   * n + 2 cannot wrap. */
+  for (; r->p < r->end && *r->p >= '0' && *r->p <= '9' && digits < 10; r->p++, digits++) n = n * 10 + (size_t)(*r->p - '0');
+  if (!digits || digits > 9 || r->p >= r->end || *r->p != '\n' || (size_t)(r->end - r->p) < n + 2) return 0;
   r->p++;
   *value = (struct slice){r->p, n};
   r->p += n;
@@ -599,6 +608,21 @@ static long depth_of(struct slice p) {
   return parts ? parts - 1 : 0;
 }
 
+/* A rooted path as Go's Clean writes it: "/", or "/" and names, none empty, "." or "..". */
+static int written_clean(struct slice p) {
+  if (p.n == 0 || p.s[0] != '/') return 0;
+  if (p.n == 1) return 1;
+  size_t i = 1;
+  while (i <= p.n) {
+    size_t j = i;
+    while (j < p.n && p.s[j] != '/') j++;
+    struct slice part = {p.s + i, j - i};
+    if (part.n == 0 || slice_is(part, ".") || slice_is(part, "..")) return 0;
+    i = j + 1;
+  }
+  return 1;
+}
+
 static long number_of(struct slice v) {
   long n = 0;
   if (!v.n || v.n > 9) return -1;
@@ -686,8 +710,12 @@ static int apply_entry(struct reader *r) {
       if (depth < 0 || !record_tagged(r, "destination", &dest) || !record_tagged(r, "value", &value))
         return fail("an entry not read whole");
       if (!c.mounts_seen) return fail("a config without mounts");
-      for (int i = 0; i < c.mount_count; i++)
+      /* Node compares cleaned destinations (the reference's hasMountEntry); bytes are the same
+       * comparison for paths written clean, as the entry's are (src/gpu/kept-edits.ts). */
+      for (int i = 0; i < c.mount_count; i++) {
+        if (!written_clean(c.mount_dest[i])) return fail("a mount destination not written clean");
         if (same_slice(c.mount_dest[i], dest)) return fail("a mount destination the config has");
+      }
       if (new_mounts == MAX_ITEMS) return fail("edits too large");
       new_mount_text[new_mounts] = value;
       new_mount_depth[new_mounts++] = depth;

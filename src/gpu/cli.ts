@@ -118,7 +118,7 @@ function keepForLauncher(
   if (!after || !isDeepStrictEqual(after, folders)) return;
   const busy = [path.join(settled.binDir, 'ocihook-gpu'), ...edits.hooks.map((h) => h.path)];
   const leave = settled.left.map((l) => ({ stage: 'createContainer', hook: l.hook }));
-  const kept = keptEditsOf(k.raw, k.planned, edits.env, busy, leave);
+  const kept = keptEditsOf(k.raw, k.planned, edits, busy, leave);
   if (kept) keepEntry(key, entryBytes(key, folders, seen, kept, log));
 }
 

@@ -71,9 +71,7 @@ describe('the launcher applying kept edits (replayKeptEdits)', () => {
     ],
     [
       'mounts: appended, then all sorted by depth, stably (the config first at each depth)',
-      {
-        mounts: [{ destination: '/a/b' }, { destination: '/proc' }, { destination: 'rel' }, { destination: '/c/../d' }],
-      },
+      { mounts: [{ destination: '/a/b' }, { destination: '/proc' }, { destination: '/d' }] },
       k({
         mounts: [
           { depth: 1, destination: '/e', value: q({ destination: '/e' }) },
@@ -83,9 +81,8 @@ describe('the launcher applying kept edits (replayKeptEdits)', () => {
       }),
       {
         mounts: [
-          { destination: 'rel' },
           { destination: '/proc' },
-          { destination: '/c/../d' },
+          { destination: '/d' },
           { destination: '/e' },
           { destination: '/a/b' },
           { destination: '/f/g' },
@@ -93,6 +90,12 @@ describe('the launcher applying kept edits (replayKeptEdits)', () => {
         ],
       },
     ],
+    ...['rel', '/c/../d', '/e/', '/a//b', '/.'].map((destination): [string, Json, KeptEdits, Json | undefined] => [
+      `a config mount destination not written clean (${destination}): not applied (the launcher compares bytes)`,
+      { mounts: [{ destination }] },
+      k({ mounts: [{ depth: 1, destination: '/e', value: q({ destination: '/e' }) }] }),
+      undefined,
+    ]),
     [
       'a mount destination the config has: not applied',
       { mounts: [{ destination: '/e', source: '/other' }] },
@@ -191,7 +194,7 @@ describe('which edits can be kept (keptEditsOf)', () => {
 
   test("a GPU's edits on a podman config: each kind as the launcher applies it", () => {
     const input = podmanLike();
-    const kept = keptEditsOf(input, applyContainerEdits(input, gpu, host), gpu.env, busy);
+    const kept = keptEditsOf(input, applyContainerEdits(input, gpu, host), gpu, busy);
     expect(kept).toEqual({
       env: [
         { name: 'NVIDIA_VISIBLE_DEVICES', value: '"NVIDIA_VISIBLE_DEVICES=void"' },
@@ -224,13 +227,14 @@ describe('which edits can be kept (keptEditsOf)', () => {
 
   test('with a user namespace: the mount as the reference makes it there (idmap)', () => {
     const input = podmanLike({ linux: { namespaces: [{ type: 'user' }], resources: { devices: [] } } });
-    const kept = keptEditsOf(input, applyContainerEdits(input, gpu, host), gpu.env, busy);
+    const kept = keptEditsOf(input, applyContainerEdits(input, gpu, host), gpu, busy);
     expect(kept?.mounts.map((m) => JSON.parse(m.value).options)).toEqual([['ro', 'bind', 'idmap']]);
   });
 
   test("a gid where the config's process has no user: the user the reference makes, added to process", () => {
     const input = { ...podmanLike(), process: { env: [] } };
-    const kept = keptEditsOf(input, applyContainerEdits(input, e({ additionalGids: [44] }), host), [], busy);
+    const gids = e({ additionalGids: [44] });
+    const kept = keptEditsOf(input, applyContainerEdits(input, gids, host), gids, busy);
     expect(kept?.set).toEqual([{ member: 'process.user', value: '{"uid":0,"gid":0,"additionalGids":[44]}' }]);
   });
 
@@ -240,7 +244,7 @@ describe('which edits can be kept (keptEditsOf)', () => {
     const edited = applyContainerEdits(input, gpu, host);
     const stage = edited.hooks.createContainer.filter((h: Json) => h.path !== own.path);
     const planned = { ...edited, hooks: { createContainer: stage } };
-    const kept = keptEditsOf(input, planned, gpu.env, busy, [{ stage: 'createContainer', hook: own }]);
+    const kept = keptEditsOf(input, planned, gpu, busy, [{ stage: 'createContainer', hook: own }]);
     expect(kept && { leave: kept.leave, hooks: kept.hooks }).toEqual({
       leave: [
         {
@@ -253,12 +257,12 @@ describe('which edits can be kept (keptEditsOf)', () => {
       ],
     });
     // Without it named, the hook with the installation's path stands in the way.
-    expect(keptEditsOf(input, planned, gpu.env, busy)).toBeUndefined();
+    expect(keptEditsOf(input, planned, gpu, busy)).toBeUndefined();
   });
 
   test('nothing selected: kept, with no edits', () => {
     const input = podmanLike();
-    expect(keptEditsOf(input, input, [], busy)).toEqual({ ...none, busy });
+    expect(keptEditsOf(input, input, e({}), busy)).toEqual({ ...none, busy });
   });
 
   test.each<[string, Json, ContainerEdits]>([
@@ -295,8 +299,28 @@ describe('which edits can be kept (keptEditsOf)', () => {
       podmanLike({ mounts: [{ destination: '/usr/lib/libcuda.so', source: '/elsewhere' }] }),
       gpu,
     ],
+    [
+      // The plan skips it (the reference's hasMountEntry): a config of the same key without it would need it.
+      "the spec's mount, the same, in the config's mounts already",
+      podmanLike({
+        mounts: [{ destination: '/usr/lib/libcuda.so', source: '/lib/libcuda.so', options: ['ro', 'bind'] }],
+      }),
+      gpu,
+    ],
+    [
+      "the spec's mount in the config's mounts already, its destination written otherwise",
+      podmanLike({
+        mounts: [{ destination: '/usr/lib//libcuda.so/', source: '/lib/libcuda.so', options: ['ro', 'bind'] }],
+      }),
+      gpu,
+    ],
+    [
+      'a spec mount whose destination is not written clean (the launcher compares bytes)',
+      podmanLike(),
+      e({ mounts: [{ hostPath: '/lib/libcuda.so', containerPath: '/usr/lib/./libcuda.so' }] }),
+    ],
   ])('not kept: %s', (_name, input, edits) => {
-    expect(keptEditsOf(input, applyContainerEdits(input, edits, host), edits.env, busy)).toBeUndefined();
+    expect(keptEditsOf(input, applyContainerEdits(input, edits, host), edits, busy)).toBeUndefined();
   });
 });
 

@@ -14,7 +14,8 @@
 import fs = require('node:fs');
 import path = require('node:path');
 import { isDeepStrictEqual } from 'node:util';
-import { mountDepth } from '../cdi/apply';
+import { cleanPath, mountDepth } from '../cdi/apply';
+import type { ContainerEdits } from '../cdi/edits';
 import { SPEC_FILE } from '../cdi/registry';
 import type { HostNode, HostPath, HostView } from '../core/host-view';
 import type { Json } from '../core/json';
@@ -88,7 +89,8 @@ export function replayKeptEdits(input: Json, k: KeptEdits): Json | undefined {
   }
   if (k.mounts.length) {
     const list: unknown = config.mounts;
-    if (!Array.isArray(list) || list.some((m) => typeof m?.destination !== 'string')) return undefined;
+    if (!Array.isArray(list) || list.some((m) => typeof m?.destination !== 'string' || !writtenClean(m.destination)))
+      return undefined;
     if (k.mounts.some((m) => list.some((x) => x.destination === m.destination))) return undefined;
     const all = [
       ...list.map((m) => ({ m, depth: mountDepth(m.destination) })),
@@ -119,22 +121,36 @@ export function replayKeptEdits(input: Json, k: KeptEdits): Json | undefined {
 }
 
 /**
+ * A rooted path as Go's Clean writes it: the launcher compares mount destinations byte for byte,
+ * which is the reference's comparison of cleaned paths only for such paths.
+ */
+const writtenClean = (p: string) => p.startsWith('/') && cleanPath(p) === p;
+
+/**
  * The edits from `input` to `planned` (the filter's output before its hooks are relayed) as the
  * launcher applies them — undefined where the launcher's way does not give `planned` exactly (an
  * edit it does not make: netDevices, intelRdt, a member made where its parent was missing, an env
- * list to make). `env`: the selection's env edits; `busy`: the hook paths the config may hold only
+ * list to make, a spec mount the input has at its destination already: the plan skips one the
+ * input holds the same, which a config without it would need). `edits`: the selection's env and
+ * mounts; `busy`: the hook paths the config may hold only
  * in a hook the filter left out (`leave`, by stage) — the spec's hooks' and the installation's own
  * GPU hook's.
  */
 export function keptEditsOf(
   input: Json,
   planned: Json,
-  env: string[],
+  edits: Pick<ContainerEdits, 'env' | 'mounts'>,
   busy: string[],
   leave: { stage: string; hook: unknown }[] = [],
 ): KeptEdits | undefined {
+  const inputDestinations = new Set(
+    (Array.isArray(input.mounts) ? input.mounts : []).map((m: Json) =>
+      typeof m?.destination === 'string' ? cleanPath(m.destination) : undefined,
+    ),
+  );
+  if (edits.mounts.some((m) => inputDestinations.has(cleanPath(m.containerPath)))) return undefined;
   const byName = new Map<string, string>();
-  for (const e of env) {
+  for (const e of edits.env) {
     if (!e.includes('=')) return undefined;
     byName.set(envName(e), e); // Map keeps the first place of a name, with its last value
   }
@@ -158,7 +174,7 @@ export function keptEditsOf(
   for (const m of Array.isArray(planned.mounts) ? planned.mounts : []) {
     const same = had.findIndex((x) => sameJson(x, m));
     if (same >= 0) had.splice(same, 1);
-    else if (typeof m?.destination === 'string')
+    else if (typeof m?.destination === 'string' && writtenClean(m.destination))
       k.mounts.push({ depth: mountDepth(m.destination), destination: m.destination, value: JSON.stringify(m) });
     else return undefined;
   }

@@ -306,6 +306,22 @@ describe('what the launcher does not apply: Node plans, and says why', () => {
     ],
     ['a repeated key', JSON.stringify(podmanLike()).replace('"mounts":', '"mounts":[],"mounts":'), 'a repeated key'],
     [
+      // JSON.parse keeps the last: no user namespace for Node, and none may be read here.
+      "a namespace's type twice",
+      JSON.stringify(podmanLike()).replace('{"type":"pid"}', '{"type":"user","type":"pid"}'),
+      'a repeated key',
+    ],
+    [
+      // Node compares cleaned destinations: the spec's mount is there already, and it adds none.
+      "the spec's mount in the config already, its destination not written clean",
+      JSON.stringify(
+        podmanLike({
+          mounts: [{ destination: '/usr/lib/x86_64-linux-gnu/libcuda.so.1/', source: lib, options: ['ro', 'bind'] }],
+        }),
+      ),
+      'a mount destination not written clean',
+    ],
+    [
       'a config larger than the launcher reads (4 MiB): Node gets it whole',
       JSON.stringify(podmanLike({ annotations: { ...annotated, 'org.example/big': 'x'.repeat(5 << 20) } })),
       'a config too large',
@@ -319,6 +335,36 @@ describe('what the launcher does not apply: Node plans, and says why', () => {
     expect(again.trace).toBe(`ocihook-gpu precreate: not kept: ${reason}\n`);
     expect(again.config).toEqual(reference(cdi, text));
   });
+});
+
+test("a config with the spec's mount already: Node adds none and keeps nothing, so the next config without it gets it", () => {
+  const cdi = specFolder('mount-there', { hooks: false });
+  const spec = { destination: '/usr/lib/x86_64-linux-gnu/libcuda.so.1', source: lib, options: ['ro', 'bind'] };
+  const withMount = JSON.stringify(podmanLike({ mounts: [spec] }));
+  expect(filter(cdi, withMount).config.mounts).toEqual([spec]);
+  const text = JSON.stringify(podmanLike());
+  const next = filter(cdi, text);
+  expect(next.trace).toBe('ocihook-gpu precreate: not kept: no entry for this key\n');
+  expect(next.config).toEqual(reference(cdi, text));
+  expect(next.config.mounts).toContainEqual(spec);
+});
+
+test('an entry whose record names a length past any number: Node plans', () => {
+  const cdi = specFolder('huge-length', { hooks: false });
+  const text = JSON.stringify(podmanLike());
+  filter(cdi, text);
+  const kept = '/run/ocihooks/kept-precreate';
+  const [entry, ...more] = fs
+    .readdirSync(kept)
+    .map((name) => path.join(kept, name))
+    .filter((f) => fs.readFileSync(f).includes(`dir ${Buffer.byteLength(cdi)}\n${cdi}\n`));
+  expect([entry, more]).toEqual([expect.any(String), []]);
+  const bytes = fs.readFileSync(entry!, 'latin1');
+  expect(bytes).toMatch(/\nvalue \d+\n/);
+  fs.writeFileSync(entry!, bytes.replace(/\nvalue \d+\n/, '\nvalue 18446744073709551615\n'), 'latin1');
+  const r = filter(cdi, text);
+  expect(r.trace).toMatch(/^ocihook-gpu precreate: not kept: /);
+  expect(r.config).toEqual(reference(cdi, text));
 });
 
 describe('what the kept edits depend on, changed: Node plans again, and keeps the new edits', () => {
