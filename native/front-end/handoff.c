@@ -76,7 +76,7 @@ __attribute__((noreturn)) void to_wrapper_serving(void) {
   }
   if (got == (long)sizeof head && exit_code_answer(head) >= 0)
     exit_with(exit_code_answer(head)); /* the wrapper's exit code: it said why on stderr */
-  if (got != (long)sizeof head || head[0] != RELAY_MAGIC || head[1] + head[2] > MAX_STRINGS - 2 ||
+  if (got != (long)sizeof head || head[0] != RELAY_MAGIC || head[1] > MAX_STRINGS || head[2] > MAX_STRINGS || head[1] + head[2] > MAX_STRINGS - 2 ||
       head[3] > sizeof payload || read_full(answer, payload, head[3]) != (long)head[3]) {
     report("ocihooks-runtime: the wrapper's answer to this front-end was cut short");
     exit_with(1);

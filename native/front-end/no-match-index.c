@@ -3,12 +3,12 @@
  * every change to what it covers. */
 #include "front-end.h"
 
-/* Whether a process named slurmstepd is among the four nearest ancestors: a Slurm step gets its
- * GPUs from the wrapper. */
+/* Whether a process named slurmstepd is among the six nearest ancestors, as many as the wrapper
+ * looks at (src/wrapper/slurm/step.ts): a Slurm step gets its GPUs from the wrapper. */
 int under_slurmstepd(void) {
   long p = sys3(__NR_getppid, 0, 0, 0);
   char path[64], num[24], text[1024];
-  for (int k = 0; k < 4; k++) {
+  for (int k = 0; k < 6; k++) {
     decimal(num, p);
     if (!joined(path, sizeof path, "/proc/", num, "/comm")) return 0;
     long n = read_file(path, text, sizeof text);
@@ -45,8 +45,8 @@ int under_slurmstepd(void) {
 
 static char index_text[65536];
 
-/* Whether every *.json in dir (as a shell's glob sees them: no dot files) and dir itself are
- * older than the index, or absent. */
+/* Whether every *.json in dir (dot files too: podman reads them, as src/hooksd/read.ts does) and
+ * dir itself are older than the index, or absent. */
 static int folder_older(const char *dir, struct file_facts index) {
   struct file_facts d = facts(dir);
   if (d.exists && !newer(index, d)) return 0;
@@ -57,7 +57,7 @@ static int folder_older(const char *dir, struct file_facts index) {
   int ok = 1;
   for (const char *name; ok && (name = next_name(&l));) {
     size_t k = len_of(name);
-    if (name[0] == '.' || k < 5 || !same(name + k - 5, ".json")) continue;
+    if (k < 5 || !same(name + k - 5, ".json")) continue;
     if (!joined(path, sizeof path, dir, "/", name)) {
       ok = 0;
       continue;

@@ -86,7 +86,7 @@ char **with_per_user_root(const char *pattern, char **args, int sub) {
   long uid = sys3(__NR_getuid, 0, 0, 0);
   if (uid == 0) {
     const char *id = 0;
-    for (int i = sub + 1; args[i] && !id; i++)
+    for (int i = sub + 1; i < count && !id; i++) /* none past the arguments (sub == count: no subcommand) */
       if (args[i][0] != '-') id = args[i];
     uid = id && !has_char(id, '/') ? owner_of(pattern, id) : -1;
     if (uid < 0) uid = 0;

@@ -78,7 +78,9 @@ export interface EarlyPlan {
  * already send to the wrapper get no slot.
  */
 export function earlyPlan(read: HooksRead, binDir: string, prestartAs: PrestartAs): EarlyPlan | undefined {
-  if (read.refusal) return undefined;
+  // A file skipped for its missing program applies once the program is there, which changes
+  // nothing the index covers.
+  if (read.refusal || read.skipped.length) return undefined;
   const files = read.hooks.flatMap((f) => (f.status === 'ok' && f.def ? [f.def] : []));
   const served = (def: HookDefinition) =>
     stageHookProgram(def.hook, binDir) !== undefined &&

@@ -10,6 +10,7 @@ import { FRONT_END } from '../../test/support/front-end';
 import type { HookFile, HooksRead } from '../hooksd/read';
 import type { When } from '../hooksd/schema';
 import {
+  type IndexCall,
   appliesWithoutAnnotations,
   indexText,
   noMatchIndexFile,
@@ -75,7 +76,17 @@ describe('the wrapper writes the index only for an engine-style call with nothin
     ['annotations from the config file', { annotations: { 'com.hooks.slurm.activate': 'true' } }],
     ['a Slurm step', { inSlurmStep: true }],
     ['hooks.d podman refuses', { read: read([], 'bad.json: broken') }],
-  ] as const)('removed after %s', (_name, over) => {
+    [
+      // It applies once its program is there, which changes nothing the index covers.
+      'a file podman skips for its missing program',
+      {
+        read: {
+          ...read([hook('gpu', { annotations: { '^cdi': '.' } })]),
+          skipped: [{ file: '/h/s.json', name: 's.json', status: 'missing-hook', error: 'stat: gone' } as HookFile],
+        },
+      },
+    ],
+  ] as [string, Partial<IndexCall>][])('removed after %s', (_name, over) => {
     fs.rmSync(file, { force: true }); // none yet: written (an unchanged one is kept)
     expect(updateNoMatchIndex(call(), file)).toBe('written');
     expect(updateNoMatchIndex(call(over), file)).toBe('removed');
@@ -215,10 +226,43 @@ describe('the front-end sends create/run straight to the runtime only while the 
     expect(viaParent('slurmstepd')).toBe('wrapper');
   });
 
+  test('slurmstepd six processes up, as far as the wrapper looks (src/wrapper/slurm/step.ts): the wrapper decides', () => {
+    layout();
+    // Five shells between them, each waiting for the next (`; true`: no shell execs its last command).
+    let command = `${FRONT_END} create --bundle ${bundle} c1; true`;
+    for (let level = 1; level <= 5; level++) {
+      const script = path.join(dir, `level${level}`);
+      fs.writeFileSync(script, `#!/bin/sh\n${command}\n`, { mode: 0o755 });
+      command = `${script}; true`;
+    }
+    const slurmstepd = path.join(dir, 'slurmstepd');
+    fs.copyFileSync('/bin/sh', slurmstepd);
+    fs.chmodSync(slurmstepd, 0o755);
+    const env = {
+      PATH: '/usr/bin:/bin',
+      OCIHOOKS_FRONTEND_TRACE: '1',
+      OCIHOOKS_RUNTIME_CONFIG: config,
+      OCIHOOKS_RUNTIME_INDEX: index,
+    };
+    expect(spawnSync(slurmstepd, ['-c', command], { env, encoding: 'utf8', cwd: dir }).stdout.trim()).toBe('wrapper');
+  });
+
   // Every row has three entries: a two-entry row would make jest pass `done` as the third argument.
   test.each<[string, () => void, string[] | null]>([
     ['a hooks.d file edited after the index', () => fs.writeFileSync(path.join(hooksDir, 'gpu.json'), '{"x":1}'), null],
     ['a hooks.d file added', () => fs.writeFileSync(path.join(hooksDir, 'new.json'), '{}'), null],
+    [
+      // podman reads it too (a dot file made before the index, written in place after it).
+      'a hooks.d dot file edited after the index',
+      () => {
+        fs.writeFileSync(path.join(hooksDir, '.dot.json'), '{}');
+        past(path.join(hooksDir, '.dot.json'), 60);
+        past(hooksDir, 60);
+        reindex();
+        fs.writeFileSync(path.join(hooksDir, '.dot.json'), '{"x":1}');
+      },
+      null,
+    ],
     ['a hooks.d file removed', () => fs.rmSync(path.join(hooksDir, 'gpu.json')), null],
     ['a listed folder made', () => fs.mkdirSync(path.join(dir, 'not-there')), null],
     ['the config file edited', () => fs.appendFileSync(config, ' '), null],

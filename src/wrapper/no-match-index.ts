@@ -40,8 +40,8 @@ export const noMatchIndexFile = (env: NodeJS.ProcessEnv = process.env): string |
 
 /**
  * The latest change (ms since the epoch: the later of modification and status change) to what an
- * index covers, as the front-end reads it: the config file, each folder and each *.json in it (no
- * dot files); Infinity when one of them cannot be looked at.
+ * index covers, as the front-end reads it: the config file, each folder and each *.json in it (dot
+ * files too, as podman reads them); Infinity when one of them cannot be looked at.
  */
 function latestChange(configFile: string, dirs: string[]): number {
   const changed = (f: string) => {
@@ -53,8 +53,7 @@ function latestChange(configFile: string, dirs: string[]): number {
     for (const dir of dirs) {
       latest = Math.max(latest, changed(dir));
       const names = fs.existsSync(dir) ? fs.readdirSync(dir) : [];
-      for (const name of names)
-        if (!name.startsWith('.') && name.endsWith('.json')) latest = Math.max(latest, changed(path.join(dir, name)));
+      for (const name of names) if (name.endsWith('.json')) latest = Math.max(latest, changed(path.join(dir, name)));
     }
     return latest;
   } catch {
@@ -123,6 +122,9 @@ export function updateNoMatchIndex(c: IndexCall, file = noMatchIndexFile()): 'wr
     Object.keys(c.annotations).length === 0 &&
     !c.inSlurmStep &&
     !c.read.refusal &&
+    // A file skipped for its missing program applies once the program is there, which changes
+    // nothing the index covers.
+    c.read.skipped.length === 0 &&
     c.read.hooks.every((h) => h.def && !appliesWithoutAnnotations(h.def.when));
   try {
     if (!skippable) {

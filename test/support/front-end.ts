@@ -53,7 +53,17 @@ function configFiles(dir: string): Record<string, string> {
  */
 export function frontEndCases(dir: string): FrontEndCase[] {
   const files = configFiles(dir);
-  for (const p of ['1000/runc/c1', '1001/runc/shared', '1000/runc/shared', '7/x/7/c1', 'nobody/runc/c9', '0/runc'])
+  // The environment's first entry (frontEndCaseEnv) as a container of 1000's: a reading past the arguments would find it.
+  const firstEnv = '1000/runc/OCIHOOKS_FRONTEND_TRACE=1';
+  for (const p of [
+    '1000/runc/c1',
+    '1001/runc/shared',
+    '1000/runc/shared',
+    '7/x/7/c1',
+    'nobody/runc/c9',
+    '0/runc',
+    firstEnv,
+  ])
     fs.mkdirSync(path.join(dir, 'users', p), { recursive: true });
   const data = JSON.parse(
     fs.readFileSync(path.join(__dirname, '..', '..', 'src', 'wrapper', 'testdata', 'front-end-cases.json'), 'utf8'),
@@ -75,8 +85,8 @@ export function frontEndCases(dir: string): FrontEndCase[] {
 /** The environment a case runs in: the decision printed, not acted on. */
 export function frontEndCaseEnv(c: FrontEndCase): NodeJS.ProcessEnv {
   return {
-    PATH: '/usr/bin:/bin',
     OCIHOOKS_FRONTEND_TRACE: '1',
+    PATH: '/usr/bin:/bin',
     ...(c.config !== undefined ? { OCIHOOKS_RUNTIME_CONFIG: c.config } : {}),
   };
 }
