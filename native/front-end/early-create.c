@@ -60,8 +60,16 @@ static int ann_count;
 /* A character JSON would have escaped. */
 static int needs_escape(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
 
-/* The line's annotations into ann_*; 0 when there are too many or a key that needs an escape. A
- * key given twice is the wrapper's to read (the last wins there). */
+/* Past ASCII: Node reads the line's bytes as UTF-8 (U+FFFD for what is not), which the wrapper
+ * writes; such an annotation is the wrapper's. */
+static int ascii(const char *s, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if ((unsigned char)s[i] >= 0x80) return 0;
+  return 1;
+}
+
+/* The line's annotations into ann_*; 0 when there are too many, a key that needs an escape or a
+ * byte past ASCII. A key given twice is the wrapper's to read (the last wins there). */
 static int read_line_annotations(int n) {
   ann_count = 0;
   for (int i = 1; i <= n && i < inv.argc; i++) {
@@ -74,7 +82,7 @@ static int read_line_annotations(int n) {
     if (!kv) continue;
     size_t k = 0;
     while (kv[k] && kv[k] != '=') k++;
-    if (!kv[k] || k == 0 || ann_count == MAX_ANNOTATIONS) return 0;
+    if (!kv[k] || k == 0 || ann_count == MAX_ANNOTATIONS || !ascii(kv, len_of(kv))) return 0;
     for (size_t j = 0; j < k; j++)
       if (needs_escape((unsigned char)kv[j])) return 0;
     for (int j = 0; j < ann_count; j++)

@@ -422,6 +422,8 @@ describe('the front-end, given a fresh early index', () => {
       () => layout('{"annotations": {"com.x": "y", "cdi.k8s.io/gpu": "example.com/gpu=0"}}'),
     ],
     ["such a key among the line's annotations", ['--annotation', 'cdi.k8s.io/x=y'], () => undefined],
+    // Node reads the line as UTF-8, U+FFFD for bytes that are not: only the wrapper writes what it read.
+    ["a byte past ASCII in a line's annotation", ['--annotation', 'com.hooks.a=caf\u00e9'], () => undefined],
   ])('to the wrapper: %s', (_name, options, change) => {
     layout('{"annotations": {"com.x": "y"}}');
     change();
