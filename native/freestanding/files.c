@@ -3,15 +3,28 @@
 #include "freestanding.h"
 
 static int later(struct stamp a, struct stamp b) { return a.s > b.s || (a.s == b.s && a.ns > b.ns); }
+static struct stamp changed_of(const struct statx *st) {
+  struct stamp m = {st->stx_mtime.tv_sec, st->stx_mtime.tv_nsec}, c = {st->stx_ctime.tv_sec, st->stx_ctime.tv_nsec};
+  return later(c, m) ? c : m;
+}
 struct file_facts facts(const char *path) {
+  enum { WANT = STATX_TYPE | STATX_MODE | STATX_UID | STATX_MTIME | STATX_CTIME };
   struct statx st;
-  struct file_facts f = {0, 0, {0, 0}, {0, 0}};
-  if (sys6(__NR_statx, AT_FDCWD, (long)path, AT_STATX_SYNC_AS_STAT, STATX_TYPE | STATX_MTIME | STATX_CTIME, (long)&st) != 0) return f;
+  struct file_facts f = {0, 0, 0, 0, {0, 0}, {0, 0}};
+  /* The path itself first: one call where it is no link, as most are. */
+  if (sys6(__NR_statx, AT_FDCWD, (long)path, AT_STATX_SYNC_AS_STAT | AT_SYMLINK_NOFOLLOW, WANT, (long)&st) != 0) return f;
+  struct stamp link = {0, 0};
+  if ((st.stx_mode & S_IFMT) == S_IFLNK) {
+    link = changed_of(&st);
+    if (sys6(__NR_statx, AT_FDCWD, (long)path, AT_STATX_SYNC_AS_STAT, WANT, (long)&st) != 0) return f; /* dangling: absent */
+  }
   f.exists = 1;
   f.regular = (st.stx_mode & S_IFMT) == S_IFREG;
+  f.uid = st.stx_uid;
+  f.mode = st.stx_mode;
   f.modified = (struct stamp){st.stx_mtime.tv_sec, st.stx_mtime.tv_nsec};
-  struct stamp c = {st.stx_ctime.tv_sec, st.stx_ctime.tv_nsec};
-  f.changed = later(c, f.modified) ? c : f.modified;
+  f.changed = changed_of(&st);
+  if (later(link, f.changed)) f.changed = link;
   return f;
 }
 /* Whether the index (its modification time: when the wrapper began reading) is newer than every

@@ -35,10 +35,13 @@ struct stamp {
 };
 /* What the decision needs of a file: stat(2), following links. `changed` is the later of its
  * modification and status-change times: the status change cannot be set back, so a file restored
- * with an old modification time (cp -p, touch -d, tar x) still counts as changed now. */
+ * with an old modification time (cp -p, touch -d, tar x) still counts as changed now. For a
+ * symbolic link, the later of the link's and its target's: a link pointed elsewhere is a change
+ * (`ln -sfn`), whatever the new target's times. `uid` and `mode`: the target's. */
 struct file_facts {
   int exists;
   int regular;
+  unsigned uid, mode;
   struct stamp modified, changed;
 };
 /* The names in a folder, one per next_name() call (getdents64); 0 at the end, `failed` set when

@@ -108,6 +108,10 @@ long fresh_index(const char *index_path, const char *header, const char *config,
   struct file_facts c = facts(config);
   struct file_facts index = facts(index_path);
   if (!c.regular || !index.regular || !newer(index, c)) return -1;
+  /* Written by the wrapper as the caller or as root (0644), or it is nobody's to trust: the early
+   * index's slots run as root. */
+  long uid = sys3(__NR_geteuid, 0, 0, 0);
+  if ((index.uid != 0 && index.uid != (unsigned)uid) || (index.mode & 022)) return -1;
   long len = read_file(index_path, text, cap);
   if (len < 0) return -1;
   struct lines l = {text, text + len};

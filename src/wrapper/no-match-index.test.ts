@@ -226,6 +226,38 @@ describe('the front-end sends create/run straight to the runtime only while the 
     expect(viaParent('slurmstepd')).toBe('wrapper');
   });
 
+  test('a hooks folder that is a link: trusted while it points where it did, not once pointed at an older folder', () => {
+    layout();
+    fs.renameSync(hooksDir, `${hooksDir}.a`);
+    fs.symlinkSync(`${hooksDir}.a`, hooksDir);
+    const older = `${hooksDir}.b`;
+    fs.mkdirSync(older);
+    fs.writeFileSync(path.join(older, 'z.json'), '{}');
+    past(path.join(older, 'z.json'), 60);
+    past(older, 60);
+    reindex();
+    expect(decide()).toBe(straight());
+    fs.rmSync(hooksDir);
+    fs.symlinkSync(older, hooksDir); // every file it reaches now is older than the index; the link is not
+    pause(80);
+    expect(decide()).toBe('wrapper');
+    // The wrapper sees the change too: the same text written anew, not kept.
+    const dirs = [hooksDir, path.join(dir, 'not-there')];
+    expect(writeIndex(index, indexText(config, dirs), Date.now(), config, dirs)).toBe('written');
+    expect(decide()).toBe(straight());
+  });
+
+  test.each<[string, () => void]>([
+    ['writable by its group', () => fs.chmodSync(index, 0o664)],
+    ['owned by another user (as root)', () => (process.getuid?.() === 0 ? fs.chownSync(index, 4242, 0) : undefined)],
+  ])('an index %s is not trusted', (_name, change) => {
+    layout();
+    expect(decide()).toBe(straight());
+    change();
+    reindex();
+    expect(decide()).toBe(process.getuid?.() === 0 || _name.startsWith('writable') ? 'wrapper' : straight());
+  });
+
   test('slurmstepd six processes up, as far as the wrapper looks (src/wrapper/slurm/step.ts): the wrapper decides', () => {
     layout();
     // Five shells between them, each waiting for the next (`; true`: no shell execs its last command).

@@ -44,9 +44,12 @@ export const noMatchIndexFile = (env: NodeJS.ProcessEnv = process.env): string |
  * files too, as podman reads them); Infinity when one of them cannot be looked at.
  */
 function latestChange(configFile: string, dirs: string[]): number {
+  // A link's own times count too: pointed elsewhere, it changed (native/freestanding/files.c facts).
   const changed = (f: string) => {
-    const st = fs.statSync(f, { throwIfNoEntry: false });
-    return st ? Math.max(st.mtimeMs, st.ctimeMs) : 0; // gone: nothing newer (the front-end: absent)
+    const own = fs.lstatSync(f, { throwIfNoEntry: false });
+    const st = own?.isSymbolicLink() ? fs.statSync(f, { throwIfNoEntry: false }) : own;
+    if (!own || !st) return 0; // gone, or a link to nothing: nothing newer (the front-end: absent)
+    return Math.max(own.mtimeMs, own.ctimeMs, st.mtimeMs, st.ctimeMs);
   };
   try {
     let latest = changed(configFile);
