@@ -132,7 +132,9 @@ const char *runtime_of_config(const char *config, int named, int *annotations) {
   int mentioned = 0, found = 0;
   while (next_line(&l, &line)) {
     if (holds(line.s, line.n, "\"runtime\"")) {
-      mentioned = 1;
+      /* Twice: one is not the top-level field (an annotation's key, say), which only a JSON
+       * reading tells apart. */
+      if (mentioned++) to_wrapper();
       found |= runtime_line(line);
     }
     if (holds(line.s, line.n, "\"annotations\"")) *annotations = 1;
