@@ -204,24 +204,23 @@ describe('the front-end sends create/run straight to the runtime only while the 
     expect(decide()).toBe(straight()); // the same index, named absolutely
   });
 
+  /** `command` run by a shell whose process name is `name`, as slurmstepd runs RunTimeRun through sh -c; its output. */
+  const underShell = (name: string, command: string) => {
+    const shell = path.join(dir, name);
+    fs.copyFileSync('/bin/sh', shell);
+    fs.chmodSync(shell, 0o755);
+    const env = {
+      PATH: '/usr/bin:/bin',
+      OCIHOOKS_FRONTEND_TRACE: '1',
+      OCIHOOKS_RUNTIME_CONFIG: config,
+      OCIHOOKS_RUNTIME_INDEX: index,
+    };
+    return spawnSync(shell, ['-c', command], { env, encoding: 'utf8', cwd: dir }).stdout.trim();
+  };
+
   test('under a process named slurmstepd (a Slurm step gets its GPUs from the wrapper): the wrapper decides', () => {
     layout();
-    const viaParent = (name: string) => {
-      const parent = path.join(dir, name); // a shell whose process name is `name`, as slurmstepd runs RunTimeRun through sh -c
-      fs.copyFileSync('/bin/sh', parent);
-      fs.chmodSync(parent, 0o755);
-      const env = {
-        PATH: '/usr/bin:/bin',
-        OCIHOOKS_FRONTEND_TRACE: '1',
-        OCIHOOKS_RUNTIME_CONFIG: config,
-        OCIHOOKS_RUNTIME_INDEX: index,
-      };
-      return spawnSync(parent, ['-c', `${FRONT_END} create --bundle ${bundle} c1; true`], {
-        env,
-        encoding: 'utf8',
-        cwd: dir,
-      }).stdout.trim();
-    };
+    const viaParent = (name: string) => underShell(name, `${FRONT_END} create --bundle ${bundle} c1; true`);
     expect(viaParent('notslurm')).toBe(straight());
     expect(viaParent('slurmstepd')).toBe('wrapper');
   });
@@ -267,16 +266,7 @@ describe('the front-end sends create/run straight to the runtime only while the 
       fs.writeFileSync(script, `#!/bin/sh\n${command}\n`, { mode: 0o755 });
       command = `${script}; true`;
     }
-    const slurmstepd = path.join(dir, 'slurmstepd');
-    fs.copyFileSync('/bin/sh', slurmstepd);
-    fs.chmodSync(slurmstepd, 0o755);
-    const env = {
-      PATH: '/usr/bin:/bin',
-      OCIHOOKS_FRONTEND_TRACE: '1',
-      OCIHOOKS_RUNTIME_CONFIG: config,
-      OCIHOOKS_RUNTIME_INDEX: index,
-    };
-    expect(spawnSync(slurmstepd, ['-c', command], { env, encoding: 'utf8', cwd: dir }).stdout.trim()).toBe('wrapper');
+    expect(underShell('slurmstepd', command)).toBe('wrapper');
   });
 
   // Every row has three entries: a two-entry row would make jest pass `done` as the third argument.
