@@ -500,8 +500,9 @@ describe('the installation (hook launcher in bin/)', () => {
       .filter((l) => l.includes('"msg":"precreate"'))
       .map((l) => JSON.parse(l) as { devices: string[] });
     expect(planned.map((r) => r.devices)).toEqual([['example.com/gpu=0']]);
-    // The server started apart logs where the filter logs (its --log-file), as the Node filter's own server did.
-    expect(fs.readFileSync(i.log, 'utf8')).toMatch(/"ran":1,"expected":1,"msg":"hooks served"/);
+    // The server started apart logs where the filter logs (its --log-file), as the Node filter's own
+    // server did: the spec's three hooks, each relayed by the launcher.
+    expect(fs.readFileSync(i.log, 'utf8')).toMatch(/"ran":3,"expected":3,"msg":"hooks served"/);
     noMarkersLeft();
     noServerLeft();
   });
