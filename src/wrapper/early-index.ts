@@ -27,7 +27,7 @@ import { PrestartAs, injectedStage } from '../hooksd/prestart';
 import { RELAY_FLAG, SLOT_FLAG } from '../hook/program/chain';
 import { RELAYED_STAGES, asksHookServer } from '../hook/program/chain-hooks';
 import { HOOK_PROGRAMS, stageHookProgram } from '../hook/program/own-programs';
-import { noMatchIndexFile, writeIndex } from './no-match-index';
+import { coversRead, noMatchIndexFile, writeIndex } from './no-match-index';
 
 export const EARLY_HEADER = 'ocihooks-runtime early index 1';
 /** Where the front-end puts the hook server's socket in a slot. */
@@ -78,9 +78,7 @@ export interface EarlyPlan {
  * already send to the wrapper get no slot.
  */
 export function earlyPlan(read: HooksRead, binDir: string, prestartAs: PrestartAs): EarlyPlan | undefined {
-  // A file skipped for its missing program applies once the program is there, which changes
-  // nothing the index covers.
-  if (read.refusal || read.skipped.length) return undefined;
+  if (!coversRead(read)) return undefined;
   const files = read.hooks.flatMap((f) => (f.status === 'ok' && f.def ? [f.def] : []));
   const served = (def: HookDefinition) =>
     stageHookProgram(def.hook, binDir) !== undefined &&

@@ -39,6 +39,13 @@ export const noMatchIndexFile = (env: NodeJS.ProcessEnv = process.env): string |
 };
 
 /**
+ * Whether an index (this one or the early one) may stand for what was read: hooks.d podman reads
+ * whole, no file skipped for its missing program (it applies once the program is there, which
+ * changes nothing an index covers).
+ */
+export const coversRead = (read: HooksRead): boolean => !read.refusal && read.skipped.length === 0;
+
+/**
  * The latest change (ms since the epoch: the later of modification and status change) to what an
  * index covers, as the front-end reads it: the config file, each folder and each *.json in it (dot
  * files too, as podman reads them); Infinity when one of them cannot be looked at.
@@ -124,10 +131,7 @@ export function updateNoMatchIndex(c: IndexCall, file = noMatchIndexFile()): 'wr
   const skippable =
     Object.keys(c.annotations).length === 0 &&
     !c.inSlurmStep &&
-    !c.read.refusal &&
-    // A file skipped for its missing program applies once the program is there, which changes
-    // nothing the index covers.
-    c.read.skipped.length === 0 &&
+    coversRead(c.read) &&
     c.read.hooks.every((h) => h.def && !appliesWithoutAnnotations(h.def.when));
   try {
     if (!skippable) {
