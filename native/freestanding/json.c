@@ -1,6 +1,8 @@
 /* JSON read only for where things are (no value is decoded), and written piece by piece: what the
  * front-end's early create (../front-end/early-create.c) and the hook launcher's relay filter
- * (../hook-launcher/precreate-relay.c) edit a config with, keeping the rest of its text as it was. */
+ * (../hook-launcher/precreate-relay.c) edit a config with, keeping the rest of its text as it was.
+ * The reading takes what JSON.parse takes (strings, escapes, numbers and literals as JSON spells
+ * them) and nothing else: a text it accepts is one the Node side would read too. */
 #include "freestanding.h"
 
 void blanks(struct scan *s) {
@@ -11,6 +13,8 @@ int at(struct scan *s, char c) {
   blanks(s);
   return s->p < s->end && *s->p == c;
 }
+
+static int hex_digit(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 
 /* A string at s->p; its inside into *out. *escaped set when it holds a backslash. */
 int string_at(struct scan *s, struct slice *out, int *escaped) {
@@ -25,12 +29,42 @@ int string_at(struct scan *s, struct slice *out, int *escaped) {
       return 1;
     }
     if (c < 0x20) return 0;
-    if (c == '\\') {
+    if (c == '\\') { /* one of JSON's escapes, as JSON.parse and Go's decoder take them */
       *escaped = 1;
       if (++s->p >= s->end) return 0;
+      if (*s->p == 'u') {
+        for (int k = 0; k < 4; k++)
+          if (++s->p >= s->end || !hex_digit(*s->p)) return 0;
+      } else if (!has_char("\"\\/bfnrt", *s->p)) {
+        return 0;
+      }
     }
   }
   return 0;
+}
+
+/* Digits at s->p: how many. */
+static int digits(struct scan *s) {
+  int n = 0;
+  for (; s->p < s->end && *s->p >= '0' && *s->p <= '9'; s->p++) n++;
+  return n;
+}
+
+/* A number as JSON writes one: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
+static int number_at(struct scan *s) {
+  if (s->p < s->end && *s->p == '-') s->p++;
+  if (s->p < s->end && *s->p == '0') s->p++;
+  else if (!digits(s)) return 0;
+  if (s->p < s->end && *s->p == '.') {
+    s->p++;
+    if (!digits(s)) return 0;
+  }
+  if (s->p < s->end && (*s->p == 'e' || *s->p == 'E')) {
+    s->p++;
+    if (s->p < s->end && (*s->p == '+' || *s->p == '-')) s->p++;
+    if (!digits(s)) return 0;
+  }
+  return 1;
 }
 
 /* The members or elements of the object or array at s->p, up to its end. */
@@ -69,11 +103,15 @@ int value_at(struct scan *s, int depth) {
     return string_at(s, &v, &escaped);
   }
   if (*s->p == '{' || *s->p == '[') return container_at(s, depth);
-  const char *start = s->p; /* a number, true, false or null */
-  while (s->p < s->end && ((*s->p >= '0' && *s->p <= '9') || (*s->p >= 'a' && *s->p <= 'z') || *s->p == '-' ||
-                           *s->p == '+' || *s->p == '.' || *s->p == 'E'))
-    s->p++;
-  return s->p > start;
+  static const char *const literals[] = {"true", "false", "null"};
+  for (int k = 0; k < 3; k++) {
+    size_t n = len_of(literals[k]);
+    if ((size_t)(s->end - s->p) >= n && same_bytes(s->p, literals[k], n)) {
+      s->p += n;
+      return 1;
+    }
+  }
+  return number_at(s);
 }
 
 /* After a member or an element: 1 when another follows (past its ','), 0 at the end (past `close`),

@@ -2,7 +2,7 @@
  * ocihooks-runtime's front-end (main.c says what it is and why it is written this way): what its
  * files share (besides ../freestanding/). One concept a file, each naming its TypeScript twin:
  *   runtime-log.c     its own failures on stderr and in the runtime's --log, the trace's lines  (src/wrapper/runtime-log.ts)
- *   options.c         the command line and the config file's runtime        (src/wrapper/command-line/options.ts, runtime-args.ts; src/wrapper/config-file.ts)
+ *   options.c         the command line, and the config file as its schema reads it (src/wrapper/command-line/options.ts, runtime-args.ts; src/wrapper/config-file.ts)
  *   no-match-index.c  create/run straight to the runtime                    (src/wrapper/no-match-index.ts)
  *   early-create.c    create/run to the runtime with the hook server starting beside it (src/wrapper/early-index.ts)
  *   per-user-root.c   --root-per-user PATTERN                               (src/wrapper/command-line/per-user-root.ts)

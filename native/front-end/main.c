@@ -25,11 +25,12 @@ static void run(void) {
   inv.trace = *env_or(inv.envp, "OCIHOOKS_FRONTEND_TRACE", "") != 0;
   struct wrapper_options o = read_wrapper_options();
   int sub = subcommand_at(1 + o.n);
-  /* The runtime: --runtime, else the config file's "runtime" (as install writes it), else runc. */
+  /* The runtime: --runtime, else the config file's "runtime", else runc. */
   const char *config_env = env_or(inv.envp, "OCIHOOKS_RUNTIME_CONFIG", "");
   const char *config = *config_env ? config_env : "/etc/ocihooks/runtime.json";
   int config_annotations = 0;
-  const char *runtime = *o.runtime ? o.runtime : runtime_of_config(config, *config_env != 0, &config_annotations);
+  const char *from_file = runtime_of_config(config, *config_env != 0, &config_annotations); /* read as the wrapper reads it, also under --runtime */
+  const char *runtime = *o.runtime ? o.runtime : from_file;
   if (sub >= 0 && (same(inv.argv[sub], "create") || same(inv.argv[sub], "run")) && !no_match(o.n, config, config_annotations, sub)) {
     early_create(o, config, config_annotations, runtime, sub); /* returns only when it cannot */
     to_wrapper_serving();

@@ -70,31 +70,21 @@ static int folder_older(const char *dir, struct file_facts index) {
   return ok;
 }
 
-/* Whether the bundle's config.json can be read and has no "annotations". */
+static char bundle_config[4 << 20];
+
+/* A top-level key of config.json: 0 for "annotations", and for an escaped key (it may spell it). */
+static int unannotated_member(struct scan *s, struct slice key, int escaped, void *ctx) {
+  (void)ctx;
+  return !escaped && !slice_is(key, "annotations") && value_at(s, 1);
+}
+
+/* Whether the bundle's config.json can be read, is JSON and has no "annotations" (as the wrapper
+ * reads it: an escaped key that spells it counts). */
 static int bundle_unannotated(const char *bundle) {
   char path[4096 + 16];
   if (!joined(path, sizeof path, bundle, *bundle ? "/" : "", "config.json")) return 0;
-  long fd = open_read(path);
-  if (fd < 0) return 0;
-  static const char key[] = "\"annotations\"";
-  enum { KEEP = sizeof key - 2 };
-  char buf[8192 + KEEP];
-  size_t kept = 0;
-  int ok = 1;
-  for (;;) {
-    long r = read_fd(fd, buf + kept, sizeof buf - kept);
-    if (r < 0) ok = 0;
-    if (r <= 0) break;
-    size_t n = kept + (size_t)r;
-    if (holds(buf, n, key)) {
-      ok = 0;
-      break;
-    }
-    kept = n < KEEP ? n : KEEP; /* a key split across two reads */
-    memcpy(buf, buf + n - kept, kept);
-  }
-  close_fd(fd);
-  return ok;
+  long n = read_file(path, bundle_config, sizeof bundle_config);
+  return n >= 0 && document(bundle_config, (size_t)n, unannotated_member, 0);
 }
 
 /*

@@ -12,29 +12,6 @@ static int prestart_ok(const char *a) { return same(a, "createRuntime") || same(
 static char config_text[65536];
 static char runtime_from_file[4096];
 
-/* A line that is exactly '"runtime": "VALUE"' (spaces around, one trailing comma at most, no quote
- * or backslash in VALUE), as install writes it: VALUE into runtime_from_file. Anything else leaves
- * it as it was; a mention of "runtime" that is not such a line sends the call to the wrapper. */
-static int runtime_line(struct slice line) {
-  struct slice t = trimmed(line);
-  if (t.n && t.s[t.n - 1] == ',') t.n--;
-  t = trimmed(t);
-  if (!slice_starts(t, "\"runtime\"")) return 0;
-  t.s += 9, t.n -= 9;
-  t = trimmed(t);
-  if (!t.n || t.s[0] != ':') return 0;
-  t.s++, t.n--;
-  t = trimmed(t);
-  if (t.n < 2 || t.s[0] != '"' || t.s[t.n - 1] != '"') return 0;
-  t.s++, t.n -= 2;
-  if (t.n >= sizeof runtime_from_file) return 0;
-  for (size_t i = 0; i < t.n; i++)
-    if (t.s[i] == '"' || t.s[i] == '\\') return 0;
-  memcpy(runtime_from_file, t.s, t.n);
-  runtime_from_file[t.n] = 0;
-  return 1;
-}
-
 /* The single-valued options: the same one given again with another value goes to the wrapper,
  * which refuses the line (src/wrapper/command-line/options.ts); the same value again is that value. */
 static const char *const single[] = {"--runtime", "--log-file", "--root-per-user", "--prestart-as"};
@@ -117,9 +94,59 @@ int subcommand_at(int from) {
   return -1;
 }
 
-/* The runtime the config file names ("" for none), as install writes it; *annotations set when the
- * file gives annotations. A config file that is not there is no settings, unless it was named
- * (`named`: OCIHOOKS_RUNTIME_CONFIG), which the wrapper refuses. */
+/* The config file's fields as src/wrapper/config-file.ts's schema takes them, each to be read once
+ * (JSON.parse would keep a repeated one's last value): a bit each in `seen`. */
+static const char *const config_fields[] = {"runtime", "hooksDirs", "annotations", "logFile", "cdiSpecDirs", "prestartAs", "serveHooks"};
+enum { RUNTIME, HOOKS_DIRS, ANNOTATIONS, LOG_FILE, CDI_SPEC_DIRS, PRESTART_AS, SERVE_HOOKS, FIELDS };
+struct config_reading {
+  unsigned seen;
+  struct slice runtime;
+};
+
+static int nonempty_string(struct scan *s, void *ctx) {
+  (void)ctx;
+  struct slice v;
+  int escaped;
+  return string_at(s, &v, &escaped) && v.n;
+}
+
+static int annotation_member(struct scan *s, struct slice key, int escaped, void *ctx) {
+  (void)ctx;
+  struct slice v;
+  return key.n && string_at(s, &v, &escaped);
+}
+
+/* One field, its value as the schema wants it; 0 for anything else, or what only a decoding of an
+ * escape would tell (an escaped key, runtime or prestartAs). */
+static int config_member(struct scan *s, struct slice key, int escaped, void *ctx) {
+  struct config_reading *c = ctx;
+  unsigned k = 0;
+  while (k < FIELDS && !slice_is(key, config_fields[k])) k++;
+  if (escaped || k == FIELDS || (c->seen & 1u << k)) return 0;
+  c->seen |= 1u << k;
+  struct slice v;
+  int esc;
+  switch (k) {
+  case RUNTIME:
+    return string_at(s, &c->runtime, &esc) && !esc && c->runtime.n && c->runtime.n < sizeof runtime_from_file;
+  case HOOKS_DIRS:
+  case CDI_SPEC_DIRS:
+    return elements_at(s, nonempty_string, 0);
+  case ANNOTATIONS:
+    return members_at(s, annotation_member, 0);
+  case LOG_FILE:
+    return nonempty_string(s, 0);
+  case PRESTART_AS:
+    return string_at(s, &v, &esc) && !esc && (slice_is(v, "createRuntime") || slice_is(v, "prestart"));
+  default: /* SERVE_HOOKS */
+    return (at(s, 't') || at(s, 'f')) && value_at(s, 1);
+  }
+}
+
+/* The runtime the config file names ("" for none); *annotations set when the file gives
+ * annotations. A config file that is not there is no settings, unless it was named (`named`:
+ * OCIHOOKS_RUNTIME_CONFIG), which the wrapper refuses; a file the wrapper would refuse, or one
+ * config_member cannot read as the wrapper would, goes to the wrapper, which reads it and reports. */
 const char *runtime_of_config(const char *config, int named, int *annotations) {
   if (!facts(config).regular) {
     if (named) to_wrapper();
@@ -127,20 +154,13 @@ const char *runtime_of_config(const char *config, int named, int *annotations) {
   }
   long len = read_file(config, config_text, sizeof config_text);
   if (len < 0) to_wrapper(); /* unreadable or huge: the wrapper says which */
-  struct lines l = {config_text, config_text + len};
-  struct slice line;
-  int mentioned = 0, found = 0;
-  while (next_line(&l, &line)) {
-    if (holds(line.s, line.n, "\"runtime\"")) {
-      /* Twice: one is not the top-level field (an annotation's key, say), which only a JSON
-       * reading tells apart. */
-      if (mentioned++) to_wrapper();
-      found |= runtime_line(line);
-    }
-    if (holds(line.s, line.n, "\"annotations\"")) *annotations = 1;
-  }
-  if (mentioned && !(found && *runtime_from_file)) to_wrapper();
-  return found ? runtime_from_file : "";
+  struct config_reading c = {0, {0, 0}};
+  if (!document(config_text, (size_t)len, config_member, &c)) to_wrapper();
+  *annotations = (c.seen >> ANNOTATIONS) & 1;
+  if (!(c.seen >> RUNTIME & 1)) return "";
+  memcpy(runtime_from_file, c.runtime.s, c.runtime.n);
+  runtime_from_file[c.runtime.n] = 0;
+  return runtime_from_file;
 }
 
 /* A runtime by path, or by name in the fixed program folders (a file, not a folder). */

@@ -19,13 +19,11 @@ const config = (name: string, text: string) => {
   return path.join(dir, name);
 };
 const noRuntime = config('none.json', JSON.stringify({ hooksDirs: ['/h'] }, null, 2) + '\n');
-const oneLine = config('one-line.json', JSON.stringify({ runtime: 'crun' }));
 const escaped = config('escaped.json', '{\n  "runtime": "/usr/sbin/r\\u0075nc"\n}\n');
-// "runtime" as a key twice, one of them an annotation's: only a JSON reading says which is the field.
-const nested = config(
-  'nested.json',
-  JSON.stringify({ runtime: 'runc', annotations: { runtime: 'crun' } }, null, 2) + '\n',
-);
+// A key only a decoding reads as "runtime".
+const escapedKey = config('escaped-key.json', '{\n  "\\u0072untime": "crun"\n}\n');
+// JSON.parse keeps the last.
+const twice = config('twice.json', '{\n  "runtime": "crun",\n  "runtime": "runc"\n}\n');
 // Larger than the front-end reads (64 KiB): valid JSON that names crun on its first line.
 const huge = config(
   'huge.json',
@@ -41,10 +39,10 @@ test.each(frontEndCases(fs.mkdtempSync(path.join(dir, 'cases-'))).map((c) => [c.
 );
 
 test.each([
-  ['not laid out one field per line', oneLine, 'exec /usr/bin/crun [state] [c1]'],
   ['a runtime written with a JSON escape', escaped, 'exec /usr/sbin/runc [state] [c1]'],
+  ['its "runtime" key written with a JSON escape', escapedKey, 'exec /usr/bin/crun [state] [c1]'],
+  ['"runtime" twice', twice, 'exec /usr/sbin/runc [state] [c1]'],
   ['larger than 64 KiB', huge, 'exec /usr/bin/crun [state] [c1]'],
-  ['with "runtime" as a key twice (an annotation\'s)', nested, 'exec /usr/sbin/runc [state] [c1]'],
 ])(
   'a config file %s goes to the wrapper (which reads any JSON and then execs the runtime)',
   (_name, file, decision) => {

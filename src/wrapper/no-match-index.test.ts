@@ -165,6 +165,19 @@ describe('the front-end sends create/run straight to the runtime only while the 
     expect(decide(args, cwd)).toBe(straight(args));
   });
 
+  test.each([
+    ['"annotations" as a value', '{"ociVersion": "1.0.2", "process": {"args": ["echo", "annotations"]}}'],
+    ['"annotations" as a key below the top', '{"ociVersion": "1.0.2", "linux": {"annotations": {}}}'],
+    // Go's encoder writes <, > and & as \u escapes.
+    ['escapes', '{"ociVersion": "1.0.2", "process": {"env": ["A=\\u003c\\u0026\\n\\"\\\\\\/"]}}'],
+    ['numbers and literals', '{"ociVersion": "1.0.2", "x": [-0.5e+3, 0, 1E-2, 10, true, false, null]}'],
+  ])("the index holds with %s in the bundle's config.json: straight to runc", (_name, text) => {
+    layout();
+    expect(JSON.parse(text)).toBeTruthy(); // JSON as the wrapper reads it
+    fs.writeFileSync(path.join(bundle, 'config.json'), text);
+    expect(decide()).toBe(straight());
+  });
+
   test('the wrapper keeps an unchanged index the front-end trusts; after a change it writes it anew', () => {
     layout();
     const dirs = [hooksDir, path.join(dir, 'not-there')];
@@ -348,14 +361,30 @@ describe('the front-end sends create/run straight to the runtime only while the 
       },
       null,
     ],
-    // The front-end's first read takes 8192 + 12 bytes: here it ends inside the key, which must still be seen.
     [
-      'annotations across a read boundary',
-      () =>
-        fs.writeFileSync(
-          path.join(bundle, 'config.json'),
-          `{"pad": "${'x'.repeat(8204 - 4 - 12)}", "annotations": {}}`,
-        ),
+      // JSON.parse reads it as "annotations".
+      'an annotations key written with a JSON escape',
+      () => fs.writeFileSync(path.join(bundle, 'config.json'), '{"ociVersion": "1.0.2", "\\u0061nnotations": {}}'),
+      null,
+    ],
+    [
+      'a config.json that is not JSON (a literal JSON does not have)',
+      () => fs.writeFileSync(path.join(bundle, 'config.json'), '{"ociVersion": "1.0.2", "x": tru}'),
+      null,
+    ],
+    ...['01', '1.', '.5', '-', '1e', '+1', '0x1'].map((n): [string, () => void, null] => [
+      `a number JSON does not write (${n})`,
+      () => fs.writeFileSync(path.join(bundle, 'config.json'), `{"ociVersion": "1.0.2", "x": ${n}}`),
+      null,
+    ]),
+    [
+      'an escape JSON does not have',
+      () => fs.writeFileSync(path.join(bundle, 'config.json'), '{"ociVersion": "1.0.2", "x": "\\x41"}'),
+      null,
+    ],
+    [
+      'a config.json larger than the front-end reads (4 MiB)',
+      () => fs.writeFileSync(path.join(bundle, 'config.json'), `{"pad": "${'x'.repeat(4 << 20)}"}`),
       null,
     ],
     [

@@ -38,6 +38,32 @@ function configFiles(dir: string): Record<string, string> {
     mentioned: JSON.stringify({ annotations: { what: '"runtime"' }, runtime: 'crun' }, null, 2) + '\n',
     mentionedOnly: JSON.stringify({ annotations: { k: 'the "runtime" key' } }, null, 2) + '\n',
     emptyRuntime: '{\n  "runtime": ""\n}\n',
+    oneLine: JSON.stringify({ runtime: 'crun' }),
+    // "runtime" as a key twice, one of them an annotation's.
+    nested: JSON.stringify({ runtime: 'runc', annotations: { runtime: 'crun' } }, null, 2) + '\n',
+    // What the schema refuses: a misspelt field, a literal JSON does not have, values of the wrong kind.
+    misspelt: '{\n  "runtme": "crun"\n}\n',
+    notALiteral: '{\n  "runtime": "crun",\n  "serveHooks": tru\n}\n',
+    aNumberAsFolder: '{\n  "runtime": "crun",\n  "hooksDirs": [1]\n}\n',
+    anEmptyFolder: '{\n  "runtime": "crun",\n  "cdiSpecDirs": [""]\n}\n',
+    unknownPrestartAs: '{\n  "runtime": "crun",\n  "prestartAs": "poststart"\n}\n',
+    aNumberAsAnnotation: '{\n  "runtime": "crun",\n  "annotations": {"k": 1}\n}\n',
+    notAnObject: '["crun"]\n',
+    badEscape: '{\n  "runtime": "crun",\n  "logFile": "/var/log/\\x.log"\n}\n',
+    allFields:
+      JSON.stringify(
+        {
+          runtime: 'crun',
+          hooksDirs: ['/h'],
+          annotations: { k: 'v' },
+          logFile: '/l',
+          cdiSpecDirs: ['/c'],
+          prestartAs: 'createRuntime',
+          serveHooks: false,
+        },
+        null,
+        2,
+      ) + '\n',
   };
   return Object.fromEntries(
     Object.entries(texts).map(([name, text]) => {

@@ -1,5 +1,6 @@
 // jest globalTeardown: removes the ocihooks-* folders this run made in the temporary folder
-// (tmpDir in e2e.ts and the tests' own mkdtemp), a few hundred per run. Never through a mount: a
+// (tmpDir in e2e.ts and the tests' own mkdtemp), a few hundred per run; with another run going
+// beside it, the last of them to end does (test-runs.cjs). Never through a mount: a
 // folder with anything mounted under it (in this mount namespace) is unmounted first, lazily and
 // deepest first, and kept if a mount remains. OCIHOOKS_KEEP_TMP=1 keeps them all (to look into a
 // failure).
@@ -7,6 +8,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
+const { endRun, leaveRun } = require('./test-runs.cjs');
 
 /** Mount points of this mount namespace (mountinfo's fifth field, octal escapes decoded). */
 function mountPoints() {
@@ -20,8 +22,14 @@ function mountPoints() {
 const under = (dir) => mountPoints().filter((m) => m === dir || m.startsWith(`${dir}/`));
 
 module.exports = async () => {
-  const started = Number(process.env.OCIHOOKS_TEST_RUN_STARTED);
-  if (!started || process.env.OCIHOOKS_KEEP_TMP === '1') return;
+  const began = Number(process.env.OCIHOOKS_TEST_RUN_STARTED);
+  if (!began) return;
+  if (process.env.OCIHOOKS_KEEP_TMP === '1') return leaveRun();
+  const started = endRun(began);
+  if (started === null) {
+    process.stderr.write('test folders kept for the jest run still going beside this one, whose end removes them\n');
+    return;
+  }
   const tmp = os.tmpdir();
   const kept = [];
   for (const name of fs.readdirSync(tmp)) {
