@@ -1,8 +1,8 @@
 /* A program started apart (the runtime wrapper by the front-end, a precreate filter by the hook
  * launcher): a grandchild whose parent exits at once, so that it is nobody's child that a runtime
- * or an engine would wait for, with OCIHOOKS_RUNTIME_RELAY=<fd>:<pid> naming the pipe its answer
- * goes to and the process it serves for (src/hook/program/hand-off.ts). TypeScript twin:
- * src/hook/program/hand-off.ts. */
+ * or an engine would wait for, with OCIHOOKS_RUNTIME_RELAY=<fd>:<pid>[:<pidfd>] naming the pipe its
+ * answer goes to, the process it serves for and a pidfd of that process it holds. TypeScript twin:
+ * src/hook/server/hand-off.ts. */
 #include "freestanding.h"
 
 #define SIGCHLD 17
@@ -25,33 +25,53 @@ static void close_between(unsigned from, unsigned to) {
     for (unsigned fd = from; fd < to && fd < 4096; fd++) close_fd(fd);
 }
 
-/* Closes every fd from `from` up, but `keep` and `also` (-1: none). Either may be below `from` (a
- * pipe made where the engine left stdin or stdout closed): nothing below `from` is closed. */
-static void close_fds_from(int from, int keep, int also) {
-  int lo = also >= 0 && also < keep ? also : keep, hi = also > keep ? also : keep;
-  unsigned f = (unsigned)from, past_lo = (unsigned)lo + 1, past_hi = (unsigned)hi + 1;
-  close_between(f, (unsigned)lo);
-  if (hi != lo) close_between(past_lo > f ? past_lo : f, (unsigned)hi);
-  close_between(past_hi > f ? past_hi : f, ~0U);
+/* Closes every fd from `from` up but those of keep[0..n) (-1: none; n <= 3). A kept fd may be below
+ * `from` (a pipe made where the engine left stdin or stdout closed): nothing below `from` is closed. */
+static void close_fds_except(int from, const int *keep, int n) {
+  int sorted[3];
+  for (int i = 0; i < n; i++) {
+    int j = i;
+    for (; j > 0 && sorted[j - 1] > keep[i]; j--) sorted[j] = sorted[j - 1];
+    sorted[j] = keep[i];
+  }
+  unsigned next = (unsigned)from;
+  for (int i = 0; i < n; i++) {
+    if (sorted[i] < 0 || (unsigned)sorted[i] < next) continue;
+    close_between(next, (unsigned)sorted[i]);
+    next = (unsigned)sorted[i] + 1;
+  }
+  close_between(next, ~0U);
 }
+
+/* An fd kept open across the program's exec. */
+static int kept_across_exec(long fd) { return fd < 0 || sys3(__NR_fcntl, fd, 2 /* F_SETFD */, 0) == 0; }
 
 long start_apart(char **envp, long watched, long keep, const char *var, void (*start)(char **env)) {
   int p[2];
   if (sys3(__NR_pipe2, p, 0, 0) < 0) return -1;
+  /* The watched process as a pidfd, opened now, while it is sure to live (it is this process, or
+   * the engine waiting for this one's answer): the program holds it from its start, so that no
+   * process given the pid after the watched one ended can stand in for it. Without pidfds (a
+   * kernel before 5.3) the program has the pid alone. */
+  long pidfd = sys3(__NR_pidfd_open, watched, 0, 0);
   long child = sys6(__NR_clone, SIGCHLD, 0, 0, 0, 0);
   if (child < 0) {
     close_fd(p[0]);
     close_fd(p[1]);
+    if (pidfd >= 0) close_fd(pidfd);
     return -1;
   }
   if (child == 0) {
-    static char relay[96], num[24], pid[24], both[56];
+    static char relay[128], num[24], pid[24], fd[24], both[56], all[84];
     static char *env[8192];
     close_fd(p[0]);
     decimal(num, p[1]);
     decimal(pid, watched);
+    decimal(fd, pidfd);
     int k = 0;
-    if (joined(both, sizeof both, num, ":", pid) && joined(relay, sizeof relay, RELAY_ENV "=", both, "")) env[k++] = relay;
+    if (joined(both, sizeof both, num, ":", pid) && joined(all, sizeof all, both, pidfd >= 0 ? ":" : "", pidfd >= 0 ? fd : "") &&
+        joined(relay, sizeof relay, RELAY_ENV "=", all, ""))
+      env[k++] = relay;
     if (var) env[k++] = (char *)var;
     size_t var_name = 0; /* an inherited variable of var's name is not passed on beside it */
     while (var && var[var_name] && var[var_name] != '=') var_name++;
@@ -64,12 +84,14 @@ long start_apart(char **envp, long watched, long keep, const char *var, void (*s
     if (sys6(__NR_clone, SIGCHLD, 0, 0, 0, 0) > 0) exit_with(0);
     /* The program needs none of the fds past stdio its starter was given (--preserve-fds, sockets,
      * sync pipes): it must not hold them open while it serves. */
-    close_fds_from(3, p[1], (int)keep);
-    if (keep >= 0 && sys3(__NR_fcntl, keep, 2 /* F_SETFD */, 0) != 0) exit_with(127); /* kept across the exec */
+    int kept[3] = {p[1], (int)keep, (int)pidfd};
+    close_fds_except(3, kept, 3);
+    if (!kept_across_exec(keep) || !kept_across_exec(pidfd)) exit_with(127);
     start(env);
     exit_with(127);
   }
   close_fd(p[1]);
+  if (pidfd >= 0) close_fd(pidfd);
   while (sys6(__NR_wait4, child, 0, 0, 0, 0) == -4) {}
   return p[0];
 }

@@ -107,9 +107,11 @@ const char *env_or(char **envp, const char *name, const char *fallback);
 #define EARLY_ENV "OCIHOOKS_RUNTIME_EARLY"
 #define RELAY_MAGIC 0x3152434fu /* "OCR1": the first word of an answer (native/relay.c) */
 long read_full(long fd, char *buf, size_t len);
-/* Runs start(env) -- which execs -- as a grandchild with RELAY_ENV=<pipe>:<watched> and `var`
- * (NULL: none; the only EARLY_ENV it gets) in front of envp and no fd past stdio but the pipe and
- * `keep` (-1: none; open across its exec); returns the pipe's read end, -1 when it cannot. */
+/* Runs start(env) -- which execs -- as a grandchild with RELAY_ENV=<pipe>:<watched>:<pidfd> (the
+ * pidfd of `watched`, opened before the grandchild; ":<pidfd>" left out where the kernel has none)
+ * and `var` (NULL: none; the only EARLY_ENV it gets) in front of envp and no fd past stdio but the
+ * pipe, the pidfd and `keep` (-1: none; open across its exec); returns the pipe's read end, -1 when
+ * it cannot. */
 long start_apart(char **envp, long watched, long keep, const char *var, void (*start)(char **env));
 /* The exit code an answer's header carries (no arguments, the code in envc), -1 when it is none. */
 int exit_code_answer(const unsigned head[4]);

@@ -144,6 +144,18 @@ if (relay) {
     expect(open.some((l) => l.startsWith('pipe:'))).toBe(true); // the hand-off's, at least
     expect(open.filter((l) => given.includes(l))).toEqual([]);
   });
+  test('the wrapper holds a pidfd of the front-end (the runtime to be), opened before the wrapper started', () => {
+    const pidfdLister = config(
+      'pidfd-lister.sh',
+      '#!/bin/sh\nfd=${OCIHOOKS_RUNTIME_RELAY##*:}\nreadlink /proc/$$/fd/$fd\ngrep "^Pid:" /proc/$$/fdinfo/$fd\n' +
+        '{ printf OCR1; head -c 12 /dev/zero; } >&${OCIHOOKS_RUNTIME_RELAY%%:*}\n',
+    );
+    fs.chmodSync(pidfdLister, 0o755);
+    const installedAs = path.join(dir, 'ocihooks-runtime-pidfd-lister');
+    fs.writeFileSync(installedAs, frontEndFor(built, FRONT_END, pidfdLister), { mode: 0o755 });
+    const r = run(installedAs, ['create', 'c1']);
+    expect([r.status, r.stdout, r.stderr]).toEqual([0, `anon_inode:[pidfd]\nPid:\t${r.pid}\n`, '']);
+  });
   test('a wrapper that ends without an answer: one line, exit 1', () => {
     const silent = config('silent.sh', '#!/bin/sh\nexit 3\n');
     fs.chmodSync(silent, 0o755);

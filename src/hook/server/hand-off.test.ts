@@ -5,14 +5,16 @@ import * as path from 'node:path';
 import { UsageError } from '../../core/errors';
 import { encodeCommandLine, handOffExit, handOffOf } from './hand-off';
 
-test('OCIHOOKS_RUNTIME_RELAY=<fd>:<pid>; anything else is refused, naming it', () => {
+test('OCIHOOKS_RUNTIME_RELAY=<fd>:<pid>[:<pidfd>]; anything else is refused, naming it', () => {
   expect(handOffOf({ OCIHOOKS_RUNTIME_RELAY: '5:1234' })).toEqual({ fd: 5, watched: 1234 });
+  expect(handOffOf({ OCIHOOKS_RUNTIME_RELAY: '5:1234:6' })).toEqual({ fd: 5, watched: 1234, watchedFd: 6 });
   expect(handOffOf({ PATH: '/bin' })).toBeUndefined();
-  expect(() => handOffOf({ OCIHOOKS_RUNTIME_RELAY: '5' })).toThrow(
-    new UsageError(
-      'OCIHOOKS_RUNTIME_RELAY=5: expected <fd>:<pid> (set by the ocihooks-runtime front-end or the hook launcher)',
-    ),
-  );
+  for (const bad of ['5', '5:1234:', '5:1234:6:7', '5:x'])
+    expect(() => handOffOf({ OCIHOOKS_RUNTIME_RELAY: bad })).toThrow(
+      new UsageError(
+        `OCIHOOKS_RUNTIME_RELAY=${bad}: expected <fd>:<pid>[:<pidfd>] (set by the ocihooks-runtime front-end or the hook launcher)`,
+      ),
+    );
 });
 
 test('a command line is four little-endian words (magic "OCR1", argc, envc, bytes), then path, argv and env, NUL after each', () => {

@@ -1,7 +1,7 @@
 /**
  * A program started apart (native/freestanding/apart.c: the runtime wrapper by its front-end for
- * create and run, a precreate filter by the hook launcher): OCIHOOKS_RUNTIME_RELAY=<fd>:<pid> says
- * where its answer goes and which process it serves for. The starter waits for the answer: the
+ * create and run, a precreate filter by the hook launcher): OCIHOOKS_RUNTIME_RELAY=<fd>:<pid>:<pidfd>
+ * says where its answer goes and which process it serves for, and gives a pidfd of that process. The starter waits for the answer: the
  * wrapper sends the runtime's command line (the front-end then becomes the runtime, keeping the
  * pid, fds and signals the engine gave it), anything else its exit code (the dispatcher sends it
  * when the program returns) — after which the program may stay to serve hooks (hook-server.ts).
@@ -32,6 +32,11 @@ export interface HandOff {
    * the command line), or the engine that started the precreate filter.
    */
   watched: number;
+  /**
+   * A pidfd of `watched` its starter opened while that process was sure to live, held since this
+   * process began (absent from a starter on a kernel without pidfds: the server opens one then).
+   */
+  watchedFd?: number;
   /** Whether the front-end has had its answer (the fd is closed then). */
   answered?: boolean;
   /** An early create's server (EARLY_ENV): the runtime was started without waiting for an answer. */
@@ -47,12 +52,13 @@ export const PRECREATE_KEY_ENV = 'OCIHOOKS_PRECREATE_KEY';
 export function handOffOf(env: Env): HandOff | undefined {
   const value = env[HAND_OFF_ENV];
   if (value === undefined) return undefined;
-  const m = /^(\d+):(\d+)$/.exec(value);
+  const m = /^(\d+):(\d+)(?::(\d+))?$/.exec(value);
   if (!m)
     throw new UsageError(
-      `${HAND_OFF_ENV}=${value}: expected <fd>:<pid> (set by the ocihooks-runtime front-end or the hook launcher)`,
+      `${HAND_OFF_ENV}=${value}: expected <fd>:<pid>[:<pidfd>] (set by the ocihooks-runtime front-end or the hook launcher)`,
     );
   const h: HandOff = { fd: Number(m[1]), watched: Number(m[2]) };
+  if (m[3] !== undefined) h.watchedFd = Number(m[3]);
   const key = env[PRECREATE_KEY_ENV];
   if (key !== undefined) h.precreateKey = key;
   const early = env[EARLY_ENV];

@@ -70,9 +70,7 @@ export const hookServerSocket = (): string => path.join(HOOK_SERVER_DIR, `${proc
 
 export function openHookServer(h: HandOff): HookServer | undefined {
   if (process.geteuid?.() !== 0 || inUserNamespace('self')) return undefined;
-  // Opened before the answer, while the starter (and the process it serves for) waits for it: a
-  // pid reused in between would need both to have ended, and the answer would then find no reader.
-  const watchedFd = native().pidfdOpen(h.watched);
+  const watchedFd = watchedProcess(h);
   try {
     fs.mkdirSync(HOOK_SERVER_DIR, { recursive: true, mode: 0o700 });
     const st = fs.lstatSync(HOOK_SERVER_DIR);
@@ -98,13 +96,23 @@ export function adoptHookServer(h: HandOff & { early: NonNullable<HandOff['early
   const { listenFd, socket } = h.early;
   let watchedFd: number;
   try {
-    watchedFd = native().pidfdOpen(h.watched);
+    watchedFd = watchedProcess(h);
   } catch (e) {
     fs.rmSync(socket, { force: true });
     fs.closeSync(listenFd);
     throw e;
   }
   return serverAt(socket, listenFd, watchedFd);
+}
+
+/**
+ * The served process as a pidfd: the one the starter opened (native/freestanding/apart.c), else
+ * one opened now. Only the starter's is sure to be that process where nobody waits for an answer
+ * (an early create's runtime, started at once, may have ended and its pid been reused); opened
+ * here before the answer, the starter (and the process it serves for) still waits for it.
+ */
+function watchedProcess(h: HandOff): number {
+  return h.watchedFd ?? native().pidfdOpen(h.watched);
 }
 
 /** A server of these fds; close() removes its socket. */
