@@ -69,7 +69,9 @@ static int ascii(const char *s, size_t n) {
 }
 
 /* The line's annotations into ann_*; 0 when there are too many, a key that needs an escape or a
- * byte past ASCII. A key given twice is the wrapper's to read (the last wins there). */
+ * byte past ASCII, or a key of ours (org.ocihooks.*: the wrapper writes
+ * org.ocihooks.runtime.original-config itself, over what the line gives). A key given twice is the
+ * wrapper's to read (the last wins there). */
 static int read_line_annotations(int n) {
   ann_count = 0;
   for (int i = 1; i <= n && i < inv.argc; i++) {
@@ -82,7 +84,7 @@ static int read_line_annotations(int n) {
     if (!kv) continue;
     size_t k = 0;
     while (kv[k] && kv[k] != '=') k++;
-    if (!kv[k] || k == 0 || ann_count == MAX_ANNOTATIONS || !ascii(kv, len_of(kv))) return 0;
+    if (!kv[k] || k == 0 || ann_count == MAX_ANNOTATIONS || !ascii(kv, len_of(kv)) || starts(kv, "org.ocihooks.")) return 0;
     for (size_t j = 0; j < k; j++)
       if (needs_escape((unsigned char)kv[j])) return 0;
     for (int j = 0; j < ann_count; j++)
@@ -100,15 +102,17 @@ static int empty_object(const struct scan *s) {
   return at(&probe, '}');
 }
 
-/* A member of "hooks": a slot's stage must be an array, whose end is noted. */
+/* A member of "hooks": an array, as the wrapper's schema wants each stage (src/core/oci.ts); a
+ * slot's stage's end is noted. */
 static int stage_member(struct scan *s, struct slice stage, int escaped, void *ctx) {
   struct places *pl = ctx;
   if (escaped) return 0;
   struct slot *mine = 0;
   for (int i = 0; i < pl->count; i++)
     if (stage.n == pl->slots[i].stage.n && same_bytes(stage.s, pl->slots[i].stage.s, stage.n)) mine = &pl->slots[i];
+  if (!at(s, '[')) return 0;
   if (!mine) return value_at(s, 2);
-  if (mine->close || !at(s, '[')) return 0;
+  if (mine->close) return 0;
   struct scan probe = {s->p + 1, s->end};
   mine->empty = at(&probe, ']');
   if (!value_at(s, 2)) return 0;
@@ -116,13 +120,15 @@ static int stage_member(struct scan *s, struct slice stage, int escaped, void *c
   return 1;
 }
 
-/* A member of "annotations": not one of the line's, no key the index sends to the wrapper. */
+/* A member of "annotations": not one of the line's, no key the index sends to the wrapper, a
+ * string (the wrapper's schema refuses anything else). */
 static int annotation_member(struct scan *s, struct slice key, int escaped, void *ctx) {
   (void)ctx;
   if (escaped || key_sent_away(key)) return 0;
   for (int i = 0; i < ann_count; i++)
     if (key.n == ann_key[i].n && same_bytes(key.s, ann_key[i].s, key.n)) return 0;
-  return value_at(s, 2);
+  struct slice value;
+  return string_at(s, &value, &escaped);
 }
 
 static int top_member(struct scan *s, struct slice key, int escaped, void *ctx) {
@@ -380,7 +386,7 @@ __attribute__((noreturn)) static void exec_runtime(const char *runtime_file, cha
  * is reported). Returns when it cannot, having changed nothing.
  */
 void early_create(struct wrapper_options o, const char *config, int config_annotations, const char *runtime, int sub) {
-  if (wrapper_path()[0] != '/' || o.folders_or_stages || config_annotations || !read_line_annotations(o.n) || !host_root())
+  if (!wrapper_runnable() || o.folders_or_stages || config_annotations || !read_line_annotations(o.n) || !host_root())
     return;
   const char *no_match = env_or(inv.envp, "OCIHOOKS_RUNTIME_INDEX", "/run/ocihooks/runtime-index");
   char index_path[4096];

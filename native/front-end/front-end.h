@@ -50,7 +50,6 @@ const char *runtime_path(const char *runtime);
 /* no-match-index.c */
 int no_match(int n, const char *config, int config_annotations, int sub);
 long fresh_index(const char *index_path, const char *header, const char *config, const char *const *extra, char *text, size_t cap);
-const char *wrapper_path(void);
 const char *bundle_of(int sub);
 int under_slurmstepd(void);
 
@@ -61,6 +60,9 @@ void early_create(struct wrapper_options o, const char *config, int config_annot
 char **with_per_user_root(const char *pattern, char **args, int sub);
 
 /* handoff.c */
+/* The wrapper's path, as install writes it into the program; whether it is absolute and can be run. */
+const char *wrapper_path(void);
+int wrapper_runnable(void);
 __attribute__((noreturn)) void to_wrapper(void);
 /* create and run: the wrapper as a child that sends back the runtime's command line, then serves hooks. */
 __attribute__((noreturn)) void to_wrapper_serving(void);

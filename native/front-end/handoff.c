@@ -55,6 +55,12 @@ __attribute__((noreturn)) void to_wrapper(void) {
  */
 #define MAX_STRINGS 32768
 
+/* Whether the wrapper is there to be started (install wrote an absolute path that can be run). */
+int wrapper_runnable(void) {
+  const char *w = wrapper_path();
+  return w[0] == '/' && sys6(__NR_faccessat, AT_FDCWD, (long)w, 1 /* X_OK */, 0, 0) == 0;
+}
+
 static void exec_wrapper_with(char **env) {
   inv.envp = env;
   to_wrapper();
@@ -62,8 +68,7 @@ static void exec_wrapper_with(char **env) {
 
 __attribute__((noreturn)) void to_wrapper_serving(void) {
   /* A wrapper that cannot be run is reported by the plain hand-off, with the reason. */
-  if (inv.trace || LAUNCHER[0] != '/' || sys6(__NR_faccessat, AT_FDCWD, (long)LAUNCHER, 1 /* X_OK */, 0, 0) != 0)
-    to_wrapper();
+  if (inv.trace || !wrapper_runnable()) to_wrapper();
   long answer = start_apart(inv.envp, sys3(__NR_getpid, 0, 0, 0), -1, 0, exec_wrapper_with);
   if (answer < 0) to_wrapper();
   unsigned head[4];
@@ -113,7 +118,7 @@ __attribute__((noreturn)) void to_wrapper_serving(void) {
  * for an answer (it closes the pipe's end: the wrapper sends none).
  */
 int wrapper_apart(const char *var, long keep) {
-  if (LAUNCHER[0] != '/' || sys6(__NR_faccessat, AT_FDCWD, (long)LAUNCHER, 1 /* X_OK */, 0, 0) != 0) return 0;
+  if (!wrapper_runnable()) return 0;
   long answer = start_apart(inv.envp, sys3(__NR_getpid, 0, 0, 0), keep, var, exec_wrapper_with);
   if (answer < 0) return 0;
   close_fd(answer);

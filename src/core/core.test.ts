@@ -67,6 +67,13 @@ test('env lists: later wins, entries without "=" are ignored', () => {
 test('KEY=VALUE arguments', () => {
   expect(keyValueArgs(['a=1', 'b=', 'a=x=y'], '--annotation')).toEqual({ a: 'x=y', b: '' });
   expect(() => keyValueArgs(['=1'], '--annotation')).toThrow(new UsageError('--annotation "=1": expected KEY=VALUE'));
+  // A key like any other, not the object's prototype.
+  const proto = keyValueArgs(['__proto__=x'], '--annotation');
+  expect([Object.keys(proto), JSON.stringify({ ...proto }), Object.getPrototypeOf(proto)]).toEqual([
+    ['__proto__'],
+    '{"__proto__":"x"}',
+    Object.prototype,
+  ]);
 });
 
 test('errors: exit codes, the stderr line, errno names from any realm', () => {

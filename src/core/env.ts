@@ -20,7 +20,13 @@ export function keyValueArgs(list: readonly string[], option: string): Record<st
   for (const arg of list) {
     const eq = arg.indexOf('=');
     if (eq <= 0) throw new UsageError(`${option} ${JSON.stringify(arg)}: expected KEY=VALUE`);
-    out[arg.slice(0, eq)] = arg.slice(eq + 1);
+    // Defined, not assigned: a key "__proto__" is an annotation like any other, not the prototype.
+    Object.defineProperty(out, arg.slice(0, eq), {
+      value: arg.slice(eq + 1),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return out;
 }

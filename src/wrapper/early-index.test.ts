@@ -388,6 +388,9 @@ describe('the front-end, given a fresh early index', () => {
     ['"hooks" null', '{"hooks": null}'],
     ['the stage null', '{"hooks": {"createContainer": null}}'],
     ['the stage twice', '{"hooks": {"createContainer": [], "createContainer": []}}'],
+    // The wrapper's schema wants each stage an array and each annotation a string (src/core/oci.ts).
+    ['a stage no slot serves null', '{"hooks": {"poststop": null}}'],
+    ['an annotation not a string', '{"annotations": {"com.y": null}}'],
     ['"annotations" not an object', '{"annotations": []}'],
     ['text after the end', '{} {}'],
     ['not JSON', '{"hooks": {'],
@@ -422,6 +425,14 @@ describe('the front-end, given a fresh early index', () => {
       () => layout('{"annotations": {"com.x": "y", "cdi.k8s.io/gpu": "example.com/gpu=0"}}'),
     ],
     ["such a key among the line's annotations", ['--annotation', 'cdi.k8s.io/x=y'], () => undefined],
+    // Found so only once the config had its slots, the call failed with the slots left in it.
+    ['the wrapper not runnable', [], () => fs.chmodSync(wrapper, 0o644)],
+    // The wrapper writes org.ocihooks.runtime.original-config itself, over what the line says.
+    [
+      "a key of ours among the line's annotations",
+      ['--annotation', 'org.ocihooks.runtime.original-config=x'],
+      () => undefined,
+    ],
     // Node reads the line as UTF-8, U+FFFD for bytes that are not: only the wrapper writes what it read.
     ["a byte past ASCII in a line's annotation", ['--annotation', 'com.hooks.a=caf\u00e9'], () => undefined],
   ])('to the wrapper: %s', (_name, options, change) => {
@@ -440,6 +451,14 @@ describe('the front-end, given a fresh early index', () => {
     const annotated = decide(['--annotation', 'k=v']);
     expect(annotated.decision).toBe(root ? early.replace('early exec', 'exec') : 'wrapper');
     onlyAsRoot(() => expect(JSON.parse(annotated.config)).toEqual({ annotations: { k: 'v', 'com.x': 'y' } }));
+  });
+
+  test.each<[string, string]>([
+    ['a stage null', '{"annotations": {"com.x": "y"}, "hooks": {"poststop": null}}'],
+    ['an annotation not a string', '{"annotations": {"com.x": null}}'],
+  ])('no slot at all, and what the wrapper refuses: %s: to the wrapper', (_name, text) => {
+    layout(text, stages([]));
+    expect(decide().decision).toBe('wrapper');
   });
 
   test('the same layout, untouched, is early (the cases above differ from it by one thing)', () => {
