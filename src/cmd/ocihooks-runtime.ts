@@ -8,7 +8,7 @@
  */
 import path = require('node:path');
 import { ActionError, exitCodeOf, failureLine, messageOf } from '../core/errors';
-import type { Json } from '../core/json';
+import { type Json, jsonKeepingNumbers, stringifyKeepingNumbers } from '../core/json';
 import { Invocation, runCaptured } from '../hook/program/invocation';
 import { HOOK_PROGRAMS, ownProgramOf } from '../hook/program/own-programs';
 import type { PrecreateInProcess } from '../wrapper/inject';
@@ -29,11 +29,11 @@ export function main(inv: Invocation): number {
     const { code, stdout, stderr } = runCaptured(
       inv,
       { program: 'ocihook-gpu', path: hook.path, argv: args.slice(1), env: inv.env, ranIn: WRAPPER },
-      JSON.stringify(config),
+      stringifyKeepingNumbers(config),
     );
     if (code !== 0) throw new ActionError(stderr.trim().split('\n').pop() || `exit ${code}`);
     try {
-      return JSON.parse(stdout) as Json;
+      return jsonKeepingNumbers(stdout) as Json;
     } catch (e) {
       throw new ActionError(`its output is not JSON: ${messageOf(e)}`, { cause: e });
     }

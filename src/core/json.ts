@@ -71,6 +71,52 @@ export function parseJson(text: string, what: string): unknown {
   }
 }
 
+/*
+ * A config.json the wrapper and the precreate filters edit goes back to Go (runc, crun's and
+ * podman's decoders) with every number as it was written. JSON.parse rounds integers past 2^53 and
+ * makes Infinity of what overflows a double: RLIM_INFINITY (2^64-1, which docker and podman write
+ * for --ulimit memlock=-1) came back as 18446744073709552000, which Go's uint64 refuses, and the
+ * container did not start. So such a number is read as a string holding its text behind a mark no
+ * document can hold (a NUL and this process's nonce) and written back as that text.
+ */
+const KEPT_MARK = `\u0000ocihooks-number-${Math.random().toString(36).slice(2)}:`;
+const NUMBER = '-?(?:0|[1-9]\\d*)(?:\\.\\d+)?(?:[eE][+-]?\\d+)?';
+/** Strings (skipped whole) and numbers of a JSON text. */
+const TOKENS = new RegExp(`"(?:[^"\\\\]|\\\\.)*"|${NUMBER}`, 'g');
+/** A kept number as JSON.stringify writes its string. */
+const KEPT = new RegExp(`"${JSON.stringify(KEPT_MARK).slice(1, -1).replace(/\\/g, '\\\\')}(${NUMBER})"`, 'g');
+
+/** Whether JSON.parse would give back another value than the text says. */
+function changedByParse(number: string): boolean {
+  const v = Number(number);
+  if (!Number.isFinite(v)) return true;
+  return /^-?\d+$/.test(number) && !Number.isSafeInteger(v);
+}
+
+/** JSON.parse, keeping the numbers it would change (KEPT_MARK); a SyntaxError as JSON.parse throws it. */
+export function jsonKeepingNumbers(text: string): unknown {
+  // Only a run of 16 digits or a three-digit exponent can be such a number.
+  if (!/\d{16}|[eE][+-]?\d{3}/.test(text)) return JSON.parse(text);
+  return JSON.parse(
+    text.replace(TOKENS, (t) => (t[0] !== '"' && changedByParse(t) ? JSON.stringify(KEPT_MARK + t) : t)),
+  );
+}
+
+/** jsonKeepingNumbers with the file named in the error (parseJson). */
+export function parseJsonKeepingNumbers(text: string, what: string): unknown {
+  try {
+    return jsonKeepingNumbers(text);
+  } catch (e) {
+    throw new UsageError(`${what}: not valid JSON (${messageOf(e)})`, { cause: e });
+  }
+}
+
+/** JSON.stringify, with the numbers jsonKeepingNumbers kept written as they were read. */
+export function stringifyKeepingNumbers(value: unknown, space?: number): string {
+  const text = JSON.stringify(value, null, space);
+  return text.includes('ocihooks-number-') ? text.replace(KEPT, '$1') : text;
+}
+
 /**
  * The fields of a Go struct as encoding/json decodes into it: a key names a field when it equals
  * the field's name or, failing that, when it does case-insensitively; later keys overwrite earlier

@@ -5,7 +5,7 @@
  * subcommands.
  */
 import type { Registry } from '../cdi/registry';
-import { Json, parseJson, parseWith } from '../core/json';
+import { Json, parseJsonKeepingNumbers, parseWith, stringifyKeepingNumbers } from '../core/json';
 import { ociConfigSchema } from '../core/oci';
 import fs = require('node:fs');
 import { UsageError, messageOf } from '../core/errors';
@@ -152,7 +152,7 @@ export function precreate(args: GpuArgs, ctx: HookContext): void {
   // The records written while planning, which the launcher writes again where it applies the edits.
   const lines: (string | undefined)[] = [];
   const log = key !== undefined ? ctx.log.tapped((line) => lines.push(line)) : ctx.log;
-  const raw = parseJson(text, what);
+  const raw = parseJsonKeepingNumbers(text, what);
   const { edited, reg, edits } = precreateConfig(args, log, raw, what, ctx.inv.timing, host);
   const binDir = installationBinOf(ctx.inv.path);
   const settled = settledGpuHooks(edited, { binDir, host, filter: { args, reg } }, log);
@@ -177,7 +177,7 @@ export function precreate(args: GpuArgs, ctx: HookContext): void {
     server = relayed.served > 0 ? openHookServerOrWarn(h, ctx.log) : undefined;
     if (server?.socket === socket) ({ config, served } = relayed);
   }
-  ctx.inv.stdout(JSON.stringify(config));
+  ctx.inv.stdout(stringifyKeepingNumbers(config));
   if (!h || !server) return;
   try {
     if (served === 0) return;

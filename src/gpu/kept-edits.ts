@@ -18,7 +18,7 @@ import { cleanPath, mountDepth } from '../cdi/apply';
 import type { ContainerEdits } from '../cdi/edits';
 import { SPEC_FILE } from '../cdi/registry';
 import type { HostNode, HostPath, HostView } from '../core/host-view';
-import type { Json } from '../core/json';
+import { type Json, jsonKeepingNumbers, stringifyKeepingNumbers } from '../core/json';
 import { writeFileAtomically } from '../linux/files';
 
 declare const OCIHOOKS_BUILD_ID: string | undefined; // the bundles' build, defined by scripts/build.mjs
@@ -63,7 +63,7 @@ function memberOf(config: Json, member: string): { parent: Obj | undefined; key:
 }
 
 /** The same JSON value (objects' key order aside), whichever realm made either (structuredClone's may differ from the caller's). */
-const copy = (x: unknown): unknown => (x === undefined ? undefined : JSON.parse(JSON.stringify(x)));
+const copy = (x: unknown): unknown => (x === undefined ? undefined : jsonKeepingNumbers(stringifyKeepingNumbers(x)));
 const sameJson = (a: unknown, b: unknown): boolean => isDeepStrictEqual(copy(a), copy(b));
 
 const envName = (e: string): string => (e.includes('=') ? e.slice(0, e.indexOf('=')) : e);
@@ -78,14 +78,14 @@ export function replayKeptEdits(input: Json, k: KeptEdits): Json | undefined {
     for (const { name, value } of k.env) {
       let last = -1;
       for (let i = 0; i < had; i++) if (envName(list[i]) === name) last = i;
-      if (last >= 0) list[last] = JSON.parse(value);
-      else list.push(JSON.parse(value));
+      if (last >= 0) list[last] = jsonKeepingNumbers(value);
+      else list.push(jsonKeepingNumbers(value));
     }
   }
   for (const { member, value } of k.set) {
     const { parent, key } = memberOf(config, member);
     if (!parent) return undefined;
-    parent[key] = JSON.parse(value);
+    parent[key] = jsonKeepingNumbers(value) as Json;
   }
   if (k.mounts.length) {
     const list: unknown = config.mounts;
@@ -94,7 +94,7 @@ export function replayKeptEdits(input: Json, k: KeptEdits): Json | undefined {
     if (k.mounts.some((m) => list.some((x) => x.destination === m.destination))) return undefined;
     const all = [
       ...list.map((m) => ({ m, depth: mountDepth(m.destination) })),
-      ...k.mounts.map((m) => ({ m: JSON.parse(m.value), depth: m.depth })),
+      ...k.mounts.map((m) => ({ m: jsonKeepingNumbers(m.value), depth: m.depth })),
     ];
     all.sort((a, b) => a.depth - b.depth); // stable: the config's first at each depth, then the new ones
     config.mounts = all.map((x) => x.m);
@@ -103,7 +103,7 @@ export function replayKeptEdits(input: Json, k: KeptEdits): Json | undefined {
   const left = new Set<unknown>();
   for (const { stage, value } of k.leave) {
     const list: unknown = isObject(hooks) ? hooks[stage] : undefined;
-    const h = Array.isArray(list) ? list.find((x) => !left.has(x) && JSON.stringify(x) === value) : undefined;
+    const h = Array.isArray(list) ? list.find((x) => !left.has(x) && stringifyKeepingNumbers(x) === value) : undefined;
     if (h === undefined) return undefined;
     left.add(h);
   }
@@ -115,7 +115,7 @@ export function replayKeptEdits(input: Json, k: KeptEdits): Json | undefined {
     }
   for (const { stage, value } of k.hooks) {
     config.hooks ??= {};
-    (config.hooks[stage] ??= []).push(JSON.parse(value));
+    (config.hooks[stage] ??= []).push(jsonKeepingNumbers(value));
   }
   return config;
 }
@@ -159,7 +159,7 @@ export function keptEditsOf(
     set: [],
     mounts: [],
     hooks: [],
-    leave: leave.map(({ stage, hook }) => ({ stage, value: JSON.stringify(hook) })),
+    leave: leave.map(({ stage, hook }) => ({ stage, value: stringifyKeepingNumbers(hook) })),
     busy: [...new Set(busy)],
   };
   for (const member of SET_MEMBERS) {
@@ -168,14 +168,18 @@ export function keptEditsOf(
     const value = after.parent?.[after.key];
     if (sameJson(before.parent?.[before.key], value)) continue;
     if (value === undefined) return undefined;
-    k.set.push({ member, value: JSON.stringify(value) });
+    k.set.push({ member, value: stringifyKeepingNumbers(value) });
   }
   const had: Json[] = Array.isArray(input.mounts) ? [...input.mounts] : [];
   for (const m of Array.isArray(planned.mounts) ? planned.mounts : []) {
     const same = had.findIndex((x) => sameJson(x, m));
     if (same >= 0) had.splice(same, 1);
     else if (typeof m?.destination === 'string' && writtenClean(m.destination))
-      k.mounts.push({ depth: mountDepth(m.destination), destination: m.destination, value: JSON.stringify(m) });
+      k.mounts.push({
+        depth: mountDepth(m.destination),
+        destination: m.destination,
+        value: stringifyKeepingNumbers(m),
+      });
     else return undefined;
   }
   if (isObject(planned.hooks))
@@ -183,13 +187,13 @@ export function keptEditsOf(
       const before: unknown = isObject(input.hooks) ? input.hooks[stage] : undefined;
       const kept = Array.isArray(before) ? [...before] : [];
       for (const l of k.leave.filter((x) => x.stage === stage)) {
-        const at = kept.findIndex((h) => JSON.stringify(h) === l.value);
+        const at = kept.findIndex((h) => stringifyKeepingNumbers(h) === l.value);
         if (at < 0) return undefined;
         kept.splice(at, 1);
       }
       if (!/^[A-Za-z]+$/.test(stage) || !Array.isArray(after)) return undefined;
       if (!sameJson(after.slice(0, kept.length), kept)) return undefined;
-      for (const h of after.slice(kept.length)) k.hooks.push({ stage, value: JSON.stringify(h) });
+      for (const h of after.slice(kept.length)) k.hooks.push({ stage, value: stringifyKeepingNumbers(h) });
     }
   const again = replayKeptEdits(input, k);
   return again !== undefined && sameJson(again, planned) ? k : undefined;

@@ -9,7 +9,7 @@
 import fs = require('node:fs');
 import path = require('node:path');
 import { UsageError, messageOf } from '../core/errors';
-import { Json, parseJson } from '../core/json';
+import { Json, parseJsonKeepingNumbers, stringifyKeepingNumbers } from '../core/json';
 import type { HooksRead } from '../hooksd/read';
 import { writeFileAtomically } from '../linux/files';
 import { InjectOptions, injectHooks } from './inject';
@@ -27,7 +27,7 @@ export function originalConfig(config: Json, configPath: string): Json {
   if (saved === undefined) return withoutSlots(config);
   if (typeof saved !== 'string')
     throw new UsageError(`config ${configPath}: annotation ${ORIGINAL_ANNOTATION} is not a string`);
-  return parseJson(saved, `config ${configPath}: annotation ${ORIGINAL_ANNOTATION}`) as Json;
+  return parseJsonKeepingNumbers(saved, `config ${configPath}: annotation ${ORIGINAL_ANNOTATION}`) as Json;
 }
 
 const isSlot = (h: unknown) => {
@@ -56,7 +56,11 @@ export function readBundleConfig(bundle: string): { configPath: string; stat: fs
   } catch (e) {
     throw new UsageError(`config ${configPath}: ${messageOf(e)}`, { cause: e });
   }
-  return { configPath, stat, original: originalConfig(parseJson(text, `config ${configPath}`) as Json, configPath) };
+  return {
+    configPath,
+    stat,
+    original: originalConfig(parseJsonKeepingNumbers(text, `config ${configPath}`) as Json, configPath),
+  };
 }
 
 /**
@@ -75,9 +79,9 @@ export function rewriteBundleConfig(
   const edited = edit ? structuredClone(original) : original;
   edit?.(edited);
   const { config, added, served } = injectHooks(edited, read, extraAnnotations, configPath, opts);
-  config.annotations = { ...(config.annotations ?? {}), [ORIGINAL_ANNOTATION]: JSON.stringify(original) };
+  config.annotations = { ...(config.annotations ?? {}), [ORIGINAL_ANNOTATION]: stringifyKeepingNumbers(original) };
   try {
-    writeFileAtomically(configPath, JSON.stringify(config, null, 2), { like: stat });
+    writeFileAtomically(configPath, stringifyKeepingNumbers(config, 2), { like: stat });
   } catch (e) {
     throw new UsageError(`config ${configPath}: ${messageOf(e)}`, { cause: e });
   }

@@ -5,7 +5,7 @@
  */
 import path = require('node:path');
 import { ActionError, UsageError, messageOf } from '../core/errors';
-import { Json, parseWith } from '../core/json';
+import { Json, jsonKeepingNumbers, parseWith, stringifyKeepingNumbers } from '../core/json';
 import { ociConfigSchema } from '../core/oci';
 import { matchHooks } from '../hooksd/match';
 import { DEFAULT_PRESTART_AS, PrestartAs } from '../hooksd/prestart';
@@ -23,7 +23,7 @@ function runPrecreate(hook: OciHook, file: string, config: Json): Json {
       argv0: hook.args?.[0],
       args: (hook.args ?? [hook.path]).slice(1),
       env: hook.env,
-      input: JSON.stringify(config),
+      input: stringifyKeepingNumbers(config),
       timeoutMs: (hook.timeout ?? 30) * 1000,
       captureStdout: true,
     });
@@ -31,7 +31,7 @@ function runPrecreate(hook: OciHook, file: string, config: Json): Json {
     throw new ActionError(`precreate hook ${hook.path} (${file}): ${messageOf(e)}`, { cause: e });
   }
   try {
-    return JSON.parse(out.toString()) as Json;
+    return jsonKeepingNumbers(out.toString()) as Json;
   } catch (e) {
     throw new ActionError(`precreate hook ${hook.path} (${file}): its output is not JSON: ${messageOf(e)}`, {
       cause: e,

@@ -139,6 +139,40 @@ describe('GPU hook', () => {
     ]);
   });
 
+  test('precreate under podman with --ulimit fsize=-1 (RLIM_INFINITY, 2^64-1, which JSON.parse rounds): podman gets it back as written', () => {
+    const dir = tmpDir('gpu-pre-numbers');
+    const rootfs = makeBusyboxRootfs(path.join(dir, 'rootfs'));
+    const { cdi } = fakeNvidia(dir);
+    const hooksDir = path.join(dir, 'hooks.d');
+    writeHooksD(hooksDir, 'gpu-precreate.json', {
+      version: '1.0.0',
+      hook: {
+        path: process.execPath,
+        args: [
+          'node',
+          BIN('ocihook-gpu'),
+          'precreate',
+          `--log-file=${path.join(dir, 'gpu.log')}`,
+          `--cdi-spec-dir=${cdi}`,
+        ],
+      },
+      when: { annotations: { '^cdi\\.k8s\\.io/.*$': '.*' } },
+      stages: ['precreate'],
+    });
+    const r = run(
+      requireTool('podman'),
+      podmanArgs({
+        rootfs,
+        hooksDir,
+        annotations: { 'cdi.k8s.io/test': 'nvidia.com/gpu=0' },
+        extra: ['--ulimit', 'fsize=-1:-1'],
+        args: ['sh', '-c', 'echo $FAKE_GPU_SPEC; stat -c %F /dev/nvidia0; ulimit -f'],
+      }),
+    );
+    // Rounded, podman's uint64 refused the filter's output ("cannot unmarshal number 18446744073709552000").
+    expect([r.status, r.stdout, r.stderr]).toEqual([0, '1\ncharacter special file\nunlimited\n', '']);
+  });
+
   test('precreate on the nvidia-ctk-shaped fixture: linux.devices, env, and the hook under createContainer', () => {
     const dir = tmpDir('gpu-ctk');
     const cdi = path.join(dir, 'cdi');

@@ -121,6 +121,44 @@ describe('ocihooks-runtime passes runc through', () => {
     expect(config.hooks.createContainer[0].args[1]).toBe(BIN('ocihook-mount'));
   });
 
+  test('numbers past what JSON.parse holds exactly (RLIM_INFINITY, as --ulimit fsize=-1 writes it) reach runc as written', () => {
+    const dir = tmpDir('numbers');
+    const rootfs = makeBusyboxRootfs(path.join(dir, 'rootfs'));
+    const bundle = makeBundle(path.join(dir, 'b'), rootfs, {
+      args: ['sh', '-c', 'ulimit -f; ulimit -n'],
+      annotations: { 'com.hooks.slurm.activate': 'true' },
+    });
+    // 2^64-1: JSON.parse reads 18446744073709551616, written back 18446744073709552000, which runc's
+    // uint64 refuses.
+    const configPath = path.join(bundle, 'config.json');
+    const unlimited = '18446744073709551615';
+    const text = fs
+      .readFileSync(configPath, 'utf8')
+      .replace(
+        /"rlimits": \[[^\]]*\]/,
+        `"rlimits": [{"type": "RLIMIT_FSIZE", "hard": ${unlimited}, "soft": ${unlimited}}, {"type": "RLIMIT_NOFILE", "hard": 4096, "soft": 4096}]`,
+      );
+    expect(text).toContain(unlimited);
+    fs.writeFileSync(configPath, text);
+    const hooksDir = path.join(dir, 'hooks.d');
+    writeHooksD(hooksDir, 'slurm.json', markerHook(dir, '/etc/os-release'));
+    const r = run(process.execPath, [
+      BIN('ocihooks-runtime'),
+      '--hooks-dir',
+      hooksDir,
+      '--',
+      `--root=${path.join(dir, 'root')}`,
+      'run',
+      '--bundle',
+      bundle,
+      containerId('numbers'),
+    ]);
+    expect([r.status, r.stdout, r.stderr]).toEqual([0, 'unlimited\n4096\n', '']);
+    const edited = fs.readFileSync(configPath, 'utf8');
+    expect(edited).toContain(`"hard": ${unlimited}`);
+    expect(JSON.parse(edited).hooks.createContainer).toHaveLength(1);
+  });
+
   test('bad hooks.d content makes create fail with the file and reason before runc starts', () => {
     const dir = tmpDir('badhooks');
     const rootfs = makeBusyboxRootfs(path.join(dir, 'rootfs'));

@@ -9,7 +9,7 @@
 import fs = require('node:fs');
 import path = require('node:path');
 import { ActionError, UsageError, messageOf } from '../../../core/errors';
-import { parseJson, type Json } from '../../../core/json';
+import { parseJsonKeepingNumbers, stringifyKeepingNumbers, type Json } from '../../../core/json';
 import { OWN_BUNDLE, type StageIn, type StageOut } from './input';
 import { rootlessConfig } from './rootless';
 
@@ -26,7 +26,7 @@ function readConfig(file: string): Json {
   } catch (e) {
     throw new UsageError(`config ${file}: ${messageOf(e)}`, { cause: e });
   }
-  const config = parseJson(text, `config ${file}`);
+  const config = parseJsonKeepingNumbers(text, `config ${file}`);
   if (typeof config !== 'object' || config === null || Array.isArray(config))
     throw new UsageError(`config ${file}: not a JSON object`);
   const root = (config as Json).root?.path;
@@ -50,7 +50,7 @@ export function stageIn(input: StageIn): StageInResult {
   try {
     fs.rmSync(tmp, { recursive: true, force: true });
     fs.mkdirSync(tmp, { mode: 0o755 });
-    fs.writeFileSync(path.join(tmp, 'config.json'), JSON.stringify(rewritten, null, 2) + '\n', { mode: 0o644 });
+    fs.writeFileSync(path.join(tmp, 'config.json'), stringifyKeepingNumbers(rewritten, 2) + '\n', { mode: 0o644 });
     fs.rmSync(target, { recursive: true, force: true }); // a stage-in of this container before: ours, by its name
     fs.renameSync(tmp, target);
   } catch (e) {
