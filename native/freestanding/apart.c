@@ -1,8 +1,9 @@
 /* A program started apart (the runtime wrapper by the front-end, a precreate filter by the hook
  * launcher): a grandchild whose parent exits at once, so that it is nobody's child that a runtime
  * or an engine would wait for, with OCIHOOKS_RUNTIME_RELAY=<fd>:<pid>[:<pidfd>] naming the pipe its
- * answer goes to, the process it serves for and a pidfd of that process it holds. TypeScript twin:
- * src/hook/server/hand-off.ts. */
+ * answer goes to, the process it serves for and a pidfd of that process it holds. The hand-off
+ * variables it gets (that one, OCIHOOKS_RUNTIME_EARLY, OCIHOOKS_PRECREATE_KEY) are only ever the
+ * ones made here, never inherited. TypeScript twin: src/hook/server/hand-off.ts. */
 #include "freestanding.h"
 
 #define SIGCHLD 17
@@ -47,6 +48,10 @@ static void close_fds_except(int from, const int *keep, int n) {
 static int kept_across_exec(long fd) { return fd < 0 || sys3(__NR_fcntl, fd, 2 /* F_SETFD */, 0) == 0; }
 
 long start_apart(char **envp, long watched, long keep, const char *var, void (*start)(char **env)) {
+  /* In front of envp: RELAY_ENV, var, and the starter's own first variable (node_env). An
+   * environment that does not fit is not started here, where the one who sees it fail is the
+   * grandchild: the caller's start of the program in its own place says why, once. */
+  if (node_env_unfit(envp, 3)) return -1;
   int p[2];
   if (sys3(__NR_pipe2, p, 0, 0) < 0) return -1;
   /* The watched process as a pidfd, opened now, while it is sure to live (it is this process, or
@@ -63,7 +68,7 @@ long start_apart(char **envp, long watched, long keep, const char *var, void (*s
   }
   if (child == 0) {
     static char relay[128], num[24], pid[24], fd[24], both[56], all[84];
-    static char *env[8192];
+    static char *env[NODE_ENV_MAX + 1];
     close_fd(p[0]);
     decimal(num, p[1]);
     decimal(pid, watched);
@@ -75,8 +80,11 @@ long start_apart(char **envp, long watched, long keep, const char *var, void (*s
     if (var) env[k++] = (char *)var;
     size_t var_name = 0; /* an inherited variable of var's name is not passed on beside it */
     while (var && var[var_name] && var[var_name] != '=') var_name++;
+    /* The three hand-off variables are this function's alone, whatever `var` is: an inherited
+     * PRECREATE_KEY_ENV beside a hand-off would have the GPU filter keep its edits under a key
+     * no launcher computed. */
     for (char **e = envp; *e && k + 1 < (int)(sizeof env / sizeof *env); e++)
-      if (!starts(*e, RELAY_ENV "=") && !starts(*e, EARLY_ENV "=") &&
+      if (!starts(*e, RELAY_ENV "=") && !starts(*e, EARLY_ENV "=") && !starts(*e, PRECREATE_KEY_ENV "=") &&
           !(var_name && same_bytes(*e, var, var_name + 1)))
         env[k++] = *e;
     env[k] = 0;

@@ -105,22 +105,36 @@ const char *env_or(char **envp, const char *name, const char *fallback);
 /* The early create's listening socket, slots and socket path (native/front-end/early-create.c): only
  * ever what the front-end puts there, never an inherited one. */
 #define EARLY_ENV "OCIHOOKS_RUNTIME_EARLY"
+/* The GPU precreate filter's key, from the hook launcher (native/hook-launcher/kept-precreate.c):
+ * like EARLY_ENV, only ever beside a hand-off its starter made, never an inherited one. */
+#define PRECREATE_KEY_ENV "OCIHOOKS_PRECREATE_KEY"
 #define RELAY_MAGIC 0x3152434fu /* "OCR1": the first word of an answer (native/relay.c) */
 long read_full(long fd, char *buf, size_t len);
-/* Runs start(env) -- which execs -- as a grandchild with RELAY_ENV=<pipe>:<watched>:<pidfd> (the
- * pidfd of `watched`, opened before the grandchild; ":<pidfd>" left out where the kernel has none)
- * and `var` (NULL: none; the only EARLY_ENV it gets) in front of envp and no fd past stdio but the
- * pipe, the pidfd and `keep` (-1: none; open across its exec); returns the pipe's read end, -1 when
- * it cannot. */
+/* Runs start(env) -- which execs a Node program of ours (node_env) -- as a grandchild with
+ * RELAY_ENV=<pipe>:<watched>:<pidfd> (the pidfd of `watched`, opened before the grandchild;
+ * ":<pidfd>" left out where the kernel has none) and `var` (NULL: none; the only EARLY_ENV or
+ * PRECREATE_KEY_ENV it gets: inherited ones are dropped) in front of envp and no fd past stdio but
+ * the pipe, the pidfd and `keep` (-1: none; open across its exec); returns the pipe's read end, -1
+ * when it cannot, or when envp would not reach Node whole (node_env_unfit): the caller's own start
+ * of the program then says why. */
 long start_apart(char **envp, long watched, long keep, const char *var, void (*start)(char **env));
 /* The exit code an answer's header carries (no arguments, the code in envc), -1 when it is none. */
 int exit_code_answer(const unsigned head[4]);
 
 /* node-env.c: the environment of a Node program of ours, from envp: `first` (NULL: none) in front,
  * no variable starting with `skip` (NULL: none) or ASIDE_PREFIX, each NODE_* one renamed
- * ASIDE_PREFIX NODE_...; the Node launcher (src/cmd/launcher.ts) renames them back. */
+ * ASIDE_PREFIX NODE_...; the Node launcher (src/cmd/launcher.ts) renames them back. `apart`: envp
+ * is what start_apart made, whose RELAY_ENV, EARLY_ENV and PRECREATE_KEY_ENV are its own; otherwise
+ * (the engine's environment) those three are dropped. NULL when envp does not fit whole: then
+ * node_env_limit() says which limit it passed, and the program must not be started. */
 #define ASIDE_PREFIX "OCIHOOKS_ASIDE_"
-char **node_env(const char *first, char **envp, const char *skip);
+/* The most variables a Node program of ours is started with, and the room for those set aside. */
+#define NODE_ENV_MAX 8191
+#define NODE_ASIDE_MAX 65536
+char **node_env(const char *first, char **envp, const char *skip, int apart);
+const char *node_env_limit(void);
+/* The limit envp, with `extra` more variables in front, would pass in node_env; NULL when it fits. */
+const char *node_env_unfit(char **envp, int extra);
 
 /* json.c: a scan of a JSON text (p moves on as things are read; each returns 0 on what is not JSON). */
 struct scan {

@@ -14,6 +14,9 @@ const char *wrapper_path(void) {
   return LAUNCHER;
 }
 
+/* Whether inv.envp is the environment start_apart made (its hand-off variables are its own). */
+static int apart;
+
 __attribute__((noreturn)) void to_wrapper(void) {
   if (inv.trace) {
     say(1, "wrapper\n");
@@ -24,10 +27,20 @@ __attribute__((noreturn)) void to_wrapper(void) {
     report("ocihooks-runtime: this front-end knows no wrapper to run (install it with `ocihooks install`)");
     exit_with(2);
   }
+  /* Node's own settings put aside (../freestanding/node-env.c): the wrapper gives them back to the
+   * runtime. Without the hand-off variables of the engine's environment: only start_apart's are
+   * real. An environment too large to reach Node whole is not handed on cut short. */
+  char **env = node_env(0, inv.envp, 0, apart);
+  if (!env) {
+    static struct text limit;
+    put(&limit, "ocihooks-runtime: not started: ");
+    put(&limit, node_env_limit());
+    report(limit.s);
+    exit_with(2);
+  }
   char *program = inv.argv[0];
   inv.argv[0] = LAUNCHER;
-  /* Node's own settings put aside (../freestanding/node-env.c): the wrapper gives them back to the runtime. */
-  long e = sys3(__NR_execve, LAUNCHER, inv.argv, node_env(0, inv.envp, 0));
+  long e = sys3(__NR_execve, LAUNCHER, inv.argv, env);
   inv.argv[0] = program;
   char num[24];
   decimal(num, -e);
@@ -63,6 +76,7 @@ int wrapper_runnable(void) {
 
 static void exec_wrapper_with(char **env) {
   inv.envp = env;
+  apart = 1;
   to_wrapper();
 }
 

@@ -24,8 +24,7 @@ __attribute__((noreturn)) void precreate_relay(const char *started_as, char **en
 __attribute__((noreturn)) void relay_config(const char *text, size_t got, const char *started_as, char **envp, long watched,
                                             void (*program_start)(char **env));
 
-/* kept-precreate.c: the GPU precreate filter's kept edits. */
-#define PRECREATE_KEY_ENV "OCIHOOKS_PRECREATE_KEY"
+/* kept-precreate.c: the GPU precreate filter's kept edits (its key: PRECREATE_KEY_ENV). */
 struct precreate_call {
   int argc;
   char **argv, **envp;

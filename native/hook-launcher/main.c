@@ -23,13 +23,18 @@
  * regular file of this user's, or whose next digest is not this hook's, is not this hook's to
  * take: then the program runs as usual.
  *
- * A hook whose argv[1] is --ocihooks-relay=<socket> is one the runtime wrapper serves: relay.c.
+ * A hook whose argv[1] is --ocihooks-relay=<socket> is one a hook server serves: relay.c. Such a
+ * hook is never in a run: the run stops before it (hook-runs.ts), so that the server it was relayed
+ * to runs it, once, in its place; and when it starts its program itself, no marker is looked at.
  * `precreate-relay` is podman's precreate filter that relays the config's hooks: precreate-relay.c.
  * `ocihook-gpu precreate` applies the edits a Node filter kept, where it can: kept-precreate.c.
  *
  * `ocihooks install` writes the Node launcher's path into LAUNCHER_FIELD (src/admin/launcher-field.ts).
  * The started program learns the path it was started as from OCIHOOKS_STARTED_AS (the Node
- * launcher takes it out of the environment before the program sees it).
+ * launcher takes it out of the environment before the program sees it). The hand-off variables
+ * (OCIHOOKS_RUNTIME_RELAY, OCIHOOKS_RUNTIME_EARLY, OCIHOOKS_PRECREATE_KEY) reach Node only from a
+ * start apart (../freestanding/apart.c), never from the runtime's environment; an environment too
+ * large to reach Node whole (../freestanding/node-env.c) is one line on stderr and exit 2.
  *
  * `ocihooks install --one-process-per-hook` writes the path after SEPARATE_MARK: each hook is then a
  * Node start of its own -- no marker, no relay, no filter served -- and the program is not told the
@@ -199,8 +204,12 @@ static int ran_before(void) {
   return 1;
 }
 
+/* Whether envp_ is the environment start_apart made (its hand-off variables are its own). */
+static int apart_;
+
 /* The Node launcher, with OCIHOOKS_STARTED_AS in front of the environment and Node's own settings
- * put aside (../freestanding/node-env.c). */
+ * put aside (../freestanding/node-env.c). From the runtime's environment, not start_apart's, the
+ * hand-off variables are dropped: an engine's are never real. */
 __attribute__((noreturn)) static void start_program(void) {
   const char *program = name_of(argv_[0] ? argv_[0] : "ocihook");
   if (LAUNCHER[0] != '/') {
@@ -210,7 +219,14 @@ __attribute__((noreturn)) static void start_program(void) {
   }
   static char started_as[4096 + 32];
   const char *first = !SEPARATE && execfn_ && joined(started_as, sizeof started_as, "OCIHOOKS_STARTED_AS=", execfn_, "") ? started_as : 0;
-  char **env = node_env(first, envp_, "OCIHOOKS_STARTED_AS=");
+  char **env = node_env(first, envp_, "OCIHOOKS_STARTED_AS=", apart_);
+  if (!env) {
+    say(2, program);
+    say(2, ": not started: ");
+    say(2, node_env_limit());
+    say(2, "\n");
+    exit_with(2);
+  }
   char *kept = argv_[0];
   argv_[0] = LAUNCHER;
   long e = sys3(__NR_execve, LAUNCHER, argv_, env);
@@ -225,6 +241,7 @@ __attribute__((noreturn)) static void start_program(void) {
 
 static void start_program_with(char **env) {
   envp_ = env;
+  apart_ = 1;
   start_program();
 }
 
@@ -273,7 +290,8 @@ __attribute__((noreturn, used)) void start(long *sp) {
   }
   __asm__ volatile("" : : "r"(LAUNCHER_FIELD) : "memory");
   if (SEPARATE) start_program();
-  if (argc_ >= 2 && starts(argv_[1], RELAY_FLAG)) {
+  int relayed = argc_ >= 2 && starts(argv_[1], RELAY_FLAG);
+  if (relayed) {
     int code = relayed_exit_code(argv_[1] + sizeof RELAY_FLAG - 1, execfn_ ? execfn_ : argv_[0], argc_, argv_, envp_);
     if (code >= 0) exit_with(code);
     for (int i = 1; i < argc_; i++) argv_[i] = argv_[i + 1]; /* started here: without the relay argument */
@@ -281,7 +299,9 @@ __attribute__((noreturn, used)) void start(long *sp) {
   }
   if (argc_ >= 2 && same(argv_[1], "precreate") && sys3(__NR_geteuid, 0, 0, 0) == 0) precreate_apart();
   if (argc_ == 2 && same(argv_[1], "precreate-relay")) precreate_relay(execfn_ ? execfn_ : argv_[0], envp_, parent_pid(), start_program_with);
-  if (ran_before()) exit_with(0);
+  /* A relayed hook is never one of a run's others (hook-runs.ts planHookRun stops before it): no
+   * marker holds it, and its argv without the relay argument could only match another hook's digest. */
+  if (!relayed && ran_before()) exit_with(0);
   start_program();
 }
 

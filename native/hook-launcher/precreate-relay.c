@@ -11,8 +11,10 @@
  * inside the runtime's create. Nothing else changes: a hook whose server is gone by then starts its
  * program itself, as any relayed hook does.
  *
- * It never fails a container: a config it does not read whole, an ordinary user, a hook written
- * with an escape in its path, anything that cannot be set up -- the config goes out as it came.
+ * It never fails a container: a config it does not read whole, or whose hooks podman may read
+ * otherwise than this walk does (a key written with an escape, in another case, or twice: key_as),
+ * an ordinary user, a hook written with an escape in its path, anything that cannot be set up --
+ * the config goes out as it came.
  */
 #include "hook-launcher.h"
 
@@ -23,13 +25,54 @@ static char config_text[4 << 20];
 static const char *insert_at[MAX_RELAYED];
 static int relayed;
 
+/*
+ * How podman reads a key (Go's encoding/json, into the runtime spec's structs): escapes decoded,
+ * names matched ignoring case (Unicode's folding: "argſ" is "args"), a repeated key's last value
+ * kept. So a key read here is taken only as written exactly, and only once: key_as says 1 for
+ * `name` itself, 0 for another key, -1 for a key Go may read as `name` that is not it as written
+ * (an escape, another case, a character past ASCII where `name` has an s or a k: the two ASCII
+ * letters another character folds to, ſ and the Kelvin sign). On -1, or a second
+ * `name`, the walk fails and the config passes through: a walk that skipped a key podman reads, or
+ * kept another value than its last, would put the relay argument where it does not belong (a site
+ * hook's args).
+ */
+static unsigned char lower(unsigned char c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
+static int key_as(struct slice key, int escaped, const char *name) {
+  if (escaped) return -1;
+  size_t i = 0;
+  int exact = 1;
+  for (; i < key.n; i++) {
+    unsigned char c = (unsigned char)key.s[i], want = (unsigned char)name[i];
+    if (c >= 0x80) return want == 's' || want == 'k' ? -1 : 0; /* what went before: ASCII, as in name */
+    if (!want || lower(c) != lower(want)) return 0;
+    exact &= c == want;
+  }
+  return name[i] ? 0 : exact ? 1 : -1;
+}
+
+/* Which of `names` key is: its index, -1 for none, -2 to fail the walk (key_as -1 for one of them,
+ * or one seen before: `seen`, a bit per name). */
+static int one_of(struct slice key, int escaped, const char *const *names, unsigned *seen) {
+  for (int i = 0; names[i]; i++) {
+    int r = key_as(key, escaped, names[i]);
+    if (r < 0 || (r == 1 && (*seen & (1u << i)))) return -2;
+    if (r == 1) {
+      *seen |= 1u << i;
+      return i;
+    }
+  }
+  return -1;
+}
+
 /* What a hook object says that matters here. */
 struct hook_facts {
   struct slice path;
   int path_escaped;
+  unsigned seen;
   /* Past args[0]; 0 when there are no args. */
   const char *after_first;
-  /* args[1] says it is relayed already (the GPU precreate filter serves them) or no stage's hook. */
+  /* args[1] says it is relayed already (the GPU precreate filter serves them) or no stage's hook,
+   * or is written with an escape (what it says is not read here). */
   int not_relayable;
   int index;
 };
@@ -42,14 +85,17 @@ static int arg_element(struct scan *s, void *ctx) {
   int escaped;
   if (!string_at(s, &arg, &escaped)) return 0;
   if (k == 0) h->after_first = s->p;
-  else h->not_relayable = slice_starts(arg, RELAY_FLAG) || slice_is(arg, "precreate") || slice_is(arg, "precreate-relay");
+  else h->not_relayable = escaped || slice_starts(arg, RELAY_FLAG) || slice_is(arg, "precreate") || slice_is(arg, "precreate-relay");
   return 1;
 }
 
+static const char *const hook_keys[] = {"path", "args", 0};
 static int hook_member(struct scan *s, struct slice key, int escaped, void *ctx) {
   struct hook_facts *h = ctx;
-  if (!escaped && slice_is(key, "path") && at(s, '"')) return string_at(s, &h->path, &h->path_escaped);
-  if (!escaped && slice_is(key, "args") && at(s, '[')) return elements_at(s, arg_element, h);
+  int k = one_of(key, escaped, hook_keys, &h->seen);
+  if (k == -2) return 0;
+  if (k == 0 && at(s, '"')) return string_at(s, &h->path, &h->path_escaped);
+  if (k == 1 && at(s, '[')) return elements_at(s, arg_element, h);
   return value_at(s, 2);
 }
 
@@ -57,7 +103,7 @@ static int hook_member(struct scan *s, struct slice key, int escaped, void *ctx)
 static int hook_element(struct scan *s, void *ctx) {
   const char *const *own = ctx;
   if (!at(s, '{')) return value_at(s, 2);
-  struct hook_facts h = {{0, 0}, 1, 0, 0, 0};
+  struct hook_facts h = {{0, 0}, 1, 0, 0, 0, 0};
   if (!members_at(s, hook_member, &h)) return 0;
   if (h.path_escaped || !h.after_first || h.not_relayable) return 1;
   for (const char *const *o = own; *o; o++)
@@ -69,20 +115,28 @@ static int hook_element(struct scan *s, void *ctx) {
   return 1;
 }
 
+static const char *const served_stages[] = {"prestart", "createRuntime", "createContainer", 0};
+static unsigned stages_seen, top_seen;
+
 static int stage_member(struct scan *s, struct slice stage, int escaped, void *ctx) {
-  int served = !escaped && (slice_is(stage, "prestart") || slice_is(stage, "createRuntime") ||
-                            slice_is(stage, "createContainer"));
-  return served && at(s, '[') ? elements_at(s, hook_element, ctx) : value_at(s, 2);
+  int k = one_of(stage, escaped, served_stages, &stages_seen);
+  if (k == -2) return 0;
+  return k >= 0 && at(s, '[') ? elements_at(s, hook_element, ctx) : value_at(s, 2);
 }
 
+static const char *const top_keys[] = {"hooks", 0};
 static int top_member(struct scan *s, struct slice key, int escaped, void *ctx) {
-  if (!escaped && slice_is(key, "hooks") && at(s, '{')) return members_at(s, stage_member, ctx);
+  int k = one_of(key, escaped, top_keys, &top_seen);
+  if (k == -2) return 0;
+  if (k == 0 && at(s, '{')) return members_at(s, stage_member, ctx);
   return value_at(s, 1);
 }
 
-/* The places of the relay arguments in the config (text[0..n)); 0 when it is not read whole. */
+/* The places of the relay arguments in the config (text[0..n)); 0 when it is not read whole, or
+ * not as podman reads it (key_as). */
 static int find_hooks(const char *text, size_t n, const char *const *own) {
   relayed = 0;
+  stages_seen = top_seen = 0;
   return document(text, n, top_member, (void *)own);
 }
 

@@ -4,8 +4,10 @@
  * is still running while the runtime runs the container's first stages, to run the hook
  * (src/hook/server/hook-server.ts; native/relay.c says the protocol). It hands over its own stdin, stdout, stderr and working folder, so the hook reads the
  * state and writes its lines exactly where a process of its own would, and exits with the hook's
- * exit code. Whenever the server cannot be reached, or declines, the launcher starts the program
- * itself: the hook runs either way.
+ * exit code. Whenever the server cannot be reached, declines, or ends without having read the
+ * request (a reset), the launcher starts the program itself: the hook runs either way. Only a
+ * server that read the whole request and ended without an answer is a failure (exit 1): it may
+ * have run the hook.
  */
 #include "hook-launcher.h"
 
@@ -16,6 +18,7 @@
 #define SCM_RIGHTS 1
 #define MSG_NOSIGNAL 0x4000
 #define RELAY_DECLINED (-1)
+#define ECONNRESET 104
 
 struct io_vec {
   const void *base;
@@ -104,8 +107,9 @@ int relayed_exit_code(const char *socket_path, const char *path, int argc, char 
   }
   int answer;
   size_t got = 0;
+  long k = 0;
   while (got < sizeof answer) {
-    long k = read_fd(fd, (char *)&answer + got, sizeof answer - got);
+    k = read_fd(fd, (char *)&answer + got, sizeof answer - got);
     if (k == -4) continue;
     if (k <= 0) break;
     got += (size_t)k;
@@ -113,7 +117,13 @@ int relayed_exit_code(const char *socket_path, const char *path, int argc, char 
   close_fd(fd);
   if (got == sizeof answer && answer == RELAY_DECLINED) return -1;
   if (got == sizeof answer && answer >= 0 && answer <= 255) return answer;
-  /* It had the whole request and may have acted on it: running the hook again is not safe. */
+  /* A reset: the server's end closed with the request still unread in it -- the connection never
+   * accepted (its listening socket closed: idle, the process it served for gone, a crash), or
+   * the request not read whole. The server runs only a request it read whole, so this one was
+   * never acted on: the hook is started here. */
+  if (got == 0 && k == -ECONNRESET) return -1;
+  /* An end after the server read the whole request: it may have acted on it, and running the hook
+   * again is not safe. */
   say(2, argv[0]);
   say(2, ": the hook server ended without an answer\n");
   return 1;

@@ -156,6 +156,70 @@ if (relay) {
     const r = run(installedAs, ['create', 'c1']);
     expect([r.status, r.stdout, r.stderr]).toEqual([0, `anon_inode:[pidfd]\nPid:\t${r.pid}\n`, '']);
   });
+  describe('the environment the wrapper is started with', () => {
+    const lister = config(
+      'env-lister.sh',
+      "#!/bin/sh\nenv | grep -E '^OCIHOOKS_(RUNTIME_RELAY|RUNTIME_EARLY|PRECREATE_KEY|ASIDE_)' | cut -c1-80 | sort\n" +
+        '[ -z "$OCIHOOKS_RUNTIME_RELAY" ] || { printf OCR1; head -c 12 /dev/zero; } >&${OCIHOOKS_RUNTIME_RELAY%%:*}\n',
+    );
+    fs.chmodSync(lister, 0o755);
+    const installedAs = path.join(dir, 'ocihooks-runtime-env-lister');
+    fs.writeFileSync(installedAs, frontEndFor(built, FRONT_END, lister), { mode: 0o755 });
+    const runWith = (argv: string[], extra: Record<string, string>) =>
+      spawnSync(installedAs, argv, {
+        env: {
+          PATH: '/usr/bin:/bin',
+          OCIHOOKS_RUNTIME_CONFIG: noRuntime,
+          OCIHOOKS_RUNTIME_INDEX: path.join(dir, 'no-index'),
+          ...extra,
+        },
+        encoding: 'utf8',
+      });
+    // Only the front-end sets these, beside a hand-off it made: from an engine, a forgery (the
+    // wrapper, as root, would serve and then remove a socket of its choosing).
+    const forged = {
+      OCIHOOKS_RUNTIME_RELAY: '99:1',
+      OCIHOOKS_RUNTIME_EARLY: '98:1:/tmp/not-a-server.sock',
+      OCIHOOKS_PRECREATE_KEY: 'forged',
+    };
+    test('create (the wrapper apart): its own hand-off alone', () => {
+      const r = runWith(['create', 'c1'], forged);
+      expect([r.status, r.stderr]).toEqual([0, '']);
+      expect(r.stdout).toMatch(/^OCIHOOKS_RUNTIME_RELAY=\d+:\d+(:\d+)?\n$/);
+    });
+    test('the plain hand-off: none of them', () => {
+      const r = runWith(['--runtime', path.join(dir, 'no-such-runc'), '--', 'state', 'c1'], {
+        ...forged,
+        NODE_OPTIONS: '--require=/x',
+      });
+      expect([r.status, r.stdout, r.stderr]).toEqual([0, 'OCIHOOKS_ASIDE_NODE_OPTIONS=--require=/x\n', '']);
+    });
+    const tooMany = Object.fromEntries(Array.from({ length: 8200 }, (_, i) => [`V${i}`, '1']));
+    const tooLarge = { NODE_A: 'x'.repeat(60000), NODE_OPTIONS: `--require=/${'x'.repeat(10000)}` };
+    test.each([
+      [
+        'create, more variables than it passes on',
+        ['create', 'c1'],
+        tooMany,
+        'the environment holds more than 8191 variables, the most this installation starts Node with',
+      ],
+      [
+        'create, NODE_* past the room to set them aside',
+        ['create', 'c1'],
+        tooLarge,
+        'its NODE_* variables need more than the 64 KiB this installation sets aside for Node',
+      ],
+      [
+        'the plain hand-off, more variables',
+        ['--runtime', path.join(dir, 'no-such-runc'), '--', 'state', 'c1'],
+        tooMany,
+        'the environment holds more than 8191 variables, the most this installation starts Node with',
+      ],
+    ])('%s: one line naming the limit, exit 2, no wrapper', (_name, argv, extra, limit) => {
+      const r = runWith(argv, extra);
+      expect([r.status, r.stdout, r.stderr]).toEqual([2, '', `ocihooks-runtime: not started: ${limit}\n`]);
+    });
+  });
   test('a wrapper that ends without an answer: one line, exit 1', () => {
     const silent = config('silent.sh', '#!/bin/sh\nexit 3\n');
     fs.chmodSync(silent, 0o755);

@@ -31,6 +31,7 @@ const mount = { path: path.join(bin, 'ocihook-mount'), args: ['ocihook-mount', '
 const gpu = { path: path.join(bin, 'ocihook-gpu'), args: ['ocihook-gpu', '--device=x.com/gpu=0'] };
 const ldconfig = { path: path.join(bin, 'ocihook-ldconfig'), args: ['ocihook-ldconfig'] };
 const site = { path: '/usr/libexec/site-hook', args: ['site-hook'] };
+const mount2 = { ...mount, args: ['ocihook-mount', '--mount=type=bind,src=/b,dst=/b'] };
 const own = (h: OciStageHook, env: Record<string, string> = { PATH: '/bin' }) => ({
   realPath: h.path,
   argv: (h.args ?? []).slice(1),
@@ -64,6 +65,36 @@ test('a precreate filter is no hook of a stage', () => {
   const filter = { ...gpu, args: ['ocihook-gpu', 'precreate'] };
   expect(planHookRun({ createContainer: [mount, filter, ldconfig] }, own(mount), programOf)).toEqual({
     alone: 'no hook of the installation follows it',
+  });
+});
+
+test('a hook relayed to a hook server ends the run: the server runs it, once, and a run goes on only after it', () => {
+  // A hook the relay filter did not relay (its path a link to bin/<program>, say) may come before
+  // one it did: the first runs alone, the relayed one is asked of its server.
+  const relayed = {
+    ...gpu,
+    args: ['ocihook-gpu', '--ocihooks-relay=/run/ocihooks/hook-servers/1-2.sock', ...gpu.args.slice(1)],
+  };
+  const stages = { createContainer: [mount, relayed, ldconfig, mount2] };
+  expect(planHookRun(stages, own(mount), programOf)).toEqual({ alone: 'no hook of the installation follows it' });
+  expect(planHookRun({ createContainer: [mount, ldconfig, relayed] }, own(mount), programOf)).toEqual({
+    hooks: [
+      { program: 'ocihook-mount', args: mount.args },
+      { program: 'ocihook-ldconfig', args: ldconfig.args },
+    ],
+    others: [hookDigest(ldconfig.args)],
+  });
+  // The wrapper's relayed chains and an early create's slots are such hooks too.
+  const slot = { ...mount, args: ['ocihook-chain', '--ocihooks-relay=/run/x.sock', '--ocihooks-slot=createContainer'] };
+  expect(planHookRun({ createContainer: [ldconfig, slot] }, own(ldconfig), programOf)).toEqual({
+    alone: 'no hook of the installation follows it',
+  });
+  expect(planHookRun(stages, own(ldconfig), programOf)).toEqual({
+    hooks: [
+      { program: 'ocihook-ldconfig', args: ldconfig.args },
+      { program: 'ocihook-mount', args: mount2.args },
+    ],
+    others: [hookDigest(mount2.args)],
   });
 });
 

@@ -10,6 +10,8 @@
  *
  * What keeps a started hook's meaning:
  * - the run stops at the first hook that is not the installation's (a site's hook runs in its place);
+ * - it stops at a hook relayed to a hook server (RELAY_FLAG first in its arguments): that server
+ *   runs it when its launcher asks, and the launcher looks for no marker (each hook runs once);
  * - a hook with an env list gets exactly it; one without gets the runtime's environment, which only
  *   a first hook without an env list has: after a first with an env list, the run stops at the
  *   first hook without one;
@@ -25,7 +27,7 @@ import { OciStageHook as StageHook, ociStateSchema } from '../../core/oci';
 import { createRunMarker, removeRunMarker } from '../../linux/hook-run-marker';
 import { realpathOrUndefined } from '../../linux/files';
 import { loadBundle } from '../inputs';
-import { ChainedHook, runChain } from './chain';
+import { ChainedHook, RELAY_FLAG, runChain } from './chain';
 import type { Invocation } from './invocation';
 import { HookProgram, binDirOf, stageHookProgram } from './own-programs';
 
@@ -83,7 +85,7 @@ export function planHookRun(
     const h = hooks[i] as StageHook;
     const program = programOf(h);
     const args = h.args ?? [h.path];
-    if (program === undefined) break;
+    if (program === undefined || args[1]?.startsWith(RELAY_FLAG)) break;
     // The runtime's own environment is known only to a first hook started with it.
     if (h.env === undefined && first.env !== undefined) break;
     run.push({ program, args, ...(h.env !== undefined ? { env: h.env } : {}) });

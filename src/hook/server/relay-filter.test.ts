@@ -103,6 +103,12 @@ describe('the hooks it relays', () => {
     expect(JSON.parse(r.stdout)).toEqual(root ? expected : config);
   });
 
+  test('keys past ASCII that no decoding reads as one it looks for: relayed as any other', () => {
+    const text = `{"é": 1, "hooks": {"ñ": [], "createContainer": [{"pâth": 1, "path": "${mount}", "args": ["ocihook-mount"]}]}}`;
+    const r = filter(text);
+    expect(r.stdout).toBe(root ? text.replace('["ocihook-mount"]', `["ocihook-mount","${relay}"]`) : text);
+  });
+
   test('the rest of the text as it came, byte for byte', () => {
     const text = `{"ociVersion" : "1.0.2",\n "hooks":{"createContainer":[ {"path":"${mount}", "args": [ "ocihook-mount" , "--mount=x"]} ]}, "x":[1,2.5e3,null]}\n`;
     const r = filter(text);
@@ -124,6 +130,47 @@ describe('what it passes through unchanged, byte for byte', () => {
     ],
     ['"hooks" written with an escape', `{"hoo\\u006bs": {"createContainer": [{"path": "${mount}", "args": ["m"]}]}}`],
     ['not JSON', `{"hooks": {"createContainer": [{"path": "${mount}", "args": ["m"]`],
+    // podman reads a precreate filter's output as Go does (the filter before this one may write any
+    // JSON): escapes decoded, keys matched ignoring case (Unicode's folding: "argſ" is "args"), a
+    // repeated key's last value kept. Read any other way, a site's hook could get the relay argument.
+    [
+      'a key of a hook written with an escape (here the last "path", a site hook)',
+      `{"hooks": {"createContainer": [{"path": "${mount}", "args": ["ocihook-mount", "--mount=x"], "\\u0070ath": "/usr/local/bin/site-hook"}]}}`,
+    ],
+    [
+      '"path" twice in a hook',
+      `{"hooks": {"createContainer": [{"path": "${mount}", "args": ["ocihook-mount"], "path": "/usr/local/bin/site-hook"}]}}`,
+    ],
+    [
+      '"args" twice in a hook',
+      `{"hooks": {"createContainer": [{"path": "${mount}", "args": ["ocihook-mount"], "args": ["ocihook-mount", "x"]}]}}`,
+    ],
+    [
+      '"path" in another case',
+      `{"hooks": {"createContainer": [{"path": "${mount}", "args": ["ocihook-mount"], "Path": "/usr/local/bin/site-hook"}]}}`,
+    ],
+    [
+      '"args" with a letter that folds to ASCII',
+      `{"hooks": {"createContainer": [{"path": "${mount}", "args": ["ocihook-mount"], "argſ": ["site-hook"]}]}}`,
+    ],
+    [
+      'a served stage twice',
+      `{"hooks": {"createContainer": [{"path": "${mount}", "args": ["ocihook-mount"]}], "createContainer": []}}`,
+    ],
+    [
+      'a served stage written with an escape',
+      `{"hooks": {"createContainer": [{"path": "${mount}", "args": ["ocihook-mount"]}], "createC\\u006fntainer": []}}`,
+    ],
+    ['"hooks" twice', `{"hooks": {"createContainer": [{"path": "${mount}", "args": ["ocihook-mount"]}]}, "hooks": {}}`],
+    [
+      '"hooks" with the Kelvin sign for its k',
+      `{"hoo\u212As": {"createContainer": [{"path": "${mount}", "args": ["ocihook-mount"]}]}}`,
+    ],
+    ['"hooks" in another case', `{"Hooks": {"createContainer": [{"path": "${mount}", "args": ["ocihook-mount"]}]}}`],
+    [
+      "a hook's second argument written with an escape (it may say the hook is relayed already)",
+      `{"hooks": {"createContainer": [{"path": "${mount}", "args": ["ocihook-mount", "\\u002d-ocihooks-relay=/run/x.sock"]}]}}`,
+    ],
     ['text after the end', `{"hooks": {}} {}`],
     ['empty', ''],
   ])('%s', (_name, text) => {
@@ -149,7 +196,9 @@ describe('random configs: the relayed config is the one an independent reading e
     typeof h.args[0] === 'string' &&
     !(
       typeof h.args[1] === 'string' &&
-      (h.args[1].startsWith('--ocihooks-relay=') || ['precreate', 'precreate-relay'].includes(h.args[1]))
+      (h.args[1].startsWith('--ocihooks-relay=') ||
+        ['precreate', 'precreate-relay'].includes(h.args[1]) ||
+        JSON.stringify(h.args[1]).includes('\\')) // written with an escape: what it says is not read
     );
   /** What the filter should write: the relay argument second in each relayable hook of a served stage. */
   const expected = (config: Record<string, unknown>) => {
