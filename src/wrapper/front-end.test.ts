@@ -58,8 +58,16 @@ describe('the built front-end, made for an installation', () => {
   // The wrapper stand-in says how it was called and, started for a create or run (the hand-off,
   // src/hook/server/hand-off.ts), answers as the wrapper does: with the runtime's command line when
   // WRAPPER_ANSWER names one, else with its exit code. A real installation has the node launcher there.
-  const standIn = (name: string, answer?: { path: string; argv: string[]; env: string[] }) => {
-    const file = config(
+  /** The front-end made for an installation whose wrapper is `script` (written as `name`). */
+  const installedWith = (name: string, script: string) => {
+    const file = config(name, script);
+    fs.chmodSync(file, 0o755);
+    const installedAs = path.join(dir, `ocihooks-runtime-${name}`);
+    fs.writeFileSync(installedAs, frontEndFor(built, FRONT_END, file), { mode: 0o755 });
+    return { file, installedAs };
+  };
+  const standIn = (name: string, answer?: { path: string; argv: string[]; env: string[] }) =>
+    installedWith(
       name,
       `#!${process.execPath}
 const fs = require('node:fs');
@@ -74,11 +82,6 @@ if (relay) {
 }
 `,
     );
-    fs.chmodSync(file, 0o755);
-    const installedAs = path.join(dir, `ocihooks-runtime-${name}`);
-    fs.writeFileSync(installedAs, frontEndFor(built, FRONT_END, file), { mode: 0o755 });
-    return { file, installedAs };
-  };
   const { file: launcher, installedAs: installed } = standIn('launcher.js');
   const run = (program: string, argv: string[]) =>
     spawnSync(program, argv, {
@@ -120,13 +123,10 @@ if (relay) {
   test('the wrapper gets no fd of the engine past stdio but the hand-off pipe', () => {
     // Files as fds 3, 4 and 9 of the front-end, as an engine passes --preserve-fds or a sync pipe to
     // runc: below the hand-off pipe's fds and above them.
-    const lister = config(
+    const { installedAs } = installedWith(
       'lister.sh',
       '#!/bin/sh\nfor f in /proc/$$/fd/*; do readlink "$f"; done\n{ printf OCR1; head -c 12 /dev/zero; } >&${OCIHOOKS_RUNTIME_RELAY%%:*}\n',
     );
-    fs.chmodSync(lister, 0o755);
-    const installedAs = path.join(dir, 'ocihooks-runtime-lister');
-    fs.writeFileSync(installedAs, frontEndFor(built, FRONT_END, lister), { mode: 0o755 });
     const given = ['given-3', 'given-4', 'given-9'].map((f) => config(f, ''));
     const fds = given.map((f) => fs.openSync(f, 'r'));
     const r = spawnSync(installedAs, ['create', 'c1'], {
@@ -145,26 +145,20 @@ if (relay) {
     expect(open.filter((l) => given.includes(l))).toEqual([]);
   });
   test('the wrapper holds a pidfd of the front-end (the runtime to be), opened before the wrapper started', () => {
-    const pidfdLister = config(
+    const { installedAs } = installedWith(
       'pidfd-lister.sh',
       '#!/bin/sh\nfd=${OCIHOOKS_RUNTIME_RELAY##*:}\nreadlink /proc/$$/fd/$fd\ngrep "^Pid:" /proc/$$/fdinfo/$fd\n' +
         '{ printf OCR1; head -c 12 /dev/zero; } >&${OCIHOOKS_RUNTIME_RELAY%%:*}\n',
     );
-    fs.chmodSync(pidfdLister, 0o755);
-    const installedAs = path.join(dir, 'ocihooks-runtime-pidfd-lister');
-    fs.writeFileSync(installedAs, frontEndFor(built, FRONT_END, pidfdLister), { mode: 0o755 });
     const r = run(installedAs, ['create', 'c1']);
     expect([r.status, r.stdout, r.stderr]).toEqual([0, `anon_inode:[pidfd]\nPid:\t${r.pid}\n`, '']);
   });
   describe('the environment the wrapper is started with', () => {
-    const lister = config(
+    const { installedAs } = installedWith(
       'env-lister.sh',
       "#!/bin/sh\nenv | grep -E '^OCIHOOKS_(RUNTIME_RELAY|RUNTIME_EARLY|PRECREATE_KEY|ASIDE_)' | cut -c1-80 | sort\n" +
         '[ -z "$OCIHOOKS_RUNTIME_RELAY" ] || { printf OCR1; head -c 12 /dev/zero; } >&${OCIHOOKS_RUNTIME_RELAY%%:*}\n',
     );
-    fs.chmodSync(lister, 0o755);
-    const installedAs = path.join(dir, 'ocihooks-runtime-env-lister');
-    fs.writeFileSync(installedAs, frontEndFor(built, FRONT_END, lister), { mode: 0o755 });
     const runWith = (argv: string[], extra: Record<string, string>) =>
       spawnSync(installedAs, argv, {
         env: {
@@ -221,10 +215,7 @@ if (relay) {
     });
   });
   test('a wrapper that ends without an answer: one line, exit 1', () => {
-    const silent = config('silent.sh', '#!/bin/sh\nexit 3\n');
-    fs.chmodSync(silent, 0o755);
-    const installedAs = path.join(dir, 'ocihooks-runtime-silent');
-    fs.writeFileSync(installedAs, frontEndFor(built, FRONT_END, silent), { mode: 0o755 });
+    const { installedAs } = installedWith('silent.sh', '#!/bin/sh\nexit 3\n');
     expect(run(installedAs, ['create', 'c1'])).toMatchObject({
       status: 1,
       stdout: '',

@@ -98,8 +98,9 @@ describe('GPU hook', () => {
     expect(fs.readFileSync(path.join(dir, 'gpu.log'), 'utf8')).toContain('env FAKE_GPU_SPEC=1: needs precreate');
   });
 
-  test('precreate stage through hooks.d: env and device reach the container', () => {
-    const dir = tmpDir('gpu-pre');
+  /** A podman container given GPU 0 of fakeNvidia by the GPU precreate filter in hooks.d, running `check`. */
+  function throughPrecreateFilter(name: string, check: string, extra: string[] = []) {
+    const dir = tmpDir(name);
     const rootfs = makeBusyboxRootfs(path.join(dir, 'rootfs'));
     const { cdi } = fakeNvidia(dir);
     const hooksDir = path.join(dir, 'hooks.d');
@@ -118,16 +119,22 @@ describe('GPU hook', () => {
       when: { annotations: { '^cdi\\.k8s\\.io/.*$': '.*' } },
       stages: ['precreate'],
     });
-    const check =
-      'env | grep -E "^(FAKE_GPU_SPEC|NVIDIA_VISIBLE_DEVICES|CUDA_VISIBLE_DEVICES)=" | sort; stat -c "%F %t:%T" /dev/nvidia0; if true 2>/dev/null > /dev/nvidia0; then echo w-ok; else echo w-denied; fi';
-    const r = run(
+    return run(
       requireTool('podman'),
       podmanArgs({
         rootfs,
         hooksDir,
         annotations: { 'cdi.k8s.io/test': 'nvidia.com/gpu=0' },
+        extra,
         args: ['sh', '-c', check],
       }),
+    );
+  }
+
+  test('precreate stage through hooks.d: env and device reach the container', () => {
+    const r = throughPrecreateFilter(
+      'gpu-pre',
+      'env | grep -E "^(FAKE_GPU_SPEC|NVIDIA_VISIBLE_DEVICES|CUDA_VISIBLE_DEVICES)=" | sort; stat -c "%F %t:%T" /dev/nvidia0; if true 2>/dev/null > /dev/nvidia0; then echo w-ok; else echo w-denied; fi',
     );
     expect(r.stderr).toBe('');
     // The env is the spec's (NVIDIA_VISIBLE_DEVICES=void); the hook writes no host index of its own.
@@ -140,35 +147,10 @@ describe('GPU hook', () => {
   });
 
   test('precreate under podman with --ulimit fsize=-1 (RLIM_INFINITY, 2^64-1, which JSON.parse rounds): podman gets it back as written', () => {
-    const dir = tmpDir('gpu-pre-numbers');
-    const rootfs = makeBusyboxRootfs(path.join(dir, 'rootfs'));
-    const { cdi } = fakeNvidia(dir);
-    const hooksDir = path.join(dir, 'hooks.d');
-    writeHooksD(hooksDir, 'gpu-precreate.json', {
-      version: '1.0.0',
-      hook: {
-        path: process.execPath,
-        args: [
-          'node',
-          BIN('ocihook-gpu'),
-          'precreate',
-          `--log-file=${path.join(dir, 'gpu.log')}`,
-          `--cdi-spec-dir=${cdi}`,
-        ],
-      },
-      when: { annotations: { '^cdi\\.k8s\\.io/.*$': '.*' } },
-      stages: ['precreate'],
-    });
-    const r = run(
-      requireTool('podman'),
-      podmanArgs({
-        rootfs,
-        hooksDir,
-        annotations: { 'cdi.k8s.io/test': 'nvidia.com/gpu=0' },
-        extra: ['--ulimit', 'fsize=-1:-1'],
-        args: ['sh', '-c', 'echo $FAKE_GPU_SPEC; stat -c %F /dev/nvidia0; ulimit -f'],
-      }),
-    );
+    const r = throughPrecreateFilter('gpu-pre-numbers', 'echo $FAKE_GPU_SPEC; stat -c %F /dev/nvidia0; ulimit -f', [
+      '--ulimit',
+      'fsize=-1:-1',
+    ]);
     // Rounded, podman's uint64 refused the filter's output ("cannot unmarshal number 18446744073709552000").
     expect([r.status, r.stdout, r.stderr]).toEqual([0, '1\ncharacter special file\nunlimited\n', '']);
   });

@@ -40,6 +40,20 @@ function markerHook(dir: string, marker: string) {
   };
 }
 
+/** `run` through the wrapper with hooks.d in hooksDir, runc's state in root. */
+const wrapperRun = (hooksDir: string, root: string, bundle: string, id: string) =>
+  run(process.execPath, [
+    BIN('ocihooks-runtime'),
+    '--hooks-dir',
+    hooksDir,
+    '--',
+    `--root=${root}`,
+    'run',
+    '--bundle',
+    bundle,
+    id,
+  ]);
+
 describe('ocihooks-runtime passes runc through', () => {
   beforeAll(requireBuilt);
 
@@ -102,17 +116,7 @@ describe('ocihooks-runtime passes runc through', () => {
     const hooksDir = path.join(dir, 'hooks.d');
     writeHooksD(hooksDir, 'slurm.json', markerHook(dir, '/etc/os-release'));
     for (const id of ['inj-1', 'inj-2']) {
-      const r = run(process.execPath, [
-        BIN('ocihooks-runtime'),
-        '--hooks-dir',
-        hooksDir,
-        '--',
-        `--root=${path.join(dir, 'root')}`,
-        'run',
-        '--bundle',
-        bundle,
-        id,
-      ]);
+      const r = wrapperRun(hooksDir, path.join(dir, 'root'), bundle, id);
       expect(r.stderr).toBe('');
       expect(r.status).toBe(0);
     }
@@ -142,17 +146,7 @@ describe('ocihooks-runtime passes runc through', () => {
     fs.writeFileSync(configPath, text);
     const hooksDir = path.join(dir, 'hooks.d');
     writeHooksD(hooksDir, 'slurm.json', markerHook(dir, '/etc/os-release'));
-    const r = run(process.execPath, [
-      BIN('ocihooks-runtime'),
-      '--hooks-dir',
-      hooksDir,
-      '--',
-      `--root=${path.join(dir, 'root')}`,
-      'run',
-      '--bundle',
-      bundle,
-      containerId('numbers'),
-    ]);
+    const r = wrapperRun(hooksDir, path.join(dir, 'root'), bundle, containerId('numbers'));
     expect([r.status, r.stdout, r.stderr]).toEqual([0, 'unlimited\n4096\n', '']);
     const edited = fs.readFileSync(configPath, 'utf8');
     expect(edited).toContain(`"hard": ${unlimited}`);
