@@ -14,10 +14,9 @@ const char *wrapper_path(void) {
   return LAUNCHER;
 }
 
-/* Whether inv.envp is the environment start_apart made (its hand-off variables are its own). */
-static int apart;
-
-__attribute__((noreturn)) void to_wrapper(void) {
+/* The wrapper in this process's place, with inv.envp; `apart`: that is the environment start_apart
+ * made (its hand-off variables are its own). */
+__attribute__((noreturn)) static void wrapper_in_place(int apart) {
   if (inv.trace) {
     say(1, "wrapper\n");
     exit_with(0);
@@ -74,10 +73,11 @@ int wrapper_runnable(void) {
   return w[0] == '/' && sys6(__NR_faccessat, AT_FDCWD, (long)w, 1 /* X_OK */, 0, 0) == 0;
 }
 
+__attribute__((noreturn)) void to_wrapper(void) { wrapper_in_place(0); }
+
 static void exec_wrapper_with(char **env) {
   inv.envp = env;
-  apart = 1;
-  to_wrapper();
+  wrapper_in_place(1);
 }
 
 __attribute__((noreturn)) void to_wrapper_serving(void) {

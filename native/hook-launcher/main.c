@@ -204,13 +204,10 @@ static int ran_before(void) {
   return 1;
 }
 
-/* Whether envp_ is the environment start_apart made (its hand-off variables are its own). */
-static int apart_;
-
-/* The Node launcher, with OCIHOOKS_STARTED_AS in front of the environment and Node's own settings
- * put aside (../freestanding/node-env.c). From the runtime's environment, not start_apart's, the
- * hand-off variables are dropped: an engine's are never real. */
-__attribute__((noreturn)) static void start_program(void) {
+/* The Node launcher, with OCIHOOKS_STARTED_AS in front of envp_ and Node's own settings put aside
+ * (../freestanding/node-env.c). `apart`: envp_ is the environment start_apart made; from the
+ * runtime's environment the hand-off variables are dropped: an engine's are never real. */
+__attribute__((noreturn)) static void start_in_place(int apart) {
   const char *program = name_of(argv_[0] ? argv_[0] : "ocihook");
   if (LAUNCHER[0] != '/') {
     say(2, program);
@@ -219,7 +216,7 @@ __attribute__((noreturn)) static void start_program(void) {
   }
   static char started_as[4096 + 32];
   const char *first = !SEPARATE && execfn_ && joined(started_as, sizeof started_as, "OCIHOOKS_STARTED_AS=", execfn_, "") ? started_as : 0;
-  char **env = node_env(first, envp_, "OCIHOOKS_STARTED_AS=", apart_);
+  char **env = node_env(first, envp_, "OCIHOOKS_STARTED_AS=", apart);
   if (!env) {
     say(2, program);
     say(2, ": not started: ");
@@ -239,10 +236,11 @@ __attribute__((noreturn)) static void start_program(void) {
   exit_with(127);
 }
 
+__attribute__((noreturn)) static void start_program(void) { start_in_place(0); }
+
 static void start_program_with(char **env) {
   envp_ = env;
-  apart_ = 1;
-  start_program();
+  start_in_place(1);
 }
 
 /*
